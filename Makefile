@@ -1,0 +1,44 @@
+# make run · make test · make bench — each sets itself up from nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+WEB_CONCURRENCY ?= 2
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-postgres bench lint migrate seed clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+migrate: venv
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask demo seed --if-empty
+
+run: seed
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --threads 4 \
+		--access-logfile - wsgi:app
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		TEST_DATABASE=postgresql $(BIN)/python -m pytest -q; \
+	fi
+
+bench: venv
+	$(BIN)/python -m bench
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: the API contract. Imports nothing from server/."""

@@ -1,0 +1,27 @@
+"""A flask-smorest Blueprint whose error responses are documented as problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from schemas.common import ProblemSchema
+from server.auth.context import authenticated
+from server.errors import PROBLEM_JSON
+
+
+class ApiBlueprint(Blueprint):
+    """Adds `problem` (document an error) and `secured` (bearer token required)."""
+
+    def problem(self, status: int, description: str) -> Callable[[Callable], Callable]:
+        """Document an error response with the problem+json schema."""
+        return self.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                                 description=description)
+
+    def secured(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Require a bearer token (the Actor becomes the view's first argument)."""
+        view = authenticated(view)
+        view = self.problem(403, "Your role may not perform this action")(view)
+        return self.problem(401, "Missing, expired or revoked token")(view)

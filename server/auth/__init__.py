@@ -1,0 +1,1 @@
+"""Users, roles, district scope, devices and tokens."""

@@ -1,0 +1,67 @@
+"""HTTP: tokens for devices, device list and revocation, who-am-I."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from schemas.auth import (
+    DeviceSchema,
+    RevocationSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
+from server.apidoc import ApiBlueprint
+from server.auth import service
+from server.auth.models import User
+from server.extensions import db, limiter
+
+blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth",
+                description="Sign-in on a device, tokens, revocation")
+
+
+def _login_key() -> str:
+    """Throttle per client address and username, so one attacker cannot lock out others."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"{get_remote_address()}|{str(username)[:80]}"
+
+
+@blp.route("/token", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
+               deduct_when=lambda response: response.status_code == 401)
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+@blp.problem(401, "Wrong credentials")
+@blp.problem(429, "Too many failed attempts")
+def issue_token(body: dict):
+    """Sign in on a device and get a bearer token bound to it."""
+    issued = service.issue_token(body["username"], body["password"], body["device_id"])
+    return {"access_token": issued.access_token, "token_type": "Bearer",
+            "expires_at": issued.expires_at, "device_id": issued.device_id, "user": issued.user}
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, UserSchema)
+@blp.secured
+def me(actor):
+    """The signed-in user."""
+    return db.session.get(User, actor.user_id)
+
+
+@blp.route("/devices", methods=["GET"])
+@blp.response(200, DeviceSchema(many=True))
+@blp.secured
+def devices(actor):
+    """The caller's devices with live tokens."""
+    return service.list_devices(actor)
+
+
+@blp.route("/devices/<string:device_id>", methods=["DELETE"])
+@blp.response(200, RevocationSchema)
+@blp.problem(404, "No live token for this device in your scope")
+@blp.secured
+def revoke(actor, device_id: str):
+    """Revoke a device (a lost tablet stops working at once)."""
+    return {"device_id": device_id, "revoked": service.revoke_device(actor, device_id)}

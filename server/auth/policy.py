@@ -1,0 +1,72 @@
+"""PURE: the one authorization table (role x action), and district scope."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from server.errors import Forbidden, NotFound
+
+CITY = "310000"
+ROLES = ("inspector", "supervisor", "legal", "admin")
+ALL = frozenset(ROLES)
+
+# action -> roles allowed. Every action is further limited to the actor's district scope
+# (a district code, or CITY for the whole municipality): see `authorize`.
+RULES: dict[str, frozenset[str]] = {
+    "enterprise.read": ALL,
+    "enterprise.create": frozenset({"supervisor", "admin"}),
+    "enterprise.update": frozenset({"supervisor", "admin"}),
+    "enterprise.delete": frozenset({"supervisor", "admin"}),
+    "enterprise.import": frozenset({"supervisor", "admin"}),
+    "district.read": ALL,
+    "district.import": frozenset({"admin"}),
+    "device.read": ALL,
+    "device.revoke": ALL,
+    "device.revoke_for_others": frozenset({"supervisor", "admin"}),
+    "user.read": frozenset({"supervisor", "admin"}),
+    "user.manage": frozenset({"admin"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user on a device (device_id is None on the CLI)."""
+
+    user_id: uuid.UUID
+    username: str
+    role: str
+    scope: str
+    device_id: str | None = None
+
+    @property
+    def city_wide(self) -> bool:
+        """True when the scope is the whole municipality."""
+        return self.scope == CITY
+
+
+def allowed(role: str, action: str) -> bool:
+    """Whether a role may perform an action at all."""
+    if action not in RULES:
+        raise KeyError(f"no authorization rule for action {action!r}")
+    return role in RULES[action]
+
+
+def in_scope(actor: Actor, district: str | None) -> bool:
+    """Whether a district lies within the actor's scope."""
+    return actor.city_wide or district == actor.scope
+
+
+def authorize(actor: Actor, action: str, district: str | None = None, *,
+              exists_for_others: bool = True) -> None:
+    """Raise unless the actor may do `action` on a record of `district`.
+
+    Out-of-scope records answer NotFound (404) so that their existence is not disclosed;
+    a role that may never do the action gets Forbidden (403).
+    """
+    if district is not None and not in_scope(actor, district) and exists_for_others:
+        raise NotFound("No such record.")
+    if not allowed(actor.role, action):
+        raise Forbidden(f"Role '{actor.role}' may not perform '{action}'.")
+    if district is not None and not in_scope(actor, district):
+        raise Forbidden(f"District {district} is outside your scope ({actor.scope}).")

@@ -1,0 +1,190 @@
+"""Use cases of identity: users, sign-in, device tokens, revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from server.audit import service as audit
+from server.auth.models import DeviceToken, User
+from server.auth.passwords import hash_password, password_problems, verify_password
+from server.auth.policy import CITY, ROLES, Actor, allowed, authorize, in_scope
+from server.clock import utcnow
+from server.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from server.extensions import db
+from server.registry import districts
+from server.uow import unit_of_work
+
+log = logging.getLogger(__name__)
+
+# Verified against when the username is unknown, so both paths cost one Argon2 verification.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued token; the plain value exists only here, never in the database."""
+
+    access_token: str
+    expires_at: datetime
+    device_id: str
+    user: User
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _params() -> dict[str, int]:
+    return current_app.config["PASSWORD_HASH"]
+
+
+def system_actor(user: User, device_id: str | None = None) -> Actor:
+    """The Actor of a user (for the CLI and for token holders)."""
+    return Actor(user.id, user.username, user.role, user.district, device_id)
+
+
+def create_user(
+    username: str,
+    role: str,
+    district: str,
+    password: str,
+    display_name: str | None = None,
+    certificate_no: str | None = None,
+    certificate_expires: date | None = None,
+    actor: Actor | None = None,
+) -> User:
+    """Create a user; inspectors need an enforcement certificate (执法证)."""
+    errors: dict[str, list[str]] = {}
+    if not username or len(username) > 80 or not username.replace("_", "").replace(
+        ".", "").replace("-", "").isalnum():
+        errors["username"] = ["1-80 letters, digits, '.', '_' or '-'"]
+    if role not in ROLES:
+        errors["role"] = [f"must be one of {', '.join(ROLES)}"]
+    if district != CITY and not districts.exists(district):
+        errors["district"] = [f"unknown district code {district!r} (use {CITY} for the city)"]
+    if problems := password_problems(password):
+        errors["password"] = problems
+    if role == "inspector" and not (certificate_no and certificate_expires):
+        errors["certificate_no"] = ["inspectors need a certificate number and its expiry date"]
+    if errors:
+        raise ValidationFailed("The user is not valid.", errors=errors)
+    if actor is not None:
+        authorize(actor, "user.manage", district, exists_for_others=False)
+    with unit_of_work() as session:
+        if session.scalar(select(User.id).where(User.username == username)):
+            raise Conflict(f"User {username!r} already exists.")
+        user = User(username=username, role=role, district=district,
+                    display_name=display_name or username, certificate_no=certificate_no,
+                    certificate_expires=certificate_expires,
+                    password_hash=hash_password(_params(), password))
+        session.add(user)
+        session.flush()
+        audit.record(actor, "user.create", "user", user.id,
+                     {"username": username, "role": role, "district": district})
+    return user
+
+
+def list_users() -> list[User]:
+    """All users, by username."""
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def disable_user(username: str, actor: Actor | None = None) -> User:
+    """Disable a user and revoke every token they hold."""
+    with unit_of_work() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"No user {username!r}.")
+        user.active = False
+        session.execute(update(DeviceToken).where(DeviceToken.user_id == user.id,
+                                                  DeviceToken.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()))
+        audit.record(actor, "user.disable", "user", user.id, {"username": username})
+    return user
+
+
+def _check_password(user: User | None, password: str) -> bool:
+    if user is None:
+        if "hash" not in _DUMMY_HASH:
+            _DUMMY_HASH["hash"] = hash_password(_params(), secrets.token_hex(16))
+        verify_password(_params(), _DUMMY_HASH["hash"], password)
+        return False
+    return verify_password(_params(), user.password_hash, password)
+
+
+def issue_token(username: str, password: str, device_id: str) -> IssuedToken:
+    """Sign a user in on a device: one live token per (user, device), older ones revoked."""
+    with unit_of_work() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if not _check_password(user, password) or user is None or not user.active:
+            log.warning("failed sign-in for %r on device %r", username, device_id)
+            raise Unauthorized("Unknown user, wrong password or disabled account.")
+        now = utcnow()
+        session.execute(update(DeviceToken).where(
+            DeviceToken.user_id == user.id, DeviceToken.device_id == device_id,
+            DeviceToken.revoked_at.is_(None)).values(revoked_at=now))
+        token = secrets.token_urlsafe(32)
+        expires = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+        session.add(DeviceToken(user_id=user.id, device_id=device_id,
+                                token_hash=token_digest(token), issued_at=now,
+                                expires_at=expires))
+        audit.record(system_actor(user, device_id), "auth.token_issue", "device", device_id)
+    return IssuedToken(token, expires, device_id, user)
+
+
+def actor_for_token(token: str) -> Actor:
+    """Resolve a bearer token to its Actor, or raise Unauthorized."""
+    row = db.session.execute(
+        select(DeviceToken, User).join(User).where(DeviceToken.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("Unknown access token.")
+    device_token, user = row
+    if device_token.revoked_at is not None:
+        raise Unauthorized("This access token was revoked.")
+    if device_token.expires_at <= utcnow():
+        raise Unauthorized("This access token has expired; sign in again.")
+    if not user.active:
+        raise Unauthorized("This account is disabled.")
+    return system_actor(user, device_token.device_id)
+
+
+def list_devices(actor: Actor) -> list[DeviceToken]:
+    """The caller's live device tokens."""
+    authorize(actor, "device.read")
+    return list(db.session.scalars(
+        select(DeviceToken).where(DeviceToken.user_id == actor.user_id,
+                                  DeviceToken.revoked_at.is_(None),
+                                  DeviceToken.expires_at > utcnow())
+        .order_by(DeviceToken.issued_at.desc())))
+
+
+def revoke_device(actor: Actor, device_id: str) -> int:
+    """Revoke every live token of a device: the caller's own, or (supervisors, admins)
+    those of users in their scope. Returns how many were revoked; 404 if none were visible."""
+    authorize(actor, "device.revoke")
+    with unit_of_work() as session:
+        query = select(DeviceToken).join(User).where(DeviceToken.device_id == device_id,
+                                                     DeviceToken.revoked_at.is_(None))
+        tokens = session.scalars(query).all()
+        visible = [t for t in tokens if t.user_id == actor.user_id or _may_revoke_for(actor, t)]
+        if not visible:
+            raise NotFound(f"No live tokens for device {device_id!r} in your scope.")
+        now = utcnow()
+        for token in visible:
+            token.revoked_at = now
+        audit.record(actor, "auth.device_revoke", "device", device_id,
+                     {"tokens": len(visible), "users": sorted({str(t.user_id) for t in visible})})
+    return len(visible)
+
+
+def _may_revoke_for(actor: Actor, token: DeviceToken) -> bool:
+    return allowed(actor.role, "device.revoke_for_others") and in_scope(actor, token.user.district)

@@ -1,0 +1,177 @@
+"""Command line: users, audit, enterprises, districts, demo data."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from server.audit import service as audit
+from server.auth import service as auth
+from server.auth.models import User
+from server.errors import DomainError
+from server.extensions import db
+
+users_cli = AppGroup("users", help="Manage users.")
+audit_cli = AppGroup("audit", help="The audit chain.")
+enterprises_cli = AppGroup("enterprises", help="The enterprise register.")
+districts_cli = AppGroup("districts", help="District outlines.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"error: {error.detail}", err=True)
+    for field, messages in (error.errors or {}).items():
+        click.echo(f"  {field}: {messages}", err=True)
+    sys.exit(1)
+
+
+def _admin_actor(username: str | None):
+    """CLI actions are attributed to a named admin when given, else to the system."""
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"no user {username!r}", param_hint="--as")
+    return auth.system_actor(user, device_id="cli")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["inspector", "supervisor", "legal",
+                                                          "admin"]))
+@click.option("--district", required=True, help="District code, or 310000 for the city.")
+@click.option("--display-name", default=None)
+@click.option("--certificate-no", default=None, help="Enforcement certificate (执法证号).")
+@click.option("--certificate-expires", default=None, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(username, role, district, display_name, certificate_no, certificate_expires,
+                password_stdin):
+    """Create a user (prints a generated password unless --password-stdin)."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else secrets.token_urlsafe(12)
+    expires: date | None = certificate_expires.date() if certificate_expires else None
+    try:
+        user = auth.create_user(username, role, district, password, display_name,
+                                certificate_no, expires)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"created {user.username} ({user.role}, {user.district})")
+    if not password_stdin:
+        click.echo(f"password: {password}  (shown once)")
+
+
+@users_cli.command("list")
+def list_users():
+    """List users."""
+    for user in auth.list_users():
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.username}\t{user.role}\t{user.district}\t{state}\t{user.display_name}")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_user(username):
+    """Disable a user and revoke all their tokens."""
+    try:
+        auth.disable_user(username)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"disabled {username}")
+
+
+@audit_cli.command("verify")
+def verify_audit():
+    """Exit 0 if the chain is intact, else 1 naming the first broken entry."""
+    report = audit.verify()
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} entries")
+        return
+    click.echo(f"audit chain BROKEN at entry {report.broken_seq}: {report.reason} "
+               f"({report.checked} entries verified before it)", err=True)
+    sys.exit(1)
+
+
+@enterprises_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_user", required=True, help="Username the import is done as.")
+@click.option("--valid-only", is_flag=True, help="Import the valid rows, skip the bad ones.")
+@click.option("--dry-run", is_flag=True, help="Validate only.")
+def import_enterprises(file: Path, as_user: str, valid_only: bool, dry_run: bool):
+    """Import enterprises from CSV or GeoJSON; every bad row is reported."""
+    from server.registry import bulk
+    from server.registry.importer import FileProblem, read_rows
+
+    data = file.read_bytes()
+    try:
+        total = len(read_rows(data, file.name))
+    except FileProblem as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    actor = _admin_actor(as_user)
+    mode = "valid_only" if valid_only else "all_or_nothing"
+    with click.progressbar(length=total, label="validating", file=sys.stderr) as bar:
+        try:
+            report = bulk.import_enterprises(actor, data, file.name, mode, dry_run,
+                                             progress=bar.update)
+        except DomainError as error:
+            _fail(error)
+    for row in report.rejected:
+        for field, messages in row["errors"].items():
+            click.echo(f"line {row['line']}: {field}: {'; '.join(map(str, messages))}", err=True)
+    click.echo(f"{report.total} rows, {report.imported} imported, "
+               f"{len(report.rejected)} rejected{' (dry run)' if dry_run else ''}")
+    if report.rejected and mode == "all_or_nothing":
+        click.echo("nothing was imported (use --valid-only to import the valid rows)", err=True)
+        sys.exit(1)
+
+
+@districts_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", required=True, help="Where the outlines come from (provenance).")
+def import_districts(file: Path, source: str):
+    """Import official district outlines (GeoJSON FeatureCollection with adcode, name)."""
+    from server.registry import districts
+
+    try:
+        codes = districts.import_boundaries(json.loads(file.read_text("utf-8")), source)
+    except json.JSONDecodeError as error:
+        click.echo(f"error: not JSON: {error}", err=True)
+        sys.exit(1)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"imported {len(codes)} districts: {', '.join(codes)}")
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
+@click.option("--per-district", default=15, show_default=True)
+def seed_demo(if_empty: bool, per_district: int):
+    """Load districts, demo enterprises and one user per role (passwords shown once)."""
+    from server.demo import seed
+
+    if not seed.is_empty():
+        if if_empty:
+            click.echo("database already has data; demo seed skipped")
+            return
+        click.echo("error: the database is not empty", err=True)
+        sys.exit(1)
+    with click.progressbar(length=per_district * 16, label="demo enterprises",
+                           file=sys.stderr) as bar:
+        result = seed.seed(per_district, progress=bar.update)
+    click.echo(f"seeded {result.districts} districts and {result.enterprises} enterprises")
+    click.echo("demo users (passwords are shown only now; store them):")
+    for username, password in result.passwords.items():
+        click.echo(f"  {username:<12} {password}")
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    for group in (users_cli, audit_cli, enterprises_cli, districts_cli, demo_cli):
+        app.cli.add_command(group)

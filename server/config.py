@@ -1,0 +1,65 @@
+"""Settings from environment variables; the defaults are the embedded deployment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+MiB = 1024 * 1024
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver that requirements.txt installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SECRET_KEY, or a random key generated once into instance/ (embedded default)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _int(name: str, default: int) -> int:
+    """Read an integer setting."""
+    return int(os.environ.get(name, default))
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config from the environment."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'enforcement.db'}"
+    evidence_store = os.environ.get("EVIDENCE_STORE") or f"file://{instance_path / 'evidence'}"
+    return {
+        "APP_ENV": os.environ.get("APP_ENV", "development"),
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "EVIDENCE_STORE": evidence_store,
+        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 72),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
+        "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
+        "SITE_MIN_AREA_M2": float(os.environ.get("SITE_MIN_AREA_M2", 20)),
+        "SITE_MAX_AREA_M2": float(os.environ.get("SITE_MAX_AREA_M2", 50_000_000)),
+        "SITE_MIN_SHARE_IN_DISTRICT": float(os.environ.get("SITE_MIN_SHARE_IN_DISTRICT", 0.99)),
+        "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+        # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
+        "API_TITLE": "Field enforcement API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_SORT_KEYS": False,
+    }

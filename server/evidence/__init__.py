@@ -1,0 +1,1 @@
+"""Evidence: uploads, storage backends, photo metadata."""

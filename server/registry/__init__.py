@@ -1,0 +1,1 @@
+"""The register of regulated enterprises (监管对象)."""

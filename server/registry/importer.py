@@ -1,0 +1,123 @@
+"""Read an enterprise file (CSV or GeoJSON) into rows; no database access here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely.wkt
+from shapely.errors import ShapelyError
+from shapely.geometry import mapping
+
+CSV_COLUMNS = ("credit_code", "name", "address", "district", "industry", "permit_class",
+               "permit_number", "positive_list", "positive_list_from", "positive_list_until",
+               "credit_rating", "contact_name", "contact_role", "contact_phone", "site")
+REQUIRED_COLUMNS = ("credit_code", "name", "district", "permit_class")
+CONTACT_COLUMNS = {"contact_name": "name", "contact_role": "role", "contact_phone": "phone"}
+
+
+@dataclass
+class RawRow:
+    """One record of the file: where it was, its raw fields, and problems found reading it."""
+
+    line: int
+    fields: dict[str, Any]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read."""
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 as Chinese spreadsheet tools export it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError as error:
+            raise FileProblem("the file is neither UTF-8 nor GB18030 text") from error
+
+
+def _site_from_text(text: str) -> tuple[Any, list[str]]:
+    text = text.strip()
+    if not text:
+        return None, []
+    if text.startswith("{"):
+        try:
+            return json.loads(text), []
+        except json.JSONDecodeError as error:
+            return None, [f"site is not valid GeoJSON: {error.msg}"]
+    try:
+        return mapping(shapely.wkt.loads(text)), []
+    except (ShapelyError, ValueError, TypeError):
+        return None, ["site is neither GeoJSON nor WKT"]
+
+
+def _from_csv(text: str) -> list[RawRow]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise FileProblem(f"missing CSV columns: {', '.join(missing)}")
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if unknown:
+        raise FileProblem(f"unknown CSV columns: {', '.join(unknown)}")
+    reader.fieldnames = header
+    rows = []
+    for record in reader:
+        values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+        row = RawRow(line=reader.line_num, fields={})
+        if None in record:
+            row.errors["_row"] = ["more values than columns"]
+        for name, value in values.items():
+            if name in CONTACT_COLUMNS or value == "":
+                continue
+            if name == "site":
+                row.fields["site"], problems = _site_from_text(value)
+                if problems:
+                    row.errors["site"] = problems
+            else:
+                row.fields[name] = value
+        contact = {CONTACT_COLUMNS[k]: values[k] for k in CONTACT_COLUMNS if values.get(k)}
+        if contact:
+            row.fields["contacts"] = [contact]
+        rows.append(row)
+    return rows
+
+
+def _from_geojson(text: str) -> list[RawRow]:
+    try:
+        collection = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileProblem(f"not valid JSON: {error.msg} at line {error.lineno}") from error
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise FileProblem("a GeoJSON import must be a FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise FileProblem("the FeatureCollection has no features array")
+    rows = []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
+            rows.append(RawRow(number, {}, {"_row": ["not a Feature with properties"]}))
+            continue
+        fields = dict(feature["properties"])
+        if feature.get("geometry") is not None:
+            fields["site"] = feature["geometry"]
+        rows.append(RawRow(number, fields))
+    return rows
+
+
+def read_rows(data: bytes, filename: str) -> list[RawRow]:
+    """Parse a CSV (one row per line) or GeoJSON (one feature per enterprise) file."""
+    text = decode(data)
+    lowered = filename.lower()
+    if lowered.endswith((".geojson", ".json")):
+        return _from_geojson(text)
+    if lowered.endswith(".csv"):
+        return _from_csv(text)
+    raise FileProblem("the file name must end in .csv, .geojson or .json")

@@ -1,0 +1,225 @@
+"""Use cases of the enterprise register: register, read, list, update, remove."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Row, Select, Text, cast, func, select
+
+from server.audit import service as audit
+from server.auth.policy import Actor, authorize, in_scope
+from server.clock import today_shanghai, utcnow
+from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.extensions import db
+from server.registry import districts
+from server.registry.credit_code import validate_credit_code
+from server.registry.models import Enterprise
+from server.registry.sites import SiteLimits, check_site
+from server.uow import unit_of_work
+
+POSITIVE_LIST_YEARS = 3
+EDITABLE = ("credit_code", "name", "address", "district", "industry", "permit_class",
+            "permit_number", "positive_list", "positive_list_from", "positive_list_until",
+            "credit_rating", "contacts", "site")
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    """List filters; None means no filter."""
+
+    district: str | None = None
+    permit_class: str | None = None
+    positive_list: bool | None = None
+    industry: str | None = None
+    name: str | None = None
+
+
+def site_limits() -> SiteLimits:
+    """Site bounds from the configuration."""
+    config = current_app.config
+    return SiteLimits(config["SITE_MIN_AREA_M2"], config["SITE_MAX_AREA_M2"],
+                      config["SITE_MIN_SHARE_IN_DISTRICT"])
+
+
+def positive_list_active(enterprise: Enterprise, on: date | None = None) -> bool:
+    """On the positive list and within its validity period on the given day."""
+    day = on or today_shanghai()
+    return bool(enterprise.positive_list and enterprise.positive_list_from
+                and enterprise.positive_list_until
+                and enterprise.positive_list_from <= day <= enterprise.positive_list_until)
+
+
+def _three_years_after(start: date) -> date:
+    """The anniversary; from 29 February it is 1 March, so the last valid day is 28 February
+    (民法典 Art. 202: no corresponding day → the end of that month)."""
+    try:
+        return start.replace(year=start.year + POSITIVE_LIST_YEARS)
+    except ValueError:
+        return date(start.year + POSITIVE_LIST_YEARS, 3, 1)
+
+
+def validate_fields(data: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """Domain checks of a complete field set; returns (errors by field, derived columns)."""
+    errors: dict[str, list[str]] = {}
+    if problems := validate_credit_code(data.get("credit_code")):
+        errors["credit_code"] = problems
+    district = data.get("district")
+    bounds = districts.boundaries()
+    if district not in bounds.districts:
+        errors["district"] = [f"unknown district code {district!r}"]
+    if data.get("positive_list"):
+        start, end = data.get("positive_list_from"), data.get("positive_list_until")
+        if data.get("permit_class") == "registration":
+            errors["positive_list"] = ["only permit holders (key, simplified) can be listed"]
+        if not (start and end):
+            errors["positive_list_until"] = ["a listed unit needs its validity dates"]
+        elif end < start:
+            errors["positive_list_until"] = ["ends before it starts"]
+        elif end >= _three_years_after(start):
+            errors["positive_list_until"] = [
+                f"a listing is valid for at most {POSITIVE_LIST_YEARS} years "
+                f"(last day {_three_years_after(start) - timedelta(days=1)})"]
+    derived: dict[str, Any] = {"site_area_m2": None, "centroid_lon": None, "centroid_lat": None}
+    if data.get("site") is not None and "district" not in errors:
+        site, problems = check_site(data["site"], district, bounds.districts.get(district),
+                                    bounds.city, site_limits())
+        if problems:
+            errors["site"] = problems
+        else:
+            derived = {"site_area_m2": round(site.area_m2, 1),
+                       "centroid_lon": site.centroid_lon, "centroid_lat": site.centroid_lat}
+    return errors, derived
+
+
+def _live_duplicate(session, credit_code: str, exclude: uuid.UUID | None = None) -> bool:
+    query = select(Enterprise.id).where(Enterprise.credit_code == credit_code,
+                                        Enterprise.deleted_at.is_(None))
+    if exclude is not None:
+        query = query.where(Enterprise.id != exclude)
+    return session.scalar(query) is not None
+
+
+def register_enterprise(actor: Actor, data: dict[str, Any]) -> Enterprise:
+    """Add an enterprise to the register."""
+    authorize(actor, "enterprise.create", data.get("district"), exists_for_others=False)
+    errors, derived = validate_fields(data)
+    if errors:
+        raise ValidationFailed("The enterprise is not valid.", errors=errors)
+    with unit_of_work() as session:
+        if _live_duplicate(session, data["credit_code"]):
+            raise Conflict(f"An enterprise with credit code {data['credit_code']} is already "
+                           "registered.", errors={"credit_code": ["already registered"]})
+        enterprise = Enterprise(**{k: data[k] for k in EDITABLE if k in data}, **derived)
+        session.add(enterprise)
+        session.flush()
+        audit.record(actor, "enterprise.create", "enterprise", enterprise.id,
+                     {"credit_code": enterprise.credit_code, "district": enterprise.district})
+    return enterprise
+
+
+def get_enterprise(actor: Actor, enterprise_id: uuid.UUID, *, lock: bool = False) -> Enterprise:
+    """One live enterprise in the caller's scope, else NotFound (row-locked if `lock`)."""
+    enterprise = db.session.get(Enterprise, enterprise_id, with_for_update=lock)
+    if enterprise is None or enterprise.deleted_at is not None:
+        raise NotFound("No such enterprise.")
+    authorize(actor, "enterprise.read", enterprise.district)
+    return enterprise
+
+
+def _filtered(actor: Actor, filters: EnterpriseFilter) -> Select:
+    query = select(Enterprise).where(Enterprise.deleted_at.is_(None))
+    if not actor.city_wide:
+        query = query.where(Enterprise.district == actor.scope)
+    if filters.district:
+        query = query.where(Enterprise.district == filters.district)
+    if filters.permit_class:
+        query = query.where(Enterprise.permit_class == filters.permit_class)
+    if filters.positive_list is not None:
+        today = today_shanghai()
+        active = (Enterprise.positive_list.is_(True) & (Enterprise.positive_list_from <= today)
+                  & (Enterprise.positive_list_until >= today))
+        query = query.where(active if filters.positive_list else ~active)
+    if filters.industry:
+        query = query.where(Enterprise.industry == filters.industry)
+    if filters.name:
+        pattern = "%" + filters.name.replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        query = query.where(Enterprise.name.ilike(pattern, escape="\\"))
+    return query
+
+
+# The list is a read model: plain rows, with the JSON columns left as text for the serializer
+# to embed as they are.
+_LIST_COLUMNS = (
+    *(c for c in Enterprise.__table__.c if c.name not in ("site", "contacts")),
+    cast(Enterprise.site, Text).label("site_json"),
+    cast(Enterprise.contacts, Text).label("contacts_json"),
+)
+
+
+def list_enterprises(actor: Actor, filters: EnterpriseFilter, page: int,
+                     per_page: int) -> tuple[list[Row], int]:
+    """A page of live enterprises in scope, by district then name, and the total count."""
+    authorize(actor, "enterprise.read")
+    query = _filtered(actor, filters)
+    rows = db.session.execute(
+        query.with_only_columns(*_LIST_COLUMNS)
+        .order_by(Enterprise.district, Enterprise.name, Enterprise.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return list(rows), total or 0
+
+
+def _current(enterprise: Enterprise) -> dict[str, Any]:
+    return {field: getattr(enterprise, field) for field in EDITABLE}
+
+
+def update_enterprise(actor: Actor, enterprise_id: uuid.UUID, version: int,
+                      changes: dict[str, Any]) -> Enterprise:
+    """Change fields of an enterprise read at `version` (optimistic locking)."""
+    with unit_of_work() as session:
+        enterprise = get_enterprise(actor, enterprise_id, lock=True)
+        authorize(actor, "enterprise.update", enterprise.district)
+        if "district" in changes and not in_scope(actor, changes["district"]):
+            authorize(actor, "enterprise.update", changes["district"], exists_for_others=False)
+        if enterprise.version != version:
+            raise VersionConflict(
+                f"The enterprise is at version {enterprise.version}, not {version}.",
+                current_version=enterprise.version)
+        merged = _current(enterprise) | changes
+        errors, derived = validate_fields(merged)
+        if errors:
+            raise ValidationFailed("The enterprise is not valid.", errors=errors)
+        if (changes.get("credit_code", enterprise.credit_code) != enterprise.credit_code
+                and _live_duplicate(session, changes["credit_code"], exclude=enterprise.id)):
+            raise Conflict("Another enterprise has this credit code.",
+                           errors={"credit_code": ["already registered"]})
+        changed = sorted(k for k in changes if changes[k] != getattr(enterprise, k))
+        for key in changed:
+            setattr(enterprise, key, changes[key])
+        for key, value in derived.items():
+            setattr(enterprise, key, value)
+        enterprise.version += 1
+        enterprise.updated_at = utcnow()
+        audit.record(actor, "enterprise.update", "enterprise", enterprise.id,
+                     {"fields": changed, "version": enterprise.version})
+    return enterprise
+
+
+def remove_enterprise(actor: Actor, enterprise_id: uuid.UUID, version: int) -> None:
+    """Soft-delete: the record stays for history and disappears from lists."""
+    with unit_of_work():
+        enterprise = get_enterprise(actor, enterprise_id, lock=True)
+        authorize(actor, "enterprise.delete", enterprise.district)
+        if enterprise.version != version:
+            raise VersionConflict(
+                f"The enterprise is at version {enterprise.version}, not {version}.",
+                current_version=enterprise.version)
+        enterprise.deleted_at = utcnow()
+        enterprise.version += 1
+        audit.record(actor, "enterprise.delete", "enterprise", enterprise.id,
+                     {"credit_code": enterprise.credit_code})

@@ -1,0 +1,111 @@
+"""Every endpoint x every role x own/other district, against an expected table.
+
+The table is written here by hand (not derived from server.auth.policy), and the route list
+is read from the app: a new endpoint without a row makes `test_every_route_has_a_row` fail.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+ROLES = ("inspector", "supervisor", "legal", "admin")
+OWN, OTHER = "310115", "310101"
+PUBLIC = {"GET /healthz", "POST /api/v1/auth/token", "GET /api/v1/problems/{slug}"}
+
+# endpoint -> {role: (status on a record of the caller's district, status on another's)}
+EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    "GET /api/v1/enterprises": {r: (200, 200) for r in ROLES},
+    "POST /api/v1/enterprises": {"inspector": (403, 403), "supervisor": (201, 403),
+                                 "legal": (403, 403), "admin": (201, 403)},
+    "GET /api/v1/enterprises/{enterprise_id}": {r: (200, 404) for r in ROLES},
+    "PATCH /api/v1/enterprises/{enterprise_id}": {"inspector": (403, 404),
+                                                  "supervisor": (200, 404),
+                                                  "legal": (403, 404), "admin": (200, 404)},
+    "DELETE /api/v1/enterprises/{enterprise_id}": {"inspector": (403, 404),
+                                                   "supervisor": (204, 404),
+                                                   "legal": (403, 404), "admin": (204, 404)},
+    "POST /api/v1/enterprises/import": {"inspector": (403, 403), "supervisor": (200, 422),
+                                        "legal": (403, 403), "admin": (200, 422)},
+    "GET /api/v1/districts": {r: (200, 200) for r in ROLES},
+    "GET /api/v1/auth/me": {r: (200, 200) for r in ROLES},
+    "GET /api/v1/auth/devices": {r: (200, 200) for r in ROLES},
+    # another user's device (own devices: tests/api/test_auth.py)
+    "DELETE /api/v1/auth/devices/{device_id}": {"inspector": (404, 404),
+                                                "supervisor": (200, 404),
+                                                "legal": (404, 404), "admin": (200, 404)},
+}
+
+
+def _routes(app) -> set[str]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in ("docs", "api-docs", "static"):
+            continue
+        path = rule.rule
+        for converter in ("<uuid:", "<string:", "<"):
+            path = path.replace(converter, "{")
+        path = path.replace(">", "}")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.add(f"{method} {path}")
+    return found
+
+
+def test_every_route_has_a_row(app):
+    missing = _routes(app) - set(EXPECTED) - PUBLIC
+    assert not missing, f"routes without an authorization row: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(app, client, login, make_user, enterprise_body, site_in):
+    """One enterprise in each district, created by city-wide staff."""
+    city = login("supervisor", "310000")
+    ids = {}
+    for serial, district in enumerate((OWN, OTHER), start=1):
+        response = client.post("/api/v1/enterprises", json=enterprise_body(district, serial),
+                               headers=city)
+        ids[district] = response.get_json()["id"]
+    return {"ids": ids, "body": enterprise_body, "site_in": site_in, "make_user": make_user}
+
+
+def _call(client, endpoint, headers, district, world, role):
+    method, path = endpoint.split(" ", 1)
+    record = world["ids"][district]
+    path = path.replace("{enterprise_id}", record)
+    if endpoint == "POST /api/v1/enterprises":
+        return client.post(path, json=world["body"](district, 50), headers=headers)
+    if endpoint.startswith("PATCH"):
+        return client.patch(path, json={"version": 1, "address": "新地址"}, headers=headers)
+    if endpoint.startswith("DELETE /api/v1/enterprises"):
+        return client.delete(f"{path}?version=1", headers=headers)
+    if endpoint == "POST /api/v1/enterprises/import":
+        from server.registry.credit_code import make_credit_code
+
+        csv = ("credit_code,name,district,permit_class\n"
+               f"{make_credit_code(district, 60)},上海矩阵有限公司,{district},registration\n")
+        return client.post(path, headers=headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(csv.encode()), "m.csv")})
+    if endpoint == "DELETE /api/v1/auth/devices/{device_id}":
+        user, password = world["make_user"](role, district)
+        device = f"matrix-{role}-{district}"
+        client.post("/api/v1/auth/token", json={"username": user.username,
+                                                "password": password, "device_id": device})
+        return client.delete(path.replace("{device_id}", device), headers=headers)
+    return client.open(path, method=method, headers=headers)
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_role_on_own_and_other_district(client, login, world, endpoint, role):
+    headers = login(role, OWN)
+    own, other = EXPECTED[endpoint][role]
+    got_other = _call(client, endpoint, headers, OTHER, world, role).status_code
+    got_own = _call(client, endpoint, headers, OWN, world, role).status_code
+    assert (got_own, got_other) == (own, other)
+
+
+def test_lists_never_include_another_districts_records(client, login, world):
+    for role in ROLES:
+        items = client.get("/api/v1/enterprises", headers=login(role, OWN)).get_json()["items"]
+        assert {item["district"] for item in items} == {OWN}

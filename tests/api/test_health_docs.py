@@ -1,0 +1,64 @@
+"""Health, the OpenAPI description and the self-hosted docs page."""
+
+from __future__ import annotations
+
+
+def test_health_reports_database_and_storage_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "evidence_store": "ok"}
+
+
+def test_health_answers_503_problem_when_evidence_storage_is_not_writable(app, client, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the store's directory should be")
+    app.config["EVIDENCE_STORE"] = f"file://{blocker}/evidence"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["checks"] == {"evidence_store": "not writable"}
+
+
+def test_openapi_describes_every_route_and_the_problem_shape(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = set(spec["paths"])
+    api_rules = {rule.rule.replace("<uuid:", "{").replace("<string:", "{").replace(">", "}")
+                 for rule in app.url_map.iter_rules()
+                 if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0]
+                 not in ("docs", "api-docs")}
+    assert api_rules <= documented
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"])
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) or status == "default":
+                    response = _resolve(spec, response)
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        method, path, status)
+
+
+def _resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        _, section, kind, name = node["$ref"].split("/")
+        node = spec[section][kind][name]
+    return node
+
+
+def test_docs_page_loads_its_assets_from_the_app_not_a_cdn(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        assert f"/api/v1/docs/assets/{asset}" in html
+        assert client.get(f"/api/v1/docs/assets/{asset}").status_code == 200
+    assert "/api/v1/openapi.json" in client.get("/api/v1/docs/init.js").get_data(as_text=True)
+
+
+def test_problem_types_are_documented_at_their_uri(client):
+    body = client.get("/api/v1/problems/version-conflict").get_json()
+    assert body["status"] == 409 and body["title"] == "Version conflict"
+    assert client.get("/api/v1/problems/no-such-type").status_code == 404

@@ -1,0 +1,69 @@
+"""The Alembic migrations build exactly the models' schema; seeding and district import."""
+
+from __future__ import annotations
+
+import json
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.registry.models import District, Enterprise
+
+
+def test_migrated_schema_matches_the_models(app):
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_demo_seed_fills_an_empty_database_once_and_prints_passwords_once(app, runner):
+    with app.app_context():
+        db.session.execute(District.__table__.delete())
+        db.session.commit()
+    result = runner.invoke(args=["demo", "seed", "--if-empty", "--per-district", "2"])
+    assert result.exit_code == 0, result.output
+    assert "seeded 16 districts and 32 enterprises" in result.output
+    for username in ("inspector1", "supervisor", "legal", "admin"):
+        assert username in result.output
+    again = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert again.exit_code == 0 and "skipped" in again.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 32
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_seeding_a_database_that_has_data_is_refused_without_if_empty(app, runner):
+    first = runner.invoke(args=["demo", "seed", "--per-district", "1"]).output
+    assert "admin" in first
+    refused = runner.invoke(args=["demo", "seed"])
+    assert refused.exit_code == 1 and "not empty" in refused.output
+
+
+def test_official_boundaries_can_replace_the_shipped_ones(app, runner, tmp_path, boundary_rows):
+    features = [{"type": "Feature", "geometry": row["geometry"],
+                 "properties": {"adcode": row["code"], "name": row["name"],
+                                "name_en": row["name_en"]}} for row in boundary_rows[:2]]
+    path = tmp_path / "official.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    result = runner.invoke(args=["districts", "import", str(path), "--source",
+                                 "上海市规划和自然资源局 2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(District, boundary_rows[0]["code"]).source.startswith("上海市")
+
+
+def test_a_broken_boundary_file_is_refused_with_reasons(runner, tmp_path):
+    path = tmp_path / "bad.geojson"
+    bowtie = {"type": "Polygon", "coordinates": [[[121, 31], [122, 32], [122, 31], [121, 32],
+                                                  [121, 31]]]}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": bowtie, "properties": {"adcode": "310101",
+                                                                "name": "黄浦区"}},
+        {"type": "Feature", "geometry": bowtie, "properties": {"adcode": "110101",
+                                                                "name": "东城区"}}]}))
+    result = runner.invoke(args=["districts", "import", str(path), "--source", "x"])
+    assert result.exit_code == 1
+    assert "not valid" in result.output and "not a Shanghai district code" in result.output

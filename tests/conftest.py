@@ -1,0 +1,207 @@
+"""Fixtures: a fresh app per test on SQLite, or on PostgreSQL when TEST_DATABASE=postgresql.
+
+The schema is built once per run by the real Alembic migrations; every test then starts from
+empty tables (plus the district outlines, which are reference data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from shapely.geometry import shape
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+BOUNDARIES = ROOT / "server" / "data" / "boundaries" / "shanghai_districts.geojson"
+FIXED_STAMP = datetime(2026, 1, 1, tzinfo=UTC)
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def _database_url(tmp_root: Path) -> str:
+    if os.environ.get("TEST_DATABASE") == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            raise pytest.UsageError("TEST_DATABASE=postgresql needs TEST_DATABASE_URL")
+        return url
+    return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+def _reset_schema(url: str) -> None:
+    """Start the run from an empty database (a re-used PostgreSQL database may hold tables)."""
+    from server.config import normalise_database_url
+
+    if not url.startswith("postgres"):
+        return
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database, migrated once with Alembic."""
+    from flask_migrate import upgrade
+
+    from server import create_app
+
+    root = tmp_path_factory.mktemp("db")
+    url = _database_url(root)
+    _reset_schema(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _normalised(url), "TESTING": True,
+                      "EVIDENCE_STORE": f"file://{root / 'evidence'}"})
+    with app.app_context():
+        upgrade()
+        from server.extensions import db
+
+        db.engine.dispose()
+    return url
+
+
+def _normalised(url: str) -> str:
+    from server.config import normalise_database_url
+
+    return normalise_database_url(url)
+
+
+@pytest.fixture(scope="session")
+def boundary_rows() -> list[dict[str, Any]]:
+    """The shipped district outlines, parsed once."""
+    collection = json.loads(BOUNDARIES.read_text("utf-8"))
+    return [{"code": f["properties"]["adcode"], "name": f["properties"]["name"],
+             "name_en": f["properties"]["name_en"], "geometry": f["geometry"],
+             "source": "test fixture", "updated_at": FIXED_STAMP}
+            for f in collection["features"]]
+
+
+def _clean(db) -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"),
+                       {"h": "0" * 64})
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url: str, boundary_rows, tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app on clean tables, with the district outlines loaded."""
+    from server import create_app
+    from server.extensions import db
+    from server.registry.models import District
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _normalised(database_url),
+        "EVIDENCE_STORE": f"file://{tmp_path / 'evidence'}",
+        "PASSWORD_HASH": FAST_HASH,
+        "SECRET_KEY": secrets.token_hex(16),
+    })
+    with app.app_context():
+        _clean(db)
+        db.session.add_all(District(**row) for row in boundary_rows)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """HTTP test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    """CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., tuple[Any, str]]:
+    """Create a user through the service; returns (user, password)."""
+    from server.auth import service
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "inspector", district: str = "310115", **extra: Any):
+        password = secrets.token_urlsafe(12)
+        username = extra.pop("username", f"{role}{next(counter)}_{district}")
+        if role == "inspector":
+            extra.setdefault("certificate_no", f"沪环执{secrets.randbelow(10**6):06d}")
+            extra.setdefault("certificate_expires", date.today() + timedelta(days=365))
+        with app.app_context():
+            user = service.create_user(username, role, district, password, **extra)
+        return user, password
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient, make_user) -> Callable[..., dict[str, str]]:
+    """Create a user and sign in; returns Authorization headers."""
+
+    def sign_in(role: str = "supervisor", district: str = "310115",
+                device_id: str | None = None) -> dict[str, str]:
+        user, password = make_user(role, district)
+        response = client.post("/api/v1/auth/token", json={
+            "username": user.username, "password": password,
+            "device_id": device_id or f"dev-{secrets.token_hex(4)}"})
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def district_shapes(boundary_rows) -> dict[str, Any]:
+    """Shapely outlines by district code."""
+    return {row["code"]: shape(row["geometry"]) for row in boundary_rows}
+
+
+@pytest.fixture
+def site_in(district_shapes) -> Callable[..., dict[str, Any]]:
+    """A ~100 m square site well inside a district."""
+
+    def make(code: str = "310115", size_deg: float = 0.001) -> dict[str, Any]:
+        point = district_shapes[code].representative_point()
+        x, y = point.x, point.y
+        ring = [[x, y], [x + size_deg, y], [x + size_deg, y + size_deg], [x, y + size_deg],
+                [x, y]]
+        return {"type": "Polygon", "coordinates": [ring]}
+
+    return make
+
+
+@pytest.fixture
+def enterprise_body(site_in) -> Callable[..., dict[str, Any]]:
+    """A valid POST /enterprises body; serial makes the credit code unique."""
+    from server.registry.credit_code import make_credit_code
+
+    def make(district: str = "310115", serial: int = 1, **extra: Any) -> dict[str, Any]:
+        body = {"credit_code": make_credit_code(district, serial),
+                "name": f"上海测试{serial}化工有限公司", "address": "上海市测试路1号",
+                "district": district, "industry": "化工", "permit_class": "key",
+                "permit_number": None, "site": site_in(district),
+                "contacts": [{"name": "王五", "role": "环保负责人", "phone": "021-55550000"}]}
+        body.update(extra)
+        return body
+
+    return make

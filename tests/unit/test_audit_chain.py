@@ -1,0 +1,61 @@
+"""PURE: hashing and verification of the audit chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from server.audit.chain import GENESIS_HASH, entry_hash, verify_chain
+
+
+def _chain(n: int) -> list[dict]:
+    entries, prev = [], GENESIS_HASH
+    for seq in range(1, n + 1):
+        entry = {"seq": seq, "at": datetime(2026, 1, 1, 8, 0, seq, 123456, tzinfo=UTC),
+                 "actor_id": "u1", "actor_name": "张三", "device_id": "tab",
+                 "action": "enterprise.update", "entity": "enterprise", "entity_id": f"e{seq}",
+                 "details": {"fields": ["name"], "version": seq}, "prev_hash": prev}
+        entry["hash"] = prev = entry_hash(entry)
+        entries.append(entry)
+    return entries
+
+
+def test_an_untouched_chain_verifies():
+    entries = _chain(5)
+    report = verify_chain(entries, 5, entries[-1]["hash"])
+    assert report.ok and report.checked == 5
+
+
+def test_the_hash_covers_every_field_including_details_and_time():
+    base = _chain(1)[0]
+    for field, value in (("details", {"fields": ["address"], "version": 1}),
+                         ("at", base["at"].replace(microsecond=0)), ("actor_name", "李四")):
+        assert entry_hash(base | {field: value}) != base["hash"], field
+
+
+def test_an_altered_entry_is_named():
+    entries = _chain(5)
+    entries[2] = entries[2] | {"entity_id": "forged"}
+    report = verify_chain(entries, 5, entries[-1]["hash"])
+    assert (report.ok, report.broken_seq) == (False, 3) and "altered" in report.reason
+
+
+def test_a_rehashed_forgery_breaks_the_link_to_the_next_entry():
+    entries = _chain(5)
+    forged = entries[2] | {"entity_id": "forged"}
+    forged["hash"] = entry_hash(forged)
+    entries[2] = forged
+    report = verify_chain(entries, 5, entries[-1]["hash"])
+    assert (report.ok, report.broken_seq) == (False, 4)
+
+
+def test_a_missing_entry_is_named():
+    entries = _chain(5)
+    del entries[1]
+    report = verify_chain(entries, 5, entries[-1]["hash"])
+    assert (report.ok, report.broken_seq) == (False, 2) and "missing" in report.reason
+
+
+def test_a_truncated_tail_is_caught_by_the_head():
+    entries = _chain(5)
+    report = verify_chain(entries[:4], 5, entries[-1]["hash"])
+    assert not report.ok and "removed from the end" in report.reason
