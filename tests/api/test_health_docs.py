@@ -62,3 +62,11 @@ def test_problem_types_are_documented_at_their_uri(client):
     body = client.get("/api/v1/problems/version-conflict").get_json()
     assert body["status"] == 409 and body["title"] == "Version conflict"
     assert client.get("/api/v1/problems/no-such-type").status_code == 404
+
+
+def test_openapi_version_is_one_the_bundled_swagger_ui_renders(client):
+    import swagger_ui_bundle
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "swagger-ui-4." in swagger_ui_bundle.swagger_ui_path
+    assert spec["openapi"].startswith("3.0.")  # Swagger UI 4 refuses 3.1 documents
