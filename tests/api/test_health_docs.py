@@ -68,5 +68,5 @@ def test_openapi_version_is_one_the_bundled_swagger_ui_renders(client):
     import swagger_ui_bundle
 
     spec = client.get("/api/v1/openapi.json").get_json()
-    assert "swagger-ui-4." in swagger_ui_bundle.swagger_ui_path
+    assert "swagger-ui-4." in str(swagger_ui_bundle.swagger_ui_path)
     assert spec["openapi"].startswith("3.0.")  # Swagger UI 4 refuses 3.1 documents
