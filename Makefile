@@ -17,7 +17,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed
 
 migrate: venv
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 
 seed: migrate
 	$(BIN)/flask demo seed --if-empty

@@ -23,7 +23,7 @@ def _seed(app, count: int) -> dict[str, str]:
     from server.registry.service import validate_fields
 
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         districts.load_default_if_empty()
         schema = EnterpriseCreateSchema()
         per_district = -(-count // 16)

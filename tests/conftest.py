@@ -62,7 +62,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     app = create_app({"SQLALCHEMY_DATABASE_URI": _normalised(url), "TESTING": True,
                       "EVIDENCE_STORE": f"file://{root / 'evidence'}"})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         from server.extensions import db
 
         db.engine.dispose()
