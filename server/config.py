@@ -51,6 +51,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
+        # Planning: tasks overdue by this many working days reach escalation level 1, 2.
+        "ESCALATION_WORKING_DAYS": [int(n) for n in os.environ.get(
+            "ESCALATION_WORKING_DAYS", "1,3").split(",")],
+        "REINSPECTION_WORKING_DAYS": _int("REINSPECTION_WORKING_DAYS", 5),
+        "TASK_DUE_WORKING_DAYS": _int("TASK_DUE_WORKING_DAYS", 10),
+        # Scheduler: a lease on SQLite, an advisory lock on PostgreSQL (server/scheduler.py).
+        "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 60),
+        "SCHEDULER_LOCK_KEY": _int("SCHEDULER_LOCK_KEY", 61_006),
         "SITE_MIN_AREA_M2": float(os.environ.get("SITE_MIN_AREA_M2", 20)),
         "SITE_MAX_AREA_M2": float(os.environ.get("SITE_MAX_AREA_M2", 50_000_000)),
         "SITE_MIN_SHARE_IN_DISTRICT": float(os.environ.get("SITE_MIN_SHARE_IN_DISTRICT", 0.99)),

@@ -14,6 +14,8 @@ ROLES = ("inspector", "supervisor", "legal", "admin")
 OWN, OTHER = "310115", "310101"
 PUBLIC = {"GET /healthz", "POST /api/v1/auth/token", "GET /api/v1/problems/{slug}"}
 
+SUPERVISORS_ONLY = {"inspector": (403, 404), "supervisor": (200, 404), "legal": (403, 404),
+                    "admin": (200, 404)}
 # endpoint -> {role: (status on a record of the caller's district, status on another's)}
 EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /api/v1/enterprises": {r: (200, 200) for r in ROLES},
@@ -35,6 +37,46 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "DELETE /api/v1/auth/devices/{device_id}": {"inspector": (404, 404),
                                                 "supervisor": (200, 404),
                                                 "legal": (404, 404), "admin": (200, 404)},
+    # planning: draws are confidential (supervisors only); inspectors see only their tasks
+    "POST /api/v1/plans": {"inspector": (403, 403), "supervisor": (201, 403),
+                           "legal": (403, 403), "admin": (201, 403)},
+    "GET /api/v1/plans": {"inspector": (403, 403), "supervisor": (200, 200),
+                          "legal": (403, 403), "admin": (200, 200)},
+    "GET /api/v1/plans/{plan_id}": SUPERVISORS_ONLY,
+    "POST /api/v1/plans/{plan_id}/draws": {"inspector": (403, 404), "supervisor": (201, 404),
+                                           "legal": (403, 404), "admin": (201, 404)},
+    "GET /api/v1/plans/{plan_id}/draws": SUPERVISORS_ONLY,
+    "GET /api/v1/plans/{plan_id}/publication": {r: (200, 404) for r in ROLES},
+    "GET /api/v1/draws/{draw_id}": SUPERVISORS_ONLY,
+    "GET /api/v1/draws/{draw_id}/verify": SUPERVISORS_ONLY,
+    # inspectors declare their own conflicts, for units anywhere (they may be sent across)
+    "POST /api/v1/recusals": {"inspector": (201, 201), "supervisor": (201, 404),
+                              "legal": (403, 403), "admin": (201, 404)},
+    "GET /api/v1/recusals": {"inspector": (200, 200), "supervisor": (200, 200),
+                             "legal": (403, 403), "admin": (200, 200)},
+    "GET /api/v1/tasks": {r: (200, 200) for r in ROLES},
+    "POST /api/v1/tasks": {"inspector": (403, 404), "supervisor": (201, 404),
+                           "legal": (403, 404), "admin": (201, 404)},
+    # the world's tasks are not assigned to the calling inspector
+    "GET /api/v1/tasks/{task_id}": {"inspector": (404, 404), "supervisor": (200, 404),
+                                    "legal": (200, 404), "admin": (200, 404)},
+    "GET /api/v1/tasks/{task_id}/history": {"inspector": (404, 404), "supervisor": (200, 404),
+                                            "legal": (200, 404), "admin": (200, 404)},
+    "PUT /api/v1/tasks/{task_id}/assignees": {"inspector": (404, 404),
+                                              "supervisor": (200, 404),
+                                              "legal": (403, 404), "admin": (200, 404)},
+    "POST /api/v1/tasks/{task_id}/transitions": {"inspector": (404, 404),
+                                                 "supervisor": (200, 404),
+                                                 "legal": (403, 404), "admin": (200, 404)},
+    # bulk: all or nothing; a task outside the scope refuses the batch item by item (422)
+    "POST /api/v1/tasks/assignments": {"inspector": (403, 403), "supervisor": (200, 422),
+                                       "legal": (403, 403), "admin": (200, 422)},
+    "GET /api/v1/tasks/summary": {"inspector": (403, 403), "supervisor": (200, 200),
+                                  "legal": (403, 403), "admin": (200, 200)},
+    "GET /api/v1/tasks/workload": {"inspector": (403, 403), "supervisor": (200, 200),
+                                   "legal": (403, 403), "admin": (200, 200)},
+    "GET /api/v1/jobs": {"inspector": (403, 403), "supervisor": (200, 200),
+                         "legal": (403, 403), "admin": (200, 200)},
 }
 
 
@@ -66,7 +108,25 @@ def world(app, client, login, make_user, enterprise_body, site_in):
         response = client.post("/api/v1/enterprises", json=enterprise_body(district, serial),
                                headers=city)
         ids[district] = response.get_json()["id"]
-    return {"ids": ids, "body": enterprise_body, "site_in": site_in, "make_user": make_user}
+    return {"ids": ids, "body": enterprise_body, "site_in": site_in, "make_user": make_user,
+            "planning": _planning_world(client, city, make_user, ids)}
+
+
+def _planning_world(client, city, make_user, ids):
+    """Per district: two inspectors, a plan with a draw, and an open complaint task."""
+    found = {"inspectors": {}, "plan_id": {}, "draw_id": {}, "task_id": {}}
+    for district in (OWN, OTHER):
+        found["inspectors"][district] = [str(make_user("inspector", district)[0].id)
+                                         for _ in range(2)]
+        plan = client.post("/api/v1/plans", headers=city, json={
+            "name": "矩阵", "district": district, "sample": {"count": 1},
+            "period": {"start": "2020-01-01", "end": "2099-12-31"}}).get_json()["id"]
+        draw = client.post(f"/api/v1/plans/{plan}/draws", json={}, headers=city).get_json()
+        task = client.post("/api/v1/tasks", headers=city, json={
+            "kind": "complaint", "enterprise_id": ids[district]}).get_json()
+        found["plan_id"][district], found["draw_id"][district] = plan, draw["id"]
+        found["task_id"][district] = task["id"]
+    return found
 
 
 def _call(client, endpoint, headers, district, world, role):
@@ -92,6 +152,40 @@ def _call(client, endpoint, headers, district, world, role):
         client.post("/api/v1/auth/token", json={"username": user.username,
                                                 "password": password, "device_id": device})
         return client.delete(path.replace("{device_id}", device), headers=headers)
+    if "/plans" in path or "/draws" in path or "/tasks" in path or "/recusals" in path:
+        return _call_planning(client, endpoint, path, headers, district, world, role)
+    return client.open(path, method=method, headers=headers)
+
+
+def _call_planning(client, endpoint, path, headers, district, world, role):
+    method = endpoint.split(" ", 1)[0]
+    known = world["planning"]
+    for name in ("plan_id", "draw_id", "task_id"):
+        path = path.replace("{" + name + "}", known[name][district])
+    team = known["inspectors"][district]
+    if endpoint == "POST /api/v1/plans":
+        return client.post(path, headers=headers, json={
+            "name": "新计划", "district": district, "sample": {"ratio": "0.5"},
+            "period": {"start": "2020-01-01", "end": "2099-12-31"}})
+    if endpoint == "POST /api/v1/recusals":
+        body = {"enterprise_id": world["ids"][district], "reason": "other_relation"}
+        if role != "inspector":
+            body["inspector_id"] = team[0]
+        return client.post(path, json=body, headers=headers)
+    if endpoint == "POST /api/v1/tasks":
+        return client.post(path, headers=headers, json={
+            "kind": "complaint", "enterprise_id": world["ids"][district],
+            "due_in_working_days": 5, "note": "群众举报夜间偷排"})
+    if endpoint == "PUT /api/v1/tasks/{task_id}/assignees":
+        return client.put(path, json={"inspectors": team, "version": 1}, headers=headers)
+    if endpoint == "POST /api/v1/tasks/assignments":
+        return client.post(path, headers=headers, json={"items": [
+            {"task_id": known["task_id"][district], "inspectors": team}]})
+    if endpoint == "POST /api/v1/tasks/{task_id}/transitions":
+        return client.post(path, headers=headers, json={"to": "cancelled", "version": 1,
+                                                        "reason": "重复举报"})
+    if method == "POST":
+        return client.post(path, json={}, headers=headers)
     return client.open(path, method=method, headers=headers)
 
 

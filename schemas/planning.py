@@ -1,0 +1,408 @@
+"""Planning: plans, draws, tasks, recusals and scheduled jobs — what clients send and get."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import PageQuerySchema, PageSchema
+from schemas.enterprise import DISTRICT_CODE, PERMIT_CLASSES
+
+TASK_KINDS = ("random_check", "complaint", "monitoring", "remote_sensing", "reinspection",
+              "offsite_review")
+MANUAL_TASK_KINDS = TASK_KINDS[1:]
+TASK_STATUSES = ("planned", "assigned", "in_progress", "submitted", "reviewed", "closed",
+                 "cancelled")
+TRANSITION_TARGETS = ("in_progress", "submitted", "reviewed", "closed", "cancelled")
+PRIORITIES = ("low", "normal", "high", "urgent")
+RECUSAL_REASONS = ("relative", "direct_interest", "other_relation")
+CRON_FIELDS = 5
+
+
+class PopulationSchema(Schema):
+    """Which registered units a plan draws from (empty lists: all)."""
+
+    permit_classes = fields.List(fields.String(validate=validate.OneOf(PERMIT_CLASSES)),
+                                 load_default=list, validate=validate.Length(max=3))
+    industries = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                             load_default=list, validate=validate.Length(max=100))
+    include_positive_list = fields.Boolean(load_default=False, metadata={
+        "description": "false: positive-list units get off-site review tasks instead"})
+
+
+class SampleSchema(Schema):
+    """How many units: a count, or a ratio of the population (rounded up)."""
+
+    count = fields.Integer(validate=validate.Range(min=1, max=100_000))
+    ratio = fields.Decimal(as_string=True, places=None,
+                           validate=validate.Range(min=0, max=1, min_inclusive=False))
+
+    @validates_schema
+    def _one_of(self, data: dict, **_: object) -> None:
+        if ("count" in data) == ("ratio" in data):
+            raise ValidationError("give exactly one of count or ratio", "_schema")
+
+
+class PeriodSchema(Schema):
+    """The period the plan covers (inclusive)."""
+
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: object) -> None:
+        if data["end"] < data["start"]:
+            raise ValidationError("ends before it starts", "end")
+
+
+def _cron(value: str) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    if len(value.split()) != CRON_FIELDS:
+        raise ValidationError("a cron expression has 5 fields: minute hour day month weekday")
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as error:
+        raise ValidationError(f"not a valid cron expression: {error}") from error
+
+
+class PlanCreateSchema(Schema):
+    """Body of POST /plans."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    district = fields.String(required=True, validate=DISTRICT_CODE,
+                             metadata={"description": "district code, or 310000 city-wide"})
+    population = fields.Nested(PopulationSchema, load_default=lambda: PopulationSchema().load({}))
+    sample = fields.Nested(SampleSchema, required=True)
+    inspectors_per_task = fields.Integer(load_default=2, validate=validate.Range(min=2, max=10))
+    cross_district = fields.Boolean(load_default=False, metadata={
+        "description": "send inspectors from other districts than the unit's (交叉检查)"})
+    period = fields.Nested(PeriodSchema, required=True)
+    due_working_days = fields.Integer(load_default=20, validate=validate.Range(min=1, max=250))
+    schedule = fields.String(load_default=None, allow_none=True, validate=_cron,
+                             metadata={"description": "cron (Asia/Shanghai), e.g. '0 9 1 */3 *'",
+                                       "example": "0 9 1 */3 *"})
+
+
+class PlanSchema(Schema):
+    """A plan as returned."""
+
+    id = fields.UUID()
+    name = fields.String()
+    district = fields.String()
+    population = fields.Dict()
+    sample = fields.Dict()
+    inspectors_per_task = fields.Integer()
+    cross_district = fields.Boolean()
+    period = fields.Method("_period")
+    due_working_days = fields.Integer()
+    schedule = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+    def _period(self, plan: object) -> dict:
+        return {"start": plan.period_start.isoformat(), "end": plan.period_end.isoformat()}
+
+
+class DrawCreateSchema(Schema):
+    """Body of POST /plans/<id>/draws."""
+
+    seed = fields.String(load_default=None, allow_none=True,
+                         validate=validate.Regexp(r"^[^\x00-\x20\x7f]{1,128}$",
+                                                  error="1-128 characters, no spaces or "
+                                                        "control characters"),
+                         metadata={"description": "omit to let the server make one"})
+
+
+class SelectedSchema(Schema):
+    """A drawn unit, its inspectors and its task."""
+
+    enterprise_id = fields.String()
+    inspectors = fields.List(fields.String())
+    task_id = fields.String()
+
+
+class DrawSchema(Schema):
+    """A draw as returned (confidential until its visits start)."""
+
+    id = fields.UUID()
+    plan_id = fields.UUID()
+    seed = fields.String()
+    algorithm = fields.String()
+    population_hash = fields.String()
+    planned_date = fields.Date()
+    drawn_at = fields.DateTime()
+    scheduled_for = fields.DateTime(allow_none=True)
+    population = fields.Function(lambda d: len(d.snapshot["units"]))
+    offsite = fields.Function(lambda d: d.snapshot["offsite"])
+    selected = fields.List(fields.Nested(SelectedSchema))
+
+
+class DrawDetailSchema(DrawSchema):
+    """A draw with its frozen snapshot."""
+
+    snapshot = fields.Dict()
+
+
+class VerifySchema(Schema):
+    """GET /draws/<id>/verify."""
+
+    draw_id = fields.UUID()
+    reproduced = fields.Boolean()
+    population_hash_matches = fields.Boolean()
+    selection_matches = fields.Boolean()
+    algorithm = fields.String()
+    seed = fields.String()
+    population_hash = fields.String()
+
+
+class PublishedUnitSchema(Schema):
+    """A unit whose inspection has started."""
+
+    enterprise_id = fields.UUID()
+    name = fields.String()
+    credit_code = fields.String()
+    district = fields.String()
+    inspected_on = fields.Date()
+    status = fields.String()
+
+
+class PublishedDrawSchema(Schema):
+    """A draw as published: seed and snapshot only once every visit has started."""
+
+    draw_id = fields.UUID()
+    drawn_at = fields.DateTime()
+    algorithm = fields.String()
+    population_hash = fields.String()
+    drawn = fields.Integer()
+    pending = fields.Integer()
+    complete = fields.Boolean()
+    seed = fields.String(allow_none=True)
+    snapshot = fields.Dict(allow_none=True)
+    inspected = fields.List(fields.Nested(PublishedUnitSchema))
+
+
+class PublicationSchema(Schema):
+    """GET /plans/<id>/publication (一公开)."""
+
+    plan_id = fields.UUID()
+    name = fields.String()
+    district = fields.String()
+    period = fields.Dict()
+    draws = fields.List(fields.Nested(PublishedDrawSchema))
+
+
+class AssigneeSchema(Schema):
+    """An assigned inspector."""
+
+    id = fields.UUID()
+    username = fields.String()
+    display_name = fields.String()
+
+
+class TaskCreateSchema(Schema):
+    """Body of POST /tasks (random checks come only from draws)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(MANUAL_TASK_KINDS))
+    enterprise_id = fields.UUID(required=True)
+    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
+    due_date = fields.Date(load_default=None, allow_none=True)
+    due_in_working_days = fields.Integer(load_default=None, allow_none=True,
+                                         validate=validate.Range(min=1, max=250))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    source_ref = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(min=1, max=120),
+                               metadata={"description": "e.g. complaint number; unique"})
+    inspectors = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=10))
+
+    @validates_schema
+    def _one_due(self, data: dict, **_: object) -> None:
+        if data.get("due_date") and data.get("due_in_working_days"):
+            raise ValidationError("give due_date or due_in_working_days, not both", "due_date")
+
+
+class TaskSchema(Schema):
+    """A task as returned."""
+
+    id = fields.UUID()
+    kind = fields.String()
+    status = fields.String()
+    priority = fields.String()
+    enterprise_id = fields.UUID()
+    district = fields.String()
+    plan_id = fields.UUID(allow_none=True)
+    draw_id = fields.UUID(allow_none=True)
+    note = fields.String()
+    source_ref = fields.String(allow_none=True)
+    due_date = fields.Date()
+    due_provisional = fields.Boolean(metadata={
+        "description": "counted through a year whose holiday table is not known yet"})
+    overdue = fields.Boolean()
+    escalation = fields.String()
+    escalated_at = fields.DateTime(allow_none=True)
+    confidential = fields.Boolean()
+    cancel_reason = fields.String(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    assignees = fields.List(fields.Nested(AssigneeSchema))
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class TaskListQuerySchema(PageQuerySchema):
+    """Filters of GET /tasks."""
+
+    kind = fields.String(validate=validate.OneOf(TASK_KINDS))
+    status = fields.String(validate=validate.OneOf(TASK_STATUSES))
+    assignee = fields.UUID()
+    enterprise_id = fields.UUID()
+    plan_id = fields.UUID()
+    overdue = fields.Boolean()
+
+
+class TaskPageSchema(PageSchema):
+    """A page of tasks."""
+
+    items = fields.List(fields.Nested(TaskSchema))
+
+
+class AssignSchema(Schema):
+    """Body of PUT /tasks/<id>/assignees."""
+
+    inspectors = fields.List(fields.UUID(), required=True,
+                             validate=validate.Length(min=1, max=10))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class BulkItemSchema(Schema):
+    """One task of a bulk assignment."""
+
+    task_id = fields.UUID(required=True)
+    inspectors = fields.List(fields.UUID(), required=True,
+                             validate=validate.Length(min=1, max=10))
+    version = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=1))
+
+
+class BulkAssignSchema(Schema):
+    """Body of POST /tasks/assignments: all or nothing."""
+
+    items = fields.List(fields.Nested(BulkItemSchema), required=True,
+                        validate=validate.Length(min=1, max=500))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class TransitionSchema(Schema):
+    """Body of POST /tasks/<id>/transitions."""
+
+    to = fields.String(required=True, validate=validate.OneOf(TRANSITION_TARGETS))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class TaskEventSchema(Schema):
+    """One entry of a task's history."""
+
+    at = fields.DateTime()
+    actor_id = fields.UUID(allow_none=True)
+    event = fields.String()
+    details = fields.Dict()
+
+
+class CountSchema(Schema):
+    """Tasks of one kind in one status."""
+
+    kind = fields.String()
+    status = fields.String()
+    count = fields.Integer()
+
+
+class TaskSummarySchema(Schema):
+    """GET /tasks/summary."""
+
+    by_kind_status = fields.List(fields.Nested(CountSchema))
+    overdue = fields.Integer()
+    escalated = fields.Integer()
+
+
+class WorkloadSchema(Schema):
+    """Open tasks of one inspector."""
+
+    inspector_id = fields.UUID()
+    username = fields.String()
+    display_name = fields.String()
+    district = fields.String()
+    open = fields.Integer()
+    planned = fields.Integer()
+    assigned = fields.Integer()
+    in_progress = fields.Integer()
+    overdue = fields.Integer()
+    certificate_expires = fields.Date(allow_none=True)
+
+
+class RecusalCreateSchema(Schema):
+    """Body of POST /recusals (inspectors may omit inspector_id: themselves)."""
+
+    inspector_id = fields.UUID(load_default=None, allow_none=True)
+    enterprise_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(RECUSAL_REASONS),
+                           metadata={"description": "relative 近亲属 / direct_interest 直接利害"
+                                                    " / other_relation 其他关系"})
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class RecusalSchema(Schema):
+    """A declared conflict."""
+
+    id = fields.UUID()
+    inspector_id = fields.UUID(attribute="user_id")
+    enterprise_id = fields.UUID()
+    district = fields.String()
+    reason = fields.String()
+    note = fields.String()
+    declared_by = fields.UUID(allow_none=True)
+    declared_at = fields.DateTime()
+    affected_tasks = fields.List(fields.UUID(), metadata={
+        "description": "open tasks that must be reassigned before they can start"})
+
+
+class RecusalQuerySchema(Schema):
+    """Filters of GET /recusals."""
+
+    enterprise_id = fields.UUID()
+
+
+class JobRunSchema(Schema):
+    """One recorded run of a job."""
+
+    id = fields.UUID()
+    job_id = fields.String()
+    runner = fields.String()
+    started_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(metadata={"description": "running, ok, alert, failed, unavailable"})
+    counts = fields.Dict()
+    error = fields.String(allow_none=True)
+
+
+class JobSchema(Schema):
+    """A declared job and its latest run."""
+
+    id = fields.String()
+    description = fields.String()
+    target = fields.String()
+    trigger = fields.String()
+    last_run = fields.Nested(JobRunSchema, allow_none=True)
+
+
+class JobsSchema(Schema):
+    """GET /jobs."""
+
+    jobs = fields.List(fields.Nested(JobSchema))
+    runs = fields.List(fields.Nested(JobRunSchema))
+
+
+class JobsQuerySchema(Schema):
+    """Filters of GET /jobs."""
+
+    job_id = fields.String(validate=validate.Length(max=60))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

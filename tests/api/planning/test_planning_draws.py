@@ -1,0 +1,298 @@
+"""Plans and draws through HTTP: reproducible, staffed lawfully, positive list off-site,
+confidential before the visit, published after it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.planning.models import Draw
+
+DISTRICT, OTHER = "310115", "310101"
+
+
+def _draw(client, headers, plan_id, seed="公开种子-2026Q4"):
+    return client.post(f"/api/v1/plans/{plan_id}/draws", json={"seed": seed}, headers=headers)
+
+
+def test_a_plan_with_neither_or_both_sample_rules_is_refused(client, login, plan_body):
+    boss = login("supervisor", DISTRICT)
+    for sample in ({}, {"count": 2, "ratio": "0.1"}, {"ratio": "0"}, {"ratio": "1.5"},
+                   {"count": 0}):
+        response = client.post("/api/v1/plans", json=plan_body(sample=sample), headers=boss)
+        assert response.status_code == 422, sample
+        assert response.mimetype == "application/problem+json"
+
+
+def test_bad_plan_fields_are_422_problems_never_500(client, city, plan_body):
+    boss = city
+    for bad in ({"inspectors_per_task": 1}, {"schedule": "every monday"},
+                {"schedule": "99 * * * *"}, {"period": {"start": "2026-02-01",
+                                                        "end": "2026-01-01"}},
+                {"period": "2026-Q1"}, {"district": "999999"},
+                {"population": {"permit_classes": ["nuclear"]}}):
+        response = client.post("/api/v1/plans", json=plan_body(**bad), headers=boss)
+        assert response.status_code == 422, (bad, response.get_json())
+
+
+def test_a_district_supervisor_cannot_plan_for_the_city(client, login, plan_body):
+    response = client.post("/api/v1/plans", json=plan_body(district="310000"),
+                           headers=login("supervisor", DISTRICT))
+    assert response.status_code == 403
+
+
+def test_a_draw_picks_the_sample_with_two_certified_inspectors_and_a_task_each(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    units = [unit() for _ in range(6)]
+    inspectors = team(4)
+    plan = make_plan(boss, sample={"count": 3})
+    response = _draw(client, boss, plan)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["seed"] == "公开种子-2026Q4" and len(body["population_hash"]) == 64
+    assert body["population"] == 6 and len(body["selected"]) == 3
+    for item in body["selected"]:
+        assert item["enterprise_id"] in units
+        assert len(set(item["inspectors"])) == 2 and set(item["inspectors"]) <= set(inspectors)
+        task = client.get(f"/api/v1/tasks/{item['task_id']}", headers=boss).get_json()
+        assert (task["kind"], task["status"]) == ("random_check", "assigned")
+        assert {a["id"] for a in task["assignees"]} == set(item["inspectors"])
+    # 3 units x 2 officers over 4 inspectors: loads 2,2,1,1
+    loads = sorted(sum(i in s["inspectors"] for s in body["selected"]) for i in inspectors)
+    assert loads == [1, 1, 2, 2]
+
+
+def test_the_server_makes_a_seed_when_none_is_given(client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit(), unit()
+    team(2)
+    plan = make_plan(boss)
+    body = client.post(f"/api/v1/plans/{plan}/draws", json={}, headers=boss).get_json()
+    assert len(body["seed"]) == 32
+
+
+def test_a_draw_is_reproduced_by_verify_and_a_tampered_one_is_not(
+        app, client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    for _ in range(5):
+        unit()
+    team(3)
+    plan = make_plan(boss, sample={"ratio": "0.5"})
+    drawn = _draw(client, boss, plan).get_json()
+    assert len(drawn["selected"]) == 3  # ceil(0.5 x 5)
+    verify = client.get(f"/api/v1/draws/{drawn['id']}/verify", headers=boss).get_json()
+    assert verify["reproduced"] is True and verify["population_hash"] == drawn["population_hash"]
+    with app.app_context():
+        record = db.session.get(Draw, uuid.UUID(drawn["id"]))
+        record.selected = list(reversed(record.selected))
+        db.session.commit()
+    verify = client.get(f"/api/v1/draws/{drawn['id']}/verify", headers=boss).get_json()
+    assert verify["reproduced"] is False and verify["population_hash_matches"] is True
+    with app.app_context():
+        record = db.session.get(Draw, uuid.UUID(drawn["id"]))
+        record.snapshot = {**record.snapshot, "units": record.snapshot["units"][1:]}
+        db.session.commit()
+    verify = client.get(f"/api/v1/draws/{drawn['id']}/verify", headers=boss).get_json()
+    assert verify["population_hash_matches"] is False and verify["reproduced"] is False
+
+
+def test_the_same_seed_over_the_same_population_gives_the_same_selection(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    for _ in range(8):
+        unit()
+    team(6)
+    first = _draw(client, boss, make_plan(boss, sample={"count": 3})).get_json()
+    second = _draw(client, boss, make_plan(boss, sample={"count": 3})).get_json()
+    assert [s["enterprise_id"] for s in first["selected"]] == \
+        [s["enterprise_id"] for s in second["selected"]]
+
+
+def test_active_positive_list_units_get_off_site_reviews_and_expired_ones_are_drawn(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    today = date.today()
+    listed = unit(permit_class="key", positive_list=True,
+                  positive_list_from=(today - timedelta(days=30)).isoformat(),
+                  positive_list_until=(today + timedelta(days=300)).isoformat())
+    expired = unit(permit_class="key", positive_list=True,
+                   positive_list_from=(today - timedelta(days=900)).isoformat(),
+                   positive_list_until=(today - timedelta(days=1)).isoformat())
+    ordinary = unit()
+    team(2)
+    plan = make_plan(boss, sample={"ratio": "1"})
+    body = _draw(client, boss, plan).get_json()
+    assert {s["enterprise_id"] for s in body["selected"]} == {expired, ordinary}
+    assert body["offsite"] == [listed]
+    offsite = client.get(f"/api/v1/tasks?kind=offsite_review&plan_id={plan}",
+                         headers=boss).get_json()["items"]
+    assert [(t["enterprise_id"], t["status"]) for t in offsite] == [(listed, "planned")]
+
+
+def test_a_plan_may_include_positive_list_units_on_site(client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    today = date.today()
+    listed = unit(permit_class="key", positive_list=True,
+                  positive_list_from=today.isoformat(),
+                  positive_list_until=(today + timedelta(days=300)).isoformat())
+    team(2)
+    plan = make_plan(boss, sample={"ratio": "1"},
+                     population={"include_positive_list": True})
+    body = _draw(client, boss, plan).get_json()
+    assert [s["enterprise_id"] for s in body["selected"]] == [listed] and body["offsite"] == []
+
+
+def test_population_filters_by_permit_class_and_industry(client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    wanted = unit(permit_class="simplified", industry="印染")
+    unit(permit_class="key", industry="印染")
+    unit(permit_class="simplified", industry="电镀")
+    team(2)
+    plan = make_plan(boss, sample={"ratio": "1"},
+                     population={"permit_classes": ["simplified"], "industries": ["印染"]})
+    body = _draw(client, boss, plan).get_json()
+    assert [s["enterprise_id"] for s in body["selected"]] == [wanted]
+
+
+def test_recused_and_uncertified_inspectors_are_never_sent(
+        client, login, unit, team, make_plan, make_user):
+    boss = login("supervisor", DISTRICT)
+    target = unit()
+    conflicted, ok_a, ok_b = team(3)
+    make_user("inspector", DISTRICT, certificate_expires=date.today() - timedelta(days=1))
+    recusal = client.post("/api/v1/recusals", json={
+        "inspector_id": conflicted, "enterprise_id": target, "reason": "relative",
+        "note": "配偶任该企业环保负责人"}, headers=boss)
+    assert recusal.status_code == 201, recusal.get_json()
+    plan = make_plan(boss, sample={"count": 1})
+    for seed in ("a", "b", "c", "d", "e"):
+        body = _draw(client, boss, plan, seed).get_json()
+        assert set(body["selected"][0]["inspectors"]) == {ok_a, ok_b}
+
+
+def test_a_draw_that_cannot_be_staffed_is_refused_and_leaves_nothing(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit()
+    team(1)
+    plan = make_plan(boss, sample={"count": 1})
+    response = _draw(client, boss, plan)
+    assert response.status_code == 409 and "inspectors" in response.get_json()["errors"]
+    assert client.get(f"/api/v1/plans/{plan}/draws", headers=boss).get_json() == []
+    assert client.get("/api/v1/tasks", headers=boss).get_json()["total"] == 0
+
+
+def test_a_cross_district_plan_sends_only_officers_from_elsewhere(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit(), unit()
+    team(3, DISTRICT)
+    outsiders = team(2, OTHER)
+    plan = make_plan(boss, sample={"count": 2}, cross_district=True)
+    body = _draw(client, boss, plan).get_json()
+    for item in body["selected"]:
+        assert set(item["inspectors"]) == set(outsiders)
+
+
+def test_a_draw_after_the_period_is_refused(client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit()
+    team(2)
+    plan = make_plan(boss, period={"start": "2020-01-01", "end": "2020-03-31"})
+    assert _draw(client, boss, plan).status_code == 409
+
+
+def test_the_draw_is_confidential_until_the_visit_starts(
+        client, login, unit, team, make_plan, make_user):
+    boss = login("supervisor", DISTRICT)
+    legal = login("legal", DISTRICT)
+    unit()
+    sent = [make_user("inspector", DISTRICT) for _ in range(2)]
+    plan = make_plan(boss, sample={"count": 1})
+    drawn = _draw(client, boss, plan).get_json()
+    bystander = login("inspector", DISTRICT)  # certified too, but not drawn
+    task_id = drawn["selected"][0]["task_id"]
+    for headers in (legal, bystander):
+        assert client.get(f"/api/v1/draws/{drawn['id']}", headers=headers).status_code == 403
+        assert client.get(f"/api/v1/tasks/{task_id}", headers=headers).status_code == 404
+        assert client.get("/api/v1/tasks", headers=headers).get_json()["total"] == 0
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=legal).get_json()
+    assert public["draws"][0]["inspected"] == [] and public["draws"][0]["seed"] is None
+    assert public["draws"][0]["snapshot"] is None
+
+    user, password = sent[0]
+    token = client.post("/api/v1/auth/token", json={"username": user.username,
+                                                     "password": password,
+                                                     "device_id": "tablet-1"}).get_json()
+    officer = {"Authorization": f"Bearer {token['access_token']}"}
+    task = client.get(f"/api/v1/tasks/{task_id}", headers=officer)
+    assert task.status_code == 200 and task.get_json()["confidential"] is True
+    started = client.post(f"/api/v1/tasks/{task_id}/transitions",
+                          json={"to": "in_progress", "version": task.get_json()["version"]},
+                          headers=officer)
+    assert started.status_code == 200, started.get_json()
+
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=legal).status_code == 200
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=legal).get_json()
+    draw = public["draws"][0]
+    assert draw["complete"] is True and draw["seed"] == drawn["seed"]
+    assert [u["enterprise_id"] for u in draw["inspected"]] == \
+        [drawn["selected"][0]["enterprise_id"]]
+    assert draw["snapshot"]["units"]
+
+
+def test_publication_withholds_the_seed_while_any_drawn_unit_awaits_its_visit(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit(), unit()
+    team(4)
+    plan = make_plan(boss, sample={"count": 2})
+    drawn = _draw(client, boss, plan).get_json()
+    first = drawn["selected"][0]["task_id"]
+    version = client.get(f"/api/v1/tasks/{first}", headers=boss).get_json()["version"]
+    client.post(f"/api/v1/tasks/{first}/transitions", json={"to": "in_progress",
+                                                           "version": version}, headers=boss)
+    public = client.get(f"/api/v1/plans/{plan}/publication",
+                        headers=login("inspector", DISTRICT)).get_json()["draws"][0]
+    assert (public["drawn"], public["pending"], public["complete"]) == (2, 1, False)
+    assert public["seed"] is None and len(public["inspected"]) == 1
+
+
+def test_draws_and_plans_of_another_district_are_not_found(
+        client, login, unit, team, make_plan):
+    other = login("supervisor", OTHER)
+    unit(OTHER)
+    team(2, OTHER)
+    plan = make_plan(other, district=OTHER, sample={"count": 1})
+    drawn = _draw(client, other, plan).get_json()
+    mine = login("supervisor", DISTRICT)
+    assert client.get(f"/api/v1/plans/{plan}", headers=mine).status_code == 404
+    assert client.get(f"/api/v1/draws/{drawn['id']}/verify", headers=mine).status_code == 404
+    assert client.get(f"/api/v1/plans/{plan}/publication", headers=mine).status_code == 404
+    assert client.get("/api/v1/plans", headers=mine).get_json() == []
+
+
+def test_a_city_plan_draws_across_districts_with_local_officers(
+        client, login, unit, team, make_plan, city):
+    here, there = unit(DISTRICT), unit(OTHER)
+    locals_here, locals_there = team(2, DISTRICT), team(2, OTHER)
+    plan = make_plan(city, district="310000", sample={"ratio": "1"})
+    body = _draw(client, city, plan).get_json()
+    sent = {s["enterprise_id"]: set(s["inspectors"]) for s in body["selected"]}
+    assert sent == {here: set(locals_here), there: set(locals_there)}
+
+
+def test_a_draw_snapshot_lists_what_it_depended_on(app, client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit()
+    team(2)
+    drawn = _draw(client, boss, make_plan(boss, sample={"count": 1})).get_json()
+    detail = client.get(f"/api/v1/draws/{drawn['id']}", headers=boss).get_json()
+    assert detail["snapshot"]["algorithm"] == "sha256-rank/v1"
+    assert len(detail["snapshot"]["inspectors"]) == 2
+    with app.app_context():
+        assert db.session.scalar(select(Draw.population_hash)) == drawn["population_hash"]
