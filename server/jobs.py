@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -50,7 +51,7 @@ JOBS: tuple[JobSpec, ...] = (
             {"trigger": "cron", "minute": "5"},
             "Create a re-inspection task when a correction deadline has passed.",
             requires=("server.fieldwork.service.corrections_due",)),
-    JobSpec("evidence.purge_expired_uploads", "server.evidence.service.purge_expired_uploads",
+    JobSpec("evidence.purge_expired_uploads", "server.evidence.uploads.purge_expired_uploads",
             {"trigger": "cron", "minute": "20"},
             "Delete partial uploads whose expiry has passed."),
     JobSpec("evidence.integrity_audit", "server.evidence.service.verify_evidence_integrity",
@@ -105,17 +106,20 @@ def resolve(dotted: str) -> Callable[..., Any]:
 
 
 def _summarise(result: Any) -> tuple[str, dict[str, Any]]:
-    """Outcome and counts from what a target returned; `ok: false` is an alert."""
+    """Outcome and counts from what a target returned; a result that is not `ok` alerts."""
+    alert = getattr(result, "ok", None) is False
     if result is None:
         return "ok", {}
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
         result = dataclasses.asdict(result)
     if isinstance(result, Mapping):
         counts = {str(k): v for k, v in result.items()}
-        return ("alert" if counts.get("ok") is False else "ok"), counts
-    if isinstance(result, int | float):
-        return "ok", {"count": result}
-    return "ok", {"result": str(result)[:500]}
+        alert = alert or counts.get("ok") is False
+    elif isinstance(result, int | float):
+        counts = {"count": result}
+    else:
+        counts = {"result": str(result)[:500]}
+    return ("alert" if alert else "ok"), json.loads(json.dumps(counts, default=str))
 
 
 def run_job(spec: JobSpec, runner: str) -> JobRun:
@@ -139,13 +143,8 @@ def run_job(spec: JobSpec, runner: str) -> JobRun:
     with unit_of_work() as session:
         run = session.get(JobRun, run.id)
         run.finished_at, run.outcome, run.counts, run.error = (clock.utcnow(), outcome,
-                                                               _jsonable(counts), error)
+                                                               counts, error)
     return run
-
-
-def _jsonable(counts: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, bool | int | float | str | None) else str(v)
-            for k, v in counts.items()}
 
 
 def describe_trigger(spec: JobSpec) -> str:

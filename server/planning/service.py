@@ -43,7 +43,8 @@ def create_plan(actor: Actor, data: dict[str, Any]) -> Plan:
                     inspectors_per_task=data["inspectors_per_task"],
                     cross_district=data["cross_district"], period_start=data["period"]["start"],
                     period_end=data["period"]["end"], due_working_days=data["due_working_days"],
-                    schedule=data.get("schedule"), created_by=actor.user_id)
+                    schedule=data.get("schedule"), created_by=actor.user_id,
+                    created_at=clock.utcnow())
         session.add(plan)
         session.flush()
         audit.record(actor, "plan.create", "plan", plan.id,
@@ -156,7 +157,7 @@ def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
                   algorithm=algorithm.ALGORITHM, population_hash=result.population_hash,
                   snapshot=snapshot.to_json(), selected=selected,
                   planned_date=snapshot.planned_date, scheduled_for=scheduled_for,
-                  drawn_by=actor.user_id if actor else None)
+                  drawn_by=actor.user_id if actor else None, drawn_at=clock.utcnow())
     db.session.add(record)
     db.session.flush()
     for item in selected:

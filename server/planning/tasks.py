@@ -44,7 +44,7 @@ class TaskFilter:
 
 def _event(task: Task, actor: Actor | None, event: str, **details: Any) -> None:
     db.session.add(TaskEvent(task_id=task.id, actor_id=actor.user_id if actor else None,
-                             event=event, details=details))
+                             at=clock.utcnow(), event=event, details=details))
 
 
 def provisional(start: date, due: date) -> bool:
