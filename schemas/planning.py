@@ -158,8 +158,8 @@ class PublishedUnitSchema(Schema):
     """A unit whose inspection has started."""
 
     enterprise_id = fields.UUID()
-    name = fields.String()
-    credit_code = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "null if since removed"})
+    credit_code = fields.String(allow_none=True)
     district = fields.String()
     inspected_on = fields.Date()
     status = fields.String()
@@ -369,40 +369,3 @@ class RecusalQuerySchema(Schema):
     """Filters of GET /recusals."""
 
     enterprise_id = fields.UUID()
-
-
-class JobRunSchema(Schema):
-    """One recorded run of a job."""
-
-    id = fields.UUID()
-    job_id = fields.String()
-    runner = fields.String()
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-    outcome = fields.String(metadata={"description": "running, ok, alert, failed, unavailable"})
-    counts = fields.Dict()
-    error = fields.String(allow_none=True)
-
-
-class JobSchema(Schema):
-    """A declared job and its latest run."""
-
-    id = fields.String()
-    description = fields.String()
-    target = fields.String()
-    trigger = fields.String()
-    last_run = fields.Nested(JobRunSchema, allow_none=True)
-
-
-class JobsSchema(Schema):
-    """GET /jobs."""
-
-    jobs = fields.List(fields.Nested(JobSchema))
-    runs = fields.List(fields.Nested(JobRunSchema))
-
-
-class JobsQuerySchema(Schema):
-    """Filters of GET /jobs."""
-
-    job_id = fields.String(validate=validate.Length(max=60))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

@@ -9,7 +9,7 @@ import threading
 import click
 from flask import current_app
 
-from schemas.planning import JobsQuerySchema, JobsSchema
+from schemas.jobs import JobsQuerySchema, JobsSchema
 from server import jobs
 from server.apidoc import ApiBlueprint
 from server.auth.policy import authorize

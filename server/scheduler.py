@@ -168,6 +168,8 @@ class SchedulerRunner:
             kind = trigger.pop("trigger")
             self.scheduler.add_job(self.fire, kind, args=[spec], id=spec.id, max_instances=1,
                                    coalesce=True, misfire_grace_time=300, **trigger)
+        # APScheduler logs every firing at INFO in every worker; only problems matter here.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         self.scheduler.start()
         log.info("scheduler runner %s started with %d jobs", self.identity, len(self.jobs))
 

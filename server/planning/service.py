@@ -246,11 +246,15 @@ def publication(actor: Actor, plan_id: uuid.UUID) -> dict[str, Any]:
 
 
 def _published_unit(task: Task) -> dict[str, Any]:
-    enterprise = registry.get_enterprise(SYSTEM, task.enterprise_id)
-    return {"enterprise_id": enterprise.id, "name": enterprise.name,
-            "credit_code": enterprise.credit_code, "district": enterprise.district,
-            "inspected_on": task.started_at.astimezone(clock.SHANGHAI).date(),
-            "status": task.status}
+    unit: dict[str, Any] = {"enterprise_id": task.enterprise_id, "name": None,
+                            "credit_code": None, "district": task.district,
+                            "inspected_on": task.started_at.astimezone(clock.SHANGHAI).date(),
+                            "status": task.status}
+    try:
+        enterprise = registry.get_enterprise(SYSTEM, task.enterprise_id)
+    except NotFound:  # removed from the register since: the visit still happened
+        return unit
+    return unit | {"name": enterprise.name, "credit_code": enterprise.credit_code}
 
 
 def _due_fire_time(plan: Plan, last: datetime | None, now: datetime) -> datetime | None:

@@ -240,7 +240,7 @@ def assign_bulk(actor: Actor, items: Sequence[dict[str, Any]], reason: str = "")
         for index, item in enumerate(items):
             try:
                 task = _assignable(actor, item["task_id"], item.get("version"))
-            except (NotFound, Forbidden, Conflict) as error:
+            except (NotFound, Forbidden, Conflict, VersionConflict) as error:
                 errors[str(index)] = [error.detail]
                 continue
             if problems := check_inspectors(actor, task, item["inspectors"], users):

@@ -296,3 +296,19 @@ def test_a_draw_snapshot_lists_what_it_depended_on(app, client, login, unit, tea
     assert len(detail["snapshot"]["inspectors"]) == 2
     with app.app_context():
         assert db.session.scalar(select(Draw.population_hash)) == drawn["population_hash"]
+
+
+def test_publication_survives_a_unit_later_removed_from_the_register(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    target = unit()
+    team(2)
+    plan = make_plan(boss, sample={"count": 1})
+    task_id = _draw(client, boss, plan).get_json()["selected"][0]["task_id"]
+    client.post(f"/api/v1/tasks/{task_id}/transitions", json={"to": "in_progress",
+                                                             "version": 1}, headers=boss)
+    assert client.delete(f"/api/v1/enterprises/{target}?version=1",
+                         headers=boss).status_code == 204
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=boss)
+    assert public.status_code == 200
+    assert public.get_json()["draws"][0]["inspected"][0]["enterprise_id"] == target
