@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import sys
 import threading
 
@@ -46,7 +48,7 @@ def list_command() -> None:
 @click.argument("job_id", type=click.Choice(sorted(jobs.JOBS_BY_ID)))
 def run_command(job_id: str) -> None:
     """Run one job now, in this process (recorded like a scheduled run)."""
-    run = jobs.run_job(jobs.JOBS_BY_ID[job_id], f"cli:{click.get_current_context().info_name}")
+    run = jobs.run_job(jobs.JOBS_BY_ID[job_id], f"cli:{socket.gethostname()}:{os.getpid()}")
     click.echo(f"{job_id}: {run.outcome} {run.counts}" + (f" — {run.error}" if run.error else ""))
     if run.outcome in ("failed", "unavailable", "alert"):
         sys.exit(1)
