@@ -16,6 +16,7 @@ API_MODULES = (
     "server.health",
     "server.auth.api",
     "server.registry.api",
+    "server.evidence.api",
     "server.planning.api",
     "server.planning.tasks_api",
     "server.jobs_api",

@@ -51,6 +51,19 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
+        # Evidence: tus uploads, the S3 backend, and what files are accepted.
+        "TUS_MAX_SIZE": _int("TUS_MAX_SIZE", 50 * MiB),
+        "TUS_EXPIRY_HOURS": _int("TUS_EXPIRY_HOURS", 72),
+        "EVIDENCE_S3_ENDPOINT_URL": os.environ.get("EVIDENCE_S3_ENDPOINT_URL"),
+        "EVIDENCE_S3_REGION": os.environ.get("EVIDENCE_S3_REGION"),
+        "EVIDENCE_S3_ACCESS_KEY_ID": os.environ.get("EVIDENCE_S3_ACCESS_KEY_ID"),
+        "EVIDENCE_S3_SECRET_ACCESS_KEY": os.environ.get("EVIDENCE_S3_SECRET_ACCESS_KEY"),
+        "EVIDENCE_S3_ADDRESSING_STYLE": os.environ.get("EVIDENCE_S3_ADDRESSING_STYLE", "auto"),
+        "EVIDENCE_MAX_IMAGE_PIXELS": _int("EVIDENCE_MAX_IMAGE_PIXELS", 89_478_485),
+        "EVIDENCE_UNDECODED_TYPES": [t.strip().lower() for t in os.environ.get(
+            "EVIDENCE_UNDECODED_TYPES",
+            "audio/mp4,audio/mpeg,audio/aac,audio/amr,video/mp4,application/pdf").split(",")
+            if t.strip()],
         # Planning: tasks overdue by this many working days reach escalation level 1, 2.
         "ESCALATION_WORKING_DAYS": [int(n) for n in os.environ.get(
             "ESCALATION_WORKING_DAYS", "1,3").split(",")],

@@ -36,6 +36,10 @@ RULES: dict[str, frozenset[str]] = {
     "recusal.create": frozenset({"inspector", "supervisor", "admin"}),
     "recusal.read": frozenset({"inspector", "supervisor", "admin"}),
     "job.read": frozenset({"supervisor", "admin"}),
+    # evidence: enforcement staff collect it; admins run the system and see metadata only
+    "evidence.upload": frozenset({"inspector", "supervisor", "legal"}),
+    "evidence.read": ALL,
+    "evidence.view_original": frozenset({"inspector", "supervisor", "legal"}),
     "device.read": ALL,
     "device.revoke": ALL,
     "device.revoke_for_others": frozenset({"supervisor", "admin"}),

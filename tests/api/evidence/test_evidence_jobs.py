@@ -1,0 +1,93 @@
+"""Scheduled-job functions: purging expired uploads, re-hashing originals, late thumbnails."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from server.clock import utcnow
+
+from .conftest import sha256
+
+DATA = bytes(range(256)) * 100
+
+
+def test_purge_removes_expired_uploads_and_their_bytes_only(tus, app, photo):
+    old = tus.create(len(DATA), sha256(DATA)).headers["Location"]
+    tus.patch(old, 0, DATA[:1000])
+    done = photo("Canon_40D.jpg")
+    finished = tus.create(len(done), sha256(done)).headers["Location"]
+    tus.patch(finished, 0, done)
+    from server.evidence import service, uploads
+
+    with app.app_context():
+        assert uploads.purge_expired_uploads(utcnow()).uploads == 0
+        assert tus.head(old).headers["Upload-Offset"] == "1000"
+        report = uploads.purge_expired_uploads(utcnow() + timedelta(hours=73))
+        assert report.uploads == 2
+        assert list(service.current_store().staged()) == []
+    assert tus.head(old).status_code == 404
+    assert tus.head(finished).status_code == 404
+    evidence = tus.client.get(f"/api/v1/evidence/{sha256(done)}", headers=tus.headers)
+    assert evidence.status_code == 200  # evidence outlives its upload
+
+
+def test_purge_sweeps_staged_bytes_that_no_upload_owns(app):
+    from server.evidence import service, uploads
+
+    with app.app_context():
+        store = service.current_store()
+        orphan = uuid.uuid4().hex
+        store.stage(orphan, 0, io.BytesIO(b"left by a crash"))
+        assert uploads.purge_expired_uploads(utcnow()).orphaned_staging == 0
+        report = uploads.purge_expired_uploads(utcnow() + timedelta(hours=73))
+        assert report.orphaned_staging == 1
+        assert orphan not in dict(store.staged())
+
+
+def test_integrity_check_finds_changed_and_missing_originals(tus, app, photo, store_url):
+    kept, changed, lost = (photo(n) for n in ("DSCN0010.jpg", "DSCN0025.jpg", "DSCN0042.jpg"))
+    for data in (kept, changed, lost):
+        assert tus.upload(data).status_code == 204
+    from server.audit.models import AuditEntry
+    from server.evidence import service
+    from server.extensions import db
+
+    with app.app_context():
+        assert service.verify_evidence_integrity().ok
+        store = service.current_store()
+        if store_url.startswith("s3://"):
+            store.client.put_object(Bucket=store.bucket, Key=store._key(sha256(changed)),
+                                    Body=b"edited")
+            store.client.delete_object(Bucket=store.bucket, Key=store._key(sha256(lost)))
+        else:
+            path = store._path(sha256(changed))
+            path.chmod(0o644)
+            path.write_bytes(changed[:-1] + b"\x00")
+            store._path(sha256(lost)).unlink()
+        report = service.verify_evidence_integrity()
+        assert report.checked == 3 and not report.ok
+        assert report.mismatched == [sha256(changed)] and report.missing == [sha256(lost)]
+        entries = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "evidence.verify_integrity").order_by(AuditEntry.seq)).all()
+        assert [e.details["mismatched"] for e in entries] == [[], [sha256(changed)]]
+
+
+def test_pending_thumbnails_are_made_by_the_catch_up_job(tus, app, photo):
+    data = photo("DSCN0010.jpg")
+    tus.upload(data)
+    from server.evidence import service
+    from server.evidence.models import PENDING, READY, Evidence
+    from server.extensions import db
+
+    with app.app_context():
+        evidence = db.session.get(Evidence, sha256(data))
+        evidence.derivation = PENDING  # as if the worker stopped right after the upload
+        db.session.commit()
+        assert service.derive_pending() == 1
+        assert db.session.get(Evidence, sha256(data)).derivation == READY
+        assert service.current_store().open_derived(sha256(data), "thumbnail") is not None
+        assert service.derive_pending() == 0
