@@ -132,3 +132,18 @@ class ImportReportSchema(Schema):
     rejected = fields.List(fields.Nested(ImportRowErrorSchema), required=True)
     mode = fields.String(required=True)
     dry_run = fields.Boolean(required=True)
+
+
+class NearQuerySchema(CrsQuerySchema):
+    """A WGS-84 point and a radius."""
+
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    radius_m = fields.Float(load_default=200, validate=validate.Range(min=0, max=50_000))
+
+
+class NearbyEnterpriseSchema(Schema):
+    """An enterprise near the point and how far its site is (0 inside)."""
+
+    distance_m = fields.Float(required=True)
+    enterprise = fields.Nested(EnterpriseSchema, required=True)

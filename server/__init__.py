@@ -20,6 +20,8 @@ API_MODULES = (
     "server.planning.api",
     "server.planning.tasks_api",
     "server.jobs_api",
+    "server.fieldwork.api",
+    "server.rulesets.api",
 )
 
 

@@ -24,6 +24,7 @@ audit_cli = AppGroup("audit", help="The audit chain.")
 enterprises_cli = AppGroup("enterprises", help="The enterprise register.")
 districts_cli = AppGroup("districts", help="District outlines.")
 demo_cli = AppGroup("demo", help="Demo data.")
+rules_cli = AppGroup("rules", help="Rule-set versions.")
 
 
 def _fail(error: DomainError) -> None:
@@ -171,7 +172,43 @@ def seed_demo(if_empty: bool, per_district: int):
         click.echo(f"  {username:<12} {password}")
 
 
+@rules_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_user", default=None, help="Username the import is recorded under.")
+@click.option("--dry-run", is_flag=True, help="Validate and show the diff only.")
+def import_rules(file: Path, as_user: str | None, dry_run: bool):
+    """Import a rule-set version (YAML or JSON): validated, diffed, then stored."""
+    import yaml
+
+    from server.rulesets import service
+
+    try:
+        document = yaml.safe_load(file.read_text("utf-8"))
+    except yaml.YAMLError as error:
+        click.echo(f"error: not YAML/JSON: {error}", err=True)
+        sys.exit(1)
+    try:
+        result = service.import_rule_set(_admin_actor(as_user), document, dry_run)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{result['ref']} ({result['kind']}, verified={result['verified']}) "
+               f"supersedes {result['supersedes'] or 'nothing'}")
+    click.echo(result["diff_text"])
+    click.echo("stored" if result["stored"] else "dry run: nothing stored")
+
+
+@rules_cli.command("list")
+def list_rules():
+    """List rule-set versions."""
+    from server.rulesets import service
+
+    for meta in service.rule_book().versions():
+        mark = "" if meta.verified else "  [unverified]"
+        click.echo(f"{meta.ref}\t{meta.kind}\t{meta.effective_from}..{meta.effective_until or ''}"
+                   f"{mark}")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, audit_cli, enterprises_cli, districts_cli, demo_cli):
+    for group in (users_cli, audit_cli, enterprises_cli, districts_cli, demo_cli, rules_cli):
         app.cli.add_command(group)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from pyproj import Geod
-from shapely.geometry import shape
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import Polygon, orient
 
@@ -141,3 +144,33 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Return the geodesic distance in metres between two WGS-84 points."""
     _, _, distance = _GEOD.inv(lon1, lat1, lon2, lat2)
     return float(distance)
+
+
+def utm_epsg(lon: float, lat: float) -> int:
+    """EPSG code of the WGS-84 UTM zone of a point (Shanghai: 32651, zone 51N)."""
+    zone = min(60, max(1, int((lon + 180) // 6) + 1))
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+@lru_cache(maxsize=16)
+def _to_utm(epsg: int) -> Transformer:
+    return Transformer.from_crs(4326, epsg, always_xy=True)
+
+
+def to_metric(geom: BaseGeometry, epsg: int) -> BaseGeometry:
+    """Project a WGS-84 geometry into a UTM zone (metres; scale error < 0.1 % in-zone)."""
+    transformer = _to_utm(epsg)
+    return shapely.transform(geom, lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def points_to_metric(lons: Any, lats: Any, epsg: int) -> tuple[Any, Any]:
+    """Project arrays of WGS-84 positions into a UTM zone, vectorised."""
+    return _to_utm(epsg).transform(lons, lats)
+
+
+def distance_to_geometry_m(lon: float, lat: float, geom: BaseGeometry) -> float:
+    """Metres from a point to a WGS-84 geometry (0 inside), in the point's UTM zone."""
+    epsg = utm_epsg(lon, lat)
+    x, y = points_to_metric(lon, lat, epsg)
+    return float(to_metric(geom, epsg).distance(Point(x, y)))

@@ -17,6 +17,8 @@ from schemas.enterprise import (
     EnterpriseUpdateSchema,
     ImportQuerySchema,
     ImportReportSchema,
+    NearbyEnterpriseSchema,
+    NearQuerySchema,
 )
 from schemas.registry import DistrictSchema
 from server.apidoc import ApiBlueprint
@@ -42,6 +44,18 @@ def list_enterprises(actor, query: dict):
     items, total = service.list_enterprises(actor, filters, query["page"], query["per_page"])
     return enterprise_page_response(items, total, query["page"], query["per_page"],
                                     query["crs"])
+
+
+@blp.route("/enterprises/near", methods=["GET"])
+@blp.arguments(NearQuerySchema, location="query")
+@blp.response(200, NearbyEnterpriseSchema(many=True))
+@blp.secured
+def enterprises_near(actor, query: dict):
+    """Enterprises in your scope whose site lies within `radius_m` of a WGS-84 point."""
+    found = service.enterprises_near(actor, query["lon"], query["lat"], query["radius_m"])
+    return json_response([{"distance_m": round(distance, 1),
+                           "enterprise": enterprise_json(enterprise, query["crs"])}
+                          for enterprise, distance in found])
 
 
 @blp.route("/enterprises", methods=["POST"])

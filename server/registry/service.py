@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +18,9 @@ from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.registry import districts
 from server.registry.credit_code import validate_credit_code
+from server.geo import to_shape
 from server.registry.models import Enterprise
+from server.registry.site_index import SiteIndex
 from server.registry.sites import SiteLimits, check_site
 from server.uow import unit_of_work
 
@@ -219,7 +222,37 @@ def remove_enterprise(actor: Actor, enterprise_id: uuid.UUID, version: int) -> N
             raise VersionConflict(
                 f"The enterprise is at version {enterprise.version}, not {version}.",
                 current_version=enterprise.version)
-        enterprise.deleted_at = utcnow()
+        enterprise.deleted_at = enterprise.updated_at = utcnow()
         enterprise.version += 1
         audit.record(actor, "enterprise.delete", "enterprise", enterprise.id,
                      {"credit_code": enterprise.credit_code})
+
+
+_index_cache: dict[str, Any] = {}
+_index_lock = threading.Lock()
+
+
+def site_index() -> SiteIndex:
+    """The STRtree over every live site, rebuilt only when the register changed."""
+    stamp = db.session.execute(select(func.count(), func.max(Enterprise.updated_at))
+                               .where(Enterprise.site.is_not(None))).one()
+    key = (stamp[0], stamp[1])
+    with _index_lock:
+        if _index_cache.get("key") != key:
+            rows = db.session.execute(select(Enterprise.id, Enterprise.site).where(
+                Enterprise.deleted_at.is_(None), Enterprise.site.is_not(None))).all()
+            _index_cache.update(key=key, index=SiteIndex(
+                [row.id for row in rows], [to_shape(row.site) for row in rows]))
+        return _index_cache["index"]
+
+
+def enterprises_near(actor: Actor, lon: float, lat: float,
+                     radius_m: float) -> list[tuple[Enterprise, float]]:
+    """Live enterprises in scope whose site lies within `radius_m` of a point, nearest first."""
+    authorize(actor, "enterprise.read")
+    found = site_index().within(lon, lat, radius_m)
+    rows = {e.id: e for e in db.session.scalars(
+        select(Enterprise).where(Enterprise.id.in_([n.key for n in found]),
+                                 Enterprise.deleted_at.is_(None)))}
+    return [(rows[n.key], n.distance_m) for n in found
+            if n.key in rows and in_scope(actor, rows[n.key].district)]

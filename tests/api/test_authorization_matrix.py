@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import uuid
 
 import pytest
 
@@ -24,6 +25,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /api/v1/enterprises": {"inspector": (403, 403), "supervisor": (201, 403),
                                  "legal": (403, 403), "admin": (201, 403)},
     "GET /api/v1/enterprises/{enterprise_id}": {r: (200, 404) for r in ROLES},
+    "GET /api/v1/enterprises/near": {r: (200, 200) for r in ROLES},
     "PATCH /api/v1/enterprises/{enterprise_id}": {"inspector": (403, 404),
                                                   "supervisor": (200, 404),
                                                   "legal": (403, 404), "admin": (200, 404)},
@@ -91,6 +93,35 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /api/v1/evidence/{sha256}/original": {"inspector": (200, 404),
                                                "supervisor": (200, 404),
                                                "legal": (200, 404), "admin": (403, 404)},
+    # field records: an inspector writes only records they are an officer on (422 otherwise;
+    # the world's records belong to two other inspectors)
+    "POST /api/v1/inspections": {"inspector": (422, 404), "supervisor": (201, 404),
+                                 "legal": (403, 403), "admin": (403, 403)},
+    "GET /api/v1/inspections": {r: (200, 200) for r in ROLES},
+    "GET /api/v1/inspections/{inspection_id}": {r: (200, 404) for r in ROLES},
+    "PATCH /api/v1/inspections/{inspection_id}": {"inspector": (422, 404),
+                                                  "supervisor": (200, 404),
+                                                  "legal": (403, 404), "admin": (403, 404)},
+    "POST /api/v1/inspections/{inspection_id}/submit": {"inspector": (422, 404),
+                                                        "supervisor": (403, 404),
+                                                        "legal": (403, 404),
+                                                        "admin": (403, 404)},
+    "GET /api/v1/inspections/{inspection_id}/revisions": {r: (200, 404) for r in ROLES},
+    "POST /api/v1/violations": {"inspector": (422, 404), "supervisor": (201, 404),
+                                "legal": (403, 403), "admin": (403, 403)},
+    "GET /api/v1/violations": {r: (200, 200) for r in ROLES},
+    "GET /api/v1/violations/{violation_id}": {r: (200, 404) for r in ROLES},
+    "PATCH /api/v1/violations/{violation_id}": {"inspector": (422, 404),
+                                                "supervisor": (200, 404),
+                                                "legal": (200, 404), "admin": (403, 404)},
+    "GET /api/v1/violations/{violation_id}/decisions": {r: (200, 404) for r in ROLES},
+    # the rules engine has no district: dry runs for deciding staff, imports for legal staff
+    "POST /api/v1/rules/evaluate": {"inspector": (403, 403), "supervisor": (200, 200),
+                                    "legal": (200, 200), "admin": (200, 200)},
+    "GET /api/v1/rules/sets": {r: (200, 200) for r in ROLES},
+    "GET /api/v1/rules/sets/{ref}": {r: (200, 200) for r in ROLES},
+    "POST /api/v1/rules/sets": {"inspector": (403, 403), "supervisor": (403, 403),
+                                "legal": (200, 200), "admin": (200, 200)},
 }
 
 
@@ -125,8 +156,60 @@ def world(app, client, login, make_user, enterprise_body, site_in):
         response = client.post("/api/v1/enterprises", json=enterprise_body(district, serial),
                                headers=city)
         ids[district] = response.get_json()["id"]
+    planning = _planning_world(client, city, make_user, ids)
     return {"ids": ids, "body": enterprise_body, "site_in": site_in, "make_user": make_user,
-            "planning": _planning_world(client, city, make_user, ids)}
+            "planning": planning, "field": _field_world(client, city, planning, ids)}
+
+
+def _field_world(client, city, planning, ids):
+    """Per district: an inspection by its two inspectors, with one violation."""
+    found = {"inspection_id": {}, "violation_id": {}}
+    for district in (OWN, OTHER):
+        inspection = {"id": str(uuid.uuid4()), "enterprise_id": ids[district],
+                      "inspector_ids": planning["inspectors"][district],
+                      "started_at": "2021-06-01T01:30:00+00:00"}
+        client.post("/api/v1/inspections", json=inspection, headers=city)
+        violation = {"id": str(uuid.uuid4()), "inspection_id": inspection["id"],
+                     "code": "AIR_VOC", "occurred_on": "2021-06-01"}
+        client.post("/api/v1/violations", json=violation, headers=city)
+        found["inspection_id"][district] = inspection["id"]
+        found["violation_id"][district] = violation["id"]
+    return found
+
+
+def _call_field(client, endpoint, path, headers, district, world):
+    known, team = world["field"], world["planning"]["inspectors"][district]
+    for name in ("inspection_id", "violation_id"):
+        path = path.replace("{" + name + "}", known[name][district])
+    if endpoint == "POST /api/v1/inspections":
+        return client.post(path, headers=headers, json={
+            "id": str(uuid.uuid4()), "enterprise_id": world["ids"][district],
+            "inspector_ids": team, "started_at": "2021-06-02T01:30:00+00:00"})
+    if endpoint == "POST /api/v1/violations":
+        return client.post(path, headers=headers, json={
+            "id": str(uuid.uuid4()), "inspection_id": known["inspection_id"][district],
+            "code": "AIR_DUST", "occurred_on": "2021-06-01"})
+    if endpoint.startswith("PATCH"):
+        return client.patch(path, json={"version": 1, "description": "补充"}
+                            if "violations" in path else {"version": 1, "findings": "补充"},
+                            headers=headers)
+    if endpoint == "POST /api/v1/inspections/{inspection_id}/submit":
+        return client.post(path, json={"version": 1}, headers=headers)
+    return client.get(path, headers=headers)
+
+
+def _call_rules(client, endpoint, path, headers):
+    if endpoint == "POST /api/v1/rules/evaluate":
+        return client.post(path, headers=headers, json={"violation_code": "AIR_VOC",
+                                                         "occurred_on": "2021-06-01"})
+    ref = "sh-eco-minor-offence-waiver@2020"
+    if endpoint == "POST /api/v1/rules/sets":
+        from server.rules import load_rule_book
+
+        document = load_rule_book().get(ref).as_dict() | {
+            "version": "matrix", "effective_from": "2026-01-01", "effective_until": None}
+        return client.post(f"{path}?dry_run=true", json=document, headers=headers)
+    return client.get(path.replace("{ref}", ref), headers=headers)
 
 
 def _planning_world(client, city, make_user, ids):
@@ -154,7 +237,9 @@ def _call(client, endpoint, headers, district, world, role):
         return _call_evidence(client, endpoint, path, headers, district, world)
     if endpoint == "POST /api/v1/enterprises":
         return client.post(path, json=world["body"](district, 50), headers=headers)
-    if endpoint.startswith("PATCH"):
+    if endpoint == "GET /api/v1/enterprises/near":
+        return client.get(f"{path}?lat=31.2&lon=121.5&radius_m=500", headers=headers)
+    if endpoint == "PATCH /api/v1/enterprises/{enterprise_id}":
         return client.patch(path, json={"version": 1, "address": "新地址"}, headers=headers)
     if endpoint.startswith("DELETE /api/v1/enterprises"):
         return client.delete(f"{path}?version=1", headers=headers)
@@ -171,6 +256,10 @@ def _call(client, endpoint, headers, district, world, role):
         client.post("/api/v1/auth/token", json={"username": user.username,
                                                 "password": password, "device_id": device})
         return client.delete(path.replace("{device_id}", device), headers=headers)
+    if "/inspections" in path or "/violations" in path:
+        return _call_field(client, endpoint, path, headers, district, world)
+    if "/rules/" in path:
+        return _call_rules(client, endpoint, path, headers)
     if "/plans" in path or "/draws" in path or "/tasks" in path or "/recusals" in path:
         return _call_planning(client, endpoint, path, headers, district, world, role)
     return client.open(path, method=method, headers=headers)
@@ -222,6 +311,7 @@ def test_lists_never_include_another_districts_records(client, login, world):
     for role in ROLES:
         items = client.get("/api/v1/enterprises", headers=login(role, OWN)).get_json()["items"]
         assert {item["district"] for item in items} == {OWN}
+
 
 def _tus_upload(client, headers: dict[str, str], data: bytes, finish: bool) -> str:
     """Create an upload (and send all of it if `finish`); returns its path."""

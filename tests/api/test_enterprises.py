@@ -252,3 +252,33 @@ def test_a_listing_from_29_february_may_run_to_28_february_three_years_later(
     too_long = enterprise_body(serial=2, positive_list=True, positive_list_from="2024-02-29",
                                positive_list_until="2027-03-01")
     assert _create(client, supervisor, too_long).status_code == 422
+
+
+def test_enterprises_near_a_point_are_found_nearest_first_within_scope(
+        client, supervisor, login, enterprise_body, site_in):
+    from pyproj import Geod
+
+    site = site_in("310115")
+    near = _create(client, supervisor, enterprise_body(site=site)).get_json()
+    ring = site["coordinates"][0]
+    lon, lat, _ = Geod(ellps="WGS84").fwd(ring[1][0], (ring[1][1] + ring[2][1]) / 2, 90, 150)
+    found = client.get(f"/api/v1/enterprises/near?lat={lat}&lon={lon}&radius_m=200",
+                       headers=supervisor).get_json()
+    assert [f["enterprise"]["id"] for f in found] == [near["id"]]
+    assert found[0]["distance_m"] == pytest.approx(150, abs=1)
+    assert client.get(f"/api/v1/enterprises/near?lat={lat}&lon={lon}&radius_m=100",
+                      headers=supervisor).get_json() == []
+    other = login("inspector", "310101")
+    assert client.get(f"/api/v1/enterprises/near?lat={lat}&lon={lon}&radius_m=200",
+                      headers=other).get_json() == []
+
+
+def test_a_removed_enterprise_is_no_longer_near_anything(client, supervisor, enterprise_body,
+                                                        site_in):
+    site = site_in("310115")
+    created = _create(client, supervisor, enterprise_body(site=site)).get_json()
+    lon, lat = site["coordinates"][0][0]
+    url = f"/api/v1/enterprises/near?lat={lat}&lon={lon}&radius_m=10"
+    assert len(client.get(url, headers=supervisor).get_json()) == 1
+    client.delete(f"/api/v1/enterprises/{created['id']}?version=1", headers=supervisor)
+    assert client.get(url, headers=supervisor).get_json() == []

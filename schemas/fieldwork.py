@@ -1,0 +1,215 @@
+"""Inspection records and violations: what tablets send and get back."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256 digest")
+
+
+class LocationSchema(Schema):
+    """A WGS-84 position from the device's GNSS."""
+
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    accuracy_m = fields.Float(load_default=None, allow_none=True,
+                              validate=validate.Range(min=0, max=100_000))
+
+
+class PersonSchema(Schema):
+    """Someone present at the inspection."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    role = fields.String(load_default="", validate=validate.Length(max=60))
+    organisation = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class ChecklistAnswerSchema(Schema):
+    """One answered checklist item."""
+
+    item = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    answer = fields.String(required=True, validate=validate.OneOf(("yes", "no", "na")))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class SignatureSchema(Schema):
+    """A signature (an evidence item of kind signature) or a recorded refusal to sign."""
+
+    signer = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    role = fields.String(required=True, validate=validate.OneOf(("officer", "party", "witness")))
+    evidence_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256)
+    refused = fields.Boolean(load_default=False)
+    refusal_reason = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=500))
+
+    @validates_schema
+    def _signed_or_refused(self, data: dict, **_kwargs) -> None:
+        if data["refused"]:
+            if not (data.get("refusal_reason") or "").strip():
+                raise ValidationError("a refusal to sign needs its reason", "refusal_reason")
+            if data.get("evidence_sha256"):
+                raise ValidationError("a refused signature has no image", "evidence_sha256")
+        elif not data.get("evidence_sha256"):
+            raise ValidationError("the signature image (evidence sha256) is missing",
+                                  "evidence_sha256")
+
+
+class InspectionFields(Schema):
+    """Fields a tablet may set on an inspection record."""
+
+    enterprise_id = fields.UUID(required=True)
+    task_id = fields.UUID(load_default=None, allow_none=True)
+    inspector_ids = fields.List(fields.UUID(), required=True,
+                                validate=validate.Length(min=2, max=10),
+                                metadata={"description": "At least two certified officers"})
+    started_at = fields.AwareDateTime(required=True)
+    ended_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    checkin = fields.Nested(LocationSchema, load_default=None, allow_none=True)
+    people_present = fields.List(fields.Nested(PersonSchema), load_default=list,
+                                 validate=validate.Length(max=50))
+    checklist = fields.List(fields.Nested(ChecklistAnswerSchema), load_default=list,
+                            validate=validate.Length(max=500))
+    findings = fields.String(load_default="", validate=validate.Length(max=20_000))
+    signatures = fields.List(fields.Nested(SignatureSchema), load_default=list,
+                             validate=validate.Length(max=20))
+
+
+class InspectionCreateSchema(InspectionFields):
+    """Body of POST /inspections: the tablet's UUID makes a retry harmless."""
+
+    id = fields.UUID(required=True)
+
+
+class InspectionUpdateSchema(InspectionFields):
+    """Body of PATCH /inspections/<id>; a submitted record needs a correction reason."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    correction_reason = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.Length(min=1, max=1000))
+
+
+class VersionSchema(Schema):
+    """The version the client read (optimistic lock)."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class OfficerSchema(Schema):
+    """An officer on the record, with the certificate shown."""
+
+    user_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    certificate_no = fields.String(required=True)
+    certificate_expires = fields.String(required=True, metadata={"format": "date"})
+
+
+class InspectionSchema(InspectionCreateSchema):
+    """An inspection record as returned."""
+
+    officers = fields.List(fields.Nested(OfficerSchema), dump_only=True)
+    district = fields.String(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"description": "draft or submitted"})
+    submitted_at = fields.DateTime(dump_only=True, allow_none=True)
+    version = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class RevisionSchema(Schema):
+    """An earlier version of a corrected record."""
+
+    version = fields.Integer(required=True)
+    replaced_by_version = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    corrected_by = fields.UUID(required=True)
+    corrected_at = fields.DateTime(required=True)
+    content = fields.Dict(required=True)
+
+
+class FactsSchema(Schema):
+    """The facts the waiver and penalty rules need: true/false, or missing while unknown."""
+
+    first_offence = fields.Boolean(allow_none=True, metadata={
+        "description": "The inspector's claim; the server computes its own from history"})
+    corrected_on_spot = fields.Boolean(allow_none=True, metadata={"description": "当场整改"})
+    corrected_in_time = fields.Boolean(allow_none=True, metadata={"description": "及时纠正"})
+    corrected_on = fields.Date(allow_none=True, metadata={"description": "Day it was corrected"})
+    harmful_consequence = fields.Boolean(allow_none=True, metadata={"description": "危害后果"})
+    harm_minor = fields.Boolean(allow_none=True, metadata={"description": "危害后果轻微"})
+    stopped_and_restored = fields.Boolean(allow_none=True,
+                                          metadata={"description": "停止建设并恢复原状"})
+    minor = fields.Boolean(allow_none=True, metadata={"description": "违法行为轻微"})
+    no_fault = fields.Boolean(allow_none=True, metadata={"description": "没有主观过错"})
+    not_corrected_by_deadline = fields.Boolean(allow_none=True)
+    refused_correction = fields.Boolean(allow_none=True)
+    life_health_or_financial_harm = fields.Boolean(allow_none=True)
+
+
+class BasesSchema(Schema):
+    """Amounts some fine shapes are computed from (yuan, integers)."""
+
+    investment_yuan = fields.Integer(validate=validate.Range(min=0, max=10**13))
+    disposal_cost_yuan = fields.Integer(validate=validate.Range(min=0, max=10**12))
+    instances = fields.Integer(validate=validate.Range(min=1, max=10_000))
+
+
+class ViolationFields(Schema):
+    """Fields a tablet may set on a violation."""
+
+    inspection_id = fields.UUID(required=True)
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$"),
+                         metadata={"description": "Catalogue code, e.g. AIR_VOC"})
+    occurred_on = fields.Date(required=True)
+    party_type = fields.String(load_default="organisation",
+                               validate=validate.OneOf(("organisation", "individual")))
+    location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
+    description = fields.String(load_default="", validate=validate.Length(max=20_000))
+    facts = fields.Nested(FactsSchema, load_default=dict)
+    bases = fields.Nested(BasesSchema, load_default=dict)
+    factors = fields.Dict(keys=fields.String(validate=validate.Length(max=60)),
+                          values=fields.Integer(validate=validate.Range(min=1, max=5)),
+                          load_default=dict, metadata={"description": "Discretion grades 1–5"})
+    mitigation = fields.List(fields.String(validate=validate.Length(max=60)), load_default=list,
+                             validate=validate.Length(max=10), metadata={
+                                 "description": "处罚法 Art. 32 grounds that apply"})
+    evidence = fields.List(fields.String(validate=SHA256), load_default=list,
+                           validate=validate.Length(max=200))
+
+
+class ViolationCreateSchema(ViolationFields):
+    """Body of POST /violations."""
+
+    id = fields.UUID(required=True)
+
+
+class ViolationUpdateSchema(ViolationFields):
+    """Body of PATCH /violations/<id>: changed facts are re-evaluated."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ViolationSchema(ViolationCreateSchema):
+    """A violation as returned, with the server's own first-offence finding and geo checks."""
+
+    enterprise_id = fields.UUID(dump_only=True)
+    district = fields.String(dump_only=True)
+    discovered_on = fields.Date(dump_only=True)
+    first_offence = fields.Boolean(dump_only=True, metadata={
+        "description": "Computed by the server from its own history"})
+    first_offence_disagreement = fields.String(dump_only=True, allow_none=True)
+    distance_to_site_m = fields.Float(dump_only=True, allow_none=True)
+    flags = fields.List(fields.String(), dump_only=True)
+    decision = fields.Dict(dump_only=True, allow_none=True,
+                           metadata={"description": "The rules engine's latest decision"})
+    version = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class InspectionListQuerySchema(Schema):
+    """Filters of GET /inspections."""
+
+    enterprise_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(("draft", "submitted")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

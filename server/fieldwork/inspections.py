@@ -1,0 +1,210 @@
+"""Use cases of inspection records: open, correct, submit, read; corrections keep history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from server.audit import service as audit
+from server.auth.models import User
+from server.auth.policy import Actor, authorize
+from server.clock import SHANGHAI, utcnow
+from server.db_types import json_safe
+from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.extensions import db
+from server.fieldwork.models import Inspection, InspectionRevision
+from server.registry import service as registry
+from server.uow import unit_of_work
+
+CONTENT = ("enterprise_id", "task_id", "officers", "started_at", "ended_at", "checkin",
+           "people_present", "checklist", "findings", "signatures")
+MIN_OFFICERS = 2  # 处罚法 Art. 42
+
+
+def _officers(inspector_ids: list[uuid.UUID], started_at: datetime) -> list[dict[str, Any]]:
+    """Snapshot the officers with the certificates valid on the inspection day."""
+    day = started_at.astimezone(SHANGHAI).date()
+    if len(set(inspector_ids)) != len(inspector_ids):
+        raise ValidationFailed("An officer is listed twice.",
+                               errors={"inspector_ids": ["officers must be distinct"]})
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(inspector_ids)))}
+    problems = []
+    officers = []
+    for user_id in inspector_ids:
+        user = users.get(user_id)
+        if user is None or not user.active or user.role != "inspector":
+            problems.append(f"{user_id} is not an active inspector")
+        elif not user.certificate_no or not user.certificate_expires \
+                or user.certificate_expires < day:
+            problems.append(f"{user.display_name}'s enforcement certificate is not valid on {day}")
+        else:
+            officers.append({"user_id": str(user.id), "name": user.display_name,
+                             "certificate_no": user.certificate_no,
+                             "certificate_expires": user.certificate_expires.isoformat()})
+    if problems:
+        raise ValidationFailed("The officers cannot sign this record.",
+                               errors={"inspector_ids": problems})
+    return officers
+
+
+def _check_times(data: dict[str, Any]) -> None:
+    ended = data.get("ended_at")
+    if ended is not None and ended < data["started_at"]:
+        raise ValidationFailed("The inspection ends before it starts.",
+                               errors={"ended_at": ["must not be before started_at"]})
+
+
+def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, Any]:
+    values = {k: data[k] for k in CONTENT if k in data and k != "officers"}
+    for key in ("checkin", "people_present", "checklist", "signatures"):
+        if key in values:
+            values[key] = json_safe(values[key])
+    values["officers"] = officers
+    return values
+
+
+def _snapshot(inspection: Inspection) -> dict[str, Any]:
+    return json_safe({k: getattr(inspection, k) for k in CONTENT})
+
+
+def must_be_officer(actor: Actor, officers: list[dict[str, Any]]) -> None:
+    """An inspector writes only records they are an officer on."""
+    if actor.role == "inspector" and str(actor.user_id) not in {o["user_id"] for o in officers}:
+        raise ValidationFailed("You must be one of the record's officers.",
+                               errors={"inspector_ids": ["must include yourself"]})
+
+
+def open_inspection(actor: Actor, data: dict[str, Any]) -> tuple[Inspection, bool]:
+    """Create a draft record under the tablet's id; a retry of the same create is harmless."""
+    authorize(actor, "inspection.create")
+    existing = db.session.get(Inspection, data["id"])
+    if existing is not None:
+        authorize(actor, "inspection.read", existing.district)
+        if existing.created_by != actor.user_id or existing.enterprise_id != data["enterprise_id"]:
+            raise Conflict("An inspection with this id already exists.")
+        return existing, False
+    enterprise = registry.get_enterprise(actor, data["enterprise_id"])
+    _check_times(data)
+    with unit_of_work() as session:
+        officers = _officers(data["inspector_ids"], data["started_at"])
+        must_be_officer(actor, officers)
+        inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
+                                created_by=actor.user_id, device_id=actor.device_id,
+                                **_content(data, officers))
+        session.add(inspection)
+        session.flush()
+        audit.record(actor, "inspection.create", "inspection", inspection.id,
+                     {"enterprise_id": str(enterprise.id)})
+    return inspection, True
+
+
+def get_inspection(actor: Actor, inspection_id: uuid.UUID, *, lock: bool = False) -> Inspection:
+    """One record in the caller's scope."""
+    inspection = db.session.get(Inspection, inspection_id, with_for_update=lock)
+    if inspection is None:
+        raise NotFound("No such inspection.")
+    authorize(actor, "inspection.read", inspection.district)
+    return inspection
+
+
+def list_inspections(actor: Actor, enterprise_id: uuid.UUID | None, status: str | None,
+                     page: int, per_page: int) -> tuple[list[Inspection], int]:
+    """Records in scope, newest first."""
+    authorize(actor, "inspection.read")
+    query = select(Inspection)
+    if not actor.city_wide:
+        query = query.where(Inspection.district == actor.scope)
+    if enterprise_id:
+        query = query.where(Inspection.enterprise_id == enterprise_id)
+    if status:
+        query = query.where(Inspection.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(query.order_by(Inspection.started_at.desc(), Inspection.id)
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total
+
+
+def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
+                      changes: dict[str, Any], reason: str | None) -> Inspection:
+    """Edit a draft, or correct a submitted record (a reason is required; history kept)."""
+    with unit_of_work() as session:
+        inspection = get_inspection(actor, inspection_id, lock=True)
+        authorize(actor, "inspection.update", inspection.district)
+        must_be_officer(actor, inspection.officers)
+        if inspection.version != version:
+            raise VersionConflict(f"The record is at version {inspection.version}, not {version}.",
+                                  current_version=inspection.version)
+        if "enterprise_id" in changes and changes["enterprise_id"] != inspection.enterprise_id:
+            raise ValidationFailed("A record cannot move to another enterprise.",
+                                   errors={"enterprise_id": ["cannot be changed"]})
+        submitted = inspection.status == "submitted"
+        if submitted and not (reason or "").strip():
+            raise ValidationFailed("A submitted record is corrected, not edited: give a reason.",
+                                   errors={"correction_reason": ["required after submission"]})
+        merged = {k: getattr(inspection, k) for k in ("started_at", "ended_at")} | changes
+        _check_times(merged)
+        officers = inspection.officers
+        if "inspector_ids" in changes or "started_at" in changes:
+            ids = changes.get("inspector_ids") or [uuid.UUID(o["user_id"]) for o in officers]
+            officers = _officers(ids, merged["started_at"])
+            must_be_officer(actor, officers)
+        if submitted:
+            session.add(InspectionRevision(
+                inspection_id=inspection.id, version=inspection.version,
+                content=_snapshot(inspection), replaced_by_version=inspection.version + 1,
+                reason=reason.strip(), corrected_by=actor.user_id))
+        for key, value in _content(changes, officers).items():
+            setattr(inspection, key, value)
+        inspection.version += 1
+        inspection.updated_at = utcnow()
+        audit.record(actor, "inspection.correct" if submitted else "inspection.update",
+                     "inspection", inspection.id,
+                     {"fields": sorted(changes), "version": inspection.version,
+                      **({"reason": reason.strip()} if submitted else {})})
+    return inspection
+
+
+def _submission_problems(inspection: Inspection) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if inspection.ended_at is None:
+        problems["ended_at"] = ["the end time is required to submit"]
+    officer_signatures = [s for s in inspection.signatures
+                          if s["role"] == "officer" and s.get("evidence_sha256")]
+    if len(officer_signatures) < MIN_OFFICERS:
+        problems["signatures"] = [f"at least {MIN_OFFICERS} officers must sign"]
+    if not any(s["role"] == "party" for s in inspection.signatures):
+        problems.setdefault("signatures", []).append(
+            "the party's signature, or its refusal with the reason, is required")
+    return problems
+
+
+def submit_inspection(actor: Actor, inspection_id: uuid.UUID, version: int) -> Inspection:
+    """Close a draft: from now on it is only corrected, never edited in place."""
+    with unit_of_work():
+        inspection = get_inspection(actor, inspection_id, lock=True)
+        authorize(actor, "inspection.submit", inspection.district)
+        must_be_officer(actor, inspection.officers)
+        if inspection.version != version:
+            raise VersionConflict(f"The record is at version {inspection.version}, not {version}.",
+                                  current_version=inspection.version)
+        if inspection.status == "submitted":
+            raise Conflict("The record is already submitted.")
+        if problems := _submission_problems(inspection):
+            raise ValidationFailed("The record cannot be submitted yet.", errors=problems)
+        inspection.status = "submitted"
+        inspection.submitted_at = inspection.updated_at = utcnow()
+        inspection.version += 1
+        audit.record(actor, "inspection.submit", "inspection", inspection.id,
+                     {"version": inspection.version})
+    return inspection
+
+
+def revisions(actor: Actor, inspection_id: uuid.UUID) -> list[InspectionRevision]:
+    """Earlier versions of a corrected record, oldest first."""
+    get_inspection(actor, inspection_id)
+    return list(db.session.scalars(select(InspectionRevision)
+                                   .where(InspectionRevision.inspection_id == inspection_id)
+                                   .order_by(InspectionRevision.version)))

@@ -1,0 +1,123 @@
+"""Inspection records with their revision history, violations and their rule decisions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.clock import utcnow
+from server.db_types import JSONType, NullableJSONType, UTCDateTime
+from server.extensions import db
+
+
+class Inspection(db.Model):
+    """An on-site inspection record; ids come from the tablet that created it."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (Index("ix_inspections_enterprise_started", "enterprise_id", "started_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), nullable=False)
+    district: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
+    task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    officers: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkin: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONType)
+    people_present: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    findings: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class InspectionRevision(db.Model):
+    """A submitted record's earlier content, kept when a correction replaces it."""
+
+    __tablename__ = "inspection_revisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"),
+                                                     nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    replaced_by_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    corrected_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Violation(db.Model):
+    """A violation found at an enterprise, with the facts the rules need."""
+
+    __tablename__ = "violations"
+    __table_args__ = (Index("ix_violations_enterprise_code", "enterprise_id", "code",
+                            "occurred_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"),
+                                                     nullable=False, index=True)
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enterprises.id"), nullable=False)
+    district: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    occurred_on: Mapped[date] = mapped_column(Date, nullable=False)
+    discovered_on: Mapped[date] = mapped_column(Date, nullable=False)
+    party_type: Mapped[str] = mapped_column(String(20), nullable=False, default="organisation")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    bases: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    factors: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    mitigation: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    evidence: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    first_offence: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    distance_to_site_m: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class ViolationDecision(db.Model):
+    """The rules engine's decision on a violation's facts; every evaluation is kept."""
+
+    __tablename__ = "violation_decisions"
+    __table_args__ = (Index("ix_violation_decisions_violation", "violation_id", "sequence",
+                            unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    violation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violations.id"), nullable=False)
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False)
+    violation_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    rule_sets: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(40), nullable=False)
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    would_be_fen: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

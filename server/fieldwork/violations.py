@@ -1,0 +1,202 @@
+"""Use cases of violations: record, change facts, read; every change is re-decided by the rules."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from server.audit import service as audit
+from server.auth.policy import Actor, authorize
+from server.clock import SHANGHAI, utcnow
+from server.db_types import json_safe
+from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.extensions import db
+from server.fieldwork import inspections
+from server.fieldwork.models import Violation, ViolationDecision
+from server.geo import distance_to_geometry_m, to_shape
+from server.registry.models import Enterprise
+from server.rulesets import service as rulesets
+from server.uow import unit_of_work
+
+EDITABLE = ("code", "occurred_on", "party_type", "description", "facts", "bases", "factors",
+            "mitigation", "evidence")
+
+
+def _location(violation: Violation, location: dict[str, Any] | None) -> None:
+    violation.lat = location["lat"] if location else None
+    violation.lon = location["lon"] if location else None
+    violation.accuracy_m = location.get("accuracy_m") if location else None
+
+
+def _geo_check(violation: Violation, enterprise: Enterprise) -> None:
+    """Distance to the enterprise's site (0 inside) and the flags legal staff must see."""
+    flags = []
+    violation.distance_to_site_m = None
+    if violation.lat is None:
+        flags.append("no_gps")
+    elif enterprise.site is None:
+        flags.append("no_site")
+    else:
+        distance = distance_to_geometry_m(violation.lon, violation.lat, to_shape(enterprise.site))
+        violation.distance_to_site_m = round(distance, 1)
+        if distance > current_app.config["OUTSIDE_SITE_M"]:
+            flags.append("outside_site")
+    violation.flags = flags
+
+
+def _history(violation: Violation) -> list[Violation]:
+    """The enterprise's other violations that happened before this one."""
+    return list(db.session.scalars(select(Violation).where(
+        Violation.enterprise_id == violation.enterprise_id, Violation.id != violation.id,
+        or_(Violation.occurred_on < violation.occurred_on,
+            (Violation.occurred_on == violation.occurred_on)
+            & (Violation.created_at < violation.created_at)))))
+
+
+def _first_offence(violation: Violation, history: list[Violation]) -> bool:
+    """First time discovered (首次被发现): no earlier violation with the same code here."""
+    return not any(v.code == violation.code for v in history)
+
+
+def _decide(violation: Violation) -> ViolationDecision:
+    """First offence from the server's own history, then the rules engine; history kept."""
+    history = _history(violation)
+    violation.first_offence = _first_offence(violation, history)
+    decision = rulesets.decide_violation(violation, history)
+    latest = latest_decision(violation.id)
+    if latest is not None and (latest.inputs, latest.result, latest.violation_version) == (
+            decision["inputs"], decision["result"], violation.version):
+        return latest  # nothing changed: no new entry in the history
+    row = ViolationDecision(violation_id=violation.id,
+                            sequence=(latest.sequence + 1) if latest else 1,
+                            violation_version=violation.version, **decision)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _redecide_later(violation: Violation) -> int:
+    """A violation arriving late can change the first-offence finding of later ones."""
+    later = db.session.scalars(select(Violation).where(
+        Violation.enterprise_id == violation.enterprise_id, Violation.id != violation.id,
+        Violation.occurred_on >= violation.occurred_on)).all()
+    for other in later:
+        _decide(other)
+    return len(later)
+
+
+def _check_code(code: str, occurred_on) -> None:
+    if not rulesets.code_known(code, occurred_on):
+        raise ValidationFailed(f"{code} is not in the violation catalogue in force on "
+                               f"{occurred_on}.", errors={"code": ["unknown catalogue code"]})
+
+
+def record_violation(actor: Actor, data: dict[str, Any]) -> tuple[Violation, bool]:
+    """Record a violation found during an inspection; the rules decide it at once."""
+    authorize(actor, "violation.create")
+    existing = db.session.get(Violation, data["id"])
+    if existing is not None:
+        authorize(actor, "violation.read", existing.district)
+        if existing.created_by != actor.user_id or existing.inspection_id != data["inspection_id"]:
+            raise Conflict("A violation with this id already exists.")
+        return existing, False
+    inspection = inspections.get_inspection(actor, data["inspection_id"])
+    inspections.must_be_officer(actor, inspection.officers)
+    _check_code(data["code"], data["occurred_on"])
+    with unit_of_work() as session:
+        enterprise = session.get(Enterprise, inspection.enterprise_id)
+        violation = Violation(
+            id=data["id"], inspection_id=inspection.id, enterprise_id=enterprise.id,
+            district=inspection.district,
+            discovered_on=inspection.started_at.astimezone(SHANGHAI).date(),
+            created_by=actor.user_id, device_id=actor.device_id, created_at=utcnow(),
+            **{k: json_safe(data[k]) if k == "facts" else data[k] for k in EDITABLE})
+        _location(violation, data.get("location"))
+        _geo_check(violation, enterprise)
+        with session.no_autoflush:
+            violation.first_offence = _first_offence(violation, _history(violation))
+        session.add(violation)
+        session.flush()
+        decision = _decide(violation)
+        redecided = _redecide_later(violation)
+        audit.record(actor, "violation.create", "violation", violation.id,
+                     {"code": violation.code, "outcome": decision.outcome,
+                      "rule_sets": decision.rule_sets, "redecided_others": redecided})
+    return violation, True
+
+
+def get_violation(actor: Actor, violation_id: uuid.UUID, *, lock: bool = False) -> Violation:
+    """One violation in the caller's scope."""
+    violation = db.session.get(Violation, violation_id, with_for_update=lock)
+    if violation is None:
+        raise NotFound("No such violation.")
+    authorize(actor, "violation.read", violation.district)
+    return violation
+
+
+def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
+                     changes: dict[str, Any]) -> Violation:
+    """Change a violation's facts; it is re-decided and the earlier decision is kept."""
+    with unit_of_work():
+        violation = get_violation(actor, violation_id, lock=True)
+        authorize(actor, "violation.update", violation.district)
+        inspections.must_be_officer(
+            actor, inspections.get_inspection(actor, violation.inspection_id).officers)
+        if violation.version != version:
+            raise VersionConflict(f"The violation is at version {violation.version}, "
+                                  f"not {version}.", current_version=violation.version)
+        if changes.get("inspection_id", violation.inspection_id) != violation.inspection_id:
+            raise ValidationFailed("A violation cannot move to another inspection.",
+                                   errors={"inspection_id": ["cannot be changed"]})
+        if "code" in changes or "occurred_on" in changes:
+            _check_code(changes.get("code", violation.code),
+                        changes.get("occurred_on", violation.occurred_on))
+        if "facts" in changes:
+            changes["facts"] = json_safe(changes["facts"])
+        changed = sorted(k for k in EDITABLE if k in changes
+                         and changes[k] != getattr(violation, k))
+        for key in changed:
+            setattr(violation, key, changes[key])
+        if "location" in changes:
+            _location(violation, changes["location"])
+            changed.append("location")
+        _geo_check(violation, db.session.get(Enterprise, violation.enterprise_id))
+        violation.version += 1
+        violation.updated_at = utcnow()
+        decision = _decide(violation)
+        audit.record(actor, "violation.update", "violation", violation.id,
+                     {"fields": changed, "version": violation.version,
+                      "outcome": decision.outcome})
+    return violation
+
+
+def list_violations(actor: Actor, inspection_id: uuid.UUID | None,
+                    enterprise_id: uuid.UUID | None) -> list[Violation]:
+    """Violations in scope, filtered by inspection or enterprise."""
+    authorize(actor, "violation.read")
+    query = select(Violation)
+    if not actor.city_wide:
+        query = query.where(Violation.district == actor.scope)
+    if inspection_id:
+        query = query.where(Violation.inspection_id == inspection_id)
+    if enterprise_id:
+        query = query.where(Violation.enterprise_id == enterprise_id)
+    return list(db.session.scalars(query.order_by(Violation.occurred_on, Violation.created_at)
+                                   .limit(1000)))
+
+
+def decisions(actor: Actor, violation_id: uuid.UUID) -> list[ViolationDecision]:
+    """Every decision taken on a violation, oldest first."""
+    get_violation(actor, violation_id)
+    return list(db.session.scalars(select(ViolationDecision).where(
+        ViolationDecision.violation_id == violation_id).order_by(ViolationDecision.sequence)))
+
+
+def latest_decision(violation_id: uuid.UUID) -> ViolationDecision | None:
+    """The decision in force for a violation."""
+    return db.session.scalar(select(ViolationDecision).where(
+        ViolationDecision.violation_id == violation_id)
+        .order_by(ViolationDecision.sequence.desc()).limit(1))

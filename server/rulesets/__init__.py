@@ -1,0 +1,1 @@
+"""Rule-set versions in use (shipped files plus legal staff's imports) and evaluation."""

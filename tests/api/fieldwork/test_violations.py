@@ -1,0 +1,162 @@
+"""Violations: decided by the rules at once, first offence from the server's own history,
+re-decided when facts change or an earlier act arrives late, geo checks against the site."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from pyproj import Geod
+
+WAIVABLE_FACTS = {"corrected_on_spot": True, "corrected_in_time": True,
+                  "harmful_consequence": False}
+
+
+@pytest.fixture
+def inspection(client, field):
+    # In 2021 the Shanghai 2020 waiver list is in force and the acts are not time-barred.
+    body = field["inspection"](started_at="2021-06-01T01:30:00+00:00")
+    assert client.post("/api/v1/inspections", json=body,
+                       headers=field["headers"]).status_code == 201
+    return body
+
+
+def _violation(inspection, **change):
+    body = {"id": str(uuid.uuid4()), "inspection_id": inspection["id"], "code": "AIR_VOC",
+            "occurred_on": "2021-06-01", "description": "喷漆车间门窗敞开",
+            "facts": dict(WAIVABLE_FACTS)}
+    body.update(change)
+    return body
+
+
+def _post(client, field, body):
+    return client.post("/api/v1/violations", json=body, headers=field["headers"])
+
+
+def test_a_first_minor_offence_corrected_on_the_spot_is_waived_and_keeps_its_would_be_fine(
+        client, field, inspection):
+    response = _post(client, field, _violation(inspection))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["first_offence"] is True and body["first_offence_disagreement"] is None
+    decision = body["decision"]["zh"]
+    assert decision["decision"] == "waived"
+    assert decision["waiver"]["item"] == 5 and decision["waiver"]["verified"] is False
+    assert decision["penalty"]["levied"] is False
+    assert decision["penalty"]["would_be_amount_fen"] >= decision["penalty"]["statutory_min_fen"]
+    english = body["decision"]["en"]
+    assert "item 5" in english["explanation"]
+
+
+def test_the_server_finds_an_earlier_violation_and_says_the_claim_is_wrong(client, field,
+                                                                          inspection):
+    assert _post(client, field, _violation(inspection, occurred_on="2021-03-01")).status_code \
+        == 201
+    claim = _violation(inspection, facts=WAIVABLE_FACTS | {"first_offence": True})
+    body = _post(client, field, claim).get_json()
+    assert body["first_offence"] is False
+    assert "earlier AIR_VOC" in body["first_offence_disagreement"]
+    assert body["decision"]["zh"]["decision"] == "fine"
+    assert "first_offence" in body["decision"]["zh"]["waiver"]["unmet"]
+
+
+def test_an_earlier_act_arriving_late_re_decides_the_later_one_and_keeps_history(
+        client, field, inspection):
+    later = _post(client, field, _violation(inspection)).get_json()
+    assert later["decision"]["zh"]["decision"] == "waived"
+    _post(client, field, _violation(inspection, occurred_on="2021-01-15"))
+    url = f"/api/v1/violations/{later['id']}"
+    assert client.get(url, headers=field["headers"]).get_json()["first_offence"] is False
+    history = client.get(f"{url}/decisions", headers=field["headers"]).get_json()
+    assert [d["outcome"] for d in history] == ["waived", "fine"]
+    assert all(d["rule_sets"] for d in history)
+
+
+def test_changing_facts_re_evaluates_and_keeps_the_earlier_decision(client, field, inspection):
+    created = _post(client, field, _violation(inspection)).get_json()
+    url = f"/api/v1/violations/{created['id']}"
+    changed = client.patch(url, json={"version": 1, "facts": WAIVABLE_FACTS | {
+        "harmful_consequence": True}}, headers=field["headers"])
+    assert changed.status_code == 200
+    assert changed.get_json()["decision"]["zh"]["decision"] == "fine"
+    history = client.get(f"{url}/decisions", headers=field["headers"]).get_json()
+    assert [(d["sequence"], d["violation_version"], d["outcome"]) for d in history] == [
+        (1, 1, "waived"), (2, 2, "fine")]
+    assert history[1]["amount_fen"] == history[0]["would_be_fen"]
+
+
+def test_a_no_op_change_adds_no_decision(client, field, inspection):
+    created = _post(client, field, _violation(inspection)).get_json()
+    url = f"/api/v1/violations/{created['id']}"
+    client.patch(url, json={"version": 1, "description": "补充描述"}, headers=field["headers"])
+    history = client.get(f"{url}/decisions", headers=field["headers"]).get_json()
+    assert [d["violation_version"] for d in history] == [1, 2]
+    assert history[0]["result"] == history[1]["result"]
+
+
+def test_an_unknown_catalogue_code_is_refused(client, field, inspection):
+    response = _post(client, field, _violation(inspection, code="NOT_A_CODE"))
+    assert response.status_code == 422 and "code" in response.get_json()["errors"]
+
+
+def test_an_amount_based_on_investment_uses_the_base(client, field, inspection):
+    body = _violation(inspection, code="EIA_UNAPPROVED", facts={"harmful_consequence": True},
+                      bases={"investment_yuan": 10_000_000})
+    decision = _post(client, field, body).get_json()["decision"]["zh"]["penalty"]
+    assert (decision["statutory_min_fen"], decision["statutory_max_fen"]) == (
+        10_000_000, 50_000_000)  # 1 %–5 % of 10 million yuan, in fen
+
+
+def test_a_retried_create_is_not_a_duplicate(client, field, inspection):
+    body = _violation(inspection)
+    assert _post(client, field, body).status_code == 201
+    assert _post(client, field, body).status_code == 200
+    listed = client.get(f"/api/v1/violations?inspection_id={inspection['id']}",
+                        headers=field["headers"]).get_json()
+    assert len(listed) == 1
+
+
+def test_a_position_far_from_the_site_is_flagged_with_its_distance(client, field, inspection):
+    ring = field["enterprise"]["site"]["coordinates"][0]
+    east = max(p[0] for p in ring)
+    north = (min(p[1] for p in ring) + max(p[1] for p in ring)) / 2
+    lon, lat, _ = Geod(ellps="WGS84").fwd(east, north, 90, 1000)
+    body = _post(client, field, _violation(inspection, location={"lat": lat, "lon": lon})
+                 ).get_json()
+    assert body["flags"] == ["outside_site"]
+    assert body["distance_to_site_m"] == pytest.approx(1000, abs=1)
+
+
+def test_a_position_inside_the_site_is_at_distance_zero(client, field, inspection):
+    ring = field["enterprise"]["site"]["coordinates"][0]
+    inside = {"lon": sum(p[0] for p in ring[:4]) / 4, "lat": sum(p[1] for p in ring[:4]) / 4}
+    body = _post(client, field, _violation(inspection, location=inside)).get_json()
+    assert body["distance_to_site_m"] == 0 and body["flags"] == []
+
+
+def test_a_violation_without_position_is_flagged_no_gps(client, field, inspection):
+    assert _post(client, field, _violation(inspection)).get_json()["flags"] == ["no_gps"]
+
+
+def test_violations_of_another_district_are_not_visible(client, field, inspection, login):
+    created = _post(client, field, _violation(inspection)).get_json()
+    other = login("legal", "310101")
+    assert client.get(f"/api/v1/violations/{created['id']}", headers=other).status_code == 404
+
+
+def test_a_violation_cannot_move_to_another_inspection(client, field, inspection):
+    created = _post(client, field, _violation(inspection)).get_json()
+    other = field["inspection"](started_at="2021-06-01T01:30:00+00:00")
+    client.post("/api/v1/inspections", json=other, headers=field["headers"])
+    response = client.patch(f"/api/v1/violations/{created['id']}",
+                            json={"version": 1, "inspection_id": other["id"]},
+                            headers=field["headers"])
+    assert response.status_code == 422
+
+
+def test_an_act_discovered_over_two_years_later_is_time_barred(client, field):
+    late = field["inspection"](started_at="2024-03-01T01:30:00+00:00")
+    client.post("/api/v1/inspections", json=late, headers=field["headers"])
+    body = _post(client, field, _violation(late, occurred_on="2021-06-01")).get_json()
+    decision = body["decision"]["en"]
+    assert decision["decision"] == "time_barred" and decision["limitation"]["expired"] is True
