@@ -50,7 +50,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("planning.reinspections", "server.planning.deadlines.create_due_reinspections",
             {"trigger": "cron", "minute": "5"},
             "Create a re-inspection task when a correction deadline has passed.",
-            requires=("server.fieldwork.service.corrections_due",)),
+            requires=("server.fieldwork.violations.corrections_due",)),
     JobSpec("evidence.purge_expired_uploads", "server.evidence.uploads.purge_expired_uploads",
             {"trigger": "cron", "minute": "20"},
             "Delete partial uploads whose expiry has passed."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -200,3 +201,26 @@ def latest_decision(violation_id: uuid.UUID) -> ViolationDecision | None:
     return db.session.scalar(select(ViolationDecision).where(
         ViolationDecision.violation_id == violation_id)
         .order_by(ViolationDecision.sequence.desc()).limit(1))
+
+
+def corrections_due(today: date) -> list[dict[str, Any]]:
+    """Violations waiting for a correction (waiver pending) whose deadline has passed:
+    the planning job turns each into one re-inspection task (复查)."""
+    rows = db.session.execute(
+        select(ViolationDecision, Violation.enterprise_id, Violation.code)
+        .join(Violation, Violation.id == ViolationDecision.violation_id)
+        .where(ViolationDecision.outcome == "pending_correction")
+        .order_by(ViolationDecision.violation_id, ViolationDecision.sequence)).all()
+    found = []
+    for decision, enterprise_id, code in rows:
+        latest = latest_decision(decision.violation_id)
+        deadline = (decision.result.get("zh") or {}).get("waiver", {}).get("deadline")
+        if latest is None or latest.id != decision.id or not deadline:
+            continue
+        deadline_day = date.fromisoformat(deadline)
+        if deadline_day >= today:  # the party may still correct on the deadline day
+            continue
+        found.append({"deadline": deadline_day, "enterprise_id": enterprise_id,
+                      "source_ref": f"violation:{decision.violation_id}:correction:{deadline}",
+                      "reason": f"{code} 整改期限届满 (waiver pending correction)"})
+    return found

@@ -26,7 +26,7 @@ from server.registry import service as registry
 from server.uow import unit_of_work
 from server.workdays import add_working_days
 
-CORRECTION_SOURCES = ("server.fieldwork.service.corrections_due",)
+CORRECTION_SOURCES = ("server.fieldwork.violations.corrections_due",)
 
 Source = Callable[[date], Iterable[Mapping[str, Any]]]
 
