@@ -88,6 +88,20 @@ class InspectionUpdateSchema(InspectionFields):
                                       validate=validate.Length(min=1, max=1000))
 
 
+class EvidenceCheckSchema(Schema):
+    """A cited evidence item: uploaded or not, and where and when it was taken."""
+
+    sha256 = fields.String(required=True)
+    present = fields.Boolean(required=True)
+    kind = fields.String()
+    captured_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    gps = fields.Dict(allow_none=True)
+    distance_to_site_m = fields.Float(allow_none=True)
+    flags = fields.List(fields.String(), required=True, metadata={
+        "description": "missing, no_gps, outside_site, captured_outside_inspection, "
+                       "location_mismatch, and the photo's own flags"})
+
+
 class VersionSchema(Schema):
     """The version the client read (optimistic lock)."""
 
@@ -109,6 +123,8 @@ class InspectionSchema(InspectionCreateSchema):
     officers = fields.List(fields.Nested(OfficerSchema), dump_only=True)
     district = fields.String(dump_only=True)
     status = fields.String(dump_only=True, metadata={"description": "draft or submitted"})
+    evidence_checks = fields.List(fields.Nested(EvidenceCheckSchema), dump_only=True)
+    missing_evidence = fields.List(fields.String(), dump_only=True)
     submitted_at = fields.DateTime(dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -199,6 +215,8 @@ class ViolationSchema(ViolationCreateSchema):
     first_offence_disagreement = fields.String(dump_only=True, allow_none=True)
     distance_to_site_m = fields.Float(dump_only=True, allow_none=True)
     flags = fields.List(fields.String(), dump_only=True)
+    evidence_checks = fields.List(fields.Nested(EvidenceCheckSchema), dump_only=True)
+    missing_evidence = fields.List(fields.String(), dump_only=True)
     decision = fields.Dict(dump_only=True, allow_none=True,
                            metadata={"description": "The rules engine's latest decision"})
     version = fields.Integer(dump_only=True)

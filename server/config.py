@@ -76,6 +76,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SITE_MAX_AREA_M2": float(os.environ.get("SITE_MAX_AREA_M2", 50_000_000)),
         "SITE_MIN_SHARE_IN_DISTRICT": float(os.environ.get("SITE_MIN_SHARE_IN_DISTRICT", 0.99)),
         "OUTSIDE_SITE_M": float(os.environ.get("OUTSIDE_SITE_M", 200)),
+        "LOCATION_MISMATCH_M": float(os.environ.get("LOCATION_MISMATCH_M", 300)),
+        "CAPTURE_TOLERANCE_MIN": int(os.environ.get("CAPTURE_TOLERANCE_MIN", 30)),
         "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "Field enforcement API",

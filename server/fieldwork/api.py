@@ -54,6 +54,8 @@ def _inspection(record: Inspection) -> dict[str, Any]:
         "checkin", "people_present", "checklist", "findings", "signatures", "status",
         "submitted_at", "version", "created_at", "updated_at")}
     data["inspector_ids"] = [o["user_id"] for o in record.officers]
+    data["evidence_checks"] = violations.inspection_evidence_report(record)
+    data["missing_evidence"] = [c["sha256"] for c in data["evidence_checks"] if not c["present"]]
     return data
 
 
@@ -72,6 +74,8 @@ def _violation(record: Violation) -> dict[str, Any]:
         "this enterprise; the server's finding is used.")
     decision = violations.latest_decision(record.id)
     data["decision"] = decision.result if decision else None
+    data["evidence_checks"] = violations.evidence_report(record)
+    data["missing_evidence"] = [c["sha256"] for c in data["evidence_checks"] if not c["present"]]
     return data
 
 

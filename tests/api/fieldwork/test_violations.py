@@ -160,3 +160,39 @@ def test_an_act_discovered_over_two_years_later_is_time_barred(client, field):
     body = _post(client, field, _violation(late, occurred_on="2021-06-01")).get_json()
     decision = body["decision"]["en"]
     assert decision["decision"] == "time_barred" and decision["limitation"]["expired"] is True
+
+
+def _upload(client, headers, data: bytes) -> str:
+    """Send a file in one tus creation-with-upload request; returns its SHA-256."""
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}"
+                    for k, v in {"filename": "p.jpg", "sha256": digest}.items())
+    response = client.post("/api/v1/uploads/", data=data, headers=headers | {
+        "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)), "Upload-Metadata": meta,
+        "Content-Type": "application/offset+octet-stream"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return digest
+
+
+def test_cited_photos_are_checked_against_site_device_and_time(client, field, inspection):
+    from pathlib import Path
+
+    photos = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "photos"
+    huangpu = _upload(client, field["headers"],
+                      (photos / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes())
+    not_yet = "f" * 64
+    ring = field["enterprise"]["site"]["coordinates"][0]
+    on_site = {"lon": ring[0][0], "lat": ring[0][1]}
+    body = _post(client, field, _violation(inspection, location=on_site,
+                                           evidence=[huangpu, not_yet])).get_json()
+    checks = {c["sha256"]: c for c in body["evidence_checks"]}
+    assert body["missing_evidence"] == [not_yet] and checks[not_yet]["flags"] == ["missing"]
+    photo = checks[huangpu]
+    assert photo["present"] and photo["gps"] is not None
+    # taken in Huangpu on 2024-05-20, not during this 2021 inspection, far from the site
+    assert {"outside_site", "location_mismatch", "captured_outside_inspection"} <= set(
+        photo["flags"])
+    assert photo["distance_to_site_m"] > 1000
