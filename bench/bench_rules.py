@@ -22,7 +22,7 @@ from server.rules import (
 
 BASELINE_PER_S = 10_000
 GOAL_RATIO = 5
-FIRST_DAY = date(2016, 1, 1)
+FIRST_DAY = date(2022, 6, 5)  # every catalogue article is in force from here
 SPAN_DAYS = (date(2026, 6, 30) - FIRST_DAY).days
 TRI = (True, False, None)
 PASS_SEEDS = (20200501, 20250501, 20230701)

@@ -74,19 +74,15 @@ def derive_facts(inp: EvaluationInput) -> Facts:
 def _limitation(inp: EvaluationInput, facts: Facts, procedure: Procedure | None) -> Limitation:
     discovered = inp.discovery
     if procedure is None:
-        return Limitation(False, False, None, None, None, discovered, None, None)
+        return Limitation(False, False, None, None, None, discovered, None)
     article = procedure.limitation_article
     years = (procedure.limitation_extended_years if facts.life_health_or_financial_harm
              else procedure.limitation_years)
     if inp.continuing and inp.ended_on is None:
-        return Limitation(False, False, years, None, None, discovered, article,
-                          ("still_running", {}))
+        return Limitation(False, False, years, None, None, discovered, article)
     start = inp.ended_on or inp.occurred_on
     ends = add_years(start, years)
-    expired = discovered > ends
-    params = {"runs_from": start, "years": years, "ends_on": ends, "discovered": discovered}
-    return Limitation(expired, True, years, start, ends, discovered, article,
-                      ("time_barred" if expired else "in_time", params))
+    return Limitation(discovered > ends, True, years, start, ends, discovered, article)
 
 
 def _lex_mitior(act: Assessment, later: Assessment,
@@ -245,17 +241,5 @@ def evaluate(inp: EvaluationInput, book: RuleBook) -> Evaluation:
     penalty, penalty_unverified = _penalty(inp, facts, at_act, at_decision, decision, warnings)
     unverified += penalty_unverified
     return Evaluation(inp, decision, waiver, penalty, limitation, tuple(warnings),
-                      tuple(unverified), _summary_msg(decision, limitation, waiver, penalty))
-
-
-def _summary_msg(decision: Decision, limitation: Limitation, waiver: WaiverDecision,
-                 penalty: PenaltyDecision) -> Note:
-    if decision == "time_barred" and limitation.reason is not None:
-        return limitation.reason
-    if decision != "fine" and waiver.reasons:
-        return waiver.reasons[0] if waiver.ground == "list" else waiver.reasons[-1]
-    basis = penalty.basis or penalty.code
-    if penalty.amount_fen is None:
-        return ("fine_open", {"basis": basis})
-    return ("fine", {"basis": basis, "amount_fen": penalty.amount_fen})
+                      tuple(unverified))
 

@@ -43,7 +43,6 @@ class Plan:
     start: tuple[int, TraceStep, str] | None
     """Starting weight, its step and the table id, when a factor table applies."""
     factors: tuple[FactorPlan, ...]
-    factor_keys: frozenset[str]
     unverified: tuple[Note, ...]
 
 
@@ -92,7 +91,7 @@ def plan_for(code: str, catalogue: Catalogue, disc: Discretion | None) -> Plan:
                                                              "discretion": disc_ref})),
         per_instance=entry is not None and entry.fine.shape == "per_instance",
         fixed_range=fixed, escalation=escalation, start=start, factors=factors,
-        factor_keys=frozenset(f.key for f in factors), unverified=tuple(unverified),
+        unverified=tuple(unverified),
     )
 
 
@@ -195,18 +194,13 @@ def _share(plan: Plan, start: tuple[int, TraceStep, str], disc: Discretion,
     """The weight in basis points of the statutory maximum."""
     share, step, table_id = start
     steps.append(step)
-    given = dict(factors) if factors else {}
+    given = dict(factors)
     for factor in plan.factors:
-        grade = given.get(factor.key)
-        if grade is None:
-            share += factor.weights[0]
-            steps.append(factor.steps[0])
-        else:
-            share += factor.weights[grade - 1]
-            steps.append(factor.steps[grade])
-    for key in given:
-        if key not in plan.factor_keys:
-            warnings.append(("factor_unused", {"key": key, "table": table_id}))
+        grade = given.pop(factor.key, None)
+        share += factor.weights[(grade or 1) - 1]
+        steps.append(factor.steps[grade or 0])
+    for key in given:  # grades for factors this table does not have
+        warnings.append(("factor_unused", {"key": key, "table": table_id}))
     if repeats:
         rule = disc.repeat
         counted = min(repeats, rule.max_counted)

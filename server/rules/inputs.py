@@ -229,6 +229,7 @@ class _Parser:
                      for _ in range(number))
 
     def build(self) -> EvaluationInput:
+        """The input, or InvalidInput naming every problem at once."""
         data = self.data
         if not isinstance(data, Mapping):
             raise InvalidInput({"": "must be an object"})

@@ -318,7 +318,17 @@ class Limitation:
     ends_on: date | None
     discovered_on: date
     article: str | None
-    reason: Note | None
+
+    @property
+    def reason(self) -> Note | None:
+        """Why the act is or is not time-barred."""
+        if self.article is None:
+            return None
+        if not self.running:
+            return ("still_running", {})
+        return ("time_barred" if self.expired else "in_time", {
+            "runs_from": self.runs_from, "years": self.years, "ends_on": self.ends_on,
+            "discovered": self.discovered_on})
 
     def to_dict(self, lang: Lang) -> dict[str, Any]:
         """JSON-ready limitation answer."""
@@ -343,7 +353,19 @@ class Evaluation:
     limitation: Limitation
     warnings: tuple[Note, ...]
     unverified: tuple[Note, ...]
-    summary: Note
+
+    @property
+    def summary(self) -> Note:
+        """The decision in one sentence: the ruling reason, or the fine and its basis."""
+        waiver, penalty = self.waiver, self.penalty
+        if self.decision == "time_barred" and self.limitation.reason is not None:
+            return self.limitation.reason
+        if self.decision != "fine" and waiver.reasons:
+            return waiver.reasons[0] if waiver.ground == "list" else waiver.reasons[-1]
+        basis = penalty.basis or penalty.code
+        if penalty.amount_fen is None:
+            return ("fine_open", {"basis": basis})
+        return ("fine", {"basis": basis, "amount_fen": penalty.amount_fen})
 
     @property
     def verified(self) -> bool:

@@ -190,6 +190,7 @@ def cite(article: str, lang: Lang) -> str:
         return article
 
     def english(m: re.Match[str]) -> str:
+        """One article reference in English."""
         law, art, para, item = m.groups()
         out = f"{LAW_NAMES_EN.get(law, law)} Art. {art}"
         return out + (f" para. {para}" if para else "") + (f" item {item}" if item else "")
