@@ -1,7 +1,7 @@
 """planning: plans, draws, tasks with assignment history, recusals; job runs and the scheduler lease
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 14:00:00
 
 Times are stored as naive UTC (server.db_types.UTCDateTime); JSON is JSONB on PostgreSQL.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

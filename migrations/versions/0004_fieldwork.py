@@ -1,7 +1,7 @@
 """fieldwork and rule sets: inspections with revisions, violations with decisions, imported rules
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-28 13:20:00
 
 Times are stored as naive UTC (server.db_types.UTCDateTime); JSON is JSONB on PostgreSQL.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
