@@ -22,6 +22,7 @@ API_MODULES = (
     "server.jobs_api",
     "server.fieldwork.api",
     "server.rulesets.api",
+    "server.cases.api",
 )
 
 

@@ -53,6 +53,11 @@ RULES: dict[str, frozenset[str]] = {
     "rules.read": ALL,
     "rules.evaluate": frozenset({"supervisor", "legal", "admin"}),
     "rules.import": frozenset({"legal", "admin"}),
+    # cases: legal staff drive the procedure; supervisors (负责人) file and approve extensions
+    "case.read": frozenset({"supervisor", "legal", "admin"}),
+    "case.create": frozenset({"supervisor", "legal"}),
+    "case.advance": frozenset({"legal"}),
+    "case.extend": frozenset({"supervisor"}),
     "user.read": frozenset({"supervisor", "admin"}),
     "user.manage": frozenset({"admin"}),
 }

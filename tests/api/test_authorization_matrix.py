@@ -13,6 +13,8 @@ import uuid
 
 import pytest
 
+from server.clock import today_shanghai
+
 ROLES = ("inspector", "supervisor", "legal", "admin")
 OWN, OTHER = "310115", "310101"
 PUBLIC = {"GET /healthz", "POST /api/v1/auth/token", "GET /api/v1/problems/{slug}"}
@@ -122,6 +124,26 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /api/v1/rules/sets/{ref}": {r: (200, 200) for r in ROLES},
     "POST /api/v1/rules/sets": {"inspector": (403, 403), "supervisor": (403, 403),
                                 "legal": (200, 200), "admin": (200, 200)},
+    # cases: legal staff drive the procedure, supervisors file and approve extensions
+    "POST /api/v1/cases": {"inspector": (403, 403), "supervisor": (201, 404),
+                           "legal": (201, 404), "admin": (403, 403)},
+    "GET /api/v1/cases": {"inspector": (403, 403), "supervisor": (200, 200),
+                          "legal": (200, 200), "admin": (200, 200)},
+    "GET /api/v1/cases/{case_id}": {"inspector": (403, 404), "supervisor": (200, 404),
+                                    "legal": (200, 404), "admin": (200, 404)},
+    "POST /api/v1/cases/{case_id}/transitions": {"inspector": (403, 404),
+                                                 "supervisor": (403, 404),
+                                                 "legal": (200, 404), "admin": (403, 404)},
+    "POST /api/v1/cases/{case_id}/extensions": {"inspector": (403, 404),
+                                                "supervisor": (200, 404),
+                                                "legal": (403, 404), "admin": (403, 404)},
+    "POST /api/v1/cases/{case_id}/suspensions": {"inspector": (403, 404),
+                                                 "supervisor": (403, 404),
+                                                 "legal": (200, 404), "admin": (403, 404)},
+    # the world's cases have no fine yet: legal staff are refused on the state (409)
+    "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
+                                                     "supervisor": (403, 404),
+                                                     "legal": (409, 404), "admin": (403, 404)},
 }
 
 
@@ -158,7 +180,8 @@ def world(app, client, login, make_user, enterprise_body, site_in):
         ids[district] = response.get_json()["id"]
     planning = _planning_world(client, city, make_user, ids)
     return {"ids": ids, "body": enterprise_body, "site_in": site_in, "make_user": make_user,
-            "planning": planning, "field": _field_world(client, city, planning, ids)}
+            "planning": planning, "field": _field_world(client, city, planning, ids),
+            "city": city, "city_legal": login("legal", "310000")}
 
 
 def _field_world(client, city, planning, ids):
@@ -195,6 +218,44 @@ def _call_field(client, endpoint, path, headers, district, world):
                             headers=headers)
     if endpoint == "POST /api/v1/inspections/{inspection_id}/submit":
         return client.post(path, json={"version": 1}, headers=headers)
+    return client.get(path, headers=headers)
+
+
+def _case_world(client, world) -> dict[str, str]:
+    """Per district: a case filed (late, with a reason) on the district's violation."""
+    city = world["city_legal"]
+    found = {}
+    for district in (OWN, OTHER):
+        response = client.post("/api/v1/cases", headers=city, json={
+            "violation_ids": [world["field"]["violation_id"][district]],
+            "late_reason": "矩阵测试"})
+        assert response.status_code == 201, response.get_json()
+        found[district] = response.get_json()["id"]
+    return found
+
+
+def _call_cases(client, endpoint, path, headers, district, world):
+    if "cases" not in world:
+        world["cases"] = _case_world(client, world)
+    path = path.replace("{case_id}", world["cases"][district])
+    today = today_shanghai().isoformat()
+    if endpoint == "POST /api/v1/cases":
+        violation = {"id": str(uuid.uuid4()), "code": "AIR_DUST", "occurred_on": "2021-06-01",
+                     "inspection_id": world["field"]["inspection_id"][district]}
+        client.post("/api/v1/violations", json=violation, headers=world["city"])
+        return client.post(path, headers=headers, json={"violation_ids": [violation["id"]],
+                                                        "late_reason": "矩阵测试"})
+    if endpoint.endswith("/transitions"):
+        return client.post(path, json={"to": "investigating", "version": 1}, headers=headers)
+    if endpoint.endswith("/extensions"):
+        return client.post(path, headers=headers, json={
+            "version": 1, "approval": "approval", "days": 30, "reason": "案情复杂"})
+    if endpoint.endswith("/daily-penalties"):
+        return client.post(path, headers=headers, json={"version": 1, "rounds": [
+            {"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]})
+    if endpoint.endswith("/suspensions"):
+        return client.post(path, headers=headers, json={
+            "version": 1, "kind": "testing", "start": today, "end": today, "reason": "送检"})
     return client.get(path, headers=headers)
 
 
@@ -256,6 +317,8 @@ def _call(client, endpoint, headers, district, world, role):
         client.post("/api/v1/auth/token", json={"username": user.username,
                                                 "password": password, "device_id": device})
         return client.delete(path.replace("{device_id}", device), headers=headers)
+    if "/cases" in path:
+        return _call_cases(client, endpoint, path, headers, district, world)
     if "/inspections" in path or "/violations" in path:
         return _call_field(client, endpoint, path, headers, district, world)
     if "/rules/" in path:

@@ -1,0 +1,202 @@
+"""Penalty cases: filing, procedure steps, deadline changes, and the case as returned."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+STATES = ("filed", "investigating", "legal_review", "notified", "hearing", "decided", "served",
+          "paid", "enforced", "not_penalised", "closed", "archived")
+TEXT = validate.Length(min=1, max=4000)
+FEN = validate.Range(min=0, max=10**13)
+
+
+class CaseCreateSchema(Schema):
+    """POST /cases: one party's violations; groups of violation ids that are one act."""
+
+    violation_ids = fields.List(fields.UUID(), required=True,
+                                validate=validate.Length(min=1, max=50))
+    same_act = fields.List(fields.List(fields.UUID(), validate=validate.Length(min=2)),
+                           load_default=list)
+    complex = fields.Boolean(load_default=False)
+    filing_extension_approved = fields.Boolean(load_default=False)
+    late_reason = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    summary = fields.String(load_default=None, allow_none=True, validate=TEXT)
+
+
+class CasePersonSchema(Schema):
+    """A named person, optionally a user of the system."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    user_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class CaseEducationSchema(Schema):
+    """The education given to a party not penalised (处罚法 Art. 33 ¶3)."""
+
+    on = fields.Date(required=True)
+    method = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    content = fields.String(required=True, validate=TEXT)
+    educated_person = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Length(max=60))
+
+
+class CaseTransitionSchema(Schema):
+    """POST /cases/<id>/transitions: the next state and what that step needs."""
+
+    to = fields.String(required=True, validate=validate.OneOf(STATES))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    on = fields.Date(load_default=None)
+    intended_fen = fields.Integer(validate=FEN)
+    review_opinion = fields.String(validate=TEXT)
+    hearing_notice_on = fields.Date()
+    hearing_on = fields.Date()
+    chair = fields.Nested(CasePersonSchema)
+    fine_fen = fields.Integer(validate=FEN)
+    statements = fields.String(validate=TEXT)
+    rights_waived = fields.Boolean()
+    hearing_record = fields.String(validate=TEXT)
+    method = fields.String(validate=validate.Length(min=1, max=40))
+    recipient = fields.String(validate=validate.Length(min=1, max=60))
+    consent = fields.Boolean()
+    amount_fen = fields.Integer(validate=FEN)
+    measure = fields.String(validate=validate.Length(min=1, max=100))
+    reason = fields.String(validate=TEXT)
+    education = fields.Nested(CaseEducationSchema)
+
+
+class CaseExtensionSchema(Schema):
+    """POST /cases/<id>/extensions: an approved extension of the decision deadline."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    approval = fields.String(required=True, validate=validate.OneOf(("approval", "collective")))
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+    on = fields.Date(load_default=None)
+    reason = fields.String(required=True, validate=TEXT)
+
+
+class CaseSuspensionSchema(Schema):
+    """POST /cases/<id>/suspensions: a period excluded from the decision deadline."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    kind = fields.String(required=True,
+                         validate=validate.OneOf(("testing", "appraisal", "suspension")))
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    reason = fields.String(required=True, validate=TEXT)
+
+
+class CaseListQuerySchema(Schema):
+    """Filters of GET /cases."""
+
+    due_within = fields.Integer(validate=validate.Range(min=0, max=366))
+    state = fields.String(validate=validate.OneOf(STATES))
+    enterprise_id = fields.UUID()
+
+
+class CaseDeadlineSchema(Schema):
+    """One statutory deadline of the case."""
+
+    name = fields.String(required=True)
+    due = fields.Date(required=True)
+    basis = fields.String(required=True)
+    owner = fields.String(required=True)
+    kind = fields.String(required=True)
+    days = fields.Integer(required=True)
+    done_on = fields.Date(allow_none=True)
+    status = fields.String(required=True)
+
+
+class CaseViolationSchema(Schema):
+    """A violation of the case with the rules' answer at filing."""
+
+    violation_id = fields.UUID(required=True)
+    act = fields.Integer(required=True)
+    code = fields.String(required=True)
+    outcome = fields.String(required=True)
+    amount_fen = fields.Integer(allow_none=True)
+    would_be_fen = fields.Integer(allow_none=True)
+    basis = fields.String(allow_none=True)
+
+
+class CaseEventSchema(Schema):
+    """One step of the case's history."""
+
+    seq = fields.Integer(required=True)
+    event = fields.String(required=True)
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String(required=True)
+    on = fields.Date(required=True)
+    details = fields.Dict(required=True)
+    actor_id = fields.UUID(allow_none=True)
+    at = fields.DateTime(required=True)
+
+
+class CasePaymentSchema(Schema):
+    """What is owed if paid today: the fine and the late surcharge (capped at the fine)."""
+
+    due = fields.Date(required=True)
+    late_days = fields.Integer(required=True)
+    surcharge_fen = fields.Integer(required=True)
+    owed_fen = fields.Integer(required=True)
+
+
+class CaseSchema(Schema):
+    """A penalty case with its numbers, amounts, dates, deadlines and history."""
+
+    id = fields.UUID(required=True)
+    filing_number = fields.String(required=True)
+    decision_number = fields.String(allow_none=True)
+    district = fields.String(required=True)
+    enterprise_id = fields.UUID(required=True)
+    party_type = fields.String(required=True)
+    state = fields.String(required=True)
+    version = fields.Integer(required=True)
+    allowed_transitions = fields.List(fields.String(), required=True)
+    discovered_on = fields.Date(required=True)
+    filed_on = fields.Date(required=True)
+    complex = fields.Boolean(required=True)
+    legal_review_required = fields.Boolean(required=True)
+    hearing_eligible = fields.Boolean(required=True)
+    acts = fields.List(fields.Dict(), required=True)
+    violations = fields.List(fields.Nested(CaseViolationSchema), required=True)
+    proposed_fen = fields.Integer(allow_none=True)
+    would_be_fen = fields.Integer(required=True)
+    intended_fen = fields.Integer(allow_none=True)
+    fine_fen = fields.Integer(allow_none=True)
+    surcharge_fen = fields.Integer(required=True)
+    paid_fen = fields.Integer(allow_none=True)
+    notice_on = fields.Date(allow_none=True)
+    hearing_on = fields.Date(allow_none=True)
+    decided_on = fields.Date(allow_none=True)
+    served_on = fields.Date(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    archived_on = fields.Date(allow_none=True)
+    steps = fields.Dict(required=True)
+    extensions = fields.List(fields.Dict(), required=True)
+    suspensions = fields.List(fields.Dict(), required=True)
+    deadlines = fields.List(fields.Nested(CaseDeadlineSchema), required=True)
+    next_due_on = fields.Date(allow_none=True)
+    payment = fields.Nested(CasePaymentSchema, allow_none=True)
+    daily_penalty = fields.Dict(allow_none=True)
+    daily_penalty_fen = fields.Integer(required=True)
+    history = fields.List(fields.Nested(CaseEventSchema))
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class CaseDailyRoundSchema(Schema):
+    """A correction order served, then a re-inspection that found the act continuing."""
+
+    order_served_on = fields.Date(required=True)
+    reinspected_on = fields.Date(required=True)
+
+
+class CaseDailyPenaltySchema(Schema):
+    """POST /cases/<id>/daily-penalties: the rounds counted for 按日连续处罚."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    on = fields.Date(load_default=None)
+    rounds = fields.List(fields.Nested(CaseDailyRoundSchema), required=True,
+                         validate=validate.Length(min=1, max=100))
+    production_restricted_on = fields.Date(load_default=None, allow_none=True)

@@ -1,0 +1,1 @@
+"""Cases (行政处罚案件): filing, the statutory procedure, deadlines, numbering."""

@@ -1,0 +1,123 @@
+"""HTTP: penalty cases (/api/v1/cases): filing, procedure steps, deadlines."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from schemas.cases import (
+    CaseCreateSchema,
+    CaseDailyPenaltySchema,
+    CaseExtensionSchema,
+    CaseListQuerySchema,
+    CaseSchema,
+    CaseSuspensionSchema,
+    CaseTransitionSchema,
+)
+from server.apidoc import ApiBlueprint
+from server.cases import daily, procedure, service
+from server.cases.models import Case
+
+blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1",
+                   description="Penalty cases (行政处罚案件): procedure, numbers, deadlines")
+
+COLUMNS = ("id", "filing_number", "decision_number", "district", "enterprise_id", "party_type",
+           "state", "version", "discovered_on", "filed_on", "complex", "acts", "proposed_fen",
+           "would_be_fen", "intended_fen", "fine_fen", "surcharge_fen", "paid_fen", "notice_on",
+           "hearing_on", "decided_on", "served_on", "paid_on", "closed_on", "archived_on",
+           "steps", "extensions", "suspensions", "next_due_on", "daily_penalty",
+           "daily_penalty_fen", "created_at", "updated_at")
+
+
+def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
+    data = {k: getattr(case, k) for k in COLUMNS}
+    amount = case.intended_fen if case.intended_fen is not None else case.proposed_fen
+    data["allowed_transitions"] = list(procedure.TRANSITIONS[case.state])
+    data["legal_review_required"] = procedure.legal_review_required(
+        amount, case.party_type, case.complex)
+    data["hearing_eligible"] = procedure.hearing_eligible(amount, case.party_type)
+    data["violations"] = service.case_links(case)
+    data["deadlines"] = service.case_deadlines(case)
+    data["payment"] = service.payment_today(case)
+    if with_history:
+        data["history"] = service.history(case)
+    return data
+
+
+@blp.route("/cases", methods=["POST"])
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+@blp.problem(404, "A violation is unknown or outside your scope")
+@blp.problem(409, "A violation is already in a case")
+@blp.problem(422, "Violations of several parties, bad act groups, or filed late without reason")
+@blp.secured
+def file_case(actor, body: dict):
+    """File a case (立案) on one party's violations; the filing number is issued."""
+    return _case(service.file_case(actor, body), with_history=True)
+
+
+@blp.route("/cases", methods=["GET"])
+@blp.arguments(CaseListQuerySchema, location="query")
+@blp.response(200, CaseSchema(many=True))
+@blp.secured
+def list_cases(actor, query: dict):
+    """Cases in your scope; `due_within=N` lists those with a deadline within N days."""
+    return [_case(c) for c in service.list_cases(actor, query)]
+
+
+@blp.route("/cases/<uuid:case_id>", methods=["GET"])
+@blp.response(200, CaseSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.secured
+def get_case(actor, case_id: uuid.UUID):
+    """One case with its deadlines and history."""
+    return _case(service.get_case(actor, case_id), with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/transitions", methods=["POST"])
+@blp.arguments(CaseTransitionSchema)
+@blp.response(200, CaseSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "Stale version, archived, or a precondition of the step does not hold")
+@blp.problem(422, "The step lacks fields it needs")
+@blp.secured
+def transition(actor, body: dict, case_id: uuid.UUID):
+    """Move the case one step of the procedure."""
+    version, to = body.pop("version"), body.pop("to")
+    return _case(service.move(actor, case_id, version, to, body), with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/extensions", methods=["POST"])
+@blp.arguments(CaseExtensionSchema)
+@blp.response(200, CaseSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "Stale version, archived, decided, or already extended twice")
+@blp.secured
+def extend(actor, body: dict, case_id: uuid.UUID):
+    """Approve an extension of the 90-day decision deadline (+30, then ≤ +30 collectively)."""
+    return _case(service.extend(actor, case_id, body.pop("version"), body), with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/suspensions", methods=["POST"])
+@blp.arguments(CaseSuspensionSchema)
+@blp.response(200, CaseSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "Stale version, archived or decided")
+@blp.problem(422, "The period lies outside the case")
+@blp.secured
+def suspend(actor, body: dict, case_id: uuid.UUID):
+    """Record a testing, appraisal or suspension period excluded from the decision deadline."""
+    return _case(service.suspend(actor, case_id, body.pop("version"), body), with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/daily-penalties", methods=["POST"])
+@blp.arguments(CaseDailyPenaltySchema)
+@blp.response(200, CaseSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "No fine decided, already decided, or no provision allows it")
+@blp.problem(422, "Impossible rounds")
+@blp.secured
+def impose_daily_penalty(actor, body: dict, case_id: uuid.UUID):
+    """Decide the daily continuous penalty (按日连续处罚) after a refused correction."""
+    return _case(daily.impose_daily_penalty(actor, case_id, body.pop("version"), body),
+                 with_history=True)

@@ -1,0 +1,71 @@
+"""Use case: the daily continuous penalty (按日连续处罚, 环保法 Art. 59, MEE Order 28)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from server import clock
+from server.audit import service as audit
+from server.auth.policy import Actor
+from server.cases import service
+from server.cases.models import Case
+from server.db_types import json_safe
+from server.errors import Conflict, ValidationFailed
+from server.fieldwork import violations
+from server.rules import InvalidInput, daily_penalty
+from server.uow import unit_of_work
+
+FINED_STATES = ("decided", "served", "paid", "enforced")
+
+
+def _allowed(case: Case) -> bool:
+    """Whether a fined violation of the case has a provision for a daily penalty."""
+    for link in service.case_links(case):
+        decision = violations.latest_decision(link.violation_id) if link.outcome == "fine" \
+            else None
+        daily = ((decision.result.get("zh") or {}).get("penalty") or {}).get(
+            "daily_penalty") if decision else None
+        if daily and daily.get("allowed"):
+            return True
+    return False
+
+
+def impose_daily_penalty(actor: Actor, case_id: uuid.UUID, version: int,
+                         data: dict[str, Any]) -> Case:
+    """Decide the daily penalty: days from each order's service to the re-inspection × fine."""
+    today = clock.today_shanghai()
+    with unit_of_work():
+        case = service.writable(actor, case_id, version, "case.advance")
+        on = data.get("on") or today
+        if case.state not in FINED_STATES or case.fine_fen is None:
+            raise Conflict("A daily penalty follows a fine that was decided (环保法 第59条).")
+        if case.daily_penalty_on is not None:
+            raise Conflict("The daily penalty of this case was already decided.")
+        if not _allowed(case):
+            raise Conflict("No provision allows a daily penalty for these violations.")
+        if on > today or (case.decided_on and on < case.decided_on):
+            raise ValidationFailed("The decision date lies between the fine and today.",
+                                   errors={"on": ["outside the case"]})
+        rounds = [(r["order_served_on"], r["reinspected_on"]) for r in data["rounds"]]
+        if any(reinspected > on for _, reinspected in rounds):
+            raise ValidationFailed("A re-inspection cannot follow the decision.",
+                                   errors={"rounds": ["re-inspected after the decision"]})
+        try:
+            result = daily_penalty(case.fine_fen, rounds, data.get("production_restricted_on"))
+        except InvalidInput as error:
+            raise ValidationFailed("The rounds are refused.", errors={
+                k: [v] for k, v in error.errors.items()}) from error
+        record = json_safe({
+            "on": on, "total_days": result.total_days, "amount_fen": result.amount_fen,
+            "stopped_on": result.stopped_on, "basis": list(result.basis),
+            "rounds": [{"order_served_on": r.order_served_on, "reinspected_on": r.reinspected_on,
+                        "days": r.days, "reinspected_late": r.reinspected_late}
+                       for r in result.rounds]})
+        case.daily_penalty, case.daily_penalty_on = record, on
+        case.daily_penalty_fen = result.amount_fen
+        case.version += 1
+        case.updated_at = clock.utcnow()
+        service.record_event(case, actor, "daily_penalty", case.state, on, record)
+        audit.record(actor, "case.daily_penalty", "case", case.id, record)
+    return case

@@ -1,0 +1,131 @@
+"""PURE: a case's statutory deadlines, counted in working or calendar days as the law says.
+
+Periods start the day after the event (the first day is not counted); a period of calendar
+days that ends on a non-working day moves to the next working day (server.workdays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from server.workdays import DayKind, deadline
+
+FILING_DAYS = 15             # 办法 Art. 18: decide on filing within 15 days of discovery
+FILING_EXTENSION_DAYS = 15   # … +15 with approval
+DECISION_DAYS = 90           # 处罚法 Art. 60
+EXTENSIONS = (("approval", 30), ("collective", 30))  # +30 approved, then ≤ +30 collectively
+NOTICE_REPLY_WORKING_DAYS = 5  # 处罚法 Art. 63-64: statements and hearing request
+SERVICE_WORKING_DAYS = 7       # 处罚法 Art. 61
+HEARING_NOTICE_DAYS = 7        # 处罚法 Art. 64: notice of the hearing ≥ 7 days before it
+SUSPENSION_KINDS = ("testing", "appraisal", "suspension")
+
+Status = Literal["open", "met", "late", "missed"]
+Owner = Literal["bureau", "party"]
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period excluded from the decision deadline (testing, appraisal, suspension)."""
+
+    kind: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The dates of a case that its deadlines depend on."""
+
+    discovered_on: date
+    filed_on: date
+    filing_extended: bool = False
+    extensions: tuple[int, ...] = ()
+    suspensions: tuple[Period, ...] = ()
+    notice_on: date | None = None
+    hearing_requested_on: date | None = None
+    decided_on: date | None = None
+    served_on: date | None = None
+    paid_on: date | None = None
+    payment_days: int = 15
+    payment_day_kind: DayKind = "calendar"
+    fined: bool = True
+    ended: bool = False
+    """Closed or archived: nothing is open any more."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One deadline: when it falls, its basis, who must act and whether it was kept."""
+
+    name: str
+    due: date
+    basis: str
+    owner: Owner
+    kind: DayKind
+    days: int
+    done_on: date | None
+    status: Status
+
+
+def excluded_days(periods: Sequence[Period]) -> int:
+    """Calendar days covered by the periods (inclusive), overlaps counted once."""
+    days: set[date] = set()
+    for period in periods:
+        if period.end < period.start:
+            raise ValueError(f"a period cannot end before it starts: {period}")
+        days.update(date.fromordinal(o) for o in range(period.start.toordinal(),
+                                                       period.end.toordinal() + 1))
+    return len(days)
+
+
+def decision_due(t: Timeline) -> date:
+    """90 days from filing, plus approved extensions, plus the excluded periods."""
+    return deadline(t.filed_on, DECISION_DAYS + sum(t.extensions) + excluded_days(t.suspensions),
+                    "calendar")
+
+
+def _status(due: date, done_on: date | None, ended: bool) -> Status:
+    if done_on is not None:
+        return "met" if done_on <= due else "late"
+    return "missed" if ended else "open"
+
+
+def _make(name: str, start: date, days: int, kind: DayKind, basis: str, owner: Owner,
+          done_on: date | None, ended: bool) -> Deadline:
+    due = deadline(start, days, kind)
+    return Deadline(name, due, basis, owner, kind, days, done_on, _status(due, done_on, ended))
+
+
+def case_deadlines(t: Timeline) -> list[Deadline]:
+    """Every deadline that applies to the case so far, in procedural order."""
+    filing_days = FILING_DAYS + (FILING_EXTENSION_DAYS if t.filing_extended else 0)
+    found = [_make("filing", t.discovered_on, filing_days, "calendar", "办法 第18条", "bureau",
+                   t.filed_on, t.ended)]
+    decision = decision_due(t)
+    found.append(Deadline("decision", decision, "处罚法 第60条", "bureau", "calendar",
+                          (decision - t.filed_on).days, t.decided_on,
+                          _status(decision, t.decided_on, t.ended)))
+    if t.notice_on is not None:
+        # The party's window to state, defend and ask for a hearing; it closes when they ask
+        # for a hearing or when the decision (which must wait for it) issues.
+        reply = deadline(t.notice_on, NOTICE_REPLY_WORKING_DAYS, "working")
+        closed_on = t.hearing_requested_on or t.decided_on
+        found.append(Deadline("notice_reply", reply, "处罚法 第44、45、63、64条", "party",
+                              "working", NOTICE_REPLY_WORKING_DAYS, closed_on,
+                              "met" if closed_on or t.ended else "open"))
+    if t.decided_on is not None and t.fined:
+        found.append(_make("service", t.decided_on, SERVICE_WORKING_DAYS, "working",
+                           "处罚法 第61条", "bureau", t.served_on, t.ended))
+    if t.served_on is not None and t.fined:
+        found.append(_make("payment", t.served_on, t.payment_days, t.payment_day_kind,
+                           "处罚法 第67、72条", "party", t.paid_on, t.ended))
+    return found
+
+
+def next_due(deadlines: Sequence[Deadline]) -> date | None:
+    """The earliest deadline still open (None when nothing is pending)."""
+    open_ = [d.due for d in deadlines if d.status == "open"]
+    return min(open_) if open_ else None

@@ -1,0 +1,256 @@
+"""PURE: the penalty procedure as a state machine; each transition checks its preconditions.
+
+filed → investigating → legal review (法制审核, when required) → notified (告知) → hearing (听证,
+when requested) → decided → served → paid | enforced → closed → archived. The waiver path:
+filed | investigating | legal review → not_penalised (不予行政处罚决定, education) → closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from server.cases import deadlines as dl
+from server.rules import late_payment_surcharge
+from server.rules.model import Procedure
+from server.workdays import deadline
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "filed": ("investigating", "not_penalised"),
+    "investigating": ("legal_review", "notified", "not_penalised"),
+    "legal_review": ("notified", "not_penalised"),
+    "notified": ("hearing", "decided"),
+    "hearing": ("decided",),
+    "decided": ("served",),
+    "served": ("paid", "enforced"),
+    "paid": ("closed",),
+    "enforced": ("closed",),
+    "not_penalised": ("closed",),
+    "closed": ("archived",),
+    "archived": (),
+}
+STATES = tuple(TRANSITIONS)
+DECIDED = ("decided", "served", "paid", "enforced", "not_penalised", "closed", "archived")
+SERVICE_METHODS = ("direct", "left_at_domicile", "post", "electronic", "announcement")
+# 较大数额罚款 that gives a right to a hearing (处罚法 Art. 63) — [unconfirmed] thresholds for
+# Shanghai's ecology bureau: 10,000 yuan for individuals, 100,000 yuan for organisations.
+HEARING_THRESHOLD_FEN = {"individual": 1_000_000, "organisation": 10_000_000}
+NOT_FINED = ("waived", "no_fault", "may_waive", "time_barred")
+EDUCATION_NEEDED = ("waived", "no_fault", "may_waive")
+
+
+class Refused(Exception):
+    """A transition whose preconditions do not hold; `errors` names the fields at fault."""
+
+    def __init__(self, reason: str, errors: Mapping[str, str] | None = None, *,
+                 bad_input: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.errors = dict(errors or {})
+        self.bad_input = bad_input
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """What the preconditions look at: the case's state, amounts and step dates."""
+
+    state: str
+    party_type: str
+    outcomes: tuple[str, ...]
+    proposed_fen: int | None
+    complex: bool = False
+    officers: tuple[str, ...] = ()
+    last_step_on: date | None = None
+    legal_review_done: bool = False
+    intended_fen: int | None = None
+    notice_on: date | None = None
+    hearing_on: date | None = None
+    decided_on: date | None = None
+    fine_fen: int | None = None
+    served_on: date | None = None
+    payment_due: date | None = None
+
+
+def hearing_eligible(amount_fen: int | None, party_type: str) -> bool:
+    """Whether the intended penalty gives the party a right to a hearing (处罚法 Art. 63)."""
+    threshold = HEARING_THRESHOLD_FEN.get(party_type, HEARING_THRESHOLD_FEN["organisation"])
+    return amount_fen is not None and amount_fen >= threshold
+
+
+def legal_review_required(amount_fen: int | None, party_type: str, complex_: bool) -> bool:
+    """法制审核 before deciding: hearing cases and complex or major cases (处罚法 Art. 58)."""
+    return complex_ or hearing_eligible(amount_fen, party_type)
+
+
+def notice_reply_due(notice_on: date) -> date:
+    """The last day to state, defend or ask for a hearing: 5 working days after notice."""
+    return deadline(notice_on, dl.NOTICE_REPLY_WORKING_DAYS, "working")
+
+
+def _need(params: Mapping[str, Any], *names: str) -> None:
+    missing = {n: "required for this step" for n in names if params.get(n) in (None, "", {})}
+    if missing:
+        raise Refused("Some fields this step needs are missing.", missing, bad_input=True)
+
+
+def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    intended = p.get("intended_fen", case.proposed_fen)
+    if intended is None or intended <= 0:
+        raise Refused("The notice needs the intended fine; the rules gave none.",
+                      {"intended_fen": "required: a positive amount in fen"}, bad_input=True)
+    if case.state == "legal_review":
+        _need(p, "review_opinion")
+    elif legal_review_required(intended, case.party_type, case.complex):
+        raise Refused("This case needs legal review (法制审核, 处罚法 第58条) before the notice.")
+    return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
+        intended, case.party_type), "review_opinion": p.get("review_opinion")}
+
+
+def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    _need(p, "hearing_notice_on", "hearing_on", "chair")
+    if not hearing_eligible(case.intended_fen, case.party_type):
+        raise Refused("The intended penalty does not give a right to a hearing (处罚法 第63条).")
+    assert case.notice_on is not None
+    if on > notice_reply_due(case.notice_on):
+        raise Refused(f"A hearing must be asked for within 5 working days of the notice "
+                      f"(by {notice_reply_due(case.notice_on)}).", {"on": "too late"})
+    if p["hearing_on"] - p["hearing_notice_on"] < timedelta(days=dl.HEARING_NOTICE_DAYS):
+        raise Refused("The party must be told of the hearing at least 7 days before it "
+                      "(处罚法 第64条).", {"hearing_on": "less than 7 days after the notice"})
+    if p["hearing_notice_on"] < on:
+        raise Refused("The hearing notice cannot precede the request.",
+                      {"hearing_notice_on": "before the request"})
+    if str(p["chair"].get("user_id")) in case.officers:
+        raise Refused("The hearing is chaired by someone who did not investigate the case "
+                      "(处罚法 第64条).", {"chair": "an investigating officer"})
+    return {"requested_on": on, "hearing_notice_on": p["hearing_notice_on"],
+            "hearing_on": p["hearing_on"], "chair": p["chair"]}
+
+
+def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    _need(p, "fine_fen")
+    assert case.notice_on is not None and case.intended_fen is not None
+    if case.state == "hearing":
+        _need(p, "hearing_record")
+        if case.hearing_on is None or on < case.hearing_on:
+            raise Refused("The decision follows the hearing.", {"on": "before the hearing"})
+    elif on <= notice_reply_due(case.notice_on) and not p.get("rights_waived"):
+        raise Refused(f"No decision before the notice period has run: the party may state, "
+                      f"defend or ask for a hearing until {notice_reply_due(case.notice_on)}.",
+                      {"on": "inside the notice period"})
+    if p["fine_fen"] > case.intended_fen:
+        raise Refused("Statements and defence can never make the penalty heavier than the "
+                      "notice (处罚法 第45条).", {"fine_fen": "above the notified amount"})
+    if p["fine_fen"] <= 0:
+        raise Refused("A fine must be positive; decide not to penalise instead.",
+                      {"fine_fen": "must be positive"}, bad_input=True)
+    return {"fine_fen": p["fine_fen"], "statements": p.get("statements"),
+            "rights_waived": bool(p.get("rights_waived")),
+            "hearing_record": p.get("hearing_record")}
+
+
+def _to_served(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    _need(p, "method")
+    if p["method"] not in SERVICE_METHODS:
+        raise Refused("Unknown service method.", {"method": f"one of {SERVICE_METHODS}"},
+                      bad_input=True)
+    if p["method"] == "electronic" and not p.get("consent"):
+        raise Refused("Electronic service needs the party's consent (处罚法 第61条).",
+                      {"consent": "required for electronic service"})
+    return {"method": p["method"], "recipient": p.get("recipient"),
+            "consent": bool(p.get("consent"))}
+
+
+def _to_enforced(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    if case.payment_due is None or on <= case.payment_due:
+        raise Refused(f"Enforcement only after the payment period ends ({case.payment_due}).",
+                      {"on": "payment period still running"})
+    return {"measure": p.get("measure") or "court_application"}
+
+
+def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    if not case.outcomes or any(o not in NOT_FINED for o in case.outcomes):
+        raise Refused("Only a case whose violations the rules do not fine can end without a "
+                      f"penalty (rules: {', '.join(case.outcomes)}).")
+    if "may_waive" in case.outcomes:
+        _need(p, "reason")
+    if any(o in EDUCATION_NEEDED for o in case.outcomes):
+        _need(p, "education")
+        _need(p["education"], "on", "method", "content")
+    return {"reason": p.get("reason"), "education": p.get("education")}
+
+
+_CHECKS = {"notified": _to_notified, "hearing": _to_hearing, "decided": _to_decided,
+           "served": _to_served, "enforced": _to_enforced, "not_penalised": _to_not_penalised}
+
+
+def check_transition(case: CaseView, to: str, params: Mapping[str, Any],
+                     today: date) -> dict[str, Any]:
+    """The step record to store, or Refused when the move or its preconditions fail."""
+    if to not in TRANSITIONS:
+        raise Refused(f"Unknown state {to!r}.", {"to": f"one of {STATES}"}, bad_input=True)
+    if to not in TRANSITIONS[case.state]:
+        allowed = ", ".join(TRANSITIONS[case.state]) or "nothing"
+        raise Refused(f"A case in state {case.state} can move to {allowed}, not {to}.")
+    on = params.get("on") or today
+    if on > today:
+        raise Refused("A step cannot be dated in the future.", {"on": "after today"},
+                      bad_input=True)
+    if case.last_step_on is not None and on < case.last_step_on:
+        raise Refused(f"A step cannot precede the previous one ({case.last_step_on}).",
+                      {"on": "before the previous step"}, bad_input=True)
+    check = _CHECKS.get(to)
+    record = check(case, params, on) if check else {}
+    return {"on": on, **{k: v for k, v in record.items() if v is not None}}
+
+
+def payment_due(served_on: date, procedure: Procedure) -> date:
+    """The last day to pay: 15 days after receipt (处罚法 Art. 67)."""
+    return deadline(served_on, procedure.payment_period_days, procedure.payment_day_kind)
+
+
+def check_payment(fine_fen: int, served_on: date, paid_on: date, amount_fen: int,
+                  procedure: Procedure) -> dict[str, Any]:
+    """The fine plus the 3 %/day surcharge (capped at the fine) must be paid in full."""
+    surcharge = late_payment_surcharge(fine_fen, served_on, paid_on, procedure)
+    owed = fine_fen + surcharge.amount_fen
+    if amount_fen != owed:
+        raise Refused(f"The amount owed on {paid_on} is {owed} fen (fine {fine_fen} + "
+                      f"surcharge {surcharge.amount_fen} for {surcharge.days_late} days late).",
+                      {"amount_fen": f"must be {owed}"}, bad_input=True)
+    return {"amount_fen": amount_fen, "surcharge_fen": surcharge.amount_fen,
+            "late_days": surcharge.days_late, "surcharge_capped": surcharge.capped,
+            "payment_due": surcharge.due_on}
+
+
+def check_extension(state: str, granted: Iterable[str], approval: str, days: int, on: date,
+                    current_due: date) -> None:
+    """+30 days with approval, then at most +30 more by collective decision, before the end."""
+    granted = tuple(granted)
+    if state in DECIDED:
+        raise Refused("The decision has issued; its deadline can no longer be extended.")
+    if len(granted) >= len(dl.EXTENSIONS):
+        raise Refused("The decision deadline was already extended twice (处罚法 第60条).")
+    kind, limit = dl.EXTENSIONS[len(granted)]
+    if approval != kind:
+        raise Refused(f"Extension {len(granted) + 1} needs {kind} approval.",
+                      {"approval": f"must be {kind}"}, bad_input=True)
+    if not 0 < days <= limit:
+        raise Refused(f"An extension is at most {limit} days.", {"days": f"1..{limit}"},
+                      bad_input=True)
+    if on > current_due:
+        raise Refused(f"The deadline ({current_due}) has passed; it can no longer be extended.")
+
+
+def check_suspension(state: str, filed_on: date, period: dl.Period, today: date) -> None:
+    """A testing, appraisal or suspension period inside the case, before the decision."""
+    if state in DECIDED:
+        raise Refused("The decision has issued; its deadline no longer runs.")
+    if period.kind not in dl.SUSPENSION_KINDS:
+        raise Refused("Unknown kind of period.", {"kind": f"one of {dl.SUSPENSION_KINDS}"},
+                      bad_input=True)
+    if period.end < period.start or period.start < filed_on or period.end > today:
+        raise Refused("The period must lie between the filing and today, start before end.",
+                      {"end": "outside the case or before start"}, bad_input=True)

@@ -1,0 +1,96 @@
+"""Fixtures for cases: a frozen legal calendar, staff, a party with violations, step helpers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from server import clock
+
+DISTRICT = "310115"
+WAIVABLE = {"corrected_on_spot": True, "corrected_in_time": True, "harmful_consequence": False}
+FINED = {"corrected_on_spot": False, "corrected_in_time": False, "harmful_consequence": True}
+
+
+class FrozenClock:
+    """A fake wall clock: `server.clock.utcnow` answers `now` while it is set."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def on(self, day: date | str, hour: int = 10) -> date:
+        """Stand at `hour` o'clock Shanghai time on `day`; returns the day."""
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        self.now = datetime.combine(day, time(hour)).replace(tzinfo=UTC) - timedelta(hours=8)
+        return day
+
+
+@pytest.fixture
+def frozen(monkeypatch) -> FrozenClock:
+    """Freeze the clock the cases read (tokens keep real time)."""
+    fake = FrozenClock()
+    real = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: fake.now or real())
+    return fake
+
+
+@pytest.fixture
+def party(client, make_user, login, enterprise_body) -> dict[str, Any]:
+    """A Pudong enterprise inspected on 2021-06-01 by two inspectors, and the staff."""
+    supervisor = login("supervisor", DISTRICT)
+    inspectors = [make_user("inspector", DISTRICT)[0] for _ in range(2)]
+    enterprise = client.post("/api/v1/enterprises", json=enterprise_body(),
+                             headers=supervisor).get_json()
+    inspection = {"id": str(uuid.uuid4()), "enterprise_id": enterprise["id"],
+                  "inspector_ids": [str(i.id) for i in inspectors],
+                  "started_at": "2021-06-01T01:30:00+00:00"}
+    created = client.post("/api/v1/inspections", json=inspection, headers=supervisor)
+    assert created.status_code == 201, created.get_json()
+    return {"supervisor": supervisor, "legal": login("legal", DISTRICT),
+            "enterprise": enterprise, "inspection_id": inspection["id"],
+            "inspectors": inspectors}
+
+
+@pytest.fixture
+def violation(client, party) -> Callable[..., dict[str, Any]]:
+    """Record a violation at the party; returns the API answer."""
+
+    def make(code: str = "AIR_VOC", facts: dict[str, Any] | None = None,
+             inspection_id: str | None = None, **change: Any) -> dict[str, Any]:
+        body = {"id": str(uuid.uuid4()), "inspection_id": inspection_id or party["inspection_id"],
+                "code": code, "occurred_on": "2021-06-01", "description": "现场发现",
+                "facts": dict(FINED if facts is None else facts)}
+        body.update(change)
+        response = client.post("/api/v1/violations", json=body, headers=party["supervisor"])
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return make
+
+
+@pytest.fixture
+def step(client, party) -> Callable[..., Any]:
+    """POST a transition with the case's current version; returns the response."""
+
+    def move(case: dict[str, Any], to: str, *, headers: dict[str, str] | None = None,
+             **params: Any):
+        return client.post(f"/api/v1/cases/{case['id']}/transitions",
+                           json={"to": to, "version": case["version"], **params},
+                           headers=headers or party["legal"])
+
+    return move
+
+
+@pytest.fixture
+def file_case(client, party) -> Callable[..., Any]:
+    """POST /cases as the legal staff member; returns the response."""
+
+    def post(*violation_ids: str, **extra: Any):
+        return client.post("/api/v1/cases", json={"violation_ids": list(violation_ids), **extra},
+                           headers=party["legal"])
+
+    return post

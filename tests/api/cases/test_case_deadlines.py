@@ -1,0 +1,93 @@
+"""The 90-day decision deadline: approved extensions, excluded periods, and what is due."""
+
+from __future__ import annotations
+
+
+def _ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def _decision(case: dict) -> dict:
+    return next(d for d in case["deadlines"] if d["name"] == "decision")
+
+
+def _extend(client, case, headers, approval="approval", days=30, **extra):
+    return client.post(f"/api/v1/cases/{case['id']}/extensions", headers=headers, json={
+        "version": case["version"], "approval": approval, "days": days,
+        "reason": "案情复杂，需补充调查", **extra})
+
+
+def _due(client, headers, days=5) -> list[str]:
+    return [c["id"] for c in _ok(client.get(f"/api/v1/cases?due_within={days}",
+                                            headers=headers))]
+
+
+def test_the_90_day_deadline_with_two_approved_extensions_and_the_due_list(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    assert _decision(case)["due"] == "2021-09-01"
+    frozen.on("2021-08-26")
+    assert _due(client, party["legal"]) == []
+    frozen.on("2021-08-27")
+    assert _due(client, party["legal"]) == [case["id"]]
+    supervisor = party["supervisor"]
+    assert _extend(client, case, party["legal"]).status_code == 403
+    wrong = _extend(client, case, supervisor, approval="collective")
+    assert wrong.status_code == 422 and "approval" in wrong.get_json()["errors"]
+    case = _ok(_extend(client, case, supervisor))
+    # 120 days end on 1 October 2021, a National Day holiday: the next working day is 8 October
+    assert _decision(case)["due"] == "2021-10-08" and case["next_due_on"] == "2021-10-08"
+    assert _due(client, party["legal"]) == []
+    case = _ok(_extend(client, case, supervisor, approval="collective", days=30))
+    assert _decision(case)["due"] == "2021-11-01"
+    third = _extend(client, case, supervisor, approval="collective", days=10)
+    assert third.status_code == 409 and "twice" in third.get_json()["detail"]
+    frozen.on("2021-10-20")
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified"))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    assert _decision(case)["status"] == "met"
+    assert case["next_due_on"] == next(d["due"] for d in case["deadlines"]
+                                       if d["name"] == "service")
+
+
+def test_testing_and_suspension_periods_are_excluded_from_the_decision_deadline(
+        client, party, violation, file_case, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    url = f"/api/v1/cases/{case['id']}/suspensions"
+    frozen.on("2021-06-20")
+    body = {"kind": "testing", "start": "2021-06-10", "end": "2021-06-19", "reason": "送检"}
+    case = _ok(client.post(url, json={"version": case["version"], **body},
+                           headers=party["legal"]))
+    assert _decision(case)["due"] == "2021-09-13"  # +10 days: Saturday 11 Sept → Monday
+    overlap = {"kind": "appraisal", "start": "2021-06-15", "end": "2021-06-19", "reason": "鉴定"}
+    case = _ok(client.post(url, json={"version": case["version"], **overlap},
+                           headers=party["legal"]))
+    assert _decision(case)["due"] == "2021-09-13"  # overlapping days count once
+    future = {"kind": "suspension", "start": "2021-06-19", "end": "2021-06-30", "reason": "中止"}
+    assert client.post(url, json={"version": case["version"], **future},
+                       headers=party["legal"]).status_code == 422
+
+
+def test_an_extension_after_the_deadline_has_passed_is_refused(client, party, violation,
+                                                               file_case, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    frozen.on("2021-09-02")
+    late = _extend(client, case, party["supervisor"])
+    assert late.status_code == 409 and "passed" in late.get_json()["detail"]
+    assert _due(client, party["legal"], 0) == [case["id"]]  # overdue cases stay on the list
+
+
+def test_the_due_list_shows_only_the_callers_district(client, party, violation, file_case,
+                                                      frozen, login):
+    frozen.on("2021-06-03")
+    _ok(file_case(violation()["id"]), 201)
+    frozen.on("2021-08-30")
+    assert _due(client, login("legal", "310101")) == []
+    assert len(_due(client, login("legal", "310000"))) == 1
+    bad = client.get("/api/v1/cases?due_within=-1", headers=party["legal"])
+    assert bad.status_code == 422

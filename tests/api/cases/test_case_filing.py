@@ -1,0 +1,131 @@
+"""Filing: one party, one fine per act, gap-free numbers, the 15-day filing deadline."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import pytest
+
+from tests.api.cases.conftest import DISTRICT
+
+
+def _ok(response, status: int = 201) -> dict:
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def test_filing_numbers_count_up_per_authority_and_year(violation, file_case, frozen):
+    frozen.on("2021-06-03")
+    numbers = [_ok(file_case(violation()["id"]))["filing_number"] for _ in range(3)]
+    assert numbers == [f"沪0115环立〔2021〕{n}号" for n in (1, 2, 3)]
+
+
+def test_one_act_under_several_provisions_is_fined_once_under_the_higher(
+        violation, file_case, frozen):
+    frozen.on("2021-06-03")
+    voc, dust, other = violation("AIR_VOC"), violation("AIR_DUST"), violation("AIR_VOC")
+    amounts = {v["id"]: v["decision"]["zh"]["penalty"]["amount_fen"] for v in (voc, dust, other)}
+    case = _ok(file_case(voc["id"], dust["id"], other["id"], same_act=[[voc["id"], dust["id"]]]))
+    higher = max(amounts[voc["id"]], amounts[dust["id"]])
+    assert case["proposed_fen"] == higher + amounts[other["id"]]
+    first = case["acts"][0]
+    assert sorted(first["violation_ids"]) == sorted([voc["id"], dust["id"]])
+    assert first["amount_fen"] == higher and first["basis"]
+
+
+def test_violations_of_two_parties_are_two_cases(client, party, violation, file_case, frozen,
+                                                 enterprise_body):
+    frozen.on("2021-06-03")
+    other = client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                        headers=party["supervisor"]).get_json()
+    inspection = {"id": str(uuid.uuid4()), "enterprise_id": other["id"],
+                  "inspector_ids": [str(i.id) for i in party["inspectors"]],
+                  "started_at": "2021-06-01T01:30:00+00:00"}
+    _ok(client.post("/api/v1/inspections", json=inspection, headers=party["supervisor"]))
+    refused = file_case(violation()["id"], violation(inspection_id=inspection["id"])["id"])
+    assert refused.status_code == 422 and "violation_ids" in refused.get_json()["errors"]
+
+
+def test_a_violation_belongs_to_one_case_only(violation, file_case, frozen):
+    frozen.on("2021-06-03")
+    first = violation()
+    _ok(file_case(first["id"]))
+    again = file_case(first["id"], violation()["id"])
+    assert again.status_code == 409 and again.get_json()["violation_ids"] == [first["id"]]
+
+
+def test_another_districts_violation_is_not_found(client, violation, file_case, frozen, login):
+    frozen.on("2021-06-03")
+    outsider = login("legal", "310101")
+    response = client.post("/api/v1/cases", json={"violation_ids": [violation()["id"]]},
+                           headers=outsider)
+    assert response.status_code == 404
+    assert file_case(str(uuid.uuid4())).status_code == 404
+
+
+def test_filing_after_15_days_needs_a_reason_and_is_shown_late(violation, file_case, frozen):
+    found = violation()
+    frozen.on("2021-06-17")  # discovered 1 June: the 15 days ended on 16 June
+    refused = file_case(found["id"])
+    assert refused.status_code == 422 and "late_reason" in refused.get_json()["errors"]
+    case = _ok(file_case(found["id"], late_reason="案情复杂，经负责人批准延长",
+                         filing_extension_approved=True))
+    filing = case["deadlines"][0]
+    assert (filing["due"], filing["status"]) == ("2021-07-01", "met")  # +15 with approval
+
+
+def test_an_archived_row_cannot_be_rewritten_even_past_the_service(
+        app, party, violation, file_case, step, frozen):
+    from server.cases.models import ArchivedImmutable, Case
+    from server.extensions import db
+
+    frozen.on("2021-06-02")
+    waived = violation(facts={"corrected_on_spot": True, "corrected_in_time": True,
+                              "harmful_consequence": False})
+    case = _ok(file_case(waived["id"]))
+    case = _ok(step(case, "not_penalised", education={"on": "2021-06-02", "method": "约谈",
+                                                      "content": "教育"}), 200)
+    case = _ok(step(case, "closed"), 200)
+    _ok(step(case, "archived"), 200)
+    with app.app_context():
+        row = db.session.get(Case, uuid.UUID(case["id"]))
+        row.fine_fen = 1
+        with pytest.raises(ArchivedImmutable):
+            db.session.flush()
+        db.session.rollback()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="row locks under real concurrency need PostgreSQL")
+def test_50_concurrent_filings_get_unique_consecutive_numbers(app, party, violation, frozen):
+    from server.auth.policy import Actor
+    from server.cases import service
+
+    frozen.on("2021-06-03")
+    ids = [uuid.UUID(violation()["id"]) for _ in range(50)]
+    with app.app_context():
+        from server.auth.models import User
+        from server.extensions import db
+
+        user = db.session.query(User).filter_by(role="legal").first()
+        actor = Actor(user.id, user.username, "legal", DISTRICT)
+    start, numbers, errors = threading.Barrier(50), [], []
+
+    def file(vid: uuid.UUID) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                numbers.append(service.file_case(actor, {"violation_ids": [vid]}).filing_seq)
+            except Exception as error:  # the assertion below names any failure
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=file, args=(vid,)) for vid in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(numbers) == list(range(1, 51))

@@ -1,0 +1,231 @@
+"""The penalty procedure walked end to end on a frozen clock: fines, waiver, hearing, payment."""
+
+from __future__ import annotations
+
+from tests.api.cases.conftest import WAIVABLE
+
+
+def _ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def test_a_fined_case_runs_from_filing_to_archive_and_then_is_immutable(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    assert case["filing_number"] == "沪0115环立〔2021〕1号"
+    assert case["proposed_fen"] == 4_000_000 and case["state"] == "filed"
+    frozen.on("2021-06-04")
+    case = _ok(step(case, "investigating"))
+    frozen.on("2021-06-07")
+    case = _ok(step(case, "notified"))
+    assert case["intended_fen"] == 4_000_000
+    reply = next(d for d in case["deadlines"] if d["name"] == "notice_reply")
+    assert reply["due"] == "2021-06-15"  # 5 working days; 14 June 2021 is the Dragon Boat holiday
+    frozen.on("2021-06-15")
+    early = step(case, "decided", fine_fen=3_500_000)
+    assert early.status_code == 409 and "notice period" in early.get_json()["detail"]
+    frozen.on("2021-06-16")
+    heavier = step(case, "decided", fine_fen=4_000_001, statements="当事人陈述已整改")
+    assert heavier.status_code == 409 and "heavier" in heavier.get_json()["detail"]
+    case = _ok(step(case, "decided", fine_fen=3_500_000, statements="当事人陈述已整改"))
+    assert case["decision_number"] == "沪0115环罚〔2021〕1号"
+    service = next(d for d in case["deadlines"] if d["name"] == "service")
+    assert service["due"] == "2021-06-25" and service["status"] == "open"
+    frozen.on("2021-06-18")
+    case = _ok(step(case, "served", method="direct", recipient="王经理"))
+    payment = next(d for d in case["deadlines"] if d["name"] == "payment")
+    assert payment["due"] == "2021-07-05"  # 15 days end on Saturday 3 July: next working day
+    assert case["payment"] == {"due": "2021-07-05", "late_days": 0, "surcharge_fen": 0,
+                               "owed_fen": 3_500_000}
+    frozen.on("2021-07-05")
+    case = _ok(step(case, "paid", amount_fen=3_500_000))
+    assert case["surcharge_fen"] == 0 and case["next_due_on"] is None
+    case = _ok(step(case, "closed"))
+    case = _ok(step(case, "archived"))
+    assert case["allowed_transitions"] == []
+    assert [e["to_state"] for e in case["history"]] == [
+        "filed", "investigating", "notified", "decided", "served", "paid", "closed", "archived"]
+
+    for attempt in (step(case, "closed"),
+                    client.post(f"/api/v1/cases/{case['id']}/suspensions", json={
+                        "version": case["version"], "kind": "testing", "start": "2021-06-05",
+                        "end": "2021-06-06", "reason": "补检"}, headers=party["legal"])):
+        assert attempt.status_code == 409
+        assert "archived" in attempt.get_json()["detail"]
+
+
+def test_every_step_is_in_the_audit_chain(client, party, violation, file_case, step, frozen,
+                                          app):
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    _ok(step(case, "investigating"))
+    with app.app_context():
+        actions = [e.action for e in db.session.query(AuditEntry).filter_by(
+            entity="case", entity_id=case["id"]).order_by(AuditEntry.seq)]
+    assert actions == ["case.file", "case.investigating"]
+
+
+def test_a_waived_violation_ends_without_penalty_only_with_the_education_record(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-02")
+    waived = violation(facts=WAIVABLE)
+    assert waived["decision"]["zh"]["decision"] == "waived"
+    case = _ok(file_case(waived["id"]), 201)
+    assert case["proposed_fen"] is None and case["would_be_fen"] > 0
+    missing = step(case, "not_penalised", reason="首违不罚")
+    assert missing.status_code == 422 and "education" in missing.get_json()["errors"]
+    case = _ok(step(case, "not_penalised", education={
+        "on": "2021-06-02", "method": "约谈", "content": "讲解VOCs无组织排放管控要求",
+        "educated_person": "王经理"}))
+    assert case["state"] == "not_penalised"
+    assert case["decision_number"] == "沪0115环不罚〔2021〕1号"
+    assert case["steps"]["not_penalised"]["education"]["method"] == "约谈"
+    case = _ok(step(case, "closed"))
+    assert case["next_due_on"] is None
+    assert {d["name"]: d["status"] for d in case["deadlines"]} == {"filing": "met",
+                                                                   "decision": "met"}
+
+
+def test_a_fined_violation_cannot_take_the_waiver_path(party, violation, file_case, step,
+                                                       frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    refused = step(case, "not_penalised", education={"on": "2021-06-03", "method": "约谈",
+                                                     "content": "教育"})
+    assert refused.status_code == 409 and "do not fine" in refused.get_json()["detail"]
+
+
+def test_a_hearing_case_needs_legal_review_a_timely_request_and_an_independent_chair(
+        party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    case = _ok(step(case, "investigating"))
+    frozen.on("2021-06-07")
+    large = 15_000_000  # 150,000 yuan: a hearing right, so a legal review first
+    skipped = step(case, "notified", intended_fen=large)
+    assert skipped.status_code == 409 and "法制审核" in skipped.get_json()["detail"]
+    case = _ok(step(case, "legal_review"))
+    case = _ok(step(case, "notified", intended_fen=large, review_opinion="事实清楚，同意"))
+    assert case["hearing_eligible"] and case["legal_review_required"]
+    officer = {"name": "检查员", "user_id": str(party["inspectors"][0].id)}
+    chair = {"name": "李主持", "user_id": None}
+    frozen.on("2021-06-16")
+    late = step(case, "hearing", hearing_notice_on="2021-06-16", hearing_on="2021-06-25",
+                chair=chair)
+    assert late.status_code == 409 and "5 working days" in late.get_json()["detail"]
+    frozen.on("2021-06-15")
+    biased = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                  chair=officer)
+    assert biased.status_code == 409 and "chair" in biased.get_json()["errors"]
+    rushed = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-21",
+                  chair=chair)
+    assert rushed.status_code == 409 and "7 days" in rushed.get_json()["detail"]
+    case = _ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                    chair=chair))
+    assert next(d for d in case["deadlines"] if d["name"] == "notice_reply")["status"] == "met"
+    frozen.on("2021-06-24")
+    early = step(case, "decided", fine_fen=large, hearing_record="听证笔录")
+    assert early.status_code == 409
+    frozen.on("2021-06-28")
+    no_record = step(case, "decided", fine_fen=large)
+    assert no_record.status_code == 422 and "hearing_record" in no_record.get_json()["errors"]
+    case = _ok(step(case, "decided", fine_fen=12_000_000, hearing_record="当事人申辩部分采纳"))
+    assert case["fine_fen"] == 12_000_000 and case["decision_number"].endswith("1号")
+
+
+def _to_served(case, step, frozen):
+    frozen.on("2021-06-04")
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified"))
+    case = _ok(step(case, "decided", on="2021-06-04", fine_fen=1_000_000, rights_waived=True))
+    return _ok(step(case, "served", method="direct"))
+
+
+def test_late_payment_adds_3_percent_a_day_capped_at_the_fine(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _to_served(_ok(file_case(violation()["id"]), 201), step, frozen)
+    assert case["payment"]["due"] == "2021-06-21"  # 19 June is a Saturday
+    frozen.on("2021-07-01")  # 10 days late: 30 %
+    owed = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))["payment"]
+    assert owed == {"due": "2021-06-21", "late_days": 10, "surcharge_fen": 300_000,
+                    "owed_fen": 1_300_000}
+    frozen.on("2021-09-01")  # 72 days late: 216 %, capped at the fine
+    short = step(case, "paid", amount_fen=1_300_000)
+    assert short.status_code == 422 and "2000000" in short.get_json()["detail"]
+    case = _ok(step(case, "paid", amount_fen=2_000_000))
+    assert case["surcharge_fen"] == 1_000_000
+    assert case["steps"]["paid"]["surcharge_capped"] is True
+
+
+def test_enforcement_waits_for_the_end_of_the_payment_period(party, violation, file_case, step,
+                                                             frozen):
+    frozen.on("2021-06-03")
+    case = _to_served(_ok(file_case(violation()["id"]), 201), step, frozen)
+    frozen.on("2021-06-21")
+    assert step(case, "enforced").status_code == 409
+    frozen.on("2021-06-22")
+    case = _ok(step(case, "enforced", measure="申请人民法院强制执行"))
+    assert _ok(step(case, "closed"))["state"] == "closed"
+
+
+def test_electronic_service_needs_consent_and_steps_cannot_be_backdated_or_future(
+        party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    assert step(case, "investigating", on="2021-06-04").status_code == 422
+    assert step(case, "investigating", on="2021-06-02").status_code == 422
+    assert step(case, "paid").status_code == 409
+    assert step(case, "nowhere").status_code == 422
+    frozen.on("2021-06-04")
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified"))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    refused = step(case, "served", method="electronic")
+    assert refused.status_code == 409 and "consent" in refused.get_json()["errors"]
+    assert _ok(step(case, "served", method="electronic", consent=True))["state"] == "served"
+
+
+def test_a_stale_version_is_refused(party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    _ok(step(case, "investigating"))
+    stale = step(case, "legal_review")
+    assert stale.status_code == 409 and stale.get_json()["current_version"] == 2
+
+
+def test_a_refused_correction_brings_a_daily_penalty_where_a_provision_allows_it(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    voc_case = _to_served(_ok(file_case(violation()["id"]), 201), step, frozen)
+    url = f"/api/v1/cases/{voc_case['id']}/daily-penalties"
+    rounds = [{"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]
+    frozen.on("2021-06-25")
+    refused = client.post(url, json={"version": voc_case["version"], "rounds": rounds},
+                          headers=party["legal"])
+    assert refused.status_code == 409 and "provision" in refused.get_json()["detail"]
+
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation("AIR_EXCEED")["id"]), 201)
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "legal_review"))
+    case = _ok(step(case, "notified", review_opinion="同意"))
+    fine = case["intended_fen"]
+    case = _ok(step(case, "decided", fine_fen=fine, rights_waived=True))
+    url = f"/api/v1/cases/{case['id']}/daily-penalties"
+    early = client.post(url, json={"version": case["version"], "rounds": rounds},
+                        headers=party["legal"])
+    assert early.status_code == 422  # re-inspected after the day of the decision
+    frozen.on("2021-06-25")
+    case = _ok(client.post(url, json={"version": case["version"], "rounds": rounds},
+                           headers=party["legal"]))
+    assert case["daily_penalty"]["total_days"] == 10
+    assert case["daily_penalty_fen"] == 10 * fine
+    again = client.post(url, json={"version": case["version"], "rounds": rounds},
+                        headers=party["legal"])
+    assert again.status_code == 409

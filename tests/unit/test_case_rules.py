@@ -1,0 +1,116 @@
+"""Pure case rules: numbering, deadlines and transition preconditions, without an app."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from server.cases import deadlines as dl
+from server.cases import procedure
+from server.cases.numbering import authority_code, format_number
+
+ROOT = Path(__file__).resolve().parents[2]
+PURE_MODULES = ("deadlines.py", "numbering.py", "procedure.py")
+D = date.fromisoformat
+
+
+def test_decision_numbers_have_the_published_form():
+    assert format_number("decision", authority_code("310115"), 2026, 36) == "沪0115环罚〔2026〕36号"
+    assert format_number("decision", authority_code("310000"), 2021, 5) == "沪环罚〔2021〕5号"
+    with pytest.raises(ValueError):
+        authority_code("320115")
+    with pytest.raises(ValueError):
+        format_number("filing", "0115", 2026, 0)
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_the_case_rules_import_neither_flask_nor_the_database(module):
+    tree = ast.parse((ROOT / "server" / "cases" / module).read_text("utf-8"))
+    names = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names = [n for n in names if n != "server.cases"]  # `from server.cases import deadlines`
+    assert not [n for n in names if n.split(".")[0] in ("flask", "sqlalchemy", "flask_sqlalchemy")
+                or (n.startswith("server.") and not n.startswith(
+                    ("server.cases.deadlines", "server.cases.numbering", "server.rules",
+                     "server.workdays")))]
+
+
+def test_excluded_periods_count_each_day_once():
+    periods = [dl.Period("testing", D("2021-06-10"), D("2021-06-19")),
+               dl.Period("appraisal", D("2021-06-15"), D("2021-06-24"))]
+    assert dl.excluded_days(periods) == 15
+    with pytest.raises(ValueError):
+        dl.excluded_days([dl.Period("testing", D("2021-06-10"), D("2021-06-09"))])
+
+
+def test_service_is_due_7_working_days_after_the_decision_across_a_holiday():
+    timeline = dl.Timeline(discovered_on=D("2021-09-20"), filed_on=D("2021-09-22"),
+                           decided_on=D("2021-09-28"))
+    service = next(d for d in dl.case_deadlines(timeline) if d.name == "service")
+    # 29, 30 Sept; the National Day week is off; 8 Oct, Saturday 9 Oct (made up), 11-13 Oct
+    assert service.due == D("2021-10-13") and service.status == "open"
+
+
+def test_a_deadline_kept_late_is_late_and_one_never_kept_after_closing_is_missed():
+    timeline = dl.Timeline(discovered_on=D("2021-06-01"), filed_on=D("2021-06-20"))
+    assert dl.case_deadlines(timeline)[0].status == "late"
+    ended = dl.Timeline(discovered_on=D("2021-06-01"), filed_on=D("2021-06-02"), ended=True)
+    assert dl.case_deadlines(ended)[1].status == "missed"
+    assert dl.next_due(dl.case_deadlines(ended)) is None
+
+
+def _notified(**change) -> procedure.CaseView:
+    values = {"state": "notified", "party_type": "organisation", "outcomes": ("fine",),
+              "proposed_fen": 1_000_000, "intended_fen": 1_000_000,
+              "notice_on": D("2021-06-07"), "last_step_on": D("2021-06-07")}
+    values.update(change)
+    return procedure.CaseView(**values)
+
+
+def test_statements_never_make_the_penalty_heavier():
+    with pytest.raises(procedure.Refused, match="heavier"):
+        procedure.check_transition(_notified(), "decided", {"fine_fen": 1_000_001},
+                                   D("2021-06-16"))
+    record = procedure.check_transition(_notified(), "decided", {"fine_fen": 900_000},
+                                        D("2021-06-16"))
+    assert record["fine_fen"] == 900_000 and record["on"] == D("2021-06-16")
+
+
+def test_the_party_may_waive_the_notice_period_in_writing():
+    with pytest.raises(procedure.Refused, match="notice period"):
+        procedure.check_transition(_notified(), "decided", {"fine_fen": 1}, D("2021-06-08"))
+    record = procedure.check_transition(_notified(), "decided",
+                                        {"fine_fen": 1, "rights_waived": True}, D("2021-06-08"))
+    assert record["rights_waived"] is True
+
+
+def test_only_the_listed_moves_exist():
+    for state, targets in procedure.TRANSITIONS.items():
+        for target in set(procedure.STATES) - set(targets):
+            with pytest.raises(procedure.Refused):
+                procedure.check_transition(_notified(state=state), target, {}, D("2021-06-20"))
+
+
+def test_hearing_rights_start_at_the_threshold_for_the_party_type():
+    assert procedure.hearing_eligible(10_000_000, "organisation")
+    assert not procedure.hearing_eligible(9_999_999, "organisation")
+    assert procedure.hearing_eligible(1_000_000, "individual")
+    assert procedure.legal_review_required(1, "organisation", True)
+
+
+def test_extensions_come_in_order_and_before_the_deadline():
+    due = D("2021-09-01")
+    procedure.check_extension("investigating", [], "approval", 30, D("2021-09-01"), due)
+    with pytest.raises(procedure.Refused, match="collective"):
+        procedure.check_extension("investigating", ["approval"], "approval", 30,
+                                  D("2021-08-01"), due)
+    with pytest.raises(procedure.Refused, match="at most 30"):
+        procedure.check_extension("investigating", ["approval"], "collective", 31,
+                                  D("2021-08-01"), due)
+    with pytest.raises(procedure.Refused, match="passed"):
+        procedure.check_extension("investigating", [], "approval", 30, D("2021-09-02"), due)
+    with pytest.raises(procedure.Refused, match="decision has issued"):
+        procedure.check_extension("decided", [], "approval", 30, D("2021-08-01"), due)
