@@ -58,6 +58,7 @@ RULES: dict[str, frozenset[str]] = {
     "case.create": frozenset({"supervisor", "legal"}),
     "case.advance": frozenset({"legal"}),
     "case.extend": frozenset({"supervisor"}),
+    "report.read": frozenset({"supervisor", "legal", "admin"}),
     "user.read": frozenset({"supervisor", "admin"}),
     "user.manage": frozenset({"admin"}),
 }

@@ -140,6 +140,13 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /api/v1/cases/{case_id}/suspensions": {"inspector": (403, 404),
                                                  "supervisor": (403, 404),
                                                  "legal": (200, 404), "admin": (403, 404)},
+    # statistics, asked for the district (another district's figures are not found)
+    "GET /api/v1/reports/summary": {"inspector": (403, 404), "supervisor": (200, 404),
+                                    "legal": (200, 404), "admin": (200, 404)},
+    "GET /api/v1/reports/summary.csv": {"inspector": (403, 404), "supervisor": (200, 404),
+                                        "legal": (200, 404), "admin": (200, 404)},
+    "GET /api/v1/reports/summary.xlsx": {"inspector": (403, 404), "supervisor": (200, 404),
+                                         "legal": (200, 404), "admin": (200, 404)},
     # the world's cases have no fine yet: legal staff are refused on the state (409)
     "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
                                                      "supervisor": (403, 404),
@@ -317,6 +324,8 @@ def _call(client, endpoint, headers, district, world, role):
         client.post("/api/v1/auth/token", json={"username": user.username,
                                                 "password": password, "device_id": device})
         return client.delete(path.replace("{device_id}", device), headers=headers)
+    if path.startswith("/api/v1/reports/"):
+        return client.get(f"{path}?district={district}", headers=headers)
     if "/cases" in path:
         return _call_cases(client, endpoint, path, headers, district, world)
     if "/inspections" in path or "/violations" in path:

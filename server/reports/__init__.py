@@ -1,0 +1,1 @@
+"""Statistics the bureau publishes: cases, decisions, fines, waivers, daily penalties."""
