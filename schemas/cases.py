@@ -200,3 +200,9 @@ class CaseDailyPenaltySchema(Schema):
     rounds = fields.List(fields.Nested(CaseDailyRoundSchema), required=True,
                          validate=validate.Length(min=1, max=100))
     production_restricted_on = fields.Date(load_default=None, allow_none=True)
+
+
+class CaseDocumentQuerySchema(Schema):
+    """GET /cases/<id>/documents/<form>: the file format."""
+
+    format = fields.String(load_default="pdf", validate=validate.OneOf(("pdf", "docx")))

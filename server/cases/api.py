@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Response
+
 from schemas.cases import (
     CaseCreateSchema,
     CaseDailyPenaltySchema,
+    CaseDocumentQuerySchema,
     CaseExtensionSchema,
     CaseListQuerySchema,
     CaseSchema,
@@ -15,7 +18,7 @@ from schemas.cases import (
     CaseTransitionSchema,
 )
 from server.apidoc import ApiBlueprint
-from server.cases import daily, procedure, service
+from server.cases import daily, documents, procedure, service
 from server.cases.models import Case
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1",
@@ -121,3 +124,18 @@ def impose_daily_penalty(actor, body: dict, case_id: uuid.UUID):
     """Decide the daily continuous penalty (按日连续处罚) after a refused correction."""
     return _case(daily.impose_daily_penalty(actor, case_id, body.pop("version"), body),
                  with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/documents/<string:form>", methods=["GET"])
+@blp.arguments(CaseDocumentQuerySchema, location="query")
+@blp.response(200, content_type="application/pdf",
+              description="The document as A4 PDF (or DOCX with format=docx)")
+@blp.problem(404, "Unknown case or form, or outside your scope")
+@blp.problem(409, "The case has not reached the step of this document")
+@blp.problem(503, "The CJK font is not installed")
+@blp.secured
+def case_document(actor, query: dict, case_id: uuid.UUID, form: str):
+    """A standard document (立案审批表 … 结案审批表) filled from the case."""
+    data, name = documents.render_document(actor, case_id, form, query["format"])
+    return Response(data, mimetype=documents.FORMATS[query["format"]],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -147,6 +147,9 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
                                         "legal": (200, 404), "admin": (200, 404)},
     "GET /api/v1/reports/summary.xlsx": {"inspector": (403, 404), "supervisor": (200, 404),
                                          "legal": (200, 404), "admin": (200, 404)},
+    "GET /api/v1/cases/{case_id}/documents/{form}": {"inspector": (403, 404),
+                                                     "supervisor": (200, 404),
+                                                     "legal": (200, 404), "admin": (200, 404)},
     # the world's cases have no fine yet: legal staff are refused on the state (409)
     "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
                                                      "supervisor": (403, 404),
@@ -245,6 +248,7 @@ def _call_cases(client, endpoint, path, headers, district, world):
     if "cases" not in world:
         world["cases"] = _case_world(client, world)
     path = path.replace("{case_id}", world["cases"][district])
+    path = path.replace("{form}", "filing_approval")
     today = today_shanghai().isoformat()
     if endpoint == "POST /api/v1/cases":
         violation = {"id": str(uuid.uuid4()), "code": "AIR_DUST", "occurred_on": "2021-06-01",

@@ -1,0 +1,94 @@
+"""Use case: a case's standard documents, filled from the case, the rules and the evidence."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from server.auth.policy import Actor
+from server.cases import forms, render, service
+from server.cases.models import Case
+from server.clock import SHANGHAI
+from server.errors import Conflict, NotFound, ServiceUnavailable
+from server.evidence.service import evidence_facts
+from server.extensions import db
+from server.fieldwork import inspections, violations
+from server.registry import service as registry
+from server.registry.models import District
+
+FORMATS = {"pdf": "application/pdf",
+           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def authority_name(district: str) -> str:
+    """The issuing bureau: 上海市浦东新区生态环境局, or 上海市生态环境局 for the city."""
+    name = db.session.scalar(select(District.name).where(District.code == district))
+    return f"上海市{name}生态环境局" if name else "上海市生态环境局"
+
+
+def _local(value) -> str | None:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+def document_data(actor: Actor, case: Case) -> dict[str, Any]:
+    """Everything the forms read, gathered through each context's services."""
+    party = registry.get_enterprise(actor, case.enterprise_id)
+    found, seen, records, sha256s, explanations, waiver_basis = [], set(), [], [], [], []
+    for link in service.case_links(case):
+        violation = violations.get_violation(actor, link.violation_id)
+        decision = violations.latest_decision(violation.id)
+        zh = (decision.result.get("zh") or {}) if decision else {}
+        explanations.append(zh.get("explanation") or "")
+        waiver_basis += (zh.get("waiver") or {}).get("basis") or []
+        found.append({"code": violation.code, "occurred_on": violation.occurred_on.isoformat(),
+                      "title": (zh.get("penalty") or {}).get("title"),
+                      "description": violation.description})
+        sha256s += list(violation.evidence or [])
+        if violation.inspection_id not in seen:
+            seen.add(violation.inspection_id)
+            record = inspections.get_inspection(actor, violation.inspection_id)
+            records.append({"started_at": _local(record.started_at),
+                            "ended_at": _local(record.ended_at), "officers": record.officers,
+                            "people_present": record.people_present,
+                            "checklist": record.checklist, "findings": record.findings,
+                            "signatures": record.signatures})
+    facts = evidence_facts(sha256s)
+    evidence = [{"sha256": s, "kind": facts[s].kind, "captured_at": _local(facts[s].captured_at),
+                 "place": f"{facts[s].lat:.6f},{facts[s].lon:.6f}" if facts[s].lat is not None
+                 else "—"} for s in dict.fromkeys(sha256s) if s in facts]
+    officers = records[0]["officers"] if records else []
+    return {"case": {c.name: getattr(case, c.name) for c in Case.__table__.columns},
+            "party": {"name": party.name, "credit_code": party.credit_code,
+                      "address": party.address,
+                      "representative": next((c.get("name") for c in party.contacts or []
+                                              if "法定代表人" in (c.get("role") or "")), None)},
+            "violations": found, "inspections": records, "evidence": evidence,
+            "explanation": "；".join(e for e in explanations if e) or "—",
+            "waiver_basis": "、".join(dict.fromkeys(waiver_basis)) or "—",
+            "officer_names": "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
+                                      for o in officers) or "—",
+            "authority": authority_name(case.district)}
+
+
+def build(actor: Actor, case_id: uuid.UUID, form: str) -> forms.Doc:
+    """The form filled for the case, once the case has reached its step."""
+    if form not in forms.FORMS:
+        raise NotFound(f"No document form {form!r}; forms: {', '.join(forms.FORMS)}.")
+    case = service.get_case(actor, case_id)
+    data = document_data(actor, case)
+    if not forms.available(form, case.state, data):
+        raise Conflict(f"The case ({case.state}) has not reached the step of {form}.")
+    return forms.FORMS[form][0](data)
+
+
+def render_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> tuple[bytes, str]:
+    """The document as PDF or DOCX bytes, and a file name."""
+    doc = build(actor, case_id, form)
+    try:
+        data = render.to_pdf(doc) if fmt == "pdf" else render.to_docx(doc)
+    except render.FontMissing as error:
+        raise ServiceUnavailable("The CJK font for PDF documents is not installed "
+                                 "(fonts-arphic-uming; see README).") from error
+    return data, f"{form}_{case_id}.{fmt}"

@@ -1,0 +1,234 @@
+"""PURE: the standard case documents (MEE 2016 form guide) filled from a case's data.
+
+Each form is a `Doc`: a title, a number, rows (for the 表 forms) and paragraphs (for the 书
+forms), and signature lines. The renderers (server.cases.render) set it as PDF and DOCX.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from server.cases.procedure import DECIDED, hearing_eligible
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A document ready to be set: rows are (label, value) pairs; paragraphs are plain text."""
+
+    form: str
+    title: str
+    number: str | None
+    rows: tuple[tuple[str, str], ...] = ()
+    paragraphs: tuple[str, ...] = ()
+    signatures: tuple[str, ...] = ()
+    authority: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+def yuan_text(fen: int | None) -> str:
+    """An amount in fen as 元 with two decimals (e.g. 35,000.00元)."""
+    return "—" if fen is None else f"{fen // 100:,}.{fen % 100:02d}元"
+
+
+def day_text(value: date | str | None) -> str:
+    """A legal date as 2021年6月3日."""
+    if value is None:
+        return "—"
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _facts(data: Mapping[str, Any]) -> str:
+    return "；".join(f"{day_text(v['occurred_on'])}，{v['title'] or v['code']}："
+                    f"{v['description'] or '—'}" for v in data["violations"]) or "—"
+
+
+def _basis(data: Mapping[str, Any]) -> str:
+    bases = [a["basis"] for a in data["case"]["acts"] if a.get("basis")]
+    return "、".join(dict.fromkeys(bases)) or "—"
+
+
+KINDS = {"photo": "照片", "signature": "签名", "audio": "录音", "video": "视频",
+         "document": "文件"}
+
+
+def _evidence(data: Mapping[str, Any]) -> list[str]:
+    return [f"{i}. {KINDS.get(e['kind'], e['kind'])} SHA-256 {e['sha256'][:16]}… "
+            f"采集时间 {e['captured_at'] or '—'} 位置 {e['place']}"
+            for i, e in enumerate(data["evidence"], start=1)]
+
+
+def _party_rows(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    party = data["party"]
+    return [("当事人", party["name"]), ("统一社会信用代码", party["credit_code"]),
+            ("地址", party["address"]), ("法定代表人/负责人", party.get("representative") or "—")]
+
+
+def filing_approval(data: Mapping[str, Any]) -> Doc:
+    """立案审批表."""
+    case = data["case"]
+    return Doc("filing_approval", "立案审批表", case["filing_number"], rows=tuple(
+        [*_party_rows(data), ("案件来源", "现场检查"),
+         ("发现日期", day_text(case["discovered_on"])),
+         ("立案日期", day_text(case["filed_on"])), ("违法事实", _facts(data)),
+         ("拟适用依据", _basis(data)), ("规则引擎意见", data["explanation"]),
+         ("承办人", data["officer_names"]), ("审批意见", "")]),
+        signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
+
+
+def inspection_record(data: Mapping[str, Any]) -> Doc:
+    """现场检查(勘察)笔录."""
+    first = data["inspections"][0] if data["inspections"] else {}
+    rows = [("检查时间", f"{first.get('started_at', '—')} 至 {first.get('ended_at') or '—'}"),
+            ("检查地点", data["party"]["address"]), *_party_rows(data)[:2],
+            ("执法人员及证号", data["officer_names"]),
+            ("在场人员", "、".join(p["name"] for p in first.get("people_present", [])) or "—"),
+            ("检查情况", first.get("findings") or "—")]
+    rows += [(f"检查项 {c['item']}", f"{c['answer']} {c.get('note', '')}".strip())
+             for c in first.get("checklist", [])]
+    refusals = [f"{s['signer']} 拒绝签字：{s.get('refusal_reason') or '—'}"
+                for s in first.get("signatures", []) if s.get("refused")]
+    return Doc("inspection_record", "现场检查（勘察）笔录", None, rows=tuple(rows),
+               paragraphs=tuple(refusals), signatures=("执法人员", "当事人", "见证人"),
+               authority=data["authority"])
+
+
+def inquiry_record(data: Mapping[str, Any]) -> Doc:
+    """调查询问笔录: the header filled; questions and answers are written at the inquiry."""
+    rows = [("询问时间", "　年　月　日　时　分至　时　分"), ("询问地点", ""),
+            *_party_rows(data)[:2], ("询问人及证号", data["officer_names"]), ("记录人", ""),
+            ("被询问人", ""), ("案由", _facts(data))]
+    questions = ("我们是生态环境局执法人员，现依法向你进行调查询问，你有如实回答的义务，"
+                 "也有陈述和申辩的权利。你是否申请回避？",
+                 "问：", "答：", "问：", "答：", "以上笔录经本人核对，与所述一致。")
+    return Doc("inquiry_record", "调查询问笔录", None, rows=tuple(rows), paragraphs=questions,
+               signatures=("询问人", "记录人", "被询问人"), authority=data["authority"])
+
+
+def correction_order(data: Mapping[str, Any]) -> Doc:
+    """责令改正违法行为决定书."""
+    party = data["party"]["name"]
+    return Doc("correction_order", "责令改正违法行为决定书", data["case"]["filing_number"],
+               rows=tuple(_party_rows(data)), paragraphs=(
+                   f"{party}：", f"经查，你单位存在以下环境违法行为：{_facts(data)}。",
+                   f"上述行为违反了有关生态环境法律法规，依据{_basis(data)}，"
+                   "现责令你单位立即改正上述违法行为。",
+                   "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
+                   "或者在六个月内向人民法院提起行政诉讼。"),
+               signatures=(data["authority"],), authority=data["authority"])
+
+
+def notice(data: Mapping[str, Any]) -> Doc:
+    """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them."""
+    case = data["case"]
+    hearing = hearing_eligible(case["intended_fen"], case["party_type"])
+    title = "行政处罚听证告知书" if hearing else "行政处罚事先告知书"
+    rights = ("你单位有权在收到本告知书之日起五个工作日内进行陈述、申辩"
+              + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing
+                 else "；逾期视为放弃陈述、申辩的权利。"))
+    return Doc("notice", title, case["filing_number"], rows=tuple(_party_rows(data)),
+               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
+                           "以上事实有下列证据为证："
+                           f"{'；'.join(_evidence(data)) or '现场检查笔录'}。",
+                           f"依据{_basis(data)}，我局拟对你单位作出罚款"
+                           f"{yuan_text(case['intended_fen'])}的行政处罚。",
+                           f"规则说明：{data['explanation']}", rights,
+                           "陈述、申辩不会导致处罚加重（《行政处罚法》第四十五条）。"),
+               signatures=(data["authority"],), authority=data["authority"])
+
+
+def decision(data: Mapping[str, Any]) -> Doc:
+    """行政处罚决定书."""
+    case = data["case"]
+    steps = case["steps"].get("decided", {})
+    paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
+                  "以上事实有下列证据为证：", *(_evidence(data) or ["现场检查笔录"])]
+    if steps.get("statements"):
+        paragraphs.append(f"你单位陈述、申辩意见：{steps['statements']}。")
+    if steps.get("hearing_record"):
+        paragraphs.append(f"听证意见：{steps['hearing_record']}。")
+    paragraphs += [f"依据{_basis(data)}，我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",
+                   "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
+                   "加处罚款，加处罚款的数额不超出罚款的数额（《行政处罚法》第七十二条）。",
+                   "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
+                   "或者在六个月内向人民法院提起行政诉讼。"]
+    return Doc("decision", "行政处罚决定书", case["decision_number"],
+               rows=tuple(_party_rows(data)), paragraphs=tuple(paragraphs),
+               signatures=(data["authority"], day_text(case["decided_on"])),
+               authority=data["authority"])
+
+
+def not_penalised(data: Mapping[str, Any]) -> Doc:
+    """不予行政处罚决定书, with the education given (处罚法 Art. 33 ¶3)."""
+    case = data["case"]
+    step = case["steps"].get("not_penalised", {})
+    education = step.get("education") or {}
+    return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
+               rows=tuple(_party_rows(data)),
+               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
+                           f"依据：{data['waiver_basis']}。理由：{data['explanation']}",
+                           f"我局决定对你单位不予行政处罚。{step.get('reason') or ''}",
+                           f"教育情况：{day_text(education.get('on'))}，"
+                           f"以{education.get('method', '—')}方式进行教育："
+                           f"{education.get('content', '—')}。",
+                           "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
+                           "或者在六个月内向人民法院提起行政诉讼。"),
+               signatures=(data["authority"], day_text(case["decided_on"])),
+               authority=data["authority"])
+
+
+def service_receipt(data: Mapping[str, Any]) -> Doc:
+    """送达回证."""
+    case = data["case"]
+    served = case["steps"].get("served", {})
+    methods = {"direct": "直接送达", "left_at_domicile": "留置送达", "post": "邮寄送达",
+               "electronic": "电子送达", "announcement": "公告送达"}
+    return Doc("service_receipt", "送达回证", case["decision_number"], rows=(
+        ("送达文书", f"行政处罚决定书 {case['decision_number'] or ''}"),
+        ("受送达人", data["party"]["name"]), ("送达地点", data["party"]["address"]),
+        ("送达方式", methods.get(served.get("method"), "—")),
+        ("送达日期", day_text(case["served_on"])), ("签收人", served.get("recipient") or ""),
+        ("送达人", data["officer_names"]), ("备注", "")),
+        signatures=("受送达人", "送达人"), authority=data["authority"])
+
+
+def closing_approval(data: Mapping[str, Any]) -> Doc:
+    """结案审批表."""
+    case = data["case"]
+    paid = case["steps"].get("paid", {})
+    return Doc("closing_approval", "结案审批表", case["filing_number"], rows=tuple(
+        [*_party_rows(data)[:2], ("立案编号", case["filing_number"]),
+         ("决定书文号", case["decision_number"] or "—"),
+         ("处罚结果", yuan_text(case["fine_fen"]) if case["fine_fen"] else "不予行政处罚"),
+         ("缴款情况", f"{day_text(case['paid_on'])} 缴纳{yuan_text(case['paid_fen'])}"
+          f"（含加处罚款{yuan_text(paid.get('surcharge_fen', 0))}）" if case["paid_on"] else "—"),
+         ("结案日期", day_text(case["closed_on"])), ("审批意见", "")]),
+        signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
+
+
+# form -> (builder, states from which the document exists)
+AFTER_NOTICE = ("notified", "hearing", *DECIDED)
+FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | None]] = {
+    "filing_approval": (filing_approval, None),
+    "inspection_record": (inspection_record, None),
+    "inquiry_record": (inquiry_record, None),
+    "correction_order": (correction_order, None),
+    "notice": (notice, AFTER_NOTICE),
+    "decision": (decision, ("decided", "served", "paid", "enforced", "closed", "archived")),
+    "not_penalised": (not_penalised, ("not_penalised", "closed", "archived")),
+    "service_receipt": (service_receipt, ("served", "paid", "enforced", "closed", "archived")),
+    "closing_approval": (closing_approval, ("closed", "archived")),
+}
+
+
+def available(form: str, state: str, data: Mapping[str, Any]) -> bool:
+    """Whether the case has reached the step the form records."""
+    states = FORMS[form][1]
+    if form == "decision" and data["case"]["fine_fen"] is None:
+        return False
+    if form == "not_penalised" and data["case"]["fine_fen"] is not None:
+        return False
+    return states is None or state in states

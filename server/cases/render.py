@@ -1,0 +1,113 @@
+"""Set a case document as PDF (A4, the CJK font embedded as a subset) or as editable DOCX."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from server.cases.forms import Doc
+
+# Debian's fonts-arphic-uming (installed by .ci/run; see README "Documents"): AR PL UMing CN.
+DEFAULT_FONT = os.environ.get("CJK_FONT", "/usr/share/fonts/truetype/arphic/uming.ttc")
+DOCX_FONT = "AR PL UMing CN"
+_registered: dict[str, str] = {}
+_lock = threading.Lock()
+
+
+class FontMissing(RuntimeError):
+    """The CJK font file is not installed."""
+
+
+def _font(path: str) -> str:
+    """Register the TrueType font (subfont 0 of a collection) once; returns its PDF name."""
+    with _lock:
+        if path not in _registered:
+            if not Path(path).is_file():
+                raise FontMissing(f"CJK font not found at {path}")
+            name = f"CJK{len(_registered)}"
+            pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+            _registered[path] = name
+        return _registered[path]
+
+
+def to_pdf(doc: Doc, font_path: str | None = None) -> bytes:
+    """A4 PDF with every glyph from the embedded CJK font (no unembedded base fonts)."""
+    font = _font(font_path or DEFAULT_FONT)
+    body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK",
+                          firstLineIndent=24)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=11, leading=16, wordWrap="CJK")
+    title = ParagraphStyle("title", fontName=font, fontSize=20, leading=28, alignment=TA_CENTER)
+    small = ParagraphStyle("small", parent=cell, alignment=TA_CENTER)
+    story: list = [Paragraph(escape(doc.authority), small), Paragraph(escape(doc.title), title)]
+    if doc.number:
+        story.append(Paragraph(escape(doc.number), small))
+    story.append(Spacer(1, 6 * mm))
+    if doc.rows:
+        table = Table([[Paragraph(escape(k), cell), Paragraph(escape(v or " "), cell)]
+                       for k, v in doc.rows], colWidths=[42 * mm, 118 * mm])
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                   ("FONTNAME", (0, 0), (-1, -1), font),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [table, Spacer(1, 4 * mm)]
+    story += [Paragraph(escape(p), body) for p in doc.paragraphs]
+    story.append(Spacer(1, 10 * mm))
+    story += [Paragraph(escape(f"{s}（签章）：" if "年" not in s else s), cell)
+              for s in doc.signatures]
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
+                      topMargin=25 * mm, bottomMargin=25 * mm, title=doc.title,
+                      author=doc.authority, subject=doc.number or doc.title,
+                      initialFontName=font, initialFontSize=12).build(story)
+    return out.getvalue()
+
+
+def _east_asian(run, size: float) -> None:
+    run.font.name = DOCX_FONT
+    run.font.size = Pt(size)
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), DOCX_FONT)
+
+
+def to_docx(doc: Doc) -> bytes:
+    """An editable Word document with the same content, A4, Chinese font named."""
+    word = Document()
+    section = word.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(25))
+    for text, size in ((doc.authority, 11), (doc.title, 20), (doc.number or "", 11)):
+        if text:
+            paragraph = word.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _east_asian(paragraph.add_run(text), size)
+    if doc.rows:
+        table = word.add_table(rows=0, cols=2)
+        table.style = "Table Grid"
+        for label, value in doc.rows:
+            cells = table.add_row().cells
+            _east_asian(cells[0].paragraphs[0].add_run(label), 11)
+            _east_asian(cells[1].paragraphs[0].add_run(value), 11)
+    for text in doc.paragraphs:
+        _east_asian(word.add_paragraph().add_run(text), 12)
+    for signer in doc.signatures:
+        _east_asian(word.add_paragraph().add_run(
+            f"{signer}（签章）：" if "年" not in signer else signer), 12)
+    word.core_properties.title = doc.title
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()

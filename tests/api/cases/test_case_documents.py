@@ -1,0 +1,157 @@
+"""The standard documents as A4 PDF (embedded CJK font, checked by text and rendering) and DOCX."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import shutil
+import subprocess
+
+import pytest
+from docx import Document
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.api.cases.conftest import WAIVABLE
+
+A4_POINTS = (595.28, 841.89)
+FINED_FORMS = ("filing_approval", "inspection_record", "inquiry_record", "correction_order",
+               "notice", "decision", "service_receipt", "closing_approval")
+
+
+def _ok(response, status: int = 200):
+    assert response.status_code == status, response.get_json()
+    return response
+
+
+def _photo(client, headers) -> str:
+    """Upload a small JPEG over tus; returns its SHA-256."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 60)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    tus = {**headers, "Tus-Resumable": "1.0.0"}
+    created = _ok(client.post("/api/v1/uploads/", headers={
+        **tus, "Upload-Length": str(len(data)),
+        "Upload-Metadata": "sha256 " + base64.b64encode(digest.encode()).decode()}), 201)
+    _ok(client.patch(created.headers["Location"], data=data, headers={
+        **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}), 204)
+    return digest
+
+
+@pytest.fixture
+def closed_case(client, party, violation, file_case, step, frozen):
+    """A fined AIR_VOC case with one photo, walked to closed."""
+    digest = _photo(client, party["supervisor"])
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation(evidence=[digest])["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(case, "notified", intended_fen=3_500_000)).get_json()
+    case = _ok(step(case, "decided", fine_fen=3_500_000, rights_waived=True,
+                    statements="已立即整改")).get_json()
+    case = _ok(step(case, "served", method="direct", recipient="王经理")).get_json()
+    case = _ok(step(case, "paid", amount_fen=3_500_000)).get_json()
+    return _ok(step(case, "closed")).get_json() | {"digest": digest}
+
+
+def _get(client, party, case, form, fmt="pdf"):
+    return client.get(f"/api/v1/cases/{case['id']}/documents/{form}?format={fmt}",
+                      headers=party["legal"])
+
+
+def _embedded_fonts(reader: PdfReader) -> list[tuple[str, bool]]:
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts.append((str(font["/BaseFont"]), embedded))
+    return fonts
+
+
+def test_every_form_of_a_fined_case_is_an_a4_pdf_with_the_chinese_right(
+        client, party, closed_case):
+    texts = {}
+    for form in FINED_FORMS:
+        response = _ok(_get(client, party, closed_case, form))
+        assert response.mimetype == "application/pdf"
+        reader = PdfReader(io.BytesIO(response.data))
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width), 2), round(float(box.height), 2)) == A4_POINTS
+        fonts = _embedded_fonts(reader)
+        assert fonts and all(embedded for _, embedded in fonts), fonts
+        texts[form] = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    name = party["enterprise"]["name"]
+    assert "行政处罚决定书" in texts["decision"] and closed_case["decision_number"] in \
+        texts["decision"]
+    assert "35,000.00元" in texts["decision"] and name in texts["decision"]
+    assert closed_case["digest"][:16] in texts["decision"]  # the evidence list
+    assert "每日按罚款数额的百分之三" in texts["decision"]
+    assert "行政处罚事先告知书" in texts["notice"] and "五个工作日" in texts["notice"]
+    assert "立案审批表" in texts["filing_approval"]
+    assert closed_case["filing_number"] in texts["filing_approval"]
+    assert "直接送达" in texts["service_receipt"] and "王经理" in texts["service_receipt"]
+    assert "结案审批表" in texts["closing_approval"]
+    assert "2021年6月3日 缴纳35,000.00元" in texts["closing_approval"]
+    officer = party["inspectors"][0]
+    assert "现场检查（勘察）笔录" in texts["inspection_record"]
+    assert f"{officer.display_name}（{officer.certificate_no}）" in texts["inspection_record"]
+    assert "调查询问笔录" in texts["inquiry_record"]
+    assert "责令改正违法行为决定书" in texts["correction_order"]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_the_decision_renders_to_an_a4_page_with_ink_on_it(client, party, closed_case,
+                                                          tmp_path):
+    pdf = tmp_path / "decision.pdf"
+    pdf.write_bytes(_ok(_get(client, party, closed_case, "decision")).data)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    assert abs(page.size[0] - 413) <= 1 and abs(page.size[1] - 585) <= 1  # A4 at 50 dpi
+    dark = sum(page.histogram()[:128])
+    assert dark > 2000  # the Chinese text is drawn, not tofu-free blank space
+
+
+def test_the_docx_is_editable_and_names_the_chinese_font(client, party, closed_case):
+    response = _ok(_get(client, party, closed_case, "decision", "docx"))
+    document = Document(io.BytesIO(response.data))
+    texts = [p.text for p in document.paragraphs]
+    assert "行政处罚决定书" in texts and closed_case["decision_number"] in texts
+    assert any("35,000.00元" in t for t in texts)
+    assert document.tables[0].cell(0, 0).text == "当事人"
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    fonts = document.paragraphs[1].runs[0]._element.rPr.rFonts
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") \
+        == "AR PL UMing CN"
+
+
+def test_documents_exist_only_once_the_case_has_reached_their_step(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-02")
+    case = _ok(file_case(violation(facts=WAIVABLE)["id"]), 201).get_json()
+    assert _get(client, party, case, "decision").status_code == 409
+    assert _get(client, party, case, "no_such_form").status_code == 404
+    assert _get(client, party, case, "filing_approval", "odt").status_code == 422
+    case = _ok(step(case, "not_penalised", education={
+        "on": "2021-06-02", "method": "约谈", "content": "讲解管控要求"})).get_json()
+    text = PdfReader(io.BytesIO(_ok(_get(client, party, case, "not_penalised")).data)) \
+        .pages[0].extract_text().replace("\n", "")
+    assert "不予行政处罚决定书" in text and "约谈" in text and "讲解管控要求" in text
+    assert _get(client, party, case, "decision").status_code == 409
+
+
+def test_a_missing_font_is_a_503_not_a_crash(client, party, violation, file_case, frozen,
+                                             monkeypatch):
+    from server.cases import render
+
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201).get_json()
+    monkeypatch.setattr(render, "DEFAULT_FONT", "/nonexistent/font.ttc")
+    monkeypatch.setattr(render, "_registered", {})
+    response = _get(client, party, case, "filing_approval")
+    assert response.status_code == 503 and "font" in response.get_json()["detail"]
