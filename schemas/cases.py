@@ -206,3 +206,19 @@ class CaseDocumentQuerySchema(Schema):
     """GET /cases/<id>/documents/<form>: the file format."""
 
     format = fields.String(load_default="pdf", validate=validate.OneOf(("pdf", "docx")))
+
+
+class CaseExportSchema(Schema):
+    """A case-file export and how far it has come."""
+
+    id = fields.UUID(required=True)
+    case_id = fields.UUID(required=True)
+    status = fields.String(required=True)
+    progress = fields.Float(required=True)
+    download_url = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    members = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True)

@@ -23,6 +23,7 @@ API_MODULES = (
     "server.fieldwork.api",
     "server.rulesets.api",
     "server.cases.api",
+    "server.cases.exports_api",
     "server.reports.api",
 )
 

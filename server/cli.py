@@ -210,5 +210,8 @@ def list_rules():
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, audit_cli, enterprises_cli, districts_cli, demo_cli, rules_cli):
+    from server.cases.cli import casefile_cli
+
+    for group in (users_cli, audit_cli, enterprises_cli, districts_cli, demo_cli, rules_cli,
+                  casefile_cli):
         app.cli.add_command(group)

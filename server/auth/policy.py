@@ -58,6 +58,8 @@ RULES: dict[str, frozenset[str]] = {
     "case.create": frozenset({"supervisor", "legal"}),
     "case.advance": frozenset({"legal"}),
     "case.extend": frozenset({"supervisor"}),
+    # the export holds evidence originals: those who may see originals, not admins
+    "case.export": frozenset({"supervisor", "legal"}),
     "report.read": frozenset({"supervisor", "legal", "admin"}),
     "user.read": frozenset({"supervisor", "admin"}),
     "user.manage": frozenset({"admin"}),

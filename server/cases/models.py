@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -149,3 +150,26 @@ def _archived_is_final(_mapper, _connection, target: Case) -> None:
 def _links_are_final(_mapper, _connection, target: CaseViolation) -> None:
     """A case's violations never change once filed."""
     raise ArchivedImmutable(f"violation {target.violation_id} of case {target.case_id} is final")
+
+
+class CaseExport(db.Model):
+    """A case-file export: built by a background job, downloadable once complete."""
+
+    __tablename__ = "case_exports"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), nullable=False,
+                                               index=True)
+    district: Mapped[str] = mapped_column(String(6), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    progress: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    members: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -46,6 +46,11 @@ def _font(path: str) -> str:
         return _registered[path]
 
 
+def font_name() -> str:
+    """The registered name of the configured CJK font (FontMissing when not installed)."""
+    return _font(DEFAULT_FONT)
+
+
 def to_pdf(doc: Doc, font_path: str | None = None) -> bytes:
     """A4 PDF with every glyph from the embedded CJK font (no unembedded base fonts)."""
     font = _font(font_path or DEFAULT_FONT)

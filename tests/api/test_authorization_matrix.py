@@ -150,6 +150,14 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /api/v1/cases/{case_id}/documents/{form}": {"inspector": (403, 404),
                                                      "supervisor": (200, 404),
                                                      "legal": (200, 404), "admin": (200, 404)},
+    # exports hold evidence originals: not for admins; the world's exports are still queued
+    "POST /api/v1/cases/{case_id}/exports": {"inspector": (403, 404), "supervisor": (202, 404),
+                                             "legal": (202, 404), "admin": (403, 404)},
+    "GET /api/v1/exports/{export_id}": {"inspector": (403, 404), "supervisor": (200, 404),
+                                        "legal": (200, 404), "admin": (403, 404)},
+    "GET /api/v1/exports/{export_id}/download": {"inspector": (403, 404),
+                                                 "supervisor": (409, 404),
+                                                 "legal": (409, 404), "admin": (403, 404)},
     # the world's cases have no fine yet: legal staff are refused on the state (409)
     "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
                                                      "supervisor": (403, 404),
@@ -241,6 +249,11 @@ def _case_world(client, world) -> dict[str, str]:
             "late_reason": "矩阵测试"})
         assert response.status_code == 201, response.get_json()
         found[district] = response.get_json()["id"]
+    client.application.config["CASE_EXPORT_THREAD"] = False  # the exports stay queued
+    for district in (OWN, OTHER):
+        export = client.post(f"/api/v1/cases/{found[district]}/exports", headers=city)
+        assert export.status_code == 202, export.get_json()
+        found[f"export:{district}"] = export.get_json()["id"]
     return found
 
 
@@ -249,6 +262,7 @@ def _call_cases(client, endpoint, path, headers, district, world):
         world["cases"] = _case_world(client, world)
     path = path.replace("{case_id}", world["cases"][district])
     path = path.replace("{form}", "filing_approval")
+    path = path.replace("{export_id}", world["cases"][f"export:{district}"])
     today = today_shanghai().isoformat()
     if endpoint == "POST /api/v1/cases":
         violation = {"id": str(uuid.uuid4()), "code": "AIR_DUST", "occurred_on": "2021-06-01",
@@ -261,6 +275,8 @@ def _call_cases(client, endpoint, path, headers, district, world):
     if endpoint.endswith("/extensions"):
         return client.post(path, headers=headers, json={
             "version": 1, "approval": "approval", "days": 30, "reason": "案情复杂"})
+    if endpoint.endswith("/exports"):
+        return client.post(path, headers=headers)
     if endpoint.endswith("/daily-penalties"):
         return client.post(path, headers=headers, json={"version": 1, "rounds": [
             {"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]})
@@ -330,7 +346,7 @@ def _call(client, endpoint, headers, district, world, role):
         return client.delete(path.replace("{device_id}", device), headers=headers)
     if path.startswith("/api/v1/reports/"):
         return client.get(f"{path}?district={district}", headers=headers)
-    if "/cases" in path:
+    if "/cases" in path or "/exports/" in path:
         return _call_cases(client, endpoint, path, headers, district, world)
     if "/inspections" in path or "/violations" in path:
         return _call_field(client, endpoint, path, headers, district, world)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from server import clock
 
@@ -94,3 +98,20 @@ def file_case(client, party) -> Callable[..., Any]:
                            headers=party["legal"])
 
     return post
+
+
+def upload_photo(client, headers: dict[str, str], shade: int = 0) -> tuple[str, bytes]:
+    """Upload a small JPEG over tus; returns its SHA-256 and bytes."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30 + shade, 120, 60)).save(buffer, "JPEG")
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    tus = {**headers, "Tus-Resumable": "1.0.0"}
+    created = client.post("/api/v1/uploads/", headers={
+        **tus, "Upload-Length": str(len(data)),
+        "Upload-Metadata": "sha256 " + base64.b64encode(digest.encode()).decode()})
+    assert created.status_code == 201, created.get_json()
+    done = client.patch(created.headers["Location"], data=data, headers={
+        **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    assert done.status_code == 204, done.get_json()
+    return digest, data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import shutil
 import subprocess
@@ -13,7 +11,7 @@ from docx import Document
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.api.cases.conftest import WAIVABLE
+from tests.api.cases.conftest import WAIVABLE, upload_photo
 
 A4_POINTS = (595.28, 841.89)
 FINED_FORMS = ("filing_approval", "inspection_record", "inquiry_record", "correction_order",
@@ -25,25 +23,10 @@ def _ok(response, status: int = 200):
     return response
 
 
-def _photo(client, headers) -> str:
-    """Upload a small JPEG over tus; returns its SHA-256."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (30, 120, 60)).save(buffer, "JPEG")
-    data = buffer.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    tus = {**headers, "Tus-Resumable": "1.0.0"}
-    created = _ok(client.post("/api/v1/uploads/", headers={
-        **tus, "Upload-Length": str(len(data)),
-        "Upload-Metadata": "sha256 " + base64.b64encode(digest.encode()).decode()}), 201)
-    _ok(client.patch(created.headers["Location"], data=data, headers={
-        **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}), 204)
-    return digest
-
-
 @pytest.fixture
 def closed_case(client, party, violation, file_case, step, frozen):
     """A fined AIR_VOC case with one photo, walked to closed."""
-    digest = _photo(client, party["supervisor"])
+    digest = upload_photo(client, party["supervisor"])[0]
     frozen.on("2021-06-03")
     case = _ok(file_case(violation(evidence=[digest])["id"]), 201).get_json()
     case = _ok(step(case, "investigating")).get_json()

@@ -1,0 +1,147 @@
+"""PURE: the case file (案卷) ZIP — archival order, the signed manifest, and its verification.
+
+The manifest lists every member with SHA-256, size, role and volume; it is signed with
+HMAC-SHA256 over its canonical JSON (sorted keys, no spaces, UTF-8) under a server key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+FORMAT = "casefile/v1"
+ALGORITHM = "HMAC-SHA256"
+CHUNK = 1024 * 1024
+
+# Main volume (正卷) order of the 2010 filing rules, then the secondary volume (副卷).
+MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
+              "inspection_record", "inquiry_record", "contact_sheet", "evidence",
+              "correction_order", "notice", "closing_approval")
+SECONDARY_ORDER = ("history",)
+TITLES = {"catalogue": "卷内目录", "decision": "行政处罚决定书",
+          "not_penalised": "不予行政处罚决定书", "service_receipt": "送达回证",
+          "filing_approval": "立案审批表", "inspection_record": "现场检查（勘察）笔录",
+          "inquiry_record": "调查询问笔录", "contact_sheet": "现场照片证据（照片目录）",
+          "evidence": "证据原件", "correction_order": "责令改正违法行为决定书",
+          "notice": "行政处罚事先（听证）告知书", "closing_approval": "结案审批表",
+          "history": "案件流转记录（审核、延期、中止、听证）"}
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A planned member of the ZIP: its path, role and volume."""
+
+    name: str
+    role: str
+    volume: str
+    title: str
+
+
+def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool) -> list[Member]:
+    """Every member in archival order; `evidence` holds (sha256, file extension) pairs."""
+    members = [Member("00_卷内目录.pdf", "catalogue", "catalogue", TITLES["catalogue"])]
+    number = 0
+    for role in MAIN_ORDER:
+        if role == "evidence":
+            for sha256, ext in evidence:
+                number += 1
+                members.append(Member(f"正卷/{number:02d}_证据/{sha256}{ext}", "evidence",
+                                      "main", TITLES["evidence"]))
+            continue
+        if role == "contact_sheet" and not evidence:
+            continue
+        if role != "contact_sheet" and role not in forms:
+            continue
+        number += 1
+        members.append(Member(f"正卷/{number:02d}_{TITLES[role]}.pdf", role, "main",
+                              TITLES[role]))
+    if with_history:
+        for index, role in enumerate(SECONDARY_ORDER, start=1):
+            members.append(Member(f"副卷/{index:02d}_{TITLES[role]}.pdf", role, "secondary",
+                                  TITLES[role]))
+    return members
+
+
+def canonical(manifest: dict[str, Any]) -> bytes:
+    """The signed bytes: the manifest without its signature, canonical JSON."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(manifest: dict[str, Any], key: bytes, key_id: str) -> dict[str, Any]:
+    """The manifest with its signature."""
+    value = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
+    return {**manifest, "signature": {"algorithm": ALGORITHM, "key_id": key_id, "value": value}}
+
+
+@dataclass
+class Report:
+    """What verification found: nothing wrong means intact."""
+
+    problems: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every member matched and the signature holds."""
+        return not self.problems
+
+
+def _digest(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with archive.open(name) as member:
+        while chunk := member.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def verify(path: Path | str, key: bytes) -> Report:
+    """Check the signature, then every listed member (missing, altered) and unlisted ones."""
+    report = Report()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        report.problems.append(f"not a readable ZIP: {error}")
+        return report
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            report.problems.append(f"missing member: {MANIFEST}")
+            return report
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+            signature = manifest["signature"]
+            files = manifest["files"]
+        except (ValueError, KeyError, TypeError) as error:
+            report.problems.append(f"unreadable manifest: {error}")
+            return report
+        expected = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
+        if signature.get("algorithm") != ALGORITHM or not hmac.compare_digest(
+                str(signature.get("value")), expected):
+            report.problems.append("bad signature: the manifest was altered or signed with "
+                                   "another key")
+        listed = set()
+        for entry in files:
+            name = entry.get("name")
+            listed.add(name)
+            if name not in names:
+                report.problems.append(f"missing member: {name}")
+                continue
+            try:
+                digest, size = _digest(archive, name)
+            except (zipfile.BadZipFile, OSError) as error:  # e.g. a CRC error
+                report.problems.append(f"altered member: {name} ({error})")
+                continue
+            report.checked += 1
+            if (digest, size) != (entry.get("sha256"), entry.get("size")):
+                report.problems.append(f"altered member: {name}")
+        for name in sorted(names - listed - {MANIFEST}):
+            report.problems.append(f"extra member: {name}")
+    return report

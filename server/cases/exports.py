@@ -1,0 +1,256 @@
+"""Use cases of the case-file export: request it, build it in the background, read, download.
+
+The ZIP is streamed member by member into a temporary file next to the final one (memory stays
+bounded by one chunk and one document), hashed as it is written, and renamed into place only
+when complete with its signed manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import mimetypes
+import os
+import threading
+import uuid
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask import Flask, current_app
+from sqlalchemy import or_, select, update
+
+from server import clock
+from server.audit import service as audit
+from server.auth import service as auth
+from server.auth.policy import Actor, authorize
+from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
+from server.cases.models import CaseExport
+from server.errors import Conflict, NotFound
+from server.evidence import service as evidence
+from server.extensions import db
+from server.fieldwork import violations
+from server.uow import unit_of_work
+
+log = logging.getLogger(__name__)
+STALE_AFTER = timedelta(minutes=10)
+DOC_WEIGHT = 256 * 1024  # progress units a document counts for, next to evidence bytes
+
+
+def signing_key() -> tuple[bytes, str]:
+    """The manifest key: CASEFILE_SIGNING_KEY, else derived from SECRET_KEY; and its id."""
+    secret = current_app.config.get("CASEFILE_SIGNING_KEY") or current_app.config["SECRET_KEY"]
+    key = hmac.new(str(secret).encode(), b"casefile-manifest-v1", hashlib.sha256).digest()
+    return key, hashlib.sha256(key).hexdigest()[:16]
+
+
+def export_dir() -> Path:
+    """Where finished exports are kept (CASE_EXPORT_DIR, default instance/exports)."""
+    path = Path(current_app.config.get("CASE_EXPORT_DIR")
+                or Path(current_app.instance_path) / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def request_export(actor: Actor, case_id: uuid.UUID) -> CaseExport:
+    """Queue an export of the case file; a background thread starts on it at once."""
+    case = service.get_case(actor, case_id)
+    authorize(actor, "case.export", case.district)
+    with unit_of_work() as session:
+        row = CaseExport(case_id=case.id, district=case.district, status="queued",
+                         progress=0.0, requested_by=actor.user_id, created_at=clock.utcnow(),
+                         actor={"user_id": str(actor.user_id), "username": actor.username,
+                                "role": actor.role, "scope": actor.scope})
+        session.add(row)
+        session.flush()
+        audit.record(actor, "case.export", "case", case.id, {"export_id": str(row.id)})
+    if current_app.config.get("CASE_EXPORT_THREAD", True):
+        app = current_app._get_current_object()
+        threading.Thread(target=_run_in_app, args=(app, row.id), daemon=True,
+                         name=f"casefile-{row.id}").start()
+    return row
+
+
+def _run_in_app(app: Flask, export_id: uuid.UUID) -> None:
+    with app.app_context():
+        run_export(export_id)
+
+
+def get_export(actor: Actor, export_id: uuid.UUID) -> CaseExport:
+    """One export, visible to whoever may export its case."""
+    row = db.session.get(CaseExport, export_id)
+    if row is None:
+        raise NotFound("No such export.")
+    authorize(actor, "case.export", row.district)
+    return row
+
+
+def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str]:
+    """The finished file and its download name."""
+    row = get_export(actor, export_id)
+    if row.status != "done" or not row.file_name:
+        raise Conflict(f"The export is {row.status}; nothing to download yet.")
+    path = export_dir() / row.file_name
+    if not path.is_file():
+        raise NotFound("The export file is no longer kept.")
+    return path, row.file_name
+
+
+def _claim(export_id: uuid.UUID, now: datetime) -> bool:
+    """Take the export (queued, or running without a heartbeat for a while) for this runner."""
+    with unit_of_work() as session:
+        claimed = session.execute(update(CaseExport).where(
+            CaseExport.id == export_id,
+            or_(CaseExport.status == "queued",
+                (CaseExport.status == "running") & (CaseExport.heartbeat_at < now - STALE_AFTER)))
+            .values(status="running", heartbeat_at=now, progress=0.0)).rowcount
+    return claimed == 1
+
+
+def _progress(export_id: uuid.UUID, value: float) -> None:
+    with unit_of_work() as session:
+        session.execute(update(CaseExport).where(CaseExport.id == export_id).values(
+            progress=min(value, 0.99), heartbeat_at=clock.utcnow()))
+
+
+def _evidence_of(actor: Actor, case) -> tuple[list[str], list[str]]:
+    """The case's evidence digests in citation order, and those not (yet) uploaded."""
+    cited: list[str] = []
+    for link in service.case_links(case):
+        cited += list(violations.get_violation(actor, link.violation_id).evidence or [])
+    cited = list(dict.fromkeys(cited))
+    missing = set(evidence.missing_evidence(cited))
+    return [s for s in cited if s not in missing], sorted(missing)
+
+
+class _Writer:
+    """Writes members into the ZIP while hashing them; remembers what the manifest lists."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.files = archive, []
+
+    def write(self, member: casefile.Member, chunks: Iterator[bytes], **extra: Any) -> int:
+        digest, size = hashlib.sha256(), 0
+        info = zipfile.ZipInfo(member.name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED
+        with self.archive.open(info, "w", force_zip64=True) as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        self.files.append({"name": member.name, "sha256": digest.hexdigest(), "size": size,
+                           "role": member.role, "volume": member.volume,
+                           "title": member.title, **extra})
+        return size
+
+
+def _stream(source: BinaryIO) -> Iterator[bytes]:
+    with source:
+        while chunk := source.read(casefile.CHUNK):
+            yield chunk
+
+
+def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
+              report=lambda fraction: None) -> dict[str, Any]:
+    """Write the case file to `target`; returns the signed manifest."""
+    case = service.get_case(actor, case_id)
+    data = documents.document_data(actor, case)
+    form_names = [f for f in forms.FORMS if forms.available(f, case.state, data)]
+    present, missing = _evidence_of(actor, case)
+    facts = evidence.evidence_facts(present)
+    ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
+    members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
+    total = sum(evidence.get_evidence(actor, s).size for s in present) + \
+        DOC_WEIGHT * (len(members) - len(present))
+    done = 0
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+        writer = _Writer(archive)
+        for member in members:
+            if member.role == "catalogue":
+                body = render.to_pdf(history_doc.catalogue(case, members, data["authority"]))
+            elif member.role == "history":
+                body = render.to_pdf(history_doc.history(case, service.history(case),
+                                                         data["authority"]))
+            elif member.role == "contact_sheet":
+                body = contact_sheet.build(actor, present, facts, auth.list_users())
+            elif member.role == "evidence":
+                sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
+                _record, stream = evidence.open_original(actor, sha256, "export")
+                done += writer.write(member, _stream(stream), evidence_sha256=sha256,
+                                     mime=facts[sha256].mime)
+                report(done / total)
+                continue
+            else:
+                body = render.to_pdf(forms.FORMS[member.role][0](data))
+            writer.write(member, iter((body,)))
+            done += DOC_WEIGHT
+            report(done / total)
+        key, key_id = signing_key()
+        manifest = casefile.sign({
+            "format": casefile.FORMAT, "case_id": str(case.id),
+            "filing_number": case.filing_number, "decision_number": case.decision_number,
+            "state": case.state, "created_at": clock.utcnow().isoformat(),
+            "created_by": actor.username, "missing_evidence": missing,
+            "files": writer.files}, key, key_id)
+        archive.writestr(casefile.MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+def run_export(export_id: uuid.UUID) -> str:
+    """Build one export if this runner can claim it; the file appears only when complete."""
+    now = clock.utcnow()
+    if not _claim(export_id, now):
+        return "not claimed"
+    row = db.session.get(CaseExport, export_id)
+    db.session.refresh(row)
+    actor = Actor(uuid.UUID(row.actor["user_id"]), row.actor["username"], row.actor["role"],
+                  row.actor["scope"])
+    folder = export_dir()
+    name = f"casefile_{row.case_id}_{row.id}.zip"
+    partial = folder / f".{name}.partial"
+    try:
+        manifest = build_zip(actor, row.case_id, partial,
+                             lambda fraction: _progress(export_id, fraction))
+        digest = hashlib.sha256()
+        with open(partial, "rb") as done:
+            while chunk := done.read(casefile.CHUNK):
+                digest.update(chunk)
+        os.replace(partial, folder / name)
+        values = {"status": "done", "progress": 1.0, "file_name": name,
+                  "size": (folder / name).stat().st_size, "sha256": digest.hexdigest(),
+                  "members": len(manifest["files"]) + 1}
+    except Exception as error:  # recorded on the export; the job itself must not die
+        log.exception("case-file export %s failed", export_id)
+        db.session.rollback()
+        partial.unlink(missing_ok=True)
+        values = {"status": "failed", "error": f"{type(error).__name__}: {error}"[:2000]}
+    with unit_of_work() as session:
+        session.execute(update(CaseExport).where(CaseExport.id == export_id).values(
+            finished_at=clock.utcnow(), heartbeat_at=clock.utcnow(), **values))
+    return values["status"]
+
+
+def run_pending_exports(now: datetime) -> dict[str, int]:
+    """The scheduled job: build queued exports and take over ones whose runner vanished."""
+    ids = db.session.scalars(select(CaseExport.id).where(or_(
+        CaseExport.status == "queued",
+        (CaseExport.status == "running") & (CaseExport.heartbeat_at < now - STALE_AFTER)))
+        .order_by(CaseExport.created_at).limit(20)).all()
+    db.session.rollback()
+    counts = {"done": 0, "failed": 0, "not claimed": 0}
+    for export_id in ids:
+        counts[run_export(export_id)] += 1
+    return counts
+
+
+def as_dict(row: CaseExport) -> dict[str, Any]:
+    """The export as the API shows it."""
+    url = f"/api/v1/exports/{row.id}/download" if row.status == "done" else None
+    return {"id": row.id, "case_id": row.case_id, "status": row.status,
+            "progress": round(row.progress, 3), "download_url": url, "size": row.size,
+            "sha256": row.sha256, "members": row.members, "error": row.error,
+            "created_at": row.created_at, "finished_at": row.finished_at}

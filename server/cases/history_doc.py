@@ -1,0 +1,48 @@
+"""The case file's own pages: the catalogue (卷内目录) and the case history (副卷)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from server.cases.casefile import Member
+from server.cases.forms import Doc, day_text
+
+VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
+
+
+def catalogue(case: Any, members: Sequence[Member], authority: str) -> Doc:
+    """卷内目录: every member in archival order, main volume then secondary volume."""
+    rows = [("序号 · 卷别", "文件名称 · 路径")]
+    evidence = 0
+    for index, member in enumerate(members[1:], start=1):
+        if member.role == "evidence":
+            evidence += 1
+            if evidence > 1:
+                continue
+            count = sum(1 for m in members if m.role == "evidence")
+            rows.append((f"{index} · {VOLUMES[member.volume]}",
+                         f"{member.title}（共{count}件，目录见 manifest.json）"))
+            continue
+        rows.append((f"{index} · {VOLUMES[member.volume]}", f"{member.title} · {member.name}"))
+    return Doc("catalogue", "卷内目录", case.filing_number, rows=tuple(rows),
+               paragraphs=(f"案卷：{case.filing_number} {case.decision_number or ''}",
+                           "本案卷各文件的SHA-256摘要及签名见 manifest.json；"
+                           "可用 flask casefile verify 校验。"),
+               signatures=("立卷人", "检查人"), authority=authority)
+
+
+def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
+    """案件流转记录: each step with its date and recorded opinions (副卷)."""
+    rows = []
+    for event in events:
+        details = event.details or {}
+        notes = [f"{k}: {v}" for k, v in sorted(details.items())
+                 if k in ("review_opinion", "statements", "hearing_record", "reason",
+                          "approval", "days", "kind", "start", "end", "chair", "measure",
+                          "decision_number", "filing_number", "amount_fen", "surcharge_fen")]
+        rows.append((f"{event.seq}. {day_text(event.on)}",
+                     f"{event.event} {event.from_state or ''} → {event.to_state}"
+                     + (f"；{'；'.join(notes)}" if notes else "")))
+    return Doc("history", "案件流转记录", case.filing_number, rows=tuple(rows),
+               signatures=("承办人",), authority=authority)

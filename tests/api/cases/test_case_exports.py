@@ -1,0 +1,197 @@
+"""The case-file export: archival order, byte-identical originals, a signed manifest, tampering."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.api.cases.conftest import upload_photo
+
+
+def _ok(response, status: int = 200):
+    assert response.status_code == status, response.get_json()
+    return response
+
+
+@pytest.fixture
+def exporting(app, tmp_path):
+    """Exports land in tmp_path; the background thread is off unless a test turns it on."""
+    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def case_with_photos(client, party, violation, file_case, step, frozen):
+    """A fined case with two photos, walked to closed."""
+    photos = dict(upload_photo(client, party["supervisor"], shade) for shade in (0, 90))
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation(evidence=list(photos))["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(case, "notified")).get_json()
+    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    case = _ok(step(case, "served", method="direct")).get_json()
+    case = _ok(step(case, "paid", amount_fen=3_000_000)).get_json()
+    return _ok(step(case, "closed")).get_json() | {"photos": photos}
+
+
+def _export(app, client, party, case) -> bytes:
+    from server.cases import exports
+
+    started = _ok(client.post(f"/api/v1/cases/{case['id']}/exports", headers=party["legal"]),
+                  202).get_json()
+    assert (started["status"], started["progress"], started["download_url"]) == (
+        "queued", 0.0, None)
+    with app.app_context():
+        assert exports.run_pending_exports(_now()) == {"done": 1, "failed": 0,
+                                                               "not claimed": 0}
+    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert done["status"] == "done" and done["progress"] == 1.0
+    return _ok(client.get(done["download_url"], headers=party["legal"])).data
+
+
+def _now():
+    from server import clock
+
+    return clock.utcnow()
+
+
+def test_the_export_holds_every_document_and_the_originals_in_archival_order(
+        app, client, party, exporting, case_with_photos):
+    data = _export(app, client, party, case_with_photos)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert names[0] == "00_卷内目录.pdf" and names[-1] == "manifest.json"
+    main = [n for n in names if n.startswith("正卷/")]
+    assert main[0].endswith("行政处罚决定书.pdf") and main[1].endswith("送达回证.pdf")
+    assert main[2].endswith("立案审批表.pdf") and main[-1].endswith("结案审批表.pdf")
+    assert names.index(main[-1]) < names.index("副卷/01_案件流转记录（审核、延期、中止、听证）.pdf")
+    for digest, original in case_with_photos["photos"].items():
+        member = next(n for n in names if digest in n)
+        assert archive.read(member) == original  # byte-identical
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["signature"]["algorithm"] == "HMAC-SHA256"
+    assert [f["name"] for f in manifest["files"]] == names[:-1]
+    assert {f["role"] for f in manifest["files"]} >= {"catalogue", "decision", "evidence",
+                                                      "contact_sheet", "history"}
+    sheet = next(n for n in names if "照片目录" in n)
+    text = PdfReader(io.BytesIO(archive.read(sheet))).pages[0].extract_text()
+    assert "现场照片证据" in text and "无定位" in text and "标记" in text
+    assert next(iter(case_with_photos["photos"]))[:12] in text
+    catalogue = PdfReader(io.BytesIO(archive.read(names[0]))).pages[0].extract_text()
+    assert "卷内目录" in catalogue and "正卷" in catalogue and "副卷" in catalogue
+
+
+def _rewrite(data: bytes, change) -> bytes:
+    """A copy of the ZIP with `change(name, bytes)` applied to each member (None drops it)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = change(info.filename, source.read(info))
+            if body is not None:
+                target.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def _flip(body: bytes) -> bytes:
+    middle = len(body) // 2
+    return body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1:]
+
+
+def _verify(runner, tmp_path: Path, data: bytes):
+    path = tmp_path / "check.zip"
+    path.write_bytes(data)
+    return runner.invoke(args=["casefile", "verify", str(path)])
+
+
+def test_verify_passes_an_intact_file_and_names_every_tampered_member(
+        app, client, party, runner, exporting, case_with_photos, tmp_path):
+    data = _export(app, client, party, case_with_photos)
+    intact = _verify(runner, tmp_path, data)
+    assert intact.exit_code == 0, intact.output
+    assert "intact" in intact.output
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    for target in names:
+        flipped = _rewrite(data, lambda n, b, t=target: _flip(b) if n == t else b)
+        result = _verify(runner, tmp_path, flipped)
+        assert result.exit_code == 1
+        expected = "bad signature" if target == "manifest.json" else f"altered member: {target}"
+        assert expected in result.output or (target == "manifest.json"
+                                             and "unreadable manifest" in result.output)
+    removed = names[3]
+    result = _verify(runner, tmp_path, _rewrite(data, lambda n, b: None if n == removed else b))
+    assert result.exit_code == 1 and f"missing member: {removed}" in result.output
+    extra = io.BytesIO(data)
+    with zipfile.ZipFile(extra, "a") as archive:
+        archive.writestr("正卷/99_补充.pdf", b"%PDF-1.4 later")
+    result = _verify(runner, tmp_path, extra.getvalue())
+    assert result.exit_code == 1 and "extra member: 正卷/99_补充.pdf" in result.output
+
+
+def test_an_edited_manifest_or_a_flipped_byte_on_disk_fails_verification(
+        app, client, party, runner, exporting, case_with_photos, tmp_path):
+    data = _export(app, client, party, case_with_photos)
+
+    def resize(name: str, body: bytes) -> bytes:
+        if name != "manifest.json":
+            return body
+        manifest = json.loads(body)
+        manifest["files"][1]["size"] += 1
+        return json.dumps(manifest, ensure_ascii=False).encode()
+
+    result = _verify(runner, tmp_path, _rewrite(data, resize))
+    assert result.exit_code == 1 and "bad signature" in result.output
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    photo = next(i for i in archive.infolist() if "_证据/" in i.filename)
+    raw = bytearray(data)
+    raw[photo.header_offset + 30 + len(photo.filename.encode()) + 100] ^= 0x40
+    result = _verify(runner, tmp_path, bytes(raw))
+    assert result.exit_code == 1 and f"altered member: {photo.filename}" in result.output
+    assert _verify(runner, tmp_path, b"not a zip").exit_code == 1
+
+
+def test_the_background_thread_builds_the_export_with_progress(
+        app, client, party, exporting, case_with_photos):
+    app.config["CASE_EXPORT_THREAD"] = True
+    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
+                              headers=party["legal"]), 202)
+    url = started.headers["Location"]
+    deadline = time.monotonic() + 60
+    while True:
+        body = _ok(client.get(url, headers=party["legal"])).get_json()
+        assert 0.0 <= body["progress"] <= 1.0
+        if body["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert body["status"] == "done", body
+    assert body["members"] >= 12 and len(body["sha256"]) == 64
+
+
+def test_a_failed_export_leaves_no_file_behind(app, client, party, exporting, case_with_photos,
+                                              monkeypatch):
+    from server.cases import contact_sheet, exports
+
+    def broken(*_args, **_kwargs):
+        raise OSError("thumbnail store unreachable")
+
+    monkeypatch.setattr(contact_sheet, "build", broken)
+    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
+                              headers=party["legal"]), 202).get_json()
+    with app.app_context():
+        assert exports.run_pending_exports(_now())["failed"] == 1
+    body = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert body["status"] == "failed" and "unreachable" in body["error"]
+    assert list(exporting.iterdir()) == []
+    assert client.get(f"/api/v1/exports/{started['id']}/download",
+                      headers=party["legal"]).status_code == 409
+
+
+def test_admins_and_inspectors_cannot_export(client, party, login, exporting, case_with_photos):
+    url = f"/api/v1/cases/{case_with_photos['id']}/exports"
+    assert client.post(url, headers=login("admin")).status_code == 403
+    assert client.post(url, headers=login("legal", "310101")).status_code == 404

@@ -1,0 +1,55 @@
+"""Pure case-file rules: archival order, manifest signature, verification of a ZIP."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+from server.cases import casefile
+
+KEY = b"k" * 32
+
+
+def test_the_main_volume_runs_decision_filing_evidence_notices_closing_then_the_secondary():
+    members = casefile.plan(["closing_approval", "notice", "filing_approval", "decision",
+                             "service_receipt"], [("ab" * 32, ".jpg")], with_history=True)
+    assert [m.role for m in members] == [
+        "catalogue", "decision", "service_receipt", "filing_approval", "contact_sheet",
+        "evidence", "notice", "closing_approval", "history"]
+    assert members[-1].name.startswith("副卷/01_") and members[5].name.endswith(".jpg")
+    assert [m.volume for m in members][1:-1] == ["main"] * 7
+
+
+def _zip(tmp_path, files: dict[str, bytes], key: bytes = KEY):
+    entries = [{"name": n, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b),
+                "role": "x", "volume": "main"} for n, b in files.items()]
+    manifest = casefile.sign({"format": casefile.FORMAT, "files": entries}, key, "test")
+    path = tmp_path / "f.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+        archive.writestr(casefile.MANIFEST, json.dumps(manifest))
+    return path
+
+
+def test_an_intact_file_verifies_and_another_key_does_not(tmp_path):
+    path = _zip(tmp_path, {"a.pdf": b"%PDF a", "正卷/b.jpg": b"\xff\xd8 b"})
+    report = casefile.verify(path, KEY)
+    assert report.ok and report.checked == 2
+    assert casefile.verify(path, b"other" * 8).problems == [
+        "bad signature: the manifest was altered or signed with another key"]
+
+
+def test_the_signature_covers_the_canonical_manifest_not_its_layout():
+    manifest = {"files": [{"name": "a", "size": 1}], "format": casefile.FORMAT}
+    signed = casefile.sign(manifest, KEY, "id")
+    reordered = json.loads(json.dumps(dict(reversed(list(signed.items())))))
+    assert casefile.canonical(reordered) == casefile.canonical(signed)
+
+
+def test_a_manifest_without_files_is_reported_not_raised(tmp_path):
+    path = tmp_path / "bad.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(casefile.MANIFEST, b"{}")
+    assert casefile.verify(path, KEY).problems[0].startswith("unreadable manifest")
