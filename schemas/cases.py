@@ -217,7 +217,7 @@ class CaseExportSchema(Schema):
     progress = fields.Float(required=True)
     download_url = fields.String(allow_none=True)
     size = fields.Integer(allow_none=True)
-    sha256 = fields.String(allow_none=True)
+    manifest_sha256 = fields.String(allow_none=True)
     members = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)

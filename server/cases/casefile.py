@@ -18,6 +18,7 @@ MANIFEST = "manifest.json"
 FORMAT = "casefile/v1"
 ALGORITHM = "HMAC-SHA256"
 CHUNK = 1024 * 1024
+PHOTOS_PER_SHEET = 60  # one contact-sheet file per 5 pages keeps the builder's memory bounded
 
 # Main volume (正卷) order of the 2010 filing rules, then the secondary volume (副卷).
 MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
@@ -41,6 +42,7 @@ class Member:
     role: str
     volume: str
     title: str
+    part: int = 0
 
 
 def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool) -> list[Member]:
@@ -54,9 +56,15 @@ def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool) 
                 members.append(Member(f"正卷/{number:02d}_证据/{sha256}{ext}", "evidence",
                                       "main", TITLES["evidence"]))
             continue
-        if role == "contact_sheet" and not evidence:
+        if role == "contact_sheet":
+            parts = -(-len(evidence) // PHOTOS_PER_SHEET)
+            for part in range(parts):
+                number += 1
+                suffix = f"_{part + 1}" if parts > 1 else ""
+                members.append(Member(f"正卷/{number:02d}_{TITLES[role]}{suffix}.pdf", role,
+                                      "main", TITLES[role], part))
             continue
-        if role != "contact_sheet" and role not in forms:
+        if role not in forms:
             continue
         number += 1
         members.append(Member(f"正卷/{number:02d}_{TITLES[role]}.pdf", role, "main",

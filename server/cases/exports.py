@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import os
 import threading
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -117,6 +118,19 @@ def _progress(export_id: uuid.UUID, value: float) -> None:
             progress=min(value, 0.99), heartbeat_at=clock.utcnow()))
 
 
+class _Throttled:
+    """Progress written at most once a second (each write is a short transaction)."""
+
+    def __init__(self, export_id: uuid.UUID):
+        self.export_id, self.last = export_id, 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self.last >= 1.0:
+            self.last = now
+            _progress(self.export_id, fraction)
+
+
 def _evidence_of(actor: Actor, case) -> tuple[list[str], list[str]]:
     """The case's evidence digests in citation order, and those not (yet) uploaded."""
     cited: list[str] = []
@@ -133,16 +147,20 @@ class _Writer:
     def __init__(self, archive: zipfile.ZipFile):
         self.archive, self.files = archive, []
 
-    def write(self, member: casefile.Member, chunks: Iterator[bytes], **extra: Any) -> int:
-        digest, size = hashlib.sha256(), 0
+    def write(self, member: casefile.Member, chunks: Iterator[bytes], *,
+              known_sha256: str | None = None, **extra: Any) -> int:
+        """Store one member; an original's digest is its content address, not re-hashed."""
+        digest, size = (None if known_sha256 else hashlib.sha256()), 0
         info = zipfile.ZipInfo(member.name, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_STORED
         with self.archive.open(info, "w", force_zip64=True) as out:
             for chunk in chunks:
-                digest.update(chunk)
+                if digest is not None:
+                    digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
-        self.files.append({"name": member.name, "sha256": digest.hexdigest(), "size": size,
+        self.files.append({"name": member.name,
+                           "sha256": known_sha256 or digest.hexdigest(), "size": size,
                            "role": member.role, "volume": member.volume,
                            "title": member.title, **extra})
         return size
@@ -152,6 +170,19 @@ def _stream(source: BinaryIO) -> Iterator[bytes]:
     with source:
         while chunk := source.read(casefile.CHUNK):
             yield chunk
+
+
+def _release_originals(actor: Actor, case, sha256s: list[str]) -> list[int]:
+    """Chain of custody: one audit entry per original exported, in a single transaction
+    (what evidence.open_original records per file); returns the sizes."""
+    # get_evidence may finish a pending thumbnail in its own transaction: read first
+    records = [evidence.get_evidence(actor, sha256) for sha256 in sha256s]
+    with unit_of_work():
+        for record in records:
+            authorize(actor, "evidence.view_original", record.district)
+            audit.record(actor, "evidence.export_original", "evidence", record.sha256,
+                         {"size": record.size, "mime": record.mime, "case_id": str(case.id)})
+    return [record.size for record in records]
 
 
 def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
@@ -164,9 +195,10 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
     facts = evidence.evidence_facts(present)
     ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
     members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
-    total = sum(evidence.get_evidence(actor, s).size for s in present) + \
+    total = sum(_release_originals(actor, case, present)) + \
         DOC_WEIGHT * (len(members) - len(present))
-    done = 0
+    store = evidence.current_store()
+    done, users = 0, auth.list_users()
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         writer = _Writer(archive)
         for member in members:
@@ -176,11 +208,15 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
                 body = render.to_pdf(history_doc.history(case, service.history(case),
                                                          data["authority"]))
             elif member.role == "contact_sheet":
-                body = contact_sheet.build(actor, present, facts, auth.list_users())
+                first = member.part * casefile.PHOTOS_PER_SHEET
+                body = contact_sheet.build(
+                    actor, present[first:first + casefile.PHOTOS_PER_SHEET], facts, users)
             elif member.role == "evidence":
                 sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
-                _record, stream = evidence.open_original(actor, sha256, "export")
-                done += writer.write(member, _stream(stream), evidence_sha256=sha256,
+                stream = store.open(sha256)
+                # The store is addressed by SHA-256: the manifest states the digest the
+                # bytes must have, so a damaged original fails verification, never passes.
+                done += writer.write(member, _stream(stream), known_sha256=sha256,
                                      mime=facts[sha256].mime)
                 report(done / total)
                 continue
@@ -196,8 +232,9 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
             "state": case.state, "created_at": clock.utcnow().isoformat(),
             "created_by": actor.username, "missing_evidence": missing,
             "files": writer.files}, key, key_id)
-        archive.writestr(casefile.MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-    return manifest
+        body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+        archive.writestr(casefile.MANIFEST, body)
+    return manifest | {"sha256": hashlib.sha256(body).hexdigest()}
 
 
 def run_export(export_id: uuid.UUID) -> str:
@@ -213,15 +250,10 @@ def run_export(export_id: uuid.UUID) -> str:
     name = f"casefile_{row.case_id}_{row.id}.zip"
     partial = folder / f".{name}.partial"
     try:
-        manifest = build_zip(actor, row.case_id, partial,
-                             lambda fraction: _progress(export_id, fraction))
-        digest = hashlib.sha256()
-        with open(partial, "rb") as done:
-            while chunk := done.read(casefile.CHUNK):
-                digest.update(chunk)
+        manifest = build_zip(actor, row.case_id, partial, _Throttled(export_id))
         os.replace(partial, folder / name)
         values = {"status": "done", "progress": 1.0, "file_name": name,
-                  "size": (folder / name).stat().st_size, "sha256": digest.hexdigest(),
+                  "size": (folder / name).stat().st_size, "sha256": manifest["sha256"],
                   "members": len(manifest["files"]) + 1}
     except Exception as error:  # recorded on the export; the job itself must not die
         log.exception("case-file export %s failed", export_id)
@@ -252,5 +284,5 @@ def as_dict(row: CaseExport) -> dict[str, Any]:
     url = f"/api/v1/exports/{row.id}/download" if row.status == "done" else None
     return {"id": row.id, "case_id": row.case_id, "status": row.status,
             "progress": round(row.progress, 3), "download_url": url, "size": row.size,
-            "sha256": row.sha256, "members": row.members, "error": row.error,
+            "manifest_sha256": row.sha256, "members": row.members, "error": row.error,
             "created_at": row.created_at, "finished_at": row.finished_at}

@@ -14,15 +14,15 @@ VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
 def catalogue(case: Any, members: Sequence[Member], authority: str) -> Doc:
     """卷内目录: every member in archival order, main volume then secondary volume."""
     rows = [("序号 · 卷别", "文件名称 · 路径")]
-    evidence = 0
+    seen: set[str] = set()
     for index, member in enumerate(members[1:], start=1):
-        if member.role == "evidence":
-            evidence += 1
-            if evidence > 1:
+        if member.role in ("evidence", "contact_sheet"):
+            if member.role in seen:
                 continue
-            count = sum(1 for m in members if m.role == "evidence")
+            seen.add(member.role)
+            count = sum(1 for m in members if m.role == member.role)
             rows.append((f"{index} · {VOLUMES[member.volume]}",
-                         f"{member.title}（共{count}件，目录见 manifest.json）"))
+                         f"{member.title}（共{count}件，清单见 manifest.json）"))
             continue
         rows.append((f"{index} · {VOLUMES[member.volume]}", f"{member.title} · {member.name}"))
     return Doc("catalogue", "卷内目录", case.filing_number, rows=tuple(rows),

@@ -167,7 +167,7 @@ class CaseExport(db.Model):
     actor: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     file_name: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(BigInteger)
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of manifest.json
     members: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

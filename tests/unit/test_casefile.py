@@ -53,3 +53,11 @@ def test_a_manifest_without_files_is_reported_not_raised(tmp_path):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(casefile.MANIFEST, b"{}")
     assert casefile.verify(path, KEY).problems[0].startswith("unreadable manifest")
+
+
+def test_large_cases_split_the_contact_sheet_into_bounded_parts():
+    photos = [(f"{n:064x}", ".jpg") for n in range(casefile.PHOTOS_PER_SHEET * 2 + 1)]
+    sheets = [m for m in casefile.plan([], photos, with_history=False)
+              if m.role == "contact_sheet"]
+    assert [m.part for m in sheets] == [0, 1, 2]
+    assert sheets[0].name.endswith("（照片目录）_1.pdf")

@@ -85,6 +85,13 @@ def test_the_export_holds_every_document_and_the_originals_in_archival_order(
     assert next(iter(case_with_photos["photos"]))[:12] in text
     catalogue = PdfReader(io.BytesIO(archive.read(names[0]))).pages[0].extract_text()
     assert "卷内目录" in catalogue and "正卷" in catalogue and "副卷" in catalogue
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+
+    with app.app_context():  # chain of custody: each original's export is audited
+        released = {e.entity_id for e in db.session.query(AuditEntry).filter_by(
+            action="evidence.export_original")}
+    assert released == set(case_with_photos["photos"])
 
 
 def _rewrite(data: bytes, change) -> bytes:
@@ -169,7 +176,7 @@ def test_the_background_thread_builds_the_export_with_progress(
             break
         time.sleep(0.2)
     assert body["status"] == "done", body
-    assert body["members"] >= 12 and len(body["sha256"]) == 64
+    assert body["members"] >= 12 and len(body["manifest_sha256"]) == 64
 
 
 def test_a_failed_export_leaves_no_file_behind(app, client, party, exporting, case_with_photos,
