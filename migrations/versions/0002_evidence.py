@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('length', sa.BigInteger(), nullable=False),
     sa.Column('offset', sa.BigInteger(), nullable=False),
     sa.Column('metadata_header', sa.Text(), nullable=False),
+    sa.Column('parts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=True),
     sa.Column('declared_sha256', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=True),

@@ -7,7 +7,6 @@ Errors are problem+json; the statuses tus prescribes (409 offset, 412 version, 4
 from __future__ import annotations
 
 import base64
-import logging
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +22,6 @@ from server.evidence.storage import CHUNK
 from server.http import accepts, body_limit
 from server.registry.views import json_response
 
-log = logging.getLogger(__name__)
 blp = ApiBlueprint("evidence", __name__, url_prefix="/api/v1",
                    description="Evidence: resumable uploads (tus 1.0), originals, thumbnails")
 
@@ -69,6 +67,9 @@ def _tus_version():
 def _tus_headers(response: Response) -> Response:
     if _is_tus():
         response.headers["Tus-Resumable"] = tus.VERSION
+        if response.status_code == 204 or (request.method == "HEAD" and response.status_code
+                                           < 400):
+            response.headers.pop("Content-Type", None)  # no body, so no type
         if response.status_code >= 400 and request.method in ("POST", "PATCH"):
             response.headers["Connection"] = "close"  # the unread body must not be parsed next
     return response
@@ -114,23 +115,6 @@ def _upload_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
-def _derive_after_response(response: Response, upload: Upload) -> Response:
-    """Make the thumbnail once the client has its answer; reads derive on demand anyway."""
-    if upload.evidence_sha256 is None:
-        return response
-    app, sha256 = current_app._get_current_object(), upload.evidence_sha256
-
-    def derive() -> None:
-        with app.app_context():
-            try:
-                service.ensure_derived(sha256)
-            except Exception:  # stays pending: the next read or derive_pending retries it
-                log.exception("deriving %s failed", sha256)
-
-    response.call_on_close(derive)
-    return response
-
-
 @blp.route("/uploads/", methods=["OPTIONS"])
 @blp.response(204)
 def upload_options():
@@ -169,7 +153,7 @@ def create_upload(actor):
                                 "sha256": upload.declared_sha256})
     response = json_response(body, 201)
     response.headers.update({"Location": location, **_upload_headers(upload)})
-    return _derive_after_response(response, upload)
+    return response
 
 
 @blp.route("/uploads/<uuid:upload_id>", methods=["HEAD"])
@@ -208,7 +192,7 @@ def upload_patch(actor, upload_id: uuid.UUID):
         raise DomainError("Upload-Offset is required.")
     upload = uploads.receive_chunk(actor, upload_id, offset, request.stream,
                                    request.content_length, _checksum())
-    return _derive_after_response(Response(status=204, headers=_upload_headers(upload)), upload)
+    return Response(status=204, headers=_upload_headers(upload))
 
 
 @blp.route("/uploads/<uuid:upload_id>", methods=["DELETE"])

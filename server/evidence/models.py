@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,7 +13,8 @@ from server.clock import utcnow
 from server.db_types import JSONType, UTCDateTime
 from server.extensions import db
 
-# Derivation states: thumbnails are made after the upload commits (and on demand).
+# Derivation states: thumbnails are made off the upload path, by the derive_pending job or on
+# the first read of the evidence, whichever comes first.
 PENDING, READY, FAILED, NOT_APPLICABLE = "pending", "ready", "failed", "none"
 
 
@@ -56,6 +58,8 @@ class Upload(db.Model):
     length: Mapped[int] = mapped_column(BigInteger, nullable=False)
     offset: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     metadata_header: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The staged parts that count, in order: {key, offset, size, sha256}.
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
     filename: Mapped[str | None] = mapped_column(String(255))
     declared_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     kind: Mapped[str | None] = mapped_column(String(20))

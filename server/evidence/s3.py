@@ -1,8 +1,9 @@
 """The S3-compatible evidence backend (AWS S3, MinIO, Ceph RGW, OSS/COS in S3 mode) via boto3.
 
 Keys under the prefix: `ab/cd/<sha256>` originals, `.derived/<sha256>.<variant>.jpg`, and
-`.staging/<upload id>/<offset>` — one object per received chunk, since S3 objects cannot be
-appended to; promotion reads the chunks in order.
+`.staging/<upload id>/<part key>` — one object per received chunk (S3 objects cannot be
+appended to); several parts are assembled into one object, which is then copied into place
+server-side.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -21,14 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from server.evidence.storage import (
     CHUNK,
     VARIANTS,
-    Promoted,
+    Part,
+    PartWriter,
     StagingLost,
     check_digest,
     check_upload_id,
 )
 
 SETTINGS = ("endpoint_url", "region", "access_key_id", "secret_access_key", "addressing_style")
-OFFSET_DIGITS = 16
 
 
 def settings_from_app() -> dict[str, str | None]:
@@ -46,10 +47,11 @@ def _missing(error: ClientError) -> bool:
 
 
 class _Chain(io.RawIOBase):
-    """Several object bodies read one after the other as one stream."""
+    """Several object bodies read one after the other as one stream, hashed on the way."""
 
     def __init__(self, opener, keys: list[str]):
         self._opener, self._keys, self._body = opener, list(keys), None
+        self.digest, self.size = hashlib.sha256(), 0
 
     def readable(self) -> bool:
         return True
@@ -63,6 +65,8 @@ class _Chain(io.RawIOBase):
             data = self._body.read(len(buffer))
             if data:
                 buffer[:len(data)] = data
+                self.digest.update(data)
+                self.size += len(data)
                 return len(data)
             self._body.close()
             self._body = None
@@ -71,6 +75,29 @@ class _Chain(io.RawIOBase):
         if self._body is not None:
             self._body.close()
         super().close()
+
+
+class _ObjectPart:
+    """A part buffered in memory (at most one request body) and put as one object."""
+
+    def __init__(self, store: S3Store, upload_id: str):
+        self.store, self.upload_id = store, upload_id
+        self.key = uuid.uuid4().hex
+        self.buffer, self.digest = io.BytesIO(), hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.buffer.write(data)
+        self.digest.update(data)
+
+    def finish(self, durable: bool = False) -> Part:
+        size = self.buffer.tell()  # a PUT is durable once S3 answers
+        self.buffer.seek(0)
+        self.store.client.put_object(Bucket=self.store.bucket, Body=self.buffer,
+                                     Key=self.store._part_key(self.upload_id, self.key))
+        return Part(self.key, size, self.digest.hexdigest())
+
+    def abort(self) -> None:
+        self.buffer = io.BytesIO()
 
 
 class S3Store:
@@ -101,6 +128,9 @@ class S3Store:
     def _staging(self, upload_id: str) -> str:
         return f"{self.prefix}.staging/{check_upload_id(upload_id)}/"
 
+    def _part_key(self, upload_id: str, key: str) -> str:
+        return self._staging(upload_id) + check_upload_id(key)
+
     def _body(self, key: str) -> BinaryIO:
         return self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
 
@@ -118,16 +148,14 @@ class S3Store:
             yield from page.get("Contents", [])
 
     def put(self, stream: BinaryIO) -> str:
-        """Hash a stream into a spool, then upload it under its digest unless present."""
-        digest = hashlib.sha256()
-        spool = io.BytesIO()
+        """Hash a stream into memory, then upload it under its digest unless present."""
+        part = _ObjectPart(self, uuid.uuid4().hex)
         while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-            spool.write(chunk)
-        sha256 = digest.hexdigest()
+            part.write(chunk)
+        sha256 = part.digest.hexdigest()
         if self._head(self._key(sha256)) is None:
-            spool.seek(0)
-            self.client.upload_fileobj(spool, self.bucket, self._key(sha256))
+            part.buffer.seek(0)
+            self.client.upload_fileobj(part.buffer, self.bucket, self._key(sha256))
         return sha256
 
     def open(self, sha256: str) -> BinaryIO:
@@ -157,67 +185,56 @@ class S3Store:
                 return None
             raise
 
-    def _chunks(self, upload_id: str) -> list[tuple[int, str, int]]:
-        """(offset, key, size) of the staged chunk objects, in offset order."""
-        base = self._staging(upload_id)
-        found = []
-        for item in self._list(base):
-            name = item["Key"][len(base):]
-            if name.isdigit():
-                found.append((int(name), item["Key"], item["Size"]))
-        return sorted(found)
+    def new_part(self, upload_id: str) -> PartWriter:
+        """A part put as one object when finished."""
+        check_upload_id(upload_id)
+        return _ObjectPart(self, upload_id)
 
-    def stage(self, upload_id: str, offset: int, stream: BinaryIO) -> int:
-        """One object per chunk, keyed by its offset; stale chunks beyond it are dropped."""
-        data = stream.read()
-        base = self._staging(upload_id)
-        end = 0
-        for start, key, size in self._chunks(upload_id):
-            if start > offset:
-                self.client.delete_object(Bucket=self.bucket, Key=key)
-            elif start == end and start < offset:
-                end = start + size
-        if end < offset:
-            raise StagingLost(f"upload {upload_id} has fewer than {offset} bytes staged")
-        self.client.put_object(Bucket=self.bucket, Key=f"{base}{offset:0{OFFSET_DIGITS}d}",
-                               Body=data)
-        return len(data)
+    def drop_part(self, upload_id: str, key: str) -> None:
+        """Delete a part object."""
+        self.client.delete_object(Bucket=self.bucket, Key=self._part_key(upload_id, key))
 
-    def open_staged(self, upload_id: str) -> BinaryIO:
-        """The staged chunks as one stream; they must tile the upload from offset 0."""
-        keys, expected = [], 0
-        for start, key, size in self._chunks(upload_id):
-            if start != expected:
-                raise OSError(f"staged chunks of {upload_id} have a gap at {expected}")
-            keys.append(key)
-            expected += size
-        return io.BufferedReader(_Chain(self._body, keys), CHUNK)
+    def assemble(self, upload_id: str, parts: Sequence[Part]) -> Part:
+        """Concatenate the parts into a new part object (a single part is used as it is)."""
+        keys = [self._part_key(upload_id, part.key) for part in parts]
+        for key in keys:
+            if self._head(key) is None:
+                raise StagingLost(f"{key} is gone")
+        if len(parts) == 1:
+            return parts[0]
+        whole = uuid.uuid4().hex
+        chain = _Chain(self._body, keys)
+        with io.BufferedReader(chain, CHUNK) as stream:
+            self.client.upload_fileobj(stream, self.bucket, self._part_key(upload_id, whole))
+        return Part(whole, chain.size, chain.digest.hexdigest())
 
-    def promote(self, upload_id: str, expected_sha256: str) -> Promoted:
-        """Hash the staged chunks; on a match upload them as the original (if not present)."""
-        digest, size = hashlib.sha256(), 0
-        with self.open_staged(upload_id) as staged:
-            while chunk := staged.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-        sha256 = digest.hexdigest()
-        if sha256 != expected_sha256:
-            return Promoted(sha256, size, stored=False)
+    def open_part(self, upload_id: str, part: Part) -> BinaryIO:
+        """Stream a part."""
+        try:
+            return self._body(self._part_key(upload_id, part.key))
+        except ClientError as error:
+            if _missing(error):
+                raise StagingLost(f"part {part.key} of upload {upload_id} is gone") from error
+            raise
+
+    def install(self, upload_id: str, part: Part) -> bool:
+        """Copy the assembled part into place inside S3, unless the original exists."""
         stored = False
-        if self._head(self._key(sha256)) is None:
-            with self.open_staged(upload_id) as staged:
-                self.client.upload_fileobj(staged, self.bucket, self._key(sha256))
+        if self._head(self._key(part.sha256)) is None:
+            self.client.copy(CopySource={"Bucket": self.bucket,
+                                         "Key": self._part_key(upload_id, part.key)},
+                             Bucket=self.bucket, Key=self._key(part.sha256))
             stored = True
         self.discard(upload_id)
-        return Promoted(sha256, size, stored)
+        return stored
 
     def discard(self, upload_id: str) -> None:
-        """Delete every staged chunk of an upload."""
-        for _, key, _ in self._chunks(upload_id):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
+        """Delete every staged object of an upload."""
+        for item in list(self._list(self._staging(upload_id))):
+            self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
 
     def staged(self) -> Iterator[tuple[str, datetime]]:
-        """Staged upload ids with their latest chunk time."""
+        """Uploads with staged objects, and their latest write."""
         latest: dict[str, datetime] = {}
         base = f"{self.prefix}.staging/"
         for item in self._list(base):

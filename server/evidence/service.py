@@ -26,7 +26,7 @@ from server.clock import SHANGHAI, utcnow
 from server.errors import DomainError, NotFound
 from server.evidence import images
 from server.evidence.models import FAILED, NOT_APPLICABLE, PENDING, READY, Evidence, Upload
-from server.evidence.storage import CHUNK, EvidenceStore, check_digest, store_from_url
+from server.evidence.storage import CHUNK, EvidenceStore, Part, check_digest, store_from_url
 from server.extensions import db
 from server.uow import unit_of_work
 
@@ -170,23 +170,29 @@ def examine(stream: BinaryIO, declared_kind: str | None, declared_type: str | No
     return Admission(declared, kind)
 
 
-def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore) -> Evidence:
-    """Turn a complete upload into evidence inside the caller's transaction (with its audit)."""
-    with store.open_staged(upload.id.hex) as staged:
-        admission = examine(staged, upload.kind, upload.filetype)
-    promoted = store.promote(upload.id.hex, upload.declared_sha256)
-    if promoted.sha256 != upload.declared_sha256:
+def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
+          assembled: Part | None = None) -> Evidence:
+    """Turn a complete upload into evidence inside the caller's transaction (with its audit);
+    `assembled` is its parts already joined. StagingLost if a staged part has gone; Refused
+    if the file may not become evidence."""
+    upload_id = upload.id.hex
+    whole = assembled or store.assemble(upload_id, [Part(p["key"], p["size"], p["sha256"])
+                                                    for p in upload.parts])
+    if whole.sha256 != upload.declared_sha256:
         raise HashMismatch(
             "The bytes received do not have the declared SHA-256; nothing was kept.",
-            errors={"sha256": [f"declared {upload.declared_sha256}, received "
-                               f"{promoted.sha256} ({promoted.size} bytes)"]})
-    existing = session.get(Evidence, promoted.sha256, with_for_update=True)
+            errors={"sha256": [f"declared {upload.declared_sha256}, received {whole.sha256} "
+                               f"({whole.size} bytes)"]})
+    with store.open_part(upload_id, whole) as staged:
+        admission = examine(staged, upload.kind, upload.filetype)
+    store.install(upload_id, whole)
+    existing = session.get(Evidence, whole.sha256, with_for_update=True)
     if existing is not None:
         audit.record(actor, "evidence.duplicate", "evidence", existing.sha256,
                      {"upload": str(upload.id), "filename": upload.filename})
         return existing
     evidence = Evidence(
-        sha256=promoted.sha256, size=promoted.size, mime=admission.mime, kind=admission.kind,
+        sha256=whole.sha256, size=whole.size, mime=admission.mime, kind=admission.kind,
         filename=upload.filename, uploaded_by=actor.user_id, district=actor.scope,
         device_id=actor.device_id, uploaded_at=utcnow(), flags=list(admission.flags),
         derivation=admission.derivation, **admission.columns)

@@ -1,16 +1,20 @@
 """Write-once evidence storage addressed by SHA-256: the interface and the local-disk backend.
 
-Three areas per store: originals (`put`/`open`, never overwritten), derived files (thumbnails,
-previews; re-creatable) and staging (the bytes of unfinished tus uploads). Staging lives in the
-store itself so that any worker on any host can take the next chunk of an upload.
+Three areas per store: originals (never overwritten), derived files (thumbnails, previews;
+re-creatable) and staging (the parts of unfinished tus uploads). Each received chunk becomes a
+part of its own, written while the request body arrives and before any lock is taken; the
+upload's row records which parts count, in order. Staging lives in the store itself, so any
+worker on any host can take the next chunk of an upload.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,23 +34,36 @@ def check_digest(sha256: str) -> str:
 
 
 def check_upload_id(upload_id: str) -> str:
-    """Upload ids are UUID hex strings; anything else never reaches a path or key."""
+    """Upload ids and part keys are UUID hex strings; nothing else reaches a path or key."""
     if len(upload_id) != 32 or not HEX.issuperset(upload_id):
         raise ValueError("not an upload id")
     return upload_id
 
 
 class StagingLost(OSError):
-    """The staged bytes before the offset are gone (purged, or lost in a crash)."""
+    """A part the upload's record names is no longer staged (purged, or lost in a crash)."""
 
 
 @dataclass(frozen=True)
-class Promoted:
-    """The outcome of moving staged bytes into the originals."""
+class Part:
+    """Staged bytes: one received chunk, or a whole assembled file."""
 
-    sha256: str
+    key: str
     size: int
-    stored: bool  # False when the digest did not match or the original already existed
+    sha256: str
+
+
+class PartWriter(Protocol):
+    """Takes the bytes of one part as they arrive."""
+
+    def write(self, data: bytes) -> None:
+        """Append bytes."""
+
+    def finish(self, durable: bool = False) -> Part:
+        """Close the part and describe it; `durable`: on stable storage before returning."""
+
+    def abort(self) -> None:
+        """Throw the part away."""
 
 
 class EvidenceStore(Protocol):
@@ -67,23 +84,28 @@ class EvidenceStore(Protocol):
     def open_derived(self, sha256: str, variant: str) -> BinaryIO | None:
         """Open a derived file, or None if it was not made yet."""
 
-    def stage(self, upload_id: str, offset: int, stream: BinaryIO) -> int:
-        """Write an upload's bytes at `offset` (dropping anything staged beyond); return count.
+    def new_part(self, upload_id: str) -> PartWriter:
+        """Start a part of an upload."""
 
-        StagingLost if fewer than `offset` bytes are staged."""
+    def drop_part(self, upload_id: str, key: str) -> None:
+        """Remove a part that did not count (e.g. it lost a race for its offset)."""
 
-    def open_staged(self, upload_id: str) -> BinaryIO:
-        """Read an upload's staged bytes from the start."""
+    def assemble(self, upload_id: str, parts: Sequence[Part]) -> Part:
+        """One part holding the whole file (the only part itself when there is one);
+        StagingLost if a part is missing."""
 
-    def promote(self, upload_id: str, expected_sha256: str) -> Promoted:
-        """Hash the staged bytes; if they match, make them the original (write-once) and drop
-        them from staging; on a mismatch they stay staged for the caller to discard."""
+    def open_part(self, upload_id: str, part: Part) -> BinaryIO:
+        """Read a part."""
+
+    def install(self, upload_id: str, part: Part) -> bool:
+        """Make an assembled part the original under its SHA-256 (durably); False if that
+        original already existed. The upload's staging area is removed either way."""
 
     def discard(self, upload_id: str) -> None:
-        """Remove an upload's staged bytes (no error if there are none)."""
+        """Remove an upload's whole staging area (no error if there is none)."""
 
     def staged(self) -> Iterator[tuple[str, datetime]]:
-        """Every staged upload id with the time it was last written."""
+        """Every upload with staged parts, and when a part was last written."""
 
     def check_writable(self) -> None:
         """Raise OSError unless a write would succeed now."""
@@ -98,8 +120,36 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+class _FilePart:
+    """A part written straight to its file, hashed on the way."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.key = uuid.uuid4().hex
+        self.path = folder / self.key
+        self.file = self.path.open("xb")
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+
+    def finish(self, durable: bool = False) -> Part:
+        if durable:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+        self.file.close()
+        return Part(self.key, self.size, self.digest.hexdigest())
+
+    def abort(self) -> None:
+        self.file.close()
+        self.path.unlink(missing_ok=True)
+
+
 class FileSystemStore:
-    """Objects as files under a root: ab/cd/abcd…; written to a temp file, fsynced, linked."""
+    """Objects as files under a root: ab/cd/abcd…; fsynced, then hard-linked into place."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -110,41 +160,36 @@ class FileSystemStore:
         check_digest(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def _staged_path(self, upload_id: str) -> Path:
+    def _staging(self, upload_id: str) -> Path:
         return self.staging_root / check_upload_id(upload_id)
 
-    def _install(self, tmp: str, sha256: str) -> bool:
-        """Link a complete, fsynced temp file to its address; never replace an original."""
+    def _part_path(self, upload_id: str, key: str) -> Path:
+        return self._staging(upload_id) / check_upload_id(key)
+
+    def _link(self, source: Path, sha256: str) -> bool:
+        """fsync a complete file and link it to its address; an existing original wins."""
+        with source.open("rb") as complete:
+            os.fsync(complete.fileno())
+        source.chmod(0o444)
         target = self._path(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(tmp, 0o444)
         try:
-            os.link(tmp, target)  # atomic create-if-absent: an existing original wins
+            os.link(source, target)  # atomic create-if-absent
         except FileExistsError:
             return False
-        finally:
-            os.unlink(tmp)
         _fsync_dir(target.parent)
         return True
 
     def put(self, stream: BinaryIO) -> str:
         """Store a stream write-once; an existing object is never overwritten."""
         self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            self._install(tmp, digest.hexdigest())
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return digest.hexdigest()
+        with tempfile.TemporaryDirectory(dir=self.root, prefix=".incoming-") as tmp:
+            part = _FilePart(Path(tmp))
+            while chunk := stream.read(CHUNK):
+                part.write(chunk)
+            described = part.finish()
+            self._link(part.path, described.sha256)
+        return described.sha256
 
     def open(self, sha256: str) -> BinaryIO:
         """Open a stored object."""
@@ -154,73 +199,82 @@ class FileSystemStore:
         """Whether an object is stored."""
         return self._path(sha256).exists()
 
-    def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
-        """Write a derived file atomically (a reader sees the old state or the whole file)."""
+    def _derived_path(self, sha256: str, variant: str) -> Path:
         if variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}")
-        folder = self.derived_root / check_digest(sha256)[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+        return self.derived_root / check_digest(sha256)[:2] / f"{sha256}.{variant}.jpg"
+
+    def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
+        """Write a derived file atomically (a reader sees no file or the whole file)."""
+        path = self._derived_path(sha256, variant)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        os.replace(tmp, folder / f"{sha256}.{variant}.jpg")
+        os.replace(tmp, path)
 
     def open_derived(self, sha256: str, variant: str) -> BinaryIO | None:
         """Open a derived file if it exists."""
-        if variant not in VARIANTS:
-            raise ValueError(f"unknown variant {variant!r}")
         try:
-            return (self.derived_root / check_digest(sha256)[:2]
-                    / f"{sha256}.{variant}.jpg").open("rb")
+            return self._derived_path(sha256, variant).open("rb")
         except FileNotFoundError:
             return None
 
-    def stage(self, upload_id: str, offset: int, stream: BinaryIO) -> int:
-        """Write at `offset` and cut the file there: a crashed earlier attempt leaves no tail."""
-        path = self._staged_path(upload_id)
-        self.staging_root.mkdir(parents=True, exist_ok=True)
-        if offset and (not path.exists() or path.stat().st_size < offset):
-            raise StagingLost(f"upload {upload_id} has fewer than {offset} bytes staged")
-        written = 0
-        with open(path, "r+b" if path.exists() else "w+b") as out:
-            out.seek(offset)
-            while chunk := stream.read(CHUNK):
-                out.write(chunk)
-                written += len(chunk)
-            out.truncate()
-        return written
+    def new_part(self, upload_id: str) -> PartWriter:
+        """A part file in the upload's staging folder."""
+        return _FilePart(self._staging(upload_id))
 
-    def open_staged(self, upload_id: str) -> BinaryIO:
-        """Read an upload's staged bytes."""
-        return self._staged_path(upload_id).open("rb")
+    def drop_part(self, upload_id: str, key: str) -> None:
+        """Remove a part file."""
+        self._part_path(upload_id, key).unlink(missing_ok=True)
 
-    def promote(self, upload_id: str, expected_sha256: str) -> Promoted:
-        """fsync and hash the staged file; link it into place when the digest matches."""
-        path = self._staged_path(upload_id)
-        digest, size = hashlib.sha256(), 0
-        with open(path, "rb") as staged:
-            os.fsync(staged.fileno())
-            while chunk := staged.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-        sha256 = digest.hexdigest()
-        if sha256 != expected_sha256:
-            return Promoted(sha256, size, stored=False)
-        # The staging area sits inside the root, so linking needs no copy.
-        stored = self._install(str(path), sha256)
-        return Promoted(sha256, size, stored)
+    def assemble(self, upload_id: str, parts: Sequence[Part]) -> Part:
+        """Concatenate the parts into a new one (a single part is used as it is)."""
+        for part in parts:
+            if not self._part_path(upload_id, part.key).exists():
+                raise StagingLost(f"part {part.key} of upload {upload_id} is gone")
+        if len(parts) == 1:
+            return parts[0]
+        whole = _FilePart(self._staging(upload_id))
+        try:
+            for part in parts:
+                with self._part_path(upload_id, part.key).open("rb") as source:
+                    while chunk := source.read(CHUNK):
+                        whole.write(chunk)
+        except FileNotFoundError as error:
+            whole.abort()
+            raise StagingLost(f"a part of upload {upload_id} is gone") from error
+        return whole.finish(durable=True)
+
+    def open_part(self, upload_id: str, part: Part) -> BinaryIO:
+        """Open a part file."""
+        try:
+            return self._part_path(upload_id, part.key).open("rb")
+        except FileNotFoundError as error:
+            raise StagingLost(f"part {part.key} of upload {upload_id} is gone") from error
+
+    def install(self, upload_id: str, part: Part) -> bool:
+        """Link the assembled part into place without copying (staging is inside the root)."""
+        stored = self._link(self._part_path(upload_id, part.key), part.sha256)
+        self.discard(upload_id)
+        return stored
 
     def discard(self, upload_id: str) -> None:
-        """Remove staged bytes."""
-        self._staged_path(upload_id).unlink(missing_ok=True)
+        """Remove the upload's staging folder."""
+        shutil.rmtree(self._staging(upload_id), ignore_errors=True)
 
     def staged(self) -> Iterator[tuple[str, datetime]]:
-        """Staged upload ids and their last write."""
+        """Staging folders and their latest write."""
         if not self.staging_root.is_dir():
             return
         for entry in os.scandir(self.staging_root):
-            if entry.is_file() and len(entry.name) == 32 and HEX.issuperset(entry.name):
-                yield entry.name, datetime.fromtimestamp(entry.stat().st_mtime, UTC)
+            if entry.is_dir() and len(entry.name) == 32 and HEX.issuperset(entry.name):
+                try:
+                    latest = max([entry.stat().st_mtime,
+                                  *(part.stat().st_mtime for part in os.scandir(entry.path))])
+                except FileNotFoundError:  # removed while we looked: nothing to report
+                    continue
+                yield entry.name, datetime.fromtimestamp(latest, UTC)
 
     def check_writable(self) -> None:
         """Create and remove a probe file."""

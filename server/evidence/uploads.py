@@ -1,9 +1,10 @@
 """Use cases of tus uploads: create, report the offset, take a chunk, terminate, purge.
 
 An upload is bound to the user and device that created it; anyone else gets 404. A chunk is
-read into a spool first, with no database transaction open, so a slow tablet never holds a
-lock; then, under the upload's row lock (the write lock on SQLite), the offset is checked
-again and the bytes staged. That serializes concurrent PATCHes to one upload.
+written to a staged part as it arrives, with no database transaction open, so a slow tablet
+never holds a lock; then, under the upload's row lock (the write lock on SQLite), the offset is
+checked again and the part counted. That serializes concurrent PATCHes to one upload: the
+loser's part is dropped and it gets 409.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,13 +27,13 @@ from server.errors import Conflict, DomainError, NotFound, ValidationFailed
 from server.evidence import service as evidence_service
 from server.evidence import tus
 from server.evidence.models import Upload
-from server.evidence.storage import CHUNK, HEX, StagingLost
+from server.evidence.storage import CHUNK, HEX, EvidenceStore, Part, StagingLost
 from server.extensions import db
 from server.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 
-SPOOL_IN_MEMORY = 16 * 1024 * 1024
+MAX_PARTS = 2000  # at 50 MB, chunks of 25 KB on average
 
 
 class TooLarge(DomainError):
@@ -136,26 +136,42 @@ def _check_offset(upload: Upload, offset: int) -> None:
                        upload_offset=upload.offset)
 
 
-def _spool(body: BinaryIO, room: int, checksum) -> tuple[tempfile.SpooledTemporaryFile, int,
-                                                         bool]:
-    """Read the body (at most `room` bytes) into a spool: (spool, bytes, whether cut short)."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+def _receive(store: EvidenceStore, upload_id: uuid.UUID, body: BinaryIO, room: int,
+             checksum: tuple[str, bytes] | None) -> Part | None:
+    """Write the body (at most `room` bytes) into a new part as it arrives; None if empty.
+
+    A body cut short is kept as far as it came (tus: resume where it broke), unless it had a
+    checksum, which it then cannot match (460)."""
+    writer = store.new_part(upload_id.hex)
+    hasher = tus.CHECKSUMS[checksum[0]]() if checksum else None
     received, interrupted = 0, False
     try:
-        while chunk := body.read(min(CHUNK, room - received + 1)):
+        while True:
+            try:
+                chunk = body.read(min(CHUNK, room - received + 1))
+            except (ClientDisconnected, OSError):
+                interrupted = True
+                break
+            if not chunk:
+                break
             received += len(chunk)
             if received > room:
                 raise TooLarge(f"The chunk goes beyond the upload's length ({room} bytes left).")
-            spool.write(chunk)
-            if checksum is not None:
-                checksum.update(chunk)
-    except (ClientDisconnected, OSError):
-        interrupted = True
+            writer.write(chunk)
+            if hasher is not None:
+                hasher.update(chunk)
+        if checksum and (interrupted or not hmac.compare_digest(hasher.digest(), checksum[1])):
+            raise tus.checksum_mismatch(checksum[0])
     except BaseException:
-        spool.close()
+        writer.abort()
         raise
-    spool.seek(0)
-    return spool, received, interrupted
+    if interrupted:
+        log.info("upload %s: connection lost after %d bytes; kept them", upload_id, received)
+    if not received:
+        writer.abort()
+        return None
+    # The last chunk is synced now, not while the row lock (on SQLite: the database) is held.
+    return writer.finish(durable=received == room)
 
 
 def receive_chunk(actor: Actor, upload_id: uuid.UUID, offset: int, body: BinaryIO,
@@ -167,45 +183,54 @@ def receive_chunk(actor: Actor, upload_id: uuid.UUID, offset: int, body: BinaryI
     if content_length is not None and content_length > room:
         raise TooLarge(f"The chunk of {content_length} bytes goes beyond the upload's length "
                        f"({room} bytes left).")
+    if len(upload.parts) >= MAX_PARTS:
+        raise DomainError(f"This upload already has {MAX_PARTS} chunks; send larger chunks.")
+    counted = [Part(p["key"], p["size"], p["sha256"]) for p in upload.parts]
     db.session.rollback()  # no transaction (and no SQLite write lock) while the body arrives
-    hasher = tus.CHECKSUMS[checksum[0]]() if checksum else None
-    spool, received, interrupted = _spool(body, room, hasher)
-    with spool:
-        if checksum and (interrupted or not hmac.compare_digest(hasher.digest(), checksum[1])):
-            raise tus.checksum_mismatch(checksum[0])
-        if interrupted:  # tus: keep what arrived, so the client resumes where it broke
-            log.info("upload %s: connection lost after %d bytes; kept them", upload_id, received)
-        return _append(actor, upload_id, offset, spool, received)
-
-
-def _append(actor: Actor, upload_id: uuid.UUID, offset: int, spool: BinaryIO,
-            received: int) -> Upload:
     store = evidence_service.current_store()
-    refusal = None
+    part = _receive(store, upload_id, body, room, checksum)
+    whole = None
+    try:
+        if part is not None and part.size == room:
+            # The last chunk: join the parts now rather than under the lock. Should another
+            # request take this offset first, the offset check below refuses this one.
+            try:
+                whole = store.assemble(upload_id.hex, [*counted, part])
+            except StagingLost:
+                whole = None  # admit() finds the loss again under the lock and records it
+        return _append(actor, upload_id, offset, part, whole, store)
+    except BaseException:
+        for unused in {part, whole} - {None}:
+            store.drop_part(upload_id.hex, unused.key)
+        raise
+
+
+def _append(actor: Actor, upload_id: uuid.UUID, offset: int, part: Part | None,
+            whole: Part | None, store: EvidenceStore) -> Upload:
+    """Under the upload's row lock: check the offset again, count the part, maybe finish."""
+    refusal: Exception | None = None
     with unit_of_work() as session:
         upload = _bound(actor, upload_id, lock=True)
         _check_offset(upload, offset)
-        if received:
-            try:
-                store.stage(upload.id.hex, offset, spool)
-            except StagingLost as error:
-                upload.refused = "its staged bytes were lost."
-                refusal = tus.gone(f"The bytes before offset {offset} were lost ({error}); "
-                                   "start a new upload.")
-            else:
-                upload.offset = offset + received
+        if part is not None:
+            upload.parts = [*upload.parts, {"key": part.key, "offset": offset,
+                                            "size": part.size, "sha256": part.sha256}]
+            upload.offset = offset + part.size
         now = utcnow()
         upload.expires_at = now + _ttl()
-        if refusal is None and upload.offset == upload.length and upload.completed_at is None:
+        if upload.offset == upload.length and upload.completed_at is None:
             try:
-                evidence = evidence_service.admit(session, actor, upload, store)
+                evidence = evidence_service.admit(session, actor, upload, store, whole)
+            except StagingLost as error:
+                upload.refused = "its staged bytes were lost."
+                refusal = tus.gone(f"Bytes of this upload were lost ({error}); start again.")
             except evidence_service.Refused as error:
                 upload.refused = error.detail
                 refusal = error
             else:
                 upload.completed_at, upload.evidence_sha256 = now, evidence.sha256
     if refusal is not None:
-        store.discard(upload.id.hex)
+        store.discard(upload_id.hex)
         log.warning("upload %s refused: %s", upload_id, refusal)
         raise refusal
     return upload

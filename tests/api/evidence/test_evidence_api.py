@@ -244,3 +244,18 @@ def test_evidence_facts_give_records_positions_times_and_flags(tus, photo, app):
             (31.628689, 121.392832))
         assert facts[sha256(plain)].lat is None and "no_gps" in facts[sha256(plain)].flags
         assert service.missing_evidence([sha256(located), "0" * 64]) == ["0" * 64]
+
+
+def test_thumbnails_are_made_off_the_upload_path_and_before_anyone_reads(tus, client,
+                                                                         inspector, photo,
+                                                                         app):
+    data = photo("pillow_truncated_jpeg.jpg")
+    assert tus.upload(data).status_code == 204
+    from server.evidence.models import PENDING, Evidence
+    from server.extensions import db
+
+    with app.app_context():
+        assert db.session.get(Evidence, sha256(data)).derivation == PENDING
+    evidence = client.get(f"/api/v1/evidence/{sha256(data)}", headers=inspector).get_json()
+    assert "undecodable" in evidence["flags"]  # the first read finished the job
+    assert [e.details["outcome"] for e in _audit(app, "evidence.derive")] == ["failed"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import timedelta
 
@@ -41,7 +40,9 @@ def test_purge_sweeps_staged_bytes_that_no_upload_owns(app):
     with app.app_context():
         store = service.current_store()
         orphan = uuid.uuid4().hex
-        store.stage(orphan, 0, io.BytesIO(b"left by a crash"))
+        writer = store.new_part(orphan)
+        writer.write(b"left by a crash")
+        writer.finish()
         assert uploads.purge_expired_uploads(utcnow()).orphaned_staging == 0
         report = uploads.purge_expired_uploads(utcnow() + timedelta(hours=73))
         assert report.orphaned_staging == 1

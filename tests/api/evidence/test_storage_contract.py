@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from server.evidence.storage import StagingLost, store_from_url
+from server.evidence.storage import Part, StagingLost, store_from_url
 
 from .conftest import sha256
 
@@ -39,49 +39,62 @@ def test_malformed_addresses_never_reach_a_path_or_key(store):
         with pytest.raises(ValueError):
             store.exists(bad)
     with pytest.raises(ValueError):
-        store.stage("../x", 0, io.BytesIO(b""))
+        store.new_part("../x")
+    with pytest.raises(ValueError):
+        store.drop_part(_id(), "../../x")
 
 
-def test_staged_chunks_add_up_and_a_rewrite_at_an_offset_drops_the_tail(store):
+def _part(store, upload: str, data: bytes) -> Part:
+    writer = store.new_part(upload)
+    for start in range(0, len(data), 3000):
+        writer.write(data[start:start + 3000])
+    return writer.finish()
+
+
+def test_parts_describe_their_bytes_and_assemble_in_order(store):
     upload = _id()
-    assert store.stage(upload, 0, io.BytesIO(DATA[:4000])) == 4000
-    assert store.stage(upload, 4000, io.BytesIO(DATA[4000:9000])) == 5000
-    store.stage(upload, 4000, io.BytesIO(DATA[4000:6000]))  # a retried, shorter chunk
-    with store.open_staged(upload) as staged:
-        assert staged.read() == DATA[:6000]
+    first, second = _part(store, upload, DATA[:7000]), _part(store, upload, DATA[7000:])
+    assert (first.size, first.sha256) == (7000, sha256(DATA[:7000]))
+    whole = store.assemble(upload, [first, second])
+    assert (whole.size, whole.sha256) == (len(DATA), sha256(DATA))
+    with store.open_part(upload, whole) as assembled:
+        assert assembled.read() == DATA
+    assert store.assemble(upload, [first]) == first  # one part is used as it is
     assert upload in dict(store.staged())
 
 
-def test_staging_beyond_what_is_staged_is_refused(store):
+def test_a_dropped_or_aborted_part_does_not_count(store):
     upload = _id()
+    kept, dropped = _part(store, upload, b"kept"), _part(store, upload, b"dropped")
+    store.drop_part(upload, dropped.key)
     with pytest.raises(StagingLost):
-        store.stage(upload, 100, io.BytesIO(b"late"))
-    store.stage(upload, 0, io.BytesIO(b"x" * 50))
+        store.assemble(upload, [kept, dropped])
     with pytest.raises(StagingLost):
-        store.stage(upload, 100, io.BytesIO(b"late"))
+        store.open_part(upload, dropped)
+    aborted = store.new_part(upload)
+    aborted.write(b"never finished")
+    aborted.abort()
+    assert store.assemble(upload, [kept]) == kept
 
 
-def test_promotion_checks_the_digest_and_moves_the_bytes_once(store):
+def test_install_is_write_once_and_clears_the_staging_area(store):
     upload = _id()
-    store.stage(upload, 0, io.BytesIO(DATA[:7000]))
-    store.stage(upload, 7000, io.BytesIO(DATA[7000:]))
-    wrong = store.promote(upload, sha256(b"other"))
-    assert (wrong.sha256, wrong.size, wrong.stored) == (sha256(DATA), len(DATA), False)
-    assert not store.exists(sha256(DATA)) and upload in dict(store.staged())
-    right = store.promote(upload, sha256(DATA))
-    assert right.stored and store.exists(sha256(DATA))
-    assert upload not in dict(store.staged())
+    whole = store.assemble(upload, [_part(store, upload, DATA[:100]),
+                                    _part(store, upload, DATA[100:])])
+    assert store.install(upload, whole) is True
+    assert store.exists(sha256(DATA)) and upload not in dict(store.staged())
     with store.open(sha256(DATA)) as stored:
         assert stored.read() == DATA
-    second = _id()
-    store.stage(second, 0, io.BytesIO(DATA))
-    assert store.promote(second, sha256(DATA)).stored is False  # already there: write-once
-    assert second not in dict(store.staged())
+    again = _id()
+    assert store.install(again, _part(store, again, DATA)) is False  # already there
+    assert again not in dict(store.staged())
+    with store.open(sha256(DATA)) as stored:
+        assert stored.read() == DATA
 
 
 def test_discard_is_idempotent(store):
     upload = _id()
-    store.stage(upload, 0, io.BytesIO(DATA))
+    _part(store, upload, DATA)
     store.discard(upload)
     store.discard(upload)
     assert upload not in dict(store.staged())

@@ -100,6 +100,7 @@ def test_chunks_advance_the_offset_and_the_last_one_makes_evidence(tus, client, 
     assert last.status_code == 204
     assert last.headers["Upload-Offset"] == str(len(data))
     assert last.headers["Evidence-Location"] == f"/api/v1/evidence/{sha256(data)}"
+    assert "Content-Type" not in last.headers and last.data == b""
     evidence = client.get(last.headers["Evidence-Location"], headers=inspector)
     assert evidence.status_code == 200 and evidence.get_json()["size"] == len(data)
 
