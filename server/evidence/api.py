@@ -1,7 +1,9 @@
 """HTTP: tus 1.0 uploads at /api/v1/uploads/ and the evidence they become.
 
-Errors are problem+json; the statuses tus prescribes (409 offset, 412 version, 460 checksum,
-410 gone) keep their codes and still carry a problem body.
+The tus server is written here from the specification, since no maintained tus server for
+Flask exists (see server/evidence/tus.py). Errors are problem+json; the statuses tus prescribes
+(409 offset, 412 version, 460 checksum, 410 gone) keep their codes and still carry a problem
+body.
 """
 
 from __future__ import annotations

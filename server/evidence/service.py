@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
 from server.clock import SHANGHAI, utcnow
-from server.errors import DomainError, NotFound
+from server.errors import DomainError, NotFound, ServiceUnavailable
 from server.evidence import images
 from server.evidence.models import FAILED, NOT_APPLICABLE, PENDING, READY, Evidence, Upload
 from server.evidence.storage import CHUNK, EvidenceStore, Part, check_digest, store_from_url
@@ -262,11 +262,21 @@ def open_original(actor: Actor, sha256: str, purpose: str = "view") -> tuple[Evi
     """The untouched bytes; the audit entry (chain of custody) commits before they flow."""
     if purpose not in ("view", "export"):
         raise ValueError(f"unknown purpose {purpose!r}")
-    with unit_of_work():
-        evidence = _visible(actor, sha256, "evidence.view_original")
-        audit.record(actor, f"evidence.{purpose}_original", "evidence", sha256,
-                     {"size": evidence.size, "mime": evidence.mime})
-    return evidence, current_store().open(sha256)
+    evidence = _visible(actor, sha256, "evidence.view_original")
+    try:
+        stream = current_store().open(sha256)
+    except FileNotFoundError:
+        log.error("evidence %s has a record but no original in the store", sha256)
+        raise ServiceUnavailable("The original is missing from the evidence store; the "
+                                 "integrity check will report it.") from None
+    try:
+        with unit_of_work():
+            audit.record(actor, f"evidence.{purpose}_original", "evidence", sha256,
+                         {"size": evidence.size, "mime": evidence.mime})
+    except BaseException:
+        stream.close()
+        raise
+    return evidence, stream
 
 
 def derived_image(actor: Actor, sha256: str, variant: str) -> bytes:

@@ -103,7 +103,7 @@ def create_upload(actor: Actor, length: int | None, metadata: str | None) -> Upl
     now = utcnow()
     with unit_of_work() as session:
         upload = Upload(id=uuid.uuid4(), user_id=actor.user_id, device_id=actor.device_id,
-                        length=length, offset=0, metadata_header=metadata or "",
+                        length=length, offset=0, parts=[], metadata_header=metadata or "",
                         filename=declared.filename, declared_sha256=declared.sha256,
                         kind=declared.kind, filetype=declared.filetype, created_at=now,
                         expires_at=now + _ttl())

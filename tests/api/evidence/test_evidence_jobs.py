@@ -72,6 +72,10 @@ def test_integrity_check_finds_changed_and_missing_originals(tus, app, photo, st
         report = service.verify_evidence_integrity()
         assert report.checked == 3 and not report.ok
         assert report.mismatched == [sha256(changed)] and report.missing == [sha256(lost)]
+        lost_view = tus.client.get(f"/api/v1/evidence/{sha256(lost)}/original",
+                                   headers=tus.headers)
+        assert lost_view.status_code == 503
+        assert lost_view.content_type == "application/problem+json"
         entries = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "evidence.verify_integrity").order_by(AuditEntry.seq)).all()
         assert [e.details["mismatched"] for e in entries] == [[], [sha256(changed)]]
