@@ -90,5 +90,5 @@ def render_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> tu
         data = render.to_pdf(doc) if fmt == "pdf" else render.to_docx(doc)
     except render.FontMissing as error:
         raise ServiceUnavailable("The CJK font for PDF documents is not installed "
-                                 "(fonts-arphic-uming; see README).") from error
+                                 "(fonts-wqy-microhei; see README).") from error
     return data, f"{form}_{case_id}.{fmt}"

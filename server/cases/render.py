@@ -8,10 +8,6 @@ import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -23,9 +19,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from server.cases.forms import Doc
 
-# Debian's fonts-arphic-uming (installed by .ci/run; see README "Documents"): AR PL UMing CN.
-DEFAULT_FONT = os.environ.get("CJK_FONT", "/usr/share/fonts/truetype/arphic/uming.ttc")
-DOCX_FONT = "AR PL UMing CN"
+# Debian's fonts-wqy-microhei (installed by .ci/run; see README): WenQuanYi Micro Hei, GB18030
+# coverage in a 5 MB file. (AR PL UMing, a Song face, works through CJK_FONT too, but parsing its
+# 20 MB collection costs an exporting process ~20 MB more memory.)
+DEFAULT_FONT = os.environ.get("CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+DOCX_FONT = "WenQuanYi Micro Hei"
 _registered: dict[str, str] = {}
 _lock = threading.Lock()
 
@@ -83,6 +81,9 @@ def to_pdf(doc: Doc, font_path: str | None = None) -> bytes:
 
 
 def _east_asian(run, size: float) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     run.font.name = DOCX_FONT
     run.font.size = Pt(size)
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), DOCX_FONT)
@@ -90,6 +91,11 @@ def _east_asian(run, size: float) -> None:
 
 def to_docx(doc: Doc) -> bytes:
     """An editable Word document with the same content, A4, Chinese font named."""
+    # Imported here: python-docx (with lxml) costs ~15 MB per process; exports never need it.
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
     word = Document()
     section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)

@@ -110,7 +110,7 @@ def test_the_docx_is_editable_and_names_the_chinese_font(client, party, closed_c
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     fonts = document.paragraphs[1].runs[0]._element.rPr.rFonts
     assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") \
-        == "AR PL UMing CN"
+        == "WenQuanYi Micro Hei"
 
 
 def test_documents_exist_only_once_the_case_has_reached_their_step(
