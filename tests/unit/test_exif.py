@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import zlib
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
@@ -214,3 +215,24 @@ def test_declared_media_types_must_match_a_recognised_signature():
     assert not images.matches_declared("audio/mp4", "audio/mpeg")
     assert not images.matches_declared("audio/mpeg", None)
     assert images.matches_declared("audio/x-unknown-codec", None)  # taken as configured
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about corrupt EXIF tags
+@pytest.mark.parametrize("name", ["DSCN0010.jpg", "pillow_exif.png", "samplefilehub.heif",
+                                  "landscape_6.jpg"])
+def test_damaged_files_never_raise_anything_but_the_two_refusals(name):
+    data = (SHARED / "photos" / name).read_bytes()
+    rng = random.Random(name)
+    for trial in range(40):
+        damaged = bytearray(data)
+        if trial % 2:
+            damaged = damaged[:rng.randrange(1, len(damaged))]
+        else:
+            for _ in range(rng.randrange(1, 20)):
+                damaged[rng.randrange(min(len(damaged), 8000))] = rng.randrange(256)
+        try:
+            facts = images.inspect(io.BytesIO(bytes(damaged)), MAX_PIXELS)
+            if facts is not None:
+                images.render(io.BytesIO(bytes(damaged)), 320, MAX_PIXELS)
+        except (images.Undecodable, images.ImageTooLarge):
+            pass
