@@ -16,9 +16,9 @@ from server.auth.policy import Actor, authorize, in_scope
 from server.clock import today_shanghai, utcnow
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
+from server.geo import to_shape
 from server.registry import districts
 from server.registry.credit_code import validate_credit_code
-from server.geo import to_shape
 from server.registry.models import Enterprise
 from server.registry.site_index import SiteIndex
 from server.registry.sites import SiteLimits, check_site
