@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from offline_sync.errors import NotSignedIn
-from offline_sync.evidence import EvidenceUploader, capture
+from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
 from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS
@@ -30,8 +30,9 @@ class Tablet:
     """One tablet's sync engine over its own folder (store file and captured evidence)."""
 
     def __init__(self, home: str | Path, server: Server | None = None,
-                 policy: RetryPolicy | None = None):
+                 policy: RetryPolicy | None = None, chunk_size: int = CHUNK):
         self.home = Path(home)
+        self.chunk_size = chunk_size
         self.home.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.home / "tablet.sqlite3")
         self.policy = policy or RetryPolicy()
@@ -157,7 +158,8 @@ class Tablet:
     def upload_evidence(self, progress: Callable[[EvidenceItem], Callable[[int], None] | None]
                         | None = None) -> dict[str, int]:
         """Upload every pending captured file; counts of uploaded and refused."""
-        uploader = EvidenceUploader(self.store, self.server)  # type: ignore[arg-type]
+        uploader = EvidenceUploader(self.store, self.server,  # type: ignore[arg-type]
+                                    self.chunk_size)
         counts = {"uploaded": 0, "refused": 0}
         for item in self.store.evidence("pending"):
             state = uploader.upload(item, progress(item) if progress else None)

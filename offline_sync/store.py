@@ -385,8 +385,11 @@ class Store:
                                   ).fetchone()
         return row["url"] if row else None
 
-    def set_item(self, key: str, value: str) -> None:
+    def set_item(self, key: str, value: str | None) -> None:
         """tuspy Storage: remember an upload URL, durably, as soon as it exists."""
+        if value is None:
+            self.remove_item(key)
+            return
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO tus_urls (fingerprint, url) VALUES (?, ?)",
                        (key, value))
