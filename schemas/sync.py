@@ -60,6 +60,9 @@ class PullResponseSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
     next_cursor = fields.String(required=True)
     has_more = fields.Boolean(required=True)
+    reset = fields.Boolean(load_default=False, metadata={
+        "description": "true: the user's scope changed since the cursor was issued; this page "
+                       "starts a first sync again, so discard the local copy first"})
 
 
 class MutationSchema(Schema):

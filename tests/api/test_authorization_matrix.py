@@ -162,6 +162,9 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
                                                      "supervisor": (403, 404),
                                                      "legal": (409, 404), "admin": (403, 404)},
+    # tablet sync: field staff pull their own scope (no district in the request)
+    "GET /api/v1/sync/pull": {"inspector": (200, 200), "supervisor": (200, 200),
+                              "legal": (403, 403), "admin": (403, 403)},
 }
 
 
