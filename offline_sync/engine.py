@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from offline_sync.errors import NotSignedIn
+from offline_sync.errors import NotSignedIn, Refused
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
@@ -87,10 +87,21 @@ class Tablet:
     def pull(self, limit: int = MAX_PULL_LIMIT,
              progress: Callable[[int], None] | None = None) -> int:
         """Pull pages until the server has no more; each page commits with its cursor."""
-        total = 0
+        total, reset = 0, False
         while True:
-            page = self.server.pull(self.store.cursor, limit)
-            applied = self.store.apply_page(page["changes"], page["next_cursor"])
+            try:
+                page = self.server.pull(self.store.cursor, limit)
+            except Refused as error:
+                if error.status != 422 or "cursor" not in (error.problem.get("errors") or {}):
+                    raise
+                if not self.store.cursor:
+                    raise
+                self.store.set(cursor=None)  # a cursor the server no longer knows: start over
+                reset = True
+                continue
+            reset = reset or bool(page.get("reset"))
+            applied = self.store.apply_page(page["changes"], page["next_cursor"], reset)
+            reset = False
             total += applied
             if progress:
                 progress(applied)

@@ -156,10 +156,17 @@ class Store:
 
     # -- pulled data ------------------------------------------------------------------------
 
-    def apply_page(self, changes: Iterable[dict[str, Any]], next_cursor: str) -> int:
-        """Apply one pull page and move the cursor, atomically; returns the changes applied."""
+    def apply_page(self, changes: Iterable[dict[str, Any]], next_cursor: str,
+                   reset: bool = False) -> int:
+        """Apply one pull page and move the cursor, atomically; returns the changes applied.
+
+        `reset` (the server restarted this user's sync, e.g. their scope changed) first drops
+        every pulled row that holds no queued local edit."""
         count = 0
         with self.transaction() as db:
+            if reset:
+                db.execute("DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE "
+                           "outbox.entity = records.entity AND outbox.record_id = records.id)")
             for change in changes:
                 key = (change["entity"], str(change["id"]))
                 if change["op"] == "upsert":
