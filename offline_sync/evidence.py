@@ -151,12 +151,20 @@ class EvidenceUploader:
     def upload(self, item: EvidenceItem, progress: Callable[[int], None] | None = None) -> str:
         """Upload one file until the server holds it; 'uploaded' or 'refused' (kept in the
         store with the reason). Offline if the retry budget ran out."""
-        failures = 0
+        failures, reached = 0, [-1]
+
+        def track(offset: int) -> None:
+            if offset > reached[0]:
+                reached[0] = offset
+            if progress:
+                progress(offset)
+
         while True:
+            before = reached[0]
             try:
                 if self.api.evidence_exists(item.sha256):
                     return self._done(item)
-                self._send(item, progress)
+                self._send(item, track)
                 if self.api.evidence_exists(item.sha256):
                     return self._done(item)
                 raise TusCommunicationError("all bytes sent but the server has no evidence")
@@ -171,7 +179,7 @@ class EvidenceUploader:
                     return "refused"
                 if status in RESTART:
                     self.store.remove_item(f"sha256:{item.sha256}")
-                failures += 1
+                failures = 1 if reached[0] > before else failures + 1  # progress resets it
                 if failures > self.api.policy.retries:
                     raise Offline(f"upload of {item.sha256[:12]}: {error}") from error
                 self.sleep(full_jitter(failures, self.api.policy.backoff_base,
