@@ -85,14 +85,14 @@ def new_inspection(ctx: click.Context, enterprise_id: str, inspector_ids: tuple[
 
 @main.command("add-photo")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--inspection", "record_id", default=None, help="Attach it to this inspection.")
+@click.option("--violation", "violation_id", default=None, help="Cite it on this violation.")
 @click.option("--kind", default="photo", show_default=True,
               type=click.Choice(["photo", "signature", "audio", "video", "document"]))
 @click.pass_context
-def add_photo(ctx: click.Context, file: Path, record_id: str | None, kind: str) -> None:
+def add_photo(ctx: click.Context, file: Path, violation_id: str | None, kind: str) -> None:
     """Capture a file as evidence: SHA-256 now, upload on the next push."""
     with _tablet(ctx) as tablet:
-        item = tablet.add_photo(file, record_id, kind)
+        item = tablet.add_photo(file, violation_id, kind)
     click.echo(f"{item.sha256} {item.size} bytes")
 
 

@@ -125,13 +125,14 @@ class Tablet:
         self.record("inspection", "create", record_id, body)
         return record_id
 
-    def add_photo(self, path: str | Path, record_id: str | None = None,
+    def add_photo(self, path: str | Path, violation_id: str | None = None,
                   kind: str = "photo") -> EvidenceItem:
-        """Capture a file as evidence (SHA-256 now) and, if given, attach it to an inspection."""
+        """Capture a file as evidence (SHA-256 now) and, if given, cite it on a violation
+        (the link may travel before the file: the server lists it as missing meanwhile)."""
         item = capture(self.store, path, self.home / "evidence", kind)
-        if record_id:
-            self.record("evidence_link", "create", f"{record_id}:{item.sha256}",
-                        {"record_id": record_id, "sha256": item.sha256, "kind": kind})
+        if violation_id:
+            self.record("evidence_link", "create", f"{violation_id}:{item.sha256}",
+                        {"violation_id": violation_id, "sha256": item.sha256})
         return item
 
     # -- push -------------------------------------------------------------------------------
@@ -147,9 +148,15 @@ class Tablet:
             if not batch:
                 return outcomes
             results = self.server.push(self.device_id, [m.wire() for m in batch])
-            by_id = {str(r.get("mutation_id")): r for r in results}
+            by_id: dict[str, dict[str, Any]] = {}
+            for result in results:  # a released (final) answer beats a pending one
+                key = str(result.get("mutation_id"))
+                if key not in by_id or by_id[key].get("status") == "pending":
+                    by_id[key] = result
             settled = 0
-            for mutation in batch:
+            answered = batch + [m for m in self.store.queued()
+                                if m.held and m.mutation_id in by_id and m not in batch]
+            for mutation in answered:
                 result = by_id.get(mutation.mutation_id)
                 if result is None:
                     continue  # no answer: it stays queued and goes again

@@ -146,10 +146,11 @@ class Api:
                             params={"cursor": cursor, "limit": limit}).json()
 
     def push(self, device_id: str, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """POST /sync/push: one result per mutation, in order."""
+        """POST /sync/push: one result per mutation, in order, then the results of mutations
+        held earlier that the server applied now (`released`)."""
         body = self.request("POST", "/api/v1/sync/push", expect=(200,),
                             json={"device_id": device_id, "mutations": mutations}).json()
-        return body["results"]
+        return [*body["results"], *body.get("released", [])]
 
     def evidence_exists(self, sha256: str) -> bool:
         """Whether the server already holds this evidence (GET /evidence/<sha256>)."""
