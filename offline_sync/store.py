@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS evidence (
 CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
 """
 FINAL_STATUSES = ("applied", "duplicate", "conflict", "rejected")
+# Parts of a record: their result's version is the version of the record they belong to.
+PARENTS = {"evidence_link": ("violation", "violation_id"),
+           "signature": ("inspection", "inspection_id"),
+           "checklist_answer": ("inspection", "inspection_id")}
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,15 @@ class Mutation:
     fields: dict[str, Any]
     recorded_at: str
     held: bool
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """The record whose version the server's answer gives: a part's parent, else itself."""
+        if self.entity in PARENTS:
+            entity, field = PARENTS[self.entity]
+            if self.fields.get(field):
+                return entity, str(self.fields[field])
+        return self.entity, self.record_id
 
     def wire(self) -> dict[str, Any]:
         """The mutation in the push contract's shape (schemas/sync.py MutationSchema)."""
@@ -293,6 +306,8 @@ class Store:
                 status = "applied"
             version = effective.get("version")
             answered = now_iso()
+            # a soft conflict was merged: on record, but nothing for the user to decide
+            settled_quietly = status == "applied" or effective.get("conflict") == "soft"
             db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
             db.execute("INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
                        "status, conflict, version, fields, result, answered_at, acknowledged) "
@@ -300,17 +315,21 @@ class Store:
                        (mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                         status, effective.get("conflict"), version,
                         json.dumps(mutation.fields), json.dumps(result), answered,
-                        int(status == "applied")))
+                        int(settled_quietly)))
             if version is not None:
                 self._advance(db, mutation, version, effective.get("server"))
         return Outcome(mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                        status, effective.get("conflict"), version, mutation.fields, result,
-                       answered, status == "applied")
+                       answered, settled_quietly)
 
     def _advance(self, db: sqlite3.Connection, mutation: Mutation, version: int,
                  server: dict[str, Any] | None) -> None:
-        """The record now stands at `version` on the server; the next chained edit builds on it."""
-        key = (mutation.entity, mutation.record_id)
+        """The record now stands at `version` on the server; the next chained edit builds on it.
+
+        For a part (signature, checklist answer, evidence link) the record is its parent; when
+        our part was the only change (local version + 1), queued edits of the parent made on
+        the version before are rebased, since the tablet saw its own part."""
+        key = mutation.target
         row = db.execute("SELECT version, data FROM records WHERE entity = ? AND id = ?",
                          key).fetchone()
         if row is not None and (row["version"] is None or row["version"] < version):
@@ -319,8 +338,13 @@ class Store:
                 data = {**data, **server, **self._pending_fields(db, *key)}
             db.execute("UPDATE records SET version = ?, data = ? WHERE entity = ? AND id = ?",
                        (version, json.dumps(data), *key))
+            if key != (mutation.entity, mutation.record_id) and row["version"] == version - 1:
+                db.execute("UPDATE outbox SET base_version = ? WHERE entity = ? AND "
+                           "record_id = ? AND chained = 0 AND base_version = ?",
+                           (version, *key, version - 1))
+        own = (mutation.entity, mutation.record_id)
         successor = db.execute("SELECT seq FROM outbox WHERE entity = ? AND record_id = ? "
-                               "ORDER BY seq LIMIT 1", key).fetchone()
+                               "ORDER BY seq LIMIT 1", own).fetchone()
         if successor is not None:
             db.execute("UPDATE outbox SET chained = 0, base_version = ? WHERE seq = ? "
                        "AND chained = 1", (version, successor["seq"]))
@@ -343,7 +367,7 @@ class Store:
                 for r in rows]
 
     def issues(self) -> list[Outcome]:
-        """Conflicts and rejections the user has not acknowledged yet."""
+        """Hard conflicts and rejections the user has not acknowledged yet."""
         return self.outcomes(("conflict", "rejected"), unacknowledged=True)
 
     def acknowledge(self, mutation_id: str) -> bool:
