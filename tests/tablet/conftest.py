@@ -68,9 +68,10 @@ class LiveServer:
         """Stop, then serve a brand-new app instance (as after a deploy or a crash)."""
         from server import create_app
 
+        fresh = create_app(dict(self.settings))  # built first: the outage is the swap only
         with self._lock:
             self.stop()
-            self.start(create_app(dict(self.settings)))
+            self.start(fresh)
             self.restarts += 1
 
 
