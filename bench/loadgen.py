@@ -112,8 +112,10 @@ def enterprise_ids(tablet: Tablet) -> list[str]:
 
 
 def drive(account: Account, base_url: str, home: Path, until: float, batch: int,
-          samples: Samples, seed: int) -> TabletReport:
-    """One tablet's working day, compressed: record, push, pull until `until`, then drain."""
+          samples: Samples, seed: int, think: tuple[float, float] = (0.0, 0.0)
+          ) -> TabletReport:
+    """One tablet's working day, compressed: record a batch offline, push, pull, stay offline
+    for a `think` interval (uniform, seconds), until `until`; then drain the outbox."""
     rng, report = random.Random(seed), TabletReport()
     policy = RetryPolicy()
     api = Api(base_url, policy=policy)
@@ -141,6 +143,7 @@ def drive(account: Account, base_url: str, home: Path, until: float, batch: int,
                 report.findings[record_id] = text
             _settle(tablet.push(batch_size=batch), report)
             tablet.pull()
+            time.sleep(max(0.0, min(rng.uniform(*think), until - time.monotonic())))
         for _ in range(5):  # drain whatever is still queued (held or unanswered)
             if not tablet.store.queued():
                 break
@@ -161,7 +164,8 @@ def _settle(outcomes: list[Any], report: TabletReport) -> None:
 
 
 def run_fleet(base_url: str, accounts: list[Account], workdir: Path, seconds: float,
-              batch: int) -> tuple[list[TabletReport], Samples]:
+              batch: int, think: tuple[float, float] = (0.0, 0.0)
+              ) -> tuple[list[TabletReport], Samples]:
     """Every account's tablet in its own thread for `seconds`; all stop by themselves."""
     samples = Samples()
     until = time.monotonic() + seconds
@@ -169,7 +173,7 @@ def run_fleet(base_url: str, accounts: list[Account], workdir: Path, seconds: fl
 
     def work(index: int) -> None:
         reports[index] = drive(accounts[index], base_url, workdir / f"tablet{index:03d}",
-                               until, batch, samples, seed=index)
+                               until, batch, samples, seed=index, think=think)
 
     threads = [threading.Thread(target=work, args=(n,), daemon=True)
                for n in range(len(accounts))]
