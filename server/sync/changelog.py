@@ -100,10 +100,8 @@ def _expand(session: Session, touched: dict[Key, bool]) -> dict[Key, bool]:
             out.update({("inspection", str(i.id)): out.get(("inspection", str(i.id)), False)
                         for i in inspections})
         elif entity == "violation":
-            row = Violation.__table__
-            found = session.execute(select(row.c.evidence).where(
-                row.c.id == uuid.UUID(key))).scalar()
-            for sha in found or []:
+            found = session.get(Violation, uuid.UUID(key))  # in the identity map: no query
+            for sha in (found.evidence if found is not None else None) or []:
                 out.setdefault(("evidence", sha), False)
     return out
 
