@@ -74,9 +74,9 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction() or not session.info.get(TOUCHED):
+    if session.in_nested_transaction():
         return
-    session.flush()
+    session.flush()  # the commit would flush anyway; its changes must be noted first
     touched = session.info.pop(TOUCHED, {})
     if touched:
         with session.no_autoflush:
