@@ -81,6 +81,13 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
         return result | {"status": "rejected", "version": None, "problem": {
             "type": PROBLEM_BASE + "conflict", "title": PROBLEM_TYPES["conflict"][1],
             "status": 409, "detail": "The database refused this change; send it again."}}
+    except Exception:  # a defect must not fail the other mutations of the batch
+        error_id = str(uuid.uuid4())
+        log.exception("sync mutation %s failed (error %s)", result["mutation_id"], error_id)
+        return result | {"status": "rejected", "version": None, "problem": {
+            "type": PROBLEM_BASE + "internal-error", "title": PROBLEM_TYPES["internal-error"][1],
+            "status": 500, "detail": "An unexpected error; it was logged.",
+            "error_id": error_id}}
     if outcome.conflict is None:
         return result | {"status": "applied", "version": outcome.version}
     return result | {"status": "conflict", "version": outcome.version,
@@ -94,8 +101,16 @@ def _stored(mutation: dict[str, Any]) -> dict[str, Any]:
                                                 "base_version", "values")})
 
 
-def _one(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
-    seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"]))
+def _seen(actor: Actor, mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Which of the batch's mutation ids this user sent before (one query per 500)."""
+    ids = [m["mutation_id"] for m in mutations]
+    return set(db.session.scalars(select(SyncMutation.mutation_id).where(
+        SyncMutation.user_id == actor.user_id, SyncMutation.mutation_id.in_(ids))))
+
+
+def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool) -> dict[str, Any]:
+    seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"])) \
+        if maybe_seen else None
     if seen is not None:
         return _base(mutation) | {"status": "duplicate", "version": seen.result.get("version"),
                                   "first": seen.result}
@@ -177,9 +192,10 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
                                errors={"device_id": [f"expected {actor.device_id}"]})
     with batch():
         released = _release(_waiting_keys(actor.user_id))
-        results = []
+        results, seen, in_batch = [], _seen(actor, mutations), set()
         for mutation in mutations:
-            result = _one(actor, mutation)
+            result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch)
+            in_batch.add(mutation["mutation_id"])
             results.append(result)
             if mutation["op"] == "create" and result["status"] in ("applied", "conflict"):
                 released += _release([f"{mutation['entity']}:{mutation['id']}"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tests.api.sync.conftest import OTHER, OWN
 
 
@@ -126,3 +128,42 @@ def test_supervisors_pull_their_district_and_legal_staff_may_not(client, world, 
     ids = {c["id"] for c in response.get_json()["changes"] if c["entity"] == "enterprise"}
     assert ids == {world["own"]["id"]}
     assert client.get("/api/v1/sync/pull", headers=login("legal", OWN)).status_code == 403
+
+
+def test_records_from_before_the_change_log_are_logged_by_flask_sync_rebuild(
+        app, runner, world):
+    from server.extensions import db
+    from server.sync.models import SyncChange
+
+    with app.app_context():
+        db.session.execute(SyncChange.__table__.delete().where(
+            SyncChange.entity == "enterprise"))
+        db.session.commit()
+    tablet = world["a"]
+    tablet.pull()
+    assert tablet.data("enterprise", world["own"]["id"]) is None
+    result = runner.invoke(args=["sync", "rebuild"])
+    assert result.exit_code == 0 and "2 rows written" in result.output, result.output
+    tablet.pull()
+    assert tablet.data("enterprise", world["own"]["id"])["name"] == world["own"]["name"]
+    assert "0 rows written" in runner.invoke(args=["sync", "rebuild"]).output
+
+
+def test_pulled_records_equal_their_rest_representations(client, world, assigned_task):
+    from tests.api.sync.conftest import mutation
+
+    tablet, task = world["a"], assigned_task()
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    results = tablet.push(
+        mutation("inspection", "create", inspection, world["inspection_fields"]()),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    tablet.pull()
+    for entity, path in (("inspection", f"/api/v1/inspections/{inspection}"),
+                         ("violation", f"/api/v1/violations/{violation}"),
+                         ("task", f"/api/v1/tasks/{task['id']}")):
+        rest = client.get(path, headers=tablet.headers).get_json()
+        pulled = dict(tablet.data(entity, path.rsplit("/", 1)[1]))
+        assert pulled.pop("open_conflicts", []) == []
+        assert pulled == rest, entity
