@@ -65,12 +65,14 @@ def plan(entity: str, entity_id: str, current_version: int, current: dict[str, A
 
 def record(actor: Actor, mutation: dict[str, Any], district: str, step: Plan,
            current_version: int, current: dict[str, Any],
-           tablet: dict[str, Any]) -> SyncConflict:
-    """Store a soft (merged) or hard (open) conflict and audit it."""
+           tablet: dict[str, Any], record_key: tuple[str, str] | None = None) -> SyncConflict:
+    """Store a soft (merged) or hard (open) conflict on the record (default: the mutation's
+    own entity and id) and audit it."""
     hard = bool(step.overlap)
+    entity, entity_id = record_key or (mutation["entity"], mutation["id"])
     conflict = SyncConflict(
         kind="hard" if hard else "soft", status="open" if hard else "merged",
-        entity=mutation["entity"], entity_id=mutation["id"], district=district,
+        entity=entity, entity_id=entity_id, district=district,
         mutation_id=mutation["mutation_id"], user_id=actor.user_id,
         device_id=actor.device_id or "", base_version=mutation["base_version"],
         server_version=current_version, fields=step.overlap,
@@ -79,7 +81,7 @@ def record(actor: Actor, mutation: dict[str, Any], district: str, step: Plan,
         merged_fields=step.apply, created_at=utcnow())
     db.session.add(conflict)
     db.session.flush()
-    audit.record(actor, f"sync.conflict.{conflict.kind}", mutation["entity"], mutation["id"],
+    audit.record(actor, f"sync.conflict.{conflict.kind}", entity, entity_id,
                  {"conflict_id": str(conflict.id), "fields": step.overlap,
                   "merged": step.apply, "base_version": mutation["base_version"],
                   "server_version": current_version})

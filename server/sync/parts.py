@@ -82,7 +82,7 @@ def checklist_answer(ctx: Context) -> Outcome:
             step = conflicts.Plan(apply=[], overlap=[field], stale=True)
             conflict = conflicts.record(ctx.actor, ctx.mutation, record.district, step,
                                         record.version, {field: current.get(item)},
-                                        {field: answer})
+                                        {field: answer}, ("inspection", str(record.id)))
             return Outcome(record.version, conflict, (field,),
                            payloads.inspection(str(record.id)).data)
     if current.get(item) == answer:
