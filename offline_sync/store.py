@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS evidence (
 CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
 """
 FINAL_STATUSES = ("applied", "duplicate", "conflict", "rejected")
+RESENDS = 2  # how often a 409-rejected mutation goes again under a new mutation_id
 # Parts of a record: their result's version is the version of the record they belong to.
 PARENTS = {"evidence_link": ("violation", "violation_id"),
            "signature": ("inspection", "inspection_id"),
@@ -281,8 +282,8 @@ class Store(FileRecords):
         status = effective.get("status", "rejected")
         with self.transaction() as db:
             if status not in FINAL_STATUSES:
-                db.execute("UPDATE outbox SET held = 1, attempts = attempts + 1 "
-                           "WHERE mutation_id = ?", (mutation.mutation_id,))
+                db.execute("UPDATE outbox SET held = 1 WHERE mutation_id = ?",
+                           (mutation.mutation_id,))
                 return None
             if status == "duplicate":  # a duplicate without the first result: it was applied
                 status = "applied"
@@ -290,7 +291,10 @@ class Store(FileRecords):
             answered = now_iso()
             # a soft conflict was merged: on record, but nothing for the user to decide
             settled_quietly = status == "applied" or effective.get("conflict") == "soft"
-            db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
+            if status == "rejected" and self._resend(db, mutation, effective):
+                status, settled_quietly = "resent", True
+            else:
+                db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
             db.execute("INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
                        "status, conflict, version, fields, result, answered_at, acknowledged) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -298,11 +302,25 @@ class Store(FileRecords):
                         status, effective.get("conflict"), version,
                         json.dumps(mutation.fields), json.dumps(result), answered,
                         int(settled_quietly)))
-            if version is not None:
+            if version is not None and status != "resent":
                 self._advance(db, mutation, version, effective.get("server"))
         return Outcome(mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                        status, effective.get("conflict"), version, mutation.fields, result,
                        answered, settled_quietly)
+
+    @staticmethod
+    def _resend(db: sqlite3.Connection, mutation: Mutation, result: dict[str, Any]) -> bool:
+        """A 409 rejection (e.g. the server's database refused the change under concurrency:
+        "send it again") is queued again, in place, under a new mutation_id: a rejected
+        mutation changed nothing, so this cannot apply anything twice. At most RESENDS times."""
+        problem = result.get("problem") or {}
+        row = db.execute("SELECT attempts FROM outbox WHERE mutation_id = ?",
+                         (mutation.mutation_id,)).fetchone()
+        if problem.get("status") != 409 or row is None or row["attempts"] >= RESENDS:
+            return False
+        db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0 "
+                   "WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
+        return True
 
     def _advance(self, db: sqlite3.Connection, mutation: Mutation, version: int,
                  server: dict[str, Any] | None) -> None:
