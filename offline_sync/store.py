@@ -260,7 +260,7 @@ class Store(FileRecords):
         busy: set[tuple[str, str]] = set()
         for mutation in self.queued():
             key = (mutation.entity, mutation.record_id)
-            if key in busy:
+            if key in busy and mutation.op != "create":  # a create never waits for an edit
                 continue
             busy.add(key)
             if mutation.chained:

@@ -113,3 +113,12 @@ def test_unknown_entities_are_refused_before_they_reach_the_outbox(tmp_path, ser
     with pytest.raises(ValueError):
         tablet.record("audit_entry", "create", "x", {})
     assert tablet.store.queued() == []
+
+
+def test_a_held_edit_released_by_its_create_in_the_same_push_is_settled(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    update = tablet.record("inspection", "update", "x", {"findings": "后"})
+    tablet.record("inspection", "create", "x", {"findings": "先"})  # recorded out of order
+    outcomes = {o.mutation_id: o.status for o in tablet.push()}
+    assert outcomes[update.mutation_id] == "applied" and len(outcomes) == 2
+    assert tablet.store.queued() == [] and server.rows[("inspection", "x")]["version"] == 2
