@@ -74,9 +74,9 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction() or not session.info.get(TOUCHED):
+    if session.in_nested_transaction():
         return
-    session.flush()
+    session.flush()  # the commit would flush anyway; its changes must be noted first
     touched = session.info.pop(TOUCHED, {})
     if touched:
         with session.no_autoflush:
@@ -100,10 +100,8 @@ def _expand(session: Session, touched: dict[Key, bool]) -> dict[Key, bool]:
             out.update({("inspection", str(i.id)): out.get(("inspection", str(i.id)), False)
                         for i in inspections})
         elif entity == "violation":
-            row = Violation.__table__
-            found = session.execute(select(row.c.evidence).where(
-                row.c.id == uuid.UUID(key))).scalar()
-            for sha in found or []:
+            found = session.get(Violation, uuid.UUID(key))  # in the identity map: no query
+            for sha in (found.evidence if found is not None else None) or []:
                 out.setdefault(("evidence", sha), False)
     return out
 

@@ -94,8 +94,16 @@ def _stored(mutation: dict[str, Any]) -> dict[str, Any]:
                                                 "base_version", "values")})
 
 
-def _one(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
-    seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"]))
+def _seen(actor: Actor, mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Which of the batch's mutation ids this user sent before (one query per 500)."""
+    ids = [m["mutation_id"] for m in mutations]
+    return set(db.session.scalars(select(SyncMutation.mutation_id).where(
+        SyncMutation.user_id == actor.user_id, SyncMutation.mutation_id.in_(ids))))
+
+
+def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool) -> dict[str, Any]:
+    seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"])) \
+        if maybe_seen else None
     if seen is not None:
         return _base(mutation) | {"status": "duplicate", "version": seen.result.get("version"),
                                   "first": seen.result}
@@ -177,9 +185,10 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
                                errors={"device_id": [f"expected {actor.device_id}"]})
     with batch():
         released = _release(_waiting_keys(actor.user_id))
-        results = []
+        results, seen, in_batch = [], _seen(actor, mutations), set()
         for mutation in mutations:
-            result = _one(actor, mutation)
+            result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch)
+            in_batch.add(mutation["mutation_id"])
             results.append(result)
             if mutation["op"] == "create" and result["status"] in ("applied", "conflict"):
                 released += _release([f"{mutation['entity']}:{mutation['id']}"])

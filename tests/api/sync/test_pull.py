@@ -126,3 +126,22 @@ def test_supervisors_pull_their_district_and_legal_staff_may_not(client, world, 
     ids = {c["id"] for c in response.get_json()["changes"] if c["entity"] == "enterprise"}
     assert ids == {world["own"]["id"]}
     assert client.get("/api/v1/sync/pull", headers=login("legal", OWN)).status_code == 403
+
+
+def test_records_from_before_the_change_log_are_logged_by_flask_sync_rebuild(
+        app, runner, world):
+    from server.extensions import db
+    from server.sync.models import SyncChange
+
+    with app.app_context():
+        db.session.execute(SyncChange.__table__.delete().where(
+            SyncChange.entity == "enterprise"))
+        db.session.commit()
+    tablet = world["a"]
+    tablet.pull()
+    assert tablet.data("enterprise", world["own"]["id"]) is None
+    result = runner.invoke(args=["sync", "rebuild"])
+    assert result.exit_code == 0 and "2 rows written" in result.output, result.output
+    tablet.pull()
+    assert tablet.data("enterprise", world["own"]["id"])["name"] == world["own"]["name"]
+    assert "0 rows written" in runner.invoke(args=["sync", "rebuild"]).output

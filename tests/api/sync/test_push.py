@@ -175,3 +175,42 @@ def test_submitting_through_push_needs_the_signatures(world):
                                       {"status": "submitted"}, base=1))[0]
     assert result["status"] == "rejected"
     assert "signatures" in result["problem"]["errors"]
+
+
+def test_evidence_arriving_later_clears_missing_evidence_in_the_next_pull(app, world):
+    from server.clock import utcnow
+    from server.evidence.models import Evidence
+    from server.extensions import db
+
+    tablet = world["a"]
+    inspection = _inspection(world)
+    photo = secrets.token_hex(32)
+    violation = _violation(world, inspection, evidence=[photo])
+    tablet.pull()
+    assert tablet.data("violation", violation)["missing_evidence"] == [photo]
+    with app.app_context():  # what the tus upload's last chunk stores
+        db.session.add(Evidence(sha256=photo, size=10, mime="image/jpeg", kind="photo",
+                                uploaded_by=world["users"][1].id, district="310115",
+                                uploaded_at=utcnow(), flags=[], derivation="none"))
+        db.session.commit()
+    changes = tablet.pull()
+    assert {(c["entity"], c["id"]) for c in changes} == {("violation", violation),
+                                                       ("evidence", photo)}
+    assert tablet.data("violation", violation)["missing_evidence"] == []
+    assert tablet.data("evidence", photo)["sha256"] == photo
+
+
+def test_a_task_status_the_lifecycle_forbids_is_rejected_with_the_reason(world, assigned_task):
+    task = assigned_task()
+    result = world["a"].push(mutation("task", "status", task["id"], {"status": "submitted"},
+                                      base=1))[0]
+    assert result["status"] == "rejected" and result["problem"]["status"] == 409
+    assert "cannot become submitted" in result["problem"]["detail"]
+    unknown = world["a"].push(mutation("task", "status", str(uuid.uuid4()),
+                                       {"status": "started"}, base=1))[0]
+    assert unknown["problem"]["status"] == 404
+    again = world["a"].push(mutation("task", "status", task["id"], {"status": "started"},
+                                     base=1),
+                            mutation("task", "status", task["id"], {"status": "started"},
+                                     base=1))
+    assert [(r["status"], r["version"]) for r in again] == [("applied", 2), ("applied", 2)]
