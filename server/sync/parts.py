@@ -21,7 +21,7 @@ from server.planning import tasks as planning
 from server.planning.models import Task
 from server.sync import conflicts, payloads
 from server.sync.mutations import Context, Outcome, load, record_id, reject_server_owned
-from server.sync.records import _existing_inspection, existing_violation
+from server.sync.records import existing_inspection, existing_violation
 
 TASK_TARGETS = {"started": "in_progress", "in_progress": "in_progress",
                 "submitted": "submitted"}
@@ -46,7 +46,7 @@ def evidence_link(ctx: Context) -> Outcome:
 def signature(ctx: Context) -> Outcome:
     """Add (create) or withdraw (delete) a signature named by the mutation id."""
     data = load(SignaturePushFields(), ctx.values)
-    record = _existing_inspection(ctx, str(data.pop("inspection_id")))
+    record = existing_inspection(ctx, str(data.pop("inspection_id")))
     key = ctx.mutation["id"]
     kept = [s for s in record.signatures if s.get("id") != key]
     if ctx.mutation["op"] == "create":
@@ -67,7 +67,7 @@ def checklist_answer(ctx: Context) -> Outcome:
     """Answer one checklist item; an item changed on the server since the tablet's base is
     a hard conflict (both answers kept), other items merge freely."""
     data = load(ChecklistAnswerPushFields(), ctx.values)
-    record = _existing_inspection(ctx, str(data.pop("inspection_id")))
+    record = existing_inspection(ctx, str(data.pop("inspection_id")))
     item, answer = data["item"], ChecklistAnswerSchema().dump(data)
     current = _answers(record.checklist)
     conflicts.remember("inspection", str(record.id), record.version,

@@ -81,6 +81,13 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
         return result | {"status": "rejected", "version": None, "problem": {
             "type": PROBLEM_BASE + "conflict", "title": PROBLEM_TYPES["conflict"][1],
             "status": 409, "detail": "The database refused this change; send it again."}}
+    except Exception:  # a defect must not fail the other mutations of the batch
+        error_id = str(uuid.uuid4())
+        log.exception("sync mutation %s failed (error %s)", result["mutation_id"], error_id)
+        return result | {"status": "rejected", "version": None, "problem": {
+            "type": PROBLEM_BASE + "internal-error", "title": PROBLEM_TYPES["internal-error"][1],
+            "status": 500, "detail": "An unexpected error; it was logged.",
+            "error_id": error_id}}
     if outcome.conflict is None:
         return result | {"status": "applied", "version": outcome.version}
     return result | {"status": "conflict", "version": outcome.version,

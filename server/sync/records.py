@@ -32,7 +32,8 @@ def inspection_create(ctx: Context) -> Outcome:
     return Outcome(record.version)
 
 
-def _existing_inspection(ctx: Context, key: str) -> Inspection:
+def existing_inspection(ctx: Context, key: str) -> Inspection:
+    """The inspection record (locked), or Waiting when it has not arrived yet."""
     inspection_id = record_id(key)
     if db.session.get(Inspection, inspection_id) is None:
         raise Waiting("inspection", key)
@@ -62,7 +63,7 @@ def inspection_update(ctx: Context) -> Outcome:
     if "enterprise_id" in changes:
         raise ValidationFailed("A record cannot move to another enterprise.",
                                errors={"enterprise_id": ["cannot be changed"]})
-    record = _existing_inspection(ctx, ctx.mutation["id"])
+    record = existing_inspection(ctx, ctx.mutation["id"])
     return update_inspection_fields(ctx, record, changes, reason)
 
 
@@ -72,7 +73,7 @@ def inspection_status(ctx: Context) -> Outcome:
     if wanted["status"] != "submitted":
         raise ValidationFailed("An inspection record can only be submitted.",
                                errors={"status": ["only 'submitted'"]})
-    record = _existing_inspection(ctx, ctx.mutation["id"])
+    record = existing_inspection(ctx, ctx.mutation["id"])
     if record.status == "submitted":
         return Outcome(record.version)  # the same intent arrived twice
     return Outcome(inspections.submit_inspection(ctx.actor, record.id, record.version).version)

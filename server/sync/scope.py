@@ -1,4 +1,4 @@
-"""PURE-ish: which change-log rows a device user pulls now, and which they held before."""
+"""Which change-log rows a device user pulls now, and which they held before."""
 
 from __future__ import annotations
 

@@ -214,3 +214,18 @@ def test_a_task_status_the_lifecycle_forbids_is_rejected_with_the_reason(world, 
                             mutation("task", "status", task["id"], {"status": "started"},
                                      base=1))
     assert [(r["status"], r["version"]) for r in again] == [("applied", 2), ("applied", 2)]
+
+
+def test_a_defect_in_one_mutation_is_reported_and_the_others_still_apply(world, monkeypatch):
+    from server.sync import push
+
+    def broken(_ctx):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(push.HANDLERS, ("signature", "create"), broken)
+    key = str(uuid.uuid4())
+    results = world["a"].push(mutation("signature", "create", str(uuid.uuid4()), {}),
+                              mutation("inspection", "create", key,
+                                       world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert results[0]["problem"]["status"] == 500 and "error_id" in results[0]["problem"]
