@@ -16,6 +16,12 @@ from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
 from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS
 
 
+def link_id(violation_id: str, sha256: str) -> str:
+    """The id of citing one file on one violation: the same pair always gets the same id (so
+    an unlink chains onto its link), in 36 characters (the server's audit keys are short)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"evidence-link:{violation_id}:{sha256}"))
+
+
 class Server(Protocol):
     """What the engine needs from the server (offline_sync.http.Api, or a fake in tests)."""
 
@@ -131,7 +137,7 @@ class Tablet:
         (the link may travel before the file: the server lists it as missing meanwhile)."""
         item = capture(self.store, path, self.home / "evidence", kind)
         if violation_id:
-            self.record("evidence_link", "create", f"{violation_id}:{item.sha256}",
+            self.record("evidence_link", "create", link_id(violation_id, item.sha256),
                         {"violation_id": violation_id, "sha256": item.sha256})
         return item
 

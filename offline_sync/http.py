@@ -17,9 +17,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from offline_sync.errors import Offline, Refused, Unauthorized
+from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout,
+                  requests.exceptions.ChunkedEncodingError, requests.exceptions.RetryError)
 
 
 def full_jitter(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -123,8 +125,10 @@ class Api:
         try:
             response = self.session.request(method, self.url(path), headers=headers,
                                             timeout=self.policy.timeout, **kwargs)
-        except requests.RequestException as error:
+        except NETWORK_ERRORS as error:
             raise Offline(f"{method} {path}: {error}") from error
+        except requests.RequestException as error:  # a bad server address, not the network
+            raise SyncError(f"{method} {path}: {error}") from error
         if response.status_code in expect:
             return response
         if response.status_code in RETRYABLE_STATUSES:

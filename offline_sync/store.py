@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from offline_sync.files import EvidenceItem, FileRecords, now_iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS evidence (
 CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
 """
 FINAL_STATUSES = ("applied", "duplicate", "conflict", "rejected")
+RESENDS = 2  # how often a 409-rejected mutation goes again under a new mutation_id
 # Parts of a record: their result's version is the version of the record they belong to.
 PARENTS = {"evidence_link": ("violation", "violation_id"),
            "signature": ("inspection", "inspection_id"),
@@ -96,26 +98,7 @@ class Outcome:
     acknowledged: bool
 
 
-@dataclass(frozen=True)
-class EvidenceItem:
-    """A captured file: its SHA-256 (computed at capture), local copy and upload state."""
-
-    sha256: str
-    path: str
-    size: int
-    filename: str | None
-    kind: str
-    captured_at: str
-    state: str
-    detail: str | None
-
-
-def now_iso() -> str:
-    """The tablet's clock, UTC, ISO 8601."""
-    return datetime.now(UTC).isoformat()
-
-
-class Store:
+class Store(FileRecords):
     """The local SQLite store of one tablet; safe to share between threads of that tablet."""
 
     def __init__(self, path: str | Path):
@@ -277,7 +260,7 @@ class Store:
         busy: set[tuple[str, str]] = set()
         for mutation in self.queued():
             key = (mutation.entity, mutation.record_id)
-            if key in busy:
+            if key in busy and mutation.op != "create":  # a create never waits for an edit
                 continue
             busy.add(key)
             if mutation.chained:
@@ -299,8 +282,8 @@ class Store:
         status = effective.get("status", "rejected")
         with self.transaction() as db:
             if status not in FINAL_STATUSES:
-                db.execute("UPDATE outbox SET held = 1, attempts = attempts + 1 "
-                           "WHERE mutation_id = ?", (mutation.mutation_id,))
+                db.execute("UPDATE outbox SET held = 1 WHERE mutation_id = ?",
+                           (mutation.mutation_id,))
                 return None
             if status == "duplicate":  # a duplicate without the first result: it was applied
                 status = "applied"
@@ -308,7 +291,10 @@ class Store:
             answered = now_iso()
             # a soft conflict was merged: on record, but nothing for the user to decide
             settled_quietly = status == "applied" or effective.get("conflict") == "soft"
-            db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
+            if status == "rejected" and self._resend(db, mutation, effective):
+                status, settled_quietly = "resent", True
+            else:
+                db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
             db.execute("INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
                        "status, conflict, version, fields, result, answered_at, acknowledged) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -316,11 +302,25 @@ class Store:
                         status, effective.get("conflict"), version,
                         json.dumps(mutation.fields), json.dumps(result), answered,
                         int(settled_quietly)))
-            if version is not None:
+            if version is not None and status != "resent":
                 self._advance(db, mutation, version, effective.get("server"))
         return Outcome(mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                        status, effective.get("conflict"), version, mutation.fields, result,
                        answered, settled_quietly)
+
+    @staticmethod
+    def _resend(db: sqlite3.Connection, mutation: Mutation, result: dict[str, Any]) -> bool:
+        """A 409 rejection (e.g. the server's database refused the change under concurrency:
+        "send it again") is queued again, in place, under a new mutation_id: a rejected
+        mutation changed nothing, so this cannot apply anything twice. At most RESENDS times."""
+        problem = result.get("problem") or {}
+        row = db.execute("SELECT attempts FROM outbox WHERE mutation_id = ?",
+                         (mutation.mutation_id,)).fetchone()
+        if problem.get("status") != 409 or row is None or row["attempts"] >= RESENDS:
+            return False
+        db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0 "
+                   "WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
+        return True
 
     def _advance(self, db: sqlite3.Connection, mutation: Mutation, version: int,
                  server: dict[str, Any] | None) -> None:
@@ -376,56 +376,5 @@ class Store:
             return db.execute("UPDATE outcomes SET acknowledged = 1 WHERE mutation_id = ? AND "
                               "acknowledged = 0", (mutation_id,)).rowcount == 1
 
-    # -- evidence ---------------------------------------------------------------------------
 
-    def add_evidence(self, item: EvidenceItem) -> EvidenceItem:
-        """Keep a captured file (a second capture of the same bytes is the same evidence)."""
-        with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO evidence (sha256, path, size, filename, kind, "
-                       "captured_at, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (item.sha256, item.path, item.size, item.filename, item.kind,
-                        item.captured_at, item.state, item.detail))
-        return self.evidence_item(item.sha256)  # type: ignore[return-value]
-
-    def evidence_item(self, sha256: str) -> EvidenceItem | None:
-        """One captured file."""
-        with self._lock:
-            row = self.db.execute("SELECT * FROM evidence WHERE sha256 = ?", (sha256,)
-                                  ).fetchone()
-        return EvidenceItem(**dict(row)) if row else None
-
-    def evidence(self, state: str | None = None) -> list[EvidenceItem]:
-        """Captured files, optionally only those in one state (pending, uploaded, refused)."""
-        with self._lock:
-            rows = self.db.execute("SELECT * FROM evidence WHERE ? IS NULL OR state = ? "
-                                   "ORDER BY captured_at, sha256", (state, state)).fetchall()
-        return [EvidenceItem(**dict(r)) for r in rows]
-
-    def mark_evidence(self, sha256: str, state: str, detail: str | None = None) -> None:
-        """Record that a file was uploaded, or refused by the server (with why)."""
-        with self.transaction() as db:
-            db.execute("UPDATE evidence SET state = ?, detail = ? WHERE sha256 = ?",
-                       (state, detail, sha256))
-
-    # -- tus upload URLs (tuspy's url_storage) ----------------------------------------------
-
-    def get_item(self, key: str) -> str | None:
-        """tuspy Storage: the upload URL stored for a file fingerprint."""
-        with self._lock:
-            row = self.db.execute("SELECT url FROM tus_urls WHERE fingerprint = ?", (key,)
-                                  ).fetchone()
-        return row["url"] if row else None
-
-    def set_item(self, key: str, value: str | None) -> None:
-        """tuspy Storage: remember an upload URL, durably, as soon as it exists."""
-        if value is None:
-            self.remove_item(key)
-            return
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO tus_urls (fingerprint, url) VALUES (?, ?)",
-                       (key, value))
-
-    def remove_item(self, key: str) -> None:
-        """tuspy Storage: forget an upload URL (finished, or dead on the server)."""
-        with self.transaction() as db:
-            db.execute("DELETE FROM tus_urls WHERE fingerprint = ?", (key,))
+__all__ = ["EvidenceItem", "Mutation", "Outcome", "Store", "now_iso"]

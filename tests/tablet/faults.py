@@ -5,6 +5,7 @@ Faults, chosen at random per request on the paths given:
 - duplicate: the request reaches the server twice (a proxy's retry); the client sees the 2nd;
 - cut: the connection dies mid-body: for a tus PATCH the server gets (and keeps) the first part
   of the chunk, for anything else the request never reaches the app.
+Pulls (GET) get the first two.
 """
 
 from __future__ import annotations
@@ -45,14 +46,19 @@ class FaultInjector:
         return app
 
     def _choose(self, environ: dict) -> str | None:
-        if not self.enabled or environ["REQUEST_METHOD"] not in ("POST", "PATCH"):
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        if not self.enabled or not path.startswith(self.paths):
             return None
-        if not environ.get("PATH_INFO", "").startswith(self.paths):
+        if method == "GET" and path.endswith("/pull"):
+            choices = FAULTS[:2]  # a GET has no body to cut
+        elif method in ("POST", "PATCH"):
+            choices = FAULTS
+        else:
             return None
         with self.lock:
             if self.rng.random() >= self.rate:
                 return None
-            return self.rng.choice(FAULTS)
+            return self.rng.choice(choices)
 
     @staticmethod
     def _body(environ: dict) -> bytes:

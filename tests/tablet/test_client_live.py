@@ -131,3 +131,30 @@ def test_the_command_line_tablet_signs_in_captures_uploads_and_reports(
 def test_the_command_line_tablet_says_when_it_is_not_signed_in(tmp_path):
     result = CliRunner().invoke(main, ["--home", str(tmp_path / "x"), "push"])
     assert result.exit_code == 1 and "login" in result.output
+
+
+def test_the_command_line_tablet_pulls_records_offline_work_and_pushes_it(
+        live, make_user, login, client, enterprise_body, tmp_path):
+    user, password = make_user("inspector", "310115")
+    partner, _ = make_user("inspector", "310115")
+    enterprise = client.post("/api/v1/enterprises", json=enterprise_body("310115", 7),
+                             headers=login("supervisor", "310115")).get_json()
+    home = str(tmp_path / "cli")
+    runner = CliRunner()
+    run = lambda *args: runner.invoke(main, ["--home", home, *args], catch_exceptions=False)  # noqa: E731
+    run("login", "--server", live.url, "--username", user.username, "--password", password)
+    pulled = run("pull", "--limit", "2")
+    assert pulled.exit_code == 0 and "'enterprise': 1" in pulled.output
+    made = run("new-inspection", "--enterprise", enterprise["id"], "--inspector", str(user.id),
+               "--inspector", str(partner.id), "--findings", "废水直排")
+    assert made.exit_code == 0
+    record_id = made.output.strip()
+    assert "outbox 1" in run("status").output
+    pushed = run("push")
+    assert pushed.exit_code == 0 and "'applied': 1" in pushed.output, pushed.output
+    token = Tablet(home).store.get("token")
+    found = client.get(f"/api/v1/inspections/{record_id}",
+                       headers={"Authorization": f"Bearer {token}"})
+    assert found.status_code == 200 and found.get_json()["findings"] == "废水直排"
+    assert '"outbox": 0' in run("status", "--json").output
+

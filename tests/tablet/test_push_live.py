@@ -97,3 +97,12 @@ def test_two_tablets_on_one_record_merge_softly_and_keep_a_hard_conflict_for_a_s
     assert open_one["server_values"]["findings"] == "甲：已整改"
     assert open_one["tablet_values"]["findings"] == "乙：未整改"
     assert _server_copy(client, headers, "inspection", key)["findings"] == "甲：已整改"
+    # a supervisor takes the tablet's value; both tablets pull the resolution
+    resolved = client.post(f"/api/v1/sync/conflicts/{open_one['id']}/resolve",
+                           json={"choice": "tablet"}, headers=field_day["supervisor"])
+    assert resolved.status_code == 200, resolved.get_json()
+    first.pull(), second.pull()
+    for tablet in (first, second):
+        assert tablet.store.record_of("inspection", key)[1]["findings"] == "乙：未整改"
+    assert second.store.acknowledge(hard.mutation_id) and second.store.issues() == []
+

@@ -50,11 +50,12 @@ class FakeSyncServer:
         if self.faults and self.faults[0] == "before":
             self.faults.pop(0)
             raise Offline("request lost")
+        self.released: list[dict[str, Any]] = []
         results = [self._one(copy.deepcopy(m)) for m in mutations]
         if self.faults and self.faults[0] == "after":
             self.faults.pop(0)
             raise Offline("response lost after commit")
-        return results
+        return results + self.released  # as offline_sync.http.Api.push flattens them
 
     def _one(self, mutation: dict[str, Any]) -> dict[str, Any]:
         mid = mutation["mutation_id"]
@@ -73,6 +74,7 @@ class FakeSyncServer:
         for waiting in [m for m in self.held if (m["entity"], m["id"]) == key]:
             self.held.remove(waiting)
             self.first[waiting["mutation_id"]] = self._apply(waiting)
+            getattr(self, "released", []).append(self.first[waiting["mutation_id"]])
 
     def _apply(self, m: dict[str, Any]) -> dict[str, Any]:
         key, base = (m["entity"], m["id"]), {"mutation_id": m["mutation_id"],

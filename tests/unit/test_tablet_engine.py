@@ -6,6 +6,7 @@ import pytest
 from tablet_fakes import FakeSyncServer
 
 from offline_sync import Offline, Tablet
+from offline_sync.engine import link_id
 
 
 @pytest.fixture
@@ -113,3 +114,23 @@ def test_unknown_entities_are_refused_before_they_reach_the_outbox(tmp_path, ser
     with pytest.raises(ValueError):
         tablet.record("audit_entry", "create", "x", {})
     assert tablet.store.queued() == []
+
+
+def test_a_held_edit_released_by_its_create_in_the_same_push_is_settled(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    update = tablet.record("inspection", "update", "x", {"findings": "后"})
+    tablet.record("inspection", "create", "x", {"findings": "先"})  # recorded out of order
+    outcomes = {o.mutation_id: o.status for o in tablet.push()}
+    assert outcomes[update.mutation_id] == "applied" and len(outcomes) == 2
+    assert tablet.store.queued() == [] and server.rows[("inspection", "x")]["version"] == 2
+
+
+def test_citing_a_photo_queues_a_link_named_by_the_pair(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    item = tablet.add_photo(photo, "v-1")
+    [link] = tablet.store.queued()
+    assert (link.entity, link.op, link.fields) == ("evidence_link", "create",
+                                                   {"violation_id": "v-1", "sha256": item.sha256})
+    assert link.record_id == link_id("v-1", item.sha256) and len(link.record_id) == 36

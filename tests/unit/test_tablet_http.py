@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from offline_sync.errors import Offline, Refused, Unauthorized
+from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
 from offline_sync.http import Api, FullJitterRetry, RetryPolicy, full_jitter
 
 FAST = RetryPolicy(retries=4, backoff_base=0.01, backoff_cap=0.05, connect_timeout=1,
@@ -149,3 +149,9 @@ def test_a_server_that_never_answers_times_out(script):
     with pytest.raises(Offline):
         Api(server.url, "tok", policy).pull("", 1)
     assert len(server.seen) == 2
+
+
+def test_a_malformed_server_address_is_an_error_not_offline():
+    with pytest.raises(SyncError) as failure:
+        Api("htp:/nowhere", "tok", FAST).pull("", 1)
+    assert not isinstance(failure.value, Offline)

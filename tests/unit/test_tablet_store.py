@@ -161,3 +161,27 @@ def test_capture_hashes_the_bytes_it_keeps_and_a_second_capture_is_the_same_item
     assert capture(store, tmp_path / "evidence" / item.sha256, tmp_path / "evidence"
                    ).sha256 == item.sha256
     assert len(store.evidence()) == 1
+
+
+def test_a_409_rejection_goes_again_under_a_new_id_a_bounded_number_of_times(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.record("inspection", "create", "i-1", {"findings": "x"})
+    refused = {"status": "rejected", "problem": {"status": 409, "detail": "send it again"}}
+    seen = []
+    for _ in range(3):
+        [queued] = store.queued()
+        seen.append(queued.mutation_id)
+        outcome = store.settle(queued, {**refused, "mutation_id": queued.mutation_id})
+        if outcome.status == "rejected":
+            break
+        assert outcome.status == "resent" and outcome.acknowledged
+    assert len(set(seen)) == 3 and outcome.status == "rejected" and store.queued() == []
+    assert [i.mutation_id for i in store.issues()] == [seen[-1]]
+
+
+def test_a_422_rejection_is_final_at_once(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    m = store.record("inspection", "create", "i-1", {"findings": "x"})
+    outcome = store.settle(m, {"mutation_id": m.mutation_id, "status": "rejected",
+                               "problem": {"status": 422, "detail": "bad"}})
+    assert outcome.status == "rejected" and store.queued() == []
