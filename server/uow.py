@@ -7,18 +7,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from server.extensions import db
 
 BATCH = "uow_batch"
+KEPT = "uow_batch_objects"
+FRESH_SAVEPOINT = "uow_fresh_savepoint"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+@event.listens_for(Session, "pending_to_persistent")
+def _keep(session: Session, instance: Any) -> None:
+    # The identity map holds objects weakly: inside a batch, the enterprise or officer that
+    # mutation 1 loaded would be collected and fetched again by mutation 2. Holding them until
+    # the batch ends turns those repeated gets into identity-map hits.
+    kept = session.info.get(KEPT)
+    if kept is not None:
+        kept.append(instance)
 
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Yield the session; commit on success, roll back on any error."""
     session = db.session
+    if session.info.pop(FRESH_SAVEPOINT, False):
+        # The first unit of work in a fresh savepoint(): that savepoint already makes it
+        # atomic, and the two roll back together (push ends the mutation on any error).
+        yield session
+        return
     if session.info.get(BATCH):
         with session.begin_nested():
             yield session
@@ -36,6 +56,7 @@ def batch() -> Iterator[Session]:
     """One transaction around many units of work (each a savepoint); commit at the end."""
     session = db.session
     session.info[BATCH] = True
+    session.info[KEPT] = []
     try:
         yield session
         session.commit()
@@ -44,11 +65,19 @@ def batch() -> Iterator[Session]:
         raise
     finally:
         session.info.pop(BATCH, None)
+        session.info.pop(KEPT, None)
 
 
 @contextmanager
 def savepoint() -> Iterator[Session]:
-    """A savepoint inside the current transaction: rolled back alone on any error."""
+    """A savepoint inside the current transaction: rolled back alone on any error.
+
+    Any error inside must leave the savepoint (code inside must not catch a failed unit of
+    work and go on): its first unit of work shares the savepoint instead of nesting one."""
     session = db.session
     with session.begin_nested():
-        yield session
+        session.info[FRESH_SAVEPOINT] = True
+        try:
+            yield session
+        finally:
+            session.info.pop(FRESH_SAVEPOINT, None)

@@ -174,8 +174,9 @@ def write_changes(session: Session, touched: dict[Key, bool],
     keys = sorted(touched)
     old = _existing(session, keys)
     rows, snapshots = [], []
-    for key in keys:
-        snap = resolve(key)
+    with payloads.known_conflicts(keys):
+        resolved = [(key, resolve(key)) for key in keys]
+    for key, snap in resolved:
         if snap is None and not (touched[key] and key in old):
             continue  # never committed (a rolled-back savepoint) or not a synced entity
         row = _row(key, snap, old.get(key))

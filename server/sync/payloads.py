@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,32 @@ def _officer_ids(inspection: Inspection) -> set[str]:
     return {o["user_id"] for o in inspection.officers} | {str(inspection.created_by)}
 
 
+OPEN_CONFLICTS = "sync_open_conflicts"
+
+
+@contextmanager
+def known_conflicts(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """Load the open conflicts of many records in one query for the serializers below."""
+    ids = sorted({entity_id for entity, entity_id in keys if entity in EDITABLE})
+    found: dict[tuple[str, str], list[str]] = {}
+    for start in range(0, len(ids), 500):
+        for entity, entity_id, conflict_id in db.session.execute(
+                select(SyncConflict.entity, SyncConflict.entity_id, SyncConflict.id).where(
+                    SyncConflict.status == "open",
+                    SyncConflict.entity_id.in_(ids[start:start + 500]))
+                .order_by(SyncConflict.created_at)):
+            found.setdefault((entity, entity_id), []).append(str(conflict_id))
+    db.session.info[OPEN_CONFLICTS] = found
+    try:
+        yield
+    finally:
+        db.session.info.pop(OPEN_CONFLICTS, None)
+
+
 def _open_conflicts(entity: str, entity_id: str) -> list[str]:
+    known = db.session.info.get(OPEN_CONFLICTS)
+    if known is not None:
+        return known.get((entity, entity_id), [])
     return [str(i) for i in db.session.scalars(select(SyncConflict.id).where(
         SyncConflict.entity == entity, SyncConflict.entity_id == entity_id,
         SyncConflict.status == "open").order_by(SyncConflict.created_at))]

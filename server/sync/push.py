@@ -162,6 +162,13 @@ def _release(keys: list[str]) -> list[dict[str, Any]]:
     return released
 
 
+def _held_keys() -> set[str]:
+    """What held mutations wait for (one query per push instead of one per create; a
+    mutation held by a push committing meanwhile is released by its owner's next push)."""
+    return set(db.session.scalars(select(SyncMutation.waits_for).where(
+        SyncMutation.status == "pending", SyncMutation.waits_for.is_not(None)).distinct()))
+
+
 def _waiting_keys(user_id: uuid.UUID) -> list[str]:
     """What this user's held mutations wait for that exists now (created some other way)."""
     keys = set(db.session.scalars(select(SyncMutation.waits_for).where(
@@ -193,12 +200,17 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
     with batch():
         released = _release(_waiting_keys(actor.user_id))
         results, seen, in_batch = [], _seen(actor, mutations), set()
+        held = _held_keys()
         for mutation in mutations:
             result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch)
             in_batch.add(mutation["mutation_id"])
             results.append(result)
-            if mutation["op"] == "create" and result["status"] in ("applied", "conflict"):
-                released += _release([f"{mutation['entity']}:{mutation['id']}"])
+            key = f"{mutation['entity']}:{mutation['id']}"
+            if result["status"] == "pending":
+                held.add(result["waits_for"])
+            elif mutation["op"] == "create" and result["status"] in ("applied", "conflict") \
+                    and key in held:
+                released += _release([key])
         audit.record(actor, "sync.push", "device", device_id,
                      {"mutations": len(mutations),
                       "statuses": {s: sum(r["status"] == s for r in results)
