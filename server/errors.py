@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 from typing import Any
 
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -35,14 +37,18 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
     "internal-error": (500, "Internal error",
                        "An unexpected error; it was logged with the given error_id."),
     "service-unavailable": (503, "Service unavailable", "A dependency is not available."),
+    "insufficient-storage": (507, "Insufficient storage",
+                             "The evidence store is full; nothing was kept; retry later."),
 }
 
 _STATUS_TO_SLUG = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
     415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited",
-    500: "internal-error", 503: "service-unavailable",
+    500: "internal-error", 503: "service-unavailable", 507: "insufficient-storage",
 }
+STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+RETRY_AFTER_SECONDS = "5"
 
 
 class DomainError(Exception):
@@ -185,6 +191,27 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         return http_exception_problem(error)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(error: Exception) -> Response:
+        # A lost connection, a database restarting, SQLite's lock timeout: nothing was
+        # committed (the unit of work rolled back), so the client can simply retry.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(error).splitlines()[0])
+        return problem_response("service-unavailable",
+                                "The database is not reachable at the moment; retry shortly.",
+                                headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+    @app.errorhandler(OSError)
+    def _os_error(error: OSError) -> Response:
+        if error.errno in STORAGE_FULL:
+            log.error("storage full on %s %s: %s", request.method, request.path, error)
+            return problem_response("insufficient-storage",
+                                    "The evidence store is full; nothing of this request was "
+                                    "kept. Retry once an operator has made room.",
+                                    headers={"Retry-After": "300"})
+        return _unexpected(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -1,22 +1,83 @@
-"""Unit of work: services own the transaction; it commits once or rolls back."""
+"""Unit of work: services own the transaction; it commits once or rolls back.
+
+Inside `batch()` (one transaction for many use cases, e.g. a sync push) every unit of work
+becomes a savepoint instead, and the batch commits once at the end."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from server.extensions import db
+
+BATCH = "uow_batch"
+KEPT = "uow_batch_objects"
+FRESH_SAVEPOINT = "uow_fresh_savepoint"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+@event.listens_for(Session, "pending_to_persistent")
+def _keep(session: Session, instance: Any) -> None:
+    # The identity map holds objects weakly: inside a batch, the enterprise or officer that
+    # mutation 1 loaded would be collected and fetched again by mutation 2. Holding them until
+    # the batch ends turns those repeated gets into identity-map hits.
+    kept = session.info.get(KEPT)
+    if kept is not None:
+        kept.append(instance)
 
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Yield the session; commit on success, roll back on any error."""
     session = db.session
+    if session.info.pop(FRESH_SAVEPOINT, False):
+        # The first unit of work in a fresh savepoint(): that savepoint already makes it
+        # atomic, and the two roll back together (push ends the mutation on any error).
+        yield session
+        return
+    if session.info.get(BATCH):
+        with session.begin_nested():
+            yield session
+        return
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def batch() -> Iterator[Session]:
+    """One transaction around many units of work (each a savepoint); commit at the end."""
+    session = db.session
+    session.info[BATCH] = True
+    session.info[KEPT] = []
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(BATCH, None)
+        session.info.pop(KEPT, None)
+
+
+@contextmanager
+def savepoint() -> Iterator[Session]:
+    """A savepoint inside the current transaction: rolled back alone on any error.
+
+    Any error inside must leave the savepoint (code inside must not catch a failed unit of
+    work and go on): its first unit of work shares the savepoint instead of nesting one."""
+    session = db.session
+    with session.begin_nested():
+        session.info[FRESH_SAVEPOINT] = True
+        try:
+            yield session
+        finally:
+            session.info.pop(FRESH_SAVEPOINT, None)

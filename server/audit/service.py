@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.audit.chain import ChainReport, entry_hash, verify_chain
 from server.audit.models import AuditEntry, AuditHead
@@ -15,21 +16,25 @@ from server.extensions import db
 VERIFY_BATCH = 5000
 
 
+PENDING = "audit_pending"
+MARKS = "audit_savepoints"
+
+
 def record(
     actor: Actor | None,
     action: str,
     entity: str,
     entity_id: object,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry; the caller's transaction commits it together with the write."""
+) -> None:
+    """Note one entry; it is chained and written when the caller's transaction commits.
+
+    Chaining needs the head row locked. Taking that lock at commit rather than at the first
+    entry keeps it for the last moment of each transaction only, so long transactions (a sync
+    push of hundreds of mutations) do not queue every other writer behind them."""
     session = db.session
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    fields: dict[str, Any] = {
-        "seq": head.seq + 1,
-        "at": utcnow(),
+    session.connection()  # begin the transaction now, so its rollback forgets this entry
+    session.info.setdefault(PENDING, []).append({
         "actor_id": str(actor.user_id) if actor else None,
         "actor_name": actor.username if actor else None,
         "device_id": actor.device_id if actor else None,
@@ -37,12 +42,53 @@ def record(
         "entity": entity,
         "entity_id": str(entity_id),
         "details": details or {},
-        "prev_hash": head.hash,
-    }
-    entry = AuditEntry(**fields, hash=entry_hash(fields))
-    session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    return entry
+    })
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(MARKS, {})[transaction] = len(session.info.get(PENDING, []))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """Entries noted inside a savepoint that rolled back never happened."""
+    if previous.nested:
+        cut = session.info.get(MARKS, {}).pop(previous, None)
+        if cut is not None:
+            del session.info.get(PENDING, [])[cut:]
+    else:
+        session.info.pop(PENDING, None)
+        session.info.pop(MARKS, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_marks(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint's mark stays until the end: its after_soft_rollback comes after this event.
+    if transaction.parent is None and not transaction.nested:  # committed or rolled back
+        session.info.pop(PENDING, None)
+        session.info.pop(MARKS, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_noted(session: Session) -> None:
+    """Chain the noted entries under the locked head, in the committing transaction."""
+    if session.in_nested_transaction():
+        return
+    noted = session.info.pop(PENDING, None)
+    if not noted:
+        return
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    at = utcnow()  # the commit's time: entries stay in time order along the chain
+    for values in noted:
+        fields = {"seq": head.seq + 1, "at": at, **values, "prev_hash": head.hash}
+        entry = AuditEntry(**fields, hash=entry_hash(fields))
+        session.add(entry)
+        head.seq, head.hash = entry.seq, entry.hash
+    session.flush()
 
 
 def _rows():

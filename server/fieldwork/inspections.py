@@ -30,7 +30,7 @@ def _officers(inspector_ids: list[uuid.UUID], started_at: datetime) -> list[dict
     if len(set(inspector_ids)) != len(inspector_ids):
         raise ValidationFailed("An officer is listed twice.",
                                errors={"inspector_ids": ["officers must be distinct"]})
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(inspector_ids)))}
+    users = {user_id: db.session.get(User, user_id) for user_id in inspector_ids}
     problems = []
     officers = []
     for user_id in inspector_ids:

@@ -253,6 +253,8 @@ def evidence_report(violation: Violation) -> list[dict[str, Any]]:
 def inspection_evidence_report(inspection: Inspection) -> list[dict[str, Any]]:
     """The signature images and their presence."""
     cited = [s["evidence_sha256"] for s in inspection.signatures if s.get("evidence_sha256")]
+    if not cited:
+        return []
     enterprise = db.session.get(Enterprise, inspection.enterprise_id)
     checkin = inspection.checkin or {}
     context = _context(inspection, enterprise.site,

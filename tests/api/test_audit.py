@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -102,3 +103,44 @@ def test_concurrent_writers_keep_one_unbroken_chain(app, client, login, enterpri
     assert result.exit_code == 0, result.output
     seqs = [e.seq for e in _entries(app)]
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_entries_noted_in_a_rolled_back_savepoint_are_never_written(app):
+    from server import uow
+    from server.audit import service as audit
+
+    with app.app_context():
+        with uow.batch():
+            audit.record(None, "test.kept", "thing", 1)
+            with pytest.raises(ValueError), uow.unit_of_work():
+                audit.record(None, "test.dropped", "thing", 2)
+                raise ValueError("this mutation is rejected")
+            with uow.unit_of_work():
+                audit.record(None, "test.kept_too", "thing", 3)
+        with pytest.raises(RuntimeError), uow.unit_of_work():
+            audit.record(None, "test.rolled_back", "thing", 4)
+            raise RuntimeError("the whole transaction fails")
+        with uow.unit_of_work():
+            audit.record(None, "test.last", "thing", 5)
+        assert audit.verify().ok
+    assert [e.action for e in _entries(app)] == ["test.kept", "test.kept_too", "test.last"]
+
+
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="row locks are PostgreSQL's")
+def test_the_chain_head_is_locked_only_at_commit(app, database_url):
+    from sqlalchemy import create_engine
+
+    from server.audit import service as audit
+    from server.config import normalise_database_url
+
+    other = create_engine(normalise_database_url(database_url))
+    with app.app_context():
+        audit.record(None, "test.long_transaction", "thing", 1)
+        db.session.execute(text("SELECT 1"))  # the transaction is open and has noted an entry
+        with other.connect() as conn:  # another writer can take the head meanwhile
+            conn.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"))
+            conn.rollback()
+        db.session.commit()
+    other.dispose()
+    assert [e.action for e in _entries(app)] == ["test.long_transaction"]

@@ -104,3 +104,49 @@ def test_bad_query_parameters_are_422_problems(client, login, path):
 def test_bad_uuid_in_path_is_a_404_problem(client, login):
     assert_problem(client.get("/api/v1/enterprises/not-a-uuid", headers=login()), 404,
                    "not-found")
+
+
+def test_a_lost_database_connection_is_a_503_problem_with_retry_after(client, login,
+                                                                       monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from server.registry import service
+
+    headers = login("supervisor")
+
+    def connection_lost(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(service, "list_enterprises", connection_lost)
+    response = client.get("/api/v1/enterprises", headers=headers)
+    body = assert_problem(response, 503, "service-unavailable")
+    assert response.headers["Retry-After"] == "5"
+    assert "server closed" not in body["detail"]
+
+
+def test_a_full_evidence_store_is_a_507_problem_and_keeps_no_bytes(app, client, login,
+                                                                  monkeypatch, tmp_path):
+    import base64
+    import errno
+    import hashlib
+
+    from server.evidence import storage
+
+    headers = {**login("inspector", device_id="tablet-1"), "Tus-Resumable": "1.0.0"}
+    data = b"\xff\xd8" + b"x" * 5000
+    meta = f"sha256 {base64.b64encode(hashlib.sha256(data).hexdigest().encode()).decode()}"
+    created = client.post("/api/v1/uploads/", headers={
+        **headers, "Upload-Length": str(len(data)), "Upload-Metadata": meta})
+    assert created.status_code == 201
+
+    def disk_full(self, chunk: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage._FilePart, "write", disk_full)
+    response = client.patch(created.headers["Location"], data=data, headers={
+        **headers, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    assert_problem(response, 507, "insufficient-storage")
+    head = client.head(created.headers["Location"], headers=headers)
+    assert head.headers["Upload-Offset"] == "0"
+    staged = list((tmp_path / "evidence").rglob("*"))
+    assert not [p for p in staged if p.is_file()], staged

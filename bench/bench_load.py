@@ -1,0 +1,132 @@
+"""Load: 50 simulated tablets (the offline_sync engine) syncing at once, batches of 100
+mutations, against gunicorn with 4 workers on PostgreSQL for a bounded time. Reports push and
+pull latency percentiles (goal: push p99 ≤ 1000 ms) and fails if anything was lost or
+duplicated. The database is a throwaway one on BENCH_PG_ADMIN_URL's server (created and
+dropped here), or BENCH_DATABASE_URL (emptied first)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bench import loadgen
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLETS, BATCH, WORKERS = 50, 100, 4
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+@contextmanager
+def _database() -> Iterator[str | None]:
+    """A PostgreSQL URL to use, or None when no server is reachable."""
+    from server.config import normalise_database_url
+
+    given = os.environ.get("BENCH_DATABASE_URL")
+    if given:
+        engine = create_engine(normalise_database_url(given))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        yield given
+        return
+    admin_url = os.environ.get("BENCH_PG_ADMIN_URL", ADMIN_URL)
+    name = f"enforcement_load_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(normalise_database_url(admin_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # no server: the entry is skipped, said so
+        print(f"   no PostgreSQL at {admin_url} ({type(error).__name__}); load bench skipped")
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    import requests
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(WORKERS), "--threads", "4", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    for _ in range(600):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
+
+
+def run(quick: bool) -> dict:
+    """The load entries (none when PostgreSQL is not reachable)."""
+    from flask_migrate import upgrade
+
+    from bench.bench_evidence import _free_port
+    from server import create_app
+    from server.config import normalise_database_url
+    from server.extensions import db
+
+    seconds = 20 if quick else 60
+    with _database() as url, tempfile.TemporaryDirectory() as tmp:
+        if url is None:
+            return {}
+        workdir = Path(tmp)
+        store = f"file://{workdir / 'evidence'}"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                          "EVIDENCE_STORE": store, "PASSWORD_HASH": FAST_HASH})
+        with app.app_context():
+            upgrade(revision="heads")
+            accounts = loadgen.prepare(TABLETS, per_district=20)
+            db.engine.dispose()
+        env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_STORE": store,
+               "SECRET_KEY": secrets.token_hex(16), "SCHEDULER": "off"}
+        port = _free_port()
+        server = _serve(env, port, workdir / "gunicorn.log")
+        try:
+            started = time.perf_counter()
+            reports, samples = loadgen.run_fleet(f"http://127.0.0.1:{port}", accounts,
+                                                 workdir / "fleet", seconds, BATCH)
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        with app.app_context():
+            counts = loadgen.verify(reports)
+            db.engine.dispose()
+    errors = [r.error for r in reports if r.error]
+    if errors or any(counts[k] for k in ("lost", "duplicated", "unexpected", "wrong")):
+        raise AssertionError(f"load run lost or duplicated records: {counts}, {errors[:3]}")
+    push, pull = loadgen.percentiles(samples.push), loadgen.percentiles(samples.pull)
+    detail = (f"{TABLETS} tablets × batches of {BATCH} for {seconds} s (ran {elapsed:.0f} s), "
+              f"gunicorn {WORKERS} workers × 4 threads, PostgreSQL; {len(samples.push)} pushes, "
+              f"{len(samples.pull)} pulls; records intended {counts['intended']}, stored "
+              f"{counts['stored']}, lost {counts['lost']}, duplicated {counts['duplicated']}")
+    common = {"unit": "ms", "higher_is_better": False, "goal": 1000.0, "baseline": 1000.0,
+              "detail": detail}
+    return {
+        "load_push_p99_ms": {**common, "value": push["p99"], "ratio": push["p99"],
+                             "p50_ms": push["p50"], "p95_ms": push["p95"],
+                             "mutations_per_s": sum(sum(r.statuses.values())
+                                                    for r in reports) / elapsed},
+        "load_pull_p99_ms": {**common, "value": pull["p99"], "ratio": pull["p99"],
+                             "p50_ms": pull["p50"], "p95_ms": pull["p95"]},
+    }

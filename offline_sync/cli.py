@@ -1,0 +1,152 @@
+"""A command-line tablet: login, pull, new-inspection, add-photo, push, status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from offline_sync.engine import Tablet
+from offline_sync.errors import SyncError
+from offline_sync.store import EvidenceItem
+
+DEFAULT_HOME = Path.home() / ".offline_sync"
+
+
+@contextmanager
+def _tablet(ctx: click.Context) -> Iterator[Tablet]:
+    tablet = Tablet(ctx.obj["home"])
+    try:
+        yield tablet
+    except SyncError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        tablet.close()
+
+
+@click.group()
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path),
+              envvar="OFFLINE_SYNC_HOME", default=DEFAULT_HOME, show_default=True,
+              help="The tablet's folder: its store and captured evidence.")
+@click.pass_context
+def main(ctx: click.Context, home: Path) -> None:
+    """A tablet that works offline and syncs with the enforcement server."""
+    ctx.obj = {"home": home}
+
+
+@main.command()
+@click.option("--server", required=True, help="e.g. http://127.0.0.1:5000")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True)
+@click.option("--device-id", default=None, help="Stable id of this tablet (made once if absent).")
+@click.pass_context
+def login(ctx: click.Context, server: str, username: str, password: str,
+          device_id: str | None) -> None:
+    """Sign in and keep a device token."""
+    with _tablet(ctx) as tablet:
+        body = tablet.login(server, username, password, device_id)
+    click.echo(f"signed in as {body['user']['username']} on {body['device_id']} "
+               f"until {body['expires_at']}")
+
+
+@main.command()
+@click.option("--limit", default=500, show_default=True, help="Changes per page.")
+@click.pass_context
+def pull(ctx: click.Context, limit: int) -> None:
+    """Fetch what changed in your scope since the last pull (resumable page by page)."""
+    with _tablet(ctx) as tablet, tqdm(desc="pull", unit=" changes") as bar:
+        total = tablet.pull(limit, progress=bar.update)
+        counts = tablet.store.counts()
+    click.echo(f"{total} changes applied; records: {counts}")
+
+
+@main.command("new-inspection")
+@click.option("--enterprise", "enterprise_id", required=True, help="Enterprise id.")
+@click.option("--inspector", "inspector_ids", multiple=True, required=True,
+              help="Inspector user id (give two: the law wants two officers).")
+@click.option("--task", "task_id", default=None)
+@click.option("--findings", default="")
+@click.pass_context
+def new_inspection(ctx: click.Context, enterprise_id: str, inspector_ids: tuple[str, ...],
+                   task_id: str | None, findings: str) -> None:
+    """Open an inspection record offline (queued for the next push)."""
+    extra: dict[str, Any] = {"findings": findings}
+    if task_id:
+        extra["task_id"] = task_id
+    with _tablet(ctx) as tablet:
+        record_id = tablet.new_inspection(enterprise_id, list(inspector_ids), **extra)
+    click.echo(record_id)
+
+
+@main.command("add-photo")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--violation", "violation_id", default=None, help="Cite it on this violation.")
+@click.option("--kind", default="photo", show_default=True,
+              type=click.Choice(["photo", "signature", "audio", "video", "document"]))
+@click.pass_context
+def add_photo(ctx: click.Context, file: Path, violation_id: str | None, kind: str) -> None:
+    """Capture a file as evidence: SHA-256 now, upload on the next push."""
+    with _tablet(ctx) as tablet:
+        item = tablet.add_photo(file, violation_id, kind)
+    click.echo(f"{item.sha256} {item.size} bytes")
+
+
+def _upload_bar(item: EvidenceItem) -> Callable[[int], None]:
+    bar = tqdm(total=item.size, desc=item.filename or item.sha256[:12], unit="B",
+               unit_scale=True, unit_divisor=1024, leave=False)
+
+    def update(offset: int) -> None:
+        bar.update(offset - bar.n)
+        if offset >= item.size:
+            bar.close()
+
+    return update
+
+
+@main.command()
+@click.pass_context
+def push(ctx: click.Context) -> None:
+    """Send queued edits, then upload captured evidence (resuming where a transfer broke)."""
+    with _tablet(ctx) as tablet:
+        with tqdm(total=len(tablet.store.queued()), desc="push", unit=" mutations") as bar:
+            outcomes = tablet.push(progress=bar.update)
+        uploads = tablet.upload_evidence(progress=_upload_bar)
+        left = len(tablet.store.queued())
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    click.echo(f"answers: {counts or 'none'}; evidence: {uploads}; still queued: {left}")
+    for outcome in outcomes:
+        if outcome.status in ("conflict", "rejected"):
+            click.echo(f"  {outcome.status} {outcome.conflict or ''} {outcome.entity} "
+                       f"{outcome.record_id}: {_why(outcome.result)}")
+
+
+def _why(result: dict[str, Any]) -> str:
+    if result.get("conflicting_fields"):
+        return "fields " + ", ".join(result["conflicting_fields"])
+    problem = result.get("problem") or {}
+    return str(problem.get("detail") or problem.get("title") or "")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """What the tablet holds, what it still owes the server, and issues to look at."""
+    with _tablet(ctx) as tablet:
+        report = tablet.status()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"server {report['server']} as {report['user']} on {report['device_id']}")
+    click.echo(f"records {report['records']}; outbox {report['outbox']} "
+               f"({report['held']} held); evidence {report['evidence']}")
+    for issue in report["issues"]:
+        click.echo(f"  {issue['status']} {issue['conflict'] or ''} {issue['entity']} "
+                   f"{issue['id']}: {issue['fields'] or issue['problem'] or ''}")

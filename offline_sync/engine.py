@@ -1,0 +1,216 @@
+"""The tablet: sign in, pull into the store, record offline edits, push them, upload evidence."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from offline_sync.errors import NotSignedIn, Refused
+from offline_sync.evidence import CHUNK, EvidenceUploader, capture
+from offline_sync.http import Api, RetryPolicy
+from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
+from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS
+
+
+def link_id(violation_id: str, sha256: str) -> str:
+    """The id of citing one file on one violation: the same pair always gets the same id (so
+    an unlink chains onto its link), in 36 characters (the server's audit keys are short)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"evidence-link:{violation_id}:{sha256}"))
+
+
+class Server(Protocol):
+    """What the engine needs from the server (offline_sync.http.Api, or a fake in tests)."""
+
+    def pull(self, cursor: str, limit: int) -> dict[str, Any]:
+        """One page of changes."""
+
+    def push(self, device_id: str, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One result per mutation."""
+
+
+class Tablet:
+    """One tablet's sync engine over its own folder (store file and captured evidence)."""
+
+    def __init__(self, home: str | Path, server: Server | None = None,
+                 policy: RetryPolicy | None = None, chunk_size: int = CHUNK):
+        self.home = Path(home)
+        self.chunk_size = chunk_size
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.home / "tablet.sqlite3")
+        self.policy = policy or RetryPolicy()
+        self._server = server
+
+    def close(self) -> None:
+        """Close the store and the connections."""
+        if isinstance(self._server, Api):
+            self._server.close()
+        self.store.close()
+
+    @property
+    def server(self) -> Server:
+        """The server connection (from the stored address and token unless one was given)."""
+        if self._server is None:
+            base, token = self.store.get("server"), self.store.get("token")
+            if not base or not token:
+                raise NotSignedIn("Not signed in: run `login` first.")
+            self._server = Api(base, token, self.policy)
+        return self._server
+
+    @property
+    def device_id(self) -> str:
+        """This tablet's stable id (made once, kept in the store)."""
+        device = self.store.get("device_id")
+        if device is None:
+            device = f"tablet-{uuid.uuid4().hex[:12]}"
+            self.store.set(device_id=device)
+        return device
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        """The signed-in user as the server described them."""
+        raw = self.store.get("user")
+        return json.loads(raw) if raw else None
+
+    def login(self, base_url: str, username: str, password: str,
+              device_id: str | None = None) -> dict[str, Any]:
+        """Sign in on this tablet; keeps the server address, token and user."""
+        if device_id:
+            self.store.set(device_id=device_id)
+        api = Api(base_url, policy=self.policy)
+        body = api.login(username, password, self.device_id)
+        self.store.set(server=api.base_url, token=body["access_token"],
+                       user=json.dumps(body["user"], ensure_ascii=False),
+                       device_id=body.get("device_id") or self.device_id)
+        self._server = api
+        return body
+
+    # -- pull -------------------------------------------------------------------------------
+
+    def pull(self, limit: int = MAX_PULL_LIMIT,
+             progress: Callable[[int], None] | None = None) -> int:
+        """Pull pages until the server has no more; each page commits with its cursor."""
+        total, reset = 0, False
+        while True:
+            try:
+                page = self.server.pull(self.store.cursor, limit)
+            except Refused as error:
+                if error.status != 422 or "cursor" not in (error.problem.get("errors") or {}):
+                    raise
+                if not self.store.cursor:
+                    raise
+                self.store.set(cursor=None)  # a cursor the server no longer knows: start over
+                reset = True
+                continue
+            reset = reset or bool(page.get("reset"))
+            applied = self.store.apply_page(page["changes"], page["next_cursor"], reset)
+            reset = False
+            total += applied
+            if progress:
+                progress(applied)
+            if not page["has_more"]:
+                return total
+
+    # -- offline edits ----------------------------------------------------------------------
+
+    def record(self, entity: str, op: str, record_id: str, fields: dict[str, Any]) -> Mutation:
+        """Queue an edit (durable before this returns); ValueError for an unknown kind."""
+        if entity not in PUSH_ENTITIES or op not in PUSH_OPS:
+            raise ValueError(f"cannot push {op} of {entity}")
+        return self.store.record(entity, op, record_id, fields)
+
+    def new_inspection(self, enterprise_id: str, inspector_ids: list[str],
+                       **fields: Any) -> str:
+        """Open an inspection record offline; returns its (tablet-made) id."""
+        record_id = str(uuid.uuid4())
+        body = {"enterprise_id": enterprise_id, "inspector_ids": inspector_ids,
+                "started_at": datetime.now(UTC).isoformat(), **fields}
+        self.record("inspection", "create", record_id, body)
+        return record_id
+
+    def add_photo(self, path: str | Path, violation_id: str | None = None,
+                  kind: str = "photo") -> EvidenceItem:
+        """Capture a file as evidence (SHA-256 now) and, if given, cite it on a violation
+        (the link may travel before the file: the server lists it as missing meanwhile)."""
+        item = capture(self.store, path, self.home / "evidence", kind)
+        if violation_id:
+            self.record("evidence_link", "create", link_id(violation_id, item.sha256),
+                        {"violation_id": violation_id, "sha256": item.sha256})
+        return item
+
+    # -- push -------------------------------------------------------------------------------
+
+    def push(self, batch_size: int = MAX_BATCH,
+             progress: Callable[[int], None] | None = None) -> list[Outcome]:
+        """Send the outbox in batches until it is empty or only held mutations remain."""
+        outcomes: list[Outcome] = []
+        sent_held: set[str] = set()
+        while True:
+            batch = [m for m in self.store.next_batch(batch_size)
+                     if m.mutation_id not in sent_held]
+            if not batch:
+                return outcomes
+            results = self.server.push(self.device_id, [m.wire() for m in batch])
+            by_id: dict[str, dict[str, Any]] = {}
+            for result in results:  # a released (final) answer beats a pending one
+                key = str(result.get("mutation_id"))
+                if key not in by_id or by_id[key].get("status") == "pending":
+                    by_id[key] = result
+            settled = 0
+            answered = batch + [m for m in self.store.queued()
+                                if m.held and m.mutation_id in by_id and m not in batch]
+            for mutation in answered:
+                result = by_id.get(mutation.mutation_id)
+                if result is None:
+                    continue  # no answer: it stays queued and goes again
+                outcome = self.store.settle(mutation, result)
+                if outcome is None:
+                    sent_held.add(mutation.mutation_id)
+                else:
+                    outcomes.append(outcome)
+                    settled += 1
+            if progress:
+                progress(settled)
+            if settled == 0:
+                return outcomes  # all held or unanswered: they go again on the next push
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def upload_evidence(self, progress: Callable[[EvidenceItem], Callable[[int], None] | None]
+                        | None = None) -> dict[str, int]:
+        """Upload every pending captured file; counts of uploaded and refused."""
+        uploader = EvidenceUploader(self.store, self.server,  # type: ignore[arg-type]
+                                    self.chunk_size)
+        counts = {"uploaded": 0, "refused": 0}
+        for item in self.store.evidence("pending"):
+            state = uploader.upload(item, progress(item) if progress else None)
+            counts[state] += 1
+        return counts
+
+    def sync(self) -> dict[str, Any]:
+        """Push, upload, then pull: what an evening on the network does."""
+        outcomes = self.push()
+        uploads = self.upload_evidence()
+        pulled = self.pull()
+        return {"outcomes": outcomes, "uploads": uploads, "pulled": pulled}
+
+    def status(self) -> dict[str, Any]:
+        """What the tablet holds and owes."""
+        queued = self.store.queued()
+        return {
+            "server": self.store.get("server"), "device_id": self.store.get("device_id"),
+            "user": (self.user or {}).get("username"), "cursor": self.store.cursor,
+            "records": self.store.counts(), "outbox": len(queued),
+            "held": sum(m.held for m in queued),
+            "evidence": {state: len(self.store.evidence(state))
+                         for state in ("pending", "uploaded", "refused")},
+            "issues": [{"mutation_id": o.mutation_id, "entity": o.entity, "id": o.record_id,
+                        "status": o.status, "conflict": o.conflict,
+                        "fields": o.result.get("conflicting_fields"),
+                        "problem": (o.result.get("problem") or {}).get("detail")}
+                       for o in self.store.issues()],
+        }
+

@@ -1,0 +1,91 @@
+"""The tablet store's records of captured files and of tus upload URLs (tuspy's Storage)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def now_iso() -> str:
+    """The tablet's clock, UTC, ISO 8601."""
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A captured file: its SHA-256 (computed at capture), local copy and upload state."""
+
+    sha256: str
+    path: str
+    size: int
+    filename: str | None
+    kind: str
+    captured_at: str
+    state: str
+    detail: str | None
+
+
+class FileRecords:
+    """Evidence rows and upload URLs; mixed into Store, which owns the connection."""
+
+    db: sqlite3.Connection
+    _lock: threading.RLock
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]  # Store's
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def add_evidence(self, item: EvidenceItem) -> EvidenceItem:
+        """Keep a captured file (a second capture of the same bytes is the same evidence)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO evidence (sha256, path, size, filename, kind, "
+                       "captured_at, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (item.sha256, item.path, item.size, item.filename, item.kind,
+                        item.captured_at, item.state, item.detail))
+        return self.evidence_item(item.sha256)  # type: ignore[return-value]
+
+    def evidence_item(self, sha256: str) -> EvidenceItem | None:
+        """One captured file."""
+        with self._lock:
+            row = self.db.execute("SELECT * FROM evidence WHERE sha256 = ?", (sha256,)
+                                  ).fetchone()
+        return EvidenceItem(**dict(row)) if row else None
+
+    def evidence(self, state: str | None = None) -> list[EvidenceItem]:
+        """Captured files, optionally only those in one state (pending, uploaded, refused)."""
+        with self._lock:
+            rows = self.db.execute("SELECT * FROM evidence WHERE ? IS NULL OR state = ? "
+                                   "ORDER BY captured_at, sha256", (state, state)).fetchall()
+        return [EvidenceItem(**dict(r)) for r in rows]
+
+    def mark_evidence(self, sha256: str, state: str, detail: str | None = None) -> None:
+        """Record that a file was uploaded, or refused by the server (with why)."""
+        with self.transaction() as db:
+            db.execute("UPDATE evidence SET state = ?, detail = ? WHERE sha256 = ?",
+                       (state, detail, sha256))
+
+    # -- tus upload URLs (tuspy's url_storage) ----------------------------------------------
+
+    def get_item(self, key: str) -> str | None:
+        """tuspy Storage: the upload URL stored for a file fingerprint."""
+        with self._lock:
+            row = self.db.execute("SELECT url FROM tus_urls WHERE fingerprint = ?", (key,)
+                                  ).fetchone()
+        return row["url"] if row else None
+
+    def set_item(self, key: str, value: str | None) -> None:
+        """tuspy Storage: remember an upload URL, durably, as soon as it exists."""
+        if value is None:
+            self.remove_item(key)
+            return
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO tus_urls (fingerprint, url) VALUES (?, ?)",
+                       (key, value))
+
+    def remove_item(self, key: str) -> None:
+        """tuspy Storage: forget an upload URL (finished, or dead on the server)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM tus_urls WHERE fingerprint = ?", (key,))

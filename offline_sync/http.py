@@ -1,0 +1,162 @@
+"""HTTP to the sync server: token sign-in, pull, push, evidence look-up.
+
+Retries are urllib3's `Retry` (mounted on a requests session) with full-jitter backoff:
+connection errors, cut responses, 5xx and 429 are retried (429/503 honour Retry-After); any
+other 4xx is final. Every request has a timeout. Retrying a POST is safe here because push is
+idempotent by mutation_id and other POSTs carry an Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout,
+                  requests.exceptions.ChunkedEncodingError, requests.exceptions.RetryError)
+
+
+def full_jitter(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Seconds before retry `attempt` (1-based): uniform in [0, min(cap, base·2^(attempt-1))]."""
+    if attempt < 1:
+        return 0.0
+    ceiling = min(cap, base * (2 ** (attempt - 1)))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+class FullJitterRetry(Retry):
+    """urllib3's Retry with "full jitter" backoff and a ceiling on what Retry-After may ask."""
+
+    RETRY_AFTER_MAX = 120.0
+
+    def get_backoff_time(self) -> float:
+        """Full jitter over the consecutive failures so far."""
+        failures = 0
+        for entry in reversed(self.history):
+            if entry.redirect_location is not None:
+                break
+            failures += 1
+        return full_jitter(failures, self.backoff_factor, self.backoff_max)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        """Retry-After in seconds, at most RETRY_AFTER_MAX (a server may not park a tablet)."""
+        return min(super().parse_retry_after(retry_after), self.RETRY_AFTER_MAX)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts after the first, backoff base and cap, timeouts."""
+
+    retries: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+
+    def retry(self) -> FullJitterRetry:
+        """The urllib3 Retry object this policy means."""
+        return FullJitterRetry(
+            total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
+            other=self.retries, allowed_methods=None, status_forcelist=RETRYABLE_STATUSES,
+            backoff_factor=self.backoff_base, backoff_max=self.backoff_cap,
+            respect_retry_after_header=True, raise_on_status=False, redirect=0)
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds for requests."""
+        return (self.connect_timeout, self.read_timeout)
+
+
+def new_session(policy: RetryPolicy) -> requests.Session:
+    """A requests session whose every request goes through the policy's retries."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=policy.retry())
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def problem_of(response: requests.Response) -> dict[str, Any]:
+    """The problem+json body of an error response, or a stand-in built from the status."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    return {"title": response.reason or "error", "status": response.status_code}
+
+
+class Api:
+    """The sync server's HTTP API as the tablet uses it."""
+
+    def __init__(self, base_url: str, token: str | None = None,
+                 policy: RetryPolicy | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.policy = policy or RetryPolicy()
+        self.session = new_session(self.policy)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.session.close()
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The bearer token header (empty before sign-in)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def url(self, path: str) -> str:
+        """Absolute URL of an API path."""
+        return f"{self.base_url}{path}"
+
+    def request(self, method: str, path: str, *, expect: tuple[int, ...] = (200,),
+                **kwargs: Any) -> requests.Response:
+        """Send with retries; Offline if the retries ran out, Refused on a final answer."""
+        headers = {**self.auth_headers, **kwargs.pop("headers", {})}
+        try:
+            response = self.session.request(method, self.url(path), headers=headers,
+                                            timeout=self.policy.timeout, **kwargs)
+        except NETWORK_ERRORS as error:
+            raise Offline(f"{method} {path}: {error}") from error
+        except requests.RequestException as error:  # a bad server address, not the network
+            raise SyncError(f"{method} {path}: {error}") from error
+        if response.status_code in expect:
+            return response
+        if response.status_code in RETRYABLE_STATUSES:
+            raise Offline(f"{method} {path}: still HTTP {response.status_code} after retries")
+        error_type = Unauthorized if response.status_code == 401 else Refused
+        raise error_type(response.status_code, problem_of(response))
+
+    def login(self, username: str, password: str, device_id: str) -> dict[str, Any]:
+        """POST /auth/token; keeps and returns the token body."""
+        body = self.request("POST", "/api/v1/auth/token", expect=(200, 201), json={
+            "username": username, "password": password, "device_id": device_id},
+            headers={"Idempotency-Key": str(uuid.uuid4())}).json()
+        self.token = body["access_token"]
+        return body
+
+    def pull(self, cursor: str, limit: int) -> dict[str, Any]:
+        """GET /sync/pull: one page of changes."""
+        return self.request("GET", "/api/v1/sync/pull",
+                            params={"cursor": cursor, "limit": limit}).json()
+
+    def push(self, device_id: str, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """POST /sync/push: one result per mutation, in order, then the results of mutations
+        held earlier that the server applied now (`released`)."""
+        body = self.request("POST", "/api/v1/sync/push", expect=(200,),
+                            json={"device_id": device_id, "mutations": mutations}).json()
+        return [*body["results"], *body.get("released", [])]
+
+    def evidence_exists(self, sha256: str) -> bool:
+        """Whether the server already holds this evidence (GET /evidence/<sha256>)."""
+        return self.request("GET", f"/api/v1/evidence/{sha256}", expect=(200, 404)
+                            ).status_code == 200

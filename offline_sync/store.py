@@ -1,0 +1,380 @@
+"""The tablet's local SQLite file: pulled rows, the pull cursor, the outbox, evidence, outcomes.
+
+Every change that must survive a crash is one SQLite transaction (WAL, synchronous=FULL): a pull
+page and the cursor after it commit together, so a page is applied exactly once; a mutation is
+durable before `record` returns and leaves the outbox only in the transaction that stores the
+server's answer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from offline_sync.files import EvidenceItem, FileRecords, now_iso
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    entity TEXT NOT NULL, id TEXT NOT NULL, version INTEGER, data TEXT NOT NULL,
+    PRIMARY KEY (entity, id));
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE,
+    entity TEXT NOT NULL, op TEXT NOT NULL, record_id TEXT NOT NULL,
+    base_version INTEGER, chained INTEGER NOT NULL DEFAULT 0, fields TEXT NOT NULL,
+    recorded_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    held INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS outcomes (
+    mutation_id TEXT PRIMARY KEY, entity TEXT NOT NULL, op TEXT NOT NULL,
+    record_id TEXT NOT NULL, status TEXT NOT NULL, conflict TEXT, version INTEGER,
+    fields TEXT NOT NULL, result TEXT NOT NULL, answered_at TEXT NOT NULL,
+    acknowledged INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, filename TEXT,
+    kind TEXT NOT NULL, captured_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+    detail TEXT);
+CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
+"""
+FINAL_STATUSES = ("applied", "duplicate", "conflict", "rejected")
+RESENDS = 2  # how often a 409-rejected mutation goes again under a new mutation_id
+# Parts of a record: their result's version is the version of the record they belong to.
+PARENTS = {"evidence_link": ("violation", "violation_id"),
+           "signature": ("inspection", "inspection_id"),
+           "checklist_answer": ("inspection", "inspection_id")}
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One queued offline edit, as it will be sent."""
+
+    seq: int
+    mutation_id: str
+    entity: str
+    op: str
+    record_id: str
+    base_version: int | None
+    chained: bool
+    fields: dict[str, Any]
+    recorded_at: str
+    held: bool
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """The record whose version the server's answer gives: a part's parent, else itself."""
+        if self.entity in PARENTS:
+            entity, field = PARENTS[self.entity]
+            if self.fields.get(field):
+                return entity, str(self.fields[field])
+        return self.entity, self.record_id
+
+    def wire(self) -> dict[str, Any]:
+        """The mutation in the push contract's shape (schemas/sync.py MutationSchema)."""
+        return {"mutation_id": self.mutation_id, "entity": self.entity, "op": self.op,
+                "id": self.record_id, "base_version": self.base_version,
+                "fields": self.fields, "recorded_at": self.recorded_at}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The server's final answer to one mutation; conflicts and rejections need the user."""
+
+    mutation_id: str
+    entity: str
+    op: str
+    record_id: str
+    status: str
+    conflict: str | None
+    version: int | None
+    fields: dict[str, Any]
+    result: dict[str, Any]
+    answered_at: str
+    acknowledged: bool
+
+
+class Store(FileRecords):
+    """The local SQLite store of one tablet; safe to share between threads of that tablet."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                  timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """A stored setting (server, token, device_id, cursor, user)."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set(self, **values: str | None) -> None:
+        """Store settings in one transaction (None removes one)."""
+        with self.transaction() as db:
+            for key, value in values.items():
+                if value is None:
+                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                               "DO UPDATE SET value = excluded.value", (key, value))
+
+    @property
+    def cursor(self) -> str:
+        """Where the next pull starts ('' before the first sync)."""
+        return self.get("cursor", "") or ""
+
+    # -- pulled data ------------------------------------------------------------------------
+
+    def apply_page(self, changes: Iterable[dict[str, Any]], next_cursor: str,
+                   reset: bool = False) -> int:
+        """Apply one pull page and move the cursor, atomically; returns the changes applied.
+
+        `reset` (the server restarted this user's sync, e.g. their scope changed) first drops
+        every pulled row that holds no queued local edit."""
+        count = 0
+        with self.transaction() as db:
+            if reset:
+                db.execute("DELETE FROM records WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE "
+                           "outbox.entity = records.entity AND outbox.record_id = records.id)")
+            for change in changes:
+                key = (change["entity"], str(change["id"]))
+                if change["op"] == "upsert":
+                    row = db.execute("SELECT version FROM records WHERE entity = ? AND id = ?",
+                                     key).fetchone()
+                    if row and row["version"] is not None and row["version"] > change["version"]:
+                        continue  # we already hold a newer copy (our own push came back first)
+                    data = {**(change.get("data") or {}), **self._pending_fields(db, *key)}
+                    db.execute("INSERT INTO records (entity, id, version, data) VALUES "
+                               "(?, ?, ?, ?) ON CONFLICT (entity, id) DO UPDATE SET "
+                               "version = excluded.version, data = excluded.data",
+                               (*key, change["version"], json.dumps(data)))
+                else:  # delete (tombstone) or revoke (left this user's scope)
+                    db.execute("DELETE FROM records WHERE entity = ? AND id = ?", key)
+                count += 1
+            db.execute("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) "
+                       "DO UPDATE SET value = excluded.value", (next_cursor,))
+        return count
+
+    def record_of(self, entity: str, record_id: str) -> tuple[int | None, dict[str, Any]] | None:
+        """(server version, data with local edits) of a record, or None."""
+        with self._lock:
+            row = self.db.execute("SELECT version, data FROM records WHERE entity = ? AND id = ?",
+                                  (entity, record_id)).fetchone()
+        return (row["version"], json.loads(row["data"])) if row else None
+
+    def records(self, entity: str) -> list[dict[str, Any]]:
+        """Every local row of one entity (pulled, with local edits)."""
+        with self._lock:
+            rows = self.db.execute("SELECT id, version, data FROM records WHERE entity = ? "
+                                   "ORDER BY id", (entity,)).fetchall()
+        return [{"id": r["id"], "version": r["version"], **json.loads(r["data"])} for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many local rows per entity."""
+        with self._lock:
+            rows = self.db.execute("SELECT entity, COUNT(*) AS n FROM records GROUP BY entity"
+                                   ).fetchall()
+        return {r["entity"]: r["n"] for r in rows}
+
+    @staticmethod
+    def _pending_fields(db: sqlite3.Connection, entity: str, record_id: str) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for row in db.execute("SELECT fields FROM outbox WHERE entity = ? AND record_id = ? "
+                              "ORDER BY seq", (entity, record_id)):
+            merged.update(json.loads(row["fields"]))
+        return merged
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def record(self, entity: str, op: str, record_id: str, fields: dict[str, Any],
+               mutation_id: str | None = None) -> Mutation:
+        """Queue an offline edit durably (its mutation_id is fixed now) and apply it locally.
+
+        base_version is the server version the edit was made on; an edit on top of an edit
+        still queued is chained: it gets the version the server gives its predecessor."""
+        mutation_id = mutation_id or str(uuid.uuid4())
+        recorded_at = now_iso()
+        with self.transaction() as db:
+            earlier = db.execute("SELECT 1 FROM outbox WHERE entity = ? AND record_id = ? "
+                                 "LIMIT 1", (entity, record_id)).fetchone()
+            row = db.execute("SELECT version, data FROM records WHERE entity = ? AND id = ?",
+                             (entity, record_id)).fetchone()
+            chained = bool(earlier) and op != "create"
+            base = None if (op == "create" or chained or row is None) else row["version"]
+            seq = db.execute(
+                "INSERT INTO outbox (mutation_id, entity, op, record_id, base_version, chained, "
+                "fields, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (mutation_id, entity, op, record_id, base, int(chained), json.dumps(fields),
+                 recorded_at)).lastrowid
+            if op == "delete":
+                db.execute("DELETE FROM records WHERE entity = ? AND id = ?", (entity, record_id))
+            else:
+                data = {**(json.loads(row["data"]) if row else {}), **fields}
+                db.execute("INSERT INTO records (entity, id, version, data) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",
+                           (entity, record_id, row["version"] if row else None,
+                            json.dumps(data)))
+        return Mutation(seq, mutation_id, entity, op, record_id, base, chained, fields,
+                        recorded_at, False)
+
+    def queued(self) -> list[Mutation]:
+        """The outbox in recording order."""
+        with self._lock:
+            rows = self.db.execute("SELECT * FROM outbox ORDER BY seq").fetchall()
+        return [Mutation(r["seq"], r["mutation_id"], r["entity"], r["op"], r["record_id"],
+                         r["base_version"], bool(r["chained"]), json.loads(r["fields"]),
+                         r["recorded_at"], bool(r["held"])) for r in rows]
+
+    def next_batch(self, limit: int) -> list[Mutation]:
+        """Up to `limit` queued mutations to send now, in order, at most one per record.
+
+        A chained edit waits until its predecessor's answer gave it a base version."""
+        batch: list[Mutation] = []
+        busy: set[tuple[str, str]] = set()
+        for mutation in self.queued():
+            key = (mutation.entity, mutation.record_id)
+            if key in busy and mutation.op != "create":  # a create never waits for an edit
+                continue
+            busy.add(key)
+            if mutation.chained:
+                continue
+            batch.append(mutation)
+            if len(batch) == limit:
+                break
+        return batch
+
+    def settle(self, mutation: Mutation, result: dict[str, Any]) -> Outcome | None:
+        """Store the server's answer to a sent mutation, in one transaction.
+
+        A final answer removes it from the outbox and lets a chained successor go; `pending`
+        (held by the server for a predecessor) keeps it queued. A duplicate is settled by the
+        first result it replays. Returns the Outcome, or None while still pending."""
+        effective = result
+        if result.get("status") == "duplicate" and isinstance(result.get("first"), dict):
+            effective = {**result["first"], "mutation_id": mutation.mutation_id}
+        status = effective.get("status", "rejected")
+        with self.transaction() as db:
+            if status not in FINAL_STATUSES:
+                db.execute("UPDATE outbox SET held = 1 WHERE mutation_id = ?",
+                           (mutation.mutation_id,))
+                return None
+            if status == "duplicate":  # a duplicate without the first result: it was applied
+                status = "applied"
+            version = effective.get("version")
+            answered = now_iso()
+            # a soft conflict was merged: on record, but nothing for the user to decide
+            settled_quietly = status == "applied" or effective.get("conflict") == "soft"
+            if status == "rejected" and self._resend(db, mutation, effective):
+                status, settled_quietly = "resent", True
+            else:
+                db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
+            db.execute("INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
+                       "status, conflict, version, fields, result, answered_at, acknowledged) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
+                        status, effective.get("conflict"), version,
+                        json.dumps(mutation.fields), json.dumps(result), answered,
+                        int(settled_quietly)))
+            if version is not None and status != "resent":
+                self._advance(db, mutation, version, effective.get("server"))
+        return Outcome(mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
+                       status, effective.get("conflict"), version, mutation.fields, result,
+                       answered, settled_quietly)
+
+    @staticmethod
+    def _resend(db: sqlite3.Connection, mutation: Mutation, result: dict[str, Any]) -> bool:
+        """A 409 rejection (e.g. the server's database refused the change under concurrency:
+        "send it again") is queued again, in place, under a new mutation_id: a rejected
+        mutation changed nothing, so this cannot apply anything twice. At most RESENDS times."""
+        problem = result.get("problem") or {}
+        row = db.execute("SELECT attempts FROM outbox WHERE mutation_id = ?",
+                         (mutation.mutation_id,)).fetchone()
+        if problem.get("status") != 409 or row is None or row["attempts"] >= RESENDS:
+            return False
+        db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0 "
+                   "WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
+        return True
+
+    def _advance(self, db: sqlite3.Connection, mutation: Mutation, version: int,
+                 server: dict[str, Any] | None) -> None:
+        """The record now stands at `version` on the server; the next chained edit builds on it.
+
+        For a part (signature, checklist answer, evidence link) the record is its parent; when
+        our part was the only change (local version + 1), queued edits of the parent made on
+        the version before are rebased, since the tablet saw its own part."""
+        key = mutation.target
+        row = db.execute("SELECT version, data FROM records WHERE entity = ? AND id = ?",
+                         key).fetchone()
+        if row is not None and (row["version"] is None or row["version"] < version):
+            data = json.loads(row["data"])
+            if isinstance(server, dict):
+                data = {**data, **server, **self._pending_fields(db, *key)}
+            db.execute("UPDATE records SET version = ?, data = ? WHERE entity = ? AND id = ?",
+                       (version, json.dumps(data), *key))
+            if key != (mutation.entity, mutation.record_id) and row["version"] == version - 1:
+                db.execute("UPDATE outbox SET base_version = ? WHERE entity = ? AND "
+                           "record_id = ? AND chained = 0 AND base_version = ?",
+                           (version, *key, version - 1))
+        own = (mutation.entity, mutation.record_id)
+        successor = db.execute("SELECT seq FROM outbox WHERE entity = ? AND record_id = ? "
+                               "ORDER BY seq LIMIT 1", own).fetchone()
+        if successor is not None:
+            db.execute("UPDATE outbox SET chained = 0, base_version = ? WHERE seq = ? "
+                       "AND chained = 1", (version, successor["seq"]))
+
+    def outcomes(self, statuses: Iterable[str] | None = None,
+                 unacknowledged: bool = False) -> list[Outcome]:
+        """Answers received, oldest first; e.g. statuses=('conflict', 'rejected')."""
+        sql, args = "SELECT * FROM outcomes WHERE 1 = 1", []
+        if statuses is not None:
+            wanted = list(statuses)
+            sql += f" AND status IN ({', '.join('?' * len(wanted))})"
+            args += wanted
+        if unacknowledged:
+            sql += " AND acknowledged = 0"
+        with self._lock:
+            rows = self.db.execute(sql + " ORDER BY answered_at, rowid", args).fetchall()
+        return [Outcome(r["mutation_id"], r["entity"], r["op"], r["record_id"], r["status"],
+                        r["conflict"], r["version"], json.loads(r["fields"]),
+                        json.loads(r["result"]), r["answered_at"], bool(r["acknowledged"]))
+                for r in rows]
+
+    def issues(self) -> list[Outcome]:
+        """Hard conflicts and rejections the user has not acknowledged yet."""
+        return self.outcomes(("conflict", "rejected"), unacknowledged=True)
+
+    def acknowledge(self, mutation_id: str) -> bool:
+        """The user has seen an issue; True if there was one."""
+        with self.transaction() as db:
+            return db.execute("UPDATE outcomes SET acknowledged = 1 WHERE mutation_id = ? AND "
+                              "acknowledged = 0", (mutation_id,)).rowcount == 1
+
+
+__all__ = ["EvidenceItem", "Mutation", "Outcome", "Store", "now_iso"]

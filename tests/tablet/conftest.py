@@ -1,0 +1,115 @@
+"""Fixtures for the tablet client against the real app on a loopback HTTP server."""
+
+from __future__ import annotations
+
+import io
+import random
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from PIL import Image
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from offline_sync import Tablet
+from offline_sync.http import RetryPolicy
+
+from .faults import FaultInjector
+
+# Generous enough to ride out a restart and a run of faults, short enough to stay fast.
+TEST_POLICY = RetryPolicy(retries=10, backoff_base=0.05, backoff_cap=0.5, connect_timeout=5,
+                          read_timeout=30)
+TEST_CHUNK = 16 * 1024
+APP_SETTINGS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "EVIDENCE_STORE", "PASSWORD_HASH",
+                "SECRET_KEY")
+
+
+class LiveServer:
+    """The app behind a threaded werkzeug server on 127.0.0.1; restartable on the same port
+    with a new app instance on the same database and evidence store."""
+
+    def __init__(self, first: Flask, faults: FaultInjector | None = None):
+        self.settings = {key: first.config[key] for key in APP_SETTINGS}
+        self.faults = faults
+        self.app: Flask = first
+        self.port = 0
+        self.restarts = 0
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """Base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, app: Flask | None = None) -> None:
+        """Serve `app` (or the current one)."""
+        self.app = app or self.app
+        wsgi = self.faults.wrap(self.app.wsgi_app) if self.faults else self.app.wsgi_app
+        self._server = make_server("127.0.0.1", self.port, wsgi, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting; requests in flight finish on their own threads."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = None
+
+    def restart(self) -> None:
+        """Stop, then serve a brand-new app instance (as after a deploy or a crash)."""
+        from server import create_app
+
+        fresh = create_app(dict(self.settings))  # built first: the outage is the swap only
+        with self._lock:
+            self.stop()
+            self.start(fresh)
+            self.restarts += 1
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[LiveServer]:
+    """The app on a real loopback server, no faults."""
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tablet_for(tmp_path: Path, make_user) -> Iterator[Callable[..., Tablet]]:
+    """Make an inspector (or use the one given) and a signed-in tablet for them."""
+    made: list[Tablet] = []
+
+    def make(live: LiveServer, user: Any = None, password: str | None = None,
+             district: str = "310115") -> Tablet:
+        if user is None:
+            user, password = make_user("inspector", district)
+        tablet = Tablet(tmp_path / f"tablet-{len(made)}", policy=TEST_POLICY,
+                        chunk_size=TEST_CHUNK)
+        tablet.login(live.url, user.username, password, f"tablet-{secrets.token_hex(4)}")
+        made.append(tablet)
+        return tablet
+
+    yield make
+    for tablet in made:
+        tablet.close()
+
+
+def make_photo(folder: Path, seed: int, size: int = 160) -> Path:
+    """A unique small JPEG (random pixels), so every photo is distinct evidence."""
+    image = Image.frombytes("RGB", (size, size), random.Random(seed).randbytes(size * size * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    path = folder / f"photo-{seed}.jpg"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+    return path

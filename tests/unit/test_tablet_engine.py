@@ -1,0 +1,136 @@
+"""The tablet engine against an in-memory server that keeps the sync contract."""
+
+from __future__ import annotations
+
+import pytest
+from tablet_fakes import FakeSyncServer
+
+from offline_sync import Offline, Tablet
+from offline_sync.engine import link_id
+
+
+@pytest.fixture
+def server() -> FakeSyncServer:
+    return FakeSyncServer()
+
+
+def _tablet(tmp_path, server, name: str = "a") -> Tablet:
+    tablet = Tablet(tmp_path / name, server)
+    tablet.store.set(device_id=f"tablet-{name}")
+    return tablet
+
+
+def test_pull_pages_until_the_server_has_no_more(tmp_path, server):
+    for n in range(25):
+        server.publish("enterprise", f"e{n}", "upsert", {"n": n}, 1)
+    server.publish("enterprise", "e3", "revoke", None, 1)
+    tablet, pages = _tablet(tmp_path, server), []
+    assert tablet.pull(limit=10, progress=pages.append) == 26
+    assert pages == [10, 10, 6] and tablet.store.counts() == {"enterprise": 24}
+    assert tablet.pull(limit=10) == 0
+
+
+def test_a_lost_response_is_sent_again_and_applied_once(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    record_id = tablet.new_inspection("ent-1", ["u1", "u2"], findings="门窗敞开")
+    server.faults = ["after"]
+    with pytest.raises(Offline):
+        tablet.push()
+    assert len(tablet.store.queued()) == 1  # the server applied it, but we never heard
+    [outcome] = tablet.push()
+    assert outcome.status == "applied" and outcome.result["status"] == "duplicate"
+    assert server.applied == 1 and server.rows[("inspection", record_id)]["version"] == 1
+    assert tablet.store.queued() == []
+
+
+def test_a_lost_request_is_simply_sent_again(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    tablet.new_inspection("ent-1", ["u1", "u2"])
+    server.faults = ["before"]
+    with pytest.raises(Offline):
+        tablet.push()
+    assert [o.status for o in tablet.push()] == ["applied"] and server.applied == 1
+
+
+def test_a_day_of_offline_edits_arrives_in_order_with_the_right_bases(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    ids = [tablet.new_inspection("ent-1", ["u1", "u2"], findings="") for _ in range(3)]
+    for n, record_id in enumerate(ids):
+        tablet.record("inspection", "update", record_id, {"findings": f"第{n}次"})
+        tablet.record("inspection", "update", record_id, {"ended_at": "2026-06-01T03:00:00Z"})
+    outcomes = tablet.push(batch_size=2)
+    assert [o.status for o in outcomes] == ["applied"] * 9
+    assert all(server.rows[("inspection", i)]["version"] == 3 for i in ids)
+    assert server.rows[("inspection", ids[1])]["data"]["findings"] == "第1次"
+    assert tablet.store.record_of("inspection", ids[2])[0] == 3
+
+
+def test_two_tablets_on_one_record_merge_softly_and_keep_a_hard_conflict(tmp_path, server):
+    server.rows[("inspection", "i")] = {"version": 1, "data": {"findings": "a", "note": ""},
+                                        "history": {1: {"findings", "note"}}}
+    server.publish("inspection", "i", "upsert", {"findings": "a", "note": ""}, 1)
+    first, second = _tablet(tmp_path, server, "a"), _tablet(tmp_path, server, "b")
+    first.pull(), second.pull()
+    first.record("inspection", "update", "i", {"findings": "甲"})
+    second.record("inspection", "update", "i", {"note": "乙"})
+    assert [o.status for o in first.push()] == ["applied"]
+    [soft] = second.push()
+    assert (soft.status, soft.conflict) == ("conflict", "soft")
+    assert server.rows[("inspection", "i")]["data"] == {"findings": "甲", "note": "乙"}
+    second.record("inspection", "update", "i", {"findings": "丙"})  # on v3: no conflict
+    first.record("inspection", "update", "i", {"findings": "丁"})  # on v2: stale, overlaps
+    assert [o.status for o in second.push()] == ["applied"]
+    [hard] = first.push()
+    assert (hard.status, hard.conflict) == ("conflict", "hard")
+    assert hard.result["conflicting_fields"] == ["findings"]
+    assert hard.result["server"]["findings"] == "丙" and hard.fields == {"findings": "丁"}
+    assert [i.mutation_id for i in first.store.issues()] == [hard.mutation_id]
+    assert first.status()["issues"][0]["fields"] == ["findings"]
+
+
+def test_a_rejection_is_surfaced_and_does_not_block_the_rest(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    bad = tablet.new_inspection("ent-1", ["u1"], invalid=True)
+    good = tablet.new_inspection("ent-1", ["u1", "u2"])
+    outcomes = {o.record_id: o.status for o in tablet.push()}
+    assert outcomes == {bad: "rejected", good: "applied"}
+    [issue] = tablet.store.issues()
+    assert issue.record_id == bad and issue.result["problem"]["status"] == 422
+
+
+def test_an_update_before_its_create_is_held_then_settled(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    held = tablet.record("inspection", "update", "late", {"findings": "x"})
+    assert tablet.push() == [] and [m.held for m in tablet.store.queued()] == [True]
+    server._one({"mutation_id": "other", "entity": "inspection", "op": "create", "id": "late",
+                 "base_version": None, "fields": {"findings": ""}})
+    [outcome] = tablet.push()
+    assert outcome.mutation_id == held.mutation_id and outcome.status == "applied"
+    assert server.rows[("inspection", "late")]["data"] == {"findings": "x"}
+
+
+def test_unknown_entities_are_refused_before_they_reach_the_outbox(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    with pytest.raises(ValueError):
+        tablet.record("audit_entry", "create", "x", {})
+    assert tablet.store.queued() == []
+
+
+def test_a_held_edit_released_by_its_create_in_the_same_push_is_settled(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    update = tablet.record("inspection", "update", "x", {"findings": "后"})
+    tablet.record("inspection", "create", "x", {"findings": "先"})  # recorded out of order
+    outcomes = {o.mutation_id: o.status for o in tablet.push()}
+    assert outcomes[update.mutation_id] == "applied" and len(outcomes) == 2
+    assert tablet.store.queued() == [] and server.rows[("inspection", "x")]["version"] == 2
+
+
+def test_citing_a_photo_queues_a_link_named_by_the_pair(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    item = tablet.add_photo(photo, "v-1")
+    [link] = tablet.store.queued()
+    assert (link.entity, link.op, link.fields) == ("evidence_link", "create",
+                                                   {"violation_id": "v-1", "sha256": item.sha256})
+    assert link.record_id == link_id("v-1", item.sha256) and len(link.record_id) == 36

@@ -1,0 +1,187 @@
+"""The tablet's store: pull pages and the cursor commit together; the outbox survives a crash."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from offline_sync.evidence import capture
+from offline_sync.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _change(n: int, op: str = "upsert", version: int = 1) -> dict:
+    return {"entity": "enterprise", "id": f"e{n}", "op": op, "version": version,
+            "data": {"name": f"企业{n}"} if op == "upsert" else None}
+
+
+def _run_and_die(code: str, home: Path) -> int:
+    """Run `code` in a fresh interpreter that is killed (os._exit) where the code says so."""
+    script = textwrap.dedent(code).replace("HOME", repr(str(home)))
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=60).returncode
+
+
+def test_a_page_and_its_cursor_commit_together(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    assert store.apply_page([_change(1), _change(2)], "c2") == 2
+    assert store.cursor == "c2" and store.counts() == {"enterprise": 2}
+
+
+def test_a_page_that_fails_half_way_leaves_neither_rows_nor_cursor(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([_change(1)], "c1")
+    broken = [_change(2), {"entity": "enterprise", "op": "upsert"}]  # no id: fails mid-page
+    with pytest.raises(KeyError):
+        store.apply_page(broken, "c3")
+    assert store.cursor == "c1" and [r["id"] for r in store.records("enterprise")] == ["e1"]
+
+
+def test_a_crash_in_the_middle_of_a_page_applies_none_of_it(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([_change(1)], "c1")
+    store.close()
+    code = """
+        import os, json
+        from offline_sync.store import Store
+        store = Store(HOME + "/t.sqlite3")
+        real = json.dumps
+        calls = []
+        def dying(value, *a, **k):
+            calls.append(value)
+            if len(calls) == 3:
+                os._exit(9)  # the tablet's battery dies with two rows written
+            return real(value, *a, **k)
+        json.dumps = dying
+        store.apply_page([{"entity": "enterprise", "id": f"e{n}", "op": "upsert",
+                           "version": 1, "data": {}} for n in range(2, 6)], "c5")
+    """
+    assert _run_and_die(code, tmp_path) == 9
+    store = Store(tmp_path / "t.sqlite3")
+    assert store.cursor == "c1" and store.counts() == {"enterprise": 1}
+    assert store.apply_page([_change(n) for n in range(2, 6)], "c5") == 4  # pulled again: once
+    assert store.counts() == {"enterprise": 5}
+
+
+def test_tombstones_and_revocations_remove_the_local_copy(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([_change(1), _change(2), _change(3)], "c3")
+    store.apply_page([_change(1, "delete", 2), _change(2, "revoke", 1)], "c5")
+    assert [r["id"] for r in store.records("enterprise")] == ["e3"]
+
+
+def test_an_older_upsert_never_overwrites_a_newer_copy(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([{**_change(1, version=3), "data": {"name": "新"}}], "a")
+    store.apply_page([{**_change(1, version=2), "data": {"name": "旧"}}], "b")
+    assert store.record_of("enterprise", "e1") == (3, {"name": "新"})
+
+
+def test_a_recorded_mutation_survives_a_crash_with_its_mutation_id(tmp_path):
+    code = """
+        import os
+        from offline_sync.store import Store
+        store = Store(HOME + "/t.sqlite3")
+        m = store.record("inspection", "create", "i-1", {"findings": "门窗敞开"})
+        print(m.mutation_id, flush=True)
+        os._exit(9)
+    """
+    script = textwrap.dedent(code).replace("HOME", repr(str(tmp_path)))
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=60,
+                          capture_output=True, text=True)
+    assert done.returncode == 9
+    [queued] = Store(tmp_path / "t.sqlite3").queued()
+    assert queued.mutation_id == done.stdout.strip()
+    assert queued.fields == {"findings": "门窗敞开"} and queued.base_version is None
+
+
+def test_an_edit_carries_the_version_it_was_made_on_and_a_second_one_is_chained(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([{"entity": "inspection", "id": "i-1", "op": "upsert", "version": 4,
+                       "data": {"findings": "a", "ended_at": None}}], "c1")
+    first = store.record("inspection", "update", "i-1", {"findings": "b"})
+    second = store.record("inspection", "update", "i-1", {"ended_at": "2026-06-01T03:00:00Z"})
+    assert (first.base_version, first.chained) == (4, False)
+    assert (second.base_version, second.chained) == (None, True)
+    assert [m.mutation_id for m in store.next_batch(10)] == [first.mutation_id]
+    store.settle(first, {"mutation_id": first.mutation_id, "status": "applied", "version": 5})
+    [after] = store.next_batch(10)
+    assert (after.mutation_id, after.base_version) == (second.mutation_id, 5)
+    assert store.record_of("inspection", "i-1") == (5, {"findings": "b",
+                                                         "ended_at": "2026-06-01T03:00:00Z"})
+
+
+def test_a_pulled_copy_keeps_the_edits_still_in_the_outbox(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([{"entity": "inspection", "id": "i", "op": "upsert", "version": 1,
+                       "data": {"findings": "a", "people": 1}}], "c1")
+    store.record("inspection", "update", "i", {"findings": "mine"})
+    store.apply_page([{"entity": "inspection", "id": "i", "op": "upsert", "version": 2,
+                       "data": {"findings": "theirs", "people": 2}}], "c2")
+    assert store.record_of("inspection", "i") == (2, {"findings": "mine", "people": 2})
+
+
+def test_a_held_answer_keeps_the_mutation_and_a_final_one_removes_it(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    m = store.record("violation", "update", "v-1", {"note": "x"})
+    assert store.settle(m, {"mutation_id": m.mutation_id, "status": "pending"}) is None
+    assert [q.held for q in store.queued()] == [True]
+    outcome = store.settle(m, {"mutation_id": m.mutation_id, "status": "rejected",
+                               "problem": {"detail": "no such violation"}})
+    assert outcome.status == "rejected" and store.queued() == []
+    assert [i.mutation_id for i in store.issues()] == [m.mutation_id]
+    assert store.acknowledge(m.mutation_id) and store.issues() == []
+
+
+def test_a_duplicate_is_settled_by_the_first_result_it_replays(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    m = store.record("inspection", "create", "i-9", {"findings": "x"})
+    first = {"mutation_id": m.mutation_id, "status": "conflict", "conflict": "hard",
+             "version": 3, "conflicting_fields": ["findings"]}
+    outcome = store.settle(m, {"mutation_id": m.mutation_id, "status": "duplicate",
+                               "first": first})
+    assert (outcome.status, outcome.conflict, outcome.version) == ("conflict", "hard", 3)
+    assert [i.conflict for i in store.issues()] == ["hard"]
+
+
+def test_capture_hashes_the_bytes_it_keeps_and_a_second_capture_is_the_same_item(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"\xff\xd8" + bytes(range(256)) * 5000)
+    item = capture(store, photo, tmp_path / "evidence")
+    assert item.sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert Path(item.path).read_bytes() == photo.read_bytes()
+    assert (item.state, item.filename, item.size) == ("pending", "p.jpg", photo.stat().st_size)
+    photo.write_bytes(b"changed after capture")  # the kept copy is what gets uploaded
+    assert capture(store, tmp_path / "evidence" / item.sha256, tmp_path / "evidence"
+                   ).sha256 == item.sha256
+    assert len(store.evidence()) == 1
+
+
+def test_a_409_rejection_goes_again_under_a_new_id_a_bounded_number_of_times(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.record("inspection", "create", "i-1", {"findings": "x"})
+    refused = {"status": "rejected", "problem": {"status": 409, "detail": "send it again"}}
+    seen = []
+    for _ in range(3):
+        [queued] = store.queued()
+        seen.append(queued.mutation_id)
+        outcome = store.settle(queued, {**refused, "mutation_id": queued.mutation_id})
+        if outcome.status == "rejected":
+            break
+        assert outcome.status == "resent" and outcome.acknowledged
+    assert len(set(seen)) == 3 and outcome.status == "rejected" and store.queued() == []
+    assert [i.mutation_id for i in store.issues()] == [seen[-1]]
+
+
+def test_a_422_rejection_is_final_at_once(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    m = store.record("inspection", "create", "i-1", {"findings": "x"})
+    outcome = store.settle(m, {"mutation_id": m.mutation_id, "status": "rejected",
+                               "problem": {"status": 422, "detail": "bad"}})
+    assert outcome.status == "rejected" and store.queued() == []
