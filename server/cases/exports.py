@@ -220,6 +220,8 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
                                      mime=facts[sha256].mime)
                 report(done / total)
                 continue
+            elif member.role == "inquiry_record":
+                body = render.to_pdf(forms.inquiry_records(data))
             else:
                 body = render.to_pdf(forms.FORMS[member.role][0](data))
             writer.write(member, iter((body,)))

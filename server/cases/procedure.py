@@ -71,6 +71,8 @@ class CaseView:
     fine_fen: int | None = None
     served_on: date | None = None
     payment_due: date | None = None
+    statements: tuple[str, ...] = ()
+    """How each recorded statement/defence was reviewed: accepted, partly or rejected."""
 
 
 def hearing_eligible(amount_fen: int | None, party_type: str) -> bool:
@@ -141,12 +143,15 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
                       f"defend or ask for a hearing until {notice_reply_due(case.notice_on)}.",
                       {"on": "inside the notice period"})
     if p["fine_fen"] > case.intended_fen:
+        heard = f" ({len(case.statements)} statement(s) recorded)" if case.statements else ""
         raise Refused("Statements and defence can never make the penalty heavier than the "
-                      "notice (处罚法 第45条).", {"fine_fen": "above the notified amount"})
+                      f"notice (处罚法 第45条){heard}: the fine may not exceed "
+                      f"{case.intended_fen} fen.", {"fine_fen": "above the notified amount"})
     if p["fine_fen"] <= 0:
         raise Refused("A fine must be positive; decide not to penalise instead.",
                       {"fine_fen": "must be positive"}, bad_input=True)
     return {"fine_fen": p["fine_fen"], "statements": p.get("statements"),
+            "statements_reviewed": len(case.statements) or None,
             "rights_waived": bool(p.get("rights_waived")),
             "hearing_record": p.get("hearing_record")}
 

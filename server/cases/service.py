@@ -15,7 +15,7 @@ from server.audit import service as audit
 from server.auth.policy import Actor, authorize
 from server.cases import deadlines as dl
 from server.cases import procedure
-from server.cases.models import Case, CaseCounter, CaseEvent, CaseViolation
+from server.cases.models import Case, CaseCounter, CaseEvent, CaseStatement, CaseViolation
 from server.cases.numbering import Series, authority_code, format_number
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
@@ -224,7 +224,9 @@ def _view(case: Case) -> procedure.CaseView:
         last_step_on=last, legal_review_done="legal_review" in events,
         intended_fen=case.intended_fen, notice_on=case.notice_on, hearing_on=case.hearing_on,
         decided_on=case.decided_on, fine_fen=case.fine_fen, served_on=case.served_on,
-        payment_due=payment_due)
+        payment_due=payment_due,
+        statements=tuple(db.session.scalars(select(CaseStatement.adopted).where(
+            CaseStatement.case_id == case.id).order_by(CaseStatement.seq))))
 
 
 def _refused(error: procedure.Refused) -> Exception:

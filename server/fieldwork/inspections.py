@@ -51,6 +51,11 @@ def _officers(inspector_ids: list[uuid.UUID], started_at: datetime) -> list[dict
     return officers
 
 
+def certified_officers(inspector_ids: list[uuid.UUID], at: datetime) -> list[dict[str, Any]]:
+    """Distinct active inspectors with a certificate valid on the day (处罚法 Art. 42), snapshot."""
+    return _officers(inspector_ids, at)
+
+
 def _check_times(data: dict[str, Any]) -> None:
     ended = data.get("ended_at")
     if ended is not None and ended < data["started_at"]:
