@@ -218,13 +218,20 @@ def payment_due(served_on: date, procedure: Procedure) -> date:
 
 def check_payment(fine_fen: int, served_on: date, paid_on: date, amount_fen: int,
                   procedure: Procedure) -> dict[str, Any]:
-    """The fine plus the 3 %/day surcharge (capped at the fine) must be paid in full."""
+    """The fine plus the 3 %/day surcharge (capped at the fine) must be paid in full.
+
+    Deferred or instalment payment (暂缓、分期缴纳, 处罚法 第66条第2款) is deliberately not
+    supported: LAW.md records neither its approval conditions nor how the surcharge runs on an
+    approved schedule, so a partial amount is refused rather than booked on a guessed rule.
+    """
     surcharge = late_payment_surcharge(fine_fen, served_on, paid_on, procedure)
     owed = fine_fen + surcharge.amount_fen
     if amount_fen != owed:
+        partial = (" Partial, deferred or instalment payment (处罚法 第66条) is not supported "
+                   "yet: record the payment once it is complete." if amount_fen < owed else "")
         raise Refused(f"The amount owed on {paid_on} is {owed} fen (fine {fine_fen} + "
-                      f"surcharge {surcharge.amount_fen} for {surcharge.days_late} days late).",
-                      {"amount_fen": f"must be {owed}"}, bad_input=True)
+                      f"surcharge {surcharge.amount_fen} for {surcharge.days_late} days late)."
+                      + partial, {"amount_fen": f"must be {owed}"}, bad_input=True)
     return {"amount_fen": amount_fen, "surcharge_fen": surcharge.amount_fen,
             "late_days": surcharge.days_late, "surcharge_capped": surcharge.capped,
             "payment_due": surcharge.due_on}
