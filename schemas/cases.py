@@ -104,6 +104,9 @@ class CaseDeadlineSchema(Schema):
     days = fields.Integer(required=True)
     done_on = fields.Date(allow_none=True)
     status = fields.String(required=True)
+    days_left = fields.Integer(allow_none=True, metadata={
+        "description": "While open: days to the end in the deadline's own kind (working days "
+                       "for a working-day period); 0 on the last day, negative when overdue"})
 
 
 class CaseViolationSchema(Schema):

@@ -46,7 +46,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
         amount, case.party_type, case.complex)
     data["hearing_eligible"] = procedure.hearing_eligible(amount, case.party_type)
     data["violations"] = service.case_links(case)
-    data["deadlines"] = service.case_deadlines(case)
+    data["deadlines"] = service.deadline_badges(case)
     data["payment"] = service.payment_today(case)
     if with_history:
         data["history"] = service.history(case)
@@ -70,7 +70,8 @@ def file_case(actor, body: dict):
 @blp.response(200, CaseSchema(many=True))
 @blp.secured
 def list_cases(actor, query: dict):
-    """Cases in your scope; `due_within=N` lists those with a deadline within N days."""
+    """Cases in your scope; `due_within=N`: an open deadline ends within N days of its kind
+    (working days for service and the party's reply), or is overdue."""
     return [_case(c) for c in service.list_cases(actor, query)]
 
 
