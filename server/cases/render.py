@@ -1,4 +1,10 @@
-"""Set a case document as PDF (A4, the CJK font embedded as a subset) or as editable DOCX."""
+"""Set a case document as PDF (A4, the CJK font embedded as a subset) or as editable DOCX.
+
+PDF/A is not produced: open-source reportlab writes neither the XMP metadata nor the ICC output
+intent PDF/A needs. The PDFs embed every font (a TrueType subset), carry title, author, subject
+and language (zh-CN), and use no transparency or encryption, so a PDF/A converter (e.g.
+Ghostscript -dPDFA) can take them as input; the original remains the case-file member.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ from server.cases.forms import Doc
 # 20 MB collection costs an exporting process ~20 MB more memory.)
 DEFAULT_FONT = os.environ.get("CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DOCX_FONT = "WenQuanYi Micro Hei"
+LANG = "zh-CN"
+CREATOR = "field-enforcement server (reportlab)"
 _registered: dict[str, str] = {}
 _lock = threading.Lock()
 
@@ -94,6 +102,7 @@ def to_pdf(doc: Doc | Sequence[Doc], font_path: str | None = None) -> bytes:
     SimpleDocTemplate(out, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
                       topMargin=25 * mm, bottomMargin=25 * mm, title=doc.title,
                       author=doc.authority, subject=doc.number or doc.title,
+                      creator=CREATOR, keywords=[d.form for d in docs], lang=LANG,
                       initialFontName=font, initialFontSize=12).build(story)
     return out.getvalue()
 
@@ -104,7 +113,26 @@ def _east_asian(run, size: float) -> None:
 
     run.font.name = DOCX_FONT
     run.font.size = Pt(size)
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), DOCX_FONT)
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), DOCX_FONT)
+    fonts.set(qn("w:hint"), "eastAsia")  # ambiguous glyphs (quotes, ：) from the CJK font too
+
+
+def _chinese_defaults(word) -> None:
+    """Normal style (and so every style based on it): the CJK font for East Asian text, zh-CN."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rpr = word.styles["Normal"].element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), DOCX_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), LANG)
+    lang.set(qn("w:eastAsia"), LANG)
 
 
 def to_docx(doc: Doc | Sequence[Doc]) -> bytes:
@@ -115,6 +143,7 @@ def to_docx(doc: Doc | Sequence[Doc]) -> bytes:
     from docx.shared import Mm
 
     word = Document()
+    _chinese_defaults(word)
     section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
@@ -140,7 +169,10 @@ def to_docx(doc: Doc | Sequence[Doc]) -> bytes:
         for signer in one.signatures:
             _east_asian(word.add_paragraph().add_run(
                 f"{signer}（签章）：" if "年" not in signer else signer), 12)
-    word.core_properties.title = docs[0].title
+    properties = word.core_properties
+    properties.title, properties.author = docs[0].title, docs[0].authority
+    properties.subject = docs[0].number or docs[0].title
+    properties.language, properties.keywords = LANG, " ".join(d.form for d in docs)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
