@@ -225,3 +225,6 @@ class CaseExportSchema(Schema):
     error = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
     finished_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the finished ZIP is deleted (CASE_EXPORT_TTL_HOURS after it was "
+                       "built); afterwards status is expired and the download answers 410"})
