@@ -196,3 +196,25 @@ def test_statements_are_refused_before_the_notice(client, party, investigating):
     response = client.post(f"/api/v1/cases/{investigating['id']}/statements",
                            json=_statement(investigating["version"]), headers=party["legal"])
     assert response.status_code == 409 and "after the notice" in response.get_json()["detail"]
+
+
+def test_the_case_file_export_carries_the_filled_inquiry_records(
+        app, client, party, investigating, tmp_path):
+    import zipfile
+
+    from server import clock
+    from server.cases import exports
+
+    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
+    _ok(client.post(f"/api/v1/cases/{investigating['id']}/inquiries",
+                    json=_inquiry(party, investigating["version"]), headers=party["legal"]), 201)
+    started = _ok(client.post(f"/api/v1/cases/{investigating['id']}/exports",
+                              headers=party["legal"]), 202)
+    with app.app_context():
+        assert exports.run_pending_exports(clock.utcnow())["done"] == 1
+    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"]))
+    archive = zipfile.ZipFile(io.BytesIO(client.get(done["download_url"],
+                                                    headers=party["legal"]).data))
+    [member] = [n for n in archive.namelist() if "调查询问笔录" in n]
+    text = PdfReader(io.BytesIO(archive.read(member))).pages[0].extract_text().replace("\n", "")
+    assert "问：废气处理设施是否运行？" in text and "王建国" in text
