@@ -218,3 +218,6 @@ def test_the_case_file_export_carries_the_filled_inquiry_records(
     [member] = [n for n in archive.namelist() if "调查询问笔录" in n]
     text = PdfReader(io.BytesIO(archive.read(member))).pages[0].extract_text().replace("\n", "")
     assert "问：废气处理设施是否运行？" in text and "王建国" in text
+    [history] = [n for n in archive.namelist() if n.startswith("副卷/")]
+    steps = PdfReader(io.BytesIO(archive.read(history))).pages[0].extract_text()
+    assert "inquiry" in steps and "interviewee: 王建国" in steps.replace("\n", "")
