@@ -104,6 +104,9 @@ class CaseDeadlineSchema(Schema):
     days = fields.Integer(required=True)
     done_on = fields.Date(allow_none=True)
     status = fields.String(required=True)
+    days_left = fields.Integer(allow_none=True, metadata={
+        "description": "While open: days to the end in the deadline's own kind (working days "
+                       "for a working-day period); 0 on the last day, negative when overdue"})
 
 
 class CaseViolationSchema(Schema):
@@ -222,3 +225,6 @@ class CaseExportSchema(Schema):
     error = fields.String(allow_none=True)
     created_at = fields.DateTime(required=True)
     finished_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the finished ZIP is deleted (CASE_EXPORT_TTL_HOURS after it was "
+                       "built); afterwards status is expired and the download answers 410"})

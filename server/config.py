@@ -78,6 +78,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "OUTSIDE_SITE_M": float(os.environ.get("OUTSIDE_SITE_M", 200)),
         "LOCATION_MISMATCH_M": float(os.environ.get("LOCATION_MISMATCH_M", 300)),
         "CAPTURE_TOLERANCE_MIN": int(os.environ.get("CAPTURE_TOLERANCE_MIN", 30)),
+        "CASE_EXPORT_TTL_HOURS": _int("CASE_EXPORT_TTL_HOURS", 168),
         "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "Field enforcement API",

@@ -28,6 +28,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
     "conflict": (409, "Conflict", "The request conflicts with the current state of the resource."),
     "version-conflict": (409, "Version conflict",
                          "The resource changed since you read it; reload and retry."),
+    "gone": (410, "Gone", "The resource existed but is no longer kept (e.g. an expired export)."),
     "payload-too-large": (413, "Payload too large", "The request body exceeds the size limit."),
     "unsupported-media-type": (415, "Unsupported media type",
                                "The request body has a content type this endpoint does not take."),
@@ -43,7 +44,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
 
 _STATUS_TO_SLUG = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+    405: "method-not-allowed", 409: "conflict", 410: "gone", 413: "payload-too-large",
     415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited",
     500: "internal-error", 503: "service-unavailable", 507: "insufficient-storage",
 }
@@ -98,6 +99,12 @@ class VersionConflict(DomainError):
     """Optimistic locking: the client's version is stale."""
 
     slug = "version-conflict"
+
+
+class Gone(DomainError):
+    """The resource existed but is no longer kept."""
+
+    slug = "gone"
 
 
 class Unauthorized(DomainError):

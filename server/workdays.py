@@ -99,3 +99,16 @@ def add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years)
     except ValueError:
         return d.replace(year=d.year + years, day=28)
+
+
+def term_end(start: date, years: int) -> date:
+    """The last day of a term of `years` years from `start`: the day before the anniversary.
+
+    From 29 February the anniversary is 1 March (民法典 第202条: no corresponding day → the
+    end of that month), so such a term ends on 28 February.
+    """
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = date(start.year + years, 3, 1)
+    return anniversary - _ONE_DAY

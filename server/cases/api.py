@@ -7,6 +7,12 @@ from typing import Any
 
 from flask import Response
 
+from schemas.case_records import (
+    InquiryCreateSchema,
+    InquirySchema,
+    StatementCreateSchema,
+    StatementSchema,
+)
 from schemas.cases import (
     CaseCreateSchema,
     CaseDailyPenaltySchema,
@@ -18,7 +24,7 @@ from schemas.cases import (
     CaseTransitionSchema,
 )
 from server.apidoc import ApiBlueprint
-from server.cases import daily, documents, procedure, service
+from server.cases import daily, documents, procedure, records, service
 from server.cases.models import Case
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1",
@@ -40,7 +46,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
         amount, case.party_type, case.complex)
     data["hearing_eligible"] = procedure.hearing_eligible(amount, case.party_type)
     data["violations"] = service.case_links(case)
-    data["deadlines"] = service.case_deadlines(case)
+    data["deadlines"] = service.deadline_badges(case)
     data["payment"] = service.payment_today(case)
     if with_history:
         data["history"] = service.history(case)
@@ -64,7 +70,8 @@ def file_case(actor, body: dict):
 @blp.response(200, CaseSchema(many=True))
 @blp.secured
 def list_cases(actor, query: dict):
-    """Cases in your scope; `due_within=N` lists those with a deadline within N days."""
+    """Cases in your scope; `due_within=N`: an open deadline ends within N days of its kind
+    (working days for service and the party's reply), or is overdue."""
     return [_case(c) for c in service.list_cases(actor, query)]
 
 
@@ -124,6 +131,48 @@ def impose_daily_penalty(actor, body: dict, case_id: uuid.UUID):
     """Decide the daily continuous penalty (按日连续处罚) after a refused correction."""
     return _case(daily.impose_daily_penalty(actor, case_id, body.pop("version"), body),
                  with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/inquiries", methods=["POST"])
+@blp.arguments(InquiryCreateSchema)
+@blp.response(201, InquirySchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "Stale version, archived or already decided")
+@blp.problem(422, "Fewer than two certified officers, recorder not an officer, bad times or ID")
+@blp.secured
+def record_inquiry(actor, body: dict, case_id: uuid.UUID):
+    """Add an inquiry record (调查询问笔录): interviewee, officers, questions and answers."""
+    return records.record_inquiry(actor, case_id, body.pop("version"), body)[1]
+
+
+@blp.route("/cases/<uuid:case_id>/inquiries", methods=["GET"])
+@blp.response(200, InquirySchema(many=True))
+@blp.problem(404, "Unknown or outside your scope")
+@blp.secured
+def list_inquiries(actor, case_id: uuid.UUID):
+    """The case's inquiry records, oldest first."""
+    return records.inquiries(service.get_case(actor, case_id))
+
+
+@blp.route("/cases/<uuid:case_id>/statements", methods=["POST"])
+@blp.arguments(StatementCreateSchema)
+@blp.response(201, StatementSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "Stale version, not in the notice period, or outside the 5 working days")
+@blp.problem(422, "Missing content, review or reasoning")
+@blp.secured
+def record_statement(actor, body: dict, case_id: uuid.UUID):
+    """Record the party's statement or defence (陈述申辩) and whether it is adopted, and why."""
+    return records.record_statement(actor, case_id, body.pop("version"), body)[1]
+
+
+@blp.route("/cases/<uuid:case_id>/statements", methods=["GET"])
+@blp.response(200, StatementSchema(many=True))
+@blp.problem(404, "Unknown or outside your scope")
+@blp.secured
+def list_statements(actor, case_id: uuid.UUID):
+    """The party's statements with the bureau's review, oldest first."""
+    return records.statements(service.get_case(actor, case_id))
 
 
 @blp.route("/cases/<uuid:case_id>/documents/<string:form>", methods=["GET"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from server.workdays import DayKind, deadline
+from server.workdays import DayKind, add_working_days, deadline, working_days_between
 
 FILING_DAYS = 15             # 办法 Art. 18: decide on filing within 15 days of discovery
 FILING_EXTENSION_DAYS = 15   # … +15 with approval
@@ -129,3 +129,22 @@ def next_due(deadlines: Sequence[Deadline]) -> date | None:
     """The earliest deadline still open (None when nothing is pending)."""
     open_ = [d.due for d in deadlines if d.status == "open"]
     return min(open_) if open_ else None
+
+
+def days_left(today: date, due: date, kind: DayKind) -> int:
+    """Days of the deadline's own kind from today to its end (working days for a working-day
+    period); 0 on the last day, negative once overdue."""
+    if kind == "working":
+        return working_days_between(today, due)
+    return (due - today).days
+
+
+def due_within(deadlines: Sequence[Deadline], today: date, days: int) -> bool:
+    """Whether an open deadline ends within `days` days of its own kind (or is overdue)."""
+    return any(d.status == "open" and days_left(today, d.due, d.kind) <= days
+               for d in deadlines)
+
+
+def horizon(today: date, days: int) -> date:
+    """The latest end any deadline `due_within` `days` can have (N working days ≥ N days)."""
+    return add_working_days(today, days)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from server.auth.policy import Actor
 from server.cases import forms, render, service
+from server.cases import records as case_records
 from server.cases.models import Case
 from server.clock import SHANGHAI
 from server.errors import Conflict, NotFound, ServiceUnavailable
@@ -69,7 +70,14 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
             "waiver_basis": "、".join(dict.fromkeys(waiver_basis)) or "—",
             "officer_names": "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
                                       for o in officers) or "—",
-            "authority": authority_name(case.district)}
+            "authority": authority_name(case.district),
+            "inquiries": [{"seq": r.seq, "interviewee": r.interviewee, "place": r.place,
+                           "started_at": _local(r.started_at), "ended_at": _local(r.ended_at),
+                           "officers": r.officers, "recorder": r.recorder, "qa": r.qa,
+                           "signature": r.signature} for r in case_records.inquiries(case)],
+            "statements": [{"received_on": s.received_on.isoformat(), "form": s.form,
+                            "made_by": s.made_by, "content": s.content, "adopted": s.adopted,
+                            "reasoning": s.reasoning} for s in case_records.statements(case)]}
 
 
 def build(actor: Actor, case_id: uuid.UUID, form: str) -> forms.Doc:
@@ -83,11 +91,18 @@ def build(actor: Actor, case_id: uuid.UUID, form: str) -> forms.Doc:
     return forms.FORMS[form][0](data)
 
 
+def build_all(actor: Actor, case_id: uuid.UUID, form: str) -> list[forms.Doc]:
+    """The form's documents for the case: one per inquiry for 调查询问笔录, else one."""
+    if form != "inquiry_record":
+        return [build(actor, case_id, form)]
+    return forms.inquiry_records(document_data(actor, service.get_case(actor, case_id)))
+
+
 def render_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> tuple[bytes, str]:
     """The document as PDF or DOCX bytes, and a file name."""
-    doc = build(actor, case_id, form)
+    docs = build_all(actor, case_id, form)
     try:
-        data = render.to_pdf(doc) if fmt == "pdf" else render.to_docx(doc)
+        data = render.to_pdf(docs) if fmt == "pdf" else render.to_docx(docs)
     except render.FontMissing as error:
         raise ServiceUnavailable("The CJK font for PDF documents is not installed "
                                  "(fonts-wqy-microhei; see README).") from error

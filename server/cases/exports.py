@@ -31,7 +31,7 @@ from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
 from server.cases.models import CaseExport
-from server.errors import Conflict, NotFound
+from server.errors import Conflict, Gone, NotFound
 from server.evidence import service as evidence
 from server.extensions import db
 from server.fieldwork import violations
@@ -90,9 +90,23 @@ def get_export(actor: Actor, export_id: uuid.UUID) -> CaseExport:
     return row
 
 
+def ttl() -> timedelta:
+    """How long a finished export is kept (CASE_EXPORT_TTL_HOURS)."""
+    return timedelta(hours=current_app.config["CASE_EXPORT_TTL_HOURS"])
+
+
+def expires_at(row: CaseExport) -> datetime | None:
+    """When a finished export's file is deleted."""
+    return row.finished_at + ttl() if row.status in ("done", "expired") and row.finished_at \
+        else None
+
+
 def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str]:
     """The finished file and its download name."""
     row = get_export(actor, export_id)
+    if row.status == "expired" or (row.status == "done" and expires_at(row) <= clock.utcnow()):
+        raise Gone(f"The export expired at {expires_at(row).isoformat()} and its file was "
+                   "deleted; request a new export of the case.")
     if row.status != "done" or not row.file_name:
         raise Conflict(f"The export is {row.status}; nothing to download yet.")
     path = export_dir() / row.file_name
@@ -220,6 +234,8 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
                                      mime=facts[sha256].mime)
                 report(done / total)
                 continue
+            elif member.role == "inquiry_record":
+                body = render.to_pdf(forms.inquiry_records(data))
             else:
                 body = render.to_pdf(forms.FORMS[member.role][0](data))
             writer.write(member, iter((body,)))
@@ -279,10 +295,34 @@ def run_pending_exports(now: datetime) -> dict[str, int]:
     return counts
 
 
+def expire_exports(now: datetime) -> dict[str, int]:
+    """The scheduled job: delete finished ZIPs past their expiry and mark the exports expired."""
+    cutoff = now - ttl()
+    ids = db.session.scalars(select(CaseExport.id).where(
+        CaseExport.status == "done", CaseExport.finished_at <= cutoff)).all()
+    db.session.rollback()
+    folder, counts = export_dir(), {"expired": 0, "files_deleted": 0}
+    for export_id in ids:
+        with unit_of_work() as session:
+            row = session.get(CaseExport, export_id, with_for_update=True)
+            if row is None or row.status != "done":
+                continue  # another runner took it
+            if row.file_name and (folder / row.file_name).is_file():
+                (folder / row.file_name).unlink()
+                counts["files_deleted"] += 1
+            row.status = "expired"
+            counts["expired"] += 1
+            audit.record(None, "case.export_expired", "case", row.case_id,
+                         {"export_id": str(row.id), "file_name": row.file_name,
+                          "finished_at": row.finished_at.isoformat()})
+    return counts
+
+
 def as_dict(row: CaseExport) -> dict[str, Any]:
     """The export as the API shows it."""
     url = f"/api/v1/exports/{row.id}/download" if row.status == "done" else None
     return {"id": row.id, "case_id": row.case_id, "status": row.status,
             "progress": round(row.progress, 3), "download_url": url, "size": row.size,
             "manifest_sha256": row.sha256, "members": row.members, "error": row.error,
-            "created_at": row.created_at, "finished_at": row.finished_at}
+            "created_at": row.created_at, "finished_at": row.finished_at,
+            "expires_at": expires_at(row)}

@@ -37,6 +37,7 @@ def get_export(actor, export_id: uuid.UUID):
 @blp.response(200, content_type="application/zip", description="The case file ZIP")
 @blp.problem(404, "Unknown export, outside your scope, or no longer kept")
 @blp.problem(409, "Not finished yet")
+@blp.problem(410, "Expired: the file was deleted after CASE_EXPORT_TTL_HOURS")
 @blp.secured
 def download_export(actor, export_id: uuid.UUID):
     """The finished case file, streamed from disk."""

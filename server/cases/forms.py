@@ -96,8 +96,18 @@ def inspection_record(data: Mapping[str, Any]) -> Doc:
                authority=data["authority"])
 
 
-def inquiry_record(data: Mapping[str, Any]) -> Doc:
-    """调查询问笔录: the header filled; questions and answers are written at the inquiry."""
+ID_TYPES = {"resident_id": "居民身份证", "passport": "护照",
+            "hk_macao_permit": "港澳居民来往内地通行证",
+            "taiwan_permit": "台湾居民来往大陆通行证", "other": "其他证件"}
+ADOPTED = {"accepted": "予以采纳", "partly": "部分采纳", "rejected": "不予采纳"}
+
+
+def _minute(value: str) -> str:
+    """A local time 'YYYY-MM-DD HH:MM' as 2021年6月3日10时05分."""
+    return f"{day_text(value)}{value[11:13]}时{value[14:16]}分"
+
+
+def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
     rows = [("询问时间", "　年　月　日　时　分至　时　分"), ("询问地点", ""),
             *_party_rows(data)[:2], ("询问人及证号", data["officer_names"]), ("记录人", ""),
             ("被询问人", ""), ("案由", _facts(data))]
@@ -106,6 +116,39 @@ def inquiry_record(data: Mapping[str, Any]) -> Doc:
                  "问：", "答：", "问：", "答：", "以上笔录经本人核对，与所述一致。")
     return Doc("inquiry_record", "调查询问笔录", None, rows=tuple(rows), paragraphs=questions,
                signatures=("询问人", "记录人", "被询问人"), authority=data["authority"])
+
+
+def _filled_inquiry(data: Mapping[str, Any], record: Mapping[str, Any]) -> Doc:
+    person = record["interviewee"]
+    rows = [("询问时间", f"{_minute(record['started_at'])}至{_minute(record['ended_at'])}"),
+            ("询问地点", record["place"]), *_party_rows(data)[:2],
+            ("询问人及证号", "、".join(f"{o['name']}（{o['certificate_no']}）"
+                                    for o in record["officers"])),
+            ("记录人", record["recorder"]["name"]),
+            ("被询问人", f"{person['name']}，{person['relation']}"),
+            ("身份证件", f"{ID_TYPES.get(person['id_type'], person['id_type'])} "
+                         f"{person['id_number']}"),
+            ("联系电话", person.get("phone") or "—"), ("案由", _facts(data))]
+    paragraphs = [line for qa in record["qa"] for line in (f"问：{qa['q']}", f"答：{qa['a']}")]
+    signature = record["signature"]
+    paragraphs.append(f"被询问人拒绝签字，理由：{signature.get('refusal_reason')}。"
+                      "（执法人员在笔录上注明）" if signature.get("refused")
+                      else f"被询问人已核对笔录并签名（签名图像 SHA-256 "
+                           f"{signature['evidence_sha256'][:16]}…）。")
+    return Doc("inquiry_record", "调查询问笔录", f"第{record['seq']}次询问",
+               rows=tuple(rows), paragraphs=tuple(paragraphs),
+               signatures=("询问人", "记录人", "被询问人"), authority=data["authority"])
+
+
+def inquiry_records(data: Mapping[str, Any]) -> list[Doc]:
+    """调查询问笔录, one per inquiry recorded; the blank form when none is recorded yet."""
+    recorded = data.get("inquiries") or []
+    return [_filled_inquiry(data, r) for r in recorded] or [_blank_inquiry(data)]
+
+
+def inquiry_record(data: Mapping[str, Any]) -> Doc:
+    """调查询问笔录: the latest inquiry recorded (or the blank form)."""
+    return inquiry_records(data)[-1]
 
 
 def correction_order(data: Mapping[str, Any]) -> Doc:
@@ -148,6 +191,11 @@ def decision(data: Mapping[str, Any]) -> Doc:
                   "以上事实有下列证据为证：", *(_evidence(data) or ["现场检查笔录"])]
     if steps.get("statements"):
         paragraphs.append(f"你单位陈述、申辩意见：{steps['statements']}。")
+    for heard in data.get("statements") or []:
+        paragraphs.append(f"{day_text(heard['received_on'])}，{heard['made_by']}"
+                          f"{'书面' if heard['form'] == 'written' else '口头'}陈述、申辩："
+                          f"{heard['content']}。经复核，{ADOPTED[heard['adopted']]}，"
+                          f"理由：{heard['reasoning']}。")
     if steps.get("hearing_record"):
         paragraphs.append(f"听证意见：{steps['hearing_record']}。")
     paragraphs += [f"依据{_basis(data)}，我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",

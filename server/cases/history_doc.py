@@ -40,7 +40,8 @@ def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
         notes = [f"{k}: {v}" for k, v in sorted(details.items())
                  if k in ("review_opinion", "statements", "hearing_record", "reason",
                           "approval", "days", "kind", "start", "end", "chair", "measure",
-                          "decision_number", "filing_number", "amount_fen", "surcharge_fen")]
+                          "decision_number", "filing_number", "amount_fen", "surcharge_fen",
+                          "interviewee", "questions", "signature", "received_on", "adopted")]
         rows.append((f"{event.seq}. {day_text(event.on)}",
                      f"{event.event} {event.from_state or ''} → {event.to_state}"
                      + (f"；{'；'.join(notes)}" if notes else "")))

@@ -173,3 +173,52 @@ class CaseExport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaseInquiry(db.Model):
+    """An inquiry record (调查询问笔录): who was questioned, by whom, the questions and answers."""
+
+    __tablename__ = "case_inquiries"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_inquiries_case_seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    interviewee: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    place: Mapped[str] = mapped_column(String(200), nullable=False)
+    officers: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    recorder: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    qa: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    signature: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class CaseStatement(db.Model):
+    """The party's statement or defence (陈述、申辩) after the notice, and the bureau's review."""
+
+    __tablename__ = "case_statements"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_statements_case_seq"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    form: Mapped[str] = mapped_column(String(10), nullable=False)
+    made_by: Mapped[str] = mapped_column(String(60), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    adopted: Mapped[str] = mapped_column(String(10), nullable=False)
+    reasoning: Mapped[str] = mapped_column(Text, nullable=False)
+    reviewed_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+@event.listens_for(CaseInquiry, "before_update")
+@event.listens_for(CaseInquiry, "before_delete")
+@event.listens_for(CaseStatement, "before_update")
+@event.listens_for(CaseStatement, "before_delete")
+def _records_are_final(_mapper, _connection, target) -> None:
+    """Signed records and received statements are evidence: appended, never rewritten."""
+    raise ArchivedImmutable(f"{type(target).__name__} {target.id} is final")

@@ -71,6 +71,8 @@ class CaseView:
     fine_fen: int | None = None
     served_on: date | None = None
     payment_due: date | None = None
+    statements: tuple[str, ...] = ()
+    """How each recorded statement/defence was reviewed: accepted, partly or rejected."""
 
 
 def hearing_eligible(amount_fen: int | None, party_type: str) -> bool:
@@ -141,12 +143,15 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
                       f"defend or ask for a hearing until {notice_reply_due(case.notice_on)}.",
                       {"on": "inside the notice period"})
     if p["fine_fen"] > case.intended_fen:
+        heard = f" ({len(case.statements)} statement(s) recorded)" if case.statements else ""
         raise Refused("Statements and defence can never make the penalty heavier than the "
-                      "notice (处罚法 第45条).", {"fine_fen": "above the notified amount"})
+                      f"notice (处罚法 第45条){heard}: the fine may not exceed "
+                      f"{case.intended_fen} fen.", {"fine_fen": "above the notified amount"})
     if p["fine_fen"] <= 0:
         raise Refused("A fine must be positive; decide not to penalise instead.",
                       {"fine_fen": "must be positive"}, bad_input=True)
     return {"fine_fen": p["fine_fen"], "statements": p.get("statements"),
+            "statements_reviewed": len(case.statements) or None,
             "rights_waived": bool(p.get("rights_waived")),
             "hearing_record": p.get("hearing_record")}
 
@@ -213,13 +218,20 @@ def payment_due(served_on: date, procedure: Procedure) -> date:
 
 def check_payment(fine_fen: int, served_on: date, paid_on: date, amount_fen: int,
                   procedure: Procedure) -> dict[str, Any]:
-    """The fine plus the 3 %/day surcharge (capped at the fine) must be paid in full."""
+    """The fine plus the 3 %/day surcharge (capped at the fine) must be paid in full.
+
+    Deferred or instalment payment (暂缓、分期缴纳, 处罚法 第66条第2款) is deliberately not
+    supported: LAW.md records neither its approval conditions nor how the surcharge runs on an
+    approved schedule, so a partial amount is refused rather than booked on a guessed rule.
+    """
     surcharge = late_payment_surcharge(fine_fen, served_on, paid_on, procedure)
     owed = fine_fen + surcharge.amount_fen
     if amount_fen != owed:
+        partial = (" Partial, deferred or instalment payment (处罚法 第66条) is not supported "
+                   "yet: record the payment once it is complete." if amount_fen < owed else "")
         raise Refused(f"The amount owed on {paid_on} is {owed} fen (fine {fine_fen} + "
-                      f"surcharge {surcharge.amount_fen} for {surcharge.days_late} days late).",
-                      {"amount_fen": f"must be {owed}"}, bad_input=True)
+                      f"surcharge {surcharge.amount_fen} for {surcharge.days_late} days late)."
+                      + partial, {"amount_fen": f"must be {owed}"}, bad_input=True)
     return {"amount_fen": amount_fen, "surcharge_fen": surcharge.amount_fen,
             "late_days": surcharge.days_late, "surcharge_capped": surcharge.capped,
             "payment_due": surcharge.due_on}

@@ -1,10 +1,17 @@
-"""Set a case document as PDF (A4, the CJK font embedded as a subset) or as editable DOCX."""
+"""Set a case document as PDF (A4, the CJK font embedded as a subset) or as editable DOCX.
+
+PDF/A is not produced: open-source reportlab writes neither the XMP metadata nor the ICC output
+intent PDF/A needs. The PDFs embed every font (a TrueType subset), carry title, author, subject
+and language (zh-CN), and use no transparency or encryption, so a PDF/A converter (e.g.
+Ghostscript -dPDFA) can take them as input; the original remains the case-file member.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,7 +22,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from server.cases.forms import Doc
 
@@ -24,6 +38,8 @@ from server.cases.forms import Doc
 # 20 MB collection costs an exporting process ~20 MB more memory.)
 DEFAULT_FONT = os.environ.get("CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DOCX_FONT = "WenQuanYi Micro Hei"
+LANG = "zh-CN"
+CREATOR = "field-enforcement server (reportlab)"
 _registered: dict[str, str] = {}
 _lock = threading.Lock()
 
@@ -49,33 +65,44 @@ def font_name() -> str:
     return _font(DEFAULT_FONT)
 
 
-def to_pdf(doc: Doc, font_path: str | None = None) -> bytes:
-    """A4 PDF with every glyph from the embedded CJK font (no unembedded base fonts)."""
+def _docs(doc: Doc | Sequence[Doc]) -> list[Doc]:
+    return [doc] if isinstance(doc, Doc) else list(doc)
+
+
+def to_pdf(doc: Doc | Sequence[Doc], font_path: str | None = None) -> bytes:
+    """A4 PDF with every glyph from the embedded CJK font; several documents page after page."""
+    docs = _docs(doc)
     font = _font(font_path or DEFAULT_FONT)
     body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK",
                           firstLineIndent=24)
     cell = ParagraphStyle("cell", fontName=font, fontSize=11, leading=16, wordWrap="CJK")
     title = ParagraphStyle("title", fontName=font, fontSize=20, leading=28, alignment=TA_CENTER)
     small = ParagraphStyle("small", parent=cell, alignment=TA_CENTER)
-    story: list = [Paragraph(escape(doc.authority), small), Paragraph(escape(doc.title), title)]
-    if doc.number:
-        story.append(Paragraph(escape(doc.number), small))
-    story.append(Spacer(1, 6 * mm))
-    if doc.rows:
-        table = Table([[Paragraph(escape(k), cell), Paragraph(escape(v or " "), cell)]
-                       for k, v in doc.rows], colWidths=[42 * mm, 118 * mm])
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                   ("FONTNAME", (0, 0), (-1, -1), font),
-                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story += [table, Spacer(1, 4 * mm)]
-    story += [Paragraph(escape(p), body) for p in doc.paragraphs]
-    story.append(Spacer(1, 10 * mm))
-    story += [Paragraph(escape(f"{s}（签章）：" if "年" not in s else s), cell)
-              for s in doc.signatures]
+    story: list = []
+    for index, one in enumerate(docs):
+        if index:
+            story.append(PageBreak())
+        story += [Paragraph(escape(one.authority), small), Paragraph(escape(one.title), title)]
+        if one.number:
+            story.append(Paragraph(escape(one.number), small))
+        story.append(Spacer(1, 6 * mm))
+        if one.rows:
+            table = Table([[Paragraph(escape(k), cell), Paragraph(escape(v or " "), cell)]
+                           for k, v in one.rows], colWidths=[42 * mm, 118 * mm])
+            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                                       ("FONTNAME", (0, 0), (-1, -1), font),
+                                       ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story += [table, Spacer(1, 4 * mm)]
+        story += [Paragraph(escape(p), body) for p in one.paragraphs]
+        story.append(Spacer(1, 10 * mm))
+        story += [Paragraph(escape(f"{s}（签章）：" if "年" not in s else s), cell)
+                  for s in one.signatures]
+    doc = docs[0]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
                       topMargin=25 * mm, bottomMargin=25 * mm, title=doc.title,
                       author=doc.authority, subject=doc.number or doc.title,
+                      creator=CREATOR, keywords=[d.form for d in docs], lang=LANG,
                       initialFontName=font, initialFontSize=12).build(story)
     return out.getvalue()
 
@@ -86,10 +113,29 @@ def _east_asian(run, size: float) -> None:
 
     run.font.name = DOCX_FONT
     run.font.size = Pt(size)
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), DOCX_FONT)
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), DOCX_FONT)
+    fonts.set(qn("w:hint"), "eastAsia")  # ambiguous glyphs (quotes, ：) from the CJK font too
 
 
-def to_docx(doc: Doc) -> bytes:
+def _chinese_defaults(word) -> None:
+    """Normal style (and so every style based on it): the CJK font for East Asian text, zh-CN."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rpr = word.styles["Normal"].element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), DOCX_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), LANG)
+    lang.set(qn("w:eastAsia"), LANG)
+
+
+def to_docx(doc: Doc | Sequence[Doc]) -> bytes:
     """An editable Word document with the same content, A4, Chinese font named."""
     # Imported here: python-docx (with lxml) costs ~15 MB per process; exports never need it.
     from docx import Document
@@ -97,28 +143,36 @@ def to_docx(doc: Doc) -> bytes:
     from docx.shared import Mm
 
     word = Document()
+    _chinese_defaults(word)
     section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(25))
-    for text, size in ((doc.authority, 11), (doc.title, 20), (doc.number or "", 11)):
-        if text:
-            paragraph = word.add_paragraph()
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _east_asian(paragraph.add_run(text), size)
-    if doc.rows:
-        table = word.add_table(rows=0, cols=2)
-        table.style = "Table Grid"
-        for label, value in doc.rows:
-            cells = table.add_row().cells
-            _east_asian(cells[0].paragraphs[0].add_run(label), 11)
-            _east_asian(cells[1].paragraphs[0].add_run(value), 11)
-    for text in doc.paragraphs:
-        _east_asian(word.add_paragraph().add_run(text), 12)
-    for signer in doc.signatures:
-        _east_asian(word.add_paragraph().add_run(
-            f"{signer}（签章）：" if "年" not in signer else signer), 12)
-    word.core_properties.title = doc.title
+    docs = _docs(doc)
+    for index, one in enumerate(docs):
+        if index:
+            word.add_page_break()
+        for text, size in ((one.authority, 11), (one.title, 20), (one.number or "", 11)):
+            if text:
+                paragraph = word.add_paragraph()
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                _east_asian(paragraph.add_run(text), size)
+        if one.rows:
+            table = word.add_table(rows=0, cols=2)
+            table.style = "Table Grid"
+            for label, value in one.rows:
+                cells = table.add_row().cells
+                _east_asian(cells[0].paragraphs[0].add_run(label), 11)
+                _east_asian(cells[1].paragraphs[0].add_run(value), 11)
+        for text in one.paragraphs:
+            _east_asian(word.add_paragraph().add_run(text), 12)
+        for signer in one.signatures:
+            _east_asian(word.add_paragraph().add_run(
+                f"{signer}（签章）：" if "年" not in signer else signer), 12)
+    properties = word.core_properties
+    properties.title, properties.author = docs[0].title, docs[0].authority
+    properties.subject = docs[0].number or docs[0].title
+    properties.language, properties.keywords = LANG, " ".join(d.form for d in docs)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()

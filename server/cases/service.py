@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,7 +16,7 @@ from server.audit import service as audit
 from server.auth.policy import Actor, authorize
 from server.cases import deadlines as dl
 from server.cases import procedure
-from server.cases.models import Case, CaseCounter, CaseEvent, CaseViolation
+from server.cases.models import Case, CaseCounter, CaseEvent, CaseStatement, CaseViolation
 from server.cases.numbering import Series, authority_code, format_number
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
@@ -224,7 +225,9 @@ def _view(case: Case) -> procedure.CaseView:
         last_step_on=last, legal_review_done="legal_review" in events,
         intended_fen=case.intended_fen, notice_on=case.notice_on, hearing_on=case.hearing_on,
         decided_on=case.decided_on, fine_fen=case.fine_fen, served_on=case.served_on,
-        payment_due=payment_due)
+        payment_due=payment_due,
+        statements=tuple(db.session.scalars(select(CaseStatement.adopted).where(
+            CaseStatement.case_id == case.id).order_by(CaseStatement.seq))))
 
 
 def _refused(error: procedure.Refused) -> Exception:
@@ -341,12 +344,26 @@ def list_cases(actor: Actor, filters: dict[str, Any]) -> list[Case]:
         query = query.where(Case.state == filters["state"])
     if filters.get("enterprise_id"):
         query = query.where(Case.enterprise_id == filters["enterprise_id"])
-    if filters.get("due_within") is not None:
-        horizon = clock.today_shanghai() + timedelta(days=filters["due_within"])
-        query = query.where(Case.next_due_on.is_not(None), Case.next_due_on <= horizon)
+    within = filters.get("due_within")
+    if within is not None:
+        today = clock.today_shanghai()
+        query = query.where(Case.next_due_on.is_not(None),
+                            Case.next_due_on <= dl.horizon(today, within))
         query = query.order_by(Case.next_due_on)
-    return list(db.session.scalars(query.order_by(Case.filed_on.desc(), Case.filing_number)
-                                   .limit(1000)))
+    found = db.session.scalars(query.order_by(Case.filed_on.desc(), Case.filing_number)
+                               .limit(1000))
+    if within is None:
+        return list(found)
+    # Working-day periods (service, the party's reply) count working days, the others calendar
+    # days — the same count as each deadline's `days_left`.
+    return [case for case in found if dl.due_within(case_deadlines(case), today, within)]
+
+
+def deadline_badges(case: Case) -> list[dict[str, Any]]:
+    """The case's deadlines with the days left today, counted in each deadline's own kind."""
+    today = clock.today_shanghai()
+    return [{**asdict(d), "days_left": dl.days_left(today, d.due, d.kind)
+             if d.status == "open" else None} for d in case_deadlines(case)]
 
 
 def case_links(case: Case) -> list[CaseViolation]:

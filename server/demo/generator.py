@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from server.geo import geodesic_area_m2
 from server.registry.credit_code import CHARSET, make_credit_code
+from server.registry.terms import positive_list_last_day
 
 DEFAULT_BOUNDARIES = (
     Path(__file__).resolve().parents[1] / "data" / "boundaries" / "shanghai_districts.geojson"
@@ -182,16 +183,8 @@ def _positive_list(rng: random.Random, permit_class: str) -> dict:
     return {
         "positive_list": True,
         "positive_list_from": start.isoformat(),
-        "positive_list_until": _three_years_less_a_day(start).isoformat(),
+        "positive_list_until": positive_list_last_day(start).isoformat(),
     }
-
-
-def _three_years_less_a_day(start: date) -> date:
-    try:
-        anniversary = start.replace(year=start.year + 3)
-    except ValueError:  # 29 February: the term runs to the end of February
-        anniversary = date(start.year + 3, 3, 1)
-    return anniversary - timedelta(days=1)
 
 
 def _contacts(rng: random.Random) -> list[dict]:

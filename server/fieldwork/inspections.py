@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from server.audit import service as audit
 from server.auth.models import User
 from server.auth.policy import Actor, authorize
+from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, utcnow
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
@@ -48,6 +49,11 @@ def _officers(inspector_ids: list[uuid.UUID], started_at: datetime) -> list[dict
         raise ValidationFailed("The officers cannot sign this record.",
                                errors={"inspector_ids": problems})
     return officers
+
+
+def certified_officers(inspector_ids: list[uuid.UUID], at: datetime) -> list[dict[str, Any]]:
+    """Distinct active inspectors with a certificate valid on the day (处罚法 Art. 42), snapshot."""
+    return _officers(inspector_ids, at)
 
 
 def _check_times(data: dict[str, Any]) -> None:
@@ -140,6 +146,7 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
         if "enterprise_id" in changes and changes["enterprise_id"] != inspection.enterprise_id:
             raise ValidationFailed("A record cannot move to another enterprise.",
                                    errors={"enterprise_id": ["cannot be changed"]})
+        ensure_not_locked(inspection_id=inspection.id)
         submitted = inspection.status == "submitted"
         if submitted and not (reason or "").strip():
             raise ValidationFailed("A submitted record is corrected, not edited: give a reason.",
@@ -192,6 +199,7 @@ def submit_inspection(actor: Actor, inspection_id: uuid.UUID, version: int) -> I
                                   current_version=inspection.version)
         if inspection.status == "submitted":
             raise Conflict("The record is already submitted.")
+        ensure_not_locked(inspection_id=inspection.id)
         if problems := _submission_problems(inspection):
             raise ValidationFailed("The record cannot be submitted yet.", errors=problems)
         inspection.status = "submitted"

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
+from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, utcnow
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
@@ -151,6 +152,7 @@ def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
         if violation.version != version:
             raise VersionConflict(f"The violation is at version {violation.version}, "
                                   f"not {version}.", current_version=violation.version)
+        ensure_not_locked(violation_ids=[violation.id])
         if changes.get("inspection_id", violation.inspection_id) != violation.inspection_id:
             raise ValidationFailed("A violation cannot move to another inspection.",
                                    errors={"inspection_id": ["cannot be changed"]})

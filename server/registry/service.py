@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -22,9 +22,9 @@ from server.registry.credit_code import validate_credit_code
 from server.registry.models import Enterprise
 from server.registry.site_index import SiteIndex
 from server.registry.sites import SiteLimits, check_site
+from server.registry.terms import POSITIVE_LIST_YEARS, positive_list_last_day
 from server.uow import unit_of_work
 
-POSITIVE_LIST_YEARS = 3
 EDITABLE = ("credit_code", "name", "address", "district", "industry", "permit_class",
             "permit_number", "positive_list", "positive_list_from", "positive_list_until",
             "credit_rating", "contacts", "site")
@@ -56,15 +56,6 @@ def positive_list_active(enterprise: Enterprise, on: date | None = None) -> bool
                 and enterprise.positive_list_from <= day <= enterprise.positive_list_until)
 
 
-def _three_years_after(start: date) -> date:
-    """The anniversary; from 29 February it is 1 March, so the last valid day is 28 February
-    (民法典 Art. 202: no corresponding day → the end of that month)."""
-    try:
-        return start.replace(year=start.year + POSITIVE_LIST_YEARS)
-    except ValueError:
-        return date(start.year + POSITIVE_LIST_YEARS, 3, 1)
-
-
 def validate_fields(data: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, Any]]:
     """Domain checks of a complete field set; returns (errors by field, derived columns)."""
     errors: dict[str, list[str]] = {}
@@ -82,10 +73,10 @@ def validate_fields(data: dict[str, Any]) -> tuple[dict[str, list[str]], dict[st
             errors["positive_list_until"] = ["a listed unit needs its validity dates"]
         elif end < start:
             errors["positive_list_until"] = ["ends before it starts"]
-        elif end >= _three_years_after(start):
+        elif end > positive_list_last_day(start):
             errors["positive_list_until"] = [
                 f"a listing is valid for at most {POSITIVE_LIST_YEARS} years "
-                f"(last day {_three_years_after(start) - timedelta(days=1)})"]
+                f"(last day {positive_list_last_day(start)})"]
     derived: dict[str, Any] = {"site_area_m2": None, "centroid_lon": None, "centroid_lat": None}
     if data.get("site") is not None and "district" not in errors:
         site, problems = check_site(data["site"], district, bounds.districts.get(district),

@@ -158,6 +158,19 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /api/v1/exports/{export_id}/download": {"inspector": (403, 404),
                                                  "supervisor": (409, 404),
                                                  "legal": (409, 404), "admin": (403, 404)},
+    # a case's own records: legal staff write them, case readers read them; the world's cases
+    # are not notified yet, so a statement is refused on the state (409)
+    "POST /api/v1/cases/{case_id}/inquiries": {"inspector": (403, 404),
+                                               "supervisor": (403, 404),
+                                               "legal": (201, 404), "admin": (403, 404)},
+    "GET /api/v1/cases/{case_id}/inquiries": {"inspector": (403, 404), "supervisor": (200, 404),
+                                              "legal": (200, 404), "admin": (200, 404)},
+    "POST /api/v1/cases/{case_id}/statements": {"inspector": (403, 404),
+                                                "supervisor": (403, 404),
+                                                "legal": (409, 404), "admin": (403, 404)},
+    "GET /api/v1/cases/{case_id}/statements": {"inspector": (403, 404),
+                                               "supervisor": (200, 404),
+                                               "legal": (200, 404), "admin": (200, 404)},
     # the world's cases have no fine yet: legal staff are refused on the state (409)
     "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
                                                      "supervisor": (403, 404),
@@ -289,6 +302,19 @@ def _call_cases(client, endpoint, path, headers, district, world):
             "version": 1, "approval": "approval", "days": 30, "reason": "案情复杂"})
     if endpoint.endswith("/exports"):
         return client.post(path, headers=headers)
+    if endpoint == "POST /api/v1/cases/{case_id}/inquiries":
+        team = world["planning"]["inspectors"][district]
+        return client.post(path, headers=headers, json={
+            "version": 1, "interviewee": {"name": "王五", "id_type": "passport",
+                                          "id_number": "E7654321", "relation": "员工"},
+            "started_at": "2021-06-02T01:30:00+00:00", "ended_at": "2021-06-02T02:00:00+00:00",
+            "place": "询问室", "inspector_ids": team[:2], "recorder_id": team[1],
+            "qa": [{"q": "是否知情？", "a": "知情。"}],
+            "signature": {"refused": True, "refusal_reason": "不愿签字"}})
+    if endpoint == "POST /api/v1/cases/{case_id}/statements":
+        return client.post(path, headers=headers, json={
+            "version": 1, "form": "oral", "made_by": "张三", "content": "已整改",
+            "adopted": "rejected", "reasoning": "未提供证据"})
     if endpoint.endswith("/daily-penalties"):
         return client.post(path, headers=headers, json={"version": 1, "rounds": [
             {"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]})

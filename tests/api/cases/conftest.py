@@ -46,7 +46,8 @@ def frozen(monkeypatch) -> FrozenClock:
 def party(client, make_user, login, enterprise_body) -> dict[str, Any]:
     """A Pudong enterprise inspected on 2021-06-01 by two inspectors, and the staff."""
     supervisor = login("supervisor", DISTRICT)
-    inspectors = [make_user("inspector", DISTRICT)[0] for _ in range(2)]
+    made = [make_user("inspector", DISTRICT) for _ in range(2)]
+    inspectors = [user for user, _ in made]
     enterprise = client.post("/api/v1/enterprises", json=enterprise_body(),
                              headers=supervisor).get_json()
     inspection = {"id": str(uuid.uuid4()), "enterprise_id": enterprise["id"],
@@ -56,7 +57,7 @@ def party(client, make_user, login, enterprise_body) -> dict[str, Any]:
     assert created.status_code == 201, created.get_json()
     return {"supervisor": supervisor, "legal": login("legal", DISTRICT),
             "enterprise": enterprise, "inspection_id": inspection["id"],
-            "inspectors": inspectors}
+            "inspectors": inspectors, "inspector_passwords": [pw for _, pw in made]}
 
 
 @pytest.fixture
@@ -98,6 +99,15 @@ def file_case(client, party) -> Callable[..., Any]:
                            headers=party["legal"])
 
     return post
+
+
+def sign_in_as_inspector(client, party: dict[str, Any], index: int = 0) -> dict[str, str]:
+    """Authorization headers of one of the party's two inspecting officers."""
+    response = client.post("/api/v1/auth/token", json={
+        "username": party["inspectors"][index].username,
+        "password": party["inspector_passwords"][index], "device_id": f"tablet-{index}"})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
 
 def upload_photo(client, headers: dict[str, str], shade: int = 0) -> tuple[str, bytes]:

@@ -91,3 +91,51 @@ def test_the_due_list_shows_only_the_callers_district(client, party, violation, 
     assert len(_due(client, login("legal", "310000"))) == 1
     bad = client.get("/api/v1/cases?due_within=-1", headers=party["legal"])
     assert bad.status_code == 422
+
+
+def test_due_within_counts_working_days_for_service_across_the_dragon_boat_holiday(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    frozen.on("2021-06-04")  # a Friday
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified"))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    service = next(d for d in case["deadlines"] if d["name"] == "service")
+    # 7 working days: 7–11 June, then 12–14 June is the weekend + Dragon Boat holiday
+    assert service["due"] == "2021-06-16" and service["kind"] == "working"
+    legal = party["legal"]
+
+    frozen.on("2021-06-09")  # Wednesday: 4 working days left (10, 11, 15, 16), 7 calendar days
+    badge = next(d for d in _ok(client.get(f"/api/v1/cases/{case['id']}", headers=legal))[
+        "deadlines"] if d["name"] == "service")
+    assert badge["days_left"] == 4
+    assert _due(client, legal, 5) == [case["id"]] and _due(client, legal, 4) == [case["id"]]
+    assert _due(client, legal, 3) == []
+
+    frozen.on("2021-06-12")  # Saturday, holiday weekend: still 2 working days (15, 16)
+    assert _due(client, legal, 2) == [case["id"]] and _due(client, legal, 1) == []
+    frozen.on("2021-06-14")  # the Dragon Boat holiday itself
+    assert _due(client, legal, 1) == []
+    frozen.on("2021-06-16")  # the last day: 0 left
+    assert _due(client, legal, 0) == [case["id"]]
+    frozen.on("2021-06-17")  # overdue: always listed
+    badge = next(d for d in _ok(client.get(f"/api/v1/cases/{case['id']}", headers=legal))[
+        "deadlines"] if d["name"] == "service")
+    assert badge["days_left"] == -1 and _due(client, legal, 0) == [case["id"]]
+
+
+def test_due_within_keeps_calendar_days_for_the_payment_period(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    frozen.on("2021-06-04")
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified"))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    case = _ok(step(case, "served", method="direct"))
+    payment = next(d for d in case["deadlines"] if d["name"] == "payment")
+    assert payment["due"] == "2021-06-21" and payment["kind"] == "calendar"  # 19th: Saturday
+    frozen.on("2021-06-16")  # 5 calendar days (but only 3 working days) before the 21st
+    assert _due(client, party["legal"], 5) == [case["id"]]
+    assert _due(client, party["legal"], 4) == []

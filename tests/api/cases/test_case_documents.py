@@ -138,3 +138,45 @@ def test_a_missing_font_is_a_503_not_a_crash(client, party, violation, file_case
     monkeypatch.setattr(render, "_registered", {})
     response = _get(client, party, case, "filing_approval")
     assert response.status_code == 503 and "font" in response.get_json()["detail"]
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_the_docx_defaults_to_the_chinese_font_and_zh_cn_for_every_style(
+        client, party, closed_case):
+    document = Document(io.BytesIO(_ok(_get(client, party, closed_case, "notice", "docx")).data))
+    rpr = document.styles["Normal"].element.rPr
+    assert rpr.rFonts.get(f"{W}eastAsia") == "WenQuanYi Micro Hei"
+    lang = rpr.find(f"{W}lang")
+    assert lang.get(f"{W}val") == "zh-CN" and lang.get(f"{W}eastAsia") == "zh-CN"
+    for paragraph in document.paragraphs:
+        for run in paragraph.runs:
+            fonts = run._element.rPr.rFonts
+            assert fonts.get(f"{W}eastAsia") == "WenQuanYi Micro Hei"
+            assert fonts.get(f"{W}hint") == "eastAsia"
+    properties = document.core_properties
+    assert properties.language == "zh-CN" and properties.author.endswith("生态环境局")
+    assert properties.title.startswith("行政处罚")
+
+
+def test_the_pdf_carries_title_author_and_zh_cn(client, party, closed_case):
+    reader = PdfReader(io.BytesIO(_ok(_get(client, party, closed_case, "decision")).data))
+    assert reader.metadata.title == "行政处罚决定书"
+    assert reader.metadata.author.endswith("生态环境局")
+    assert reader.metadata.subject == closed_case["decision_number"]
+    assert str(reader.trailer["/Root"]["/Lang"]) == "zh-CN"
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils not installed")
+def test_pdffonts_sees_every_font_embedded_as_a_subset(client, party, closed_case, tmp_path):
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(_ok(_get(client, party, closed_case, "notice")).data)
+    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True,
+                           timeout=60).stdout.splitlines()[2:]
+    assert lines, "no fonts listed"
+    for line in lines:
+        # name type encoding emb sub uni object-id: columns from the right
+        emb, sub, uni = line.split()[-5:-2]
+        assert (emb, sub, uni) == ("yes", "yes", "yes"), line
+        assert "+" in line.split()[0]  # the subset tag, e.g. ABCDEF+WenQuanYi…

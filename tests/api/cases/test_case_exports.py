@@ -202,3 +202,47 @@ def test_admins_and_inspectors_cannot_export(client, party, login, exporting, ca
     url = f"/api/v1/cases/{case_with_photos['id']}/exports"
     assert client.post(url, headers=login("admin")).status_code == 403
     assert client.post(url, headers=login("legal", "310101")).status_code == 404
+
+
+def test_a_finished_export_expires_its_file_is_deleted_and_the_download_answers_410(
+        app, client, party, case_with_photos, exporting, frozen):
+    from server import clock
+    from server.audit.models import AuditEntry
+    from server.cases import exports
+    from server.extensions import db
+    from server.jobs import JOBS_BY_ID
+
+    app.config["CASE_EXPORT_TTL_HOURS"] = 48
+    frozen.on("2021-06-03", hour=10)
+    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
+                              headers=party["legal"]), 202).get_json()
+    with app.app_context():
+        exports.run_pending_exports(clock.utcnow())
+    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert done["expires_at"].startswith("2021-06-05T02:00")
+    [kept] = list(exporting.glob("*.zip"))
+
+    frozen.on("2021-06-05", hour=9)  # an hour before expiry: the job leaves it, download works
+    with app.app_context():
+        assert exports.expire_exports(clock.utcnow()) == {"expired": 0, "files_deleted": 0}
+    assert client.get(done["download_url"], headers=party["legal"]).status_code == 200
+
+    frozen.on("2021-06-05", hour=11)  # past expiry, job not yet run: already 410
+    late = client.get(done["download_url"], headers=party["legal"])
+    assert late.status_code == 410
+    assert late.headers["Content-Type"].startswith("application/problem+json")
+    assert late.get_json()["type"].endswith("/gone") and "expired" in late.get_json()["detail"]
+
+    spec = JOBS_BY_ID["cases.expire_exports"]
+    assert spec.target == "server.cases.exports.expire_exports"
+    with app.app_context():
+        assert exports.expire_exports(clock.utcnow()) == {"expired": 1, "files_deleted": 1}
+        assert exports.expire_exports(clock.utcnow()) == {"expired": 0, "files_deleted": 0}
+        actions = [e.action for e in db.session.query(AuditEntry).filter_by(
+            entity="case", entity_id=case_with_photos["id"])]
+    assert "case.export_expired" in actions
+    assert not kept.exists() and list(exporting.glob("*.zip")) == []
+    gone = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert (gone["status"], gone["download_url"]) == ("expired", None)
+    again = client.get(done["download_url"], headers=party["legal"])
+    assert again.status_code == 410 and again.get_json()["status"] == 410

@@ -158,6 +158,8 @@ def test_late_payment_adds_3_percent_a_day_capped_at_the_fine(
     frozen.on("2021-09-01")  # 72 days late: 216 %, capped at the fine
     short = step(case, "paid", amount_fen=1_300_000)
     assert short.status_code == 422 and "2000000" in short.get_json()["detail"]
+    assert "第66条" in short.get_json()["detail"]  # instalments: refused, not guessed
+    assert "第66条" not in step(case, "paid", amount_fen=2_000_001).get_json()["detail"]
     case = _ok(step(case, "paid", amount_fen=2_000_000))
     assert case["surcharge_fen"] == 1_000_000
     assert case["steps"]["paid"]["surcharge_capped"] is True

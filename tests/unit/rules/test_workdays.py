@@ -105,3 +105,24 @@ def test_add_years_keeps_the_day_and_moves_29_february_to_the_28th() -> None:
     assert add_years(date(2021, 6, 1), 2) == date(2023, 6, 1)
     assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
     assert add_years(date(2024, 2, 29), -1) == date(2023, 2, 28)
+
+
+def test_a_term_ends_the_day_before_its_anniversary_and_from_29_february_on_28_february() -> None:
+    from server.workdays import term_end
+
+    assert term_end(date(2021, 8, 25), 3) == date(2024, 8, 24)
+    assert term_end(date(2020, 2, 29), 3) == date(2023, 2, 28)
+    assert term_end(date(2020, 2, 29), 4) == date(2024, 2, 28)
+    assert term_end(date(2023, 3, 1), 1) == date(2024, 2, 29)
+
+
+def test_the_demo_generator_and_the_register_share_the_positive_list_term() -> None:
+    import inspect
+
+    from server.demo import generator
+    from server.registry import service, terms
+
+    assert terms.positive_list_last_day(date(2020, 2, 29)) == date(2023, 2, 28)
+    for module in (service, generator):
+        assert "positive_list_last_day" in inspect.getsource(module)
+        assert "replace(year=" not in inspect.getsource(module)

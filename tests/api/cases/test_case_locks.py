@@ -1,0 +1,95 @@
+"""Field records cited by a decided or archived case can no longer be edited through fieldwork."""
+
+from __future__ import annotations
+
+from tests.api.cases.conftest import sign_in_as_inspector
+
+
+def _ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def _decided(client, party, violation, file_case, step, frozen) -> tuple[dict, dict]:
+    frozen.on("2021-06-03")
+    cited = violation()
+    case = _ok(file_case(cited["id"]), 201)
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified"))
+    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True))
+    return case, cited
+
+
+def _edit_violation(client, party, violation_id: str):
+    current = client.get(f"/api/v1/violations/{violation_id}", headers=party["supervisor"])
+    return client.patch(f"/api/v1/violations/{violation_id}", json={
+        "version": current.get_json()["version"], "description": "改写后的事实",
+        "evidence": []}, headers=party["supervisor"])
+
+
+def _edit_inspection(client, party):
+    url = f"/api/v1/inspections/{party['inspection_id']}"
+    current = client.get(url, headers=party["supervisor"]).get_json()
+    return client.patch(url, json={"version": current["version"], "findings": "改写"},
+                        headers=party["supervisor"])
+
+
+def test_cited_records_stay_editable_while_the_investigation_runs(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    cited = violation()
+    case = _ok(file_case(cited["id"]), 201)
+    _ok(step(case, "investigating"))
+    assert _edit_violation(client, party, cited["id"]).status_code == 200
+    assert _edit_inspection(client, party).status_code == 200
+
+
+def test_a_decided_case_freezes_its_violation_and_inspection_with_a_legal_reason(
+        client, party, violation, file_case, step, frozen):
+    case, cited = _decided(client, party, violation, file_case, step, frozen)
+    before = client.get(f"/api/v1/violations/{cited['id']}", headers=party["supervisor"])
+
+    refused = _edit_violation(client, party, cited["id"])
+    assert refused.status_code == 409
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    problem = refused.get_json()
+    assert "第59条" in problem["detail"] and case["filing_number"] in problem["detail"]
+    assert problem["cases"] == [{"id": case["id"], "filing_number": case["filing_number"],
+                                 "state": "decided"}]
+    after = client.get(f"/api/v1/violations/{cited['id']}", headers=party["supervisor"])
+    assert after.get_json() == before.get_json()
+
+    inspection = _edit_inspection(client, party)
+    assert inspection.status_code == 409 and "第59条" in inspection.get_json()["detail"]
+    submit = client.post(f"/api/v1/inspections/{party['inspection_id']}/submit",
+                         json={"version": client.get(
+                             f"/api/v1/inspections/{party['inspection_id']}",
+                             headers=party["supervisor"]).get_json()["version"]},
+                         headers=sign_in_as_inspector(client, party))
+    assert submit.status_code == 409 and "第59条" in submit.get_json()["detail"]
+
+
+def test_an_archived_case_says_nothing_may_change(client, party, violation, file_case, step,
+                                                  frozen):
+    case, cited = _decided(client, party, violation, file_case, step, frozen)
+    case = _ok(step(case, "served", method="direct"))
+    frozen.on("2021-06-07")
+    case = _ok(step(case, "paid", amount_fen=3_000_000))
+    case = _ok(step(case, "closed"))
+    case = _ok(step(case, "archived"))
+    refused = _edit_violation(client, party, cited["id"])
+    assert refused.status_code == 409 and "archived" in refused.get_json()["detail"]
+    assert refused.get_json()["cases"][0]["state"] == "archived"
+
+
+def test_other_violations_of_the_party_remain_editable(client, party, violation, file_case,
+                                                       step, frozen, make_user, login):
+    _decided(client, party, violation, file_case, step, frozen)
+    other_inspection = {"id": "6f1c8a54-0d49-4c51-9a36-1b6f7e9b0f11",
+                        "enterprise_id": party["enterprise"]["id"],
+                        "inspector_ids": [str(i.id) for i in party["inspectors"]],
+                        "started_at": "2021-06-02T01:30:00+00:00"}
+    _ok(client.post("/api/v1/inspections", json=other_inspection, headers=party["supervisor"]),
+        201)
+    free = violation(inspection_id=other_inspection["id"], code="AIR_DUST")
+    assert _edit_violation(client, party, free["id"]).status_code == 200
