@@ -27,7 +27,7 @@ class AuditEntry(db.Model):
     device_id: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(80), nullable=False)
     entity: Mapped[str] = mapped_column(String(40), nullable=False)
-    entity_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    entity_id: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -53,6 +53,9 @@ def problem(error: DomainError) -> dict[str, Any]:
     return body
 
 
+TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurrently)
+
+
 def _base(mutation: dict[str, Any]) -> dict[str, Any]:
     return {"mutation_id": str(mutation["mutation_id"]), "entity": mutation["entity"],
             "id": mutation["id"]}
@@ -78,7 +81,7 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
     except SQLAlchemyError as error:  # e.g. a unique key taken concurrently: refuse this one
         log.warning("sync mutation %s refused by the database: %s", result["mutation_id"],
                     error.__class__.__name__)
-        return result | {"status": "rejected", "version": None, "problem": {
+        return result | {"status": "rejected", "version": None, TRANSIENT: True, "problem": {
             "type": PROBLEM_BASE + "conflict", "title": PROBLEM_TYPES["conflict"][1],
             "status": 409, "detail": "The database refused this change; send it again."}}
     except Exception:  # a defect must not fail the other mutations of the batch
@@ -115,6 +118,8 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool) -> dict[str, 
         return _base(mutation) | {"status": "duplicate", "version": seen.result.get("version"),
                                   "first": seen.result}
     result = _attempt(actor, mutation)
+    if result.pop(TRANSIENT, False):
+        return result  # not remembered: the same mutation_id sent again is tried again
     pending = result["status"] == "pending"
     db.session.add(SyncMutation(
         user_id=actor.user_id, mutation_id=mutation["mutation_id"],
@@ -148,6 +153,8 @@ def _release(keys: list[str]) -> list[dict[str, Any]]:
             if actor is None:
                 continue
             result = _attempt(actor, request)
+            if result.pop(TRANSIENT, False):
+                continue  # stays held: tried again at the next push
             if result["status"] == "pending":
                 row.waits_for = result["waits_for"]
                 continue

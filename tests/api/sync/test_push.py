@@ -229,3 +229,47 @@ def test_a_defect_in_one_mutation_is_reported_and_the_others_still_apply(world, 
                                        world["inspection_fields"]()))
     assert [r["status"] for r in results] == ["rejected", "applied"]
     assert results[0]["problem"]["status"] == 500 and "error_id" in results[0]["problem"]
+
+
+def test_a_refusal_of_the_moment_is_not_remembered_and_the_resend_applies(world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from server.sync import push
+
+    real = push.HANDLERS[("inspection", "create")]
+
+    def deadlocked(_ctx):
+        raise OperationalError("INSERT", {}, Exception("deadlock detected"))
+
+    monkeypatch.setitem(push.HANDLERS, ("inspection", "create"), deadlocked)
+    create = mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+    first = world["a"].push(create)[0]
+    assert first["status"] == "rejected" and first["problem"]["status"] == 409
+    assert "_transient" not in first
+    monkeypatch.setitem(push.HANDLERS, ("inspection", "create"), real)
+    again = world["a"].push(create)[0]  # the same mutation_id: tried again, not replayed
+    assert (again["status"], again["version"]) == ("applied", 1)
+
+
+def test_a_held_evidence_link_with_a_long_id_is_released_and_audited(app, world):
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    sha = secrets.token_hex(32)
+    link = mutation("evidence_link", "create", f"violation:{violation}:{sha}",
+                    {"violation_id": violation, "sha256": sha})
+    assert world["a"].push(link)[0]["status"] == "pending"
+    world["a"].push(mutation("inspection", "create", inspection, world["inspection_fields"]()),
+                    mutation("violation", "create", violation, {
+                        "inspection_id": inspection, "code": "AIR_VOC",
+                        "occurred_on": "2026-06-01"}))
+    later = world["a"].push(mutation("inspection", "update", inspection,
+                                     {"findings": "复查"}, base=1))
+    assert later[0]["status"] == "applied"
+    from sqlalchemy import select
+
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+
+    with app.app_context():
+        ids = db.session.scalars(select(AuditEntry.entity_id).where(
+            AuditEntry.action == "sync.release")).all()
+    assert f"violation:{violation}:{sha}" in ids
