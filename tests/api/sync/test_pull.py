@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tests.api.sync.conftest import OTHER, OWN
 
 
@@ -145,3 +147,23 @@ def test_records_from_before_the_change_log_are_logged_by_flask_sync_rebuild(
     tablet.pull()
     assert tablet.data("enterprise", world["own"]["id"])["name"] == world["own"]["name"]
     assert "0 rows written" in runner.invoke(args=["sync", "rebuild"]).output
+
+
+def test_pulled_records_equal_their_rest_representations(client, world, assigned_task):
+    from tests.api.sync.conftest import mutation
+
+    tablet, task = world["a"], assigned_task()
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    results = tablet.push(
+        mutation("inspection", "create", inspection, world["inspection_fields"]()),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    tablet.pull()
+    for entity, path in (("inspection", f"/api/v1/inspections/{inspection}"),
+                         ("violation", f"/api/v1/violations/{violation}"),
+                         ("task", f"/api/v1/tasks/{task['id']}")):
+        rest = client.get(path, headers=tablet.headers).get_json()
+        pulled = dict(tablet.data(entity, path.rsplit("/", 1)[1]))
+        assert pulled.pop("open_conflicts", []) == []
+        assert pulled == rest, entity
