@@ -201,7 +201,7 @@ def _raw_insert(app, inspections: list, violations: list) -> float:
 
 def push_entry(quick: bool) -> dict:
     """mutations/s through POST /sync/push vs rows/s of one Core executemany transaction."""
-    count, enterprises, size = (300, 60, 150) if quick else (10_000, 1000, 500)
+    count, enterprises, size = (200, 40, 100) if quick else (10_000, 1000, 500)
     found: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, url in _databases(Path(tmp)):
@@ -284,7 +284,7 @@ def _peak(run) -> tuple[Any, float]:
 
 def pull_entry(quick: bool) -> dict:
     """records/s of a first sync of a district over HTTP vs a raw select + JSON encoding."""
-    count, limit, rounds = (2000, 1000, 2) if quick else (10_000, 1000, 3)
+    count, limit, rounds = (1000, 500, 2) if quick else (10_000, 1000, 3)
     found: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, url in _databases(Path(tmp)):

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from server.clock import today_shanghai
 from server.db_types import json_safe
@@ -56,6 +57,16 @@ def publish() -> int:
     with _lock:
         if _published.get("stamp") == stamp and held_count == len(wanted):
             return 0
+    try:
+        written = _write(wanted)
+    except IntegrityError:  # another worker published the same rows first: theirs stand
+        return 0
+    with _lock:
+        _published["stamp"] = (stamp[0], len(wanted))
+    return written
+
+
+def _write(wanted: dict[tuple[str, str], dict[str, Any]]) -> int:
     with unit_of_work() as session:
         held = {(e, i) for e, i in session.execute(
             select(SyncChange.entity, SyncChange.entity_id).where(
@@ -66,10 +77,7 @@ def publish() -> int:
             data = wanted.get(key)
             return None if data is None else Snapshot("upsert", 1, data, everyone=True)
 
-        written = changelog.write_changes(session, touched, resolve)
-    with _lock:
-        _published["stamp"] = (stamp[0], len(wanted))
-    return written
+        return changelog.write_changes(session, touched, resolve)
 
 
 def forget() -> None:
