@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -347,6 +348,16 @@ def list_cases(actor: Actor, filters: dict[str, Any]) -> list[Case]:
         query = query.order_by(Case.next_due_on)
     return list(db.session.scalars(query.order_by(Case.filed_on.desc(), Case.filing_number)
                                    .limit(1000)))
+
+
+def settled_violations(violation_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the violations whose case is closed or archived (no longer open)."""
+    ids = list(violation_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(CaseViolation.violation_id).join(Case, Case.id == CaseViolation.case_id)
+        .where(CaseViolation.violation_id.in_(ids), Case.state.in_(("closed", "archived")))))
 
 
 def case_links(case: Case) -> list[CaseViolation]:
