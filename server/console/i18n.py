@@ -40,5 +40,5 @@ def compile_all() -> list[Path]:
 
 if __name__ == "__main__":
     for path in compile_all():
-        print(f"compiled {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+        print(f"compiled {path}")
     sys.exit(0)
