@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.fieldwork import SHA256, ChecklistAnswerSchema, SignatureSchema
+
 PULL_ENTITIES = (
     "enterprise",  # the enterprises of the user's district and of their tasks, with sites
     "task",  # inspection tasks assigned to the user
@@ -60,6 +62,9 @@ class PullResponseSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
     next_cursor = fields.String(required=True)
     has_more = fields.Boolean(required=True)
+    reset = fields.Boolean(load_default=False, metadata={
+        "description": "true: the user's scope changed since the cursor was issued; this page "
+                       "starts a first sync again, so discard the local copy first"})
 
 
 class MutationSchema(Schema):
@@ -105,9 +110,88 @@ class MutationResultSchema(Schema):
     conflicting_fields = fields.List(fields.String())
     server = fields.Dict(allow_none=True, metadata={"description": "The server's copy"})
     problem = fields.Dict(allow_none=True, metadata={"description": "RFC 9457 details"})
+    waits_for = fields.String(allow_none=True, metadata={
+        "description": "pending: the record it waits for, as entity:id"})
 
 
 class PushResponseSchema(Schema):
     """Body of POST /sync/push."""
 
     results = fields.List(fields.Nested(MutationResultSchema), required=True)
+    released = fields.List(fields.Nested(MutationResultSchema), load_default=list, metadata={
+        "description": "Mutations held as pending (in this or an earlier push) that were "
+                       "applied now because the record they waited for arrived"})
+
+
+# The `fields` of each push entity (besides the records' own InspectionFields/ViolationFields
+# of schemas.fieldwork: create = the whole record, update = the changed fields):
+class EvidenceLinkFields(Schema):
+    """evidence_link create/delete: cite (or stop citing) an evidence item on a violation;
+    the item may still be uploading, the record then lists it in missing_evidence."""
+
+    violation_id = fields.UUID(required=True)
+    sha256 = fields.String(required=True, validate=SHA256)
+
+
+class SignaturePushFields(SignatureSchema):
+    """signature create/delete: a signature (or refusal) on an inspection record; the
+    mutation's id names the signature."""
+
+    inspection_id = fields.UUID(required=True)
+
+
+class ChecklistAnswerPushFields(ChecklistAnswerSchema):
+    """checklist_answer create/update: the answer to one checklist item of an inspection
+    (the item is the key: a second answer replaces the first)."""
+
+    inspection_id = fields.UUID(required=True)
+
+
+class StatusFields(Schema):
+    """op=status. task: started (= in_progress) or submitted; inspection: submitted."""
+
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("started", "in_progress", "submitted")))
+    correction_reason = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.Length(max=1000))
+
+
+class ConflictSchema(Schema):
+    """An edit from a stale base: soft (merged) or hard (both values kept)."""
+
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("soft", "hard")))
+    status = fields.String(required=True, metadata={"description": "merged, open, resolved"})
+    entity = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    district = fields.String(required=True)
+    mutation_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    device_id = fields.String(required=True)
+    base_version = fields.Integer(required=True)
+    server_version = fields.Integer(required=True)
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields",
+                          metadata={"description": "The overlapping fields"})
+    server_values = fields.Dict(required=True)
+    tablet_values = fields.Dict(required=True)
+    merged_fields = fields.List(fields.String(), required=True)
+    created_at = fields.DateTime(required=True)
+    resolved_by = fields.UUID(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution = fields.Dict(allow_none=True)
+
+
+class ConflictQuerySchema(Schema):
+    """Filters of GET /sync/conflicts."""
+
+    status = fields.String(load_default="open",
+                           validate=validate.OneOf(("open", "resolved", "merged", "all")))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class ResolveSchema(Schema):
+    """Body of POST /sync/conflicts/<id>/resolve."""
+
+    choice = fields.String(required=True, validate=validate.OneOf(("server", "tablet", "merged")))
+    values = fields.Dict(load_default=dict, metadata={
+        "description": "merged: the value of each conflicting field"})

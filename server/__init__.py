@@ -25,6 +25,7 @@ API_MODULES = (
     "server.cases.api",
     "server.cases.exports_api",
     "server.reports.api",
+    "server.sync.api",
 )
 
 

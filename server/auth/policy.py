@@ -61,6 +61,11 @@ RULES: dict[str, frozenset[str]] = {
     # the export holds evidence originals: those who may see originals, not admins
     "case.export": frozenset({"supervisor", "legal"}),
     "report.read": frozenset({"supervisor", "legal", "admin"}),
+    # tablet sync: people who work in the field; supervisors resolve what tablets disagree on
+    "sync.pull": frozenset({"inspector", "supervisor"}),
+    "sync.push": frozenset({"inspector", "supervisor"}),
+    "sync.conflict.read": frozenset({"supervisor", "admin"}),
+    "sync.conflict.resolve": frozenset({"supervisor"}),
     "user.read": frozenset({"supervisor", "admin"}),
     "user.manage": frozenset({"admin"}),
 }

@@ -162,6 +162,18 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /api/v1/cases/{case_id}/daily-penalties": {"inspector": (403, 404),
                                                      "supervisor": (403, 404),
                                                      "legal": (409, 404), "admin": (403, 404)},
+    # tablet sync: field staff pull their own scope (no district in the request)
+    "GET /api/v1/sync/pull": {"inspector": (200, 200), "supervisor": (200, 200),
+                              "legal": (403, 403), "admin": (403, 403)},
+    # a push answers 200 with one result per mutation (out-of-scope ones are rejected inside)
+    "POST /api/v1/sync/push": {"inspector": (200, 200), "supervisor": (200, 200),
+                               "legal": (403, 403), "admin": (403, 403)},
+    "GET /api/v1/sync/conflicts": {"inspector": (403, 403), "supervisor": (200, 200),
+                                   "legal": (403, 403), "admin": (200, 200)},
+    "POST /api/v1/sync/conflicts/{conflict_id}/resolve": {"inspector": (403, 403),
+                                                          "supervisor": (200, 404),
+                                                          "legal": (403, 403),
+                                                          "admin": (403, 403)},
 }
 
 
@@ -304,6 +316,42 @@ def _call_rules(client, endpoint, path, headers):
     return client.get(path.replace("{ref}", ref), headers=headers)
 
 
+def _device(client, headers) -> str:
+    return client.get("/api/v1/auth/devices", headers=headers).get_json()[0]["device_id"]
+
+
+def _sync_push(client, headers, inspection_id, base, findings):
+    return client.post("/api/v1/sync/push", headers=headers, json={
+        "device_id": _device(client, headers), "mutations": [{
+            "mutation_id": str(uuid.uuid4()), "entity": "inspection", "op": "update",
+            "id": inspection_id, "base_version": base, "fields": {"findings": findings}}]})
+
+
+def _conflict_world(client, world) -> dict[str, str]:
+    """Per district: a hard conflict (two edits of the district's record from one base)."""
+    found = {}
+    for district in (OWN, OTHER):
+        record = world["field"]["inspection_id"][district]
+        base = client.get(f"/api/v1/inspections/{record}",
+                          headers=world["city"]).get_json()["version"]
+        _sync_push(client, world["city"], record, base, "甲")
+        result = _sync_push(client, world["city"], record, base, "乙").get_json()["results"][0]
+        assert result["conflict"] == "hard", result
+        found[district] = result["conflict_id"]
+    return found
+
+
+def _call_sync(client, endpoint, path, headers, district, world):
+    if endpoint == "POST /api/v1/sync/push":
+        return _sync_push(client, headers, world["field"]["inspection_id"][district], 1, "补")
+    if endpoint.endswith("/resolve"):
+        if "conflicts" not in world:
+            world["conflicts"] = _conflict_world(client, world)
+        return client.post(path.replace("{conflict_id}", world["conflicts"][district]),
+                           headers=headers, json={"choice": "server"})
+    return client.get(path, headers=headers)
+
+
 def _planning_world(client, city, make_user, ids):
     """Per district: two inspectors, a plan with a draw, and an open complaint task."""
     found = {"inspectors": {}, "plan_id": {}, "draw_id": {}, "task_id": {}}
@@ -356,6 +404,8 @@ def _call(client, endpoint, headers, district, world, role):
         return _call_field(client, endpoint, path, headers, district, world)
     if "/rules/" in path:
         return _call_rules(client, endpoint, path, headers)
+    if "/sync/" in path:
+        return _call_sync(client, endpoint, path, headers, district, world)
     if "/plans" in path or "/draws" in path or "/tasks" in path or "/recusals" in path:
         return _call_planning(client, endpoint, path, headers, district, world, role)
     return client.open(path, method=method, headers=headers)

@@ -1,0 +1,1 @@
+"""Tablet sync: the change log, pull with safe cursors, push of offline mutations, conflicts."""

@@ -1,0 +1,213 @@
+"""The change log: every flush of a synced record is noted, and at commit the records'
+current state is written to `sync_changes` under sequence numbers taken from a counter row
+that stays locked until the commit, so readers never see N+1 before N.
+
+Hooked on SQLAlchemy session events, so no service can forget it. A record created in a
+savepoint that was rolled back is simply absent at commit and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+from sqlalchemy import event, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from server.clock import utcnow
+from server.evidence.models import Evidence
+from server.fieldwork.models import Inspection, Violation, ViolationDecision
+from server.planning.models import Task, TaskAssignee
+from server.registry.models import Enterprise
+from server.sync import payloads
+from server.sync.models import SyncChange, SyncConflict, SyncCounter, SyncVersion
+
+TOUCHED = "sync_touched"
+Key = tuple[str, str]
+
+
+def _keys(obj: Any) -> list[Key]:
+    """The synced records a changed ORM object belongs to."""
+    if isinstance(obj, Enterprise):
+        return [("enterprise", str(obj.id))]
+    if isinstance(obj, Task):
+        return [("task", str(obj.id)), ("enterprise", str(obj.enterprise_id))]
+    if isinstance(obj, TaskAssignee):
+        return [("task", str(obj.task_id))]
+    if isinstance(obj, Inspection):
+        return [("inspection", str(obj.id))]
+    if isinstance(obj, Violation):
+        return [("violation", str(obj.id))]
+    if isinstance(obj, ViolationDecision):
+        return [("violation", str(obj.violation_id))]
+    if isinstance(obj, Evidence):
+        return [("evidence", obj.sha256)]
+    if isinstance(obj, SyncConflict):
+        return [(obj.entity, obj.entity_id)]
+    return []
+
+
+def touch(session: Session, keys: Iterable[Key], deleted: bool = False) -> None:
+    """Note records whose state changed in this transaction."""
+    touched = session.info.setdefault(TOUCHED, {})
+    for key in keys:
+        touched[key] = touched.get(key, False) or deleted
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    for obj in session.new:
+        touch(session, _keys(obj))
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            touch(session, _keys(obj))
+    for obj in session.deleted:
+        keys = _keys(obj)
+        touch(session, keys[:1], deleted=True)
+        touch(session, keys[1:])
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction() or not session.info.get(TOUCHED):
+        return
+    session.flush()
+    touched = session.info.pop(TOUCHED, {})
+    if touched:
+        with session.no_autoflush:
+            write_changes(session, touched)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(TOUCHED, None)
+
+
+def _expand(session: Session, touched: dict[Key, bool]) -> dict[Key, bool]:
+    """Records whose representation depends on the touched ones (citing evidence)."""
+    out = dict(touched)
+    for entity, key in list(touched):
+        if entity == "evidence":
+            violations, inspections = payloads.citing(key)
+            out.update({("violation", str(v.id)): out.get(("violation", str(v.id)), False)
+                        for v in violations})
+            out.update({("inspection", str(i.id)): out.get(("inspection", str(i.id)), False)
+                        for i in inspections})
+        elif entity == "violation":
+            row = Violation.__table__
+            found = session.execute(select(row.c.evidence).where(
+                row.c.id == uuid.UUID(key))).scalar()
+            for sha in found or []:
+                out.setdefault(("evidence", sha), False)
+    return out
+
+
+def _join(values: Iterable[str]) -> str:
+    items = sorted(set(values))
+    return f",{','.join(items)}," if items else ""
+
+
+def _split(text: str | None) -> set[str]:
+    return {v for v in (text or "").split(",") if v}
+
+
+def allocate(session: Session, count: int) -> int:
+    """Reserve `count` sequence numbers; the counter row stays locked until commit.
+    Returns the first."""
+    statement = (update(SyncCounter).where(SyncCounter.id == 1)
+                 .values(seq=SyncCounter.seq + count).returning(SyncCounter.seq))
+    last = session.execute(statement).scalar()
+    if last is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(SyncCounter).values(id=1, seq=0).on_conflict_do_nothing())
+        last = session.execute(statement).scalar_one()
+    return last - count + 1
+
+
+def _existing(session: Session, keys: list[Key]) -> dict[Key, SyncChange]:
+    found: dict[Key, SyncChange] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        rows = session.execute(select(SyncChange).where(
+            tuple_(SyncChange.entity, SyncChange.entity_id).in_(chunk))).scalars()
+        found.update({(r.entity, r.entity_id): r for r in rows})
+    return found
+
+
+def _row(key: Key, snap: payloads.Snapshot | None, old: SyncChange | None) -> dict[str, Any]:
+    """The new log row of a record (a tombstone when `snap` is None)."""
+    if snap is None:  # deleted: keep the last keys so the right readers get the tombstone
+        snap = payloads.Snapshot("delete", (old.version + 1) if old else 1, None,
+                                 old.district if old else None,
+                                 _split(old.users) if old else set(),
+                                 old.everyone if old else False)
+    past_d = _split(old.past_districts if old else "") | ({snap.district} - {None})
+    past_u = _split(old.past_users if old else "") | snap.users
+    return {"entity": key[0], "entity_id": key[1], "op": snap.op, "version": snap.version,
+            "everyone": snap.everyone, "district": snap.district, "users": _join(snap.users),
+            "past_districts": _join(past_d), "past_users": _join(past_u),
+            "data": None if snap.data is None else orjson.dumps(snap.data).decode()}
+
+
+def _same(row: dict[str, Any], old: SyncChange | None) -> bool:
+    return old is not None and all(row[k] == getattr(old, k) for k in (
+        "op", "version", "everyone", "district", "users", "past_districts", "past_users", "data"))
+
+
+def _resolve(key: Key) -> payloads.Snapshot | None:
+    serializer = payloads.SERIALIZERS.get(key[0])
+    return serializer(key[1]) if serializer else None
+
+
+def write_changes(session: Session, touched: dict[Key, bool],
+                  resolve: Callable[[Key], payloads.Snapshot | None] | None = None) -> int:
+    """Write the current state of the touched records to the log; returns rows written.
+
+    `resolve` gives a record's state (default: the record's serializer); touched[key] is
+    True when the record was deleted."""
+    if resolve is None:
+        touched, resolve = _expand(session, touched), _resolve
+    keys = sorted(touched)
+    old = _existing(session, keys)
+    rows, snapshots = [], []
+    for key in keys:
+        snap = resolve(key)
+        if snap is None and not (touched[key] and key in old):
+            continue  # never committed (a rolled-back savepoint) or not a synced entity
+        row = _row(key, snap, old.get(key))
+        if _same(row, old.get(key)):
+            continue
+        rows.append(row)
+        if snap is not None and snap.data is not None and key[0] in payloads.EDITABLE:
+            snapshots.append({"entity": key[0], "entity_id": key[1], "version": snap.version,
+                              "fields": json.loads(orjson.dumps(
+                                  payloads.editable_fields(key[0], snap.data)))})
+    if not rows:
+        return 0
+    first = allocate(session, len(rows))
+    now = utcnow()
+    for offset, row in enumerate(rows):
+        row.update(seq=first + offset, changed_at=now)
+    new = [r for r in rows if (r["entity"], r["entity_id"]) not in old]
+    moved = [r for r in rows if (r["entity"], r["entity_id"]) in old]
+    if new:
+        session.execute(SyncChange.__table__.insert(), new)
+    for row in moved:
+        session.execute(SyncChange.__table__.update().where(
+            SyncChange.entity == row["entity"], SyncChange.entity_id == row["entity_id"])
+            .values(**{k: v for k, v in row.items() if k not in ("entity", "entity_id")}))
+    _store_versions(session, snapshots)
+    return len(rows)
+
+
+def _store_versions(session: Session, snapshots: list[dict[str, Any]]) -> None:
+    if not snapshots:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(SyncVersion).on_conflict_do_nothing(), snapshots)

@@ -1,0 +1,144 @@
+"""What push handlers share: the mutation context, outcomes, input loading, server-owned
+fields, and the stale-base merge of a record's editable fields."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from server.auth.policy import Actor
+from server.errors import ValidationFailed
+from server.sync import conflicts, payloads
+
+ASSIGNMENT = "assignment is decided by a supervisor, not by a tablet"
+CASE_LINK = "case links are made by legal staff in a case, not by a tablet"
+COMPUTED = "computed by the server (rules engine, geo checks, evidence checks)"
+STATE = "set by the server; use op=status to submit"
+IDENTITY = "set by the server when the record is created"
+
+SERVER_OWNED: dict[str, dict[str, str]] = {
+    "inspection": {
+        "status": STATE, "submitted_at": STATE, "officers": COMPUTED, "district": IDENTITY,
+        "version": IDENTITY, "created_at": IDENTITY, "updated_at": IDENTITY,
+        "created_by": IDENTITY, "device_id": IDENTITY, "evidence_checks": COMPUTED,
+        "missing_evidence": COMPUTED, "open_conflicts": COMPUTED, "id": IDENTITY,
+        "case_id": CASE_LINK, "case_ids": CASE_LINK, "assignees": ASSIGNMENT},
+    "violation": {
+        "enterprise_id": IDENTITY, "district": IDENTITY, "discovered_on": COMPUTED,
+        "first_offence": COMPUTED, "first_offence_disagreement": COMPUTED,
+        "distance_to_site_m": COMPUTED, "flags": COMPUTED, "decision": COMPUTED,
+        "outcome": COMPUTED, "amount_fen": COMPUTED, "evidence_checks": COMPUTED,
+        "missing_evidence": COMPUTED, "open_conflicts": COMPUTED, "version": IDENTITY,
+        "created_at": IDENTITY, "updated_at": IDENTITY, "id": IDENTITY,
+        "case_id": CASE_LINK, "case_ids": CASE_LINK, "case": CASE_LINK},
+    "task": {name: ASSIGNMENT for name in (
+        "assignees", "inspectors", "inspector_ids", "enterprise_id", "district", "due_date",
+        "priority", "kind", "plan_id", "draw_id", "note")} | {
+        "escalation": COMPUTED, "escalation_level": COMPUTED, "overdue": COMPUTED,
+        "version": IDENTITY, "cancel_reason": STATE},
+}
+
+
+class Waiting(Exception):
+    """The mutation needs a record that has not arrived yet (e.g. an update before its
+    create): it is held as pending."""
+
+    def __init__(self, entity: str, key: str):
+        super().__init__(f"{entity}:{key}")
+        self.key = f"{entity}:{key}"
+
+
+@dataclass
+class Context:
+    """One mutation being applied."""
+
+    actor: Actor
+    mutation: dict[str, Any]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The mutation's fields."""
+        return self.mutation["values"]
+
+
+@dataclass
+class Outcome:
+    """What a handler did: applied, or applied with a (soft or hard) conflict."""
+
+    version: int | None
+    conflict: Any = None
+    overlap: tuple[str, ...] = ()
+    server: dict[str, Any] | None = None
+
+
+def reject_server_owned(entity: str, values: dict[str, Any], allowed: tuple[str, ...] = ()
+                        ) -> None:
+    """Refuse fields only the server sets, each with its reason."""
+    owned = SERVER_OWNED.get(entity, {})
+    errors = {name: [f"server-owned: {owned[name]}"] for name in values
+              if name in owned and name not in allowed}
+    if errors:
+        raise ValidationFailed("A tablet cannot change server-owned fields.", errors=errors)
+
+
+def load(schema: Schema, values: Any) -> dict[str, Any]:
+    """Validate a mutation's fields with a contract schema (422 problem details)."""
+    if not isinstance(values, dict):
+        raise ValidationFailed("fields must be an object.", errors={"fields": ["not an object"]})
+    try:
+        return schema.load(values)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {
+            "fields": error.messages}
+        raise ValidationFailed("Some fields are invalid.", errors=messages) from error
+
+
+def record_id(key: str) -> uuid.UUID:
+    """The record's UUID (records created on tablets carry the tablet's UUID)."""
+    try:
+        return uuid.UUID(key)
+    except ValueError as error:
+        raise ValidationFailed("The id is not a UUID.", errors={"id": ["not a UUID"]}) from error
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, dict):
+        return {k: _utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_utc(v) for v in value]
+    return value
+
+
+def normal(schema_class: type[Schema], values: dict[str, Any]) -> dict[str, Any]:
+    """Loaded values in the JSON form the server's representation uses (UTC times)."""
+    return schema_class(only=tuple(values)).dump(_utc(values)) if values else {}
+
+
+def merge_update(ctx: Context, entity: str, current_version: int, district: str,
+                 schema_class: type[Schema], changes: dict[str, Any],
+                 apply: Callable[[int, dict[str, Any]], int]) -> Outcome:
+    """Apply an update made on `base_version`: directly when current, field-wise when the
+    base is stale, holding overlapping fields as a hard conflict."""
+    key = ctx.mutation["id"]
+    snap = payloads.SERIALIZERS[entity](key)
+    current = payloads.editable_fields(entity, snap.data)
+    conflicts.remember(entity, key, current_version, current)
+    tablet = normal(schema_class, changes)
+    step = conflicts.plan(entity, key, current_version, current, ctx.mutation["base_version"],
+                          tablet)
+    version = current_version
+    if step.apply:
+        version = apply(current_version, {f: changes[f] for f in step.apply})
+    if not step.stale or not (step.apply or step.overlap):
+        return Outcome(version)
+    conflict = conflicts.record(ctx.actor, ctx.mutation, district, step, current_version,
+                                current, tablet)
+    return Outcome(version, conflict, tuple(step.overlap),
+                   payloads.SERIALIZERS[entity](key).data)

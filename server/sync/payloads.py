@@ -1,0 +1,138 @@
+"""Each synced record as its REST representation, with the scope keys that filter pulls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Text, select
+
+from schemas.fieldwork import InspectionSchema, ViolationSchema
+from schemas.planning import TaskSchema
+from server.evidence.api import evidence_json
+from server.evidence.models import Evidence
+from server.extensions import db
+from server.fieldwork.api import _inspection as inspection_view
+from server.fieldwork.api import _violation as violation_view
+from server.fieldwork.models import Inspection, Violation
+from server.planning import lifecycle
+from server.planning import tasks as planning
+from server.planning.models import Task, TaskAssignee
+from server.registry.models import Enterprise
+from server.registry.views import enterprise_json
+from server.sync.models import SyncConflict
+
+# The fields a tablet edits, per pushable entity: the base of field-wise merges.
+EDITABLE: dict[str, tuple[str, ...]] = {
+    "inspection": ("task_id", "inspector_ids", "started_at", "ended_at", "checkin",
+                   "people_present", "checklist", "findings", "signatures"),
+    "violation": ("code", "occurred_on", "party_type", "location", "description", "facts",
+                  "bases", "factors", "mitigation", "evidence"),
+    "task": ("status",),
+}
+
+
+@dataclass
+class Snapshot:
+    """A record now: its data (None when deleted), version and who may pull it."""
+
+    op: str
+    version: int
+    data: dict[str, Any] | None
+    district: str | None = None
+    users: set[str] = field(default_factory=set)
+    everyone: bool = False
+
+
+def _officer_ids(inspection: Inspection) -> set[str]:
+    return {o["user_id"] for o in inspection.officers} | {str(inspection.created_by)}
+
+
+def _open_conflicts(entity: str, entity_id: str) -> list[str]:
+    return [str(i) for i in db.session.scalars(select(SyncConflict.id).where(
+        SyncConflict.entity == entity, SyncConflict.entity_id == entity_id,
+        SyncConflict.status == "open").order_by(SyncConflict.created_at))]
+
+
+def enterprise(key: str) -> Snapshot | None:
+    """An enterprise with its site; also pulled by the inspectors of its open tasks."""
+    row = db.session.get(Enterprise, uuid.UUID(key))
+    if row is None:
+        return None
+    users = {str(u) for u in db.session.scalars(
+        select(TaskAssignee.user_id).join(Task, Task.id == TaskAssignee.task_id)
+        .where(Task.enterprise_id == row.id, Task.status.in_(lifecycle.OPEN)))}
+    if row.deleted_at is not None:
+        return Snapshot("delete", row.version, None, row.district, users)
+    return Snapshot("upsert", row.version, enterprise_json(row), row.district, users)
+
+
+def task(key: str) -> Snapshot | None:
+    """A task, pulled by its assigned inspectors (and supervisors of its district)."""
+    row = db.session.get(Task, uuid.UUID(key))
+    if row is None:
+        return None
+    data = TaskSchema().dump(planning.describe([row])[0])
+    users = {a["id"] for a in data["assignees"]}
+    return Snapshot("upsert", row.version, data, row.district, users)
+
+
+def inspection(key: str) -> Snapshot | None:
+    """An inspection record, pulled by its officers; missing evidence listed."""
+    row = db.session.get(Inspection, uuid.UUID(key))
+    if row is None:
+        return None
+    data = InspectionSchema().dump(inspection_view(row))
+    data["open_conflicts"] = _open_conflicts("inspection", key)
+    return Snapshot("upsert", row.version, data, row.district, _officer_ids(row))
+
+
+def violation(key: str) -> Snapshot | None:
+    """A violation with its decision and missing evidence, pulled by the record's officers."""
+    row = db.session.get(Violation, uuid.UUID(key))
+    if row is None:
+        return None
+    data = ViolationSchema().dump(violation_view(row))
+    data["open_conflicts"] = _open_conflicts("violation", key)
+    record = db.session.get(Inspection, row.inspection_id)
+    users = (_officer_ids(record) if record else set()) | {str(row.created_by)}
+    return Snapshot("upsert", row.version, data, row.district, users)
+
+
+def citing(sha256: str) -> tuple[list[Violation], list[Inspection]]:
+    """Records that cite an evidence item (violations' lists, inspections' signatures)."""
+    needle = f'"{sha256}"'
+    found = db.session.scalars(select(Violation).where(
+        Violation.evidence.cast(Text).contains(needle))).all()
+    signed = db.session.scalars(select(Inspection).where(
+        Inspection.signatures.cast(Text).contains(needle))).all()
+    return list(found), list(signed)
+
+
+def evidence(key: str) -> Snapshot | None:
+    """Evidence metadata: pulled by its uploader and the officers of records citing it."""
+    row = db.session.get(Evidence, key)
+    if row is None:
+        return None
+    users = {str(row.uploaded_by)}
+    violations, inspections = citing(key)
+    for record in inspections:
+        users |= _officer_ids(record)
+    for item in violations:
+        parent = db.session.get(Inspection, item.inspection_id)
+        if parent is not None:
+            users |= _officer_ids(parent)
+    return Snapshot("upsert", 1, evidence_json(row), row.district, users)
+
+
+SERIALIZERS: dict[str, Callable[[str], Snapshot | None]] = {
+    "enterprise": enterprise, "task": task, "inspection": inspection, "violation": violation,
+    "evidence": evidence,
+}
+
+
+def editable_fields(entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The tablet-editable part of a record's representation."""
+    return {name: data.get(name) for name in EDITABLE.get(entity, ())}

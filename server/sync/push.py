@@ -1,0 +1,190 @@
+"""POST /sync/push: each mutation in its own savepoint inside one transaction, exactly once
+per (user, mutation_id); out-of-order mutations are held until what they need arrives."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.audit import service as audit
+from server.auth.models import User
+from server.auth.policy import Actor, authorize
+from server.clock import utcnow
+from server.db_types import json_safe
+from server.errors import PROBLEM_BASE, PROBLEM_TYPES, DomainError, ValidationFailed
+from server.extensions import db
+from server.sync import parts, payloads, records
+from server.sync.models import SyncMutation
+from server.sync.mutations import Context, Outcome, Waiting
+from server.uow import batch, savepoint
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context], Outcome]
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("inspection", "create"): records.inspection_create,
+    ("inspection", "update"): records.inspection_update,
+    ("inspection", "status"): records.inspection_status,
+    ("inspection", "delete"): records.refuse_delete,
+    ("violation", "create"): records.violation_create,
+    ("violation", "update"): records.violation_update,
+    ("violation", "delete"): records.refuse_delete,
+    ("evidence_link", "create"): parts.evidence_link,
+    ("evidence_link", "delete"): parts.evidence_link,
+    ("signature", "create"): parts.signature,
+    ("signature", "delete"): parts.signature,
+    ("checklist_answer", "create"): parts.checklist_answer,
+    ("checklist_answer", "update"): parts.checklist_answer,
+    ("task", "status"): parts.task_status,
+}
+
+
+def problem(error: DomainError) -> dict[str, Any]:
+    """RFC 9457 details of a refused mutation."""
+    body = {"type": PROBLEM_BASE + error.slug, "title": PROBLEM_TYPES[error.slug][1],
+            "status": error.status, "detail": error.detail}
+    if error.errors:
+        body["errors"] = json_safe(error.errors)
+    return body
+
+
+def _base(mutation: dict[str, Any]) -> dict[str, Any]:
+    return {"mutation_id": str(mutation["mutation_id"]), "entity": mutation["entity"],
+            "id": mutation["id"]}
+
+
+def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
+    """Apply one mutation in a savepoint; the result (never an exception)."""
+    result = _base(mutation)
+    handler = HANDLERS.get((mutation["entity"], mutation["op"]))
+    try:
+        if handler is None:
+            ops = sorted(o for e, o in HANDLERS if e == mutation["entity"])
+            raise ValidationFailed(
+                f"Unknown entity/op {mutation['entity']}/{mutation['op']}.",
+                errors={"entity": [f"one of {', '.join(sorted({e for e, _ in HANDLERS}))}"]}
+                if not ops else {"op": [f"one of {', '.join(ops)}"]})
+        with savepoint():
+            outcome = handler(Context(actor, mutation))
+    except Waiting as waiting:
+        return result | {"status": "pending", "version": None, "waits_for": waiting.key}
+    except DomainError as error:
+        return result | {"status": "rejected", "version": None, "problem": problem(error)}
+    except SQLAlchemyError as error:  # e.g. a unique key taken concurrently: refuse this one
+        log.warning("sync mutation %s refused by the database: %s", result["mutation_id"],
+                    error.__class__.__name__)
+        return result | {"status": "rejected", "version": None, "problem": {
+            "type": PROBLEM_BASE + "conflict", "title": PROBLEM_TYPES["conflict"][1],
+            "status": 409, "detail": "The database refused this change; send it again."}}
+    if outcome.conflict is None:
+        return result | {"status": "applied", "version": outcome.version}
+    return result | {"status": "conflict", "version": outcome.version,
+                     "conflict": outcome.conflict.kind,
+                     "conflict_id": str(outcome.conflict.id),
+                     "conflicting_fields": list(outcome.overlap), "server": outcome.server}
+
+
+def _stored(mutation: dict[str, Any]) -> dict[str, Any]:
+    return json_safe({k: mutation[k] for k in ("mutation_id", "entity", "op", "id",
+                                                "base_version", "values")})
+
+
+def _one(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
+    seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"]))
+    if seen is not None:
+        return _base(mutation) | {"status": "duplicate", "version": seen.result.get("version"),
+                                  "first": seen.result}
+    result = _attempt(actor, mutation)
+    pending = result["status"] == "pending"
+    db.session.add(SyncMutation(
+        user_id=actor.user_id, mutation_id=mutation["mutation_id"],
+        device_id=actor.device_id or "", entity=mutation["entity"], entity_id=mutation["id"],
+        status=result["status"], result=json_safe(result),
+        request=_stored(mutation) if pending else None,
+        waits_for=result.get("waits_for"), received_at=utcnow(),
+        settled_at=None if pending else utcnow()))
+    db.session.flush()
+    return result
+
+
+def _actor_of(row: SyncMutation) -> Actor | None:
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return Actor(user.id, user.username, user.role, user.district, row.device_id)
+
+
+def _release(keys: list[str]) -> list[dict[str, Any]]:
+    """Apply held mutations whose record has arrived, in the order they were received."""
+    released: list[dict[str, Any]] = []
+    while keys:
+        rows = db.session.scalars(select(SyncMutation).where(
+            SyncMutation.waits_for.in_(keys), SyncMutation.status == "pending")
+            .order_by(SyncMutation.received_at)).all()
+        keys = []
+        for row in rows:
+            actor = _actor_of(row)
+            request = dict(row.request) | {"mutation_id": row.mutation_id}
+            if actor is None:
+                continue
+            result = _attempt(actor, request)
+            if result["status"] == "pending":
+                row.waits_for = result["waits_for"]
+                continue
+            row.status, row.result, row.request = result["status"], json_safe(result), None
+            row.waits_for, row.settled_at = None, utcnow()
+            audit.record(actor, "sync.release", row.entity, row.entity_id,
+                         {"mutation_id": str(row.mutation_id), "status": result["status"]})
+            released.append(json_safe(result))
+            if request["op"] == "create" and result["status"] in ("applied", "conflict"):
+                keys.append(f"{row.entity}:{row.entity_id}")
+        db.session.flush()
+    return released
+
+
+def _waiting_keys(user_id: uuid.UUID) -> list[str]:
+    """What this user's held mutations wait for that exists now (created some other way)."""
+    keys = set(db.session.scalars(select(SyncMutation.waits_for).where(
+        SyncMutation.user_id == user_id, SyncMutation.status == "pending")))
+    found = []
+    for key in keys:
+        entity, _, record = key.partition(":")
+        serializer = payloads.SERIALIZERS.get(entity)
+        if serializer is not None and _exists(entity, record):
+            found.append(key)
+    return found
+
+
+def _exists(entity: str, key: str) -> bool:
+    model = {"inspection": records.Inspection, "violation": records.Violation}.get(entity)
+    try:
+        return model is not None and db.session.get(model, uuid.UUID(key)) is not None
+    except ValueError:
+        return False
+
+
+def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
+         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Apply a batch: one result per mutation in order, and the held ones released."""
+    authorize(actor, "sync.push")
+    if actor.device_id is not None and device_id != actor.device_id:
+        raise ValidationFailed("The device_id is not the device this token was issued to.",
+                               errors={"device_id": [f"expected {actor.device_id}"]})
+    with batch():
+        released = _release(_waiting_keys(actor.user_id))
+        results = []
+        for mutation in mutations:
+            result = _one(actor, mutation)
+            results.append(result)
+            if mutation["op"] == "create" and result["status"] in ("applied", "conflict"):
+                released += _release([f"{mutation['entity']}:{mutation['id']}"])
+        audit.record(actor, "sync.push", "device", device_id,
+                     {"mutations": len(mutations),
+                      "statuses": {s: sum(r["status"] == s for r in results)
+                                   for s in {r["status"] for r in results}}})
+    return results, released

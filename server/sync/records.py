@@ -1,0 +1,126 @@
+"""Push handlers of inspection records and violations, through the fieldwork services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.fieldwork import InspectionFields, ViolationFields
+from schemas.sync import StatusFields
+from server.errors import ValidationFailed
+from server.extensions import db
+from server.fieldwork import inspections, violations
+from server.fieldwork.models import Inspection, Violation
+from server.sync.mutations import (
+    Context,
+    Outcome,
+    Waiting,
+    load,
+    merge_update,
+    record_id,
+    reject_server_owned,
+)
+
+CORRECTION = "correction_reason"
+
+
+def inspection_create(ctx: Context) -> Outcome:
+    """Open the record under the tablet's id (a repeated create is harmless)."""
+    reject_server_owned("inspection", ctx.values)
+    data = load(InspectionFields(), ctx.values)
+    data["id"] = record_id(ctx.mutation["id"])
+    record, _ = inspections.open_inspection(ctx.actor, data)
+    return Outcome(record.version)
+
+
+def _existing_inspection(ctx: Context, key: str) -> Inspection:
+    inspection_id = record_id(key)
+    if db.session.get(Inspection, inspection_id) is None:
+        raise Waiting("inspection", key)
+    return inspections.get_inspection(ctx.actor, inspection_id, lock=True)
+
+
+def update_inspection_fields(ctx: Context, record: Inspection, changes: dict[str, Any],
+                             reason: str | None) -> Outcome:
+    """Merge changed fields of an inspection (the services validate them)."""
+
+    def apply(version: int, chosen: dict[str, Any]) -> int:
+        return inspections.update_inspection(ctx.actor, record.id, version, chosen,
+                                             reason).version
+
+    return merge_update(ctx, "inspection", record.version, record.district, InspectionFields,
+                        changes, apply)
+
+
+def inspection_update(ctx: Context) -> Outcome:
+    """Changed fields of a record; a submitted one needs `correction_reason`."""
+    values = dict(ctx.values) if isinstance(ctx.values, dict) else ctx.values
+    reason = values.pop(CORRECTION, None) if isinstance(values, dict) else None
+    reject_server_owned("inspection", values)
+    changes = load(InspectionFields(partial=True), values)
+    if not changes:
+        raise ValidationFailed("Nothing to change.", errors={"fields": ["no field given"]})
+    if "enterprise_id" in changes:
+        raise ValidationFailed("A record cannot move to another enterprise.",
+                               errors={"enterprise_id": ["cannot be changed"]})
+    record = _existing_inspection(ctx, ctx.mutation["id"])
+    return update_inspection_fields(ctx, record, changes, reason)
+
+
+def inspection_status(ctx: Context) -> Outcome:
+    """Submit the record (signatures of two officers and of the party are required)."""
+    wanted = load(StatusFields(), ctx.values)
+    if wanted["status"] != "submitted":
+        raise ValidationFailed("An inspection record can only be submitted.",
+                               errors={"status": ["only 'submitted'"]})
+    record = _existing_inspection(ctx, ctx.mutation["id"])
+    if record.status == "submitted":
+        return Outcome(record.version)  # the same intent arrived twice
+    return Outcome(inspections.submit_inspection(ctx.actor, record.id, record.version).version)
+
+
+def violation_create(ctx: Context) -> Outcome:
+    """Record a violation; the rules decide it at once (a repeated create is harmless)."""
+    reject_server_owned("violation", ctx.values)
+    data = load(ViolationFields(), ctx.values)
+    data["id"] = record_id(ctx.mutation["id"])
+    if db.session.get(Inspection, data["inspection_id"]) is None:
+        raise Waiting("inspection", str(data["inspection_id"]))
+    record, _ = violations.record_violation(ctx.actor, data)
+    return Outcome(record.version)
+
+
+def existing_violation(ctx: Context, key: str) -> Violation:
+    """The violation (locked), or Waiting when it has not arrived yet."""
+    violation_id = record_id(key)
+    if db.session.get(Violation, violation_id) is None:
+        raise Waiting("violation", key)
+    return violations.get_violation(ctx.actor, violation_id, lock=True)
+
+
+def update_violation_fields(ctx: Context, record: Violation, changes: dict[str, Any]
+                            ) -> Outcome:
+    """Merge changed facts of a violation; it is re-decided by the rules."""
+
+    def apply(version: int, chosen: dict[str, Any]) -> int:
+        return violations.update_violation(ctx.actor, record.id, version, chosen).version
+
+    return merge_update(ctx, "violation", record.version, record.district, ViolationFields,
+                        changes, apply)
+
+
+def violation_update(ctx: Context) -> Outcome:
+    """Changed fields of a violation."""
+    reject_server_owned("violation", ctx.values)
+    changes = load(ViolationFields(partial=True), ctx.values)
+    if not changes:
+        raise ValidationFailed("Nothing to change.", errors={"fields": ["no field given"]})
+    if "inspection_id" in changes:
+        raise ValidationFailed("A violation cannot move to another inspection.",
+                               errors={"inspection_id": ["cannot be changed"]})
+    return update_violation_fields(ctx, existing_violation(ctx, ctx.mutation["id"]), changes)
+
+
+def refuse_delete(ctx: Context) -> Outcome:
+    """Field records are evidence of an administrative procedure: never deleted."""
+    raise ValidationFailed(f"A {ctx.mutation['entity']} is never deleted; correct it instead.",
+                           errors={"op": ["delete is not allowed for this entity"]})

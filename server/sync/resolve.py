@@ -1,0 +1,64 @@
+"""A supervisor resolves a hard conflict: the server's value, the tablet's, or a merged one;
+the choice is applied as a new version of the record, which tablets then pull."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from marshmallow import Schema
+
+from schemas.fieldwork import ChecklistAnswerSchema, InspectionFields, ViolationFields
+from server.auth.policy import Actor, authorize
+from server.extensions import db
+from server.fieldwork import inspections, violations
+from server.fieldwork.models import Inspection, Violation
+from server.sync import conflicts, parts
+from server.sync.models import SyncConflict
+from server.sync.mutations import load
+from server.uow import batch
+
+CHECKLIST = "checklist:"
+
+
+def _loaded(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
+    return load(schema, values) if values else {}
+
+
+def _apply(actor: Actor, conflict: SyncConflict, chosen: dict[str, Any]) -> int:
+    """Write the chosen values through the fieldwork services; the record's new version."""
+    record_id = uuid.UUID(conflict.entity_id)
+    reason = f"sync conflict {conflict.id} resolved by a supervisor"
+    if conflict.entity == "violation":
+        record = violations.get_violation(actor, record_id, lock=True)
+        changes = _loaded(ViolationFields(partial=True), chosen)
+        return violations.update_violation(actor, record_id, record.version, changes).version
+    record = inspections.get_inspection(actor, record_id, lock=True)
+    plain = {k: v for k, v in chosen.items() if not k.startswith(CHECKLIST)}
+    version = record.version
+    if plain:
+        changes = _loaded(InspectionFields(partial=True), plain)
+        version = inspections.update_inspection(actor, record_id, version, changes,
+                                                reason).version
+    answers = {k[len(CHECKLIST):]: None if v is None else load(ChecklistAnswerSchema(), v)
+               for k, v in chosen.items() if k.startswith(CHECKLIST)}
+    if answers:
+        version = parts.set_answers(actor, record_id, version, answers, reason)
+    return version
+
+
+def _version(conflict: SyncConflict) -> int:
+    model = Violation if conflict.entity == "violation" else Inspection
+    return db.session.get(model, uuid.UUID(conflict.entity_id)).version
+
+
+def resolve(actor: Actor, conflict_id: uuid.UUID, choice: str,
+            values: dict[str, Any]) -> SyncConflict:
+    """Resolve an open conflict in the supervisor's district."""
+    authorize(actor, "sync.conflict.resolve")
+    with batch():
+        conflict = conflicts.get_open(actor, conflict_id)
+        chosen = conflicts.chosen_values(conflict, choice, values)
+        version = _apply(actor, conflict, chosen) if chosen else _version(conflict)
+        conflicts.close(actor, conflict, choice, chosen, version)
+    return conflict

@@ -1,0 +1,153 @@
+"""Two tablets edit one record: soft conflicts merge, hard ones keep both values until a
+supervisor resolves them; the resolution is a new version tablets pull."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.api.sync.conftest import OTHER, mutation
+
+
+def _record(world):
+    key = str(uuid.uuid4())
+    assert world["a"].push(mutation("inspection", "create", key,
+                                    world["inspection_fields"]()))[0]["status"] == "applied"
+    world["a"].pull()
+    world["b"].pull()
+    return key
+
+
+def test_edits_of_different_fields_from_one_base_merge_field_wise(client, world):
+    key = _record(world)
+    first = world["a"].push(mutation("inspection", "update", key, {"findings": "甲的记录"},
+                                     base=1))[0]
+    second = world["b"].push(mutation("inspection", "update", key, {
+        "people_present": [{"name": "李四", "role": "安全员"}]}, base=1))[0]
+    assert first["status"] == "applied" and first["version"] == 2
+    assert (second["status"], second["conflict"], second["conflicting_fields"]) == (
+        "conflict", "soft", [])
+    assert second["version"] == 3
+    assert second["server"]["findings"] == "甲的记录"
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert record["findings"] == "甲的记录"
+    assert record["people_present"][0]["name"] == "李四"
+    listed = client.get("/api/v1/sync/conflicts?status=merged",
+                        headers=world["supervisor"]).get_json()
+    assert [(c["kind"], c["merged_fields"]) for c in listed] == [("soft", ["people_present"])]
+
+
+def test_overlapping_edits_keep_both_values_and_the_supervisor_picks_the_tablet(client, world):
+    key = _record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲的记录"}, base=1))
+    second = world["b"].push(mutation("inspection", "update", key, {
+        "findings": "乙的记录", "people_present": [{"name": "李四"}]}, base=1))[0]
+    assert (second["status"], second["conflict"], second["conflicting_fields"]) == (
+        "conflict", "hard", ["findings"])
+    assert second["version"] == 3  # people_present merged; findings held
+    world["a"].pull()
+    marked = world["a"].data("inspection", key)
+    assert marked["findings"] == "甲的记录" and marked["open_conflicts"] == [
+        second["conflict_id"]]
+    listed = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
+    assert [(c["id"], c["server_values"], c["tablet_values"]) for c in listed] == [
+        (second["conflict_id"], {"findings": "甲的记录"}, {"findings": "乙的记录"})]
+    resolved = client.post(f"/api/v1/sync/conflicts/{second['conflict_id']}/resolve",
+                           headers=world["supervisor"], json={"choice": "tablet"})
+    assert resolved.status_code == 200, resolved.get_json()
+    assert resolved.get_json()["resolution"]["version"] == 4
+    world["a"].pull()
+    pulled = world["a"].data("inspection", key)
+    assert (pulled["version"], pulled["findings"], pulled["open_conflicts"]) == (
+        4, "乙的记录", [])
+    again = client.post(f"/api/v1/sync/conflicts/{second['conflict_id']}/resolve",
+                        headers=world["supervisor"], json={"choice": "server"})
+    assert again.status_code == 409
+
+
+def test_a_merged_value_needs_exactly_the_conflicting_fields(client, world):
+    key = _record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    url = f"/api/v1/sync/conflicts/{conflict}/resolve"
+    for values in ({}, {"findings": "合", "people_present": []}):
+        response = client.post(url, headers=world["supervisor"],
+                               json={"choice": "merged", "values": values})
+        assert response.status_code == 422
+    bad = client.post(url, headers=world["supervisor"],
+                      json={"choice": "merged", "values": {"findings": 42}})
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    ok = client.post(url, headers=world["supervisor"],
+                     json={"choice": "merged", "values": {"findings": "甲；乙"}})
+    assert ok.status_code == 200
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert record["findings"] == "甲；乙"
+
+
+def test_the_server_side_choice_keeps_the_record_and_clears_the_mark(client, world):
+    key = _record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    response = client.post(f"/api/v1/sync/conflicts/{conflict}/resolve",
+                           headers=world["supervisor"], json={"choice": "server"})
+    assert response.status_code == 200
+    world["b"].pull()
+    assert world["b"].data("inspection", key)["findings"] == "甲"
+    assert world["b"].data("inspection", key)["open_conflicts"] == []
+
+
+def test_checklist_items_merge_per_item_and_the_same_item_is_a_hard_conflict(client, world):
+    key = _record(world)
+
+    def answer(item, value):
+        return {"inspection_id": key, "item": item, "answer": value}
+
+    assert world["a"].push(mutation("checklist_answer", "update", str(uuid.uuid4()),
+                                    answer("VOC-01", "yes"), base=1))[0]["status"] == "applied"
+    other_item = world["b"].push(mutation("checklist_answer", "create", str(uuid.uuid4()),
+                                          answer("NOISE-03", "na"), base=1))[0]
+    same_item = world["b"].push(mutation("checklist_answer", "update", str(uuid.uuid4()),
+                                         answer("VOC-01", "no"), base=1))[0]
+    assert other_item["status"] == "applied"
+    assert (same_item["status"], same_item["conflict"], same_item["conflicting_fields"]) == (
+        "conflict", "hard", ["checklist:VOC-01"])
+    resolved = client.post(f"/api/v1/sync/conflicts/{same_item['conflict_id']}/resolve",
+                           headers=world["supervisor"], json={"choice": "tablet"})
+    assert resolved.status_code == 200, resolved.get_json()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert {a["item"]: a["answer"] for a in record["checklist"]} == {"VOC-01": "no",
+                                                                    "NOISE-03": "na"}
+
+
+def test_violation_facts_from_two_tablets(client, world):
+    key = _record(world)
+    violation = str(uuid.uuid4())
+    world["a"].push(mutation("violation", "create", violation, {
+        "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    world["a"].push(mutation("violation", "update", violation, {"description": "甲"}, base=1))
+    soft = world["b"].push(mutation("violation", "update", violation,
+                                    {"factors": {"duration": 2}}, base=1))[0]
+    hard = world["b"].push(mutation("violation", "update", violation,
+                                    {"description": "乙"}, base=1))[0]
+    assert (soft["conflict"], hard["conflict"]) == ("soft", "hard")
+    found = client.get(f"/api/v1/violations/{violation}", headers=world["a"].headers).get_json()
+    assert (found["description"], found["factors"]) == ("甲", {"duration": 2})
+
+
+def test_conflicts_are_district_scoped(client, world, login):
+    key = _record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    elsewhere = login("supervisor", OTHER)
+    assert client.get("/api/v1/sync/conflicts", headers=elsewhere).get_json() == []
+    response = client.post(f"/api/v1/sync/conflicts/{conflict}/resolve", headers=elsewhere,
+                           json={"choice": "server"})
+    assert response.status_code == 404
+    assert client.post(f"/api/v1/sync/conflicts/{uuid.uuid4()}/resolve",
+                       headers=world["supervisor"],
+                       json={"choice": "server"}).status_code == 404
+    assert client.post(f"/api/v1/sync/conflicts/{conflict}/resolve",
+                       headers=world["supervisor"],
+                       json={"choice": "both"}).status_code == 422

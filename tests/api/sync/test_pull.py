@@ -1,0 +1,128 @@
+"""Pull: scope, revocations, tombstones, paging and resuming, cursors."""
+
+from __future__ import annotations
+
+from tests.api.sync.conftest import OTHER, OWN
+
+
+def _keys(changes, entity=None):
+    return {(c["entity"], c["id"]) for c in changes if entity in (None, c["entity"])}
+
+
+def test_first_sync_brings_own_district_enterprises_and_rules_but_not_other_districts(world):
+    tablet = world["a"]
+    tablet.pull()
+    enterprises = {k[1] for k in tablet.store if k[0] == "enterprise"}
+    assert enterprises == {world["own"]["id"]}
+    assert tablet.data("enterprise", world["own"]["id"])["site"] == world["own"]["site"]
+    assert any(k[0] == "rule_set" for k in tablet.store)
+    assert tablet.data("catalogue_entry", "AIR_VOC")["code"] == "AIR_VOC"
+    assert not [k for k in tablet.store if k[0] == "task"]
+
+
+def test_pulled_enterprise_equals_its_rest_representation(client, world):
+    tablet = world["a"]
+    tablet.pull()
+    rest = client.get(f"/api/v1/enterprises/{world['own']['id']}",
+                      headers=tablet.headers).get_json()
+    assert tablet.data("enterprise", world["own"]["id"]) == rest
+
+
+def test_a_task_brings_its_enterprise_from_another_district_and_reassignment_revokes_both(
+        client, world, assigned_task, make_user):
+    task = assigned_task()
+    tablet = world["a"]
+    tablet.pull()
+    assert tablet.data("task", task["id"])["status"] == "assigned"
+    assert tablet.data("enterprise", world["far"]["id"]) is not None
+    third, _ = make_user("inspector", OWN)
+    fourth, _ = make_user("inspector", OWN)
+    response = client.put(f"/api/v1/tasks/{task['id']}/assignees", headers=world["city"],
+                          json={"inspectors": [str(third.id), str(fourth.id)],
+                                "version": task["version"]})
+    assert response.status_code == 200, response.get_json()
+    changes = tablet.pull()
+    assert {(c["entity"], c["id"], c["op"]) for c in changes} >= {
+        ("task", task["id"], "revoke"), ("enterprise", world["far"]["id"], "revoke")}
+    assert tablet.data("task", task["id"]) is None
+    assert tablet.data("enterprise", world["far"]["id"]) is None
+    assert tablet.data("enterprise", world["own"]["id"]) is not None
+
+
+def test_an_enterprise_moved_to_another_district_is_revoked_and_appears_there(client, world,
+                                                                             site_in):
+    mine, theirs = world["a"], world["other"]
+    mine.pull()
+    theirs.pull()
+    response = client.patch(f"/api/v1/enterprises/{world['own']['id']}", headers=world["city"],
+                            json={"version": world["own"]["version"], "district": OTHER,
+                                  "site": site_in(OTHER)})
+    assert response.status_code == 200, response.get_json()
+    assert ("enterprise", world["own"]["id"], "revoke") in {
+        (c["entity"], c["id"], c["op"]) for c in mine.pull()}
+    theirs.pull()
+    assert theirs.data("enterprise", world["own"]["id"])["district"] == OTHER
+
+
+def test_a_deleted_enterprise_arrives_as_a_tombstone(client, world):
+    tablet = world["a"]
+    tablet.pull()
+    response = client.delete(f"/api/v1/enterprises/{world['own']['id']}?version=1",
+                             headers=world["supervisor"])
+    assert response.status_code == 204
+    changes = tablet.pull()
+    assert [(c["op"], c["data"]) for c in changes if c["id"] == world["own"]["id"]] == [
+        ("delete", None)]
+    assert tablet.data("enterprise", world["own"]["id"]) is None
+
+
+def test_a_first_sync_of_many_enterprises_pages_and_resumes_from_any_cursor(
+        client, world, enterprise_body):
+    for serial in range(10, 40):
+        client.post("/api/v1/enterprises", json=enterprise_body(OWN, serial),
+                    headers=world["supervisor"])
+    tablet = world["a"]
+    first = tablet.pull_page(limit=7)
+    assert first["has_more"] and len(first["changes"]) == 7
+    resume_from = tablet.cursor
+    rest = tablet.pull(limit=7)
+    # a device that lost the later pages resumes from the cursor it kept
+    again = world["a"]
+    again.cursor = resume_from
+    replay = again.pull(limit=11)
+    assert [(c["entity"], c["id"]) for c in replay] == [(c["entity"], c["id"]) for c in rest]
+    seen = [(c["entity"], c["id"]) for c in first["changes"] + rest]
+    assert len(seen) == len(set(seen))
+    assert len(_keys(first["changes"] + rest, "enterprise")) == 31
+
+
+def test_pull_after_the_last_page_returns_nothing_until_something_changes(client, world):
+    tablet = world["a"]
+    tablet.pull()
+    assert tablet.pull() == []
+    client.patch(f"/api/v1/enterprises/{world['own']['id']}", headers=world["supervisor"],
+                 json={"version": 1, "address": "新地址"})
+    changes = tablet.pull()
+    assert [(c["id"], c["version"], c["data"]["address"]) for c in changes] == [
+        (world["own"]["id"], 2, "新地址")]
+
+
+def test_a_forged_or_foreign_cursor_is_a_problem_not_a_500(client, world):
+    mine, theirs = world["a"], world["b"]
+    mine.pull()
+    for cursor in ("garbage", mine.cursor[:-3] + "abc", mine.cursor):
+        response = client.get("/api/v1/sync/pull", headers=theirs.headers,
+                              query_string={"cursor": cursor})
+        assert response.status_code == 422
+        assert response.mimetype == "application/problem+json"
+        assert "cursor" in response.get_json()["errors"]
+    response = client.get("/api/v1/sync/pull?limit=0", headers=mine.headers)
+    assert response.status_code == 422
+
+
+def test_supervisors_pull_their_district_and_legal_staff_may_not(client, world, login):
+    response = client.get("/api/v1/sync/pull", headers=world["supervisor"])
+    assert response.status_code == 200
+    ids = {c["id"] for c in response.get_json()["changes"] if c["entity"] == "enterprise"}
+    assert ids == {world["own"]["id"]}
+    assert client.get("/api/v1/sync/pull", headers=login("legal", OWN)).status_code == 403

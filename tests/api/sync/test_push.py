@@ -1,0 +1,177 @@
+"""Push: each entity, duplicates, out-of-order arrival, server-owned fields, bad input."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from tests.api.sync.conftest import mutation
+
+
+def _inspection(world, tablet=None):
+    key = str(uuid.uuid4())
+    result = (tablet or world["a"]).push(
+        mutation("inspection", "create", key, world["inspection_fields"]()))[0]
+    assert result["status"] == "applied", result
+    return key
+
+
+def _violation(world, inspection_id, tablet=None, **fields):
+    key = str(uuid.uuid4())
+    body = {"inspection_id": inspection_id, "code": "AIR_VOC", "occurred_on": "2026-06-01",
+            "description": "VOCs 无组织排放"} | fields
+    result = (tablet or world["a"]).push(mutation("violation", "create", key, body))[0]
+    assert result["status"] == "applied", result
+    return key
+
+
+def test_each_entity_is_applied_and_pulled_back_with_missing_evidence(world, assigned_task):
+    tablet = world["a"]
+    task = assigned_task()
+    inspection = str(uuid.uuid4())
+    violation = str(uuid.uuid4())
+    photo, signature = secrets.token_hex(32), secrets.token_hex(32)
+    results = tablet.push(
+        mutation("task", "status", task["id"], {"status": "started"}, base=task["version"]),
+        mutation("inspection", "create", inspection,
+                 world["inspection_fields"](task_id=task["id"])),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
+        mutation("evidence_link", "create", f"{violation}:{photo}",
+                 {"violation_id": violation, "sha256": photo}),
+        mutation("signature", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "signer": "王经理", "role": "party",
+            "evidence_sha256": signature}),
+        mutation("checklist_answer", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "item": "WATER-02", "answer": "yes"}),
+        mutation("inspection", "update", inspection, {"findings": "已整改"}, base=3),
+        mutation("task", "status", task["id"], {"status": "submitted"}, base=2))
+    assert [r["status"] for r in results] == ["applied"] * 8, results
+    assert [r["version"] for r in results] == [2, 1, 1, 2, 2, 3, 4, 3]
+    tablet.pull()
+    record = tablet.data("inspection", inspection)
+    assert record["version"] == 4 and record["findings"] == "已整改"
+    assert {a["item"] for a in record["checklist"]} == {"VOC-01", "WATER-02"}
+    assert record["missing_evidence"] == [signature]
+    found = tablet.data("violation", violation)
+    assert found["evidence"] == [photo] and found["missing_evidence"] == [photo]
+    assert found["decision"] is not None
+    assert tablet.data("task", task["id"])["status"] == "submitted"
+
+
+def test_a_retried_batch_replays_the_first_results_and_changes_nothing(client, world):
+    tablet = world["a"]
+    key = str(uuid.uuid4())
+    batch = [mutation("inspection", "create", key, world["inspection_fields"]()),
+             mutation("inspection", "update", key, {"findings": "一"}, base=1),
+             mutation("violation", "update", str(uuid.uuid4()), {"findings": 1}, base=1)]
+    first = tablet.push(*batch)
+    assert [r["status"] for r in first] == ["applied", "applied", "rejected"]
+    again = tablet.push(*batch)
+    assert [r["status"] for r in again] == ["duplicate"] * 3
+    assert [r["first"] for r in again] == first
+    assert [r["version"] for r in again] == [1, 2, None]
+    record = client.get(f"/api/v1/inspections/{key}", headers=tablet.headers).get_json()
+    assert record["version"] == 2
+
+
+def test_the_same_mutation_id_from_another_user_is_not_a_duplicate(world):
+    key = _inspection(world)
+    edit = mutation("inspection", "update", key, {"findings": "甲"}, base=1)
+    assert world["a"].push(edit)[0]["status"] == "applied"
+    # B's tablet made the same edit on the same base: not a replay, and nothing conflicts
+    again = world["b"].push(edit)[0]
+    assert (again["status"], again["version"]) == ("applied", 2)
+
+
+def test_an_update_before_its_create_is_held_and_applied_when_the_create_arrives(client, world):
+    tablet = world["a"]
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    update = mutation("violation", "update", violation, {"description": "补充说明"}, base=1)
+    create = mutation("violation", "create", violation, {
+        "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"})
+    held = tablet.push(update, create)
+    assert [(r["status"], r.get("waits_for")) for r in held] == [
+        ("pending", f"violation:{violation}"), ("pending", f"inspection:{inspection}")]
+    response = client.post("/api/v1/sync/push", headers=tablet.headers, json={
+        "device_id": tablet.device,
+        "mutations": [mutation("inspection", "create", inspection,
+                               world["inspection_fields"]())]})
+    body = response.get_json()
+    assert body["results"][0]["status"] == "applied"
+    assert [(r["mutation_id"], r["status"], r["version"]) for r in body["released"]] == [
+        (create["mutation_id"], "applied", 1), (update["mutation_id"], "applied", 2)]
+    found = client.get(f"/api/v1/violations/{violation}", headers=tablet.headers).get_json()
+    assert (found["version"], found["description"]) == (2, "补充说明")
+    replay = tablet.push(update)[0]
+    assert replay["status"] == "duplicate" and replay["first"]["status"] == "applied"
+
+
+def test_server_owned_fields_are_rejected_with_the_reason(world, assigned_task):
+    tablet = world["a"]
+    inspection = _inspection(world)
+    violation = _violation(world, inspection)
+    task = assigned_task()
+    results = tablet.push(
+        mutation("violation", "update", violation, {"first_offence": False,
+                                                    "decision": {"outcome": "waived"}}, base=1),
+        mutation("violation", "update", violation, {"case_id": str(uuid.uuid4())}, base=1),
+        mutation("task", "status", task["id"], {"status": "started",
+                                                "assignees": [str(tablet.user.id)]}, base=1),
+        mutation("inspection", "update", inspection, {"status": "submitted"}, base=1))
+    assert [r["status"] for r in results] == ["rejected"] * 4
+    errors = [r["problem"]["errors"] for r in results]
+    assert "computed by the server" in errors[0]["first_offence"][0]
+    assert "computed by the server" in errors[0]["decision"][0]
+    assert "case links" in errors[1]["case_id"][0]
+    assert "assignment" in errors[2]["assignees"][0]
+    assert "op=status" in errors[3]["status"][0]
+    assert all(r["problem"]["status"] == 422 for r in results)
+
+
+def test_one_bad_mutation_never_fails_the_batch(world):
+    tablet = world["a"]
+    good = str(uuid.uuid4())
+    results = tablet.push(
+        mutation("weather", "create", "x", {}),
+        mutation("inspection", "create", "not-a-uuid", world["inspection_fields"]()),
+        mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"](
+            inspector_ids=[str(tablet.user.id)])),
+        mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"](
+            enterprise_id=str(uuid.uuid4()))),
+        mutation("inspection", "delete", good, {}),
+        mutation("violation", "create", str(uuid.uuid4()), {"inspection_id": "x",
+                                                             "code": "lower case"}),
+        mutation("inspection", "create", good, world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["rejected"] * 6 + ["applied"]
+    assert [r["problem"]["status"] for r in results[:6]] == [422, 422, 422, 404, 422, 422]
+
+
+def test_an_inspector_cannot_push_into_another_districts_records(world):
+    inspection = _inspection(world)
+    result = world["other"].push(
+        mutation("inspection", "update", inspection, {"findings": "越权"}, base=1))[0]
+    assert result["status"] == "rejected" and result["problem"]["status"] == 404
+
+
+def test_a_malformed_batch_is_a_problem_not_a_500(client, world):
+    tablet = world["a"]
+    for body in ({}, {"device_id": tablet.device, "mutations": []},
+                 {"device_id": tablet.device, "mutations": [{"mutation_id": "x"}]},
+                 {"device_id": "someone-else", "mutations": [
+                     mutation("inspection", "create", str(uuid.uuid4()), {})]},
+                 [1, 2]):
+        response = client.post("/api/v1/sync/push", headers=tablet.headers, json=body)
+        assert response.status_code == 422, body
+        assert response.mimetype == "application/problem+json"
+    response = client.post("/api/v1/sync/push", headers=tablet.headers, data="{nope",
+                           content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_submitting_through_push_needs_the_signatures(world):
+    inspection = _inspection(world)
+    result = world["a"].push(mutation("inspection", "status", inspection,
+                                      {"status": "submitted"}, base=1))[0]
+    assert result["status"] == "rejected"
+    assert "signatures" in result["problem"]["errors"]
