@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "server.console.cases",
     "server.console.case_detail",
     "server.console.reports",
+    "server.console.conflicts",
 )
 
 

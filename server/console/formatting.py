@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,7 +44,13 @@ def moment(value: datetime | str | None) -> str:
     return format_datetime(value, "medium")
 
 
+def as_json(value: Any, indent: int | None = None) -> str:
+    """A value as readable JSON (Chinese kept as is; the template escapes it)."""
+    return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+
+
 def register(app: Flask) -> None:
     """Add the filters to Jinja."""
-    filters: dict[str, Any] = {"money": money, "number": number, "day": day, "moment": moment}
+    filters: dict[str, Any] = {"money": money, "number": number, "day": day, "moment": moment,
+                                "json": as_json}
     app.jinja_env.filters.update(filters)

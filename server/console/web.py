@@ -30,6 +30,7 @@ NAV = (
     ("console.enterprises", "Enterprises", "enterprise.import"),
     ("console.plans", "Plans", "plan.read"),
     ("console.task_board", "Tasks", "task.assign"),
+    ("console.conflicts", "Conflicts", "sync.conflict.read"),
     ("console.cases", "Cases", "case.read"),
     ("console.reports", "Reports", "report.read"),
 )

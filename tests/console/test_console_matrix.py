@@ -8,11 +8,13 @@ records outside the district scope, exactly as the API does.
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from tests.api.sync.conftest import Tablet, mutation
 from tests.console.conftest import OTHER, OWN, ROLES
 
 PUBLIC = {"GET /console/login", "POST /console/login", "POST /console/language",
@@ -70,6 +72,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     # reports asked for a district: another district's figures are not found
     "GET /console/reports": {"inspector": (403, 403), "supervisor": (200, 404),
                              "legal": (200, 404), "admin": (200, 404)},
+    "GET /console/conflicts": SUPERVISING,
+    "POST /console/conflicts/{conflict_id}/resolve": {"inspector": (403, 403),
+                                                      "supervisor": (303, 404),
+                                                      "legal": (403, 403), "admin": (403, 403)},
     "GET /console/reports.xlsx": {"inspector": (403, 403), "supervisor": (200, 404),
                                   "legal": (200, 404), "admin": (200, 404)},
 }
@@ -155,6 +161,9 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             f"/console/exports/{rec['export']}/download"),
         "GET /console/evidence/{sha256}/thumbnail": lambda: session.get(
             f"/console/evidence/{rec['photo']}/thumbnail"),
+        "GET /console/conflicts": lambda: session.get("/console/conflicts"),
+        "POST /console/conflicts/{conflict_id}/resolve": lambda: session.post(
+            f"/console/conflicts/{rec['conflict']}/resolve", data={"choice": "tablet"}),
         "GET /console/reports": lambda: session.get(f"/console/reports?district={district}"),
         "GET /console/reports.xlsx": lambda: session.get(
             f"/console/reports.xlsx?district={district}"),
@@ -162,11 +171,29 @@ def _request(session, world: dict[str, Any], route: str, district: str):
     return calls[route]()
 
 
+def _conflict(client, make_user, district: str, enterprise_id: str) -> str:
+    """A hard sync conflict in the district: one inspection edited on two tablets."""
+    first, second = (make_user("inspector", district) for _ in range(2))
+    tablets = [Tablet(client, user, password, f"tablet-{district}-{n}")
+               for n, (user, password) in enumerate((first, second))]
+    key = str(uuid.uuid4())
+    tablets[0].push(mutation("inspection", "create", key, {
+        "enterprise_id": enterprise_id, "inspector_ids": [str(first[0].id), str(second[0].id)],
+        "started_at": "2026-06-01T01:30:00+00:00", "findings": "原始记录"}))
+    tablets[0].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    result = tablets[1].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                      base=1))[0]
+    assert result["conflict"] == "hard", result
+    return result["conflict_id"]
+
+
 @pytest.fixture
-def matrix_world(app, client, world, site_in) -> dict[str, Any]:
-    """The console world plus a queued export per case."""
+def matrix_world(app, client, world, site_in, make_user) -> dict[str, Any]:
+    """The console world plus a queued export and an open sync conflict per district."""
     app.config["CASE_EXPORT_THREAD"] = False
     for district in (OWN, OTHER):
+        world[district]["conflict"] = _conflict(client, make_user, district,
+                                                world[district]["enterprise"]["id"])
         export = client.post(f"/api/v1/cases/{world[district]['case']['id']}/exports",
                              headers=world["legal"])
         assert export.status_code == 202, export.get_json()
