@@ -107,3 +107,22 @@ def test_enterprises_and_reports_pages_render_in_english(signed_in, live_url, wo
     with page.expect_download() as download:
         page.get_by_role("link", name="Download XLSX").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_supervisor_resolves_a_sync_conflict(signed_in, live_url, client, make_user, world,
+                                            shoot):
+    from tests.console.test_console_matrix import _conflict
+
+    conflict = _conflict(client, make_user, OWN, world[OWN]["enterprise"]["id"])
+    page = signed_in("supervisor", OWN)
+    page.goto(f"{live_url}/console/conflicts")
+    card = page.locator(f"#conflict-{conflict}")
+    assert card.locator("td pre").all_inner_texts() == ['"甲"', '"乙"']
+    shoot(page, "conflicts")
+    card.get_by_label("平板的值").check()
+    card.get_by_role("button", name="处理").click()
+    assert page.locator(f"#conflict-{conflict}").count() == 0
+    page.get_by_label("状态").select_option("resolved")
+    page.get_by_role("button", name="筛选").click()
+    assert "已处理: 平板的值 · 第 3 版" in page.locator(f"#conflict-{conflict}").inner_text()
+    shoot(page, "conflicts_resolved")
