@@ -306,3 +306,22 @@ def test_money_is_shown_in_yuan_with_thousands_separators(app):
     with app.test_request_context("/console/cases"):
         assert money(123456789) == "¥1,234,567.89"
         assert money(None) == "—"
+
+
+def test_repeated_failed_sign_ins_are_throttled(app, make_user):
+    user, _ = make_user("supervisor", OWN)
+    session = Console(app.test_client())
+    statuses = [session.sign_in(user.username, "wrong").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert "429" in session.sign_in(user.username, "wrong").get_data(as_text=True)
+
+
+def test_a_page_of_another_role_is_forbidden_without_a_lookup(console):
+    response = console("legal", OWN).get("/console/tasks")
+    assert response.status_code == 403
+    assert "无权" in response.get_data(as_text=True)
+
+
+def test_unknown_records_answer_an_html_404(console):
+    response = console("legal", OWN).get(f"/console/cases/{__import__('uuid').uuid4()}")
+    assert response.status_code == 404 and response.mimetype == "text/html"
