@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -41,4 +40,3 @@ def compile_all() -> list[Path]:
 if __name__ == "__main__":
     for path in compile_all():
         print(f"compiled {path}")
-    sys.exit(0)

@@ -300,12 +300,15 @@ def test_reports_draw_svg_charts_and_offer_xlsx(console, world):
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
 
 
-def test_money_is_shown_in_yuan_with_thousands_separators(app):
-    from server.console.formatting import money
+def test_money_in_yuan_with_thousands_separators_and_times_in_shanghai(app):
+    from datetime import UTC, datetime
+
+    from server.console.formatting import moment, money
 
     with app.test_request_context("/console/cases"):
         assert money(123456789) == "¥1,234,567.89"
         assert money(None) == "—"
+        assert moment(datetime(2026, 1, 1, 16, 30, tzinfo=UTC)).startswith("2026年1月2日 00:30")
 
 
 def test_repeated_failed_sign_ins_are_throttled(app, make_user):
