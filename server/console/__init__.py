@@ -46,10 +46,11 @@ def _security_headers(response: Response) -> Response:
     if request.blueprint != "console":
         return response
     tiles = tile_origin(current_app.config.get("CONSOLE_TILE_URL"))
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        f"img-src 'self' data:{' ' + tiles if tiles else ''}; connect-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+    if response.mimetype == "text/html":  # files (PDF, images) open in the browser's viewers
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data:{' ' + tiles if tiles else ''}; connect-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

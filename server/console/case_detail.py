@@ -16,6 +16,7 @@ from server.cases import documents, exports, forms, procedure
 from server.cases import service as case_service
 from server.console.cases import due_badge
 from server.console.web import bp, load, page
+from server.errors import NotFound
 from server.evidence import service as evidence
 from server.fieldwork import violations
 from server.registry import service as registry
@@ -64,7 +65,7 @@ def case(actor: Actor, case_id: uuid.UUID) -> str:
 def case_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> Response:
     """A standard document as PDF (shown in the browser) or DOCX (downloaded)."""
     if fmt not in documents.FORMATS:
-        return redirect(url_for("console.case", case_id=case_id))
+        raise NotFound(f"No document format {fmt!r}; formats: {', '.join(documents.FORMATS)}.")
     data, name = documents.render_document(actor, case_id, form, fmt)
     disposition = "inline" if fmt == "pdf" and request.args.get("view") else "attachment"
     return Response(data, mimetype=documents.FORMATS[fmt],

@@ -269,6 +269,8 @@ def test_case_document_previews_as_pdf_and_downloads_as_docx(console, world):
     pdf = session.get(f"/console/cases/{case_id}/documents/filing_approval.pdf?view=1")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"].startswith("inline")
+    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in pdf.headers  # the browser's PDF viewer needs none
     docx = session.get(f"/console/cases/{case_id}/documents/filing_approval.docx")
     assert docx.status_code == 200 and docx.data.startswith(b"PK")
 
