@@ -6,7 +6,7 @@ PORT ?= 5000
 WEB_CONCURRENCY ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres bench lint migrate seed clean
+.PHONY: run test test-sqlite test-postgres bench lint migrate seed clean translations
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,10 @@ run: seed
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --threads 4 \
 		--access-logfile - wsgi:app
 
+# The browser tests drive Debian's Chromium (/usr/bin/chromium) and skip, saying so, without it;
+# .ci/run installs it. Screenshots land in tests/artifacts/browser/.
 test: venv
+	@command -v chromium >/dev/null || echo "note: chromium is not installed; browser tests will be skipped (apt-get install chromium)"
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -36,6 +39,10 @@ test: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Recompile the console's .mo catalogues after editing a .po file (both are committed).
+translations: venv
+	$(BIN)/python -m server.console.i18n
 
 lint: venv
 	$(BIN)/ruff check .

@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI."""
     from server import cli, docs
     from server.config import load_config
+    from server.console import init_console
     from server.errors import register_error_handlers
     from server.extensions import api, init_extensions
     from server.http import register_request_rules
@@ -50,5 +51,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for module in API_MODULES:
         api.register_blueprint(importlib.import_module(module).blp)
     app.register_blueprint(docs.bp)
+    init_console(app)
     cli.register(app)
     return app

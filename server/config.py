@@ -34,6 +34,14 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _flag(name: str) -> bool | None:
+    """A yes/no setting; None when unset (the default is then decided elsewhere)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -79,6 +87,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LOCATION_MISMATCH_M": float(os.environ.get("LOCATION_MISMATCH_M", 300)),
         "CAPTURE_TOLERANCE_MIN": int(os.environ.get("CAPTURE_TOLERANCE_MIN", 30)),
         "CASE_EXPORT_TTL_HOURS": _int("CASE_EXPORT_TTL_HOURS", 168),
+        # Console: a basemap tile URL ({z}/{x}/{y}, GCJ-02 tiles) and the session cookie flag.
+        "CONSOLE_TILE_URL": os.environ.get("CONSOLE_TILE_URL") or None,
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "Field enforcement API",

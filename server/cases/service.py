@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -364,6 +365,16 @@ def deadline_badges(case: Case) -> list[dict[str, Any]]:
     today = clock.today_shanghai()
     return [{**asdict(d), "days_left": dl.days_left(today, d.due, d.kind)
              if d.status == "open" else None} for d in case_deadlines(case)]
+
+
+def settled_violations(violation_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the violations whose case is closed or archived (no longer open)."""
+    ids = list(violation_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(CaseViolation.violation_id).join(Case, Case.id == CaseViolation.case_id)
+        .where(CaseViolation.violation_id.in_(ids), Case.state.in_(("closed", "archived")))))
 
 
 def case_links(case: Case) -> list[CaseViolation]:

@@ -184,6 +184,18 @@ def draw(actor: Actor, plan_id: uuid.UUID, seed: str | None = None) -> Draw:
         return _execute_draw(plan, seed or secrets.token_hex(16), actor)
 
 
+def preview(actor: Actor, plan_id: uuid.UUID) -> dict[str, Any]:
+    """What a draw run now would work on, without drawing or storing anything."""
+    plan = get_plan(actor, plan_id, "draw.create")
+    snapshot, _ = build_snapshot(plan, clock.today_shanghai())
+    return {"population": len(snapshot.units),
+            "sample": algorithm.sample_size(plan.sample, len(snapshot.units)),
+            "offsite": len(snapshot.offsite), "inspectors": len(snapshot.inspectors),
+            "inspectors_per_task": plan.inspectors_per_task,
+            "planned_date": snapshot.planned_date,
+            "population_hash": algorithm.population_hash(snapshot)}
+
+
 def get_draw(actor: Actor, draw_id: uuid.UUID) -> Draw:
     """One draw (confidential: supervisors only)."""
     record = db.session.get(Draw, draw_id)

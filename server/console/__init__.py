@@ -1,0 +1,88 @@
+"""The web console: server-rendered pages for supervisors and legal staff under /console."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, session
+from werkzeug.wrappers import Response
+
+from server.console import formatting
+from server.console.web import LANGUAGES, babel, bp, csrf, current_actor, nav_items
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+# The page groups, one module each; importing one adds its routes to `bp`.
+PAGE_MODULES = (
+    "server.console.signin",
+    "server.console.map_page",
+    "server.console.enterprises",
+    "server.console.plans",
+    "server.console.tasks",
+    "server.console.cases",
+    "server.console.case_detail",
+    "server.console.reports",
+    "server.console.conflicts",
+)
+
+
+def _locale() -> str:
+    """Chinese unless the user picked English (kept in the session)."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "zh"
+
+
+def tile_origin(url: str | None) -> str:
+    """The scheme://host of a basemap tile URL, for the Content-Security-Policy."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
+def _security_headers(response: Response) -> Response:
+    """No framing, no sniffing, scripts and styles from this site only."""
+    if request.blueprint != "console":
+        return response
+    tiles = tile_origin(current_app.config.get("CONSOLE_TILE_URL"))
+    if response.mimetype == "text/html":  # files (PDF, images) open in the browser's viewers
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data:{' ' + tiles if tiles else ''}; connect-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "console.static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_console(app: Flask) -> None:
+    """Register the console: pages, translations, CSRF, cookie flags and security headers."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    # CSRF is checked by the console blueprint only: the API authenticates with bearer tokens.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
+    babel.init_app(app, locale_selector=_locale)
+    csrf.init_app(app)
+    for module in PAGE_MODULES:
+        importlib.import_module(module)
+    if "console" not in app.blueprints:
+        app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    formatting.register(app)
+
+    @app.context_processor
+    def _console_context() -> dict:
+        if request.blueprint != "console":
+            return {}
+        return {"actor": current_actor(), "nav": nav_items(current_actor()),
+                "languages": LANGUAGES, "lang": _locale()}

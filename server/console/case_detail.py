@@ -1,0 +1,118 @@
+"""A case: violations with the rules' decision and explanation, evidence gallery, documents,
+transitions, and the case-file export with its progress."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale, gettext
+
+from schemas.cases import CaseTransitionSchema
+from server import clock
+from server.auth.policy import Actor, allowed
+from server.cases import documents, exports, forms, procedure
+from server.cases import service as case_service
+from server.console.cases import due_badge
+from server.console.web import bp, load, page
+from server.errors import NotFound
+from server.evidence import service as evidence
+from server.fieldwork import violations
+from server.registry import service as registry
+from server.workdays import working_days_between
+
+EXPORT_STATUS = {"queued": "Queued", "running": "Building the case file",
+                 "done": "Ready to download", "failed": "Failed"}
+
+
+def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
+    """Each violation of the case, its decision in force (explained) and its evidence checks."""
+    out = []
+    for link in case_service.case_links(case):
+        violation = violations.get_violation(actor, link.violation_id)
+        decision = violations.latest_decision(violation.id)
+        result = (decision.result.get(lang) or decision.result.get("zh") or {}) \
+            if decision else {}
+        out.append({"link": link, "violation": violation, "decision": decision,
+                    "result": result, "evidence": violations.evidence_report(violation)})
+    return out
+
+
+@bp.route("/cases/<uuid:case_id>", methods=["GET"])
+@page("case.read")
+def case(actor: Actor, case_id: uuid.UUID) -> str:
+    """The case file on screen."""
+    found = case_service.get_case(actor, case_id)
+    lang = "en" if str(get_locale()).startswith("en") else "zh"
+    data = documents.document_data(actor, found)
+    today = clock.today_shanghai()
+    days = (working_days_between(today, found.next_due_on)
+            if found.next_due_on is not None else None)
+    export_id = request.args.get("export")
+    return render_template(
+        "console/case.html", case=found, party=registry.get_enterprise(actor, found.enterprise_id),
+        items=_violations(actor, found, lang), deadlines=case_service.case_deadlines(found),
+        history=case_service.history(found), due_days=days, badge=due_badge(days),
+        documents=[f for f in forms.FORMS if forms.available(f, found.state, data)],
+        transitions=procedure.TRANSITIONS[found.state], export_id=export_id,
+        may_advance=allowed(actor.role, "case.advance"),
+        may_export=allowed(actor.role, "case.export"))
+
+
+@bp.route("/cases/<uuid:case_id>/documents/<string:form>.<string:fmt>", methods=["GET"])
+@page("case.read")
+def case_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> Response:
+    """A standard document as PDF (shown in the browser) or DOCX (downloaded)."""
+    if fmt not in documents.FORMATS:
+        raise NotFound(f"No document format {fmt!r}; formats: {', '.join(documents.FORMATS)}.")
+    data, name = documents.render_document(actor, case_id, form, fmt)
+    disposition = "inline" if fmt == "pdf" and request.args.get("view") else "attachment"
+    return Response(data, mimetype=documents.FORMATS[fmt],
+                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+
+
+@bp.route("/cases/<uuid:case_id>/transitions", methods=["POST"])
+@page("case.advance")
+def case_transition(actor: Actor, case_id: uuid.UUID):
+    """Move the case one step (the procedure's preconditions are checked by the service)."""
+    body = load(CaseTransitionSchema(), request.form)
+    version, to = body.pop("version"), body.pop("to")
+    case_service.move(actor, case_id, version, to, body)
+    return redirect(url_for("console.case", case_id=case_id), 303)
+
+
+@bp.route("/cases/<uuid:case_id>/exports", methods=["POST"])
+@page("case.export")
+def case_export(actor: Actor, case_id: uuid.UUID):
+    """Start building the signed case file; the case page shows its progress."""
+    row = exports.request_export(actor, case_id)
+    return redirect(url_for("console.case", case_id=case_id, export=row.id), 303)
+
+
+@bp.route("/exports/<uuid:export_id>", methods=["GET"])
+@page("case.export")
+def export_status(actor: Actor, export_id: uuid.UUID) -> Response:
+    """The export's progress, polled by the progress bar."""
+    row = exports.as_dict(exports.get_export(actor, export_id))
+    return jsonify(status=row["status"], progress=row["progress"], error=row["error"],
+                   status_text=gettext(EXPORT_STATUS.get(row["status"], row["status"])),
+                   download_url=url_for("console.export_download", export_id=export_id)
+                   if row["status"] == "done" else None)
+
+
+@bp.route("/exports/<uuid:export_id>/download", methods=["GET"])
+@page("case.export")
+def export_download(actor: Actor, export_id: uuid.UUID) -> Response:
+    """The finished case file."""
+    path, name = exports.download_path(actor, export_id)
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+@bp.route("/evidence/<string:sha256>/thumbnail", methods=["GET"])
+@page("evidence.read")
+def evidence_thumbnail(actor: Actor, sha256: str) -> Response:
+    """A photo's thumbnail for the gallery."""
+    data = evidence.derived_image(actor, sha256, "thumbnail")
+    return Response(data, mimetype="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=86400"})

@@ -1,0 +1,94 @@
+"""Random-inspection plans: create, preview a draw, run it, see its seed and verification."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from schemas.enterprise import PERMIT_CLASSES
+from schemas.planning import DrawCreateSchema, PlanCreateSchema
+from server.auth import service as auth
+from server.auth.policy import CITY, Actor
+from server.console.web import bp, load, page
+from server.planning import service as planning
+from server.registry import districts
+from server.registry import service as registry
+
+
+def _plan_body(form: MultiDict) -> dict[str, Any]:
+    """The form's fields in the shape of POST /api/v1/plans."""
+    sample_kind = form.get("sample_kind", "count")
+    body: dict[str, Any] = {
+        "name": form.get("name", ""), "district": form.get("district", ""),
+        "population": {"permit_classes": form.getlist("permit_classes"),
+                       "industries": [i.strip() for i in form.get("industries", "").split(",")
+                                      if i.strip()],
+                       "include_positive_list": "include_positive_list" in form},
+        "sample": {sample_kind if sample_kind in ("count", "ratio") else "count":
+                   form.get("sample_value", "")},
+        "cross_district": "cross_district" in form,
+        "period": {"start": form.get("period_start", ""), "end": form.get("period_end", "")},
+    }
+    for name in ("inspectors_per_task", "due_working_days", "schedule"):
+        if form.get(name):
+            body[name] = form[name]
+    return body
+
+
+@bp.route("/plans", methods=["GET"])
+@page("plan.read")
+def plans(actor: Actor) -> str:
+    """The plans of the scope and the form to create one."""
+    scope_districts = [d for d in districts.list_districts()
+                       if actor.city_wide or d.code == actor.scope]
+    return render_template("console/plans.html", plans=planning.list_plans(actor),
+                           districts=scope_districts, city=CITY,
+                           permit_classes=PERMIT_CLASSES)
+
+
+@bp.route("/plans", methods=["POST"])
+@page("plan.create")
+def create_plan(actor: Actor):
+    """Create a plan from the form (validated by the API's schema)."""
+    body = PlanCreateSchema().load(_plan_body(request.form))
+    sample = body["sample"]
+    body["sample"] = ({"count": sample["count"]} if "count" in sample
+                      else {"ratio": format(sample["ratio"], "f")})
+    plan = planning.create_plan(actor, body)
+    return redirect(url_for("console.plan", plan_id=plan.id), 303)
+
+
+@bp.route("/plans/<uuid:plan_id>", methods=["GET"])
+@page("plan.read")
+def plan(actor: Actor, plan_id: uuid.UUID) -> str:
+    """One plan, its draws, and (on request) a preview of a draw run now."""
+    found = planning.get_plan(actor, plan_id)
+    preview = planning.preview(actor, plan_id) if request.args.get("preview") else None
+    return render_template("console/plan.html", plan=found, preview=preview,
+                           draws=planning.list_draws(actor, plan_id))
+
+
+@bp.route("/plans/<uuid:plan_id>/draws", methods=["POST"])
+@page("draw.create")
+def run_draw(actor: Actor, plan_id: uuid.UUID):
+    """Run the draw now (with the supervisor's seed, or one the server makes)."""
+    body = load(DrawCreateSchema(), request.form)
+    record = planning.draw(actor, plan_id, body.get("seed"))
+    return redirect(url_for("console.draw", draw_id=record.id), 303)
+
+
+@bp.route("/draws/<uuid:draw_id>", methods=["GET"])
+@page("draw.read")
+def draw(actor: Actor, draw_id: uuid.UUID) -> str:
+    """A draw: seed, population hash, selected units and officers, and its verification."""
+    record = planning.get_draw(actor, draw_id)
+    users = {str(u.id): u for u in auth.list_users()}
+    names = {}
+    for item in record.selected:
+        unit = registry.get_enterprise(actor, uuid.UUID(item["enterprise_id"]))
+        names[item["enterprise_id"]] = unit.name
+    return render_template("console/draw.html", draw=record, users=users, names=names,
+                           verification=planning.verify_draw(actor, draw_id))

@@ -1,0 +1,48 @@
+"""Statistics with server-rendered SVG charts and the XLSX download."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request
+
+from schemas.reports import ReportQuerySchema
+from server.auth.policy import Actor, in_scope
+from server.console.charts import grouped_bars
+from server.console.web import bp, load, page
+from server.registry import districts
+from server.reports import service
+from server.reports.figures import METRICS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+COUNTS = ("cases_filed", "decisions", "waived_cases", "daily_penalty_cases")
+AMOUNTS = ("fines_fen", "not_levied_fen", "daily_penalty_fen")
+
+
+@bp.route("/reports", methods=["GET"])
+@page("report.read")
+def reports(actor: Actor) -> str:
+    """The figures of a period against the same period a year earlier, as tables and charts."""
+    query = load(ReportQuerySchema(), request.args)
+    found, scope = service.summary(actor, query)
+    now, before = found.current.as_dict(), found.previous_year.as_dict()
+    counts = grouped_bars([(m, (now[m], before[m])) for m in COUNTS], ("now", "before"))
+    amounts = grouped_bars([(m, (now[m] / 100, before[m] / 100)) for m in AMOUNTS],
+                           ("now", "before"))
+    by_district = grouped_bars(
+        [(code, (f.cases_filed, f.decisions)) for code, f in sorted(found.by_district.items())],
+        ("cases_filed", "decisions"), width=900)
+    return render_template("console/reports.html", found=found, scope=scope, query=query,
+                           now=now, before=before, change=found.change_pct(), metrics=METRICS,
+                           counts=counts, amounts=amounts, by_district=by_district,
+                           districts=[d for d in districts.list_districts()
+                                      if in_scope(actor, d.code)])
+
+
+@bp.route("/reports.xlsx", methods=["GET"])
+@page("report.read")
+def reports_xlsx(actor: Actor) -> Response:
+    """The same figures as an XLSX workbook (amounts in yuan)."""
+    query = load(ReportQuerySchema(), request.args)
+    found, _ = service.summary(actor, query)
+    name = f"summary_{found.period.start}_{found.period.end}.xlsx"
+    return Response(service.as_xlsx(found), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

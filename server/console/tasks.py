@@ -1,0 +1,85 @@
+"""The task board: tasks by status, assign and reassign (single and bulk), workload, overdue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from schemas.planning import AssignSchema, BulkAssignSchema
+from server.auth.policy import Actor
+from server.console.web import bp, load, page
+from server.errors import NotFound
+from server.planning import stats, tasks
+from server.registry import service as registry
+
+BOARD = ("planned", "assigned", "in_progress", "submitted", "reviewed")
+PER_COLUMN = 200
+
+
+def _names(actor: Actor, items: list[dict[str, Any]]) -> dict[str, str]:
+    """Enterprise names of the tasks (those outside the scope stay unnamed)."""
+    names: dict[str, str] = {}
+    for item in items:
+        key = str(item["enterprise_id"])
+        if key not in names:
+            try:
+                names[key] = registry.get_enterprise(actor, item["enterprise_id"]).name
+            except NotFound:
+                names[key] = "—"
+    return names
+
+
+@bp.route("/tasks", methods=["GET"])
+@page("task.assign")
+def task_board(actor: Actor) -> str:
+    """The board by status, with the workload per inspector and the overdue list."""
+    columns = {}
+    for status in BOARD:
+        items, total = tasks.list_tasks(actor, tasks.TaskFilter(status=status), 1, PER_COLUMN)
+        columns[status] = {"items": tasks.describe(items), "total": total}
+    overdue, _ = tasks.list_tasks(actor, tasks.TaskFilter(overdue=True), 1, PER_COLUMN)
+    overdue_items = tasks.describe(overdue)
+    names = _names(actor, [t for c in columns.values() for t in c["items"]] + overdue_items)
+    return render_template("console/tasks.html", columns=columns, overdue=overdue_items,
+                           names=names, workload=stats.workload(actor),
+                           summary=stats.summary(actor))
+
+
+@bp.route("/tasks/assignments", methods=["POST"])
+@page("task.assign")
+def assign_bulk(actor: Actor):
+    """Assign the ticked tasks to the chosen inspectors: all of them or none."""
+    inspectors = request.form.getlist("inspectors")
+    items = []
+    for ticked in request.form.getlist("task"):
+        task_id, _, version = ticked.partition(":")
+        items.append({"task_id": task_id, "version": version or None,
+                      "inspectors": inspectors})
+    body = BulkAssignSchema().load({"items": items, "reason": request.form.get("reason", "")})
+    done = tasks.assign_bulk(actor, body["items"], body["reason"])
+    flash(gettext("%(n)s task(s) assigned.", n=len(done)))
+    return redirect(url_for("console.task_board"), 303)
+
+
+@bp.route("/tasks/<uuid:task_id>", methods=["GET"])
+@page("task.assign")
+def task(actor: Actor, task_id: uuid.UUID) -> str:
+    """One task: its team, the reassignment form and its history."""
+    item = tasks.describe([tasks.get_task(actor, task_id)])[0]
+    return render_template("console/task.html", task=item, names=_names(actor, [item]),
+                           workload=stats.workload(actor),
+                           history=tasks.history(actor, task_id),
+                           assignable=item["status"] in tasks.ASSIGNABLE)
+
+
+@bp.route("/tasks/<uuid:task_id>/assignees", methods=["POST"])
+@page("task.assign")
+def reassign(actor: Actor, task_id: uuid.UUID):
+    """Assign or reassign the inspectors of one task."""
+    body = load(AssignSchema(), request.form, lists=("inspectors",))
+    tasks.assign(actor, task_id, body["inspectors"], body["version"], body["reason"])
+    flash(gettext("The task was assigned."))
+    return redirect(url_for("console.task", task_id=task_id), 303)

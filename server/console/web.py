@@ -1,0 +1,132 @@
+"""The console blueprint, its sign-in session, and the decorator every page goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import Babel, gettext
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from server.auth import service as auth
+from server.auth.policy import Actor, allowed
+from server.errors import DomainError, Unauthorized
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+babel = Babel()
+csrf = CSRFProtect()
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+# (endpoint, label, action that shows the link) in the navigation bar
+NAV = (
+    ("console.map_page", "Map", "task.stats"),
+    ("console.enterprises", "Enterprises", "enterprise.import"),
+    ("console.plans", "Plans", "plan.read"),
+    ("console.task_board", "Tasks", "task.assign"),
+    ("console.conflicts", "Conflicts", "sync.conflict.read"),
+    ("console.cases", "Cases", "case.read"),
+    ("console.reports", "Reports", "report.read"),
+)
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user of the console session, or None (revoked tokens end the session)."""
+    if "console_actor" not in g:
+        token = session.get("token")
+        actor = None
+        if token:
+            try:
+                actor = auth.actor_for_token(token)
+            except Unauthorized:
+                session.pop("token", None)
+        g.console_actor = actor
+    return g.console_actor
+
+
+def page(action: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a console session (else redirect to sign-in) and, if given, a role allowed
+    to do `action`; the Actor becomes the view's first argument."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = current_actor()
+            if actor is None:
+                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if action is not None and not allowed(actor.role, action):
+                return error_page(403, gettext("Your role may not open this page."))
+            return view(actor, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def safe_next(target: str | None) -> str:
+    """Only redirect to a console path of this site after sign-in (no open redirects)."""
+    if target and target.startswith("/console/") and not urlsplit(target).netloc \
+            and not target.startswith("//"):
+        return target
+    return url_for("console.home")
+
+
+def error_page(status: int, detail: str, errors: dict[str, Any] | None = None) -> Response:
+    """An HTML error page with the given status."""
+    body = render_template("console/error.html", status=status, detail=detail,
+                           errors=errors or {})
+    return current_app.response_class(body, status=status, mimetype="text/html")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Response:
+    return error_page(error.status, error.detail, error.errors)
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError) -> Response:
+    messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+    return error_page(422, gettext("Some fields are invalid."), messages)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(error: CSRFError) -> Response:
+    return error_page(400, gettext("The form expired or was not sent from this site; "
+                                   "reload the page and try again."))
+
+
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException) -> Response:
+    return error_page(error.code or 500, error.description or error.name)
+
+
+@bp.before_request
+def _protect() -> None:
+    """Every console form carries a CSRF token (API routes use bearer tokens instead)."""
+    csrf.protect()
+
+
+def nav_items(actor: Actor | None) -> list[tuple[str, str]]:
+    """The navigation links the actor's role may use."""
+    if actor is None:
+        return []
+    return [(endpoint, label) for endpoint, label, action in NAV if allowed(actor.role, action)]
+
+
+def load(schema: Any, source: Any, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Parse a query string or form with the API's own schema (empty fields left out);
+    `lists` names fields sent several times (checkboxes, multiple selects)."""
+    data: dict[str, Any] = {k: v for k, v in source.items() if v != "" and k != "csrf_token"}
+    for name in lists:
+        values = [v for v in source.getlist(name) if v != ""]
+        if values:
+            data[name] = values
+        else:
+            data.pop(name, None)
+    return schema.load(data)

@@ -1,0 +1,128 @@
+"""The console in a real browser: each role signs in, the map shows every district of the
+scope, a draw is run, a task reassigned, a case opened with its waived violation explained,
+and its case file exported and downloaded."""
+
+from __future__ import annotations
+
+import zipfile
+
+from tests.console.conftest import OTHER, OWN
+
+
+def test_every_role_signs_in_and_lands_on_its_page(signed_in, shoot):
+    landings = {("supervisor", "310000"): "/console/map", ("supervisor", OWN): "/console/map",
+                ("legal", OWN): "/console/cases", ("admin", "310000"): "/console/map",
+                ("inspector", OWN): "/console/"}
+    for (role, district), path in landings.items():
+        page = signed_in(role, district)
+        assert page.url.endswith(path), (role, page.url)
+        shoot(page, f"landing_{role}_{district}")
+
+
+def test_map_draws_every_district_of_the_scope(signed_in, world, shoot):
+    city = signed_in("supervisor", "310000")
+    city.goto(city.url)
+    assert city.locator("svg.map path.district").count() == 16
+    assert city.locator("svg.map .layer-violations .violation").count() == 4
+    shoot(city, "map_city")
+    district = signed_in("supervisor", OWN)
+    assert district.locator("svg.map path.district").count() == 1
+    assert district.locator(f'path.district[data-code="{OWN}"]').count() == 1
+    district.get_by_role("checkbox", name="未结违法行为").uncheck()
+    assert district.locator(".layer-violations").is_hidden()
+    shoot(district, "map_district_violations_hidden")
+
+
+def test_supervisor_runs_a_draw_and_reassigns_a_task(signed_in, live_url, world, shoot):
+    page = signed_in("supervisor", OWN)
+    page.goto(f"{live_url}/console/plans")
+    page.get_by_label("名称", exact=True).fill("浏览器抽查计划")
+    page.get_by_label("抽取数量", exact=True).fill("1")
+    page.get_by_label("开始日期").fill("2020-01-01")
+    page.get_by_label("结束日期").fill("2099-12-31")
+    shoot(page, "plans")
+    page.get_by_role("button", name="创建计划").click()
+    page.get_by_role("link", name="预览本次抽取").click()
+    assert page.locator("#preview").is_visible()
+    page.get_by_label("随机种子（可选，留空由服务器生成）").fill("browser-seed")
+    page.get_by_role("button", name="执行抽取").click()
+    assert page.locator("#draw-seed").inner_text() == "browser-seed"
+    assert page.locator("#verification .badge-ok").is_visible()
+    shoot(page, "draw")
+
+    page.goto(f"{live_url}/console/tasks")
+    first_card = page.locator(".board .card").first
+    first_card.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.classList.contains('card')")
+    shoot(page, "tasks")
+    task = world[OWN]["task"]
+    page.locator(f'.card[data-task="{task["id"]}"] a').click()
+    first, second = world[OWN]["inspectors"]
+    page.get_by_label("执法人员", exact=True).select_option([str(first.id), str(second.id)])
+    page.get_by_label("理由").fill("就近安排")
+    page.get_by_role("button", name="保存执法人员").click()
+    team = page.locator("#task-team").inner_text()
+    assert first.display_name in team and second.display_name in team
+    shoot(page, "task_reassigned")
+
+
+def test_legal_staff_open_a_case_see_the_waiver_and_download_the_export(
+        signed_in, live_url, world, shoot):
+    page = signed_in("legal", OWN)
+    case = world[OWN]["case"]
+    assert page.get_by_text(world[OTHER]["case"]["filing_number"]).count() == 0
+    shoot(page, "cases")
+    page.get_by_role("link", name=case["filing_number"]).click()
+    explanations = page.locator('[data-testid="explanation"]')
+    assert explanations.count() == 2
+    waived = page.locator(".explanation", has_text="免罚依据")
+    assert waived.count() == 1 and waived.is_visible()
+    assert page.locator(".gallery img").first.evaluate("img => img.naturalWidth") > 0
+    shoot(page, "case")
+    page.get_by_role("button", name="导出案卷（ZIP）").click()
+    link = page.locator("#export-download")
+    link.wait_for(state="visible", timeout=60_000)
+    assert page.locator("#export-progress").get_attribute("value") == "100"
+    shoot(page, "case_export_ready")
+    with page.expect_download() as download:
+        link.click()
+    path = download.value.path()
+    with zipfile.ZipFile(path) as archive:
+        assert "manifest.json" in archive.namelist()
+
+
+def test_enterprises_and_reports_pages_render_in_english(signed_in, live_url, world, shoot):
+    page = signed_in("supervisor", "310000")
+    page.goto(f"{live_url}/console/enterprises")
+    shoot(page, "enterprises_zh")
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="切换").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Enterprises").is_visible()
+    page.goto(f"{live_url}/console/reports?from=2021-01-01&to=2030-12-31")
+    assert page.locator('[data-testid="chart-counts"] rect').count() >= 4
+    shoot(page, "reports_en")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download XLSX").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+
+def test_supervisor_resolves_a_sync_conflict(signed_in, live_url, client, make_user, world,
+                                            shoot):
+    from tests.console.test_console_matrix import _conflict
+
+    conflict = _conflict(client, make_user, OWN, world[OWN]["enterprise"]["id"])
+    page = signed_in("supervisor", OWN)
+    page.goto(f"{live_url}/console/conflicts")
+    card = page.locator(f"#conflict-{conflict}")
+    assert card.locator("td pre").all_inner_texts() == ['"甲"', '"乙"']
+    shoot(page, "conflicts")
+    card.get_by_label("平板的值").check()
+    card.get_by_role("button", name="处理").click()
+    assert page.locator(f"#conflict-{conflict}").count() == 0
+    page.get_by_label("状态").select_option("resolved")
+    page.get_by_role("button", name="筛选").click()
+    assert "已处理: 平板的值 · 第 3 版" in page.locator(f"#conflict-{conflict}").inner_text()
+    shoot(page, "conflicts_resolved")

@@ -1,0 +1,332 @@
+"""Console pages: sign-in, sessions, CSRF, languages and formats, and what each page shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from tests.console.conftest import OTHER, OWN, Console
+
+
+def _team(response) -> str:
+    """The inspectors shown on a task page."""
+    return response.get_data(as_text=True).split('id="task-team">')[1].split("</span>")[0]
+
+
+def test_sign_in_sets_a_strict_session_cookie_and_lands_on_the_roles_page(app, make_user):
+    user, password = make_user("supervisor", OWN)
+    session = Console(app.test_client())
+    response = session.sign_in(user.username, password)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/console/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert session.get("/console/").headers["Location"] == "/console/map"
+
+
+def test_legal_staff_land_on_the_case_desk(console):
+    assert console("legal").get("/console/").headers["Location"] == "/console/cases"
+
+
+def test_wrong_password_is_refused_with_401_and_no_session(app, make_user):
+    user, _ = make_user("supervisor", OWN)
+    session = Console(app.test_client())
+    response = session.sign_in(user.username, "not the password")
+    assert response.status_code == 401
+    assert "错误" in response.get_data(as_text=True) or "密码" in response.get_data(as_text=True)
+    assert session.get("/console/map").status_code == 302
+
+
+def test_pages_redirect_to_sign_in_without_a_session(client):
+    response = client.get("/console/tasks")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/console/login?next=/console/tasks")
+
+
+def test_sign_in_never_redirects_off_site(app, make_user):
+    user, password = make_user("supervisor", OWN)
+    session = Console(app.test_client())
+    response = session.client.post("/console/login", data={
+        "username": user.username, "password": password, "csrf_token": session.csrf(),
+        "next": "//evil.example/console/x"})
+    assert response.headers["Location"] == "/console/"
+
+
+def test_forms_without_the_csrf_token_are_refused(app, make_user, console, world):
+    user, password = make_user("supervisor", OWN)
+    bare = app.test_client()
+    assert bare.post("/console/login", data={"username": user.username,
+                                             "password": password}).status_code == 400
+    session = console("supervisor", OWN)
+    task = world[OWN]["task"]
+    refused = session.client.post(f"/console/tasks/{task['id']}/assignees", data={
+        "inspectors": [str(world[OWN]["inspectors"][0].id),
+                       str(world[OWN]["inspectors"][1].id)], "version": task["version"]})
+    assert refused.status_code == 400
+    wrong = session.client.post(f"/console/tasks/{task['id']}/assignees", data={
+        "inspectors": str(world[OWN]["inspectors"][0].id), "version": task["version"],
+        "csrf_token": "forged"})
+    assert wrong.status_code == 400
+    assert _team(session.get(f"/console/tasks/{task['id']}")) == "—"  # still unassigned
+
+
+def test_sign_out_revokes_the_session_token(console, client):
+    session = console("supervisor", OWN)
+    assert session.get("/console/map").status_code == 200
+    assert session.post("/console/logout").status_code == 303
+    assert session.get("/console/map").status_code == 302
+
+
+def test_revoking_the_device_ends_a_console_session(console, login, client):
+    session = console("supervisor", OWN)
+    with session.client.session_transaction() as cookie:
+        token = cookie["token"]
+    from server.auth import service
+
+    with client.application.app_context():
+        device = service.actor_for_token(token).device_id
+    admin = login("admin", "310000")
+    assert client.delete(f"/api/v1/auth/devices/{device}", headers=admin).status_code == 200
+    assert session.get("/console/map").status_code == 302
+
+
+def test_security_headers_on_console_pages(console):
+    response = console("supervisor").get("/console/map")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_chinese_by_default_and_english_on_request(console):
+    session = console("supervisor")
+    zh = session.get("/console/tasks").get_data(as_text=True)
+    assert 'lang="zh-CN"' in zh and "任务看板" in zh
+    assert session.post("/console/language", data={"lang": "en",
+                                                    "next": "/console/tasks"}).status_code == 303
+    en = session.get("/console/tasks").get_data(as_text=True)
+    assert 'lang="en"' in en and "Task board" in en
+
+
+def test_city_map_draws_all_sixteen_districts_and_a_district_map_only_its_own(console, world):
+    city = console("supervisor", "310000").get("/console/map").get_data(as_text=True)
+    codes = set(re.findall(r'class="district" data-code="(\d+)"', city))
+    assert len(codes) == 16
+    own = console("supervisor", OWN).get("/console/map").get_data(as_text=True)
+    assert set(re.findall(r'class="district" data-code="(\d+)"', own)) == {OWN}
+    assert world[OWN]["enterprise"]["name"] in own
+    assert world[OTHER]["enterprise"]["name"] not in own
+
+
+def test_map_shows_open_violations_and_todays_tasks_as_layers(console, world):
+    page = console("supervisor", OWN).get("/console/map").get_data(as_text=True)
+    assert page.count('<g class="violation') == 2
+    for layer in ("layer-sites", "layer-violations", "layer-tasks"):
+        assert f'id="{layer}"' in page and f'<g class="{layer}">' in page
+
+
+def test_map_flags_a_violation_without_gps(console, world):
+    page = console("supervisor", OWN).get("/console/map").get_data(as_text=True)
+    assert 'flag-no_gps' in page
+    assert "无定位" in page
+
+
+def test_map_draws_basemap_tiles_when_configured(app, console, world):
+    app.config["CONSOLE_TILE_URL"] = "https://tiles.example.cn/{z}/{x}/{y}.png"
+    response = console("supervisor", OWN).get("/console/map")
+    page = response.get_data(as_text=True)
+    assert re.search(r'<image href="https://tiles.example.cn/\d+/\d+/\d+.png"', page)
+    assert "https://tiles.example.cn" in response.headers["Content-Security-Policy"]
+
+
+def test_enterprise_filters_narrow_the_register(console, world):
+    session = console("supervisor", "310000")
+    page = session.get(f"/console/enterprises?district={OTHER}").get_data(as_text=True)
+    assert world[OTHER]["enterprise"]["name"] in page
+    assert world[OWN]["enterprise"]["name"] not in page
+
+
+def _import_file(site_in) -> bytes:
+    from server.registry.credit_code import make_credit_code
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["credit_code", "name", "address", "district", "industry", "permit_class",
+                     "permit_number", "contact_name", "contact_phone", "site"])
+    for code in (make_credit_code(OWN, 901), "91310115BAD"):
+        writer.writerow([code, f"上海导入{code[-4:]}有限公司", "上海市浦东新区导入路1号", OWN,
+                         "印刷", "simplified", "", "陈", "13800000000",
+                         json.dumps(site_in(OWN, 0.0005))])
+    return out.getvalue().encode("utf-8")
+
+
+def test_import_shows_the_error_report_and_imports_nothing(console, world, site_in):
+    session = console("supervisor", OWN)
+    response = session.post("/console/enterprises/import", data={
+        "file": (io.BytesIO(_import_file(site_in)), "units.csv"), "mode": "all_or_nothing"},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    report = page.split('id="import-report"')[1]
+    assert "91310115BAD" in report and "上海导入" not in page.split("<tbody>")[1].split(
+        "</tbody>")[0]
+
+
+def test_import_of_the_valid_rows_only(console, world, site_in):
+    session = console("supervisor", OWN)
+    response = session.post("/console/enterprises/import", data={
+        "file": (io.BytesIO(_import_file(site_in)), "units.csv"), "mode": "valid_only"},
+        content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "上海导入" in session.get("/console/enterprises?name=导入").get_data(as_text=True)
+
+
+def test_plan_created_previewed_and_drawn_from_the_console(console, world):
+    session = console("supervisor", OWN)
+    response = session.post("/console/plans", data={
+        "name": "季度抽查", "district": OWN, "sample_kind": "count", "sample_value": "1",
+        "period_start": "2020-01-01", "period_end": "2099-12-31"})
+    assert response.status_code == 303
+    plan_url = response.headers["Location"]
+    preview = session.get(plan_url + "?preview=1").get_data(as_text=True)
+    assert 'id="preview"' in preview
+    drawn = session.post(plan_url + "/draws", data={"seed": "console-seed-1"})
+    assert drawn.status_code == 303
+    page = session.get(drawn.headers["Location"]).get_data(as_text=True)
+    assert "console-seed-1" in page and "badge-ok" in page
+    assert world[OWN]["enterprise"]["name"] in page
+
+
+def test_bad_plan_form_answers_422_with_the_fields(console):
+    response = console("supervisor", OWN).post("/console/plans", data={
+        "name": "", "district": OWN, "sample_kind": "count", "sample_value": "x",
+        "period_start": "2020-01-01", "period_end": "2019-01-01"})
+    assert response.status_code == 422
+    assert "sample" in response.get_data(as_text=True)
+
+
+def test_reassign_one_task_and_bulk_assign(console, world):
+    session = console("supervisor", OWN)
+    task = world[OWN]["task"]
+    first, second = world[OWN]["inspectors"]
+    response = session.post(f"/console/tasks/{task['id']}/assignees", data={
+        "inspectors": [str(first.id), str(second.id)], "version": task["version"],
+        "reason": "就近"})
+    assert response.status_code == 303
+    assert first.display_name in _team(session.get(f"/console/tasks/{task['id']}"))
+    board = session.get("/console/tasks").get_data(as_text=True)
+    ticked = re.findall(r'name="task" value="([^"]+)"', board)
+    assert ticked
+    bulk = session.post("/console/tasks/assignments", data={
+        "task": ticked, "inspectors": [str(first.id), str(second.id)]})
+    assert bulk.status_code == 303
+
+
+def test_task_board_cards_are_keyboard_reachable(console, world):
+    page = console("supervisor", OWN).get("/console/tasks").get_data(as_text=True)
+    assert page.count('class="card') == page.count('tabindex="0"') > 0
+    assert 'aria-describedby="board-help"' in page
+
+
+def test_every_form_field_has_a_label(console, world):
+    session = console("supervisor", OWN)
+    pages = ["/console/enterprises", "/console/plans", "/console/tasks",
+             f"/console/tasks/{world[OWN]['task']['id']}", "/console/reports", "/console/cases"]
+    for url in pages:
+        page = session.get(url).get_data(as_text=True)
+        ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"',
+                         page)
+        fields = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*>', page)
+        assert len(ids) == len(fields), url
+        for field_id in ids:
+            assert f'for="{field_id}"' in page, (url, field_id)
+
+
+def test_case_desk_shows_state_and_deadline_badge(console, world):
+    page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
+    assert world[OWN]["case"]["filing_number"] in page
+    assert world[OTHER]["case"]["filing_number"] not in page
+    assert re.search(r'class="badge badge-(ok|warn|bad)">\d+ 个?工作日', page)
+
+
+def test_case_page_explains_the_waived_violation(console, world):
+    page = console("legal", OWN).get(f"/console/cases/{world[OWN]['case']['id']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-testid="explanation"' in text
+    assert "不予处罚" in text or "免罚" in text
+    assert f"/console/evidence/{world[OWN]['photo']}/thumbnail" in text
+
+
+def test_case_document_previews_as_pdf_and_downloads_as_docx(console, world):
+    session = console("legal", OWN)
+    case_id = world[OWN]["case"]["id"]
+    pdf = session.get(f"/console/cases/{case_id}/documents/filing_approval.pdf?view=1")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("inline")
+    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in pdf.headers  # the browser's PDF viewer needs none
+    docx = session.get(f"/console/cases/{case_id}/documents/filing_approval.docx")
+    assert docx.status_code == 200 and docx.data.startswith(b"PK")
+
+
+def test_case_export_reports_progress_and_downloads(app, console, world):
+    app.config["CASE_EXPORT_THREAD"] = False
+    session = console("legal", OWN)
+    case_id = world[OWN]["case"]["id"]
+    response = session.post(f"/console/cases/{case_id}/exports")
+    assert response.status_code == 303
+    export_id = response.headers["Location"].split("export=")[1]
+    queued = session.get(f"/console/exports/{export_id}").get_json()
+    assert queued["status"] == "queued" and queued["download_url"] is None
+    from server.cases import exports
+
+    with app.app_context():
+        exports.run_export(__import__("uuid").UUID(export_id))
+    done = session.get(f"/console/exports/{export_id}").get_json()
+    assert done["status"] == "done" and done["progress"] == 1
+    download = session.get(done["download_url"])
+    assert download.status_code == 200 and download.data.startswith(b"PK")
+
+
+def test_reports_draw_svg_charts_and_offer_xlsx(console, world):
+    session = console("supervisor", "310000")
+    page = session.get("/console/reports?from=2021-01-01&to=2030-12-31").get_data(as_text=True)
+    assert 'data-testid="chart-counts"' in page and "<rect" in page
+    xlsx = session.get("/console/reports.xlsx?from=2021-01-01&to=2030-12-31")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+
+
+def test_money_in_yuan_with_thousands_separators_and_times_in_shanghai(app):
+    from datetime import UTC, datetime
+
+    from server.console.formatting import moment, money
+
+    with app.test_request_context("/console/cases"):
+        assert money(123456789) == "¥1,234,567.89"
+        assert money(None) == "—"
+        assert moment(datetime(2026, 1, 1, 16, 30, tzinfo=UTC)).startswith("2026年1月2日 00:30")
+
+
+def test_repeated_failed_sign_ins_are_throttled(app, make_user):
+    user, _ = make_user("supervisor", OWN)
+    session = Console(app.test_client())
+    statuses = [session.sign_in(user.username, "wrong").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert "429" in session.sign_in(user.username, "wrong").get_data(as_text=True)
+
+
+def test_a_page_of_another_role_is_forbidden_without_a_lookup(console):
+    response = console("legal", OWN).get("/console/tasks")
+    assert response.status_code == 403
+    assert "无权" in response.get_data(as_text=True)
+
+
+def test_unknown_records_answer_an_html_404(console):
+    response = console("legal", OWN).get(f"/console/cases/{__import__('uuid').uuid4()}")
+    assert response.status_code == 404 and response.mimetype == "text/html"

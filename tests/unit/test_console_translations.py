@@ -1,0 +1,45 @@
+"""The console's catalogues: every message has a Chinese translation, every domain word the
+pages show has a label, and the committed .mo files are compiled from the .po files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from server.auth.policy import ROLES
+from server.cases import forms, procedure
+from server.console.i18n import TRANSLATIONS, stale_catalogues
+from server.planning import lifecycle
+from server.reports.figures import METRICS
+
+CONSOLE = Path(__file__).resolve().parents[2] / "server" / "console"
+
+
+def _catalog(lang: str):
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def test_every_console_message_has_a_chinese_translation():
+    zh = _catalog("zh")
+    found = {message if isinstance(message, str) else message[0]
+             for _f, _l, message, _c, _ctx in extract_from_dir(
+                 str(CONSOLE), [("**/templates/**.html", "jinja2"), ("**.py", "python")])}
+    assert len(found) > 100
+    missing = sorted(m for m in found if not (zh.get(m) and zh.get(m).string))
+    assert missing == []
+
+
+def test_domain_words_shown_on_pages_have_labels_in_both_languages():
+    words = {*ROLES, *lifecycle.STATUSES, *lifecycle.KINDS, *procedure.STATES, *METRICS,
+             "no_gps", "outside_site", "location_mismatch", "captured_outside_inspection"}
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(w for w in words if not (catalog.get(w) and catalog.get(w).string)) == []
+        assert sorted(f for f in forms.FORMS if not catalog.get(f, context="document")) == []
+
+
+def test_committed_mo_files_are_compiled_from_the_po_files():
+    assert stale_catalogues() == [], "run `make translations` and commit the .mo files"
