@@ -6,7 +6,8 @@ import threading
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
@@ -29,6 +30,7 @@ from server.uow import unit_of_work
 LANGS = ("zh", "en")
 _shipped: dict[str, RuleBook] = {}
 _cache: dict[str, Any] = {}
+STAMP = "rule_book_imports_stamp"
 _lock = threading.Lock()
 
 
@@ -39,10 +41,26 @@ def _shipped_book() -> RuleBook:
     return _shipped["book"]
 
 
+def _imports_stamp() -> tuple[int, Any]:
+    """(count, latest) of the imported rule sets, asked once per transaction: a sync push of
+    hundreds of violations decides each against the same book."""
+    info = db.session.info
+    if STAMP not in info:
+        count, latest = db.session.execute(
+            select(func.count(), func.max(ImportedRuleSet.imported_at))).one()
+        info[STAMP] = (count, latest)
+    return info[STAMP]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_stamp(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(STAMP, None)
+
+
 def rule_book() -> RuleBook:
     """Shipped versions plus every imported one; rebuilt only after an import."""
-    stamp = db.session.execute(select(func.count(), func.max(ImportedRuleSet.imported_at))).one()
-    key = (stamp[0], stamp[1])
+    key = _imports_stamp()
     with _lock:
         if _cache.get("key") != key:
             book = _shipped_book()
@@ -148,6 +166,7 @@ def import_rule_set(actor: Actor | None, document: Any, dry_run: bool) -> dict[s
     if dry_run:
         return answer
     with unit_of_work() as session:
+        session.info.pop(STAMP, None)
         session.add(ImportedRuleSet(
             ref=meta.ref, kind=meta.kind, rule_id=meta.id, version=meta.version,
             effective_from=meta.effective_from, effective_until=meta.effective_until,
