@@ -65,12 +65,26 @@ def _first_offence(violation: Violation, history: list[Violation]) -> bool:
     return not any(v.code == violation.code for v in history)
 
 
-def _decide(violation: Violation) -> ViolationDecision:
-    """First offence from the server's own history, then the rules engine; history kept."""
-    history = _history(violation)
+def _earlier(other: Violation, violation: Violation) -> bool:
+    """`other` happened before `violation` (the order _history's query uses)."""
+    return other.id != violation.id and (
+        other.occurred_on < violation.occurred_on
+        or (other.occurred_on == violation.occurred_on
+            and other.created_at < violation.created_at))
+
+
+_UNKNOWN: Any = object()
+
+
+def _decide(violation: Violation, history: list[Violation] | None = None,
+            latest: ViolationDecision | None = _UNKNOWN) -> ViolationDecision:
+    """First offence from the server's own history, then the rules engine; history kept.
+
+    `history` and `latest` may be given when the caller has loaded them already."""
+    history = _history(violation) if history is None else history
     violation.first_offence = _first_offence(violation, history)
     decision = rulesets.decide_violation(violation, history)
-    latest = latest_decision(violation.id)
+    latest = latest_decision(violation.id) if latest is _UNKNOWN else latest
     if latest is not None and (latest.inputs, latest.result, latest.violation_version) == (
             decision["inputs"], decision["result"], violation.version):
         return latest  # nothing changed: no new entry in the history
@@ -83,12 +97,21 @@ def _decide(violation: Violation) -> ViolationDecision:
 
 
 def _redecide_later(violation: Violation) -> int:
-    """A violation arriving late can change the first-offence finding of later ones."""
-    later = db.session.scalars(select(Violation).where(
-        Violation.enterprise_id == violation.enterprise_id, Violation.id != violation.id,
-        Violation.occurred_on >= violation.occurred_on)).all()
+    """A violation arriving late can change the first-offence finding of later ones.
+
+    One query for the enterprise's violations and one for their latest decisions, whatever
+    the number of later violations (each one's history is taken from the same list)."""
+    every = db.session.scalars(select(Violation).where(
+        Violation.enterprise_id == violation.enterprise_id)).all()
+    later = [v for v in every if v.id != violation.id and v.occurred_on >= violation.occurred_on]
+    latest: dict[uuid.UUID, ViolationDecision] = {}
+    if later:
+        for row in db.session.scalars(select(ViolationDecision).where(
+                ViolationDecision.violation_id.in_([v.id for v in later]))
+                .order_by(ViolationDecision.sequence)):
+            latest[row.violation_id] = row
     for other in later:
-        _decide(other)
+        _decide(other, [v for v in every if _earlier(v, other)], latest.get(other.id))
     return len(later)
 
 
@@ -121,10 +144,11 @@ def record_violation(actor: Actor, data: dict[str, Any]) -> tuple[Violation, boo
         _location(violation, data.get("location"))
         _geo_check(violation, enterprise)
         with session.no_autoflush:
-            violation.first_offence = _first_offence(violation, _history(violation))
+            history = _history(violation)
+            violation.first_offence = _first_offence(violation, history)
         session.add(violation)
         session.flush()
-        decision = _decide(violation)
+        decision = _decide(violation, history, None)  # new: no decision yet
         redecided = _redecide_later(violation)
         audit.record(actor, "violation.create", "violation", violation.id,
                      {"code": violation.code, "outcome": decision.outcome,
