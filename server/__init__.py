@@ -30,7 +30,7 @@ API_MODULES = (
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI."""
-    from server import cli, docs
+    from server import cli, docs, idempotency
     from server.config import load_config
     from server.errors import register_error_handlers
     from server.extensions import api, init_extensions
@@ -45,9 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_extensions(app)
     register_error_handlers(app)
     register_request_rules(app)
+    idempotency.register(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in API_MODULES:
         api.register_blueprint(importlib.import_module(module).blp)
+    idempotency.document(api.spec)
     app.register_blueprint(docs.bp)
     cli.register(app)
     return app

@@ -51,6 +51,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
+        "IDEMPOTENCY_TTL_HOURS": _int("IDEMPOTENCY_TTL_HOURS", 24),
         # Evidence: tus uploads, the S3 backend, and what files are accepted.
         "TUS_MAX_SIZE": _int("TUS_MAX_SIZE", 50 * MiB),
         "TUS_EXPIRY_HOURS": _int("TUS_EXPIRY_HOURS", 72),
