@@ -1,4 +1,5 @@
-"""Per-endpoint request rules: accepted content types (415) and body size limits (413)."""
+"""Per-endpoint request rules: authentication first (401), then accepted content types (415)
+and body size limits (413)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from server.auth.context import current_actor
 from server.errors import problem_response
 
 JSON_TYPES = frozenset({"application/json"})
@@ -50,6 +52,8 @@ def register_request_rules(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if view is None:
             return None
+        if _find(view, "requires_bearer"):
+            current_actor()  # 401 for a missing or revoked token comes before any 413/415/422
         key = _find(view, "body_limit_key")
         if key:
             request.max_content_length = current_app.config[key]
