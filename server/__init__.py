@@ -30,7 +30,7 @@ API_MODULES = (
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI."""
-    from server import cli, docs, idempotency
+    from server import cli, deployment, docs, idempotency
     from server.config import load_config
     from server.errors import register_error_handlers
     from server.extensions import api, init_extensions
@@ -40,6 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
     app.config.update(config or {})
+    if config and "SECRET_KEY" in config:
+        app.config["SECRET_KEY_GENERATED"] = False
+    deployment.check(app.config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
     init_extensions(app)
