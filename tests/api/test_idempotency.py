@@ -157,3 +157,24 @@ def test_work_after_commit_waits_for_the_request_commit(app):
         assert ran == ["now"] and len(db.session.info[DEFERRED_COMMIT]) == 1
         db.session.info.pop(DEFERRED_COMMIT)
         db.session.rollback()
+
+
+def test_a_multipart_import_is_replayed_by_its_parts(app, client, login):
+    import io
+
+    from server.registry.credit_code import make_credit_code
+
+    headers = login("supervisor") | KEY
+    csv = ("credit_code,name,district,permit_class\n"
+           f"{make_credit_code('310115', 70)},上海重放有限公司,310115,registration\n").encode()
+
+    def send():
+        return client.post("/api/v1/enterprises/import", headers=headers,
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(csv), "e.csv")})
+
+    first, again = send(), send()  # a new multipart boundary each time
+    assert first.status_code == again.status_code == 200, first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert _count_enterprises(app) == 1
