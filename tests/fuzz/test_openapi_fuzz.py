@@ -25,9 +25,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import text
 
 ROLES = ("inspector", "supervisor", "legal", "admin")
 OWN = "310115"
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 # tus PATCH bodies are raw bytes, like application/octet-stream
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
@@ -63,19 +65,33 @@ def _seed(client, tokens: dict[str, dict[str, str]], make_credit_code, site) -> 
     assert case.status_code == 201, case.get_json()
 
 
+def _clean(db) -> None:
+    """Empty every table (as tests/conftest.py does), with a fresh audit chain head."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} "
+                                "RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"),
+                       {"h": "0" * 64})
+    db.session.commit()
+
+
 @pytest.fixture(scope="module")
 def fuzz_world(database_url, boundary_rows, tmp_path_factory):
     """An app on clean tables with one user per role (own district) and seeded records."""
-    from conftest import FAST_HASH, _clean, _normalised
-
     from server import create_app
     from server.auth import service
+    from server.config import normalise_database_url
     from server.extensions import db
     from server.registry.credit_code import make_credit_code
     from server.registry.models import District
 
     root = tmp_path_factory.mktemp("fuzz")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _normalised(database_url),
+    app = create_app({"TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
                       "EVIDENCE_STORE": f"file://{root / 'evidence'}",
                       "CASE_EXPORT_DIR": str(root / "exports"), "CASE_EXPORT_THREAD": False,
                       "PASSWORD_HASH": FAST_HASH, "SECRET_KEY": secrets.token_hex(16),
