@@ -6,7 +6,7 @@ PORT ?= 5000
 WEB_CONCURRENCY ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres bench lint migrate seed clean translations
+.PHONY: run test test-sqlite test-postgres bench lint migrate seed clean translations fuzz
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ test: venv
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
 		TEST_DATABASE=postgresql $(BIN)/python -m pytest -q; \
+	fi
+
+# The OpenAPI fuzzing of `make test` with many more examples per operation and role.
+FUZZ_EXAMPLES ?= 150
+fuzz: venv
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TEST_DATABASE=postgresql $(BIN)/python -m pytest -q tests/fuzz; \
 	fi
 
 bench: venv

@@ -29,12 +29,19 @@ class PopulationSchema(Schema):
         "description": "false: positive-list units get off-site review tasks instead"})
 
 
+def _ratio_range(value: object) -> None:
+    """A ratio lies in (0, 1]."""
+    validate.Range(min=0, max=1, min_inclusive=False)(value)
+
+
 class SampleSchema(Schema):
     """How many units: a count, or a ratio of the population (rounded up)."""
 
     count = fields.Integer(validate=validate.Range(min=1, max=100_000))
-    ratio = fields.Decimal(as_string=True, places=None,
-                           validate=validate.Range(min=0, max=1, min_inclusive=False))
+    # Described as the decimal string it is dumped as (apispec would print the Range bounds
+    # as strings, which is not valid JSON Schema); a JSON number is accepted on input too.
+    ratio = fields.Decimal(as_string=True, places=None, validate=_ratio_range, metadata={
+        "type": "string", "pattern": r"^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$", "example": "0.5"})
 
     @validates_schema
     def _one_of(self, data: dict, **_: object) -> None:

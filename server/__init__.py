@@ -31,7 +31,7 @@ API_MODULES = (
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI."""
-    from server import cli, docs
+    from server import cli, deployment, docs, idempotency
     from server.config import load_config
     from server.console import init_console
     from server.errors import register_error_handlers
@@ -42,14 +42,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
     app.config.update(config or {})
+    if config and "SECRET_KEY" in config:
+        app.config["SECRET_KEY_GENERATED"] = False
+    deployment.check(app.config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
     init_extensions(app)
     register_error_handlers(app)
     register_request_rules(app)
+    idempotency.register(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in API_MODULES:
         api.register_blueprint(importlib.import_module(module).blp)
+    idempotency.document(api.spec)
     app.register_blueprint(docs.bp)
     init_console(app)
     cli.register(app)

@@ -23,5 +23,6 @@ class ApiBlueprint(Blueprint):
     def secured(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Require a bearer token (the Actor becomes the view's first argument)."""
         view = authenticated(view)
+        view.requires_bearer = True  # checked before the body is parsed (server/http.py)
         view = self.problem(403, "Your role may not perform this action")(view)
         return self.problem(401, "Missing, expired or revoked token")(view)

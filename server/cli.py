@@ -210,9 +210,10 @@ def list_rules():
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from server.backup_cli import backup_command, restore_command
     from server.cases.cli import casefile_cli
     from server.sync.cli import sync_cli
 
     for group in (users_cli, audit_cli, enterprises_cli, districts_cli, demo_cli, rules_cli,
-                  casefile_cli, sync_cli):
+                  casefile_cli, sync_cli, backup_command, restore_command):
         app.cli.add_command(group)

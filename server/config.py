@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 MiB = 1024 * 1024
+# Pages load only their own scripts and styles; Swagger UI sets inline style attributes.
+DEFAULT_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def normalise_database_url(url: str) -> str:
@@ -29,17 +32,15 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _flag(name: str, default: bool) -> bool:
+    """Read a yes/no setting (1/true/yes/on)."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _int(name: str, default: int) -> int:
     """Read an integer setting."""
     return int(os.environ.get(name, default))
-
-
-def _flag(name: str) -> bool | None:
-    """A yes/no setting; None when unset (the default is then decided elsewhere)."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return None
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def load_config(instance_path: Path) -> dict[str, Any]:
@@ -47,9 +48,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
     instance_path.mkdir(parents=True, exist_ok=True)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'enforcement.db'}"
     evidence_store = os.environ.get("EVIDENCE_STORE") or f"file://{instance_path / 'evidence'}"
+    app_env = os.environ.get("APP_ENV", "development")
     return {
-        "APP_ENV": os.environ.get("APP_ENV", "development"),
+        "APP_ENV": app_env,
         "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "EVIDENCE_STORE": evidence_store,
@@ -59,6 +62,16 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
+        "IDEMPOTENCY_TTL_HOURS": _int("IDEMPOTENCY_TTL_HOURS", 24),
+        "MAX_JSON_DEPTH": _int("MAX_JSON_DEPTH", 32),
+        # HTML pages (API docs, console): headers and the session cookie.
+        "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),
+        "HSTS_MAX_AGE": _int("HSTS_MAX_AGE", 31_536_000),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", app_env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": os.environ.get("SESSION_COOKIE_SAMESITE", "Lax"),
+        # Production refuses SQLite on a path several hosts share (server/deployment.py).
+        "APP_HOSTS": _int("APP_HOSTS", 1),
         # Evidence: tus uploads, the S3 backend, and what files are accepted.
         "TUS_MAX_SIZE": _int("TUS_MAX_SIZE", 50 * MiB),
         "TUS_EXPIRY_HOURS": _int("TUS_EXPIRY_HOURS", 72),
@@ -87,9 +100,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LOCATION_MISMATCH_M": float(os.environ.get("LOCATION_MISMATCH_M", 300)),
         "CAPTURE_TOLERANCE_MIN": int(os.environ.get("CAPTURE_TOLERANCE_MIN", 30)),
         "CASE_EXPORT_TTL_HOURS": _int("CASE_EXPORT_TTL_HOURS", 168),
-        # Console: a basemap tile URL ({z}/{x}/{y}, GCJ-02 tiles) and the session cookie flag.
+        # Console: a basemap tile URL ({z}/{x}/{y}, GCJ-02 tiles).
         "CONSOLE_TILE_URL": os.environ.get("CONSOLE_TILE_URL") or None,
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         # flask-smorest: the OpenAPI document is generated from the marshmallow schemas.
         "API_TITLE": "Field enforcement API",

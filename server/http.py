@@ -1,12 +1,15 @@
-"""Per-endpoint request rules: accepted content types (415) and body size limits (413)."""
+"""Request rules: authentication first (401), accepted content types (415), body size (413),
+JSON nesting depth (400); and the security headers of HTML pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 
+from server.auth.context import current_actor
 from server.errors import problem_response
 
 JSON_TYPES = frozenset({"application/json"})
@@ -50,6 +53,8 @@ def register_request_rules(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if view is None:
             return None
+        if _find(view, "requires_bearer"):
+            current_actor()  # 401 for a missing or revoked token comes before any 413/415/422
         key = _find(view, "body_limit_key")
         if key:
             request.max_content_length = current_app.config[key]
@@ -64,4 +69,53 @@ def register_request_rules(app: Flask) -> None:
                 f"This endpoint takes {', '.join(sorted(accepted))}, not "
                 f"{request.mimetype or 'an untyped body'}.",
                 headers={"Accept-Post": ", ".join(sorted(accepted))})
+        if request.mimetype in JSON_TYPES and has_body:
+            return _check_json_depth(current_app.config["MAX_JSON_DEPTH"])
         return None
+
+    @app.after_request
+    def _html_headers(response: Response) -> Response:
+        if response.mimetype == "text/html":
+            for name, value in html_security_headers(current_app.config, app.debug).items():
+                response.headers.setdefault(name, value)
+        return response
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (iteratively: no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _check_json_depth(limit: int) -> Response | None:
+    """400 for a JSON body nested deeper than `limit` (before any view or parser recurses)."""
+    try:
+        parsed = json.loads(request.get_data(cache=True))
+    except RecursionError:
+        parsed = None
+    except ValueError:
+        return None  # not JSON at all: the view's parser answers that
+    if parsed is None or json_depth(parsed) > limit:
+        return problem_response("bad-request",
+                                f"The JSON body nests deeper than {limit} levels.")
+    return None
+
+
+def html_security_headers(config: Mapping[str, Any], debug: bool) -> dict[str, str]:
+    """The headers every HTML page gets; HSTS only outside debug (it sticks in browsers)."""
+    headers = {
+        "Content-Security-Policy": config["CONTENT_SECURITY_POLICY"],
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    if not debug:
+        headers["Strict-Transport-Security"] = (
+            f"max-age={config['HSTS_MAX_AGE']}; includeSubDomains")
+    return headers

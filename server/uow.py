@@ -1,11 +1,15 @@
 """Unit of work: services own the transaction; it commits once or rolls back.
 
 Inside `batch()` (one transaction for many use cases, e.g. a sync push) every unit of work
-becomes a savepoint instead, and the batch commits once at the end."""
+becomes a savepoint instead, and the batch commits once at the end. Inside a request that
+carries an Idempotency-Key (server.idempotency) the request itself owns the transaction, so
+that the response is stored in the same commit: a unit of work is then a savepoint too, and
+work that must follow the commit (`after_commit`) waits for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +21,7 @@ from server.extensions import db
 BATCH = "uow_batch"
 KEPT = "uow_batch_objects"
 FRESH_SAVEPOINT = "uow_fresh_savepoint"
+DEFERRED_COMMIT = "deferred_commit"  # session.info key: callbacks waiting for the request commit
 
 
 @event.listens_for(Session, "loaded_as_persistent")
@@ -39,7 +44,7 @@ def unit_of_work() -> Iterator[Session]:
         # atomic, and the two roll back together (push ends the mutation on any error).
         yield session
         return
-    if session.info.get(BATCH):
+    if session.info.get(BATCH) or DEFERRED_COMMIT in session.info:
         with session.begin_nested():
             yield session
         return
@@ -81,3 +86,12 @@ def savepoint() -> Iterator[Session]:
             yield session
         finally:
             session.info.pop(FRESH_SAVEPOINT, None)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current work is committed (now, unless the request commits)."""
+    pending = db.session.info.get(DEFERRED_COMMIT)
+    if pending is None:
+        callback()
+    else:
+        pending.append(callback)

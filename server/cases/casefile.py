@@ -152,4 +152,15 @@ def verify(path: Path | str, key: bytes) -> Report:
                 report.problems.append(f"altered member: {name}")
         for name in sorted(names - listed - {MANIFEST}):
             report.problems.append(f"extra member: {name}")
+        unsafe = {str(n) for n in names | listed if not safe_member_name(str(n or ""))}
+        for name in sorted(unsafe):
+            report.problems.append(f"unsafe member name (would unpack outside): {name}")
     return report
+
+
+def safe_member_name(name: str) -> bool:
+    """A relative archive path that stays inside the folder it is unpacked into."""
+    if not name or "\\" in name or "\x00" in name or name.startswith("/") or (
+            len(name) > 1 and name[1] == ":"):  # a Windows drive
+        return False
+    return all(part not in ("", "..") for part in name.rstrip("/").split("/"))

@@ -35,7 +35,7 @@ from server.errors import Conflict, Gone, NotFound
 from server.evidence import service as evidence
 from server.extensions import db
 from server.fieldwork import violations
-from server.uow import unit_of_work
+from server.uow import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
@@ -71,8 +71,9 @@ def request_export(actor: Actor, case_id: uuid.UUID) -> CaseExport:
         audit.record(actor, "case.export", "case", case.id, {"export_id": str(row.id)})
     if current_app.config.get("CASE_EXPORT_THREAD", True):
         app = current_app._get_current_object()
-        threading.Thread(target=_run_in_app, args=(app, row.id), daemon=True,
-                         name=f"casefile-{row.id}").start()
+        thread = threading.Thread(target=_run_in_app, args=(app, row.id), daemon=True,
+                                  name=f"casefile-{row.id}")
+        after_commit(thread.start)  # the thread must find the committed row
     return row
 
 

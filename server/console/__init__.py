@@ -67,10 +67,8 @@ def init_console(app: Flask) -> None:
     # CSRF is checked by the console blueprint only: the API authenticates with bearer tokens.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    # Cookie flags come from server/config.py: HttpOnly, SameSite (Lax), Secure in production.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if app.config.get("SESSION_COOKIE_SECURE") is None:
-        app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing)
     babel.init_app(app, locale_selector=_locale)
     csrf.init_app(app)
     for module in PAGE_MODULES:

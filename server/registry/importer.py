@@ -95,6 +95,8 @@ def _from_geojson(text: str) -> list[RawRow]:
         collection = json.loads(text)
     except json.JSONDecodeError as error:
         raise FileProblem(f"not valid JSON: {error.msg} at line {error.lineno}") from error
+    except RecursionError as error:
+        raise FileProblem("the JSON nests too deeply") from error
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise FileProblem("a GeoJSON import must be a FeatureCollection")
     features = collection.get("features")

@@ -533,3 +533,41 @@ def _call_evidence(client, endpoint, path, headers, district, world):
         return client.patch(path, data=b"x", headers={
             **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
     return client.open(path, method=endpoint.split(" ", 1)[0], headers=tus)
+
+
+def _any_path(endpoint: str) -> tuple[str, str]:
+    """Method and a concrete path for an endpoint (parameters filled with well-formed ids)."""
+    method, path = endpoint.split(" ", 1)
+    fills = {"{sha256}": "0" * 64, "{ref}": "sh-eco-minor-offence-waiver@2020",
+             "{form}": "filing_approval", "{device_id}": "some-device", "{slug}": "not-found"}
+    for name, value in fills.items():
+        path = path.replace(name, value)
+    while "{" in path:
+        start, end = path.index("{"), path.index("}")
+        path = path[:start] + str(uuid.uuid4()) + path[end + 1:]
+    return method, path
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_revoked_token_is_refused_by_every_endpoint_at_the_next_request(client, make_user,
+                                                                          role):
+    user, password = make_user(role, OWN)
+    tokens = {}
+    for device in ("lost-tablet", "desk"):
+        issued = client.post("/api/v1/auth/token", json={
+            "username": user.username, "password": password, "device_id": device})
+        tokens[device] = {"Authorization": f"Bearer {issued.get_json()['access_token']}"}
+    lost = tokens["lost-tablet"] | {"Tus-Resumable": "1.0.0"}
+    assert client.get("/api/v1/auth/me", headers=lost).status_code == 200
+    assert client.delete("/api/v1/auth/devices/lost-tablet",
+                         headers=tokens["desk"]).status_code == 200
+    answers = {}
+    # The console authenticates with its session cookie, not bearer tokens (its own revocation
+    # test is tests/console): every API endpoint is asked here.
+    for endpoint in sorted(e for e in _routes(client.application) - PUBLIC
+                           if e.split(" ", 1)[1].startswith("/api/")):
+        method, path = _any_path(endpoint)
+        response = client.open(path, method=method, headers=lost, json={})
+        answers[endpoint] = (response.status_code, response.mimetype)
+    assert {e: a for e, a in answers.items() if a != (401, "application/problem+json")} == {}
+    assert client.get("/api/v1/auth/me", headers=tokens["desk"]).status_code == 200

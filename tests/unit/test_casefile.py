@@ -61,3 +61,13 @@ def test_large_cases_split_the_contact_sheet_into_bounded_parts():
               if m.role == "contact_sheet"]
     assert [m.part for m in sheets] == [0, 1, 2]
     assert sheets[0].name.endswith("（照片目录）_1.pdf")
+
+
+def test_member_names_that_would_unpack_outside_the_folder_are_reported(tmp_path):
+    path = _zip(tmp_path, {"正卷/a.pdf": b"%PDF a", "../../etc/cron.d/x": b"evil"})
+    report = casefile.verify(path, KEY)
+    assert report.problems == [
+        "unsafe member name (would unpack outside): ../../etc/cron.d/x"]
+    assert [casefile.safe_member_name(n) for n in (
+        "正卷/01_决定书.pdf", "a/../../b", "/etc/passwd", "C:/x", "a\\..\\b", "a//b", "")] == [
+        True, False, False, False, False, False, False]

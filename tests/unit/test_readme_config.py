@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 READERS = ("server/config.py", "server/scheduler.py", "gunicorn.conf.py")
-PATTERN = re.compile(r'(?:environ\.get|_int|_float)\(\s*"([A-Z][A-Z0-9_]+)"')
+PATTERN = re.compile(r'(?:environ\.get|_int|_float|_flag)\(\s*"([A-Z][A-Z0-9_]+)"')
 
 
 def test_every_environment_variable_is_documented() -> None:

@@ -1,0 +1,92 @@
+"""Refuse to start in production with an unsafe configuration.
+
+Production is `APP_ENV=production`. There the app needs a real SECRET_KEY from the environment
+(not the per-host generated one: several hosts must sign alike), and it will not run SQLite on a
+database file that several hosts share: SQLite's locking is not safe over network filesystems.
+"Shared" means the operator says so (`APP_HOSTS` > 1) or the file lies on a network or cluster
+filesystem according to /proc/mounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+MOUNTS = Path("/proc/mounts")
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
+    "fuse.glusterfs", "fuse.sshfs", "fuse.s3fs", "fuse.rclone", "fuse.juicefs", "davfs",
+    "fuse.davfs2", "lustre", "gpfs", "beegfs", "ocfs2", "gfs2", "fuse.cephfs",
+})
+PLACEHOLDER_KEYS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test",
+                              "default", "your-secret-key", "secret_key", "please-change-me"})
+MIN_SECRET_LENGTH = 32
+
+
+class UnsafeDeployment(RuntimeError):
+    """The configuration must not run in production."""
+
+
+def _unescape(field: str) -> str:
+    """/proc/mounts writes spaces, tabs and backslashes in paths as octal escapes."""
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
+def filesystem_of(path: Path, mounts: str) -> str | None:
+    """The filesystem type of the longest mount point containing `path`."""
+    best, best_type = "", None
+    target = str(path)
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = _unescape(parts[1]).rstrip("/") or "/"
+        inside = point == "/" or target == point or target.startswith(point + "/")
+        if inside and len(point) >= len(best):
+            best, best_type = point, parts[2]
+    return best_type
+
+
+def secret_key_problem(config: Mapping[str, Any]) -> str | None:
+    """Why the SECRET_KEY is not a real one, or None."""
+    key = str(config.get("SECRET_KEY") or "")
+    if config.get("SECRET_KEY_GENERATED"):
+        return "SECRET_KEY is not set: production needs one key shared by every host"
+    if len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8 or key.lower() in PLACEHOLDER_KEYS:
+        return (f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    return None
+
+
+def sqlite_problem(config: Mapping[str, Any], mounts: str) -> str | None:
+    """Why the SQLite database may not be used by this deployment, or None."""
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        return None
+    if int(config.get("APP_HOSTS", 1)) > 1:
+        return (f"APP_HOSTS={config['APP_HOSTS']}: several hosts cannot share a SQLite "
+                "database; set DATABASE_URL to PostgreSQL")
+    if not url.database or url.database == ":memory:":
+        return "an in-memory SQLite database keeps nothing; set DATABASE_URL"
+    path = Path(url.database).resolve()
+    kind = filesystem_of(path, mounts)
+    if kind in NETWORK_FILESYSTEMS:
+        return (f"the SQLite database {path} lies on a {kind} filesystem that several hosts "
+                "may share; SQLite's locks do not hold there: use PostgreSQL")
+    return None
+
+
+def check(config: Mapping[str, Any], mounts: str | None = None) -> None:
+    """Raise UnsafeDeployment listing every problem of a production configuration."""
+    if config.get("APP_ENV") != "production":
+        return
+    if mounts is None:
+        mounts = MOUNTS.read_text() if MOUNTS.exists() else ""
+    problems = [p for p in (secret_key_problem(config), sqlite_problem(config, mounts)) if p]
+    if problems:
+        raise UnsafeDeployment("refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,51 @@
+"""Production refuses a weak or per-host SECRET_KEY and SQLite on a path hosts share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.deployment import UnsafeDeployment, check, filesystem_of
+
+MOUNTS = """/dev/sda1 / ext4 rw,relatime 0 0
+nas:/export/enforcement /srv/shared nfs4 rw,vers=4.2 0 0
+//files/ops /mnt/smb\\040share cifs rw 0 0
+tmpfs /srv/shared/tmp tmpfs rw 0 0
+"""
+GOOD_KEY = "q3N8v7Xb1LkP0sZr5TgYw2HmC9dJfE4uA6iO"
+
+
+def _config(**extra):
+    return {"APP_ENV": "production", "SECRET_KEY": GOOD_KEY, "SECRET_KEY_GENERATED": False,
+            "SQLALCHEMY_DATABASE_URI": "sqlite:////var/lib/enforcement/enforcement.db",
+            "APP_HOSTS": 1} | extra
+
+
+def test_the_longest_mount_point_decides_the_filesystem():
+    assert filesystem_of(Path("/srv/shared/db/x.db"), MOUNTS) == "nfs4"
+    assert filesystem_of(Path("/srv/shared/tmp/x.db"), MOUNTS) == "tmpfs"
+    assert filesystem_of(Path("/srv/sharedness/x.db"), MOUNTS) == "ext4"
+    assert filesystem_of(Path("/mnt/smb share/x.db"), MOUNTS) == "cifs"
+
+
+def test_a_sound_production_configuration_starts():
+    check(_config(), MOUNTS)
+    check(_config(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db/x", APP_HOSTS=4), MOUNTS)
+
+
+def test_development_is_not_checked():
+    check(_config(APP_ENV="development", SECRET_KEY="dev", APP_HOSTS=3), MOUNTS)
+
+
+@pytest.mark.parametrize("config, reason", [
+    ({"SECRET_KEY_GENERATED": True}, "SECRET_KEY is not set"),
+    ({"SECRET_KEY": "changeme"}, "too weak"),
+    ({"SECRET_KEY": "a" * 64}, "too weak"),
+    ({"SQLALCHEMY_DATABASE_URI": "sqlite:////srv/shared/db/enforcement.db"}, "nfs4"),
+    ({"SQLALCHEMY_DATABASE_URI": "sqlite:////mnt/smb share/e.db"}, "cifs"),
+    ({"APP_HOSTS": 2}, "APP_HOSTS=2"),
+])
+def test_production_refuses_to_start(config, reason):
+    with pytest.raises(UnsafeDeployment, match=reason):
+        check(_config(**config), MOUNTS)
