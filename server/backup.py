@@ -37,7 +37,7 @@ from server.uow import unit_of_work
 FORMAT = "enforcement-backup/1"
 MANIFEST = "manifest.json"
 DB_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-NOT_DATA = frozenset({"alembic_version", "audit_head"})  # present in every migrated instance
+NOT_DATA = frozenset({"alembic_version", "audit_head", "sync_counter"})  # in every migrated instance
 
 
 class BackupError(Exception):
