@@ -37,7 +37,8 @@ from server.uow import unit_of_work
 FORMAT = "enforcement-backup/1"
 MANIFEST = "manifest.json"
 DB_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-NOT_DATA = frozenset({"alembic_version", "audit_head", "sync_counter"})  # in every migrated instance
+# Rows every migrated instance has: they do not make a target "not empty".
+NOT_DATA = frozenset({"alembic_version", "audit_head", "sync_counter"})
 
 
 class BackupError(Exception):
