@@ -136,13 +136,13 @@ def _prepare(workdir: Path) -> tuple[dict[str, str], dict[str, str]]:
     return env, {"Authorization": f"Bearer {token}"}
 
 
-def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def _serve(env: dict[str, str], port: int, log: Path, workers: int = 2) -> subprocess.Popen:
     """gunicorn as `make run` starts it; returns once /healthz answers."""
     import requests
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "--log-level", "warning", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--threads", "4", "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     try:
         for _ in range(300):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -59,28 +57,11 @@ def _database() -> Iterator[str | None]:
         admin.dispose()
 
 
-def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    import requests
-
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(WORKERS), "--threads", "4", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-    for _ in range(600):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
-
-
 def run(quick: bool) -> dict:
     """The load entries (none when PostgreSQL is not reachable)."""
     from flask_migrate import upgrade
 
-    from bench.bench_evidence import _free_port
+    from bench.bench_evidence import _free_port, _serve
     from server import create_app
     from server.config import normalise_database_url
     from server.extensions import db
@@ -100,7 +81,7 @@ def run(quick: bool) -> dict:
         env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_STORE": store,
                "SECRET_KEY": secrets.token_hex(16), "SCHEDULER": "off"}
         port = _free_port()
-        server = _serve(env, port, workdir / "gunicorn.log")
+        server = _serve(env, port, workdir / "gunicorn.log", WORKERS)
         try:
             started = time.perf_counter()
             reports, samples = loadgen.run_fleet(f"http://127.0.0.1:{port}", accounts,
