@@ -180,7 +180,9 @@ def test_many_tablets_under_faults_and_restarts_lose_and_duplicate_nothing(
     assert set(admitted) == photos and set(admitted.values()) == {1}  # each admitted once
     resent = sum(o.status == "resent" for t in tablets for o in t.store.outcomes())
     # each intended mutation applied once; a rejection only where the server said "send it
-    # again" and the tablet did, under a new mutation_id
-    assert statuses == {"applied": sum(i.mutations for i in intended)} | (
-        {"rejected": resent} if resent else {})
+    # again" and the tablet did, under a new mutation_id. A refusal of the moment (the
+    # database refused the row under concurrency) is not remembered at all, so the
+    # remembered rejections are at most the resends.
+    assert statuses.pop("applied") == sum(i.mutations for i in intended)
+    assert set(statuses) <= {"rejected"} and statuses.get("rejected", 0) <= resent, statuses
     assert conflicts == 0  # retries and replays never look like a second editor
