@@ -54,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in API_MODULES:
         api.register_blueprint(importlib.import_module(module).blp)
-    idempotency.document(api.spec)
+    api.when_described(idempotency.document)
     app.register_blueprint(docs.bp)
     init_console(app)
     cli.register(app)

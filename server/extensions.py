@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import http
+import threading
+from collections.abc import Callable
+from typing import Any
 
+from apispec import APISpec
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,6 +41,47 @@ class ProblemApi(Api):
     """flask-smorest, but errors are RFC 9457 problems in the spec and on the wire."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._describing = threading.Lock()
+        self._undescribed: list[tuple[Any, str, Any]] = []
+        self._finishers: list[Callable[[APISpec], None]] = []
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self) -> APISpec | None:
+        """The OpenAPI description, completed with the registered blueprints when first read.
+
+        flask-smorest describes each blueprint as it is registered, deep-copying every view's
+        documentation; that is most of the cost of building an app (each gunicorn worker, each
+        test). Only /openapi.json, the docs pages and the CLI read the description, so it is
+        written the first time one of them asks."""
+        if self._undescribed:
+            with self._describing:
+                while self._undescribed:
+                    blp, name, parameters = self._undescribed.pop(0)
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                              parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                    if not self._undescribed:
+                        for finish in self._finishers:
+                            finish(self._spec)
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: APISpec | None) -> None:
+        self._spec, self._undescribed, self._finishers = value, [], []
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """Register the blueprint's views now; describe them when the spec is first read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undescribed.append((blp, name, parameters))
+
+    def when_described(self, finish: Callable[[APISpec], None]) -> None:
+        """Run `finish` on the spec once every registered blueprint is described in it."""
+        self._finishers.append(finish)
 
     def handle_http_exception(self, error):  # noqa: D401 - flask-smorest hook
         """Render HTTP errors (including webargs 422s) as problem+json."""
