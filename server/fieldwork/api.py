@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from marshmallow import Schema, fields
 
@@ -23,7 +22,7 @@ from schemas.fieldwork import (
 from schemas.rules import DecisionRecordSchema
 from server.apidoc import ApiBlueprint
 from server.fieldwork import inspections, violations
-from server.fieldwork.models import Inspection, Violation
+from server.fieldwork.views import inspection_json, violation_json
 
 blp = ApiBlueprint("fieldwork", __name__, url_prefix="/api/v1",
                    description="Inspection records (现场检查笔录) and violations")
@@ -48,37 +47,6 @@ class ViolationListQuerySchema(Schema):
     enterprise_id = fields.UUID()
 
 
-def _inspection(record: Inspection) -> dict[str, Any]:
-    data = {k: getattr(record, k) for k in (
-        "id", "enterprise_id", "task_id", "officers", "district", "started_at", "ended_at",
-        "checkin", "people_present", "checklist", "findings", "signatures", "status",
-        "submitted_at", "version", "created_at", "updated_at")}
-    data["inspector_ids"] = [o["user_id"] for o in record.officers]
-    data["evidence_checks"] = violations.inspection_evidence_report(record)
-    data["missing_evidence"] = [c["sha256"] for c in data["evidence_checks"] if not c["present"]]
-    return data
-
-
-def _violation(record: Violation) -> dict[str, Any]:
-    data = {k: getattr(record, k) for k in (
-        "id", "inspection_id", "enterprise_id", "district", "code", "occurred_on",
-        "discovered_on", "party_type", "description", "facts", "bases", "factors", "mitigation",
-        "evidence",
-        "first_offence", "distance_to_site_m", "flags", "version", "created_at", "updated_at")}
-    data["location"] = None if record.lat is None else {
-        "lat": record.lat, "lon": record.lon, "accuracy_m": record.accuracy_m}
-    claimed = (record.facts or {}).get("first_offence")
-    data["first_offence_disagreement"] = None if claimed in (None, record.first_offence) else (
-        f"The inspector recorded first_offence={str(claimed).lower()}, but the server's history "
-        f"{'has no' if record.first_offence else 'has an'} earlier {record.code} violation at "
-        "this enterprise; the server's finding is used.")
-    decision = violations.latest_decision(record.id)
-    data["decision"] = decision.result if decision else None
-    data["evidence_checks"] = violations.evidence_report(record)
-    data["missing_evidence"] = [c["sha256"] for c in data["evidence_checks"] if not c["present"]]
-    return data
-
-
 @blp.route("/inspections", methods=["POST"])
 @blp.arguments(InspectionCreateSchema)
 @blp.response(201, InspectionSchema)
@@ -90,7 +58,7 @@ def _violation(record: Violation) -> dict[str, Any]:
 def create_inspection(actor, body: dict):
     """Open an inspection record (draft) under the tablet's UUID."""
     record, created = inspections.open_inspection(actor, body)
-    return _inspection(record), 201 if created else 200
+    return inspection_json(record), 201 if created else 200
 
 
 @blp.route("/inspections", methods=["GET"])
@@ -102,7 +70,7 @@ def list_inspections(actor, query: dict):
     items, total = inspections.list_inspections(actor, query.get("enterprise_id"),
                                                 query.get("status"), query["page"],
                                                 query["per_page"])
-    return {"items": [_inspection(i) for i in items], "total": total, "page": query["page"],
+    return {"items": [inspection_json(i) for i in items], "total": total, "page": query["page"],
             "per_page": query["per_page"]}
 
 
@@ -112,7 +80,7 @@ def list_inspections(actor, query: dict):
 @blp.secured
 def get_inspection(actor, inspection_id: uuid.UUID):
     """One inspection record."""
-    return _inspection(inspections.get_inspection(actor, inspection_id))
+    return inspection_json(inspections.get_inspection(actor, inspection_id))
 
 
 @blp.route("/inspections/<uuid:inspection_id>", methods=["PATCH"])
@@ -125,7 +93,8 @@ def get_inspection(actor, inspection_id: uuid.UUID):
 def update_inspection(actor, body: dict, inspection_id: uuid.UUID):
     """Edit a draft, or correct a submitted record (the earlier version is kept)."""
     version, reason = body.pop("version"), body.pop("correction_reason", None)
-    return _inspection(inspections.update_inspection(actor, inspection_id, version, body, reason))
+    return inspection_json(inspections.update_inspection(actor, inspection_id, version, body,
+                                                         reason))
 
 
 @blp.route("/inspections/<uuid:inspection_id>/submit", methods=["POST"])
@@ -137,7 +106,7 @@ def update_inspection(actor, body: dict, inspection_id: uuid.UUID):
 @blp.secured
 def submit_inspection(actor, body: dict, inspection_id: uuid.UUID):
     """Submit the record: signatures of two officers and of the party (or its refusal)."""
-    return _inspection(inspections.submit_inspection(actor, inspection_id, body["version"]))
+    return inspection_json(inspections.submit_inspection(actor, inspection_id, body["version"]))
 
 
 @blp.route("/inspections/<uuid:inspection_id>/revisions", methods=["GET"])
@@ -160,7 +129,7 @@ def inspection_revisions(actor, inspection_id: uuid.UUID):
 def create_violation(actor, body: dict):
     """Record a violation; the waiver list and penalty rules decide it at once."""
     record, created = violations.record_violation(actor, body)
-    return _violation(record), 201 if created else 200
+    return violation_json(record), 201 if created else 200
 
 
 @blp.route("/violations", methods=["GET"])
@@ -169,7 +138,7 @@ def create_violation(actor, body: dict):
 @blp.secured
 def list_violations(actor, query: dict):
     """Violations of an inspection or an enterprise, in your scope."""
-    return [_violation(v) for v in violations.list_violations(
+    return [violation_json(v) for v in violations.list_violations(
         actor, query.get("inspection_id"), query.get("enterprise_id"))]
 
 
@@ -179,7 +148,7 @@ def list_violations(actor, query: dict):
 @blp.secured
 def get_violation(actor, violation_id: uuid.UUID):
     """One violation with the rules engine's latest decision."""
-    return _violation(violations.get_violation(actor, violation_id))
+    return violation_json(violations.get_violation(actor, violation_id))
 
 
 @blp.route("/violations/<uuid:violation_id>", methods=["PATCH"])
@@ -191,7 +160,7 @@ def get_violation(actor, violation_id: uuid.UUID):
 def update_violation(actor, body: dict, violation_id: uuid.UUID):
     """Change facts; the violation is re-decided and the earlier decision kept."""
     version = body.pop("version")
-    return _violation(violations.update_violation(actor, violation_id, version, body))
+    return violation_json(violations.update_violation(actor, violation_id, version, body))
 
 
 @blp.route("/violations/<uuid:violation_id>/decisions", methods=["GET"])

@@ -91,27 +91,35 @@ def _decide(violation: Violation, history: list[Violation] | None = None,
     row = ViolationDecision(violation_id=violation.id,
                             sequence=(latest.sequence + 1) if latest else 1,
                             violation_version=violation.version, **decision)
-    db.session.add(row)
-    db.session.flush()
+    db.session.add(row)  # flushed with the violation (the caller's savepoint or commit)
     return row
 
 
-def _redecide_later(violation: Violation) -> int:
+def _at_enterprise(violation: Violation) -> list[Any]:
+    """Every other violation recorded at the violation's enterprise: the columns that order
+    them and count as prior offences (one query, no entities built)."""
+    return list(db.session.execute(select(
+        Violation.id, Violation.code, Violation.occurred_on, Violation.created_at).where(
+        Violation.enterprise_id == violation.enterprise_id, Violation.id != violation.id)))
+
+
+def _redecide_later(violation: Violation, every: list[Any]) -> int:
     """A violation arriving late can change the first-offence finding of later ones.
 
-    One query for the enterprise's violations and one for their latest decisions, whatever
-    the number of later violations (each one's history is taken from the same list)."""
-    every = db.session.scalars(select(Violation).where(
-        Violation.enterprise_id == violation.enterprise_id)).all()
-    later = [v for v in every if v.id != violation.id and v.occurred_on >= violation.occurred_on]
+    `every` is the enterprise's other violations (_at_enterprise); one query loads the later
+    ones and one their latest decisions, whatever their number."""
+    later_ids = [v.id for v in every if _earlier(violation, v)]
+    if not later_ids:
+        return 0
+    later = db.session.scalars(select(Violation).where(Violation.id.in_(later_ids))).all()
     latest: dict[uuid.UUID, ViolationDecision] = {}
-    if later:
-        for row in db.session.scalars(select(ViolationDecision).where(
-                ViolationDecision.violation_id.in_([v.id for v in later]))
-                .order_by(ViolationDecision.sequence)):
-            latest[row.violation_id] = row
+    for row in db.session.scalars(select(ViolationDecision).where(
+            ViolationDecision.violation_id.in_([v.id for v in later]))
+            .order_by(ViolationDecision.sequence)):
+        latest[row.violation_id] = row
+    everyone = [*every, violation]
     for other in later:
-        _decide(other, [v for v in every if _earlier(v, other)], latest.get(other.id))
+        _decide(other, [v for v in everyone if _earlier(v, other)], latest.get(other.id))
     return len(later)
 
 
@@ -139,17 +147,17 @@ def record_violation(actor: Actor, data: dict[str, Any]) -> tuple[Violation, boo
             id=data["id"], inspection_id=inspection.id, enterprise_id=enterprise.id,
             district=inspection.district,
             discovered_on=inspection.started_at.astimezone(SHANGHAI).date(),
-            created_by=actor.user_id, device_id=actor.device_id, created_at=utcnow(),
+            created_by=actor.user_id, device_id=actor.device_id, created_at=utcnow(), version=1,
             **{k: json_safe(data[k]) if k == "facts" else data[k] for k in EDITABLE})
         _location(violation, data.get("location"))
         _geo_check(violation, enterprise)
         with session.no_autoflush:
-            history = _history(violation)
+            every = _at_enterprise(violation)
+            history = [v for v in every if _earlier(v, violation)]
             violation.first_offence = _first_offence(violation, history)
         session.add(violation)
-        session.flush()
         decision = _decide(violation, history, None)  # new: no decision yet
-        redecided = _redecide_later(violation)
+        redecided = _redecide_later(violation, every)
         audit.record(actor, "violation.create", "violation", violation.id,
                      {"code": violation.code, "outcome": decision.outcome,
                       "rule_sets": decision.rule_sets, "redecided_others": redecided})
@@ -266,6 +274,8 @@ def _context(inspection: Any, site: dict[str, Any] | None,
 
 def evidence_report(violation: Violation) -> list[dict[str, Any]]:
     """Each cited evidence item: present or missing, and its position and time checks."""
+    if not violation.evidence:
+        return []
     inspection = db.session.get(Inspection, violation.inspection_id)
     enterprise = db.session.get(Enterprise, violation.enterprise_id)
     checkin = inspection.checkin or {}

@@ -174,7 +174,7 @@ def write_changes(session: Session, touched: dict[Key, bool],
     keys = sorted(touched)
     old = _existing(session, keys)
     rows, snapshots = [], []
-    with payloads.known_conflicts(keys):
+    with payloads.prefetch(keys):
         resolved = [(key, resolve(key)) for key in keys]
     for key, snap in resolved:
         if snap is None and not (touched[key] and key in old):

@@ -15,9 +15,8 @@ from schemas.planning import TaskSchema
 from server.evidence.api import evidence_json
 from server.evidence.models import Evidence
 from server.extensions import db
-from server.fieldwork.api import _inspection as inspection_view
-from server.fieldwork.api import _violation as violation_view
-from server.fieldwork.models import Inspection, Violation
+from server.fieldwork.models import Inspection, Violation, ViolationDecision
+from server.fieldwork.views import LATEST, inspection_json, violation_json
 from server.planning import lifecycle
 from server.planning import tasks as planning
 from server.planning.models import Task, TaskAssignee
@@ -52,25 +51,48 @@ def _officer_ids(inspection: Inspection) -> set[str]:
 
 
 OPEN_CONFLICTS = "sync_open_conflicts"
+# Built once: building a schema with its nested fields costs more than a dump.
+TASK, INSPECTION, VIOLATION = TaskSchema(), InspectionSchema(), ViolationSchema()
+
+
+DECISIONS = "sync_latest_decisions"
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), 500):
+        yield ids[start:start + 500]
 
 
 @contextmanager
-def known_conflicts(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
-    """Load the open conflicts of many records in one query for the serializers below."""
+def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """Load the open conflicts of many records, and the decisions in force of many
+    violations, in one query each for the serializers below."""
     ids = sorted({entity_id for entity, entity_id in keys if entity in EDITABLE})
     found: dict[tuple[str, str], list[str]] = {}
-    for start in range(0, len(ids), 500):
+    for chunk in _chunks(ids):
         for entity, entity_id, conflict_id in db.session.execute(
                 select(SyncConflict.entity, SyncConflict.entity_id, SyncConflict.id).where(
-                    SyncConflict.status == "open",
-                    SyncConflict.entity_id.in_(ids[start:start + 500]))
+                    SyncConflict.status == "open", SyncConflict.entity_id.in_(chunk))
                 .order_by(SyncConflict.created_at)):
             found.setdefault((entity, entity_id), []).append(str(conflict_id))
-    db.session.info[OPEN_CONFLICTS] = found
+    decided: dict[str, ViolationDecision] = {}
+    for chunk in _chunks(sorted({i for e, i in keys if e == "violation"})):
+        decided.update({str(row.violation_id): row for row in db.session.scalars(
+            select(ViolationDecision).where(ViolationDecision.violation_id.in_(
+                [_uuid(i) for i in chunk if _uuid(i)])).order_by(ViolationDecision.sequence))})
+    db.session.info[OPEN_CONFLICTS], db.session.info[DECISIONS] = found, decided
     try:
         yield
     finally:
         db.session.info.pop(OPEN_CONFLICTS, None)
+        db.session.info.pop(DECISIONS, None)
+
+
+def _uuid(key: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(key)
+    except ValueError:
+        return None
 
 
 def _open_conflicts(entity: str, entity_id: str) -> list[str]:
@@ -100,7 +122,7 @@ def task(key: str) -> Snapshot | None:
     row = db.session.get(Task, uuid.UUID(key))
     if row is None:
         return None
-    data = TaskSchema().dump(planning.describe([row])[0])
+    data = TASK.dump(planning.describe([row])[0])
     users = {a["id"] for a in data["assignees"]}
     return Snapshot("upsert", row.version, data, row.district, users)
 
@@ -110,7 +132,7 @@ def inspection(key: str) -> Snapshot | None:
     row = db.session.get(Inspection, uuid.UUID(key))
     if row is None:
         return None
-    data = InspectionSchema().dump(inspection_view(row))
+    data = INSPECTION.dump(inspection_json(row))
     data["open_conflicts"] = _open_conflicts("inspection", key)
     return Snapshot("upsert", row.version, data, row.district, _officer_ids(row))
 
@@ -120,7 +142,9 @@ def violation(key: str) -> Snapshot | None:
     row = db.session.get(Violation, uuid.UUID(key))
     if row is None:
         return None
-    data = ViolationSchema().dump(violation_view(row))
+    known = db.session.info.get(DECISIONS)
+    decision = LATEST if known is None else known.get(key)
+    data = VIOLATION.dump(violation_json(row, decision))
     data["open_conflicts"] = _open_conflicts("violation", key)
     record = db.session.get(Inspection, row.inspection_id)
     users = (_officer_ids(record) if record else set()) | {str(row.created_by)}
