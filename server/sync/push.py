@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 
 from server.audit import service as audit
 from server.auth.models import User
@@ -61,6 +61,12 @@ def _base(mutation: dict[str, Any]) -> dict[str, Any]:
             "id": mutation["id"]}
 
 
+def _connection_lost(error: SQLAlchemyError) -> bool:
+    """The database connection is gone: no later mutation of the batch can run or commit."""
+    return isinstance(error, PendingRollbackError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
 def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
     """Apply one mutation in a savepoint; the result (never an exception)."""
     result = _base(mutation)
@@ -79,6 +85,8 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
     except DomainError as error:
         return result | {"status": "rejected", "version": None, "problem": problem(error)}
     except SQLAlchemyError as error:  # e.g. a unique key taken concurrently: refuse this one
+        if _connection_lost(error):
+            raise  # the whole push is refused (503): nothing of the batch was committed
         log.warning("sync mutation %s refused by the database: %s", result["mutation_id"],
                     error.__class__.__name__)
         return result | {"status": "rejected", "version": None, TRANSIENT: True, "problem": {

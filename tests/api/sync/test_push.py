@@ -273,3 +273,39 @@ def test_a_held_evidence_link_with_a_long_id_is_released_and_audited(app, world)
         ids = db.session.scalars(select(AuditEntry.entity_id).where(
             AuditEntry.action == "sync.release")).all()
     assert f"violation:{violation}:{sha}" in ids
+
+
+def test_a_connection_lost_mid_batch_refuses_the_whole_push_with_503_and_keeps_nothing(
+        world, app, monkeypatch):
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import OperationalError
+
+    from server.extensions import db
+    from server.fieldwork.models import Inspection
+    from server.sync import push as pushing
+    from server.sync.models import SyncMutation
+
+    tablet, calls = world["a"], []
+    real = pushing.HANDLERS[("inspection", "create")]
+
+    def dying(ctx):
+        calls.append(ctx.mutation["id"])
+        if len(calls) == 2:  # the server closed the connection under the second mutation
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"),
+                                   connection_invalidated=True)
+        return real(ctx)
+
+    monkeypatch.setitem(pushing.HANDLERS, ("inspection", "create"), dying)
+    batch = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+             for _ in range(3)]
+    response = tablet.client.post("/api/v1/sync/push", headers=tablet.headers,
+                                  json={"device_id": tablet.device, "mutations": batch})
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert response.headers["Retry-After"]
+    assert len(calls) == 2  # no mutation ran on the dead connection after it died
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
+        assert db.session.scalar(select(func.count()).select_from(SyncMutation)) == 0
+    monkeypatch.setitem(pushing.HANDLERS, ("inspection", "create"), real)
+    assert [r["status"] for r in tablet.push(*batch)] == ["applied"] * 3  # the retry: once
