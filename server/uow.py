@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from server.extensions import db
 
@@ -22,6 +22,28 @@ BATCH = "uow_batch"
 KEPT = "uow_batch_objects"
 FRESH_SAVEPOINT = "uow_fresh_savepoint"
 DEFERRED_COMMIT = "deferred_commit"  # session.info key: callbacks waiting for the request commit
+MEMO = "uow_transaction_memo"
+
+
+def once_per_transaction(key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` the first time `key` is asked in the current transaction, then its answer
+    until the transaction ends: e.g. a cache's freshness stamp, asked once by a sync push of
+    hundreds of mutations instead of once per mutation."""
+    memo = db.session.info.setdefault(MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def forget_in_transaction(key: str) -> None:
+    """The transaction changed what `key` answered: ask again next time."""
+    db.session.info.get(MEMO, {}).pop(key, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_memo(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(MEMO, None)
 
 
 @event.listens_for(Session, "loaded_as_persistent")

@@ -19,7 +19,7 @@ from server.clock import utcnow
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.registry.models import District
-from server.uow import unit_of_work
+from server.uow import forget_in_transaction, once_per_transaction, unit_of_work
 
 DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[1] / "data" / "boundaries" / \
     "shanghai_districts.geojson"
@@ -37,6 +37,8 @@ class Boundaries:
 _cache: dict[str, Any] = {}
 _lock = threading.Lock()
 
+OUTLINES_STAMP = "district_outlines_stamp"
+
 
 def exists(code: str) -> bool:
     """Whether a district code is known."""
@@ -50,8 +52,8 @@ def list_districts() -> list[District]:
 
 def boundaries() -> Boundaries:
     """The outlines, rebuilt only when the districts table changed (one small query)."""
-    stamp = db.session.execute(select(func.count(), func.max(District.updated_at))).one()
-    key = (stamp[0], stamp[1])
+    key = once_per_transaction(OUTLINES_STAMP, lambda: tuple(db.session.execute(
+        select(func.count(), func.max(District.updated_at))).one()))
     with _lock:
         if _cache.get("key") != key:
             shapes = {d.code: shape(d.geometry) for d in list_districts()}
@@ -116,6 +118,7 @@ def import_boundaries(collection: Any, source: str, actor: Actor | None = None) 
             district.name, district.name_en = row["name"], row["name_en"]
             district.geometry, district.source, district.updated_at = row["geometry"], source, now
             session.add(district)
+        forget_in_transaction(OUTLINES_STAMP)
         audit.record(actor, "district.import", "district", "boundaries",
                      {"source": source, "codes": [r["code"] for r in rows]})
     return [row["code"] for row in rows]

@@ -6,8 +6,7 @@ import threading
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import func, select
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
@@ -25,13 +24,13 @@ from server.rules import (
     preview_import,
 )
 from server.rulesets.models import ImportedRuleSet
-from server.uow import unit_of_work
+from server.uow import forget_in_transaction, once_per_transaction, unit_of_work
 
 LANGS = ("zh", "en")
 _shipped: dict[str, RuleBook] = {}
 _cache: dict[str, Any] = {}
-STAMP = "rule_book_imports_stamp"
 _lock = threading.Lock()
+IMPORTS_STAMP = "rule_book_imports_stamp"
 
 
 def _shipped_book() -> RuleBook:
@@ -44,18 +43,8 @@ def _shipped_book() -> RuleBook:
 def _imports_stamp() -> tuple[int, Any]:
     """(count, latest) of the imported rule sets, asked once per transaction: a sync push of
     hundreds of violations decides each against the same book."""
-    info = db.session.info
-    if STAMP not in info:
-        count, latest = db.session.execute(
-            select(func.count(), func.max(ImportedRuleSet.imported_at))).one()
-        info[STAMP] = (count, latest)
-    return info[STAMP]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_stamp(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(STAMP, None)
+    return once_per_transaction(IMPORTS_STAMP, lambda: tuple(db.session.execute(
+        select(func.count(), func.max(ImportedRuleSet.imported_at))).one()))
 
 
 def rule_book() -> RuleBook:
@@ -166,7 +155,7 @@ def import_rule_set(actor: Actor | None, document: Any, dry_run: bool) -> dict[s
     if dry_run:
         return answer
     with unit_of_work() as session:
-        session.info.pop(STAMP, None)
+        forget_in_transaction(IMPORTS_STAMP)
         session.add(ImportedRuleSet(
             ref=meta.ref, kind=meta.kind, rule_id=meta.id, version=meta.version,
             effective_from=meta.effective_from, effective_until=meta.effective_until,
