@@ -9,14 +9,20 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError, SQLAlchemyError
 
 from server.audit import service as audit
 from server.auth.models import User
 from server.auth.policy import Actor, authorize
 from server.clock import utcnow
 from server.db_types import json_safe
-from server.errors import PROBLEM_BASE, PROBLEM_TYPES, DomainError, ValidationFailed
+from server.errors import (
+    PROBLEM_BASE,
+    PROBLEM_TYPES,
+    DomainError,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from server.extensions import db
 from server.sync import parts, payloads, records
 from server.sync.models import SyncMutation
@@ -119,25 +125,47 @@ def _seen(actor: Actor, mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
         SyncMutation.user_id == actor.user_id, SyncMutation.mutation_id.in_(ids))))
 
 
-def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool) -> dict[str, Any]:
-    seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"])) \
-        if maybe_seen else None
-    if seen is not None:
-        return _base(mutation) | {"status": "duplicate", "version": seen.result.get("version"),
-                                  "first": seen.result}
+def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
+         settled: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
+    """Apply one mutation, or replay its first result; a final result joins `settled`, the
+    batch's mutation-log rows, written together by _remember."""
+    first = settled.get(mutation["mutation_id"]) if maybe_seen else None
+    if first is not None:
+        first = first["result"]
+    elif maybe_seen:
+        seen = db.session.get(SyncMutation, (actor.user_id, mutation["mutation_id"]))
+        first = seen.result if seen is not None else None
+    if first is not None:
+        return _base(mutation) | {"status": "duplicate", "version": first.get("version"),
+                                  "first": first}
     result = _attempt(actor, mutation)
     if result.pop(TRANSIENT, False):
         return result  # not remembered: the same mutation_id sent again is tried again
-    pending = result["status"] == "pending"
-    db.session.add(SyncMutation(
-        user_id=actor.user_id, mutation_id=mutation["mutation_id"],
-        device_id=actor.device_id or "", entity=mutation["entity"], entity_id=mutation["id"],
-        status=result["status"], result=json_safe(result),
-        request=_stored(mutation) if pending else None,
-        waits_for=result.get("waits_for"), received_at=utcnow(),
-        settled_at=None if pending else utcnow()))
-    db.session.flush()
+    row = {"user_id": actor.user_id, "mutation_id": mutation["mutation_id"],
+           "device_id": actor.device_id or "", "entity": mutation["entity"],
+           "entity_id": mutation["id"], "status": result["status"], "result": json_safe(result),
+           "request": None, "waits_for": result.get("waits_for"), "received_at": utcnow(),
+           "settled_at": utcnow()}
+    if result["status"] == "pending":  # held: _release must find it, in this batch too
+        db.session.add(SyncMutation(**row | {"request": _stored(mutation), "settled_at": None}))
+        db.session.flush()
+    else:
+        settled[mutation["mutation_id"]] = row
     return result
+
+
+def _remember(settled: dict[uuid.UUID, dict[str, Any]]) -> None:
+    """Write the batch's final results in one statement. A mutation id taken meanwhile means
+    another request (a retry while this one ran) applied it first: this whole batch is
+    refused, rolled back, and its retry replays their results."""
+    if not settled:
+        return
+    try:
+        db.session.execute(SyncMutation.__table__.insert(), list(settled.values()))
+    except IntegrityError as error:
+        raise ServiceUnavailable(
+            "Another request is applying some of these mutations; send the batch again.",
+            headers={"Retry-After": "1"}) from error
 
 
 def _actor_of(row: SyncMutation) -> Actor | None:
@@ -215,9 +243,9 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
     with batch():
         released = _release(_waiting_keys(actor.user_id))
         results, seen, in_batch = [], _seen(actor, mutations), set()
-        held = _held_keys()
+        held, settled = _held_keys(), {}
         for mutation in mutations:
-            result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch)
+            result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch, settled)
             in_batch.add(mutation["mutation_id"])
             results.append(result)
             key = f"{mutation['entity']}:{mutation['id']}"
@@ -226,6 +254,7 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
             elif mutation["op"] == "create" and result["status"] in ("applied", "conflict") \
                     and key in held:
                 released += _release([key])
+        _remember(settled)
         audit.record(actor, "sync.push", "device", device_id,
                      {"mutations": len(mutations),
                       "statuses": {s: sum(r["status"] == s for r in results)

@@ -309,3 +309,33 @@ def test_a_connection_lost_mid_batch_refuses_the_whole_push_with_503_and_keeps_n
         assert db.session.scalar(select(func.count()).select_from(SyncMutation)) == 0
     monkeypatch.setitem(pushing.HANDLERS, ("inspection", "create"), real)
     assert [r["status"] for r in tablet.push(*batch)] == ["applied"] * 3  # the retry: once
+
+
+def test_a_mutation_applied_meanwhile_by_another_request_refuses_the_batch_then_replays(
+        world, app, monkeypatch):
+    from sqlalchemy import func, select
+
+    from server.extensions import db
+    from server.fieldwork.models import Inspection
+    from server.sync import push as pushing
+
+    tablet = world["a"]
+    first = mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+    assert tablet.push(first)[0]["status"] == "applied"
+    # A retry of that push arrives while the first is still running: its check for seen ids
+    # ran before the first committed.
+    monkeypatch.setattr(pushing, "_seen", lambda actor, mutations: set())
+    monkeypatch.setattr(pushing, "_attempt", lambda actor, m: pushing._base(m) | {
+        "status": "applied", "version": 1})
+    other = mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+    response = tablet.client.post("/api/v1/sync/push", headers=tablet.headers,
+                                  json={"device_id": tablet.device, "mutations": [other, first]})
+    assert response.status_code == 503, response.get_json()
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert response.headers["Retry-After"] == "1"
+    monkeypatch.undo()
+    results = tablet.push(other, first)  # the tablet sends the batch again
+    assert [r["status"] for r in results] == ["applied", "duplicate"]
+    assert results[1]["first"]["version"] == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inspection)) == 2
