@@ -1,9 +1,21 @@
-"""gunicorn settings (read from the working directory by `make run`): one scheduler runner
-per worker; the database lock lets only one of them run jobs (server/scheduler.py).
-Set SCHEDULER=off to run no scheduler in these workers (e.g. when a dedicated
-`flask --app wsgi jobs scheduler` process runs it)."""
+"""gunicorn settings (read from the working directory by `make run`, the load bench and the
+fault tests): threaded workers that share the load, and one scheduler runner per worker; the
+database lock lets only one of them run jobs (server/scheduler.py). Set SCHEDULER=off to run
+no scheduler in these workers (e.g. when a dedicated `flask --app wsgi jobs scheduler` process
+runs it)."""
 
 import os
+
+worker_class = "gthread"
+threads = 4
+# A gthread worker accepts while it holds fewer than `worker_connections` connections, busy
+# threads or not, and kept-alive connections stay with it. With gunicorn's defaults (1000,
+# keep-alive 2 s) the load bench saw one of four workers take most tablets' connections and
+# burn one core while the others idled. So a worker takes a connection only when one of its
+# threads is free, and each request comes back to the listening socket, where any worker with
+# room accepts it. (Behind a load balancer, keep-alive belongs between it and the tablets.)
+worker_connections = threads
+keepalive = 0
 
 _runner = None
 
