@@ -23,7 +23,7 @@ seed: migrate
 	$(BIN)/flask demo seed --if-empty
 
 run: seed
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --threads 4 \
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) \
 		--access-logfile - wsgi:app
 
 # The browser tests drive Debian's Chromium (/usr/bin/chromium) and skip, saying so, without it;

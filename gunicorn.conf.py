@@ -7,7 +7,7 @@ runs it)."""
 import os
 
 worker_class = "gthread"
-threads = 4
+threads = 4  # set here only: worker_connections below follows it (no --threads on commands)
 # A gthread worker accepts while it holds fewer than `worker_connections` connections, busy
 # threads or not, and kept-alive connections stay with it. With gunicorn's defaults (1000,
 # keep-alive 2 s) the load bench saw one of four workers take most tablets' connections and

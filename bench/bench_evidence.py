@@ -142,7 +142,7 @@ def _serve(env: dict[str, str], port: int, log: Path, workers: int = 2) -> subpr
 
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(workers), "--threads", "4", "--log-level", "warning", "wsgi:app"],
+         str(workers), "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     try:
         for _ in range(300):

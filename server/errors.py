@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -201,9 +201,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
     def _database_down(error: Exception) -> Response:
-        # A lost connection, a database restarting, SQLite's lock timeout: nothing was
-        # committed (the unit of work rolled back), so the client can simply retry.
+        # A lost connection, a database restarting, SQLite's lock timeout, a transaction the
+        # database already aborted: nothing was committed (the unit of work rolled back), so
+        # the client can simply retry.
         log.warning("database unavailable on %s %s: %s", request.method, request.path,
                     str(error).splitlines()[0])
         return problem_response("service-unavailable",

@@ -56,16 +56,16 @@ class ProblemApi(Api):
         documentation; that is most of the cost of building an app (each gunicorn worker, each
         test). Only /openapi.json, the docs pages and the CLI read the description, so it is
         written the first time one of them asks."""
-        if self._undescribed:
+        if self._undescribed:  # other readers wait on the lock until the spec is complete
             with self._describing:
-                while self._undescribed:
-                    blp, name, parameters = self._undescribed.pop(0)
-                    blp.register_views_in_doc(self, self._app, self._spec, name=name,
-                                              parameters=parameters)
-                    self._spec.tag({"name": name, "description": blp.description})
-                    if not self._undescribed:
-                        for finish in self._finishers:
-                            finish(self._spec)
+                if self._undescribed:
+                    for blp, name, parameters in self._undescribed:
+                        blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                                  parameters=parameters)
+                        self._spec.tag({"name": name, "description": blp.description})
+                    for finish in self._finishers:
+                        finish(self._spec)
+                    self._undescribed = []
         return self._spec
 
     @spec.setter

@@ -143,7 +143,7 @@ def violation(key: str) -> Snapshot | None:
     if row is None:
         return None
     known = db.session.info.get(DECISIONS)
-    decision = LATEST if known is None else known.get(key)
+    decision = LATEST if known is None else known.get(str(row.id))  # the id's canonical form
     data = VIOLATION.dump(violation_json(row, decision))
     data["open_conflicts"] = _open_conflicts("violation", key)
     record = db.session.get(Inspection, row.inspection_id)

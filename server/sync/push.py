@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -65,6 +66,15 @@ TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurr
 def _base(mutation: dict[str, Any]) -> dict[str, Any]:
     return {"mutation_id": str(mutation["mutation_id"]), "entity": mutation["entity"],
             "id": mutation["id"]}
+
+
+def _canonical(mutation: dict[str, Any]) -> dict[str, Any]:
+    """The record id in the server's form when it is a UUID (a tablet may write uppercase, as
+    iOS does): conflicts, merge bases and the change log key a record by one spelling."""
+    try:
+        return mutation | {"id": str(uuid.UUID(mutation["id"]))}
+    except (ValueError, TypeError, AttributeError):
+        return mutation  # a composite id (evidence link) or one the handler refuses
 
 
 def _connection_lost(error: SQLAlchemyError) -> bool:
@@ -148,7 +158,8 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
            "settled_at": utcnow()}
     if result["status"] == "pending":  # held: _release must find it, in this batch too
         db.session.add(SyncMutation(**row | {"request": _stored(mutation), "settled_at": None}))
-        db.session.flush()
+        with _unless_taken():
+            db.session.flush()
     else:
         settled[mutation["mutation_id"]] = row
     return result
@@ -158,10 +169,16 @@ def _remember(settled: dict[uuid.UUID, dict[str, Any]]) -> None:
     """Write the batch's final results in one statement. A mutation id taken meanwhile means
     another request (a retry while this one ran) applied it first: this whole batch is
     refused, rolled back, and its retry replays their results."""
-    if not settled:
-        return
+    if settled:
+        with _unless_taken():
+            db.session.execute(SyncMutation.__table__.insert(), list(settled.values()))
+
+
+@contextmanager
+def _unless_taken() -> Iterator[None]:
+    """A mutation id written meanwhile by another request refuses this batch (503)."""
     try:
-        db.session.execute(SyncMutation.__table__.insert(), list(settled.values()))
+        yield
     except IntegrityError as error:
         raise ServiceUnavailable(
             "Another request is applying some of these mutations; send the batch again.",
@@ -244,7 +261,7 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
         released = _release(_waiting_keys(actor.user_id))
         results, seen, in_batch = [], _seen(actor, mutations), set()
         held, settled = _held_keys(), {}
-        for mutation in mutations:
+        for mutation in map(_canonical, mutations):
             result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch, settled)
             in_batch.add(mutation["mutation_id"])
             results.append(result)

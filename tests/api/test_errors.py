@@ -106,15 +106,19 @@ def test_bad_uuid_in_path_is_a_404_problem(client, login):
                    "not-found")
 
 
+@pytest.mark.parametrize("error", ["operational", "pending-rollback"])
 def test_a_lost_database_connection_is_a_503_problem_with_retry_after(client, login,
-                                                                       monkeypatch):
-    from sqlalchemy.exc import OperationalError
+                                                                       monkeypatch, error):
+    from sqlalchemy.exc import OperationalError, PendingRollbackError
 
     from server.registry import service
 
     headers = login("supervisor")
 
     def connection_lost(*_args, **_kwargs):
+        if error == "pending-rollback":  # the transaction died under an earlier statement
+            raise PendingRollbackError("Can't reconnect until invalid transaction is rolled "
+                                       "back; server closed the connection")
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(service, "list_enterprises", connection_lost)

@@ -70,3 +70,17 @@ def test_openapi_version_is_one_the_bundled_swagger_ui_renders(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "swagger-ui-4." in str(swagger_ui_bundle.swagger_ui_path)
     assert spec["openapi"].startswith("3.0.")  # Swagger UI 4 refuses 3.1 documents
+
+
+def test_concurrent_first_reads_of_the_description_all_get_it_whole(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(_n: int) -> dict:
+        return app.test_client().get("/api/v1/openapi.json").get_json()
+
+    with ThreadPoolExecutor(8) as pool:
+        specs = list(pool.map(read, range(8)))
+    assert all(spec == specs[0] for spec in specs)
+    assert "/api/v1/sync/push" in specs[0]["paths"]
+    assert {"$ref": "#/components/parameters/IdempotencyKey"} in \
+        specs[0]["paths"]["/api/v1/cases"]["post"]["parameters"]

@@ -57,7 +57,7 @@ class Gunicorn:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", str(WORKERS), "--threads", "4", "--graceful-timeout", "2",
+                 "--workers", str(WORKERS), "--graceful-timeout", "2",
                  "--timeout", "60", "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True)

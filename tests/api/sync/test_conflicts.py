@@ -151,3 +151,20 @@ def test_conflicts_are_district_scoped(client, world, login):
     assert client.post(f"/api/v1/sync/conflicts/{conflict}/resolve",
                        headers=world["supervisor"],
                        json={"choice": "both"}).status_code == 422
+
+
+def test_a_tablet_writing_uppercase_ids_edits_the_same_record_and_keeps_its_decision(
+        client, world):
+    key = _record(world)
+    violation = str(uuid.uuid4())
+    world["a"].push(mutation("violation", "create", violation.upper(), {
+        "inspection_id": key.upper(), "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    world["a"].push(mutation("violation", "update", violation, {"description": "甲"}, base=1))
+    soft = world["b"].push(mutation("violation", "update", violation.upper(),
+                                    {"factors": {"duration": 2}}, base=1))[0]
+    assert (soft["status"], soft["conflict"]) == ("conflict", "soft")
+    changes = world["a"].pull()
+    assert {c["id"] for c in changes if c["entity"] == "violation"} == {violation}
+    pulled = world["a"].data("violation", violation)
+    assert (pulled["description"], pulled["factors"]) == ("甲", {"duration": 2})
+    assert pulled["decision"] is not None and pulled["open_conflicts"] == []
