@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
 from server.db_types import JSONType, NullableJSONType, UTCDateTime
@@ -112,6 +112,9 @@ class ViolationDecision(db.Model):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     violation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violations.id"), nullable=False)
+    # Not read anywhere: it tells the unit of work to insert a new violation before its
+    # decision when both are flushed together (the services add them without a flush between).
+    violation: Mapped[Violation] = relationship()
     sequence: Mapped[int] = mapped_column(Integer, nullable=False)
     violation_version: Mapped[int] = mapped_column(Integer, nullable=False)
     rule_sets: Mapped[list[str]] = mapped_column(JSONType, nullable=False)

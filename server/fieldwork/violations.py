@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
@@ -51,13 +51,9 @@ def _geo_check(violation: Violation, enterprise: Enterprise) -> None:
     violation.flags = flags
 
 
-def _history(violation: Violation) -> list[Violation]:
+def _history(violation: Violation) -> list[Any]:
     """The enterprise's other violations that happened before this one."""
-    return list(db.session.scalars(select(Violation).where(
-        Violation.enterprise_id == violation.enterprise_id, Violation.id != violation.id,
-        or_(Violation.occurred_on < violation.occurred_on,
-            (Violation.occurred_on == violation.occurred_on)
-            & (Violation.created_at < violation.created_at)))))
+    return [v for v in _at_enterprise(violation) if _earlier(v, violation)]
 
 
 def _first_offence(violation: Violation, history: list[Violation]) -> bool:
