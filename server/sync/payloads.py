@@ -51,14 +51,12 @@ def _officer_ids(inspection: Inspection) -> set[str]:
 
 
 OPEN_CONFLICTS = "sync_open_conflicts"
+DECISIONS = "sync_latest_decisions"
 # Built once: building a schema with its nested fields costs more than a dump.
 TASK, INSPECTION, VIOLATION = TaskSchema(), InspectionSchema(), ViolationSchema()
 
 
-DECISIONS = "sync_latest_decisions"
-
-
-def _chunks(ids: list[str]) -> Iterator[list[str]]:
+def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(ids), 500):
         yield ids[start:start + 500]
 
@@ -75,11 +73,13 @@ def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
                     SyncConflict.status == "open", SyncConflict.entity_id.in_(chunk))
                 .order_by(SyncConflict.created_at)):
             found.setdefault((entity, entity_id), []).append(str(conflict_id))
-    decided: dict[str, ViolationDecision] = {}
-    for chunk in _chunks(sorted({i for e, i in keys if e == "violation"})):
+    violation_ids = {found_id for entity, key in keys
+                     if entity == "violation" and (found_id := _uuid(key)) is not None}
+    decided: dict[str, ViolationDecision] = {}  # by canonical id; the latest sequence wins
+    for chunk in _chunks(sorted(violation_ids)):
         decided.update({str(row.violation_id): row for row in db.session.scalars(
-            select(ViolationDecision).where(ViolationDecision.violation_id.in_(
-                [_uuid(i) for i in chunk if _uuid(i)])).order_by(ViolationDecision.sequence))})
+            select(ViolationDecision).where(ViolationDecision.violation_id.in_(chunk))
+            .order_by(ViolationDecision.sequence))})
     db.session.info[OPEN_CONFLICTS], db.session.info[DECISIONS] = found, decided
     try:
         yield
