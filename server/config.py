@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from server.db_types import json_text
+
 MiB = 1024 * 1024
 # Pages load only their own scripts and styles; Swagger UI sets inline style attributes.
 DEFAULT_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -54,7 +56,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY": _secret_key(instance_path),
         "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_text},
         "EVIDENCE_STORE": evidence_store,
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 72),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
@@ -32,6 +34,15 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         """Read back as aware UTC."""
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def json_text(value: Any) -> str:
+    """The engine's encoder of JSON columns: orjson, several times faster than json.dumps on
+    the documents a sync push writes (officers, check-ins, rule results)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # what orjson does not encode (an integer beyond 64 bits)
+        return json.dumps(value)
 
 
 def json_safe(value: Any) -> Any:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import Point, shape
@@ -174,3 +175,16 @@ def distance_to_geometry_m(lon: float, lat: float, geom: BaseGeometry) -> float:
     epsg = utm_epsg(lon, lat)
     x, y = points_to_metric(lon, lat, epsg)
     return float(to_metric(geom, epsg).distance(Point(x, y)))
+
+
+def distance_to_geojson_m(lon: float, lat: float, geojson: dict[str, Any]) -> float:
+    """distance_to_geometry_m of a GeoJSON geometry, whose projection is cached: the
+    violations recorded at one enterprise measure against the same site."""
+    epsg = utm_epsg(lon, lat)
+    x, y = points_to_metric(lon, lat, epsg)
+    return float(_metric_shape(orjson.dumps(geojson), epsg).distance(Point(x, y)))
+
+
+@lru_cache(maxsize=1024)
+def _metric_shape(geojson: bytes, epsg: int) -> BaseGeometry:
+    return to_metric(to_shape(orjson.loads(geojson)), epsg)

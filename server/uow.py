@@ -21,6 +21,7 @@ from server.extensions import db
 BATCH = "uow_batch"
 KEPT = "uow_batch_objects"
 FRESH_SAVEPOINT = "uow_fresh_savepoint"
+SHARED_SAVEPOINT = "uow_shared_savepoint"
 DEFERRED_COMMIT = "deferred_commit"  # session.info key: callbacks waiting for the request commit
 MEMO = "uow_transaction_memo"
 
@@ -61,9 +62,10 @@ def _keep(session: Session, instance: Any) -> None:
 def unit_of_work() -> Iterator[Session]:
     """Yield the session; commit on success, roll back on any error."""
     session = db.session
-    if session.info.pop(FRESH_SAVEPOINT, False):
-        # The first unit of work in a fresh savepoint(): that savepoint already makes it
-        # atomic, and the two roll back together (push ends the mutation on any error).
+    if session.info.get(SHARED_SAVEPOINT) or session.info.pop(FRESH_SAVEPOINT, False):
+        # Inside all_or_nothing(), or the first unit of work in a fresh savepoint(): that
+        # savepoint already makes it atomic, and they roll back together (push ends the
+        # mutation, or the run of mutations, on any error).
         yield session
         return
     if session.info.get(BATCH) or DEFERRED_COMMIT in session.info:
@@ -108,6 +110,31 @@ def savepoint() -> Iterator[Session]:
             yield session
         finally:
             session.info.pop(FRESH_SAVEPOINT, None)
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[Session]:
+    """One savepoint shared by every unit of work inside (none nests its own): any error
+    rolls all of them back together. A sync push applies a run of mutations this way and,
+    when one of them fails, applies the run again one savepoint per mutation."""
+    session = db.session
+    with session.begin_nested():
+        session.info[SHARED_SAVEPOINT] = True
+        try:
+            yield session
+            session.flush()  # a refusal by the database belongs to the run
+        finally:
+            session.info.pop(SHARED_SAVEPOINT, None)
+
+
+def find(model: type[Any], key: Any, *, lock: bool = False) -> Any:
+    """The `model` object with primary key `key`, or None: session.get, which also finds one
+    added in this transaction and not flushed yet (all_or_nothing() flushes its run of
+    mutations once), instead of flushing everything to look for it in the database."""
+    for pending in db.session.new:
+        if type(pending) is model and pending.id == key:
+            return pending
+    return db.session.get(model, key, with_for_update=lock)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

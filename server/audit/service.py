@@ -83,11 +83,12 @@ def _append_noted(session: Session) -> None:
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
     at = utcnow()  # the commit's time: entries stay in time order along the chain
+    entries = []
     for values in noted:
         fields = {"seq": head.seq + 1, "at": at, **values, "prev_hash": head.hash}
-        entry = AuditEntry(**fields, hash=entry_hash(fields))
-        session.add(entry)
-        head.seq, head.hash = entry.seq, entry.hash
+        entries.append(fields | {"hash": entry_hash(fields)})
+        head.seq, head.hash = entries[-1]["seq"], entries[-1]["hash"]
+    session.execute(AuditEntry.__table__.insert(), entries)  # one statement for a whole push
     session.flush()
 
 

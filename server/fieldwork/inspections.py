@@ -18,7 +18,7 @@ from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.fieldwork.models import Inspection, InspectionRevision
 from server.registry import service as registry
-from server.uow import unit_of_work
+from server.uow import find, unit_of_work
 
 CONTENT = ("enterprise_id", "task_id", "officers", "started_at", "ended_at", "checkin",
            "people_present", "checklist", "findings", "signatures")
@@ -83,10 +83,13 @@ def must_be_officer(actor: Actor, officers: list[dict[str, Any]]) -> None:
                                errors={"inspector_ids": ["must include yourself"]})
 
 
-def open_inspection(actor: Actor, data: dict[str, Any]) -> tuple[Inspection, bool]:
-    """Create a draft record under the tablet's id; a retry of the same create is harmless."""
+def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
+                    ) -> tuple[Inspection, bool]:
+    """Create a draft record under the tablet's id; a retry of the same create is harmless.
+
+    `new`: the caller saw that no record has this id (a sync push asks once for many)."""
     authorize(actor, "inspection.create")
-    existing = db.session.get(Inspection, data["id"])
+    existing = None if new else db.session.get(Inspection, data["id"])
     if existing is not None:
         authorize(actor, "inspection.read", existing.district)
         if existing.created_by != actor.user_id or existing.enterprise_id != data["enterprise_id"]:
@@ -99,9 +102,8 @@ def open_inspection(actor: Actor, data: dict[str, Any]) -> tuple[Inspection, boo
         must_be_officer(actor, officers)
         inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
                                 created_by=actor.user_id, device_id=actor.device_id,
-                                **_content(data, officers))
-        session.add(inspection)
-        session.flush()
+                                version=1, **_content(data, officers))
+        session.add(inspection)  # flushed by the caller's savepoint or commit
         audit.record(actor, "inspection.create", "inspection", inspection.id,
                      {"enterprise_id": str(enterprise.id)})
     return inspection, True
@@ -109,7 +111,7 @@ def open_inspection(actor: Actor, data: dict[str, Any]) -> tuple[Inspection, boo
 
 def get_inspection(actor: Actor, inspection_id: uuid.UUID, *, lock: bool = False) -> Inspection:
     """One record in the caller's scope."""
-    inspection = db.session.get(Inspection, inspection_id, with_for_update=lock)
+    inspection = find(Inspection, inspection_id, lock=lock)
     if inspection is None:
         raise NotFound("No such inspection.")
     authorize(actor, "inspection.read", inspection.district)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm.util import identity_key
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
@@ -20,10 +23,10 @@ from server.extensions import db
 from server.fieldwork import inspections
 from server.fieldwork.evidence_checks import RecordContext, check
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
-from server.geo import distance_to_geometry_m, to_shape
+from server.geo import distance_to_geojson_m, to_shape
 from server.registry.models import Enterprise
 from server.rulesets import service as rulesets
-from server.uow import unit_of_work
+from server.uow import find, unit_of_work
 
 EDITABLE = ("code", "occurred_on", "party_type", "description", "facts", "bases", "factors",
             "mitigation", "evidence")
@@ -44,7 +47,7 @@ def _geo_check(violation: Violation, enterprise: Enterprise) -> None:
     elif enterprise.site is None:
         flags.append("no_site")
     else:
-        distance = distance_to_geometry_m(violation.lon, violation.lat, to_shape(enterprise.site))
+        distance = distance_to_geojson_m(violation.lon, violation.lat, enterprise.site)
         violation.distance_to_site_m = round(distance, 1)
         if distance > current_app.config["OUTSIDE_SITE_M"]:
             flags.append("outside_site")
@@ -91,12 +94,50 @@ def _decide(violation: Violation, history: list[Violation] | None = None,
     return row
 
 
+# Built once: building the statement cost as much as running it, once per violation pushed.
+_OTHERS_AT_ENTERPRISE = select(
+    Violation.id, Violation.code, Violation.occurred_on, Violation.created_at).where(
+    Violation.enterprise_id == bindparam("enterprise_id"),
+    Violation.id != bindparam("violation_id"))
+
+
+@contextmanager
+def histories_at(enterprise_ids: set[uuid.UUID]) -> Iterator[None]:
+    """Load the violations recorded at these enterprises in one query (a sync push's run of
+    mutations); until the block ends, _at_enterprise answers from them for these
+    enterprises, and record_violation adds the new ones."""
+    known: dict[uuid.UUID, dict[uuid.UUID, Any]] = {key: {} for key in enterprise_ids}
+    ordered = sorted(enterprise_ids)
+    for start in range(0, len(ordered), 500):
+        for row in db.session.connection().execute(select(
+                Violation.enterprise_id, Violation.id, Violation.code, Violation.occurred_on,
+                Violation.created_at).where(
+                Violation.enterprise_id.in_(ordered[start:start + 500]))):
+            known[row.enterprise_id][row.id] = row
+    db.session.info[HISTORIES] = known
+    try:
+        yield
+    finally:
+        db.session.info.pop(HISTORIES, None)
+
+
+HISTORIES = "violations_at_enterprises"
+
+
 def _at_enterprise(violation: Violation) -> list[Any]:
     """Every other violation recorded at the violation's enterprise: the columns that order
-    them and count as prior offences (one query, no entities built)."""
-    return list(db.session.execute(select(
-        Violation.id, Violation.code, Violation.occurred_on, Violation.created_at).where(
-        Violation.enterprise_id == violation.enterprise_id, Violation.id != violation.id)))
+    them and count as prior offences (one query, no entities built), and those recorded in
+    this transaction but not flushed yet (a sync push flushes a run of mutations once)."""
+    known = db.session.info.get(HISTORIES, {}).get(violation.enterprise_id)
+    if known is not None:  # a loaded row, unless the session holds that violation (current)
+        held = db.session.identity_map
+        return [held.get(identity_key(Violation, key)) or row
+                for key, row in known.items() if key != violation.id]
+    stored = db.session.connection().execute(_OTHERS_AT_ENTERPRISE, {
+        "enterprise_id": violation.enterprise_id, "violation_id": violation.id})
+    unflushed = [v for v in db.session.new if isinstance(v, Violation)
+                 and v.enterprise_id == violation.enterprise_id and v.id != violation.id]
+    return [*stored, *unflushed]
 
 
 def _redecide_later(violation: Violation, every: list[Any]) -> int:
@@ -125,10 +166,13 @@ def _check_code(code: str, occurred_on) -> None:
                                f"{occurred_on}.", errors={"code": ["unknown catalogue code"]})
 
 
-def record_violation(actor: Actor, data: dict[str, Any]) -> tuple[Violation, bool]:
-    """Record a violation found during an inspection; the rules decide it at once."""
+def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
+                     ) -> tuple[Violation, bool]:
+    """Record a violation found during an inspection; the rules decide it at once.
+
+    `new`: the caller saw that no violation has this id (a sync push asks once for many)."""
     authorize(actor, "violation.create")
-    existing = db.session.get(Violation, data["id"])
+    existing = None if new else db.session.get(Violation, data["id"])
     if existing is not None:
         authorize(actor, "violation.read", existing.district)
         if existing.created_by != actor.user_id or existing.inspection_id != data["inspection_id"]:
@@ -152,6 +196,8 @@ def record_violation(actor: Actor, data: dict[str, Any]) -> tuple[Violation, boo
             history = [v for v in every if _earlier(v, violation)]
             violation.first_offence = _first_offence(violation, history)
         session.add(violation)
+        if (known := session.info.get(HISTORIES, {}).get(violation.enterprise_id)) is not None:
+            known[violation.id] = violation
         decision = _decide(violation, history, None)  # new: no decision yet
         redecided = _redecide_later(violation, every)
         audit.record(actor, "violation.create", "violation", violation.id,
@@ -162,7 +208,7 @@ def record_violation(actor: Actor, data: dict[str, Any]) -> tuple[Violation, boo
 
 def get_violation(actor: Actor, violation_id: uuid.UUID, *, lock: bool = False) -> Violation:
     """One violation in the caller's scope."""
-    violation = db.session.get(Violation, violation_id, with_for_update=lock)
+    violation = find(Violation, violation_id, lock=lock)
     if violation is None:
         raise NotFound("No such violation.")
     authorize(actor, "violation.read", violation.district)

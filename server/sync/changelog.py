@@ -209,4 +209,4 @@ def _store_versions(session: Session, snapshots: list[dict[str, Any]]) -> None:
     if not snapshots:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(SyncVersion).on_conflict_do_nothing(), snapshots)
+    session.execute(insert(SyncVersion.__table__).on_conflict_do_nothing(), snapshots)  # Core

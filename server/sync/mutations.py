@@ -59,6 +59,7 @@ class Context:
 
     actor: Actor
     mutation: dict[str, Any]
+    new: bool = False  # a create whose id no record has (asked once for a run of mutations)
 
     @property
     def values(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Text, select
+from sqlalchemy.orm.util import identity_key
 
 from schemas.fieldwork import InspectionSchema, ViolationSchema
 from schemas.planning import TaskSchema
@@ -75,17 +76,34 @@ def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
             found.setdefault((entity, entity_id), []).append(str(conflict_id))
     violation_ids = {found_id for entity, key in keys
                      if entity == "violation" and (found_id := _uuid(key)) is not None}
-    decided: dict[str, ViolationDecision] = {}  # by canonical id; the latest sequence wins
-    for chunk in _chunks(sorted(violation_ids)):
-        decided.update({str(row.violation_id): row for row in db.session.scalars(
-            select(ViolationDecision).where(ViolationDecision.violation_id.in_(chunk))
-            .order_by(ViolationDecision.sequence))})
-    db.session.info[OPEN_CONFLICTS], db.session.info[DECISIONS] = found, decided
+    db.session.info[OPEN_CONFLICTS] = found
+    db.session.info[DECISIONS] = _decisions_in_force(violation_ids)
     try:
         yield
     finally:
         db.session.info.pop(OPEN_CONFLICTS, None)
         db.session.info.pop(DECISIONS, None)
+
+
+def _decisions_in_force(violation_ids: set[uuid.UUID]) -> dict[str, ViolationDecision]:
+    """The latest decision of each violation, by the violation's canonical id. Only ids are
+    read first: a push has just made most of these decisions, and they are in the session."""
+    latest: dict[str, uuid.UUID] = {}  # the latest sequence wins
+    for chunk in _chunks(sorted(violation_ids)):
+        latest.update({str(violation_id): decision_id for violation_id, decision_id in
+                       db.session.execute(select(ViolationDecision.violation_id,
+                                                 ViolationDecision.id)
+                                          .where(ViolationDecision.violation_id.in_(chunk))
+                                          .order_by(ViolationDecision.sequence))})
+    rows: dict[uuid.UUID, ViolationDecision] = {}
+    for decision_id in latest.values():
+        held = db.session.identity_map.get(identity_key(ViolationDecision, decision_id))
+        if held is not None:
+            rows[decision_id] = held
+    for chunk in _chunks([d for d in latest.values() if d not in rows]):
+        rows.update({row.id: row for row in db.session.scalars(
+            select(ViolationDecision).where(ViolationDecision.id.in_(chunk)))})
+    return {violation_id: rows[decision_id] for violation_id, decision_id in latest.items()}
 
 
 def _uuid(key: str) -> uuid.UUID | None:

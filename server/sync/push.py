@@ -28,7 +28,7 @@ from server.extensions import db
 from server.sync import parts, payloads, records
 from server.sync.models import SyncMutation
 from server.sync.mutations import Context, Outcome, Waiting
-from server.uow import batch, savepoint
+from server.uow import all_or_nothing, batch, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ def problem(error: DomainError) -> dict[str, Any]:
 
 
 TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurrently)
+RUN = 100  # mutations applied together in one savepoint while none of them fails
 
 
 def _base(mutation: dict[str, Any]) -> dict[str, Any]:
@@ -115,12 +116,16 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
             "type": PROBLEM_BASE + "internal-error", "title": PROBLEM_TYPES["internal-error"][1],
             "status": 500, "detail": "An unexpected error; it was logged.",
             "error_id": error_id}}
+    return result | _result(outcome)
+
+
+def _result(outcome: Outcome) -> dict[str, Any]:
+    """The status part of a result of a mutation that was applied (perhaps in conflict)."""
     if outcome.conflict is None:
-        return result | {"status": "applied", "version": outcome.version}
-    return result | {"status": "conflict", "version": outcome.version,
-                     "conflict": outcome.conflict.kind,
-                     "conflict_id": str(outcome.conflict.id),
-                     "conflicting_fields": list(outcome.overlap), "server": outcome.server}
+        return {"status": "applied", "version": outcome.version}
+    return {"status": "conflict", "version": outcome.version, "conflict": outcome.conflict.kind,
+            "conflict_id": str(outcome.conflict.id),
+            "conflicting_fields": list(outcome.overlap), "server": outcome.server}
 
 
 def _stored(mutation: dict[str, Any]) -> dict[str, Any]:
@@ -151,11 +156,7 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
     result = _attempt(actor, mutation)
     if result.pop(TRANSIENT, False):
         return result  # not remembered: the same mutation_id sent again is tried again
-    row = {"user_id": actor.user_id, "mutation_id": mutation["mutation_id"],
-           "device_id": actor.device_id or "", "entity": mutation["entity"],
-           "entity_id": mutation["id"], "status": result["status"], "result": json_safe(result),
-           "request": None, "waits_for": result.get("waits_for"), "received_at": utcnow(),
-           "settled_at": utcnow()}
+    row = _log_row(actor, mutation, result)
     if result["status"] == "pending":  # held: _release must find it, in this batch too
         db.session.add(SyncMutation(**row | {"request": _stored(mutation), "settled_at": None}))
         with _unless_taken():
@@ -163,6 +164,57 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
     else:
         settled[mutation["mutation_id"]] = row
     return result
+
+
+def _log_row(actor: Actor, mutation: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The mutation log's row of a mutation and its result."""
+    return {"user_id": actor.user_id, "mutation_id": mutation["mutation_id"],
+            "device_id": actor.device_id or "", "entity": mutation["entity"],
+            "entity_id": mutation["id"], "status": result["status"],
+            "result": json_safe(result), "request": None, "waits_for": result.get("waits_for"),
+            "received_at": utcnow(), "settled_at": utcnow()}
+
+
+def _run(mutations: list[dict[str, Any]], seen: set[uuid.UUID], held: set[str]
+         ) -> list[dict[str, Any]]:
+    """The leading mutations that may be applied together: none sent before or twice, all
+    of known kinds, and ending at a create that held mutations wait for (released next)."""
+    run: list[dict[str, Any]] = []
+    ids: set[uuid.UUID] = set()
+    for mutation in mutations[:RUN]:
+        if mutation["mutation_id"] in seen or mutation["mutation_id"] in ids \
+                or (mutation["entity"], mutation["op"]) not in HANDLERS:
+            break
+        run.append(mutation)
+        ids.add(mutation["mutation_id"])
+        if mutation["op"] == "create" and _key(mutation) in held:
+            break
+    return run
+
+
+def _together(actor: Actor, run: list[dict[str, Any]]
+              ) -> tuple[list[dict[str, Any]] | None, int]:
+    """Apply a run of mutations in one savepoint (the fast path: no savepoint and no flush
+    each): their results. When one of them would be refused or held, or the database
+    refuses the run, nothing of it is kept: None, and how many to try alone, each in its
+    own savepoint (up to that one; all when the refusal came at the final flush)."""
+    outcomes: list[Outcome] = []
+    try:
+        with all_or_nothing(), records.prepared(run) as unused:
+            for mutation in run:
+                outcomes.append(HANDLERS[(mutation["entity"], mutation["op"])](
+                    Context(actor, mutation, mutation["id"] in unused)))
+    except SQLAlchemyError as error:
+        if _connection_lost(error):
+            raise
+        return None, min(len(outcomes) + 1, len(run))
+    except Exception:  # noqa: BLE001 - alone, it gets its own result (a defect is logged)
+        return None, len(outcomes) + 1
+    return [_base(m) | _result(o) for m, o in zip(run, outcomes, strict=True)], len(run)
+
+
+def _key(mutation: dict[str, Any]) -> str:
+    return f"{mutation['entity']}:{mutation['id']}"
 
 
 def _remember(settled: dict[uuid.UUID, dict[str, Any]]) -> None:
@@ -259,18 +311,25 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
                                errors={"device_id": [f"expected {actor.device_id}"]})
     with batch():
         released = _release(_waiting_keys(actor.user_id))
-        results, seen, in_batch = [], _seen(actor, mutations), set()
-        held, settled = _held_keys(), {}
-        for mutation in map(_canonical, mutations):
-            result = _one(actor, mutation, mutation["mutation_id"] in seen | in_batch, settled)
-            in_batch.add(mutation["mutation_id"])
-            results.append(result)
-            key = f"{mutation['entity']}:{mutation['id']}"
-            if result["status"] == "pending":
-                held.add(result["waits_for"])
-            elif mutation["op"] == "create" and result["status"] in ("applied", "conflict") \
-                    and key in held:
-                released += _release([key])
+        results, seen, held, settled = [], _seen(actor, mutations), _held_keys(), {}
+        queue = list(map(_canonical, mutations))
+        while len(results) < len(queue):
+            todo = queue[len(results):]
+            run = _run(todo, seen, held) or todo[:1]
+            together, count = _together(actor, run) if len(run) > 1 else (None, 1)
+            if together is not None:
+                settled.update({m["mutation_id"]: _log_row(actor, m, r)
+                                for m, r in zip(run, together, strict=True)})
+            for index, mutation in enumerate(run[:count]):  # else alone, each in a savepoint
+                result = together[index] if together is not None else _one(
+                    actor, mutation, mutation["mutation_id"] in seen, settled)
+                seen.add(mutation["mutation_id"])
+                results.append(result)
+                if result["status"] == "pending":
+                    held.add(result["waits_for"])
+                elif mutation["op"] == "create" and result["status"] in ("applied", "conflict") \
+                        and _key(mutation) in held:
+                    released += _release([_key(mutation)])
         _remember(settled)
         audit.record(actor, "sync.push", "device", device_id,
                      {"mutations": len(mutations),

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import select
 
 from schemas.fieldwork import InspectionFields, ViolationFields
 from schemas.sync import StatusFields
@@ -10,6 +15,7 @@ from server.errors import ValidationFailed
 from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import Inspection, Violation
+from server.registry.models import Enterprise
 from server.sync.mutations import (
     Context,
     Outcome,
@@ -19,6 +25,7 @@ from server.sync.mutations import (
     record_id,
     reject_server_owned,
 )
+from server.uow import find
 
 CORRECTION = "correction_reason"
 # Schemas are built once: building one (with its nested fields) costs more than a load.
@@ -32,14 +39,57 @@ def inspection_create(ctx: Context) -> Outcome:
     reject_server_owned("inspection", ctx.values)
     data = load(INSPECTION_NEW, ctx.values)
     data["id"] = record_id(ctx.mutation["id"])
-    record, _ = inspections.open_inspection(ctx.actor, data)
+    record, _ = inspections.open_inspection(ctx.actor, data, new=ctx.new)
     return Outcome(record.version)
+
+
+@contextmanager
+def prepared(mutations: list[dict[str, Any]]) -> Iterator[set[str]]:
+    """Load at once what these mutations' creates would look up one by one: the enterprises
+    of new inspection records and the records new violations cite (kept in the session for
+    the batch), and the violations recorded at those enterprises (their history). Yields
+    the ids of the creates that no record has yet (one query per entity, not per create)."""
+    new = {entity: {key: mutation for mutation in mutations
+                    if mutation["entity"] == entity and mutation["op"] == "create"
+                    and (key := _uuid(mutation["id"])) is not None}
+           for entity, _ in CREATED}
+    unused = set()
+    for entity, model in CREATED:
+        taken = set(db.session.scalars(select(model.id).where(model.id.in_(new[entity])))) \
+            if new[entity] else set()
+        unused |= {m["id"] for key, m in new[entity].items() if key not in taken}
+    places = {_uuid(_value(m, "enterprise_id")) for m in new["inspection"].values()}
+    cited = {_uuid(_value(m, "inspection_id")) for m in new["violation"].values()}
+    cited -= set(new["inspection"]) | {None}
+    if cited:
+        places |= {row.enterprise_id for row in db.session.scalars(
+            select(Inspection).where(Inspection.id.in_(cited)))}
+    places.discard(None)
+    if places:
+        db.session.scalars(select(Enterprise).where(Enterprise.id.in_(places))).all()
+    with violations.histories_at(places):
+        yield unused
+
+
+CREATED = (("inspection", Inspection), ("violation", Violation))
+
+
+def _value(mutation: dict[str, Any], name: str) -> Any:
+    values = mutation.get("values")
+    return values.get(name) if isinstance(values, dict) else None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None  # the handler refuses it
 
 
 def existing_inspection(ctx: Context, key: str) -> Inspection:
     """The inspection record (locked), or Waiting when it has not arrived yet."""
     inspection_id = record_id(key)
-    if db.session.get(Inspection, inspection_id) is None:
+    if find(Inspection, inspection_id) is None:
         raise Waiting("inspection", key)
     return inspections.get_inspection(ctx.actor, inspection_id, lock=True)
 
@@ -88,16 +138,16 @@ def violation_create(ctx: Context) -> Outcome:
     reject_server_owned("violation", ctx.values)
     data = load(VIOLATION_NEW, ctx.values)
     data["id"] = record_id(ctx.mutation["id"])
-    if db.session.get(Inspection, data["inspection_id"]) is None:
+    if find(Inspection, data["inspection_id"]) is None:
         raise Waiting("inspection", str(data["inspection_id"]))
-    record, _ = violations.record_violation(ctx.actor, data)
+    record, _ = violations.record_violation(ctx.actor, data, new=ctx.new)
     return Outcome(record.version)
 
 
 def existing_violation(ctx: Context, key: str) -> Violation:
     """The violation (locked), or Waiting when it has not arrived yet."""
     violation_id = record_id(key)
-    if db.session.get(Violation, violation_id) is None:
+    if find(Violation, violation_id) is None:
         raise Waiting("violation", key)
     return violations.get_violation(ctx.actor, violation_id, lock=True)
 

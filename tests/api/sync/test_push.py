@@ -339,3 +339,51 @@ def test_a_mutation_applied_meanwhile_by_another_request_refuses_the_batch_then_
     assert results[1]["first"]["version"] == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inspection)) == 2
+
+
+def test_violations_of_one_batch_are_each_others_history(client, world):
+    inspection = str(uuid.uuid4())
+    first, later, earliest = (str(uuid.uuid4()) for _ in range(3))
+    facts = {"facts": {"corrected_on_spot": True, "harmful_consequence": False}}
+
+    def violation(key, day):
+        return mutation("violation", "create", key, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": day} | facts)
+
+    results = world["a"].push(
+        mutation("inspection", "create", inspection, world["inspection_fields"]()),
+        violation(first, "2026-05-10"), violation(later, "2026-05-20"),
+        violation(earliest, "2026-05-01"))
+    assert [r["status"] for r in results] == ["applied"] * 4, [r.get("problem") for r in results]
+    found = {key: client.get(f"/api/v1/violations/{key}", headers=world["a"].headers)
+             .get_json() for key in (first, later, earliest)}
+    assert [found[k]["first_offence"] for k in (earliest, first, later)] == [True, False, False]
+    history = client.get(f"/api/v1/violations/{first}/decisions",
+                         headers=world["a"].headers).get_json()
+    assert [d["outcome"] for d in history][-1] == found[first]["decision"]["zh"]["decision"]
+    assert len(history) == 2  # decided when it arrived, again when an earlier act arrived
+
+
+def test_a_refused_mutation_amid_a_batch_leaves_the_others_applied_and_audited_once(
+        app, world):
+    from sqlalchemy import func, select
+
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+    from server.sync.models import SyncChange
+
+    made = [str(uuid.uuid4()) for _ in range(4)]
+    batch = [mutation("inspection", "create", key, world["inspection_fields"]())
+             for key in made]
+    batch.insert(2, mutation("violation", "create", str(uuid.uuid4()), {
+        "inspection_id": made[0], "code": "NO_SUCH_CODE", "occurred_on": "2026-06-01"}))
+    results = world["a"].push(*batch)
+    assert [r["status"] for r in results] == ["applied"] * 2 + ["rejected"] + ["applied"] * 2
+    assert [r["version"] for r in results] == [1, 1, None, 1, 1]
+    with app.app_context():
+        audited = db.session.execute(select(AuditEntry.entity_id, func.count()).where(
+            AuditEntry.action == "inspection.create").group_by(AuditEntry.entity_id)).all()
+        logged = db.session.scalars(select(SyncChange.entity_id).where(
+            SyncChange.entity == "inspection")).all()
+    assert sorted(audited) == sorted((key, 1) for key in made)
+    assert sorted(logged) == sorted(made)
