@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from server.extensions import db
@@ -24,6 +24,7 @@ FRESH_SAVEPOINT = "uow_fresh_savepoint"
 SHARED_SAVEPOINT = "uow_shared_savepoint"
 DEFERRED_COMMIT = "deferred_commit"  # session.info key: callbacks waiting for the request commit
 MEMO = "uow_transaction_memo"
+LOCKED = "uow_locked_rows"  # (model, key) of rows this transaction locked (find(lock=True))
 
 
 def once_per_transaction(key: str, compute: Callable[[], Any]) -> Any:
@@ -45,6 +46,13 @@ def forget_in_transaction(key: str) -> None:
 def _forget_memo(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None and not transaction.nested:
         session.info.pop(MEMO, None)
+        session.info.pop(LOCKED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_locks(session: Session, previous: SessionTransaction) -> None:
+    # A rolled-back savepoint may have released row locks taken inside it: lock again.
+    session.info.pop(LOCKED, None)
 
 
 @event.listens_for(Session, "loaded_as_persistent")
@@ -130,11 +138,34 @@ def all_or_nothing() -> Iterator[Session]:
 def find(model: type[Any], key: Any, *, lock: bool = False) -> Any:
     """The `model` object with primary key `key`, or None: session.get, which also finds one
     added in this transaction and not flushed yet (all_or_nothing() flushes its run of
-    mutations once), instead of flushing everything to look for it in the database."""
+    mutations once), instead of flushing everything to look for it in the database.
+
+    `lock` locks its row (SELECT … FOR UPDATE) once per transaction: a sync push editing a
+    record several times reads it under lock once."""
     for pending in db.session.new:
         if type(pending) is model and pending.id == key:
             return pending
-    return db.session.get(model, key, with_for_update=lock)
+    if not lock:
+        return db.session.get(model, key)
+    locked = db.session.info.setdefault(LOCKED, set())
+    if (model, key) in locked:
+        return db.session.get(model, key)  # nobody else can have changed it since
+    found = db.session.get(model, key, with_for_update=True)
+    if found is not None:
+        locked.add((model, key))
+    return found
+
+
+def lock_all(model: type[Any], keys: set[Any]) -> list[Any]:
+    """Lock the rows of these keys that exist, in key order and in one query; find(lock=True)
+    then reads them from the session (a sync push locks the records a run edits)."""
+    if not keys:
+        return []
+    rows = list(db.session.scalars(select(model).where(model.id.in_(keys)).order_by(model.id)
+                                   .with_for_update()
+                                   .execution_options(populate_existing=True)))
+    db.session.info.setdefault(LOCKED, set()).update((model, row.id) for row in rows)
+    return rows
 
 
 def after_commit(callback: Callable[[], None]) -> None:

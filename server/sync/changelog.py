@@ -8,13 +8,12 @@ savepoint that was rolled back is simply absent at commit and writes nothing.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import event, select, tuple_, update
+from sqlalchemy import bindparam, event, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -72,7 +71,9 @@ def _after_flush(session: Session, _context: Any) -> None:
         touch(session, keys[1:])
 
 
-@event.listens_for(Session, "before_commit")
+# First of the commit's listeners: the audit chain's head row is locked after the records
+# are serialised here, not during, so concurrent commits wait for each other less.
+@event.listens_for(Session, "before_commit", insert=True)
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
@@ -163,6 +164,14 @@ def _resolve(key: Key) -> payloads.Snapshot | None:
     return serializer(key[1]) if serializer else None
 
 
+# One executemany for every record of a commit that has a log row already.
+_MOVE = SyncChange.__table__.update().where(
+    SyncChange.__table__.c.entity == bindparam("key_entity"),
+    SyncChange.__table__.c.entity_id == bindparam("key_entity_id")).values(
+    {name: bindparam(name) for name in ("seq", "op", "version", "everyone", "district", "users",
+                                        "past_districts", "past_users", "data", "changed_at")})
+
+
 def write_changes(session: Session, touched: dict[Key, bool],
                   resolve: Callable[[Key], payloads.Snapshot | None] | None = None) -> int:
     """Write the current state of the touched records to the log; returns rows written.
@@ -185,7 +194,7 @@ def write_changes(session: Session, touched: dict[Key, bool],
         rows.append(row)
         if snap is not None and snap.data is not None and key[0] in payloads.EDITABLE:
             snapshots.append({"entity": key[0], "entity_id": key[1], "version": snap.version,
-                              "fields": json.loads(orjson.dumps(
+                              "fields": orjson.loads(orjson.dumps(
                                   payloads.editable_fields(key[0], snap.data)))})
     if not rows:
         return 0
@@ -197,10 +206,9 @@ def write_changes(session: Session, touched: dict[Key, bool],
     moved = [r for r in rows if (r["entity"], r["entity_id"]) in old]
     if new:
         session.execute(SyncChange.__table__.insert(), new)
-    for row in moved:
-        session.execute(SyncChange.__table__.update().where(
-            SyncChange.entity == row["entity"], SyncChange.entity_id == row["entity_id"])
-            .values(**{k: v for k, v in row.items() if k not in ("entity", "entity_id")}))
+    if moved:
+        session.execute(_MOVE, [row | {"key_entity": row["entity"],
+                                       "key_entity_id": row["entity_id"]} for row in moved])
     _store_versions(session, snapshots)
     return len(rows)
 

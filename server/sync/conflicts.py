@@ -7,13 +7,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
 from server.clock import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
+from server.sync import payloads
 from server.sync.models import SyncConflict, SyncVersion
 
 
@@ -34,6 +35,15 @@ def remember(entity: str, entity_id: str, version: int, fields: dict[str, Any]) 
         db.session.add(SyncVersion(entity=entity, entity_id=entity_id, version=version,
                                    fields=fields))
         db.session.flush()
+
+
+def load_bases(keys: list[tuple[str, str, int]]) -> None:
+    """Load the kept fields of these (entity, id, version)s in one query, into the session
+    for the batch: remember() then finds them without a query each."""
+    for start in range(0, len(keys), 500):
+        db.session.scalars(select(SyncVersion).where(tuple_(
+            SyncVersion.entity, SyncVersion.entity_id, SyncVersion.version)
+            .in_(keys[start:start + 500]))).all()
 
 
 def base_fields(entity: str, entity_id: str, version: int) -> dict[str, Any] | None:
@@ -81,6 +91,8 @@ def record(actor: Actor, mutation: dict[str, Any], district: str, step: Plan,
         merged_fields=step.apply, created_at=utcnow())
     db.session.add(conflict)
     db.session.flush()
+    if hard:
+        payloads.noted_open(entity, entity_id, conflict.id)
     audit.record(actor, f"sync.conflict.{conflict.kind}", entity, entity_id,
                  {"conflict_id": str(conflict.id), "fields": step.overlap,
                   "merged": step.apply, "base_version": mutation["base_version"],

@@ -66,14 +66,8 @@ def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
 def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
     """Load the open conflicts of many records, and the decisions in force of many
     violations, in one query each for the serializers below."""
-    ids = sorted({entity_id for entity, entity_id in keys if entity in EDITABLE})
-    found: dict[tuple[str, str], list[str]] = {}
-    for chunk in _chunks(ids):
-        for entity, entity_id, conflict_id in db.session.execute(
-                select(SyncConflict.entity, SyncConflict.entity_id, SyncConflict.id).where(
-                    SyncConflict.status == "open", SyncConflict.entity_id.in_(chunk))
-                .order_by(SyncConflict.created_at)):
-            found.setdefault((entity, entity_id), []).append(str(conflict_id))
+    keys = list(keys)
+    found = _load_open_conflicts(keys)
     violation_ids = {found_id for entity, key in keys
                      if entity == "violation" and (found_id := _uuid(key)) is not None}
     db.session.info[OPEN_CONFLICTS] = found
@@ -83,6 +77,37 @@ def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
     finally:
         db.session.info.pop(OPEN_CONFLICTS, None)
         db.session.info.pop(DECISIONS, None)
+
+
+def _load_open_conflicts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    ids = sorted({entity_id for entity, entity_id in keys if entity in EDITABLE})
+    found: dict[tuple[str, str], list[str]] = {key: [] for key in keys if key[0] in EDITABLE}
+    for chunk in _chunks(ids):
+        for entity, entity_id, conflict_id in db.session.execute(
+                select(SyncConflict.entity, SyncConflict.entity_id, SyncConflict.id).where(
+                    SyncConflict.status == "open", SyncConflict.entity_id.in_(chunk))
+                .order_by(SyncConflict.created_at)):
+            found.setdefault((entity, entity_id), []).append(str(conflict_id))
+    return found
+
+
+@contextmanager
+def open_conflicts_known(keys: list[tuple[str, str]]) -> Iterator[None]:
+    """Load the open conflicts of these records at once (the records a sync push run edits);
+    until the block ends the serializers read them from here, and noted_open adds the ones
+    opened meanwhile."""
+    db.session.info[OPEN_CONFLICTS] = _load_open_conflicts(keys)
+    try:
+        yield
+    finally:
+        db.session.info.pop(OPEN_CONFLICTS, None)
+
+
+def noted_open(entity: str, entity_id: str, conflict_id: uuid.UUID) -> None:
+    """A conflict just opened on the record: loaded open conflicts list it too."""
+    known = db.session.info.get(OPEN_CONFLICTS)
+    if known is not None and (entity, entity_id) in known:
+        known[(entity, entity_id)].append(str(conflict_id))
 
 
 def _decisions_in_force(violation_ids: set[uuid.UUID]) -> dict[str, ViolationDecision]:
@@ -115,8 +140,8 @@ def _uuid(key: str) -> uuid.UUID | None:
 
 def _open_conflicts(entity: str, entity_id: str) -> list[str]:
     known = db.session.info.get(OPEN_CONFLICTS)
-    if known is not None:
-        return known.get((entity, entity_id), [])
+    if known is not None and (entity, entity_id) in known:  # loaded (else not asked for)
+        return known[(entity, entity_id)]
     return [str(i) for i in db.session.scalars(select(SyncConflict.id).where(
         SyncConflict.entity == entity, SyncConflict.entity_id == entity_id,
         SyncConflict.status == "open").order_by(SyncConflict.created_at))]

@@ -16,6 +16,7 @@ from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import Inspection, Violation
 from server.registry.models import Enterprise
+from server.sync import conflicts, payloads
 from server.sync.mutations import (
     Context,
     Outcome,
@@ -25,7 +26,7 @@ from server.sync.mutations import (
     record_id,
     reject_server_owned,
 )
-from server.uow import find
+from server.uow import find, lock_all
 
 CORRECTION = "correction_reason"
 # Schemas are built once: building one (with its nested fields) costs more than a load.
@@ -45,19 +46,23 @@ def inspection_create(ctx: Context) -> Outcome:
 
 @contextmanager
 def prepared(mutations: list[dict[str, Any]]) -> Iterator[set[str]]:
-    """Load at once what these mutations' creates would look up one by one: the enterprises
-    of new inspection records and the records new violations cite (kept in the session for
-    the batch), and the violations recorded at those enterprises (their history). Yields
-    the ids of the creates that no record has yet (one query per entity, not per create)."""
+    """Load at once what these mutations would look up one by one: the records they edit
+    (locked), the enterprises of new inspection records and the records new violations cite
+    (kept in the session for the batch), and the violations recorded at those enterprises
+    (their history). Yields the ids of the creates that no record has yet."""
     new = {entity: {key: mutation for mutation in mutations
                     if mutation["entity"] == entity and mutation["op"] == "create"
                     and (key := _uuid(mutation["id"])) is not None}
            for entity, _ in CREATED}
-    unused = set()
+    unused, edited = set(), []
     for entity, model in CREATED:
         taken = set(db.session.scalars(select(model.id).where(model.id.in_(new[entity])))) \
             if new[entity] else set()
         unused |= {m["id"] for key, m in new[entity].items() if key not in taken}
+        changed = {_uuid(m["id"]) for m in mutations
+                   if m["entity"] == entity and m["op"] != "create"} - {None}
+        edited += [(entity, row) for row in lock_all(model, changed)]
+    conflicts.load_bases([(entity, str(row.id), row.version) for entity, row in edited])
     places = {_uuid(_value(m, "enterprise_id")) for m in new["inspection"].values()}
     cited = {_uuid(_value(m, "inspection_id")) for m in new["violation"].values()}
     cited -= set(new["inspection"]) | {None}
@@ -67,7 +72,8 @@ def prepared(mutations: list[dict[str, Any]]) -> Iterator[set[str]]:
     places.discard(None)
     if places:
         db.session.scalars(select(Enterprise).where(Enterprise.id.in_(places))).all()
-    with violations.histories_at(places):
+    with violations.histories_at(places), payloads.open_conflicts_known(
+            [(entity, str(row.id)) for entity, row in edited]):
         yield unused
 
 
@@ -89,7 +95,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
 def existing_inspection(ctx: Context, key: str) -> Inspection:
     """The inspection record (locked), or Waiting when it has not arrived yet."""
     inspection_id = record_id(key)
-    if find(Inspection, inspection_id) is None:
+    if find(Inspection, inspection_id, lock=True) is None:
         raise Waiting("inspection", key)
     return inspections.get_inspection(ctx.actor, inspection_id, lock=True)
 
@@ -147,7 +153,7 @@ def violation_create(ctx: Context) -> Outcome:
 def existing_violation(ctx: Context, key: str) -> Violation:
     """The violation (locked), or Waiting when it has not arrived yet."""
     violation_id = record_id(key)
-    if find(Violation, violation_id) is None:
+    if find(Violation, violation_id, lock=True) is None:
         raise Waiting("violation", key)
     return violations.get_violation(ctx.actor, violation_id, lock=True)
 

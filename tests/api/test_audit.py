@@ -144,3 +144,29 @@ def test_the_chain_head_is_locked_only_at_commit(app, database_url):
         db.session.commit()
     other.dispose()
     assert [e.action for e in _entries(app)] == ["test.long_transaction"]
+
+
+def test_a_commit_writes_the_change_log_before_it_locks_the_chain_head(
+        app, client, login, enterprise_body):
+    # The head row serialises every writer's commit; taking it last keeps that wait short,
+    # and every transaction takes the change-log counter before it (one lock order).
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        headers = login("supervisor", "310115")
+        statements.clear()
+        response = client.post("/api/v1/enterprises", json=enterprise_body(), headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 201
+    counter = next(n for n, s in enumerate(statements) if s.startswith("UPDATE sync_counter"))
+    head = next(n for n, s in enumerate(statements) if "FROM audit_head" in s)
+    assert counter < head

@@ -98,6 +98,7 @@ def _work(tablet: Tablet, seed: int, enterprise: str, team: list[str], camera: P
             try:
                 tablet.push()
                 tablet.upload_evidence()
+                tablet.pull(limit=100)  # pulls meet the faults too, not only the final drain
             except Offline:
                 pass  # the evening network; the outbox and the evidence wait
     _drain(tablet, deadline)
