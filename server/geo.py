@@ -187,4 +187,5 @@ def distance_to_geojson_m(lon: float, lat: float, geojson: dict[str, Any]) -> fl
 
 @lru_cache(maxsize=1024)
 def _metric_shape(geojson: bytes, epsg: int) -> BaseGeometry:
+    """A GeoJSON geometry (as JSON bytes) projected into a UTM zone."""
     return to_metric(to_shape(orjson.loads(geojson)), epsg)

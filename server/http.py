@@ -93,12 +93,24 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+class _NotJSON(ValueError):
+    """NaN or Infinity: Python's parser takes them, JSON (RFC 8259) has no such numbers."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJSON(name)
+
+
 def _check_json_depth(limit: int) -> Response | None:
-    """400 for a JSON body nested deeper than `limit` (before any view or parser recurses)."""
+    """400 for a JSON body nested deeper than `limit` (before any view or parser recurses),
+    or holding NaN or Infinity, which no database column would keep as sent."""
     try:
-        parsed = json.loads(request.get_data(cache=True))
+        parsed = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant)
     except RecursionError:
         parsed = None
+    except _NotJSON as error:
+        return problem_response("bad-request", f"The JSON body holds {error}, which is not a "
+                                "JSON number (RFC 8259).")
     except ValueError:
         return None  # not JSON at all: the view's parser answers that
     if parsed is None or json_depth(parsed) > limit:

@@ -51,7 +51,7 @@ def _forget_memo(session: Session, transaction: SessionTransaction) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_locks(session: Session, previous: SessionTransaction) -> None:
-    # A rolled-back savepoint may have released row locks taken inside it: lock again.
+    """A rollback may have released row locks taken in a savepoint: lock again next time."""
     session.info.pop(LOCKED, None)
 
 
@@ -150,7 +150,7 @@ def find(model: type[Any], key: Any, *, lock: bool = False) -> Any:
     locked = db.session.info.setdefault(LOCKED, set())
     if (model, key) in locked:
         return db.session.get(model, key)  # nobody else can have changed it since
-    found = db.session.get(model, key, with_for_update=True)
+    found = db.session.get(model, key, with_for_update=True, populate_existing=True)
     if found is not None:
         locked.add((model, key))
     return found

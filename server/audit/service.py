@@ -53,9 +53,15 @@ def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
-    """Entries noted inside a savepoint that rolled back never happened."""
-    if previous.nested:
-        cut = session.info.get(MARKS, {}).pop(previous, None)
+    """Entries noted inside a savepoint (or the transaction) that rolled back never happened.
+
+    A failed flush rolls back its inner transaction, and with it the nearest savepoint or the
+    whole transaction (as SQLAlchemy does): that one decides what is forgotten."""
+    boundary = previous
+    while boundary.parent is not None and not boundary.nested:
+        boundary = boundary.parent
+    if boundary.nested:
+        cut = session.info.get(MARKS, {}).pop(boundary, None)
         if cut is not None:
             del session.info.get(PENDING, [])[cut:]
     else:

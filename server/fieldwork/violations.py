@@ -101,11 +101,16 @@ _OTHERS_AT_ENTERPRISE = select(
     Violation.id != bindparam("violation_id"))
 
 
+HISTORIES = "violations_at_enterprises"  # session.info: histories_at's loaded violations
+
+
 @contextmanager
 def histories_at(enterprise_ids: set[uuid.UUID]) -> Iterator[None]:
-    """Load the violations recorded at these enterprises in one query (a sync push's run of
-    mutations); until the block ends, _at_enterprise answers from them for these
-    enterprises, and record_violation adds the new ones."""
+    """Load the violations recorded at these enterprises in one query, for a block of work.
+
+    Until the block ends _at_enterprise answers from them (or from the session's current
+    copy of each) and record_violation adds the new ones. Meant for a sync push's run,
+    inside batch(), which keeps the session's objects alive until it ends."""
     known: dict[uuid.UUID, dict[uuid.UUID, Any]] = {key: {} for key in enterprise_ids}
     ordered = sorted(enterprise_ids)
     for start in range(0, len(ordered), 500):
@@ -120,8 +125,6 @@ def histories_at(enterprise_ids: set[uuid.UUID]) -> Iterator[None]:
     finally:
         db.session.info.pop(HISTORIES, None)
 
-
-HISTORIES = "violations_at_enterprises"
 
 
 def _at_enterprise(violation: Violation) -> list[Any]:

@@ -21,7 +21,7 @@ from server.extensions import db
 from server.planning import lifecycle
 from server.planning.models import Recusal, Task, TaskAssignee, TaskEvent
 from server.registry import service as registry
-from server.uow import unit_of_work
+from server.uow import find, unit_of_work
 from server.workdays import add_working_days, unknown_years
 
 SUPERVISING = frozenset({"supervisor", "admin"})
@@ -117,7 +117,7 @@ def assignees(task_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]
 
 def get_task(actor: Actor, task_id: uuid.UUID, *, lock: bool = False) -> Task:
     """One task the caller may see, else NotFound."""
-    task = db.session.get(Task, task_id, with_for_update=lock)
+    task = find(Task, task_id, lock=lock)
     if task is None:
         raise NotFound("No such task.")
     if actor.role == "inspector":

@@ -184,7 +184,6 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
 
 
 @lru_cache(maxsize=1024)
-@lru_cache(maxsize=1024)
 def cite(article: str, lang: Lang) -> str:
     """An article reference ("大气法 第108条第1项") in `lang`."""
     if lang == "zh":
@@ -244,17 +243,16 @@ def _value(key: str, value: Any, lang: Lang) -> str:
 
 def render(key: str, params: Mapping[str, Any], lang: Lang) -> str:
     """The message `key` in `lang`, with its parameters formatted."""
-    try:
-        return _render_again(key, tuple(params.items()), lang)
+    try:  # typed: 1, 1.0 and True are one dict key but not one text
+        return _render_again(key, tuple((n, type(v), v) for n, v in params.items()), lang)
     except TypeError:  # a parameter that cannot be a cache key (a list)
         return _render(key, params, lang)
 
 
 @lru_cache(maxsize=4096)
-def _render_again(key: str, params: tuple[tuple[str, Any], ...], lang: Lang) -> str:
-    """render() of messages that recur (every decision of a code says most of the same
-    things, in two languages)."""
-    return _render(key, dict(params), lang)
+def _render_again(key: str, params: tuple[tuple[str, type, Any], ...], lang: Lang) -> str:
+    """render() of recurring messages (a code's decisions say mostly the same things)."""
+    return _render(key, {name: value for name, _, value in params}, lang)
 
 
 def _render(key: str, params: Mapping[str, Any], lang: Lang) -> str:

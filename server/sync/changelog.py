@@ -207,8 +207,9 @@ def write_changes(session: Session, touched: dict[Key, bool],
     if new:
         session.execute(SyncChange.__table__.insert(), new)
     if moved:
-        session.execute(_MOVE, [row | {"key_entity": row["entity"],
-                                       "key_entity_id": row["entity_id"]} for row in moved])
+        session.execute(_MOVE, [{"key_entity": row["entity"], "key_entity_id": row["entity_id"],
+                                 **{k: v for k, v in row.items()
+                                    if k not in ("entity", "entity_id")}} for row in moved])
     _store_versions(session, snapshots)
     return len(rows)
 

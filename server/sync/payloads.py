@@ -141,7 +141,7 @@ def _uuid(key: str) -> uuid.UUID | None:
 def _open_conflicts(entity: str, entity_id: str) -> list[str]:
     known = db.session.info.get(OPEN_CONFLICTS)
     if known is not None and (entity, entity_id) in known:  # loaded (else not asked for)
-        return known[(entity, entity_id)]
+        return list(known[(entity, entity_id)])  # a copy: noted_open appends to the memo
     return [str(i) for i in db.session.scalars(select(SyncConflict.id).where(
         SyncConflict.entity == entity, SyncConflict.entity_id == entity_id,
         SyncConflict.status == "open").order_by(SyncConflict.created_at))]

@@ -202,8 +202,10 @@ def _together(actor: Actor, run: list[dict[str, Any]]
     try:
         with all_or_nothing(), records.prepared(run) as unused:
             for mutation in run:
+                new = mutation["op"] == "create" and mutation["id"] in unused
+                unused.discard(mutation["id"])  # a second create of the id finds the first
                 outcomes.append(HANDLERS[(mutation["entity"], mutation["op"])](
-                    Context(actor, mutation, mutation["id"] in unused)))
+                    Context(actor, mutation, new)))
     except SQLAlchemyError as error:
         if _connection_lost(error):
             raise
@@ -214,6 +216,7 @@ def _together(actor: Actor, run: list[dict[str, Any]]
 
 
 def _key(mutation: dict[str, Any]) -> str:
+    """What held mutations name a record by."""
     return f"{mutation['entity']}:{mutation['id']}"
 
 

@@ -15,6 +15,7 @@ from server.errors import ValidationFailed
 from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import Inspection, Violation
+from server.planning.models import Task
 from server.registry.models import Enterprise
 from server.sync import conflicts, payloads
 from server.sync.mutations import (
@@ -44,52 +45,87 @@ def inspection_create(ctx: Context) -> Outcome:
     return Outcome(record.version)
 
 
+RECORDS: dict[str, type[Any]] = {"inspection": Inspection, "violation": Violation}
+# Record parts edit their parent record: (its entity, the field naming it).
+PARENTS = {"signature": ("inspection", "inspection_id"),
+           "checklist_answer": ("inspection", "inspection_id"),
+           "evidence_link": ("violation", "violation_id")}
+
+
 @contextmanager
 def prepared(mutations: list[dict[str, Any]]) -> Iterator[set[str]]:
-    """Load at once what these mutations would look up one by one: the records they edit
-    (locked), the enterprises of new inspection records and the records new violations cite
-    (kept in the session for the batch), and the violations recorded at those enterprises
-    (their history). Yields the ids of the creates that no record has yet."""
-    new = {entity: {key: mutation for mutation in mutations
-                    if mutation["entity"] == entity and mutation["op"] == "create"
-                    and (key := _uuid(mutation["id"])) is not None}
-           for entity, _ in CREATED}
-    unused, edited = set(), []
-    for entity, model in CREATED:
-        taken = set(db.session.scalars(select(model.id).where(model.id.in_(new[entity])))) \
-            if new[entity] else set()
-        unused |= {m["id"] for key, m in new[entity].items() if key not in taken}
-        changed = {_uuid(m["id"]) for m in mutations
-                   if m["entity"] == entity and m["op"] != "create"} - {None}
-        edited += [(entity, row) for row in lock_all(model, changed)]
+    """Load at once what a run of mutations would look up one by one; yield the unused ids.
+
+    The records it edits are locked, with their merge bases and open conflicts; the
+    enterprises its new records belong to and the violations already recorded there (their
+    history) are loaded. The yielded ids are those of its creates that no record has yet."""
+    unused = _unused(mutations)
+    edited = [(entity, row) for entity, row in _lock_edited(mutations) if entity in RECORDS]
     conflicts.load_bases([(entity, str(row.id), row.version) for entity, row in edited])
-    places = {_uuid(_value(m, "enterprise_id")) for m in new["inspection"].values()}
-    cited = {_uuid(_value(m, "inspection_id")) for m in new["violation"].values()}
-    cited -= set(new["inspection"]) | {None}
-    if cited:
-        places |= {row.enterprise_id for row in db.session.scalars(
-            select(Inspection).where(Inspection.id.in_(cited)))}
-    places.discard(None)
-    if places:
-        db.session.scalars(select(Enterprise).where(Enterprise.id.in_(places))).all()
-    with violations.histories_at(places), payloads.open_conflicts_known(
+    with violations.histories_at(_places(mutations)), payloads.open_conflicts_known(
             [(entity, str(row.id)) for entity, row in edited]):
         yield unused
 
 
-CREATED = (("inspection", Inspection), ("violation", Violation))
+def _creates(mutations: list[dict[str, Any]], entity: str) -> list[dict[str, Any]]:
+    """The mutations creating an `entity` record."""
+    return [m for m in mutations if m["entity"] == entity and m["op"] == "create"]
+
+
+def _unused(mutations: list[dict[str, Any]]) -> set[str]:
+    """The ids of inspection and violation creates that no record has (a query per entity)."""
+    unused = set()
+    for entity, model in RECORDS.items():
+        wanted = {key: m["id"] for m in _creates(mutations, entity)
+                  if (key := _uuid(m["id"])) is not None}
+        taken = set(db.session.scalars(select(model.id).where(model.id.in_(wanted)))) \
+            if wanted else set()
+        unused |= {text for key, text in wanted.items() if key not in taken}
+    return unused
+
+
+def _lock_edited(mutations: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """Lock what the mutations edit (records, the parents of parts, tasks) in one order."""
+    edited: dict[str, set[uuid.UUID | None]] = {"inspection": set(), "violation": set(),
+                                                "task": set()}
+    for mutation in mutations:
+        if mutation["entity"] in PARENTS:
+            entity, field = PARENTS[mutation["entity"]]
+            edited[entity].add(_uuid(_value(mutation, field)))
+        elif mutation["entity"] in edited and mutation["op"] != "create":
+            edited[mutation["entity"]].add(_uuid(mutation["id"]))
+    models = RECORDS | {"task": Task}
+    return [(entity, row) for entity, keys in edited.items()
+            for row in lock_all(models[entity], keys - {None})]
+
+
+def _places(mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """The enterprises of new records (loaded, with the inspection records violations cite)."""
+    made = {_uuid(m["id"]) for m in _creates(mutations, "inspection")}
+    places = {_uuid(_value(m, "enterprise_id")) for m in _creates(mutations, "inspection")}
+    cited = {_uuid(_value(m, "inspection_id")) for m in _creates(mutations, "violation")}
+    cited -= made | {None}
+    if cited:
+        places |= {row.enterprise_id for row in db.session.scalars(
+            select(Inspection).where(Inspection.id.in_(cited)))}
+    known = {place for place in places if place is not None}
+    if known:
+        db.session.scalars(select(Enterprise).where(Enterprise.id.in_(known))).all()
+    return known
 
 
 def _value(mutation: dict[str, Any], name: str) -> Any:
+    """A field of the mutation, or None."""
     values = mutation.get("values")
     return values.get(name) if isinstance(values, dict) else None
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
+    """The value as a UUID, or None (the handler refuses it)."""
     try:
         return uuid.UUID(value)
     except (ValueError, TypeError, AttributeError):
-        return None  # the handler refuses it
+        return None
 
 
 def existing_inspection(ctx: Context, key: str) -> Inspection:

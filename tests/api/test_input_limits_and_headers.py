@@ -25,6 +25,17 @@ def test_json_nested_too_deep_is_a_400_problem(client, login, depth, status):
         assert "deeper than 32" in problem["detail"]
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_or_infinity_in_a_json_body_is_a_400_problem_not_stored_as_null(
+        client, login, constant):
+    body = ('{"device_id": "t", "mutations": [{"mutation_id": "8c5b3f4e-0a51-4f4e-9b1e-'
+            '2f7f6b0c1d2e", "entity": "violation", "op": "update", "id": "x", '
+            f'"fields": {{"facts": {{"concentration": {constant}}}}}}}]}}')
+    response = client.post("/api/v1/sync/push", data=body,
+                           headers=login("inspector") | {"Content-Type": "application/json"})
+    assert constant.lstrip("-") in _problem(response, 400)["detail"]
+
+
 def test_a_deep_geojson_import_file_is_refused_not_crashed(client, login):
     deep = ("[" * 100_000 + "]" * 100_000).encode()
     response = client.post("/api/v1/enterprises/import", headers=login(),

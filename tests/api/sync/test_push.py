@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
+
+import pytest
+from sqlalchemy import text
 
 from tests.api.sync.conftest import mutation
 
@@ -387,3 +391,66 @@ def test_a_refused_mutation_amid_a_batch_leaves_the_others_applied_and_audited_o
             SyncChange.entity == "inspection")).all()
     assert sorted(audited) == sorted((key, 1) for key in made)
     assert sorted(logged) == sorted(made)
+
+
+def test_a_run_the_database_refuses_at_its_flush_keeps_the_audit_of_earlier_mutations(
+        app, world, monkeypatch):
+    from sqlalchemy import select
+
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+    from server.sync import records
+
+    taken = _inspection(world)
+    # Another request creates the id after the run looked: the run's flush is refused.
+    monkeypatch.setattr(records, "_unused", lambda mutations: {
+        m["id"] for m in mutations if m["op"] == "create"})
+    first, later = str(uuid.uuid4()), str(uuid.uuid4())
+    results = world["a"].push(
+        mutation("inspection", "create", first, world["inspection_fields"]()),
+        mutation("inspection", "update", first, {"findings": "乙"}, base=9),  # refused
+        mutation("inspection", "create", later, world["inspection_fields"]()),
+        mutation("inspection", "create", taken, world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied", "applied"]
+    with app.app_context():
+        created = db.session.scalars(select(AuditEntry.entity_id).where(
+            AuditEntry.action == "inspection.create")).all()
+    assert sorted(created) == sorted([taken, first, later])
+
+
+def test_each_result_lists_the_open_conflicts_as_they_were_after_its_own_mutation(world):
+    key = _inspection(world)
+    assert world["a2"].push(mutation("inspection", "update", key, {"findings": "甲"},
+                                     base=1))[0]["status"] == "applied"
+    results = world["a"].push(
+        mutation("inspection", "update", key, {"findings": "乙"}, base=1),
+        mutation("inspection", "update", key, {"findings": "丙"}, base=1))
+    assert [(r["status"], r["conflict"]) for r in results] == [("conflict", "hard")] * 2
+    assert results[0]["server"]["open_conflicts"] == [results[0]["conflict_id"]]
+    assert results[1]["server"]["open_conflicts"] == [r["conflict_id"] for r in results]
+
+
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="row locks are PostgreSQL's")
+def test_a_record_read_before_it_is_locked_is_read_again_under_the_lock(app, world,
+                                                                         database_url):
+    from sqlalchemy import create_engine
+
+    from server.config import normalise_database_url
+    from server.extensions import db
+    from server.fieldwork.models import Inspection
+    from server.uow import find
+
+    key = uuid.UUID(_inspection(world))
+    other = create_engine(normalise_database_url(database_url))
+    with app.app_context():
+        before = db.session.get(Inspection, key)  # read without a lock, and kept
+        assert before.version == 1
+        with other.begin() as conn:  # another request changes it meanwhile
+            conn.execute(text("UPDATE inspections SET version = 2, findings = '他人' "
+                              "WHERE id = :id"), {"id": key})
+        locked = find(Inspection, key, lock=True)
+        assert locked is before and (locked.version, locked.findings) == (2, "他人")
+        assert find(Inspection, key, lock=True) is locked  # locked once per transaction
+        db.session.rollback()
+    other.dispose()
