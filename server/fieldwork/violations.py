@@ -94,9 +94,10 @@ def _decide(violation: Violation, history: list[Violation] | None = None,
     return row
 
 
+# What orders violations and counts as a prior offence (_earlier, _first_offence).
+_HISTORY = (Violation.id, Violation.code, Violation.occurred_on, Violation.created_at)
 # Built once: building the statement cost as much as running it, once per violation pushed.
-_OTHERS_AT_ENTERPRISE = select(
-    Violation.id, Violation.code, Violation.occurred_on, Violation.created_at).where(
+_OTHERS_AT_ENTERPRISE = select(*_HISTORY).where(
     Violation.enterprise_id == bindparam("enterprise_id"),
     Violation.id != bindparam("violation_id"))
 
@@ -114,10 +115,9 @@ def histories_at(enterprise_ids: set[uuid.UUID]) -> Iterator[None]:
     known: dict[uuid.UUID, dict[uuid.UUID, Any]] = {key: {} for key in enterprise_ids}
     ordered = sorted(enterprise_ids)
     for start in range(0, len(ordered), 500):
-        for row in db.session.connection().execute(select(
-                Violation.enterprise_id, Violation.id, Violation.code, Violation.occurred_on,
-                Violation.created_at).where(
-                Violation.enterprise_id.in_(ordered[start:start + 500]))):
+        for row in db.session.connection().execute(select(Violation.enterprise_id, *_HISTORY)
+                                                   .where(Violation.enterprise_id.in_(
+                                                       ordered[start:start + 500]))):
             known[row.enterprise_id][row.id] = row
     db.session.info[HISTORIES] = known
     try:
@@ -126,11 +126,11 @@ def histories_at(enterprise_ids: set[uuid.UUID]) -> Iterator[None]:
         db.session.info.pop(HISTORIES, None)
 
 
-
 def _at_enterprise(violation: Violation) -> list[Any]:
-    """Every other violation recorded at the violation's enterprise: the columns that order
-    them and count as prior offences (one query, no entities built), and those recorded in
-    this transaction but not flushed yet (a sync push flushes a run of mutations once)."""
+    """Every other violation recorded at the violation's enterprise, as _HISTORY columns.
+
+    From histories_at's rows when loaded there, else one query (no entities built) plus the
+    violations this transaction added and has not flushed yet."""
     known = db.session.info.get(HISTORIES, {}).get(violation.enterprise_id)
     if known is not None:  # a loaded row, unless the session holds that violation (current)
         held = db.session.identity_map

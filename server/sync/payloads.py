@@ -67,19 +67,18 @@ def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
     """Load the open conflicts of many records, and the decisions in force of many
     violations, in one query each for the serializers below."""
     keys = list(keys)
-    found = _load_open_conflicts(keys)
     violation_ids = {found_id for entity, key in keys
-                     if entity == "violation" and (found_id := _uuid(key)) is not None}
-    db.session.info[OPEN_CONFLICTS] = found
-    db.session.info[DECISIONS] = _decisions_in_force(violation_ids)
-    try:
-        yield
-    finally:
-        db.session.info.pop(OPEN_CONFLICTS, None)
-        db.session.info.pop(DECISIONS, None)
+                     if entity == "violation" and (found_id := as_uuid(key)) is not None}
+    with open_conflicts_known(keys):
+        db.session.info[DECISIONS] = _decisions_in_force(violation_ids)
+        try:
+            yield
+        finally:
+            db.session.info.pop(DECISIONS, None)
 
 
 def _load_open_conflicts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """The open conflicts of these records, oldest first (an empty list when none)."""
     ids = sorted({entity_id for entity, entity_id in keys if entity in EDITABLE})
     found: dict[tuple[str, str], list[str]] = {key: [] for key in keys if key[0] in EDITABLE}
     for chunk in _chunks(ids):
@@ -131,10 +130,11 @@ def _decisions_in_force(violation_ids: set[uuid.UUID]) -> dict[str, ViolationDec
     return {violation_id: rows[decision_id] for violation_id, decision_id in latest.items()}
 
 
-def _uuid(key: str) -> uuid.UUID | None:
+def as_uuid(value: Any) -> uuid.UUID | None:
+    """The value as a UUID, or None (not one: a composite id, or input a handler refuses)."""
     try:
-        return uuid.UUID(key)
-    except ValueError:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
         return None
 
 

@@ -72,10 +72,8 @@ def _base(mutation: dict[str, Any]) -> dict[str, Any]:
 def _canonical(mutation: dict[str, Any]) -> dict[str, Any]:
     """The record id in the server's form when it is a UUID (a tablet may write uppercase, as
     iOS does): conflicts, merge bases and the change log key a record by one spelling."""
-    try:
-        return mutation | {"id": str(uuid.UUID(mutation["id"]))}
-    except (ValueError, TypeError, AttributeError):
-        return mutation  # a composite id (evidence link) or one the handler refuses
+    key = payloads.as_uuid(mutation["id"])
+    return mutation if key is None else mutation | {"id": str(key)}
 
 
 def _connection_lost(error: SQLAlchemyError) -> bool:

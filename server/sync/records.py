@@ -27,6 +27,7 @@ from server.sync.mutations import (
     record_id,
     reject_server_owned,
 )
+from server.sync.payloads import as_uuid
 from server.uow import find, lock_all
 
 CORRECTION = "correction_reason"
@@ -77,7 +78,7 @@ def _unused(mutations: list[dict[str, Any]]) -> set[str]:
     unused = set()
     for entity, model in RECORDS.items():
         wanted = {key: m["id"] for m in _creates(mutations, entity)
-                  if (key := _uuid(m["id"])) is not None}
+                  if (key := as_uuid(m["id"])) is not None}
         taken = set(db.session.scalars(select(model.id).where(model.id.in_(wanted)))) \
             if wanted else set()
         unused |= {text for key, text in wanted.items() if key not in taken}
@@ -91,9 +92,9 @@ def _lock_edited(mutations: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     for mutation in mutations:
         if mutation["entity"] in PARENTS:
             entity, field = PARENTS[mutation["entity"]]
-            edited[entity].add(_uuid(_value(mutation, field)))
+            edited[entity].add(as_uuid(_value(mutation, field)))
         elif mutation["entity"] in edited and mutation["op"] != "create":
-            edited[mutation["entity"]].add(_uuid(mutation["id"]))
+            edited[mutation["entity"]].add(as_uuid(mutation["id"]))
     models = RECORDS | {"task": Task}
     return [(entity, row) for entity, keys in edited.items()
             for row in lock_all(models[entity], keys - {None})]
@@ -101,9 +102,10 @@ def _lock_edited(mutations: list[dict[str, Any]]) -> list[tuple[str, Any]]:
 
 def _places(mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
     """The enterprises of new records (loaded, with the inspection records violations cite)."""
-    made = {_uuid(m["id"]) for m in _creates(mutations, "inspection")}
-    places = {_uuid(_value(m, "enterprise_id")) for m in _creates(mutations, "inspection")}
-    cited = {_uuid(_value(m, "inspection_id")) for m in _creates(mutations, "violation")}
+    opened = _creates(mutations, "inspection")
+    made = {as_uuid(m["id"]) for m in opened}
+    places = {as_uuid(_value(m, "enterprise_id")) for m in opened}
+    cited = {as_uuid(_value(m, "inspection_id")) for m in _creates(mutations, "violation")}
     cited -= made | {None}
     if cited:
         places |= {row.enterprise_id for row in db.session.scalars(
@@ -118,14 +120,6 @@ def _value(mutation: dict[str, Any], name: str) -> Any:
     """A field of the mutation, or None."""
     values = mutation.get("values")
     return values.get(name) if isinstance(values, dict) else None
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    """The value as a UUID, or None (the handler refuses it)."""
-    try:
-        return uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def existing_inspection(ctx: Context, key: str) -> Inspection:
