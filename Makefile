@@ -28,13 +28,16 @@ run: seed
 
 # The browser tests drive Debian's Chromium (/usr/bin/chromium) and skip, saying so, without it;
 # .ci/run installs it. Screenshots land in tests/artifacts/browser/.
+# Two pytest-xdist workers by default (TEST_WORKERS=0 runs in one process); on PostgreSQL each
+# worker uses its own database beside TEST_DATABASE_URL's (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: venv
 	@command -v chromium >/dev/null || echo "note: chromium is not installed; browser tests will be skipped (apt-get install chromium)"
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
-		TEST_DATABASE=postgresql $(BIN)/python -m pytest -q; \
+		TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile; \
 	fi
 
 # The OpenAPI fuzzing of `make test` with many more examples per operation and role.

@@ -21,8 +21,11 @@ _runner = None
 
 
 def post_worker_init(worker):
-    """Start this worker's scheduler runner once the app is loaded."""
+    """Once the app is loaded: settle the worker's heap, start its scheduler runner."""
     global _runner
+    from server.heap import settle
+
+    settle()
     if os.environ.get("SCHEDULER", "on").lower() in ("off", "0", "false", "no"):
         return
     from server.scheduler import SchedulerRunner

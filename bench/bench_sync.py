@@ -5,6 +5,7 @@ BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set — that database is emptied fi
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import tempfile
@@ -92,7 +93,8 @@ def _enterprises(app, count: int) -> list[str]:
 
 
 class _Server:
-    """The app on werkzeug's threaded server in this process (tracemalloc sees both sides)."""
+    """The app on werkzeug's threaded server in this process (tracemalloc sees both sides),
+    its heap settled as gunicorn.conf.py settles a worker's."""
 
     def __init__(self, app):
         from werkzeug.serving import make_server
@@ -102,12 +104,16 @@ class _Server:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> _Server:
+        from server.heap import settle
+
+        settle()
         self.thread.start()
         return self
 
     def __exit__(self, *_exc: Any) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
+        gc.unfreeze()
 
 
 def _mutations(enterprises: list[str], officers: list[str], count: int) -> list[dict]:

@@ -1,7 +1,10 @@
 """Fixtures: a fresh app per test on SQLite, or on PostgreSQL when TEST_DATABASE=postgresql.
 
 The schema is built once per run by the real Alembic migrations; every test then starts from
-empty tables (plus the district outlines, which are reference data).
+empty tables (plus the district outlines, which are reference data). Under pytest-xdist
+(`make test` runs two workers) each worker has its own database: its own SQLite file, or on
+PostgreSQL a database named after TEST_DATABASE_URL's and the worker, made at the start and
+dropped at the end.
 """
 
 from __future__ import annotations
@@ -32,8 +35,30 @@ def _database_url(tmp_root: Path) -> str:
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             raise pytest.UsageError("TEST_DATABASE=postgresql needs TEST_DATABASE_URL")
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker, create=True) if worker else url
     return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str, create: bool) -> str:
+    """An xdist worker's own PostgreSQL database beside TEST_DATABASE_URL's: created when
+    `create`, else dropped (WITH FORCE: a killed gunicorn may have left a session)."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(_normalised(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": name})
+            if create and not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            elif not create and exists:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_schema(url: str) -> None:
@@ -50,7 +75,7 @@ def _reset_schema(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The test database, migrated once with Alembic."""
     from flask_migrate import upgrade
 
@@ -66,7 +91,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         from server.extensions import db
 
         db.engine.dispose()
-    return url
+    yield url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgres"):
+        _worker_database(os.environ["TEST_DATABASE_URL"], worker, create=False)
 
 
 def _normalised(url: str) -> str:

@@ -33,7 +33,7 @@ _lock = threading.Lock()
 IMPORTS_STAMP = "rule_book_imports_stamp"
 
 
-def _shipped_book() -> RuleBook:
+def shipped_book() -> RuleBook:
     """The rule files shipped in server/rules/data, loaded once per process."""
     if "book" not in _shipped:
         _shipped["book"] = load_rule_book()
@@ -52,7 +52,7 @@ def rule_book() -> RuleBook:
     key = _imports_stamp()
     with _lock:
         if _cache.get("key") != key:
-            book = _shipped_book()
+            book = shipped_book()
             rows = db.session.scalars(select(ImportedRuleSet)
                                       .order_by(ImportedRuleSet.imported_at)).all()
             for row in rows:
