@@ -33,6 +33,7 @@ run: seed
 TEST_WORKERS ?= 2
 test: venv
 	@command -v chromium >/dev/null || echo "note: chromium is not installed; browser tests will be skipped (apt-get install chromium)"
+	@command -v soffice >/dev/null || echo "note: LibreOffice is not installed; the DOCX-in-LibreOffice test will be skipped (apt-get install libreoffice-writer-nogui)"
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -55,6 +55,35 @@ def _embedded_fonts(reader: PdfReader) -> list[tuple[str, bool]]:
     return fonts
 
 
+def _a4_text(reader: PdfReader) -> str:
+    """The text of an A4 PDF without whitespace: LibreOffice spaces Latin and digits apart from
+    Chinese (沪 0115 环罚), reportlab does not, and the words are the same."""
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == tuple(map(round, A4_POINTS))
+    return "".join("".join(page.extract_text() for page in reader.pages).split())
+
+
+def _assert_chinese_right(texts: dict[str, str], party, closed_case) -> None:
+    """Each form's title and the case's facts, in the text (_a4_text) of every fined-case form."""
+
+    def has(form: str, *needles: str) -> None:
+        for needle in needles:
+            assert "".join(needle.split()) in texts[form], (form, needle)
+
+    officer = party["inspectors"][0]
+    has("decision", "行政处罚决定书", closed_case["decision_number"], "35,000.00元",
+        party["enterprise"]["name"], closed_case["digest"][:16],  # the evidence list
+        "每日按罚款数额的百分之三")
+    has("notice", "行政处罚事先告知书", "五个工作日")
+    has("filing_approval", "立案审批表", closed_case["filing_number"])
+    has("service_receipt", "直接送达", "王经理")
+    has("closing_approval", "结案审批表", "2021年6月3日 缴纳35,000.00元")
+    has("inspection_record", "现场检查（勘察）笔录",
+        f"{officer.display_name}（{officer.certificate_no}）")
+    has("inquiry_record", "调查询问笔录")
+    has("correction_order", "责令改正违法行为决定书")
+
+
 def test_every_form_of_a_fined_case_is_an_a4_pdf_with_the_chinese_right(
         client, party, closed_case):
     texts = {}
@@ -62,28 +91,30 @@ def test_every_form_of_a_fined_case_is_an_a4_pdf_with_the_chinese_right(
         response = _ok(_get(client, party, closed_case, form))
         assert response.mimetype == "application/pdf"
         reader = PdfReader(io.BytesIO(response.data))
-        box = reader.pages[0].mediabox
-        assert (round(float(box.width), 2), round(float(box.height), 2)) == A4_POINTS
         fonts = _embedded_fonts(reader)
         assert fonts and all(embedded for _, embedded in fonts), fonts
-        texts[form] = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
-    name = party["enterprise"]["name"]
-    assert "行政处罚决定书" in texts["decision"] and closed_case["decision_number"] in \
-        texts["decision"]
-    assert "35,000.00元" in texts["decision"] and name in texts["decision"]
-    assert closed_case["digest"][:16] in texts["decision"]  # the evidence list
-    assert "每日按罚款数额的百分之三" in texts["decision"]
-    assert "行政处罚事先告知书" in texts["notice"] and "五个工作日" in texts["notice"]
-    assert "立案审批表" in texts["filing_approval"]
-    assert closed_case["filing_number"] in texts["filing_approval"]
-    assert "直接送达" in texts["service_receipt"] and "王经理" in texts["service_receipt"]
-    assert "结案审批表" in texts["closing_approval"]
-    assert "2021年6月3日 缴纳35,000.00元" in texts["closing_approval"]
-    officer = party["inspectors"][0]
-    assert "现场检查（勘察）笔录" in texts["inspection_record"]
-    assert f"{officer.display_name}（{officer.certificate_no}）" in texts["inspection_record"]
-    assert "调查询问笔录" in texts["inquiry_record"]
-    assert "责令改正违法行为决定书" in texts["correction_order"]
+        texts[form] = _a4_text(reader)
+    _assert_chinese_right(texts, party, closed_case)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason=(
+    "LibreOffice is not installed (apt-get install libreoffice-writer-nogui; .ci/run does)"))
+def test_every_docx_of_a_fined_case_opens_in_libreoffice_as_a4_with_the_chinese_right(
+        client, party, closed_case, tmp_path):
+    sources = []
+    for form in FINED_FORMS:
+        sources.append(tmp_path / f"{form}.docx")
+        sources[-1].write_bytes(_ok(_get(client, party, closed_case, form, "docx")).data)
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"),
+                    *map(str, sources)], check=True, timeout=300, capture_output=True)
+    texts = {}
+    for form in FINED_FORMS:
+        reader = PdfReader(tmp_path / "pdf" / f"{form}.pdf")
+        fonts = _embedded_fonts(reader)
+        assert any("WenQuanYi" in name for name, _ in fonts), fonts  # the font the DOCX names
+        texts[form] = _a4_text(reader)
+    _assert_chinese_right(texts, party, closed_case)
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
