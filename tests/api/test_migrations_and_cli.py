@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from server.extensions import db
 from server.registry.models import District, Enterprise
@@ -67,3 +69,19 @@ def test_a_broken_boundary_file_is_refused_with_reasons(runner, tmp_path):
     result = runner.invoke(args=["districts", "import", str(path), "--source", "x"])
     assert result.exit_code == 1
     assert "not valid" in result.output and "not a Shanghai district code" in result.output
+
+
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="column compression is PostgreSQL's")
+def test_the_large_json_every_push_writes_is_compressed_with_lz4_on_postgresql(app):
+    with app.app_context():
+        if not db.session.scalar(text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                                      "WHERE name = 'default_toast_compression'")):
+            pytest.skip("this PostgreSQL is built without lz4")
+        rows = db.session.execute(text(
+            "SELECT c.relname, a.attname, a.attcompression FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND a.attname IN ('result', 'data') "
+            "AND c.relname IN ('violation_decisions', 'sync_changes')")).all()
+    assert {(table, column): method for table, column, method in rows} == {
+        ("violation_decisions", "result"): "l", ("sync_changes", "data"): "l"}
