@@ -7,7 +7,7 @@ Create Date: 2026-11-29 03:05:00
 A violation's decision (its explanation in Chinese and English) and its change-log row are
 each about 8 KB of JSON, so PostgreSQL compresses them out of line (TOAST). Its default method,
 pglz, cost a quarter of the database time of a sync push; lz4 compresses them about as well in
-a fraction of the time (bench_sync's push, 3,000 mutations in process: 2.0 s → 1.5 s of
+a fraction of the time (bench_sync's push, 3,000 mutations in process: 2.0 s → 1.6 s of
 statements). PostgreSQL 14+ built with lz4 (Debian's, the official images) only; elsewhere and
 on SQLite this changes nothing. Values already stored keep their method until rewritten.
 """
