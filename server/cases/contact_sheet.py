@@ -12,7 +12,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from server.auth.policy import Actor
-from server.cases import render
+from server.cases import pdfa, render
 from server.clock import SHANGHAI
 from server.errors import NotFound
 from server.evidence import service as evidence
@@ -20,6 +20,7 @@ from server.evidence import service as evidence
 COLUMNS, ROWS = 3, 4
 MARGIN = 15 * mm
 CAPTION = 9
+TITLE = "现场照片证据（照片目录）"
 
 
 def caption(facts: Any, inspectors: Mapping[Any, str]) -> list[str]:
@@ -34,11 +35,14 @@ def caption(facts: Any, inspectors: Mapping[Any, str]) -> list[str]:
 
 def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
           users: Sequence[Any]) -> bytes:
-    """A4 pages of 3 × 4 thumbnails (derived images only; originals are never decoded)."""
+    """A4 PDF/A-2b pages of 3 × 4 thumbnails (derived images only; originals never decoded)."""
     font = render.font_name()
     inspectors = {user.id: user.display_name for user in users}
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, initialFontName=font, initialFontSize=CAPTION)
+    canvas = Canvas(out, pagesize=A4, initialFontName=font, initialFontSize=CAPTION,
+                    lang=render.LANG)
+    canvas.setTitle(TITLE)
+    canvas.setCreator(render.CREATOR)
     width, height = A4
     cell_w = (width - 2 * MARGIN) / COLUMNS
     cell_h = (height - 2 * MARGIN - 12 * mm) / ROWS
@@ -49,7 +53,7 @@ def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
             if index:
                 canvas.showPage()
             canvas.setFont(font, 14)
-            canvas.drawCentredString(width / 2, height - MARGIN, "现场照片证据（照片目录）")
+            canvas.drawCentredString(width / 2, height - MARGIN, TITLE)
         x = MARGIN + (slot % COLUMNS) * cell_w
         top = height - MARGIN - 12 * mm - (slot // COLUMNS) * cell_h
         try:
@@ -66,4 +70,4 @@ def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
         canvas.drawString(MARGIN, height - MARGIN, "无照片")
     canvas.showPage()
     canvas.save()
-    return out.getvalue()
+    return pdfa.archival(out.getvalue())

@@ -1,10 +1,6 @@
-"""Set a case document as PDF (A4, the CJK font embedded as a subset) or as editable DOCX.
-
-PDF/A is not produced: open-source reportlab writes neither the XMP metadata nor the ICC output
-intent PDF/A needs. The PDFs embed every font (a TrueType subset), carry title, author, subject
-and language (zh-CN), and use no transparency or encryption, so a PDF/A converter (e.g.
-Ghostscript -dPDFA) can take them as input; the original remains the case-file member.
-"""
+"""Set a case document as PDF/A-2b (A4, the CJK font embedded as a subset; see pdfa) or as
+editable DOCX. The PDFs carry title, author, subject and language (zh-CN) in the document
+information and in XMP."""
 
 from __future__ import annotations
 
@@ -31,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from server.cases import pdfa
 from server.cases.forms import Doc
 
 # Debian's fonts-wqy-microhei (installed by .ci/run; see README): WenQuanYi Micro Hei, GB18030
@@ -70,7 +67,8 @@ def _docs(doc: Doc | Sequence[Doc]) -> list[Doc]:
 
 
 def to_pdf(doc: Doc | Sequence[Doc], font_path: str | None = None) -> bytes:
-    """A4 PDF with every glyph from the embedded CJK font; several documents page after page."""
+    """A4 PDF/A-2b with every glyph from the embedded CJK font; several documents page after
+    page."""
     docs = _docs(doc)
     font = _font(font_path or DEFAULT_FONT)
     body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK",
@@ -104,7 +102,7 @@ def to_pdf(doc: Doc | Sequence[Doc], font_path: str | None = None) -> bytes:
                       author=doc.authority, subject=doc.number or doc.title,
                       creator=CREATOR, keywords=[d.form for d in docs], lang=LANG,
                       initialFontName=font, initialFontSize=12).build(story)
-    return out.getvalue()
+    return pdfa.archival(out.getvalue())
 
 
 def _east_asian(run, size: float) -> None:

@@ -1,4 +1,4 @@
-"""The standard documents as A4 PDF (embedded CJK font, checked by text and rendering) and DOCX."""
+"""The standard documents as A4 PDF/A-2b (embedded CJK font; checked by text, rendering), DOCX."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from docx import Document
 from PIL import Image
 from pypdf import PdfReader
 
+from tests import pdfa_check
 from tests.api.cases.conftest import WAIVABLE, upload_photo
 
 A4_POINTS = (595.28, 841.89)
@@ -91,7 +92,7 @@ def _assert_chinese_right(texts: dict[str, str], party, closed_case,
     has("correction_order", "责令改正违法行为决定书")
 
 
-def test_every_form_of_a_fined_case_is_an_a4_pdf_with_the_chinese_right(
+def test_every_form_of_a_fined_case_is_an_a4_pdfa_2b_with_the_chinese_right(
         client, party, closed_case):
     texts = {}
     for form in FINED_FORMS:
@@ -100,6 +101,7 @@ def test_every_form_of_a_fined_case_is_an_a4_pdf_with_the_chinese_right(
         reader = PdfReader(io.BytesIO(response.data))
         fonts = _embedded_fonts(reader)
         assert fonts and all(embedded for _, embedded in fonts), fonts
+        assert pdfa_check.problems(response.data) == [], form
         texts[form] = _a4_text(reader)
     _assert_chinese_right(texts, party, closed_case)
 

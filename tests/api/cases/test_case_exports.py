@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests import pdfa_check
 from tests.api.cases.conftest import upload_photo
 
 
@@ -59,6 +60,14 @@ def _now():
     from server import clock
 
     return clock.utcnow()
+
+
+def test_every_pdf_of_the_export_is_pdfa_2b(app, client, party, exporting, case_with_photos):
+    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case_with_photos)))
+    pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
+    assert any("照片目录" in name for name in pdfs) and len(pdfs) >= 5, pdfs
+    assert {name: pdfa_check.problems(archive.read(name)) for name in pdfs} == {
+        name: [] for name in pdfs}
 
 
 def test_the_export_holds_every_document_and_the_originals_in_archival_order(
