@@ -19,7 +19,7 @@ DECISION_DAYS = 90           # 处罚法 Art. 60
 EXTENSIONS = (("approval", 30), ("collective", 30))  # +30 approved, then ≤ +30 collectively
 NOTICE_REPLY_WORKING_DAYS = 5  # 处罚法 Art. 63-64: statements and hearing request
 SERVICE_WORKING_DAYS = 7       # 处罚法 Art. 61
-HEARING_NOTICE_DAYS = 7        # 处罚法 Art. 64: notice of the hearing ≥ 7 days before it
+HEARING_NOTICE_WORKING_DAYS = 7  # 处罚法 Art. 64 and 85: hearing notice ≥ 7 working days before
 SUSPENSION_KINDS = ("testing", "appraisal", "suspension")
 
 Status = Literal["open", "met", "late", "missed"]

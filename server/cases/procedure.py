@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from server.cases import deadlines as dl
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
-from server.workdays import deadline
+from server.workdays import add_working_days, deadline
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "filed": ("investigating", "not_penalised"),
@@ -38,6 +38,9 @@ SERVICE_METHODS = ("direct", "left_at_domicile", "post", "electronic", "announce
 # Shanghai's ecology bureau: 10,000 yuan for individuals, 100,000 yuan for organisations.
 HEARING_THRESHOLD_FEN = {"individual": 1_000_000, "organisation": 10_000_000}
 NOT_FINED = ("waived", "no_fault", "may_waive", "time_barred")
+# Outcomes the law forbids fining: minor and corrected (处罚法 第33条第1款), no fault (第33条第2款),
+# not discovered within the limitation period (第36条).
+MUST_NOT_FINE = ("waived", "no_fault", "time_barred")
 EDUCATION_NEEDED = ("waived", "no_fault", "may_waive")
 
 
@@ -97,7 +100,16 @@ def _need(params: Mapping[str, Any], *names: str) -> None:
         raise Refused("Some fields this step needs are missing.", missing, bad_input=True)
 
 
+def _fineable(case: CaseView) -> None:
+    """Refuse a fine when the law forbids fining every violation of the case."""
+    if case.outcomes and all(o in MUST_NOT_FINE for o in case.outcomes):
+        raise Refused("The law forbids fining these violations (rules: "
+                      f"{', '.join(case.outcomes)}; 处罚法 第33条、第36条): decide not to "
+                      "penalise (不予行政处罚) instead.")
+
+
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    _fineable(case)
     intended = p.get("intended_fen", case.proposed_fen)
     if intended is None or intended <= 0:
         raise Refused("The notice needs the intended fine; the rules gave none.",
@@ -118,9 +130,11 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     if on > notice_reply_due(case.notice_on):
         raise Refused(f"A hearing must be asked for within 5 working days of the notice "
                       f"(by {notice_reply_due(case.notice_on)}).", {"on": "too late"})
-    if p["hearing_on"] - p["hearing_notice_on"] < timedelta(days=dl.HEARING_NOTICE_DAYS):
-        raise Refused("The party must be told of the hearing at least 7 days before it "
-                      "(处罚法 第64条).", {"hearing_on": "less than 7 days after the notice"})
+    earliest = add_working_days(p["hearing_notice_on"], dl.HEARING_NOTICE_WORKING_DAYS)
+    if p["hearing_on"] < earliest:
+        raise Refused("The party must be told of the hearing at least 7 working days before it "
+                      f"(处罚法 第64条, 第85条): the hearing can be on {earliest} at the earliest.",
+                      {"hearing_on": "less than 7 working days after the hearing notice"})
     if p["hearing_notice_on"] < on:
         raise Refused("The hearing notice cannot precede the request.",
                       {"hearing_notice_on": "before the request"})
@@ -132,6 +146,7 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
 
 
 def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    _fineable(case)
     _need(p, "fine_fen")
     assert case.notice_on is not None and case.intended_fen is not None
     if case.state == "hearing":
@@ -179,6 +194,9 @@ def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[st
     if not case.outcomes or any(o not in NOT_FINED for o in case.outcomes):
         raise Refused("Only a case whose violations the rules do not fine can end without a "
                       f"penalty (rules: {', '.join(case.outcomes)}).")
+    if case.complex and case.state != "legal_review":
+        raise Refused("A complex case needs legal review (法制审核, 处罚法 第58条) before the "
+                      "decision not to penalise.")
     if "may_waive" in case.outcomes:
         _need(p, "reason")
     if any(o in EDUCATION_NEEDED for o in case.outcomes):

@@ -16,9 +16,14 @@ from server.errors import NotFound, Unauthorized
 from server.extensions import limiter
 
 
+def _username() -> str:
+    """The username as signed in with (the throttle counts what the sign-in looks up)."""
+    return request.form.get("username", "").strip()
+
+
 def _login_key() -> str:
     """Throttle failed sign-ins per client address and username, like the API."""
-    return f"{get_remote_address()}|console|{request.form.get('username', '')[:80]}"
+    return f"{get_remote_address()}|console|{_username()[:80]}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,7 +33,7 @@ def login() -> Response | str | tuple[str, int]:
     """The sign-in form; a session is a device token of its own, so revoking it ends it."""
     if request.method == "GET":
         return render_template("console/login.html", next=request.args.get("next", ""))
-    username = request.form.get("username", "").strip()
+    username = _username()
     try:
         issued = auth.issue_token(username, request.form.get("password", ""),
                                   f"console-{secrets.token_hex(8)}")

@@ -321,6 +321,15 @@ def test_repeated_failed_sign_ins_are_throttled(app, make_user):
     assert "429" in session.sign_in(user.username, "wrong").get_data(as_text=True)
 
 
+def test_padding_the_username_with_spaces_counts_as_the_same_user(app, make_user):
+    user, password = make_user("supervisor", OWN)
+    session = Console(app.test_client())
+    statuses = [session.sign_in(" " * n + user.username + " " * (n % 2), "wrong").status_code
+                for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert session.sign_in(" " * 9 + user.username, password).status_code == 429
+
+
 def test_a_page_of_another_role_is_forbidden_without_a_lookup(console):
     response = console("legal", OWN).get("/console/tasks")
     assert response.status_code == 403

@@ -91,6 +91,28 @@ def test_a_waived_violation_ends_without_penalty_only_with_the_education_record(
                                                                    "decision": "met"}
 
 
+def test_a_violation_the_law_forbids_fining_can_be_neither_notified_nor_fined(
+        party, violation, file_case, step, frozen):
+    frozen.on("2021-06-02")
+    waived = violation(facts=WAIVABLE)
+    case = _ok(step(_ok(file_case(waived["id"]), 201), "investigating"))
+    frozen.on("2021-06-07")
+    notified = step(case, "notified", intended_fen=2_000_000)
+    assert notified.status_code == 409 and "第33条" in notified.get_json()["detail"]
+    assert "不予行政处罚" in notified.get_json()["detail"]
+
+
+def test_a_complex_case_is_reviewed_before_the_decision_not_to_penalise(
+        party, violation, file_case, step, frozen):
+    frozen.on("2021-06-02")
+    case = _ok(file_case(violation(facts=WAIVABLE)["id"], complex=True), 201)
+    education = {"on": "2021-06-02", "method": "约谈", "content": "讲解VOCs无组织排放管控要求"}
+    unreviewed = step(case, "not_penalised", education=education)
+    assert unreviewed.status_code == 409 and "法制审核" in unreviewed.get_json()["detail"]
+    case = _ok(step(_ok(step(case, "investigating")), "legal_review"))
+    assert _ok(step(case, "not_penalised", education=education))["state"] == "not_penalised"
+
+
 def test_a_fined_violation_cannot_take_the_waiver_path(party, violation, file_case, step,
                                                        frozen):
     frozen.on("2021-06-03")
@@ -122,9 +144,10 @@ def test_a_hearing_case_needs_legal_review_a_timely_request_and_an_independent_c
     biased = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
                   chair=officer)
     assert biased.status_code == 409 and "chair" in biased.get_json()["errors"]
-    rushed = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-21",
-                  chair=chair)
-    assert rushed.status_code == 409 and "7 days" in rushed.get_json()["detail"]
+    rushed = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-23",
+                  chair=chair)  # 8 calendar days, but 6 working days (处罚法 第85条)
+    assert rushed.status_code == 409 and "7 working days" in rushed.get_json()["detail"]
+    assert "2021-06-24" in rushed.get_json()["detail"]
     case = _ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
                     chair=chair))
     assert next(d for d in case["deadlines"] if d["name"] == "notice_reply")["status"] == "met"
