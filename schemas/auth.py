@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Day, Moment
+
 DEVICE_ID = validate.Regexp(r"^[A-Za-z0-9._:\-]{1,100}$",
                             error="1-100 letters, digits or . _ : -")
 
@@ -27,7 +29,7 @@ class UserSchema(Schema):
     role = fields.String(required=True)
     district = fields.String(required=True, metadata={"description": "Scope: district or 310000"})
     certificate_no = fields.String(allow_none=True)
-    certificate_expires = fields.Date(allow_none=True)
+    certificate_expires = Day(allow_none=True)
 
 
 class TokenSchema(Schema):
@@ -35,7 +37,7 @@ class TokenSchema(Schema):
 
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_at = fields.DateTime(required=True)
+    expires_at = Moment(required=True)
     device_id = fields.String(required=True)
     user = fields.Nested(UserSchema, required=True)
 
@@ -44,8 +46,8 @@ class DeviceSchema(Schema):
     """A device holding a live token."""
 
     device_id = fields.String(required=True)
-    issued_at = fields.DateTime(required=True)
-    expires_at = fields.DateTime(required=True)
+    issued_at = Moment(required=True)
+    expires_at = Moment(required=True)
 
 
 class RevocationSchema(Schema):

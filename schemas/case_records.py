@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.common import AwareMoment, Day, Moment
+
 TEXT = validate.Length(min=1, max=4000)
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256")
 ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "other")
@@ -65,8 +67,8 @@ class InquiryCreateSchema(Schema):
 
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     interviewee = fields.Nested(IntervieweeSchema, required=True)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(required=True)
+    started_at = AwareMoment(required=True)
+    ended_at = AwareMoment(required=True)
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     inspector_ids = fields.List(fields.UUID(), required=True,
                                 validate=validate.Length(min=2, max=10))
@@ -83,22 +85,22 @@ class InquirySchema(Schema):
     case_id = fields.UUID(required=True)
     seq = fields.Integer(required=True)
     interviewee = fields.Dict(required=True)
-    started_at = fields.DateTime(required=True)
-    ended_at = fields.DateTime(required=True)
+    started_at = Moment(required=True)
+    ended_at = Moment(required=True)
     place = fields.String(required=True)
     officers = fields.List(fields.Dict(), required=True)
     recorder = fields.Dict(required=True)
     qa = fields.List(fields.Dict(), required=True)
     signature = fields.Dict(required=True)
     created_by = fields.UUID(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = Moment(required=True)
 
 
 class StatementCreateSchema(Schema):
     """POST /cases/<id>/statements: the party's statement/defence and the bureau's review."""
 
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    received_on = fields.Date(load_default=None)
+    received_on = Day(load_default=None)
     form = fields.String(required=True, validate=validate.OneOf(("written", "oral")))
     made_by = fields.String(required=True, validate=validate.Length(min=1, max=60))
     content = fields.String(required=True, validate=TEXT)
@@ -113,11 +115,11 @@ class StatementSchema(Schema):
     id = fields.UUID(required=True)
     case_id = fields.UUID(required=True)
     seq = fields.Integer(required=True)
-    received_on = fields.Date(required=True)
+    received_on = Day(required=True)
     form = fields.String(required=True)
     made_by = fields.String(required=True)
     content = fields.String(required=True)
     adopted = fields.String(required=True)
     reasoning = fields.String(required=True)
     reviewed_by = fields.UUID(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = Moment(required=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Day, Moment
+
 STATES = ("filed", "investigating", "legal_review", "notified", "hearing", "decided", "served",
           "paid", "enforced", "not_penalised", "closed", "archived")
 TEXT = validate.Length(min=1, max=4000)
@@ -33,7 +35,7 @@ class CasePersonSchema(Schema):
 class CaseEducationSchema(Schema):
     """The education given to a party not penalised (处罚法 Art. 33 ¶3)."""
 
-    on = fields.Date(required=True)
+    on = Day(required=True)
     method = fields.String(required=True, validate=validate.Length(min=1, max=100))
     content = fields.String(required=True, validate=TEXT)
     educated_person = fields.String(load_default=None, allow_none=True,
@@ -45,11 +47,11 @@ class CaseTransitionSchema(Schema):
 
     to = fields.String(required=True, validate=validate.OneOf(STATES))
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
     intended_fen = fields.Integer(validate=FEN)
     review_opinion = fields.String(validate=TEXT)
-    hearing_notice_on = fields.Date()
-    hearing_on = fields.Date()
+    hearing_notice_on = Day()
+    hearing_on = Day()
     chair = fields.Nested(CasePersonSchema)
     fine_fen = fields.Integer(validate=FEN)
     statements = fields.String(validate=TEXT)
@@ -70,7 +72,7 @@ class CaseExtensionSchema(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     approval = fields.String(required=True, validate=validate.OneOf(("approval", "collective")))
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
     reason = fields.String(required=True, validate=TEXT)
 
 
@@ -80,8 +82,8 @@ class CaseSuspensionSchema(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     kind = fields.String(required=True,
                          validate=validate.OneOf(("testing", "appraisal", "suspension")))
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = Day(required=True)
+    end = Day(required=True)
     reason = fields.String(required=True, validate=TEXT)
 
 
@@ -97,12 +99,12 @@ class CaseDeadlineSchema(Schema):
     """One statutory deadline of the case."""
 
     name = fields.String(required=True)
-    due = fields.Date(required=True)
+    due = Day(required=True)
     basis = fields.String(required=True)
     owner = fields.String(required=True)
     kind = fields.String(required=True)
     days = fields.Integer(required=True)
-    done_on = fields.Date(allow_none=True)
+    done_on = Day(allow_none=True)
     status = fields.String(required=True)
     days_left = fields.Integer(allow_none=True, metadata={
         "description": "While open: days to the end in the deadline's own kind (working days "
@@ -128,16 +130,16 @@ class CaseEventSchema(Schema):
     event = fields.String(required=True)
     from_state = fields.String(allow_none=True)
     to_state = fields.String(required=True)
-    on = fields.Date(required=True)
+    on = Day(required=True)
     details = fields.Dict(required=True)
     actor_id = fields.UUID(allow_none=True)
-    at = fields.DateTime(required=True)
+    at = Moment(required=True)
 
 
 class CasePaymentSchema(Schema):
     """What is owed if paid today: the fine and the late surcharge (capped at the fine)."""
 
-    due = fields.Date(required=True)
+    due = Day(required=True)
     late_days = fields.Integer(required=True)
     surcharge_fen = fields.Integer(required=True)
     owed_fen = fields.Integer(required=True)
@@ -155,8 +157,8 @@ class CaseSchema(Schema):
     state = fields.String(required=True)
     version = fields.Integer(required=True)
     allowed_transitions = fields.List(fields.String(), required=True)
-    discovered_on = fields.Date(required=True)
-    filed_on = fields.Date(required=True)
+    discovered_on = Day(required=True)
+    filed_on = Day(required=True)
     complex = fields.Boolean(required=True)
     legal_review_required = fields.Boolean(required=True)
     hearing_eligible = fields.Boolean(required=True)
@@ -168,41 +170,41 @@ class CaseSchema(Schema):
     fine_fen = fields.Integer(allow_none=True)
     surcharge_fen = fields.Integer(required=True)
     paid_fen = fields.Integer(allow_none=True)
-    notice_on = fields.Date(allow_none=True)
-    hearing_on = fields.Date(allow_none=True)
-    decided_on = fields.Date(allow_none=True)
-    served_on = fields.Date(allow_none=True)
-    paid_on = fields.Date(allow_none=True)
-    closed_on = fields.Date(allow_none=True)
-    archived_on = fields.Date(allow_none=True)
+    notice_on = Day(allow_none=True)
+    hearing_on = Day(allow_none=True)
+    decided_on = Day(allow_none=True)
+    served_on = Day(allow_none=True)
+    paid_on = Day(allow_none=True)
+    closed_on = Day(allow_none=True)
+    archived_on = Day(allow_none=True)
     steps = fields.Dict(required=True)
     extensions = fields.List(fields.Dict(), required=True)
     suspensions = fields.List(fields.Dict(), required=True)
     deadlines = fields.List(fields.Nested(CaseDeadlineSchema), required=True)
-    next_due_on = fields.Date(allow_none=True)
+    next_due_on = Day(allow_none=True)
     payment = fields.Nested(CasePaymentSchema, allow_none=True)
     daily_penalty = fields.Dict(allow_none=True)
     daily_penalty_fen = fields.Integer(required=True)
     history = fields.List(fields.Nested(CaseEventSchema))
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    created_at = Moment(required=True)
+    updated_at = Moment(required=True)
 
 
 class CaseDailyRoundSchema(Schema):
     """A correction order served, then a re-inspection that found the act continuing."""
 
-    order_served_on = fields.Date(required=True)
-    reinspected_on = fields.Date(required=True)
+    order_served_on = Day(required=True)
+    reinspected_on = Day(required=True)
 
 
 class CaseDailyPenaltySchema(Schema):
     """POST /cases/<id>/daily-penalties: the rounds counted for 按日连续处罚."""
 
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
     rounds = fields.List(fields.Nested(CaseDailyRoundSchema), required=True,
                          validate=validate.Length(min=1, max=100))
-    production_restricted_on = fields.Date(load_default=None, allow_none=True)
+    production_restricted_on = Day(load_default=None, allow_none=True)
 
 
 class CaseDocumentQuerySchema(Schema):
@@ -223,8 +225,8 @@ class CaseExportSchema(Schema):
     manifest_sha256 = fields.String(allow_none=True)
     members = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
-    created_at = fields.DateTime(required=True)
-    finished_at = fields.DateTime(allow_none=True)
-    expires_at = fields.DateTime(allow_none=True, metadata={
+    created_at = Moment(required=True)
+    finished_at = Moment(allow_none=True)
+    expires_at = Moment(allow_none=True, metadata={
         "description": "When the finished ZIP is deleted (CASE_EXPORT_TTL_HOURS after it was "
                        "built); afterwards status is expired and the download answers 410"})

@@ -1,8 +1,44 @@
-"""Shapes shared by every endpoint: problems, pagination."""
+"""Shapes shared by every endpoint: problems, pagination, dates within a working range."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+# Dates a request may carry: wide enough for any record of the bureau, and far enough from
+# years 1 and 9999 that the date arithmetic of deadlines, terms and time zones cannot overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _in_years(value: Any) -> bool:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}.")
+    return True
+
+
+class Day(fields.Date):
+    """An ISO 8601 date in the years FIRST_YEAR to LAST_YEAR."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.validators.insert(0, _in_years)
+
+
+class Moment(fields.DateTime):
+    """An ISO 8601 date-time in the years FIRST_YEAR to LAST_YEAR."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.validators.insert(0, _in_years)
+
+
+class AwareMoment(fields.AwareDateTime):
+    """An ISO 8601 date-time with its UTC offset, in the years FIRST_YEAR to LAST_YEAR."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.validators.insert(0, _in_years)
 
 
 class ProblemSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageQuerySchema, PageSchema
+from schemas.common import Day, Moment, PageQuerySchema, PageSchema
 
 PERMIT_CLASSES = ("key", "simplified", "registration")
 DISTRICT_CODE = validate.Regexp(r"^\d{6}$", error="must be a 6-digit division code")
@@ -43,8 +43,8 @@ class EnterpriseFields(Schema):
                                   validate=validate.Length(max=40))
     positive_list = fields.Boolean(load_default=False,
                                    metadata={"description": "On the positive list (正面清单)"})
-    positive_list_from = fields.Date(load_default=None, allow_none=True)
-    positive_list_until = fields.Date(load_default=None, allow_none=True)
+    positive_list_from = Day(load_default=None, allow_none=True)
+    positive_list_until = Day(load_default=None, allow_none=True)
     credit_rating = fields.String(load_default=None, allow_none=True,
                                   validate=validate.Length(max=20))
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list,
@@ -75,8 +75,8 @@ class EnterpriseSchema(EnterpriseFields):
     positive_list_active = fields.Boolean(dump_only=True)
     crs = fields.String(dump_only=True, metadata={"description": "wgs84 or gcj02"})
     version = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = Moment(dump_only=True)
+    updated_at = Moment(dump_only=True)
 
 
 class CrsQuerySchema(Schema):

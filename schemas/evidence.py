@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from schemas.common import Moment
+
 KINDS = ("photo", "signature", "audio", "video", "document")
 FLAGS = {
     "undecodable": "an image whose pixels cannot be decoded (e.g. truncated); kept, no thumbnail",
@@ -33,8 +35,8 @@ class EvidenceSchema(Schema):
     filename = fields.String(allow_none=True)
     uploaded_by = fields.UUID(required=True)
     device_id = fields.String(allow_none=True)
-    uploaded_at = fields.DateTime(required=True)
-    captured_at = fields.DateTime(allow_none=True, metadata={
+    uploaded_at = Moment(required=True)
+    captured_at = Moment(allow_none=True, metadata={
         "description": "EXIF DateTimeOriginal with OffsetTimeOriginal, as UTC"})
     captured_offset = fields.String(allow_none=True, metadata={
         "description": "the camera's UTC offset, e.g. +08:00, when it recorded one"})
@@ -56,5 +58,5 @@ class UploadSchema(Schema):
     id = fields.UUID(required=True)
     length = fields.Integer(required=True)
     offset = fields.Integer(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = Moment(required=True)
     sha256 = fields.String(required=True, metadata={"description": "as declared"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.common import AwareMoment, Day, Moment
+
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256 digest")
 
 
@@ -62,8 +64,8 @@ class InspectionFields(Schema):
     inspector_ids = fields.List(fields.UUID(), required=True,
                                 validate=validate.Length(min=2, max=10),
                                 metadata={"description": "At least two certified officers"})
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    started_at = AwareMoment(required=True)
+    ended_at = AwareMoment(load_default=None, allow_none=True)
     checkin = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     people_present = fields.List(fields.Nested(PersonSchema), load_default=list,
                                  validate=validate.Length(max=50))
@@ -125,10 +127,10 @@ class InspectionSchema(InspectionCreateSchema):
     status = fields.String(dump_only=True, metadata={"description": "draft or submitted"})
     evidence_checks = fields.List(fields.Nested(EvidenceCheckSchema), dump_only=True)
     missing_evidence = fields.List(fields.String(), dump_only=True)
-    submitted_at = fields.DateTime(dump_only=True, allow_none=True)
+    submitted_at = Moment(dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = Moment(dump_only=True)
+    updated_at = Moment(dump_only=True)
 
 
 class RevisionSchema(Schema):
@@ -138,7 +140,7 @@ class RevisionSchema(Schema):
     replaced_by_version = fields.Integer(required=True)
     reason = fields.String(required=True)
     corrected_by = fields.UUID(required=True)
-    corrected_at = fields.DateTime(required=True)
+    corrected_at = Moment(required=True)
     content = fields.Dict(required=True)
 
 
@@ -149,7 +151,7 @@ class FactsSchema(Schema):
         "description": "The inspector's claim; the server computes its own from history"})
     corrected_on_spot = fields.Boolean(allow_none=True, metadata={"description": "当场整改"})
     corrected_in_time = fields.Boolean(allow_none=True, metadata={"description": "及时纠正"})
-    corrected_on = fields.Date(allow_none=True, metadata={"description": "Day it was corrected"})
+    corrected_on = Day(allow_none=True, metadata={"description": "Day it was corrected"})
     harmful_consequence = fields.Boolean(allow_none=True, metadata={"description": "危害后果"})
     harm_minor = fields.Boolean(allow_none=True, metadata={"description": "危害后果轻微"})
     stopped_and_restored = fields.Boolean(allow_none=True,
@@ -175,7 +177,7 @@ class ViolationFields(Schema):
     inspection_id = fields.UUID(required=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$"),
                          metadata={"description": "Catalogue code, e.g. AIR_VOC"})
-    occurred_on = fields.Date(required=True)
+    occurred_on = Day(required=True)
     party_type = fields.String(load_default="organisation",
                                validate=validate.OneOf(("organisation", "individual")))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
@@ -209,7 +211,7 @@ class ViolationSchema(ViolationCreateSchema):
 
     enterprise_id = fields.UUID(dump_only=True)
     district = fields.String(dump_only=True)
-    discovered_on = fields.Date(dump_only=True)
+    discovered_on = Day(dump_only=True)
     first_offence = fields.Boolean(dump_only=True, metadata={
         "description": "Computed by the server from its own history"})
     first_offence_disagreement = fields.String(dump_only=True, allow_none=True)
@@ -220,8 +222,8 @@ class ViolationSchema(ViolationCreateSchema):
     decision = fields.Dict(dump_only=True, allow_none=True,
                            metadata={"description": "The rules engine's latest decision"})
     version = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = Moment(dump_only=True)
+    updated_at = Moment(dump_only=True)
 
 
 class InspectionListQuerySchema(Schema):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Moment
+
 
 class JobRunSchema(Schema):
     """One recorded run of a job."""
@@ -11,8 +13,8 @@ class JobRunSchema(Schema):
     id = fields.UUID()
     job_id = fields.String()
     runner = fields.String()
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    started_at = Moment()
+    finished_at = Moment(allow_none=True)
     outcome = fields.String(metadata={"description": "running, ok, alert, failed, unavailable"})
     counts = fields.Dict()
     error = fields.String(allow_none=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import PageQuerySchema, PageSchema
+from schemas.common import Day, Moment, PageQuerySchema, PageSchema
 from schemas.enterprise import DISTRICT_CODE, PERMIT_CLASSES
 
 TASK_KINDS = ("random_check", "complaint", "monitoring", "remote_sensing", "reinspection",
@@ -52,8 +52,8 @@ class SampleSchema(Schema):
 class PeriodSchema(Schema):
     """The period the plan covers (inclusive)."""
 
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = Day(required=True)
+    end = Day(required=True)
 
     @validates_schema
     def _ordered(self, data: dict, **_: object) -> None:
@@ -103,7 +103,7 @@ class PlanSchema(Schema):
     period = fields.Method("_period")
     due_working_days = fields.Integer()
     schedule = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Moment()
 
     def _period(self, plan: object) -> dict:
         return {"start": plan.period_start.isoformat(), "end": plan.period_end.isoformat()}
@@ -135,9 +135,9 @@ class DrawSchema(Schema):
     seed = fields.String()
     algorithm = fields.String()
     population_hash = fields.String()
-    planned_date = fields.Date()
-    drawn_at = fields.DateTime()
-    scheduled_for = fields.DateTime(allow_none=True)
+    planned_date = Day()
+    drawn_at = Moment()
+    scheduled_for = Moment(allow_none=True)
     population = fields.Function(lambda d: len(d.snapshot["units"]))
     offsite = fields.Function(lambda d: d.snapshot["offsite"])
     selected = fields.List(fields.Nested(SelectedSchema))
@@ -168,7 +168,7 @@ class PublishedUnitSchema(Schema):
     name = fields.String(allow_none=True, metadata={"description": "null if since removed"})
     credit_code = fields.String(allow_none=True)
     district = fields.String()
-    inspected_on = fields.Date()
+    inspected_on = Day()
     status = fields.String()
 
 
@@ -176,7 +176,7 @@ class PublishedDrawSchema(Schema):
     """A draw as published: seed and snapshot only once every visit has started."""
 
     draw_id = fields.UUID()
-    drawn_at = fields.DateTime()
+    drawn_at = Moment()
     algorithm = fields.String()
     population_hash = fields.String()
     drawn = fields.Integer()
@@ -211,7 +211,7 @@ class TaskCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(MANUAL_TASK_KINDS))
     enterprise_id = fields.UUID(required=True)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = Day(load_default=None, allow_none=True)
     due_in_working_days = fields.Integer(load_default=None, allow_none=True,
                                          validate=validate.Range(min=1, max=250))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -239,19 +239,19 @@ class TaskSchema(Schema):
     draw_id = fields.UUID(allow_none=True)
     note = fields.String()
     source_ref = fields.String(allow_none=True)
-    due_date = fields.Date()
+    due_date = Day()
     due_provisional = fields.Boolean(metadata={
         "description": "counted through a year whose holiday table is not known yet"})
     overdue = fields.Boolean()
     escalation = fields.String()
-    escalated_at = fields.DateTime(allow_none=True)
+    escalated_at = Moment(allow_none=True)
     confidential = fields.Boolean()
     cancel_reason = fields.String(allow_none=True)
-    started_at = fields.DateTime(allow_none=True)
+    started_at = Moment(allow_none=True)
     assignees = fields.List(fields.Nested(AssigneeSchema))
     version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Moment()
+    updated_at = Moment()
 
 
 class TaskListQuerySchema(PageQuerySchema):
@@ -309,7 +309,7 @@ class TransitionSchema(Schema):
 class TaskEventSchema(Schema):
     """One entry of a task's history."""
 
-    at = fields.DateTime()
+    at = Moment()
     actor_id = fields.UUID(allow_none=True)
     event = fields.String()
     details = fields.Dict()
@@ -343,7 +343,7 @@ class WorkloadSchema(Schema):
     assigned = fields.Integer()
     in_progress = fields.Integer()
     overdue = fields.Integer()
-    certificate_expires = fields.Date(allow_none=True)
+    certificate_expires = Day(allow_none=True)
 
 
 class RecusalCreateSchema(Schema):
@@ -367,7 +367,7 @@ class RecusalSchema(Schema):
     reason = fields.String()
     note = fields.String()
     declared_by = fields.UUID(allow_none=True)
-    declared_at = fields.DateTime()
+    declared_at = Moment()
     affected_tasks = fields.List(fields.UUID(), metadata={
         "description": "open tasks that must be reassigned before they can start"})
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Day
+
 
 class ReportQuerySchema(Schema):
     """Period (inclusive legal dates), district and violation code."""
 
-    from_ = fields.Date(data_key="from", attribute="from", load_default=None)
-    to = fields.Date(load_default=None)
+    from_ = Day(data_key="from", attribute="from", load_default=None)
+    to = Day(load_default=None)
     district = fields.String(load_default=None, validate=validate.Regexp(r"^31\d{4}$"))
     code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
 
@@ -54,15 +56,15 @@ class ReportCodeSchema(ReportFiguresSchema):
 class ReportPeriodSchema(Schema):
     """Inclusive legal dates."""
 
-    from_ = fields.Date(data_key="from", attribute="from", required=True)
-    to = fields.Date(required=True)
+    from_ = Day(data_key="from", attribute="from", required=True)
+    to = Day(required=True)
 
 
 class ReportSummarySchema(Schema):
     """The bureau's figures for a period, with the same period a year earlier."""
 
-    from_ = fields.Date(data_key="from", attribute="from", required=True)
-    to = fields.Date(required=True)
+    from_ = Day(data_key="from", attribute="from", required=True)
+    to = Day(required=True)
     district = fields.String(allow_none=True)
     code = fields.String(allow_none=True)
     current = fields.Nested(ReportFiguresSchema, required=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Day, Moment
+
 FACT = fields.Boolean(allow_none=True)
 
 
@@ -13,7 +15,7 @@ class EvaluateFactsSchema(Schema):
     first_offence = fields.Boolean(allow_none=True)
     corrected_in_time = fields.Boolean(allow_none=True)
     corrected_on_spot = fields.Boolean(allow_none=True)
-    corrected_on = fields.Date(allow_none=True)
+    corrected_on = Day(allow_none=True)
     harmful_consequence = fields.Boolean(allow_none=True)
     harm_minor = fields.Boolean(allow_none=True)
     stopped_and_restored = fields.Boolean(allow_none=True)
@@ -35,7 +37,7 @@ class EvaluateBaseSchema(Schema):
 class PriorViolationSchema(Schema):
     """An earlier violation of the same party."""
 
-    occurred_on = fields.Date(required=True)
+    occurred_on = Day(required=True)
     code = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 
@@ -44,10 +46,10 @@ class EvaluateRequestSchema(Schema):
 
     violation_code = fields.String(required=True, validate=validate.Length(min=1, max=40),
                                    metadata={"example": "AIR_VOC"})
-    occurred_on = fields.Date(required=True)
-    decided_on = fields.Date(allow_none=True)
-    discovered_on = fields.Date(allow_none=True)
-    ended_on = fields.Date(allow_none=True)
+    occurred_on = Day(required=True)
+    decided_on = Day(allow_none=True)
+    discovered_on = Day(allow_none=True)
+    ended_on = Day(allow_none=True)
     continuing = fields.Boolean()
     party_type = fields.String(validate=validate.OneOf(("organisation", "individual")))
     facts = fields.Nested(EvaluateFactsSchema)
@@ -99,7 +101,7 @@ class DecisionRecordSchema(Schema):
     would_be_fen = fields.Integer(allow_none=True)
     inputs = fields.Dict(required=True)
     result = fields.Dict(required=True, metadata={"description": "the answer, keyed by language"})
-    evaluated_at = fields.DateTime(required=True)
+    evaluated_at = Moment(required=True)
 
 
 class RuleSetVersionSchema(Schema):
@@ -111,8 +113,8 @@ class RuleSetVersionSchema(Schema):
     kind = fields.String(required=True)
     title = fields.String(required=True)
     title_en = fields.String(required=True)
-    effective_from = fields.Date(required=True)
-    effective_until = fields.Date(allow_none=True)
+    effective_from = Day(required=True)
+    effective_until = Day(allow_none=True)
     verified = fields.Boolean(required=True)
     source = fields.String(required=True)
     in_force_today = fields.Boolean(required=True)

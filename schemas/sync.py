@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import AwareMoment, Moment
 from schemas.fieldwork import SHA256, ChecklistAnswerSchema, SignatureSchema
 
 PULL_ENTITIES = (
@@ -81,7 +82,7 @@ class MutationSchema(Schema):
                                                            "made on; null for a create"})
     values = fields.Dict(data_key="fields", load_default=dict, metadata={
         "description": "Changed fields only (update) or the whole record (create)"})
-    recorded_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+    recorded_at = AwareMoment(load_default=None, allow_none=True, metadata={
         "description": "When the tablet recorded the edit (its clock)"})
 
 
@@ -175,9 +176,9 @@ class ConflictSchema(Schema):
     server_values = fields.Dict(required=True)
     tablet_values = fields.Dict(required=True)
     merged_fields = fields.List(fields.String(), required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = Moment(required=True)
     resolved_by = fields.UUID(allow_none=True)
-    resolved_at = fields.DateTime(allow_none=True)
+    resolved_at = Moment(allow_none=True)
     resolution = fields.Dict(allow_none=True)
 
 

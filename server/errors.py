@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,15 @@ def register_error_handlers(app: Flask) -> None:
         return problem_response("service-unavailable",
                                 "The database is not reachable at the moment; retry shortly.",
                                 headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+    @app.errorhandler(DataError)
+    def _data_refused(error: DataError) -> Response:
+        # A value the schemas let through but the column cannot hold (a number out of its
+        # range, say): the unit of work rolled back, so it is the client's to correct.
+        log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                    str(error.orig).splitlines()[0] if error.orig else error)
+        return problem_response("validation-error", "The database refused a value as "
+                                "malformed or out of range for its field; nothing was kept.")
 
     @app.errorhandler(OSError)
     def _os_error(error: OSError) -> Response:

@@ -1,5 +1,5 @@
 """Request rules: authentication first (401), accepted content types (415), body size (413),
-JSON nesting depth (400); and the security headers of HTML pages."""
+JSON nesting depth and the NUL character (400); and the security headers of HTML pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from server.auth.context import current_actor
 from server.errors import problem_response
 
 JSON_TYPES = frozenset({"application/json"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# U+0000 in text: PostgreSQL cannot store it, and no field of ours has a use for it.
+NUL = "\x00"
+NUL_REFUSED = "Text may not hold the NUL character (U+0000)."
 
 
 def accepts(*content_types: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -58,6 +62,8 @@ def register_request_rules(app: Flask) -> None:
         key = _find(view, "body_limit_key")
         if key:
             request.max_content_length = current_app.config[key]
+        if _nul_in_url_or_form():  # a form is read within the endpoint's size limit
+            return problem_response("bad-request", NUL_REFUSED)
         if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
             return None
         accepted = _find(view, "accepted_content_types") or JSON_TYPES
@@ -79,6 +85,30 @@ def register_request_rules(app: Flask) -> None:
             for name, value in html_security_headers(current_app.config, app.debug).items():
                 response.headers.setdefault(name, value)
         return response
+
+
+def _nul_in_url_or_form() -> bool:
+    """Whether the path, the query or a form field holds U+0000."""
+    pairs = list(request.args.items(multi=True))
+    if request.method in BODY_METHODS and request.mimetype in FORM_TYPES:
+        pairs += request.form.items(multi=True)
+    return NUL in request.path or any(NUL in k or NUL in v for k, v in pairs)
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a parsed JSON value holds U+0000 in a string or a key (iteratively)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def json_depth(value: Any) -> int:
@@ -103,9 +133,10 @@ def _refuse_constant(name: str) -> Any:
 
 def _check_json_depth(limit: int) -> Response | None:
     """400 for a JSON body nested deeper than `limit` (before any view or parser recurses),
-    or holding NaN or Infinity, which no database column would keep as sent."""
+    or holding NaN, Infinity or U+0000, which no database column would keep as sent."""
+    raw = request.get_data(cache=True)
     try:
-        parsed = json.loads(request.get_data(cache=True), parse_constant=_refuse_constant)
+        parsed = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
         parsed = None
     except _NotJSON as error:
@@ -116,6 +147,8 @@ def _check_json_depth(limit: int) -> Response | None:
     if parsed is None or json_depth(parsed) > limit:
         return problem_response("bad-request",
                                 f"The JSON body nests deeper than {limit} levels.")
+    if b"\\u0000" in raw and holds_nul(parsed):  # JSON can only spell U+0000 escaped
+        return problem_response("bad-request", NUL_REFUSED)
     return None
 
 
