@@ -83,6 +83,13 @@ def must_be_officer(actor: Actor, officers: list[dict[str, Any]]) -> None:
                                errors={"inspector_ids": ["must include yourself"]})
 
 
+def check_writable(actor: Actor, inspection: Inspection) -> None:
+    """Refuse a change of the record by this actor: role, an officer on it, no case lock."""
+    authorize(actor, "inspection.update", inspection.district)
+    must_be_officer(actor, inspection.officers)
+    ensure_not_locked(inspection_id=inspection.id)
+
+
 def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
                     ) -> tuple[Inspection, bool]:
     """Create a draft record under the tablet's id; a retry of the same create is harmless.
@@ -140,15 +147,13 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
     """Edit a draft, or correct a submitted record (a reason is required; history kept)."""
     with unit_of_work() as session:
         inspection = get_inspection(actor, inspection_id, lock=True)
-        authorize(actor, "inspection.update", inspection.district)
-        must_be_officer(actor, inspection.officers)
+        check_writable(actor, inspection)
         if inspection.version != version:
             raise VersionConflict(f"The record is at version {inspection.version}, not {version}.",
                                   current_version=inspection.version)
         if "enterprise_id" in changes and changes["enterprise_id"] != inspection.enterprise_id:
             raise ValidationFailed("A record cannot move to another enterprise.",
                                    errors={"enterprise_id": ["cannot be changed"]})
-        ensure_not_locked(inspection_id=inspection.id)
         submitted = inspection.status == "submitted"
         if submitted and not (reason or "").strip():
             raise ValidationFailed("A submitted record is corrected, not edited: give a reason.",

@@ -218,18 +218,24 @@ def get_violation(actor: Actor, violation_id: uuid.UUID, *, lock: bool = False) 
     return violation
 
 
+def check_writable(actor: Actor, violation: Violation) -> None:
+    """Refuse a change of the violation by this actor: role, an officer on its record, no
+    case lock."""
+    authorize(actor, "violation.update", violation.district)
+    inspections.must_be_officer(
+        actor, inspections.get_inspection(actor, violation.inspection_id).officers)
+    ensure_not_locked(violation_ids=[violation.id])
+
+
 def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
                      changes: dict[str, Any]) -> Violation:
     """Change a violation's facts; it is re-decided and the earlier decision is kept."""
     with unit_of_work():
         violation = get_violation(actor, violation_id, lock=True)
-        authorize(actor, "violation.update", violation.district)
-        inspections.must_be_officer(
-            actor, inspections.get_inspection(actor, violation.inspection_id).officers)
+        check_writable(actor, violation)
         if violation.version != version:
             raise VersionConflict(f"The violation is at version {violation.version}, "
                                   f"not {version}.", current_version=violation.version)
-        ensure_not_locked(violation_ids=[violation.id])
         if changes.get("inspection_id", violation.inspection_id) != violation.inspection_id:
             raise ValidationFailed("A violation cannot move to another inspection.",
                                    errors={"inspection_id": ["cannot be changed"]})

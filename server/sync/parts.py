@@ -68,6 +68,7 @@ def checklist_answer(ctx: Context) -> Outcome:
     a hard conflict (both answers kept), other items merge freely."""
     data = load(ChecklistAnswerPushFields(), ctx.values)
     record = existing_inspection(ctx, str(data.pop("inspection_id")))
+    inspections.check_writable(ctx.actor, record)  # before a stale base records a conflict
     item, answer = data["item"], ChecklistAnswerSchema().dump(data)
     current = _answers(record.checklist)
     conflicts.remember("inspection", str(record.id), record.version,

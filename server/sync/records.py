@@ -132,7 +132,9 @@ def existing_inspection(ctx: Context, key: str) -> Inspection:
 
 def update_inspection_fields(ctx: Context, record: Inspection, changes: dict[str, Any],
                              reason: str | None) -> Outcome:
-    """Merge changed fields of an inspection (the services validate them)."""
+    """Merge changed fields of an inspection (the services validate them); who may not
+    change the record is refused before a stale base could turn the change into a conflict."""
+    inspections.check_writable(ctx.actor, record)
 
     def apply(version: int, chosen: dict[str, Any]) -> int:
         return inspections.update_inspection(ctx.actor, record.id, version, chosen,
@@ -190,7 +192,9 @@ def existing_violation(ctx: Context, key: str) -> Violation:
 
 def update_violation_fields(ctx: Context, record: Violation, changes: dict[str, Any]
                             ) -> Outcome:
-    """Merge changed facts of a violation; it is re-decided by the rules."""
+    """Merge changed facts of a violation; it is re-decided by the rules (who may not change
+    it is refused first, as for an inspection)."""
+    violations.check_writable(ctx.actor, record)
 
     def apply(version: int, chosen: dict[str, Any]) -> int:
         return violations.update_violation(ctx.actor, record.id, version, chosen).version

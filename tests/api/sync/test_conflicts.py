@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.sync.conftest import OTHER, mutation
+from tests.api.sync.conftest import OTHER, Tablet, mutation
 
 
 def _record(world):
@@ -168,3 +168,27 @@ def test_a_tablet_writing_uppercase_ids_edits_the_same_record_and_keeps_its_deci
     pulled = world["a"].data("violation", violation)
     assert (pulled["description"], pulled["factors"]) == ("甲", {"duration": 2})
     assert pulled["decision"] is not None and pulled["open_conflicts"] == []
+
+
+def test_an_inspector_who_is_not_an_officer_cannot_turn_a_stale_edit_into_a_conflict(
+        client, world, make_user):
+    key = _record(world)
+    violation = str(uuid.uuid4())
+    world["a"].push(mutation("violation", "create", violation, {
+        "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲的记录"}, base=1))
+    world["a"].push(mutation("violation", "update", violation, {"description": "甲"}, base=1))
+    stranger, password = make_user("inspector", world["own"]["district"])
+    tablet = Tablet(client, stranger, password, "tablet-stranger")
+    results = tablet.push(
+        mutation("inspection", "update", key, {"findings": "旁人的记录"}, base=1),
+        mutation("checklist_answer", "update", str(uuid.uuid4()),
+                 {"inspection_id": key, "item": "VOC-01", "answer": "yes"}, base=1),
+        mutation("violation", "update", violation, {"description": "旁人"}, base=1))
+    assert [(r["status"], r["problem"]["errors"]) for r in results] == [
+        ("rejected", {"inspector_ids": ["must include yourself"]})] * 3
+    assert client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json() == []
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert (record["findings"], record["checklist"][0]["answer"]) == ("甲的记录", "no")
+    found = client.get(f"/api/v1/violations/{violation}", headers=world["a"].headers).get_json()
+    assert found["description"] == "甲"
