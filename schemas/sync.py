@@ -120,8 +120,8 @@ class PushResponseSchema(Schema):
 
     results = fields.List(fields.Nested(MutationResultSchema), required=True)
     released = fields.List(fields.Nested(MutationResultSchema), load_default=list, metadata={
-        "description": "Mutations held as pending (in this or an earlier push) that were "
-                       "applied now because the record they waited for arrived"})
+        "description": "This user's mutations held as pending (in this or an earlier push) "
+                       "that were applied now because the record they waited for arrived"})
 
 
 # The `fields` of each push entity (besides the records' own InspectionFields/ViolationFields

@@ -245,8 +245,10 @@ def _actor_of(row: SyncMutation) -> Actor | None:
     return Actor(user.id, user.username, user.role, user.district, row.device_id)
 
 
-def _release(keys: list[str]) -> list[dict[str, Any]]:
-    """Apply held mutations whose record has arrived, in the order they were received."""
+def _release(keys: list[str], owner: uuid.UUID) -> list[dict[str, Any]]:
+    """Apply held mutations whose record has arrived, in the order they were received; the
+    results of `owner`'s among them (another user's results, which may carry the server's
+    copy of a record, are theirs: their next send of the mutation replays them)."""
     released: list[dict[str, Any]] = []
     while keys:
         rows = db.session.scalars(select(SyncMutation).where(
@@ -268,7 +270,8 @@ def _release(keys: list[str]) -> list[dict[str, Any]]:
             row.waits_for, row.settled_at = None, utcnow()
             audit.record(actor, "sync.release", row.entity, row.entity_id,
                          {"mutation_id": str(row.mutation_id), "status": result["status"]})
-            released.append(json_safe(result))
+            if row.user_id == owner:
+                released.append(json_safe(result))
             if request["op"] == "create" and result["status"] in ("applied", "conflict"):
                 keys.append(f"{row.entity}:{row.entity_id}")
         db.session.flush()
@@ -311,7 +314,7 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
         raise ValidationFailed("The device_id is not the device this token was issued to.",
                                errors={"device_id": [f"expected {actor.device_id}"]})
     with batch():
-        released = _release(_waiting_keys(actor.user_id))
+        released = _release(_waiting_keys(actor.user_id), actor.user_id)
         results, seen, held, settled = [], _seen(actor, mutations), _held_keys(), {}
         queue = list(map(_canonical, mutations))
         while len(results) < len(queue):
@@ -330,7 +333,7 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
                     held.add(result["waits_for"])
                 elif mutation["op"] == "create" and result["status"] in ("applied", "conflict") \
                         and _key(mutation) in held:
-                    released += _release([_key(mutation)])
+                    released += _release([_key(mutation)], actor.user_id)
         _remember(settled)
         audit.record(actor, "sync.push", "device", device_id,
                      {"mutations": len(mutations),

@@ -111,6 +111,20 @@ def test_an_update_before_its_create_is_held_and_applied_when_the_create_arrives
     assert replay["status"] == "duplicate" and replay["first"]["status"] == "applied"
 
 
+def test_a_push_releasing_another_users_held_mutation_answers_only_for_its_own(world):
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    create = mutation("violation", "create", violation, {
+        "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"})
+    assert world["b"].push(create)[0]["status"] == "pending"
+    response = world["a"].client.post("/api/v1/sync/push", headers=world["a"].headers, json={
+        "device_id": world["a"].device,
+        "mutations": [mutation("inspection", "create", inspection,
+                               world["inspection_fields"]())]}).get_json()
+    assert response["results"][0]["status"] == "applied" and response["released"] == []
+    replay = world["b"].push(create)[0]  # B learns the answer by sending it again
+    assert (replay["status"], replay["first"]["status"]) == ("duplicate", "applied")
+
+
 def test_server_owned_fields_are_rejected_with_the_reason(world, assigned_task):
     tablet = world["a"]
     inspection = _inspection(world)
