@@ -50,6 +50,8 @@ class CaseTransitionSchema(Schema):
     on = Day(load_default=None)
     intended_fen = fields.Integer(validate=FEN)
     review_opinion = fields.String(validate=TEXT)
+    mitigation = fields.String(validate=TEXT, metadata={
+        "description": "Ground for a fine below the statutory minimum (减轻处罚, 处罚法 第32条)"})
     hearing_notice_on = Day()
     hearing_on = Day()
     chair = fields.Nested(CasePersonSchema)
@@ -162,6 +164,9 @@ class CaseSchema(Schema):
     complex = fields.Boolean(required=True)
     legal_review_required = fields.Boolean(required=True)
     hearing_eligible = fields.Boolean(required=True)
+    statutory_range_fen = fields.List(fields.Integer(), allow_none=True, metadata={
+        "description": "[min, max] of the case's fine in law (one fine per act); null when a "
+                       "provision's range is unknown"})
     acts = fields.List(fields.Dict(), required=True)
     violations = fields.List(fields.Nested(CaseViolationSchema), required=True)
     proposed_fen = fields.Integer(allow_none=True)

@@ -46,6 +46,8 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
         amount, case.party_type, case.complex)
     data["hearing_eligible"] = procedure.hearing_eligible(amount, case.party_type)
     data["violations"] = service.case_links(case)
+    found = service.fine_range(data["violations"])
+    data["statutory_range_fen"] = list(found) if found else None
     data["deadlines"] = service.deadline_badges(case)
     data["payment"] = service.payment_today(case)
     if with_history:

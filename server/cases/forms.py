@@ -198,6 +198,8 @@ def decision(data: Mapping[str, Any]) -> Doc:
                           f"理由：{heard['reasoning']}。")
     if steps.get("hearing_record"):
         paragraphs.append(f"听证意见：{steps['hearing_record']}。")
+    if steps.get("mitigation"):
+        paragraphs.append(f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{steps['mitigation']}。")
     paragraphs += [f"依据{_basis(data)}，我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
                    "加处罚款，加处罚款的数额不超出罚款的数额（《行政处罚法》第七十二条）。",

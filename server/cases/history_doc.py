@@ -38,7 +38,7 @@ def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
     for event in events:
         details = event.details or {}
         notes = [f"{k}: {v}" for k, v in sorted(details.items())
-                 if k in ("review_opinion", "statements", "hearing_record", "reason",
+                 if k in ("review_opinion", "mitigation", "statements", "hearing_record", "reason",
                           "approval", "days", "kind", "start", "end", "chair", "measure",
                           "decision_number", "filing_number", "amount_fen", "surcharge_fen",
                           "interviewee", "questions", "signature", "received_on", "adopted")]

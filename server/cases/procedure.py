@@ -76,6 +76,39 @@ class CaseView:
     payment_due: date | None = None
     statements: tuple[str, ...] = ()
     """How each recorded statement/defence was reviewed: accepted, partly or rejected."""
+    fine_range: tuple[int, int] | None = None
+    """The statutory range of the case's fine (fine_range()); None when it is not known."""
+    mitigation: str | None = None
+    """The ground for mitigation below the statutory minimum recorded with the notice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A violation of a case as the fine's range needs it: its act, the rules' outcome, and
+    the statutory minimum and maximum of its provision."""
+
+    act: int
+    outcome: str
+    min_fen: int | None
+    max_fen: int | None
+
+
+def fine_range(members: Iterable[Member]) -> tuple[int, int] | None:
+    """The statutory range of a case's fine, one fine per act (处罚法 第29条: the provision
+    with the higher fine); an act the rules only may fine adds nothing to the minimum, one
+    the law forbids fining adds nothing at all. None when a provision's range is unknown."""
+    acts: dict[int, list[Member]] = {}
+    for member in members:
+        if member.outcome not in MUST_NOT_FINE:
+            acts.setdefault(member.act, []).append(member)
+    low = high = 0
+    for found in acts.values():
+        if any(m.max_fen is None or m.min_fen is None for m in found):
+            return None
+        applied = max(found, key=lambda m: (m.max_fen, m.min_fen))
+        high += applied.max_fen
+        low += applied.min_fen if any(m.outcome == "fine" for m in found) else 0
+    return low, high
 
 
 def hearing_eligible(amount_fen: int | None, party_type: str) -> bool:
@@ -108,18 +141,36 @@ def _fineable(case: CaseView) -> None:
                       "penalise (不予行政处罚) instead.")
 
 
+def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | None) -> None:
+    """Refuse an amount above the statutory maximum, or below the minimum without a ground
+    for mitigation (减轻处罚, 处罚法 第32条)."""
+    if case.fine_range is None:
+        return
+    low, high = case.fine_range
+    if amount > high:
+        raise Refused(f"The fine may not exceed the statutory maximum of {high} fen for these "
+                      "violations (处罚法 第29条: one fine per act, under the provision with the "
+                      "higher fine).", {field: "above the statutory maximum"})
+    if amount < low and not (mitigation or "").strip():
+        raise Refused(f"Below the statutory minimum of {low} fen a fine is mitigated (减轻处罚, "
+                      "处罚法 第32条): give the ground in `mitigation`.",
+                      {"mitigation": "required below the statutory minimum"}, bad_input=True)
+
+
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _fineable(case)
     intended = p.get("intended_fen", case.proposed_fen)
     if intended is None or intended <= 0:
         raise Refused("The notice needs the intended fine; the rules gave none.",
                       {"intended_fen": "required: a positive amount in fen"}, bad_input=True)
+    _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
     if case.state == "legal_review":
         _need(p, "review_opinion")
     elif legal_review_required(intended, case.party_type, case.complex):
         raise Refused("This case needs legal review (法制审核, 处罚法 第58条) before the notice.")
     return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
-        intended, case.party_type), "review_opinion": p.get("review_opinion")}
+        intended, case.party_type), "review_opinion": p.get("review_opinion"),
+        "mitigation": p.get("mitigation")}
 
 
 def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
@@ -165,7 +216,10 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     if p["fine_fen"] <= 0:
         raise Refused("A fine must be positive; decide not to penalise instead.",
                       {"fine_fen": "must be positive"}, bad_input=True)
+    mitigation = p.get("mitigation") or case.mitigation
+    _within_the_law(case, p["fine_fen"], "fine_fen", mitigation)
     return {"fine_fen": p["fine_fen"], "statements": p.get("statements"),
+            "mitigation": mitigation,
             "statements_reviewed": len(case.statements) or None,
             "rights_waived": bool(p.get("rights_waived")),
             "hearing_record": p.get("hearing_record")}

@@ -23,6 +23,7 @@ from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.fieldwork import inspections, violations
+from server.fieldwork.models import ViolationDecision
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
 from server.rulesets import service as rulesets
@@ -214,7 +215,8 @@ def _refresh_deadlines(case: Case) -> None:
 
 
 def _view(case: Case) -> procedure.CaseView:
-    links = db.session.scalars(select(CaseViolation).where(CaseViolation.case_id == case.id))
+    links = list(db.session.scalars(select(CaseViolation).where(
+        CaseViolation.case_id == case.id)))
     events = case.steps
     last = max((date.fromisoformat(s["on"]) for s in events.values()), default=None)
     payment_due = procedure.payment_due(case.served_on, _procedure(case.filed_on)) \
@@ -228,7 +230,18 @@ def _view(case: Case) -> procedure.CaseView:
         decided_on=case.decided_on, fine_fen=case.fine_fen, served_on=case.served_on,
         payment_due=payment_due,
         statements=tuple(db.session.scalars(select(CaseStatement.adopted).where(
-            CaseStatement.case_id == case.id).order_by(CaseStatement.seq))))
+            CaseStatement.case_id == case.id).order_by(CaseStatement.seq))),
+        fine_range=fine_range(links), mitigation=events.get("notified", {}).get("mitigation"))
+
+
+def fine_range(links: list[CaseViolation]) -> tuple[int, int] | None:
+    """The statutory range of the case's fine, from its violations' stored decisions."""
+    decided = {d.id: (d.result.get("zh") or {}).get("penalty") or {}
+               for d in db.session.scalars(select(ViolationDecision).where(
+                   ViolationDecision.id.in_([link.decision_id for link in links])))}
+    return procedure.fine_range(procedure.Member(
+        link.act, link.outcome, decided.get(link.decision_id, {}).get("statutory_min_fen"),
+        decided.get(link.decision_id, {}).get("statutory_max_fen")) for link in links)
 
 
 def _refused(error: procedure.Refused) -> Exception:

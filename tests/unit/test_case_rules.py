@@ -87,6 +87,39 @@ def test_the_party_may_waive_the_notice_period_in_writing():
     assert record["rights_waived"] is True
 
 
+def test_the_fine_range_takes_one_provision_per_act_and_leaves_out_what_may_not_be_fined():
+    member = procedure.Member
+    assert procedure.fine_range([
+        member(1, "fine", 2_000_000, 20_000_000), member(1, "fine", 500_000, 5_000_000),
+        member(2, "may_waive", 1_000_000, 10_000_000), member(3, "waived", 100, 200)]) == (
+        2_000_000, 30_000_000)
+    assert procedure.fine_range([member(1, "fine", None, None)]) is None
+    assert procedure.fine_range([member(1, "time_barred", None, None)]) == (0, 0)
+
+
+def test_a_fine_stays_in_the_statutory_range_or_names_its_ground_for_mitigation():
+    case = _notified(state="investigating", intended_fen=None, notice_on=None,
+                     fine_range=(2_000_000, 20_000_000))
+    with pytest.raises(procedure.Refused, match="statutory maximum of 20000000") as above:
+        procedure.check_transition(case, "notified", {"intended_fen": 20_000_001},
+                                   D("2021-06-07"))
+    assert above.value.errors == {"intended_fen": "above the statutory maximum"}
+    with pytest.raises(procedure.Refused, match="第32条") as below:
+        procedure.check_transition(case, "notified", {"intended_fen": 1_999_999},
+                                   D("2021-06-07"))
+    assert below.value.errors == {"mitigation": "required below the statutory minimum"}
+    record = procedure.check_transition(case, "notified", {
+        "intended_fen": 1_000_000, "mitigation": "主动消除危害后果"}, D("2021-06-07"))
+    assert record["mitigation"] == "主动消除危害后果"
+    notified = _notified(fine_range=(2_000_000, 20_000_000), mitigation="主动消除危害后果")
+    decided = procedure.check_transition(notified, "decided", {"fine_fen": 1_000_000},
+                                         D("2021-06-16"))
+    assert decided["mitigation"] == "主动消除危害后果"  # the notice's ground carries on
+    with pytest.raises(procedure.Refused, match="第32条"):
+        procedure.check_transition(_notified(fine_range=(2_000_000, 20_000_000)), "decided",
+                                   {"fine_fen": 1_000_000}, D("2021-06-16"))
+
+
 def test_only_the_listed_moves_exist():
     for state, targets in procedure.TRANSITIONS.items():
         for target in set(procedure.STATES) - set(targets):

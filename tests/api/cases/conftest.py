@@ -18,6 +18,8 @@ from server import clock
 DISTRICT = "310115"
 WAIVABLE = {"corrected_on_spot": True, "corrected_in_time": True, "harmful_consequence": False}
 FINED = {"corrected_on_spot": False, "corrected_in_time": False, "harmful_consequence": True}
+# A ground under 处罚法 第32条 for fines below AIR_VOC's statutory 20,000 yuan.
+MITIGATED = "主动消除违法行为危害后果"
 
 
 class FrozenClock:

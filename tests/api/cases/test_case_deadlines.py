@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.api.cases.conftest import MITIGATED
+
 
 def _ok(response, status: int = 200) -> dict:
     assert response.status_code == status, response.get_json()
@@ -47,7 +49,8 @@ def test_the_90_day_deadline_with_two_approved_extensions_and_the_due_list(
     frozen.on("2021-10-20")
     case = _ok(step(case, "investigating"))
     case = _ok(step(case, "notified"))
-    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True,
+                         mitigation=MITIGATED))
     assert _decision(case)["status"] == "met"
     assert case["next_due_on"] == next(d["due"] for d in case["deadlines"]
                                        if d["name"] == "service")
@@ -100,7 +103,8 @@ def test_due_within_counts_working_days_for_service_across_the_dragon_boat_holid
     frozen.on("2021-06-04")  # a Friday
     case = _ok(step(case, "investigating"))
     case = _ok(step(case, "notified"))
-    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True,
+                         mitigation=MITIGATED))
     service = next(d for d in case["deadlines"] if d["name"] == "service")
     # 7 working days: 7–11 June, then 12–14 June is the weekend + Dragon Boat holiday
     assert service["due"] == "2021-06-16" and service["kind"] == "working"
@@ -132,7 +136,8 @@ def test_due_within_keeps_calendar_days_for_the_payment_period(
     frozen.on("2021-06-04")
     case = _ok(step(case, "investigating"))
     case = _ok(step(case, "notified"))
-    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True,
+                         mitigation=MITIGATED))
     case = _ok(step(case, "served", method="direct"))
     payment = next(d for d in case["deadlines"] if d["name"] == "payment")
     assert payment["due"] == "2021-06-21" and payment["kind"] == "calendar"  # 19th: Saturday

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.api.cases.conftest import WAIVABLE
+import io
+
+from pypdf import PdfReader
+
+from tests.api.cases.conftest import MITIGATED, WAIVABLE
 
 
 def _ok(response, status: int = 200) -> dict:
@@ -113,6 +117,28 @@ def test_a_complex_case_is_reviewed_before_the_decision_not_to_penalise(
     assert _ok(step(case, "not_penalised", education=education))["state"] == "not_penalised"
 
 
+def test_a_fine_above_the_statutory_maximum_is_refused_and_below_the_minimum_needs_a_ground(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = _ok(step(_ok(file_case(violation()["id"]), 201), "investigating"))
+    assert case["statutory_range_fen"] == [2_000_000, 20_000_000]  # AIR_VOC: 2-20万元
+    case = _ok(step(case, "legal_review"))
+    frozen.on("2021-06-07")
+    beyond = step(case, "notified", intended_fen=30_000_000, review_opinion="同意")
+    assert beyond.status_code == 409 and "20000000" in beyond.get_json()["detail"]
+    low = step(case, "notified", intended_fen=1_500_000, review_opinion="同意")
+    assert low.status_code == 422 and "mitigation" in low.get_json()["errors"]
+    case = _ok(step(case, "notified", intended_fen=1_500_000, review_opinion="同意",
+                    mitigation=MITIGATED))
+    frozen.on("2021-06-16")
+    case = _ok(step(case, "decided", fine_fen=1_500_000))
+    assert case["steps"]["decided"]["mitigation"] == MITIGATED
+    decision = client.get(f"/api/v1/cases/{case['id']}/documents/decision?format=pdf",
+                          headers=party["legal"])
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(decision.data)).pages)
+    assert "第三十二条，减轻处罚" in text.replace("\n", "") and MITIGATED in text.replace("\n", "")
+
+
 def test_a_fined_violation_cannot_take_the_waiver_path(party, violation, file_case, step,
                                                        frozen):
     frozen.on("2021-06-03")
@@ -165,7 +191,8 @@ def _to_served(case, step, frozen):
     frozen.on("2021-06-04")
     case = _ok(step(case, "investigating"))
     case = _ok(step(case, "notified"))
-    case = _ok(step(case, "decided", on="2021-06-04", fine_fen=1_000_000, rights_waived=True))
+    case = _ok(step(case, "decided", on="2021-06-04", fine_fen=1_000_000,
+                         rights_waived=True, mitigation=MITIGATED))
     return _ok(step(case, "served", method="direct"))
 
 
@@ -210,7 +237,8 @@ def test_electronic_service_needs_consent_and_steps_cannot_be_backdated_or_futur
     frozen.on("2021-06-04")
     case = _ok(step(case, "investigating"))
     case = _ok(step(case, "notified"))
-    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True))
+    case = _ok(step(case, "decided", fine_fen=1_000_000, rights_waived=True,
+                         mitigation=MITIGATED))
     refused = step(case, "served", method="electronic")
     assert refused.status_code == 409 and "consent" in refused.get_json()["errors"]
     assert _ok(step(case, "served", method="electronic", consent=True))["state"] == "served"
