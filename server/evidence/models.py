@@ -46,6 +46,16 @@ class Evidence(db.Model):
     derivation: Mapped[str] = mapped_column(String(10), nullable=False, default=NOT_APPLICABLE)
 
 
+class EvidenceHolder(db.Model):
+    """A district whose staff uploaded this file: the same bytes uploaded in two districts are
+    one piece of evidence that each may read (Evidence.district is the first uploader's)."""
+
+    __tablename__ = "evidence_holders"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(6), primary_key=True)
+
+
 class Upload(db.Model):
     """A tus upload in progress, bound to the user and device that created it."""
 

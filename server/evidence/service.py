@@ -21,11 +21,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, in_scope
 from server.clock import SHANGHAI, utcnow
 from server.errors import DomainError, NotFound, ServiceUnavailable
 from server.evidence import images
-from server.evidence.models import FAILED, NOT_APPLICABLE, PENDING, READY, Evidence, Upload
+from server.evidence.models import (
+    FAILED,
+    NOT_APPLICABLE,
+    PENDING,
+    READY,
+    Evidence,
+    EvidenceHolder,
+    Upload,
+)
 from server.evidence.storage import CHUNK, EvidenceStore, Part, check_digest, store_from_url
 from server.extensions import db
 from server.uow import unit_of_work
@@ -190,6 +198,8 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
     if existing is not None:
         audit.record(actor, "evidence.duplicate", "evidence", existing.sha256,
                      {"upload": str(upload.id), "filename": upload.filename})
+        if session.get(EvidenceHolder, (existing.sha256, actor.scope)) is None:
+            session.add(EvidenceHolder(sha256=existing.sha256, district=actor.scope))
         return existing
     evidence = Evidence(
         sha256=whole.sha256, size=whole.size, mime=admission.mime, kind=admission.kind,
@@ -197,6 +207,7 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
         device_id=actor.device_id, uploaded_at=utcnow(), flags=list(admission.flags),
         derivation=admission.derivation, **admission.columns)
     session.add(evidence)
+    session.add(EvidenceHolder(sha256=evidence.sha256, district=actor.scope))
     audit.record(actor, "evidence.create", "evidence", evidence.sha256, {
         "size": evidence.size, "mime": evidence.mime, "kind": evidence.kind,
         "filename": evidence.filename, "upload": str(upload.id), "flags": evidence.flags})
@@ -212,7 +223,9 @@ def _visible(actor: Actor, sha256: str, action: str) -> Evidence:
     evidence = db.session.get(Evidence, sha256)
     if evidence is None:
         raise NotFound("No such evidence.")
-    authorize(actor, action, evidence.district)
+    holders = db.session.scalars(select(EvidenceHolder.district).where(
+        EvidenceHolder.sha256 == sha256)).all()
+    authorize(actor, action, next((d for d in holders if in_scope(actor, d)), evidence.district))
     return evidence
 
 

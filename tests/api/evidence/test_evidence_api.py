@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from .conftest import sha256
+from .conftest import Tus, sha256
 
 
 def _jpeg(size: tuple[int, int], colour=(200, 40, 40)) -> bytes:
@@ -229,6 +229,21 @@ def test_the_same_bytes_twice_make_one_record_and_a_second_receipt(tus, client, 
     assert again.headers["Evidence-Location"] == f"/api/v1/evidence/{sha256(data)}"
     assert len(_audit(app, "evidence.create")) == 1
     assert len(_audit(app, "evidence.duplicate")) == 1
+
+
+def test_the_same_bytes_uploaded_in_another_district_are_readable_there_too(
+        tus, client, login, photo):
+    data = photo("DSCN0010.jpg")
+    path = f"/api/v1/evidence/{sha256(data)}"
+    assert tus.upload(data).status_code == 204  # Pudong (310115)
+    huangpu = login("inspector", "310101")
+    assert client.get(path, headers=huangpu).status_code == 404  # not theirs yet
+    again = Tus(client, huangpu).upload(data)
+    assert again.status_code == 204 and again.headers["Evidence-Location"] == path
+    for headers in (huangpu, login("supervisor", "310101"), tus.headers):
+        assert client.get(path, headers=headers).status_code == 200
+        assert client.get(f"{path}/original", headers=headers).status_code == 200
+    assert client.get(path, headers=login("supervisor", "310104")).status_code == 404
 
 
 def test_evidence_facts_give_records_positions_times_and_flags(tus, photo, app):
