@@ -164,6 +164,9 @@ class CaseSchema(Schema):
     complex = fields.Boolean(required=True)
     legal_review_required = fields.Boolean(required=True)
     hearing_eligible = fields.Boolean(required=True)
+    hearing_threshold = fields.Dict(allow_none=True, metadata={
+        "description": "{min_fen, verified}: the 较大数额罚款 (处罚法 第63条) of the catalogue in "
+                       "force at filing; unverified, it never refuses a hearing request"})
     statutory_range_fen = fields.List(fields.Integer(), allow_none=True, metadata={
         "description": "[min, max] of the case's fine in law (one fine per act); null when a "
                        "provision's range is unknown"})

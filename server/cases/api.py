@@ -42,9 +42,12 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
     data = {k: getattr(case, k) for k in COLUMNS}
     amount = case.intended_fen if case.intended_fen is not None else case.proposed_fen
     data["allowed_transitions"] = list(procedure.TRANSITIONS[case.state])
+    threshold = service.hearing(case)
     data["legal_review_required"] = procedure.legal_review_required(
-        amount, case.party_type, case.complex)
-    data["hearing_eligible"] = procedure.hearing_eligible(amount, case.party_type)
+        amount, threshold, case.complex)
+    data["hearing_eligible"] = procedure.hearing_eligible(amount, threshold)
+    data["hearing_threshold"] = None if threshold is None else {
+        "min_fen": threshold.min_fen, "verified": threshold.verified}
     data["violations"] = service.case_links(case)
     found = service.fine_range(data["violations"])
     data["statutory_range_fen"] = list(found) if found else None

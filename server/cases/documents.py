@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.auth.policy import Actor
-from server.cases import forms, render, service
+from server.cases import forms, procedure, render, service
 from server.cases import records as case_records
 from server.cases.models import Case
 from server.clock import SHANGHAI
@@ -71,6 +71,8 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
             "officer_names": "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
                                       for o in officers) or "—",
             "authority": authority_name(case.district),
+            "hearing_offered": procedure.hearing_offered(case.intended_fen,
+                                                         service.hearing(case)),
             "inquiries": [{"seq": r.seq, "interviewee": r.interviewee, "place": r.place,
                            "started_at": _local(r.started_at), "ended_at": _local(r.ended_at),
                            "officers": r.officers, "recorder": r.recorder, "qa": r.qa,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from server.cases.procedure import DECIDED, hearing_eligible
+from server.cases.procedure import DECIDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +165,10 @@ def correction_order(data: Mapping[str, Any]) -> Doc:
 
 
 def notice(data: Mapping[str, Any]) -> Doc:
-    """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them."""
+    """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them (or the
+    threshold that would withhold them is unconfirmed)."""
     case = data["case"]
-    hearing = hearing_eligible(case["intended_fen"], case["party_type"])
+    hearing = data["hearing_offered"]
     title = "行政处罚听证告知书" if hearing else "行政处罚事先告知书"
     rights = ("你单位有权在收到本告知书之日起五个工作日内进行陈述、申辩"
               + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing

@@ -34,9 +34,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 STATES = tuple(TRANSITIONS)
 DECIDED = ("decided", "served", "paid", "enforced", "not_penalised", "closed", "archived")
 SERVICE_METHODS = ("direct", "left_at_domicile", "post", "electronic", "announcement")
-# 较大数额罚款 that gives a right to a hearing (处罚法 Art. 63) — [unconfirmed] thresholds for
-# Shanghai's ecology bureau: 10,000 yuan for individuals, 100,000 yuan for organisations.
-HEARING_THRESHOLD_FEN = {"individual": 1_000_000, "organisation": 10_000_000}
 NOT_FINED = ("waived", "no_fault", "may_waive", "time_barred")
 # Outcomes the law forbids fining: minor and corrected (处罚法 第33条第1款), no fault (第33条第2款),
 # not discovered within the limitation period (第36条).
@@ -76,10 +73,21 @@ class CaseView:
     payment_due: date | None = None
     statements: tuple[str, ...] = ()
     """How each recorded statement/defence was reviewed: accepted, partly or rejected."""
+    hearing: Hearing | None = None
+    """The catalogue's 较大数额罚款 for this party (None: the catalogue names none)."""
     fine_range: tuple[int, int] | None = None
     """The statutory range of the case's fine (fine_range()); None when it is not known."""
     mitigation: str | None = None
     """The ground for mitigation below the statutory minimum recorded with the notice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hearing:
+    """The fine from which the party may ask for a hearing (处罚法 第63条), and whether the
+    rule set's amount is confirmed: an unconfirmed one never refuses a request."""
+
+    min_fen: int
+    verified: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +119,23 @@ def fine_range(members: Iterable[Member]) -> tuple[int, int] | None:
     return low, high
 
 
-def hearing_eligible(amount_fen: int | None, party_type: str) -> bool:
-    """Whether the intended penalty gives the party a right to a hearing (处罚法 Art. 63)."""
-    threshold = HEARING_THRESHOLD_FEN.get(party_type, HEARING_THRESHOLD_FEN["organisation"])
-    return amount_fen is not None and amount_fen >= threshold
+def hearing_eligible(amount_fen: int | None, hearing: Hearing | None) -> bool:
+    """Whether the intended fine reaches the 较大数额 that gives a right to a hearing (处罚法
+    第63条); with no threshold in the catalogue, every fine does."""
+    return amount_fen is not None and (hearing is None or amount_fen >= hearing.min_fen)
 
 
-def legal_review_required(amount_fen: int | None, party_type: str, complex_: bool) -> bool:
+def hearing_offered(amount_fen: int | None, hearing: Hearing | None) -> bool:
+    """Whether the notice tells the party of a hearing right: when the fine reaches the
+    threshold, or the threshold is not confirmed (telling too many is lawful, too few not)."""
+    return hearing_eligible(amount_fen, hearing) or (hearing is not None
+                                                     and not hearing.verified)
+
+
+def legal_review_required(amount_fen: int | None, hearing: Hearing | None,
+                          complex_: bool) -> bool:
     """法制审核 before deciding: hearing cases and complex or major cases (处罚法 Art. 58)."""
-    return complex_ or hearing_eligible(amount_fen, party_type)
+    return complex_ or (hearing is not None and hearing_eligible(amount_fen, hearing))
 
 
 def notice_reply_due(notice_on: date) -> date:
@@ -166,16 +182,17 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
     _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
     if case.state == "legal_review":
         _need(p, "review_opinion")
-    elif legal_review_required(intended, case.party_type, case.complex):
+    elif legal_review_required(intended, case.hearing, case.complex):
         raise Refused("This case needs legal review (法制审核, 处罚法 第58条) before the notice.")
     return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
-        intended, case.party_type), "review_opinion": p.get("review_opinion"),
+        intended, case.hearing), "review_opinion": p.get("review_opinion"),
         "mitigation": p.get("mitigation")}
 
 
 def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _need(p, "hearing_notice_on", "hearing_on", "chair")
-    if not hearing_eligible(case.intended_fen, case.party_type):
+    below = not hearing_eligible(case.intended_fen, case.hearing)
+    if below and case.hearing is not None and case.hearing.verified:
         raise Refused("The intended penalty does not give a right to a hearing (处罚法 第63条).")
     assert case.notice_on is not None
     if on > notice_reply_due(case.notice_on):
@@ -193,7 +210,8 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
         raise Refused("The hearing is chaired by someone who did not investigate the case "
                       "(处罚法 第64条).", {"chair": "an investigating officer"})
     return {"requested_on": on, "hearing_notice_on": p["hearing_notice_on"],
-            "hearing_on": p["hearing_on"], "chair": p["chair"]}
+            "hearing_on": p["hearing_on"], "chair": p["chair"],
+            "below_unconfirmed_threshold": below}
 
 
 def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:

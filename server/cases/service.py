@@ -214,6 +214,13 @@ def _refresh_deadlines(case: Case) -> None:
     case.next_due_on = dl.next_due(case_deadlines(case))
 
 
+def hearing(case: Case) -> procedure.Hearing | None:
+    """The 较大数额罚款 for the case's party in the catalogue in force at filing."""
+    threshold = _procedure(case.filed_on).hearing
+    return None if threshold is None else procedure.Hearing(
+        threshold.for_party(case.party_type), threshold.verified)
+
+
 def _view(case: Case) -> procedure.CaseView:
     links = list(db.session.scalars(select(CaseViolation).where(
         CaseViolation.case_id == case.id)))
@@ -231,7 +238,8 @@ def _view(case: Case) -> procedure.CaseView:
         payment_due=payment_due,
         statements=tuple(db.session.scalars(select(CaseStatement.adopted).where(
             CaseStatement.case_id == case.id).order_by(CaseStatement.seq))),
-        fine_range=fine_range(links), mitigation=events.get("notified", {}).get("mitigation"))
+        fine_range=fine_range(links), mitigation=events.get("notified", {}).get("mitigation"),
+        hearing=hearing(case))
 
 
 def fine_range(links: list[CaseViolation]) -> tuple[int, int] | None:

@@ -25,6 +25,7 @@ from server.rules.model import (
     FactorTable,
     FineRange,
     FineShape,
+    HearingThreshold,
     MitigationRule,
     Procedure,
     RepeatRule,
@@ -207,6 +208,7 @@ def _catalogue(doc: dict[str, Any], meta: RuleSetMeta, problems: list[str]) -> C
         payment_period_days=pay["period_days"], payment_day_kind=pay["period_day_kind"],
         surcharge_bp_per_day=_bp(pay["surcharge_percent_per_day"], 100),
         surcharge_article=pay["article"], verified=proc["verified"],
+        hearing=HearingThreshold(**proc["hearing"]) if "hearing" in proc else None,
     )
     return Catalogue(meta=meta, document=json.dumps(doc, ensure_ascii=False),
                      entries=MappingProxyType(entries), procedure=procedure)

@@ -111,6 +111,22 @@ class Procedure:
     surcharge_bp_per_day: int
     surcharge_article: str
     verified: bool
+    hearing: HearingThreshold | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HearingThreshold:
+    """较大数额罚款 (处罚法 第63条): the fine from which a party may ask for a hearing."""
+
+    individual_min_fen: int
+    organisation_min_fen: int
+    article: str
+    verified: bool
+
+    def for_party(self, party_type: str) -> int:
+        """The threshold for an individual or an organisation."""
+        return self.individual_min_fen if party_type == "individual" \
+            else self.organisation_min_fen
 
 
 @dataclass(frozen=True, slots=True)

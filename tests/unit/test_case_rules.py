@@ -127,11 +127,30 @@ def test_only_the_listed_moves_exist():
                 procedure.check_transition(_notified(state=state), target, {}, D("2021-06-20"))
 
 
-def test_hearing_rights_start_at_the_threshold_for_the_party_type():
-    assert procedure.hearing_eligible(10_000_000, "organisation")
-    assert not procedure.hearing_eligible(9_999_999, "organisation")
-    assert procedure.hearing_eligible(1_000_000, "individual")
-    assert procedure.legal_review_required(1, "organisation", True)
+def test_hearing_rights_start_at_the_threshold_and_an_unconfirmed_one_withholds_nothing():
+    confirmed, unconfirmed = procedure.Hearing(10_000_000, True), procedure.Hearing(
+        10_000_000, False)
+    assert procedure.hearing_eligible(10_000_000, confirmed)
+    assert not procedure.hearing_eligible(9_999_999, confirmed)
+    assert procedure.hearing_eligible(1, None)  # no threshold in the catalogue: any fine
+    assert not procedure.hearing_offered(9_999_999, confirmed)
+    assert procedure.hearing_offered(9_999_999, unconfirmed)
+    assert procedure.legal_review_required(1, confirmed, True)
+    assert not procedure.legal_review_required(9_999_999, unconfirmed, False)
+    assert procedure.legal_review_required(10_000_000, unconfirmed, False)
+
+
+def test_a_hearing_below_an_unconfirmed_threshold_is_held_and_noted_below_a_confirmed_one_not():
+    request = {"hearing_notice_on": D("2021-06-08"), "hearing_on": D("2021-06-21"),
+               "chair": {"name": "李主持", "user_id": None}}
+    small = {"intended_fen": 9_999_999, "proposed_fen": 9_999_999}
+    record = procedure.check_transition(
+        _notified(**small, hearing=procedure.Hearing(10_000_000, False)), "hearing", request,
+        D("2021-06-08"))
+    assert record["below_unconfirmed_threshold"] is True
+    with pytest.raises(procedure.Refused, match="第63条"):
+        procedure.check_transition(_notified(**small, hearing=procedure.Hearing(
+            10_000_000, True)), "hearing", request, D("2021-06-08"))
 
 
 def test_extensions_come_in_order_and_before_the_deadline():

@@ -160,6 +160,7 @@ def test_a_hearing_case_needs_legal_review_a_timely_request_and_an_independent_c
     case = _ok(step(case, "legal_review"))
     case = _ok(step(case, "notified", intended_fen=large, review_opinion="事实清楚，同意"))
     assert case["hearing_eligible"] and case["legal_review_required"]
+    assert case["hearing_threshold"] == {"min_fen": 10_000_000, "verified": False}
     officer = {"name": "检查员", "user_id": str(party["inspectors"][0].id)}
     chair = {"name": "李主持", "user_id": None}
     frozen.on("2021-06-16")
