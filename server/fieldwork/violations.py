@@ -15,7 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
 from server.cases.locks import ensure_not_locked
-from server.clock import SHANGHAI, utcnow
+from server.clock import SHANGHAI, today_shanghai, utcnow
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.evidence.service import evidence_facts
@@ -82,7 +82,10 @@ def _decide(violation: Violation, history: list[Violation] | None = None,
     `history` and `latest` may be given when the caller has loaded them already."""
     history = _history(violation) if history is None else history
     violation.first_offence = _first_offence(violation, history)
-    decision = rulesets.decide_violation(violation, history)
+    # As if decided today: a lighter rule in force now than at the act applies (处罚法 第37条).
+    today = today_shanghai()
+    decision = rulesets.decide_violation(violation, history,
+                                         today if today >= violation.occurred_on else None)
     latest = latest_decision(violation.id) if latest is _UNKNOWN else latest
     if latest is not None and (latest.inputs, latest.result, latest.violation_version) == (
             decision["inputs"], decision["result"], violation.version):

@@ -81,14 +81,17 @@ def evaluate_dry_run(actor: Actor, body: dict[str, Any], lang: str) -> dict[str,
     return _evaluate(body).to_dict(lang)
 
 
-def evaluation_input(violation: Any, history: list[Any]) -> dict[str, Any]:
-    """The engine input of a recorded violation; the server's history gives first offence."""
+def evaluation_input(violation: Any, history: list[Any], decided_on: date | None = None
+                     ) -> dict[str, Any]:
+    """The engine input of a recorded violation; the server's history gives first offence,
+    `decided_on` the day whose rules may be lighter than the act's (处罚法 第37条)."""
     facts = {k: v for k, v in (violation.facts or {}).items() if v is not None}
     facts["first_offence"] = violation.first_offence
     bases = violation.bases or {}
     return json_safe({
         "violation_code": violation.code, "occurred_on": violation.occurred_on,
         "discovered_on": violation.discovered_on, "party_type": violation.party_type,
+        **({"decided_on": decided_on} if decided_on is not None else {}),
         "facts": facts, "factors": violation.factors or {},
         "base": {k: bases[k] for k in ("investment_yuan", "disposal_cost_yuan", "instances")
                  if k in bases},
@@ -98,9 +101,11 @@ def evaluation_input(violation: Any, history: list[Any]) -> dict[str, Any]:
                                    key=lambda p: (p["occurred_on"], p["code"]))})
 
 
-def decide_violation(violation: Any, history: list[Any]) -> dict[str, Any]:
-    """Evaluate a recorded violation; the columns of its decision record."""
-    inputs = evaluation_input(violation, history)
+def decide_violation(violation: Any, history: list[Any], decided_on: date | None = None
+                     ) -> dict[str, Any]:
+    """Evaluate a recorded violation as if decided on `decided_on`; the columns of its
+    decision record."""
+    inputs = evaluation_input(violation, history, decided_on)
     result = _evaluate(inputs)
     return {"inputs": inputs,
             "rule_sets": sorted(ref for ref in dict(result.rule_sets).values() if ref),

@@ -35,6 +35,19 @@ def test_one_act_under_several_provisions_is_fined_once_under_the_higher(
     assert first["amount_fen"] == higher and first["basis"]
 
 
+def test_an_act_before_the_waiver_list_is_judged_by_the_lighter_list_in_force_today(
+        violation, frozen):
+    # 处罚法 第37条: the list came into force on 2020-05-01, after this act, and is lighter
+    frozen.on("2021-06-02")
+    found = violation(code="EIA_UNAPPROVED", occurred_on="2020-04-20",
+                      facts={"stopped_and_restored": True, "corrected_in_time": True,
+                             "harmful_consequence": False},
+                      bases={"investment_yuan": 1_000_000})
+    decision = found["decision"]["zh"]
+    assert decision["decision"] == "waived", decision["decision"]
+    assert decision["violation"]["decided_on"] == "2021-06-02"
+
+
 def test_violations_of_two_parties_are_two_cases(client, party, violation, file_case, frozen,
                                                  enterprise_body):
     frozen.on("2021-06-03")
