@@ -164,6 +164,9 @@ class CaseSchema(Schema):
     complex = fields.Boolean(required=True)
     legal_review_required = fields.Boolean(required=True)
     hearing_eligible = fields.Boolean(required=True)
+    hearing_offered = fields.Boolean(required=True, metadata={
+        "description": "Whether the notice offers a hearing: eligible, or the threshold that "
+                       "would withhold it is unconfirmed"})
     hearing_threshold = fields.Dict(allow_none=True, metadata={
         "description": "{min_fen, verified}: the 较大数额罚款 (处罚法 第63条) of the catalogue in "
                        "force at filing; unverified, it never refuses a hearing request"})

@@ -13,7 +13,7 @@ from server.auth.context import current_actor
 from server.errors import problem_response
 
 JSON_TYPES = frozenset({"application/json"})
-FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+FORM = "application/x-www-form-urlencoded"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # U+0000 in text: PostgreSQL cannot store it, and no field of ours has a use for it.
 NUL = "\x00"
@@ -88,9 +88,11 @@ def register_request_rules(app: Flask) -> None:
 
 
 def _nul_in_url_or_form() -> bool:
-    """Whether the path, the query or a form field holds U+0000."""
+    """Whether the path, the query or a console form field holds U+0000 (API bodies are
+    JSON, checked once parsed; multipart bodies are left to their endpoints)."""
     pairs = list(request.args.items(multi=True))
-    if request.method in BODY_METHODS and request.mimetype in FORM_TYPES:
+    if request.method in BODY_METHODS and request.mimetype == FORM \
+            and not request.path.startswith("/api/"):
         pairs += request.form.items(multi=True)
     return NUL in request.path or any(NUL in k or NUL in v for k, v in pairs)
 
@@ -147,7 +149,7 @@ def _check_json_depth(limit: int) -> Response | None:
     if parsed is None or json_depth(parsed) > limit:
         return problem_response("bad-request",
                                 f"The JSON body nests deeper than {limit} levels.")
-    if b"\\u0000" in raw and holds_nul(parsed):  # JSON can only spell U+0000 escaped
+    if holds_nul(parsed):  # whatever the body's encoding (JSON may be UTF-16 or UTF-32)
         return problem_response("bad-request", NUL_REFUSED)
     return None
 

@@ -46,6 +46,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
     data["legal_review_required"] = procedure.legal_review_required(
         amount, threshold, case.complex)
     data["hearing_eligible"] = procedure.hearing_eligible(amount, threshold)
+    data["hearing_offered"] = procedure.hearing_offered(amount, threshold)
     data["hearing_threshold"] = None if threshold is None else {
         "min_fen": threshold.min_fen, "verified": threshold.verified}
     data["violations"] = service.case_links(case)

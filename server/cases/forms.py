@@ -164,6 +164,12 @@ def correction_order(data: Mapping[str, Any]) -> Doc:
                signatures=(data["authority"],), authority=data["authority"])
 
 
+def _mitigated(step: Mapping[str, Any]) -> list[str]:
+    """The ground for a fine below the statutory minimum, when the step recorded one."""
+    return [f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{step['mitigation']}。"] \
+        if step.get("mitigation") else []
+
+
 def notice(data: Mapping[str, Any]) -> Doc:
     """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them (or the
     threshold that would withhold them is unconfirmed)."""
@@ -177,6 +183,7 @@ def notice(data: Mapping[str, Any]) -> Doc:
                paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
                            "以上事实有下列证据为证："
                            f"{'；'.join(_evidence(data)) or '现场检查笔录'}。",
+                           *_mitigated(case["steps"].get("notified", {})),
                            f"依据{_basis(data)}，我局拟对你单位作出罚款"
                            f"{yuan_text(case['intended_fen'])}的行政处罚。",
                            f"规则说明：{data['explanation']}", rights,
@@ -199,8 +206,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
                           f"理由：{heard['reasoning']}。")
     if steps.get("hearing_record"):
         paragraphs.append(f"听证意见：{steps['hearing_record']}。")
-    if steps.get("mitigation"):
-        paragraphs.append(f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{steps['mitigation']}。")
+    paragraphs += _mitigated(steps)
     paragraphs += [f"依据{_basis(data)}，我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
                    "加处罚款，加处罚款的数额不超出罚款的数额（《行政处罚法》第七十二条）。",

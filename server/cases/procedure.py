@@ -128,8 +128,8 @@ def hearing_eligible(amount_fen: int | None, hearing: Hearing | None) -> bool:
 def hearing_offered(amount_fen: int | None, hearing: Hearing | None) -> bool:
     """Whether the notice tells the party of a hearing right: when the fine reaches the
     threshold, or the threshold is not confirmed (telling too many is lawful, too few not)."""
-    return hearing_eligible(amount_fen, hearing) or (hearing is not None
-                                                     and not hearing.verified)
+    return hearing_eligible(amount_fen, hearing) or (
+        amount_fen is not None and hearing is not None and not hearing.verified)
 
 
 def legal_review_required(amount_fen: int | None, hearing: Hearing | None,
@@ -157,11 +157,13 @@ def _fineable(case: CaseView) -> None:
                       "penalise (不予行政处罚) instead.")
 
 
-def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | None) -> None:
+def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | None
+                    ) -> str | None:
     """Refuse an amount above the statutory maximum, or below the minimum without a ground
-    for mitigation (减轻处罚, 处罚法 第32条)."""
+    for mitigation (减轻处罚, 处罚法 第32条); the ground to record (only below the minimum:
+    within the range a lighter fine is 从轻, not 减轻)."""
     if case.fine_range is None:
-        return
+        return None
     low, high = case.fine_range
     if amount > high:
         raise Refused(f"The fine may not exceed the statutory maximum of {high} fen for these "
@@ -171,6 +173,7 @@ def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | N
         raise Refused(f"Below the statutory minimum of {low} fen a fine is mitigated (减轻处罚, "
                       "处罚法 第32条): give the ground in `mitigation`.",
                       {"mitigation": "required below the statutory minimum"}, bad_input=True)
+    return mitigation if amount < low else None
 
 
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
@@ -179,14 +182,14 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
     if intended is None or intended <= 0:
         raise Refused("The notice needs the intended fine; the rules gave none.",
                       {"intended_fen": "required: a positive amount in fen"}, bad_input=True)
-    _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
+    mitigation = _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
     if case.state == "legal_review":
         _need(p, "review_opinion")
     elif legal_review_required(intended, case.hearing, case.complex):
         raise Refused("This case needs legal review (法制审核, 处罚法 第58条) before the notice.")
     return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
-        intended, case.hearing), "review_opinion": p.get("review_opinion"),
-        "mitigation": p.get("mitigation")}
+        intended, case.hearing), "hearing_offered": hearing_offered(intended, case.hearing),
+        "review_opinion": p.get("review_opinion"), "mitigation": mitigation}
 
 
 def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
@@ -220,6 +223,8 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     assert case.notice_on is not None and case.intended_fen is not None
     if case.state == "hearing":
         _need(p, "hearing_record")
+        if not case.legal_review_done:  # a heard case is reviewed (处罚法 第58条第1款第2项)
+            _need(p, "review_opinion")
         if case.hearing_on is None or on < case.hearing_on:
             raise Refused("The decision follows the hearing.", {"on": "before the hearing"})
     elif on <= notice_reply_due(case.notice_on) and not p.get("rights_waived"):
@@ -234,10 +239,10 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     if p["fine_fen"] <= 0:
         raise Refused("A fine must be positive; decide not to penalise instead.",
                       {"fine_fen": "must be positive"}, bad_input=True)
-    mitigation = p.get("mitigation") or case.mitigation
-    _within_the_law(case, p["fine_fen"], "fine_fen", mitigation)
+    mitigation = _within_the_law(case, p["fine_fen"], "fine_fen",
+                                 p.get("mitigation") or case.mitigation)
     return {"fine_fen": p["fine_fen"], "statements": p.get("statements"),
-            "mitigation": mitigation,
+            "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
             "statements_reviewed": len(case.statements) or None,
             "rights_waived": bool(p.get("rights_waived")),
             "hearing_record": p.get("hearing_record")}
@@ -269,12 +274,15 @@ def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[st
     if case.complex and case.state != "legal_review":
         raise Refused("A complex case needs legal review (法制审核, 处罚法 第58条) before the "
                       "decision not to penalise.")
+    if case.state == "legal_review":
+        _need(p, "review_opinion")
     if "may_waive" in case.outcomes:
         _need(p, "reason")
     if any(o in EDUCATION_NEEDED for o in case.outcomes):
         _need(p, "education")
         _need(p["education"], "on", "method", "content")
-    return {"reason": p.get("reason"), "education": p.get("education")}
+    return {"reason": p.get("reason"), "education": p.get("education"),
+            "review_opinion": p.get("review_opinion")}
 
 
 _CHECKS = {"notified": _to_notified, "hearing": _to_hearing, "decided": _to_decided,

@@ -1,6 +1,6 @@
 """Set a case document as PDF/A-2b (A4, the CJK font embedded as a subset; see pdfa) or as
-editable DOCX. The PDFs carry title, author, subject and language (zh-CN) in the document
-information and in XMP."""
+editable DOCX. The PDFs carry title, author and subject in the document information and in
+XMP, and their language (zh-CN) in the catalog."""
 
 from __future__ import annotations
 

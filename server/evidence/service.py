@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
@@ -198,8 +200,9 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
     if existing is not None:
         audit.record(actor, "evidence.duplicate", "evidence", existing.sha256,
                      {"upload": str(upload.id), "filename": upload.filename})
-        if session.get(EvidenceHolder, (existing.sha256, actor.scope)) is None:
-            session.add(EvidenceHolder(sha256=existing.sha256, district=actor.scope))
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(EvidenceHolder).values(  # a concurrent upload may add it too
+            sha256=existing.sha256, district=actor.scope).on_conflict_do_nothing())
         return existing
     evidence = Evidence(
         sha256=whole.sha256, size=whole.size, mime=admission.mime, kind=admission.kind,
@@ -212,6 +215,11 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
         "size": evidence.size, "mime": evidence.mime, "kind": evidence.kind,
         "filename": evidence.filename, "upload": str(upload.id), "flags": evidence.flags})
     return evidence
+
+
+def may_release_original(actor: Actor, sha256: str) -> Evidence:
+    """The evidence if the actor may have its original (in a district holding it)."""
+    return _visible(actor, sha256, "evidence.view_original")
 
 
 def _visible(actor: Actor, sha256: str, action: str) -> Evidence:

@@ -75,18 +75,29 @@ def _earlier(other: Violation, violation: Violation) -> bool:
 _UNKNOWN: Any = object()
 
 
+def _decision_day(violation: Violation, latest: ViolationDecision | None,
+                  again: bool) -> date | None:
+    """The day the rules decide as of: today, so a rule lighter now than at the act applies
+    (处罚法 第37条); the earlier decision's day when a later-arriving violation only re-checks
+    the first offence (the day moves with the violation's own changes, not another's)."""
+    if again and latest is not None and latest.inputs.get("decided_on"):
+        return date.fromisoformat(latest.inputs["decided_on"])
+    today = today_shanghai()
+    return today if today >= violation.occurred_on else None
+
+
 def _decide(violation: Violation, history: list[Violation] | None = None,
-            latest: ViolationDecision | None = _UNKNOWN) -> ViolationDecision:
+            latest: ViolationDecision | None = _UNKNOWN, again: bool = False
+            ) -> ViolationDecision:
     """First offence from the server's own history, then the rules engine; history kept.
 
-    `history` and `latest` may be given when the caller has loaded them already."""
+    `history` and `latest` may be given when the caller has loaded them already; `again`:
+    a re-decision caused by another violation (_redecide_later)."""
     history = _history(violation) if history is None else history
     violation.first_offence = _first_offence(violation, history)
-    # As if decided today: a lighter rule in force now than at the act applies (处罚法 第37条).
-    today = today_shanghai()
-    decision = rulesets.decide_violation(violation, history,
-                                         today if today >= violation.occurred_on else None)
     latest = latest_decision(violation.id) if latest is _UNKNOWN else latest
+    decision = rulesets.decide_violation(violation, history, _decision_day(violation, latest,
+                                                                           again))
     if latest is not None and (latest.inputs, latest.result, latest.violation_version) == (
             decision["inputs"], decision["result"], violation.version):
         return latest  # nothing changed: no new entry in the history
@@ -162,7 +173,8 @@ def _redecide_later(violation: Violation, every: list[Any]) -> int:
         latest[row.violation_id] = row
     everyone = [*every, violation]
     for other in later:
-        _decide(other, [v for v in everyone if _earlier(v, other)], latest.get(other.id))
+        _decide(other, [v for v in everyone if _earlier(v, other)], latest.get(other.id),
+                again=True)
     return len(later)
 
 

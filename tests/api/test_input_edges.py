@@ -3,6 +3,7 @@ problem, and a value the database refuses a 422, never a 500."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -43,6 +44,13 @@ def test_nul_in_the_query_or_a_console_form_is_refused(client, login):
     response = client.get("/api/v1/enterprises?name=%00", headers=login("supervisor", OWN))
     assert "U+0000" in _problem(response, 400)["detail"]
     response = client.post("/console/login", data={"username": "a\u0000", "password": "x"})
+    assert "U+0000" in _problem(response, 400)["detail"]
+
+
+def test_nul_in_a_utf_16_json_body_is_refused_too(client):
+    body = json.dumps({"username": "admin\u0000", "password": "x", "device_id": "t"})
+    response = client.post("/api/v1/auth/token", data=body.encode("utf-16"),
+                           headers={"Content-Type": "application/json"})
     assert "U+0000" in _problem(response, 400)["detail"]
 
 
@@ -89,4 +97,5 @@ def test_a_value_the_database_refuses_is_a_422_problem(client, login, monkeypatc
     monkeypatch.setattr(service, "evaluate_dry_run", refused)
     response = client.post("/api/v1/rules/evaluate", headers=login("supervisor", OWN),
                            json={"violation_code": "AIR_VOC", "occurred_on": "2021-06-01"})
-    assert "out of range" in _problem(response, 422)["detail"]
+    problem = _problem(response, 422)
+    assert problem["type"].endswith("/validation-error") and "nothing was kept" in problem["detail"]

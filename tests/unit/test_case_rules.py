@@ -111,6 +111,9 @@ def test_a_fine_stays_in_the_statutory_range_or_names_its_ground_for_mitigation(
     record = procedure.check_transition(case, "notified", {
         "intended_fen": 1_000_000, "mitigation": "主动消除危害后果"}, D("2021-06-07"))
     assert record["mitigation"] == "主动消除危害后果"
+    within = procedure.check_transition(case, "notified", {
+        "intended_fen": 2_000_000, "mitigation": "主动消除危害后果"}, D("2021-06-07"))
+    assert "mitigation" not in within  # within the range a lighter fine is not 减轻
     notified = _notified(fine_range=(2_000_000, 20_000_000), mitigation="主动消除危害后果")
     decided = procedure.check_transition(notified, "decided", {"fine_fen": 1_000_000},
                                          D("2021-06-16"))
@@ -135,6 +138,7 @@ def test_hearing_rights_start_at_the_threshold_and_an_unconfirmed_one_withholds_
     assert procedure.hearing_eligible(1, None)  # no threshold in the catalogue: any fine
     assert not procedure.hearing_offered(9_999_999, confirmed)
     assert procedure.hearing_offered(9_999_999, unconfirmed)
+    assert not procedure.hearing_offered(None, unconfirmed)  # no amount, no hearing yet
     assert procedure.legal_review_required(1, confirmed, True)
     assert not procedure.legal_review_required(9_999_999, unconfirmed, False)
     assert procedure.legal_review_required(10_000_000, unconfirmed, False)
@@ -151,6 +155,14 @@ def test_a_hearing_below_an_unconfirmed_threshold_is_held_and_noted_below_a_conf
     with pytest.raises(procedure.Refused, match="第63条"):
         procedure.check_transition(_notified(**small, hearing=procedure.Hearing(
             10_000_000, True)), "hearing", request, D("2021-06-08"))
+    heard = _notified(**small, state="hearing", hearing_on=D("2021-06-21"))
+    decision = {"fine_fen": 9_999_999, "hearing_record": "听证笔录"}
+    with pytest.raises(procedure.Refused) as unreviewed:  # 处罚法 第58条: heard, so reviewed
+        procedure.check_transition(heard, "decided", decision, D("2021-06-22"))
+    assert unreviewed.value.errors == {"review_opinion": "required for this step"}
+    reviewed = procedure.check_transition(heard, "decided", decision | {
+        "review_opinion": "同意"}, D("2021-06-22"))
+    assert reviewed["review_opinion"] == "同意"
 
 
 def test_extensions_come_in_order_and_before_the_deadline():

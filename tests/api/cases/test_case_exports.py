@@ -62,6 +62,20 @@ def _now():
     return clock.utcnow()
 
 
+def test_a_photo_another_district_uploaded_first_is_exported_from_this_ones_case(
+        app, client, party, login, exporting, violation, file_case, step, frozen):
+    first = upload_photo(client, login("inspector", "310101"), 45)  # Huangpu had it first
+    digest, data = upload_photo(client, party["supervisor"], 45)
+    assert digest == first[0]
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation(evidence=[digest])["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(case, "notified")).get_json()
+    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    assert archive.read(next(n for n in archive.namelist() if digest in n)) == data
+
+
 def test_every_pdf_of_the_export_is_pdfa_2b(app, client, party, exporting, case_with_photos):
     archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case_with_photos)))
     pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]

@@ -114,7 +114,10 @@ def test_a_complex_case_is_reviewed_before_the_decision_not_to_penalise(
     unreviewed = step(case, "not_penalised", education=education)
     assert unreviewed.status_code == 409 and "法制审核" in unreviewed.get_json()["detail"]
     case = _ok(step(_ok(step(case, "investigating")), "legal_review"))
-    assert _ok(step(case, "not_penalised", education=education))["state"] == "not_penalised"
+    silent = step(case, "not_penalised", education=education)
+    assert silent.status_code == 422 and "review_opinion" in silent.get_json()["errors"]
+    case = _ok(step(case, "not_penalised", education=education, review_opinion="同意不予处罚"))
+    assert case["steps"]["not_penalised"]["review_opinion"] == "同意不予处罚"
 
 
 def test_a_fine_above_the_statutory_maximum_is_refused_and_below_the_minimum_needs_a_ground(
@@ -133,10 +136,11 @@ def test_a_fine_above_the_statutory_maximum_is_refused_and_below_the_minimum_nee
     frozen.on("2021-06-16")
     case = _ok(step(case, "decided", fine_fen=1_500_000))
     assert case["steps"]["decided"]["mitigation"] == MITIGATED
-    decision = client.get(f"/api/v1/cases/{case['id']}/documents/decision?format=pdf",
-                          headers=party["legal"])
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(decision.data)).pages)
-    assert "第三十二条，减轻处罚" in text.replace("\n", "") and MITIGATED in text.replace("\n", "")
+    for form in ("notice", "decision"):  # both state the ground (处罚法 第44条)
+        pdf = client.get(f"/api/v1/cases/{case['id']}/documents/{form}?format=pdf",
+                         headers=party["legal"])
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert f"第三十二条，减轻处罚：{MITIGATED}" in text.replace("\n", ""), form
 
 
 def test_a_fined_violation_cannot_take_the_waiver_path(party, violation, file_case, step,

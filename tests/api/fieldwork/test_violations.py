@@ -72,6 +72,22 @@ def test_an_earlier_act_arriving_late_re_decides_the_later_one_and_keeps_history
     assert all(d["rule_sets"] for d in history)
 
 
+def test_rules_decide_as_of_the_day_a_violation_is_recorded_not_when_another_arrives(
+        client, field, inspection, monkeypatch):
+    from datetime import UTC, datetime
+
+    from server import clock
+
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2021, 6, 2, 2, tzinfo=UTC))
+    later = _post(client, field, _violation(inspection)).get_json()
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2021, 6, 9, 2, tzinfo=UTC))
+    _post(client, field, _violation(inspection, occurred_on="2021-01-15"))
+    history = client.get(f"/api/v1/violations/{later['id']}/decisions",
+                         headers=field["headers"]).get_json()
+    assert [(d["outcome"], d["result"]["zh"]["violation"]["decided_on"]) for d in history] == [
+        ("waived", "2021-06-02"), ("fine", "2021-06-02")]
+
+
 def test_changing_facts_re_evaluates_and_keeps_the_earlier_decision(client, field, inspection):
     created = _post(client, field, _violation(inspection)).get_json()
     url = f"/api/v1/violations/{created['id']}"
