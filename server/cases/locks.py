@@ -53,6 +53,16 @@ def locking_cases(violation_ids: Iterable[uuid.UUID] = (),
                                    .order_by(Case.filing_number)))
 
 
+def locked_violations(violation_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the violations a decided or archived case cites."""
+    ids = list(violation_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(CaseViolation.violation_id).join(
+        Case, Case.id == CaseViolation.case_id).where(CaseViolation.violation_id.in_(ids),
+                                                      Case.state.in_(LOCKED_STATES))))
+
+
 def ensure_not_locked(violation_ids: Iterable[uuid.UUID] = (),
                       inspection_id: uuid.UUID | None = None) -> None:
     """Raise 409 when a decided or archived case cites the records about to change."""

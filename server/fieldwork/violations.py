@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
-from server.cases.locks import ensure_not_locked
+from server.cases.locks import ensure_not_locked, locked_violations
 from server.clock import SHANGHAI, today_shanghai, utcnow
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
@@ -158,11 +158,14 @@ def _at_enterprise(violation: Violation) -> list[Any]:
 
 
 def _redecide_later(violation: Violation, every: list[Any]) -> int:
-    """A violation arriving late can change the first-offence finding of later ones.
+    """A violation arriving late can change the first-offence finding of later ones, except
+    of those an issued decision rests on (locks: they change only by a formal procedure).
 
     `every` is the enterprise's other violations (_at_enterprise); one query loads the later
     ones and one their latest decisions, whatever their number."""
     later_ids = [v.id for v in every if _earlier(violation, v)]
+    frozen = locked_violations(later_ids)
+    later_ids = [key for key in later_ids if key not in frozen]
     if not later_ids:
         return 0
     later = db.session.scalars(select(Violation).where(Violation.id.in_(later_ids))).all()

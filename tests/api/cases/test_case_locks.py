@@ -93,3 +93,19 @@ def test_other_violations_of_the_party_remain_editable(client, party, violation,
         201)
     free = violation(inspection_id=other_inspection["id"], code="AIR_DUST")
     assert _edit_violation(client, party, free["id"]).status_code == 200
+
+
+def test_an_earlier_act_arriving_late_does_not_re_decide_a_decided_cases_violation(
+        client, party, violation, file_case, step, frozen):
+    _case, cited = _decided(client, party, violation, file_case, step, frozen)
+    url = f"/api/v1/violations/{cited['id']}"
+    before = client.get(f"{url}/decisions", headers=party["supervisor"]).get_json()
+    violation(occurred_on="2021-01-15")  # an earlier act at the same enterprise arrives
+    after = client.get(f"{url}/decisions", headers=party["supervisor"]).get_json()
+    assert after == before
+    assert client.get(url, headers=party["supervisor"]).get_json()["first_offence"] \
+        == cited["first_offence"]
+    unlocked = violation(code="AIR_DUST")  # in no case: re-decided as before
+    violation(code="AIR_DUST", occurred_on="2021-01-16")
+    assert len(client.get(f"/api/v1/violations/{unlocked['id']}/decisions",
+                          headers=party["supervisor"]).get_json()) == 2
