@@ -47,6 +47,7 @@ def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
     cell_w = (width - 2 * MARGIN) / COLUMNS
     cell_h = (height - 2 * MARGIN - 12 * mm) / ROWS
     per_page = COLUMNS * ROWS
+    records = evidence.get_evidences(actor, sha256s)
     for index, sha256 in enumerate(sha256s):
         slot = index % per_page
         if slot == 0:
@@ -57,7 +58,7 @@ def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
         x = MARGIN + (slot % COLUMNS) * cell_w
         top = height - MARGIN - 12 * mm - (slot // COLUMNS) * cell_h
         try:
-            image = ImageReader(io.BytesIO(evidence.derived_image(actor, sha256, "thumbnail")))
+            image = ImageReader(io.BytesIO(evidence.derived_of(records[sha256], "thumbnail")))
             canvas.drawImage(image, x + 2 * mm, top - cell_h + 16 * mm, cell_w - 4 * mm,
                              cell_h - 18 * mm, preserveAspectRatio=True, anchor="c")
         except NotFound:

@@ -191,10 +191,10 @@ def _release_originals(actor: Actor, case, sha256s: list[str]) -> list[int]:
     """Chain of custody: one audit entry per original exported, in a single transaction
     (what evidence.open_original records per file); returns the sizes."""
     # get_evidence may finish a pending thumbnail in its own transaction: read first
-    records = [evidence.get_evidence(actor, sha256) for sha256 in sha256s]
+    records = list(evidence.get_evidences(actor, sha256s).values())
     with unit_of_work():
+        evidence.visible_evidence(actor, sha256s, "evidence.view_original")
         for record in records:
-            evidence.may_release_original(actor, record.sha256)
             audit.record(actor, "evidence.export_original", "evidence", record.sha256,
                          {"size": record.size, "mime": record.mime, "case_id": str(case.id)})
     return [record.size for record in records]

@@ -217,24 +217,38 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
     return evidence
 
 
-def may_release_original(actor: Actor, sha256: str) -> Evidence:
-    """The evidence if the actor may have its original (in a district holding it)."""
-    return _visible(actor, sha256, "evidence.view_original")
-
-
 def _visible(actor: Actor, sha256: str, action: str) -> Evidence:
     """The evidence if it exists in the actor's scope, else NotFound (also for bad digests)."""
+    return visible_evidence(actor, [sha256], action)[sha256]
+
+
+def visible_evidence(actor: Actor, sha256s: Iterable[str],
+                     action: str = "evidence.read") -> dict[str, Evidence]:
+    """Each named evidence record, if every one exists in a district of the actor's scope
+    holding it; NotFound otherwise (also for bad digests). Two queries per BATCH digests."""
+    wanted = list(dict.fromkeys(sha256s))
     try:
-        check_digest(sha256)
+        for sha256 in wanted:
+            check_digest(sha256)
     except ValueError:
         raise NotFound("No such evidence.") from None
-    evidence = db.session.get(Evidence, sha256)
-    if evidence is None:
-        raise NotFound("No such evidence.")
-    holders = db.session.scalars(select(EvidenceHolder.district).where(
-        EvidenceHolder.sha256 == sha256)).all()
-    authorize(actor, action, next((d for d in holders if in_scope(actor, d)), evidence.district))
-    return evidence
+    found: dict[str, Evidence] = {}
+    holders: dict[str, list[str]] = {}
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start:start + BATCH]
+        found |= {row.sha256: row for row in db.session.scalars(
+            select(Evidence).where(Evidence.sha256.in_(chunk)))}
+        for sha256, district in db.session.execute(select(
+                EvidenceHolder.sha256, EvidenceHolder.district).where(
+                EvidenceHolder.sha256.in_(chunk))):
+            holders.setdefault(sha256, []).append(district)
+    for sha256 in wanted:
+        evidence = found.get(sha256)
+        if evidence is None:
+            raise NotFound("No such evidence.")
+        authorize(actor, action, next((d for d in holders.get(sha256, ())
+                                       if in_scope(actor, d)), evidence.district))
+    return {sha256: found[sha256] for sha256 in wanted}
 
 
 def ensure_derived(sha256: str) -> Evidence | None:
@@ -273,10 +287,16 @@ def derive_pending(limit: int = 100) -> int:
 
 def get_evidence(actor: Actor, sha256: str) -> Evidence:
     """Metadata of one piece of evidence in scope (derived facts complete)."""
-    evidence = _visible(actor, sha256, "evidence.read")
-    if evidence.derivation == PENDING:
-        evidence = ensure_derived(sha256)
-    return evidence
+    return get_evidences(actor, [sha256])[sha256]
+
+
+def get_evidences(actor: Actor, sha256s: Iterable[str]) -> dict[str, Evidence]:
+    """Metadata of the named evidence, all in scope (else NotFound), derived facts complete."""
+    records = visible_evidence(actor, sha256s)
+    for sha256, record in records.items():
+        if record.derivation == PENDING:
+            records[sha256] = ensure_derived(sha256)
+    return records
 
 
 def open_original(actor: Actor, sha256: str, purpose: str = "view") -> tuple[Evidence, BinaryIO]:
@@ -302,7 +322,12 @@ def open_original(actor: Actor, sha256: str, purpose: str = "view") -> tuple[Evi
 
 def derived_image(actor: Actor, sha256: str, variant: str) -> bytes:
     """A derived JPEG (thumbnail 320 px, preview 1280 px), made once and then kept."""
-    evidence = get_evidence(actor, sha256)
+    return derived_of(get_evidence(actor, sha256), variant)
+
+
+def derived_of(evidence: Evidence, variant: str) -> bytes:
+    """The derived JPEG of evidence the caller has already read through get_evidence(s)."""
+    sha256 = evidence.sha256
     if evidence.derivation != READY:
         reason = " (the image cannot be decoded)" if evidence.derivation == FAILED else ""
         raise NotFound(f"This evidence has no {variant}{reason}.")

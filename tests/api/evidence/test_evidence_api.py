@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import uuid
 import zlib
 
 import pytest
@@ -244,6 +245,32 @@ def test_the_same_bytes_uploaded_in_another_district_are_readable_there_too(
         assert client.get(path, headers=headers).status_code == 200
         assert client.get(f"{path}/original", headers=headers).status_code == 200
     assert client.get(path, headers=login("supervisor", "310104")).status_code == 404
+
+
+def test_a_batch_of_evidence_is_visible_only_when_every_item_is(tus, client, login, photo,
+                                                                  app):
+    from server.auth.policy import Actor
+    from server.errors import NotFound
+    from server.evidence import service
+
+    ours, shared, theirs = (photo(n) for n in ("DSCN0010.jpg", "DSCN0025.jpg", "no_exif.jpg"))
+    tus.upload(ours)
+    tus.upload(shared)  # Pudong (310115) first, then Huangpu uploads the same bytes
+    huangpu = Tus(client, login("inspector", "310101"))
+    huangpu.upload(shared)
+    huangpu.upload(theirs)
+    digests = [sha256(d) for d in (ours, shared, theirs)]
+    with app.app_context():
+        pudong = Actor(uuid.uuid4(), "s", "supervisor", "310115")
+        seen = service.visible_evidence(pudong, digests[:2] + digests[:1])
+        assert list(seen) == digests[:2] and seen[digests[1]].district == "310115"
+        assert list(service.visible_evidence(Actor(uuid.uuid4(), "h", "supervisor", "310101"),
+                                             digests[1:])) == digests[1:]
+        for batch in (digests, [digests[0], "0" * 64], [digests[0], "not-a-digest"]):
+            with pytest.raises(NotFound):
+                service.visible_evidence(pudong, batch)
+        city = Actor(uuid.uuid4(), "c", "supervisor", "310000")
+        assert list(service.visible_evidence(city, digests, "evidence.view_original")) == digests
 
 
 def test_evidence_facts_give_records_positions_times_and_flags(tus, photo, app):
