@@ -9,10 +9,13 @@ dropped at the end.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,6 +134,50 @@ def _clean(db) -> None:
     db.session.commit()
 
 
+# The sequences behind integer keys, with their table and column (PostgreSQL).
+_OWNED_SEQUENCES = text(
+    "SELECT s.relname, t.relname, a.attname FROM pg_class s "
+    "JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass "
+    "JOIN pg_class t ON t.oid = d.refobjid "
+    "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+    "WHERE s.relkind = 'S' AND t.relnamespace = current_schema()::regnamespace")
+
+
+@dataclass(frozen=True)
+class World:
+    """A fixture's world as built once through the API: its rows and what the test needs."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    facts: dict[str, Any]
+    next_user: int
+
+
+def save_world(db, facts: dict[str, Any], make_user) -> World:
+    """Every table's rows now, for restore_world to put back in later tests of the run."""
+    rows = {t.name: [dict(r._mapping) for r in db.session.execute(t.select())]
+            for t in db.metadata.sorted_tables}
+    return World(rows, copy.deepcopy(facts), next(make_user.numbers[0]))
+
+
+def restore_world(db, world: World, make_user) -> dict[str, Any]:
+    """Put a saved world's rows back in place of the clean tables (sequences follow, user
+    names go on after its users'); returns a copy of its facts."""
+    tables = db.metadata.sorted_tables
+    for table in reversed(tables):
+        db.session.execute(table.delete())
+    for table in tables:
+        if world.rows[table.name]:
+            db.session.execute(table.insert(), world.rows[table.name])
+    if db.engine.dialect.name == "postgresql":
+        for sequence, table, column in db.session.execute(_OWNED_SEQUENCES).all():
+            db.session.execute(text(
+                f'SELECT setval(\'"{sequence}"\', COALESCE(MAX("{column}"), 1), '
+                f'MAX("{column}") IS NOT NULL) FROM "{table}"'))
+    db.session.commit()
+    make_user.numbers[0] = itertools.count(world.next_user)
+    return copy.deepcopy(world.facts)
+
+
 @pytest.fixture
 def app(database_url: str, boundary_rows, tmp_path: Path) -> Iterator[Flask]:
     """A fresh app on clean tables, with the district outlines loaded."""
@@ -172,11 +219,11 @@ def make_user(app: Flask) -> Callable[..., tuple[Any, str]]:
     """Create a user through the service; returns (user, password)."""
     from server.auth import service
 
-    counter = iter(range(1, 10_000))
+    numbers = [itertools.count(1)]  # restore_world moves it past a restored world's users
 
     def make(role: str = "inspector", district: str = "310115", **extra: Any):
         password = secrets.token_urlsafe(12)
-        username = extra.pop("username", f"{role}{next(counter)}_{district}")
+        username = extra.pop("username", f"{role}{next(numbers[0])}_{district}")
         if role == "inspector":
             extra.setdefault("certificate_no", f"沪环执{secrets.randbelow(10**6):06d}")
             extra.setdefault("certificate_expires", date.today() + timedelta(days=365))
@@ -184,6 +231,7 @@ def make_user(app: Flask) -> Callable[..., tuple[Any, str]]:
             user = service.create_user(username, role, district, password, **extra)
         return user, password
 
+    make.numbers = numbers  # type: ignore[attr-defined]
     return make
 
 

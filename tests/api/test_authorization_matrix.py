@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from server.clock import today_shanghai
+from tests.conftest import World, restore_world, save_world
 
 ROLES = ("inspector", "supervisor", "legal", "admin")
 OWN, OTHER = "310115", "310101"
@@ -216,9 +217,27 @@ def test_every_route_has_a_row(app):
     assert not missing, f"routes without an authorization row: {sorted(missing)}"
 
 
+_SAVED: dict[str, World] = {}  # per database: the world, built once per test process
+
+
 @pytest.fixture
-def world(app, client, login, make_user, enterprise_body, site_in):
-    """One enterprise in each district, created by city-wide staff."""
+def world(app, client, login, make_user, enterprise_body, site_in, database_url):
+    """One enterprise in each district, created by city-wide staff, with plans, draws, tasks,
+    inspections and violations. Built through the API by the first test; the later ones get
+    the same rows put back (restore_world), not built again."""
+    from server.extensions import db
+
+    if database_url in _SAVED:
+        with app.app_context():
+            facts = restore_world(db, _SAVED[database_url], make_user)
+    else:  # requests inside an app context would share (and keep open) its session
+        facts = _build_world(client, login, make_user, enterprise_body)
+        with app.app_context():
+            _SAVED[database_url] = save_world(db, facts, make_user)
+    return {**facts, "body": enterprise_body, "site_in": site_in, "make_user": make_user}
+
+
+def _build_world(client, login, make_user, enterprise_body) -> dict:
     city = login("supervisor", "310000")
     ids = {}
     for serial, district in enumerate((OWN, OTHER), start=1):
@@ -226,8 +245,7 @@ def world(app, client, login, make_user, enterprise_body, site_in):
                                headers=city)
         ids[district] = response.get_json()["id"]
     planning = _planning_world(client, city, make_user, ids)
-    return {"ids": ids, "body": enterprise_body, "site_in": site_in, "make_user": make_user,
-            "planning": planning, "field": _field_world(client, city, planning, ids),
+    return {"ids": ids, "planning": planning, "field": _field_world(client, city, planning, ids),
             "city": city, "city_legal": login("legal", "310000")}
 
 
