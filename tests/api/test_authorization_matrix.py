@@ -237,13 +237,19 @@ def world(app, client, login, make_user, enterprise_body, site_in, database_url)
     return {**facts, "body": enterprise_body, "site_in": site_in, "make_user": make_user}
 
 
+def _created(response) -> dict:
+    """The body of a 201 (the world every later matrix test reuses must be whole)."""
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def _build_world(client, login, make_user, enterprise_body) -> dict:
     city = login("supervisor", "310000")
     ids = {}
     for serial, district in enumerate((OWN, OTHER), start=1):
         response = client.post("/api/v1/enterprises", json=enterprise_body(district, serial),
                                headers=city)
-        ids[district] = response.get_json()["id"]
+        ids[district] = _created(response)["id"]
     planning = _planning_world(client, city, make_user, ids)
     return {"ids": ids, "planning": planning, "field": _field_world(client, city, planning, ids),
             "city": city, "city_legal": login("legal", "310000")}
@@ -256,10 +262,10 @@ def _field_world(client, city, planning, ids):
         inspection = {"id": str(uuid.uuid4()), "enterprise_id": ids[district],
                       "inspector_ids": planning["inspectors"][district],
                       "started_at": "2021-06-01T01:30:00+00:00"}
-        client.post("/api/v1/inspections", json=inspection, headers=city)
+        _created(client.post("/api/v1/inspections", json=inspection, headers=city))
         violation = {"id": str(uuid.uuid4()), "inspection_id": inspection["id"],
                      "code": "AIR_VOC", "occurred_on": "2021-06-01"}
-        client.post("/api/v1/violations", json=violation, headers=city)
+        _created(client.post("/api/v1/violations", json=violation, headers=city))
         found["inspection_id"][district] = inspection["id"]
         found["violation_id"][district] = violation["id"]
     return found
@@ -402,12 +408,12 @@ def _planning_world(client, city, make_user, ids):
     for district in (OWN, OTHER):
         found["inspectors"][district] = [str(make_user("inspector", district)[0].id)
                                          for _ in range(2)]
-        plan = client.post("/api/v1/plans", headers=city, json={
+        plan = _created(client.post("/api/v1/plans", headers=city, json={
             "name": "矩阵", "district": district, "sample": {"count": 1},
-            "period": {"start": "2020-01-01", "end": "2099-12-31"}}).get_json()["id"]
-        draw = client.post(f"/api/v1/plans/{plan}/draws", json={}, headers=city).get_json()
-        task = client.post("/api/v1/tasks", headers=city, json={
-            "kind": "complaint", "enterprise_id": ids[district]}).get_json()
+            "period": {"start": "2020-01-01", "end": "2099-12-31"}}))["id"]
+        draw = _created(client.post(f"/api/v1/plans/{plan}/draws", json={}, headers=city))
+        task = _created(client.post("/api/v1/tasks", headers=city, json={
+            "kind": "complaint", "enterprise_id": ids[district]}))
         found["plan_id"][district], found["draw_id"][district] = plan, draw["id"]
         found["task_id"][district] = task["id"]
     return found
