@@ -24,7 +24,14 @@ from schemas.cases import (
     CaseTransitionSchema,
 )
 from server.apidoc import ApiBlueprint
-from server.cases import daily, documents, procedure, records, service
+from server.cases import (
+    daily,
+    documents,
+    follow,  # noqa: F401 - its listener: open cases follow their violations
+    procedure,
+    records,
+    service,
+)
 from server.cases.models import Case
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1",

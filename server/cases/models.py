@@ -18,9 +18,12 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     event,
+    inspect,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.cases.procedure import DECIDED
 from server.clock import utcnow
 from server.db_types import JSONType, NullableJSONType, UTCDateTime
 from server.extensions import db
@@ -145,10 +148,23 @@ def _archived_is_final(_mapper, _connection, target: Case) -> None:
         raise ArchivedImmutable(f"case {target.id} is archived")
 
 
+# What a link takes from its violation's decision, which an open case follows (follow.py).
+FOLLOWED = ("decision_id", "outcome", "amount_fen", "would_be_fen", "basis")
+
+
 @event.listens_for(CaseViolation, "before_update")
+def _links_follow_only_while_open(_mapper, connection, target: CaseViolation) -> None:
+    """A case's violations never change once filed; until its decision issues, the link
+    follows the violation's decision (and nothing else of it changes)."""
+    state = connection.scalar(select(Case.state).where(Case.id == target.case_id))
+    moved = [a.key for a in inspect(target).attrs if a.history.has_changes()]
+    if state in DECIDED or set(moved) - set(FOLLOWED):
+        _links_are_final(_mapper, connection, target)
+
+
 @event.listens_for(CaseViolation, "before_delete")
 def _links_are_final(_mapper, _connection, target: CaseViolation) -> None:
-    """A case's violations never change once filed."""
+    """A case's violations never leave it."""
     raise ArchivedImmutable(f"violation {target.violation_id} of case {target.case_id} is final")
 
 

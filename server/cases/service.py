@@ -71,17 +71,22 @@ def _acts(ids: list[uuid.UUID], groups: list[list[uuid.UUID]]) -> dict[uuid.UUID
 
 
 def _link(case: Case, violation, act: int) -> CaseViolation:
-    decision = violations.latest_decision(violation.id)
-    outcome = decision.outcome if decision else "undetermined"
-    zh = (decision.result.get("zh") or {}) if decision else {}
     return CaseViolation(case_id=case.id, violation_id=violation.id, act=act,
-                         code=violation.code, decision_id=decision.id if decision else None,
-                         outcome=outcome, amount_fen=decision.amount_fen if decision else None,
-                         would_be_fen=decision.would_be_fen if decision else None,
-                         basis=(zh.get("penalty") or {}).get("basis"))
+                         code=violation.code,
+                         **link_fields(violations.latest_decision(violation.id)))
 
 
-def _amounts(links: list[CaseViolation]) -> tuple[int | None, int, list[dict[str, Any]]]:
+def link_fields(decision: ViolationDecision | None) -> dict[str, Any]:
+    """The columns of a case's link to a violation that its decision in force gives."""
+    zh = (decision.result.get("zh") or {}) if decision else {}
+    return {"decision_id": decision.id if decision else None,
+            "outcome": decision.outcome if decision else "undetermined",
+            "amount_fen": decision.amount_fen if decision else None,
+            "would_be_fen": decision.would_be_fen if decision else None,
+            "basis": (zh.get("penalty") or {}).get("basis")}
+
+
+def amounts(links: list[CaseViolation]) -> tuple[int | None, int, list[dict[str, Any]]]:
     """One fine per act, the higher provision (处罚法 Art. 29); the amounts not levied."""
     acts: dict[int, list[CaseViolation]] = {}
     for link in links:
@@ -157,7 +162,7 @@ def file_case(actor: Actor, data: dict[str, Any]) -> Case:
         act_of = _acts(ids, data.get("same_act") or [])
         links = [_link(case, v, act_of[v.id]) for v in found]
         session.add_all(links)
-        case.proposed_fen, case.would_be_fen, case.acts = _amounts(links)
+        case.proposed_fen, case.would_be_fen, case.acts = amounts(links)
         case.steps = json_safe({"filed": {"on": today, "officers": officers,
                                           "late_reason": data.get("late_reason"),
                                           "summary": data.get("summary")}})

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.api.cases.conftest import sign_in_as_inspector
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from tests.api.cases.conftest import WAIVABLE, sign_in_as_inspector
 
 
 def _ok(response, status: int = 200) -> dict:
@@ -109,3 +114,48 @@ def test_an_earlier_act_arriving_late_does_not_re_decide_a_decided_cases_violati
     violation(code="AIR_DUST", occurred_on="2021-01-16")
     assert len(client.get(f"/api/v1/violations/{unlocked['id']}/decisions",
                           headers=party["supervisor"]).get_json()) == 2
+
+
+def test_a_violation_re_decided_during_the_investigation_moves_its_open_case(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    cited = violation()
+    filed = _ok(file_case(cited["id"]), 201)
+    assert (filed["violations"][0]["outcome"], filed["proposed_fen"]) == ("fine", 4_000_000)
+    case = _ok(step(filed, "investigating"))
+    current = _ok(client.get(f"/api/v1/violations/{cited['id']}", headers=party["supervisor"]))
+    _ok(client.patch(f"/api/v1/violations/{cited['id']}", json={  # corrected at once, no harm
+        "version": current["version"], "facts": WAIVABLE}, headers=party["supervisor"]))
+
+    now = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    assert (now["violations"][0]["outcome"], now["proposed_fen"]) == ("waived", None)
+    assert now["version"] == case["version"] + 1
+    assert now["history"][-1]["event"] == "violation_redecided"
+    assert now["history"][-1]["details"]["from"] == {"outcome": "fine", "amount_fen": 4_000_000}
+    assert now["history"][-1]["details"]["to"]["outcome"] == "waived"
+    assert step(case, "notified").status_code == 409  # read before the change: stale
+    refused = step(now, "notified")  # no fine where the law forbids one (处罚法 第33条)
+    assert refused.status_code == 409 and "第33条" in refused.get_json()["detail"]
+    _ok(step(now, "not_penalised", education={"on": "2021-06-03", "method": "约谈",
+                                              "content": "教育"}))
+
+
+def test_a_case_link_changes_only_by_its_decision_and_only_until_the_case_is_decided(
+        app, client, party, violation, file_case, step, frozen):
+    from server.cases.models import ArchivedImmutable, CaseViolation
+    from server.extensions import db
+
+    case, cited = _decided(client, party, violation, file_case, step, frozen)
+    frozen.on("2021-06-03")
+    other = violation()
+    open_case = _ok(file_case(other["id"]), 201)
+    with app.app_context():
+        for case_id, column, value in ((case["id"], "outcome", "waived"),
+                                       (open_case["id"], "act", 2),
+                                       (open_case["id"], "code", "AIR_DUST")):
+            link = db.session.scalars(select(CaseViolation).where(
+                CaseViolation.case_id == uuid.UUID(case_id))).one()
+            setattr(link, column, value)
+            with pytest.raises(ArchivedImmutable):
+                db.session.flush()
+            db.session.rollback()
