@@ -57,9 +57,9 @@ def follow(session: Session, latest: dict[uuid.UUID, ViolationDecision]) -> None
         case.proposed_fen, case.would_be_fen, case.acts = service.amounts(links)
         case.version += 1
         case.updated_at = clock.utcnow()
-        for change in changes:
-            service.record_event(case, None, "violation_redecided", case.state, today,
-                                 change | {"proposed_fen": case.proposed_fen})
+        # one event per case and flush: record_event numbers it after the flushed ones
+        service.record_event(case, None, "violation_redecided", case.state, today,
+                             {"violations": changes, "proposed_fen": case.proposed_fen})
 
 
 def _update(link: CaseViolation, decision: ViolationDecision) -> dict[str, Any]:

@@ -131,8 +131,9 @@ def test_a_violation_re_decided_during_the_investigation_moves_its_open_case(
     assert (now["violations"][0]["outcome"], now["proposed_fen"]) == ("waived", None)
     assert now["version"] == case["version"] + 1
     assert now["history"][-1]["event"] == "violation_redecided"
-    assert now["history"][-1]["details"]["from"] == {"outcome": "fine", "amount_fen": 4_000_000}
-    assert now["history"][-1]["details"]["to"]["outcome"] == "waived"
+    [change] = now["history"][-1]["details"]["violations"]
+    assert change["from"] == {"outcome": "fine", "amount_fen": 4_000_000}
+    assert (change["violation_id"], change["to"]["outcome"]) == (cited["id"], "waived")
     assert step(case, "notified").status_code == 409  # read before the change: stale
     refused = step(now, "notified")  # no fine where the law forbids one (处罚法 第33条)
     assert refused.status_code == 409 and "第33条" in refused.get_json()["detail"]
@@ -159,3 +160,16 @@ def test_a_case_link_changes_only_by_its_decision_and_only_until_the_case_is_dec
             with pytest.raises(ArchivedImmutable):
                 db.session.flush()
             db.session.rollback()
+
+
+def test_an_earlier_act_arriving_late_moves_every_violation_of_an_open_case_at_once(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    cited = [violation(code=code) for code in ("AIR_VOC", "AIR_DUST")]  # acts of 2021-06-01
+    case = _ok(file_case(*(v["id"] for v in cited)), 201)
+    violation(code="AIR_VOC", occurred_on="2021-05-20")  # re-decides both, in one flush
+    now = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    events = [e for e in now["history"] if e["event"] == "violation_redecided"]
+    assert len(events) == 1 and now["version"] == case["version"] + 1
+    assert {c["violation_id"] for c in events[0]["details"]["violations"]} == {
+        v["id"] for v in cited}
