@@ -46,7 +46,11 @@ def follow(session: Session, latest: dict[uuid.UUID, ViolationDecision]) -> None
     for decision in latest.values():
         decision.id = decision.id or uuid.uuid4()  # the link names it before the insert
     today = clock.today_shanghai()
-    for case in session.scalars(select(Case).where(Case.id.in_(cited))):
+    # Locked, in one order: a transition deciding one of them meanwhile is waited for, and
+    # then (PostgreSQL re-reads the row) that case no longer follows.
+    for case in session.scalars(select(Case).where(
+            Case.id.in_(cited), Case.state.not_in(procedure.DECIDED))
+            .order_by(Case.id).with_for_update()):
         links = list(session.scalars(select(CaseViolation).where(
             CaseViolation.case_id == case.id)))
         changes = [change for change in (_update(link, latest[link.violation_id])

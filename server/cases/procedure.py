@@ -2,7 +2,9 @@
 
 filed → investigating → legal review (法制审核, when required) → notified (告知) → hearing (听证,
 when requested) → decided → served → paid | enforced → closed → archived. The waiver path:
-filed | investigating | legal review → not_penalised (不予行政处罚决定, education) → closed.
+filed | investigating | legal review → not_penalised (不予行政处罚决定, education) → closed;
+also after the notice or the hearing (处罚法 第57条), once the rules no longer fine the case's
+violations (a violation re-decided on corrected facts: follow.py).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "filed": ("investigating", "not_penalised"),
     "investigating": ("legal_review", "notified", "not_penalised"),
     "legal_review": ("notified", "not_penalised"),
-    "notified": ("hearing", "decided"),
-    "hearing": ("decided",),
+    "notified": ("hearing", "decided", "not_penalised"),
+    "hearing": ("decided", "not_penalised"),
     "decided": ("served",),
     "served": ("paid", "enforced"),
     "paid": ("closed",),
@@ -271,11 +273,11 @@ def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[st
     if not case.outcomes or any(o not in NOT_FINED for o in case.outcomes):
         raise Refused("Only a case whose violations the rules do not fine can end without a "
                       f"penalty (rules: {', '.join(case.outcomes)}).")
-    if case.complex and case.state != "legal_review":
+    if case.complex and case.state != "legal_review" and not case.legal_review_done:
         raise Refused("A complex case needs legal review (法制审核, 处罚法 第58条) before the "
                       "decision not to penalise.")
-    if case.state == "legal_review":
-        _need(p, "review_opinion")
+    if case.state == "legal_review" or (case.complex and case.state in ("notified", "hearing")):
+        _need(p, "review_opinion")  # after a notice, the review of this new decision
     if "may_waive" in case.outcomes:
         _need(p, "reason")
     if any(o in EDUCATION_NEEDED for o in case.outcomes):

@@ -173,3 +173,21 @@ def test_an_earlier_act_arriving_late_moves_every_violation_of_an_open_case_at_o
     assert len(events) == 1 and now["version"] == case["version"] + 1
     assert {c["violation_id"] for c in events[0]["details"]["violations"]} == {
         v["id"] for v in cited}
+
+
+def test_a_notified_case_whose_violation_the_rules_now_waive_ends_without_a_penalty(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    cited = violation()
+    case = _ok(file_case(cited["id"]), 201)
+    case = _ok(step(_ok(step(case, "investigating")), "notified"))
+    current = _ok(client.get(f"/api/v1/violations/{cited['id']}", headers=party["supervisor"]))
+    _ok(client.patch(f"/api/v1/violations/{cited['id']}", json={  # the statement proved it
+        "version": current["version"], "facts": WAIVABLE}, headers=party["supervisor"]))
+    now = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    assert "not_penalised" in now["allowed_transitions"]
+    refused = step(now, "decided", fine_fen=3_000_000, rights_waived=True)
+    assert refused.status_code == 409 and "第33条" in refused.get_json()["detail"]
+    ended = _ok(step(now, "not_penalised", education={"on": "2021-06-03", "method": "约谈",
+                                                      "content": "教育"}))
+    assert (ended["state"], ended["decision_number"] is not None) == ("not_penalised", True)
