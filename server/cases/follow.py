@@ -76,4 +76,5 @@ def _update(link: CaseViolation, decision: ViolationDecision) -> dict[str, Any]:
         setattr(link, name, value)
     return {"violation_id": link.violation_id, "decision_id": fields["decision_id"],
             "from": {"outcome": before["outcome"], "amount_fen": before["amount_fen"]},
-            "to": {"outcome": fields["outcome"], "amount_fen": fields["amount_fen"]}}
+            "to": {"outcome": fields["outcome"], "amount_fen": fields["amount_fen"]},
+            "as_of": (decision.inputs or {}).get("decided_on")}

@@ -294,6 +294,14 @@ _CHECKS = {"notified": _to_notified, "hearing": _to_hearing, "decided": _to_deci
 def check_transition(case: CaseView, to: str, params: Mapping[str, Any],
                      today: date) -> dict[str, Any]:
     """The step record to store, or Refused when the move or its preconditions fail."""
+    on = step_day(case, to, params, today)
+    check = _CHECKS.get(to)
+    record = check(case, params, on) if check else {}
+    return {"on": on, **{k: v for k, v in record.items() if v is not None}}
+
+
+def step_day(case: CaseView, to: str, params: Mapping[str, Any], today: date) -> date:
+    """The day of a step the case may take (today unless `on` is given), or Refused."""
     if to not in TRANSITIONS:
         raise Refused(f"Unknown state {to!r}.", {"to": f"one of {STATES}"}, bad_input=True)
     if to not in TRANSITIONS[case.state]:
@@ -306,9 +314,7 @@ def check_transition(case: CaseView, to: str, params: Mapping[str, Any],
     if case.last_step_on is not None and on < case.last_step_on:
         raise Refused(f"A step cannot precede the previous one ({case.last_step_on}).",
                       {"on": "before the previous step"}, bad_input=True)
-    check = _CHECKS.get(to)
-    record = check(case, params, on) if check else {}
-    return {"on": on, **{k: v for k, v in record.items() if v is not None}}
+    return on
 
 
 def payment_due(served_on: date, procedure: Procedure) -> date:

@@ -26,6 +26,7 @@ from server.fieldwork import inspections, violations
 from server.fieldwork.models import ViolationDecision
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
+from server.rules.text import money
 from server.rulesets import service as rulesets
 from server.uow import unit_of_work
 
@@ -283,10 +284,61 @@ def _apply(case: Case, to: str, record: dict[str, Any]) -> None:
         record["decision_number"] = case.decision_number
 
 
+# Steps that state or decide the penalty: the rules in force on their day rule first.
+RECHECKED = ("notified", "decided", "not_penalised")
+
+
+def _ruled(link: CaseViolation) -> dict[str, Any]:
+    return {"outcome": link.outcome, "amount_fen": link.amount_fen, "basis": link.basis}
+
+
+def _said(change: dict[str, Any]) -> str:
+    """One violation's change of ruling, in words."""
+    def one(ruled: dict[str, Any]) -> str:
+        amount = ruled["amount_fen"]
+        return ruled["outcome"] + (f" {money(amount, 'zh')}" if amount is not None else "")
+    if change["from"] == change["to"]:
+        return f"{change['code']}: {one(change['to'])}, under another provision or range"
+    return f"{change['code']}: {one(change['from'])} → {one(change['to'])}"
+
+
+def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
+                   params: dict[str, Any], today: date) -> None:
+    """Before a notice or decision, re-decide the case's violations by the rules in force on
+    the step's day (处罚法 第37条: the rules at the act apply, those at the decision when
+    lighter). When they rule differently the case follows them (follow.py), that is kept,
+    and the step is refused (409): it is prepared again on what the rules now say."""
+    with unit_of_work():
+        case = writable(actor, case_id, version, "case.advance")
+        try:
+            on = procedure.step_day(_view(case), to, params, today)
+        except procedure.Refused:
+            return  # the step itself says why it cannot be taken
+        links = case_links(case)
+        before = {link.violation_id: (link.decision_id, _ruled(link)) for link in links}
+        if not violations.redecide_as_of([link.violation_id for link in links], on):
+            return
+        db.session.flush()  # the case follows the new decisions (follow.py)
+        changes = [{"violation_id": str(link.violation_id), "code": link.code,
+                    "from": before[link.violation_id][1], "to": _ruled(link)}
+                   for link in links if link.decision_id != before[link.violation_id][0]]
+        audit.record(actor, "case.rules_rechecked", "case", case.id,
+                     json_safe({"to": to, "on": on, "violations": changes}))
+        current = case.version
+    raise Conflict(
+        f"The rules in force on {on} rule on this case's violations differently (处罚法 "
+        f"第37条: the rules at the time of the act apply, those in force at the decision when "
+        f"lighter): {'; '.join(_said(c) for c in changes)}. The case now stands at version "
+        f"{current} with these decisions; prepare the {to} step again on them.",
+        current_version=current, redecided=changes)
+
+
 def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
          params: dict[str, Any]) -> Case:
     """Move the case one step; the preconditions of the procedure are checked and audited."""
     today = clock.today_shanghai()
+    if to in RECHECKED:
+        _recheck_rules(actor, case_id, version, to, params, today)
     with unit_of_work():
         case = writable(actor, case_id, version, "case.advance")
         view = _view(case)

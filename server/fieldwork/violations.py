@@ -26,7 +26,7 @@ from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.geo import distance_to_geojson_m, to_shape
 from server.registry.models import Enterprise
 from server.rulesets import service as rulesets
-from server.uow import find, unit_of_work
+from server.uow import find, lock_all, unit_of_work
 
 EDITABLE = ("code", "occurred_on", "party_type", "description", "facts", "bases", "factors",
             "mitigation", "evidence")
@@ -86,21 +86,38 @@ def _decision_day(violation: Violation, latest: ViolationDecision | None,
     return today if today >= violation.occurred_on else None
 
 
+def ruling(decision: ViolationDecision | dict[str, Any]) -> tuple[Any, ...]:
+    """What a decision rules, whatever day it was taken: outcome, amounts, rule sets, the
+    provision and its statutory range (a case's notice and decision rest on these)."""
+    values = decision if isinstance(decision, dict) else {
+        name: getattr(decision, name) for name in ("outcome", "amount_fen", "would_be_fen",
+                                                   "rule_sets", "result")}
+    penalty = ((values["result"] or {}).get("zh") or {}).get("penalty") or {}
+    return (values["outcome"], values["amount_fen"], values["would_be_fen"],
+            list(values["rule_sets"] or ()),
+            penalty.get("basis"), penalty.get("statutory_min_fen"),
+            penalty.get("statutory_max_fen"))
+
+
 def _decide(violation: Violation, history: list[Violation] | None = None,
-            latest: ViolationDecision | None = _UNKNOWN, again: bool = False
-            ) -> ViolationDecision:
+            latest: ViolationDecision | None = _UNKNOWN, again: bool = False,
+            as_of: date | None = None) -> ViolationDecision:
     """First offence from the server's own history, then the rules engine; history kept.
 
     `history` and `latest` may be given when the caller has loaded them already; `again`:
-    a re-decision caused by another violation (_redecide_later)."""
+    a re-decision caused by another violation (_redecide_later); `as_of`: a re-check by the
+    rules in force on that day, kept only when they rule differently (redecide_as_of)."""
     history = _history(violation) if history is None else history
     violation.first_offence = _first_offence(violation, history)
     latest = latest_decision(violation.id) if latest is _UNKNOWN else latest
-    decision = rulesets.decide_violation(violation, history, _decision_day(violation, latest,
-                                                                           again))
+    day = as_of if as_of is not None else _decision_day(violation, latest, again)
+    decision = rulesets.decide_violation(violation, history, day)
     if latest is not None and (latest.inputs, latest.result, latest.violation_version) == (
             decision["inputs"], decision["result"], violation.version):
         return latest  # nothing changed: no new entry in the history
+    if as_of is not None and latest is not None and ruling(latest) == ruling(decision) \
+            and latest.violation_version == violation.version:
+        return latest  # the rules of that day rule as before: the decision stands
     row = ViolationDecision(violation_id=violation.id,
                             sequence=(latest.sequence + 1) if latest else 1,
                             violation_version=violation.version, **decision)
@@ -179,6 +196,23 @@ def _redecide_later(violation: Violation, every: list[Any]) -> int:
         _decide(other, [v for v in everyone if _earlier(v, other)], latest.get(other.id),
                 again=True)
     return len(later)
+
+
+def redecide_as_of(violation_ids: list[uuid.UUID], day: date) -> list[ViolationDecision]:
+    """Re-check violations by the rules in force on `day`, the day a case's notice or decision
+    issues (处罚法 第37条: the rules at the act apply, those at the decision when lighter); the
+    new decisions of those the rules of that day rule on differently. Violations an issued
+    decision rests on are left alone, as are those that had not happened by `day`."""
+    frozen = locked_violations(violation_ids)
+    changed = []
+    for violation in lock_all(Violation, set(violation_ids) - frozen):
+        if violation.occurred_on > day:
+            continue
+        latest = latest_decision(violation.id)
+        decision = _decide(violation, latest=latest, as_of=day)
+        if decision is not latest:
+            changed.append(decision)
+    return changed
 
 
 def _check_code(code: str, occurred_on) -> None:
