@@ -309,6 +309,9 @@ def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
     lighter). When they rule differently the case follows them (follow.py), that is kept,
     and the step is refused (409): it is prepared again on what the rules now say."""
     with unit_of_work():
+        get_case(actor, case_id)  # in scope; its violations are those it was filed with
+        locked = violations.lock(list(db.session.scalars(select(CaseViolation.violation_id)
+                                                        .where(CaseViolation.case_id == case_id))))
         case = writable(actor, case_id, version, "case.advance")
         try:
             on = procedure.step_day(_view(case), to, params, today)
@@ -316,7 +319,7 @@ def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
             return  # the step itself says why it cannot be taken
         links = case_links(case)
         before = {link.violation_id: (link.decision_id, _ruled(link)) for link in links}
-        if not violations.redecide_as_of([link.violation_id for link in links], on):
+        if not violations.redecide_as_of(locked, on):
             return
         db.session.flush()  # the case follows the new decisions (follow.py)
         changes = [{"violation_id": str(link.violation_id), "code": link.code,

@@ -87,16 +87,16 @@ def _decision_day(violation: Violation, latest: ViolationDecision | None,
 
 
 def ruling(decision: ViolationDecision | dict[str, Any]) -> tuple[Any, ...]:
-    """What a decision rules, whatever day it was taken: outcome, amounts, rule sets, the
-    provision and its statutory range (a case's notice and decision rest on these)."""
+    """What a decision rules, whatever day it was taken: outcome, amounts, and the penalty's
+    provision, statutory range and rule sets (a case's notice and decision rest on these; a
+    waiver list consulted without effect changes none of them)."""
     values = decision if isinstance(decision, dict) else {
         name: getattr(decision, name) for name in ("outcome", "amount_fen", "would_be_fen",
-                                                   "rule_sets", "result")}
+                                                   "result")}
     penalty = ((values["result"] or {}).get("zh") or {}).get("penalty") or {}
     return (values["outcome"], values["amount_fen"], values["would_be_fen"],
-            list(values["rule_sets"] or ()),
-            penalty.get("basis"), penalty.get("statutory_min_fen"),
-            penalty.get("statutory_max_fen"))
+            *(penalty.get(name) for name in ("basis", "statutory_min_fen", "statutory_max_fen",
+                                             "rule_set", "discretion")))
 
 
 def _decide(violation: Violation, history: list[Violation] | None = None,
@@ -198,14 +198,22 @@ def _redecide_later(violation: Violation, every: list[Any]) -> int:
     return len(later)
 
 
-def redecide_as_of(violation_ids: list[uuid.UUID], day: date) -> list[ViolationDecision]:
-    """Re-check violations by the rules in force on `day`, the day a case's notice or decision
-    issues (处罚法 第37条: the rules at the act apply, those at the decision when lighter); the
-    new decisions of those the rules of that day rule on differently. Violations an issued
-    decision rests on are left alone, as are those that had not happened by `day`."""
-    frozen = locked_violations(violation_ids)
+def lock(violation_ids: list[uuid.UUID]) -> list[Violation]:
+    """Lock violations, in id order (before their case: the order follow.py takes them in)."""
+    return lock_all(Violation, set(violation_ids))
+
+
+def redecide_as_of(locked: list[Violation], day: date) -> list[ViolationDecision]:
+    """Re-check violations (locked by the caller) by the rules in force on `day`, the day a
+    case's notice or decision issues (处罚法 第37条: the rules at the act apply, those at the
+    decision when lighter); the new decisions of those the rules of that day rule on
+    differently. Violations an issued decision rests on are left alone, as are those that had
+    not happened by `day`."""
+    frozen = locked_violations([violation.id for violation in locked])
     changed = []
-    for violation in lock_all(Violation, set(violation_ids) - frozen):
+    for violation in locked:
+        if violation.id in frozen:
+            continue
         if violation.occurred_on > day:
             continue
         latest = latest_decision(violation.id)

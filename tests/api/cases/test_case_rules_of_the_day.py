@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 # Built without approval of its environmental impact report, stopped and restored in time.
 EIA = {"code": "EIA_UNAPPROVED", "occurred_on": "2020-04-20",
@@ -89,6 +93,24 @@ def test_a_step_whose_day_rules_as_before_adds_no_decision_and_goes_through(
     assert record["decision"]["zh"]["violation"]["decided_on"] == "2020-04-24"
 
 
+def test_a_list_in_force_that_does_not_apply_to_the_act_changes_nothing(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2020-04-24")  # fined then, and no item of the list fits it (a review's case)
+    inspection = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
+                  "inspector_ids": [str(i.id) for i in party["inspectors"]],
+                  "started_at": "2020-04-22T01:30:00+00:00"}
+    _ok(client.post("/api/v1/inspections", json=inspection, headers=party["supervisor"]), 201)
+    cited = violation(occurred_on="2020-04-20", inspection_id=inspection["id"])
+    assert cited["decision"]["zh"]["decision"] == "fine"
+    case = _ok(step(_ok(file_case(cited["id"]), 201), "investigating"))
+    notified = _ok(step(case, "notified"))
+    frozen.on("2020-05-11")
+    decided = _ok(step(notified, "decided", fine_fen=notified["proposed_fen"],
+                       rights_waived=True))
+    assert decided["version"] == notified["version"] + 1
+    assert not [e for e in decided["history"] if e["event"] == "violation_redecided"]
+
+
 def test_a_step_refused_for_its_own_reasons_re_decides_nothing(
         client, party, step, frozen, before_the_list):
     case, cited = before_the_list
@@ -97,3 +119,41 @@ def test_a_step_refused_for_its_own_reasons_re_decides_nothing(
     assert refused.status_code == 422 and "on" in refused.get_json()["errors"]
     record = _ok(client.get(f"/api/v1/violations/{cited['id']}", headers=party["legal"]))
     assert record["decision"]["zh"]["decision"] == "may_waive"
+
+
+def _until_someone_waits_for_a_lock(engine) -> None:
+    with engine.connect() as watcher:
+        for _ in range(200):
+            if watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()")).scalar():
+                return
+            time.sleep(0.05)
+    raise AssertionError("the transition never waited for the violation's lock")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="row locks under real concurrency need PostgreSQL")
+def test_a_recheck_locks_the_violations_before_the_case_as_a_change_of_a_violation_does(
+        app, step, frozen, before_the_list):
+    from server.extensions import db
+
+    case, cited = before_the_list
+    frozen.on("2020-05-11")
+    with app.app_context():
+        engine = db.engine
+    answers = []
+    deciding = threading.Thread(target=lambda: answers.append(
+        step(case, "decided", fine_fen=case["intended_fen"])))
+    with engine.connect() as change:  # a violation changing: its row, then its case (follow.py)
+        change.execute(text("SELECT 1 FROM violations WHERE id = CAST(:id AS uuid) FOR UPDATE"),
+                       {"id": cited["id"]})
+        deciding.start()
+        _until_someone_waits_for_a_lock(engine)
+        change.execute(text("SELECT 1 FROM cases WHERE id = CAST(:id AS uuid) FOR UPDATE"),
+                       {"id": case["id"]})  # a deadlock if the recheck held the case already
+        change.commit()
+    deciding.join(timeout=60)
+    assert answers and answers[0].status_code == 409, answers and answers[0].get_json()
+    assert answers[0].get_json()["redecided"][0]["to"]["outcome"] == "waived"
