@@ -41,6 +41,9 @@ NOT_FINED = ("waived", "no_fault", "may_waive", "time_barred")
 # not discovered within the limitation period (第36条).
 MUST_NOT_FINE = ("waived", "no_fault", "time_barred")
 EDUCATION_NEEDED = ("waived", "no_fault", "may_waive")
+# Acts the law forbids fining whose party is still educated (处罚法 第33条第3款): in a case
+# decided with a fine for its other acts, the decision records that education too.
+MUST_EDUCATE = ("waived", "no_fault")
 
 
 class Refused(Exception):
@@ -81,6 +84,8 @@ class CaseView:
     """The statutory range of the case's fine (fine_range()); None when it is not known."""
     mitigation: str | None = None
     """The ground for mitigation below the statutory minimum recorded with the notice."""
+    corrections_due: tuple[date, ...] = ()
+    """The correction deadlines of violations waiting for their correction (免罚清单)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +164,18 @@ def _fineable(case: CaseView) -> None:
                       "penalise (不予行政处罚) instead.")
 
 
+def _not_while_correcting(case: CaseView) -> None:
+    """Refuse a fine while a violation waits for its correction: corrected in time, it is
+    not fined (免罚清单; 处罚法 第33条); the re-inspection's finding decides."""
+    if case.corrections_due:
+        due = ", ".join(str(day) for day in case.corrections_due)
+        raise Refused(f"A violation of this case waits for its correction (deadline {due}): "
+                      "corrected in time, it is not fined (免罚清单, 处罚法 第33条). Record the "
+                      "re-inspection's finding on the violation (facts.corrected_in_time) and "
+                      "the rules decide it again; until then no fine can be notified or "
+                      "decided.")
+
+
 def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | None
                     ) -> str | None:
     """Refuse an amount above the statutory maximum, or below the minimum without a ground
@@ -180,6 +197,7 @@ def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | N
 
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _fineable(case)
+    _not_while_correcting(case)
     intended = p.get("intended_fen", case.proposed_fen)
     if intended is None or intended <= 0:
         raise Refused("The notice needs the intended fine; the rules gave none.",
@@ -221,7 +239,11 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
 
 def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _fineable(case)
+    _not_while_correcting(case)
     _need(p, "fine_fen")
+    if any(o in MUST_EDUCATE for o in case.outcomes):  # the acts not fined, in a fined case
+        _need(p, "education")
+        _need(p["education"], "on", "method", "content")
     assert case.notice_on is not None and case.intended_fen is not None
     if case.state == "hearing":
         _need(p, "hearing_record")
@@ -247,7 +269,7 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
             "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
             "statements_reviewed": len(case.statements) or None,
             "rights_waived": bool(p.get("rights_waived")),
-            "hearing_record": p.get("hearing_record")}
+            "hearing_record": p.get("hearing_record"), "education": p.get("education")}
 
 
 def _to_served(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:

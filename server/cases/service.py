@@ -17,7 +17,14 @@ from server.audit import service as audit
 from server.auth.policy import Actor, authorize
 from server.cases import deadlines as dl
 from server.cases import procedure
-from server.cases.models import Case, CaseCounter, CaseEvent, CaseStatement, CaseViolation
+from server.cases.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseInquiry,
+    CaseStatement,
+    CaseViolation,
+)
 from server.cases.numbering import Series, authority_code, format_number
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
@@ -234,28 +241,45 @@ def _view(case: Case) -> procedure.CaseView:
     last = max((date.fromisoformat(s["on"]) for s in events.values()), default=None)
     payment_due = procedure.payment_due(case.served_on, _procedure(case.filed_on)) \
         if case.served_on else None
+    inquirers = {o["user_id"] for officers in db.session.scalars(
+        select(CaseInquiry.officers).where(CaseInquiry.case_id == case.id)) for o in officers}
+    decided = _decisions(links)
     return procedure.CaseView(
         state=case.state, party_type=case.party_type,
         outcomes=tuple(link.outcome for link in links), proposed_fen=case.proposed_fen,
-        complex=case.complex, officers=tuple(events.get("filed", {}).get("officers", ())),
+        complex=case.complex, officers=tuple(sorted(
+            {*events.get("filed", {}).get("officers", ()), *inquirers})),
+        corrections_due=tuple(sorted(
+            date.fromisoformat(decided[link.decision_id]["waiver"]["deadline"])
+            for link in links if link.outcome == "pending_correction"
+            and (decided.get(link.decision_id, {}).get("waiver") or {}).get("deadline"))),
         last_step_on=last, legal_review_done="legal_review" in events,
         intended_fen=case.intended_fen, notice_on=case.notice_on, hearing_on=case.hearing_on,
         decided_on=case.decided_on, fine_fen=case.fine_fen, served_on=case.served_on,
         payment_due=payment_due,
         statements=tuple(db.session.scalars(select(CaseStatement.adopted).where(
             CaseStatement.case_id == case.id).order_by(CaseStatement.seq))),
-        fine_range=fine_range(links), mitigation=events.get("notified", {}).get("mitigation"),
+        fine_range=fine_range(links, decided),
+        mitigation=events.get("notified", {}).get("mitigation"),
         hearing=hearing(case))
 
 
-def fine_range(links: list[CaseViolation]) -> tuple[int, int] | None:
+def _decisions(links: list[CaseViolation]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The rules' answers (zh) the links rest on, by decision id."""
+    return {d.id: d.result.get("zh") or {} for d in db.session.scalars(
+        select(ViolationDecision).where(
+            ViolationDecision.id.in_([link.decision_id for link in links])))}
+
+
+def fine_range(links: list[CaseViolation],
+               decided: dict[uuid.UUID, dict[str, Any]] | None = None
+               ) -> tuple[int, int] | None:
     """The statutory range of the case's fine, from its violations' stored decisions."""
-    decided = {d.id: (d.result.get("zh") or {}).get("penalty") or {}
-               for d in db.session.scalars(select(ViolationDecision).where(
-                   ViolationDecision.id.in_([link.decision_id for link in links])))}
+    decided = _decisions(links) if decided is None else decided
+    penalty = {key: answer.get("penalty") or {} for key, answer in decided.items()}
     return procedure.fine_range(procedure.Member(
-        link.act, link.outcome, decided.get(link.decision_id, {}).get("statutory_min_fen"),
-        decided.get(link.decision_id, {}).get("statutory_max_fen")) for link in links)
+        link.act, link.outcome, penalty.get(link.decision_id, {}).get("statutory_min_fen"),
+        penalty.get(link.decision_id, {}).get("statutory_max_fen")) for link in links)
 
 
 def _refused(error: procedure.Refused) -> Exception:

@@ -287,3 +287,41 @@ def test_a_refused_correction_brings_a_daily_penalty_where_a_provision_allows_it
     again = client.post(url, json={"version": case["version"], "rounds": rounds},
                         headers=party["legal"])
     assert again.status_code == 409
+
+
+def test_a_fined_case_with_a_waived_act_records_the_education_of_its_party(
+        party, violation, file_case, step, frozen):
+    # 处罚法 第33条第3款: a party not penalised for an act is still educated (a review's case)
+    frozen.on("2021-06-02")
+    waived, fined = violation(facts=WAIVABLE), violation("AIR_DUST")
+    assert waived["decision"]["zh"]["decision"] == "waived"
+    case = _ok(step(_ok(file_case(waived["id"], fined["id"]), 201), "investigating"))
+    case = _ok(step(case, "notified"))
+    frozen.on("2021-06-10")
+    refused = step(case, "decided", fine_fen=case["intended_fen"])
+    assert refused.status_code == 422 and "education" in refused.get_json()["errors"]
+    education = {"on": "2021-06-10", "method": "约谈", "content": "告知VOCs无组织排放的法律责任"}
+    decided = _ok(step(case, "decided", fine_fen=case["intended_fen"], education=education))
+    assert decided["steps"]["decided"]["education"] == education | {"educated_person": None}
+
+
+def test_no_fine_is_notified_or_decided_while_a_violation_waits_for_its_correction(
+        client, party, violation, file_case, step, frozen):
+    # 免罚清单: corrected in time, no penalty; the re-inspection's finding decides (a review's)
+    frozen.on("2021-06-02")
+    pending = violation("AIR_DUST", facts={"harmful_consequence": False})
+    decision = pending["decision"]["zh"]
+    assert decision["decision"] == "pending_correction"
+    case = _ok(step(_ok(file_case(pending["id"]), 201), "investigating"))
+    refused = step(case, "notified", intended_fen=1_000_000)
+    assert refused.status_code == 409 and decision["waiver"]["deadline"] in \
+        refused.get_json()["detail"]
+    frozen.on("2021-06-09")  # after the deadline the re-inspection found it not corrected
+    current = _ok(client.get(f"/api/v1/violations/{pending['id']}", headers=party["supervisor"]))
+    _ok(client.patch(f"/api/v1/violations/{pending['id']}", json={
+        "version": current["version"], "facts": {"harmful_consequence": False,
+                                                 "corrected_in_time": False}},
+        headers=party["supervisor"]))
+    case = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    assert case["violations"][0]["outcome"] == "fine"
+    assert _ok(step(case, "notified"))["state"] == "notified"

@@ -221,3 +221,23 @@ def test_the_case_file_export_carries_the_filled_inquiry_records(
     [history] = [n for n in archive.namelist() if n.startswith("副卷/")]
     steps = PdfReader(io.BytesIO(archive.read(history))).pages[0].extract_text()
     assert "inquiry" in steps and "interviewee: 王建国" in steps.replace("\n", "")
+
+
+def test_an_officer_who_took_an_inquiry_cannot_chair_the_hearing(
+        client, party, make_user, investigating, step, frozen):
+    # 处罚法 第64条: the hearing is chaired by someone who did not investigate (a review's case)
+    investigators = [make_user("inspector", "310115")[0] for _ in range(2)]
+    ids = [str(user.id) for user in investigators]
+    _ok(client.post(f"/api/v1/cases/{investigating['id']}/inquiries", json=_inquiry(
+        party, investigating["version"], inspector_ids=ids, recorder_id=ids[1]),
+        headers=party["legal"]), 201)
+    case = _ok(client.get(f"/api/v1/cases/{investigating['id']}", headers=party["legal"]))
+    case = _ok(step(case, "legal_review"))
+    frozen.on("2021-06-07")
+    case = _ok(step(case, "notified", intended_fen=15_000_000, review_opinion="同意"))
+    frozen.on("2021-06-15")
+    hearing = {"hearing_notice_on": "2021-06-15", "hearing_on": "2021-06-25"}
+    chaired = step(case, "hearing", **hearing,
+                   chair={"name": investigators[0].username, "user_id": ids[0]})
+    assert chaired.status_code == 409 and "第64条" in chaired.get_json()["detail"]
+    assert _ok(step(case, "hearing", **hearing, chair={"name": "李主持", "user_id": None}))
