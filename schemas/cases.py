@@ -42,6 +42,13 @@ class CaseEducationSchema(Schema):
                                     validate=validate.Length(max=60))
 
 
+class CaseActFineSchema(Schema):
+    """The fine decided for one act of the case (处罚法 第29条: one fine per act)."""
+
+    act = fields.Integer(required=True, validate=validate.Range(min=1, max=50))
+    fine_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**13))
+
+
 class CaseTransitionSchema(Schema):
     """POST /cases/<id>/transitions: the next state and what that step needs."""
 
@@ -56,6 +63,10 @@ class CaseTransitionSchema(Schema):
     hearing_on = Day()
     chair = fields.Nested(CasePersonSchema)
     fine_fen = fields.Integer(validate=FEN)
+    act_fines = fields.List(fields.Nested(CaseActFineSchema), validate=validate.Length(
+        min=1, max=50), metadata={"description": "decided: the fine of each act, adding up to "
+                                  "fine_fen; needed when several acts are fined and the total "
+                                  "is not the proposed one"})
     statements = fields.String(validate=TEXT)
     rights_waived = fields.Boolean()
     hearing_record = fields.String(validate=TEXT)
@@ -216,6 +227,9 @@ class CaseDailyPenaltySchema(Schema):
     rounds = fields.List(fields.Nested(CaseDailyRoundSchema), required=True,
                          validate=validate.Length(min=1, max=100))
     production_restricted_on = Day(load_default=None, allow_none=True)
+    act = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=50), metadata={"description": "the continuing act, when several fined acts "
+                                  "have a provision for a daily penalty"})
 
 
 class CaseDocumentQuerySchema(Schema):

@@ -19,16 +19,40 @@ from server.uow import unit_of_work
 FINED_STATES = ("decided", "served", "paid", "enforced")
 
 
-def _allowed(case: Case) -> bool:
-    """Whether a fined violation of the case has a provision for a daily penalty."""
+def _daily_acts(case: Case) -> set[int]:
+    """The fined acts with a provision for a daily penalty."""
+    acts = set()
     for link in service.case_links(case):
         decision = violations.latest_decision(link.violation_id) if link.outcome == "fine" \
             else None
         daily = ((decision.result.get("zh") or {}).get("penalty") or {}).get(
             "daily_penalty") if decision else None
         if daily and daily.get("allowed"):
-            return True
-    return False
+            acts.add(link.act)
+    return acts
+
+
+def _original_fine(case: Case, chosen: int | None) -> tuple[int, int]:
+    """The continuing act and the fine decided for it: the daily amount is that act's own
+    fine, not the case's total (环保法 第59条, MEE Order 28)."""
+    acts = _daily_acts(case)
+    if not acts:
+        raise Conflict("No provision allows a daily penalty for these violations.")
+    if chosen is None and len(acts) > 1:
+        raise ValidationFailed("Several fined acts allow a daily penalty: name the continuing "
+                               "one.", errors={"act": [f"one of {sorted(acts)}"]})
+    act = chosen if chosen is not None else next(iter(acts))
+    if act not in acts:
+        raise ValidationFailed("This act has no provision for a daily penalty.",
+                               errors={"act": [f"one of {sorted(acts)}"]})
+    decided = case.steps.get("decided", {})
+    fines = {item["act"]: item["fine_fen"] for item in decided.get("act_fines", ())}
+    if act in fines:
+        return act, fines[act]
+    if len(service.fineable_acts(case, service.case_links(case))) == 1:
+        return act, case.fine_fen  # decided before each act's fine was recorded: the only one
+    raise Conflict("The decision did not record each act's fine, so the continuing act's "
+                   "own fine is not known.")
 
 
 def impose_daily_penalty(actor: Actor, case_id: uuid.UUID, version: int,
@@ -42,8 +66,7 @@ def impose_daily_penalty(actor: Actor, case_id: uuid.UUID, version: int,
             raise Conflict("A daily penalty follows a fine that was decided (环保法 第59条).")
         if case.daily_penalty_on is not None:
             raise Conflict("The daily penalty of this case was already decided.")
-        if not _allowed(case):
-            raise Conflict("No provision allows a daily penalty for these violations.")
+        act, original = _original_fine(case, data.get("act"))
         if on > today or (case.decided_on and on < case.decided_on):
             raise ValidationFailed("The decision date lies between the fine and today.",
                                    errors={"on": ["outside the case"]})
@@ -52,12 +75,13 @@ def impose_daily_penalty(actor: Actor, case_id: uuid.UUID, version: int,
             raise ValidationFailed("A re-inspection cannot follow the decision.",
                                    errors={"rounds": ["re-inspected after the decision"]})
         try:
-            result = daily_penalty(case.fine_fen, rounds, data.get("production_restricted_on"))
+            result = daily_penalty(original, rounds, data.get("production_restricted_on"))
         except InvalidInput as error:
             raise ValidationFailed("The rounds are refused.", errors={
                 k: [v] for k, v in error.errors.items()}) from error
         record = json_safe({
-            "on": on, "total_days": result.total_days, "amount_fen": result.amount_fen,
+            "on": on, "act": act, "original_fine_fen": original,
+            "total_days": result.total_days, "amount_fen": result.amount_fen,
             "stopped_on": result.stopped_on, "basis": list(result.basis),
             "rounds": [{"order_served_on": r.order_served_on, "reinspected_on": r.reinspected_on,
                         "days": r.days, "reinspected_late": r.reinspected_late}

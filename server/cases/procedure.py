@@ -86,6 +86,9 @@ class CaseView:
     """The ground for mitigation below the statutory minimum recorded with the notice."""
     corrections_due: tuple[date, ...] = ()
     """The correction deadlines of violations waiting for their correction (免罚清单)."""
+    fineable_acts: tuple[tuple[int, int | None, tuple[int, int] | None], ...] = ()
+    """The acts the law does not forbid fining: the fine the rules propose, the statutory
+    range (act_ranges())."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,22 +111,32 @@ class Member:
     max_fen: int | None
 
 
-def fine_range(members: Iterable[Member]) -> tuple[int, int] | None:
-    """The statutory range of a case's fine, one fine per act (处罚法 第29条: the provision
-    with the higher fine); an act the rules only may fine adds nothing to the minimum, one
-    the law forbids fining adds nothing at all. None when a provision's range is unknown."""
+def act_ranges(members: Iterable[Member]) -> dict[int, tuple[int, int] | None]:
+    """The statutory range of each act's fine (处罚法 第29条: the provision with the higher
+    fine); an act the rules only may fine has no minimum, one the law forbids fining is
+    absent. None for an act whose provision's range is unknown."""
     acts: dict[int, list[Member]] = {}
     for member in members:
         if member.outcome not in MUST_NOT_FINE:
             acts.setdefault(member.act, []).append(member)
-    low = high = 0
-    for found in acts.values():
+    ranges: dict[int, tuple[int, int] | None] = {}
+    for act, found in acts.items():
         if any(m.max_fen is None or m.min_fen is None for m in found):
-            return None
-        applied = max(found, key=lambda m: (m.max_fen, m.min_fen))
-        high += applied.max_fen
-        low += applied.min_fen if any(m.outcome == "fine" for m in found) else 0
-    return low, high
+            ranges[act] = None
+            continue
+        applied = max(found, key=lambda m: (m.max_fen or 0, m.min_fen or 0))
+        low = applied.min_fen if any(m.outcome == "fine" for m in found) else 0
+        ranges[act] = (low or 0, applied.max_fen or 0)
+    return ranges
+
+
+def fine_range(members: Iterable[Member]) -> tuple[int, int] | None:
+    """The statutory range of a case's fine, one fine per act: the sum of act_ranges(); None
+    when a provision's range is unknown."""
+    ranges = list(act_ranges(members).values())
+    if any(found is None for found in ranges):
+        return None
+    return sum(lo for lo, _ in ranges), sum(hi for _, hi in ranges)  # type: ignore[misc]
 
 
 def hearing_eligible(amount_fen: int | None, hearing: Hearing | None) -> bool:
@@ -265,11 +278,59 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
                       {"fine_fen": "must be positive"}, bad_input=True)
     mitigation = _within_the_law(case, p["fine_fen"], "fine_fen",
                                  p.get("mitigation") or case.mitigation)
-    return {"fine_fen": p["fine_fen"], "statements": p.get("statements"),
+    return {"fine_fen": p["fine_fen"], "act_fines": _act_fines(case, p),
+            "statements": p.get("statements"),
             "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
             "statements_reviewed": len(case.statements) or None,
             "rights_waived": bool(p.get("rights_waived")),
             "hearing_record": p.get("hearing_record"), "education": p.get("education")}
+
+
+def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
+    """The fine of each fined act (处罚法 第29条), adding up to the decided fine: as given, the
+    only act's, or the proposed ones when the total is the proposal (a daily penalty is one
+    act's fine per day: 环保法 第59条)."""
+    proposed = {act: fen for act, fen, _ in case.fineable_acts}
+    total, given = p["fine_fen"], p.get("act_fines")
+    if given:
+        fines = {item["act"]: item["fine_fen"] for item in given}
+        if len(fines) != len(given) or set(fines) != set(proposed):
+            raise Refused(f"Give one fine for each act that may be fined: acts "
+                          f"{', '.join(map(str, sorted(proposed)))}.",
+                          {"act_fines": "one per act that may be fined"}, bad_input=True)
+        if sum(fines.values()) != total:
+            raise Refused("The acts' fines add up to the decided fine.",
+                          {"act_fines": f"they add up to {sum(fines.values())}, not {total}"},
+                          bad_input=True)
+        _each_within_the_law(case, fines, p.get("mitigation") or case.mitigation)
+    elif len(proposed) <= 1:  # one act (or, in a bare view, none named)
+        fines = {act: total for act in proposed}
+    elif all(fen is not None for fen in proposed.values()) \
+            and sum(fen or 0 for fen in proposed.values()) == total:
+        fines = {act: fen or 0 for act, fen in proposed.items()}
+    else:
+        raise Refused("Several acts may be fined and the total is not the proposed one: give "
+                      "the fine of each act (处罚法 第29条).",
+                      {"act_fines": "required: the fine of each act"}, bad_input=True)
+    return [{"act": act, "fine_fen": fen} for act, fen in sorted(fines.items())]
+
+
+def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: str | None
+                         ) -> None:
+    """Refuse an act's fine above its provision's maximum, or below its minimum without a
+    ground for mitigation (处罚法 第29条、第32条)."""
+    for act, _proposed, found in case.fineable_acts:
+        if found is None:
+            continue
+        low, high = found
+        if fines[act] > high:
+            raise Refused(f"Act {act}'s fine may not exceed its statutory maximum of {high} "
+                          "fen.", {"act_fines": f"act {act} above the statutory maximum"})
+        if fines[act] < low and not (mitigation or "").strip():
+            raise Refused(f"Act {act}'s fine is below its statutory minimum of {low} fen: a "
+                          "mitigated fine (减轻处罚, 处罚法 第32条) needs its ground in "
+                          "`mitigation`.", {"mitigation": "required below a statutory minimum"},
+                          bad_input=True)
 
 
 def _to_served(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:

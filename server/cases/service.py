@@ -249,6 +249,7 @@ def _view(case: Case) -> procedure.CaseView:
         outcomes=tuple(link.outcome for link in links), proposed_fen=case.proposed_fen,
         complex=case.complex, officers=tuple(sorted(
             {*events.get("filed", {}).get("officers", ()), *inquirers})),
+        fineable_acts=fineable_acts(case, links, decided),
         corrections_due=tuple(sorted(
             date.fromisoformat(decided[link.decision_id]["waiver"]["deadline"])
             for link in links if link.outcome == "pending_correction"
@@ -264,6 +265,27 @@ def _view(case: Case) -> procedure.CaseView:
         hearing=hearing(case))
 
 
+def fineable_acts(case: Case, links: list[CaseViolation],
+                  decided: dict[uuid.UUID, dict[str, Any]] | None = None
+                  ) -> tuple[tuple[int, int | None, tuple[int, int] | None], ...]:
+    """The acts the law does not forbid fining: the fine the rules propose for each and its
+    statutory range."""
+    proposed = {act["act"]: act["amount_fen"] for act in case.acts or ()}
+    ranges = procedure.act_ranges(_members(links, decided))
+    return tuple((act, proposed.get(act), ranges[act]) for act in sorted(ranges))
+
+
+def _members(links: list[CaseViolation], decided: dict[uuid.UUID, dict[str, Any]] | None
+             ) -> list[procedure.Member]:
+    """The links as the statutory ranges need them."""
+    decided = _decisions(links) if decided is None else decided
+    penalty = {key: answer.get("penalty") or {} for key, answer in decided.items()}
+    return [procedure.Member(link.act, link.outcome,
+                             penalty.get(link.decision_id, {}).get("statutory_min_fen"),
+                             penalty.get(link.decision_id, {}).get("statutory_max_fen"))
+            for link in links]
+
+
 def _decisions(links: list[CaseViolation]) -> dict[uuid.UUID, dict[str, Any]]:
     """The rules' answers (zh) the links rest on, by decision id."""
     return {d.id: d.result.get("zh") or {} for d in db.session.scalars(
@@ -275,11 +297,7 @@ def fine_range(links: list[CaseViolation],
                decided: dict[uuid.UUID, dict[str, Any]] | None = None
                ) -> tuple[int, int] | None:
     """The statutory range of the case's fine, from its violations' stored decisions."""
-    decided = _decisions(links) if decided is None else decided
-    penalty = {key: answer.get("penalty") or {} for key, answer in decided.items()}
-    return procedure.fine_range(procedure.Member(
-        link.act, link.outcome, penalty.get(link.decision_id, {}).get("statutory_min_fen"),
-        penalty.get(link.decision_id, {}).get("statutory_max_fen")) for link in links)
+    return procedure.fine_range(_members(links, decided))
 
 
 def _refused(error: procedure.Refused) -> Exception:

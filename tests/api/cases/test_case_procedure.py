@@ -325,3 +325,51 @@ def test_no_fine_is_notified_or_decided_while_a_violation_waits_for_its_correcti
     case = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
     assert case["violations"][0]["outcome"] == "fine"
     assert _ok(step(case, "notified"))["state"] == "notified"
+
+
+def test_the_daily_penalty_is_the_fine_of_the_continuing_act_not_the_cases_total(
+        client, party, violation, file_case, step, frozen):
+    # 环保法 第59条, MEE Order 28: daily amount = the original fine (a review's case)
+    frozen.on("2021-06-03")
+    exceed, voc = violation("AIR_EXCEED"), violation()
+    original = exceed["decision"]["zh"]["penalty"]["amount_fen"]
+    case = _ok(step(_ok(file_case(exceed["id"], voc["id"]), 201), "investigating"))
+    case = _ok(step(_ok(step(case, "legal_review")), "notified", review_opinion="同意"))
+    decided = _ok(step(case, "decided", fine_fen=case["intended_fen"], rights_waived=True))
+    fines = {item["act"]: item["fine_fen"] for item in decided["steps"]["decided"]["act_fines"]}
+    assert sorted(fines.values()) == sorted(
+        [original, voc["decision"]["zh"]["penalty"]["amount_fen"]])
+    frozen.on("2021-06-25")
+    daily = _ok(client.post(f"/api/v1/cases/{case['id']}/daily-penalties", json={
+        "version": decided["version"],
+        "rounds": [{"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]},
+        headers=party["legal"]))
+    assert daily["daily_penalty_fen"] == 10 * original
+    assert daily["daily_penalty"]["original_fine_fen"] == original
+
+
+def test_a_total_other_than_the_proposal_over_several_acts_names_each_acts_fine(
+        party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    exceed, voc = violation("AIR_EXCEED"), violation()
+    case = _ok(step(_ok(file_case(exceed["id"], voc["id"]), 201), "investigating"))
+    case = _ok(step(_ok(step(case, "legal_review")), "notified", review_opinion="同意"))
+    act = {act["violation_ids"][0]: act["act"] for act in case["acts"]}
+    total = case["intended_fen"] - 1_000_000
+    unnamed = step(case, "decided", fine_fen=total, rights_waived=True)
+    assert unnamed.status_code == 422 and "act_fines" in unnamed.get_json()["errors"]
+    unequal = step(case, "decided", fine_fen=total, rights_waived=True, act_fines=[
+        {"act": act[exceed["id"]], "fine_fen": total}, {"act": act[voc["id"]], "fine_fen": 1}])
+    assert unequal.status_code == 422 and "act_fines" in unequal.get_json()["errors"]
+    above = step(case, "decided", fine_fen=total, rights_waived=True, mitigation=MITIGATED,
+                 act_fines=[{"act": act[exceed["id"]], "fine_fen": total - 20_000_001},
+                            {"act": act[voc["id"]], "fine_fen": 20_000_001}])  # 大气法 第108条
+    assert above.status_code == 409 and "act_fines" in above.get_json()["errors"]
+    below = step(case, "decided", fine_fen=total, rights_waived=True, act_fines=[
+        {"act": act[exceed["id"]], "fine_fen": 9_999_999},
+        {"act": act[voc["id"]], "fine_fen": total - 9_999_999}])
+    assert below.status_code == 422 and "mitigation" in below.get_json()["errors"]
+    named = sorted([{"act": act[exceed["id"]], "fine_fen": total - 2_000_000},
+                    {"act": act[voc["id"]], "fine_fen": 2_000_000}], key=lambda a: a["act"])
+    decided = _ok(step(case, "decided", fine_fen=total, rights_waived=True, act_fines=named))
+    assert decided["steps"]["decided"]["act_fines"] == named
