@@ -59,7 +59,8 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     evidence = [{"sha256": s, "kind": facts[s].kind, "captured_at": _local(facts[s].captured_at),
                  "place": f"{facts[s].lat:.6f},{facts[s].lon:.6f}" if facts[s].lat is not None
                  else "—"} for s in dict.fromkeys(sha256s) if s in facts]
-    officers = records[0]["officers"] if records else []
+    officers = records[0]["officers"] if records else []  # of the first violation cited
+    records.sort(key=lambda r: r["started_at"])  # local "YYYY-MM-DD HH:MM": date order
     return {"case": {c.name: getattr(case, c.name) for c in Case.__table__.columns},
             "party": {"name": party.name, "credit_code": party.credit_code,
                       "address": party.address,
@@ -68,8 +69,7 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
             "violations": found, "inspections": records, "evidence": evidence,
             "explanation": "；".join(e for e in explanations if e) or "—",
             "waiver_basis": "、".join(dict.fromkeys(waiver_basis)) or "—",
-            "officer_names": "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
-                                      for o in officers) or "—",
+            "officer_names": forms.officers_text(officers),
             "authority": authority_name(case.district),
             "hearing_offered": procedure.hearing_offered(case.intended_fen,
                                                          service.hearing(case)),
@@ -82,22 +82,15 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                             "reasoning": s.reasoning} for s in case_records.statements(case)]}
 
 
-def build(actor: Actor, case_id: uuid.UUID, form: str) -> forms.Doc:
-    """The form filled for the case, once the case has reached its step."""
+def build_all(actor: Actor, case_id: uuid.UUID, form: str) -> list[forms.Doc]:
+    """The form's documents (one per record for the 笔录), once the case reached its step."""
     if form not in forms.FORMS:
         raise NotFound(f"No document form {form!r}; forms: {', '.join(forms.FORMS)}.")
     case = service.get_case(actor, case_id)
     data = document_data(actor, case)
     if not forms.available(form, case.state, data):
         raise Conflict(f"The case ({case.state}) has not reached the step of {form}.")
-    return forms.FORMS[form][0](data)
-
-
-def build_all(actor: Actor, case_id: uuid.UUID, form: str) -> list[forms.Doc]:
-    """The form's documents for the case: one per inquiry for 调查询问笔录, else one."""
-    if form != "inquiry_record":
-        return [build(actor, case_id, form)]
-    return forms.inquiry_records(document_data(actor, service.get_case(actor, case_id)))
+    return forms.documents(form, data)
 
 
 def render_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> tuple[bytes, str]:

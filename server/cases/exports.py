@@ -235,10 +235,8 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
                                      mime=facts[sha256].mime)
                 report(done / total)
                 continue
-            elif member.role == "inquiry_record":
-                body = render.to_pdf(forms.inquiry_records(data))
             else:
-                body = render.to_pdf(forms.FORMS[member.role][0](data))
+                body = render.to_pdf(forms.documents(member.role, data))
             writer.write(member, iter((body,)))
             done += DOC_WEIGHT
             report(done / total)

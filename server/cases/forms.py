@@ -79,21 +79,38 @@ def filing_approval(data: Mapping[str, Any]) -> Doc:
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
 
-def inspection_record(data: Mapping[str, Any]) -> Doc:
-    """现场检查(勘察)笔录."""
-    first = data["inspections"][0] if data["inspections"] else {}
-    rows = [("检查时间", f"{first.get('started_at', '—')} 至 {first.get('ended_at') or '—'}"),
+def officers_text(officers: list[Mapping[str, Any]]) -> str:
+    """Officers with their certificates: 张三（沪环执00001）、李四（…）."""
+    return "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
+                    for o in officers) or "—"
+
+
+def _inspection(data: Mapping[str, Any], record: Mapping[str, Any], number: str | None) -> Doc:
+    rows = [("检查时间", f"{record.get('started_at', '—')} 至 {record.get('ended_at') or '—'}"),
             ("检查地点", data["party"]["address"]), *_party_rows(data)[:2],
-            ("执法人员及证号", data["officer_names"]),
-            ("在场人员", "、".join(p["name"] for p in first.get("people_present", [])) or "—"),
-            ("检查情况", first.get("findings") or "—")]
+            ("执法人员及证号", officers_text(record["officers"]) if record.get("officers")
+             else data["officer_names"]),
+            ("在场人员", "、".join(p["name"] for p in record.get("people_present", [])) or "—"),
+            ("检查情况", record.get("findings") or "—")]
     rows += [(f"检查项 {c['item']}", f"{c['answer']} {c.get('note', '')}".strip())
-             for c in first.get("checklist", [])]
+             for c in record.get("checklist", [])]
     refusals = [f"{s['signer']} 拒绝签字：{s.get('refusal_reason') or '—'}"
-                for s in first.get("signatures", []) if s.get("refused")]
-    return Doc("inspection_record", "现场检查（勘察）笔录", None, rows=tuple(rows),
+                for s in record.get("signatures", []) if s.get("refused")]
+    return Doc("inspection_record", "现场检查（勘察）笔录", number, rows=tuple(rows),
                paragraphs=tuple(refusals), signatures=("执法人员", "当事人", "见证人"),
                authority=data["authority"])
+
+
+def inspection_records(data: Mapping[str, Any]) -> list[Doc]:
+    """现场检查(勘察)笔录, one per inspection whose violations the case cites, in date order."""
+    records = data["inspections"] or [{}]
+    return [_inspection(data, record, f"第{i}次检查" if len(records) > 1 else None)
+            for i, record in enumerate(records, start=1)]
+
+
+def inspection_record(data: Mapping[str, Any]) -> Doc:
+    """现场检查(勘察)笔录: the earliest inspection the case cites."""
+    return inspection_records(data)[0]
 
 
 ID_TYPES = {"resident_id": "居民身份证", "passport": "护照",
@@ -279,6 +296,16 @@ FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | Non
     "service_receipt": (service_receipt, ("served", "paid", "enforced", "closed", "archived")),
     "closing_approval": (closing_approval, ("closed", "archived")),
 }
+
+
+# forms kept one per record: the case file holds every one of them
+MANY: dict[str, Callable[[Mapping[str, Any]], list[Doc]]] = {
+    "inspection_record": inspection_records, "inquiry_record": inquiry_records}
+
+
+def documents(form: str, data: Mapping[str, Any]) -> list[Doc]:
+    """The form's documents for the case: one per record for the 笔录, else the one form."""
+    return MANY[form](data) if form in MANY else [FORMS[form][0](data)]
 
 
 def available(form: str, state: str, data: Mapping[str, Any]) -> bool:

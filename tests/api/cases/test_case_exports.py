@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -269,3 +270,23 @@ def test_a_finished_export_expires_its_file_is_deleted_and_the_download_answers_
     assert (gone["status"], gone["download_url"]) == ("expired", None)
     again = client.get(done["download_url"], headers=party["legal"])
     assert again.status_code == 410 and again.get_json()["status"] == 410
+
+
+def test_the_main_volume_holds_one_inspection_record_per_cited_inspection_in_date_order(
+        app, client, party, violation, file_case, exporting, frozen):
+    second = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
+              "inspector_ids": [str(i.id) for i in party["inspectors"]],
+              "started_at": "2021-06-02T02:00:00+00:00", "findings": "二次检查：料堆未覆盖"}
+    _ok(client.post("/api/v1/inspections", json=second, headers=party["supervisor"]), 201)
+    later = violation("AIR_DUST", inspection_id=second["id"], occurred_on="2021-06-02")
+    frozen.on("2021-06-03")
+    case = _ok(file_case(later["id"], violation()["id"]), 201).get_json()  # later one first
+    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    [member] = [n for n in archive.namelist() if n.startswith("正卷/")
+                and n.endswith("现场检查（勘察）笔录.pdf")]
+    pages = [page.extract_text().replace("\n", "")
+             for page in PdfReader(io.BytesIO(archive.read(member))).pages]
+    first_page = next(i for i, text in enumerate(pages) if "2021-06-01 09:30" in text)
+    second_page = next(i for i, text in enumerate(pages) if "二次检查：料堆未覆盖" in text)
+    assert first_page < second_page  # the inspection of 1 June before that of 2 June
+    assert "2021-06-02 10:00" in pages[second_page]
