@@ -45,7 +45,10 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
         waiver_basis += (zh.get("waiver") or {}).get("basis") or []
         found.append({"code": violation.code, "occurred_on": violation.occurred_on.isoformat(),
                       "title": (zh.get("penalty") or {}).get("title"),
-                      "description": violation.description})
+                      "description": violation.description, "act": link.act,
+                      "outcome": link.outcome, "explanation": zh.get("explanation"),
+                      "waiver_basis": (zh.get("waiver") or {}).get("basis") or [],
+                      "limitation_basis": (zh.get("limitation") or {}).get("basis")})
         sha256s += list(violation.evidence or [])
         if violation.inspection_id not in seen:
             seen.add(violation.inspection_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from server.cases.procedure import DECIDED
+from server.cases.procedure import DECIDED, MUST_NOT_FINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +208,39 @@ def notice(data: Mapping[str, Any]) -> Doc:
                signatures=(data["authority"],), authority=data["authority"])
 
 
+# The article a rule's outcome rests on when its decision stored no basis.
+NOT_FINED_BASIS = {"waived": "处罚法 第33条第1款", "no_fault": "处罚法 第33条第2款",
+                   "time_barred": "处罚法 第36条"}
+
+
+def _not_fined(data: Mapping[str, Any]) -> list[str]:
+    """In a fined case, each act the law forbids fining: not penalised, on which basis, why."""
+    acts: dict[int, list[Mapping[str, Any]]] = {}
+    for found in data["violations"]:
+        acts.setdefault(found["act"], []).append(found)
+    lines = []
+    for members in acts.values():
+        if not all(m["outcome"] in MUST_NOT_FINE for m in members):
+            continue  # one fine per act (处罚法 第29条): the act is fined under another
+        for m in members:
+            basis = (m["limitation_basis"] if m["outcome"] == "time_barred"
+                     else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS[m["outcome"]]
+            lines.append(f"其中，{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
+                         f"行为，不予行政处罚。依据：{basis}。"
+                         f"理由：{(m['explanation'] or '—').rstrip('。')}。")
+    return lines
+
+
+def _educated(step: Mapping[str, Any]) -> list[str]:
+    """The education of a party not penalised for an act (处罚法 第33条第3款), when recorded."""
+    education = step.get("education")
+    if not education:
+        return []
+    person = f"对{education['educated_person']}" if education.get("educated_person") else ""
+    return [f"教育情况：{day_text(education['on'])}，以{education['method']}方式{person}进行"
+            f"教育：{education['content'].rstrip('。')}（《行政处罚法》第三十三条第三款）。"]
+
+
 def decision(data: Mapping[str, Any]) -> Doc:
     """行政处罚决定书."""
     case = data["case"]
@@ -223,8 +256,10 @@ def decision(data: Mapping[str, Any]) -> Doc:
                           f"理由：{heard['reasoning']}。")
     if steps.get("hearing_record"):
         paragraphs.append(f"听证意见：{steps['hearing_record']}。")
-    paragraphs += _mitigated(steps)
-    paragraphs += [f"依据{_basis(data)}，我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",
+    not_fined = _not_fined(data)
+    paragraphs += [*not_fined, *_educated(steps), *_mitigated(steps)]
+    paragraphs += [f"{'对上述其余违法行为，' if not_fined else ''}依据{_basis(data)}，"
+                   f"我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
                    "加处罚款，加处罚款的数额不超出罚款的数额（《行政处罚法》第七十二条）。",
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"

@@ -222,3 +222,24 @@ def test_pdffonts_sees_every_font_embedded_as_a_subset(client, party, closed_cas
         emb, sub, uni = line.split()[-5:-2]
         assert (emb, sub, uni) == ("yes", "yes", "yes"), line
         assert "+" in line.split()[0]  # the subset tag, e.g. ABCDEF+WenQuanYi…
+
+
+def test_the_decision_says_which_act_is_not_penalised_why_and_how_its_party_was_educated(
+        client, party, violation, file_case, step, frozen):
+    # 处罚法 第33条: a waived act among fined ones is not penalised, and its party educated
+    frozen.on("2021-06-02")
+    waived, fined = violation(facts=WAIVABLE), violation("AIR_DUST")
+    case = _ok(file_case(waived["id"], fined["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(case, "notified")).get_json()
+    frozen.on("2021-06-10")
+    case = _ok(step(case, "decided", fine_fen=case["intended_fen"], education={
+        "on": "2021-06-10", "method": "约谈", "content": "告知VOCs无组织排放的法律责任",
+        "educated_person": "王经理"})).get_json()
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "decision")).data)))
+    title = waived["decision"]["zh"]["penalty"]["title"]
+    assert f"2021年6月1日“{title}”的违法行为，不予行政处罚" in text
+    assert "依据：处罚法 第33条第1款、大气法 第108条第1项" in text
+    assert waived["decision"]["zh"]["explanation"] in text  # the rules' reason
+    assert "2021年6月10日，以约谈方式对王经理进行教育：告知VOCs无组织排放的法律责任" in text
+    assert "对上述其余违法行为，依据大气法 第117条" in text
