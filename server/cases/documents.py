@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.auth.policy import Actor
-from server.cases import forms, procedure, render, service
+from server.cases import doc, forms, procedure, render, service
 from server.cases import records as case_records
 from server.cases.models import Case
 from server.clock import SHANGHAI
@@ -72,7 +72,7 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
             "violations": found, "inspections": records, "evidence": evidence,
             "explanation": "；".join(e for e in explanations if e) or "—",
             "waiver_basis": "、".join(dict.fromkeys(waiver_basis)) or "—",
-            "officer_names": forms.officers_text(officers),
+            "officer_names": doc.officers_text(officers),
             "authority": authority_name(case.district),
             "hearing_offered": procedure.hearing_offered(case.intended_fen,
                                                          service.hearing(case)),

@@ -7,43 +7,10 @@ forms), and signature lines. The renderers (server.cases.render) set it as PDF a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+from server.cases.doc import Doc, day_text, facts_text, officers_text, party_rows, yuan_text
 from server.cases.procedure import DECIDED, MUST_NOT_FINE
-
-
-@dataclass(frozen=True, slots=True)
-class Doc:
-    """A document ready to be set: rows are (label, value) pairs; paragraphs are plain text."""
-
-    form: str
-    title: str
-    number: str | None
-    rows: tuple[tuple[str, str], ...] = ()
-    paragraphs: tuple[str, ...] = ()
-    signatures: tuple[str, ...] = ()
-    authority: str = ""
-    notes: tuple[str, ...] = field(default=())
-
-
-def yuan_text(fen: int | None) -> str:
-    """An amount in fen as 元 with two decimals (e.g. 35,000.00元)."""
-    return "—" if fen is None else f"{fen // 100:,}.{fen % 100:02d}元"
-
-
-def day_text(value: date | str | None) -> str:
-    """A legal date as 2021年6月3日."""
-    if value is None:
-        return "—"
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _facts(data: Mapping[str, Any]) -> str:
-    return "；".join(f"{day_text(v['occurred_on'])}，{v['title'] or v['code']}："
-                    f"{v['description'] or '—'}" for v in data["violations"]) or "—"
 
 
 def _basis(data: Mapping[str, Any]) -> str:
@@ -61,33 +28,21 @@ def _evidence(data: Mapping[str, Any]) -> list[str]:
             for i, e in enumerate(data["evidence"], start=1)]
 
 
-def _party_rows(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    party = data["party"]
-    return [("当事人", party["name"]), ("统一社会信用代码", party["credit_code"]),
-            ("地址", party["address"]), ("法定代表人/负责人", party.get("representative") or "—")]
-
-
 def filing_approval(data: Mapping[str, Any]) -> Doc:
     """立案审批表."""
     case = data["case"]
     return Doc("filing_approval", "立案审批表", case["filing_number"], rows=tuple(
-        [*_party_rows(data), ("案件来源", "现场检查"),
+        [*party_rows(data), ("案件来源", "现场检查"),
          ("发现日期", day_text(case["discovered_on"])),
-         ("立案日期", day_text(case["filed_on"])), ("违法事实", _facts(data)),
+         ("立案日期", day_text(case["filed_on"])), ("违法事实", facts_text(data)),
          ("拟适用依据", _basis(data)), ("规则引擎意见", data["explanation"]),
          ("承办人", data["officer_names"]), ("审批意见", "")]),
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
 
-def officers_text(officers: list[Mapping[str, Any]]) -> str:
-    """Officers with their certificates: 张三（沪环执00001）、李四（…）."""
-    return "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
-                    for o in officers) or "—"
-
-
 def _inspection(data: Mapping[str, Any], record: Mapping[str, Any], number: str | None) -> Doc:
     rows = [("检查时间", f"{record.get('started_at', '—')} 至 {record.get('ended_at') or '—'}"),
-            ("检查地点", data["party"]["address"]), *_party_rows(data)[:2],
+            ("检查地点", data["party"]["address"]), *party_rows(data)[:2],
             ("执法人员及证号", officers_text(record["officers"]) if record.get("officers")
              else data["officer_names"]),
             ("在场人员", "、".join(p["name"] for p in record.get("people_present", [])) or "—"),
@@ -126,8 +81,8 @@ def _minute(value: str) -> str:
 
 def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
     rows = [("询问时间", "　年　月　日　时　分至　时　分"), ("询问地点", ""),
-            *_party_rows(data)[:2], ("询问人及证号", data["officer_names"]), ("记录人", ""),
-            ("被询问人", ""), ("案由", _facts(data))]
+            *party_rows(data)[:2], ("询问人及证号", data["officer_names"]), ("记录人", ""),
+            ("被询问人", ""), ("案由", facts_text(data))]
     questions = ("我们是生态环境局执法人员，现依法向你进行调查询问，你有如实回答的义务，"
                  "也有陈述和申辩的权利。你是否申请回避？",
                  "问：", "答：", "问：", "答：", "以上笔录经本人核对，与所述一致。")
@@ -138,14 +93,14 @@ def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
 def _filled_inquiry(data: Mapping[str, Any], record: Mapping[str, Any]) -> Doc:
     person = record["interviewee"]
     rows = [("询问时间", f"{_minute(record['started_at'])}至{_minute(record['ended_at'])}"),
-            ("询问地点", record["place"]), *_party_rows(data)[:2],
+            ("询问地点", record["place"]), *party_rows(data)[:2],
             ("询问人及证号", "、".join(f"{o['name']}（{o['certificate_no']}）"
                                     for o in record["officers"])),
             ("记录人", record["recorder"]["name"]),
             ("被询问人", f"{person['name']}，{person['relation']}"),
             ("身份证件", f"{ID_TYPES.get(person['id_type'], person['id_type'])} "
                          f"{person['id_number']}"),
-            ("联系电话", person.get("phone") or "—"), ("案由", _facts(data))]
+            ("联系电话", person.get("phone") or "—"), ("案由", facts_text(data))]
     paragraphs = [line for qa in record["qa"] for line in (f"问：{qa['q']}", f"答：{qa['a']}")]
     signature = record["signature"]
     paragraphs.append(f"被询问人拒绝签字，理由：{signature.get('refusal_reason')}。"
@@ -172,8 +127,8 @@ def correction_order(data: Mapping[str, Any]) -> Doc:
     """责令改正违法行为决定书."""
     party = data["party"]["name"]
     return Doc("correction_order", "责令改正违法行为决定书", data["case"]["filing_number"],
-               rows=tuple(_party_rows(data)), paragraphs=(
-                   f"{party}：", f"经查，你单位存在以下环境违法行为：{_facts(data)}。",
+               rows=tuple(party_rows(data)), paragraphs=(
+                   f"{party}：", f"经查，你单位存在以下环境违法行为：{facts_text(data)}。",
                    f"上述行为违反了有关生态环境法律法规，依据{_basis(data)}，"
                    "现责令你单位立即改正上述违法行为。",
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
@@ -196,8 +151,8 @@ def notice(data: Mapping[str, Any]) -> Doc:
     rights = ("你单位有权在收到本告知书之日起五个工作日内进行陈述、申辩"
               + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing
                  else "；逾期视为放弃陈述、申辩的权利。"))
-    return Doc("notice", title, case["filing_number"], rows=tuple(_party_rows(data)),
-               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
+    return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
+               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
                            "以上事实有下列证据为证："
                            f"{'；'.join(_evidence(data)) or '现场检查笔录'}。",
                            *_mitigated(case["steps"].get("notified", {})),
@@ -245,7 +200,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
     """行政处罚决定书."""
     case = data["case"]
     steps = case["steps"].get("decided", {})
-    paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
+    paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
                   "以上事实有下列证据为证：", *(_evidence(data) or ["现场检查笔录"])]
     if steps.get("statements"):
         paragraphs.append(f"你单位陈述、申辩意见：{steps['statements']}。")
@@ -265,7 +220,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                    "或者在六个月内向人民法院提起行政诉讼。"]
     return Doc("decision", "行政处罚决定书", case["decision_number"],
-               rows=tuple(_party_rows(data)), paragraphs=tuple(paragraphs),
+               rows=tuple(party_rows(data)), paragraphs=tuple(paragraphs),
                signatures=(data["authority"], day_text(case["decided_on"])),
                authority=data["authority"])
 
@@ -276,8 +231,8 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
     step = case["steps"].get("not_penalised", {})
     education = step.get("education") or {}
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
-               rows=tuple(_party_rows(data)),
-               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{_facts(data)}。",
+               rows=tuple(party_rows(data)),
+               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
                            f"依据：{data['waiver_basis']}。理由：{data['explanation']}",
                            f"我局决定对你单位不予行政处罚。{step.get('reason') or ''}",
                            f"教育情况：{day_text(education.get('on'))}，"
@@ -309,7 +264,7 @@ def closing_approval(data: Mapping[str, Any]) -> Doc:
     case = data["case"]
     paid = case["steps"].get("paid", {})
     return Doc("closing_approval", "结案审批表", case["filing_number"], rows=tuple(
-        [*_party_rows(data)[:2], ("立案编号", case["filing_number"]),
+        [*party_rows(data)[:2], ("立案编号", case["filing_number"]),
          ("决定书文号", case["decision_number"] or "—"),
          ("处罚结果", yuan_text(case["fine_fen"]) if case["fine_fen"] else "不予行政处罚"),
          ("缴款情况", f"{day_text(case['paid_on'])} 缴纳{yuan_text(case['paid_fen'])}"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from server.cases.casefile import Member
-from server.cases.forms import Doc, day_text
+from server.cases.doc import Doc, day_text
 
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
 

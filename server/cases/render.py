@@ -28,7 +28,7 @@ from reportlab.platypus import (
 )
 
 from server.cases import pdfa
-from server.cases.forms import Doc
+from server.cases.doc import Doc
 
 # Debian's fonts-wqy-microhei (installed by .ci/run; see README): WenQuanYi Micro Hei, GB18030
 # coverage in a 5 MB file. (AR PL UMing, a Song face, works through CJK_FONT too, but parsing its

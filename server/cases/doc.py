@@ -1,0 +1,55 @@
+"""PURE: a case document ready to be set, and the wording every form shares (dates, money,
+the party, the facts, the officers)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A document ready to be set: rows are (label, value) pairs; paragraphs are plain text."""
+
+    form: str
+    title: str
+    number: str | None
+    rows: tuple[tuple[str, str], ...] = ()
+    paragraphs: tuple[str, ...] = ()
+    signatures: tuple[str, ...] = ()
+    authority: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+
+def yuan_text(fen: int | None) -> str:
+    """An amount in fen as 元 with two decimals (e.g. 35,000.00元)."""
+    return "—" if fen is None else f"{fen // 100:,}.{fen % 100:02d}元"
+
+
+def day_text(value: date | str | None) -> str:
+    """A legal date as 2021年6月3日."""
+    if value is None:
+        return "—"
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def facts_text(data: Mapping[str, Any]) -> str:
+    """The case's violations as facts: 2021年6月1日，<behaviour>：<description>；…"""
+    return "；".join(f"{day_text(v['occurred_on'])}，{v['title'] or v['code']}："
+                    f"{v['description'] or '—'}" for v in data["violations"]) or "—"
+
+
+def party_rows(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The party's rows: name, credit code, address, legal representative."""
+    party = data["party"]
+    return [("当事人", party["name"]), ("统一社会信用代码", party["credit_code"]),
+            ("地址", party["address"]), ("法定代表人/负责人", party.get("representative") or "—")]
+
+
+def officers_text(officers: list[Mapping[str, Any]]) -> str:
+    """Officers with their certificates: 张三（沪环执00001）、李四（…）."""
+    return "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
+                    for o in officers) or "—"
