@@ -20,17 +20,22 @@ ALGORITHM = "HMAC-SHA256"
 CHUNK = 1024 * 1024
 PHOTOS_PER_SHEET = 60  # one contact-sheet file per 5 pages keeps the builder's memory bounded
 
-# Main volume (正卷) order of the 2010 filing rules, then the secondary volume (副卷).
+# Main volume (正卷) order of the 2010 filing rules (decision and service receipt; filing
+# approval; evidence; notices; hearing record; …; closing), then the secondary volume (副卷:
+# …; hearing report; review opinions, which the case history holds).
 MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
               "inspection_record", "inquiry_record", "contact_sheet", "evidence",
-              "correction_order", "notice", "closing_approval")
-SECONDARY_ORDER = ("history",)
+              "correction_order", "notice", "hearing_notice", "hearing_record",
+              "closing_approval")
+SECONDARY_ORDER = ("hearing_report", "history")
 TITLES = {"catalogue": "卷内目录", "decision": "行政处罚决定书",
           "not_penalised": "不予行政处罚决定书", "service_receipt": "送达回证",
           "filing_approval": "立案审批表", "inspection_record": "现场检查（勘察）笔录",
           "inquiry_record": "调查询问笔录", "contact_sheet": "现场照片证据（照片目录）",
           "evidence": "证据原件", "correction_order": "责令改正违法行为决定书",
-          "notice": "行政处罚事先（听证）告知书", "closing_approval": "结案审批表",
+          "notice": "行政处罚事先（听证）告知书", "hearing_notice": "听证通知书",
+          "hearing_record": "听证笔录", "hearing_report": "听证报告",
+          "closing_approval": "结案审批表",
           "history": "案件流转记录（审核、延期、中止、听证）"}
 
 
@@ -69,10 +74,10 @@ def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool) 
         number += 1
         members.append(Member(f"正卷/{number:02d}_{TITLES[role]}.pdf", role, "main",
                               TITLES[role]))
-    if with_history:
-        for index, role in enumerate(SECONDARY_ORDER, start=1):
-            members.append(Member(f"副卷/{index:02d}_{TITLES[role]}.pdf", role, "secondary",
-                                  TITLES[role]))
+    secondary = [r for r in SECONDARY_ORDER if r in forms or (r == "history" and with_history)]
+    for index, role in enumerate(secondary, start=1):
+        members.append(Member(f"副卷/{index:02d}_{TITLES[role]}.pdf", role, "secondary",
+                              TITLES[role]))
     return members
 
 

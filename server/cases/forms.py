@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from server.cases import hearing_forms as hearing
 from server.cases.doc import Doc, day_text, facts_text, officers_text, party_rows, yuan_text
 from server.cases.procedure import DECIDED, MUST_NOT_FINE
 
@@ -275,12 +276,17 @@ def closing_approval(data: Mapping[str, Any]) -> Doc:
 
 # form -> (builder, states from which the document exists)
 AFTER_NOTICE = ("notified", "hearing", *DECIDED)
+HEARD = ("hearing", *DECIDED)
+HEARING_FORMS = ("hearing_notice", "hearing_record", "hearing_report")  # heard cases only
 FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | None]] = {
     "filing_approval": (filing_approval, None),
     "inspection_record": (inspection_record, None),
     "inquiry_record": (inquiry_record, None),
     "correction_order": (correction_order, None),
     "notice": (notice, AFTER_NOTICE),
+    "hearing_notice": (hearing.hearing_notice, HEARD),
+    "hearing_record": (hearing.hearing_record, HEARD),
+    "hearing_report": (hearing.hearing_report, HEARD),
     "decision": (decision, ("decided", "served", "paid", "enforced", "closed", "archived")),
     "not_penalised": (not_penalised, ("not_penalised", "closed", "archived")),
     "service_receipt": (service_receipt, ("served", "paid", "enforced", "closed", "archived")),
@@ -304,5 +310,7 @@ def available(form: str, state: str, data: Mapping[str, Any]) -> bool:
     if form == "decision" and data["case"]["fine_fen"] is None:
         return False
     if form == "not_penalised" and data["case"]["fine_fen"] is not None:
+        return False
+    if form in HEARING_FORMS and not hearing.heard(data):
         return False
     return states is None or state in states

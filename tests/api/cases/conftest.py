@@ -127,3 +127,28 @@ def upload_photo(client, headers: dict[str, str], shade: int = 0) -> tuple[str, 
         **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
     assert done.status_code == 204, done.get_json()
     return digest, data
+
+
+HEARD_CHAIR = {"name": "李主持", "user_id": None}
+
+
+@pytest.fixture
+def heard_case(party, violation, file_case, step, frozen) -> dict[str, Any]:
+    """An AIR_VOC case notified at 150,000 yuan, heard on 2021-06-25, decided after it."""
+
+    def ok(response):
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    frozen.on("2021-06-03")
+    filed = file_case(violation()["id"])
+    assert filed.status_code == 201, filed.get_json()
+    case = ok(step(filed.get_json(), "investigating"))
+    frozen.on("2021-06-07")
+    case = ok(step(case, "legal_review"))
+    case = ok(step(case, "notified", intended_fen=15_000_000, review_opinion="事实清楚，同意"))
+    frozen.on("2021-06-15")
+    case = ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                   chair=HEARD_CHAIR))
+    frozen.on("2021-06-28")
+    return ok(step(case, "decided", fine_fen=12_000_000, hearing_record="当事人申辩部分采纳"))

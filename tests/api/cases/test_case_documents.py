@@ -243,3 +243,27 @@ def test_the_decision_says_which_act_is_not_penalised_why_and_how_its_party_was_
     assert waived["decision"]["zh"]["explanation"] in text  # the rules' reason
     assert "2021年6月10日，以约谈方式对王经理进行教育：告知VOCs无组织排放的法律责任" in text
     assert "对上述其余违法行为，依据大气法 第117条" in text
+
+
+HEARING_FORMS = ("hearing_notice", "hearing_record", "hearing_report")
+
+
+def test_a_heard_case_has_its_hearing_notice_record_and_report_filled_from_the_case(
+        client, party, heard_case, closed_case):
+    texts = {}
+    for form in HEARING_FORMS:
+        pdf = _ok(_get(client, party, heard_case, form)).data
+        assert pdfa_check.problems(pdf) == [], form
+        texts[form] = _a4_text(PdfReader(io.BytesIO(pdf)))
+        docx = Document(io.BytesIO(_ok(_get(client, party, heard_case, form, "docx")).data))
+        assert "李主持" in [cell.text for row in docx.tables[0].rows for cell in row.cells]
+    assert "听证通知书" in texts["hearing_notice"]
+    assert "你单位于2021年6月15日对我局2021年6月7日告知的拟对你单位罚款150,000.00元的行政处罚" \
+        "提出听证申请" in texts["hearing_notice"]
+    assert "定于2021年6月25日举行听证" in texts["hearing_notice"]
+    assert "有权申请回避" in texts["hearing_notice"]
+    assert texts["hearing_notice"].endswith("2021年6月15日")  # dated the day it was given
+    assert "听证笔录" in texts["hearing_record"] and "当事人申辩部分采纳" in texts["hearing_record"]
+    assert "听证报告" in texts["hearing_report"] and "当事人申辩部分采纳" in texts["hearing_report"]
+    for form in HEARING_FORMS:  # a case that was not heard has none of them
+        assert _get(client, party, closed_case, form).status_code == 409

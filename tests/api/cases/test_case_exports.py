@@ -290,3 +290,22 @@ def test_the_main_volume_holds_one_inspection_record_per_cited_inspection_in_dat
     second_page = next(i for i, text in enumerate(pages) if "二次检查：料堆未覆盖" in text)
     assert first_page < second_page  # the inspection of 1 June before that of 2 June
     assert "2021-06-02 10:00" in pages[second_page]
+
+
+def test_a_heard_case_file_holds_its_hearing_documents_in_their_volumes_and_verifies(
+        app, client, party, runner, exporting, heard_case, tmp_path):
+    data = _export(app, client, party, heard_case)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    main = [n.split("_", 1)[1] for n in names if n.startswith("正卷/") and "_证据/" not in n]
+    # the notices, then the hearing record (LAW.md §6, main volume)
+    assert main[main.index("行政处罚事先（听证）告知书.pdf"):] == [
+        "行政处罚事先（听证）告知书.pdf", "听证通知书.pdf", "听证笔录.pdf"]
+    # the hearing report, then the review opinions the case history holds (secondary volume)
+    assert [n for n in names if n.startswith("副卷/")] == [
+        "副卷/01_听证报告.pdf", "副卷/02_案件流转记录（审核、延期、中止、听证）.pdf"]
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    record = PdfReader(io.BytesIO(archive.read(next(n for n in names if "听证笔录" in n))))
+    assert "李主持" in record.pages[0].extract_text()
+    assert pdfa_check.problems(archive.read("副卷/01_听证报告.pdf")) == []
+    result = _verify(runner, tmp_path, data)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
