@@ -166,17 +166,31 @@ def notice(data: Mapping[str, Any]) -> Doc:
 
 # The article a rule's outcome rests on when its decision stored no basis.
 NOT_FINED_BASIS = {"waived": "处罚法 第33条第1款", "no_fault": "处罚法 第33条第2款",
-                   "time_barred": "处罚法 第36条"}
+                   "time_barred": "处罚法 第36条", "may_waive": "处罚法 第33条第1款"}
 
 
-def _not_fined(data: Mapping[str, Any]) -> list[str]:
-    """In a fined case, each act the law forbids fining: not penalised, on which basis, why."""
+def _acts(data: Mapping[str, Any]) -> dict[int, list[Mapping[str, Any]]]:
+    """The case's violations by act."""
     acts: dict[int, list[Mapping[str, Any]]] = {}
     for found in data["violations"]:
         acts.setdefault(found["act"], []).append(found)
+    return acts
+
+
+def _act_fines(data: Mapping[str, Any]) -> dict[int, int] | None:
+    """The fine decided for each act, when the decision recorded them."""
+    recorded = data["case"]["steps"].get("decided", {}).get("act_fines")
+    return None if recorded is None else {item["act"]: item["fine_fen"] for item in recorded}
+
+
+def _not_fined(data: Mapping[str, Any]) -> list[str]:
+    """In a fined case, each act not fined: the law forbids it, or the rules only may fine it
+    and the decision did not; not penalised, on which basis, why."""
+    fined = _act_fines(data)
     lines = []
-    for members in acts.values():
-        if not all(m["outcome"] in MUST_NOT_FINE for m in members):
+    for act, members in _acts(data).items():
+        forbidden = all(m["outcome"] in MUST_NOT_FINE for m in members)
+        if not forbidden and (fined is None or act in fined):
             continue  # one fine per act (处罚法 第29条): the act is fined under another
         for m in members:
             basis = (m["limitation_basis"] if m["outcome"] == "time_barred"
@@ -185,6 +199,16 @@ def _not_fined(data: Mapping[str, Any]) -> list[str]:
                          f"行为，不予行政处罚。依据：{basis}。"
                          f"理由：{(m['explanation'] or '—').rstrip('。')}。")
     return lines
+
+
+def _each_act(data: Mapping[str, Any]) -> str:
+    """The fine of each act when several are fined (处罚法 第29条: one fine per act)."""
+    fined, acts = _act_fines(data) or {}, _acts(data)
+    if len(fined) < 2:
+        return ""
+    parts = ["、".join(f"“{m['title'] or m['code']}”" for m in acts.get(act, ()))
+             + f"的违法行为罚款{yuan_text(fen)}" for act, fen in sorted(fined.items())]
+    return f"（其中{'；'.join(parts)}）"
 
 
 def _educated(step: Mapping[str, Any]) -> list[str]:
@@ -215,7 +239,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
     not_fined = _not_fined(data)
     paragraphs += [*not_fined, *_educated(steps), *_mitigated(steps)]
     paragraphs += [f"{'对上述其余违法行为，' if not_fined else ''}依据{_basis(data)}，"
-                   f"我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}。",
+                   f"我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}{_each_act(data)}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
                    "加处罚款，加处罚款的数额不超出罚款的数额（《行政处罚法》第七十二条）。",
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"

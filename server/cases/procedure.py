@@ -86,9 +86,9 @@ class CaseView:
     """The ground for mitigation below the statutory minimum recorded with the notice."""
     corrections_due: tuple[date, ...] = ()
     """The correction deadlines of violations waiting for their correction (免罚清单)."""
-    fineable_acts: tuple[tuple[int, int | None, tuple[int, int] | None], ...] = ()
+    fineable_acts: tuple[tuple[int, int | None, tuple[int, int] | None, bool], ...] = ()
     """The acts the law does not forbid fining: the fine the rules propose, the statutory
-    range (act_ranges())."""
+    range (act_ranges()), and whether the rules fine it (else they only may)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +254,9 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     _fineable(case)
     _not_while_correcting(case)
     _need(p, "fine_fen")
-    if any(o in MUST_EDUCATE for o in case.outcomes):  # the acts not fined, in a fined case
+    act_fines = _act_fines(case, p)
+    unfined = {act for act, *_ in case.fineable_acts} - {item["act"] for item in act_fines}
+    if unfined or any(o in MUST_EDUCATE for o in case.outcomes):  # acts not fined: educated
         _need(p, "education")
         _need(p["education"], "on", "method", "content")
     assert case.notice_on is not None and case.intended_fen is not None
@@ -278,7 +280,7 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
                       {"fine_fen": "must be positive"}, bad_input=True)
     mitigation = _within_the_law(case, p["fine_fen"], "fine_fen",
                                  p.get("mitigation") or case.mitigation)
-    return {"fine_fen": p["fine_fen"], "act_fines": _act_fines(case, p),
+    return {"fine_fen": p["fine_fen"], "act_fines": act_fines,
             "statements": p.get("statements"),
             "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
             "statements_reviewed": len(case.statements) or None,
@@ -289,15 +291,17 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
 def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
     """The fine of each fined act (处罚法 第29条), adding up to the decided fine: as given, the
     only act's, or the proposed ones when the total is the proposal (a daily penalty is one
-    act's fine per day: 环保法 第59条)."""
-    proposed = {act: fen for act, fen, _ in case.fineable_acts}
+    act's fine per day: 环保法 第59条). An act the rules only may fine is fined when listed."""
+    proposed = {act: fen for act, fen, _, _ in case.fineable_acts}
+    fined = {act for act, _, _, must in case.fineable_acts if must}
     total, given = p["fine_fen"], p.get("act_fines")
     if given:
         fines = {item["act"]: item["fine_fen"] for item in given}
-        if len(fines) != len(given) or set(fines) != set(proposed):
-            raise Refused(f"Give one fine for each act that may be fined: acts "
-                          f"{', '.join(map(str, sorted(proposed)))}.",
-                          {"act_fines": "one per act that may be fined"}, bad_input=True)
+        if len(fines) != len(given) or not fined <= set(fines) <= set(proposed):
+            raise Refused(
+                f"Give one fine for each act the rules fine (acts {sorted(fined)}); an act they "
+                f"only may fine (acts {sorted(set(proposed) - fined)}) is fined when listed.",
+                {"act_fines": "one per fined act"}, bad_input=True)
         if sum(fines.values()) != total:
             raise Refused("The acts' fines add up to the decided fine.",
                           {"act_fines": f"they add up to {sum(fines.values())}, not {total}"},
@@ -305,9 +309,9 @@ def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
         _each_within_the_law(case, fines, p.get("mitigation") or case.mitigation)
     elif len(proposed) <= 1:  # one act (or, in a bare view, none named)
         fines = {act: total for act in proposed}
-    elif all(fen is not None for fen in proposed.values()) \
-            and sum(fen or 0 for fen in proposed.values()) == total:
-        fines = {act: fen or 0 for act, fen in proposed.items()}
+    elif fined and all(proposed[act] is not None for act in fined) \
+            and sum(proposed[act] or 0 for act in fined) == total:
+        fines = {act: proposed[act] or 0 for act in fined}
     else:
         raise Refused("Several acts may be fined and the total is not the proposed one: give "
                       "the fine of each act (处罚法 第29条).",
@@ -319,7 +323,7 @@ def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: s
                          ) -> None:
     """Refuse an act's fine above its provision's maximum, or below its minimum without a
     ground for mitigation (处罚法 第29条、第32条)."""
-    for act, _proposed, found in case.fineable_acts:
+    for act, _proposed, found, _must in case.fineable_acts:
         if found is None:
             continue
         low, high = found

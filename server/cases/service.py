@@ -267,12 +267,14 @@ def _view(case: Case) -> procedure.CaseView:
 
 def fineable_acts(case: Case, links: list[CaseViolation],
                   decided: dict[uuid.UUID, dict[str, Any]] | None = None
-                  ) -> tuple[tuple[int, int | None, tuple[int, int] | None], ...]:
-    """The acts the law does not forbid fining: the fine the rules propose for each and its
-    statutory range."""
+                  ) -> tuple[tuple[int, int | None, tuple[int, int] | None, bool], ...]:
+    """The acts the law does not forbid fining: the fine the rules propose for each, its
+    statutory range, and whether the rules fine it (else they only may)."""
     proposed = {act["act"]: act["amount_fen"] for act in case.acts or ()}
     ranges = procedure.act_ranges(_members(links, decided))
-    return tuple((act, proposed.get(act), ranges[act]) for act in sorted(ranges))
+    return tuple((act, proposed.get(act), ranges[act],
+                  any(link.act == act and link.outcome == "fine" for link in links))
+                 for act in sorted(ranges))
 
 
 def _members(links: list[CaseViolation], decided: dict[uuid.UUID, dict[str, Any]] | None

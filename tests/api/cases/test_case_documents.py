@@ -267,3 +267,24 @@ def test_a_heard_case_has_its_hearing_notice_record_and_report_filled_from_the_c
     assert "听证报告" in texts["hearing_report"] and "当事人申辩部分采纳" in texts["hearing_report"]
     for form in HEARING_FORMS:  # a case that was not heard has none of them
         assert _get(client, party, closed_case, form).status_code == 409
+
+
+def test_the_decision_names_each_acts_fine_and_an_act_it_chose_not_to_fine(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    dust, voc = violation("AIR_DUST"), violation()
+    spared = violation("AIR_EXCEED", facts={"harm_minor": True, "harmful_consequence": True,
+                                            "corrected_in_time": True})
+    assert spared["decision"]["zh"]["decision"] == "may_waive"
+    case = _ok(file_case(dust["id"], voc["id"], spared["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(_ok(step(case, "legal_review")).get_json(), "notified",
+                    review_opinion="同意")).get_json()
+    case = _ok(step(case, "decided", fine_fen=case["intended_fen"], rights_waived=True,
+                    education={"on": "2021-06-03", "method": "约谈", "content": "首违教育"})
+               ).get_json()
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "decision")).data)))
+    assert "不予行政处罚。依据：处罚法 第33条第1款" in text, text
+    for fined in (dust, voc):
+        amount = fined["decision"]["zh"]["penalty"]["amount_fen"] // 100
+        assert f"的违法行为罚款{amount:,}.00元" in text, (amount, text)

@@ -373,3 +373,23 @@ def test_a_total_other_than_the_proposal_over_several_acts_names_each_acts_fine(
                     {"act": act[voc["id"]], "fine_fen": 2_000_000}], key=lambda a: a["act"])
     decided = _ok(step(case, "decided", fine_fen=total, rights_waived=True, act_fines=named))
     assert decided["steps"]["decided"]["act_fines"] == named
+
+
+def test_an_act_the_rules_only_may_fine_is_fined_when_named_else_its_party_is_educated(
+        party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    dust = violation("AIR_DUST")
+    exceed = violation("AIR_EXCEED", facts={"harm_minor": True, "harmful_consequence": True,
+                                            "corrected_in_time": True})
+    assert exceed["decision"]["zh"]["decision"] == "may_waive"
+    case = _ok(step(_ok(file_case(dust["id"], exceed["id"]), 201), "investigating"))
+    act = {act["violation_ids"][0]: act["act"] for act in case["acts"]}
+    case = _ok(step(_ok(step(case, "legal_review")), "notified", review_opinion="同意"))
+    assert case["intended_fen"] == dust["decision"]["zh"]["penalty"]["amount_fen"]
+    unheard = step(case, "decided", fine_fen=case["intended_fen"], rights_waived=True)
+    assert unheard.status_code == 422 and "education" in unheard.get_json()["errors"]
+    education = {"on": "2021-06-03", "method": "约谈", "content": "首违教育"}
+    decided = _ok(step(case, "decided", fine_fen=case["intended_fen"], rights_waived=True,
+                       education=education))
+    assert decided["steps"]["decided"]["act_fines"] == [
+        {"act": act[dust["id"]], "fine_fen": case["intended_fen"]}]
