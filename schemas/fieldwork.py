@@ -178,6 +178,11 @@ class ViolationFields(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$"),
                          metadata={"description": "Catalogue code, e.g. AIR_VOC"})
     occurred_on = Day(required=True)
+    continuing = fields.Boolean(load_default=False, metadata={
+        "description": "A continuing act (持续状态): its limitation runs from its end "
+                       "(处罚法 第36条)"})
+    ended_on = Day(load_default=None, allow_none=True, metadata={
+        "description": "The day a continuing act ended; none while it goes on"})
     party_type = fields.String(load_default="organisation",
                                validate=validate.OneOf(("organisation", "individual")))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)

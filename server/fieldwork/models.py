@@ -83,6 +83,10 @@ class Violation(db.Model):
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False)
     discovered_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # A continuing act (处罚法 第36条: its limitation runs from its end): ended_on is that end,
+    # None while it goes on.
+    continuing: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    ended_on: Mapped[date | None] = mapped_column(Date)
     party_type: Mapped[str] = mapped_column(String(20), nullable=False, default="organisation")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)

@@ -30,9 +30,9 @@ def violation_json(record: Violation, decision: ViolationDecision | None | objec
     `decision` may be given when the caller loaded the decisions of many violations at once."""
     data = {k: getattr(record, k) for k in (
         "id", "inspection_id", "enterprise_id", "district", "code", "occurred_on",
-        "discovered_on", "party_type", "description", "facts", "bases", "factors", "mitigation",
-        "evidence", "first_offence", "distance_to_site_m", "flags", "version", "created_at",
-        "updated_at")}
+        "discovered_on", "continuing", "ended_on", "party_type", "description", "facts",
+        "bases", "factors", "mitigation", "evidence", "first_offence", "distance_to_site_m",
+        "flags", "version", "created_at", "updated_at")}
     data["location"] = None if record.lat is None else {
         "lat": record.lat, "lon": record.lon, "accuracy_m": record.accuracy_m}
     claimed = (record.facts or {}).get("first_offence")

@@ -28,8 +28,8 @@ from server.registry.models import Enterprise
 from server.rulesets import service as rulesets
 from server.uow import find, lock_all, unit_of_work
 
-EDITABLE = ("code", "occurred_on", "party_type", "description", "facts", "bases", "factors",
-            "mitigation", "evidence")
+EDITABLE = ("code", "occurred_on", "continuing", "ended_on", "party_type", "description",
+            "facts", "bases", "factors", "mitigation", "evidence")
 
 
 def _location(violation: Violation, location: dict[str, Any] | None) -> None:
@@ -223,6 +223,18 @@ def redecide_as_of(locked: list[Violation], day: date) -> list[ViolationDecision
     return changed
 
 
+def _check_span(continuing: bool, occurred_on: date, ended_on: date | None) -> None:
+    """A continuing act's end lies between its start and today; only such an act has one."""
+    if ended_on is None:
+        return
+    if not continuing:
+        raise ValidationFailed("Only a continuing act has an end date.",
+                               errors={"ended_on": ["set continuing, or leave ended_on empty"]})
+    if ended_on < occurred_on or ended_on > today_shanghai():
+        raise ValidationFailed("A continuing act ends between its start and today.",
+                               errors={"ended_on": [f"between {occurred_on} and today"]})
+
+
 def _check_code(code: str, occurred_on) -> None:
     if not rulesets.code_known(code, occurred_on):
         raise ValidationFailed(f"{code} is not in the violation catalogue in force on "
@@ -244,6 +256,7 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
     inspection = inspections.get_inspection(actor, data["inspection_id"])
     inspections.must_be_officer(actor, inspection.officers)
     _check_code(data["code"], data["occurred_on"])
+    _check_span(data["continuing"], data["occurred_on"], data["ended_on"])
     with unit_of_work() as session:
         enterprise = session.get(Enterprise, inspection.enterprise_id)
         violation = Violation(
@@ -302,6 +315,8 @@ def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
         if "code" in changes or "occurred_on" in changes:
             _check_code(changes.get("code", violation.code),
                         changes.get("occurred_on", violation.occurred_on))
+        _check_span(*(changes.get(k, getattr(violation, k))
+                      for k in ("continuing", "occurred_on", "ended_on")))
         if "facts" in changes:
             changes["facts"] = json_safe(changes["facts"])
         changed = sorted(k for k in EDITABLE if k in changes

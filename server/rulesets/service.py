@@ -91,6 +91,7 @@ def evaluation_input(violation: Any, history: list[Any], decided_on: date | None
     return json_safe({
         "violation_code": violation.code, "occurred_on": violation.occurred_on,
         "discovered_on": violation.discovered_on, "party_type": violation.party_type,
+        "continuing": bool(violation.continuing), "ended_on": violation.ended_on,
         **({"decided_on": decided_on} if decided_on is not None else {}),
         "facts": facts, "factors": violation.factors or {},
         "base": {k: bases[k] for k in ("investment_yuan", "disposal_cost_yuan", "instances")

@@ -29,8 +29,8 @@ from server.sync.models import SyncConflict
 EDITABLE: dict[str, tuple[str, ...]] = {
     "inspection": ("task_id", "inspector_ids", "started_at", "ended_at", "checkin",
                    "people_present", "checklist", "findings", "signatures"),
-    "violation": ("code", "occurred_on", "party_type", "location", "description", "facts",
-                  "bases", "factors", "mitigation", "evidence"),
+    "violation": ("code", "occurred_on", "continuing", "ended_on", "party_type", "location",
+                  "description", "facts", "bases", "factors", "mitigation", "evidence"),
     "task": ("status",),
 }
 
