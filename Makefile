@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-WEB_CONCURRENCY ?= 2
+# One worker: the sign-in throttle's memory:// counters are per worker (more need Redis).
+WEB_CONCURRENCY ?= 1
 export FLASK_APP := wsgi
 
 .PHONY: run test test-sqlite test-postgres bench lint migrate seed clean translations fuzz
