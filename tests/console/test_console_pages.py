@@ -339,3 +339,12 @@ def test_a_page_of_another_role_is_forbidden_without_a_lookup(console):
 def test_unknown_records_answer_an_html_404(console):
     response = console("legal", OWN).get(f"/console/cases/{__import__('uuid').uuid4()}")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_the_state_not_penalised_is_labelled_apart_from_its_document(app, console, world):
+    page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
+    assert '<option value="not_penalised">不予行政处罚</option>' in page
+    from flask_babel import pgettext
+
+    with app.test_request_context("/console/cases"):
+        assert pgettext("document", "not_penalised") == "不予行政处罚决定书"
