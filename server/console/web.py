@@ -27,7 +27,7 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 # (endpoint, label, action that shows the link) in the navigation bar
 NAV = (
     ("console.map_page", "Map", "task.stats"),
-    ("console.enterprises", "Enterprises", "enterprise.import"),
+    ("console.enterprises", "Enterprises", "enterprise.read"),
     ("console.plans", "Plans", "plan.read"),
     ("console.task_board", "Tasks", "task.assign"),
     ("console.conflicts", "Conflicts", "sync.conflict.read"),

@@ -348,3 +348,12 @@ def test_the_state_not_penalised_is_labelled_apart_from_its_document(app, consol
 
     with app.test_request_context("/console/cases"):
         assert pgettext("document", "not_penalised") == "不予行政处罚决定书"
+
+
+def test_every_role_that_may_read_the_register_sees_its_link(console):
+    for role in ("inspector", "supervisor", "legal", "admin"):
+        session = console(role, OWN)
+        home = session.get("/console/enterprises")
+        assert home.status_code == 200
+        nav = home.get_data(as_text=True).split('<nav aria-label="主导航">')[-1].split("</nav>")[0]
+        assert 'href="/console/enterprises"' in nav, role
