@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Day, Moment
+from schemas.common import Day, Moment, PageQuerySchema, PageSchema
 
 STATES = ("filed", "investigating", "legal_review", "notified", "hearing", "decided", "served",
           "paid", "enforced", "not_penalised", "closed", "archived")
@@ -100,8 +100,8 @@ class CaseSuspensionSchema(Schema):
     reason = fields.String(required=True, validate=TEXT)
 
 
-class CaseListQuerySchema(Schema):
-    """Filters of GET /cases."""
+class CaseListQuerySchema(PageQuerySchema):
+    """Filters and page of GET /cases."""
 
     due_within = fields.Integer(validate=validate.Range(min=0, max=366))
     state = fields.String(validate=validate.OneOf(STATES))
@@ -210,6 +210,12 @@ class CaseSchema(Schema):
     history = fields.List(fields.Nested(CaseEventSchema))
     created_at = Moment(required=True)
     updated_at = Moment(required=True)
+
+
+class CasePageSchema(PageSchema):
+    """A page of cases."""
+
+    items = fields.List(fields.Nested(CaseSchema))
 
 
 class CaseDailyRoundSchema(Schema):

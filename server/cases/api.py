@@ -19,6 +19,7 @@ from schemas.cases import (
     CaseDocumentQuerySchema,
     CaseExtensionSchema,
     CaseListQuerySchema,
+    CasePageSchema,
     CaseSchema,
     CaseSuspensionSchema,
     CaseTransitionSchema,
@@ -80,12 +81,14 @@ def file_case(actor, body: dict):
 
 @blp.route("/cases", methods=["GET"])
 @blp.arguments(CaseListQuerySchema, location="query")
-@blp.response(200, CaseSchema(many=True))
+@blp.response(200, CasePageSchema)
 @blp.secured
 def list_cases(actor, query: dict):
-    """Cases in your scope; `due_within=N`: an open deadline ends within N days of its kind
-    (working days for service and the party's reply), or is overdue."""
-    return [_case(c) for c in service.list_cases(actor, query)]
+    """A page of the cases in your scope; `due_within=N`: an open deadline ends within N days
+    of its kind (working days for service and the party's reply), or is overdue."""
+    items, total = service.list_cases(actor, query, query["page"], query["per_page"])
+    return {"items": [_case(c) for c in items], "total": total, "page": query["page"],
+            "per_page": query["per_page"]}
 
 
 @blp.route("/cases/<uuid:case_id>", methods=["GET"])

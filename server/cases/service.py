@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -460,8 +460,10 @@ def suspend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any]
     return case
 
 
-def list_cases(actor: Actor, filters: dict[str, Any]) -> list[Case]:
-    """Cases in scope; `due_within` days keeps those with a deadline due by then (or overdue)."""
+def list_cases(actor: Actor, filters: dict[str, Any], page: int,
+               per_page: int) -> tuple[list[Case], int]:
+    """A page of the cases in scope, newest filing first, and their total; `due_within` days
+    keeps those with a deadline due by then (or overdue), the earliest due first."""
     authorize(actor, "case.read")
     query = select(Case)
     if not actor.city_wide:
@@ -476,13 +478,16 @@ def list_cases(actor: Actor, filters: dict[str, Any]) -> list[Case]:
         query = query.where(Case.next_due_on.is_not(None),
                             Case.next_due_on <= dl.horizon(today, within))
         query = query.order_by(Case.next_due_on)
-    found = db.session.scalars(query.order_by(Case.filed_on.desc(), Case.filing_number)
-                               .limit(1000))
+    query = query.order_by(Case.filed_on.desc(), Case.filing_number, Case.id)
+    start = (page - 1) * per_page
     if within is None:
-        return list(found)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return list(db.session.scalars(query.limit(per_page).offset(start))), total
     # Working-day periods (service, the party's reply) count working days, the others calendar
-    # days — the same count as each deadline's `days_left`.
-    return [case for case in found if dl.due_within(case_deadlines(case), today, within)]
+    # days — the same count as each deadline's `days_left`; so the page is cut after that count.
+    due = [case for case in db.session.scalars(query)
+           if dl.due_within(case_deadlines(case), today, within)]
+    return due[start:start + per_page], len(due)
 
 
 def deadline_badges(case: Case) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ from server.errors import NotFound
 from server.registry import service as registry
 from server.workdays import working_days_between
 
+PER_PAGE = 50
+
 
 def due_badge(days: int | None) -> str:
     """The badge class of a deadline so many working days away (negative: overdue)."""
@@ -27,9 +29,9 @@ def due_badge(days: int | None) -> str:
 @bp.route("/cases", methods=["GET"], endpoint="cases")
 @page("case.read")
 def cases_view(actor: Actor) -> str:
-    """Cases in scope, filtered by state or by a deadline due within N days."""
+    """Cases in scope, filtered by state or by a deadline due within N days, and paged."""
     query = load(CaseListQuerySchema(), request.args)
-    found = case_service.list_cases(actor, query)
+    found, total = case_service.list_cases(actor, query, query["page"], PER_PAGE)
     today = clock.today_shanghai()
     rows = []
     names: dict = {}
@@ -44,4 +46,5 @@ def cases_view(actor: Actor) -> str:
         rows.append({"case": case, "party": names[case.enterprise_id], "due_days": days,
                      "badge": due_badge(days)})
     return render_template("console/cases.html", rows=rows, query=query,
-                           states=procedure.STATES)
+                           states=procedure.STATES, total=total, page=query["page"],
+                           pages=max(1, -(-total // PER_PAGE)))

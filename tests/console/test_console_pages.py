@@ -357,3 +357,17 @@ def test_every_role_that_may_read_the_register_sees_its_link(console):
         assert home.status_code == 200
         nav = home.get_data(as_text=True).split('<nav aria-label="主导航">')[-1].split("</nav>")[0]
         assert 'href="/console/enterprises"' in nav, role
+
+
+def test_the_case_desk_pages_like_the_other_lists(console, world, monkeypatch):
+    from server.console import cases
+
+    monkeypatch.setattr(cases, "PER_PAGE", 1)
+    session = console("legal", "310000")
+    numbers = {world[d]["case"]["filing_number"] for d in (OWN, OTHER)}
+    first = session.get("/console/cases").get_data(as_text=True)
+    assert "共 2 件案件" in first and "第 1 页，共 2 页" in first
+    assert 'href="/console/cases?page=2">下一页' in first
+    second = session.get("/console/cases?page=2").get_data(as_text=True)
+    shown = [{n for n in numbers if n in page} for page in (first, second)]
+    assert all(len(s) == 1 for s in shown) and shown[0] | shown[1] == numbers

@@ -22,7 +22,7 @@ def _extend(client, case, headers, approval="approval", days=30, **extra):
 
 def _due(client, headers, days=5) -> list[str]:
     return [c["id"] for c in _ok(client.get(f"/api/v1/cases?due_within={days}",
-                                            headers=headers))]
+                                            headers=headers))["items"]]
 
 
 def test_the_90_day_deadline_with_two_approved_extensions_and_the_due_list(
@@ -144,3 +144,19 @@ def test_due_within_keeps_calendar_days_for_the_payment_period(
     frozen.on("2021-06-16")  # 5 calendar days (but only 3 working days) before the 21st
     assert _due(client, party["legal"], 5) == [case["id"]]
     assert _due(client, party["legal"], 4) == []
+
+
+def test_the_case_list_pages_with_its_total_also_for_the_due_list(
+        client, party, violation, file_case, frozen):
+    frozen.on("2021-06-03")
+    filed = [_ok(file_case(violation()["id"]), 201)["id"] for _ in range(3)]
+    seen = []
+    for query in ("", "due_within=366&"):
+        pages = [_ok(client.get(f"/api/v1/cases?{query}per_page=2&page={n}",
+                                headers=party["legal"])) for n in (1, 2, 3)]
+        assert [(p["total"], p["page"], p["per_page"]) for p in pages] == [
+            (3, 1, 2), (3, 2, 2), (3, 3, 2)]
+        assert [len(p["items"]) for p in pages] == [2, 1, 0]
+        seen.append(sorted(c["id"] for p in pages for c in p["items"]))
+    assert seen == [sorted(filed)] * 2
+    assert client.get("/api/v1/cases?per_page=501", headers=party["legal"]).status_code == 422
