@@ -15,13 +15,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
+from server.cases import chairs, procedure
 from server.cases import deadlines as dl
-from server.cases import procedure
 from server.cases.models import (
     Case,
     CaseCounter,
     CaseEvent,
-    CaseInquiry,
     CaseStatement,
     CaseViolation,
 )
@@ -241,14 +240,11 @@ def _view(case: Case) -> procedure.CaseView:
     last = max((date.fromisoformat(s["on"]) for s in events.values()), default=None)
     payment_due = procedure.payment_due(case.served_on, _procedure(case.filed_on)) \
         if case.served_on else None
-    inquirers = {o["user_id"] for officers in db.session.scalars(
-        select(CaseInquiry.officers).where(CaseInquiry.case_id == case.id)) for o in officers}
     decided = _decisions(links)
     return procedure.CaseView(
         state=case.state, party_type=case.party_type,
         outcomes=tuple(link.outcome for link in links), proposed_fen=case.proposed_fen,
-        complex=case.complex, officers=tuple(sorted(
-            {*events.get("filed", {}).get("officers", ()), *inquirers})),
+        complex=case.complex, officers=tuple(sorted(chairs.investigators(case))),
         fineable_acts=fineable_acts(case, links, decided),
         corrections_due=tuple(sorted(
             date.fromisoformat(decided[link.decision_id]["waiver"]["deadline"])

@@ -4,19 +4,22 @@ transitions, and the case-file export with its progress."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext
+from marshmallow import ValidationError
 
 from schemas.cases import CaseTransitionSchema
 from server import clock
 from server.auth.policy import Actor, allowed
-from server.cases import documents, exports, forms, procedure
+from server.cases import chairs, documents, exports, forms, procedure
 from server.cases import service as case_service
+from server.console import case_form
 from server.console.cases import due_badge
-from server.console.web import bp, load, page
-from server.errors import NotFound
+from server.console.web import bp, page
+from server.errors import DomainError, NotFound
 from server.evidence import service as evidence
 from server.fieldwork import violations
 from server.registry import service as registry
@@ -39,25 +42,47 @@ def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
     return out
 
 
-@bp.route("/cases/<uuid:case_id>", methods=["GET"])
-@page("case.read")
-def case(actor: Actor, case_id: uuid.UUID) -> str:
-    """The case file on screen."""
+def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = None,
+          refused: DomainError | ValidationError | None = None) -> Response:
+    """The case page; after a refused step, the form keeps what was typed and says why."""
     found = case_service.get_case(actor, case_id)
     lang = "en" if str(get_locale()).startswith("en") else "zh"
     data = documents.document_data(actor, found)
     today = clock.today_shanghai()
     days = (working_days_between(today, found.next_due_on)
             if found.next_due_on is not None else None)
-    export_id = request.args.get("export")
-    return render_template(
+    items = _violations(actor, found, lang)
+    transitions = procedure.TRANSITIONS[found.state]
+    may_advance = allowed(actor.role, "case.advance")
+    educate = any(item["link"].outcome in procedure.MUST_EDUCATE for item in items)
+    fields = case_form.step_fields(found.state, transitions, educate)
+    if refused is None:
+        status, detail, errors = 200, None, {}
+    elif isinstance(refused, ValidationError):
+        messages = refused.messages if isinstance(refused.messages, dict) else {
+            "_": refused.messages}
+        status, detail, errors = 422, gettext("Some fields are invalid."), messages
+    else:
+        status, detail, errors = refused.status, refused.detail, refused.errors
+    body = render_template(
         "console/case.html", case=found, party=registry.get_enterprise(actor, found.enterprise_id),
-        items=_violations(actor, found, lang), deadlines=case_service.case_deadlines(found),
+        items=items, deadlines=case_service.case_deadlines(found),
         history=case_service.history(found), due_days=days, badge=due_badge(days),
         documents=[f for f in forms.FORMS if forms.available(f, found.state, data)],
-        transitions=procedure.TRANSITIONS[found.state], export_id=export_id,
-        may_advance=allowed(actor.role, "case.advance"),
-        may_export=allowed(actor.role, "case.export"))
+        transitions=transitions, export_id=request.args.get("export"),
+        may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
+        fields=fields, placed_fields=case_form.placed(fields), values=form or {},
+        refused=detail,
+        field_errors=case_form.field_errors(errors),
+        chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [])
+    return Response(body, status=status, mimetype="text/html")
+
+
+@bp.route("/cases/<uuid:case_id>", methods=["GET"])
+@page("case.read")
+def case(actor: Actor, case_id: uuid.UUID) -> Response:
+    """The case file on screen."""
+    return _page(actor, case_id)
 
 
 @bp.route("/cases/<uuid:case_id>/documents/<string:form>.<string:fmt>", methods=["GET"])
@@ -75,10 +100,16 @@ def case_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> Resp
 @bp.route("/cases/<uuid:case_id>/transitions", methods=["POST"])
 @page("case.advance")
 def case_transition(actor: Actor, case_id: uuid.UUID):
-    """Move the case one step (the procedure's preconditions are checked by the service)."""
-    body = load(CaseTransitionSchema(), request.form)
-    version, to = body.pop("version"), body.pop("to")
-    case_service.move(actor, case_id, version, to, body)
+    """Move the case one step (the procedure's preconditions are checked by the service); a
+    refused step shows the case page again with the form as typed and the reasons (422/409)."""
+    try:
+        body = CaseTransitionSchema().load(case_form.transition_body(request.form))
+        version, to = body.pop("version"), body.pop("to")
+        case_service.move(actor, case_id, version, to, body)
+    except (DomainError, ValidationError) as error:
+        if isinstance(error, DomainError) and error.status not in (409, 422):
+            raise
+        return _page(actor, case_id, request.form, error)
     return redirect(url_for("console.case", case_id=case_id), 303)
 
 

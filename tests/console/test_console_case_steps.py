@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from tests.console.conftest import OWN
@@ -35,3 +37,135 @@ def test_the_case_page_shows_the_notified_fine_the_hearing_offer_and_the_review_
     assert "¥30,000.00" in notice and "第45条" in notice
     assert "告知听证权利: 是" in notice  # the threshold is unconfirmed: the hearing is offered
     assert "法制审核意见: 事实清楚，同意告知" in notice
+
+
+def _case(client, world: dict[str, Any], case_id: str) -> dict[str, Any]:
+    return client.get(f"/api/v1/cases/{case_id}", headers=world["legal"]).get_json()
+
+
+def _form_of(page: str) -> str:
+    return page.split('id="step-form"')[1].split("</form>")[0]
+
+
+def _labelled(page: str) -> None:
+    fields = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*>', page)
+    ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"',
+                     page)
+    assert len(ids) == len(fields)
+    for field_id in ids:
+        assert f'for="{field_id}"' in page, field_id
+
+
+def test_the_form_offers_the_inputs_of_the_steps_the_case_may_take(client, console, world):
+    session = console("legal", OWN)
+    filed = _form_of(session.get(f"/console/cases/{world[OWN]['case']['id']}")
+                     .get_data(as_text=True))
+    _labelled(filed)
+    assert 'data-steps="not_penalised"' in filed and 'name="education.content"' in filed
+    assert 'name="hearing_on"' not in filed and 'name="fine_fen"' not in filed
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    notified = _form_of(session.get(f"/console/cases/{case['id']}").get_data(as_text=True))
+    _labelled(notified)
+    for name in ("hearing_notice_on", "hearing_on", "chair.name", "chair.user_id",
+                 "rights_waived", "fine_fen", "education.on", "education.method",
+                 "education.content", "education.educated_person", "reason"):
+        assert f'name="{name}"' in notified, name
+    # the case has a waived act: its decision records the education too (处罚法 第33条第3款)
+    assert re.search(r'<fieldset data-steps="not_penalised decided"><legend>对当事人的教育',
+                     notified)
+    chairs = notified.split('name="chair.user_id"')[1].split("</select>")[0]
+    assert session.user.display_name in chairs
+    for investigator in world[OWN]["inspectors"]:
+        assert str(investigator.id) not in chairs  # 处罚法 第64条: no investigator chairs
+
+
+def test_a_hearing_is_set_from_the_form_with_its_chair(client, console, world):
+    from server import clock
+    from server.workdays import add_working_days
+
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    session = console("legal", OWN)
+    today = clock.today_shanghai()
+    heard_on = add_working_days(today, 7)
+    response = session.post(f"/console/cases/{case['id']}/transitions", data={
+        "to": "hearing", "version": case["version"], "hearing_notice_on": today.isoformat(),
+        "hearing_on": heard_on.isoformat(), "chair.name": "李主持",
+        "chair.user_id": str(session.user.id), "education.method": ""})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    heard = _case(client, world, case["id"])
+    assert heard["state"] == "hearing" and heard["hearing_on"] == heard_on.isoformat()
+    assert heard["steps"]["hearing"]["chair"] == {"name": "李主持",
+                                                  "user_id": str(session.user.id)}
+
+
+def test_a_case_ends_without_penalty_from_the_form_with_the_education_record(
+        client, console, world):
+    from tests.api.cases.conftest import WAIVABLE
+
+    inspection = world[OWN]["violations"][0]["inspection_id"]
+    waived = client.post("/api/v1/violations", headers=world["supervisor"], json={
+        "id": str(uuid.uuid4()), "inspection_id": inspection, "code": "AIR_DUST",
+        "occurred_on": "2021-06-01", "description": "物料未覆盖", "facts": WAIVABLE}).get_json()
+    assert waived["decision"]["zh"]["decision"] == "waived", waived["decision"]["zh"]
+    case = client.post("/api/v1/cases", headers=world["legal"], json={
+        "violation_ids": [waived["id"]], "late_reason": "控制台测试"}).get_json()
+    session = console("legal", OWN)
+    url = f"/console/cases/{case['id']}/transitions"
+    missing = session.post(url, data={"to": "not_penalised", "version": case["version"],
+                                      "education.method": "约谈"})
+    assert missing.status_code == 422
+    form = _form_of(missing.get_data(as_text=True))
+    education = form.split("<legend>对当事人的教育")[1].split("</fieldset>")[0]
+    assert education.count('<span class="error">') == 2  # on and content, next to them
+    assert 'name="education.method" type="text" value="约谈"' in education
+    done = session.post(url, data={
+        "to": "not_penalised", "version": case["version"], "education.on": "2021-06-02",
+        "education.method": "约谈", "education.content": "讲解VOCs无组织排放管控要求",
+        "education.educated_person": "王经理"})
+    assert done.status_code == 303, done.get_data(as_text=True)
+    ended = _case(client, world, case["id"])
+    assert ended["state"] == "not_penalised"
+    assert ended["steps"]["not_penalised"]["education"] == {
+        "on": "2021-06-02", "method": "约谈", "content": "讲解VOCs无组织排放管控要求",
+        "educated_person": "王经理"}
+
+
+def test_an_early_decision_needs_the_rights_waived_box_and_service_the_consent_box(
+        client, console, world):
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    session = console("legal", OWN)
+    url = f"/console/cases/{case['id']}/transitions"
+    education = {"education.on": "2021-06-02", "education.method": "约谈",
+                 "education.content": "告知VOCs无组织排放的法律责任"}
+    early = session.post(url, data={"to": "decided", "version": case["version"],
+                                    "fine_fen": "3000000", **education})
+    assert early.status_code == 409
+    page = early.get_data(as_text=True)
+    assert "notice period" in page.split('id="step-refused"')[1].split("</div>")[0]
+    assert 'value="3000000"' in _form_of(page) and 'value="约谈"' in _form_of(page)
+    no_education = session.post(url, data={"to": "decided", "version": case["version"],
+                                           "fine_fen": "3000000", "rights_waived": "true"})
+    assert no_education.status_code == 422  # the waived act's party is educated (第33条)
+    decided = session.post(url, data={"to": "decided", "version": case["version"],
+                                      "fine_fen": "3000000", "rights_waived": "true",
+                                      **education})
+    assert decided.status_code == 303, decided.get_data(as_text=True)
+    case = _case(client, world, case["id"])
+    assert case["fine_fen"] == 3_000_000 and case["steps"]["decided"]["rights_waived"] is True
+    assert case["steps"]["decided"]["education"]["method"] == "约谈"
+    refused = session.post(url, data={"to": "served", "version": case["version"],
+                                      "method": "electronic"})
+    assert refused.status_code == 409
+    consent = _form_of(refused.get_data(as_text=True)).split('name="consent"')[1]
+    assert "required for electronic service" in consent.split("</div>")[0]
+    assert 'name="method" type="text" value="electronic"' in _form_of(
+        refused.get_data(as_text=True))
+    served = session.post(url, data={"to": "served", "version": case["version"],
+                                     "method": "electronic", "consent": "true"})
+    assert served.status_code == 303
+    assert _case(client, world, case["id"])["steps"]["served"]["consent"] is True
+    paid = session.post(url, data={"to": "paid", "version": case["version"] + 1,
+                                   "amount_fen": "3000000"})
+    assert paid.status_code == 303, paid.get_data(as_text=True)
+    assert _case(client, world, case["id"])["paid_fen"] == 3_000_000
+

@@ -1,6 +1,8 @@
 /* The console's only script (served from this site; the CSP allows no inline scripts).
    - task board: arrow keys move between cards, space toggles a card's selection;
-   - case export: polls the export job and fills the progress bar. */
+   - case export: polls the export job and fills the progress bar;
+   - next step of a case: shows only the inputs of the chosen step (without the script every
+     input is shown, and the server ignores those the step does not use). */
 (function () {
   "use strict";
 
@@ -55,7 +57,25 @@
     tick();
   }
 
+  function stepInputs(form) {
+    var choice = form.querySelector("select[name=to]");
+    function show() {
+      form.querySelectorAll("[data-steps]").forEach(function (group) {
+        var used = group.getAttribute("data-steps").split(" ").indexOf(choice.value) >= 0;
+        group.hidden = !used;
+        // hidden inputs are not sent: a value typed for another step cannot refuse this one
+        group.querySelectorAll("input, select, textarea").forEach(function (input) {
+          input.disabled = !used;
+        });
+      });
+    }
+    choice.addEventListener("change", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var steps = document.getElementById("step-form");
+    if (steps) { stepInputs(steps); }
     var board = document.querySelector(".board");
     if (board) { boardKeys(board); }
     var bar = document.getElementById("export-progress");

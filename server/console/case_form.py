@@ -1,0 +1,81 @@
+"""The case page's "next step" form: which inputs each step needs, and the form read into the
+shape of POST /api/v1/cases/<id>/transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TEXT = ("on", "intended_fen", "fine_fen", "amount_fen", "mitigation", "statements",
+        "hearing_record", "review_opinion", "reason", "measure", "hearing_notice_on",
+        "hearing_on", "method", "recipient")
+CHECKBOXES = ("rights_waived", "consent")
+NESTED = {"chair": ("name", "user_id"),
+          "education": ("on", "method", "content", "educated_person")}
+# the inputs (and nested API fields) of each group of step_fields, and those always shown
+INPUTS = {"intended": ("intended_fen",), "fine": ("fine_fen",), "amount": ("amount_fen",),
+          "hearing": ("hearing_notice_on", "hearing_on", "chair", "chair.name",
+                      "chair.user_id"),
+          "education": ("education", *(f"education.{n}" for n in NESTED["education"])),
+          "service": ("method", "recipient", "consent")}
+ALWAYS = ("to", "on")
+
+
+def step_fields(state: str, transitions: Iterable[str], educate: bool) -> dict[str, str]:
+    """For each group of inputs, the steps (of those the case may take) that use it, space
+    separated; groups no step uses are left out. `educate`: the case has an act the law
+    forbids fining, so its decision records the education (处罚法 第33条第3款)."""
+    uses = {
+        "intended": ("notified",), "fine": ("decided",), "mitigation": ("notified", "decided"),
+        "statements": ("decided",),
+        "rights_waived": ("decided",) if state == "notified" else (),
+        "hearing_record": ("decided",) if state == "hearing" else (),
+        # the review before the notice, of a heard case, or of the decision not to penalise
+        "review_opinion": {"legal_review": ("notified", "not_penalised"),
+                           "hearing": ("decided", "not_penalised")}.get(
+                               state, ("not_penalised",)),
+        "hearing": ("hearing",), "reason": ("not_penalised",),
+        "education": ("not_penalised", "decided") if educate else ("not_penalised",),
+        "service": ("served",), "amount": ("paid",), "measure": ("enforced",),
+    }
+    allowed = set(transitions)
+    found = {group: " ".join(s for s in steps if s in allowed) for group, steps in uses.items()}
+    return {group: steps for group, steps in found.items() if steps}
+
+
+def placed(fields: Mapping[str, str]) -> set[str]:
+    """The names whose errors the form shows next to their input (the others go on top)."""
+    return {*ALWAYS, *(name for group in fields for name in INPUTS.get(group, (group,)))}
+
+
+def transition_body(form: Mapping[str, str]) -> dict[str, Any]:
+    """The form as the API's transition body (empty inputs left out)."""
+    body: dict[str, Any] = {k: form[k] for k in ("to", "version") if form.get(k)}
+    for name in TEXT:
+        if (form.get(name) or "").strip():
+            body[name] = form[name].strip()
+    for name in CHECKBOXES:
+        if form.get(name):
+            body[name] = True
+    for group, names in NESTED.items():
+        values = {n: form[f"{group}.{n}"].strip() for n in names
+                  if (form.get(f"{group}.{n}") or "").strip()}
+        if values:
+            body[group] = values
+    return body
+
+
+def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """Field messages keyed by the form's input names (nested ones as chair.name)."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat.setdefault(prefix, []).extend(
+                [value] if isinstance(value, str) else [str(v) for v in value])
+
+    walk("", errors or {})
+    return flat

@@ -1,0 +1,60 @@
+"""The case page's next-step form in a real browser: only the chosen step's inputs show, a
+refused step keeps what was typed, and a hearing is set with its chair."""
+
+from __future__ import annotations
+
+from server import clock
+from server.workdays import add_working_days
+from tests.console.conftest import OWN
+
+
+def _notified(client, world) -> dict:
+    """The district's case notified after a legal review, through the API."""
+    case = world[OWN]["case"]
+    for to, params in (("investigating", {}), ("legal_review", {}),
+                       ("notified", {"intended_fen": 3_000_000, "review_opinion": "同意"})):
+        response = client.post(f"/api/v1/cases/{case['id']}/transitions",
+                               json={"to": to, "version": case["version"], **params},
+                               headers=world["legal"])
+        assert response.status_code == 200, response.get_json()
+        case = response.get_json()
+    return case
+
+
+def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
+        signed_in, live_url, client, world, shoot):
+    case = _notified(client, world)
+    page = signed_in("legal", OWN)
+    page.goto(f"{live_url}/console/cases/{case['id']}")
+    form = page.locator("#step-form")
+    page.get_by_label("推进到").select_option("hearing")
+    assert form.get_by_label("听证日期（通知送达后至少7个工作日）").is_visible()
+    assert form.get_by_label("罚款金额（分）").is_hidden()
+    assert form.get_by_label("教育内容").is_hidden()
+    page.get_by_label("推进到").select_option("decided")
+    assert form.get_by_label("罚款金额（分）").is_visible()
+    assert form.get_by_label("教育内容").is_visible()  # a waived act: its party is educated
+    assert form.get_by_label("听证主持人", exact=True).is_hidden()
+
+    page.get_by_label("推进到").select_option("hearing")
+    today = clock.today_shanghai()
+    form.get_by_label("听证通知送达日期").fill(today.isoformat())
+    form.get_by_label("听证日期（通知送达后至少7个工作日）").fill(
+        add_working_days(today, 6).isoformat())
+    form.get_by_label("听证主持人", exact=True).fill("李主持")
+    form.get_by_label("主持人账号（可选，不得为本案调查人员）").select_option(str(page.user.id))
+    shoot(page, "case_step_hearing")
+    page.get_by_role("button", name="推进案件").click()
+    alert = page.locator("#step-refused")
+    assert "7 working days" in alert.inner_text()
+    assert page.get_by_label("推进到").input_value() == "hearing"
+    assert form.get_by_label("听证主持人", exact=True).input_value() == "李主持"
+    assert form.get_by_label("主持人账号（可选，不得为本案调查人员）").input_value() == str(
+        page.user.id)
+    assert form.get_by_label("罚款金额（分）").is_hidden()
+    shoot(page, "case_step_refused")
+    form.get_by_label("听证日期（通知送达后至少7个工作日）").fill(
+        add_working_days(today, 7).isoformat())
+    page.get_by_role("button", name="推进案件").click()
+    assert page.locator("#case-state").inner_text() == "听证"
+    assert page.locator("#step-refused").count() == 0
