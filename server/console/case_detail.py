@@ -74,6 +74,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
         fields=fields, placed_fields=case_form.placed(fields), values=form or {},
         refused=detail,
         field_errors=case_form.field_errors(errors),
+        service_methods=procedure.SERVICE_METHODS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [])
     return Response(body, status=status, mimetype="text/html")
 

@@ -153,13 +153,18 @@ def test_an_early_decision_needs_the_rights_waived_box_and_service_the_consent_b
     case = _case(client, world, case["id"])
     assert case["fine_fen"] == 3_000_000 and case["steps"]["decided"]["rights_waived"] is True
     assert case["steps"]["decided"]["education"]["method"] == "约谈"
+    methods = re.findall(r'<option value="(\w+)">(\w+)</option>', _form_of(
+        session.get(f"/console/cases/{case['id']}").get_data(as_text=True)).split(
+        'name="method"')[1].split("</select>")[0])
+    assert methods == [("direct", "直接送达"), ("left_at_domicile", "留置送达"),
+                       ("post", "邮寄送达"), ("electronic", "电子送达"),
+                       ("announcement", "公告送达")]
     refused = session.post(url, data={"to": "served", "version": case["version"],
                                       "method": "electronic"})
     assert refused.status_code == 409
     consent = _form_of(refused.get_data(as_text=True)).split('name="consent"')[1]
     assert "required for electronic service" in consent.split("</div>")[0]
-    assert 'name="method" type="text" value="electronic"' in _form_of(
-        refused.get_data(as_text=True))
+    assert '<option value="electronic" selected>' in _form_of(refused.get_data(as_text=True))
     served = session.post(url, data={"to": "served", "version": case["version"],
                                      "method": "electronic", "consent": "true"})
     assert served.status_code == 303
