@@ -1,24 +1,46 @@
-"""The case page's "next step" form: which inputs each step needs, and the form read into the
-shape of POST /api/v1/cases/<id>/transitions."""
+"""The case page's "next step" form: which inputs each step needs, amounts typed in yuan, and
+the form read into the shape of POST /api/v1/cases/<id>/transitions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal, localcontext
 from typing import Any
 
-TEXT = ("on", "intended_fen", "fine_fen", "amount_fen", "mitigation", "statements",
-        "hearing_record", "review_opinion", "reason", "measure", "hearing_notice_on",
-        "hearing_on", "method", "recipient")
+from flask_babel import gettext
+
+from server.errors import ValidationFailed
+
+# form field (yuan) -> API field (fen)
+MONEY = {"intended_yuan": "intended_fen", "fine_yuan": "fine_fen", "amount_yuan": "amount_fen"}
+TEXT = ("on", "mitigation", "statements", "hearing_record", "review_opinion", "reason",
+        "measure", "hearing_notice_on", "hearing_on", "method", "recipient")
 CHECKBOXES = ("rights_waived", "consent")
 NESTED = {"chair": ("name", "user_id"),
           "education": ("on", "method", "content", "educated_person")}
 # the inputs (and nested API fields) of each group of step_fields, and those always shown
-INPUTS = {"intended": ("intended_fen",), "fine": ("fine_fen",), "amount": ("amount_fen",),
+INPUTS = {"intended": ("intended_yuan",), "fine": ("fine_yuan",), "amount": ("amount_yuan",),
           "hearing": ("hearing_notice_on", "hearing_on", "chair", "chair.name",
                       "chair.user_id"),
           "education": ("education", *(f"education.{n}" for n in NESTED["education"])),
           "service": ("method", "recipient", "consent")}
 ALWAYS = ("to", "on")
+YUAN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def fen_from_yuan(text: str) -> int:
+    """An amount typed in yuan (at most 2 decimals) as integer fen, exactly; ValueError with
+    the user's message otherwise."""
+    text = text.strip()
+    if not YUAN.fullmatch(text):
+        raise ValueError(gettext("Type an amount in yuan, e.g. 12345.67."))
+    with localcontext() as exact:
+        exact.prec = len(text) + 3  # every digit kept: nothing is rounded
+        fen = Decimal(text) * 100
+        if fen != fen.to_integral_value():
+            raise ValueError(gettext("At most 2 decimals: yuan are counted to the fen."))
+        return int(fen)
 
 
 def step_fields(state: str, transitions: Iterable[str], educate: bool) -> dict[str, str]:
@@ -49,7 +71,8 @@ def placed(fields: Mapping[str, str]) -> set[str]:
 
 
 def transition_body(form: Mapping[str, str]) -> dict[str, Any]:
-    """The form as the API's transition body (empty inputs left out)."""
+    """The form as the API's transition body (empty inputs left out, yuan turned into fen);
+    ValidationFailed names the amounts that are not yuan."""
     body: dict[str, Any] = {k: form[k] for k in ("to", "version") if form.get(k)}
     for name in TEXT:
         if (form.get(name) or "").strip():
@@ -62,11 +85,22 @@ def transition_body(form: Mapping[str, str]) -> dict[str, Any]:
                   if (form.get(f"{group}.{n}") or "").strip()}
         if values:
             body[group] = values
+    errors = {}
+    for name, api_name in MONEY.items():
+        if (form.get(name) or "").strip():
+            try:
+                body[api_name] = fen_from_yuan(form[name])
+            except ValueError as error:
+                errors[name] = [str(error)]
+    if errors:
+        raise ValidationFailed(gettext("Some amounts are not in yuan."), errors=errors)
     return body
 
 
 def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    """Field messages keyed by the form's input names (nested ones as chair.name)."""
+    """Field messages keyed by the form's input names (nested ones as chair.name; fen
+    amounts under their yuan input)."""
+    to_form = {api: form for form, api in MONEY.items()}
     flat: dict[str, list[str]] = {}
 
     def walk(prefix: str, value: Any) -> None:
@@ -74,7 +108,7 @@ def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         else:
-            flat.setdefault(prefix, []).extend(
+            flat.setdefault(to_form.get(prefix, prefix), []).extend(
                 [value] if isinstance(value, str) else [str(v) for v in value])
 
     walk("", errors or {})

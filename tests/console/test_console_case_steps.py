@@ -6,6 +6,8 @@ import re
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.console.conftest import OWN
 
 
@@ -62,12 +64,12 @@ def test_the_form_offers_the_inputs_of_the_steps_the_case_may_take(client, conso
                      .get_data(as_text=True))
     _labelled(filed)
     assert 'data-steps="not_penalised"' in filed and 'name="education.content"' in filed
-    assert 'name="hearing_on"' not in filed and 'name="fine_fen"' not in filed
+    assert 'name="hearing_on"' not in filed and 'name="fine_yuan"' not in filed
     case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
     notified = _form_of(session.get(f"/console/cases/{case['id']}").get_data(as_text=True))
     _labelled(notified)
     for name in ("hearing_notice_on", "hearing_on", "chair.name", "chair.user_id",
-                 "rights_waived", "fine_fen", "education.on", "education.method",
+                 "rights_waived", "fine_yuan", "education.on", "education.method",
                  "education.content", "education.educated_person", "reason"):
         assert f'name="{name}"' in notified, name
     # the case has a waived act: its decision records the education too (处罚法 第33条第3款)
@@ -138,16 +140,16 @@ def test_an_early_decision_needs_the_rights_waived_box_and_service_the_consent_b
     education = {"education.on": "2021-06-02", "education.method": "约谈",
                  "education.content": "告知VOCs无组织排放的法律责任"}
     early = session.post(url, data={"to": "decided", "version": case["version"],
-                                    "fine_fen": "3000000", **education})
+                                    "fine_yuan": "30000", **education})
     assert early.status_code == 409
     page = early.get_data(as_text=True)
     assert "notice period" in page.split('id="step-refused"')[1].split("</div>")[0]
-    assert 'value="3000000"' in _form_of(page) and 'value="约谈"' in _form_of(page)
+    assert 'value="30000"' in _form_of(page) and 'value="约谈"' in _form_of(page)
     no_education = session.post(url, data={"to": "decided", "version": case["version"],
-                                           "fine_fen": "3000000", "rights_waived": "true"})
+                                           "fine_yuan": "30000", "rights_waived": "true"})
     assert no_education.status_code == 422  # the waived act's party is educated (第33条)
     decided = session.post(url, data={"to": "decided", "version": case["version"],
-                                      "fine_fen": "3000000", "rights_waived": "true",
+                                      "fine_yuan": "30000", "rights_waived": "true",
                                       **education})
     assert decided.status_code == 303, decided.get_data(as_text=True)
     case = _case(client, world, case["id"])
@@ -170,7 +172,31 @@ def test_an_early_decision_needs_the_rights_waived_box_and_service_the_consent_b
     assert served.status_code == 303
     assert _case(client, world, case["id"])["steps"]["served"]["consent"] is True
     paid = session.post(url, data={"to": "paid", "version": case["version"] + 1,
-                                   "amount_fen": "3000000"})
+                                   "amount_yuan": "30000.00"})
     assert paid.status_code == 303, paid.get_data(as_text=True)
     assert _case(client, world, case["id"])["paid_fen"] == 3_000_000
 
+
+def test_amounts_are_typed_in_yuan_and_turned_into_fen_exactly(app, client, console, world):
+    from server.console.case_form import fen_from_yuan
+
+    with app.test_request_context("/console/cases"):
+        assert [fen_from_yuan(t) for t in ("30000", "0.1", " 12345.67 ", "12.340",
+                                           "99999999999.99")] == [
+            3_000_000, 10, 1_234_567, 1_234, 9_999_999_999_999]
+        for bad in ("12.345", "1e3", "-5", "1,000", "１２", "", ".5", "NaN",
+                    "1." + "0" * 40 + "1"):  # beyond Decimal's 28 digits: still refused
+            with pytest.raises(ValueError):
+                fen_from_yuan(bad)
+    case = _api_step(client, world, _api_step(client, world, world[OWN]["case"],
+                                              "investigating"), "legal_review")
+    session = console("legal", OWN)
+    url = f"/console/cases/{case['id']}/transitions"
+    fields = {"to": "notified", "version": case["version"], "review_opinion": "同意"}
+    refused = session.post(url, data={**fields, "intended_yuan": "30000.055"})
+    assert refused.status_code == 422
+    form = _form_of(refused.get_data(as_text=True))
+    amount = form.split('name="intended_yuan"')[1].split("</div>")[0]
+    assert 'value="30000.055"' in amount and "最多两位小数" in amount
+    assert session.post(url, data={**fields, "intended_yuan": "30000.05"}).status_code == 303
+    assert _case(client, world, case["id"])["intended_fen"] == 3_000_005
