@@ -200,3 +200,34 @@ def test_amounts_are_typed_in_yuan_and_turned_into_fen_exactly(app, client, cons
     assert 'value="30000.055"' in amount and "最多两位小数" in amount
     assert session.post(url, data={**fields, "intended_yuan": "30000.05"}).status_code == 303
     assert _case(client, world, case["id"])["intended_fen"] == 3_000_005
+
+
+def test_a_step_on_a_stale_page_is_refused_on_the_current_case_with_the_form_kept(
+        client, console, world):
+    stale = world[OWN]["case"]
+    _api_step(client, world, stale, "investigating")  # someone else moved it meanwhile
+    response = console("legal", OWN).post(f"/console/cases/{stale['id']}/transitions", data={
+        "to": "investigating", "version": stale["version"], "on": "2021-06-02"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "version" in page.split('id="step-refused"')[1].split("</div>")[0]
+    assert '<strong id="case-state">调查取证</strong>' in page  # the case as it is now
+    form = _form_of(page)
+    assert f'name="version" value="{stale["version"] + 1}"' in form
+    assert 'name="on" type="date" value="2021-06-02"' in form
+
+
+def test_a_refused_step_of_an_archived_case_still_says_why(client, console, world):
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    education = {"on": "2021-06-02", "method": "约谈", "content": "告知VOCs无组织排放的法律责任"}
+    for to, params in (("decided", {"fine_fen": 3_000_000, "rights_waived": True,
+                                    "education": education}),
+                       ("served", {"method": "direct"}), ("paid", {"amount_fen": 3_000_000}),
+                       ("closed", {}), ("archived", {})):
+        case = _api_step(client, world, case, to, **params)
+    response = console("legal", OWN).post(f"/console/cases/{case['id']}/transitions", data={
+        "to": "closed", "version": case["version"]})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'id="step-form"' not in page  # an archived case takes no step
+    assert "archived" in page.split('id="step-refused"')[1].split("</p>")[0]
