@@ -56,14 +56,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
     may_advance = allowed(actor.role, "case.advance")
     educate = any(item["link"].outcome in procedure.MUST_EDUCATE for item in items)
     fields = case_form.step_fields(found.state, transitions, educate)
-    if refused is None:
-        status, detail, errors = 200, None, {}
-    elif isinstance(refused, ValidationError):
-        messages = refused.messages if isinstance(refused.messages, dict) else {
-            "_": refused.messages}
-        status, detail, errors = 422, gettext("Some fields are invalid."), messages
-    else:
-        status, detail, errors = refused.status, refused.detail, refused.errors
+    status, detail, errors = case_form.refusal(refused) if refused else (200, None, {})
     body = render_template(
         "console/case.html", case=found, party=registry.get_enterprise(actor, found.enterprise_id),
         items=items, deadlines=case_service.case_deadlines(found),
@@ -72,8 +65,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
         transitions=transitions, export_id=request.args.get("export"),
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
         fields=fields, placed_fields=case_form.placed(fields), values=form or {},
-        refused=detail,
-        field_errors=case_form.field_errors(errors),
+        refused=detail, field_errors=errors,
         service_methods=procedure.SERVICE_METHODS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [])
     return Response(body, status=status, mimetype="text/html")

@@ -9,8 +9,9 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from flask_babel import gettext
+from marshmallow import ValidationError
 
-from server.errors import ValidationFailed
+from server.errors import DomainError, ValidationFailed
 
 # form field (yuan) -> API field (fen)
 MONEY = {"intended_yuan": "intended_fen", "fine_yuan": "fine_fen", "amount_yuan": "amount_fen"}
@@ -113,3 +114,12 @@ def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
 
     walk("", errors or {})
     return flat
+
+
+def refusal(error: DomainError | ValidationError) -> tuple[int, str, dict[str, list[str]]]:
+    """A refused step's status, message, and field messages keyed by the form's inputs."""
+    if isinstance(error, ValidationError):
+        messages = error.messages if isinstance(error.messages, dict) else {
+            "_": error.messages}
+        return 422, gettext("Some fields are invalid."), field_errors(messages)
+    return error.status, error.detail, field_errors(error.errors)
