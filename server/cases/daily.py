@@ -20,11 +20,16 @@ FINED_STATES = ("decided", "served", "paid", "enforced")
 
 
 def _daily_acts(case: Case) -> set[int]:
-    """The fined acts with a provision for a daily penalty."""
+    """The fined acts with a provision for a daily penalty: those the decision fined (an act
+    the rules only may fine included), else, decided before act fines were kept, the acts the
+    rules fine."""
+    recorded = case.steps.get("decided", {}).get("act_fines")
+    fined = None if recorded is None else {item["act"] for item in recorded}
     acts = set()
     for link in service.case_links(case):
-        decision = violations.latest_decision(link.violation_id) if link.outcome == "fine" \
-            else None
+        if (link.act not in fined) if fined is not None else link.outcome != "fine":
+            continue
+        decision = violations.latest_decision(link.violation_id)
         daily = ((decision.result.get("zh") or {}).get("penalty") or {}).get(
             "daily_penalty") if decision else None
         if daily and daily.get("allowed"):

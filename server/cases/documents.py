@@ -46,7 +46,8 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
         found.append({"code": violation.code, "occurred_on": violation.occurred_on.isoformat(),
                       "title": (zh.get("penalty") or {}).get("title"),
                       "description": violation.description, "act": link.act,
-                      "outcome": link.outcome, "explanation": zh.get("explanation"),
+                      "outcome": link.outcome, "basis": link.basis,
+                      "explanation": zh.get("explanation"),
                       "waiver_basis": (zh.get("waiver") or {}).get("basis") or [],
                       "limitation_basis": (zh.get("limitation") or {}).get("basis")})
         sha256s += list(violation.evidence or [])

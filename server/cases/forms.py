@@ -15,8 +15,16 @@ from server.cases.procedure import DECIDED, MUST_NOT_FINE
 
 
 def _basis(data: Mapping[str, Any]) -> str:
-    bases = [a["basis"] for a in data["case"]["acts"] if a.get("basis")]
-    return "、".join(dict.fromkeys(bases)) or "—"
+    """The provisions the fine rests on: of the acts the decision fined (all that may be fined
+    before it), each act's own, or its violations' when the rules only may fine it."""
+    acts, proposed = _acts(data), {a["act"]: a.get("basis") for a in data["case"]["acts"]}
+    fined = _act_fines(data)
+    chosen = sorted(fined) if fined is not None else sorted(
+        act for act, members in acts.items()
+        if not all(m["outcome"] in MUST_NOT_FINE for m in members))
+    bases = [proposed.get(act) or next((m["basis"] for m in acts.get(act, ()) if m.get("basis")),
+                                       None) for act in chosen]
+    return "、".join(dict.fromkeys(b for b in bases if b)) or "—"
 
 
 KINDS = {"photo": "照片", "signature": "签名", "audio": "录音", "video": "视频",
@@ -194,7 +202,7 @@ def _not_fined(data: Mapping[str, Any]) -> list[str]:
             continue  # one fine per act (处罚法 第29条): the act is fined under another
         for m in members:
             basis = (m["limitation_basis"] if m["outcome"] == "time_barred"
-                     else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS[m["outcome"]]
+                     else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS.get(m["outcome"], "—")
             lines.append(f"其中，{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
                          f"行为，不予行政处罚。依据：{basis}。"
                          f"理由：{(m['explanation'] or '—').rstrip('。')}。")

@@ -113,8 +113,8 @@ class Member:
 
 def act_ranges(members: Iterable[Member]) -> dict[int, tuple[int, int] | None]:
     """The statutory range of each act's fine (处罚法 第29条: the provision with the higher
-    fine); an act the rules only may fine has no minimum, one the law forbids fining is
-    absent. None for an act whose provision's range is unknown."""
+    fine), the act the law forbids fining absent. None for an act whose provision's range is
+    unknown."""
     acts: dict[int, list[Member]] = {}
     for member in members:
         if member.outcome not in MUST_NOT_FINE:
@@ -125,18 +125,24 @@ def act_ranges(members: Iterable[Member]) -> dict[int, tuple[int, int] | None]:
             ranges[act] = None
             continue
         applied = max(found, key=lambda m: (m.max_fen or 0, m.min_fen or 0))
-        low = applied.min_fen if any(m.outcome == "fine" for m in found) else 0
-        ranges[act] = (low or 0, applied.max_fen or 0)
+        ranges[act] = (applied.min_fen or 0, applied.max_fen or 0)
     return ranges
 
 
 def fine_range(members: Iterable[Member]) -> tuple[int, int] | None:
-    """The statutory range of a case's fine, one fine per act: the sum of act_ranges(); None
-    when a provision's range is unknown."""
-    ranges = list(act_ranges(members).values())
-    if any(found is None for found in ranges):
+    """The statutory range of a case's fine, one fine per act: the acts the rules fine add
+    their minimum, an act they only may fine its maximum (it may be left unfined; when no act
+    is fined outright, the fine is at least the lowest minimum of those that may be). None when
+    a provision's range is unknown."""
+    members = list(members)
+    ranges = act_ranges(members)
+    if any(found is None for found in ranges.values()):
         return None
-    return sum(lo for lo, _ in ranges), sum(hi for _, hi in ranges)  # type: ignore[misc]
+    fined = {m.act for m in members if m.outcome == "fine"}
+    low = sum(lo for act, (lo, _) in ranges.items() if act in fined)  # type: ignore[misc]
+    if not fined and ranges:
+        low = min(lo for lo, _ in ranges.values())  # type: ignore[misc]
+    return low, sum(hi for _, hi in ranges.values())  # type: ignore[misc]
 
 
 def hearing_eligible(amount_fen: int | None, hearing: Hearing | None) -> bool:
@@ -177,6 +183,16 @@ def _fineable(case: CaseView) -> None:
                       "penalise (不予行政处罚) instead.")
 
 
+def _not_while_undetermined(case: CaseView) -> None:
+    """Refuse a fine while the rules cannot tell whether a violation may be fined: the facts
+    a waiver turns on are not yet established (处罚法 第33条 may forbid the fine)."""
+    if "undetermined" in case.outcomes:
+        raise Refused("The rules cannot yet decide a violation of this case: the facts a "
+                      "waiver turns on (处罚法 第33条; 免罚清单) are not established. Record "
+                      "them on the violation and the rules decide it again; until then no fine "
+                      "can be notified or decided.")
+
+
 def _not_while_correcting(case: CaseView) -> None:
     """Refuse a fine while a violation waits for its correction: corrected in time, it is
     not fined (免罚清单; 处罚法 第33条); the re-inspection's finding decides."""
@@ -210,6 +226,7 @@ def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | N
 
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _fineable(case)
+    _not_while_undetermined(case)
     _not_while_correcting(case)
     intended = p.get("intended_fen", case.proposed_fen)
     if intended is None or intended <= 0:
@@ -252,6 +269,7 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
 
 def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _fineable(case)
+    _not_while_undetermined(case)
     _not_while_correcting(case)
     _need(p, "fine_fen")
     act_fines = _act_fines(case, p)
@@ -278,8 +296,9 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     if p["fine_fen"] <= 0:
         raise Refused("A fine must be positive; decide not to penalise instead.",
                       {"fine_fen": "must be positive"}, bad_input=True)
-    mitigation = _within_the_law(case, p["fine_fen"], "fine_fen",
-                                 p.get("mitigation") or case.mitigation)
+    ground = p.get("mitigation") or case.mitigation
+    mitigation = _within_the_law(case, p["fine_fen"], "fine_fen", ground) or \
+        _each_within_the_law(case, {item["act"]: item["fine_fen"] for item in act_fines}, ground)
     return {"fine_fen": p["fine_fen"], "act_fines": act_fines,
             "statements": p.get("statements"),
             "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
@@ -306,7 +325,6 @@ def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
             raise Refused("The acts' fines add up to the decided fine.",
                           {"act_fines": f"they add up to {sum(fines.values())}, not {total}"},
                           bad_input=True)
-        _each_within_the_law(case, fines, p.get("mitigation") or case.mitigation)
     elif len(proposed) <= 1:  # one act (or, in a bare view, none named)
         fines = {act: total for act in proposed}
     elif fined and all(proposed[act] is not None for act in fined) \
@@ -320,11 +338,13 @@ def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
 
 
 def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: str | None
-                         ) -> None:
-    """Refuse an act's fine above its provision's maximum, or below its minimum without a
-    ground for mitigation (处罚法 第29条、第32条)."""
+                         ) -> str | None:
+    """Refuse a fined act's fine above its provision's maximum, or below its minimum without a
+    ground for mitigation (处罚法 第29条、第32条; an act the rules only may fine keeps its
+    provision's minimum once fined); the ground to record when one is below."""
+    below = False
     for act, _proposed, found, _must in case.fineable_acts:
-        if found is None:
+        if act not in fines or found is None:
             continue
         low, high = found
         if fines[act] > high:
@@ -335,6 +355,8 @@ def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: s
                           "mitigated fine (减轻处罚, 处罚法 第32条) needs its ground in "
                           "`mitigation`.", {"mitigation": "required below a statutory minimum"},
                           bad_input=True)
+        below = below or fines[act] < low
+    return mitigation if below else None
 
 
 def _to_served(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:

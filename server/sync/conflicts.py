@@ -65,6 +65,8 @@ def plan(entity: str, entity_id: str, current_version: int, current: dict[str, A
     if base_version == current_version:
         return Plan(apply=sorted(tablet))
     base = base_fields(entity, entity_id, base_version)
+    if base is not None:  # a base kept before a field existed held its default
+        base = payloads.ADDED_LATER.get(entity, {}) | base
     server_changed = sorted(f for f in current if base is None or base.get(f) != current[f])
     tablet_changed = {f for f in tablet if base is None or base.get(f) != tablet[f]}
     overlap = sorted(f for f in tablet_changed & set(server_changed)

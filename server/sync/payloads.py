@@ -33,6 +33,11 @@ EDITABLE: dict[str, tuple[str, ...]] = {
                   "description", "facts", "bases", "factors", "mitigation", "evidence"),
     "task": ("status",),
 }
+# Editable fields added after merge bases were kept, with the value a record had before them
+# (migration 0013: a violation was a one-off act).
+ADDED_LATER: dict[str, dict[str, Any]] = {
+    "violation": {"continuing": False, "ended_on": None},
+}
 
 
 @dataclass
