@@ -12,18 +12,16 @@ from flask_babel import get_locale, gettext
 from marshmallow import ValidationError
 
 from schemas.cases import CaseTransitionSchema
-from server import clock
 from server.auth.policy import Actor, allowed
 from server.cases import chairs, documents, exports, forms, procedure
 from server.cases import service as case_service
 from server.console import case_form
-from server.console.cases import due_badge
+from server.console.cases import due_badge, due_text, next_deadline
 from server.console.web import bp, page
 from server.errors import DomainError, NotFound
 from server.evidence import service as evidence
 from server.fieldwork import violations
 from server.registry import service as registry
-from server.workdays import working_days_between
 
 EXPORT_STATUS = {"queued": "Queued", "running": "Building the case file",
                  "done": "Ready to download", "failed": "Failed"}
@@ -48,9 +46,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
     found = case_service.get_case(actor, case_id)
     lang = "en" if str(get_locale()).startswith("en") else "zh"
     data = documents.document_data(actor, found)
-    today = clock.today_shanghai()
-    days = (working_days_between(today, found.next_due_on)
-            if found.next_due_on is not None else None)
+    due = next_deadline(found)
     items = _violations(actor, found, lang)
     transitions = procedure.TRANSITIONS[found.state]
     may_advance = allowed(actor.role, "case.advance")
@@ -60,7 +56,8 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
     body = render_template(
         "console/case.html", case=found, party=registry.get_enterprise(actor, found.enterprise_id),
         items=items, deadlines=case_service.case_deadlines(found),
-        history=case_service.history(found), due_days=days, badge=due_badge(days),
+        history=case_service.history(found), due=due, due_text=due_text(due),
+        badge=due_badge(due["days_left"] if due else None),
         documents=[f for f in forms.FORMS if forms.available(f, found.state, data)],
         transitions=transitions, export_id=request.args.get("export"),
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),

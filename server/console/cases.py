@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
+from flask_babel import gettext
 
 from schemas.cases import CaseListQuerySchema
-from server import clock
 from server.auth.policy import Actor
 from server.cases import procedure
 from server.cases import service as case_service
 from server.console.web import bp, load, page
 from server.errors import NotFound
 from server.registry import service as registry
-from server.workdays import working_days_between
 
 PER_PAGE = 50
+
+
+def next_deadline(case: Any) -> dict[str, Any] | None:
+    """The case's next open deadline, its days left counted in its own kind (working or
+    calendar days), as the due-within filter counts them."""
+    open_ = [d for d in case_service.deadline_badges(case) if d["status"] == "open"]
+    return min(open_, key=lambda d: d["due"]) if open_ else None
+
+
+def due_text(deadline: dict[str, Any] | None) -> str:
+    """The days left (or overdue) of a deadline, in its own kind of days."""
+    if deadline is None:
+        return "—"
+    days = deadline["days_left"]
+    if deadline["kind"] == "working":
+        return gettext("%(n)s working days overdue", n=-days) if days < 0 else gettext(
+            "%(n)s working days", n=days)
+    return gettext("%(n)s days overdue", n=-days) if days < 0 else gettext("%(n)s days", n=days)
 
 
 def due_badge(days: int | None) -> str:
@@ -32,7 +51,6 @@ def cases_view(actor: Actor) -> str:
     """Cases in scope, filtered by state or by a deadline due within N days, and paged."""
     query = load(CaseListQuerySchema(), request.args)
     found, total = case_service.list_cases(actor, query, query["page"], PER_PAGE)
-    today = clock.today_shanghai()
     rows = []
     names: dict = {}
     for case in found:
@@ -41,10 +59,10 @@ def cases_view(actor: Actor) -> str:
                 names[case.enterprise_id] = registry.get_enterprise(actor, case.enterprise_id).name
             except NotFound:
                 names[case.enterprise_id] = "—"
-        days = (working_days_between(today, case.next_due_on)
-                if case.next_due_on is not None else None)
-        rows.append({"case": case, "party": names[case.enterprise_id], "due_days": days,
-                     "badge": due_badge(days)})
+        due = next_deadline(case)
+        rows.append({"case": case, "party": names[case.enterprise_id], "due": due,
+                     "due_text": due_text(due),
+                     "badge": due_badge(due["days_left"] if due else None)})
     return render_template("console/cases.html", rows=rows, query=query,
                            states=procedure.STATES, total=total, page=query["page"],
                            pages=max(1, -(-total // PER_PAGE)))

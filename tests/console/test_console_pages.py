@@ -251,7 +251,20 @@ def test_case_desk_shows_state_and_deadline_badge(console, world):
     page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
     assert world[OWN]["case"]["filing_number"] in page
     assert world[OTHER]["case"]["filing_number"] not in page
-    assert re.search(r'class="badge badge-(ok|warn|bad)">\d+ 个?工作日', page)
+    assert re.search(r'class="badge badge-(ok|warn|bad)">\d+ (个工作日|天)', page)
+
+
+def test_the_deadline_badge_counts_the_days_the_due_filter_counts(console, world):
+    # a review's case: the badge said 66 working days, and "due within 70" did not find it
+    session = console("legal", OWN)
+    number = world[OWN]["case"]["filing_number"]
+    page = session.get("/console/cases").get_data(as_text=True)
+    row = page[page.index(number):]
+    days = int(re.search(r'class="badge badge-(?:ok|warn|bad)">(\d+) ', row).group(1))
+    assert number in session.get(f"/console/cases?due_within={days}").get_data(as_text=True)
+    if days > 0:
+        assert number not in session.get(
+            f"/console/cases?due_within={days - 1}").get_data(as_text=True)
 
 
 def test_case_page_explains_the_waived_violation(console, world):
