@@ -10,6 +10,7 @@ from flask_babel import gettext
 
 from schemas.planning import AssignSchema, BulkAssignSchema
 from server.auth.policy import Actor
+from server.console import task_history
 from server.console.web import bp, load, page
 from server.errors import NotFound
 from server.planning import stats, tasks
@@ -71,7 +72,7 @@ def task(actor: Actor, task_id: uuid.UUID) -> str:
     item = tasks.describe([tasks.get_task(actor, task_id)])[0]
     return render_template("console/task.html", task=item, names=_names(actor, [item]),
                            workload=stats.workload(actor),
-                           history=tasks.history(actor, task_id),
+                           history=task_history.describe(tasks.history(actor, task_id)),
                            assignable=item["status"] in tasks.ASSIGNABLE)
 
 

@@ -227,6 +227,26 @@ def test_reassign_one_task_and_bulk_assign(console, world):
     assert bulk.status_code == 303
 
 
+def test_a_tasks_history_names_people_and_says_what_changed_in_words(console, world):
+    # a review's case: the history showed raw JSON with user ids
+    session = console("supervisor", OWN)
+    task = world[OWN]["task"]
+    first, second = world[OWN]["inspectors"]
+    assert session.post(f"/console/tasks/{task['id']}/assignees", data={
+        "inspectors": [str(second.id), str(first.id)], "version": task["version"],
+        "reason": "就近安排"}).status_code == 303
+    page = session.get(f"/console/tasks/{task['id']}").get_data(as_text=True)
+    history = page[page.index("<table", page.index(_history_heading(page))):]
+    history = history[:history.index("</table>")]
+    assert f"{second.display_name}、{first.display_name}" in history
+    assert "就近安排" in history
+    assert str(first.id) not in history and "{" not in history
+
+
+def _history_heading(page: str) -> str:
+    return "历史" if "历史" in page else "History"
+
+
 def test_task_board_cards_are_keyboard_reachable(console, world):
     page = console("supervisor", OWN).get("/console/tasks").get_data(as_text=True)
     assert page.count('class="card') == page.count('tabindex="0"') > 0
