@@ -50,8 +50,12 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
     items = _violations(actor, found, lang)
     transitions = procedure.TRANSITIONS[found.state]
     may_advance = allowed(actor.role, "case.advance")
-    educate = any(item["link"].outcome in procedure.MUST_EDUCATE for item in items)
-    fields = case_form.step_fields(found.state, transitions, educate)
+    educate = any(item["link"].outcome in procedure.EDUCATION_NEEDED for item in items)
+    links = [item["link"] for item in items]
+    acts = case_service.fineable_acts(found, links)
+    fine_acts = [{"act": act, "codes": "、".join(link.code for link in links if link.act == act)}
+                 for act, *_ in acts] if len(acts) > 1 else []
+    fields = case_form.step_fields(found.state, transitions, educate, bool(fine_acts))
     status, detail, errors = case_form.refusal(refused) if refused else (200, None, {})
     body = render_template(
         "console/case.html", case=found, party=registry.get_enterprise(actor, found.enterprise_id),
@@ -61,8 +65,9 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
         documents=[f for f in forms.FORMS if forms.available(f, found.state, data)],
         transitions=transitions, export_id=request.args.get("export"),
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
-        fields=fields, placed_fields=case_form.placed(fields), values=form or {},
-        refused=detail, field_errors=errors,
+        fields=fields, values=form or {},
+        placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
+        refused=detail, field_errors=errors, fine_acts=fine_acts,
         service_methods=procedure.SERVICE_METHODS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [])
     return Response(body, status=status, mimetype="text/html")

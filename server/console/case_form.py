@@ -28,6 +28,7 @@ INPUTS = {"intended": ("intended_yuan",), "fine": ("fine_yuan",), "amount": ("am
           "service": ("method", "recipient", "consent")}
 ALWAYS = ("to", "on")
 YUAN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+ACT_FINE = re.compile(r"act_fine\.([0-9]{1,2})")  # the fine of act N, in yuan
 
 
 def fen_from_yuan(text: str) -> int:
@@ -44,12 +45,15 @@ def fen_from_yuan(text: str) -> int:
         return int(fen)
 
 
-def step_fields(state: str, transitions: Iterable[str], educate: bool) -> dict[str, str]:
+def step_fields(state: str, transitions: Iterable[str], educate: bool,
+                several_acts: bool = False) -> dict[str, str]:
     """For each group of inputs, the steps (of those the case may take) that use it, space
-    separated; groups no step uses are left out. `educate`: the case has an act the law
-    forbids fining, so its decision records the education (处罚法 第33条第3款)."""
+    separated; groups no step uses are left out. `educate`: the case has an act that may go
+    unfined, so its decision may record the education (处罚法 第33条第3款); `several_acts`:
+    several acts may be fined, each with its own fine (第29条)."""
     uses = {
         "intended": ("notified",), "fine": ("decided",), "mitigation": ("notified", "decided"),
+        "act_fines": ("decided",) if several_acts else (),
         "statements": ("decided",),
         "rights_waived": ("decided",) if state == "notified" else (),
         "hearing_record": ("decided",) if state == "hearing" else (),
@@ -86,7 +90,16 @@ def transition_body(form: Mapping[str, str]) -> dict[str, Any]:
                   if (form.get(f"{group}.{n}") or "").strip()}
         if values:
             body[group] = values
-    errors = {}
+    errors: dict[str, list[str]] = {}
+    fines = []
+    for name, value in form.items():
+        if (found := ACT_FINE.fullmatch(name)) and (value or "").strip():
+            try:
+                fines.append({"act": int(found.group(1)), "fine_fen": fen_from_yuan(value)})
+            except ValueError as error:
+                errors[name] = [str(error)]
+    if fines:
+        body["act_fines"] = sorted(fines, key=lambda fine: fine["act"])
     for name, api_name in MONEY.items():
         if (form.get(name) or "").strip():
             try:

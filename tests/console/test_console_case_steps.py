@@ -231,3 +231,33 @@ def test_a_refused_step_of_an_archived_case_still_says_why(client, console, worl
     page = response.get_data(as_text=True)
     assert 'id="step-form"' not in page  # an archived case takes no step
     assert "archived" in page.split('id="step-refused"')[1].split("</p>")[0]
+
+
+def test_a_decision_over_several_fined_acts_takes_each_acts_fine_in_yuan(
+        client, console, world):
+    inspection_id = world[OWN]["violations"][0]["inspection_id"]
+    found = [client.post("/api/v1/violations", headers=world["supervisor"], json={
+        "id": str(uuid.uuid4()), "inspection_id": inspection_id, "code": code,
+        "occurred_on": "2021-06-01", "description": "现场发现", "facts": {
+            "corrected_on_spot": False, "corrected_in_time": False,
+            "harmful_consequence": True}}).get_json() for code in ("AIR_DUST", "AIR_EXCEED")]
+    case = client.post("/api/v1/cases", headers=world["legal"], json={
+        "violation_ids": [v["id"] for v in found], "late_reason": "控制台测试"}).get_json()
+    for step, params in (("investigating", {}), ("legal_review", {}),
+                         ("notified", {"review_opinion": "同意"})):
+        case = _api_step(client, world, case, step, **params)
+    act = {a["violation_ids"][0]: a["act"] for a in case["acts"]}
+    dust, exceed = act[found[0]["id"]], act[found[1]["id"]]
+    session = console("legal", OWN)
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert f'name="act_fine.{dust}"' in _form_of(page) and f'name="act_fine.{exceed}"' in page
+    total = case["intended_fen"] - 1_000_000
+    response = session.post(f"/console/cases/{case['id']}/transitions", data={
+        "version": case["version"], "to": "decided", "rights_waived": "true",
+        "fine_yuan": f"{total / 100:.2f}", f"act_fine.{dust}": "20000",
+        f"act_fine.{exceed}": f"{(total - 2_000_000) / 100:.2f}"})
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    decided = _case(client, world, case["id"])["steps"]["decided"]
+    assert decided["act_fines"] == sorted([{"act": dust, "fine_fen": 2_000_000},
+                                           {"act": exceed, "fine_fen": total - 2_000_000}],
+                                          key=lambda a: a["act"])
