@@ -68,6 +68,16 @@ def mutation(entity: str, op: str, key: str, fields: dict[str, Any] | None = Non
             "base_version": base, "fields": fields or {}}
 
 
+def shared_record(world: dict[str, Any]) -> str:
+    """An inspection record tablet A created and both tablets pulled; its id."""
+    key = str(uuid.uuid4())
+    assert world["a"].push(mutation("inspection", "create", key,
+                                    world["inspection_fields"]()))[0]["status"] == "applied"
+    world["a"].pull()
+    world["b"].pull()
+    return key
+
+
 @pytest.fixture
 def world(app, client, make_user, login, enterprise_body):
     """Two Pudong inspectors (A on two tablets), one Huangpu inspector, supervisors, and an

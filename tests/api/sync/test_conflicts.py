@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.sync.conftest import OTHER, Tablet, mutation
-
-
-def _record(world):
-    key = str(uuid.uuid4())
-    assert world["a"].push(mutation("inspection", "create", key,
-                                    world["inspection_fields"]()))[0]["status"] == "applied"
-    world["a"].pull()
-    world["b"].pull()
-    return key
+from tests.api.sync.conftest import OTHER, Tablet, mutation, shared_record
 
 
 def test_edits_of_different_fields_from_one_base_merge_field_wise(client, world):
-    key = _record(world)
+    key = shared_record(world)
     first = world["a"].push(mutation("inspection", "update", key, {"findings": "甲的记录"},
                                      base=1))[0]
     second = world["b"].push(mutation("inspection", "update", key, {
@@ -37,7 +28,7 @@ def test_edits_of_different_fields_from_one_base_merge_field_wise(client, world)
 
 
 def test_overlapping_edits_keep_both_values_and_the_supervisor_picks_the_tablet(client, world):
-    key = _record(world)
+    key = shared_record(world)
     world["a"].push(mutation("inspection", "update", key, {"findings": "甲的记录"}, base=1))
     second = world["b"].push(mutation("inspection", "update", key, {
         "findings": "乙的记录", "people_present": [{"name": "李四"}]}, base=1))[0]
@@ -65,7 +56,7 @@ def test_overlapping_edits_keep_both_values_and_the_supervisor_picks_the_tablet(
 
 
 def test_a_merged_value_needs_exactly_the_conflicting_fields(client, world):
-    key = _record(world)
+    key = shared_record(world)
     world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
     conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
                                         base=1))[0]["conflict_id"]
@@ -85,7 +76,7 @@ def test_a_merged_value_needs_exactly_the_conflicting_fields(client, world):
 
 
 def test_the_server_side_choice_keeps_the_record_and_clears_the_mark(client, world):
-    key = _record(world)
+    key = shared_record(world)
     world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
     conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
                                         base=1))[0]["conflict_id"]
@@ -98,7 +89,7 @@ def test_the_server_side_choice_keeps_the_record_and_clears_the_mark(client, wor
 
 
 def test_checklist_items_merge_per_item_and_the_same_item_is_a_hard_conflict(client, world):
-    key = _record(world)
+    key = shared_record(world)
 
     def answer(item, value):
         return {"inspection_id": key, "item": item, "answer": value}
@@ -121,7 +112,7 @@ def test_checklist_items_merge_per_item_and_the_same_item_is_a_hard_conflict(cli
 
 
 def test_violation_facts_from_two_tablets(client, world):
-    key = _record(world)
+    key = shared_record(world)
     violation = str(uuid.uuid4())
     world["a"].push(mutation("violation", "create", violation, {
         "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
@@ -136,7 +127,7 @@ def test_violation_facts_from_two_tablets(client, world):
 
 
 def test_conflicts_are_district_scoped(client, world, login):
-    key = _record(world)
+    key = shared_record(world)
     world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
     conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
                                         base=1))[0]["conflict_id"]
@@ -155,7 +146,7 @@ def test_conflicts_are_district_scoped(client, world, login):
 
 def test_a_tablet_writing_uppercase_ids_edits_the_same_record_and_keeps_its_decision(
         client, world):
-    key = _record(world)
+    key = shared_record(world)
     violation = str(uuid.uuid4())
     world["a"].push(mutation("violation", "create", violation.upper(), {
         "inspection_id": key.upper(), "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
@@ -172,7 +163,7 @@ def test_a_tablet_writing_uppercase_ids_edits_the_same_record_and_keeps_its_deci
 
 def test_an_inspector_who_is_not_an_officer_cannot_turn_a_stale_edit_into_a_conflict(
         client, world, make_user):
-    key = _record(world)
+    key = shared_record(world)
     violation = str(uuid.uuid4())
     world["a"].push(mutation("violation", "create", violation, {
         "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))

@@ -6,18 +6,11 @@ import uuid
 
 from sqlalchemy import select
 
-from tests.api.sync.conftest import mutation
-
-
-def _record(world):
-    key = str(uuid.uuid4())
-    assert world["a"].push(mutation("inspection", "create", key,
-                                    world["inspection_fields"]()))[0]["status"] == "applied"
-    return key
+from tests.api.sync.conftest import mutation, shared_record
 
 
 def test_a_push_creates_and_ends_a_continuing_act(client, world):
-    key = _record(world)
+    key = shared_record(world)
     violation = str(uuid.uuid4())
     created = world["a"].push(mutation("violation", "create", violation, {
         "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2024-03-01",
@@ -41,7 +34,7 @@ def test_a_base_kept_before_migration_0013_makes_no_conflict_on_continuing(
     from server.extensions import db
     from server.sync.models import SyncVersion
 
-    key = _record(world)
+    key = shared_record(world)
     violation = str(uuid.uuid4())
     world["a"].push(mutation("violation", "create", violation, {
         "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2024-03-01"}))
