@@ -30,6 +30,7 @@ from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import ViolationDecision
+from server.registry import service as registry
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
 from server.rules.text import money
@@ -406,6 +407,9 @@ def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
         record_event(case, actor, "transition", before, record["on"], record)
         audit.record(actor, f"case.{to}", "case", case.id,
                      json_safe({"from": before, "to": to, **record}))
+        if to == "decided":
+            registry.delist_penalised(actor, case.enterprise_id, record["on"],
+                                      case.decision_number)
     return case
 
 

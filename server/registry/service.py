@@ -56,6 +56,30 @@ def positive_list_active(enterprise: Enterprise, on: date | None = None) -> bool
                 and enterprise.positive_list_from <= day <= enterprise.positive_list_until)
 
 
+def delist_penalised(actor: Actor, enterprise_id: uuid.UUID, on: date, decision: str) -> bool:
+    """Inside the caller's transaction: a unit penalised on `on` leaves the positive list.
+
+    正面清单 (Shanghai rules of 2021-08-25): a listed unit that is penalised leaves the list;
+    returns whether it was listed.
+    """
+    enterprise = db.session.get(Enterprise, enterprise_id, with_for_update=True)
+    if enterprise is None or not enterprise.positive_list:
+        return False
+    enterprise.positive_list = False
+    enterprise.version += 1
+    enterprise.updated_at = utcnow()
+    audit.record(actor, "enterprise.delisted", "enterprise", enterprise.id,
+                 {"reason": "penalised", "decision": decision, "on": on.isoformat(),
+                  "listed_from": _iso(enterprise.positive_list_from),
+                  "listed_until": _iso(enterprise.positive_list_until),
+                  "version": enterprise.version})
+    return True
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def validate_fields(data: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, Any]]:
     """Domain checks of a complete field set; returns (errors by field, derived columns)."""
     errors: dict[str, list[str]] = {}

@@ -393,3 +393,36 @@ def test_an_act_the_rules_only_may_fine_is_fined_when_named_else_its_party_is_ed
                        education=education))
     assert decided["steps"]["decided"]["act_fines"] == [
         {"act": act[dust["id"]], "fine_fen": case["intended_fen"]}]
+
+
+def _listed(client, party, headers, **listing) -> dict:
+    """Put the party on the positive list (正面清单) with the given validity."""
+    enterprise = _ok(client.get(f"/api/v1/enterprises/{party['enterprise']['id']}",
+                                headers=headers))
+    return _ok(client.patch(f"/api/v1/enterprises/{enterprise['id']}", headers=headers,
+                            json={"version": enterprise["version"], "positive_list": True,
+                                  **listing}))
+
+
+def test_a_penalised_unit_leaves_the_positive_list_and_a_waived_one_stays(
+        client, party, violation, file_case, step, frozen):
+    boss = party["supervisor"]
+    frozen.on("2021-06-02")
+    _listed(client, party, boss, positive_list_from="2021-01-01",
+            positive_list_until="2023-12-31")
+    waived = _ok(file_case(violation(facts=WAIVABLE)["id"]), 201)
+    _ok(step(waived, "not_penalised", education={"on": "2021-06-02", "method": "约谈",
+                                                 "content": "教育"}))
+    listed = _ok(client.get("/api/v1/enterprises?positive_list=true", headers=boss))
+    assert [e["id"] for e in listed["items"]] == [party["enterprise"]["id"]]
+
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    case = _ok(step(case, "investigating"))
+    case = _ok(step(case, "notified", intended_fen=4_000_000))
+    frozen.on("2021-06-16")
+    _ok(step(case, "decided", fine_fen=4_000_000, rights_waived=True))
+    enterprise = _ok(client.get(f"/api/v1/enterprises/{party['enterprise']['id']}",
+                                headers=boss))
+    assert enterprise["positive_list"] is False
+    assert _ok(client.get("/api/v1/enterprises?positive_list=true", headers=boss))["items"] == []
