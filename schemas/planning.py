@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from schemas.common import Day, Moment, PageQuerySchema, PageSchema
 from schemas.enterprise import DISTRICT_CODE, PERMIT_CLASSES
@@ -110,13 +110,17 @@ class PlanSchema(Schema):
 
 
 class DrawCreateSchema(Schema):
-    """Body of POST /plans/<id>/draws."""
+    """Body of POST /plans/<id>/draws: an empty object; the server makes the seed."""
 
-    seed = fields.String(load_default=None, allow_none=True,
-                         validate=validate.Regexp(r"^[^\x00-\x20\x7f]{1,128}$",
-                                                  error="1-128 characters, no spaces or "
-                                                        "control characters"),
-                         metadata={"description": "omit to let the server make one"})
+    @pre_load
+    def _no_chosen_seed(self, data: dict, **_kwargs) -> dict:
+        # The algorithm and the population are known before the draw: a seed chosen by whoever
+        # draws chooses the units (双随机 means random, LAW.md §7).
+        if isinstance(data, dict) and "seed" in data:
+            raise ValidationError({"seed": [
+                "the server makes the seed from its random source; a seed chosen by whoever "
+                "draws would choose the units"]})
+        return data
 
 
 class SelectedSchema(Schema):

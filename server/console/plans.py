@@ -74,9 +74,9 @@ def plan(actor: Actor, plan_id: uuid.UUID) -> str:
 @bp.route("/plans/<uuid:plan_id>/draws", methods=["POST"])
 @page("draw.create")
 def run_draw(actor: Actor, plan_id: uuid.UUID):
-    """Run the draw now (with the supervisor's seed, or one the server makes)."""
-    body = load(DrawCreateSchema(), request.form)
-    record = planning.draw(actor, plan_id, body.get("seed"))
+    """Run the draw now, on a seed the server makes."""
+    load(DrawCreateSchema(), request.form)
+    record = planning.draw(actor, plan_id)
     return redirect(url_for("console.draw", draw_id=record.id), 303)
 
 

@@ -60,8 +60,9 @@ def get_plan(actor, plan_id: uuid.UUID):
 @blp.problem(409, "The period is over, or drawn units cannot be staffed")
 @blp.secured
 def create_draw(actor, body: dict, plan_id: uuid.UUID):
-    """Draw units and officers now; the snapshot is frozen and the result reproducible."""
-    return service.draw(actor, plan_id, body.get("seed"))
+    """Draw units and officers now on a server-made seed; the snapshot is frozen and the
+    result reproducible. A seed in the body is refused: choosing it would choose the units."""
+    return service.draw(actor, plan_id)
 
 
 @blp.route("/plans/<uuid:plan_id>/draws", methods=["GET"])

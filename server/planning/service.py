@@ -177,11 +177,11 @@ def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
     return record
 
 
-def draw(actor: Actor, plan_id: uuid.UUID, seed: str | None = None) -> Draw:
-    """Run a draw of a plan now; the server makes a seed unless the supervisor gives one."""
+def draw(actor: Actor, plan_id: uuid.UUID) -> Draw:
+    """Run a draw of a plan now, on a seed from the server's random source (never chosen)."""
     with unit_of_work():
         plan = get_plan(actor, plan_id, "draw.create")
-        return _execute_draw(plan, seed or secrets.token_hex(16), actor)
+        return _execute_draw(plan, secrets.token_hex(16), actor)
 
 
 def preview(actor: Actor, plan_id: uuid.UUID) -> dict[str, Any]:

@@ -195,10 +195,12 @@ def test_plan_created_previewed_and_drawn_from_the_console(console, world):
     plan_url = response.headers["Location"]
     preview = session.get(plan_url + "?preview=1").get_data(as_text=True)
     assert 'id="preview"' in preview
-    drawn = session.post(plan_url + "/draws", data={"seed": "console-seed-1"})
+    chosen = session.post(plan_url + "/draws", data={"seed": "console-seed-1"})
+    assert chosen.status_code == 422 and "seed" in chosen.get_data(as_text=True)
+    drawn = session.post(plan_url + "/draws", data={})
     assert drawn.status_code == 303
     page = session.get(drawn.headers["Location"]).get_data(as_text=True)
-    assert "console-seed-1" in page and "badge-ok" in page
+    assert 'id="draw-seed"' in page and "badge-ok" in page
     assert world[OWN]["enterprise"]["name"] in page
 
 

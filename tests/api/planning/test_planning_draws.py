@@ -14,8 +14,8 @@ from server.planning.models import Draw
 DISTRICT, OTHER = "310115", "310101"
 
 
-def _draw(client, headers, plan_id, seed="公开种子-2026Q4"):
-    return client.post(f"/api/v1/plans/{plan_id}/draws", json={"seed": seed}, headers=headers)
+def _draw(client, headers, plan_id):
+    return client.post(f"/api/v1/plans/{plan_id}/draws", json={}, headers=headers)
 
 
 def test_a_plan_with_neither_or_both_sample_rules_is_refused(client, login, plan_body):
@@ -53,7 +53,7 @@ def test_a_draw_picks_the_sample_with_two_certified_inspectors_and_a_task_each(
     response = _draw(client, boss, plan)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["seed"] == "公开种子-2026Q4" and len(body["population_hash"]) == 64
+    assert len(body["seed"]) == 32 and len(body["population_hash"]) == 64
     assert body["population"] == 6 and len(body["selected"]) == 3
     for item in body["selected"]:
         assert item["enterprise_id"] in units
@@ -100,16 +100,22 @@ def test_a_draw_is_reproduced_by_verify_and_a_tampered_one_is_not(
     assert verify["population_hash_matches"] is False and verify["reproduced"] is False
 
 
-def test_the_same_seed_over_the_same_population_gives_the_same_selection(
-        client, login, unit, team, make_plan):
+def test_whoever_draws_cannot_choose_the_seed(client, login, unit, team, make_plan):
+    """With the published algorithm and the preview's population, a seed of one's choosing
+    chooses the units: the seed must come from the server's random source, not the caller."""
     boss = login("supervisor", DISTRICT)
     for _ in range(8):
         unit()
     team(6)
-    first = _draw(client, boss, make_plan(boss, sample={"count": 3})).get_json()
-    second = _draw(client, boss, make_plan(boss, sample={"count": 3})).get_json()
-    assert [s["enterprise_id"] for s in first["selected"]] == \
-        [s["enterprise_id"] for s in second["selected"]]
+    plan = make_plan(boss, sample={"count": 3})
+    chosen = client.post(f"/api/v1/plans/{plan}/draws", json={"seed": "公开种子-2026Q4"},
+                         headers=boss)
+    assert chosen.status_code == 422 and "seed" in chosen.get_json()["errors"]
+    assert chosen.mimetype == "application/problem+json"
+    assert client.get(f"/api/v1/plans/{plan}/draws", headers=boss).get_json() == []
+    assert client.get("/api/v1/tasks", headers=boss).get_json()["total"] == 0
+    seeds = {_draw(client, boss, plan).get_json()["seed"] for _ in range(2)}
+    assert len(seeds) == 2 and all(len(seed) == 32 for seed in seeds)
 
 
 def test_active_positive_list_units_get_off_site_reviews_and_expired_ones_are_drawn(
@@ -169,8 +175,8 @@ def test_recused_and_uncertified_inspectors_are_never_sent(
         "note": "配偶任该企业环保负责人"}, headers=boss)
     assert recusal.status_code == 201, recusal.get_json()
     plan = make_plan(boss, sample={"count": 1})
-    for seed in ("a", "b", "c", "d", "e"):
-        body = _draw(client, boss, plan, seed).get_json()
+    for _ in range(5):
+        body = _draw(client, boss, plan).get_json()
         assert set(body["selected"][0]["inspectors"]) == {ok_a, ok_b}
 
 
