@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from server.workdays import add_years
@@ -61,8 +61,14 @@ class Period:
         return day is not None and self.start <= day <= self.end
 
     def year_before(self) -> Period:
-        """The same dates one year earlier (29 February falls back to the 28th)."""
-        return Period(add_years(self.start, -1), add_years(self.end, -1))
+        """The same dates one year earlier (29 February falls back to the 28th); a period that
+        covers a whole February compares with the whole February a year earlier, so February
+        2025 takes in 29 February 2024."""
+        end = add_years(self.end, -1)
+        if (self.end.month == 2 and (self.end + timedelta(days=1)).month == 3
+                and self.start <= self.end.replace(day=1)):
+            end = date(end.year, 3, 1) - timedelta(days=1)
+        return Period(add_years(self.start, -1), end)
 
 
 @dataclass(slots=True)

@@ -53,3 +53,12 @@ def test_a_code_filter_keeps_only_cases_with_that_type():
 
 def test_amounts_are_published_in_yuan_with_two_decimals():
     assert str(yuan(8_751_905_200)) == "87519052.00" and str(yuan(5)) == "0.05"
+
+
+def test_a_whole_february_compares_with_the_whole_february_a_year_earlier():
+    assert Period(D("2025-02-01"), D("2025-02-28")).year_before() == Period(D("2024-02-01"),
+                                                                             D("2024-02-29"))
+    assert Period(D("2024-11-01"), D("2025-02-28")).year_before().end == D("2024-02-29")
+    assert Period(D("2025-02-28"), D("2025-02-28")).year_before() == Period(D("2024-02-28"),
+                                                                             D("2024-02-28"))
+    assert Period(D("2024-02-01"), D("2024-02-29")).year_before().end == D("2023-02-28")

@@ -25,14 +25,19 @@ def _fined(file_case, step, frozen, violation_id, day, fine_fen):
     return _ok(step(case, "decided", fine_fen=fine_fen, rights_waived=True)).get_json()
 
 
+def _inspected(client, party, started_at: str) -> str:
+    """Another inspection of the party by its two officers; returns its id."""
+    visit = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
+             "inspector_ids": [str(i.id) for i in party["inspectors"]], "started_at": started_at}
+    _ok(client.post("/api/v1/inspections", json=visit, headers=party["supervisor"]), 201)
+    return visit["id"]
+
+
 @pytest.fixture
 def history(client, party, violation, file_case, step, frozen):
     """2020: one fine of 20,000 yuan; 2021: two fines, one waiver, one daily penalty."""
-    earlier = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
-               "inspector_ids": [str(i.id) for i in party["inspectors"]],
-               "started_at": "2020-06-01T01:30:00+00:00"}
-    _ok(client.post("/api/v1/inspections", json=earlier, headers=party["supervisor"]), 201)
-    old = violation("AIR_DUST", inspection_id=earlier["id"], occurred_on="2020-06-01")
+    earlier = _inspected(client, party, "2020-06-01T01:30:00+00:00")
+    old = violation("AIR_DUST", inspection_id=earlier, occurred_on="2020-06-01")
     _fined(file_case, step, frozen, old["id"], "2020-06-03", 2_000_000)
     waived = violation("AIR_VOC", facts=WAIVABLE)
     assert waived["decision"]["zh"]["decision"] == "waived"
@@ -117,3 +122,18 @@ def test_the_csv_and_xlsx_downloads_carry_the_same_figures_in_yuan(client, party
     assert values[0] == rows[0]
     assert values[1][4] == 130000.0 and sheet.cell(2, 5).number_format == "#,##0.00"
     assert [r[1] for r in values if r[0] == "违法类型 code"] == ["AIR_EXCEED", "AIR_VOC"]
+
+
+def test_february_is_compared_with_the_whole_february_of_a_leap_year(
+        client, party, violation, file_case, step, frozen):
+    """February 2025 against February 2024 takes in the 29th: a fine decided that day counts."""
+    visit = _inspected(client, party, "2024-02-28T01:30:00+00:00")
+    found = violation("AIR_DUST", inspection_id=visit, occurred_on="2024-02-28")
+    _fined(file_case, step, frozen, found["id"], "2024-02-29", 2_000_000)
+    frozen.on("2025-03-03")
+    body = _ok(client.get("/api/v1/reports/summary?from=2025-02-01&to=2025-02-28",
+                          headers=party["legal"])).get_json()
+    assert body["previous_period"] == {"from": "2024-02-01", "to": "2024-02-29"}
+    assert body["previous_year"]["decisions"] == 1
+    assert body["previous_year"]["fines_fen"] == 2_000_000
+    assert body["change_pct"]["fines_fen"] == -100.0
