@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -31,6 +31,17 @@ class CaseRow:
     not_levied_fen: int = 0
     daily_penalty_on: date | None = None
     daily_penalty_fen: int = 0
+    # The fine of each fined act under its act's type (处罚法 第29条: the provision it was fined
+    # under); empty when not known, and then the whole fine counts under each type.
+    code_fines: tuple[tuple[str, int], ...] = ()
+
+    def for_code(self, code: str) -> CaseRow:
+        """The row as one violation type sees it: only the fines of its own acts."""
+        if not self.fined or not self.code_fines:
+            return self
+        fine = sum(fen for each, fen in self.code_fines if each == code)
+        fined = any(each == code for each, _ in self.code_fines)
+        return replace(self, fined=fined, fine_fen=fine if fined else 0)
 
 
 @dataclass(slots=True)
@@ -116,13 +127,14 @@ def summarise(rows: Iterable[CaseRow], period: Period, code: str | None = None) 
     for row in rows:
         if code is not None and code not in row.codes:
             continue
-        add(summary.previous_year, row, before)
+        seen = row if code is None else row.for_code(code)
+        add(summary.previous_year, seen, before)
         if not in_period(row, period):
             continue
-        add(summary.current, row, period)
-        add(summary.by_district.setdefault(row.district, Figures()), row, period)
+        add(summary.current, seen, period)
+        add(summary.by_district.setdefault(row.district, Figures()), seen, period)
         for each in sorted(set(row.codes)) if code is None else (code,):
-            add(summary.by_code.setdefault(each, Figures()), row, period)
+            add(summary.by_code.setdefault(each, Figures()), row.for_code(each), period)
     return summary
 
 

@@ -42,18 +42,37 @@ def _rows(district: str | None, period: Period) -> list[CaseRow]:
     if district is not None:
         query = query.where(Case.district == district)
     cases = db.session.scalars(query.order_by(Case.id)).all()
-    codes: dict[Any, list[str]] = {}
+    codes: dict[Any, dict[str, str]] = {}
     ids = [c.id for c in cases]
     for offset in range(0, len(ids), BATCH):
-        for case_id, code in db.session.execute(select(
-                CaseViolation.case_id, CaseViolation.code).where(
+        for case_id, violation_id, code in db.session.execute(select(
+                CaseViolation.case_id, CaseViolation.violation_id, CaseViolation.code).where(
                 CaseViolation.case_id.in_(ids[offset:offset + BATCH]))):
-            codes.setdefault(case_id, []).append(code)
-    return [CaseRow(district=c.district, codes=tuple(codes.get(c.id, ())), filed_on=c.filed_on,
-                    decided_on=c.decided_on, fined=c.decision_series == "decision",
-                    fine_fen=c.fine_fen or 0, not_penalised=c.decision_series == "not_penalised",
+            codes.setdefault(case_id, {})[str(violation_id)] = code
+    return [CaseRow(district=c.district, codes=tuple(codes.get(c.id, {}).values()),
+                    filed_on=c.filed_on, decided_on=c.decided_on,
+                    fined=c.decision_series == "decision", fine_fen=c.fine_fen or 0,
+                    not_penalised=c.decision_series == "not_penalised",
                     not_levied_fen=c.would_be_fen, daily_penalty_on=c.daily_penalty_on,
-                    daily_penalty_fen=c.daily_penalty_fen) for c in cases]
+                    daily_penalty_fen=c.daily_penalty_fen,
+                    code_fines=_code_fines(c, codes.get(c.id, {}))) for c in cases]
+
+
+def _code_fines(case: Case, codes: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    """Each fined act's fine under the type of the violation it was fined under."""
+    if case.decision_series != "decision" or case.fine_fen is None:
+        return ()
+    fined_under = {act["act"]: act.get("fined_under") for act in case.acts or ()}
+    decided = (case.steps or {}).get("decided") or {}
+    fines = {item["act"]: item["fine_fen"] for item in decided.get("act_fines") or ()}
+    if not fines:  # decided before each act's fine was recorded: then one act was fined
+        fined = [act for act, under in fined_under.items() if under]
+        if len(fined) != 1:
+            return ()
+        fines = {fined[0]: case.fine_fen}
+    if any(fined_under.get(act) not in codes for act in fines):
+        return ()
+    return tuple(sorted((codes[fined_under[act]], fen) for act, fen in fines.items()))
 
 
 def summary(actor: Actor, query: dict[str, Any]) -> tuple[Summary, dict[str, Any]]:

@@ -152,3 +152,22 @@ def heard_case(party, violation, file_case, step, frozen) -> dict[str, Any]:
                    chair=HEARD_CHAIR))
     frozen.on("2021-06-28")
     return ok(step(case, "decided", fine_fen=12_000_000, hearing_record="当事人申辩部分采纳"))
+
+
+def decide_with_a_waived_act(violation, file_case, step, frozen,
+                             educated_person: str | None = None) -> tuple[dict, dict]:
+    """A case on a waived AIR_VOC act and a fined AIR_DUST act, decided on 2021-06-10 at the
+    notified fine with its party educated; returns (decided case, the waived violation)."""
+    def ok(response, status: int = 200) -> dict[str, Any]:
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+    frozen.on("2021-06-02")
+    waived, fined = violation(facts=WAIVABLE), violation("AIR_DUST")
+    case = ok(step(ok(file_case(waived["id"], fined["id"]), 201), "investigating"))
+    case = ok(step(case, "notified"))
+    frozen.on("2021-06-10")
+    case = ok(step(case, "decided", fine_fen=case["intended_fen"], education={
+        "on": "2021-06-10", "method": "约谈", "content": "告知VOCs无组织排放的法律责任",
+        "educated_person": educated_person}))
+    return case, waived

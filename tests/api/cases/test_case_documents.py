@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from tests import pdfa_check
-from tests.api.cases.conftest import WAIVABLE, upload_photo
+from tests.api.cases.conftest import WAIVABLE, decide_with_a_waived_act, upload_photo
 
 A4_POINTS = (595.28, 841.89)
 FINED_FORMS = ("filing_approval", "inspection_record", "inquiry_record", "correction_order",
@@ -227,15 +227,7 @@ def test_pdffonts_sees_every_font_embedded_as_a_subset(client, party, closed_cas
 def test_the_decision_says_which_act_is_not_penalised_why_and_how_its_party_was_educated(
         client, party, violation, file_case, step, frozen):
     # 处罚法 第33条: a waived act among fined ones is not penalised, and its party educated
-    frozen.on("2021-06-02")
-    waived, fined = violation(facts=WAIVABLE), violation("AIR_DUST")
-    case = _ok(file_case(waived["id"], fined["id"]), 201).get_json()
-    case = _ok(step(case, "investigating")).get_json()
-    case = _ok(step(case, "notified")).get_json()
-    frozen.on("2021-06-10")
-    case = _ok(step(case, "decided", fine_fen=case["intended_fen"], education={
-        "on": "2021-06-10", "method": "约谈", "content": "告知VOCs无组织排放的法律责任",
-        "educated_person": "王经理"})).get_json()
+    case, waived = decide_with_a_waived_act(violation, file_case, step, frozen, "王经理")
     text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "decision")).data)))
     title = waived["decision"]["zh"]["penalty"]["title"]
     assert f"2021年6月1日“{title}”的违法行为，不予行政处罚" in text

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from openpyxl import load_workbook
 
-from tests.api.cases.conftest import WAIVABLE
+from tests.api.cases.conftest import WAIVABLE, decide_with_a_waived_act
 
 
 def _ok(response, status: int = 200):
@@ -137,3 +137,17 @@ def test_february_is_compared_with_the_whole_february_of_a_leap_year(
     assert body["previous_year"]["decisions"] == 1
     assert body["previous_year"]["fines_fen"] == 2_000_000
     assert body["change_pct"]["fines_fen"] == -100.0
+
+
+def test_a_case_fining_one_type_and_waiving_another_counts_each_types_own_amount(
+        client, party, violation, file_case, step, frozen):
+    """By violation type, a fine counts under the type of the act it was decided for: a case
+    that fined AIR_DUST and waived AIR_VOC shows no fine for AIR_VOC, and the types add up."""
+    case, _ = decide_with_a_waived_act(violation, file_case, step, frozen)
+    body = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31",
+                          headers=party["legal"])).get_json()
+    by_code = {c["code"]: (c["decisions"], c["fines_fen"]) for c in body["by_code"]}
+    assert by_code == {"AIR_DUST": (1, case["intended_fen"]), "AIR_VOC": (0, 0)}
+    voc = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31&code=AIR_VOC",
+                         headers=party["legal"])).get_json()
+    assert voc["current"]["cases_filed"] == 1 and voc["current"]["fines_fen"] == 0
