@@ -5,11 +5,14 @@ from __future__ import annotations
 import errno
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, json, request
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
+
+from server.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,8 @@ class DomainError(Exception):
         *,
         errors: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        message: Message | None = None,
+        notes: Mapping[str, Message] | None = None,
         **extra: Any,
     ):
         super().__init__(detail)
@@ -70,6 +75,9 @@ class DomainError(Exception):
         self.errors = errors
         self.headers = headers
         self.extra = extra
+        # the detail and the field errors as message keys, for a page in the user's language
+        self.message = message
+        self.notes = dict(notes or {})
 
     @property
     def status(self) -> int:

@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 
 from server.cases import deadlines as dl
+from server.cases.refusals import Refused
+from server.messages import Message
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
 from server.workdays import add_working_days, deadline
@@ -44,17 +46,6 @@ EDUCATION_NEEDED = ("waived", "no_fault", "may_waive")
 # Acts the law forbids fining whose party is still educated (处罚法 第33条第3款): in a case
 # decided with a fine for its other acts, the decision records that education too.
 MUST_EDUCATE = ("waived", "no_fault")
-
-
-class Refused(Exception):
-    """A transition whose preconditions do not hold; `errors` names the fields at fault."""
-
-    def __init__(self, reason: str, errors: Mapping[str, str] | None = None, *,
-                 bad_input: bool = False):
-        super().__init__(reason)
-        self.reason = reason
-        self.errors = dict(errors or {})
-        self.bad_input = bad_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,39 +161,29 @@ def notice_reply_due(notice_on: date) -> date:
 
 
 def _need(params: Mapping[str, Any], *names: str) -> None:
-    missing = {n: "required for this step" for n in names if params.get(n) in (None, "", {})}
+    missing = {n: "field.required" for n in names if params.get(n) in (None, "", {})}
     if missing:
-        raise Refused("Some fields this step needs are missing.", missing, bad_input=True)
+        raise Refused("step.missing", notes=missing, bad_input=True)
 
 
 def _fineable(case: CaseView) -> None:
     """Refuse a fine when the law forbids fining every violation of the case."""
     if case.outcomes and all(o in MUST_NOT_FINE for o in case.outcomes):
-        raise Refused("The law forbids fining these violations (rules: "
-                      f"{', '.join(case.outcomes)}; 处罚法 第33条、第36条): decide not to "
-                      "penalise (不予行政处罚) instead.")
+        raise Refused("fine.forbidden", {"outcomes": case.outcomes})
 
 
 def _not_while_undetermined(case: CaseView) -> None:
     """Refuse a fine while the rules cannot tell whether a violation may be fined: the facts
     a waiver turns on are not yet established (处罚法 第33条 may forbid the fine)."""
     if "undetermined" in case.outcomes:
-        raise Refused("The rules cannot yet decide a violation of this case: the facts a "
-                      "waiver turns on (处罚法 第33条; 免罚清单) are not established. Record "
-                      "them on the violation and the rules decide it again; until then no fine "
-                      "can be notified or decided.")
+        raise Refused("fine.undetermined")
 
 
 def _not_while_correcting(case: CaseView) -> None:
     """Refuse a fine while a violation waits for its correction: corrected in time, it is
     not fined (免罚清单; 处罚法 第33条); the re-inspection's finding decides."""
     if case.corrections_due:
-        due = ", ".join(str(day) for day in case.corrections_due)
-        raise Refused(f"A violation of this case waits for its correction (deadline {due}): "
-                      "corrected in time, it is not fined (免罚清单, 处罚法 第33条). Record the "
-                      "re-inspection's finding on the violation (facts.corrected_in_time) and "
-                      "the rules decide it again; until then no fine can be notified or "
-                      "decided.")
+        raise Refused("fine.correcting", {"dates": case.corrections_due})
 
 
 def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | None
@@ -214,13 +195,10 @@ def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | N
         return None
     low, high = case.fine_range
     if amount > high:
-        raise Refused(f"The fine may not exceed the statutory maximum of {high} fen for these "
-                      "violations (处罚法 第29条: one fine per act, under the provision with the "
-                      "higher fine).", {field: "above the statutory maximum"})
+        raise Refused("fine.above_maximum", {"max_fen": high}, {field: "field.above_maximum"})
     if amount < low and not (mitigation or "").strip():
-        raise Refused(f"Below the statutory minimum of {low} fen a fine is mitigated (减轻处罚, "
-                      "处罚法 第32条): give the ground in `mitigation`.",
-                      {"mitigation": "required below the statutory minimum"}, bad_input=True)
+        raise Refused("fine.below_minimum", {"min_fen": low},
+                      {"mitigation": "field.mitigation"}, bad_input=True)
     return mitigation if amount < low else None
 
 
@@ -230,13 +208,13 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
     _not_while_correcting(case)
     intended = p.get("intended_fen", case.proposed_fen)
     if intended is None or intended <= 0:
-        raise Refused("The notice needs the intended fine; the rules gave none.",
-                      {"intended_fen": "required: a positive amount in fen"}, bad_input=True)
+        raise Refused("notice.no_amount", notes={"intended_fen": "field.positive_amount"},
+                      bad_input=True)
     mitigation = _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
     if case.state == "legal_review":
         _need(p, "review_opinion")
     elif legal_review_required(intended, case.hearing, case.complex):
-        raise Refused("This case needs legal review (法制审核, 处罚法 第58条) before the notice.")
+        raise Refused("notice.review_first")
     return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
         intended, case.hearing), "hearing_offered": hearing_offered(intended, case.hearing),
         "review_opinion": p.get("review_opinion"), "mitigation": mitigation}
@@ -246,22 +224,19 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     _need(p, "hearing_notice_on", "hearing_on", "chair")
     below = not hearing_eligible(case.intended_fen, case.hearing)
     if below and case.hearing is not None and case.hearing.verified:
-        raise Refused("The intended penalty does not give a right to a hearing (处罚法 第63条).")
+        raise Refused("hearing.no_right")
     assert case.notice_on is not None
     if on > notice_reply_due(case.notice_on):
-        raise Refused(f"A hearing must be asked for within 5 working days of the notice "
-                      f"(by {notice_reply_due(case.notice_on)}).", {"on": "too late"})
+        raise Refused("hearing.too_late", {"due": notice_reply_due(case.notice_on)},
+                      {"on": "field.too_late"})
     earliest = add_working_days(p["hearing_notice_on"], dl.HEARING_NOTICE_WORKING_DAYS)
     if p["hearing_on"] < earliest:
-        raise Refused("The party must be told of the hearing at least 7 working days before it "
-                      f"(处罚法 第64条, 第85条): the hearing can be on {earliest} at the earliest.",
-                      {"hearing_on": "less than 7 working days after the hearing notice"})
+        raise Refused("hearing.too_soon", {"earliest": earliest},
+                      {"hearing_on": "field.hearing_too_soon"})
     if p["hearing_notice_on"] < on:
-        raise Refused("The hearing notice cannot precede the request.",
-                      {"hearing_notice_on": "before the request"})
+        raise Refused("hearing.notice_first", notes={"hearing_notice_on": "field.before_request"})
     if str(p["chair"].get("user_id")) in case.officers:
-        raise Refused("The hearing is chaired by someone who did not investigate the case "
-                      "(处罚法 第64条).", {"chair": "an investigating officer"})
+        raise Refused("hearing.chair", notes={"chair": "field.investigator"})
     return {"requested_on": on, "hearing_notice_on": p["hearing_notice_on"],
             "hearing_on": p["hearing_on"], "chair": p["chair"],
             "below_unconfirmed_threshold": below}
@@ -283,19 +258,18 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
         if not case.legal_review_done:  # a heard case is reviewed (处罚法 第58条第1款第2项)
             _need(p, "review_opinion")
         if case.hearing_on is None or on < case.hearing_on:
-            raise Refused("The decision follows the hearing.", {"on": "before the hearing"})
+            raise Refused("decision.before_hearing", notes={"on": "field.before_hearing"})
     elif on <= notice_reply_due(case.notice_on) and not p.get("rights_waived"):
-        raise Refused(f"No decision before the notice period has run: the party may state, "
-                      f"defend or ask for a hearing until {notice_reply_due(case.notice_on)}.",
-                      {"on": "inside the notice period"})
+        raise Refused("decision.notice_period", {"due": notice_reply_due(case.notice_on)},
+                      {"on": "field.notice_period"})
     if p["fine_fen"] > case.intended_fen:
-        heard = f" ({len(case.statements)} statement(s) recorded)" if case.statements else ""
-        raise Refused("Statements and defence can never make the penalty heavier than the "
-                      f"notice (处罚法 第45条){heard}: the fine may not exceed "
-                      f"{case.intended_fen} fen.", {"fine_fen": "above the notified amount"})
+        raise Refused("decision.heavier_heard" if case.statements else "decision.heavier",
+                      {"intended_fen": case.intended_fen, "statements": len(case.statements)}
+                      if case.statements else {"intended_fen": case.intended_fen},
+                      {"fine_fen": "field.above_notice"})
     if p["fine_fen"] <= 0:
-        raise Refused("A fine must be positive; decide not to penalise instead.",
-                      {"fine_fen": "must be positive"}, bad_input=True)
+        raise Refused("decision.not_positive", notes={"fine_fen": "field.positive"},
+                      bad_input=True)
     ground = p.get("mitigation") or case.mitigation
     mitigation = _within_the_law(case, p["fine_fen"], "fine_fen", ground) or \
         _each_within_the_law(case, {item["act"]: item["fine_fen"] for item in act_fines}, ground)
@@ -317,23 +291,20 @@ def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
     if given:
         fines = {item["act"]: item["fine_fen"] for item in given}
         if len(fines) != len(given) or not fined <= set(fines) <= set(proposed):
-            raise Refused(
-                f"Give one fine for each act the rules fine (acts {sorted(fined)}); an act they "
-                f"only may fine (acts {sorted(set(proposed) - fined)}) is fined when listed.",
-                {"act_fines": "one per fined act"}, bad_input=True)
+            raise Refused("acts.one_per_fined", {"fined": sorted(fined),
+                                                 "optional": sorted(set(proposed) - fined)},
+                          {"act_fines": "field.one_per_act"}, bad_input=True)
         if sum(fines.values()) != total:
-            raise Refused("The acts' fines add up to the decided fine.",
-                          {"act_fines": f"they add up to {sum(fines.values())}, not {total}"},
-                          bad_input=True)
+            raise Refused("acts.sum", notes={"act_fines": Message(
+                "field.sum", {"sum_fen": sum(fines.values()), "total_fen": total})},
+                bad_input=True)
     elif len(proposed) <= 1:  # one act (or, in a bare view, none named)
         fines = {act: total for act in proposed}
     elif fined and all(proposed[act] is not None for act in fined) \
             and sum(proposed[act] or 0 for act in fined) == total:
         fines = {act: proposed[act] or 0 for act in fined}
     else:
-        raise Refused("Several acts may be fined and the total is not the proposed one: give "
-                      "the fine of each act (处罚法 第29条).",
-                      {"act_fines": "required: the fine of each act"}, bad_input=True)
+        raise Refused("acts.required", notes={"act_fines": "field.each_act"}, bad_input=True)
     return [{"act": act, "fine_fen": fen} for act, fen in sorted(fines.items())]
 
 
@@ -348,13 +319,11 @@ def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: s
             continue
         low, high = found
         if fines[act] > high:
-            raise Refused(f"Act {act}'s fine may not exceed its statutory maximum of {high} "
-                          "fen.", {"act_fines": f"act {act} above the statutory maximum"})
+            raise Refused("act.above_maximum", {"act": act, "max_fen": high},
+                          {"act_fines": Message("field.act_above_maximum", {"act": act})})
         if fines[act] < low and not (mitigation or "").strip():
-            raise Refused(f"Act {act}'s fine is below its statutory minimum of {low} fen: a "
-                          "mitigated fine (减轻处罚, 处罚法 第32条) needs its ground in "
-                          "`mitigation`.", {"mitigation": "required below a statutory minimum"},
-                          bad_input=True)
+            raise Refused("act.below_minimum", {"act": act, "min_fen": low},
+                          {"mitigation": "field.mitigation_act"}, bad_input=True)
         below = below or fines[act] < low
     return mitigation if below else None
 
@@ -362,29 +331,26 @@ def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: s
 def _to_served(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     _need(p, "method")
     if p["method"] not in SERVICE_METHODS:
-        raise Refused("Unknown service method.", {"method": f"one of {SERVICE_METHODS}"},
-                      bad_input=True)
+        raise Refused("service.unknown", notes={"method": Message(
+            "field.methods", {"methods": SERVICE_METHODS})}, bad_input=True)
     if p["method"] == "electronic" and not p.get("consent"):
-        raise Refused("Electronic service needs the party's consent (处罚法 第61条).",
-                      {"consent": "required for electronic service"})
+        raise Refused("service.consent", notes={"consent": "field.consent"})
     return {"method": p["method"], "recipient": p.get("recipient"),
             "consent": bool(p.get("consent"))}
 
 
 def _to_enforced(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     if case.payment_due is None or on <= case.payment_due:
-        raise Refused(f"Enforcement only after the payment period ends ({case.payment_due}).",
-                      {"on": "payment period still running"})
+        raise Refused("enforcement.too_early", {"due": case.payment_due},
+                      {"on": "field.payment_running"})
     return {"measure": p.get("measure") or "court_application"}
 
 
 def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     if not case.outcomes or any(o not in NOT_FINED for o in case.outcomes):
-        raise Refused("Only a case whose violations the rules do not fine can end without a "
-                      f"penalty (rules: {', '.join(case.outcomes)}).")
+        raise Refused("not_penalised.fined", {"outcomes": case.outcomes})
     if case.complex and case.state != "legal_review" and not case.legal_review_done:
-        raise Refused("A complex case needs legal review (法制审核, 处罚法 第58条) before the "
-                      "decision not to penalise.")
+        raise Refused("not_penalised.review_first")
     if case.state == "legal_review" or (case.complex and case.state in ("notified", "hearing")):
         _need(p, "review_opinion")  # after a notice, the review of this new decision
     if "may_waive" in case.outcomes:
@@ -412,17 +378,19 @@ def check_transition(case: CaseView, to: str, params: Mapping[str, Any],
 def step_day(case: CaseView, to: str, params: Mapping[str, Any], today: date) -> date:
     """The day of a step the case may take (today unless `on` is given), or Refused."""
     if to not in TRANSITIONS:
-        raise Refused(f"Unknown state {to!r}.", {"to": f"one of {STATES}"}, bad_input=True)
+        raise Refused("step.unknown_state", {"to": to},
+                      {"to": Message("field.states", {"states": STATES})}, bad_input=True)
     if to not in TRANSITIONS[case.state]:
-        allowed = ", ".join(TRANSITIONS[case.state]) or "nothing"
-        raise Refused(f"A case in state {case.state} can move to {allowed}, not {to}.")
+        allowed = TRANSITIONS[case.state]
+        raise Refused("step.not_allowed" if allowed else "step.nowhere",
+                      {"state": case.state, "allowed": allowed, "to": to}
+                      if allowed else {"state": case.state, "to": to})
     on = params.get("on") or today
     if on > today:
-        raise Refused("A step cannot be dated in the future.", {"on": "after today"},
-                      bad_input=True)
+        raise Refused("step.future", notes={"on": "field.after_today"}, bad_input=True)
     if case.last_step_on is not None and on < case.last_step_on:
-        raise Refused(f"A step cannot precede the previous one ({case.last_step_on}).",
-                      {"on": "before the previous step"}, bad_input=True)
+        raise Refused("step.before_previous", {"previous": case.last_step_on},
+                      {"on": "field.before_previous"}, bad_input=True)
     return on
 
 
@@ -442,11 +410,10 @@ def check_payment(fine_fen: int, served_on: date, paid_on: date, amount_fen: int
     surcharge = late_payment_surcharge(fine_fen, served_on, paid_on, procedure)
     owed = fine_fen + surcharge.amount_fen
     if amount_fen != owed:
-        partial = (" Partial, deferred or instalment payment (处罚法 第66条) is not supported "
-                   "yet: record the payment once it is complete." if amount_fen < owed else "")
-        raise Refused(f"The amount owed on {paid_on} is {owed} fen (fine {fine_fen} + "
-                      f"surcharge {surcharge.amount_fen} for {surcharge.days_late} days late)."
-                      + partial, {"amount_fen": f"must be {owed}"}, bad_input=True)
+        raise Refused("payment.owed_partial" if amount_fen < owed else "payment.owed",
+                      {"on": paid_on, "owed_fen": owed, "fine_fen": fine_fen,
+                       "surcharge_fen": surcharge.amount_fen, "days": surcharge.days_late},
+                      {"amount_fen": Message("field.owed", {"owed_fen": owed})}, bad_input=True)
     return {"amount_fen": amount_fen, "surcharge_fen": surcharge.amount_fen,
             "late_days": surcharge.days_late, "surcharge_capped": surcharge.capped,
             "payment_due": surcharge.due_on}
@@ -457,27 +424,26 @@ def check_extension(state: str, granted: Iterable[str], approval: str, days: int
     """+30 days with approval, then at most +30 more by collective decision, before the end."""
     granted = tuple(granted)
     if state in DECIDED:
-        raise Refused("The decision has issued; its deadline can no longer be extended.")
+        raise Refused("extension.decided")
     if len(granted) >= len(dl.EXTENSIONS):
-        raise Refused("The decision deadline was already extended twice (处罚法 第60条).")
+        raise Refused("extension.twice")
     kind, limit = dl.EXTENSIONS[len(granted)]
     if approval != kind:
-        raise Refused(f"Extension {len(granted) + 1} needs {kind} approval.",
-                      {"approval": f"must be {kind}"}, bad_input=True)
+        raise Refused("extension.approval", {"n": len(granted) + 1, "kind": kind},
+                      {"approval": Message("field.approval", {"kind": kind})}, bad_input=True)
     if not 0 < days <= limit:
-        raise Refused(f"An extension is at most {limit} days.", {"days": f"1..{limit}"},
-                      bad_input=True)
+        raise Refused("extension.too_long", {"limit": limit},
+                      {"days": Message("field.days", {"limit": limit})}, bad_input=True)
     if on > current_due:
-        raise Refused(f"The deadline ({current_due}) has passed; it can no longer be extended.")
+        raise Refused("extension.passed", {"due": current_due})
 
 
 def check_suspension(state: str, filed_on: date, period: dl.Period, today: date) -> None:
     """A testing, appraisal or suspension period inside the case, before the decision."""
     if state in DECIDED:
-        raise Refused("The decision has issued; its deadline no longer runs.")
+        raise Refused("suspension.decided")
     if period.kind not in dl.SUSPENSION_KINDS:
-        raise Refused("Unknown kind of period.", {"kind": f"one of {dl.SUSPENSION_KINDS}"},
-                      bad_input=True)
+        raise Refused("suspension.unknown", notes={"kind": Message(
+            "field.kinds", {"kinds": dl.SUSPENSION_KINDS})}, bad_input=True)
     if period.end < period.start or period.start < filed_on or period.end > today:
-        raise Refused("The period must lie between the filing and today, start before end.",
-                      {"end": "outside the case or before start"}, bad_input=True)
+        raise Refused("suspension.outside", notes={"end": "field.period"}, bad_input=True)

@@ -25,15 +25,16 @@ from server.cases.models import (
     CaseViolation,
 )
 from server.cases.numbering import Series, authority_code, format_number
+from server.cases.refusals import english
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import ViolationDecision
+from server.messages import Message
 from server.registry import service as registry
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
-from server.rules.text import money
 from server.rulesets import service as rulesets
 from server.uow import unit_of_work
 
@@ -196,9 +197,9 @@ def writable(actor: Actor, case_id: uuid.UUID, version: int, action: str) -> Cas
     case = get_case(actor, case_id, lock=True)
     authorize(actor, action, case.district)
     if case.state == "archived":
-        raise Conflict("An archived case is immutable: nothing can be added or changed.")
+        raise Conflict(**_said("case.archived"))
     if case.version != version:
-        raise VersionConflict(f"The case is at version {case.version}, not {version}.",
+        raise VersionConflict(**_said("case.stale", {"current": case.version, "given": version}),
                               current_version=case.version)
     return case
 
@@ -301,7 +302,14 @@ def fine_range(links: list[CaseViolation],
 
 def _refused(error: procedure.Refused) -> Exception:
     errors = {k: [v] for k, v in error.errors.items()} or None
-    return (ValidationFailed if error.bad_input else Conflict)(error.reason, errors=errors)
+    return (ValidationFailed if error.bad_input else Conflict)(
+        error.reason, errors=errors, message=error.message, notes=error.notes)
+
+
+def _said(key: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A problem's detail in English and as its message key (refusals.py)."""
+    message = Message(key, params or {})
+    return {"detail": english(message), "message": message}
 
 
 def _apply(case: Case, to: str, record: dict[str, Any]) -> None:
@@ -333,16 +341,6 @@ def _ruled(link: CaseViolation) -> dict[str, Any]:
     return {"outcome": link.outcome, "amount_fen": link.amount_fen, "basis": link.basis}
 
 
-def _said(change: dict[str, Any]) -> str:
-    """One violation's change of ruling, in words."""
-    def one(ruled: dict[str, Any]) -> str:
-        amount = ruled["amount_fen"]
-        return ruled["outcome"] + (f" {money(amount, 'zh')}" if amount is not None else "")
-    if change["from"] == change["to"]:
-        return f"{change['code']}: {one(change['to'])}, under another provision or range"
-    return f"{change['code']}: {one(change['from'])} → {one(change['to'])}"
-
-
 def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
                    params: dict[str, Any], today: date) -> None:
     """Before a notice or decision, re-decide the case's violations by the rules in force on
@@ -369,12 +367,9 @@ def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
         audit.record(actor, "case.rules_rechecked", "case", case.id,
                      json_safe({"to": to, "on": on, "violations": changes}))
         current = case.version
-    raise Conflict(
-        f"The rules in force on {on} rule on this case's violations differently (处罚法 "
-        f"第37条: the rules at the time of the act apply, those in force at the decision when "
-        f"lighter): {'; '.join(_said(c) for c in changes)}. The case now stands at version "
-        f"{current} with these decisions; prepare the {to} step again on them.",
-        current_version=current, redecided=changes)
+    raise Conflict(**_said("case.rules_changed", {"on": on, "changes": changes,
+                                                  "version": current, "to": to}),
+                   current_version=current, redecided=changes)
 
 
 def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
@@ -390,8 +385,9 @@ def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
             record = procedure.check_transition(view, to, params, today)
             if to == "paid":
                 if params.get("amount_fen") is None:
-                    raise procedure.Refused("Give the amount paid.",
-                                            {"amount_fen": "required"}, bad_input=True)
+                    raise procedure.Refused("payment.no_amount",
+                                            notes={"amount_fen": "field.required_short"},
+                                            bad_input=True)
                 record |= procedure.check_payment(case.fine_fen, case.served_on, record["on"],
                                                   params["amount_fen"],
                                                   _procedure(case.filed_on))
@@ -421,8 +417,8 @@ def extend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any])
         on = data.get("on") or today
         try:
             if on > today:
-                raise procedure.Refused("An approval cannot be dated in the future.",
-                                        {"on": "after today"}, bad_input=True)
+                raise procedure.Refused("extension.future", notes={"on": "field.after_today"},
+                                        bad_input=True)
             procedure.check_extension(case.state, (e["approval"] for e in case.extensions),
                                       data["approval"], data["days"], on,
                                       dl.decision_due(timeline(case)))

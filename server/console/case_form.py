@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext
 from marshmallow import ValidationError
 
+from server.console.formatting import said
 from server.errors import DomainError, ValidationFailed
 
 # form field (yuan) -> API field (fen)
@@ -130,9 +131,13 @@ def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
 
 
 def refusal(error: DomainError | ValidationError) -> tuple[int, str, dict[str, list[str]]]:
-    """A refused step's status, message, and field messages keyed by the form's inputs."""
+    """A refused step's status, message, and field messages keyed by the form's inputs, in the
+    user's language when the refusal gives its message keys."""
     if isinstance(error, ValidationError):
         messages = error.messages if isinstance(error.messages, dict) else {
             "_": error.messages}
         return 422, gettext("Some fields are invalid."), field_errors(messages)
-    return error.status, error.detail, field_errors(error.errors)
+    if error.message is None:
+        return error.status, error.detail, field_errors(error.errors)
+    notes = {name: [said(note)] for name, note in error.notes.items()}
+    return error.status, said(error.message), field_errors(notes or error.errors)

@@ -1,17 +1,24 @@
-"""Template filters: dates in Asia/Shanghai, money in yuan, the user's language."""
+"""Template filters: dates in Asia/Shanghai, money in yuan, the user's language; messages
+given as keys (server/messages.py) said in the user's language."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext, pgettext
 
+from server.messages import Message
 from server.reports.figures import yuan
+
+# message parameters that are domain words, and the catalogue context of their labels
+LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
+            "methods": "service", "kinds": "period", "kind": "approval"}
 
 
 def money(fen: int | None) -> str:
@@ -19,6 +26,54 @@ def money(fen: int | None) -> str:
     if fen is None:
         return "—"
     return format_currency(yuan(fen), "CNY", locale=get_locale())
+
+
+def yuan_text(fen: int) -> str:
+    """Integer fen as yuan in running text, exactly: 20,000.00元 or CNY 20,000.00."""
+    amount = format_decimal(yuan(fen), "#,##0.00", locale=get_locale())
+    return f"CNY {amount}" if _english() else f"{amount}元"
+
+
+def _english() -> bool:
+    return str(get_locale()).startswith("en")
+
+
+def _param(name: str, value: Any) -> str:
+    """A message parameter as the page shows it: yuan, dates, labels, lists."""
+    if value is None:
+        return "—"
+    if name == "changes":
+        return ("; " if _english() else "；").join(_change(change) for change in value)
+    if isinstance(value, list | tuple):
+        return (", " if _english() else "、").join(_param(name, v) for v in value) or "—"
+    if isinstance(value, date):
+        return day(value)
+    if name.endswith("_fen"):
+        return yuan_text(value)
+    if name in LABELLED:
+        context = LABELLED[name]
+        return pgettext(context, value) if context else gettext(value)
+    return str(value)
+
+
+def _change(change: Mapping[str, Any]) -> str:
+    """One violation's change of ruling (a case.rules_changed parameter), in words."""
+    def one(ruled: Mapping[str, Any]) -> str:
+        amount = ruled["amount_fen"]
+        return gettext(ruled["outcome"]) + (f" {yuan_text(amount)}" if amount is not None
+                                            else "")
+    if change["from"] == change["to"]:
+        return gettext("%(code)s: %(ruling)s, under another provision or range",
+                       code=change["code"], ruling=one(change["to"]))
+    return gettext("%(code)s: %(before)s → %(after)s", code=change["code"],
+                   before=one(change["from"]), after=one(change["to"]))
+
+
+def said(message: Message) -> str:
+    """A message key with its parameters in the user's language (catalogue context
+    "refusal"): amounts in yuan, dates as the console shows them, domain words labelled."""
+    params = {name: _param(name, value) for name, value in message.params.items()}
+    return pgettext("refusal", message.key, **params)
 
 
 def number(value: int | float | Decimal | None) -> str:

@@ -49,6 +49,11 @@ def _form_of(page: str) -> str:
     return page.split('id="step-form"')[1].split("</form>")[0]
 
 
+def _refused(page: str) -> str:
+    """The reason a refused step gives above the form."""
+    return page.split('id="step-refused"')[1].split("</p>")[0]
+
+
 def _labelled(page: str) -> None:
     fields = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*>', page)
     ids = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"',
@@ -100,8 +105,8 @@ def test_a_hearing_is_set_from_the_form_with_its_chair(client, console, world):
                                                   "user_id": str(session.user.id)}
 
 
-def test_a_case_ends_without_penalty_from_the_form_with_the_education_record(
-        client, console, world):
+def _waived_case(client, world: dict[str, Any]) -> dict[str, Any]:
+    """A case of one act the minor-offence list waives (uncovered dust, corrected in time)."""
     from tests.api.cases.conftest import WAIVABLE
 
     inspection = world[OWN]["violations"][0]["inspection_id"]
@@ -109,8 +114,13 @@ def test_a_case_ends_without_penalty_from_the_form_with_the_education_record(
         "id": str(uuid.uuid4()), "inspection_id": inspection, "code": "AIR_DUST",
         "occurred_on": "2021-06-01", "description": "物料未覆盖", "facts": WAIVABLE}).get_json()
     assert waived["decision"]["zh"]["decision"] == "waived", waived["decision"]["zh"]
-    case = client.post("/api/v1/cases", headers=world["legal"], json={
+    return client.post("/api/v1/cases", headers=world["legal"], json={
         "violation_ids": [waived["id"]], "late_reason": "控制台测试"}).get_json()
+
+
+def test_a_case_ends_without_penalty_from_the_form_with_the_education_record(
+        client, console, world):
+    case = _waived_case(client, world)
     session = console("legal", OWN)
     url = f"/console/cases/{case['id']}/transitions"
     missing = session.post(url, data={"to": "not_penalised", "version": case["version"],
@@ -143,7 +153,7 @@ def test_an_early_decision_needs_the_rights_waived_box_and_service_the_consent_b
                                     "fine_yuan": "30000", **education})
     assert early.status_code == 409
     page = early.get_data(as_text=True)
-    assert "notice period" in page.split('id="step-refused"')[1].split("</div>")[0]
+    assert "告知期限届满前不得作出处罚决定" in page.split('id="step-refused"')[1].split("</div>")[0]
     assert 'value="30000"' in _form_of(page) and 'value="约谈"' in _form_of(page)
     no_education = session.post(url, data={"to": "decided", "version": case["version"],
                                            "fine_yuan": "30000", "rights_waived": "true"})
@@ -165,7 +175,8 @@ def test_an_early_decision_needs_the_rights_waived_box_and_service_the_consent_b
                                       "method": "electronic"})
     assert refused.status_code == 409
     consent = _form_of(refused.get_data(as_text=True)).split('name="consent"')[1]
-    assert "required for electronic service" in consent.split("</div>")[0]
+    assert "电子送达时必填" in consent.split("</div>")[0]
+    assert "《中华人民共和国行政处罚法》第六十一条" in _refused(refused.get_data(as_text=True))
     assert '<option value="electronic" selected>' in _form_of(refused.get_data(as_text=True))
     served = session.post(url, data={"to": "served", "version": case["version"],
                                      "method": "electronic", "consent": "true"})
@@ -210,7 +221,8 @@ def test_a_step_on_a_stale_page_is_refused_on_the_current_case_with_the_form_kep
         "to": "investigating", "version": stale["version"], "on": "2021-06-02"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "version" in page.split('id="step-refused"')[1].split("</div>")[0]
+    assert f"案件已被更新为第{stale['version'] + 1}版（本页面提交的是第{stale['version']}版）" in \
+        page.split('id="step-refused"')[1].split("</div>")[0]
     assert '<strong id="case-state">调查取证</strong>' in page  # the case as it is now
     form = _form_of(page)
     assert f'name="version" value="{stale["version"] + 1}"' in form
@@ -230,11 +242,12 @@ def test_a_refused_step_of_an_archived_case_still_says_why(client, console, worl
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert 'id="step-form"' not in page  # an archived case takes no step
-    assert "archived" in page.split('id="step-refused"')[1].split("</p>")[0]
+    assert "案件已归档，不得增加或者修改任何内容。" in _refused(page)
 
 
-def test_a_decision_over_several_fined_acts_takes_each_acts_fine_in_yuan(
-        client, console, world):
+def _two_acts_notified(client, world: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
+    """A case of two fined acts (dust, then emissions over the limit) notified after review,
+    with the dust act's and the emissions act's numbers."""
     inspection_id = world[OWN]["violations"][0]["inspection_id"]
     found = [client.post("/api/v1/violations", headers=world["supervisor"], json={
         "id": str(uuid.uuid4()), "inspection_id": inspection_id, "code": code,
@@ -247,7 +260,12 @@ def test_a_decision_over_several_fined_acts_takes_each_acts_fine_in_yuan(
                          ("notified", {"review_opinion": "同意"})):
         case = _api_step(client, world, case, step, **params)
     act = {a["violation_ids"][0]: a["act"] for a in case["acts"]}
-    dust, exceed = act[found[0]["id"]], act[found[1]["id"]]
+    return case, act[found[0]["id"]], act[found[1]["id"]]
+
+
+def test_a_decision_over_several_fined_acts_takes_each_acts_fine_in_yuan(
+        client, console, world):
+    case, dust, exceed = _two_acts_notified(client, world)
     session = console("legal", OWN)
     page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
     assert f'name="act_fine.{dust}"' in _form_of(page) and f'name="act_fine.{exceed}"' in page

@@ -13,7 +13,7 @@ from server.cases import procedure
 from server.cases.numbering import authority_code, format_number
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE_MODULES = ("deadlines.py", "numbering.py", "procedure.py")
+PURE_MODULES = ("deadlines.py", "numbering.py", "procedure.py", "refusals.py", "../messages.py")
 D = date.fromisoformat
 
 
@@ -34,8 +34,8 @@ def test_the_case_rules_import_neither_flask_nor_the_database(module):
     names = [n for n in names if n != "server.cases"]  # `from server.cases import deadlines`
     assert not [n for n in names if n.split(".")[0] in ("flask", "sqlalchemy", "flask_sqlalchemy")
                 or (n.startswith("server.") and not n.startswith(
-                    ("server.cases.deadlines", "server.cases.numbering", "server.rules",
-                     "server.workdays")))]
+                    ("server.cases.deadlines", "server.cases.numbering", "server.cases.refusals",
+                     "server.messages", "server.rules", "server.workdays")))]
 
 
 def test_excluded_periods_count_each_day_once():

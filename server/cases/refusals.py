@@ -1,0 +1,178 @@
+"""PURE: the refusals of the case procedure, each a stable message key with parameters
+(amounts as integer fen named *_fen, dates as dates), said in English for the API here; the
+console says the same keys in the user's language (its catalogues, context "refusal")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from server.messages import Message
+from server.rules.text import money
+
+# key -> the API's English (str.format, fen as integers, dates as ISO dates)
+ENGLISH: dict[str, str] = {
+    # the step and its day
+    "step.missing": "Some fields this step needs are missing.",
+    "step.unknown_state": "Unknown state {to!r}.",
+    "step.not_allowed": "A case in state {state} can move to {allowed}, not {to}.",
+    "step.nowhere": "A case in state {state} can move to nothing, not {to}.",
+    "step.future": "A step cannot be dated in the future.",
+    "step.before_previous": "A step cannot precede the previous one ({previous}).",
+    # whether the case may be fined at all
+    "fine.forbidden": "The law forbids fining these violations (rules: {outcomes}; 处罚法 "
+                      "第33条、第36条): decide not to penalise (不予行政处罚) instead.",
+    "fine.undetermined": "The rules cannot yet decide a violation of this case: the facts a "
+                         "waiver turns on (处罚法 第33条; 免罚清单) are not established. Record "
+                         "them on the violation and the rules decide it again; until then no "
+                         "fine can be notified or decided.",
+    "fine.correcting": "A violation of this case waits for its correction (deadline {dates}): "
+                       "corrected in time, it is not fined (免罚清单, 处罚法 第33条). Record the "
+                       "re-inspection's finding on the violation (facts.corrected_in_time) and "
+                       "the rules decide it again; until then no fine can be notified or "
+                       "decided.",
+    # the amount
+    "fine.above_maximum": "The fine may not exceed the statutory maximum of {max_fen} fen for "
+                          "these violations (处罚法 第29条: one fine per act, under the "
+                          "provision with the higher fine).",
+    "fine.below_minimum": "Below the statutory minimum of {min_fen} fen a fine is mitigated "
+                          "(减轻处罚, 处罚法 第32条): give the ground in `mitigation`.",
+    "act.above_maximum": "Act {act}'s fine may not exceed its statutory maximum of {max_fen} "
+                         "fen.",
+    "act.below_minimum": "Act {act}'s fine is below its statutory minimum of {min_fen} fen: a "
+                         "mitigated fine (减轻处罚, 处罚法 第32条) needs its ground in "
+                         "`mitigation`.",
+    "acts.one_per_fined": "Give one fine for each act the rules fine (acts [{fined}]); an act "
+                          "they only may fine (acts [{optional}]) is fined when listed.",
+    "acts.sum": "The acts' fines add up to the decided fine.",
+    "acts.required": "Several acts may be fined and the total is not the proposed one: give "
+                     "the fine of each act (处罚法 第29条).",
+    # the notice and the hearing
+    "notice.no_amount": "The notice needs the intended fine; the rules gave none.",
+    "notice.review_first": "This case needs legal review (法制审核, 处罚法 第58条) before the "
+                           "notice.",
+    "hearing.no_right": "The intended penalty does not give a right to a hearing (处罚法 "
+                        "第63条).",
+    "hearing.too_late": "A hearing must be asked for within 5 working days of the notice "
+                        "(by {due}).",
+    "hearing.too_soon": "The party must be told of the hearing at least 7 working days before "
+                        "it (处罚法 第64条, 第85条): the hearing can be on {earliest} at the "
+                        "earliest.",
+    "hearing.notice_first": "The hearing notice cannot precede the request.",
+    "hearing.chair": "The hearing is chaired by someone who did not investigate the case "
+                     "(处罚法 第64条).",
+    # the decision
+    "decision.before_hearing": "The decision follows the hearing.",
+    "decision.notice_period": "No decision before the notice period has run: the party may "
+                              "state, defend or ask for a hearing until {due}.",
+    "decision.heavier": "Statements and defence can never make the penalty heavier than the "
+                        "notice (处罚法 第45条): the fine may not exceed {intended_fen} fen.",
+    "decision.heavier_heard": "Statements and defence can never make the penalty heavier than "
+                              "the notice (处罚法 第45条) ({statements} statement(s) recorded): "
+                              "the fine may not exceed {intended_fen} fen.",
+    "decision.not_positive": "A fine must be positive; decide not to penalise instead.",
+    "not_penalised.fined": "Only a case whose violations the rules do not fine can end without "
+                           "a penalty (rules: {outcomes}).",
+    "not_penalised.review_first": "A complex case needs legal review (法制审核, 处罚法 第58条) "
+                                  "before the decision not to penalise.",
+    # service, payment, enforcement
+    "service.unknown": "Unknown service method.",
+    "service.consent": "Electronic service needs the party's consent (处罚法 第61条).",
+    "payment.no_amount": "Give the amount paid.",
+    "payment.owed": "The amount owed on {on} is {owed_fen} fen (fine {fine_fen} + surcharge "
+                    "{surcharge_fen} for {days} days late).",
+    "payment.owed_partial": "The amount owed on {on} is {owed_fen} fen (fine {fine_fen} + "
+                            "surcharge {surcharge_fen} for {days} days late). Partial, deferred "
+                            "or instalment payment (处罚法 第66条) is not supported yet: record "
+                            "the payment once it is complete.",
+    "enforcement.too_early": "Enforcement only after the payment period ends ({due}).",
+    # the decision deadline
+    "extension.decided": "The decision has issued; its deadline can no longer be extended.",
+    "extension.twice": "The decision deadline was already extended twice (处罚法 第60条).",
+    "extension.approval": "Extension {n} needs {kind} approval.",
+    "extension.too_long": "An extension is at most {limit} days.",
+    "extension.passed": "The deadline ({due}) has passed; it can no longer be extended.",
+    "extension.future": "An approval cannot be dated in the future.",
+    "suspension.decided": "The decision has issued; its deadline no longer runs.",
+    "suspension.unknown": "Unknown kind of period.",
+    "suspension.outside": "The period must lie between the filing and today, start before end.",
+    # the case as a whole (service.writable, the rules of the step's day)
+    "case.archived": "An archived case is immutable: nothing can be added or changed.",
+    "case.stale": "The case is at version {current}, not {given}.",
+    "case.rules_changed": "The rules in force on {on} rule on this case's violations "
+                          "differently (处罚法 第37条: the rules at the time of the act apply, "
+                          "those in force at the decision when lighter): {changes}. The case "
+                          "now stands at version {version} with these decisions; prepare the "
+                          "{to} step again on them.",
+    # notes next to a field
+    "field.required": "required for this step",
+    "field.required_short": "required",
+    "field.positive_amount": "required: a positive amount in fen",
+    "field.above_maximum": "above the statutory maximum",
+    "field.mitigation": "required below the statutory minimum",
+    "field.mitigation_act": "required below a statutory minimum",
+    "field.act_above_maximum": "act {act} above the statutory maximum",
+    "field.one_per_act": "one per fined act",
+    "field.sum": "they add up to {sum_fen}, not {total_fen}",
+    "field.each_act": "required: the fine of each act",
+    "field.too_late": "too late",
+    "field.hearing_too_soon": "less than 7 working days after the hearing notice",
+    "field.before_request": "before the request",
+    "field.investigator": "an investigating officer",
+    "field.before_hearing": "before the hearing",
+    "field.notice_period": "inside the notice period",
+    "field.above_notice": "above the notified amount",
+    "field.positive": "must be positive",
+    "field.methods": "one of {methods}",
+    "field.states": "one of {states}",
+    "field.kinds": "one of {kinds}",
+    "field.consent": "required for electronic service",
+    "field.payment_running": "payment period still running",
+    "field.after_today": "after today",
+    "field.before_previous": "before the previous step",
+    "field.owed": "must be {owed_fen}",
+    "field.approval": "must be {kind}",
+    "field.days": "1..{limit}",
+    "field.period": "outside the case or before start",
+}
+
+
+def _english_value(name: str, value: Any) -> Any:
+    """A parameter as the English text shows it: fen as integers, dates ISO, lists joined."""
+    if name == "changes":
+        return "; ".join(_change(change) for change in value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_english_value(name, item)) for item in value)
+    return str(value) if isinstance(value, date) else value
+
+
+def _change(change: Mapping[str, Any]) -> str:
+    """One violation's change of ruling, in words."""
+    def one(ruled: Mapping[str, Any]) -> str:
+        amount = ruled["amount_fen"]
+        return ruled["outcome"] + (f" {money(amount, 'zh')}" if amount is not None else "")
+    if change["from"] == change["to"]:
+        return f"{change['code']}: {one(change['to'])}, under another provision or range"
+    return f"{change['code']}: {one(change['from'])} → {one(change['to'])}"
+
+
+def english(message: Message) -> str:
+    """The message in the API's English."""
+    params = {name: _english_value(name, value) for name, value in message.params.items()}
+    return ENGLISH[message.key].format(**params)
+
+
+class Refused(Exception):
+    """A transition whose preconditions do not hold: `message` says why, `notes` name the
+    fields at fault; `reason` and `errors` are the same in English."""
+
+    def __init__(self, key: str, params: Mapping[str, Any] | None = None,
+                 notes: Mapping[str, str | Message] | None = None, *, bad_input: bool = False):
+        self.message = Message(key, dict(params or {}))
+        self.notes = {name: note if isinstance(note, Message) else Message(note)
+                      for name, note in (notes or {}).items()}
+        self.reason = english(self.message)
+        super().__init__(self.reason)
+        self.errors = {name: english(note) for name, note in self.notes.items()}
+        self.bad_input = bad_input
