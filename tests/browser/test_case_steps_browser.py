@@ -46,7 +46,7 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     shoot(page, "case_step_hearing")
     page.get_by_role("button", name="推进案件").click()
     alert = page.locator("#step-refused")
-    assert "7 working days" in alert.inner_text()
+    assert "七个工作日前通知当事人" in alert.inner_text()
     assert page.get_by_label("推进到").input_value() == "hearing"
     assert form.get_by_label("听证主持人", exact=True).input_value() == "李主持"
     assert form.get_by_label("主持人账号（可选，不得为本案调查人员）").input_value() == str(
