@@ -172,6 +172,9 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                 reason=reason.strip(), corrected_by=actor.user_id))
         for key, value in _content(changes, officers).items():
             setattr(inspection, key, value)
+        if submitted and (problems := _submission_problems(inspection)):
+            raise ValidationFailed("A correction may not leave a submitted record without what "
+                                   "its submission needed.", errors=problems)
         inspection.version += 1
         inspection.updated_at = utcnow()
         audit.record(actor, "inspection.correct" if submitted else "inspection.update",
@@ -181,14 +184,28 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
     return inspection
 
 
+def _officer_signature_problems(inspection: Inspection) -> list[str]:
+    """Each officer signature by an officer on the record, and ≥ MIN_OFFICERS distinct ones:
+    one officer signing twice, or someone not on the record, is not a second officer."""
+    names = {o["name"] for o in inspection.officers}
+    signed = [s["signer"] for s in inspection.signatures
+              if s["role"] == "officer" and s.get("evidence_sha256")]
+    problems = [f"{signer} signed as an officer but is not one of the record's officers "
+                f"({'、'.join(sorted(names))})" for signer in dict.fromkeys(signed)
+                if signer not in names]
+    if len(names & set(signed)) < MIN_OFFICERS:
+        unsigned = [o["name"] for o in inspection.officers if o["name"] not in signed]
+        problems.append(f"at least {MIN_OFFICERS} of the record's officers must each sign; "
+                        f"not signed: {'、'.join(unsigned) or '—'}")
+    return problems
+
+
 def _submission_problems(inspection: Inspection) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if inspection.ended_at is None:
         problems["ended_at"] = ["the end time is required to submit"]
-    officer_signatures = [s for s in inspection.signatures
-                          if s["role"] == "officer" and s.get("evidence_sha256")]
-    if len(officer_signatures) < MIN_OFFICERS:
-        problems["signatures"] = [f"at least {MIN_OFFICERS} officers must sign"]
+    if officer_problems := _officer_signature_problems(inspection):
+        problems["signatures"] = officer_problems
     if not any(s["role"] == "party" for s in inspection.signatures):
         problems.setdefault("signatures", []).append(
             "the party's signature, or its refusal with the reason, is required")

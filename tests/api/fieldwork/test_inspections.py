@@ -148,3 +148,42 @@ def test_the_certificate_must_be_valid_on_the_inspection_day_not_today(app, clie
     assert _post(client, field, field["inspection"]()).status_code == 201
     later = field["inspection"](started_at="2026-06-02T01:00:00+00:00")
     assert _post(client, field, later).status_code == 422
+
+
+def _submit(client, field, created):
+    return client.post(f"/api/v1/inspections/{created['id']}/submit",
+                       json={"version": created["version"]}, headers=field["headers"])
+
+
+def test_one_officer_signing_twice_is_not_two_officers_signing(client, field):
+    body = field["signed"]()
+    body["signatures"][1]["signer"] = body["signatures"][0]["signer"]
+    created = _post(client, field, body).get_json()
+    response = _submit(client, field, created)
+    assert response.status_code == 422, response.get_json()
+    assert "signatures" in response.get_json()["errors"]
+
+
+def test_an_officer_signature_must_be_by_an_officer_on_the_record(client, field):
+    body = field["signed"]()
+    body["signatures"][1]["signer"] = "路人甲"
+    created = _post(client, field, body).get_json()
+    response = _submit(client, field, created)
+    assert response.status_code == 422, response.get_json()
+    assert field["inspectors"][1].display_name in str(response.get_json()["errors"]["signatures"])
+
+
+def test_a_correction_cannot_take_a_submitted_record_below_what_submission_needs(client, field):
+    created = _post(client, field, field["signed"]()).get_json()
+    submitted = _submit(client, field, created).get_json()
+    url = f"/api/v1/inspections/{created['id']}"
+    kept = submitted["signatures"][:1] + submitted["signatures"][2:]
+    response = client.patch(url, json={"version": submitted["version"], "signatures": kept,
+                                       "correction_reason": "删去签名"},
+                            headers=field["headers"])
+    assert response.status_code == 422, response.get_json()
+    assert "signatures" in response.get_json()["errors"]
+    response = client.patch(url, json={"version": submitted["version"], "ended_at": None,
+                                       "correction_reason": "删去结束时间"},
+                            headers=field["headers"])
+    assert response.status_code == 422, response.get_json()
