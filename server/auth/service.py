@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -95,6 +97,15 @@ def create_user(
 def list_users() -> list[User]:
     """All users, by username."""
     return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def display_names(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The display names of the named users that exist."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name)
+                                   .where(User.id.in_(wanted))).tuples().all())
 
 
 def disable_user(username: str, actor: Actor | None = None) -> User:

@@ -18,7 +18,7 @@ MANIFEST = "manifest.json"
 FORMAT = "casefile/v1"
 ALGORITHM = "HMAC-SHA256"
 CHUNK = 1024 * 1024
-PHOTOS_PER_SHEET = 60  # one contact-sheet file per 5 pages keeps the builder's memory bounded
+PHOTOS_PER_SHEET = 63  # one contact-sheet file per 7 pages keeps the builder's memory bounded
 
 # Main volume (正卷) order of the 2010 filing rules (decision and service receipt; filing
 # approval; evidence; notices; hearing record; …; closing), then the secondary volume (副卷:

@@ -1,4 +1,5 @@
-"""The contact sheet (照片目录): thumbnails captioned with time, place, inspector, flags."""
+"""The contact sheet (照片目录): thumbnails captioned with time, place, maker, method, what each
+proves, and the flags of the checks against the record (LAW.md §6)."""
 
 from __future__ import annotations
 
@@ -9,35 +10,56 @@ from typing import Any
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from server.auth.policy import Actor
 from server.cases import pdfa, render
-from server.clock import SHANGHAI
 from server.errors import NotFound
 from server.evidence import service as evidence
 
-COLUMNS, ROWS = 3, 4
+COLUMNS, ROWS = 3, 3
 MARGIN = 15 * mm
 CAPTION = 9
+LINE = 3.5 * mm
+CAPTION_LINES = 10
 TITLE = "现场照片证据（照片目录）"
+FLAGS = {"no_gps": "无定位", "outside_site": "拍摄地点在场地范围外",
+         "captured_outside_inspection": "拍摄时间不在检查时段内",
+         "location_mismatch": "拍摄位置与设备定位不符", "time_zone_assumed": "时区按北京时间推定",
+         "undecodable": "图像无法解码", "gps_invalid": "定位数据损坏",
+         "time_invalid": "拍摄时间数据损坏", "exif_invalid": "EXIF数据损坏"}
 
 
-def caption(facts: Any, inspectors: Mapping[Any, str]) -> list[str]:
-    """Time, place, inspector and flags of one item."""
-    when = facts.captured_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") \
-        if facts.captured_at else "拍摄时间未知"
-    where = f"{facts.lat:.5f}, {facts.lon:.5f}" if facts.lat is not None else "无定位"
-    flags = "、".join(facts.flags) if facts.flags else "无标记"
-    return [f"{facts.sha256[:12]}  {when}", f"{where}  {inspectors.get(facts.uploaded_by, '—')}",
-            f"标记：{flags}"]
+def caption(item: Mapping[str, Any]) -> list[str]:
+    """Time, place, flags, maker, method and what it proves of one evidence item (the last
+    may be cut on the sheet, so the flags come before it)."""
+    flags = "、".join(FLAGS.get(f, f) for f in item["flags"]) or "无标记"
+    where = f"{item['place']}（WGS-84）" if item["position"] else "无定位"
+    return [f"{item['sha256'][:12]}  {item['captured_at'] or '拍摄时间未知'}", where,
+            f"标记：{flags}", f"制作人：{item['maker']}", f"方式：{item['method']}",
+            f"证明：{'；'.join(item['proves']) or '—'}"]
 
 
-def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
-          users: Sequence[Any]) -> bytes:
-    """A4 PDF/A-2b pages of 3 × 4 thumbnails (derived images only; originals never decoded)."""
+def _wrapped(lines: list[str], font: str, width: float) -> list[str]:
+    """The caption broken to the cell's width, cut to CAPTION_LINES (the manifest has all)."""
+    out: list[str] = []
+    for text in lines:
+        line = ""
+        for char in text:
+            if line and stringWidth(line + char, font, CAPTION) > width:
+                out.append(line)
+                line = ""
+            line += char
+        out.append(line)
+    return out if len(out) <= CAPTION_LINES else [*out[:CAPTION_LINES - 1],
+                                                  out[CAPTION_LINES - 1][:-1] + "…"]
+
+
+def build(actor: Actor, items: Sequence[Mapping[str, Any]]) -> bytes:
+    """A4 PDF/A-2b pages of 3 × 3 thumbnails (derived images only; originals never decoded);
+    `items` are the case's evidence list entries (documents.evidence_list)."""
     font = render.font_name()
-    inspectors = {user.id: user.display_name for user in users}
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, initialFontName=font, initialFontSize=CAPTION,
                     lang=render.LANG)
@@ -47,8 +69,9 @@ def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
     cell_w = (width - 2 * MARGIN) / COLUMNS
     cell_h = (height - 2 * MARGIN - 12 * mm) / ROWS
     per_page = COLUMNS * ROWS
-    records = evidence.get_evidences(actor, sha256s)
-    for index, sha256 in enumerate(sha256s):
+    records = evidence.get_evidences(actor, [item["sha256"] for item in items])
+    caption_h = CAPTION_LINES * LINE + 2 * mm
+    for index, item in enumerate(items):
         slot = index % per_page
         if slot == 0:
             if index:
@@ -58,16 +81,17 @@ def build(actor: Actor, sha256s: Sequence[str], facts: Mapping[str, Any],
         x = MARGIN + (slot % COLUMNS) * cell_w
         top = height - MARGIN - 12 * mm - (slot // COLUMNS) * cell_h
         try:
-            image = ImageReader(io.BytesIO(evidence.derived_of(records[sha256], "thumbnail")))
-            canvas.drawImage(image, x + 2 * mm, top - cell_h + 16 * mm, cell_w - 4 * mm,
-                             cell_h - 18 * mm, preserveAspectRatio=True, anchor="c")
+            image = ImageReader(io.BytesIO(evidence.derived_of(records[item["sha256"]],
+                                                               "thumbnail")))
+            canvas.drawImage(image, x + 2 * mm, top - cell_h + caption_h, cell_w - 4 * mm,
+                             cell_h - caption_h - 2 * mm, preserveAspectRatio=True, anchor="c")
         except NotFound:
             canvas.setFont(font, CAPTION)
             canvas.drawString(x + 2 * mm, top - cell_h / 2, "（无缩略图：非图片或无法解码）")
         canvas.setFont(font, CAPTION)
-        for line, text in enumerate(caption(facts[sha256], inspectors)):
-            canvas.drawString(x + 2 * mm, top - cell_h + (11 - 4 * line) * mm, text)
-    if not sha256s:
+        for line, text in enumerate(_wrapped(caption(item), font, cell_w - 4 * mm)):
+            canvas.drawString(x + 2 * mm, top - cell_h + caption_h - (line + 1) * LINE, text)
+    if not items:
         canvas.drawString(MARGIN, height - MARGIN, "无照片")
     canvas.showPage()
     canvas.save()

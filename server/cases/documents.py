@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.auth import service as auth
 from server.auth.policy import Actor
 from server.cases import doc, forms, procedure, render, service
 from server.cases import records as case_records
@@ -36,7 +37,8 @@ def _local(value) -> str | None:
 def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     """Everything the forms read, gathered through each context's services."""
     party = registry.get_enterprise(actor, case.enterprise_id)
-    found, seen, records, sha256s, explanations, waiver_basis = [], set(), [], [], [], []
+    found, seen, records, explanations, waiver_basis = [], set(), [], [], []
+    cited: dict[str, dict[str, Any]] = {}  # sha256 → what it proves, the records' checks
     for link in service.case_links(case):
         violation = violations.get_violation(actor, link.violation_id)
         decision = violations.latest_decision(violation.id)
@@ -50,7 +52,11 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                       "explanation": zh.get("explanation"),
                       "waiver_basis": (zh.get("waiver") or {}).get("basis") or [],
                       "limitation_basis": (zh.get("limitation") or {}).get("basis")})
-        sha256s += list(violation.evidence or [])
+        for check in violations.evidence_report(violation):
+            one = cited.setdefault(check["sha256"], {"proves": [], "flags": set()})
+            one["proves"].append(f"{violation.description or '—'}（{violation.code}"
+                                 f"{' ' + found[-1]['title'] if found[-1]['title'] else ''}）")
+            one["flags"].update(check["flags"])
         if violation.inspection_id not in seen:
             seen.add(violation.inspection_id)
             record = inspections.get_inspection(actor, violation.inspection_id)
@@ -59,10 +65,7 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                             "people_present": record.people_present,
                             "checklist": record.checklist, "findings": record.findings,
                             "signatures": record.signatures})
-    facts = evidence_facts(sha256s)
-    evidence = [{"sha256": s, "kind": facts[s].kind, "captured_at": _local(facts[s].captured_at),
-                 "place": f"{facts[s].lat:.6f},{facts[s].lon:.6f}" if facts[s].lat is not None
-                 else "—"} for s in dict.fromkeys(sha256s) if s in facts]
+    evidence = evidence_list(cited)
     officers = records[0]["officers"] if records else []  # of the first violation cited
     records.sort(key=lambda r: r["started_at"])  # local "YYYY-MM-DD HH:MM": date order
     return {"case": {c.name: getattr(case, c.name) for c in Case.__table__.columns},
@@ -84,6 +87,31 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
             "statements": [{"received_on": s.received_on.isoformat(), "form": s.form,
                             "made_by": s.made_by, "content": s.content, "adopted": s.adopted,
                             "reasoning": s.reasoning} for s in case_records.statements(case)]}
+
+
+def evidence_list(cited: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The uploaded evidence in citation order with what the case file states of each (LAW.md
+    §6): time, place (WGS-84), maker, method, what it proves, and the records' check flags."""
+    facts = evidence_facts(cited)
+    makers = auth.display_names({f.uploaded_by for f in facts.values()})
+    items = []
+    for sha256, citing in cited.items():
+        fact = facts.get(sha256)
+        if fact is None:
+            continue
+        device = " ".join(dict.fromkeys(p for p in (fact.make, fact.model) if p))
+        items.append({
+            "sha256": sha256, "kind": fact.kind, "captured_at": _local(fact.captured_at),
+            "captured_at_iso": fact.captured_at.astimezone(SHANGHAI).isoformat()
+            if fact.captured_at else None,
+            "place": f"{fact.lat:.6f},{fact.lon:.6f}" if fact.lat is not None else "—",
+            "position": {"lat": fact.lat, "lon": fact.lon, "alt": fact.alt, "crs": "WGS-84"}
+            if fact.lat is not None else None,
+            "maker": f"{makers.get(fact.uploaded_by, '—')}（上传设备 {fact.device_id or '—'}）",
+            "method": f"{forms.KINDS.get(fact.kind, fact.kind)}"
+                      f"（{device or '拍摄设备未记录'}）",
+            "proves": list(dict.fromkeys(citing["proves"])), "flags": sorted(citing["flags"])})
+    return items
 
 
 def build_all(actor: Actor, case_id: uuid.UUID, form: str) -> list[forms.Doc]:

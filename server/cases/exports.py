@@ -27,7 +27,6 @@ from sqlalchemy import or_, select, update
 
 from server import clock
 from server.audit import service as audit
-from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
 from server.cases.models import CaseExport
@@ -146,14 +145,19 @@ class _Throttled:
             _progress(self.export_id, fraction)
 
 
-def _evidence_of(actor: Actor, case) -> tuple[list[str], list[str]]:
-    """The case's evidence digests in citation order, and those not (yet) uploaded."""
+def _missing_evidence(actor: Actor, case) -> list[str]:
+    """The case's cited evidence digests not (yet) uploaded."""
     cited: list[str] = []
     for link in service.case_links(case):
         cited += list(violations.get_violation(actor, link.violation_id).evidence or [])
-    cited = list(dict.fromkeys(cited))
-    missing = set(evidence.missing_evidence(cited))
-    return [s for s in cited if s not in missing], sorted(missing)
+    return evidence.missing_evidence(cited)
+
+
+def _stated(item: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest states of an original besides its digest (LAW.md §6)."""
+    return {"captured_at": item["captured_at_iso"], "position": item["position"],
+            "maker": item["maker"], "method": item["method"], "proves": item["proves"],
+            "flags": item["flags"]}
 
 
 class _Writer:
@@ -206,14 +210,15 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
     case = service.get_case(actor, case_id)
     data = documents.document_data(actor, case)
     form_names = [f for f in forms.FORMS if forms.available(f, case.state, data)]
-    present, missing = _evidence_of(actor, case)
+    stated = {item["sha256"]: item for item in data["evidence"]}
+    present, missing = list(stated), _missing_evidence(actor, case)
     facts = evidence.evidence_facts(present)
     ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
     members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
     total = sum(_release_originals(actor, case, present)) + \
         DOC_WEIGHT * (len(members) - len(present))
     store = evidence.current_store()
-    done, users = 0, auth.list_users()
+    done = 0
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         writer = _Writer(archive)
         for member in members:
@@ -225,14 +230,14 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
             elif member.role == "contact_sheet":
                 first = member.part * casefile.PHOTOS_PER_SHEET
                 body = contact_sheet.build(
-                    actor, present[first:first + casefile.PHOTOS_PER_SHEET], facts, users)
+                    actor, [stated[s] for s in present[first:first + casefile.PHOTOS_PER_SHEET]])
             elif member.role == "evidence":
                 sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
                 stream = store.open(sha256)
                 # The store is addressed by SHA-256: the manifest states the digest the
                 # bytes must have, so a damaged original fails verification, never passes.
                 done += writer.write(member, _stream(stream), known_sha256=sha256,
-                                     mime=facts[sha256].mime)
+                                     mime=facts[sha256].mime, **_stated(stated[sha256]))
                 report(done / total)
                 continue
             else:

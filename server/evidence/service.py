@@ -394,6 +394,8 @@ class EvidenceFacts:
     uploaded_by: Any
     device_id: str | None
     district: str
+    make: str | None = None
+    model: str | None = None
 
 
 def evidence_facts(sha256s: Iterable[str]) -> dict[str, EvidenceFacts]:
@@ -410,7 +412,8 @@ def evidence_facts(sha256s: Iterable[str]) -> dict[str, EvidenceFacts]:
         for row in rows:
             found[row.sha256] = EvidenceFacts(
                 row.sha256, row.kind, row.mime, row.captured_at, row.gps_lat, row.gps_lon,
-                row.gps_alt, tuple(row.flags), row.uploaded_by, row.device_id, row.district)
+                row.gps_alt, tuple(row.flags), row.uploaded_by, row.device_id, row.district,
+                row.make, row.model)
     return found
 
 

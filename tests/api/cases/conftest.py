@@ -116,7 +116,11 @@ def upload_photo(client, headers: dict[str, str], shade: int = 0) -> tuple[str, 
     """Upload a small JPEG over tus; returns its SHA-256 and bytes."""
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (30 + shade, 120, 60)).save(buffer, "JPEG")
-    data = buffer.getvalue()
+    return upload_file(client, headers, buffer.getvalue())
+
+
+def upload_file(client, headers: dict[str, str], data: bytes) -> tuple[str, bytes]:
+    """Upload these bytes over tus; returns their SHA-256 and the bytes."""
     digest = hashlib.sha256(data).hexdigest()
     tus = {**headers, "Tus-Resumable": "1.0.0"}
     created = client.post("/api/v1/uploads/", headers={

@@ -13,7 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from tests import pdfa_check
-from tests.api.cases.conftest import upload_photo
+from tests.api.cases.conftest import upload_file, upload_photo
+from tests.conftest import SHARED
 
 
 def _ok(response, status: int = 200):
@@ -309,3 +310,37 @@ def test_a_heard_case_file_holds_its_hearing_documents_in_their_volumes_and_veri
     assert pdfa_check.problems(archive.read("副卷/01_听证报告.pdf")) == []
     result = _verify(runner, tmp_path, data)
     assert result.exit_code == 0 and "intact" in result.output, result.output
+
+
+def test_the_evidence_list_states_method_maker_what_it_proves_and_the_records_disagreement(
+        app, client, party, exporting, violation, file_case, step, frozen):
+    # A photo taken in Huangpu on 2024-05-20, cited on a Pudong inspection of 2021-06-01: the
+    # case file must say who took it, with what, what it proves, and that time and place
+    # disagree with the record (LAW.md §6), not only the photo's own flags.
+    photo = (SHARED / "data" / "photos" / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes()
+    digest, _ = upload_file(client, party["supervisor"], photo)
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation(evidence=[digest], description="喷漆车间门窗敞开")["id"]),
+               201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(case, "notified")).get_json()
+    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    manifest = json.loads(archive.read("manifest.json"))
+    [entry] = [f for f in manifest["files"] if f["role"] == "evidence"]
+    assert entry["captured_at"].startswith("2024-05-20T10:15:30")
+    assert entry["position"] == {"lat": pytest.approx(31.22475), "lon": pytest.approx(121.485836),
+                                 "alt": None, "crs": "WGS-84"}
+    assert "NIKON COOLPIX P6000" in entry["method"]
+    from server.auth.models import User
+    from server.extensions import db
+
+    with app.app_context():
+        uploader = db.session.scalar(db.select(User).where(User.role == "supervisor"))
+        assert uploader.display_name in entry["maker"]
+    assert any("AIR_VOC" in p and "喷漆车间门窗敞开" in p for p in entry["proves"])
+    assert {"captured_outside_inspection", "outside_site"} <= set(entry["flags"])
+    sheet = next(n for n in archive.namelist() if "照片目录" in n)
+    text = PdfReader(io.BytesIO(archive.read(sheet))).pages[0].extract_text().replace("\n", "")
+    assert "拍摄时间不在检查时段内" in text and "拍摄地点在场地范围外" in text
+    assert "NIKON" in text and "喷漆车间门窗敞开" in text
