@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,14 +125,23 @@ def verify(path: Path | str, key: bytes) -> Report:
         report.problems.append(f"not a readable ZIP: {error}")
         return report
     with archive:
-        names = set(archive.namelist())
+        every = archive.namelist()
+        names = set(every)
         if MANIFEST not in names:
             report.problems.append(f"missing member: {MANIFEST}")
             return report
+        # Readers differ in which of two same-named members they show, and zipfile reads the
+        # last: a forged copy before the original must not verify.
+        for name, count in sorted(Counter(every).items()):
+            if count > 1:
+                report.problems.append(f"duplicate member: {name} ({count} entries)")
         try:
             manifest = json.loads(archive.read(MANIFEST))
             signature = manifest["signature"]
             files = manifest["files"]
+            if not isinstance(signature, dict) or not isinstance(files, list) or not all(
+                    isinstance(entry, dict) for entry in files):
+                raise TypeError("signature must be an object and files a list of objects")
         except (ValueError, KeyError, TypeError) as error:
             report.problems.append(f"unreadable manifest: {error}")
             return report

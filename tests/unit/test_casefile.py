@@ -71,3 +71,29 @@ def test_member_names_that_would_unpack_outside_the_folder_are_reported(tmp_path
     assert [casefile.safe_member_name(n) for n in (
         "正卷/01_决定书.pdf", "a/../../b", "/etc/passwd", "C:/x", "a\\..\\b", "a//b", "")] == [
         True, False, False, False, False, False, False]
+
+
+def test_a_second_member_under_a_listed_name_is_reported_whichever_comes_first(tmp_path):
+    # Readers differ in which of two same-named members they show; Python's zipfile reads
+    # the last, so a forged copy put before the original would otherwise verify.
+    files = {"正卷/b.jpg": b"\xff\xd8 original"}
+    path = _zip(tmp_path, files)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(forged, "w") as target:
+        target.writestr("正卷/b.jpg", b"\xff\xd8 forged!!")
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    report = casefile.verify(forged, KEY)
+    assert not report.ok
+    assert report.problems == ["duplicate member: 正卷/b.jpg (2 entries)"]
+
+
+def test_a_manifest_of_the_wrong_shape_is_reported_not_raised(tmp_path):
+    for manifest in ({"files": ["a.pdf"], "signature": {}}, {"files": [], "signature": "x"},
+                     {"files": {"a": 1}, "signature": {}}, []):
+        path = tmp_path / "odd.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("a.pdf", b"%PDF")
+            archive.writestr(casefile.MANIFEST, json.dumps(manifest))
+        report = casefile.verify(path, KEY)
+        assert not report.ok and report.problems[0].startswith("unreadable manifest"), manifest
