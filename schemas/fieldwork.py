@@ -10,12 +10,16 @@ SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256 diges
 
 
 class LocationSchema(Schema):
-    """A WGS-84 position from the device's GNSS."""
+    """A position from the device, in the coordinate system it names (stored as WGS-84)."""
 
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     accuracy_m = fields.Float(load_default=None, allow_none=True,
                               validate=validate.Range(min=0, max=100_000))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(("wgs84", "gcj02")),
+                        metadata={"description": "wgs84 (GNSS), or gcj02 as Amap/Tencent "
+                                                 "location SDKs give it: converted on arrival; "
+                                                 "always wgs84 as returned"})
 
 
 class PersonSchema(Schema):

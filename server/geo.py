@@ -76,6 +76,17 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
     return guess_lon, guess_lat
 
 
+def location_as_wgs84(location: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A device position as stored: WGS-84 with the system named; one a device gave in
+    GCJ-02 (as Amap/Tencent location SDKs do) is converted first (LAW.md §8)."""
+    if location is None:
+        return None
+    lon, lat = location["lon"], location["lat"]
+    if location.get("crs", "wgs84") == "gcj02":
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    return {**location, "lat": lat, "lon": lon, "crs": "wgs84"}
+
+
 def _map_position(position: Sequence[float], transform: Transform) -> list[float]:
     lon, lat = transform(float(position[0]), float(position[1]))
     # Keep altitude or any further ordinates untouched.

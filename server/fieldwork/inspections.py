@@ -17,6 +17,7 @@ from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.fieldwork.models import Inspection, InspectionRevision
+from server.geo import location_as_wgs84
 from server.registry import service as registry
 from server.uow import find, unit_of_work
 
@@ -65,6 +66,8 @@ def _check_times(data: dict[str, Any]) -> None:
 
 def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, Any]:
     values = {k: data[k] for k in CONTENT if k in data and k != "officers"}
+    if "checkin" in values:
+        values["checkin"] = location_as_wgs84(values["checkin"])
     for key in ("checkin", "people_present", "checklist", "signatures"):
         if key in values:
             values[key] = json_safe(values[key])

@@ -34,7 +34,7 @@ def violation_json(record: Violation, decision: ViolationDecision | None | objec
         "bases", "factors", "mitigation", "evidence", "first_offence", "distance_to_site_m",
         "flags", "version", "created_at", "updated_at")}
     data["location"] = None if record.lat is None else {
-        "lat": record.lat, "lon": record.lon, "accuracy_m": record.accuracy_m}
+        "lat": record.lat, "lon": record.lon, "accuracy_m": record.accuracy_m, "crs": "wgs84"}
     claimed = (record.facts or {}).get("first_offence")
     data["first_offence_disagreement"] = None if claimed in (None, record.first_offence) else (
         f"The inspector recorded first_offence={str(claimed).lower()}, but the server's history "

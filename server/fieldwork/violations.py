@@ -23,7 +23,7 @@ from server.extensions import db
 from server.fieldwork import inspections
 from server.fieldwork.evidence_checks import RecordContext, check
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
-from server.geo import distance_to_geojson_m, to_shape
+from server.geo import distance_to_geojson_m, location_as_wgs84, to_shape
 from server.registry.models import Enterprise
 from server.rulesets import service as rulesets
 from server.uow import find, lock_all, unit_of_work
@@ -33,6 +33,7 @@ EDITABLE = ("code", "occurred_on", "continuing", "ended_on", "party_type", "desc
 
 
 def _location(violation: Violation, location: dict[str, Any] | None) -> None:
+    location = location_as_wgs84(location)
     violation.lat = location["lat"] if location else None
     violation.lon = location["lon"] if location else None
     violation.accuracy_m = location.get("accuracy_m") if location else None

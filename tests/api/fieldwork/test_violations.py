@@ -212,3 +212,26 @@ def test_cited_photos_are_checked_against_site_device_and_time(client, field, in
     assert {"outside_site", "location_mismatch", "captured_outside_inspection"} <= set(
         photo["flags"])
     assert photo["distance_to_site_m"] > 1000
+
+
+def test_a_gcj02_position_from_a_tablet_is_stored_as_wgs84_with_its_system_named(
+        client, field, inspection):
+    from server.geo import wgs84_to_gcj02
+
+    ring = field["enterprise"]["site"]["coordinates"][0]
+    lon, lat = (sum(p[0] for p in ring[:-1]) / (len(ring) - 1),
+                sum(p[1] for p in ring[:-1]) / (len(ring) - 1))  # inside the site
+    shown_lon, shown_lat = wgs84_to_gcj02(lon, lat)  # what an Amap SDK reports, ~500 m off
+    body = _post(client, field, _violation(inspection, location={
+        "lat": shown_lat, "lon": shown_lon, "accuracy_m": 5, "crs": "gcj02"}))
+    assert body.status_code == 201, body.get_json()
+    created = body.get_json()
+    assert created["location"] == {"lat": pytest.approx(lat, abs=1e-7),
+                                   "lon": pytest.approx(lon, abs=1e-7), "accuracy_m": 5.0,
+                                   "crs": "wgs84"}
+    assert created["distance_to_site_m"] == 0 and "outside_site" not in created["flags"]
+    checked_in = client.post("/api/v1/inspections", json=field["inspection"](checkin={
+        "lat": shown_lat, "lon": shown_lon, "crs": "gcj02"}), headers=field["headers"])
+    assert checked_in.status_code == 201, checked_in.get_json()
+    assert checked_in.get_json()["checkin"]["lat"] == pytest.approx(lat, abs=1e-7)
+    assert checked_in.get_json()["checkin"]["crs"] == "wgs84"
