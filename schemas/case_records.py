@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import AwareMoment, Day, Moment
+from schemas.common import AwareMoment, Day, Moment, check_signed_or_refused
 
 TEXT = validate.Length(min=1, max=4000)
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256")
@@ -54,12 +54,7 @@ class InquirySignatureSchema(Schema):
 
     @validates_schema
     def _signed_or_refused(self, data: dict[str, Any], **_: Any) -> None:
-        if data["refused"] and not data.get("refusal_reason"):
-            raise ValidationError("a refusal to sign is noted with its reason",
-                                  field_name="refusal_reason")
-        if not data["refused"] and not data.get("evidence_sha256"):
-            raise ValidationError("the signature image, or refused with the reason",
-                                  field_name="evidence_sha256")
+        check_signed_or_refused(data)
 
 
 class InquiryCreateSchema(Schema):

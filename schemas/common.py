@@ -41,6 +41,19 @@ class AwareMoment(fields.AwareDateTime):
         self.validators.insert(0, _in_years)
 
 
+def check_signed_or_refused(data: dict[str, Any]) -> None:
+    """A signature image, or a refusal to sign noted with its reason and no image (SPC evidence
+    rules Art. 15); a reason of only spaces is none."""
+    if data["refused"]:
+        if not (data.get("refusal_reason") or "").strip():
+            raise ValidationError("a refusal to sign needs its reason", "refusal_reason")
+        if data.get("evidence_sha256"):
+            raise ValidationError("a refused signature has no image", "evidence_sha256")
+    elif not data.get("evidence_sha256"):
+        raise ValidationError("the signature image (evidence sha256) is missing",
+                              "evidence_sha256")
+
+
 class ProblemSchema(Schema):
     """An RFC 9457 problem details object."""
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
-from schemas.common import AwareMoment, Day, Moment
+from schemas.common import AwareMoment, Day, Moment, check_signed_or_refused
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256 digest")
 
@@ -50,14 +50,7 @@ class SignatureSchema(Schema):
 
     @validates_schema
     def _signed_or_refused(self, data: dict, **_kwargs) -> None:
-        if data["refused"]:
-            if not (data.get("refusal_reason") or "").strip():
-                raise ValidationError("a refusal to sign needs its reason", "refusal_reason")
-            if data.get("evidence_sha256"):
-                raise ValidationError("a refused signature has no image", "evidence_sha256")
-        elif not data.get("evidence_sha256"):
-            raise ValidationError("the signature image (evidence sha256) is missing",
-                                  "evidence_sha256")
+        check_signed_or_refused(data)
 
 
 class InspectionFields(Schema):
