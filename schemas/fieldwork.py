@@ -97,8 +97,9 @@ class EvidenceCheckSchema(Schema):
     gps = fields.Dict(allow_none=True)
     distance_to_site_m = fields.Float(allow_none=True)
     flags = fields.List(fields.String(), required=True, metadata={
-        "description": "missing, no_gps, outside_site, captured_outside_inspection, "
-                       "location_mismatch, and the photo's own flags"})
+        "description": "missing, no_gps, no_capture_time, outside_site, "
+                       "captured_outside_inspection, location_mismatch, and the photo's own "
+                       "flags"})
 
 
 class VersionSchema(Schema):

@@ -24,7 +24,8 @@ CAPTION = 9
 LINE = 3.5 * mm
 CAPTION_LINES = 10
 TITLE = "现场照片证据（照片目录）"
-FLAGS = {"no_gps": "无定位", "outside_site": "拍摄地点在场地范围外",
+FLAGS = {"no_gps": "无定位", "no_capture_time": "无拍摄时间",
+         "outside_site": "拍摄地点在场地范围外",
          "captured_outside_inspection": "拍摄时间不在检查时段内",
          "location_mismatch": "拍摄位置与设备定位不符", "time_zone_assumed": "时区按北京时间推定",
          "undecodable": "图像无法解码", "gps_invalid": "定位数据损坏",

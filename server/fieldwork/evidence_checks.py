@@ -1,8 +1,9 @@
 """Where and when a photo was taken, against the record that cites it.
 
-Flags: `no_gps`, `outside_site` (beyond OUTSIDE_SITE_M from the site), `captured_outside_
-inspection` (EXIF time outside the inspection's start/end ± a tolerance), `location_mismatch`
-(EXIF position far from the position the device reported), plus the photo's own flags.
+Flags: `no_gps`, `no_capture_time` (its time cannot be checked against the record),
+`outside_site` (beyond OUTSIDE_SITE_M from the site), `captured_outside_inspection` (EXIF time
+outside the inspection's start/end ± a tolerance), `location_mismatch` (EXIF position far from
+the position the device reported), plus the photo's own flags.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def check(sha256: str, facts: Any | None, context: RecordContext) -> dict[str, A
             if context.reported is not None and distance_m(
                     facts.lon, facts.lat, *context.reported) > context.mismatch_m:
                 flags.append("location_mismatch")
-        if facts.captured_at is not None and context.started_at is not None:
+        if facts.captured_at is None:  # when it was taken cannot be checked against the record
+            flags.append("no_capture_time")
+        elif context.started_at is not None:
             end = context.ended_at or context.started_at
             if not (context.started_at - context.tolerance <= facts.captured_at
                     <= end + context.tolerance):

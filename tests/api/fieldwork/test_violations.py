@@ -235,3 +235,14 @@ def test_a_gcj02_position_from_a_tablet_is_stored_as_wgs84_with_its_system_named
     assert checked_in.status_code == 201, checked_in.get_json()
     assert checked_in.get_json()["checkin"]["lat"] == pytest.approx(lat, abs=1e-7)
     assert checked_in.get_json()["checkin"]["crs"] == "wgs84"
+
+
+def test_a_cited_photo_without_a_capture_time_is_flagged_as_unverifiable_against_the_record(
+        client, field, inspection):
+    from pathlib import Path
+
+    photos = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "photos"
+    undated = _upload(client, field["headers"], (photos / "no_exif.jpg").read_bytes())
+    body = _post(client, field, _violation(inspection, evidence=[undated])).get_json()
+    [photo] = body["evidence_checks"]
+    assert photo["captured_at"] is None and "no_capture_time" in photo["flags"]
