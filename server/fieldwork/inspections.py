@@ -168,6 +168,7 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
             ids = changes.get("inspector_ids") or [uuid.UUID(o["user_id"]) for o in officers]
             officers = _officers(ids, merged["started_at"])
             must_be_officer(actor, officers)
+        lacking = _submission_problems(inspection) if submitted else {}
         if submitted:
             session.add(InspectionRevision(
                 inspection_id=inspection.id, version=inspection.version,
@@ -175,7 +176,7 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                 reason=reason.strip(), corrected_by=actor.user_id))
         for key, value in _content(changes, officers).items():
             setattr(inspection, key, value)
-        if submitted and (problems := _submission_problems(inspection)):
+        if submitted and (problems := _new_problems(lacking, _submission_problems(inspection))):
             raise ValidationFailed("A correction may not leave a submitted record without what "
                                    "its submission needed.", errors=problems)
         inspection.version += 1
@@ -185,6 +186,15 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                      {"fields": sorted(changes), "version": inspection.version,
                       **({"reason": reason.strip()} if submitted else {})})
     return inspection
+
+
+def _new_problems(before: dict[str, list[str]], after: dict[str, list[str]]
+                  ) -> dict[str, list[str]]:
+    """What a correction lacks that the record did not lack before it (a record submitted
+    under older rules can still be corrected for other things)."""
+    added = {key: [p for p in found if p not in before.get(key, [])]
+             for key, found in after.items()}
+    return {key: found for key, found in added.items() if found}
 
 
 def _officer_signature_problems(inspection: Inspection) -> list[str]:

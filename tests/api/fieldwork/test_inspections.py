@@ -187,3 +187,25 @@ def test_a_correction_cannot_take_a_submitted_record_below_what_submission_needs
                                        "correction_reason": "删去结束时间"},
                             headers=field["headers"])
     assert response.status_code == 422, response.get_json()
+
+
+def test_a_record_submitted_under_older_rules_can_still_be_corrected_for_other_things(
+        app, client, field):
+    created = _post(client, field, field["signed"]()).get_json()
+    submitted = _submit(client, field, created).get_json()
+    with app.app_context():  # signed before signers had to be the record's officers
+        from server.fieldwork.models import Inspection
+
+        row = db.session.get(Inspection, uuid.UUID(created["id"]))
+        row.signatures = [dict(s, signer="王某（旧记录）") if n == 1 else s
+                          for n, s in enumerate(row.signatures)]
+        db.session.commit()
+    url = f"/api/v1/inspections/{created['id']}"
+    fixed = client.patch(url, json={"version": submitted["version"], "findings": "更正错字",
+                                    "correction_reason": "错字"}, headers=field["headers"])
+    assert fixed.status_code == 200, fixed.get_json()
+    worse = client.patch(url, json={"version": fixed.get_json()["version"],
+                                    "ended_at": None, "correction_reason": "删去结束时间"},
+                         headers=field["headers"])
+    assert worse.status_code == 422, worse.get_json()
+    assert list(worse.get_json()["errors"]) == ["ended_at"]
