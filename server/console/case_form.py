@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext
 from marshmallow import ValidationError
 
+from server.console import schema_messages
 from server.console.formatting import said
 from server.errors import DomainError, ValidationFailed
 
@@ -130,13 +131,26 @@ def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
     return flat
 
 
+def _translated(messages: Mapping[str, Any], field: str = "") -> dict[str, Any]:
+    """A schema's field messages in the user's language, nested as they came."""
+    out: dict[str, Any] = {}
+    for key, value in messages.items():
+        name = str(key) if not str(key).isdigit() else field  # a list item: its list's name
+        if isinstance(value, Mapping):
+            out[key] = _translated(value, name)
+        else:
+            out[key] = [schema_messages.said(name, str(v)) for v in (
+                [value] if isinstance(value, str) else value)]
+    return out
+
+
 def refusal(error: DomainError | ValidationError) -> tuple[int, str, dict[str, list[str]]]:
     """A refused step's status, message, and field messages keyed by the form's inputs, in the
     user's language when the refusal gives its message keys."""
     if isinstance(error, ValidationError):
         messages = error.messages if isinstance(error.messages, dict) else {
             "_": error.messages}
-        return 422, gettext("Some fields are invalid."), field_errors(messages)
+        return 422, gettext("Some fields are invalid."), field_errors(_translated(messages))
     if error.message is None:
         return error.status, error.detail, field_errors(error.errors)
     notes = {name: [said(note)] for name, note in error.notes.items()}

@@ -179,3 +179,27 @@ def test_a_rules_change_is_said_with_labels_dates_and_yuan(app):
     assert ("2020年5月11日施行的规则对本案违法行为的判定已有变化"
             "（EIA_UNAPPROVED：可以免罚 10,000.00元 → 不予处罚（免罚））。案件现为第4版") in text
     assert "重新办理“已决定”步骤" in text
+
+
+def test_a_form_the_schema_refuses_says_why_in_chinese_next_to_each_input(
+        client, console, world):
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    page = _post(console("legal", OWN), case, to="decided", on="2021-13-45",
+                 fine_yuan="200000000000", rights_waived="true",
+                 **{"education.method": "约谈"}).get_data(as_text=True)
+    assert "部分字段无效" in _refused(page)
+    assert "不是有效的日期" in _next_to(page, "on")
+    assert "应在0.00元至100,000,000,000.00元之间" in _next_to(page, "fine_yuan")
+    assert "必填" in _next_to(page, "education.on")
+    assert "必填" in _next_to(page, "education.content")
+    for english in ("Not a valid", "Missing data", "Must be", "fen"):
+        assert english not in _form_of(page)
+
+
+def test_the_schema_refusal_in_english_quotes_cny(client, console, world):
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    session = console("legal", OWN)
+    assert session.post("/console/language", data={"lang": "en"}).status_code == 303
+    page = _post(session, case, to="decided", fine_yuan="200000000000",
+                 rights_waived="true", **EDUCATION).get_data(as_text=True)
+    assert "Between CNY 0.00 and CNY 100,000,000,000.00" in _next_to(page, "fine_yuan")

@@ -1,0 +1,62 @@
+"""The contract schemas' field messages (marshmallow's English) in the console's language;
+the limits of amount fields (named *_fen) in yuan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask_babel import gettext, lazy_gettext
+
+from server.console.formatting import number, yuan_text
+
+# marshmallow's fixed messages (fields and schema), as the console says them
+FIXED = {
+    "Missing data for required field.": lazy_gettext("Required."),
+    "Field may not be null.": lazy_gettext("Required."),
+    "Unknown field.": lazy_gettext("Not a field of this step."),
+    "Invalid value.": lazy_gettext("Not a valid value."),
+    "Not a valid date.": lazy_gettext("Not a valid date."),
+    "Not a valid datetime.": lazy_gettext("Not a valid date and time."),
+    "Not a valid integer.": lazy_gettext("Not a whole number."),
+    "Not a valid number.": lazy_gettext("Not a number."),
+    "Not a valid boolean.": lazy_gettext("Not yes or no."),
+    "Not a valid string.": lazy_gettext("Not text."),
+    "Not a valid list.": lazy_gettext("Not a list."),
+    "Not a valid mapping type.": lazy_gettext("Not a group of fields."),
+    "Not a valid UUID.": lazy_gettext("Not a valid identifier."),
+    "Invalid type.": lazy_gettext("Not a group of fields."),
+}
+
+_RANGE = re.compile(r"Must be greater than or equal to (-?\d+) and less than or equal to "
+                    r"(-?\d+)\.")
+_AT_LEAST = re.compile(r"Must be greater than or equal to (-?\d+)\.")
+_AT_MOST = re.compile(r"Must be less than or equal to (-?\d+)\.")
+_LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.")
+_SHORTER = re.compile(r"Shorter than minimum length (\d+)\.")
+_LONGER = re.compile(r"Longer than maximum length (\d+)\.")
+_ONE_OF = re.compile(r"Must be one of: (.*)\.")
+
+
+def said(field: str, message: str) -> str:
+    """One of a field's messages in the user's language (unknown ones as they are)."""
+    if message in FIXED:
+        return str(FIXED[message])
+    amount: Callable[[int], str] = yuan_text if field.endswith("_fen") else number
+    if found := _RANGE.fullmatch(message):
+        low, high = (amount(int(value)) for value in found.groups())
+        return gettext("Between %(low)s and %(high)s.", low=low, high=high)
+    if found := _AT_LEAST.fullmatch(message):
+        return gettext("At least %(low)s.", low=amount(int(found.group(1))))
+    if found := _AT_MOST.fullmatch(message):
+        return gettext("At most %(high)s.", high=amount(int(found.group(1))))
+    if found := _LENGTH.fullmatch(message):
+        return gettext("Between %(low)s and %(high)s characters.", low=found.group(1),
+                       high=found.group(2))
+    if found := _SHORTER.fullmatch(message):
+        return gettext("At least %(low)s characters.", low=found.group(1))
+    if found := _LONGER.fullmatch(message):
+        return gettext("At most %(high)s characters.", high=found.group(1))
+    if found := _ONE_OF.fullmatch(message):
+        return gettext("One of: %(choices)s.", choices=found.group(1))
+    return message
