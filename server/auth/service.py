@@ -105,7 +105,7 @@ def display_names(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not wanted:
         return {}
     return dict(db.session.execute(select(User.id, User.display_name)
-                                   .where(User.id.in_(wanted))).tuples().all())
+                                   .where(User.id.in_(wanted))).all())
 
 
 def disable_user(username: str, actor: Actor | None = None) -> User:
