@@ -65,7 +65,7 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                             "people_present": record.people_present,
                             "checklist": record.checklist, "findings": record.findings,
                             "signatures": record.signatures})
-    evidence = evidence_list(cited)
+    evidence = evidence_list(cited, case.district)
     officers = records[0]["officers"] if records else []  # of the first violation cited
     records.sort(key=lambda r: r["started_at"])  # local "YYYY-MM-DD HH:MM": date order
     return {"case": {c.name: getattr(case, c.name) for c in Case.__table__.columns},
@@ -89,10 +89,11 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                             "reasoning": s.reasoning} for s in case_records.statements(case)]}
 
 
-def evidence_list(cited: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The uploaded evidence in citation order with what the case file states of each (LAW.md
-    §6): time, place (WGS-84), maker, method, what it proves, and the records' check flags."""
-    facts = evidence_facts(cited)
+def evidence_list(cited: dict[str, dict[str, Any]], district: str) -> list[dict[str, Any]]:
+    """The evidence the case's district holds, in citation order, with what the case file
+    states of each (LAW.md §6): time, place (WGS-84), maker, method, what it proves, and the
+    records' check flags."""
+    facts = evidence_facts(cited, district)
     makers = auth.display_names({f.uploaded_by for f in facts.values()})
     items = []
     for sha256, citing in cited.items():

@@ -146,11 +146,12 @@ class _Throttled:
 
 
 def _missing_evidence(actor: Actor, case) -> list[str]:
-    """The case's cited evidence digests not (yet) uploaded."""
+    """The case's cited evidence digests its district does not (yet) hold (a digest cited
+    from another district's file is not that file)."""
     cited: list[str] = []
     for link in service.case_links(case):
         cited += list(violations.get_violation(actor, link.violation_id).evidence or [])
-    return evidence.missing_evidence(cited)
+    return evidence.missing_evidence(cited, case.district)
 
 
 def _stated(item: dict[str, Any]) -> dict[str, Any]:

@@ -398,17 +398,24 @@ class EvidenceFacts:
     model: str | None = None
 
 
-def evidence_facts(sha256s: Iterable[str]) -> dict[str, EvidenceFacts]:
-    """Facts of the named evidence that exists (positions, capture times, flags).
+def evidence_facts(sha256s: Iterable[str], district: str | None = None
+                   ) -> dict[str, EvidenceFacts]:
+    """Facts of the named evidence that exists (positions, capture times, flags); given the
+    district of the record citing it, only of evidence that district holds.
 
-    Safe inside the caller's transaction: it only reads. The flag `undecodable` can still be
-    added to a photo whose thumbnail is pending; position and times never change.
+    A record may cite any digest, so a record's readers learn nothing of another district's
+    file from its citation. Safe inside the caller's transaction: it only reads. The flag
+    `undecodable` can still be added to a photo whose thumbnail is pending; position and
+    times never change.
     """
     wanted = sorted({s for s in sha256s})
     found: dict[str, EvidenceFacts] = {}
     for start in range(0, len(wanted), BATCH):
-        rows = db.session.scalars(select(Evidence).where(
-            Evidence.sha256.in_(wanted[start:start + BATCH]))).all()
+        query = select(Evidence).where(Evidence.sha256.in_(wanted[start:start + BATCH]))
+        if district is not None:
+            query = query.where(Evidence.sha256.in_(select(EvidenceHolder.sha256).where(
+                EvidenceHolder.district == district)))
+        rows = db.session.scalars(query).all()
         for row in rows:
             found[row.sha256] = EvidenceFacts(
                 row.sha256, row.kind, row.mime, row.captured_at, row.gps_lat, row.gps_lon,
@@ -417,7 +424,8 @@ def evidence_facts(sha256s: Iterable[str]) -> dict[str, EvidenceFacts]:
     return found
 
 
-def missing_evidence(sha256s: Iterable[str]) -> list[str]:
-    """Which of the named digests are not (yet) evidence — e.g. still uploading."""
+def missing_evidence(sha256s: Iterable[str], district: str | None = None) -> list[str]:
+    """Which of the named digests are not (yet) evidence — e.g. still uploading — or, given
+    a district, not evidence that district holds."""
     wanted = {s for s in sha256s}
-    return sorted(wanted - set(evidence_facts(wanted)))
+    return sorted(wanted - set(evidence_facts(wanted, district)))

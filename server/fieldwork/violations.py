@@ -409,7 +409,7 @@ def evidence_report(violation: Violation) -> list[dict[str, Any]]:
     reported = ((violation.lon, violation.lat) if violation.lat is not None
                 else (checkin["lon"], checkin["lat"]) if checkin else None)
     context = _context(inspection, enterprise.site, reported)
-    facts = evidence_facts(violation.evidence)
+    facts = evidence_facts(violation.evidence, violation.district)
     return [check(sha256, facts.get(sha256), context) for sha256 in violation.evidence]
 
 
@@ -422,5 +422,5 @@ def inspection_evidence_report(inspection: Inspection) -> list[dict[str, Any]]:
     checkin = inspection.checkin or {}
     context = _context(inspection, enterprise.site,
                        (checkin["lon"], checkin["lat"]) if checkin else None)
-    facts = evidence_facts(cited)
+    facts = evidence_facts(cited, inspection.district)
     return [check(sha256, facts.get(sha256), context) for sha256 in cited]

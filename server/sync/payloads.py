@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from schemas.fieldwork import InspectionSchema, ViolationSchema
 from schemas.planning import TaskSchema
 from server.evidence.api import evidence_json
-from server.evidence.models import Evidence
+from server.evidence.models import Evidence, EvidenceHolder
 from server.extensions import db
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.fieldwork.views import LATEST, inspection_json, violation_json
@@ -210,17 +210,21 @@ def citing(sha256: str) -> tuple[list[Violation], list[Inspection]]:
 
 
 def evidence(key: str) -> Snapshot | None:
-    """Evidence metadata: pulled by its uploader and the officers of records citing it."""
+    """Evidence metadata: pulled by its uploader and the officers of records citing it in a
+    district that holds it (citing a digest does not open another district's file)."""
     row = db.session.get(Evidence, key)
     if row is None:
         return None
     users = {str(row.uploaded_by)}
+    holders = set(db.session.scalars(select(EvidenceHolder.district).where(
+        EvidenceHolder.sha256 == key)))
     violations, inspections = citing(key)
     for record in inspections:
-        users |= _officer_ids(record)
+        if record.district in holders:
+            users |= _officer_ids(record)
     for item in violations:
         parent = db.session.get(Inspection, item.inspection_id)
-        if parent is not None:
+        if parent is not None and item.district in holders:
             users |= _officer_ids(parent)
     return Snapshot("upsert", 1, evidence_json(row), row.district, users)
 

@@ -246,3 +246,23 @@ def test_a_cited_photo_without_a_capture_time_is_flagged_as_unverifiable_against
     body = _post(client, field, _violation(inspection, evidence=[undated])).get_json()
     [photo] = body["evidence_checks"]
     assert photo["captured_at"] is None and "no_capture_time" in photo["flags"]
+
+
+def test_citing_another_districts_file_by_its_digest_reveals_nothing_of_it(client, field,
+                                                                            inspection, login):
+    from tests.api.evidence.conftest import PHOTOS, Tus, sha256
+
+    photo = (PHOTOS / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes()
+    digest = sha256(photo)
+    huangpu = login("inspector", "310101", device_id="tablet-huangpu")
+    assert Tus(client, huangpu).upload(photo).status_code == 204
+    body = _post(client, field, _violation(inspection, evidence=[digest])).get_json()
+    assert body["evidence_checks"] == [{"sha256": digest, "present": False,
+                                        "flags": ["missing"]}]
+    assert body["missing_evidence"] == [digest]
+    pulled = client.get("/api/v1/sync/pull?limit=1000", headers=field["headers"]).get_json()
+    assert not [c for c in pulled["changes"] if c["entity"] == "evidence"]
+    # the same bytes uploaded in the record's district make it that district's evidence too
+    assert Tus(client, field["headers"]).upload(photo).status_code == 204
+    again = client.get(f"/api/v1/violations/{body['id']}", headers=field["headers"]).get_json()
+    assert again["evidence_checks"][0]["present"] is True and again["missing_evidence"] == []

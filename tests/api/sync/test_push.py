@@ -197,7 +197,7 @@ def test_submitting_through_push_needs_the_signatures(world):
 
 def test_evidence_arriving_later_clears_missing_evidence_in_the_next_pull(app, world):
     from server.clock import utcnow
-    from server.evidence.models import Evidence
+    from server.evidence.models import Evidence, EvidenceHolder
     from server.extensions import db
 
     tablet = world["a"]
@@ -210,6 +210,7 @@ def test_evidence_arriving_later_clears_missing_evidence_in_the_next_pull(app, w
         db.session.add(Evidence(sha256=photo, size=10, mime="image/jpeg", kind="photo",
                                 uploaded_by=world["users"][1].id, district="310115",
                                 uploaded_at=utcnow(), flags=[], derivation="none"))
+        db.session.add(EvidenceHolder(sha256=photo, district="310115"))
         db.session.commit()
     changes = tablet.pull()
     assert {(c["entity"], c["id"]) for c in changes} == {("violation", violation),
