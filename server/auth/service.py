@@ -53,6 +53,12 @@ def system_actor(user: User, device_id: str | None = None) -> Actor:
     return Actor(user.id, user.username, user.role, user.district, device_id)
 
 
+def active_actor(user_id: uuid.UUID, device_id: str | None = None) -> Actor | None:
+    """The Actor of work queued for a user, as the user is now; None once disabled."""
+    user = db.session.get(User, user_id)
+    return system_actor(user, device_id) if user is not None and user.active else None
+
+
 def create_user(
     username: str,
     role: str,

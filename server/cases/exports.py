@@ -27,10 +27,11 @@ from sqlalchemy import or_, select, update
 
 from server import clock
 from server.audit import service as audit
+from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
 from server.cases.models import CaseExport
-from server.errors import Conflict, Gone, NotFound
+from server.errors import Conflict, Gone, NotFound, Unauthorized
 from server.evidence import service as evidence
 from server.extensions import db
 from server.fieldwork import violations
@@ -265,12 +266,14 @@ def run_export(export_id: uuid.UUID) -> str:
         return "not claimed"
     row = db.session.get(CaseExport, export_id)
     db.session.refresh(row)
-    actor = Actor(uuid.UUID(row.actor["user_id"]), row.actor["username"], row.actor["role"],
-                  row.actor["scope"])
+    # Built as the requester is now: a user disabled since the request reads no originals.
+    actor = auth.active_actor(uuid.UUID(row.actor["user_id"]))
     folder = export_dir()
     name = f"casefile_{row.case_id}_{row.id}.zip"
     partial = folder / f".{name}.partial"
     try:
+        if actor is None:
+            raise Unauthorized("The account that requested the export has been disabled.")
         manifest = build_zip(actor, row.case_id, partial, _Throttled(export_id))
         os.replace(partial, folder / name)
         values = {"status": "done", "progress": 1.0, "file_name": name,

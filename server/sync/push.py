@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError, SQLAlchemyError
 
 from server.audit import service as audit
-from server.auth.models import User
+from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.clock import utcnow
 from server.db_types import json_safe
@@ -239,10 +239,7 @@ def _unless_taken() -> Iterator[None]:
 
 
 def _actor_of(row: SyncMutation) -> Actor | None:
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None
-    return Actor(user.id, user.username, user.role, user.district, row.device_id)
+    return auth.active_actor(row.user_id, row.device_id)
 
 
 def _release(keys: list[str], owner: uuid.UUID) -> list[dict[str, Any]]:

@@ -344,3 +344,22 @@ def test_the_evidence_list_states_method_maker_what_it_proves_and_the_records_di
     text = PdfReader(io.BytesIO(archive.read(sheet))).pages[0].extract_text().replace("\n", "")
     assert "拍摄时间不在检查时段内" in text and "拍摄地点在场地范围外" in text
     assert "NIKON" in text and "喷漆车间门窗敞开" in text
+
+
+def test_an_export_queued_by_a_user_disabled_since_is_not_built(
+        app, client, party, make_user, exporting, case_with_photos):
+    from server.auth import service as auth
+    from server.cases import exports
+
+    user, password = make_user("legal", "310115")
+    token = client.post("/api/v1/auth/token", json={
+        "username": user.username, "password": password, "device_id": "desk-1"}).get_json()
+    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
+                              headers={"Authorization": f"Bearer {token['access_token']}"}),
+                  202).get_json()
+    with app.app_context():
+        auth.disable_user(user.username)
+        assert exports.run_pending_exports(_now())["failed"] == 1
+    body = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert body["status"] == "failed" and "disabled" in body["error"]
+    assert not exporting.exists() or list(exporting.iterdir()) == []
