@@ -174,6 +174,15 @@ def actor_for_token(token: str) -> Actor:
     return system_actor(user, device_token.device_id)
 
 
+def signed_in(actor: Actor) -> bool:
+    """Whether the actor's account is active and their device still holds a live token (a
+    long request re-checks this before it commits: the token may be revoked meanwhile)."""
+    return db.session.scalar(select(DeviceToken.id).join(User).where(
+        DeviceToken.user_id == actor.user_id, DeviceToken.device_id == actor.device_id,
+        DeviceToken.revoked_at.is_(None), DeviceToken.expires_at > utcnow(),
+        User.active.is_(True)).limit(1)) is not None
+
+
 def list_devices(actor: Actor) -> list[DeviceToken]:
     """The caller's live device tokens."""
     authorize(actor, "device.read")

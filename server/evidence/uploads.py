@@ -21,9 +21,10 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 
+from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.clock import utcnow
-from server.errors import Conflict, DomainError, NotFound, ValidationFailed
+from server.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
 from server.evidence import service as evidence_service
 from server.evidence import tus
 from server.evidence.models import Upload
@@ -211,6 +212,9 @@ def _append(actor: Actor, upload_id: uuid.UUID, offset: int, part: Part | None,
     refusal: Exception | None = None
     with unit_of_work() as session:
         upload = _bound(actor, upload_id, lock=True)
+        if not auth.signed_in(actor):  # revoked (a lost tablet) while the bytes arrived
+            raise Unauthorized("The access token was revoked, or expired, while this chunk "
+                               "arrived; it was not kept.")
         _check_offset(upload, offset)
         if part is not None:
             upload.parts = [*upload.parts, {"key": part.key, "offset": offset,

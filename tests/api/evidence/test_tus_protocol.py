@@ -267,3 +267,42 @@ def test_a_refused_upload_is_gone_afterwards(tus, photo):
     location = tus.create(len(data), "cd" * 32).headers["Location"]
     assert tus.patch(location, 0, data).status_code == 422
     assert tus.head(location).status_code == 410
+
+
+def test_a_chunk_still_arriving_when_its_tablet_is_revoked_makes_no_evidence(
+        tus, client, inspector, photo, app):
+    import io
+
+    from server.auth import service as auth
+
+    data = photo("DSCN0025.jpg")
+    location = tus.create(len(data), sha256(data)).headers["Location"]
+
+    class RevokedMidway(io.BytesIO):
+        """The lost tablet's body: the device is revoked while its bytes arrive."""
+
+        revoked = False
+
+        def _revoke(self) -> None:
+            if not self.revoked:
+                self.revoked = True
+                with app.app_context():
+                    user = auth.actor_for_token(inspector["Authorization"].split()[1])
+                    auth.revoke_device(user, "tablet-1")
+
+        def read(self, size: int | None = -1) -> bytes:
+            self._revoke()
+            return super().read(size)
+
+        def readinto(self, buffer) -> int:
+            self._revoke()
+            return super().readinto(buffer)
+
+    response = client.patch(location, input_stream=RevokedMidway(data), headers={
+        **tus.headers, "Upload-Offset": "0", "Content-Length": str(len(data)),
+        "Content-Type": "application/offset+octet-stream"})
+    assert response.status_code == 401, response.data
+    with app.app_context():
+        from server.evidence import service
+
+        assert service.missing_evidence([sha256(data)]) == [sha256(data)]
