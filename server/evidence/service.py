@@ -18,8 +18,7 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
@@ -200,9 +199,12 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
     if existing is not None:
         audit.record(actor, "evidence.duplicate", "evidence", existing.sha256,
                      {"upload": str(upload.id), "filename": upload.filename})
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(EvidenceHolder).values(  # a concurrent upload may add it too
-            sha256=existing.sha256, district=actor.scope).on_conflict_do_nothing())
+        if session.get(EvidenceHolder, (existing.sha256, actor.scope)) is None:
+            try:  # an ORM row: the records citing the file in this district sync again
+                with session.begin_nested():
+                    session.add(EvidenceHolder(sha256=existing.sha256, district=actor.scope))
+            except IntegrityError:
+                pass  # a concurrent upload in this district added it
         return existing
     evidence = Evidence(
         sha256=whole.sha256, size=whole.size, mime=admission.mime, kind=admission.kind,

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.clock import utcnow
-from server.evidence.models import Evidence
+from server.evidence.models import Evidence, EvidenceHolder
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
@@ -44,7 +44,7 @@ def _keys(obj: Any) -> list[Key]:
         return [("violation", str(obj.id))]
     if isinstance(obj, ViolationDecision):
         return [("violation", str(obj.violation_id))]
-    if isinstance(obj, Evidence):
+    if isinstance(obj, Evidence | EvidenceHolder):  # a new holder may pull it and cite it
         return [("evidence", obj.sha256)]
     if isinstance(obj, SyncConflict):
         return [(obj.entity, obj.entity_id)]

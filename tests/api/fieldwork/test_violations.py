@@ -266,3 +266,22 @@ def test_citing_another_districts_file_by_its_digest_reveals_nothing_of_it(clien
     assert Tus(client, field["headers"]).upload(photo).status_code == 204
     again = client.get(f"/api/v1/violations/{body['id']}", headers=field["headers"]).get_json()
     assert again["evidence_checks"][0]["present"] is True and again["missing_evidence"] == []
+
+
+def test_a_district_that_uploads_a_file_its_record_cites_sees_it_in_the_next_pull(
+        client, field, inspection, login):
+    from tests.api.evidence.conftest import PHOTOS, Tus, sha256
+
+    photo = (PHOTOS / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes()
+    digest = sha256(photo)
+    huangpu = login("inspector", "310101", device_id="tablet-huangpu")
+    assert Tus(client, huangpu).upload(photo).status_code == 204
+    cited = _post(client, field, _violation(inspection, evidence=[digest])).get_json()
+    first = client.get("/api/v1/sync/pull?limit=1000", headers=field["headers"]).get_json()
+    assert Tus(client, field["headers"]).upload(photo).status_code == 204  # same bytes here
+    later = client.get(f"/api/v1/sync/pull?limit=1000&cursor={first['next_cursor']}",
+                       headers=field["headers"]).get_json()
+    [violation] = [c["data"] for c in later["changes"]
+                   if c["entity"] == "violation" and c["id"] == cited["id"]]
+    assert violation["missing_evidence"] == []
+    assert [c["id"] for c in later["changes"] if c["entity"] == "evidence"] == [digest]
