@@ -199,6 +199,9 @@ class CaseSchema(Schema):
     paid_on = Day(allow_none=True)
     closed_on = Day(allow_none=True)
     archived_on = Day(allow_none=True)
+    archive_sha256 = fields.String(allow_none=True, metadata={
+        "description": "SHA-256 of the case file (ZIP) stored at archiving; every export of "
+                       "the archived case returns exactly that file"})
     steps = fields.Dict(required=True)
     extensions = fields.List(fields.Dict(), required=True)
     suspensions = fields.List(fields.Dict(), required=True)
@@ -250,11 +253,17 @@ class CaseExportSchema(Schema):
     id = fields.UUID(required=True)
     case_id = fields.UUID(required=True)
     status = fields.String(required=True)
+    purpose = fields.String(required=True, metadata={
+        "description": "request, or archive: queued by the archive step to build the copy"})
     progress = fields.Float(required=True)
     download_url = fields.String(allow_none=True)
     size = fields.Integer(allow_none=True)
     manifest_sha256 = fields.String(allow_none=True)
     members = fields.Integer(allow_none=True)
+    archived_copy = fields.Boolean(required=True, metadata={
+        "description": "True when the file is the archived case's stored copy"})
+    archive_sha256 = fields.String(allow_none=True, metadata={
+        "description": "SHA-256 of the whole ZIP when it is the archived copy"})
     error = fields.String(allow_none=True)
     created_at = Moment(required=True)
     finished_at = Moment(allow_none=True)

@@ -191,6 +191,8 @@ def app(database_url: str, boundary_rows, tmp_path: Path) -> Iterator[Flask]:
         "EVIDENCE_STORE": f"file://{tmp_path / 'evidence'}",
         "PASSWORD_HASH": FAST_HASH,
         "SECRET_KEY": secrets.token_hex(16),
+        # Archiving queues the case file's build: a test runs the job (or turns threads on).
+        "CASE_EXPORT_THREAD": False,
     })
     with app.app_context():
         _clean(db)

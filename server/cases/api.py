@@ -42,7 +42,7 @@ COLUMNS = ("id", "filing_number", "decision_number", "district", "enterprise_id"
            "state", "version", "discovered_on", "filed_on", "complex", "acts", "proposed_fen",
            "would_be_fen", "intended_fen", "fine_fen", "surcharge_fen", "paid_fen", "notice_on",
            "hearing_on", "decided_on", "served_on", "paid_on", "closed_on", "archived_on",
-           "steps", "extensions", "suspensions", "next_due_on", "daily_penalty",
+           "archive_sha256", "steps", "extensions", "suspensions", "next_due_on", "daily_penalty",
            "daily_penalty_fen", "created_at", "updated_at")
 
 

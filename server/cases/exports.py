@@ -3,6 +3,10 @@
 The ZIP is streamed member by member into a temporary file next to the final one (memory stays
 bounded by one chunk and one document), hashed as it is written, and renamed into place only
 when complete with its signed manifest.
+
+An archived case's file is built once (queued by the archive step), stored content-addressed in
+the evidence store and recorded on the case; every later export returns exactly that copy
+(LAW.md §6: nothing may be changed after archiving).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from server.audit import service as audit
 from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
-from server.cases.models import CaseExport
+from server.cases.models import Case, CaseExport
 from server.errors import Conflict, Gone, NotFound, Unauthorized
 from server.evidence import service as evidence
 from server.extensions import db
@@ -57,23 +61,36 @@ def export_dir() -> Path:
     return path
 
 
-def request_export(actor: Actor, case_id: uuid.UUID) -> CaseExport:
-    """Queue an export of the case file; a background thread starts on it at once."""
-    case = service.get_case(actor, case_id)
-    authorize(actor, "case.export", case.district)
-    with unit_of_work() as session:
-        row = CaseExport(case_id=case.id, district=case.district, status="queued",
-                         progress=0.0, requested_by=actor.user_id, created_at=clock.utcnow(),
-                         actor={"user_id": str(actor.user_id), "username": actor.username,
-                                "role": actor.role, "scope": actor.scope})
-        session.add(row)
-        session.flush()
-        audit.record(actor, "case.export", "case", case.id, {"export_id": str(row.id)})
+def queue(actor: Actor, case: Case, purpose: str = "request") -> CaseExport:
+    """Add an export of the case to the current unit of work (audited); `start` it after."""
+    row = CaseExport(case_id=case.id, district=case.district, status="queued", purpose=purpose,
+                     progress=0.0, requested_by=actor.user_id, created_at=clock.utcnow(),
+                     actor={"user_id": str(actor.user_id), "username": actor.username,
+                            "role": actor.role, "scope": actor.scope})
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "case.export", "case", case.id, {"export_id": str(row.id)} | (
+        {"purpose": purpose} if purpose != "request" else {}))
+    return row
+
+
+def start(row: CaseExport) -> None:
+    """Build the export in a background thread once committed; the scheduled job builds it
+    if no thread does (off, or the process died)."""
     if current_app.config.get("CASE_EXPORT_THREAD", True):
         app = current_app._get_current_object()
         thread = threading.Thread(target=_run_in_app, args=(app, row.id), daemon=True,
                                   name=f"casefile-{row.id}")
         after_commit(thread.start)  # the thread must find the committed row
+
+
+def request_export(actor: Actor, case_id: uuid.UUID) -> CaseExport:
+    """Queue an export of the case file; a background thread starts on it at once."""
+    case = service.get_case(actor, case_id)
+    authorize(actor, "case.export", case.district)
+    with unit_of_work():
+        row = queue(actor, case)
+    start(row)
     return row
 
 
@@ -259,6 +276,73 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
     return manifest | {"sha256": hashlib.sha256(body).hexdigest()}
 
 
+class ArchiveDamaged(OSError):
+    """The stored copy of an archived case file is missing or does not match its SHA-256."""
+
+
+def _archived_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
+                   report=lambda fraction: None) -> dict[str, Any]:
+    """Write the archived case's stored file to `target`. The first export finding none (the
+    one the archive step queued; for a case archived before files were stored, the first
+    export after) builds it, stores it and freezes it; every later one copies it unchanged."""
+    frozen = case.archive_sha256
+    if frozen is None:
+        build_zip(actor, case.id, target, report)  # audits the originals it releases
+        db.session.rollback()  # hold no transaction (on SQLite: the write lock) while storing
+        with target.open("rb") as built:
+            ours = evidence.current_store().put(built)
+        frozen = _freeze(actor, row, case, ours, target.stat().st_size)
+        if frozen == ours:
+            return _described(target, frozen)[0]
+    digest = hashlib.sha256()
+    try:
+        with evidence.current_store().open(frozen) as stored, target.open("wb") as out:
+            while chunk := stored.read(casefile.CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except FileNotFoundError as error:
+        raise ArchiveDamaged(f"the archived case file {frozen} is missing from the evidence "
+                             "store") from error
+    if digest.hexdigest() != frozen:
+        raise ArchiveDamaged(f"the stored archived case file {frozen} does not match its "
+                             f"SHA-256 (found {digest.hexdigest()})")
+    values, originals = _described(target, frozen)
+    _release_originals(actor, case, originals)
+    return values
+
+
+def _described(path: Path, archive_sha256: str) -> tuple[dict[str, Any], list[str]]:
+    """An archived copy's export columns, and the originals its manifest lists."""
+    with zipfile.ZipFile(path) as archive:
+        body = archive.read(casefile.MANIFEST)
+        members = len(archive.namelist())
+    originals = [f["sha256"] for f in json.loads(body)["files"] if f["role"] == "evidence"]
+    return {"sha256": hashlib.sha256(body).hexdigest(), "members": members,
+            "archive_sha256": archive_sha256}, originals
+
+
+def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -> str:
+    """Record the stored file as the case's archived copy unless one already is (another
+    runner was first); returns the copy that holds. Set once, never changed."""
+    with unit_of_work() as session:
+        won = session.execute(update(Case).where(
+            Case.id == case.id, Case.state == "archived", Case.archive_sha256.is_(None))
+            .values(archive_sha256=sha256)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if won:
+            at_archiving = session.scalar(select(CaseExport.id).where(
+                CaseExport.case_id == case.id, CaseExport.purpose == "archive").limit(1))
+            details = {"sha256": sha256, "size": size, "export_id": str(row.id),
+                       "archived_on": case.archived_on.isoformat() if case.archived_on else None,
+                       "built": "at_archiving" if at_archiving else "first_export"}
+            if not at_archiving:
+                details["note"] = ("archived before case files were stored at archiving: "
+                                   "built from the data at this first export, frozen from now on")
+            audit.record(actor, "case.archive_copy", "case", case.id, details)
+        held = session.scalar(select(Case.archive_sha256).where(Case.id == case.id))
+    return held
+
+
 def run_export(export_id: uuid.UUID) -> str:
     """Build one export if this runner can claim it; the file appears only when complete."""
     now = clock.utcnow()
@@ -274,11 +358,15 @@ def run_export(export_id: uuid.UUID) -> str:
     try:
         if actor is None:
             raise Unauthorized("The account that requested the export has been disabled.")
-        manifest = build_zip(actor, row.case_id, partial, _Throttled(export_id))
+        case = service.get_case(actor, row.case_id)
+        if case.state == "archived":
+            values = _archived_copy(actor, row, case, partial, _Throttled(export_id))
+        else:
+            manifest = build_zip(actor, row.case_id, partial, _Throttled(export_id))
+            values = {"sha256": manifest["sha256"], "members": len(manifest["files"]) + 1}
         os.replace(partial, folder / name)
-        values = {"status": "done", "progress": 1.0, "file_name": name,
-                  "size": (folder / name).stat().st_size, "sha256": manifest["sha256"],
-                  "members": len(manifest["files"]) + 1}
+        values |= {"status": "done", "progress": 1.0, "file_name": name,
+                   "size": (folder / name).stat().st_size}
     except Exception as error:  # recorded on the export; the job itself must not die
         log.exception("case-file export %s failed", export_id)
         db.session.rollback()
@@ -330,7 +418,9 @@ def as_dict(row: CaseExport) -> dict[str, Any]:
     """The export as the API shows it."""
     url = f"/api/v1/exports/{row.id}/download" if row.status == "done" else None
     return {"id": row.id, "case_id": row.case_id, "status": row.status,
-            "progress": round(row.progress, 3), "download_url": url, "size": row.size,
-            "manifest_sha256": row.sha256, "members": row.members, "error": row.error,
+            "purpose": row.purpose, "progress": round(row.progress, 3), "download_url": url,
+            "size": row.size, "manifest_sha256": row.sha256, "members": row.members,
+            "archived_copy": row.archive_sha256 is not None,
+            "archive_sha256": row.archive_sha256, "error": row.error,
             "created_at": row.created_at, "finished_at": row.finished_at,
             "expires_at": expires_at(row)}

@@ -80,6 +80,8 @@ class Case(db.Model):
     paid_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     archived_on: Mapped[date | None] = mapped_column(Date)
+    # SHA-256 of the case file (ZIP) stored at archiving in the evidence store; set once.
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
     steps: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     extensions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
     suspensions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
@@ -178,12 +180,15 @@ class CaseExport(db.Model):
                                                index=True)
     district: Mapped[str] = mapped_column(String(6), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(10), nullable=False, default="request",
+                                         server_default="request")  # or "archive"
     progress: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
     actor: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     file_name: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))  # of manifest.json
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))  # the ZIP, if the stored copy
     members: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

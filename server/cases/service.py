@@ -375,9 +375,12 @@ def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
 def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
          params: dict[str, Any]) -> Case:
     """Move the case one step; the preconditions of the procedure are checked and audited."""
+    from server.cases import exports  # exports builds on this module
+
     today = clock.today_shanghai()
     if to in RECHECKED:
         _recheck_rules(actor, case_id, version, to, params, today)
+    archived_copy = None
     with unit_of_work():
         case = writable(actor, case_id, version, "case.advance")
         view = _view(case)
@@ -406,6 +409,10 @@ def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
         if to == "decided":
             registry.delist_penalised(actor, case.enterprise_id, record["on"],
                                       case.decision_number)
+        if to == "archived":  # queued with the archiving: a crash cannot lose the build
+            archived_copy = exports.queue(actor, case, "archive")
+    if archived_copy is not None:
+        exports.start(archived_copy)
     return case
 
 

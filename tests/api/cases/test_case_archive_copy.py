@@ -1,0 +1,230 @@
+"""An archived case's file is built once and never changes (LAW.md §6: nothing may be changed
+after archiving): every later export returns the stored copy, whatever changed since."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+
+import pytest
+from PIL import Image
+
+from tests.api.cases.conftest import upload_file, upload_photo
+from tests.api.cases.test_case_exports import _now, _ok, _verify
+
+
+def _late_photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def exporting(app, tmp_path):
+    """Exports land in tmp_path; background threads are off (a test runs the job)."""
+    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def closed(exporting, client, party, violation, file_case, step, frozen):
+    """A fined case closed with two uploaded photos and one cited photo not yet uploaded."""
+    photos = dict(upload_photo(client, party["supervisor"], shade) for shade in (0, 90))
+    late = hashlib.sha256(_late_photo()).hexdigest()
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation(evidence=[*photos, late])["id"]), 201).get_json()
+    for to, params in (("investigating", {}), ("notified", {}),
+                       ("decided", {"fine_fen": 3_000_000, "rights_waived": True}),
+                       ("served", {"method": "direct"}), ("paid", {"amount_fen": 3_000_000}),
+                       ("closed", {})):
+        case = _ok(step(case, to, **params)).get_json()
+    return case | {"photos": photos, "late": late}
+
+
+@pytest.fixture
+def archived(closed, step):
+    """The closed case, archived."""
+    return _ok(step(closed, "archived")).get_json() | {k: closed[k] for k in ("photos", "late")}
+
+
+def _run_jobs(app) -> dict[str, int]:
+    from server.cases import exports
+
+    with app.app_context():
+        return exports.run_pending_exports(_now())
+
+
+def _export(app, client, party, case) -> tuple[dict, bytes]:
+    """Request an export, let the job build it; the export as the API shows it, and the ZIP."""
+    started = _ok(client.post(f"/api/v1/cases/{case['id']}/exports", headers=party["legal"]),
+                  202).get_json()
+    _run_jobs(app)
+    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert done["status"] == "done", done
+    return done, _ok(client.get(done["download_url"], headers=party["legal"])).data
+
+
+def _change_everything_the_file_draws_on(app, client, party, case, monkeypatch) -> None:
+    """What can change after archiving: the party's register entry, a cited photo arriving
+    late, the maker's name, and what the documents are set from (the bureau's name)."""
+    from server.auth.models import User
+    from server.cases import documents
+    from server.extensions import db
+
+    url = f"/api/v1/enterprises/{party['enterprise']['id']}"
+    version = _ok(client.get(url, headers=party["supervisor"])).get_json()["version"]
+    _ok(client.patch(url, json={"version": version, "name": "上海改名后化工有限公司",
+                                "address": "上海市新址路9号"}, headers=party["supervisor"]))
+    assert upload_file(client, party["supervisor"], _late_photo())[0] == case["late"]
+    with app.app_context():
+        maker = db.session.scalar(db.select(User).where(User.role == "supervisor"))
+        maker.display_name = "改名后的上传人"
+        db.session.commit()
+    monkeypatch.setattr(documents, "authority_name", lambda _district: "上海市改组后的环境局")
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_an_archived_case_file_stays_the_same_whatever_changes_after_archiving(
+        app, client, party, runner, exporting, archived, monkeypatch, tmp_path):
+    _, first = _export(app, client, party, archived)
+    _change_everything_the_file_draws_on(app, client, party, archived, monkeypatch)
+    export, again = _export(app, client, party, archived)
+
+    before, after = _members(first), _members(again)
+    assert sorted(after) == sorted(before)  # no evidence appears after archiving
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert changed == []
+    assert again == first  # byte for byte
+    manifest = json.loads(after["manifest.json"])
+    assert manifest["missing_evidence"] == [archived["late"]]
+    assert all("改名后" not in entry.get("maker", "") for entry in manifest["files"])
+    digest = hashlib.sha256(again).hexdigest()
+    assert (export["archived_copy"], export["archive_sha256"]) == (True, digest)
+    case = _ok(client.get(f"/api/v1/cases/{archived['id']}", headers=party["legal"])).get_json()
+    assert case["archive_sha256"] == digest
+    result = _verify(runner, tmp_path, again)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+
+
+def _audits(app, case_id: str, action: str) -> list[dict]:
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+
+    with app.app_context():
+        return [e.details for e in db.session.query(AuditEntry).filter_by(
+            entity="case", entity_id=case_id, action=action).order_by(AuditEntry.seq)]
+
+
+def test_the_archive_step_queues_the_copy_with_it_and_the_job_builds_it_after_a_crash(
+        app, client, party, exporting, archived):
+    from server.cases.models import CaseExport
+    from server.evidence import service as evidence
+    from server.extensions import db
+
+    # The archive step committed a queued build with the transition; no thread ran (as if
+    # the process died right after the commit): the scheduled job builds it.
+    with app.app_context():
+        [queued] = db.session.query(CaseExport).filter_by(case_id=uuid.UUID(archived["id"])).all()
+        assert (queued.status, queued.purpose) == ("queued", "archive")
+        queued_id = queued.id
+    assert _run_jobs(app)["done"] == 1
+    built = _ok(client.get(f"/api/v1/exports/{queued_id}", headers=party["legal"])).get_json()
+    assert (built["purpose"], built["archived_copy"]) == ("archive", True)
+    digest = built["archive_sha256"]
+    case = _ok(client.get(f"/api/v1/cases/{archived['id']}", headers=party["legal"])).get_json()
+    assert case["archive_sha256"] == digest
+    with app.app_context():  # kept content-addressed in the evidence store
+        with evidence.current_store().open(digest) as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == digest
+    [frozen] = _audits(app, archived["id"], "case.archive_copy")
+    assert (frozen["sha256"], frozen["built"]) == (digest, "at_archiving")
+    _, data = _export(app, client, party, archived)
+    assert hashlib.sha256(data).hexdigest() == digest
+    assert _audits(app, archived["id"], "case.archive_copy") == [frozen]  # built once
+
+
+def test_a_case_archived_before_copies_were_stored_gets_its_copy_at_its_first_export(
+        app, client, party, exporting, archived, monkeypatch):
+    from server.cases.models import CaseExport
+    from server.extensions import db
+
+    with app.app_context():  # archived by the old code: no build was queued
+        db.session.query(CaseExport).filter_by(case_id=uuid.UUID(archived["id"])).delete()
+        db.session.commit()
+    export, first = _export(app, client, party, archived)
+    assert (export["purpose"], export["archived_copy"]) == ("request", True)
+    [frozen] = _audits(app, archived["id"], "case.archive_copy")
+    assert frozen["built"] == "first_export" and "frozen from now on" in frozen["note"]
+    assert frozen["sha256"] == hashlib.sha256(first).hexdigest()
+    _change_everything_the_file_draws_on(app, client, party, archived, monkeypatch)
+    assert _export(app, client, party, archived)[1] == first
+
+
+def test_two_runners_building_a_missing_copy_at_once_both_return_the_one_that_was_frozen(
+        app, client, party, login, exporting, archived):
+    import threading
+
+    from server.cases import exports
+    from server.cases.models import CaseExport
+    from server.extensions import db
+
+    with app.app_context():
+        db.session.query(CaseExport).filter_by(case_id=uuid.UUID(archived["id"])).delete()
+        db.session.commit()
+    # Two legal officers (the manifest names who built it, so their ZIPs differ) on two
+    # workers: both build, then both try to freeze their own at the same moment.
+    ids = [_ok(client.post(f"/api/v1/cases/{archived['id']}/exports", headers=headers),
+               202).get_json()["id"] for headers in (party["legal"], login("legal"))]
+    both_built, freeze = threading.Barrier(2, timeout=60), exports._freeze
+    monkeypatch = pytest.MonkeyPatch()
+
+    def freeze_together(*args, **kwargs):
+        both_built.wait()
+        return freeze(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "_freeze", freeze_together)
+    results: list[str] = []
+
+    def run(export_id: str) -> None:
+        with app.app_context():
+            results.append(exports.run_export(uuid.UUID(export_id)))
+            db.session.remove()
+
+    try:
+        threads = [threading.Thread(target=run, args=(export_id,)) for export_id in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        monkeypatch.undo()
+    assert results == ["done", "done"]
+    done = [_ok(client.get(f"/api/v1/exports/{i}", headers=party["legal"])).get_json()
+            for i in ids]
+    files = {_ok(client.get(d["download_url"], headers=party["legal"])).data for d in done}
+    [frozen] = _audits(app, archived["id"], "case.archive_copy")
+    assert {hashlib.sha256(f).hexdigest() for f in files} == {frozen["sha256"]}
+    assert {d["archive_sha256"] for d in done} == {frozen["sha256"]}
+
+
+def test_with_threads_on_the_copy_is_built_right_after_the_archive_step_commits(
+        app, client, party, closed, step):
+    import time
+
+    app.config["CASE_EXPORT_THREAD"] = True
+    case = _ok(step(closed, "archived")).get_json()
+    assert case["archive_sha256"] is None  # built after the commit, not under its lock
+    deadline = time.monotonic() + 60
+    while case["archive_sha256"] is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        case = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"])).get_json()
+    assert case["archive_sha256"] is not None
+    [frozen] = _audits(app, case["id"], "case.archive_copy")
+    assert (frozen["sha256"], frozen["built"]) == (case["archive_sha256"], "at_archiving")
