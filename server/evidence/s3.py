@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,6 +30,8 @@ from server.evidence.storage import (
     check_upload_id,
 )
 
+# A large file (an archived case file with its photos) goes up in 8 MB parts, one in memory.
+ONE_PART_AT_A_TIME = TransferConfig(use_threads=False)
 SETTINGS = ("endpoint_url", "region", "access_key_id", "secret_access_key", "addressing_style")
 
 
@@ -148,7 +151,19 @@ class S3Store:
             yield from page.get("Contents", [])
 
     def put(self, stream: BinaryIO) -> str:
-        """Hash a stream into memory, then upload it under its digest unless present."""
+        """Upload a stream under its digest unless present. A file (seekable) is hashed, then
+        uploaded in parts one at a time, so memory stays bounded by a part; any other stream
+        is hashed into memory first."""
+        if stream.seekable():
+            start, digest = stream.tell(), hashlib.sha256()
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+            sha256 = digest.hexdigest()
+            if self._head(self._key(sha256)) is None:
+                stream.seek(start)
+                self.client.upload_fileobj(stream, self.bucket, self._key(sha256),
+                                           Config=ONE_PART_AT_A_TIME)
+            return sha256
         part = _ObjectPart(self, uuid.uuid4().hex)
         while chunk := stream.read(CHUNK):
             part.write(chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 
@@ -129,3 +130,28 @@ def test_health_is_503_when_the_store_is_unreachable(app, client, store_url, tmp
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"evidence_store": "not writable"}
+
+
+def test_a_large_file_is_stored_without_being_held_in_memory(store, tmp_path):
+    # An archived case file can hold hundreds of photos. The local S3 server of the tests
+    # runs in this process and itself holds about two copies (the parts, then the object);
+    # a store that buffered the whole file on top would need more than three.
+    import os
+    import tracemalloc
+
+    size = 32 * 1024 * 1024
+    path = tmp_path / "casefile.zip"
+    with path.open("wb") as out:
+        for _ in range(size // (1024 * 1024)):
+            out.write(os.urandom(1024 * 1024))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    tracemalloc.start()
+    try:
+        with path.open("rb") as source:
+            assert store.put(source) == digest
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * size, f"{peak // 2**20} MB for a {size // 2**20} MB file"
+    with store.open(digest) as stored:
+        assert hashlib.sha256(stored.read()).hexdigest() == digest
