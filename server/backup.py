@@ -4,7 +4,7 @@ manifest of SHA-256 hashes; a restore verifies the manifest before it touches an
 A backup is a folder:
   manifest.json              format, time, database dialect and revision, every file's hash
   database.sqlite3 | database.pgdump
-  evidence/ab/<sha256>       originals (their name is their hash)
+  evidence/ab/<sha256>       originals and archived case files (their name is their hash)
   derived/<sha256>.<variant>.jpg, exports/<case file>.zip
 The database is copied first; the evidence list is read afterwards, so every original the
 copied database refers to is included (evidence is write-once: later ones only add).
@@ -29,6 +29,7 @@ from server import clock
 from server.audit import service as audit
 from server.cases.casefile import safe_member_name
 from server.cases.exports import export_dir
+from server.cases.models import Case
 from server.evidence.models import Evidence
 from server.evidence.storage import CHUNK, VARIANTS, store_from_url
 from server.extensions import db
@@ -127,7 +128,10 @@ def backup(dest: Path) -> dict[str, Any]:
     dialect, database = _dump_database(dest)
     files = [_entry(dest, database, "database")]
     store = store_from_url(current_app.config["EVIDENCE_STORE"])
-    for sha in db.session.scalars(select(Evidence.sha256).order_by(Evidence.sha256)):
+    # An archived case's file lives in the evidence store too, and can never be built again.
+    stored = set(db.session.scalars(select(Evidence.sha256))) | set(db.session.scalars(
+        select(Case.archive_sha256).where(Case.archive_sha256.is_not(None))))
+    for sha in sorted(stored):
         name = f"evidence/{sha[:2]}/{sha}"
         with store.open(sha) as original:
             digest, size = _copy(original, dest / name)

@@ -228,3 +228,28 @@ def test_with_threads_on_the_copy_is_built_right_after_the_archive_step_commits(
     assert case["archive_sha256"] is not None
     [frozen] = _audits(app, case["id"], "case.archive_copy")
     assert (frozen["sha256"], frozen["built"]) == (case["archive_sha256"], "at_archiving")
+
+
+def test_a_backup_keeps_the_archived_copy_and_the_restored_instance_returns_it(
+        app, client, runner, party, exporting, archived, database_url, tmp_path):
+    from tests.api.cases.test_backup_restore import _empty_instance
+
+    _run_jobs(app)  # the copy the archive step queued
+    _, copy = _export(app, client, party, archived)
+    backup = tmp_path / "backup"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    target = _empty_instance(app, database_url, tmp_path / "new")
+    restored = target.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert restored.exit_code == 0, restored.output
+    api = target.test_client()
+    started = _ok(api.post(f"/api/v1/cases/{archived['id']}/exports", headers=party["legal"]),
+                  202).get_json()
+    _run_jobs(target)
+    done = _ok(api.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+    assert (done["status"], done["error"]) == ("done", None)
+    assert _ok(api.get(done["download_url"], headers=party["legal"])).data == copy
+    with target.app_context():
+        from server.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
