@@ -16,28 +16,39 @@ class ReportQuerySchema(Schema):
     code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
 
 
-class ReportFiguresSchema(Schema):
-    """Counts and amounts (fen) of a period."""
+# The figures by name (server/reports/figures.py METRICS) and what each counts.
+FIGURES = {
+    "cases_filed": "cases filed (立案)",
+    "decisions": "penalty decisions with a fine (处罚决定)",
+    "fines_fen": "fines decided",
+    "not_penalised_decisions": "decisions not to penalise (不予行政处罚决定)",
+    "waived_cases": "cases with an act waived under the minor-offence list (免罚清单), fined "
+                    "cases included",
+    "waived_acts": "acts waived under the minor-offence list",
+    "not_levied_fen": "the fines the rules would have given the acts the list waived",
+    "minor_cases": "cases with a minor act corrected without harm not penalised outside the "
+                   "list (处罚法 第33条第1款)",
+    "minor_fen": "the fines the rules would have given those acts",
+    "first_offence_cases": "cases with a first offence of minor harm corrected in time not "
+                           "fined (处罚法 第33条第1款)",
+    "first_offence_fen": "the fines the rules would have given those acts",
+    "no_fault_cases": "cases with an act not penalised for no fault (处罚法 第33条第2款)",
+    "no_fault_fen": "the fines the rules would have given those acts",
+    "time_barred_cases": "cases with an act not penalised as time-barred (处罚法 第36条)",
+    "time_barred_fen": "the fines the rules would have given those acts",
+    "daily_penalty_cases": "daily continuous penalties decided (环保法 第59条)",
+    "daily_penalty_fen": "daily continuous penalties",
+}
 
-    cases_filed = fields.Integer(required=True)
-    decisions = fields.Integer(required=True)
-    fines_fen = fields.Integer(required=True)
-    waived_cases = fields.Integer(required=True)
-    not_levied_fen = fields.Integer(required=True)
-    daily_penalty_cases = fields.Integer(required=True)
-    daily_penalty_fen = fields.Integer(required=True)
+ReportFiguresSchema = Schema.from_dict(
+    {name: fields.Integer(required=True, metadata={"description": text + (
+        " (fen)" if name.endswith("_fen") else "")}) for name, text in FIGURES.items()},
+    name="ReportFiguresSchema")
+ReportFiguresSchema.__doc__ = "Counts and amounts (fen) of a period."
 
-
-class ReportChangeSchema(Schema):
-    """Year-on-year change in % (null when the year before had nothing)."""
-
-    cases_filed = fields.Float(allow_none=True)
-    decisions = fields.Float(allow_none=True)
-    fines_fen = fields.Float(allow_none=True)
-    waived_cases = fields.Float(allow_none=True)
-    not_levied_fen = fields.Float(allow_none=True)
-    daily_penalty_cases = fields.Float(allow_none=True)
-    daily_penalty_fen = fields.Float(allow_none=True)
+ReportChangeSchema = Schema.from_dict(
+    {name: fields.Float(allow_none=True) for name in FIGURES}, name="ReportChangeSchema")
+ReportChangeSchema.__doc__ = "Year-on-year change in % (null when the year before had nothing)."
 
 
 class ReportDistrictSchema(ReportFiguresSchema):

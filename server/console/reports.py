@@ -13,7 +13,8 @@ from server.reports import service
 from server.reports.figures import METRICS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COUNTS = ("cases_filed", "decisions", "waived_cases", "daily_penalty_cases")
+COUNTS = ("cases_filed", "decisions", "not_penalised_decisions", "waived_cases",
+          "daily_penalty_cases")
 AMOUNTS = ("fines_fen", "not_levied_fen", "daily_penalty_fen")
 
 

@@ -9,10 +9,30 @@ from decimal import Decimal
 
 from server.workdays import add_years
 
-METRICS = ("cases_filed", "decisions", "fines_fen", "waived_cases", "not_levied_fen",
+# Why an act was not penalised, from its violation decision (outcome and waiver ground):
+# waived under the minor-offence list (免罚清单, the figures LAW.md §9 quotes); minor and
+# corrected without harm outside the list, or a first offence with minor harm corrected in time
+# and not fined (处罚法 第33条第1款); no fault (第33条第2款); not discovered in time (第36条).
+GROUNDS = ("list", "minor", "first_offence", "no_fault", "time_barred")
+GROUND_METRICS = {"list": ("waived_cases", "not_levied_fen"),
+                  "minor": ("minor_cases", "minor_fen"),
+                  "first_offence": ("first_offence_cases", "first_offence_fen"),
+                  "no_fault": ("no_fault_cases", "no_fault_fen"),
+                  "time_barred": ("time_barred_cases", "time_barred_fen")}
+METRICS = ("cases_filed", "decisions", "fines_fen", "not_penalised_decisions",
+           "waived_cases", "waived_acts", "not_levied_fen",
+           *(name for ground in GROUNDS[1:] for name in GROUND_METRICS[ground]),
            "daily_penalty_cases", "daily_penalty_fen")
 LABELS_ZH = {"cases_filed": "立案数", "decisions": "处罚决定数", "fines_fen": "罚款金额(元)",
-             "waived_cases": "不予处罚案件数", "not_levied_fen": "免罚金额(元)",
+             "not_penalised_decisions": "不予处罚决定数",
+             "waived_cases": "免罚清单免罚案件数", "waived_acts": "免罚清单免罚违法行为数",
+             "not_levied_fen": "免罚清单免罚金额(元)",
+             "minor_cases": "轻微违法不予处罚案件数", "minor_fen": "轻微违法未罚金额(元)",
+             "first_offence_cases": "首违不罚案件数", "first_offence_fen": "首违不罚未罚金额(元)",
+             "no_fault_cases": "无主观过错不予处罚案件数",
+             "no_fault_fen": "无主观过错未罚金额(元)",
+             "time_barred_cases": "超过追责时效不予处罚案件数",
+             "time_barred_fen": "超过追责时效未罚金额(元)",
              "daily_penalty_cases": "按日连续处罚案件数",
              "daily_penalty_fen": "按日连续处罚金额(元)"}
 
@@ -28,20 +48,30 @@ class CaseRow:
     fined: bool = False
     fine_fen: int = 0
     not_penalised: bool = False
-    not_levied_fen: int = 0
+    """The decision is a 不予行政处罚决定 (every act of the case not penalised)."""
+    spared: tuple[tuple[str, str, int], ...] = ()
+    """Each act the decision did not penalise, in a fined case too: (ground of GROUNDS, its
+    type, the fine the rules would have given)."""
     daily_penalty_on: date | None = None
     daily_penalty_fen: int = 0
+    daily_code: str | None = None
+    """The type of the continuing act the daily penalty was imposed for; None when not known,
+    and then it counts under each type."""
     # The fine of each fined act under its act's type (处罚法 第29条: the provision it was fined
     # under); empty when not known, and then the whole fine counts under each type.
     code_fines: tuple[tuple[str, int], ...] = ()
 
     def for_code(self, code: str) -> CaseRow:
-        """The row as one violation type sees it: only the fines of its own acts."""
+        """The row as one violation type sees it: only its own acts' fines, acts not penalised
+        and daily penalty."""
+        seen = replace(self, spared=tuple(s for s in self.spared if s[1] == code))
+        if self.daily_code is not None and self.daily_code != code:
+            seen = replace(seen, daily_penalty_on=None, daily_penalty_fen=0)
         if not self.fined or not self.code_fines:
-            return self
+            return seen
         fine = sum(fen for each, fen in self.code_fines if each == code)
         fined = any(each == code for each, _ in self.code_fines)
-        return replace(self, fined=fined, fine_fen=fine if fined else 0)
+        return replace(seen, fined=fined, fine_fen=fine if fined else 0)
 
 
 @dataclass(slots=True)
@@ -51,8 +81,18 @@ class Figures:
     cases_filed: int = 0
     decisions: int = 0
     fines_fen: int = 0
+    not_penalised_decisions: int = 0
     waived_cases: int = 0
+    waived_acts: int = 0
     not_levied_fen: int = 0
+    minor_cases: int = 0
+    minor_fen: int = 0
+    first_offence_cases: int = 0
+    first_offence_fen: int = 0
+    no_fault_cases: int = 0
+    no_fault_fen: int = 0
+    time_barred_cases: int = 0
+    time_barred_fen: int = 0
     daily_penalty_cases: int = 0
     daily_penalty_fen: int = 0
 
@@ -108,8 +148,14 @@ def add(figures: Figures, row: CaseRow, period: Period) -> None:
             figures.decisions += 1
             figures.fines_fen += row.fine_fen
         if row.not_penalised:
-            figures.waived_cases += 1
-            figures.not_levied_fen += row.not_levied_fen
+            figures.not_penalised_decisions += 1
+        for ground in {ground for ground, _, _ in row.spared}:
+            cases = GROUND_METRICS[ground][0]
+            setattr(figures, cases, getattr(figures, cases) + 1)
+        for ground, _, fen in row.spared:
+            amount = GROUND_METRICS[ground][1]
+            setattr(figures, amount, getattr(figures, amount) + fen)
+            figures.waived_acts += ground == "list"
     if row.daily_penalty_on in period:
         figures.daily_penalty_cases += 1
         figures.daily_penalty_fen += row.daily_penalty_fen

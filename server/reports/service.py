@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,8 +13,10 @@ from sqlalchemy import or_, select
 from server import clock
 from server.auth.policy import Actor, authorize
 from server.cases.models import Case, CaseViolation
+from server.cases.procedure import MUST_NOT_FINE
 from server.errors import ValidationFailed
 from server.extensions import db
+from server.fieldwork.models import ViolationDecision
 from server.registry.models import District
 from server.reports.figures import LABELS_ZH, METRICS, CaseRow, Period, Summary, summarise, yuan
 
@@ -33,6 +36,18 @@ def period_of(query: dict[str, Any]) -> Period:
     return period
 
 
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """One violation of a case as the figures need it."""
+
+    violation_id: str
+    act: int
+    code: str
+    outcome: str
+    ground: str | None
+    fen: int
+
+
 def _rows(district: str | None, period: Period) -> list[CaseRow]:
     """Cases with any event in the period or the year before it, as plain rows."""
     start = period.year_before().start
@@ -42,37 +57,116 @@ def _rows(district: str | None, period: Period) -> list[CaseRow]:
     if district is not None:
         query = query.where(Case.district == district)
     cases = db.session.scalars(query.order_by(Case.id)).all()
-    codes: dict[Any, dict[str, str]] = {}
-    ids = [c.id for c in cases]
+    links = _links([c.id for c in cases])
+    rows = []
+    for c in cases:
+        mine = links.get(c.id, [])
+        codes = {link.violation_id: link.code for link in mine}
+        act_codes = _act_codes(c, mine)
+        code_fines = _code_fines(c, act_codes)
+        rows.append(CaseRow(
+            district=c.district, codes=tuple(codes.values()), filed_on=c.filed_on,
+            decided_on=c.decided_on, fined=c.decision_series == "decision",
+            fine_fen=c.fine_fen or 0, not_penalised=c.decision_series == "not_penalised",
+            spared=_spared(c, mine), daily_penalty_on=c.daily_penalty_on,
+            daily_penalty_fen=c.daily_penalty_fen,
+            daily_code=_daily_code(c, act_codes, code_fines), code_fines=code_fines))
+    return rows
+
+
+def _links(ids: list[Any]) -> dict[Any, list[_Link]]:
+    """The cases' violations, with the waiver ground of those the rules waive."""
+    found: dict[Any, list[tuple[Any, ...]]] = {}
     for offset in range(0, len(ids), BATCH):
-        for case_id, violation_id, code in db.session.execute(select(
-                CaseViolation.case_id, CaseViolation.violation_id, CaseViolation.code).where(
+        for row in db.session.execute(select(
+                CaseViolation.case_id, CaseViolation.violation_id, CaseViolation.act,
+                CaseViolation.code, CaseViolation.outcome, CaseViolation.would_be_fen,
+                CaseViolation.amount_fen, CaseViolation.decision_id).where(
                 CaseViolation.case_id.in_(ids[offset:offset + BATCH]))):
-            codes.setdefault(case_id, {})[str(violation_id)] = code
-    return [CaseRow(district=c.district, codes=tuple(codes.get(c.id, {}).values()),
-                    filed_on=c.filed_on, decided_on=c.decided_on,
-                    fined=c.decision_series == "decision", fine_fen=c.fine_fen or 0,
-                    not_penalised=c.decision_series == "not_penalised",
-                    not_levied_fen=c.would_be_fen, daily_penalty_on=c.daily_penalty_on,
-                    daily_penalty_fen=c.daily_penalty_fen,
-                    code_fines=_code_fines(c, codes.get(c.id, {}))) for c in cases]
+            found.setdefault(row[0], []).append(tuple(row[1:]))
+    waived = [row[-1] for rows in found.values() for row in rows if row[3] == "waived"]
+    grounds: dict[Any, str | None] = {}
+    for offset in range(0, len(waived), BATCH):
+        for decision_id, result in db.session.execute(select(
+                ViolationDecision.id, ViolationDecision.result).where(
+                ViolationDecision.id.in_(waived[offset:offset + BATCH]))):
+            grounds[decision_id] = (((result or {}).get("zh") or {}).get("waiver")
+                                    or {}).get("ground")
+    return {case_id: [_Link(str(vid), act, code, outcome,
+                            _ground(outcome, grounds.get(decision_id)),
+                            would_be if would_be is not None else amount or 0)
+                      for vid, act, code, outcome, would_be, amount, decision_id in rows]
+            for case_id, rows in found.items()}
 
 
-def _code_fines(case: Case, codes: dict[str, str]) -> tuple[tuple[str, int], ...]:
+def _ground(outcome: str, waiver_ground: str | None) -> str | None:
+    """Why the rules do not fine a violation (figures.GROUNDS); None when they fine it."""
+    if outcome == "waived":
+        return "list" if waiver_ground == "list" else "minor"
+    return {"may_waive": "first_offence", "no_fault": "no_fault",
+            "time_barred": "time_barred"}.get(outcome)
+
+
+def _fined_acts(case: Case) -> dict[int, int] | None:
+    """The fine decided for each act, when the decision recorded them."""
+    decided = (case.steps or {}).get("decided") or {}
+    recorded = decided.get("act_fines")
+    return None if recorded is None else {item["act"]: item["fine_fen"] for item in recorded}
+
+
+def _spared(case: Case, links: list[_Link]) -> tuple[tuple[str, str, int], ...]:
+    """Each act the decision did not penalise: its ground and type, those of the violation
+    with the higher would-be fine (处罚法 第29条), and that fine."""
+    if case.decision_series not in ("decision", "not_penalised"):
+        return ()
+    acts: dict[int, list[_Link]] = {}
+    for link in links:
+        acts.setdefault(link.act, []).append(link)
+    fined = _fined_acts(case) if case.decision_series == "decision" else {}
+    spared = []
+    for act, members in sorted(acts.items()):
+        if fined is not None and act in fined:
+            continue
+        if fined is None and not all(m.outcome in MUST_NOT_FINE for m in members):
+            continue  # decided before each act's fine was kept: only forbidden fines are sure
+        grounded = [m for m in members if m.ground is not None]
+        if grounded:
+            chosen = max(grounded, key=lambda m: (m.fen, m.code))
+            spared.append((chosen.ground or "", chosen.code, chosen.fen))
+    return tuple(spared)
+
+
+def _act_codes(case: Case, links: list[_Link]) -> dict[int, str]:
+    """The type each act is fined under: its violation the case names as fined under."""
+    codes = {link.violation_id: link.code for link in links}
+    return {act["act"]: codes[act["fined_under"]] for act in case.acts or ()
+            if act.get("fined_under") in codes}
+
+
+def _code_fines(case: Case, act_codes: dict[int, str]) -> tuple[tuple[str, int], ...]:
     """Each fined act's fine under the type of the violation it was fined under."""
     if case.decision_series != "decision" or case.fine_fen is None:
         return ()
-    fined_under = {act["act"]: act.get("fined_under") for act in case.acts or ()}
-    decided = (case.steps or {}).get("decided") or {}
-    fines = {item["act"]: item["fine_fen"] for item in decided.get("act_fines") or ()}
+    fines = _fined_acts(case)
     if not fines:  # decided before each act's fine was recorded: then one act was fined
-        fined = [act for act, under in fined_under.items() if under]
-        if len(fined) != 1:
+        if len(act_codes) != 1:
             return ()
-        fines = {fined[0]: case.fine_fen}
-    if any(fined_under.get(act) not in codes for act in fines):
+        fines = {next(iter(act_codes)): case.fine_fen}
+    if any(act not in act_codes for act in fines):
         return ()
-    return tuple(sorted((codes[fined_under[act]], fen) for act, fen in fines.items()))
+    return tuple(sorted((act_codes[act], fen) for act, fen in fines.items()))
+
+
+def _daily_code(case: Case, act_codes: dict[int, str],
+                code_fines: tuple[tuple[str, int], ...]) -> str | None:
+    """The type of the continuing act the daily penalty multiplied (环保法 第59条): the act
+    it records, else (recorded before it named one) the only fined act's."""
+    if case.daily_penalty_on is None:
+        return None
+    act = (case.daily_penalty or {}).get("act")
+    if act is not None:
+        return act_codes.get(act)
+    return code_fines[0][0] if len(code_fines) == 1 else None
 
 
 def summary(actor: Actor, query: dict[str, Any]) -> tuple[Summary, dict[str, Any]]:

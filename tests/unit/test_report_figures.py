@@ -20,16 +20,49 @@ def test_a_case_counts_where_each_of_its_events_happened():
 
 def test_waived_cases_report_the_amount_not_levied_and_fines_exclude_them():
     rows = [CaseRow("310115", ("AIR_VOC",), D("2021-03-01"), D("2021-03-02"),
-                    not_penalised=True, not_levied_fen=2_000_000),
+                    not_penalised=True, spared=(("list", "AIR_VOC", 2_000_000),)),
             CaseRow("310101", ("AIR_DUST",), D("2021-03-01"), D("2021-04-01"), fined=True,
                     fine_fen=1_000_000, daily_penalty_on=D("2021-05-01"),
                     daily_penalty_fen=3_000_000)]
     found = summarise(rows, YEAR_2021)
-    assert found.current.as_dict() == {
-        "cases_filed": 2, "decisions": 1, "fines_fen": 1_000_000, "waived_cases": 1,
-        "not_levied_fen": 2_000_000, "daily_penalty_cases": 1, "daily_penalty_fen": 3_000_000}
+    assert {k: v for k, v in found.current.as_dict().items() if v} == {
+        "cases_filed": 2, "decisions": 1, "fines_fen": 1_000_000, "not_penalised_decisions": 1,
+        "waived_cases": 1, "waived_acts": 1, "not_levied_fen": 2_000_000,
+        "daily_penalty_cases": 1, "daily_penalty_fen": 3_000_000}
     assert sorted(found.by_district) == ["310101", "310115"]
     assert found.by_code["AIR_DUST"].daily_penalty_fen == 3_000_000
+
+
+def test_only_the_list_counts_as_waived_and_each_other_ground_counts_under_its_name():
+    fined = CaseRow("310115", ("AIR_DUST", "AIR_VOC", "HW_MGMT"), D("2021-03-01"),
+                    D("2021-04-01"), fined=True, fine_fen=500,
+                    spared=(("list", "AIR_VOC", 700), ("list", "HW_MGMT", 900)),
+                    code_fines=(("AIR_DUST", 500),))
+    barred = CaseRow("310115", ("AIR_MONITOR",), D("2021-03-01"), D("2021-04-01"),
+                     not_penalised=True, spared=(("time_barred", "AIR_MONITOR", 300),))
+    found = summarise([fined, barred], YEAR_2021)
+    assert (found.current.waived_cases, found.current.waived_acts) == (1, 2)
+    assert found.current.not_levied_fen == 1_600
+    assert (found.current.time_barred_cases, found.current.time_barred_fen) == (1, 300)
+    assert found.current.not_penalised_decisions == 1
+    assert (found.by_code["AIR_VOC"].waived_cases, found.by_code["AIR_VOC"].not_levied_fen,
+            found.by_code["AIR_VOC"].decisions) == (1, 700, 0)
+    assert found.by_code["AIR_DUST"].waived_cases == 0
+    assert summarise([fined], Period(D("2022-01-01"), D("2022-12-31"))).previous_year \
+        .not_levied_fen == 1_600
+
+
+def test_a_daily_penalty_counts_under_its_continuing_acts_type_or_each_type_when_unknown():
+    known = CaseRow("310115", ("AIR_EXCEED", "AIR_VOC"), D("2021-03-01"), D("2021-04-01"),
+                    fined=True, fine_fen=500, daily_penalty_on=D("2021-05-01"),
+                    daily_penalty_fen=3_000, daily_code="AIR_EXCEED")
+    unknown = CaseRow("310115", ("AIR_EXCEED", "AIR_VOC"), D("2021-03-01"), D("2021-04-01"),
+                      fined=True, fine_fen=500, daily_penalty_on=D("2021-05-01"),
+                      daily_penalty_fen=3_000)
+    by_code = summarise([known], YEAR_2021).by_code
+    assert (by_code["AIR_EXCEED"].daily_penalty_cases, by_code["AIR_VOC"].daily_penalty_cases) \
+        == (1, 0)
+    assert summarise([unknown], YEAR_2021).by_code["AIR_VOC"].daily_penalty_cases == 1
 
 
 def test_year_on_year_change_is_null_without_a_base_and_exact_otherwise():

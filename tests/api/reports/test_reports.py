@@ -65,8 +65,11 @@ def test_the_summary_compares_the_period_with_the_year_before(client, party, his
                           headers=party["legal"])).get_json()
     assert body["district"] == "310115"
     assert body["current"] == {
-        "cases_filed": 3, "decisions": 2, "fines_fen": 13_000_000, "waived_cases": 1,
+        "cases_filed": 3, "decisions": 2, "fines_fen": 13_000_000,
+        "not_penalised_decisions": 1, "waived_cases": 1, "waived_acts": 1,
         "not_levied_fen": history["waived"]["decision"]["zh"]["penalty"]["would_be_amount_fen"],
+        "minor_cases": 0, "minor_fen": 0, "first_offence_cases": 0, "first_offence_fen": 0,
+        "no_fault_cases": 0, "no_fault_fen": 0, "time_barred_cases": 0, "time_barred_fen": 0,
         "daily_penalty_cases": 1, "daily_penalty_fen": 100_000_000}
     assert body["previous_year"]["fines_fen"] == 2_000_000
     assert body["previous_period"] == {"from": "2020-01-01", "to": "2020-12-31"}
@@ -151,3 +154,94 @@ def test_a_case_fining_one_type_and_waiving_another_counts_each_types_own_amount
     voc = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31&code=AIR_VOC",
                          headers=party["legal"])).get_json()
     assert voc["current"]["cases_filed"] == 1 and voc["current"]["fines_fen"] == 0
+
+
+EDUCATED = {"education": {"on": "2021-06-02", "method": "约谈", "content": "教育"}}
+MINOR = {"minor": True, "corrected_in_time": True, "harmful_consequence": False}
+MAY = {"harm_minor": True, "harmful_consequence": True, "corrected_in_time": True}
+
+
+def _not_penalised(file_case, step, violation_id, **params):
+    case = _ok(file_case(violation_id), 201).get_json()
+    return _ok(step(case, "not_penalised", **params)).get_json()
+
+
+def test_the_waiver_list_figures_count_the_acts_the_list_waived_and_name_the_other_grounds(
+        client, party, violation, file_case, step, frozen):
+    """LAW.md §9: "waiver list: N cases, M yuan not levied" counts the acts waived under the
+    免罚清单 — also one waived in a case that fined another act — at the fine the rules would
+    have given; no fault (第33条第2款), time-barred (第36条), minor outside the list and a first
+    offence not fined (第33条第1款) are counted apart, each under its own name."""
+    frozen.on("2021-06-02")
+    decided = {name: violation(code, facts=facts, **change) for name, code, facts, change in (
+        ("list", "HW_MGMT", WAIVABLE, {}), ("no_fault", "WATER_MONITOR", {"no_fault": True}, {}),
+        ("time_barred", "AIR_MONITOR", None, {"occurred_on": "2018-01-02"}),
+        ("minor", "PERMIT_MONITOR", MINOR, {}), ("first_offence", "AIR_EXCEED", MAY, {}))}
+    zh = {name: found["decision"]["zh"] for name, found in decided.items()}
+    assert {name: d["decision"] for name, d in zh.items()} == {
+        "list": "waived", "no_fault": "no_fault", "time_barred": "time_barred",
+        "minor": "waived", "first_offence": "may_waive"}
+    assert (zh["list"]["waiver"]["ground"], zh["minor"]["waiver"]["ground"]) == (
+        "list", "article_33")
+    for name, found in decided.items():
+        extra = {} if name == "time_barred" else EDUCATED
+        _not_penalised(file_case, step, found["id"],
+                       **({"reason": "首违不罚"} if name == "first_offence" else {}), **extra)
+    fined_case, waived_inside = decide_with_a_waived_act(violation, file_case, step, frozen)
+    would_be = {name: d["penalty"]["amount_fen"] for name, d in zh.items()}
+    inside = waived_inside["decision"]["zh"]["penalty"]["would_be_amount_fen"]
+
+    body = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31",
+                          headers=party["legal"])).get_json()
+    now = body["current"]
+    assert (now["waived_cases"], now["waived_acts"]) == (2, 2)
+    assert now["not_levied_fen"] == would_be["list"] + inside
+    assert (now["decisions"], now["not_penalised_decisions"]) == (1, 5)
+    for name in ("no_fault", "time_barred", "minor", "first_offence"):
+        assert (now[f"{name}_cases"], now[f"{name}_fen"]) == (1, would_be[name]), name
+    by_code = {c["code"]: c for c in body["by_code"]}
+    assert (by_code["AIR_VOC"]["waived_cases"], by_code["AIR_VOC"]["not_levied_fen"]) == (1, inside)
+    assert (by_code["AIR_DUST"]["waived_cases"], by_code["AIR_DUST"]["decisions"]) == (0, 1)
+    assert by_code["WATER_MONITOR"]["waived_cases"] == 0
+    assert by_code["WATER_MONITOR"]["no_fault_cases"] == 1
+    voc = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31&code=AIR_VOC",
+                         headers=party["legal"])).get_json()
+    assert (voc["current"]["waived_cases"], voc["current"]["not_levied_fen"]) == (1, inside)
+    assert voc["previous_year"]["waived_cases"] == 0
+
+    response = _ok(client.get("/api/v1/reports/summary.csv?from=2021-01-01&to=2021-12-31",
+                              headers=party["legal"]))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    total = dict(zip(rows[0], rows[1], strict=True))
+    assert total["免罚清单免罚案件数"] == "2"
+    assert total["无主观过错不予处罚案件数"] == "1" and total["超过追责时效不予处罚案件数"] == "1"
+    assert fined_case["state"] == "decided"
+
+
+def test_a_daily_penalty_counts_only_under_the_type_of_its_continuing_act(
+        client, party, violation, file_case, step, frozen):
+    """环保法 第59条: the daily penalty multiplies the continuing act's fine; by type it counts
+    under that act's type, not under every type the case cites."""
+    frozen.on("2021-06-03")
+    exceed, voc = violation("AIR_EXCEED"), violation()
+    case = _ok(file_case(exceed["id"], voc["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(_ok(step(case, "legal_review")).get_json(), "notified",
+                    review_opinion="同意")).get_json()
+    case = _ok(step(case, "decided", fine_fen=case["intended_fen"], rights_waived=True)).get_json()
+    frozen.on("2021-06-25")
+    daily = _ok(client.post(f"/api/v1/cases/{case['id']}/daily-penalties", json={
+        "version": case["version"],
+        "rounds": [{"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]},
+        headers=party["legal"])).get_json()
+    body = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31",
+                          headers=party["legal"])).get_json()
+    by_code = {c["code"]: (c["daily_penalty_cases"], c["daily_penalty_fen"])
+               for c in body["by_code"]}
+    assert by_code == {"AIR_EXCEED": (1, daily["daily_penalty_fen"]), "AIR_VOC": (0, 0)}
+    assert body["current"]["daily_penalty_fen"] == daily["daily_penalty_fen"]
+    voc_only = _ok(client.get(
+        "/api/v1/reports/summary?from=2021-01-01&to=2021-12-31&code=AIR_VOC",
+        headers=party["legal"])).get_json()
+    assert voc_only["current"]["daily_penalty_cases"] == 0
+    assert voc_only["current"]["decisions"] == 1
