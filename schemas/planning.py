@@ -129,6 +129,9 @@ class SelectedSchema(Schema):
     enterprise_id = fields.String()
     inspectors = fields.List(fields.String())
     task_id = fields.String()
+    positive_list = fields.Boolean(dump_default=False, metadata={
+        "description": "on the positive list (正面清单): a unit supervised mainly off-site, "
+                       "drawn because the plan includes them"})
 
 
 class DrawSchema(Schema):
@@ -174,6 +177,7 @@ class PublishedUnitSchema(Schema):
     district = fields.String()
     inspected_on = Day()
     status = fields.String()
+    positive_list = fields.Boolean(metadata={"description": "on the positive list at the draw"})
 
 
 class PublishedDrawSchema(Schema):
@@ -246,6 +250,8 @@ class TaskSchema(Schema):
     due_date = Day()
     due_provisional = fields.Boolean(metadata={
         "description": "counted through a year whose holiday table is not known yet"})
+    positive_list = fields.Boolean(metadata={
+        "description": "the unit was on the positive list (正面清单) when drawn"})
     overdue = fields.Boolean()
     escalation = fields.String()
     escalated_at = Moment(allow_none=True)

@@ -3,8 +3,9 @@
 Published algorithm "sha256-rank/v1" — anyone holding the published snapshot and seed can
 re-run it with nothing but SHA-256 (e.g. `printf '%s' "$seed|unit|$id" | sha256sum`):
 
-1. The snapshot is a JSON document: the on-site population `units` [{id, district}], the
-   positive-list units `offsite` [id], the `inspectors` pool [{id, district,
+1. The snapshot is a JSON document: the on-site population `units` [{id, district}, with
+   "positive_list": true on a unit of the positive list that the plan includes on site], the
+   positive-list units reviewed off-site `offsite` [id], the `inspectors` pool [{id, district,
    certificate_expires}], `recusals` [[inspector_id, enterprise_id]], the open-task
    `workload` {inspector_id: n}, and `params` {sample: {"count": n} | {"ratio": "0.05"},
    inspectors_per_task, cross_district, planned_date}. Lists are sorted.
@@ -51,10 +52,11 @@ class DrawInfeasible(ValueError):
 
 @dataclass(frozen=True)
 class Unit:
-    """An enterprise in the on-site population."""
+    """An enterprise in the on-site population (`positive_list`: on the 正面清单 at the draw)."""
 
     id: str
     district: str
+    positive_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Snapshot:
         return {
             "algorithm": ALGORITHM,
             "units": [{"id": u.id, "district": u.district}
+                      | ({"positive_list": True} if u.positive_list else {})
                       for u in sorted(self.units, key=lambda u: u.id)],
             "offsite": sorted(self.offsite),
             "inspectors": [{"id": i.id, "district": i.district,
@@ -103,7 +106,8 @@ class Snapshot:
         """Rebuild a snapshot from its JSON form."""
         params = data["params"]
         return cls(
-            units=tuple(Unit(u["id"], u["district"]) for u in data["units"]),
+            units=tuple(Unit(u["id"], u["district"], bool(u.get("positive_list")))
+                        for u in data["units"]),
             inspectors=tuple(Inspector(i["id"], i["district"],
                                        date.fromisoformat(i["certificate_expires"]))
                              for i in data["inspectors"]),
@@ -119,10 +123,11 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Selected:
-    """One drawn unit and the inspectors sent to it."""
+    """One drawn unit, the inspectors sent to it, and whether it is on the positive list."""
 
     enterprise_id: str
     inspectors: tuple[str, ...]
+    positive_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,8 +140,8 @@ class DrawResult:
 
     def to_json(self) -> list[dict[str, Any]]:
         """The selection as JSON (draw order)."""
-        return [{"enterprise_id": s.enterprise_id, "inspectors": list(s.inspectors)}
-                for s in self.selected]
+        return [{"enterprise_id": s.enterprise_id, "inspectors": list(s.inspectors),
+                 "positive_list": s.positive_list} for s in self.selected]
 
 
 def canonical_json(data: Any) -> bytes:
@@ -213,7 +218,8 @@ def run_draw(snapshot: Snapshot, seed: str) -> DrawResult:
             short[unit.id] = len(pool)
             continue
         selected.append(Selected(unit.id, pick_officers(unit, pool, load, seed,
-                                                        snapshot.inspectors_per_task)))
+                                                        snapshot.inspectors_per_task),
+                                 unit.positive_list))
     if short:
         raise DrawInfeasible(short, snapshot.inspectors_per_task)
     return DrawResult(population_hash(snapshot), tuple(selected), tuple(sorted(snapshot.offsite)))

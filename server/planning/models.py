@@ -91,6 +91,8 @@ class Task(db.Model):
     source_ref: Mapped[str | None] = mapped_column(String(120), unique=True)
     due_date: Mapped[date] = mapped_column(Date, nullable=False)
     due_provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The unit was on the positive list (正面清单) when the draw made the task (LAW.md §7).
+    positive_list: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     escalation_level: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

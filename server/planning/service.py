@@ -113,7 +113,7 @@ def build_snapshot(plan: Plan, today: date) -> tuple[algorithm.Snapshot, dict[st
         if listed and not plan.population.get("include_positive_list"):
             offsite.append(str(row.id))
         else:
-            units.append(algorithm.Unit(str(row.id), row.district))
+            units.append(algorithm.Unit(str(row.id), row.district, listed))
     whole_city = plan.cross_district or plan.district == CITY
     inspectors = [algorithm.Inspector(str(u.id), u.district, u.certificate_expires)
                   for u in auth.list_users()
@@ -164,11 +164,11 @@ def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
         tasks.new_task(actor, kind="random_check", enterprise_id=uuid.UUID(item["enterprise_id"]),
                        district=where[item["enterprise_id"]], due=snapshot.planned_date,
                        plan_id=plan.id, draw_id=record.id, inspectors=item["inspectors"],
-                       task_id=uuid.UUID(item["task_id"]))
+                       task_id=uuid.UUID(item["task_id"]), positive_list=item["positive_list"])
     for enterprise_id in result.offsite:
         tasks.new_task(actor, kind="offsite_review", enterprise_id=uuid.UUID(enterprise_id),
                        district=where[enterprise_id], due=snapshot.planned_date,
-                       plan_id=plan.id, draw_id=record.id)
+                       plan_id=plan.id, draw_id=record.id, positive_list=True)
     audit.record(actor, "draw.create", "draw", record.id, {
         "plan_id": str(plan.id), "seed": seed, "population_hash": result.population_hash,
         "population": len(snapshot.units), "selected": len(result.selected),
@@ -220,8 +220,8 @@ def reproduce(record: Draw) -> dict[str, Any]:
         again = algorithm.run_draw(snapshot, record.seed).to_json()
     except (algorithm.DrawInfeasible, ValueError, KeyError):
         again = None
-    stored = [{"enterprise_id": s["enterprise_id"], "inspectors": s["inspectors"]}
-              for s in record.selected]
+    stored = [{"enterprise_id": s["enterprise_id"], "inspectors": s["inspectors"],
+               "positive_list": s.get("positive_list", False)} for s in record.selected]
     hash_ok = recomputed_hash == record.population_hash
     return {"draw_id": record.id, "reproduced": hash_ok and again == stored,
             "population_hash_matches": hash_ok, "selection_matches": again == stored,
@@ -261,7 +261,7 @@ def _published_unit(task: Task) -> dict[str, Any]:
     unit: dict[str, Any] = {"enterprise_id": task.enterprise_id, "name": None,
                             "credit_code": None, "district": task.district,
                             "inspected_on": task.started_at.astimezone(clock.SHANGHAI).date(),
-                            "status": task.status}
+                            "status": task.status, "positive_list": task.positive_list}
     try:
         enterprise = registry.get_enterprise(SYSTEM, task.enterprise_id)
     except NotFound:  # removed from the register since: the visit still happened

@@ -56,13 +56,13 @@ def new_task(actor: Actor | None, *, kind: str, enterprise_id: uuid.UUID, distri
              due: date, plan_id: uuid.UUID | None = None, draw_id: uuid.UUID | None = None,
              inspectors: Sequence[str] = (), priority: str = "normal", note: str = "",
              source_ref: str | None = None, task_id: uuid.UUID | None = None,
-             due_provisional: bool | None = None) -> Task:
+             due_provisional: bool | None = None, positive_list: bool = False) -> Task:
     """Add a task inside the caller's transaction (inspectors already checked)."""
     today = clock.today_shanghai()
     task = Task(id=task_id or uuid.uuid4(), kind=kind, enterprise_id=enterprise_id,
                 district=district, due_date=due, plan_id=plan_id, draw_id=draw_id,
                 priority=priority, note=note, source_ref=source_ref,
-                status="assigned" if inspectors else "planned",
+                positive_list=positive_list, status="assigned" if inspectors else "planned",
                 due_provisional=provisional(today, due) if due_provisional is None
                 else due_provisional,
                 created_by=actor.user_id if actor else None, created_at=clock.utcnow(),

@@ -409,3 +409,30 @@ def test_the_case_desk_pages_like_the_other_lists(console, world, monkeypatch):
     second = session.get("/console/cases?page=2").get_data(as_text=True)
     shown = [{n for n in numbers if n in page} for page in (first, second)]
     assert all(len(s) == 1 for s in shown) and shown[0] | shown[1] == numbers
+
+
+def test_a_drawn_positive_list_unit_is_marked_on_the_draw_and_task_pages(
+        console, world, client, enterprise_body):
+    """LAW.md §7: supervisors and inspectors see that a drawn unit is on the 正面清单."""
+    from datetime import date, timedelta
+
+    today, boss = date.today(), world["supervisor"]
+    listed = client.post("/api/v1/enterprises", headers=boss, json=enterprise_body(
+        OWN, 90, name="上海正面清单企业有限公司", positive_list=True,
+        positive_list_from=today.isoformat(),
+        positive_list_until=(today + timedelta(days=300)).isoformat())).get_json()
+    plan = client.post("/api/v1/plans", headers=boss, json={
+        "name": "含正面清单", "district": OWN, "sample": {"ratio": "1"},
+        "population": {"include_positive_list": True},
+        "period": {"start": "2020-01-01", "end": "2099-12-31"}}).get_json()
+    drawn = client.post(f"/api/v1/plans/{plan['id']}/draws", json={}, headers=boss).get_json()
+    session = console("supervisor", OWN)
+    page = session.get(f"/console/draws/{drawn['id']}").get_data(as_text=True)
+    rows = {row.split("</tr>")[0] for row in page.split("<tr>")[1:]}
+    marked = [row for row in rows if 'data-testid="positive-list"' in row]
+    assert len(marked) == 1 and listed["name"] in marked[0] and "正面清单" in marked[0]
+    task_ids = {s["enterprise_id"]: s["task_id"] for s in drawn["selected"]}
+    task = session.get(f"/console/tasks/{task_ids[listed['id']]}").get_data(as_text=True)
+    assert 'data-testid="positive-list"' in task
+    other = session.get(f"/console/tasks/{task_ids[world[OWN]['enterprise']['id']]}")
+    assert 'data-testid="positive-list"' not in other.get_data(as_text=True)

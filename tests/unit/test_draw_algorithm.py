@@ -241,3 +241,20 @@ def test_the_checks_would_catch_a_biased_draw():
 def test_fewer_than_two_officers_per_unit_is_refused():
     with pytest.raises(ValueError):
         run_draw(_snapshot(_units(2), _inspectors(3), inspectors_per_task=1), "s")
+
+
+def test_a_listed_unit_is_marked_in_the_snapshot_and_result_and_older_snapshots_hash_as_before():
+    units = _units(4)
+    listed = Unit(units[0].id, units[0].district, positive_list=True)
+    snapshot = _snapshot((listed, *units[1:]), _inspectors(4), {"ratio": "1"})
+    published = snapshot.to_json()
+    assert [u.get("positive_list", False) for u in published["units"]] == [
+        u.id == listed.id for u in sorted(snapshot.units, key=lambda u: u.id)]
+    result = run_draw(snapshot, "seed")
+    assert {s.enterprise_id for s in result.selected if s.positive_list} == {listed.id}
+    assert Snapshot.from_json(published).to_json() == published
+    # a snapshot frozen before the mark existed (no key) reads and hashes unchanged
+    plain = _snapshot(units, _inspectors(4), {"ratio": "1"}).to_json()
+    assert all("positive_list" not in u for u in plain["units"])
+    assert population_hash(Snapshot.from_json(plain)) == hashlib.sha256(json.dumps(
+        plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()

@@ -318,3 +318,58 @@ def test_publication_survives_a_unit_later_removed_from_the_register(
     public = client.get(f"/api/v1/plans/{plan}/publication", headers=boss)
     assert public.status_code == 200
     assert public.get_json()["draws"][0]["inspected"][0]["enterprise_id"] == target
+
+
+def test_a_positive_list_unit_drawn_on_site_is_marked_in_the_draw_task_and_publication(
+        client, login, unit, make_plan, make_user):
+    """LAW.md §7: listed units are supervised mainly off-site; a plan including them sends
+    officers to a listed unit, and the snapshot, the result, the task and the published
+    results say it is one."""
+    boss, legal = login("supervisor", DISTRICT), login("legal", DISTRICT)
+    today = date.today()
+    listed = unit(permit_class="key", positive_list=True, positive_list_from=today.isoformat(),
+                  positive_list_until=(today + timedelta(days=300)).isoformat())
+    ordinary = unit()
+    sent = [make_user("inspector", DISTRICT) for _ in range(2)]
+    plan = make_plan(boss, sample={"ratio": "1"}, population={"include_positive_list": True})
+    drawn = _draw(client, boss, plan).get_json()
+    assert {s["enterprise_id"]: s["positive_list"] for s in drawn["selected"]} == {
+        listed: True, ordinary: False}
+    detail = client.get(f"/api/v1/draws/{drawn['id']}", headers=boss).get_json()
+    assert {u["id"]: u.get("positive_list", False) for u in detail["snapshot"]["units"]} == {
+        listed: True, ordinary: False}
+    assert client.get(f"/api/v1/draws/{drawn['id']}/verify",
+                      headers=boss).get_json()["reproduced"] is True
+
+    user, password = sent[0]
+    token = client.post("/api/v1/auth/token", json={"username": user.username,
+                                                     "password": password,
+                                                     "device_id": "tablet-1"}).get_json()
+    officer = {"Authorization": f"Bearer {token['access_token']}"}
+    for item in drawn["selected"]:
+        task = client.get(f"/api/v1/tasks/{item['task_id']}", headers=officer).get_json()
+        assert task["positive_list"] is (item["enterprise_id"] == listed)
+        started = client.post(f"/api/v1/tasks/{item['task_id']}/transitions",
+                              json={"to": "in_progress", "version": task["version"]},
+                              headers=officer)
+        assert started.status_code == 200, started.get_json()
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=legal).get_json()
+    assert {u["enterprise_id"]: u["positive_list"]
+            for u in public["draws"][0]["inspected"]} == {listed: True, ordinary: False}
+
+
+def test_a_positive_list_units_off_site_review_task_is_marked(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    today = date.today()
+    listed = unit(permit_class="key", positive_list=True, positive_list_from=today.isoformat(),
+                  positive_list_until=(today + timedelta(days=300)).isoformat())
+    unit()
+    team(2)
+    plan = make_plan(boss, sample={"ratio": "1"})
+    body = _draw(client, boss, plan).get_json()
+    assert body["offsite"] == [listed]
+    assert all(s["positive_list"] is False for s in body["selected"])
+    offsite = client.get(f"/api/v1/tasks?kind=offsite_review&plan_id={plan}",
+                         headers=boss).get_json()["items"]
+    assert [(t["enterprise_id"], t["positive_list"]) for t in offsite] == [(listed, True)]
