@@ -137,10 +137,18 @@ def _spared(case: Case, links: list[_Link]) -> tuple[tuple[str, str, int], ...]:
 
 
 def _act_codes(case: Case, links: list[_Link]) -> dict[int, str]:
-    """The type each act is fined under: its violation the case names as fined under."""
+    """The type each act is fined under: its violation the case names as fined under, else
+    (an act the rules only may fine) its violation with the higher fine (处罚法 第29条)."""
     codes = {link.violation_id: link.code for link in links}
-    return {act["act"]: codes[act["fined_under"]] for act in case.acts or ()
-            if act.get("fined_under") in codes}
+    named = {act["act"]: codes[act["fined_under"]] for act in case.acts or ()
+             if act.get("fined_under") in codes}
+    others: dict[int, _Link] = {}
+    for link in links:
+        best = others.get(link.act)
+        if link.act not in named and link.outcome not in MUST_NOT_FINE and (
+                best is None or (link.fen, link.code) > (best.fen, best.code)):
+            others[link.act] = link
+    return named | {act: link.code for act, link in others.items()}
 
 
 def _code_fines(case: Case, act_codes: dict[int, str]) -> tuple[tuple[str, int], ...]:
@@ -149,9 +157,10 @@ def _code_fines(case: Case, act_codes: dict[int, str]) -> tuple[tuple[str, int],
         return ()
     fines = _fined_acts(case)
     if not fines:  # decided before each act's fine was recorded: then one act was fined
-        if len(act_codes) != 1:
+        fined = [act["act"] for act in case.acts or () if act.get("fined_under")]
+        if len(fined) != 1:
             return ()
-        fines = {next(iter(act_codes)): case.fine_fen}
+        fines = {fined[0]: case.fine_fen}
     if any(act not in act_codes for act in fines):
         return ()
     return tuple(sorted((act_codes[act], fen) for act, fen in fines.items()))

@@ -245,3 +245,27 @@ def test_a_daily_penalty_counts_only_under_the_type_of_its_continuing_act(
         headers=party["legal"])).get_json()
     assert voc_only["current"]["daily_penalty_cases"] == 0
     assert voc_only["current"]["decisions"] == 1
+
+
+def test_a_fined_first_offence_counts_its_fine_under_its_own_type(
+        client, party, violation, file_case, step, frozen):
+    """处罚法 第29条: a may_waive act the decision fines is fined under its own provision, so by
+    type its fine counts under its type only, as every other fined act's does."""
+    frozen.on("2021-06-03")
+    dust, spared = violation("AIR_DUST"), violation("AIR_EXCEED", facts=MAY)
+    assert spared["decision"]["zh"]["decision"] == "may_waive"
+    case = _ok(file_case(dust["id"], spared["id"]), 201).get_json()
+    case = _ok(step(_ok(step(case, "investigating")).get_json(), "legal_review")).get_json()
+    dust_fen = dust["decision"]["zh"]["penalty"]["amount_fen"]
+    exceed_fen = spared["decision"]["zh"]["penalty"]["amount_fen"]
+    case = _ok(step(case, "notified", review_opinion="同意",
+                    intended_fen=dust_fen + exceed_fen)).get_json()
+    act = {a["violation_ids"][0]: a["act"] for a in case["acts"]}
+    _ok(step(case, "decided", fine_fen=dust_fen + exceed_fen, rights_waived=True,
+             act_fines=[{"act": act[dust["id"]], "fine_fen": dust_fen},
+                        {"act": act[spared["id"]], "fine_fen": exceed_fen}]))
+    body = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31",
+                          headers=party["legal"])).get_json()
+    assert {c["code"]: c["fines_fen"] for c in body["by_code"]} == {
+        "AIR_DUST": dust_fen, "AIR_EXCEED": exceed_fen}
+    assert body["current"]["first_offence_cases"] == 0
