@@ -23,6 +23,7 @@ from offline_sync import Tablet
 from offline_sync.http import Api, RetryPolicy
 
 DISTRICT = "310115"
+DRAIN_SECONDS = 120  # after the run, how long a tablet keeps sending what is still queued
 
 
 @dataclass(frozen=True)
@@ -144,10 +145,10 @@ def drive(account: Account, base_url: str, home: Path, until: float, batch: int,
             _settle(tablet.push(batch_size=batch), report)
             tablet.pull()
             time.sleep(max(0.0, min(rng.uniform(*think), until - time.monotonic())))
-        for _ in range(5):  # drain whatever is still queued (held or unanswered)
-            if not tablet.store.queued():
-                break
-            _settle(tablet.push(batch_size=batch), report)
+        drained_by = time.monotonic() + DRAIN_SECONDS  # a loaded machine answers slowly
+        while tablet.store.queued() and time.monotonic() < drained_by:
+            _settle(tablet.push(batch_size=batch), report)  # held or unanswered ones
+            time.sleep(0.5 if tablet.store.queued() else 0)
         report.outbox_left = len(tablet.store.queued())
     except Exception as error:  # reported to the caller, who fails the run
         report.error = f"{type(error).__name__}: {error}"
