@@ -38,7 +38,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def live_url(app) -> Iterator[str]:
-    """The app served on 127.0.0.1 by a thread for the length of the test."""
+    """The app served on 127.0.0.1 by a thread for the length of the test, building case-file
+    exports in the background as the product does."""
+    app.config["CASE_EXPORT_THREAD"] = True
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
