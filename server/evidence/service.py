@@ -348,6 +348,18 @@ def derived_of(evidence: Evidence, variant: str) -> bytes:
     return data
 
 
+def stored_digest(store: EvidenceStore, sha256: str) -> str | None:
+    """The SHA-256 of the bytes the store holds at `sha256`'s address; None if it holds none."""
+    digest = hashlib.sha256()
+    try:
+        with store.open(sha256) as original:
+            while chunk := original.read(CHUNK):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
+
+
 def verify_evidence_integrity() -> IntegrityReport:
     """Re-hash every original against its address; the result is appended to the audit log."""
     store = current_store()
@@ -361,15 +373,10 @@ def verify_evidence_integrity() -> IntegrityReport:
             break
         for sha256 in batch:
             checked += 1
-            digest = hashlib.sha256()
-            try:
-                with store.open(sha256) as original:
-                    while chunk := original.read(CHUNK):
-                        digest.update(chunk)
-            except FileNotFoundError:
+            found = stored_digest(store, sha256)
+            if found is None:
                 missing.append(sha256)
-                continue
-            if digest.hexdigest() != sha256:
+            elif found != sha256:
                 mismatched.append(sha256)
         last = batch[-1]
     report = IntegrityReport(checked, mismatched, missing)

@@ -253,3 +253,34 @@ def test_a_backup_keeps_the_archived_copy_and_the_restored_instance_returns_it(
 
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_nightly_check_finds_a_changed_or_missing_archived_case_file(
+        app, client, party, archived):
+    from sqlalchemy import select
+
+    from server.audit.models import AuditEntry
+    from server.cases import archive_check
+    from server.evidence import service as evidence
+    from server.extensions import db
+    from server.jobs import JOBS_BY_ID
+
+    _run_jobs(app)  # the copy queued by the archive step
+    frozen = _ok(client.get(f"/api/v1/cases/{archived['id']}",
+                            headers=party["legal"])).get_json()["archive_sha256"]
+    assert JOBS_BY_ID["cases.archive_integrity"].target == \
+        "server.cases.archive_check.verify_archived_copies"
+    with app.app_context():
+        assert archive_check.verify_archived_copies().checked == 1
+        path = evidence.current_store()._path(frozen)
+        path.chmod(0o644)
+        path.write_bytes(b"X" + path.read_bytes()[1:])  # "PK…" no more
+        changed = archive_check.verify_archived_copies()
+        assert not changed.ok and [entry.split()[-1] for entry in changed.mismatched] == [frozen]
+        assert changed.mismatched[0].startswith(archived["filing_number"])
+        path.unlink()
+        assert [m.split()[-1] for m in archive_check.verify_archived_copies().missing] == [frozen]
+        entries = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "case.verify_archived_copies")).all()
+        assert [len(e.details["mismatched"]) + len(e.details["missing"]) for e in entries] == [
+            0, 1, 1]

@@ -1,0 +1,48 @@
+"""The nightly check of archived case files: each stored copy still hashes to the SHA-256
+recorded on its case (LAW.md §6: nothing is changed after archiving), so damage is found
+before someone needs the file, not when they export it."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from server.audit import service as audit
+from server.cases.models import Case
+from server.evidence import service as evidence
+from server.evidence.service import IntegrityReport
+from server.extensions import db
+from server.uow import unit_of_work
+
+BATCH = 500
+log = logging.getLogger(__name__)
+
+
+def verify_archived_copies() -> IntegrityReport:
+    """Re-hash every archived case's stored file; the result is appended to the audit log."""
+    store = evidence.current_store()
+    checked, mismatched, missing = 0, [], []
+    last = ""
+    while True:
+        rows = db.session.execute(select(Case.archive_sha256, Case.filing_number).where(
+            Case.archive_sha256.is_not(None), Case.archive_sha256 > last)
+            .order_by(Case.archive_sha256).limit(BATCH)).all()
+        db.session.rollback()
+        if not rows:
+            break
+        for sha256, number in rows:
+            checked += 1
+            found = evidence.stored_digest(store, sha256)
+            if found is None:
+                missing.append(f"{number} {sha256}")
+            elif found != sha256:
+                mismatched.append(f"{number} {sha256}")
+        last = rows[-1][0]
+    report = IntegrityReport(checked, mismatched, missing)
+    if not report.ok:
+        log.error("archived case files: %d changed, %d missing", len(mismatched), len(missing))
+    with unit_of_work():
+        audit.record(None, "case.verify_archived_copies", "case", "*", {
+            "checked": checked, "mismatched": mismatched, "missing": missing})
+    return report
