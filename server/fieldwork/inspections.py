@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, or_, select, true
 
 from server.audit import service as audit
 from server.auth.models import User
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, in_scope
 from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, utcnow
 from server.db_types import json_safe
@@ -18,7 +18,9 @@ from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.fieldwork.models import Inspection, InspectionRevision
 from server.geo import location_as_wgs84
+from server.planning import tasks
 from server.registry import service as registry
+from server.registry.models import Enterprise
 from server.uow import find, unit_of_work
 
 CONTENT = ("enterprise_id", "task_id", "officers", "started_at", "ended_at", "checkin",
@@ -79,16 +81,37 @@ def _snapshot(inspection: Inspection) -> dict[str, Any]:
     return json_safe({k: getattr(inspection, k) for k in CONTENT})
 
 
+def is_officer(actor: Actor, officers: list[dict[str, Any]]) -> bool:
+    """Whether the actor is an inspector named among these officers."""
+    return actor.role == "inspector" and str(actor.user_id) in {o["user_id"] for o in officers}
+
+
 def must_be_officer(actor: Actor, officers: list[dict[str, Any]]) -> None:
     """An inspector writes only records they are an officer on."""
-    if actor.role == "inspector" and str(actor.user_id) not in {o["user_id"] for o in officers}:
+    if actor.role == "inspector" and not is_officer(actor, officers):
         raise ValidationFailed("You must be one of the record's officers.",
                                errors={"inspector_ids": ["must include yourself"]})
 
 
+def authorize_on(actor: Actor, action: str, inspection: Inspection) -> None:
+    """Authorize an action on a record (or its violations): in the actor's district scope, or
+    by an inspector the record names as an officer, whatever its district (交叉检查: the
+    record stays the visited district's, and the officers' own district sees nothing)."""
+    across = not in_scope(actor, inspection.district) and is_officer(actor, inspection.officers)
+    authorize(actor, action, None if across else inspection.district)
+
+
+def _workplace(actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
+    """The enterprise a record is opened at: in the actor's scope, or one the inspector is
+    sent to on an open task, whatever its district."""
+    if actor.role == "inspector" and tasks.sent_to(actor.user_id, enterprise_id):
+        return registry.get_enterprise(tasks.SYSTEM_SCOPE, enterprise_id)
+    return registry.get_enterprise(actor, enterprise_id)
+
+
 def check_writable(actor: Actor, inspection: Inspection) -> None:
     """Refuse a change of the record by this actor: role, an officer on it, no case lock."""
-    authorize(actor, "inspection.update", inspection.district)
+    authorize_on(actor, "inspection.update", inspection)
     must_be_officer(actor, inspection.officers)
     ensure_not_locked(inspection_id=inspection.id)
 
@@ -101,11 +124,11 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
     authorize(actor, "inspection.create")
     existing = None if new else db.session.get(Inspection, data["id"])
     if existing is not None:
-        authorize(actor, "inspection.read", existing.district)
+        authorize_on(actor, "inspection.read", existing)
         if existing.created_by != actor.user_id or existing.enterprise_id != data["enterprise_id"]:
             raise Conflict("An inspection with this id already exists.")
         return existing, False
-    enterprise = registry.get_enterprise(actor, data["enterprise_id"])
+    enterprise = _workplace(actor, data["enterprise_id"])
     _check_times(data)
     with unit_of_work() as session:
         officers = _officers(data["inspector_ids"], data["started_at"])
@@ -124,17 +147,26 @@ def get_inspection(actor: Actor, inspection_id: uuid.UUID, *, lock: bool = False
     inspection = find(Inspection, inspection_id, lock=lock)
     if inspection is None:
         raise NotFound("No such inspection.")
-    authorize(actor, "inspection.read", inspection.district)
+    authorize_on(actor, "inspection.read", inspection)
     return inspection
+
+
+def in_reach(actor: Actor) -> Any:
+    """Records the actor may read (SQL predicate): of their scope, and for an inspector also
+    those naming them as an officer (authorize_on)."""
+    if actor.city_wide:
+        return true()
+    mine = Inspection.district == actor.scope
+    if actor.role != "inspector":
+        return mine
+    return or_(mine, Inspection.officers.cast(Text).contains(f'"{actor.user_id}"'))
 
 
 def list_inspections(actor: Actor, enterprise_id: uuid.UUID | None, status: str | None,
                      page: int, per_page: int) -> tuple[list[Inspection], int]:
     """Records in scope, newest first."""
     authorize(actor, "inspection.read")
-    query = select(Inspection)
-    if not actor.city_wide:
-        query = query.where(Inspection.district == actor.scope)
+    query = select(Inspection).where(in_reach(actor))
     if enterprise_id:
         query = query.where(Inspection.enterprise_id == enterprise_id)
     if status:
@@ -229,7 +261,7 @@ def submit_inspection(actor: Actor, inspection_id: uuid.UUID, version: int) -> I
     """Close a draft: from now on it is only corrected, never edited in place."""
     with unit_of_work():
         inspection = get_inspection(actor, inspection_id, lock=True)
-        authorize(actor, "inspection.submit", inspection.district)
+        authorize_on(actor, "inspection.submit", inspection)
         must_be_officer(actor, inspection.officers)
         if inspection.version != version:
             raise VersionConflict(f"The record is at version {inspection.version}, not {version}.",

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm.util import identity_key
 
 from server.audit import service as audit
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, in_scope
 from server.cases.locks import ensure_not_locked, locked_violations
 from server.clock import SHANGHAI, today_shanghai, utcnow
 from server.db_types import json_safe
@@ -250,7 +250,7 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
     authorize(actor, "violation.create")
     existing = None if new else db.session.get(Violation, data["id"])
     if existing is not None:
-        authorize(actor, "violation.read", existing.district)
+        _authorize(actor, "violation.read", existing)
         if existing.created_by != actor.user_id or existing.inspection_id != data["inspection_id"]:
             raise Conflict("A violation with this id already exists.")
         return existing, False
@@ -283,19 +283,28 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
     return violation, True
 
 
+def _authorize(actor: Actor, action: str, violation: Violation) -> None:
+    """In the actor's scope, or by an officer of its record (inspections.authorize_on)."""
+    if in_scope(actor, violation.district) or actor.role != "inspector":
+        authorize(actor, action, violation.district)
+    else:
+        inspections.authorize_on(actor, action,
+                                 db.session.get(Inspection, violation.inspection_id))
+
+
 def get_violation(actor: Actor, violation_id: uuid.UUID, *, lock: bool = False) -> Violation:
-    """One violation in the caller's scope."""
+    """One violation in the caller's scope, or of a record naming the inspector an officer."""
     violation = find(Violation, violation_id, lock=lock)
     if violation is None:
         raise NotFound("No such violation.")
-    authorize(actor, "violation.read", violation.district)
+    _authorize(actor, "violation.read", violation)
     return violation
 
 
 def check_writable(actor: Actor, violation: Violation) -> None:
     """Refuse a change of the violation by this actor: role, an officer on its record, no
     case lock."""
-    authorize(actor, "violation.update", violation.district)
+    _authorize(actor, "violation.update", violation)
     inspections.must_be_officer(
         actor, inspections.get_inspection(actor, violation.inspection_id).officers)
     ensure_not_locked(violation_ids=[violation.id])
@@ -342,7 +351,10 @@ def list_violations(actor: Actor, inspection_id: uuid.UUID | None,
     """Violations in scope, filtered by inspection or enterprise."""
     authorize(actor, "violation.read")
     query = select(Violation)
-    if not actor.city_wide:
+    if actor.role == "inspector" and not actor.city_wide:
+        query = query.where(or_(Violation.district == actor.scope, Violation.inspection_id.in_(
+            select(Inspection.id).where(inspections.in_reach(actor)))))
+    elif not actor.city_wide:
         query = query.where(Violation.district == actor.scope)
     if inspection_id:
         query = query.where(Violation.inspection_id == inspection_id)

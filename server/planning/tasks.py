@@ -132,6 +132,15 @@ def get_task(actor: Actor, task_id: uuid.UUID, *, lock: bool = False) -> Task:
     return task
 
 
+def sent_to(user_id: uuid.UUID, enterprise_id: uuid.UUID) -> bool:
+    """Whether the user is assigned to an open task at the enterprise, whatever its district
+    (a city-wide supervisor may send inspectors across: 交叉检查)."""
+    return db.session.scalar(
+        select(Task.id).join(TaskAssignee, TaskAssignee.task_id == Task.id)
+        .where(Task.enterprise_id == enterprise_id, TaskAssignee.user_id == user_id,
+               Task.status.in_(lifecycle.OPEN)).limit(1)) is not None
+
+
 def authorize_on(actor: Actor, action: str, task: Task) -> None:
     """Authorize an action on a visible task; an assigned inspector may be from elsewhere."""
     authorize(actor, action, None if actor.role == "inspector" else task.district)

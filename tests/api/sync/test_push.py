@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.api.sync.conftest import mutation
+from tests.api.sync.conftest import OTHER, mutation
 
 
 def _inspection(world, tablet=None):
@@ -469,3 +469,39 @@ def test_a_record_read_before_it_is_locked_is_read_again_under_the_lock(app, wor
         assert find(Inspection, key, lock=True) is locked  # locked once per transaction
         db.session.rollback()
     other.dispose()
+
+
+def test_inspectors_sent_to_another_districts_enterprise_push_their_work_there(
+        client, world, assigned_task, login):
+    tablet, task = world["a"], assigned_task()  # at the Huangpu enterprise
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    signed = [mutation("signature", "create", str(uuid.uuid4()), {
+        "inspection_id": inspection, "signer": user.display_name, "role": "officer",
+        "evidence_sha256": secrets.token_hex(32)}) for user in world["users"][:2]]
+    results = tablet.push(
+        mutation("task", "status", task["id"], {"status": "started"}, base=task["version"]),
+        mutation("inspection", "create", inspection, world["inspection_fields"](
+            enterprise_id=world["far"]["id"], task_id=task["id"],
+            ended_at="2026-06-01T03:00:00+00:00")),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
+        mutation("evidence_link", "create", f"{violation}:{'b' * 64}",
+                 {"violation_id": violation, "sha256": "b" * 64}),
+        mutation("checklist_answer", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "item": "WATER-02", "answer": "yes"}),
+        *signed,
+        mutation("signature", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "signer": "王经理", "role": "party", "refused": True,
+            "refusal_reason": "称需请示总公司"}),
+        mutation("inspection", "status", inspection, {"status": "submitted"}, base=5),
+        mutation("task", "status", task["id"], {"status": "submitted"}, base=2))
+    assert [r["status"] for r in results] == ["applied"] * 10, results
+    tablet.pull()
+    record = tablet.data("inspection", inspection)
+    assert (record["district"], record["status"]) == (OTHER, "submitted")
+    assert tablet.data("violation", violation)["district"] == OTHER
+    for headers, status in ((login("supervisor", OTHER), 200), (world["supervisor"], 404)):
+        assert client.get(f"/api/v1/inspections/{inspection}",
+                          headers=headers).status_code == status
+        assert client.get(f"/api/v1/violations/{violation}",
+                          headers=headers).status_code == status

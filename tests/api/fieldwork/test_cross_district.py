@@ -1,0 +1,89 @@
+"""Cross-district inspection (交叉检查): inspectors sent to another district's enterprise open,
+read and sign its records there; the record belongs to the visited district, whose staff see
+it with its photos, and the inspectors' own district sees nothing of it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+VISITED = "310101"  # Huangpu; the field fixture's inspectors are Pudong's
+
+
+@pytest.fixture
+def visit(client, field, login, enterprise_body):
+    """A Huangpu enterprise where a city-wide supervisor sent both Pudong inspectors."""
+    city = login("supervisor", "310000")
+    place = client.post("/api/v1/enterprises", json=enterprise_body(VISITED, serial=7),
+                        headers=city).get_json()
+    task = client.post("/api/v1/tasks", headers=city, json={
+        "kind": "complaint", "enterprise_id": place["id"], "due_in_working_days": 5,
+        "inspectors": [str(u.id) for u in field["inspectors"]]})
+    assert task.status_code == 201, task.get_json()
+    record = field["inspection"](enterprise_id=place["id"], task_id=task.get_json()["id"],
+                                 started_at="2021-06-01T01:30:00+00:00")
+    return {"city": city, "enterprise": place, "task": task.get_json(), "record": record,
+            "supervisor": login("supervisor", VISITED), "legal": login("legal", VISITED)}
+
+
+def _violation(record, **change):
+    body = {"id": str(uuid.uuid4()), "inspection_id": record["id"], "code": "AIR_VOC",
+            "occurred_on": "2021-06-01", "description": "喷漆车间门窗敞开"}
+    return body | change
+
+
+def _created(response):
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_an_inspector_sent_across_works_on_a_record_of_the_visited_district(client, field,
+                                                                            visit):
+    record = _created(client.post("/api/v1/inspections", json=visit["record"],
+                                  headers=field["headers"]))
+    assert record["district"] == VISITED
+    url = f"/api/v1/inspections/{record['id']}"
+    assert client.get(url, headers=field["headers"]).status_code == 200
+    changed = client.patch(url, headers=field["headers"],
+                           json={"version": 1, "findings": "已责令关闭门窗"})
+    assert changed.status_code == 200, changed.get_json()
+    found = _created(client.post("/api/v1/violations", json=_violation(record),
+                                 headers=field["headers"]))
+    assert found["district"] == VISITED
+    assert client.get(f"/api/v1/violations/{found['id']}",
+                      headers=field["headers"]).status_code == 200
+    listed = {"enterprise_id": visit["enterprise"]["id"]}
+    assert [r["id"] for r in client.get("/api/v1/inspections", query_string=listed,
+                                        headers=field["headers"]).get_json()["items"]] \
+        == [record["id"]]
+    assert [v["id"] for v in client.get("/api/v1/violations", query_string=listed,
+                                        headers=field["headers"]).get_json()] == [found["id"]]
+    # the visited district's staff see all of it; the inspectors' own district nothing
+    for headers, status in ((visit["supervisor"], 200), (visit["legal"], 200),
+                            (field["supervisor"], 404)):
+        assert client.get(url, headers=headers).status_code == status
+        assert client.get(f"/api/v1/violations/{found['id']}",
+                          headers=headers).status_code == status
+
+
+def test_only_the_inspectors_sent_there_may_open_or_read_records_across(client, field, visit,
+                                                                       login, make_user):
+    stranger = login("inspector", "310115")  # Pudong, not on the task
+    refused = client.post("/api/v1/inspections", headers=stranger,
+                          json=visit["record"] | {"id": str(uuid.uuid4())})
+    assert refused.status_code == 404
+    record = _created(client.post("/api/v1/inspections", json=visit["record"],
+                                  headers=field["headers"]))
+    assert client.get(f"/api/v1/inspections/{record['id']}",
+                      headers=stranger).status_code == 404
+    cancelled = client.post(f"/api/v1/tasks/{visit['task']['id']}/transitions",
+                            headers=visit["city"], json={"to": "cancelled", "reason": "撤销",
+                                                         "version": visit["task"]["version"]})
+    assert cancelled.status_code == 200, cancelled.get_json()
+    again = client.post("/api/v1/inspections", headers=field["headers"],
+                        json=visit["record"] | {"id": str(uuid.uuid4())})
+    assert again.status_code == 404  # no open task there any more
+    # the record they are officers on stays theirs
+    assert client.get(f"/api/v1/inspections/{record['id']}",
+                      headers=field["headers"]).status_code == 200
