@@ -1,7 +1,8 @@
 """Use cases of evidence: admit a finished upload, read metadata, stream originals (chain of
 custody), derive thumbnails, check integrity; and lookups for the records that cite evidence.
 
-Scope: evidence belongs to the district of the user who uploaded it; users of that district and
+Scope: evidence belongs to the districts holding it: that of each user who uploaded it, and
+that of a record citing it by someone who could see it (`share`); users of those districts and
 city-wide users see it, everyone else gets 404. (Records that cite evidence decide their own
 scope; this is the scope of the evidence endpoints.)
 """
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
-from server.auth.policy import Actor, authorize, in_scope
+from server.auth.policy import Actor, allowed, authorize, in_scope
 from server.clock import SHANGHAI, utcnow
 from server.errors import DomainError, NotFound, ServiceUnavailable
 from server.evidence import images
@@ -199,12 +200,7 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
     if existing is not None:
         audit.record(actor, "evidence.duplicate", "evidence", existing.sha256,
                      {"upload": str(upload.id), "filename": upload.filename})
-        if session.get(EvidenceHolder, (existing.sha256, actor.scope)) is None:
-            try:  # an ORM row: the records citing the file in this district sync again
-                with session.begin_nested():
-                    session.add(EvidenceHolder(sha256=existing.sha256, district=actor.scope))
-            except IntegrityError:
-                pass  # a concurrent upload in this district added it
+        _hold(session, existing.sha256, actor.scope)
         return existing
     evidence = Evidence(
         sha256=whole.sha256, size=whole.size, mime=admission.mime, kind=admission.kind,
@@ -217,6 +213,39 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
         "size": evidence.size, "mime": evidence.mime, "kind": evidence.kind,
         "filename": evidence.filename, "upload": str(upload.id), "flags": evidence.flags})
     return evidence
+
+
+def _hold(session: Session, sha256: str, district: str) -> bool:
+    """Make the district a holder of the file unless it is one; whether it became one."""
+    if session.get(EvidenceHolder, (sha256, district)) is not None:
+        return False
+    try:  # an ORM row: the records citing the file in this district sync again
+        with session.begin_nested():
+            session.add(EvidenceHolder(sha256=sha256, district=district))
+    except IntegrityError:
+        return False  # a concurrent upload or citation in this district added it
+    return True
+
+
+def share(actor: Actor, sha256s: Iterable[str], district: str) -> list[str]:
+    """Inside the caller's transaction: a record of `district` cites these files by this
+    actor, so the district comes to hold those the actor may already see (an inspector sent
+    across cites their own photos: 交叉检查); a digest alone opens nothing. The digests
+    shared, each with its audit entry."""
+    if (not actor.city_wide and district == actor.scope) or not allowed(actor.role,
+                                                                        "evidence.read"):
+        return []  # what the actor sees their district holds already
+    wanted = sorted(set(sha256s))
+    seen: set[str] = set()
+    for start in range(0, len(wanted), BATCH):
+        seen |= {sha256 for sha256, holder in db.session.execute(select(
+            EvidenceHolder.sha256, EvidenceHolder.district).where(
+            EvidenceHolder.sha256.in_(wanted[start:start + BATCH]))) if in_scope(actor, holder)}
+    shared = [sha256 for sha256 in wanted
+              if sha256 in seen and _hold(db.session, sha256, district)]
+    for sha256 in shared:
+        audit.record(actor, "evidence.share", "evidence", sha256, {"district": district})
+    return shared
 
 
 def _visible(actor: Actor, sha256: str, action: str) -> Evidence:

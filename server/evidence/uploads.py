@@ -30,6 +30,7 @@ from server.evidence import tus
 from server.evidence.models import Upload
 from server.evidence.storage import CHUNK, HEX, EvidenceStore, Part, StagingLost
 from server.extensions import db
+from server.fieldwork import citations
 from server.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,8 @@ def _append(actor: Actor, upload_id: uuid.UUID, offset: int, part: Part | None,
                 refusal = error
             else:
                 upload.completed_at, upload.evidence_sha256 = now, evidence.sha256
+                for district in citations.districts_citing(evidence.sha256, actor.user_id):
+                    evidence_service.share(actor, [evidence.sha256], district)
     if refusal is not None:
         store.discard(upload_id.hex)
         log.warning("upload %s refused: %s", upload_id, refusal)

@@ -15,6 +15,7 @@ from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, utcnow
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.evidence.service import share
 from server.extensions import db
 from server.fieldwork.models import Inspection, InspectionRevision
 from server.geo import location_as_wgs84
@@ -77,6 +78,11 @@ def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, 
     return values
 
 
+def _signed(signatures: list[dict[str, Any]] | None) -> set[str]:
+    """The signature images a record cites."""
+    return {s["evidence_sha256"] for s in signatures or [] if s.get("evidence_sha256")}
+
+
 def _snapshot(inspection: Inspection) -> dict[str, Any]:
     return json_safe({k: getattr(inspection, k) for k in CONTENT})
 
@@ -137,6 +143,7 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
                                 created_by=actor.user_id, device_id=actor.device_id,
                                 version=1, **_content(data, officers))
         session.add(inspection)  # flushed by the caller's savepoint or commit
+        share(actor, _signed(inspection.signatures), inspection.district)
         audit.record(actor, "inspection.create", "inspection", inspection.id,
                      {"enterprise_id": str(enterprise.id)})
     return inspection, True
@@ -206,8 +213,10 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                 inspection_id=inspection.id, version=inspection.version,
                 content=_snapshot(inspection), replaced_by_version=inspection.version + 1,
                 reason=reason.strip(), corrected_by=actor.user_id))
+        cited = _signed(inspection.signatures)
         for key, value in _content(changes, officers).items():
             setattr(inspection, key, value)
+        share(actor, _signed(inspection.signatures) - cited, inspection.district)
         if submitted and (problems := _new_problems(lacking, _submission_problems(inspection))):
             raise ValidationFailed("A correction may not leave a submitted record without what "
                                    "its submission needed.", errors=problems)

@@ -18,7 +18,7 @@ from server.cases.locks import ensure_not_locked, locked_violations
 from server.clock import SHANGHAI, today_shanghai, utcnow
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
-from server.evidence.service import evidence_facts
+from server.evidence.service import evidence_facts, share
 from server.extensions import db
 from server.fieldwork import inspections
 from server.fieldwork.evidence_checks import RecordContext, check
@@ -277,6 +277,7 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
             known[violation.id] = violation
         decision = _decide(violation, history, None)  # new: no decision yet
         redecided = _redecide_later(violation, every)
+        share(actor, violation.evidence, violation.district)
         audit.record(actor, "violation.create", "violation", violation.id,
                      {"code": violation.code, "outcome": decision.outcome,
                       "rule_sets": decision.rule_sets, "redecided_others": redecided})
@@ -331,6 +332,8 @@ def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
             changes["facts"] = json_safe(changes["facts"])
         changed = sorted(k for k in EDITABLE if k in changes
                          and changes[k] != getattr(violation, k))
+        if "evidence" in changed:
+            share(actor, set(changes["evidence"]) - set(violation.evidence), violation.district)
         for key in changed:
             setattr(violation, key, changes[key])
         if "location" in changes:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, select
+from sqlalchemy import select
 from sqlalchemy.orm.util import identity_key
 
 from schemas.fieldwork import InspectionSchema, ViolationSchema
@@ -16,6 +16,7 @@ from schemas.planning import TaskSchema
 from server.evidence.api import evidence_json
 from server.evidence.models import Evidence, EvidenceHolder
 from server.extensions import db
+from server.fieldwork.citations import citing, workers
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.fieldwork.views import LATEST, inspection_json, violation_json
 from server.planning import lifecycle
@@ -50,10 +51,6 @@ class Snapshot:
     district: str | None = None
     users: set[str] = field(default_factory=set)
     everyone: bool = False
-
-
-def _officer_ids(inspection: Inspection) -> set[str]:
-    return {o["user_id"] for o in inspection.officers} | {str(inspection.created_by)}
 
 
 OPEN_CONFLICTS = "sync_open_conflicts"
@@ -182,7 +179,7 @@ def inspection(key: str) -> Snapshot | None:
         return None
     data = INSPECTION.dump(inspection_json(row))
     data["open_conflicts"] = _open_conflicts("inspection", key)
-    return Snapshot("upsert", row.version, data, row.district, _officer_ids(row))
+    return Snapshot("upsert", row.version, data, row.district, workers(row))
 
 
 def violation(key: str) -> Snapshot | None:
@@ -195,18 +192,8 @@ def violation(key: str) -> Snapshot | None:
     data = VIOLATION.dump(violation_json(row, decision))
     data["open_conflicts"] = _open_conflicts("violation", key)
     record = db.session.get(Inspection, row.inspection_id)
-    users = (_officer_ids(record) if record else set()) | {str(row.created_by)}
+    users = (workers(record) if record else set()) | {str(row.created_by)}
     return Snapshot("upsert", row.version, data, row.district, users)
-
-
-def citing(sha256: str) -> tuple[list[Violation], list[Inspection]]:
-    """Records that cite an evidence item (violations' lists, inspections' signatures)."""
-    needle = f'"{sha256}"'
-    found = db.session.scalars(select(Violation).where(
-        Violation.evidence.cast(Text).contains(needle))).all()
-    signed = db.session.scalars(select(Inspection).where(
-        Inspection.signatures.cast(Text).contains(needle))).all()
-    return list(found), list(signed)
 
 
 def evidence(key: str) -> Snapshot | None:
@@ -221,11 +208,11 @@ def evidence(key: str) -> Snapshot | None:
     violations, inspections = citing(key)
     for record in inspections:
         if record.district in holders:
-            users |= _officer_ids(record)
+            users |= workers(record)
     for item in violations:
         parent = db.session.get(Inspection, item.inspection_id)
         if parent is not None and item.district in holders:
-            users |= _officer_ids(parent)
+            users |= workers(parent)
     return Snapshot("upsert", 1, evidence_json(row), row.district, users)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import time
@@ -10,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from tests import pdfa_check
@@ -363,3 +365,45 @@ def test_an_export_queued_by_a_user_disabled_since_is_not_built(
     body = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
     assert body["status"] == "failed" and "disabled" in body["error"]
     assert not exporting.exists() or list(exporting.iterdir()) == []
+
+
+def test_the_photos_of_inspectors_sent_from_another_district_are_in_the_case_file(
+        app, client, party, login, make_user, exporting, file_case, step, frozen):
+    from tests.api.cases.conftest import FINED, upload_file
+
+    visitors = [make_user("inspector", "310101") for _ in range(2)]  # Huangpu's, sent across
+    task = client.post("/api/v1/tasks", headers=login("supervisor", "310000"), json={
+        "kind": "complaint", "enterprise_id": party["enterprise"]["id"],
+        "due_in_working_days": 5, "inspectors": [str(user.id) for user, _ in visitors]})
+    assert task.status_code == 201, task.get_json()
+    tablet = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
+        "username": visitors[0][0].username, "password": visitors[0][1],
+        "device_id": "tablet-huangpu"}).get_json()["access_token"]}
+    before, first = upload_photo(client, tablet, 10)  # uploaded before the record cites it
+    after = _jpeg(200)  # the usual order offline: the record arrives first
+    record = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
+              "inspector_ids": [str(user.id) for user, _ in visitors],
+              "started_at": "2021-06-01T01:30:00+00:00", "task_id": task.get_json()["id"]}
+    _ok(client.post("/api/v1/inspections", json=record, headers=tablet), 201)
+    found = _ok(client.post("/api/v1/violations", headers=tablet, json={
+        "id": str(uuid.uuid4()), "inspection_id": record["id"], "code": "AIR_VOC",
+        "occurred_on": "2021-06-01", "facts": dict(FINED),
+        "evidence": [before, hashlib.sha256(after).hexdigest()]}), 201).get_json()
+    upload_file(client, tablet, after)
+    frozen.on("2021-06-03")
+    case = _ok(file_case(found["id"]), 201).get_json()
+    case = _ok(step(case, "investigating")).get_json()
+    case = _ok(step(case, "notified")).get_json()
+    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    digests = (before, hashlib.sha256(after).hexdigest())
+    assert {archive.read(n) for n in archive.namelist() if any(d in n for d in digests)} \
+        == {first, after}
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["missing_evidence"] == []
+
+
+def _jpeg(shade: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (shade, 60, 120)).save(buffer, "JPEG")
+    return buffer.getvalue()

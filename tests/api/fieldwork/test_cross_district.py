@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.api.evidence.conftest import PHOTOS, Tus, sha256
+
 VISITED = "310101"  # Huangpu; the field fixture's inspectors are Pudong's
 
 
@@ -87,3 +89,58 @@ def test_only_the_inspectors_sent_there_may_open_or_read_records_across(client, 
     # the record they are officers on stays theirs
     assert client.get(f"/api/v1/inspections/{record['id']}",
                       headers=field["headers"]).status_code == 200
+
+
+def _photo(name: str = "DERIVED_gps_sh_huangpu_center.jpg") -> tuple[bytes, str]:
+    data = (PHOTOS / name).read_bytes()
+    return data, sha256(data)
+
+
+@pytest.mark.parametrize("uploaded_first", [True, False])
+def test_the_visited_district_sees_the_photos_the_inspectors_took_there(client, field, visit,
+                                                                       uploaded_first):
+    photo, digest = _photo()
+    record = _created(client.post("/api/v1/inspections", json=visit["record"],
+                                  headers=field["headers"]))
+    if uploaded_first:
+        assert Tus(client, field["headers"]).upload(photo).status_code == 204
+    found = _created(client.post("/api/v1/violations", headers=field["headers"],
+                                 json=_violation(record, evidence=[digest])))
+    assert found["missing_evidence"] == ([] if uploaded_first else [digest])
+    if not uploaded_first:  # the usual offline order: the record arrives before the photo
+        assert Tus(client, field["headers"]).upload(photo).status_code == 204
+    read = client.get(f"/api/v1/violations/{found['id']}", headers=visit["legal"]).get_json()
+    assert read["missing_evidence"] == [] and read["evidence_checks"][0]["present"] is True
+    assert client.get(f"/api/v1/evidence/{digest}",
+                      headers=visit["supervisor"]).status_code == 200
+
+
+def test_uploading_a_file_a_record_cites_opens_it_only_for_records_of_the_uploaders_work(
+        client, field, visit, login):
+    photo, digest = _photo()
+    record = _created(client.post("/api/v1/inspections", json=visit["record"],
+                                  headers=field["headers"]))
+    found = _created(client.post("/api/v1/violations", headers=field["headers"],
+                                 json=_violation(record, evidence=[digest])))
+    # a Jing'an inspector with the same bytes is no officer of the Huangpu record
+    assert Tus(client, login("inspector", "310106")).upload(photo).status_code == 204
+    read = client.get(f"/api/v1/violations/{found['id']}", headers=visit["legal"]).get_json()
+    assert read["missing_evidence"] == [digest]
+    assert client.get(f"/api/v1/evidence/{digest}",
+                      headers=visit["supervisor"]).status_code == 404
+
+
+def test_the_visited_district_sees_the_signature_images_the_inspectors_collected(
+        client, field, visit):
+    early, early_digest = _photo("pillow_hopper_noexif.jpg")
+    late, late_digest = _photo()
+    assert Tus(client, field["headers"]).upload(early, kind="signature").status_code == 204
+    record = _created(client.post("/api/v1/inspections", headers=field["headers"], json=visit[
+        "record"] | {"signatures": [
+            {"signer": user.display_name, "role": "officer", "evidence_sha256": digest}
+            for user, digest in zip(field["inspectors"], (early_digest, late_digest),
+                                    strict=True)]}))
+    assert record["missing_evidence"] == [late_digest]
+    assert Tus(client, field["headers"]).upload(late, kind="signature").status_code == 204
+    read = client.get(f"/api/v1/inspections/{record['id']}", headers=visit["legal"]).get_json()
+    assert read["missing_evidence"] == []

@@ -505,3 +505,30 @@ def test_inspectors_sent_to_another_districts_enterprise_push_their_work_there(
                           headers=headers).status_code == status
         assert client.get(f"/api/v1/violations/{violation}",
                           headers=headers).status_code == status
+
+
+def test_photos_an_inspector_sent_across_uploads_after_the_push_are_the_visited_districts(
+        client, world, assigned_task, login):
+    from tests.api.evidence.conftest import PHOTOS, Tus, sha256
+
+    tablet, task = world["a"], assigned_task()  # at the Huangpu enterprise
+    photo = (PHOTOS / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes()
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    results = tablet.push(
+        mutation("inspection", "create", inspection, world["inspection_fields"](
+            enterprise_id=world["far"]["id"], task_id=task["id"])),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
+        mutation("evidence_link", "create", f"{violation}:{sha256(photo)}",
+                 {"violation_id": violation, "sha256": sha256(photo)}))
+    assert [r["status"] for r in results] == ["applied"] * 3, results
+    tablet.pull()
+    assert tablet.data("violation", violation)["missing_evidence"] == [sha256(photo)]
+    assert Tus(client, tablet.headers).upload(photo).status_code == 204  # back on a network
+    tablet.pull()
+    assert tablet.data("violation", violation)["missing_evidence"] == []
+    huangpu = login("legal", OTHER)
+    found = client.get(f"/api/v1/violations/{violation}", headers=huangpu).get_json()
+    assert found["missing_evidence"] == []
+    original = client.get(f"/api/v1/evidence/{sha256(photo)}/original", headers=huangpu)
+    assert original.status_code == 200 and original.data == photo

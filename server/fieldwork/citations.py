@@ -1,0 +1,39 @@
+"""Which records cite an evidence file (violations' lists, inspections' signatures), and the
+districts of those an uploader works on."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Text, select
+
+from server.extensions import db
+from server.fieldwork.models import Inspection, Violation
+
+
+def citing(sha256: str) -> tuple[list[Violation], list[Inspection]]:
+    """Records that cite an evidence item (violations' lists, inspections' signatures)."""
+    needle = f'"{sha256}"'
+    found = db.session.scalars(select(Violation).where(
+        Violation.evidence.cast(Text).contains(needle))).all()
+    signed = db.session.scalars(select(Inspection).where(
+        Inspection.signatures.cast(Text).contains(needle))).all()
+    return list(found), list(signed)
+
+
+def workers(inspection: Inspection) -> set[str]:
+    """The record's officers and its creator (user ids)."""
+    return {o["user_id"] for o in inspection.officers} | {str(inspection.created_by)}
+
+
+def districts_citing(sha256: str, user_id: uuid.UUID) -> set[str]:
+    """Districts of the records citing the file that the user works on (an officer or the
+    creator of the record, or the creator of the violation)."""
+    user = str(user_id)
+    violations, inspections = citing(sha256)
+    districts = {record.district for record in inspections if user in workers(record)}
+    for item in violations:
+        parent = db.session.get(Inspection, item.inspection_id)
+        if str(item.created_by) == user or (parent is not None and user in workers(parent)):
+            districts.add(item.district)
+    return districts
