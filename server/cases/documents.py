@@ -36,7 +36,7 @@ def _local(value) -> str | None:
 
 def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     """Everything the forms read, gathered through each context's services."""
-    party = registry.get_enterprise(actor, case.enterprise_id)
+    party = registry.party_of(case.enterprise_id)  # of a case its callers read in scope
     found, seen, records, explanations, waiver_basis = [], set(), [], [], []
     cited: dict[str, dict[str, Any]] = {}  # sha256 → what it proves, the records' checks
     for link in service.case_links(case):

@@ -58,7 +58,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
     fields = case_form.step_fields(found.state, transitions, educate, bool(fine_acts))
     status, detail, errors = case_form.refusal(refused) if refused else (200, None, {})
     body = render_template(
-        "console/case.html", case=found, party=registry.get_enterprise(actor, found.enterprise_id),
+        "console/case.html", case=found, party=registry.party_of(found.enterprise_id),
         items=items, deadlines=case_service.case_deadlines(found),
         history=case_service.history(found), due=due, due_text=due_text(due),
         badge=due_badge(due["days_left"] if due else None),

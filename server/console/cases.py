@@ -12,7 +12,6 @@ from server.auth.policy import Actor
 from server.cases import procedure
 from server.cases import service as case_service
 from server.console.web import bp, load, page
-from server.errors import NotFound
 from server.registry import service as registry
 
 PER_PAGE = 50
@@ -55,10 +54,7 @@ def cases_view(actor: Actor) -> str:
     names: dict = {}
     for case in found:
         if case.enterprise_id not in names:
-            try:
-                names[case.enterprise_id] = registry.get_enterprise(actor, case.enterprise_id).name
-            except NotFound:
-                names[case.enterprise_id] = "—"
+            names[case.enterprise_id] = registry.party_of(case.enterprise_id).name
         due = next_deadline(case)
         rows.append({"case": case, "party": names[case.enterprise_id], "due": due,
                      "due_text": due_text(due),

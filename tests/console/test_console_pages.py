@@ -436,3 +436,18 @@ def test_a_drawn_positive_list_unit_is_marked_on_the_draw_and_task_pages(
     assert 'data-testid="positive-list"' in task
     other = session.get(f"/console/tasks/{task_ids[world[OWN]['enterprise']['id']]}")
     assert 'data-testid="positive-list"' not in other.get_data(as_text=True)
+
+
+def test_a_party_that_moved_district_still_shows_on_the_old_districts_case_pages(
+        client, console, world, site_in):
+    enterprise = world[OWN]["enterprise"]
+    moved = client.patch(f"/api/v1/enterprises/{enterprise['id']}", headers=world["supervisor"],
+                         json={"version": enterprise["version"], "district": OTHER,
+                               "site": site_in(OTHER)})
+    assert moved.status_code == 200, moved.get_json()
+    session = console("legal", OWN)
+    page = session.get(f"/console/cases/{world[OWN]['case']['id']}")
+    assert page.status_code == 200 and enterprise["name"] in page.get_data(as_text=True)
+    desk = session.get("/console/cases").get_data(as_text=True)
+    row = desk[desk.index(world[OWN]["case"]["filing_number"]):]
+    assert row[:row.index("</tr>")].count(enterprise["name"]) == 1

@@ -280,3 +280,17 @@ def test_the_decision_names_each_acts_fine_and_an_act_it_chose_not_to_fine(
     for fined in (dust, voc):
         amount = fined["decision"]["zh"]["penalty"]["amount_fen"] // 100
         assert f"的违法行为罚款{amount:,}.00元" in text, (amount, text)
+
+
+def test_a_party_that_moved_district_keeps_its_cases_documents_for_the_old_districts_staff(
+        client, login, party, violation, file_case, step, frozen, site_in):
+    frozen.on("2021-06-03")
+    case = _ok(step(_ok(file_case(violation()["id"]), 201).get_json(),
+                    "investigating")).get_json()
+    moved = client.patch(f"/api/v1/enterprises/{party['enterprise']['id']}",
+                         headers=login("supervisor", "310000"),
+                         json={"version": party["enterprise"]["version"], "district": "310101",
+                               "site": site_in("310101")})
+    assert moved.status_code == 200, moved.get_json()
+    reader = PdfReader(io.BytesIO(_ok(_get(client, party, case, "filing_approval")).data))
+    assert party["enterprise"]["name"] in _a4_text(reader)
