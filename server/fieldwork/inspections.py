@@ -20,6 +20,7 @@ from server.extensions import db
 from server.fieldwork.models import Inspection, InspectionRevision
 from server.geo import location_as_wgs84
 from server.planning import tasks
+from server.planning.models import Task
 from server.registry import service as registry
 from server.registry.models import Enterprise
 from server.uow import find, unit_of_work
@@ -115,6 +116,16 @@ def _workplace(actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
     return registry.get_enterprise(actor, enterprise_id)
 
 
+def _check_task(task_id: uuid.UUID | None, enterprise: Enterprise) -> None:
+    """A record made on a task is made at that task's enterprise."""
+    if task_id is None:
+        return
+    task = db.session.get(Task, task_id)
+    if task is None or task.enterprise_id != enterprise.id:
+        raise ValidationFailed("The task is not a task at this record's enterprise.",
+                               errors={"task_id": ["no task at this enterprise"]})
+
+
 def check_writable(actor: Actor, inspection: Inspection) -> None:
     """Refuse a change of the record by this actor: role, an officer on it, no case lock."""
     authorize_on(actor, "inspection.update", inspection)
@@ -135,6 +146,7 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
             raise Conflict("An inspection with this id already exists.")
         return existing, False
     enterprise = _workplace(actor, data["enterprise_id"])
+    _check_task(data.get("task_id"), enterprise)
     _check_times(data)
     with unit_of_work() as session:
         officers = _officers(data["inspector_ids"], data["started_at"])
@@ -202,6 +214,8 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                                    errors={"correction_reason": ["required after submission"]})
         merged = {k: getattr(inspection, k) for k in ("started_at", "ended_at")} | changes
         _check_times(merged)
+        if "task_id" in changes:
+            _check_task(changes["task_id"], db.session.get(Enterprise, inspection.enterprise_id))
         officers = inspection.officers
         if "inspector_ids" in changes or "started_at" in changes:
             ids = changes.get("inspector_ids") or [uuid.UUID(o["user_id"]) for o in officers]

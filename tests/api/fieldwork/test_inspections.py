@@ -209,3 +209,19 @@ def test_a_record_submitted_under_older_rules_can_still_be_corrected_for_other_t
                          headers=field["headers"])
     assert worse.status_code == 422, worse.get_json()
     assert list(worse.get_json()["errors"]) == ["ended_at"]
+
+
+def test_a_record_made_on_a_task_is_made_at_that_tasks_enterprise(client, field,
+                                                                   enterprise_body):
+    other = client.post("/api/v1/enterprises", json=enterprise_body(serial=8),
+                        headers=field["supervisor"]).get_json()
+    elsewhere = client.post("/api/v1/tasks", headers=field["supervisor"], json={
+        "kind": "complaint", "enterprise_id": other["id"], "due_in_working_days": 5,
+        "inspectors": [str(u.id) for u in field["inspectors"]]}).get_json()
+    created = _post(client, field, field["inspection"](task_id=elsewhere["id"]))
+    assert created.status_code == 422, created.get_json()
+    assert "task_id" in created.get_json()["errors"]
+    here = _post(client, field, field["inspection"]()).get_json()
+    moved = client.patch(f"/api/v1/inspections/{here['id']}", headers=field["headers"],
+                         json={"version": here["version"], "task_id": elsewhere["id"]})
+    assert moved.status_code == 422 and "task_id" in moved.get_json()["errors"]

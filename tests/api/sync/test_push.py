@@ -31,7 +31,7 @@ def _violation(world, inspection_id, tablet=None, **fields):
 
 def test_each_entity_is_applied_and_pulled_back_with_missing_evidence(world, assigned_task):
     tablet = world["a"]
-    task = assigned_task()
+    task = assigned_task(world["own"])  # the record is made at the task's enterprise
     inspection = str(uuid.uuid4())
     violation = str(uuid.uuid4())
     photo, signature = secrets.token_hex(32), secrets.token_hex(32)
