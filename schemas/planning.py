@@ -85,6 +85,10 @@ class PlanCreateSchema(Schema):
         "description": "send inspectors from other districts than the unit's (交叉检查)"})
     period = fields.Nested(PeriodSchema, required=True)
     due_working_days = fields.Integer(load_default=20, validate=validate.Range(min=1, max=250))
+    max_open_tasks = fields.Integer(load_default=None, allow_none=True,
+                                    validate=validate.Range(min=0, max=1000), metadata={
+                                        "description": "inspectors with more open tasks are "
+                                                       "left out of the draw (null: no cap)"})
     schedule = fields.String(load_default=None, allow_none=True, validate=_cron,
                              metadata={"description": "cron (Asia/Shanghai), e.g. '0 9 1 */3 *'",
                                        "example": "0 9 1 */3 *"})
@@ -102,6 +106,7 @@ class PlanSchema(Schema):
     cross_district = fields.Boolean()
     period = fields.Method("_period")
     due_working_days = fields.Integer()
+    max_open_tasks = fields.Integer(allow_none=True)
     schedule = fields.String(allow_none=True)
     created_at = Moment()
 

@@ -32,7 +32,7 @@ def _plan_body(form: MultiDict) -> dict[str, Any]:
         "cross_district": "cross_district" in form,
         "period": {"start": form.get("period_start", ""), "end": form.get("period_end", "")},
     }
-    for name in ("inspectors_per_task", "due_working_days", "schedule"):
+    for name in ("inspectors_per_task", "due_working_days", "max_open_tasks", "schedule"):
         if form.get(name):
             body[name] = form[name]
     return body

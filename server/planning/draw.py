@@ -1,29 +1,36 @@
 """PURE: the double random draw (双随机), deterministic given a snapshot and a seed.
 
-Published algorithm "sha256-rank/v1" — anyone holding the published snapshot and seed can
+Published algorithm "sha256-rank/v2" — anyone holding the published snapshot and seed can
 re-run it with nothing but SHA-256 (e.g. `printf '%s' "$seed|unit|$id" | sha256sum`):
 
-1. The snapshot is a JSON document: the on-site population `units` [{id, district}, with
-   "positive_list": true on a unit of the positive list that the plan includes on site], the
-   positive-list units reviewed off-site `offsite` [id], the `inspectors` pool [{id, district,
-   certificate_expires}], `recusals` [[inspector_id, enterprise_id]], the open-task
-   `workload` {inspector_id: n}, and `params` {sample: {"count": n} | {"ratio": "0.05"},
-   inspectors_per_task, cross_district, planned_date}. Lists are sorted.
-   population_hash = SHA-256 (lower-case hex) of its canonical JSON: keys sorted, separators
-   "," and ":", UTF-8, no ASCII escaping.
+1. The snapshot is a JSON document: the `algorithm`, the on-site population `units` [{id,
+   district}, with "positive_list": true on a unit of the positive list that the plan includes
+   on site], the positive-list units reviewed off-site `offsite` [id], the `inspectors` pool
+   as it stood [{id, district, certificate_expires}] (active certified inspectors of the
+   plan's scope), `recusals` [[inspector_id, enterprise_id]], the open-task `workload`
+   {inspector_id: n} (zero omitted), and `params` {sample: {"count": n} | {"ratio": "0.05"},
+   inspectors_per_task, cross_district, planned_date, max_open_tasks: n | null}. Lists are
+   sorted. population_hash = SHA-256 (lower-case hex) of its canonical JSON: keys sorted,
+   separators "," and ":", UTF-8, no ASCII escaping.
 2. Sample size n: for a count, min(count, number of units); for a ratio, ceil(ratio x units)
    computed exactly on the decimal string.
 3. Units: key(u) = SHA-256 hex of the UTF-8 text "<seed>|unit|<unit id>". Sort the units by
    (key, id) ascending and take the first n; that order is the draw order. SHA-256 behaves
    as a random permutation, so every n-subset is equally likely (tests check it).
-4. Officers, unit by unit in draw order: an inspector is eligible when the certificate expires
-   on or after planned_date, no recusal pairs them with the unit, and — without
-   cross_district — they belong to the unit's district or to the city (310000); with
-   cross_district they belong to another district than the unit's. Fewer than
-   inspectors_per_task eligible makes the draw infeasible. Otherwise pick inspectors_per_task
-   of them one at a time, each time the eligible, not yet picked one with the smallest
-   (load, SHA-256 hex of "<seed>|officer|<unit id>|<inspector id>", id), where load starts at
-   the snapshot's workload and grows by one per pick: workload is balanced, ties are random.
+4. Officers, for each drawn unit: an inspector is eligible when the certificate expires on or
+   after planned_date, no recusal pairs them with the unit, their workload is not over
+   max_open_tasks (when set), and — without cross_district — they belong to the unit's
+   district or to the city (310000); with cross_district they belong to another district
+   than the unit's. Fewer than inspectors_per_task eligible makes the draw infeasible.
+   Otherwise sort the eligible by (SHA-256 hex of "<seed>|officer|<unit id>|<inspector id>",
+   id) and send the first inspectors_per_task: every team of eligible officers is equally
+   likely, whatever their workload, and nothing but the seed decides who goes.
+
+"sha256-rank/v1" (draws made before v2, still verified) differs in two points: its snapshot
+has no max_open_tasks, and in step 4 it picks officers one at a time in draw order, each time
+the eligible one not yet picked with the smallest (load, key, id), where load starts at the
+workload and grows by one per pick — least-loaded first, so the officers were predictable
+whenever workloads differed.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-ALGORITHM = "sha256-rank/v1"
+V1 = "sha256-rank/v1"
+ALGORITHM = "sha256-rank/v2"
+ALGORITHMS = (V1, ALGORITHM)
 CITY = "310000"
 
 
@@ -81,11 +90,15 @@ class Snapshot:
     recusals: frozenset[tuple[str, str]] = frozenset()
     workload: Mapping[str, int] = field(default_factory=dict)
     offsite: tuple[str, ...] = ()
+    algorithm: str = ALGORITHM
+    max_open_tasks: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The canonical JSON form (sorted lists) that is hashed and published."""
+        # A v1 snapshot keeps the form it was hashed in: no max_open_tasks.
+        cap = {} if self.algorithm == V1 else {"max_open_tasks": self.max_open_tasks}
         return {
-            "algorithm": ALGORITHM,
+            "algorithm": self.algorithm,
             "units": [{"id": u.id, "district": u.district}
                       | ({"positive_list": True} if u.positive_list else {})
                       for u in sorted(self.units, key=lambda u: u.id)],
@@ -98,7 +111,7 @@ class Snapshot:
             "params": {"sample": dict(self.sample),
                        "inspectors_per_task": self.inspectors_per_task,
                        "cross_district": self.cross_district,
-                       "planned_date": self.planned_date.isoformat()},
+                       "planned_date": self.planned_date.isoformat()} | cap,
         }
 
     @classmethod
@@ -118,6 +131,9 @@ class Snapshot:
             recusals=frozenset((a, b) for a, b in data["recusals"]),
             workload=dict(data["workload"]),
             offsite=tuple(data["offsite"]),
+            algorithm=str(data["algorithm"]),
+            max_open_tasks=(None if params.get("max_open_tasks") is None
+                            else int(params["max_open_tasks"])),
         )
 
 
@@ -179,6 +195,9 @@ def eligible(inspector: Inspector, unit: Unit, snapshot: Snapshot) -> bool:
         return False
     if (inspector.id, unit.id) in snapshot.recusals:
         return False
+    cap = snapshot.max_open_tasks
+    if cap is not None and int(snapshot.workload.get(inspector.id, 0)) > cap:
+        return False
     if snapshot.cross_district:
         return inspector.district != unit.district
     return inspector.district in (unit.district, CITY)
@@ -189,9 +208,15 @@ def draw_units(units: Iterable[Unit], n: int, seed: str) -> list[Unit]:
     return sorted(units, key=lambda u: (rank_key(seed, "unit", u.id), u.id))[:n]
 
 
-def pick_officers(unit: Unit, pool: list[Inspector], load: dict[str, int], seed: str,
-                  count: int) -> tuple[str, ...]:
-    """Pick `count` distinct inspectors from `pool`, least loaded first, ties by hash."""
+def pick_officers(unit: Unit, pool: list[Inspector], seed: str, count: int) -> tuple[str, ...]:
+    """v2: the first `count` of the eligible pool by published rank (a random team)."""
+    ranked = sorted(pool, key=lambda i: (rank_key(seed, "officer", unit.id, i.id), i.id))
+    return tuple(i.id for i in ranked[:count])
+
+
+def pick_officers_v1(unit: Unit, pool: list[Inspector], load: dict[str, int], seed: str,
+                     count: int) -> tuple[str, ...]:
+    """v1: pick `count` distinct inspectors from `pool`, least loaded first, ties by hash."""
     chosen: list[str] = []
     remaining = list(pool)
     for _ in range(count):
@@ -207,6 +232,10 @@ def run_draw(snapshot: Snapshot, seed: str) -> DrawResult:
     """Draw units and officers; raise DrawInfeasible if a unit cannot be staffed."""
     if snapshot.inspectors_per_task < 2:
         raise ValueError("at least two inspectors go to every unit")
+    if snapshot.algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown draw algorithm {snapshot.algorithm!r}")
+    if snapshot.algorithm == V1 and snapshot.max_open_tasks is not None:
+        raise ValueError("sha256-rank/v1 has no open-task cap")
     units = draw_units(snapshot.units, sample_size(snapshot.sample, len(snapshot.units)), seed)
     load = {k: int(v) for k, v in snapshot.workload.items()}
     inspectors = sorted(snapshot.inspectors, key=lambda i: i.id)
@@ -217,9 +246,10 @@ def run_draw(snapshot: Snapshot, seed: str) -> DrawResult:
         if len(pool) < snapshot.inspectors_per_task:
             short[unit.id] = len(pool)
             continue
-        selected.append(Selected(unit.id, pick_officers(unit, pool, load, seed,
-                                                        snapshot.inspectors_per_task),
-                                 unit.positive_list))
+        count = snapshot.inspectors_per_task
+        team = (pick_officers_v1(unit, pool, load, seed, count) if snapshot.algorithm == V1
+                else pick_officers(unit, pool, seed, count))
+        selected.append(Selected(unit.id, team, unit.positive_list))
     if short:
         raise DrawInfeasible(short, snapshot.inspectors_per_task)
     return DrawResult(population_hash(snapshot), tuple(selected), tuple(sorted(snapshot.offsite)))

@@ -39,6 +39,8 @@ class Plan(db.Model):
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     due_working_days: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
+    # Inspectors with more open tasks than this are left out of the draw's pool (None: no cap).
+    max_open_tasks: Mapped[int | None] = mapped_column(Integer)
     schedule: Mapped[str | None] = mapped_column(String(100))
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

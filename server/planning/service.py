@@ -43,12 +43,13 @@ def create_plan(actor: Actor, data: dict[str, Any]) -> Plan:
                     inspectors_per_task=data["inspectors_per_task"],
                     cross_district=data["cross_district"], period_start=data["period"]["start"],
                     period_end=data["period"]["end"], due_working_days=data["due_working_days"],
-                    schedule=data.get("schedule"), created_by=actor.user_id,
-                    created_at=clock.utcnow())
+                    max_open_tasks=data.get("max_open_tasks"), schedule=data.get("schedule"),
+                    created_by=actor.user_id, created_at=clock.utcnow())
         session.add(plan)
         session.flush()
         audit.record(actor, "plan.create", "plan", plan.id,
-                     {"name": plan.name, "district": plan.district, "sample": plan.sample})
+                     {"name": plan.name, "district": plan.district, "sample": plan.sample,
+                      "max_open_tasks": plan.max_open_tasks})
     return plan
 
 
@@ -133,13 +134,15 @@ def build_snapshot(plan: Plan, today: date) -> tuple[algorithm.Snapshot, dict[st
         units=tuple(units), inspectors=tuple(inspectors), planned_date=on_date,
         sample=plan.sample, inspectors_per_task=plan.inspectors_per_task,
         cross_district=plan.cross_district, recusals=recusals, workload=workload,
-        offsite=tuple(offsite)), where
+        offsite=tuple(offsite), algorithm=algorithm.ALGORITHM,
+        max_open_tasks=plan.max_open_tasks), where
 
 
 def _infeasible(error: algorithm.DrawInfeasible) -> Conflict:
     return Conflict(
         f"{len(error.units)} drawn unit(s) cannot be staffed with {error.needed} certified "
-        "inspectors free of recusal; add inspectors or change the plan.",
+        "inspectors free of recusal and within the plan's open-task cap; add inspectors or "
+        "change the plan.",
         errors={"inspectors": [f"enterprise {unit}: {count} eligible"
                                for unit, count in sorted(error.units.items())]})
 
@@ -222,7 +225,9 @@ def reproduce(record: Draw) -> dict[str, Any]:
         again = None
     stored = [{"enterprise_id": s["enterprise_id"], "inspectors": s["inspectors"],
                "positive_list": s.get("positive_list", False)} for s in record.selected]
-    hash_ok = recomputed_hash == record.population_hash
+    # The snapshot names the algorithm it was drawn with; the record must say the same.
+    hash_ok = (recomputed_hash == record.population_hash
+               and snapshot.algorithm == record.algorithm)
     return {"draw_id": record.id, "reproduced": hash_ok and again == stored,
             "population_hash_matches": hash_ok, "selection_matches": again == stored,
             "algorithm": record.algorithm, "seed": record.seed,

@@ -190,11 +190,12 @@ def test_plan_created_previewed_and_drawn_from_the_console(console, world):
     session = console("supervisor", OWN)
     response = session.post("/console/plans", data={
         "name": "季度抽查", "district": OWN, "sample_kind": "count", "sample_value": "1",
-        "period_start": "2020-01-01", "period_end": "2099-12-31"})
+        "max_open_tasks": "30", "period_start": "2020-01-01", "period_end": "2099-12-31"})
     assert response.status_code == 303
     plan_url = response.headers["Location"]
     preview = session.get(plan_url + "?preview=1").get_data(as_text=True)
     assert 'id="preview"' in preview
+    assert "参与抽取人员的未办结任务上限</dt><dd>30</dd>" in preview
     chosen = session.post(plan_url + "/draws", data={"seed": "console-seed-1"})
     assert chosen.status_code == 422 and "seed" in chosen.get_data(as_text=True)
     drawn = session.post(plan_url + "/draws", data={})

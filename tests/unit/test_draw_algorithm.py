@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.planning.draw import (
+    ALGORITHM,
     CITY,
+    V1,
     DrawInfeasible,
     Inspector,
     Snapshot,
@@ -62,9 +64,12 @@ def worlds(draw):
     sample = draw(st.one_of(st.builds(lambda c: {"count": c}, st.integers(1, 30)),
                             st.builds(lambda r: {"ratio": str(r)},
                                       st.decimals("0.01", "1", places=2))))
+    algorithm = draw(st.sampled_from((V1, ALGORITHM)))
+    cap = draw(st.one_of(st.none(), st.integers(0, 5))) if algorithm != V1 else None
     return Snapshot(units=tuple(units), inspectors=tuple(inspectors), planned_date=PLANNED,
                     sample=sample, inspectors_per_task=draw(st.integers(2, 3)),
-                    cross_district=draw(st.booleans()), recusals=recusals, workload=workload)
+                    cross_district=draw(st.booleans()), recusals=recusals, workload=workload,
+                    algorithm=algorithm, max_open_tasks=cap)
 
 
 SEEDS = st.text(min_size=1, max_size=40)
@@ -99,7 +104,8 @@ def test_the_order_in_which_the_population_is_listed_does_not_matter(snapshot, s
                         planned_date=snapshot.planned_date, sample=snapshot.sample,
                         inspectors_per_task=snapshot.inspectors_per_task,
                         cross_district=snapshot.cross_district, recusals=snapshot.recusals,
-                        workload=snapshot.workload)
+                        workload=snapshot.workload, algorithm=snapshot.algorithm,
+                        max_open_tasks=snapshot.max_open_tasks)
     assert population_hash(shuffled) == population_hash(snapshot)
     first, again = _run(snapshot, seed), _run(shuffled, seed)
     assert type(first) is type(again)
@@ -122,6 +128,8 @@ def test_every_unit_gets_enough_distinct_certified_unconflicted_officers(snapsho
         unit = units[chosen.enterprise_id]
         for officer in chosen.inspectors:
             assert by_id[officer].certificate_expires >= snapshot.planned_date
+            if snapshot.max_open_tasks is not None:
+                assert snapshot.workload.get(officer, 0) <= snapshot.max_open_tasks
             assert (officer, unit.id) not in snapshot.recusals
             if snapshot.cross_district:
                 assert by_id[officer].district != unit.district
@@ -140,6 +148,8 @@ def test_a_draw_is_infeasible_only_when_some_drawn_unit_truly_lacks_officers(sna
         eligible = [i for i in snapshot.inspectors
                     if i.certificate_expires >= snapshot.planned_date
                     and (i.id, unit_id) not in snapshot.recusals
+                    and (snapshot.max_open_tasks is None
+                         or snapshot.workload.get(i.id, 0) <= snapshot.max_open_tasks)
                     and ((i.district != units[unit_id].district) if snapshot.cross_district
                          else i.district in (units[unit_id].district, CITY))]
         assert count == len(eligible) < snapshot.inspectors_per_task
@@ -147,21 +157,105 @@ def test_a_draw_is_infeasible_only_when_some_drawn_unit_truly_lacks_officers(sna
 
 @PROPERTY
 @given(st.integers(1, 40), st.integers(2, 12), st.integers(2, 3), SEEDS)
-def test_workload_is_balanced_to_within_one_task(n_units, n_inspectors, per_task, seed):
+def test_v1_balanced_workload_to_within_one_task(n_units, n_inspectors, per_task, seed):
     if n_inspectors < per_task:
         return
     snapshot = _snapshot(_units(n_units), _inspectors(n_inspectors), {"ratio": "1"},
-                         inspectors_per_task=per_task)
+                         inspectors_per_task=per_task, algorithm=V1)
     result = run_draw(snapshot, seed)
     load = Counter(i for s in result.selected for i in s.inspectors)
     counts = [load.get(i.id, 0) for i in snapshot.inspectors]
     assert max(counts) - min(counts) <= 1
 
 
-def test_officers_already_busy_are_sent_last():
+def test_v1_sent_officers_already_busy_last():
     snapshot = _snapshot(_units(1), _inspectors(4), {"count": 1},
-                         workload={"i00-310115": 5, "i01-310115": 5})
+                         workload={"i00-310115": 5, "i01-310115": 5}, algorithm=V1)
     assert set(run_draw(snapshot, "s").selected[0].inspectors) == {"i02-310115", "i03-310115"}
+
+
+def _golden_v1() -> Snapshot:
+    units = tuple(Unit(f"u{i:03d}", "310115" if i % 3 else "310101") for i in range(9))
+    inspectors = tuple(Inspector(f"i{i:02d}", ("310115", "310101", CITY)[i % 3],
+                                 date(2030, 1, 1)) for i in range(7))
+    return Snapshot(units=units, inspectors=inspectors, planned_date=PLANNED,
+                    sample={"count": 4}, recusals=frozenset({("i00", "u001")}),
+                    workload={"i01": 3, "i02": 1}, algorithm=V1)
+
+
+def test_a_v1_snapshot_hashes_and_draws_exactly_as_before_v2():
+    """Draws made with sha256-rank/v1 must still verify: the values were computed by the
+    v1 code before v2 existed."""
+    snapshot = Snapshot.from_json(_golden_v1().to_json())
+    assert snapshot.algorithm == V1 and "max_open_tasks" not in snapshot.to_json()["params"]
+    assert population_hash(snapshot) == \
+        "c998f3d0d72a3bf116eb2a145a0367ad1ad99ebfb1a8c939b46979bfca933a1c"
+    assert [(s.enterprise_id, s.inspectors) for s in run_draw(snapshot, "golden").selected] == [
+        ("u008", ("i06", "i05")), ("u001", ("i03", "i06")), ("u004", ("i00", "i03")),
+        ("u000", ("i04", "i05"))]
+
+
+def _busy_snapshot(**extra) -> Snapshot:
+    """One unit, six inspectors: two idle, the others with 1, 3, 5 and 8 open tasks."""
+    inspectors = _inspectors(6)
+    workload = dict(zip((i.id for i in inspectors[2:]), (1, 3, 5, 8), strict=True))
+    return _snapshot(_units(1), inspectors, {"count": 1}, workload=workload, **extra)
+
+
+def test_the_officers_sent_change_with_the_seed_even_when_workloads_differ():
+    snapshot = _busy_snapshot()
+    assert snapshot.algorithm == ALGORITHM != V1
+    teams = {run_draw(snapshot, f"seed-{n}").selected[0].inspectors for n in range(60)}
+    assert len({frozenset(t) for t in teams}) > 5
+    sent = {i for t in teams for i in t}
+    assert sent == {i.id for i in snapshot.inspectors}  # the busiest too
+
+
+def test_the_officers_sent_are_reproduced_from_the_seed_and_snapshot():
+    snapshot = _busy_snapshot(max_open_tasks=5)
+    again = Snapshot.from_json(snapshot.to_json())
+    assert population_hash(again) == population_hash(snapshot)
+    for n in range(20):
+        assert run_draw(again, f"r-{n}") == run_draw(snapshot, f"r-{n}")
+
+
+def test_officers_are_equally_likely_to_be_sent_whatever_their_open_workload():
+    inspectors = _inspectors(20)
+    workload = {i.id: n % 7 for n, i in enumerate(inspectors)}
+    snapshot = _snapshot(_units(1), inspectors, {"count": 1}, workload=workload)
+    seeds = 2000
+    sent = Counter(i for n in range(seeds) for i in run_draw(snapshot, f"w-{n}").selected[0]
+                   .inspectors)
+    assert _chi_square(sent, [i.id for i in inspectors], seeds * 2 / 20) < CHI2_999[19]
+
+
+def test_the_v2_officer_step_is_the_published_hash_ranking():
+    snapshot = _busy_snapshot()
+    unit = snapshot.units[0].id
+    ranked = sorted(snapshot.inspectors, key=lambda i: (hashlib.sha256(
+        f"s|officer|{unit}|{i.id}".encode()).hexdigest(), i.id))
+    assert run_draw(snapshot, "s").selected[0].inspectors == tuple(i.id for i in ranked[:2])
+
+
+def test_officers_over_the_open_task_cap_are_never_sent_and_the_cap_is_in_the_snapshot():
+    snapshot = _busy_snapshot(max_open_tasks=3)
+    assert snapshot.to_json()["params"]["max_open_tasks"] == 3
+    capped = {"i04-310115", "i05-310115"}  # 5 and 8 open tasks
+    for n in range(50):
+        assert not capped & set(run_draw(snapshot, f"c-{n}").selected[0].inspectors)
+    assert population_hash(snapshot) != population_hash(_busy_snapshot(max_open_tasks=4))
+
+
+def test_a_cap_that_leaves_too_few_officers_makes_the_draw_infeasible():
+    with pytest.raises(DrawInfeasible) as error:
+        run_draw(_busy_snapshot(max_open_tasks=0, inspectors_per_task=3), "s")
+    assert error.value.units == {"u000": 2}
+
+
+def test_an_unknown_algorithm_is_refused():
+    snapshot = _snapshot(_units(2), _inspectors(3)).to_json() | {"algorithm": "sha256-rank/v9"}
+    with pytest.raises(ValueError):
+        run_draw(Snapshot.from_json(snapshot), "s")
 
 
 @pytest.mark.parametrize(("sample", "population", "expected"), [
