@@ -115,7 +115,12 @@ class PlanSchema(Schema):
 
 
 class DrawCreateSchema(Schema):
-    """Body of POST /plans/<id>/draws: an empty object; the server makes the seed."""
+    """Body of POST /plans/<id>/draws: the server makes the seed; a reason is needed while an
+    earlier draw of the plan has units not visited."""
+
+    reason = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "why a new draw is made while an earlier draw of the plan still has "
+                       "units not visited (required then; audited and published)"})
 
     @pre_load
     def _no_chosen_seed(self, data: dict, **_kwargs) -> dict:
@@ -150,6 +155,9 @@ class DrawSchema(Schema):
     planned_date = Day()
     drawn_at = Moment()
     scheduled_for = Moment(allow_none=True)
+    reason = fields.String(allow_none=True)
+    supersedes = fields.Function(lambda d: d.supersedes or [], metadata={
+        "description": "earlier draws of the plan that had units not visited at this draw"})
     population = fields.Function(lambda d: len(d.snapshot["units"]))
     offsite = fields.Function(lambda d: d.snapshot["offsite"])
     selected = fields.List(fields.Nested(SelectedSchema))
@@ -194,7 +202,14 @@ class PublishedDrawSchema(Schema):
     population_hash = fields.String()
     drawn = fields.Integer()
     pending = fields.Integer()
+    cancelled = fields.Integer(metadata={"description": "drawn units cancelled unvisited"})
     complete = fields.Boolean()
+    scheduled = fields.Boolean(metadata={"description": "made by the plan's schedule"})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "why it was drawn while earlier draws had units not visited"})
+    supersedes = fields.List(fields.String())
+    superseded_by = fields.List(fields.String(), metadata={
+        "description": "later draws made while this one had units not visited"})
     seed = fields.String(allow_none=True)
     snapshot = fields.Dict(allow_none=True)
     inspected = fields.List(fields.Nested(PublishedUnitSchema))
@@ -206,7 +221,7 @@ class PublicationSchema(Schema):
     plan_id = fields.UUID()
     name = fields.String()
     district = fields.String()
-    period = fields.Dict()
+    period = fields.Nested(PeriodSchema)
     draws = fields.List(fields.Nested(PublishedDrawSchema))
 
 

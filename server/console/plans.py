@@ -68,15 +68,16 @@ def plan(actor: Actor, plan_id: uuid.UUID) -> str:
     found = planning.get_plan(actor, plan_id)
     preview = planning.preview(actor, plan_id) if request.args.get("preview") else None
     return render_template("console/plan.html", plan=found, preview=preview,
-                           draws=planning.list_draws(actor, plan_id))
+                           draws=planning.list_draws(actor, plan_id),
+                           unvisited=planning.unvisited_draws(found.id))
 
 
 @bp.route("/plans/<uuid:plan_id>/draws", methods=["POST"])
 @page("draw.create")
 def run_draw(actor: Actor, plan_id: uuid.UUID):
-    """Run the draw now, on a seed the server makes."""
-    load(DrawCreateSchema(), request.form)
-    record = planning.draw(actor, plan_id)
+    """Run the draw now, on a seed the server makes (with a reason when one is required)."""
+    body = load(DrawCreateSchema(), request.form)
+    record = planning.draw(actor, plan_id, body["reason"])
     return redirect(url_for("console.draw", draw_id=record.id), 303)
 
 
@@ -85,10 +86,11 @@ def run_draw(actor: Actor, plan_id: uuid.UUID):
 def draw(actor: Actor, draw_id: uuid.UUID) -> str:
     """A draw: seed, population hash, selected units and officers, and its verification."""
     record = planning.get_draw(actor, draw_id)
+    later = planning.superseded_by(planning.list_draws(actor, record.plan_id))[str(record.id)]
     users = {str(u.id): u for u in auth.list_users()}
     names = {}
     for item in record.selected:
         unit = registry.get_enterprise(actor, uuid.UUID(item["enterprise_id"]))
         names[item["enterprise_id"]] = unit.name
     return render_template("console/draw.html", draw=record, users=users, names=names,
-                           verification=planning.verify_draw(actor, draw_id))
+                           superseded_by=later, verification=planning.verify_draw(actor, draw_id))

@@ -58,11 +58,13 @@ def get_plan(actor, plan_id: uuid.UUID):
 @blp.response(201, DrawSchema)
 @blp.problem(404, "Unknown or outside your scope")
 @blp.problem(409, "The period is over, or drawn units cannot be staffed")
+@blp.problem(422, "A seed was sent, or no reason while earlier drawn units are not visited")
 @blp.secured
 def create_draw(actor, body: dict, plan_id: uuid.UUID):
     """Draw units and officers now on a server-made seed; the snapshot is frozen and the
-    result reproducible. A seed in the body is refused: choosing it would choose the units."""
-    return service.draw(actor, plan_id)
+    result reproducible. A seed in the body is refused: choosing it would choose the units.
+    While an earlier draw of the plan has units not visited, `reason` is required."""
+    return service.draw(actor, plan_id, body["reason"])
 
 
 @blp.route("/plans/<uuid:plan_id>/draws", methods=["GET"])

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.clock import utcnow
-from server.db_types import JSONType, UTCDateTime
+from server.db_types import JSONType, NullableJSONType, UTCDateTime
 from server.extensions import db
 
 
@@ -66,6 +66,9 @@ class Draw(db.Model):
     selected: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
     planned_date: Mapped[date] = mapped_column(Date, nullable=False)
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why it was drawn while earlier draws of the plan had units not visited, and which.
+    reason: Mapped[str | None] = mapped_column(Text)
+    supersedes: Mapped[list[str] | None] = mapped_column(NullableJSONType)
     drawn_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

@@ -148,7 +148,8 @@ def _infeasible(error: algorithm.DrawInfeasible) -> Conflict:
 
 
 def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
-                  scheduled_for: datetime | None = None) -> Draw:
+                  scheduled_for: datetime | None = None, reason: str | None = None,
+                  supersedes: list[str] | None = None) -> Draw:
     """Inside the caller's transaction: snapshot, draw, and create the tasks."""
     snapshot, where = build_snapshot(plan, clock.today_shanghai())
     try:
@@ -160,6 +161,7 @@ def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
                   algorithm=algorithm.ALGORITHM, population_hash=result.population_hash,
                   snapshot=snapshot.to_json(), selected=selected,
                   planned_date=snapshot.planned_date, scheduled_for=scheduled_for,
+                  reason=reason, supersedes=supersedes or [],
                   drawn_by=actor.user_id if actor else None, drawn_at=clock.utcnow())
     db.session.add(record)
     db.session.flush()
@@ -176,15 +178,45 @@ def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
         "plan_id": str(plan.id), "seed": seed, "population_hash": result.population_hash,
         "population": len(snapshot.units), "selected": len(result.selected),
         "offsite": len(result.offsite),
-        "scheduled_for": scheduled_for.isoformat() if scheduled_for else None})
+        "scheduled_for": scheduled_for.isoformat() if scheduled_for else None,
+        "reason": reason, "supersedes": supersedes or []})
     return record
 
 
-def draw(actor: Actor, plan_id: uuid.UUID) -> Draw:
-    """Run a draw of a plan now, on a seed from the server's random source (never chosen)."""
-    with unit_of_work():
+def unvisited_draws(plan_id: uuid.UUID) -> list[str]:
+    """Draws of a plan with a drawn on-site unit never visited (waiting, or cancelled unseen)."""
+    return [str(draw_id) for draw_id in db.session.scalars(
+        select(Draw.id).join(Task, Task.draw_id == Draw.id)
+        .where(Draw.plan_id == plan_id, Task.kind == "random_check", Task.started_at.is_(None))
+        .group_by(Draw.id, Draw.drawn_at).order_by(Draw.drawn_at, Draw.id))]
+
+
+def draw(actor: Actor, plan_id: uuid.UUID, reason: str = "") -> Draw:
+    """Run a draw of a plan now, on a seed from the server's random source (never chosen).
+
+    Drawing again while an earlier draw still has units not visited needs a stated reason."""
+    with unit_of_work() as session:
         plan = get_plan(actor, plan_id, "draw.create")
-        return _execute_draw(plan, secrets.token_hex(16), actor)
+        # Two supervisors drawing at once must each see the other's draw.
+        session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
+        earlier, reason = unvisited_draws(plan.id), reason.strip()
+        if earlier and not reason:
+            raise ValidationFailed(
+                f"{len(earlier)} earlier draw(s) of this plan still have units not visited; "
+                "say why you draw again (the reason is recorded and published).",
+                errors={"reason": ["required while an earlier draw of this plan has units "
+                                   "not visited"]})
+        return _execute_draw(plan, secrets.token_hex(16), actor, reason=reason or None,
+                             supersedes=earlier)
+
+
+def superseded_by(draws: list[Draw]) -> dict[str, list[str]]:
+    """For each draw, the later draws made (with a reason) while it had units not visited."""
+    later: dict[str, list[str]] = {str(d.id): [] for d in draws}
+    for record in sorted(draws, key=lambda d: (d.drawn_at, str(d.id))):
+        for earlier in record.supersedes or []:
+            later.setdefault(earlier, []).append(str(record.id))
+    return later
 
 
 def preview(actor: Actor, plan_id: uuid.UUID) -> dict[str, Any]:
@@ -243,18 +275,23 @@ def publication(actor: Actor, plan_id: uuid.UUID) -> dict[str, Any]:
     """What may be published (一公开): units whose inspection has started; seed and snapshot
     once no drawn unit is still waiting for its visit."""
     plan = get_plan(actor, plan_id, "plan.publication")
+    records = list(db.session.scalars(select(Draw).where(Draw.plan_id == plan.id)
+                                      .order_by(Draw.drawn_at, Draw.id)))
+    later = superseded_by(records)
     draws = []
-    for record in db.session.scalars(select(Draw).where(Draw.plan_id == plan.id)
-                                      .order_by(Draw.drawn_at, Draw.id)):
+    for record in records:
         onsite = list(db.session.scalars(select(Task).where(
             Task.draw_id == record.id, Task.kind == "random_check").order_by(Task.id)))
         waiting = [t for t in onsite if t.status in NOT_STARTED]
         visited = [t for t in onsite if t.started_at is not None]
+        dropped = [t for t in onsite if t.status == "cancelled" and t.started_at is None]
         complete = not waiting
         draws.append({
             "draw_id": record.id, "drawn_at": record.drawn_at, "algorithm": record.algorithm,
             "population_hash": record.population_hash, "drawn": len(onsite),
-            "pending": len(waiting), "complete": complete,
+            "pending": len(waiting), "cancelled": len(dropped), "complete": complete,
+            "scheduled": record.scheduled_for is not None, "reason": record.reason,
+            "supersedes": record.supersedes or [], "superseded_by": later[str(record.id)],
             "seed": record.seed if complete else None,
             "snapshot": record.snapshot if complete else None,
             "inspected": [_published_unit(t) for t in visited]})

@@ -134,8 +134,9 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             "sample_value": "1", "period_start": "2020-01-01", "period_end": "2099-12-31"}),
         "GET /console/plans/{plan_id}": lambda: session.get(
             f"/console/plans/{rec['plan']['id']}"),
+        # the world's plan was drawn already and its units await their visit: a reason
         "POST /console/plans/{plan_id}/draws": lambda: session.post(
-            f"/console/plans/{rec['plan']['id']}/draws"),
+            f"/console/plans/{rec['plan']['id']}/draws", data={"reason": "权限矩阵：再次抽取"}),
         "GET /console/draws/{draw_id}": lambda: session.get(
             f"/console/draws/{rec['draw']['id']}"),
         "GET /console/tasks": lambda: session.get("/console/tasks"),

@@ -205,6 +205,25 @@ def test_plan_created_previewed_and_drawn_from_the_console(console, world):
     assert world[OWN]["enterprise"]["name"] in page
 
 
+def test_drawing_a_plan_again_from_the_console_asks_for_a_reason_and_shows_it(console, world):
+    session = console("supervisor", OWN)
+    plan_url = session.post("/console/plans", data={
+        "name": "重抽", "district": OWN, "sample_kind": "count", "sample_value": "1",
+        "period_start": "2020-01-01", "period_end": "2099-12-31"}).headers["Location"]
+    first = session.post(plan_url + "/draws", data={}).headers["Location"]
+    assert 'required' in session.get(plan_url).get_data(as_text=True).split('id="d-reason"')[1]
+    refused = session.post(plan_url + "/draws", data={"reason": ""})
+    assert refused.status_code == 422 and "reason" in refused.get_data(as_text=True)
+    again = session.post(plan_url + "/draws", data={"reason": "首次抽中企业已注销"})
+    assert again.status_code == 303
+    page = session.get(again.headers["Location"]).get_data(as_text=True)
+    assert '<strong id="draw-reason">首次抽中企业已注销</strong>' in page
+    assert first.rsplit("/", 1)[1][:8] in page.split('id="redraw"')[1]
+    earlier = session.get(first).get_data(as_text=True)
+    assert again.headers["Location"].rsplit("/", 1)[1][:8] in earlier.split('id="superseded"')[1]
+    assert "首次抽中企业已注销" in session.get(plan_url).get_data(as_text=True)
+
+
 def test_bad_plan_form_answers_422_with_the_fields(console):
     response = console("supervisor", OWN).post("/console/plans", data={
         "name": "", "district": OWN, "sample_kind": "count", "sample_value": "x",

@@ -14,8 +14,9 @@ from server.planning.models import Draw
 DISTRICT, OTHER = "310115", "310101"
 
 
-def _draw(client, headers, plan_id):
-    return client.post(f"/api/v1/plans/{plan_id}/draws", json={}, headers=headers)
+def _draw(client, headers, plan_id, reason=None):
+    body = {"reason": reason} if reason else {}
+    return client.post(f"/api/v1/plans/{plan_id}/draws", json=body, headers=headers)
 
 
 def test_a_plan_with_neither_or_both_sample_rules_is_refused(client, login, plan_body):
@@ -111,7 +112,8 @@ def test_whoever_draws_cannot_choose_the_seed(client, login, unit, team, make_pl
     assert chosen.mimetype == "application/problem+json"
     assert client.get(f"/api/v1/plans/{plan}/draws", headers=boss).get_json() == []
     assert client.get("/api/v1/tasks", headers=boss).get_json()["total"] == 0
-    seeds = {_draw(client, boss, plan).get_json()["seed"] for _ in range(2)}
+    seeds = {_draw(client, boss, plan, "第二次抽取：核对种子").get_json()["seed"]
+             for _ in range(2)}
     assert len(seeds) == 2 and all(len(seed) == 32 for seed in seeds)
 
 
@@ -173,7 +175,7 @@ def test_recused_and_uncertified_inspectors_are_never_sent(
     assert recusal.status_code == 201, recusal.get_json()
     plan = make_plan(boss, sample={"count": 1})
     for _ in range(5):
-        body = _draw(client, boss, plan).get_json()
+        body = _draw(client, boss, plan, "核对回避").get_json()
         assert set(body["selected"][0]["inspectors"]) == {ok_a, ok_b}
 
 
@@ -458,3 +460,72 @@ def test_a_draw_made_with_sha256_rank_v1_still_verifies(
         db.session.commit()
     verify = client.get(f"/api/v1/draws/{old['id']}/verify", headers=boss).get_json()
     assert verify["reproduced"] is False
+
+
+def test_drawing_again_while_earlier_units_await_their_visit_needs_a_stated_reason(
+        app, client, login, unit, team, make_plan):
+    """A supervisor could draw, cancel the drawn tasks and draw again until a liked result,
+    and nothing said so: the publication listed the first draw as complete with nobody
+    inspected. A new draw while an earlier one has units not visited now needs a reason,
+    which is audited, kept with the draw and published beside every earlier draw."""
+    from server.audit.models import AuditEntry
+
+    boss, legal = login("supervisor", DISTRICT), login("legal", DISTRICT)
+    for _ in range(4):
+        unit()
+    team(4)
+    plan = make_plan(boss, sample={"count": 2})
+    first = _draw(client, boss, plan).get_json()
+    assert first["reason"] is None and first["supersedes"] == []
+    again = _draw(client, boss, plan)
+    assert again.status_code == 422 and again.mimetype == "application/problem+json"
+    assert "reason" in again.get_json()["errors"]
+    for item in first["selected"]:  # cancelling the first draw's tasks does not clear it
+        _cancel(client, boss, item["task_id"])
+    for body in ({}, {"reason": "   "}):
+        refused = client.post(f"/api/v1/plans/{plan}/draws", json=body, headers=boss)
+        assert refused.status_code == 422 and "reason" in refused.get_json()["errors"], body
+    assert len(client.get(f"/api/v1/plans/{plan}/draws", headers=boss).get_json()) == 1
+    reason = "首次抽中的两家企业已停产，经科长批准重新抽取"
+    second = client.post(f"/api/v1/plans/{plan}/draws", json={"reason": reason},
+                         headers=boss)
+    assert second.status_code == 201, second.get_json()
+    second = second.get_json()
+    assert second["reason"] == reason and second["supersedes"] == [first["id"]]
+    detail = client.get(f"/api/v1/draws/{second['id']}", headers=boss).get_json()
+    assert detail["reason"] == reason
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "draw.create").order_by(AuditEntry.seq.desc())).first()
+        assert entry.entity_id == second["id"]
+        assert entry.details["reason"] == reason
+        assert entry.details["supersedes"] == [first["id"]]
+
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=legal).get_json()
+    plan_period = client.get(f"/api/v1/plans/{plan}", headers=boss).get_json()["period"]
+    assert public["period"] == plan_period  # ISO dates, not HTTP dates
+    draws = {d["draw_id"]: d for d in public["draws"]}
+    assert list(draws) == [first["id"], second["id"]]
+    old, new = draws[first["id"]], draws[second["id"]]
+    assert (old["drawn"], old["cancelled"], old["inspected"]) == (2, 2, [])
+    assert old["superseded_by"] == [second["id"]] and old["reason"] is None
+    assert (new["drawn"], new["cancelled"], new["reason"]) == (2, 0, reason)
+    assert new["supersedes"] == [first["id"]] and new["superseded_by"] == []
+
+
+def test_a_new_batch_needs_no_reason_once_every_earlier_unit_was_visited(
+        client, login, unit, team, make_plan):
+    boss = login("supervisor", DISTRICT)
+    unit(), unit()
+    team(2)
+    plan = make_plan(boss, sample={"count": 1})
+    first = _draw(client, boss, plan).get_json()
+    task_id = first["selected"][0]["task_id"]
+    started = client.post(f"/api/v1/tasks/{task_id}/transitions",
+                          json={"to": "in_progress", "version": 1}, headers=boss)
+    assert started.status_code == 200, started.get_json()
+    batch = _draw(client, boss, plan)
+    assert batch.status_code == 201, batch.get_json()
+    assert batch.get_json()["reason"] is None and batch.get_json()["supersedes"] == []
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=boss).get_json()
+    assert [d["superseded_by"] for d in public["draws"]] == [[], []]

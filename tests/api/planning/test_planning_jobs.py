@@ -140,6 +140,8 @@ def test_scheduled_draws_fire_once_per_cron_time(app, client, login, unit, team,
                                                                        tzinfo=UTC)]
     listed = client.get(f"/api/v1/plans/{plan}/draws", headers=boss).get_json()
     assert len(listed) == 2 and all(d["seed"] for d in listed)
+    # the April unit was not visited: a scheduled draw needs no reason and supersedes nothing
+    assert [(d["reason"], d["supersedes"]) for d in listed] == [(None, [])] * 2
 
 
 def test_a_scheduled_draw_that_cannot_be_staffed_is_counted_and_retried(
