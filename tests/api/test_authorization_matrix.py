@@ -485,6 +485,8 @@ def _call_planning(client, endpoint, path, headers, district, world, role):
     if endpoint == "POST /api/v1/tasks/assignments":
         return client.post(path, headers=headers, json={"items": [
             {"task_id": known["task_id"][district], "inspectors": team}]})
+    if endpoint == "POST /api/v1/plans/{plan_id}/draws":  # the plan was drawn before
+        return client.post(path, json={"reason": "上一批企业停产，重新抽取"}, headers=headers)
     if endpoint == "POST /api/v1/tasks/{task_id}/transitions":
         return client.post(path, headers=headers, json={"to": "cancelled", "version": 1,
                                                         "reason": "重复举报"})
