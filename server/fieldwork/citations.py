@@ -4,6 +4,7 @@ districts of those an uploader works on."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import Text, select
 
@@ -21,9 +22,27 @@ def citing(sha256: str) -> tuple[list[Violation], list[Inspection]]:
     return list(found), list(signed)
 
 
+def records_citing(sha256: str, districts: Collection[str]) -> list[Inspection]:
+    """The inspection records of these districts (those holding the file) that cite it, by
+    their signatures or by one of their violations: a digest alone opens nothing."""
+    violations, inspections = citing(sha256)
+    found = {record.id: record for record in inspections if record.district in districts}
+    for item in violations:
+        if item.district in districts and item.inspection_id not in found:
+            parent = db.session.get(Inspection, item.inspection_id)
+            if parent is not None:
+                found[parent.id] = parent
+    return list(found.values())
+
+
+def officers(inspection: Inspection) -> set[str]:
+    """The record's officers (user ids)."""
+    return {o["user_id"] for o in inspection.officers}
+
+
 def workers(inspection: Inspection) -> set[str]:
     """The record's officers and its creator (user ids)."""
-    return {o["user_id"] for o in inspection.officers} | {str(inspection.created_by)}
+    return officers(inspection) | {str(inspection.created_by)}
 
 
 def districts_citing(sha256: str, user_id: uuid.UUID) -> set[str]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from server.clock import utcnow
 from server.evidence.models import Evidence, EvidenceHolder
+from server.fieldwork.citations import citing
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
@@ -95,7 +96,7 @@ def _expand(session: Session, touched: dict[Key, bool]) -> dict[Key, bool]:
     out = dict(touched)
     for entity, key in list(touched):
         if entity == "evidence":
-            violations, inspections = payloads.citing(key)
+            violations, inspections = citing(key)
             out.update({("violation", str(v.id)): out.get(("violation", str(v.id)), False)
                         for v in violations})
             out.update({("inspection", str(i.id)): out.get(("inspection", str(i.id)), False)
@@ -145,18 +146,22 @@ def _row(key: Key, snap: payloads.Snapshot | None, old: SyncChange | None) -> di
         snap = payloads.Snapshot("delete", (old.version + 1) if old else 1, None,
                                  old.district if old else None,
                                  _split(old.users) if old else set(),
-                                 old.everyone if old else False)
-    past_d = _split(old.past_districts if old else "") | ({snap.district} - {None})
+                                 old.everyone if old else False,
+                                 _split(old.other_districts) if old else set())
+    past_d = (_split(old.past_districts if old else "") | snap.other_districts
+              | ({snap.district} - {None}))
     past_u = _split(old.past_users if old else "") | snap.users
     return {"entity": key[0], "entity_id": key[1], "op": snap.op, "version": snap.version,
             "everyone": snap.everyone, "district": snap.district, "users": _join(snap.users),
+            "other_districts": _join(snap.other_districts),
             "past_districts": _join(past_d), "past_users": _join(past_u),
             "data": None if snap.data is None else orjson.dumps(snap.data).decode()}
 
 
 def _same(row: dict[str, Any], old: SyncChange | None) -> bool:
     return old is not None and all(row[k] == getattr(old, k) for k in (
-        "op", "version", "everyone", "district", "users", "past_districts", "past_users", "data"))
+        "op", "version", "everyone", "district", "users", "other_districts", "past_districts",
+        "past_users", "data"))
 
 
 def _resolve(key: Key) -> payloads.Snapshot | None:
@@ -169,7 +174,8 @@ _MOVE = SyncChange.__table__.update().where(
     SyncChange.__table__.c.entity == bindparam("key_entity"),
     SyncChange.__table__.c.entity_id == bindparam("key_entity_id")).values(
     {name: bindparam(name) for name in ("seq", "op", "version", "everyone", "district", "users",
-                                        "past_districts", "past_users", "data", "changed_at")})
+                                        "other_districts", "past_districts", "past_users",
+                                        "data", "changed_at")})
 
 
 def write_changes(session: Session, touched: dict[Key, bool],

@@ -1,5 +1,6 @@
 """CLI: `flask sync rebuild` writes every synced record into the change log (for data that
-existed before the log did, e.g. right after migration 0007)."""
+existed before the log did, e.g. right after migration 0007, or was logged with fewer scope
+keys, e.g. evidence held by several districts right after migration 0017)."""
 
 from __future__ import annotations
 

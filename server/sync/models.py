@@ -28,9 +28,11 @@ class SyncCounter(db.Model):
 class SyncChange(db.Model):
     """The latest change of one record: a new change moves the row to a higher `seq`.
 
-    Scope keys: `district` and `users` (",uuid,uuid,") now, `everyone` for reference data;
-    `past_districts` / `past_users` accumulate every key the record ever had, so a reader who
-    had it and lost it gets a revocation."""
+    Scope keys: `district` and `users` (",uuid,uuid,") now, `everyone` for reference data, and
+    `other_districts` (",code,code,") whose staff pull it as its district's do (the further
+    holders of an evidence file; empty for every other record); `past_districts` /
+    `past_users` accumulate every key the record ever had, so a reader who had it and lost it
+    gets a revocation."""
 
     __tablename__ = "sync_changes"
     __table_args__ = (Index("ix_sync_changes_seq", "seq", unique=True),)
@@ -43,6 +45,8 @@ class SyncChange(db.Model):
     everyone: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     district: Mapped[str | None] = mapped_column(String(6))
     users: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    other_districts: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                                 server_default="")
     past_districts: Mapped[str] = mapped_column(Text, nullable=False, default="")
     past_users: Mapped[str] = mapped_column(Text, nullable=False, default="")
     data: Mapped[str | None] = mapped_column(Text)

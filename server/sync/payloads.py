@@ -16,7 +16,7 @@ from schemas.planning import TaskSchema
 from server.evidence.api import evidence_json
 from server.evidence.models import Evidence, EvidenceHolder
 from server.extensions import db
-from server.fieldwork.citations import citing, workers
+from server.fieldwork.citations import records_citing, workers
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.fieldwork.views import LATEST, inspection_json, violation_json
 from server.planning import lifecycle
@@ -43,7 +43,8 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
 
 @dataclass
 class Snapshot:
-    """A record now: its data (None when deleted), version and who may pull it."""
+    """A record now: its data (None when deleted), version and who may pull it (the staff of
+    `district` and of `other_districts`, the users named, or everyone)."""
 
     op: str
     version: int
@@ -51,6 +52,7 @@ class Snapshot:
     district: str | None = None
     users: set[str] = field(default_factory=set)
     everyone: bool = False
+    other_districts: set[str] = field(default_factory=set)
 
 
 OPEN_CONFLICTS = "sync_open_conflicts"
@@ -197,23 +199,20 @@ def violation(key: str) -> Snapshot | None:
 
 
 def evidence(key: str) -> Snapshot | None:
-    """Evidence metadata: pulled by its uploader and the officers of records citing it in a
-    district that holds it (citing a digest does not open another district's file)."""
+    """Evidence metadata: pulled in every district that holds it (as REST reads it), by its
+    uploader, and by the officers of records citing it in such a district (citing a digest
+    does not open another district's file)."""
     row = db.session.get(Evidence, key)
     if row is None:
         return None
-    users = {str(row.uploaded_by)}
     holders = set(db.session.scalars(select(EvidenceHolder.district).where(
         EvidenceHolder.sha256 == key)))
-    violations, inspections = citing(key)
-    for record in inspections:
-        if record.district in holders:
-            users |= workers(record)
-    for item in violations:
-        parent = db.session.get(Inspection, item.inspection_id)
-        if parent is not None and item.district in holders:
-            users |= workers(parent)
-    return Snapshot("upsert", 1, evidence_json(row), row.district, users)
+    users = {str(row.uploaded_by)}
+    for record in records_citing(key, holders):
+        users |= workers(record)
+    district = row.district if row.district in holders else None
+    return Snapshot("upsert", 1, evidence_json(row), district, users,
+                    other_districts=holders - {district})
 
 
 SERIALIZERS: dict[str, Callable[[str], Snapshot | None]] = {

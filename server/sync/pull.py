@@ -16,8 +16,8 @@ from server.sync import refdata, scope
 from server.sync.models import SyncChange
 
 COLUMNS = (SyncChange.seq, SyncChange.entity, SyncChange.entity_id, SyncChange.op,
-           SyncChange.version, SyncChange.everyone, SyncChange.district, SyncChange.users,
-           SyncChange.data)
+           SyncChange.version, SyncChange.everyone, SyncChange.district,
+           SyncChange.other_districts, SyncChange.users, SyncChange.data)
 
 
 @dataclass

@@ -167,3 +167,72 @@ def test_pulled_records_equal_their_rest_representations(client, world, assigned
         pulled = dict(tablet.data(entity, path.rsplit("/", 1)[1]))
         assert pulled.pop("open_conflicts", []) == []
         assert pulled == rest, entity
+
+
+def test_supervisors_of_every_district_holding_a_file_pull_it_and_lose_it_when_it_stops(
+        app, client, world, assigned_task, make_user):
+    from server.evidence.models import EvidenceHolder
+    from server.extensions import db
+    from tests.api.evidence.conftest import PHOTOS, Tus, sha256
+    from tests.api.sync.conftest import Tablet, mutation
+
+    pudong, huangpu = (Tablet(client, *make_user("supervisor", code), f"desk-{code}")
+                       for code in (OWN, OTHER))
+    tablet, task = world["a"], assigned_task()  # Pudong inspectors sent to Huangpu
+    photo = (PHOTOS / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes()
+    digest = sha256(photo)
+    assert Tus(client, tablet.headers).upload(photo).status_code == 204  # held by Pudong
+    pudong.pull()
+    huangpu.pull()
+    assert pudong.data("evidence", digest) is not None
+    assert huangpu.data("evidence", digest) is None
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    results = tablet.push(
+        mutation("inspection", "create", inspection, world["inspection_fields"](
+            enterprise_id=world["far"]["id"], task_id=task["id"])),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01",
+            "evidence": [digest]}))
+    assert [r["status"] for r in results] == ["applied"] * 2, results
+    # the Huangpu record cites it: Huangpu holds it now, and its supervisors pull it as REST
+    # gives it to them
+    rest = client.get(f"/api/v1/evidence/{digest}", headers=huangpu.headers)
+    assert rest.status_code == 200
+    assert ("evidence", digest) in _keys(huangpu.pull())
+    assert huangpu.data("evidence", digest) == rest.get_json()
+    assert huangpu.data("violation", violation)["missing_evidence"] == []
+    with app.app_context():  # Huangpu stops holding it (nothing does this today)
+        db.session.delete(db.session.get(EvidenceHolder, (digest, OTHER)))
+        db.session.commit()
+    assert ("evidence", digest, "revoke") in {(c["entity"], c["id"], c["op"])
+                                              for c in huangpu.pull()}
+    assert huangpu.data("evidence", digest) is None
+    assert huangpu.data("violation", violation)["missing_evidence"] == [digest]
+    assert client.get(f"/api/v1/evidence/{digest}", headers=huangpu.headers).status_code == 404
+    assert {c["op"] for c in pudong.pull() if c["entity"] == "evidence"} <= {"upsert"}
+    assert pudong.data("evidence", digest) is not None  # the uploader's district keeps it
+
+
+def test_flask_sync_rebuild_sends_evidence_logged_before_0017_to_its_further_holders(
+        app, client, runner, world, make_user):
+    from sqlalchemy import update
+
+    from server.extensions import db
+    from server.sync.models import SyncChange
+    from tests.api.evidence.conftest import PHOTOS, Tus, sha256
+    from tests.api.sync.conftest import Tablet
+
+    photo = (PHOTOS / "DSCN0010.jpg").read_bytes()
+    for tablet in (world["a"], world["other"]):  # the same bytes in Pudong, then Huangpu
+        assert Tus(client, tablet.headers).upload(photo).status_code == 204
+    with app.app_context():  # the row as logged before migration 0017
+        db.session.execute(update(SyncChange).where(SyncChange.entity == "evidence").values(
+            other_districts="", past_districts=f",{OWN},"))
+        db.session.commit()
+    huangpu = Tablet(client, *make_user("supervisor", OTHER), "desk-huangpu")
+    huangpu.pull()
+    assert huangpu.data("evidence", sha256(photo)) is None
+    result = runner.invoke(args=["sync", "rebuild"])
+    assert result.exit_code == 0 and "1 rows written" in result.output, result.output
+    huangpu.pull()
+    assert huangpu.data("evidence", sha256(photo))["sha256"] == sha256(photo)
