@@ -144,3 +144,47 @@ def test_the_visited_district_sees_the_signature_images_the_inspectors_collected
     assert Tus(client, field["headers"]).upload(late, kind="signature").status_code == 204
     read = client.get(f"/api/v1/inspections/{record['id']}", headers=visit["legal"]).get_json()
     assert read["missing_evidence"] == []
+
+
+def test_an_officer_from_another_district_opens_the_files_a_colleague_cited_on_their_record(
+        app, client, field, visit, make_user, login):
+    from sqlalchemy import select
+
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+
+    # a mixed team: the Pudong inspector sent there with a Huangpu colleague, who takes photos
+    colleague, password = make_user("inspector", VISITED)
+    huangpu = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
+        "username": colleague.username, "password": password,
+        "device_id": "tablet-huangpu"}).get_json()["access_token"]}
+    pudong = field["inspectors"][0]
+    record = _created(client.post("/api/v1/inspections", headers=field["headers"], json=visit[
+        "record"] | {"inspector_ids": [str(pudong.id), str(colleague.id)]}))
+    photo, digest = _photo()
+    uncited, uncited_digest = _photo("pillow_hopper_noexif.jpg")
+    for data in (photo, uncited):
+        assert Tus(client, huangpu).upload(data).status_code == 204  # Huangpu holds both
+    found = _created(client.post("/api/v1/violations", headers=huangpu,
+                                 json=_violation(record, evidence=[digest])))
+    read = client.get(f"/api/v1/violations/{found['id']}", headers=field["headers"]).get_json()
+    assert read["missing_evidence"] == [] and read["evidence_checks"][0]["present"] is True
+    pulled = client.get("/api/v1/sync/pull?limit=1000", headers=field["headers"]).get_json()
+    assert digest in {c["id"] for c in pulled["changes"] if c["entity"] == "evidence"}
+    # so REST opens it for them too: metadata, thumbnail, and the original, audited
+    path = f"/api/v1/evidence/{digest}"
+    assert client.get(path, headers=field["headers"]).get_json()["sha256"] == digest
+    assert client.get(f"{path}/thumbnail", headers=field["headers"]).status_code == 200
+    original = client.get(f"{path}/original", headers=field["headers"])
+    assert original.status_code == 200 and original.data == photo
+    with app.app_context():
+        viewers = db.session.scalars(select(AuditEntry.actor_id).where(
+            AuditEntry.action == "evidence.view_original",
+            AuditEntry.entity_id == digest)).all()
+    assert [str(v) for v in viewers] == [str(pudong.id)]
+    # nobody else gains anything: a file the record does not cite, other Pudong staff
+    assert client.get(f"/api/v1/evidence/{uncited_digest}",
+                      headers=field["headers"]).status_code == 404
+    for headers in (login("inspector", "310115"), field["supervisor"]):
+        assert client.get(path, headers=headers).status_code == 404
+        assert client.get(f"{path}/original", headers=headers).status_code == 404
