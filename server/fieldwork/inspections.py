@@ -14,7 +14,7 @@ from server.auth.policy import Actor, authorize, in_scope
 from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, utcnow
 from server.db_types import json_safe
-from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
 from server.evidence.service import share
 from server.extensions import db
 from server.fieldwork.models import Inspection, InspectionRevision
@@ -103,9 +103,15 @@ def must_be_officer(actor: Actor, officers: list[dict[str, Any]]) -> None:
 def authorize_on(actor: Actor, action: str, inspection: Inspection) -> None:
     """Authorize an action on a record (or its violations): in the actor's district scope, or
     by an inspector the record names as an officer, whatever its district (交叉检查: the
-    record stays the visited district's, and the officers' own district sees nothing)."""
+    record stays the visited district's, and the officers' own district sees nothing). Across
+    districts an officer changes it only while still sent there: taken off the task, or the
+    task cancelled, they read what they recorded and change nothing."""
     across = not in_scope(actor, inspection.district) and is_officer(actor, inspection.officers)
     authorize(actor, action, None if across else inspection.district)
+    if across and not action.endswith(".read") \
+            and not tasks.still_sent(actor.user_id, inspection.enterprise_id):
+        raise Forbidden("You are no longer sent to this enterprise (taken off the task, or "
+                        "the task was cancelled): its district's staff change the record.")
 
 
 def _workplace(actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:

@@ -255,6 +255,7 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
             raise Conflict("A violation with this id already exists.")
         return existing, False
     inspection = inspections.get_inspection(actor, data["inspection_id"])
+    inspections.authorize_on(actor, "violation.create", inspection)
     inspections.must_be_officer(actor, inspection.officers)
     _check_code(data["code"], data["occurred_on"])
     _check_span(data["continuing"], data["occurred_on"], data["ended_on"])

@@ -141,6 +141,15 @@ def sent_to(user_id: uuid.UUID, enterprise_id: uuid.UUID) -> bool:
                Task.status.in_(lifecycle.OPEN)).limit(1)) is not None
 
 
+def still_sent(user_id: uuid.UUID, enterprise_id: uuid.UUID) -> bool:
+    """Whether the user is still assigned to a task at the enterprise that was not cancelled
+    (done or open): an inspector taken off it, or whose task was cancelled, is not."""
+    return db.session.scalar(
+        select(Task.id).join(TaskAssignee, TaskAssignee.task_id == Task.id)
+        .where(Task.enterprise_id == enterprise_id, TaskAssignee.user_id == user_id,
+               Task.status != "cancelled").limit(1)) is not None
+
+
 def authorize_on(actor: Actor, action: str, task: Task) -> None:
     """Authorize an action on a visible task; an assigned inspector may be from elsewhere."""
     authorize(actor, action, None if actor.role == "inspector" else task.district)

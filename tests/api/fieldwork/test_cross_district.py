@@ -188,3 +188,35 @@ def test_an_officer_from_another_district_opens_the_files_a_colleague_cited_on_t
     for headers in (login("inspector", "310115"), field["supervisor"]):
         assert client.get(path, headers=headers).status_code == 404
         assert client.get(f"{path}/original", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize("withdrawn", ["cancelled", "reassigned"])
+def test_inspectors_taken_off_the_task_across_read_their_record_and_change_nothing(
+        client, field, visit, login, make_user, withdrawn):
+    record = _created(client.post("/api/v1/inspections", json=visit["record"],
+                                  headers=field["headers"]))
+    found = _created(client.post("/api/v1/violations", json=_violation(record),
+                                 headers=field["headers"]))
+    task = visit["task"]
+    if withdrawn == "cancelled":
+        done = client.post(f"/api/v1/tasks/{task['id']}/transitions", headers=visit["city"],
+                           json={"to": "cancelled", "reason": "撤销", "version": task["version"]})
+    else:  # the city-wide supervisor sends two Huangpu inspectors instead
+        team = [str(make_user("inspector", VISITED)[0].id) for _ in range(2)]
+        done = client.put(f"/api/v1/tasks/{task['id']}/assignees", headers=visit["city"],
+                          json={"inspectors": team, "version": task["version"]})
+    assert done.status_code == 200, done.get_json()
+    url = f"/api/v1/inspections/{record['id']}"
+    assert client.get(url, headers=field["headers"]).status_code == 200
+    refused = [
+        client.patch(url, headers=field["headers"], json={"version": 1, "findings": "改"}),
+        client.patch(url, headers=field["headers"], json={
+            "version": 1, "inspector_ids": [str(u.id) for u in field["inspectors"]][::-1]}),
+        client.post("/api/v1/violations", json=_violation(record), headers=field["headers"]),
+        client.patch(f"/api/v1/violations/{found['id']}", headers=field["headers"],
+                     json={"version": found["version"], "description": "改"}),
+        client.post(f"{url}/submit", headers=field["headers"], json={"version": 1})]
+    assert [r.status_code for r in refused] == [403] * len(refused), \
+        [r.get_json() for r in refused]
+    assert refused[0].headers["Content-Type"] == "application/problem+json"
+    assert client.get(url, headers=field["headers"]).get_json()["version"] == 1
