@@ -36,7 +36,8 @@ def records_citing(sha256: str, districts: Collection[str]) -> list[Inspection]:
 
 
 def officers(inspection: Inspection) -> set[str]:
-    """The record's officers (user ids)."""
+    """The record's officers (user ids): the inspectors who read it wherever they work
+    (inspections.authorize_on), so also those who pull it and what it cites."""
     return {o["user_id"] for o in inspection.officers}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, event, select, tuple_, update
+from sqlalchemy import bindparam, event, inspect, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -52,6 +52,29 @@ def _keys(obj: Any) -> list[Key]:
     return []
 
 
+def _officers_changed(inspection: Inspection) -> bool:
+    """Whether this flush changed who the record's officers are."""
+    history = inspect(inspection).attrs.officers.history
+    if not history.deleted or not history.added:
+        return False
+    before, after = ({o["user_id"] for o in found[0] or ()}
+                     for found in (history.deleted, history.added))
+    return before != after
+
+
+def _pulled_with(session: Session, inspection: Inspection) -> list[Key]:
+    """What the record's officers pull because of it (its violations, the evidence it and
+    they cite): when its officers change, who pulls those changes too."""
+    with session.no_autoflush:
+        rows = session.execute(select(Violation.id, Violation.evidence).where(
+            Violation.inspection_id == inspection.id)).all()
+    cited = {sha for _, evidence in rows for sha in evidence or ()}
+    cited |= {s["evidence_sha256"] for s in inspection.signatures or ()
+              if s.get("evidence_sha256")}
+    return [*(("violation", str(key)) for key, _ in rows),
+            *(("evidence", sha) for sha in sorted(cited))]
+
+
 def touch(session: Session, keys: Iterable[Key], deleted: bool = False) -> None:
     """Note records whose state changed in this transaction."""
     touched = session.info.setdefault(TOUCHED, {})
@@ -66,6 +89,8 @@ def _after_flush(session: Session, _context: Any) -> None:
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             touch(session, _keys(obj))
+            if isinstance(obj, Inspection) and _officers_changed(obj):
+                touch(session, _pulled_with(session, obj))
     for obj in session.deleted:
         keys = _keys(obj)
         touch(session, keys[:1], deleted=True)

@@ -16,7 +16,7 @@ from schemas.planning import TaskSchema
 from server.evidence.api import evidence_json
 from server.evidence.models import Evidence, EvidenceHolder
 from server.extensions import db
-from server.fieldwork.citations import records_citing, workers
+from server.fieldwork.citations import officers, records_citing
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.fieldwork.views import LATEST, inspection_json, violation_json
 from server.planning import lifecycle
@@ -175,17 +175,19 @@ def task(key: str) -> Snapshot | None:
 
 
 def inspection(key: str) -> Snapshot | None:
-    """An inspection record, pulled by its officers; missing evidence listed."""
+    """An inspection record, pulled by its officers (as REST reads it across districts: not
+    by an inspector taken off it); missing evidence listed."""
     row = db.session.get(Inspection, uuid.UUID(key))
     if row is None:
         return None
     data = INSPECTION.dump(inspection_json(row))
     data["open_conflicts"] = _open_conflicts("inspection", key)
-    return Snapshot("upsert", row.version, data, row.district, workers(row))
+    return Snapshot("upsert", row.version, data, row.district, officers(row))
 
 
 def violation(key: str) -> Snapshot | None:
-    """A violation with its decision and missing evidence, pulled by the record's officers."""
+    """A violation with its decision and missing evidence, pulled by the record's officers
+    (not by one taken off the record: REST answers them 404 across districts)."""
     row = db.session.get(Violation, uuid.UUID(key))
     if row is None:
         return None
@@ -194,7 +196,7 @@ def violation(key: str) -> Snapshot | None:
     data = VIOLATION.dump(violation_json(row, decision))
     data["open_conflicts"] = _open_conflicts("violation", key)
     record = db.session.get(Inspection, row.inspection_id)
-    users = (workers(record) if record else set()) | {str(row.created_by)}
+    users = officers(record) if record else set()
     return Snapshot("upsert", row.version, data, row.district, users)
 
 
@@ -209,7 +211,7 @@ def evidence(key: str) -> Snapshot | None:
         EvidenceHolder.sha256 == key)))
     users = {str(row.uploaded_by)}
     for record in records_citing(key, holders):
-        users |= workers(record)
+        users |= officers(record)
     district = row.district if row.district in holders else None
     return Snapshot("upsert", 1, evidence_json(row), district, users,
                     other_districts=holders - {district})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.sync.conftest import OTHER, OWN
+from tests.api.sync.conftest import OTHER, OWN, mutation
 
 
 def _keys(changes, entity=None):
@@ -236,3 +236,32 @@ def test_flask_sync_rebuild_sends_evidence_logged_before_0017_to_its_further_hol
     assert result.exit_code == 0 and "1 rows written" in result.output, result.output
     huangpu.pull()
     assert huangpu.data("evidence", sha256(photo))["sha256"] == sha256(photo)
+
+
+def test_an_inspector_taken_off_a_record_across_districts_pulls_it_no_more_as_rest_reads(
+        client, world, assigned_task):
+    # the Pudong inspector who opened a Huangpu record (交叉检查) is replaced as its officer:
+    # REST answers 404, so the tablet is told to drop the record and its violation (and the
+    # officer put on instead gets both)
+    tablet, task = world["a"], assigned_task()
+    first, second, other = world["users"]
+    key, found = str(uuid.uuid4()), str(uuid.uuid4())
+    results = tablet.push(
+        mutation("inspection", "create", key, world["inspection_fields"](
+            enterprise_id=world["far"]["id"], task_id=task["id"])),
+        mutation("violation", "create", found, {
+            "inspection_id": key, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    assert [r["status"] for r in results] == ["applied"] * 2, results
+    tablet.pull()
+    assert tablet.data("inspection", key) is not None
+    replaced = world["b"].push(mutation("inspection", "update", key, {
+        "inspector_ids": [str(second.id), str(other.id)], "findings": "另行核查"}, base=1))
+    assert replaced[0]["status"] == "applied", replaced
+    for url in (f"/api/v1/inspections/{key}", f"/api/v1/violations/{found}"):
+        assert client.get(url, headers=tablet.headers).status_code == 404
+    tablet.pull()
+    assert tablet.data("inspection", key) is None
+    assert tablet.data("violation", found) is None
+    world["other"].pull()  # the officer put on the record pulls it with its violation
+    assert world["other"].data("inspection", key)["findings"] == "另行核查"
+    assert world["other"].data("violation", found) is not None
