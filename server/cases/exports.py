@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from server import clock
 from server.audit import service as audit
@@ -321,6 +322,17 @@ def _described(path: Path, archive_sha256: str) -> tuple[dict[str, Any], list[st
             "archive_sha256": archive_sha256}, originals
 
 
+def _why_not_at_archiving(session: Session, case: Case) -> str:
+    """Why the copy of an archived case was not built by the export its archive step queued."""
+    queued = session.execute(select(CaseExport.status, CaseExport.error).where(
+        CaseExport.case_id == case.id, CaseExport.purpose == "archive").limit(1)).first()
+    if queued is None:
+        return "archived before case files were stored at archiving: "
+    if queued.status == "failed":
+        return f"the build queued at archiving failed ({queued.error}): "
+    return "an export finished before the build queued at archiving: "
+
+
 def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -> str:
     """Record the stored file as the case's archived copy unless one already is (another
     runner was first); returns the copy that holds. Set once, never changed."""
@@ -329,15 +341,13 @@ def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -
             Case.id == case.id, Case.state == "archived", Case.archive_sha256.is_(None))
             .values(archive_sha256=sha256)
             .execution_options(synchronize_session=False)).rowcount == 1
-        if won:
-            at_archiving = session.scalar(select(CaseExport.id).where(
-                CaseExport.case_id == case.id, CaseExport.purpose == "archive").limit(1))
+        if won:  # built by the archive step's own export, or else by a later one
             details = {"sha256": sha256, "size": size, "export_id": str(row.id),
                        "archived_on": case.archived_on.isoformat() if case.archived_on else None,
-                       "built": "at_archiving" if at_archiving else "first_export"}
-            if not at_archiving:
-                details["note"] = ("archived before case files were stored at archiving: "
-                                   "built from the data at this first export, frozen from now on")
+                       "built": "at_archiving" if row.purpose == "archive" else "first_export"}
+            if row.purpose != "archive":
+                details["note"] = _why_not_at_archiving(session, case) + \
+                    "built from the data at this first export, frozen from now on"
             audit.record(actor, "case.archive_copy", "case", case.id, details)
         held = session.scalar(select(Case.archive_sha256).where(Case.id == case.id))
     return held

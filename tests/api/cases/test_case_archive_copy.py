@@ -284,3 +284,25 @@ def test_the_nightly_check_finds_a_changed_or_missing_archived_case_file(
             AuditEntry.action == "case.verify_archived_copies")).all()
         assert [len(e.details["mismatched"]) + len(e.details["missing"]) for e in entries] == [
             0, 1, 1]
+
+
+def test_a_copy_the_archive_step_could_not_build_says_it_was_built_at_its_first_export(
+        app, client, party, make_user, exporting, closed, step):
+    """The legal officer who archived is disabled before the queued build ran: that build
+    fails (1284780), the copy is made by the next export, and its audit entry must not claim
+    it was built at archiving."""
+    from server.auth import service as auth
+
+    archiver, password = make_user("legal", "310115")
+    token = client.post("/api/v1/auth/token", json={
+        "username": archiver.username, "password": password, "device_id": "desk-9"}).get_json()
+    _ok(step(closed, "archived",
+             headers={"Authorization": f"Bearer {token['access_token']}"}))
+    with app.app_context():
+        auth.disable_user(archiver.username)
+    assert _run_jobs(app)["failed"] == 1
+    export, data = _export(app, client, party, closed)
+    assert (export["purpose"], export["archived_copy"]) == ("request", True)
+    [frozen] = _audits(app, closed["id"], "case.archive_copy")
+    assert frozen["sha256"] == hashlib.sha256(data).hexdigest()
+    assert frozen["built"] == "first_export" and "failed" in frozen["note"]
