@@ -184,11 +184,15 @@ def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
 
 
 def unvisited_draws(plan_id: uuid.UUID) -> list[str]:
-    """Draws of a plan with a drawn on-site unit never visited (waiting, or cancelled unseen)."""
+    """Draws of a plan with a drawn on-site unit never visited (waiting, or cancelled unseen)
+    that no later draw superseded yet (its reason already says why they were left)."""
+    explained = {earlier for found in db.session.scalars(
+        select(Draw.supersedes).where(Draw.plan_id == plan_id)) for earlier in found or ()}
     return [str(draw_id) for draw_id in db.session.scalars(
         select(Draw.id).join(Task, Task.draw_id == Draw.id)
         .where(Draw.plan_id == plan_id, Task.kind == "random_check", Task.started_at.is_(None))
-        .group_by(Draw.id, Draw.drawn_at).order_by(Draw.drawn_at, Draw.id))]
+        .group_by(Draw.id, Draw.drawn_at).order_by(Draw.drawn_at, Draw.id))
+        if str(draw_id) not in explained]
 
 
 def draw(actor: Actor, plan_id: uuid.UUID, reason: str = "") -> Draw:

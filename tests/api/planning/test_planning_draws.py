@@ -529,3 +529,28 @@ def test_a_new_batch_needs_no_reason_once_every_earlier_unit_was_visited(
     assert batch.get_json()["reason"] is None and batch.get_json()["supersedes"] == []
     public = client.get(f"/api/v1/plans/{plan}/publication", headers=boss).get_json()
     assert [d["superseded_by"] for d in public["draws"]] == [[], []]
+
+
+def test_a_draw_already_superseded_with_a_reason_does_not_ask_for_one_again(
+        client, login, unit, team, make_plan):
+    """The first draw's cancelled units were explained when the second draw superseded it;
+    once the second draw's units are all visited, a new batch is a new batch: no reason, and
+    it does not claim to supersede the first draw again."""
+    boss = login("supervisor", DISTRICT)
+    for _ in range(4):
+        unit()
+    team(4)
+    plan = make_plan(boss, sample={"count": 1})
+    first = _draw(client, boss, plan).get_json()
+    _cancel(client, boss, first["selected"][0]["task_id"])
+    second = _draw(client, boss, plan, reason="抽中企业已停产，经科长批准重新抽取")
+    assert second.status_code == 201, second.get_json()
+    assert second.get_json()["supersedes"] == [first["id"]]
+    started = client.post(f"/api/v1/tasks/{second.get_json()['selected'][0]['task_id']}"
+                          "/transitions", json={"to": "in_progress", "version": 1}, headers=boss)
+    assert started.status_code == 200, started.get_json()
+    batch = _draw(client, boss, plan)
+    assert batch.status_code == 201, batch.get_json()
+    assert batch.get_json()["reason"] is None and batch.get_json()["supersedes"] == []
+    public = client.get(f"/api/v1/plans/{plan}/publication", headers=boss).get_json()
+    assert [d["superseded_by"] for d in public["draws"]] == [[second.get_json()["id"]], [], []]
