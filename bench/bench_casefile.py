@@ -51,7 +51,7 @@ def _seed(app, photos: int) -> tuple[uuid.UUID, list[str]]:
     from server.cases import exports
     from server.cases import service as cases
     from server.demo.generator import generate_enterprises
-    from server.evidence.models import READY, Evidence
+    from server.evidence.models import READY, Evidence, EvidenceHolder
     from server.evidence.service import current_store, derived_image
     from server.extensions import db
     from server.fieldwork import inspections, violations
@@ -77,6 +77,7 @@ def _seed(app, photos: int) -> tuple[uuid.UUID, list[str]]:
             db.session.add(Evidence(sha256=digest, size=len(data), mime="image/jpeg",
                                     kind="photo", uploaded_by=people[0].id, district="310115",
                                     flags=[], derivation=READY))
+            db.session.add(EvidenceHolder(sha256=digest, district="310115"))  # as an upload
             digests.append(digest)
         db.session.commit()
         inspection, _ = inspections.open_inspection(supervisor, InspectionCreateSchema().load({

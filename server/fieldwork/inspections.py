@@ -117,7 +117,9 @@ def authorize_on(actor: Actor, action: str, inspection: Inspection) -> None:
 def _workplace(actor: Actor, enterprise_id: uuid.UUID) -> Enterprise:
     """The enterprise a record is opened at: in the actor's scope, or one the inspector is
     sent to on an open task, whatever its district."""
-    if actor.role == "inspector" and tasks.sent_to(actor.user_id, enterprise_id):
+    found = db.session.get(Enterprise, enterprise_id)  # held in a push: no query, no flush
+    if found is not None and actor.role == "inspector" and not in_scope(actor, found.district) \
+            and tasks.sent_to(actor.user_id, enterprise_id):  # a query: only across districts
         return registry.get_enterprise(tasks.SYSTEM_SCOPE, enterprise_id)
     return registry.get_enterprise(actor, enterprise_id)
 

@@ -1,0 +1,55 @@
+"""A push's SQL statements do not grow with its size: records are loaded, checked and written
+together (the work per mutation is Python's, measured by `make bench`). Counting statements
+is deterministic, unlike timing, so a query or a flush slipped into the per-mutation path
+fails here rather than only slowing the benchmark."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.api.sync.conftest import mutation
+
+
+def _records(world, count: int) -> list[dict]:
+    """`count` inspection records, each with four violations."""
+    out = []
+    for _ in range(count):
+        record = str(uuid.uuid4())
+        out.append(mutation("inspection", "create", record, world["inspection_fields"]()))
+        out += [mutation("violation", "create", str(uuid.uuid4()), {
+            "inspection_id": record, "code": ("AIR_VOC", "AIR_DUST")[n % 2],
+            "occurred_on": "2026-06-01", "description": "无组织排放"}) for n in range(4)]
+    return out
+
+
+@contextmanager
+def _counted(app) -> Iterator[list[str]]:
+    from server.extensions import db
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_push_of_many_records_runs_about_as_many_statements_as_a_push_of_a_few(app, world):
+    tablet = world["a"]
+    tablet.push(*_records(world, 2))  # warm: first-use lookups (rule sets, users) are cached
+    with _counted(app) as few:
+        assert {r["status"] for r in tablet.push(*_records(world, 4))} == {"applied"}
+    with _counted(app) as many:
+        assert {r["status"] for r in tablet.push(*_records(world, 16))} == {"applied"}
+    # 4 → 16 records (20 → 80 mutations): a statement per record would add 12 or more
+    assert len(many) - len(few) < 12, (len(few), len(many))
