@@ -128,7 +128,8 @@ def _check_task(task_id: uuid.UUID | None, enterprise: Enterprise) -> None:
     """A record made on a task is made at that task's enterprise."""
     if task_id is None:
         return
-    task = db.session.get(Task, task_id)
+    with db.session.no_autoflush:  # a push never makes tasks: no need to flush its records
+        task = db.session.get(Task, task_id)
     if task is None or task.enterprise_id != enterprise.id:
         raise ValidationFailed("The task is not a task at this record's enterprise.",
                                errors={"task_id": ["no task at this enterprise"]})

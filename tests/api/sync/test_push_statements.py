@@ -14,12 +14,14 @@ from sqlalchemy import event
 from tests.api.sync.conftest import mutation
 
 
-def _records(world, count: int) -> list[dict]:
-    """`count` inspection records, each with four violations."""
+def _records(world, count: int, tasks: list[str] | None = None) -> list[dict]:
+    """`count` inspection records (each on its task, when given), each with four violations."""
     out = []
-    for _ in range(count):
+    for index in range(count):
         record = str(uuid.uuid4())
-        out.append(mutation("inspection", "create", record, world["inspection_fields"]()))
+        on_task = {"task_id": tasks[index]} if tasks else {}
+        out.append(mutation("inspection", "create", record,
+                            world["inspection_fields"](**on_task)))
         out += [mutation("violation", "create", str(uuid.uuid4()), {
             "inspection_id": record, "code": ("AIR_VOC", "AIR_DUST")[n % 2],
             "occurred_on": "2026-06-01", "description": "无组织排放"}) for n in range(4)]
@@ -53,3 +55,16 @@ def test_a_push_of_many_records_runs_about_as_many_statements_as_a_push_of_a_few
         assert {r["status"] for r in tablet.push(*_records(world, 16))} == {"applied"}
     # 4 → 16 records (20 → 80 mutations): a statement per record would add 12 or more
     assert len(many) - len(few) < 12, (len(few), len(many))
+
+
+def test_records_made_on_their_tasks_add_no_statement_per_record(app, world, assigned_task):
+    tablet = world["a"]
+    tasks = [assigned_task(world["own"])["id"] for _ in range(20)]
+    tablet.push(*_records(world, 2))
+    with _counted(app) as few:
+        assert {r["status"] for r in tablet.push(*_records(world, 4, tasks[:4]))} == {"applied"}
+    with _counted(app) as many:
+        assert {r["status"] for r in tablet.push(*_records(world, 16, tasks[4:]))} == {
+            "applied"}
+    # each record loads its task (one SELECT by key each), but flushes nothing more
+    assert len(many) - len(few) < 12 + 12, (len(few), len(many))
