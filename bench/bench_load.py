@@ -7,6 +7,7 @@ dropped here), or BENCH_DATABASE_URL (emptied first)."""
 from __future__ import annotations
 
 import os
+import resource
 import secrets
 import tempfile
 import time
@@ -57,6 +58,40 @@ def _database() -> Iterator[str | None]:
         admin.dispose()
 
 
+def _busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, from /proc/stat)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """Where the machine's CPU went during the run: the tablets (this process), gunicorn
+    (its master reaps the workers, so their time reaches us when it exits) and the rest."""
+
+    def __init__(self) -> None:
+        self.machine, self.own = _busy_seconds(), resource.getrusage(resource.RUSAGE_SELF)
+        self.children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.started = time.monotonic()
+
+    def stop_fleet(self) -> None:
+        """Called when the tablets are done, before the server stops."""
+        end = resource.getrusage(resource.RUSAGE_SELF)
+        self.tablets = (end.ru_utime + end.ru_stime) - (self.own.ru_utime + self.own.ru_stime)
+        self.machine = _busy_seconds() - self.machine
+        self.elapsed = time.monotonic() - self.started
+
+    def shares(self) -> dict[str, float]:
+        """Each part's share of the busy CPU time (call after the server has exited)."""
+        end = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = (end.ru_utime + end.ru_stime) - (self.children.ru_utime
+                                                  + self.children.ru_stime)
+        total = max(self.machine, self.tablets + server, 1e-9)
+        return {"tablets": self.tablets / total, "gunicorn": server / total,
+                "rest": max(0.0, total - self.tablets - server) / total,
+                "busy": self.machine / (self.elapsed * (os.cpu_count() or 1))}
+
+
 def run(quick: bool) -> dict:
     """The load entries (none when PostgreSQL is not reachable)."""
     from flask_migrate import upgrade
@@ -82,14 +117,17 @@ def run(quick: bool) -> dict:
                "SECRET_KEY": secrets.token_hex(16), "SCHEDULER": "off"}
         port = _free_port()
         server = _serve(env, port, workdir / "gunicorn.log", WORKERS)
+        cpu = _Cpu()
         try:
             started = time.perf_counter()
             reports, samples = loadgen.run_fleet(f"http://127.0.0.1:{port}", accounts,
                                                  workdir / "fleet", seconds, BATCH)
             elapsed = time.perf_counter() - started
+            cpu.stop_fleet()
         finally:
             server.terminate()
             server.wait(timeout=30)
+        shares = cpu.shares()
         with app.app_context():
             counts = loadgen.verify(reports)
             db.engine.dispose()
@@ -104,13 +142,18 @@ def run(quick: bool) -> dict:
               "at most one edit per record per request: a batch with edits of earlier records "
               f"goes as several requests), {len(samples.pull)} pulls; records intended "
               f"{counts['intended']}, stored "
-              f"{counts['stored']}, lost {counts['lost']}, duplicated {counts['duplicated']}")
+              f"{counts['stored']}, lost {counts['lost']}, duplicated {counts['duplicated']}. "
+              f"The machine's {os.cpu_count()} cores were {shares['busy']:.0%} busy; of that, "
+              f"the {TABLETS} simulated tablets {shares['tablets']:.0%}, gunicorn "
+              f"{shares['gunicorn']:.0%}, the rest "
+              f"(PostgreSQL and anything else running) {shares['rest']:.0%}")
     common = {"unit": "ms", "higher_is_better": False, "goal": 1000.0, "baseline": 1000.0,
               "detail": detail}
     return {
         "load_push_p99_ms": {**common, "value": push["p99"], "ratio": push["p99"],
                              "p50_ms": push["p50"], "p95_ms": push["p95"],
-                             "mutations_per_s": sent / elapsed},
+                             "mutations_per_s": sent / elapsed,
+                             "cpu_share": {k: round(v, 3) for k, v in shares.items()}},
         "load_pull_p99_ms": {**common, "value": pull["p99"], "ratio": pull["p99"],
                              "p50_ms": pull["p50"], "p95_ms": pull["p95"]},
     }
