@@ -11,9 +11,12 @@ investigation is still running and the records may be corrected (with history).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, Uuid, bindparam, or_, select
 
 from server.cases.models import Case, CaseViolation
 from server.cases.procedure import DECIDED
@@ -21,6 +24,7 @@ from server.errors import Conflict
 from server.extensions import db
 
 LOCKED_STATES = DECIDED
+KNOWN = "case_locks_known"  # session.info: the locking cases of a push's run, read at once
 
 
 def _reason(case: Case) -> str:
@@ -33,24 +37,105 @@ def _reason(case: Case) -> str:
             "the formal correction procedure instead")
 
 
+def _settled() -> AbstractContextManager[None]:
+    """Where the lock queries run: without flushing the session's pending records (a sync
+    push editing records would flush its run once per record), unless a case or a case's
+    citation is pending, which could lock or unlock them."""
+    session = db.session()
+    pending = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Case | CaseViolation) for obj in pending):
+        session.flush()
+    return session.no_autoflush
+
+
+@cache
+def _cases_citing(by_ids: bool, by_inspection: bool) -> Select:
+    """The query of locking_cases, built once: building it costs four times running it (a
+    sync push asks it twice for each record it edits)."""
+    from server.fieldwork.models import Violation  # fieldwork imports this module
+
+    conditions = []
+    if by_ids:
+        conditions.append(CaseViolation.violation_id.in_(
+            bindparam("ids", expanding=True, type_=Uuid())))
+    if by_inspection:
+        conditions.append(CaseViolation.violation_id.in_(
+            select(Violation.id).where(
+                Violation.inspection_id == bindparam("inspection_id", type_=Uuid()))))
+    cited = select(CaseViolation.case_id).where(or_(*conditions))
+    return (select(Case).where(Case.id.in_(cited), Case.state.in_(LOCKED_STATES))
+            .order_by(Case.filing_number))
+
+
+# typed: built at import, when a foreign key's column may not know its type yet
+_LOCKED_AMONG = select(CaseViolation.violation_id).join(
+    Case, Case.id == CaseViolation.case_id).where(
+    CaseViolation.violation_id.in_(bindparam("ids", expanding=True, type_=Uuid())),
+    Case.state.in_(LOCKED_STATES))
+
+
+@dataclass(frozen=True)
+class _Known:
+    """The locking cases of some records, read at once (see known_for)."""
+
+    inspections: frozenset[uuid.UUID]
+    violations: frozenset[uuid.UUID]
+    by_inspection: dict[uuid.UUID, list[Case]]
+    by_violation: dict[uuid.UUID, list[Case]]
+
+    def answers(self, ids: list[uuid.UUID], inspection_id: uuid.UUID | None) -> bool:
+        """Whether these records are among those read."""
+        return self.violations.issuperset(ids) and (
+            inspection_id is None or inspection_id in self.inspections)
+
+    def cases(self, ids: list[uuid.UUID], inspection_id: uuid.UUID | None) -> list[Case]:
+        """locking_cases of records among those read."""
+        found = {c.id: c for key in ids for c in self.by_violation.get(key, ())}
+        found |= {c.id: c for c in self.by_inspection.get(inspection_id, ())}
+        return sorted(found.values(), key=lambda case: case.filing_number)
+
+
+@contextmanager
+def known_for(inspection_ids: Iterable[uuid.UUID], violation_ids: Iterable[uuid.UUID]
+              ) -> Iterator[None]:
+    """While the block runs, locking_cases of these records is answered from one query (a
+    sync push's run, which holds their rows locked: a case deciding on them waits)."""
+    from server.fieldwork.models import Violation  # fieldwork imports this module
+
+    inspections, violations = frozenset(inspection_ids), frozenset(violation_ids)
+    by_inspection: dict[uuid.UUID, list[Case]] = {}
+    by_violation: dict[uuid.UUID, list[Case]] = {}
+    if inspections or violations:
+        with _settled():
+            rows = db.session.execute(
+                select(CaseViolation.violation_id, Violation.inspection_id, Case)
+                .join(Case, Case.id == CaseViolation.case_id)
+                .join(Violation, Violation.id == CaseViolation.violation_id)
+                .where(or_(CaseViolation.violation_id.in_(violations),
+                           Violation.inspection_id.in_(inspections)),
+                       Case.state.in_(LOCKED_STATES))).all()
+        for violation_id, inspection_id, case in rows:
+            by_violation.setdefault(violation_id, []).append(case)
+            by_inspection.setdefault(inspection_id, []).append(case)
+    db.session.info[KNOWN] = _Known(inspections, violations, by_inspection, by_violation)
+    try:
+        yield
+    finally:
+        db.session.info.pop(KNOWN, None)
+
+
 def locking_cases(violation_ids: Iterable[uuid.UUID] = (),
                   inspection_id: uuid.UUID | None = None) -> list[Case]:
     """The decided or archived cases citing the violations (or any violation of the inspection)."""
-    from server.fieldwork.models import Violation  # fieldwork imports this module
-
     ids = list(violation_ids)
-    conditions = []
-    if ids:
-        conditions.append(CaseViolation.violation_id.in_(ids))
-    if inspection_id is not None:
-        conditions.append(CaseViolation.violation_id.in_(
-            select(Violation.id).where(Violation.inspection_id == inspection_id)))
-    if not conditions:
+    if not ids and inspection_id is None:
         return []
-    cited = select(CaseViolation.case_id).where(or_(*conditions))
-    return list(db.session.scalars(select(Case).where(Case.id.in_(cited),
-                                                      Case.state.in_(LOCKED_STATES))
-                                   .order_by(Case.filing_number)))
+    known = db.session.info.get(KNOWN)
+    if known is not None and known.answers(ids, inspection_id):
+        return known.cases(ids, inspection_id)
+    with _settled():
+        return list(db.session.scalars(_cases_citing(bool(ids), inspection_id is not None),
+                                       {"ids": ids, "inspection_id": inspection_id}))
 
 
 def locked_violations(violation_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -58,9 +143,8 @@ def locked_violations(violation_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     ids = list(violation_ids)
     if not ids:
         return set()
-    return set(db.session.scalars(select(CaseViolation.violation_id).join(
-        Case, Case.id == CaseViolation.case_id).where(CaseViolation.violation_id.in_(ids),
-                                                      Case.state.in_(LOCKED_STATES))))
+    with _settled():
+        return set(db.session.scalars(_LOCKED_AMONG, {"ids": ids}))
 
 
 def ensure_not_locked(violation_ids: Iterable[uuid.UUID] = (),

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.clock import utcnow
@@ -64,12 +64,19 @@ class SyncVersion(db.Model):
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
 
 
+HELD = "status = 'pending'"  # literally in the queries too, so the planner uses the index
+
+
 class SyncMutation(db.Model):
     """A mutation a device sent, with its first result (replayed on a retry); `pending` ones
     wait for the record they need (`waits_for`) and keep their request to apply later."""
 
     __tablename__ = "sync_mutations"
-    __table_args__ = (Index("ix_sync_mutations_waits_for", "waits_for"),)
+    __table_args__ = (Index("ix_sync_mutations_waits_for", "waits_for"),
+                      # the held ones only: each push asks for them, and the settled ones
+                      # grow by every mutation every tablet ever sent
+                      Index("ix_sync_mutations_held", "user_id", "waits_for",
+                            sqlite_where=text(HELD), postgresql_where=text(HELD)))
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     mutation_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

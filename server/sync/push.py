@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError, SQLAlchemyError
 
 from server.audit import service as audit
@@ -26,7 +26,7 @@ from server.errors import (
 )
 from server.extensions import db
 from server.sync import parts, payloads, records
-from server.sync.models import SyncMutation
+from server.sync.models import HELD, SyncMutation
 from server.sync.mutations import Context, Outcome, Waiting
 from server.uow import all_or_nothing, batch, savepoint
 
@@ -249,7 +249,7 @@ def _release(keys: list[str], owner: uuid.UUID) -> list[dict[str, Any]]:
     released: list[dict[str, Any]] = []
     while keys:
         rows = db.session.scalars(select(SyncMutation).where(
-            SyncMutation.waits_for.in_(keys), SyncMutation.status == "pending")
+            SyncMutation.waits_for.in_(keys), text(HELD))
             .order_by(SyncMutation.received_at)).all()
         keys = []
         for row in rows:
@@ -279,13 +279,13 @@ def _held_keys() -> set[str]:
     """What held mutations wait for (one query per push instead of one per create; a
     mutation held by a push committing meanwhile is released by its owner's next push)."""
     return set(db.session.scalars(select(SyncMutation.waits_for).where(
-        SyncMutation.status == "pending", SyncMutation.waits_for.is_not(None)).distinct()))
+        text(HELD), SyncMutation.waits_for.is_not(None)).distinct()))
 
 
 def _waiting_keys(user_id: uuid.UUID) -> list[str]:
     """What this user's held mutations wait for that exists now (created some other way)."""
     keys = set(db.session.scalars(select(SyncMutation.waits_for).where(
-        SyncMutation.user_id == user_id, SyncMutation.status == "pending")))
+        SyncMutation.user_id == user_id, text(HELD))))
     found = []
     for key in keys:
         entity, _, record = key.partition(":")

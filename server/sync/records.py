@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from schemas.fieldwork import InspectionFields, ViolationFields
 from schemas.sync import StatusFields
+from server.cases import locks
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.fieldwork import inspections, violations
@@ -64,7 +65,9 @@ def prepared(mutations: list[dict[str, Any]]) -> Iterator[set[str]]:
     edited = [(entity, row) for entity, row in _lock_edited(mutations) if entity in RECORDS]
     conflicts.load_bases([(entity, str(row.id), row.version) for entity, row in edited])
     with violations.histories_at(_places(mutations)), payloads.open_conflicts_known(
-            [(entity, str(row.id)) for entity, row in edited]):
+            [(entity, str(row.id)) for entity, row in edited]), locks.known_for(
+            *({row.id for entity, row in edited if entity == kind}
+              for kind in ("inspection", "violation"))):
         yield unused
 
 

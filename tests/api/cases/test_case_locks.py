@@ -191,3 +191,37 @@ def test_a_notified_case_whose_violation_the_rules_now_waive_ends_without_a_pena
     ended = _ok(step(now, "not_penalised", education={"on": "2021-06-03", "method": "约谈",
                                                       "content": "教育"}))
     assert (ended["state"], ended["decision_number"] is not None) == ("not_penalised", True)
+
+
+def test_a_tablet_push_is_refused_only_the_edits_of_records_a_decided_case_cites(
+        client, party, violation, file_case, step, frozen):
+    case, cited = _decided(client, party, violation, file_case, step, frozen)
+    other = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
+             "inspector_ids": [str(i.id) for i in party["inspectors"]],
+             "started_at": "2021-06-02T01:30:00+00:00"}
+    assert client.post("/api/v1/inspections", json=other,
+                       headers=party["supervisor"]).status_code == 201
+    versions = {key: client.get(f"/api/v1/inspections/{key}", headers=party["supervisor"])
+                .get_json()["version"] for key in (party["inspection_id"], other["id"])}
+
+    def edit(entity: str, key: str, version: int, fields: dict) -> dict:
+        return {"mutation_id": str(uuid.uuid4()), "entity": entity, "op": "update",
+                "id": key, "base_version": version, "fields": fields}
+
+    pushed = client.post("/api/v1/sync/push", headers=sign_in_as_inspector(client, party),
+                         json={"device_id": "tablet-0", "mutations": [
+                             edit("inspection", other["id"], versions[other["id"]],
+                                  {"findings": "另一次检查"}),
+                             edit("inspection", party["inspection_id"],
+                                  versions[party["inspection_id"]], {"findings": "改写"}),
+                             edit("violation", cited["id"], cited["version"],
+                                  {"description": "改写后的事实"})]})
+    assert pushed.status_code == 200, pushed.get_json()
+    results = pushed.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected"]
+    for refused in results[1:]:
+        assert refused["problem"]["status"] == 409
+        assert case["filing_number"] in refused["problem"]["detail"]
+    after = client.get(f"/api/v1/inspections/{party['inspection_id']}",
+                       headers=party["supervisor"]).get_json()
+    assert after["version"] == versions[party["inspection_id"]] and after["findings"] != "改写"
