@@ -61,18 +61,34 @@ def build(actor: Actor, items: Sequence[Mapping[str, Any]]) -> bytes:
     """A4 PDF/A-2b pages of 3 × 3 thumbnails (derived images only; originals never decoded);
     `items` are the case's evidence list entries (documents.evidence_list)."""
     font = render.font_name()
+    records = evidence.get_evidences(actor, [item["sha256"] for item in items])
+    thumbnails = [_thumbnail(records[item["sha256"]]) for item in items]  # read before setting
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, initialFontName=font, initialFontSize=CAPTION,
-                    lang=render.LANG)
+    with render.SETTING:
+        _draw(Canvas(out, pagesize=A4, initialFontName=font, initialFontSize=CAPTION,
+                     lang=render.LANG), font, items, thumbnails)
+    return pdfa.archival(out.getvalue())
+
+
+def _thumbnail(record: Any) -> bytes | None:
+    """The file's thumbnail, or None when it is not an image or cannot be decoded."""
+    try:
+        return evidence.derived_of(record, "thumbnail")
+    except NotFound:
+        return None
+
+
+def _draw(canvas: Canvas, font: str, items: Sequence[Mapping[str, Any]],
+          thumbnails: list[bytes | None]) -> None:
+    """Set the pages: a title on each, a thumbnail and its caption in each cell."""
     canvas.setTitle(TITLE)
     canvas.setCreator(render.CREATOR)
     width, height = A4
     cell_w = (width - 2 * MARGIN) / COLUMNS
     cell_h = (height - 2 * MARGIN - 12 * mm) / ROWS
     per_page = COLUMNS * ROWS
-    records = evidence.get_evidences(actor, [item["sha256"] for item in items])
     caption_h = CAPTION_LINES * LINE + 2 * mm
-    for index, item in enumerate(items):
+    for index, (item, thumbnail) in enumerate(zip(items, thumbnails, strict=True)):
         slot = index % per_page
         if slot == 0:
             if index:
@@ -81,12 +97,11 @@ def build(actor: Actor, items: Sequence[Mapping[str, Any]]) -> bytes:
             canvas.drawCentredString(width / 2, height - MARGIN, TITLE)
         x = MARGIN + (slot % COLUMNS) * cell_w
         top = height - MARGIN - 12 * mm - (slot // COLUMNS) * cell_h
-        try:
-            image = ImageReader(io.BytesIO(evidence.derived_of(records[item["sha256"]],
-                                                               "thumbnail")))
-            canvas.drawImage(image, x + 2 * mm, top - cell_h + caption_h, cell_w - 4 * mm,
+        if thumbnail is not None:
+            canvas.drawImage(ImageReader(io.BytesIO(thumbnail)), x + 2 * mm,
+                             top - cell_h + caption_h, cell_w - 4 * mm,
                              cell_h - caption_h - 2 * mm, preserveAspectRatio=True, anchor="c")
-        except NotFound:
+        else:
             canvas.setFont(font, CAPTION)
             canvas.drawString(x + 2 * mm, top - cell_h / 2, "（无缩略图：非图片或无法解码）")
         canvas.setFont(font, CAPTION)
@@ -96,4 +111,3 @@ def build(actor: Actor, items: Sequence[Mapping[str, Any]]) -> bytes:
         canvas.drawString(MARGIN, height - MARGIN, "无照片")
     canvas.showPage()
     canvas.save()
-    return pdfa.archival(out.getvalue())

@@ -39,6 +39,10 @@ LANG = "zh-CN"
 CREATOR = "field-enforcement server (reportlab)"
 _registered: dict[str, str] = {}
 _lock = threading.Lock()
+# reportlab's TTFont keeps the glyph subset of the document being set in state it shares
+# between threads: two PDFs set at once in one process (gunicorn's threads, the export
+# thread) corrupt each other's subset (KeyError in makeSubset). One PDF is set at a time.
+SETTING = threading.Lock()
 
 
 class FontMissing(RuntimeError):
@@ -97,11 +101,12 @@ def to_pdf(doc: Doc | Sequence[Doc], font_path: str | None = None) -> bytes:
                   for s in one.signatures]
     doc = docs[0]
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
-                      topMargin=25 * mm, bottomMargin=25 * mm, title=doc.title,
-                      author=doc.authority, subject=doc.number or doc.title,
-                      creator=CREATOR, keywords=[d.form for d in docs], lang=LANG,
-                      initialFontName=font, initialFontSize=12).build(story)
+    with SETTING:
+        SimpleDocTemplate(out, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
+                          topMargin=25 * mm, bottomMargin=25 * mm, title=doc.title,
+                          author=doc.authority, subject=doc.number or doc.title,
+                          creator=CREATOR, keywords=[d.form for d in docs], lang=LANG,
+                          initialFontName=font, initialFontSize=12).build(story)
     return pdfa.archival(out.getvalue())
 
 
