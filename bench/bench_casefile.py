@@ -48,8 +48,7 @@ def _seed(app, photos: int) -> tuple[uuid.UUID, list[str]]:
     from schemas.fieldwork import InspectionCreateSchema, ViolationCreateSchema
     from server import clock
     from server.auth import service as auth
-    from server.cases import exports
-    from server.cases import service as cases
+    from server.cases import exports, filing
     from server.demo.generator import generate_enterprises
     from server.evidence.models import READY, Evidence, EvidenceHolder
     from server.evidence.service import current_store, derived_image
@@ -91,7 +90,7 @@ def _seed(app, photos: int) -> tuple[uuid.UUID, list[str]]:
             for start in range(0, len(digests), 200)]  # a violation cites ≤ 200 items
         for digest in digests:  # the evidence job derives thumbnails when photos arrive
             derived_image(legal, digest, "thumbnail")
-        case = cases.file_case(legal, {"violation_ids": [v.id for v in found]})
+        case = filing.file_case(legal, {"violation_ids": [v.id for v in found]})
         export = exports.request_export(legal, case.id)
         return export.id, [store._path(d).as_posix() for d in digests]
 

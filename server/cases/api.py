@@ -26,12 +26,15 @@ from schemas.cases import (
 )
 from server.apidoc import ApiBlueprint
 from server.cases import (
+    caseview,
     daily,
     documents,
+    filing,
     follow,  # noqa: F401 - its listener: open cases follow their violations
     procedure,
     records,
     service,
+    steps,
 )
 from server.cases.models import Case
 
@@ -58,7 +61,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
     data["hearing_threshold"] = None if threshold is None else {
         "min_fen": threshold.min_fen, "verified": threshold.verified}
     data["violations"] = service.case_links(case)
-    found = service.fine_range(data["violations"])
+    found = caseview.fine_range(data["violations"])
     data["statutory_range_fen"] = list(found) if found else None
     data["deadlines"] = service.deadline_badges(case)
     data["payment"] = service.payment_today(case)
@@ -76,7 +79,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
 @blp.secured
 def file_case(actor, body: dict):
     """File a case (立案) on one party's violations; the filing number is issued."""
-    return _case(service.file_case(actor, body), with_history=True)
+    return _case(filing.file_case(actor, body), with_history=True)
 
 
 @blp.route("/cases", methods=["GET"])
@@ -110,7 +113,7 @@ def get_case(actor, case_id: uuid.UUID):
 def transition(actor, body: dict, case_id: uuid.UUID):
     """Move the case one step of the procedure."""
     version, to = body.pop("version"), body.pop("to")
-    return _case(service.move(actor, case_id, version, to, body), with_history=True)
+    return _case(steps.move(actor, case_id, version, to, body), with_history=True)
 
 
 @blp.route("/cases/<uuid:case_id>/extensions", methods=["POST"])
@@ -121,7 +124,7 @@ def transition(actor, body: dict, case_id: uuid.UUID):
 @blp.secured
 def extend(actor, body: dict, case_id: uuid.UUID):
     """Approve an extension of the 90-day decision deadline (+30, then ≤ +30 collectively)."""
-    return _case(service.extend(actor, case_id, body.pop("version"), body), with_history=True)
+    return _case(steps.extend(actor, case_id, body.pop("version"), body), with_history=True)
 
 
 @blp.route("/cases/<uuid:case_id>/suspensions", methods=["POST"])
@@ -133,7 +136,7 @@ def extend(actor, body: dict, case_id: uuid.UUID):
 @blp.secured
 def suspend(actor, body: dict, case_id: uuid.UUID):
     """Record a testing, appraisal or suspension period excluded from the decision deadline."""
-    return _case(service.suspend(actor, case_id, body.pop("version"), body), with_history=True)
+    return _case(steps.suspend(actor, case_id, body.pop("version"), body), with_history=True)
 
 
 @blp.route("/cases/<uuid:case_id>/daily-penalties", methods=["POST"])

@@ -8,7 +8,7 @@ from typing import Any
 from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor
-from server.cases import service
+from server.cases import caseview, service
 from server.cases.models import Case
 from server.db_types import json_safe
 from server.errors import Conflict, ValidationFailed
@@ -54,7 +54,7 @@ def _original_fine(case: Case, chosen: int | None) -> tuple[int, int]:
     fines = {item["act"]: item["fine_fen"] for item in decided.get("act_fines", ())}
     if act in fines:
         return act, fines[act]
-    if len(service.fineable_acts(case, service.case_links(case))) == 1:
+    if len(caseview.fineable_acts(case, service.case_links(case))) == 1:
         return act, case.fine_fen  # decided before each act's fine was recorded: the only one
     raise Conflict("The decision did not record each act's fine, so the continuing act's "
                    "own fine is not known.")

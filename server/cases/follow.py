@@ -17,7 +17,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from server import clock
-from server.cases import procedure, service
+from server.cases import filing, procedure, service
 from server.cases.models import FOLLOWED, Case, CaseViolation
 from server.fieldwork.models import ViolationDecision
 
@@ -58,7 +58,7 @@ def follow(session: Session, latest: dict[uuid.UUID, ViolationDecision]) -> None
                    if change]
         if not changes:
             continue
-        case.proposed_fen, case.would_be_fen, case.acts = service.amounts(links)
+        case.proposed_fen, case.would_be_fen, case.acts = filing.amounts(links)
         case.version += 1
         case.updated_at = clock.utcnow()
         # one event per case and flush: record_event numbers it after the flushed ones
@@ -68,7 +68,7 @@ def follow(session: Session, latest: dict[uuid.UUID, ViolationDecision]) -> None
 
 def _update(link: CaseViolation, decision: ViolationDecision) -> dict[str, Any]:
     """Set the link from the decision; what changed ({} when nothing did)."""
-    fields = service.link_fields(decision)
+    fields = filing.link_fields(decision)
     before = {name: getattr(link, name) for name in FOLLOWED}
     if before == fields:
         return {}

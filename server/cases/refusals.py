@@ -176,3 +176,9 @@ class Refused(Exception):
         super().__init__(self.reason)
         self.errors = {name: english(note) for name, note in self.notes.items()}
         self.bad_input = bad_input
+
+
+def said(key: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A problem's detail in English and as its message key."""
+    message = Message(key, params or {})
+    return {"detail": english(message), "message": message}

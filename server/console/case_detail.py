@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
-from server.cases import chairs, documents, exports, forms, procedure
+from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
 from server.cases import service as case_service
 from server.console import case_form
 from server.console.cases import due_badge, due_text, next_deadline
@@ -52,7 +52,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
     may_advance = allowed(actor.role, "case.advance")
     educate = any(item["link"].outcome in procedure.EDUCATION_NEEDED for item in items)
     links = [item["link"] for item in items]
-    acts = case_service.fineable_acts(found, links)
+    acts = caseview.fineable_acts(found, links)
     fine_acts = [{"act": act, "codes": "、".join(link.code for link in links if link.act == act)}
                  for act, *_ in acts] if len(acts) > 1 else []
     fields = case_form.step_fields(found.state, transitions, educate, bool(fine_acts))
@@ -100,7 +100,7 @@ def case_transition(actor: Actor, case_id: uuid.UUID):
     try:
         body = CaseTransitionSchema().load(case_form.transition_body(request.form))
         version, to = body.pop("version"), body.pop("to")
-        case_service.move(actor, case_id, version, to, body)
+        steps.move(actor, case_id, version, to, body)
     except (DomainError, ValidationError) as error:
         if isinstance(error, DomainError) and error.status not in (409, 422):
             raise

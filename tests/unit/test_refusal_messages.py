@@ -21,12 +21,12 @@ from server.messages import Message
 ROOT = Path(__file__).resolve().parents[2]
 PREFIXES = tuple(sorted({key.split(".")[0] + "." for key in ENGLISH}))
 KEY = re.compile(r"[a-z_]+\.[a-z_]+")
-KEYED = ("Refused", "Message", "_said")
+KEYED = ("Refused", "Message", "said")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _keys_used() -> set[str]:
-    """The keys server/cases passes to Refused, Message and _said (their notes too), and the
+    """The keys server/cases passes to Refused, Message and said (their notes too), and the
     notes a comprehension builds (procedure._need)."""
     found = set()
     for path in (ROOT / "server" / "cases").glob("*.py"):

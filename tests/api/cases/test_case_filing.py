@@ -115,7 +115,7 @@ def test_an_archived_row_cannot_be_rewritten_even_past_the_service(
                     reason="row locks under real concurrency need PostgreSQL")
 def test_50_concurrent_filings_get_unique_consecutive_numbers(app, party, violation, frozen):
     from server.auth.policy import Actor
-    from server.cases import service
+    from server.cases import filing
 
     frozen.on("2021-06-03")
     ids = [uuid.UUID(violation()["id"]) for _ in range(50)]
@@ -131,7 +131,7 @@ def test_50_concurrent_filings_get_unique_consecutive_numbers(app, party, violat
         with app.app_context():
             start.wait()
             try:
-                numbers.append(service.file_case(actor, {"violation_ids": [vid]}).filing_seq)
+                numbers.append(filing.file_case(actor, {"violation_ids": [vid]}).filing_seq)
             except Exception as error:  # the assertion below names any failure
                 errors.append(repr(error))
 
