@@ -51,7 +51,8 @@ def _seed(app, photos: int) -> tuple[uuid.UUID, list[str]]:
     from server.cases import exports, filing
     from server.demo.generator import generate_enterprises
     from server.evidence.models import READY, Evidence, EvidenceHolder
-    from server.evidence.service import current_store, derived_image
+    from server.evidence.service import derived_image
+    from server.evidence.settings import current_store
     from server.extensions import db
     from server.fieldwork import inspections, violations
     from server.registry import districts

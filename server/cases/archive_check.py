@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from server.audit import service as audit
 from server.cases.models import Case
-from server.evidence import service as evidence
-from server.evidence.service import IntegrityReport
+from server.evidence.integrity import IntegrityReport, stored_digest
+from server.evidence.settings import current_store
 from server.extensions import db
 from server.uow import unit_of_work
 
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def verify_archived_copies() -> IntegrityReport:
     """Re-hash every archived case's stored file; the result is appended to the audit log."""
-    store = evidence.current_store()
+    store = current_store()
     checked, mismatched, missing = 0, [], []
     last = ""
     while True:
@@ -33,7 +33,7 @@ def verify_archived_copies() -> IntegrityReport:
             break
         for sha256, number in rows:
             checked += 1
-            found = evidence.stored_digest(store, sha256)
+            found = stored_digest(store, sha256)
             if found is None:
                 missing.append(f"{number} {sha256}")
             elif found != sha256:

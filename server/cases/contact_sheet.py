@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from server.auth.policy import Actor
 from server.cases import pdfa, render
 from server.errors import NotFound
+from server.evidence import derived
 from server.evidence import service as evidence
 
 COLUMNS, ROWS = 3, 3
@@ -73,7 +74,7 @@ def build(actor: Actor, items: Sequence[Mapping[str, Any]]) -> bytes:
 def _thumbnail(record: Any) -> bytes | None:
     """The file's thumbnail, or None when it is not an image or cannot be decoded."""
     try:
-        return evidence.derived_of(record, "thumbnail")
+        return derived.derived_of(record, "thumbnail")
     except NotFound:
         return None
 

@@ -89,6 +89,14 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def seekable(stream: BinaryIO) -> BinaryIO:
+    """Pillow needs to seek; object-store bodies cannot, so they are read into memory."""
+    if getattr(stream, "seekable", lambda: False)():
+        return stream
+    with stream:
+        return io.BytesIO(stream.read())
+
+
 def matches_declared(declared: str, sniffed: str | None) -> bool:
     """Whether content recognised as `sniffed` may be stored as the declared type."""
     known = COMPATIBLE.get(declared)

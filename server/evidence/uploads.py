@@ -25,8 +25,8 @@ from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.clock import utcnow
 from server.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
+from server.evidence import admission, settings, tus
 from server.evidence import service as evidence_service
-from server.evidence import tus
 from server.evidence.models import Upload
 from server.evidence.storage import CHUNK, HEX, EvidenceStore, Part, StagingLost
 from server.extensions import db
@@ -77,8 +77,8 @@ def declared_from(header: str | None) -> Declared:
     if len(sha256) != 64 or not HEX.issuperset(sha256):
         errors["sha256"] = ["required: the SHA-256 of the whole file, 64 hex digits"]
     kind = values.get("kind") or None
-    if kind is not None and kind not in evidence_service.KINDS:
-        errors["kind"] = [f"one of {', '.join(evidence_service.KINDS)}"]
+    if kind is not None and kind not in admission.KINDS:
+        errors["kind"] = [f"one of {', '.join(admission.KINDS)}"]
     filename = os.path.basename((values.get("filename") or "").replace("\\", "/")) or None
     if filename and len(filename) > 255:
         errors["filename"] = ["at most 255 characters"]
@@ -97,7 +97,7 @@ def create_upload(actor: Actor, length: int | None, metadata: str | None) -> Upl
     if length is None:
         raise DomainError("Upload-Length is required (Upload-Defer-Length is not supported).")
     if length == 0:
-        raise evidence_service.EmptyFile("A zero-byte file is not evidence.")
+        raise admission.EmptyFile("A zero-byte file is not evidence.")
     limit = current_app.config["TUS_MAX_SIZE"]
     if length > limit:
         raise TooLarge(f"Upload-Length {length} exceeds Tus-Max-Size {limit}.")
@@ -189,7 +189,7 @@ def receive_chunk(actor: Actor, upload_id: uuid.UUID, offset: int, body: BinaryI
         raise DomainError(f"This upload already has {MAX_PARTS} chunks; send larger chunks.")
     counted = [Part(p["key"], p["size"], p["sha256"]) for p in upload.parts]
     db.session.rollback()  # no transaction (and no SQLite write lock) while the body arrives
-    store = evidence_service.current_store()
+    store = settings.current_store()
     part = _receive(store, upload_id, body, room, checksum)
     whole = None
     try:
@@ -225,11 +225,11 @@ def _append(actor: Actor, upload_id: uuid.UUID, offset: int, part: Part | None,
         upload.expires_at = now + _ttl()
         if upload.offset == upload.length and upload.completed_at is None:
             try:
-                evidence = evidence_service.admit(session, actor, upload, store, whole)
+                evidence = admission.admit(session, actor, upload, store, whole)
             except StagingLost as error:
                 upload.refused = "its staged bytes were lost."
                 refusal = tus.gone(f"Bytes of this upload were lost ({error}); start again.")
-            except evidence_service.Refused as error:
+            except admission.Refused as error:
                 upload.refused = error.detail
                 refusal = error
             else:
@@ -252,13 +252,13 @@ def terminate_upload(actor: Actor, upload_id: uuid.UUID) -> None:
             raise NotFound("No such upload.")
         authorize(actor, "evidence.upload")
         session.delete(upload)
-    evidence_service.current_store().discard(upload_id.hex)
+    settings.current_store().discard(upload_id.hex)
 
 
 def purge_expired_uploads(now: datetime) -> PurgeReport:
     """Scheduled job: drop uploads past their expiry (and their bytes), and staged bytes that
     no upload owns any more (left by a crash between the two)."""
-    store = evidence_service.current_store()
+    store = settings.current_store()
     with unit_of_work() as session:
         expired = session.scalars(select(Upload).where(Upload.expires_at <= now)
                                   .with_for_update()).all()

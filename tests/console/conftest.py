@@ -98,7 +98,7 @@ def world(app: Flask, client: FlaskClient, login, make_user, enterprise_body) ->
                            "draw": draw, "task": task, "violations": violations,
                            "case": case, "photo": digest}
     with app.app_context():
-        from server.evidence import service as evidence
+        from server.evidence import derived
 
-        evidence.derive_pending()
+        derived.derive_pending()
     return found

@@ -125,7 +125,7 @@ def _audits(app, case_id: str, action: str) -> list[dict]:
 def test_the_archive_step_queues_the_copy_with_it_and_the_job_builds_it_after_a_crash(
         app, client, party, exporting, archived):
     from server.cases.models import CaseExport
-    from server.evidence import service as evidence
+    from server.evidence import settings
     from server.extensions import db
 
     # The archive step committed a queued build with the transition; no thread ran (as if
@@ -141,7 +141,7 @@ def test_the_archive_step_queues_the_copy_with_it_and_the_job_builds_it_after_a_
     case = _ok(client.get(f"/api/v1/cases/{archived['id']}", headers=party["legal"])).get_json()
     assert case["archive_sha256"] == digest
     with app.app_context():  # kept content-addressed in the evidence store
-        with evidence.current_store().open(digest) as stored:
+        with settings.current_store().open(digest) as stored:
             assert hashlib.sha256(stored.read()).hexdigest() == digest
     [frozen] = _audits(app, archived["id"], "case.archive_copy")
     assert (frozen["sha256"], frozen["built"]) == (digest, "at_archiving")
@@ -261,7 +261,7 @@ def test_the_nightly_check_finds_a_changed_or_missing_archived_case_file(
 
     from server.audit.models import AuditEntry
     from server.cases import archive_check
-    from server.evidence import service as evidence
+    from server.evidence import settings
     from server.extensions import db
     from server.jobs import JOBS_BY_ID
 
@@ -272,7 +272,7 @@ def test_the_nightly_check_finds_a_changed_or_missing_archived_case_file(
         "server.cases.archive_check.verify_archived_copies"
     with app.app_context():
         assert archive_check.verify_archived_copies().checked == 1
-        path = evidence.current_store()._path(frozen)
+        path = settings.current_store()._path(frozen)
         path.chmod(0o644)
         path.write_bytes(b"X" + path.read_bytes()[1:])  # "PK…" no more
         changed = archive_check.verify_archived_copies()

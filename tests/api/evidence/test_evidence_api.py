@@ -112,7 +112,7 @@ def test_thumbnail_is_320_and_preview_1280_made_once_and_kept(tus, client, inspe
         again = client.get(f"/api/v1/evidence/{sha256(data)}/{variant}", headers=inspector)
         assert again.data == first.data
     assert sizes == {"thumbnail": (320, 213), "preview": (1280, 853)}
-    from server.evidence.service import current_store
+    from server.evidence.settings import current_store
 
     with app.app_context():
         store = current_store()
@@ -150,7 +150,7 @@ def test_a_file_that_is_no_image_is_refused_with_415_and_not_kept(tus, client, i
     assert response.status_code == 415
     assert response.content_type == "application/problem+json"
     assert client.get(f"/api/v1/evidence/{sha256(data)}", headers=inspector).status_code == 404
-    from server.evidence.service import current_store
+    from server.evidence.settings import current_store
 
     with app.app_context():
         assert not current_store().exists(sha256(data))

@@ -20,14 +20,14 @@ def test_purge_removes_expired_uploads_and_their_bytes_only(tus, app, photo):
     done = photo("Canon_40D.jpg")
     finished = tus.create(len(done), sha256(done)).headers["Location"]
     tus.patch(finished, 0, done)
-    from server.evidence import service, uploads
+    from server.evidence import settings, uploads
 
     with app.app_context():
         assert uploads.purge_expired_uploads(utcnow()).uploads == 0
         assert tus.head(old).headers["Upload-Offset"] == "1000"
         report = uploads.purge_expired_uploads(utcnow() + timedelta(hours=73))
         assert report.uploads == 2
-        assert list(service.current_store().staged()) == []
+        assert list(settings.current_store().staged()) == []
     assert tus.head(old).status_code == 404
     assert tus.head(finished).status_code == 404
     evidence = tus.client.get(f"/api/v1/evidence/{sha256(done)}", headers=tus.headers)
@@ -35,10 +35,10 @@ def test_purge_removes_expired_uploads_and_their_bytes_only(tus, app, photo):
 
 
 def test_purge_sweeps_staged_bytes_that_no_upload_owns(app):
-    from server.evidence import service, uploads
+    from server.evidence import settings, uploads
 
     with app.app_context():
-        store = service.current_store()
+        store = settings.current_store()
         orphan = uuid.uuid4().hex
         writer = store.new_part(orphan)
         writer.write(b"left by a crash")
@@ -54,12 +54,12 @@ def test_integrity_check_finds_changed_and_missing_originals(tus, app, photo, st
     for data in (kept, changed, lost):
         assert tus.upload(data).status_code == 204
     from server.audit.models import AuditEntry
-    from server.evidence import service
+    from server.evidence import integrity, settings
     from server.extensions import db
 
     with app.app_context():
-        assert service.verify_evidence_integrity().ok
-        store = service.current_store()
+        assert integrity.verify_evidence_integrity().ok
+        store = settings.current_store()
         if store_url.startswith("s3://"):
             store.client.put_object(Bucket=store.bucket, Key=store._key(sha256(changed)),
                                     Body=b"edited")
@@ -69,7 +69,7 @@ def test_integrity_check_finds_changed_and_missing_originals(tus, app, photo, st
             path.chmod(0o644)
             path.write_bytes(changed[:-1] + b"\x00")
             store._path(sha256(lost)).unlink()
-        report = service.verify_evidence_integrity()
+        report = integrity.verify_evidence_integrity()
         assert report.checked == 3 and not report.ok
         assert report.mismatched == [sha256(changed)] and report.missing == [sha256(lost)]
         lost_view = tus.client.get(f"/api/v1/evidence/{sha256(lost)}/original",
@@ -84,7 +84,7 @@ def test_integrity_check_finds_changed_and_missing_originals(tus, app, photo, st
 def test_pending_thumbnails_are_made_by_the_catch_up_job(tus, app, photo):
     data = photo("DSCN0010.jpg")
     tus.upload(data)
-    from server.evidence import service
+    from server.evidence import derived, settings
     from server.evidence.models import PENDING, READY, Evidence
     from server.extensions import db
 
@@ -92,7 +92,7 @@ def test_pending_thumbnails_are_made_by_the_catch_up_job(tus, app, photo):
         evidence = db.session.get(Evidence, sha256(data))
         evidence.derivation = PENDING  # as if the worker stopped right after the upload
         db.session.commit()
-        assert service.derive_pending() == 1
+        assert derived.derive_pending() == 1
         assert db.session.get(Evidence, sha256(data)).derivation == READY
-        assert service.current_store().open_derived(sha256(data), "thumbnail") is not None
-        assert service.derive_pending() == 0
+        assert settings.current_store().open_derived(sha256(data), "thumbnail") is not None
+        assert derived.derive_pending() == 0

@@ -254,7 +254,7 @@ def test_a_wrong_declared_hash_is_refused_and_nothing_becomes_evidence(tus, clie
     assert "sha256" in response.get_json()["errors"]
     assert client.get(f"/api/v1/evidence/{sha256(data)}", headers=inspector).status_code == 404
     assert client.get(f"/api/v1/evidence/{'ab' * 32}", headers=inspector).status_code == 404
-    from server.evidence.service import current_store
+    from server.evidence.settings import current_store
 
     with app.app_context():
         store = current_store()
