@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from server.cases.casefile_keys import split_secrets
 from server.db_types import json_text
 
 MiB = 1024 * 1024
@@ -55,6 +56,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "APP_ENV": app_env,
         "SECRET_KEY": _secret_key(instance_path),
         "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
+        # Case-file manifests: signed under the first, verified under it and the retired ones
+        # (comma-separated secrets), found by key id (server/cases/casefile_keys.py).
+        "CASEFILE_SIGNING_KEY": os.environ.get("CASEFILE_SIGNING_KEY") or None,
+        "CASEFILE_RETIRED_KEYS": split_secrets(os.environ.get("CASEFILE_RETIRED_KEYS")),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_text},
         "EVIDENCE_STORE": evidence_store,

@@ -1,7 +1,8 @@
 """Refuse to start in production with an unsafe configuration.
 
 Production is `APP_ENV=production`. There the app needs a real SECRET_KEY from the environment
-(not the per-host generated one: several hosts must sign alike), and it will not run SQLite on a
+(not the per-host generated one: several hosts must sign alike), strong case-file keys (a weak
+retired key would let anyone forge a copy that verifies), and it will not run SQLite on a
 database file that several hosts share: SQLite's locking is not safe over network filesystems.
 "Shared" means the operator says so (`APP_HOSTS` > 1) or the file lies on a network or cluster
 filesystem according to /proc/mounts.
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+
+from server.cases.casefile_keys import retired_secrets
 
 MOUNTS = Path("/proc/mounts")
 NETWORK_FILESYSTEMS = frozenset({
@@ -52,15 +55,34 @@ def filesystem_of(path: Path, mounts: str) -> str | None:
     return best_type
 
 
+def _weak(key: str) -> bool:
+    return len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8 or key.lower() in PLACEHOLDER_KEYS
+
+
+def _too_weak(name: str) -> str:
+    return (f"{name} is too weak: use at least {MIN_SECRET_LENGTH} random characters "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+
+
 def secret_key_problem(config: Mapping[str, Any]) -> str | None:
     """Why the SECRET_KEY is not a real one, or None."""
-    key = str(config.get("SECRET_KEY") or "")
     if config.get("SECRET_KEY_GENERATED"):
         return "SECRET_KEY is not set: production needs one key shared by every host"
-    if len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8 or key.lower() in PLACEHOLDER_KEYS:
-        return (f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters "
-                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
-    return None
+    return _too_weak("SECRET_KEY") if _weak(str(config.get("SECRET_KEY") or "")) else None
+
+
+def casefile_key_problems(config: Mapping[str, Any]) -> list[str]:
+    """Why the case-file keys are unsafe (never quoting a secret); empty when sound."""
+    signing = config.get("CASEFILE_SIGNING_KEY")
+    problems = [_too_weak("CASEFILE_SIGNING_KEY")] if signing and _weak(str(signing)) else []
+    current = signing or config.get("SECRET_KEY")
+    for number, secret in enumerate(retired_secrets(config), start=1):
+        if _weak(secret):
+            problems.append(_too_weak(f"CASEFILE_RETIRED_KEYS entry {number}"))
+        if secret == current:
+            problems.append(f"CASEFILE_RETIRED_KEYS lists the current signing key (entry "
+                            f"{number}): retire a key only after CASEFILE_SIGNING_KEY changed")
+    return problems
 
 
 def sqlite_problem(config: Mapping[str, Any], mounts: str) -> str | None:
@@ -87,6 +109,7 @@ def check(config: Mapping[str, Any], mounts: str | None = None) -> None:
         return
     if mounts is None:
         mounts = MOUNTS.read_text() if MOUNTS.exists() else ""
-    problems = [p for p in (secret_key_problem(config), sqlite_problem(config, mounts)) if p]
+    problems = [p for p in (secret_key_problem(config), *casefile_key_problems(config),
+                            sqlite_problem(config, mounts)) if p]
     if problems:
         raise UnsafeDeployment("refusing to start in production: " + "; ".join(problems))

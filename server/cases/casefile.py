@@ -1,7 +1,8 @@
 """PURE: the case file (案卷) ZIP — archival order, the signed manifest, and its verification.
 
 The manifest lists every member with SHA-256, size, role and volume; it is signed with
-HMAC-SHA256 over its canonical JSON (sorted keys, no spaces, UTF-8) under a server key.
+HMAC-SHA256 over its canonical JSON (sorted keys, no spaces, UTF-8) under a server key, whose
+id it names: verification takes every key the server knows, by id (casefile_keys.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hmac
 import json
 import zipfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ MANIFEST = "manifest.json"
 FORMAT = "casefile/v1"
 ALGORITHM = "HMAC-SHA256"
 CHUNK = 1024 * 1024
+MAX_KEY_ID = 64
 PHOTOS_PER_SHEET = 63  # one contact-sheet file per 7 pages keeps the builder's memory bounded
 
 # Main volume (正卷) order of the 2010 filing rules (decision and service receipt; filing
@@ -100,6 +103,7 @@ class Report:
 
     problems: list[str] = field(default_factory=list)
     checked: int = 0
+    key_id: str | None = None  # the signing key the manifest names, when it names one
 
     @property
     def ok(self) -> bool:
@@ -116,8 +120,28 @@ def _digest(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def verify(path: Path | str, key: bytes) -> Report:
-    """Check the signature, then every listed member (missing, altered) and unlisted ones."""
+def _check_signature(report: Report, manifest: dict[str, Any], keys: Mapping[str, bytes]) -> None:
+    """The signature holds under the key its id names, one of `keys` (key id → key)."""
+    signature = manifest["signature"]
+    key_id = signature.get("key_id")
+    if isinstance(key_id, str) and 0 < len(key_id) <= MAX_KEY_ID:
+        report.key_id = key_id
+    key = keys.get(report.key_id) if report.key_id else None
+    if key is None:
+        named = report.key_id or "(the manifest names no usable key id)"
+        report.problems.append(f"unknown signing key {named}: neither the current key nor a "
+                               "retired one")
+        return
+    expected = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
+    if signature.get("algorithm") != ALGORITHM or not hmac.compare_digest(
+            str(signature.get("value")), expected):
+        report.problems.append("bad signature: the manifest was altered or signed with "
+                               "another key")
+
+
+def verify(path: Path | str, keys: Mapping[str, bytes]) -> Report:
+    """Check the signature under the key its id names among `keys` (key id → key), then
+    every listed member (missing, altered) and unlisted ones."""
     report = Report()
     try:
         archive = zipfile.ZipFile(path)
@@ -145,11 +169,7 @@ def verify(path: Path | str, key: bytes) -> Report:
         except (ValueError, KeyError, TypeError) as error:
             report.problems.append(f"unreadable manifest: {error}")
             return report
-        expected = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
-        if signature.get("algorithm") != ALGORITHM or not hmac.compare_digest(
-                str(signature.get("value")), expected):
-            report.problems.append("bad signature: the manifest was altered or signed with "
-                                   "another key")
+        _check_signature(report, manifest, keys)
         listed = set()
         for entry in files:
             name = entry.get("name")

@@ -12,7 +12,6 @@ the evidence store and recorded on the case; every later export returns exactly 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import mimetypes
@@ -35,6 +34,7 @@ from server.audit import service as audit
 from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
+from server.cases.casefile_keys import current as current_key
 from server.cases.models import Case, CaseExport
 from server.errors import Conflict, Gone, NotFound, Unauthorized
 from server.evidence import service as evidence
@@ -48,10 +48,10 @@ DOC_WEIGHT = 256 * 1024  # progress units a document counts for, next to evidenc
 
 
 def signing_key() -> tuple[bytes, str]:
-    """The manifest key: CASEFILE_SIGNING_KEY, else derived from SECRET_KEY; and its id."""
-    secret = current_app.config.get("CASEFILE_SIGNING_KEY") or current_app.config["SECRET_KEY"]
-    key = hmac.new(str(secret).encode(), b"casefile-manifest-v1", hashlib.sha256).digest()
-    return key, hashlib.sha256(key).hexdigest()[:16]
+    """The current manifest key (CASEFILE_SIGNING_KEY, else derived from SECRET_KEY) and its
+    id; retired keys only verify (casefile_keys.py)."""
+    key = current_key(current_app.config)
+    return key.value, key.key_id
 
 
 def export_dir() -> Path:

@@ -11,6 +11,7 @@ import pytest
 from server.cases import casefile
 
 KEY = b"k" * 32
+KEYS = {"test": KEY}  # the keys this server knows, by key id
 
 
 def test_the_main_volume_runs_decision_filing_evidence_notices_closing_then_the_secondary():
@@ -37,10 +38,35 @@ def _zip(tmp_path, files: dict[str, bytes], key: bytes = KEY):
 
 def test_an_intact_file_verifies_and_another_key_does_not(tmp_path):
     path = _zip(tmp_path, {"a.pdf": b"%PDF a", "正卷/b.jpg": b"\xff\xd8 b"})
-    report = casefile.verify(path, KEY)
-    assert report.ok and report.checked == 2
-    assert casefile.verify(path, b"other" * 8).problems == [
+    report = casefile.verify(path, KEYS)
+    assert report.ok and report.checked == 2 and report.key_id == "test"
+    assert casefile.verify(path, {"test": b"other" * 8}).problems == [
         "bad signature: the manifest was altered or signed with another key"]
+
+
+def test_a_retired_key_still_verifies_by_its_id_and_an_unknown_id_is_named(tmp_path):
+    path = _zip(tmp_path, {"a.pdf": b"%PDF a"})
+    report = casefile.verify(path, {"current": b"n" * 32, "test": KEY})
+    assert report.ok and report.key_id == "test"
+    unknown = casefile.verify(path, {"current": b"n" * 32})
+    assert unknown.key_id == "test" and unknown.checked == 1
+    assert unknown.problems == [
+        "unknown signing key test: neither the current key nor a retired one"]
+
+
+def test_a_key_id_of_the_wrong_shape_is_reported_not_raised(tmp_path):
+    path = _zip(tmp_path, {"a.pdf": b"%PDF a"})
+    for key_id in ({"a": 1}, ["test"], None, 7, "x" * 500):
+        forged = tmp_path / "forged.zip"
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(forged, "w") as target:
+            manifest = json.loads(source.read(casefile.MANIFEST))
+            manifest["signature"]["key_id"] = key_id
+            target.writestr("a.pdf", source.read("a.pdf"))
+            target.writestr(casefile.MANIFEST, json.dumps(manifest))
+        report = casefile.verify(forged, KEYS)
+        assert report.key_id is None and len(report.problems) == 1, key_id
+        assert report.problems[0].startswith("unknown signing key"), key_id
+        assert len(report.problems[0]) < 200, key_id
 
 
 def test_the_signature_covers_the_canonical_manifest_not_its_layout():
@@ -54,7 +80,7 @@ def test_a_manifest_without_files_is_reported_not_raised(tmp_path):
     path = tmp_path / "bad.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(casefile.MANIFEST, b"{}")
-    assert casefile.verify(path, KEY).problems[0].startswith("unreadable manifest")
+    assert casefile.verify(path, KEYS).problems[0].startswith("unreadable manifest")
 
 
 def test_large_cases_split_the_contact_sheet_into_bounded_parts():
@@ -67,7 +93,7 @@ def test_large_cases_split_the_contact_sheet_into_bounded_parts():
 
 def test_member_names_that_would_unpack_outside_the_folder_are_reported(tmp_path):
     path = _zip(tmp_path, {"正卷/a.pdf": b"%PDF a", "../../etc/cron.d/x": b"evil"})
-    report = casefile.verify(path, KEY)
+    report = casefile.verify(path, KEYS)
     assert report.problems == [
         "unsafe member name (would unpack outside): ../../etc/cron.d/x"]
     assert [casefile.safe_member_name(n) for n in (
@@ -87,7 +113,7 @@ def test_a_second_member_under_a_listed_name_is_reported_whichever_comes_first(t
         with pytest.warns(UserWarning, match="Duplicate name"):  # what a forger does
             target.writestr(original.filename, source.read(original))
         target.writestr(manifest.filename, source.read(manifest))
-    report = casefile.verify(forged, KEY)
+    report = casefile.verify(forged, KEYS)
     assert not report.ok
     assert report.problems == ["duplicate member: 正卷/b.jpg (2 entries)"]
 
@@ -99,5 +125,5 @@ def test_a_manifest_of_the_wrong_shape_is_reported_not_raised(tmp_path):
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("a.pdf", b"%PDF")
             archive.writestr(casefile.MANIFEST, json.dumps(manifest))
-        report = casefile.verify(path, KEY)
+        report = casefile.verify(path, KEYS)
         assert not report.ok and report.problems[0].startswith("unreadable manifest"), manifest

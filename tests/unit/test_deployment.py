@@ -45,7 +45,25 @@ def test_development_is_not_checked():
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////srv/shared/db/enforcement.db"}, "nfs4"),
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////mnt/smb share/e.db"}, "cifs"),
     ({"APP_HOSTS": 2}, "APP_HOSTS=2"),
+    ({"CASEFILE_SIGNING_KEY": "changeme"}, "CASEFILE_SIGNING_KEY is too weak"),
+    ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY[::-1], "dev"]},
+     "CASEFILE_RETIRED_KEYS entry 2 is too weak"),
+    ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY]}, "CASEFILE_RETIRED_KEYS lists the current"),
+    ({"CASEFILE_SIGNING_KEY": GOOD_KEY[::-1], "CASEFILE_RETIRED_KEYS": [GOOD_KEY[::-1]]},
+     "CASEFILE_RETIRED_KEYS lists the current"),
 ])
 def test_production_refuses_to_start(config, reason):
     with pytest.raises(UnsafeDeployment, match=reason):
         check(_config(**config), MOUNTS)
+
+
+def test_a_sound_key_rotation_starts_and_a_refusal_never_shows_a_secret():
+    rotated = _config(CASEFILE_SIGNING_KEY=GOOD_KEY[::-1], CASEFILE_RETIRED_KEYS=[GOOD_KEY])
+    check(rotated, MOUNTS)  # the old SECRET_KEY-derived key retired, a new one signs
+    weak = "weak-but-secret"
+    with pytest.raises(UnsafeDeployment) as refused:
+        check(rotated | {"CASEFILE_RETIRED_KEYS": [GOOD_KEY, weak],
+                         "CASEFILE_SIGNING_KEY": GOOD_KEY}, MOUNTS)
+    assert "entry 2 is too weak" in str(refused.value) and "lists the current" in str(
+        refused.value)
+    assert weak not in str(refused.value) and GOOD_KEY not in str(refused.value)
