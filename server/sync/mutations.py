@@ -87,6 +87,14 @@ def reject_server_owned(entity: str, values: dict[str, Any], allowed: tuple[str,
         raise ValidationFailed("A tablet cannot change server-owned fields.", errors=errors)
 
 
+def _text_keys(messages: Any) -> Any:
+    """Marshmallow's messages with the indexes of list items as text keys (as REST answers
+    them): the push reply is JSON, whose keys are strings."""
+    if isinstance(messages, dict):
+        return {str(key): _text_keys(value) for key, value in messages.items()}
+    return messages
+
+
 def load(schema: Schema, values: Any) -> dict[str, Any]:
     """Validate a mutation's fields with a contract schema (422 problem details)."""
     if not isinstance(values, dict):
@@ -96,7 +104,7 @@ def load(schema: Schema, values: Any) -> dict[str, Any]:
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {
             "fields": error.messages}
-        raise ValidationFailed("Some fields are invalid.", errors=messages) from error
+        raise ValidationFailed("Some fields are invalid.", errors=_text_keys(messages)) from error
 
 
 def record_id(key: str) -> uuid.UUID:

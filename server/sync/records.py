@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from marshmallow import Schema
 from sqlalchemy import select
 
 from schemas.fieldwork import InspectionFields, ViolationFields
@@ -32,9 +33,18 @@ from server.sync.payloads import as_uuid
 from server.uow import find, lock_all
 
 CORRECTION = "correction_reason"
+
+
+def changes_schema(schema_class: type[Schema]) -> Schema:
+    """A schema of changed fields: any field may be left out, but a nested value given (a
+    signature, a location) is checked whole, with its defaults (`partial=True` would let its
+    required parts be left out too)."""
+    return schema_class(partial=tuple(schema_class().fields))
+
+
 # Schemas are built once: building one (with its nested fields) costs more than a load.
-INSPECTION_NEW, INSPECTION_CHANGES = InspectionFields(), InspectionFields(partial=True)
-VIOLATION_NEW, VIOLATION_CHANGES = ViolationFields(), ViolationFields(partial=True)
+INSPECTION_NEW, INSPECTION_CHANGES = InspectionFields(), changes_schema(InspectionFields)
+VIOLATION_NEW, VIOLATION_CHANGES = ViolationFields(), changes_schema(ViolationFields)
 STATUS = StatusFields()
 
 

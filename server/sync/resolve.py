@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from schemas.fieldwork import ChecklistAnswerSchema, InspectionFields, ViolationFields
+from schemas.fieldwork import ChecklistAnswerSchema
 from server.auth.policy import Actor, authorize
 from server.extensions import db
 from server.fieldwork import inspections, violations
@@ -16,6 +16,7 @@ from server.fieldwork.models import Inspection, Violation
 from server.sync import conflicts, parts
 from server.sync.models import SyncConflict
 from server.sync.mutations import load
+from server.sync.records import INSPECTION_CHANGES, VIOLATION_CHANGES
 from server.uow import batch
 
 CHECKLIST = "checklist:"
@@ -31,13 +32,13 @@ def _apply(actor: Actor, conflict: SyncConflict, chosen: dict[str, Any]) -> int:
     reason = f"sync conflict {conflict.id} resolved by a supervisor"
     if conflict.entity == "violation":
         record = violations.get_violation(actor, record_id, lock=True)
-        changes = _loaded(ViolationFields(partial=True), chosen)
+        changes = _loaded(VIOLATION_CHANGES, chosen)
         return violations.update_violation(actor, record_id, record.version, changes).version
     record = inspections.get_inspection(actor, record_id, lock=True)
     plain = {k: v for k, v in chosen.items() if not k.startswith(CHECKLIST)}
     version = record.version
     if plain:
-        changes = _loaded(InspectionFields(partial=True), plain)
+        changes = _loaded(INSPECTION_CHANGES, plain)
         version = inspections.update_inspection(actor, record_id, version, changes,
                                                 reason).version
     answers = {k[len(CHECKLIST):]: None if v is None else load(ChecklistAnswerSchema(), v)

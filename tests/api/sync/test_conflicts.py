@@ -183,3 +183,21 @@ def test_an_inspector_who_is_not_an_officer_cannot_turn_a_stale_edit_into_a_conf
     assert (record["findings"], record["checklist"][0]["answer"]) == ("甲的记录", "no")
     found = client.get(f"/api/v1/violations/{violation}", headers=world["a"].headers).get_json()
     assert found["description"] == "甲"
+
+
+def test_a_merged_value_is_checked_whole_not_as_a_partial_edit(client, world):
+    key = shared_record(world)
+    world["a"].push(mutation("inspection", "update", key, {"checkin": {"lat": 31.3,
+                                                                      "lon": 121.4}}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"checkin": {
+        "lat": 31.1, "lon": 121.6}}, base=1))[0]["conflict_id"]
+    url = f"/api/v1/sync/conflicts/{conflict}/resolve"
+    half = client.post(url, headers=world["supervisor"],
+                       json={"choice": "merged", "values": {"checkin": {"lat": 31.2}}})
+    assert half.status_code == 422, half.get_json()
+    assert "lon" in half.get_json()["errors"]["checkin"]
+    whole = client.post(url, headers=world["supervisor"], json={
+        "choice": "merged", "values": {"checkin": {"lat": 31.2, "lon": 121.5}}})
+    assert whole.status_code == 200, whole.get_json()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert (record["checkin"]["lat"], record["checkin"]["crs"]) == (31.2, "wgs84")

@@ -532,3 +532,34 @@ def test_photos_an_inspector_sent_across_uploads_after_the_push_are_the_visited_
     assert found["missing_evidence"] == []
     original = client.get(f"/api/v1/evidence/{sha256(photo)}/original", headers=huangpu)
     assert original.status_code == 200 and original.data == photo
+
+
+def test_the_parts_of_a_pushed_update_are_checked_whole_not_as_partial_edits(world):
+    inspection = _inspection(world)
+    violation = _violation(world, inspection)
+    signed = {"signer": world["users"][0].display_name, "role": "officer",
+              "evidence_sha256": secrets.token_hex(32)}  # `refused` left to its default
+    results = world["a"].push(
+        mutation("inspection", "update", inspection, {"signatures": [signed]}, base=1),
+        mutation("inspection", "update", inspection, {"signatures": [
+            {"signer": "王经理", "evidence_sha256": secrets.token_hex(32)}]}, base=2),
+        mutation("inspection", "update", inspection, {"checkin": {"lat": 31.2}}, base=2),
+        mutation("violation", "update", violation, {"location": {"lon": 121.5}}, base=1))
+    assert [r["status"] for r in results] == ["applied"] + ["rejected"] * 3, results
+    assert [r["problem"]["status"] for r in results[1:]] == [422] * 3, results
+    assert "role" in str(results[1]["problem"]["errors"])
+    assert "lon" in str(results[2]["problem"]["errors"])
+    assert "lat" in str(results[3]["problem"]["errors"])
+    world["a"].pull()
+    assert world["a"].data("inspection", inspection)["signatures"] == [
+        signed | {"refused": False, "refusal_reason": None}]
+
+
+def test_a_bad_item_in_a_pushed_list_is_rejected_by_its_index_and_the_batch_goes_on(world):
+    fields = world["inspection_fields"](signatures=[{"signer": "王经理", "role": "party"}])
+    results = world["a"].push(mutation("inspection", "create", str(uuid.uuid4()), fields),
+                              mutation("inspection", "create", str(uuid.uuid4()),
+                                       world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["rejected", "applied"], results
+    assert results[0]["problem"]["status"] == 422
+    assert "evidence_sha256" in results[0]["problem"]["errors"]["signatures"]["0"]
