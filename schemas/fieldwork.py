@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from schemas.common import AwareMoment, Day, Moment, check_signed_or_refused
 
@@ -43,6 +43,13 @@ class SignatureSchema(Schema):
 
     signer = fields.String(required=True, validate=validate.Length(min=1, max=60))
     role = fields.String(required=True, validate=validate.OneOf(("officer", "party", "witness")))
+    # No default: a signature without it keeps the shape it had before the field existed, so
+    # merge bases kept then still equal the same signature now.
+    signer_user_id = fields.UUID(allow_none=True, metadata={
+        "description": "An officer's signature: the user id of the officer on the record who "
+                       "signed (one of `officers[].user_id`). Absent (older tablets): the "
+                       "officer is found by `signer`, which must then name exactly one of the "
+                       "record's officers. Only on officer signatures; absent when not sent"})
     evidence_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256)
     refused = fields.Boolean(load_default=False)
     refusal_reason = fields.String(load_default=None, allow_none=True,
@@ -51,6 +58,15 @@ class SignatureSchema(Schema):
     @validates_schema
     def _signed_or_refused(self, data: dict, **_kwargs) -> None:
         check_signed_or_refused(data)
+        if data.get("signer_user_id") and data["role"] != "officer":
+            raise ValidationError("only an officer's signature names the officer's user id",
+                                  "signer_user_id")
+
+    @post_load
+    def _no_null_signer(self, data: dict, **_kwargs) -> dict:
+        if data.get("signer_user_id", False) is None:  # null is the same as not sent
+            del data["signer_user_id"]
+        return data
 
 
 class InspectionFields(Schema):

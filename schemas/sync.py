@@ -81,7 +81,10 @@ class MutationSchema(Schema):
                                   metadata={"description": "The server version the edit was "
                                                            "made on; null for a create"})
     values = fields.Dict(data_key="fields", load_default=dict, metadata={
-        "description": "Changed fields only (update) or the whole record (create)"})
+        "description": "Changed fields only (update) or the whole record (create). A "
+                       "signature: inspection_id, signer, role, signer_user_id (an officer's "
+                       "signature: the user id of the record's officer who signed; see "
+                       "Signature), and evidence_sha256 or refused with refusal_reason"})
     recorded_at = AwareMoment(load_default=None, allow_none=True, metadata={
         "description": "When the tablet recorded the edit (its clock)"})
 

@@ -17,6 +17,7 @@ from server.db_types import json_safe
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
 from server.evidence.service import share
 from server.extensions import db
+from server.fieldwork import signers
 from server.fieldwork.models import Inspection, InspectionRevision
 from server.geo import location_as_wgs84
 from server.planning import tasks
@@ -77,6 +78,13 @@ def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, 
             values[key] = json_safe(values[key])
     values["officers"] = officers
     return values
+
+
+def _check_signers(signatures: list[dict[str, Any]], officers: list[dict[str, Any]]) -> None:
+    """Refuse officer signatures being written that cannot be matched to one officer."""
+    if problems := signers.refused_at_signing(signatures, officers):
+        raise ValidationFailed("An officer signature does not match the record's officers.",
+                               errors={"signatures": problems})
 
 
 def _signed(signatures: list[dict[str, Any]] | None) -> set[str]:
@@ -160,9 +168,11 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
     with unit_of_work() as session:
         officers = _officers(data["inspector_ids"], data["started_at"])
         must_be_officer(actor, officers)
+        content = _content(data, officers)
+        _check_signers(content.get("signatures", []), officers)
         inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
                                 created_by=actor.user_id, device_id=actor.device_id,
-                                version=1, **_content(data, officers))
+                                version=1, **content)
         session.add(inspection)  # flushed by the caller's savepoint or commit
         share(actor, _signed(inspection.signatures), inspection.district)
         audit.record(actor, "inspection.create", "inspection", inspection.id,
@@ -236,8 +246,11 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                 inspection_id=inspection.id, version=inspection.version,
                 content=_snapshot(inspection), replaced_by_version=inspection.version + 1,
                 reason=reason.strip(), corrected_by=actor.user_id))
+        content = _content(changes, officers)
+        _check_signers([s for s in content.get("signatures", [])
+                        if s not in inspection.signatures], officers)
         cited = _signed(inspection.signatures)
-        for key, value in _content(changes, officers).items():
+        for key, value in content.items():
             setattr(inspection, key, value)
         share(actor, _signed(inspection.signatures) - cited, inspection.district)
         if submitted and (problems := _new_problems(lacking, _submission_problems(inspection))):
@@ -261,27 +274,12 @@ def _new_problems(before: dict[str, list[str]], after: dict[str, list[str]]
     return {key: found for key, found in added.items() if found}
 
 
-def _officer_signature_problems(inspection: Inspection) -> list[str]:
-    """Each officer signature by an officer on the record, and ≥ MIN_OFFICERS distinct ones:
-    one officer signing twice, or someone not on the record, is not a second officer."""
-    names = {o["name"] for o in inspection.officers}
-    signed = [s["signer"] for s in inspection.signatures
-              if s["role"] == "officer" and s.get("evidence_sha256")]
-    problems = [f"{signer} signed as an officer but is not one of the record's officers "
-                f"({'、'.join(sorted(names))})" for signer in dict.fromkeys(signed)
-                if signer not in names]
-    if len(names & set(signed)) < MIN_OFFICERS:
-        unsigned = [o["name"] for o in inspection.officers if o["name"] not in signed]
-        problems.append(f"at least {MIN_OFFICERS} of the record's officers must each sign; "
-                        f"not signed: {'、'.join(unsigned) or '—'}")
-    return problems
-
-
 def _submission_problems(inspection: Inspection) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if inspection.ended_at is None:
         problems["ended_at"] = ["the end time is required to submit"]
-    if officer_problems := _officer_signature_problems(inspection):
+    if officer_problems := signers.submission_problems(inspection.signatures,
+                                                       inspection.officers, MIN_OFFICERS):
         problems["signatures"] = officer_problems
     if not any(s["role"] == "party" for s in inspection.signatures):
         problems.setdefault("signatures", []).append(

@@ -106,3 +106,30 @@ def test_two_tablets_on_one_record_merge_softly_and_keep_a_hard_conflict_for_a_s
         assert tablet.store.record_of("inspection", key)[1]["findings"] == "乙：未整改"
     assert second.store.acknowledge(hard.mutation_id) and second.store.issues() == []
 
+
+
+def test_two_officers_of_one_name_sign_on_a_tablet_and_submit(
+        live, tablet_for, make_user, field_day, client, tmp_path):
+    first, first_pw = make_user("inspector", "310115", display_name="张伟")
+    second, _ = make_user("inspector", "310115", display_name="张伟")
+    tablet = tablet_for(live, first, first_pw)
+    key = tablet.new_inspection(
+        field_day["enterprise"]["id"], [str(first.id), str(second.id)],
+        started_at=datetime(2026, 6, 1, 1, 30, tzinfo=UTC).isoformat(),
+        ended_at=datetime(2026, 6, 1, 3, 0, tzinfo=UTC).isoformat())
+    assert [o.status for o in tablet.push()] == ["applied"]
+    tablet.pull()  # the record's officers, with their user ids
+    with pytest.raises(ValueError, match="signer_user_id"):
+        tablet.sign(key, "张伟", evidence_sha256="a" * 64)
+    for seed, user in enumerate((first, second)):
+        pad = tablet.add_photo(make_photo(tmp_path / "pad", seed), kind="signature")
+        tablet.sign(key, "张伟", evidence_sha256=pad.sha256, signer_user_id=str(user.id))
+    tablet.sign(key, "王经理", "party", refusal_reason="称需请示总公司")
+    tablet.record("inspection", "status", key, {"status": "submitted"})
+    outcomes = tablet.push()
+    assert [o.status for o in outcomes] == ["applied"] * 4, [o.result for o in outcomes]
+    tablet.pull()
+    local = tablet.store.record_of("inspection", key)[1]
+    assert local["status"] == "submitted"
+    assert [s.get("signer_user_id") for s in local["signatures"]] == [
+        str(first.id), str(second.id), None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from tablet_fakes import FakeSyncServer
 
@@ -134,3 +136,36 @@ def test_citing_a_photo_queues_a_link_named_by_the_pair(tmp_path, server):
     assert (link.entity, link.op, link.fields) == ("evidence_link", "create",
                                                    {"violation_id": "v-1", "sha256": item.sha256})
     assert link.record_id == link_id("v-1", item.sha256) and len(link.record_id) == 36
+
+
+def test_an_officer_signs_with_the_user_id_of_the_one_officer_so_named(tmp_path, server):
+    record, zhang, li, li_too = (str(uuid.uuid4()) for _ in range(4))
+    server.publish("inspection", record, "upsert", {"officers": [
+        {"user_id": zhang, "name": "张伟"}, {"user_id": li, "name": "李娜"},
+        {"user_id": li_too, "name": "李娜"}]}, 1)
+    tablet = _tablet(tmp_path, server)
+    tablet.pull()
+    tablet.sign(record, "张伟", evidence_sha256="a" * 64)
+    with pytest.raises(ValueError, match="signer_user_id"):
+        tablet.sign(record, "李娜", evidence_sha256="b" * 64)
+    tablet.sign(record, "李娜", evidence_sha256="b" * 64, signer_user_id=li_too)
+    tablet.sign(record, "王经理", "party", refusal_reason="称需请示总公司")
+    unknown = str(uuid.uuid4())  # not pulled yet: the server matches the name
+    tablet.sign(unknown, "张伟", evidence_sha256="c" * 64)
+    queued = [m.fields for m in tablet.store.queued()]
+    assert [f.get("signer_user_id") for f in queued] == [zhang, li_too, None, None]
+    assert [m.entity for m in tablet.store.queued()] == ["signature"] * 4
+    assert queued[2] == {"inspection_id": record, "signer": "王经理", "role": "party",
+                         "evidence_sha256": None, "refused": True,
+                         "refusal_reason": "称需请示总公司"}
+
+
+def test_a_signature_the_contract_refuses_never_reaches_the_outbox(tmp_path, server):
+    tablet = _tablet(tmp_path, server)
+    record = str(uuid.uuid4())
+    with pytest.raises(ValueError, match="evidence_sha256"):
+        tablet.sign(record, "张伟")  # neither an image nor a refusal
+    with pytest.raises(ValueError, match="signer_user_id"):
+        tablet.sign(record, "王经理", "party", evidence_sha256="a" * 64,
+                    signer_user_id=str(uuid.uuid4()))
+    assert tablet.store.queued() == []

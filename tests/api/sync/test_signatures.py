@@ -1,0 +1,151 @@
+"""Signatures pushed by tablets: the signer's user id travels, is stored and pulled back;
+it picks the officer between namesakes; and it merges and conflicts like any signature."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from server.extensions import db
+from tests.api.sync.conftest import OWN, Tablet, mutation, shared_record
+
+NAME = "张伟"
+
+
+def _signature(inspection, user=None, name=None, role="officer"):
+    fields = {"inspection_id": inspection, "signer": name or NAME, "role": role,
+              "evidence_sha256": secrets.token_hex(32)}
+    return fields | ({"signer_user_id": str(user.id)} if user else {})
+
+
+@pytest.fixture
+def namesakes(client, make_user, world):
+    """Two Pudong inspectors both called 张伟, the first on a tablet."""
+    first, first_pw = make_user("inspector", OWN, display_name=NAME)
+    second, _ = make_user("inspector", OWN, display_name=NAME)
+    tablet = Tablet(client, first, first_pw, "tablet-z")
+    key = str(uuid.uuid4())
+    created = tablet.push(mutation("inspection", "create", key, world["inspection_fields"](
+        inspector_ids=[str(first.id), str(second.id)], ended_at="2026-06-01T03:00:00+00:00")))
+    assert created[0]["status"] == "applied", created
+    return {"tablet": tablet, "users": (first, second), "key": key}
+
+
+def test_namesakes_sign_by_user_id_submit_and_pull_the_ids_back(namesakes):
+    tablet, key = namesakes["tablet"], namesakes["key"]
+    first, second = namesakes["users"]
+    results = tablet.push(
+        mutation("signature", "create", str(uuid.uuid4()), _signature(key, first)),
+        mutation("signature", "create", str(uuid.uuid4()), _signature(key, second)),
+        mutation("signature", "create", str(uuid.uuid4()), {
+            "inspection_id": key, "signer": "王经理", "role": "party", "refused": True,
+            "refusal_reason": "称需请示总公司"}),
+        mutation("inspection", "status", key, {"status": "submitted"}, base=4))
+    assert [r["status"] for r in results] == ["applied"] * 4, results
+    tablet.pull()
+    record = tablet.data("inspection", key)
+    assert record["status"] == "submitted"
+    assert [s.get("signer_user_id") for s in record["signatures"]] == [
+        str(first.id), str(second.id), None]
+
+
+def test_a_pushed_signer_user_id_of_someone_not_on_the_record_is_rejected(namesakes,
+                                                                         make_user):
+    stranger, _ = make_user("inspector", OWN, display_name=NAME)
+    [result] = namesakes["tablet"].push(mutation("signature", "create", str(uuid.uuid4()),
+                                                 _signature(namesakes["key"], stranger)))
+    assert result["status"] == "rejected" and result["problem"]["status"] == 422
+    problem = " ".join(result["problem"]["errors"]["signatures"])
+    assert str(stranger.id) in problem and "not one of the record's officers" in problem
+
+
+def test_an_older_tablets_signature_by_a_shared_name_is_rejected_asking_for_the_id(namesakes):
+    [result] = namesakes["tablet"].push(mutation("signature", "create", str(uuid.uuid4()),
+                                                 _signature(namesakes["key"])))
+    assert result["status"] == "rejected" and result["problem"]["status"] == 422
+    assert "signer_user_id" in " ".join(result["problem"]["errors"]["signatures"])
+
+
+def _signed_by(world, key):
+    """Tablet A's record signed by both officers with their user ids; both tablets pulled."""
+    first, second, _ = world["users"]
+    results = world["a"].push(*(
+        mutation("signature", "create", str(uuid.uuid4()),
+                 _signature(key, user, name=user.display_name)) for user in (first, second)))
+    assert [r["status"] for r in results] == ["applied"] * 2, results
+    world["a"].pull()
+    world["b"].pull()
+    return world["b"].data("inspection", key)
+
+
+def test_a_signature_with_a_user_id_merges_with_another_tablets_stale_edit(client, world):
+    key = shared_record(world)
+    signed = _signed_by(world, key)
+    assert signed["version"] == 3
+    [soft] = world["b"].push(mutation("inspection", "update", key, {"findings": "乙补记"},
+                                      base=1))
+    assert (soft["status"], soft["conflict"], soft["conflicting_fields"]) == (
+        "conflict", "soft", [])
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert record["findings"] == "乙补记"
+    assert record["signatures"] == signed["signatures"]
+
+
+def test_signatures_with_user_ids_edited_on_both_tablets_are_a_hard_conflict(client, world):
+    key = shared_record(world)
+    first, second, _ = world["users"]
+    ours = [_signature(key, first, name=first.display_name)]
+    theirs = [_signature(key, second, name=second.display_name)]
+    for fields in (ours, theirs):
+        del fields[0]["inspection_id"]
+    assert world["a"].push(mutation("inspection", "update", key, {"signatures": ours},
+                                    base=1))[0]["status"] == "applied"
+    [hard] = world["b"].push(mutation("inspection", "update", key, {"signatures": theirs},
+                                      base=1))
+    assert (hard["status"], hard["conflict"], hard["conflicting_fields"]) == (
+        "conflict", "hard", ["signatures"])
+    [listed] = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
+    assert listed["server_values"]["signatures"][0]["signer_user_id"] == str(first.id)
+    assert listed["tablet_values"]["signatures"][0]["signer_user_id"] == str(second.id)
+    resolved = client.post(f"/api/v1/sync/conflicts/{listed['id']}/resolve",
+                           headers=world["supervisor"], json={"choice": "tablet"})
+    assert resolved.status_code == 200, resolved.get_json()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert [s["signer_user_id"] for s in record["signatures"]] == [str(second.id)]
+
+
+def _without_user_ids(signatures):
+    return [{k: v for k, v in s.items() if k != "signer_user_id"} for s in signatures]
+
+
+def test_signatures_kept_in_a_merge_base_before_user_ids_existed_are_not_a_change(
+        app, client, world):
+    first, second, _ = world["users"]
+    unchanged = [{"signer": user.display_name, "role": "officer",
+                  "evidence_sha256": secrets.token_hex(32)} for user in (first, second)]
+    key = str(uuid.uuid4())
+    assert world["a"].push(mutation("inspection", "create", key, world["inspection_fields"](
+        signatures=unchanged)))[0]["status"] == "applied"
+    world["b"].pull()
+    assert world["a"].push(mutation("inspection", "update", key, {"findings": "甲"},
+                                    base=1))[0]["status"] == "applied"
+    with app.app_context():  # rows and the kept base as written before the field existed
+        from server.fieldwork.models import Inspection
+        from server.sync.models import SyncVersion
+
+        record = db.session.get(Inspection, uuid.UUID(key))
+        record.signatures = _without_user_ids(record.signatures)
+        for kept in db.session.scalars(select(SyncVersion).where(SyncVersion.entity_id == key)):
+            kept.fields = kept.fields | {"signatures": _without_user_ids(kept.fields["signatures"])}
+        db.session.commit()
+    pulled = world["b"].data("inspection", key)["signatures"]
+    [soft] = world["b"].push(mutation("inspection", "update", key, {
+        "signatures": pulled, "people_present": [{"name": "李四"}]}, base=1))
+    assert (soft["status"], soft["conflict"], soft["conflicting_fields"]) == (
+        "conflict", "soft", [])
+    [merged] = client.get("/api/v1/sync/conflicts?status=merged",
+                          headers=world["supervisor"]).get_json()
+    assert merged["merged_fields"] == ["people_present"]
