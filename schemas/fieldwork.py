@@ -41,7 +41,7 @@ class ChecklistAnswerSchema(Schema):
 class SignatureSchema(Schema):
     """A signature (an evidence item of kind signature) or a recorded refusal to sign."""
 
-    signer = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    signer = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(required=True, validate=validate.OneOf(("officer", "party", "witness")))
     # No default: a signature without it keeps the shape it had before the field existed, so
     # merge bases kept then still equal the same signature now.

@@ -149,3 +149,17 @@ def test_signatures_kept_in_a_merge_base_before_user_ids_existed_are_not_a_chang
     [merged] = client.get("/api/v1/sync/conflicts?status=merged",
                           headers=world["supervisor"]).get_json()
     assert merged["merged_fields"] == ["people_present"]
+
+
+def test_an_officer_whose_name_is_as_long_as_a_display_name_may_be_can_sign(client, make_user,
+                                                                          world):
+    long_name = "欧阳" + "明" * 98  # 100 characters: a display name may hold 120
+    officer, password = make_user("inspector", OWN, display_name=long_name)
+    partner, _ = make_user("inspector", OWN)
+    tablet = Tablet(client, officer, password, "tablet-long")
+    key = str(uuid.uuid4())
+    assert tablet.push(mutation("inspection", "create", key, world["inspection_fields"](
+        inspector_ids=[str(officer.id), str(partner.id)])))[0]["status"] == "applied"
+    [result] = tablet.push(mutation("signature", "create", str(uuid.uuid4()),
+                                    _signature(key, officer, name=long_name)))
+    assert result["status"] == "applied", result
