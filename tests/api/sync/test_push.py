@@ -563,3 +563,17 @@ def test_a_bad_item_in_a_pushed_list_is_rejected_by_its_index_and_the_batch_goes
     assert [r["status"] for r in results] == ["rejected", "applied"], results
     assert results[0]["problem"]["status"] == 422
     assert "evidence_sha256" in results[0]["problem"]["errors"]["signatures"]["0"]
+
+
+def test_a_bad_item_in_a_list_field_is_rejected_by_its_position_not_a_500(client, world):
+    tablet = world["a"]
+    bad = mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"](
+        inspector_ids=[str(tablet.user.id), "nope"]))
+    response = client.post("/api/v1/sync/push", headers=tablet.headers,
+                           json={"device_id": tablet.device, "mutations": [bad]})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [result] = response.get_json()["results"]
+    assert result["status"] == "rejected"
+    assert result["problem"]["errors"] == {"inspector_ids": {"1": ["Not a valid UUID."]}}
+    replay = tablet.push(bad)[0]  # the tablet sending it again learns the same answer
+    assert replay["status"] == "duplicate" and replay["first"]["problem"] == result["problem"]
