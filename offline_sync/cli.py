@@ -12,7 +12,7 @@ import click
 from tqdm import tqdm
 
 from offline_sync.engine import Tablet
-from offline_sync.errors import SyncError
+from offline_sync.errors import SyncError, describe
 from offline_sync.store import EvidenceItem
 
 DEFAULT_HOME = Path.home() / ".offline_sync"
@@ -124,14 +124,13 @@ def push(ctx: click.Context) -> None:
     for outcome in outcomes:
         if outcome.status in ("conflict", "rejected"):
             click.echo(f"  {outcome.status} {outcome.conflict or ''} {outcome.entity} "
-                       f"{outcome.record_id}: {_why(outcome.result)}")
+                       f"{outcome.record_id}: {_why(outcome.answer)}")
 
 
-def _why(result: dict[str, Any]) -> str:
-    if result.get("conflicting_fields"):
-        return "fields " + ", ".join(result["conflicting_fields"])
-    problem = result.get("problem") or {}
-    return str(problem.get("detail") or problem.get("title") or "")
+def _why(answer: dict[str, Any]) -> str:
+    if answer.get("conflicting_fields"):
+        return "fields " + ", ".join(answer["conflicting_fields"])
+    return describe(answer["problem"]) if answer.get("problem") else ""
 
 
 @main.command()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from offline_sync.errors import NotSignedIn, Refused
+from offline_sync.errors import NotSignedIn, Refused, describe
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
@@ -241,8 +241,9 @@ class Tablet:
                          for state in ("pending", "uploaded", "refused")},
             "issues": [{"mutation_id": o.mutation_id, "entity": o.entity, "id": o.record_id,
                         "status": o.status, "conflict": o.conflict,
-                        "fields": o.result.get("conflicting_fields"),
-                        "problem": (o.result.get("problem") or {}).get("detail")}
+                        "fields": o.answer.get("conflicting_fields"),
+                        "problem": describe(o.answer["problem"]) if o.answer.get("problem")
+                        else None}
                        for o in self.store.issues()],
         }
 

@@ -13,13 +13,31 @@ class Offline(SyncError):
     """The server could not be reached, or kept failing, within the retry budget; try later."""
 
 
+def describe(problem: dict[str, Any]) -> str:
+    """An RFC 9457 problem in one line: its detail (else title) and each field's errors."""
+    text = str(problem.get("detail") or problem.get("title") or "refused")
+    errors = _messages(problem.get("errors"))
+    return f"{text} ({'; '.join(errors)})" if errors else text
+
+
+def _messages(value: Any, at: str = "") -> list[str]:
+    """Field errors as 'field[item]: message' (marshmallow nests a list's by position)."""
+    if isinstance(value, dict):
+        return [message for key, inner in value.items()
+                for message in _messages(inner, f"{at}[{key}]" if at else str(key))]
+    if isinstance(value, list):
+        return [message for inner in value for message in _messages(inner, at)]
+    if value is None:
+        return []
+    return [f"{at}: {value}" if at else str(value)]
+
+
 class Refused(SyncError):
     """The server answered with a final 4xx; `problem` holds its RFC 9457 details."""
 
     def __init__(self, status: int, problem: dict[str, Any] | None = None):
         self.status, self.problem = status, problem or {}
-        title = self.problem.get("detail") or self.problem.get("title") or "refused"
-        super().__init__(f"HTTP {status}: {title}")
+        super().__init__(f"HTTP {status}: {describe(self.problem)}")
 
 
 class Unauthorized(Refused):

@@ -25,7 +25,7 @@ from tusclient.fingerprint.interface import Fingerprint
 from tusclient.request import TusRequest
 from tusclient.uploader import Uploader
 
-from offline_sync.errors import Offline, Unauthorized
+from offline_sync.errors import Offline, Unauthorized, describe
 from offline_sync.http import Api, full_jitter
 from offline_sync.store import EvidenceItem, Store, now_iso
 
@@ -230,9 +230,5 @@ def _problem_detail(content: Any) -> str | None:
         body = json.loads(content or b"")
     except (ValueError, TypeError):
         return None
-    if not isinstance(body, dict):
-        return None
-    errors = body.get("errors")
-    return " ".join(str(part) for part in (body.get("detail") or body.get("title"), errors)
-                    if part)
+    return describe(body) if isinstance(body, dict) else None
 

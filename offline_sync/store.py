@@ -97,6 +97,14 @@ class Outcome:
     answered_at: str
     acknowledged: bool
 
+    @property
+    def answer(self) -> dict[str, Any]:
+        """The server's answer itself: for a duplicate, the first result it replayed."""
+        first = self.result.get("first")
+        if self.result.get("status") == "duplicate" and isinstance(first, dict):
+            return first
+        return self.result
+
 
 class Store(FileRecords):
     """The local SQLite store of one tablet; safe to share between threads of that tablet."""
