@@ -111,11 +111,15 @@ def _upload_bar(item: EvidenceItem) -> Callable[[int], None]:
 @main.command()
 @click.pass_context
 def push(ctx: click.Context) -> None:
-    """Send queued edits, then upload captured evidence (resuming where a transfer broke)."""
+    """Send queued edits, then upload captured evidence (resuming where a transfer broke).
+
+    Exits with status 1 when an edit was rejected or conflicted, or a file refused."""
     with _tablet(ctx) as tablet:
         with tqdm(total=len(tablet.store.queued()), desc="push", unit=" mutations") as bar:
             outcomes = tablet.push(progress=bar.update)
+        waiting = {item.sha256 for item in tablet.store.evidence("pending")}
         uploads = tablet.upload_evidence(progress=_upload_bar)
+        refused = [item for item in tablet.store.evidence("refused") if item.sha256 in waiting]
         left = len(tablet.store.queued())
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -125,6 +129,16 @@ def push(ctx: click.Context) -> None:
         if outcome.status in ("conflict", "rejected"):
             click.echo(f"  {outcome.status} {outcome.conflict or ''} {outcome.entity} "
                        f"{outcome.record_id}: {_why(outcome.answer)}")
+    for item in refused:
+        click.echo(_refused_line(item.filename, item.sha256, item.detail))
+    attention = sum(not outcome.acknowledged for outcome in outcomes) + len(refused)
+    if attention:
+        click.echo(f"{attention} to look at (listed by `status`)")
+        ctx.exit(1)
+
+
+def _refused_line(filename: str | None, sha256: str, detail: str | None) -> str:
+    return f"  refused file {filename or ''} ({sha256[:12]}): {detail or ''}"
 
 
 def _why(answer: dict[str, Any]) -> str:
@@ -149,3 +163,5 @@ def status(ctx: click.Context, as_json: bool) -> None:
     for issue in report["issues"]:
         click.echo(f"  {issue['status']} {issue['conflict'] or ''} {issue['entity']} "
                    f"{issue['id']}: {issue['fields'] or issue['problem'] or ''}")
+    for item in report["refused_files"]:
+        click.echo(_refused_line(item["filename"], item["sha256"], item["detail"]))

@@ -245,5 +245,8 @@ class Tablet:
                         "problem": describe(o.answer["problem"]) if o.answer.get("problem")
                         else None}
                        for o in self.store.issues()],
+            "refused_files": [{"sha256": item.sha256, "filename": item.filename,
+                               "kind": item.kind, "detail": item.detail}
+                              for item in self.store.evidence("refused")],
         }
 

@@ -13,6 +13,8 @@ from click.testing import CliRunner, Result
 from offline_sync import Tablet, cli
 from offline_sync.http import RetryPolicy
 
+from .conftest import make_photo
+
 QUICK = RetryPolicy(retries=2, backoff_base=0.01, backoff_cap=0.05, connect_timeout=2,
                     read_timeout=10)
 
@@ -41,6 +43,7 @@ def test_a_rejected_edit_names_the_fields_the_server_refused(cli_tablet):
     assert made.exit_code == 0
     pushed = cli_tablet("push")
     assert "rejected" in pushed.output and "inspector_ids" in pushed.output, pushed.output
+    assert pushed.exit_code == 1  # something for the inspector to look at
     status = cli_tablet("status", "--json")
     [issue] = json.loads(status.output)["issues"]
     assert issue["status"] == "rejected" and "inspector_ids" in issue["problem"]
@@ -55,3 +58,20 @@ def test_a_rejection_learnt_from_a_replay_still_says_why(live, tablet_for):
     assert outcome.status == "rejected" and outcome.result["status"] == "duplicate"
     [issue] = tablet.status()["issues"]
     assert "enterprise_id" in issue["problem"] and "inspector_ids" in issue["problem"]
+
+
+def test_a_refused_file_is_named_with_its_reason_and_push_says_it_needs_attention(
+        cli_tablet, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("现场笔记，不是照片")
+    assert cli_tablet("add-photo", str(notes)).exit_code == 0
+    assert cli_tablet("add-photo", str(make_photo(tmp_path / "camera", 21))).exit_code == 0
+    pushed = cli_tablet("push")
+    assert pushed.exit_code == 1, pushed.output
+    assert "notes.txt" in pushed.output and "Not an image" in pushed.output
+    status = cli_tablet("status")
+    assert "notes.txt" in status.output and "Not an image" in status.output
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert [f["filename"] for f in report["refused_files"]] == ["notes.txt"]
+    assert report["evidence"] == {"pending": 0, "uploaded": 1, "refused": 1}
+    assert cli_tablet("push").exit_code == 0  # nothing new to look at
