@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import os
 import tempfile
 import time
@@ -33,6 +34,17 @@ CHUNK = 256 * 1024
 READ_BLOCK = 1024 * 1024
 FINAL_REFUSALS = frozenset({400, 413, 415, 422})  # the file itself is not acceptable evidence
 RESTART = frozenset({404, 410})  # the upload is gone on the server: start a new one
+# What the server needs declared for files it does not decode (its default allow-list), not
+# left to the host's mime.types; other names go by mimetypes.
+FIELD_TYPES = {".pdf": "application/pdf", ".m4a": "audio/mp4", ".mp3": "audio/mpeg",
+               ".aac": "audio/aac", ".amr": "audio/amr", ".mp4": "video/mp4"}
+
+
+def filetype(filename: str | None) -> str | None:
+    """The MIME type a file's name announces (the server needs it for anything not an image)."""
+    if not filename:
+        return None
+    return FIELD_TYPES.get(Path(filename).suffix.lower()) or mimetypes.guess_type(filename)[0]
 
 
 def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "photo"
@@ -194,8 +206,10 @@ class EvidenceUploader:
     def _send(self, item: EvidenceItem, progress: Callable[[int], None] | None) -> None:
         client = tus_client.TusClient(self.api.url("/api/v1/uploads/"),
                                       headers=self.api.auth_headers)
+        declared = filetype(item.filename)
         metadata = {"sha256": item.sha256, "kind": item.kind,
-                    **({"filename": item.filename} if item.filename else {})}
+                    **({"filename": item.filename} if item.filename else {}),
+                    **({"filetype": declared} if declared else {})}
         uploader = TimedUploader(item.path, client=client, chunk_size=self.chunk_size,
                                  metadata=metadata, store_url=True, url_storage=self.store,
                                  fingerprinter=Sha256Fingerprint(item.sha256), api=self.api)

@@ -75,3 +75,21 @@ def test_a_refused_file_is_named_with_its_reason_and_push_says_it_needs_attentio
     assert [f["filename"] for f in report["refused_files"]] == ["notes.txt"]
     assert report["evidence"] == {"pending": 0, "uploaded": 1, "refused": 1}
     assert cli_tablet("push").exit_code == 0  # nothing new to look at
+
+
+def test_a_statement_and_a_recording_are_accepted_as_what_their_names_say(
+        cli_tablet, live, tmp_path):
+    from server.evidence.models import Evidence
+    from server.extensions import db
+
+    statement, recording = tmp_path / "询问笔录.pdf", tmp_path / "现场录音.amr"
+    statement.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    recording.write_bytes(b"#!AMR\n" + bytes(range(256)) * 4)
+    assert cli_tablet("add-photo", "--kind", "document", str(statement)).exit_code == 0
+    assert cli_tablet("add-photo", "--kind", "audio", str(recording)).exit_code == 0
+    pushed = cli_tablet("push")
+    assert pushed.exit_code == 0 and "'uploaded': 2" in pushed.output, pushed.output
+    with live.app.app_context():
+        kept = {e.filename: (e.mime, e.kind) for e in db.session.scalars(db.select(Evidence))}
+    assert kept == {"询问笔录.pdf": ("application/pdf", "document"),
+                    "现场录音.amr": ("audio/amr", "audio")}
