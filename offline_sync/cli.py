@@ -12,7 +12,7 @@ import click
 from tqdm import tqdm
 
 from offline_sync.engine import Tablet
-from offline_sync.errors import SyncError, describe
+from offline_sync.errors import Offline, SyncError, Unauthorized, describe
 from offline_sync.store import EvidenceItem
 
 DEFAULT_HOME = Path.home() / ".offline_sync"
@@ -20,13 +20,34 @@ DEFAULT_HOME = Path.home() / ".offline_sync"
 
 @contextmanager
 def _tablet(ctx: click.Context) -> Iterator[Tablet]:
+    """The tablet of --home; the engine's failures become messages for the inspector."""
     tablet = Tablet(ctx.obj["home"])
     try:
         yield tablet
+    except Offline as error:
+        raise click.ClickException(
+            f"The server {ctx.params.get('server') or tablet.store.get('server')} is out of "
+            f"reach or not answering "
+            f"({error}). {_waiting(tablet)}Try again when the network is back.") from error
+    except Unauthorized as error:
+        if ctx.info_name == "login":  # a wrong password, not a tablet signed out
+            raise click.ClickException(str(error)) from error
+        raise click.ClickException(
+            f"The server no longer accepts this tablet's sign-in ({describe(error.problem)}): "
+            f"run `login` again. {_waiting(tablet)}") from error
     except SyncError as error:
         raise click.ClickException(str(error)) from error
     finally:
         tablet.close()
+
+
+def _waiting(tablet: Tablet) -> str:
+    """What stays on the tablet for later, in words ('' when nothing does)."""
+    edits, files = len(tablet.store.queued()), len(tablet.store.evidence("pending"))
+    if not edits and not files:
+        return ""
+    return (f"Nothing is lost: {edits} edit{'' if edits == 1 else 's'} and {files} "
+            f"file{'' if files == 1 else 's'} wait on this tablet. ")
 
 
 @click.group()
@@ -157,7 +178,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    click.echo(f"server {report['server']} as {report['user']} on {report['device_id']}")
+    if report["server"]:
+        click.echo(f"server {report['server']} as {report['user']} on {report['device_id']}")
+    else:
+        click.echo("not signed in (run `login`)")
     click.echo(f"records {report['records']}; outbox {report['outbox']} "
                f"({report['held']} held); evidence {report['evidence']}")
     for issue in report["issues"]:

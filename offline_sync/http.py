@@ -9,6 +9,7 @@ idempotent by mutation_id and other POSTs carry an Idempotency-Key.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,16 @@ def new_session(policy: RetryPolicy) -> requests.Session:
     return session
 
 
+def _cause(error: requests.RequestException) -> str:
+    """What went wrong on the way, in words (urllib3's text is about pools and retries)."""
+    if isinstance(error, requests.Timeout):
+        return "no answer in time"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "the connection broke off"
+    found = re.search(r"\[Errno -?\d+\] ([^'\"()]+)", str(error))
+    return found.group(1).strip().lower() if found else "no connection"
+
+
 def problem_of(response: requests.Response) -> dict[str, Any]:
     """The problem+json body of an error response, or a stand-in built from the status."""
     try:
@@ -126,7 +137,7 @@ class Api:
             response = self.session.request(method, self.url(path), headers=headers,
                                             timeout=self.policy.timeout, **kwargs)
         except NETWORK_ERRORS as error:
-            raise Offline(f"{method} {path}: {error}") from error
+            raise Offline(f"{method} {path}: {_cause(error)}") from error
         except requests.RequestException as error:  # a bad server address, not the network
             raise SyncError(f"{method} {path}: {error}") from error
         if response.status_code in expect:

@@ -93,3 +93,51 @@ def test_a_statement_and_a_recording_are_accepted_as_what_their_names_say(
         kept = {e.filename: (e.mime, e.kind) for e in db.session.scalars(db.select(Evidence))}
     assert kept == {"询问笔录.pdf": ("application/pdf", "document"),
                     "现场录音.amr": ("audio/amr", "audio")}
+
+
+def _queue_an_inspection(cli_tablet, tmp_path) -> None:
+    """One edit and one photo waiting on the tablet."""
+    made = cli_tablet("new-inspection", "--enterprise", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f62",
+                      "--inspector", str(cli_tablet.user.id), "--findings", "门窗敞开")
+    photo = cli_tablet("add-photo", str(make_photo(tmp_path / "camera", 31)))
+    assert made.exit_code == 0 and photo.exit_code == 0
+
+
+def test_a_server_out_of_reach_is_said_plainly_and_the_work_stays_queued(
+        cli_tablet, live, tmp_path):
+    _queue_an_inspection(cli_tablet, tmp_path)
+    live.stop()
+    try:
+        pushed, pulled = cli_tablet("push"), cli_tablet("pull")
+    finally:
+        live.start()
+    for result in (pushed, pulled):
+        assert result.exit_code == 1
+        assert "server" in result.output and live.url in result.output
+        assert "1 edit and 1 file wait on this tablet" in result.output, result.output
+        assert "HTTPConnectionPool" not in result.output and "cursor=" not in result.output
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert report["outbox"] == 1 and report["evidence"]["pending"] == 1
+
+
+def test_a_revoked_tablet_is_told_to_sign_in_again_and_keeps_its_work(
+        cli_tablet, live, client, login, tmp_path):
+    _queue_an_inspection(cli_tablet, tmp_path)
+    supervisor = login("supervisor", "310115")
+    assert client.delete("/api/v1/auth/devices/field-tablet",
+                         headers=supervisor).status_code == 200
+    pushed = cli_tablet("push")
+    assert pushed.exit_code == 1 and "revoked" in pushed.output
+    assert "`login`" in pushed.output and "1 edit and 1 file wait" in pushed.output
+    wrong = cli_tablet("login", "--server", live.url, "--username", cli_tablet.user.username,
+                       "--password", "wrong")  # a wrong password is not a revoked tablet
+    assert wrong.exit_code == 1 and "`login` again" not in wrong.output
+    assert cli_tablet("login", "--server", live.url, "--username", cli_tablet.user.username,
+                      "--password", cli_tablet.password).exit_code == 0
+    assert "1 edit and 1 file" not in cli_tablet("push").output
+
+
+def test_status_before_signing_in_says_so(tmp_path):
+    result = CliRunner().invoke(cli.main, ["--home", str(tmp_path / "new"), "status"])
+    assert result.exit_code == 0 and "not signed in" in result.output
+    assert "None" not in result.output
