@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -32,12 +33,22 @@ def _messages(value: Any, at: str = "") -> list[str]:
     return [f"{at}: {value}" if at else str(value)]
 
 
+def _duration(seconds: float) -> str:
+    """'40 seconds', '1 minute', '15 minutes' (rounded up)."""
+    if seconds < 60:
+        return f"{math.ceil(seconds)} seconds"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
 class Refused(SyncError):
     """The server answered with a final 4xx; `problem` holds its RFC 9457 details."""
 
-    def __init__(self, status: int, problem: dict[str, Any] | None = None):
-        self.status, self.problem = status, problem or {}
-        super().__init__(f"HTTP {status}: {describe(self.problem)}")
+    def __init__(self, status: int, problem: dict[str, Any] | None = None,
+                 retry_after: float | None = None):
+        self.status, self.problem, self.retry_after = status, problem or {}, retry_after
+        later = f" Try again in {_duration(retry_after)}." if retry_after else ""
+        super().__init__(f"HTTP {status}: {describe(self.problem)}{later}")
 
 
 class Unauthorized(Refused):

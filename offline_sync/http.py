@@ -21,6 +21,9 @@ from urllib3.util.retry import Retry
 from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A throttled sign-in (429) is the server's answer, not a hiccup: retrying it only waits out
+# Retry-After (minutes) again and again before saying anything.
+SIGN_IN_RETRYABLE = RETRYABLE_STATUSES - {429}
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout,
                   requests.exceptions.ChunkedEncodingError, requests.exceptions.RetryError)
 
@@ -62,11 +65,11 @@ class RetryPolicy:
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
 
-    def retry(self) -> FullJitterRetry:
-        """The urllib3 Retry object this policy means."""
+    def retry(self, statuses: frozenset[int] = RETRYABLE_STATUSES) -> FullJitterRetry:
+        """The urllib3 Retry object this policy means (retrying answers with `statuses`)."""
         return FullJitterRetry(
             total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
-            other=self.retries, allowed_methods=None, status_forcelist=RETRYABLE_STATUSES,
+            other=self.retries, allowed_methods=None, status_forcelist=statuses,
             backoff_factor=self.backoff_base, backoff_max=self.backoff_cap,
             respect_retry_after_header=True, raise_on_status=False, redirect=0)
 
@@ -76,10 +79,11 @@ class RetryPolicy:
         return (self.connect_timeout, self.read_timeout)
 
 
-def new_session(policy: RetryPolicy) -> requests.Session:
+def new_session(policy: RetryPolicy,
+                statuses: frozenset[int] = RETRYABLE_STATUSES) -> requests.Session:
     """A requests session whose every request goes through the policy's retries."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=policy.retry())
+    adapter = HTTPAdapter(max_retries=policy.retry(statuses))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -93,6 +97,14 @@ def _cause(error: requests.RequestException) -> str:
         return "the connection broke off"
     found = re.search(r"\[Errno -?\d+\] ([^'\"()]+)", str(error))
     return found.group(1).strip().lower() if found else "no connection"
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    """A Retry-After given in seconds (the server's form); None if absent or a date."""
+    try:
+        return float(retry_after) if retry_after else None
+    except ValueError:
+        return None
 
 
 def problem_of(response: requests.Response) -> dict[str, Any]:
@@ -130,28 +142,38 @@ class Api:
         return f"{self.base_url}{path}"
 
     def request(self, method: str, path: str, *, expect: tuple[int, ...] = (200,),
+                session: requests.Session | None = None,
+                retryable: frozenset[int] = RETRYABLE_STATUSES,
                 **kwargs: Any) -> requests.Response:
         """Send with retries; Offline if the retries ran out, Refused on a final answer."""
         headers = {**self.auth_headers, **kwargs.pop("headers", {})}
         try:
-            response = self.session.request(method, self.url(path), headers=headers,
-                                            timeout=self.policy.timeout, **kwargs)
+            response = (session or self.session).request(
+                method, self.url(path), headers=headers, timeout=self.policy.timeout, **kwargs)
         except NETWORK_ERRORS as error:
             raise Offline(f"{method} {path}: {_cause(error)}") from error
         except requests.RequestException as error:  # a bad server address, not the network
             raise SyncError(f"{method} {path}: {error}") from error
         if response.status_code in expect:
             return response
-        if response.status_code in RETRYABLE_STATUSES:
+        if response.status_code in retryable:
             raise Offline(f"{method} {path}: still HTTP {response.status_code} after retries")
         error_type = Unauthorized if response.status_code == 401 else Refused
-        raise error_type(response.status_code, problem_of(response))
+        throttled = response.status_code == 429  # the limiter sends Retry-After on every answer
+        raise error_type(response.status_code, problem_of(response), retry_after=_seconds(
+            response.headers.get("Retry-After")) if throttled else None)
 
     def login(self, username: str, password: str, device_id: str) -> dict[str, Any]:
-        """POST /auth/token; keeps and returns the token body."""
-        body = self.request("POST", "/api/v1/auth/token", expect=(200, 201), json={
-            "username": username, "password": password, "device_id": device_id},
-            headers={"Idempotency-Key": str(uuid.uuid4())}).json()
+        """POST /auth/token; keeps and returns the token body. Too many failed sign-ins: a
+        final Refused (429) that says when to try again."""
+        sign_in = new_session(self.policy, SIGN_IN_RETRYABLE)
+        try:
+            body = self.request("POST", "/api/v1/auth/token", expect=(200, 201), json={
+                "username": username, "password": password, "device_id": device_id},
+                headers={"Idempotency-Key": str(uuid.uuid4())}, session=sign_in,
+                retryable=SIGN_IN_RETRYABLE).json()
+        finally:
+            sign_in.close()
         self.token = body["access_token"]
         return body
 

@@ -186,6 +186,8 @@ def http_exception_problem(error: HTTPException) -> Response:
     detail = error.description if isinstance(error.description, str) else None
     if status == 400 and errors and "_json" in errors:
         detail = "The body is not valid JSON."
+    if status == 429 and detail:  # the limiter says only its limit: "5 per 15 minute"
+        detail = f"Too many requests: at most {detail}."
     if slug is None:  # a status we have no type for: RFC 9457 says about:blank
         body = {"type": "about:blank", "title": error.name, "status": status,
                 "detail": detail or error.name}

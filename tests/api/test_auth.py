@@ -114,6 +114,7 @@ def test_failed_logins_are_rate_limited_even_for_the_right_password(app, client,
     assert limited.status_code == 429
     assert limited.content_type == "application/problem+json"
     assert limited.get_json()["type"] == "/api/v1/problems/rate-limited"
+    assert limited.get_json()["detail"] == "Too many requests: at most 3 per 1 minute."
     assert int(limited.headers["Retry-After"]) > 0
 
 

@@ -4,14 +4,15 @@ what it tells the inspector, what it keeps, and its exit status."""
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from offline_sync import Tablet, cli
-from offline_sync.http import RetryPolicy
+from offline_sync import Refused, Tablet, Unauthorized, cli
+from offline_sync.http import FullJitterRetry, RetryPolicy
 
 from .conftest import make_photo
 
@@ -141,3 +142,21 @@ def test_status_before_signing_in_says_so(tmp_path):
     result = CliRunner().invoke(cli.main, ["--home", str(tmp_path / "new"), "status"])
     assert result.exit_code == 0 and "not signed in" in result.output
     assert "None" not in result.output
+
+
+def test_a_throttled_sign_in_is_final_and_says_when_to_try_again(
+        live, make_user, tmp_path, monkeypatch):
+    monkeypatch.setattr(FullJitterRetry, "RETRY_AFTER_MAX", 0.05)  # waits would not stall this
+    live.app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    user, password = make_user("inspector", "310115")
+    tablet = Tablet(tmp_path / "t", policy=QUICK)
+    for _ in range(2):
+        with pytest.raises(Unauthorized) as wrong:
+            tablet.login(live.url, user.username, "wrong", "throttled-tablet")
+        assert "again" not in str(wrong.value)  # the limiter's Retry-After is on every answer
+    with pytest.raises(Refused) as throttled:  # not retried for minutes as if the server hiccuped
+        tablet.login(live.url, user.username, password, "throttled-tablet")
+    assert throttled.value.status == 429 and 0 < throttled.value.retry_after <= 60
+    assert re.search(r"Try again in (\d+ seconds|1 minute)\.$", str(throttled.value))
+    assert "Too many requests: at most 2 per 1 minute." in str(throttled.value)
+    assert tablet.store.get("token") is None
