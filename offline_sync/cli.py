@@ -11,7 +11,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from offline_sync.engine import Tablet
+from offline_sync.engine import Tablet, owed_text
 from offline_sync.errors import Offline, SyncError, Unauthorized, describe
 from offline_sync.store import EvidenceItem
 
@@ -43,11 +43,9 @@ def _tablet(ctx: click.Context) -> Iterator[Tablet]:
 
 def _waiting(tablet: Tablet) -> str:
     """What stays on the tablet for later, in words ('' when nothing does)."""
-    edits, files = len(tablet.store.queued()), len(tablet.store.evidence("pending"))
-    if not edits and not files:
+    if not any(tablet.owed()):
         return ""
-    return (f"Nothing is lost: {edits} edit{'' if edits == 1 else 's'} and {files} "
-            f"file{'' if files == 1 else 's'} wait on this tablet. ")
+    return f"Nothing is lost: {owed_text(*tablet.owed())} wait on this tablet. "
 
 
 @click.group()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from offline_sync.errors import NotSignedIn, Refused, describe
+from offline_sync.errors import NotSignedIn, OtherUsersWork, Refused, describe
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
@@ -20,6 +20,11 @@ def link_id(violation_id: str, sha256: str) -> str:
     """The id of citing one file on one violation: the same pair always gets the same id (so
     an unlink chains onto its link), in 36 characters (the server's audit keys are short)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"evidence-link:{violation_id}:{sha256}"))
+
+
+def owed_text(edits: int, files: int) -> str:
+    """'1 edit and 2 files'."""
+    return f"{edits} edit{'' if edits == 1 else 's'} and {files} file{'' if files == 1 else 's'}"
 
 
 class Server(Protocol):
@@ -82,11 +87,27 @@ class Tablet:
             self.store.set(device_id=device_id)
         api = Api(base_url, policy=self.policy)
         body = api.login(username, password, self.device_id)
+        self._refuse_over_others_work(body["user"])
         self.store.set(server=api.base_url, token=body["access_token"],
                        user=json.dumps(body["user"], ensure_ascii=False),
                        device_id=body.get("device_id") or self.device_id)
         self._server = api
         return body
+
+    def _refuse_over_others_work(self, user: dict[str, Any]) -> None:
+        """Unsent edits and files go with the token of whoever is signed in: while another
+        user's wait here, nobody else may sign in (their work would be sent as theirs)."""
+        previous = self.user
+        if previous is None or previous.get("id") == user.get("id"):
+            return
+        if any(self.owed()):
+            raise OtherUsersWork(
+                f"This tablet holds {owed_text(*self.owed())} of {previous.get('username')} "
+                f"not yet sent: {previous.get('username')} signs in and pushes them first.")
+
+    def owed(self) -> tuple[int, int]:
+        """(edits in the outbox, captured files not yet uploaded)."""
+        return len(self.store.queued()), len(self.store.evidence("pending"))
 
     # -- pull -------------------------------------------------------------------------------
 

@@ -57,3 +57,7 @@ class Unauthorized(Refused):
 
 class NotSignedIn(SyncError):
     """The store holds no server address or token yet."""
+
+
+class OtherUsersWork(SyncError):
+    """Sign-in refused: the tablet holds another user's unsent work, which would go as theirs."""

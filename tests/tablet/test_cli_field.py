@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from offline_sync import Refused, Tablet, Unauthorized, cli
+from offline_sync import Refused, SyncError, Tablet, Unauthorized, cli
 from offline_sync.http import FullJitterRetry, RetryPolicy
 
 from .conftest import make_photo
@@ -160,3 +160,21 @@ def test_a_throttled_sign_in_is_final_and_says_when_to_try_again(
     assert re.search(r"Try again in (\d+ seconds|1 minute)\.$", str(throttled.value))
     assert "Too many requests: at most 2 per 1 minute." in str(throttled.value)
     assert tablet.store.get("token") is None
+
+
+def test_another_inspector_cannot_sign_in_over_unsent_work(live, make_user, tmp_path):
+    first, first_password = make_user("inspector", "310115")
+    second, second_password = make_user("inspector", "310115")
+    tablet = Tablet(tmp_path / "shared", policy=QUICK)
+    tablet.login(live.url, first.username, first_password, "shared-tablet")
+    tablet.new_inspection("6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f63", [str(first.id)])
+    tablet.add_photo(make_photo(tmp_path / "camera", 41))
+    with pytest.raises(SyncError, match=f"1 edit and 1 file of {first.username}"):
+        tablet.login(live.url, second.username, second_password)  # they would go as theirs
+    assert tablet.user["username"] == first.username and len(tablet.store.queued()) == 1
+    assert tablet.server.token == tablet.store.get("token")
+    tablet.login(live.url, first.username, first_password)  # its inspector signs in again
+    tablet.push()
+    tablet.upload_evidence()
+    tablet.login(live.url, second.username, second_password)  # nothing of theirs is left
+    assert tablet.user["username"] == second.username
