@@ -111,6 +111,9 @@ def new_inspection(ctx: click.Context, enterprise_id: str, inspector_ids: tuple[
 def add_photo(ctx: click.Context, file: Path, violation_id: str | None, kind: str) -> None:
     """Capture a file as evidence: SHA-256 now, upload on the next push."""
     with _tablet(ctx) as tablet:
+        if violation_id and tablet.store.record_of("violation", violation_id) is None:
+            raise click.ClickException(  # its link would wait for it on the server forever
+                f"No violation {violation_id} on this tablet: check the id, or pull first.")
         item = tablet.add_photo(file, violation_id, kind)
     click.echo(f"{item.sha256} {item.size} bytes")
 

@@ -61,3 +61,7 @@ class NotSignedIn(SyncError):
 
 class OtherUsersWork(SyncError):
     """Sign-in refused: the tablet holds another user's unsent work, which would go as theirs."""
+
+
+class NotEvidence(SyncError):
+    """A file the tablet will not capture (it is empty): nothing was recorded."""

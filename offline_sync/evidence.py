@@ -26,7 +26,7 @@ from tusclient.fingerprint.interface import Fingerprint
 from tusclient.request import TusRequest
 from tusclient.uploader import Uploader
 
-from offline_sync.errors import Offline, Unauthorized, describe
+from offline_sync.errors import NotEvidence, Offline, Unauthorized, describe
 from offline_sync.http import Api, full_jitter
 from offline_sync.store import EvidenceItem, Store, now_iso
 
@@ -52,7 +52,7 @@ def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "p
     """Copy a file into the tablet's evidence folder, hashing it on the way (one pass).
 
     The copy is named by its SHA-256 and fsync'd before the store knows it, so what is
-    uploaded later is exactly what was hashed at capture."""
+    uploaded later is exactly what was hashed at capture. NotEvidence for an empty file."""
     source, folder = Path(source), Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     hasher, size = hashlib.sha256(), 0
@@ -64,6 +64,9 @@ def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "p
             size += len(block)
         tmp.flush()
         os.fsync(tmp.fileno())
+    if size == 0:  # the server would refuse it; said now, while it can be taken again
+        os.unlink(tmp.name)
+        raise NotEvidence(f"{source.name} is empty (0 bytes): nothing was captured.")
     digest = hasher.hexdigest()
     target = folder / digest
     if target.exists():

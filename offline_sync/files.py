@@ -39,10 +39,14 @@ class FileRecords:
     # -- evidence ---------------------------------------------------------------------------
 
     def add_evidence(self, item: EvidenceItem) -> EvidenceItem:
-        """Keep a captured file (a second capture of the same bytes is the same evidence)."""
+        """Keep a captured file (a second capture of the same bytes is the same evidence;
+        of a file the server refused, it goes again as captured now, e.g. of another kind)."""
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO evidence (sha256, path, size, filename, kind, "
-                       "captured_at, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO evidence (sha256, path, size, filename, kind, captured_at, "
+                       "state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) "
+                       "DO UPDATE SET filename = excluded.filename, kind = excluded.kind, "
+                       "state = excluded.state, detail = excluded.detail "
+                       "WHERE evidence.state = 'refused'",
                        (item.sha256, item.path, item.size, item.filename, item.kind,
                         item.captured_at, item.state, item.detail))
         return self.evidence_item(item.sha256)  # type: ignore[return-value]

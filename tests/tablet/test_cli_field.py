@@ -178,3 +178,29 @@ def test_another_inspector_cannot_sign_in_over_unsent_work(live, make_user, tmp_
     tablet.upload_evidence()
     tablet.login(live.url, second.username, second_password)  # nothing of theirs is left
     assert tablet.user["username"] == second.username
+
+
+def test_add_photo_refuses_at_once_what_could_never_be_sent(cli_tablet, tmp_path):
+    empty = tmp_path / "IMG_0001.jpg"
+    empty.write_bytes(b"")
+    result = cli_tablet("add-photo", str(empty))
+    assert result.exit_code == 1 and "IMG_0001.jpg is empty" in result.output, result.output
+    photo = str(make_photo(tmp_path / "camera", 61))
+    unknown = cli_tablet("add-photo", photo, "--violation", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f64")
+    assert unknown.exit_code == 1 and "No violation" in unknown.output, unknown.output
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert report["outbox"] == 0
+    assert report["evidence"] == {"pending": 0, "uploaded": 0, "refused": 0}
+
+
+def test_a_refused_file_captured_again_as_the_right_kind_is_sent(cli_tablet, tmp_path):
+    photo = str(make_photo(tmp_path / "camera", 62))
+    assert cli_tablet("add-photo", "--kind", "audio", photo).exit_code == 0
+    refused = cli_tablet("push")
+    assert refused.exit_code == 1 and "not audio" in refused.output, refused.output
+    assert cli_tablet("add-photo", photo).exit_code == 0  # the same bytes, now as a photo
+    pushed = cli_tablet("push")
+    assert pushed.exit_code == 0 and "'uploaded': 1" in pushed.output, pushed.output
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert report["evidence"] == {"pending": 0, "uploaded": 1, "refused": 0}
+    assert report["refused_files"] == []
