@@ -11,7 +11,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from offline_sync.engine import Tablet, owed_text
+from offline_sync.engine import Tablet, issue_of, owed_text
 from offline_sync.errors import Offline, SyncError, Unauthorized, describe
 from offline_sync.store import EvidenceItem
 
@@ -149,8 +149,7 @@ def push(ctx: click.Context) -> None:
     click.echo(f"answers: {counts or 'none'}; evidence: {uploads}; still queued: {left}")
     for outcome in outcomes:
         if outcome.status in ("conflict", "rejected"):
-            click.echo(f"  {outcome.status} {outcome.conflict or ''} {outcome.entity} "
-                       f"{outcome.record_id}: {_why(outcome.answer)}")
+            click.echo(_issue_line(issue_of(outcome)))
     for item in refused:
         click.echo(_refused_line(item.filename, item.sha256, item.detail))
     attention = sum(not outcome.acknowledged for outcome in outcomes) + len(refused)
@@ -163,10 +162,15 @@ def _refused_line(filename: str | None, sha256: str, detail: str | None) -> str:
     return f"  refused file {filename or ''} ({sha256[:12]}): {detail or ''}"
 
 
-def _why(answer: dict[str, Any]) -> str:
-    if answer.get("conflicting_fields"):
-        return "fields " + ", ".join(answer["conflicting_fields"])
-    return describe(answer["problem"]) if answer.get("problem") else ""
+def _issue_line(issue: dict[str, Any]) -> str:
+    """One conflict or rejection, saying what became of the edit."""
+    head = f"  {issue['status']} {issue['conflict'] or ''} {issue['entity']} {issue['id']}: "
+    if issue["conflict"] == "soft":
+        return head + "merged with what changed on the server meanwhile; nothing to do"
+    if issue["fields"]:
+        return head + (f"{', '.join(issue['fields'])} changed on the server too: its value "
+                       f"stands until a supervisor decides (conflict {issue['conflict_id']})")
+    return head + (issue["problem"] or "")
 
 
 @main.command()
@@ -186,7 +190,6 @@ def status(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"records {report['records']}; outbox {report['outbox']} "
                f"({report['held']} held); evidence {report['evidence']}")
     for issue in report["issues"]:
-        click.echo(f"  {issue['status']} {issue['conflict'] or ''} {issue['entity']} "
-                   f"{issue['id']}: {issue['fields'] or issue['problem'] or ''}")
+        click.echo(_issue_line(issue))
     for item in report["refused_files"]:
         click.echo(_refused_line(item["filename"], item["sha256"], item["detail"]))

@@ -27,6 +27,16 @@ def owed_text(edits: int, files: int) -> str:
     return f"{edits} edit{'' if edits == 1 else 's'} and {files} file{'' if files == 1 else 's'}"
 
 
+def issue_of(outcome: Outcome) -> dict[str, Any]:
+    """A conflict or rejection as status reports it."""
+    answer = outcome.answer
+    return {"mutation_id": outcome.mutation_id, "entity": outcome.entity,
+            "id": outcome.record_id, "status": outcome.status, "conflict": outcome.conflict,
+            "conflict_id": answer.get("conflict_id"),
+            "fields": answer.get("conflicting_fields"),
+            "problem": describe(answer["problem"]) if answer.get("problem") else None}
+
+
 class Server(Protocol):
     """What the engine needs from the server (offline_sync.http.Api, or a fake in tests)."""
 
@@ -260,12 +270,7 @@ class Tablet:
             "held": sum(m.held for m in queued),
             "evidence": {state: len(self.store.evidence(state))
                          for state in ("pending", "uploaded", "refused")},
-            "issues": [{"mutation_id": o.mutation_id, "entity": o.entity, "id": o.record_id,
-                        "status": o.status, "conflict": o.conflict,
-                        "fields": o.answer.get("conflicting_fields"),
-                        "problem": describe(o.answer["problem"]) if o.answer.get("problem")
-                        else None}
-                       for o in self.store.issues()],
+            "issues": [issue_of(o) for o in self.store.issues()],
             "refused_files": [{"sha256": item.sha256, "filename": item.filename,
                                "kind": item.kind, "detail": item.detail}
                               for item in self.store.evidence("refused")],

@@ -204,3 +204,34 @@ def test_a_refused_file_captured_again_as_the_right_kind_is_sent(cli_tablet, tmp
     report = json.loads(cli_tablet("status", "--json").output)
     assert report["evidence"] == {"pending": 0, "uploaded": 1, "refused": 0}
     assert report["refused_files"] == []
+
+
+def test_a_conflict_says_whose_value_stands_and_what_comes_next(
+        live, tablet_for, make_user, client, login, enterprise_body, monkeypatch):
+    monkeypatch.setattr(cli, "Tablet", partial(Tablet, policy=QUICK))
+    (first_user, first_pw), (second_user, second_pw) = make_user(), make_user()
+    enterprise = client.post("/api/v1/enterprises", json=enterprise_body("310115", 1),
+                             headers=login("supervisor", "310115")).get_json()
+    first, second = tablet_for(live, first_user, first_pw), tablet_for(live, second_user,
+                                                                         second_pw)
+    key = first.new_inspection(enterprise["id"], [str(first_user.id), str(second_user.id)],
+                               findings="初查")
+    first.push()
+    second.pull()
+    push_second = partial(CliRunner().invoke, cli.main, ["--home", str(second.home), "push"])
+    first.record("inspection", "update", key, {"findings": "甲：门窗敞开"})
+    second.record("inspection", "update", key, {"people_present": [{"name": "王经理"}]})
+    first.push()
+    soft = push_second()
+    assert soft.exit_code == 0 and "merged with what changed on the server" in soft.output
+    first.pull(), second.pull()
+    first.record("inspection", "update", key, {"findings": "甲：已整改"})
+    second.record("inspection", "update", key, {"findings": "乙：未整改"})
+    first.push()
+    hard = push_second()
+    conflict_id = second.store.issues()[0].answer["conflict_id"]
+    status = CliRunner().invoke(cli.main, ["--home", str(second.home), "status"])
+    for output in (hard.output, status.output):
+        assert "findings changed on the server too" in output, output
+        assert f"a supervisor decides (conflict {conflict_id})" in output
+    assert hard.exit_code == 1 and "['findings']" not in status.output
