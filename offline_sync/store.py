@@ -303,6 +303,10 @@ class Store(FileRecords):
                 status, settled_quietly = "resent", True
             else:
                 db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
+            if status == "rejected" and mutation.op == "create":  # kept only in its outcome
+                db.execute("DELETE FROM records WHERE entity = ? AND id = ? AND version IS NULL "
+                           "AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.entity = ? AND "
+                           "outbox.record_id = ?)", (mutation.entity, mutation.record_id) * 2)
             db.execute("INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
                        "status, conflict, version, fields, result, answered_at, acknowledged) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

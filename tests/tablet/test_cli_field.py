@@ -235,3 +235,17 @@ def test_a_conflict_says_whose_value_stands_and_what_comes_next(
         assert "findings changed on the server too" in output, output
         assert f"a supervisor decides (conflict {conflict_id})" in output
     assert hard.exit_code == 1 and "['findings']" not in status.output
+
+
+def test_a_record_the_server_refused_to_create_is_not_shown_as_held(cli_tablet):
+    made = cli_tablet("new-inspection", "--enterprise", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f65",
+                      "--inspector", str(cli_tablet.user.id), "--findings", "废水直排")
+    record_id = made.output.strip()
+    assert cli_tablet("push").exit_code == 1
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert "inspection" not in report["records"]  # the server has no such record
+    [issue] = report["issues"]
+    assert issue["id"] == record_id and issue["status"] == "rejected"
+    tablet = Tablet(cli_tablet.home)
+    assert tablet.store.issues()[0].fields["findings"] == "废水直排"  # what was typed is kept
+    tablet.close()
