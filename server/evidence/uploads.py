@@ -91,6 +91,11 @@ def declared_from(header: str | None) -> Declared:
     return Declared(sha256, filename, kind, filetype)
 
 
+def _mib(size: int) -> str:
+    """A byte count as people read it: '57.2 MiB'."""
+    return f"{size / 2**20:.1f} MiB"
+
+
 def create_upload(actor: Actor, length: int | None, metadata: str | None) -> Upload:
     """Open an upload of `length` bytes (tus creation)."""
     authorize(actor, "evidence.upload")
@@ -100,7 +105,8 @@ def create_upload(actor: Actor, length: int | None, metadata: str | None) -> Upl
         raise admission.EmptyFile("A zero-byte file is not evidence.")
     limit = current_app.config["TUS_MAX_SIZE"]
     if length > limit:
-        raise TooLarge(f"Upload-Length {length} exceeds Tus-Max-Size {limit}.")
+        raise TooLarge(f"The file is {_mib(length)}; at most {_mib(limit)} is accepted "
+                       f"(Upload-Length {length} exceeds Tus-Max-Size {limit}).")
     declared = declared_from(metadata)
     now = utcnow()
     with unit_of_work() as session:

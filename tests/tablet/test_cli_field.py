@@ -249,3 +249,15 @@ def test_a_record_the_server_refused_to_create_is_not_shown_as_held(cli_tablet):
     tablet = Tablet(cli_tablet.home)
     assert tablet.store.issues()[0].fields["findings"] == "废水直排"  # what was typed is kept
     tablet.close()
+
+
+def test_a_file_too_big_for_the_server_is_refused_in_sizes_an_inspector_reads(
+        cli_tablet, live, tmp_path):
+    live.app.config["TUS_MAX_SIZE"] = 3 * 1024 * 1024
+    video = tmp_path / "现场.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(4 * 1024 * 1024))
+    assert cli_tablet("add-photo", "--kind", "video", str(video)).exit_code == 0
+    pushed = cli_tablet("push")
+    assert pushed.exit_code == 1
+    assert "现场.mp4" in pushed.output and "4.0 MiB" in pushed.output, pushed.output
+    assert "at most 3.0 MiB" in pushed.output
