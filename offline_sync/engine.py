@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from offline_sync.errors import NotSignedIn, OtherUsersWork, Refused, describe
+from offline_sync.errors import NotSignedIn, OtherUsersWork, Refused, SyncError, describe
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
@@ -95,9 +96,15 @@ class Tablet:
         """Sign in on this tablet; keeps the server address, token and user."""
         if device_id:
             self.store.set(device_id=device_id)
+        self._refuse_over_others_work({"username": username})  # before a token is issued
         api = Api(base_url, policy=self.policy)
         body = api.login(username, password, self.device_id)
-        self._refuse_over_others_work(body["user"])
+        try:
+            self._refuse_over_others_work(body["user"])
+        except OtherUsersWork:
+            with suppress(SyncError):  # the token just issued must not stay valid unused
+                api.sign_out(self.device_id)
+            raise
         self.store.set(server=api.base_url, token=body["access_token"],
                        user=json.dumps(body["user"], ensure_ascii=False),
                        device_id=body.get("device_id") or self.device_id)
@@ -108,7 +115,8 @@ class Tablet:
         """Unsent edits and files go with the token of whoever is signed in: while another
         user's wait here, nobody else may sign in (their work would be sent as theirs)."""
         previous = self.user
-        if previous is None or previous.get("id") == user.get("id"):
+        key = "id" if "id" in user else "username"  # by name before the server answers
+        if previous is None or previous.get(key) == user.get(key):
             return
         if any(self.owed()):
             raise OtherUsersWork(

@@ -177,6 +177,10 @@ class Api:
         self.token = body["access_token"]
         return body
 
+    def sign_out(self, device_id: str) -> None:
+        """DELETE /auth/devices/<device>: this user's tokens on this device stop working."""
+        self.request("DELETE", f"/api/v1/auth/devices/{device_id}", expect=(200, 404))
+
     def pull(self, cursor: str, limit: int) -> dict[str, Any]:
         """GET /sync/pull: one page of changes."""
         return self.request("GET", "/api/v1/sync/pull",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from functools import partial
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def test_a_throttled_sign_in_is_final_and_says_when_to_try_again(
     assert tablet.store.get("token") is None
 
 
-def test_another_inspector_cannot_sign_in_over_unsent_work(live, make_user, tmp_path):
+def test_another_inspector_cannot_sign_in_over_unsent_work(app, live, make_user, tmp_path):
     first, first_password = make_user("inspector", "310115")
     second, second_password = make_user("inspector", "310115")
     tablet = Tablet(tmp_path / "shared", policy=QUICK)
@@ -173,6 +174,7 @@ def test_another_inspector_cannot_sign_in_over_unsent_work(live, make_user, tmp_
         tablet.login(live.url, second.username, second_password)  # they would go as theirs
     assert tablet.user["username"] == first.username and len(tablet.store.queued()) == 1
     assert tablet.server.token == tablet.store.get("token")
+    assert _live_tokens(app, second) == 0  # refused before the server issued one
     tablet.login(live.url, first.username, first_password)  # its inspector signs in again
     tablet.push()
     tablet.upload_evidence()
@@ -261,3 +263,30 @@ def test_a_file_too_big_for_the_server_is_refused_in_sizes_an_inspector_reads(
     assert pushed.exit_code == 1
     assert "现场.mp4" in pushed.output and "4.0 MiB" in pushed.output, pushed.output
     assert "at most 3.0 MiB" in pushed.output
+
+
+def _live_tokens(app, user) -> int:
+    """How many unrevoked tokens the server holds for the user."""
+    from sqlalchemy import func, select
+
+    from server.auth.models import DeviceToken
+    from server.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(DeviceToken).where(
+            DeviceToken.user_id == user.id, DeviceToken.revoked_at.is_(None)))
+
+
+def test_a_sign_in_refused_once_the_server_named_the_user_leaves_no_live_token(
+        app, live, make_user, tmp_path):
+    first, first_password = make_user("inspector", "310115")
+    second, second_password = make_user("inspector", "310115")
+    tablet = Tablet(tmp_path / "shared", policy=QUICK)
+    tablet.login(live.url, first.username, first_password, "shared-tablet")
+    tablet.new_inspection("6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f64", [str(first.id)])
+    # the work waiting is of an account once called as the second is (removed, name reused):
+    # only the server's answer tells them apart
+    tablet.store.set(user=json.dumps({"id": str(uuid.uuid4()), "username": second.username}))
+    with pytest.raises(SyncError, match="not yet sent"):
+        tablet.login(live.url, second.username, second_password)
+    assert _live_tokens(app, second) == 0 and _live_tokens(app, first) == 1
