@@ -1,57 +1,40 @@
 """Use cases of the case-file export: request it, build it in the background, read, download.
 
-The ZIP is streamed member by member into a temporary file next to the final one (memory stays
-bounded by one chunk and one document), hashed as it is written, and renamed into place only
-when complete with its signed manifest.
+The ZIP (casefile_build) is written into a temporary file next to the final one and renamed
+into place only when complete with its signed manifest.
 
 An archived case's file is built once (queued by the archive step), stored content-addressed in
 the evidence store and recorded on the case; every later export returns exactly that copy
-(LAW.md §6: nothing may be changed after archiving).
+(archived.py; LAW.md §6: nothing may be changed after archiving).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import mimetypes
 import os
 import threading
 import time
 import uuid
-import zipfile
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
 
 from server import clock
 from server.audit import service as audit
 from server.auth import service as auth
 from server.auth.policy import Actor, authorize
-from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
-from server.cases.casefile_keys import current as current_key
+from server.cases import archived, service
+from server.cases.casefile_build import build_zip
 from server.cases.models import Case, CaseExport
 from server.errors import Conflict, Gone, NotFound, Unauthorized
-from server.evidence import service as evidence
 from server.extensions import db
-from server.fieldwork import violations
 from server.uow import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
-DOC_WEIGHT = 256 * 1024  # progress units a document counts for, next to evidence bytes
-
-
-def signing_key() -> tuple[bytes, str]:
-    """The current manifest key (CASEFILE_SIGNING_KEY, else derived from SECRET_KEY) and its
-    id; retired keys only verify (casefile_keys.py)."""
-    key = current_key(current_app.config)
-    return key.value, key.key_id
 
 
 def export_dir() -> Path:
@@ -164,195 +147,6 @@ class _Throttled:
             _progress(self.export_id, fraction)
 
 
-def _missing_evidence(actor: Actor, case) -> list[str]:
-    """The case's cited evidence digests its district does not (yet) hold (a digest cited
-    from another district's file is not that file)."""
-    cited: list[str] = []
-    for link in service.case_links(case):
-        cited += list(violations.get_violation(actor, link.violation_id).evidence or [])
-    return evidence.missing_evidence(cited, case.district)
-
-
-def _stated(item: dict[str, Any]) -> dict[str, Any]:
-    """What the manifest states of an original besides its digest (LAW.md §6)."""
-    return {"captured_at": item["captured_at_iso"], "position": item["position"],
-            "maker": item["maker"], "method": item["method"], "proves": item["proves"],
-            "flags": item["flags"]}
-
-
-class _Writer:
-    """Writes members into the ZIP while hashing them; remembers what the manifest lists."""
-
-    def __init__(self, archive: zipfile.ZipFile):
-        self.archive, self.files = archive, []
-
-    def write(self, member: casefile.Member, chunks: Iterator[bytes], *,
-              known_sha256: str | None = None, **extra: Any) -> int:
-        """Store one member; an original's digest is its content address, not re-hashed."""
-        digest, size = (None if known_sha256 else hashlib.sha256()), 0
-        info = zipfile.ZipInfo(member.name, date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_STORED
-        with self.archive.open(info, "w", force_zip64=True) as out:
-            for chunk in chunks:
-                if digest is not None:
-                    digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-        self.files.append({"name": member.name,
-                           "sha256": known_sha256 or digest.hexdigest(), "size": size,
-                           "role": member.role, "volume": member.volume,
-                           "title": member.title, **extra})
-        return size
-
-
-def _stream(source: BinaryIO) -> Iterator[bytes]:
-    with source:
-        while chunk := source.read(casefile.CHUNK):
-            yield chunk
-
-
-def _release_originals(actor: Actor, case, sha256s: list[str]) -> list[int]:
-    """Chain of custody: one audit entry per original exported, in a single transaction
-    (what evidence.open_original records per file); returns the sizes."""
-    # get_evidence may finish a pending thumbnail in its own transaction: read first
-    records = list(evidence.get_evidences(actor, sha256s).values())
-    with unit_of_work():
-        evidence.visible_evidence(actor, sha256s, "evidence.view_original")
-        for record in records:
-            audit.record(actor, "evidence.export_original", "evidence", record.sha256,
-                         {"size": record.size, "mime": record.mime, "case_id": str(case.id)})
-    return [record.size for record in records]
-
-
-def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
-              report=lambda fraction: None) -> dict[str, Any]:
-    """Write the case file to `target`; returns the signed manifest."""
-    case = service.get_case(actor, case_id)
-    data = documents.document_data(actor, case)
-    form_names = [f for f in forms.FORMS if forms.available(f, case.state, data)]
-    stated = {item["sha256"]: item for item in data["evidence"]}
-    present, missing = list(stated), _missing_evidence(actor, case)
-    facts = evidence.evidence_facts(present)
-    ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
-    members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
-    total = sum(_release_originals(actor, case, present)) + \
-        DOC_WEIGHT * (len(members) - len(present))
-    store = evidence.current_store()
-    done = 0
-    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
-        writer = _Writer(archive)
-        for member in members:
-            if member.role == "catalogue":
-                body = render.to_pdf(history_doc.catalogue(case, members, data["authority"]))
-            elif member.role == "history":
-                body = render.to_pdf(history_doc.history(case, service.history(case),
-                                                         data["authority"]))
-            elif member.role == "contact_sheet":
-                first = member.part * casefile.PHOTOS_PER_SHEET
-                body = contact_sheet.build(
-                    actor, [stated[s] for s in present[first:first + casefile.PHOTOS_PER_SHEET]])
-            elif member.role == "evidence":
-                sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
-                stream = store.open(sha256)
-                # The store is addressed by SHA-256: the manifest states the digest the
-                # bytes must have, so a damaged original fails verification, never passes.
-                done += writer.write(member, _stream(stream), known_sha256=sha256,
-                                     mime=facts[sha256].mime, **_stated(stated[sha256]))
-                report(done / total)
-                continue
-            else:
-                body = render.to_pdf(forms.documents(member.role, data))
-            writer.write(member, iter((body,)))
-            done += DOC_WEIGHT
-            report(done / total)
-        key, key_id = signing_key()
-        manifest = casefile.sign({
-            "format": casefile.FORMAT, "case_id": str(case.id),
-            "filing_number": case.filing_number, "decision_number": case.decision_number,
-            "state": case.state, "created_at": clock.utcnow().isoformat(),
-            "created_by": actor.username, "missing_evidence": missing,
-            "files": writer.files}, key, key_id)
-        body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-        archive.writestr(casefile.MANIFEST, body)
-    return manifest | {"sha256": hashlib.sha256(body).hexdigest()}
-
-
-class ArchiveDamaged(OSError):
-    """The stored copy of an archived case file is missing or does not match its SHA-256."""
-
-
-def _archived_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
-                   report=lambda fraction: None) -> dict[str, Any]:
-    """Write the archived case's stored file to `target`. The first export finding none (the
-    one the archive step queued; for a case archived before files were stored, the first
-    export after) builds it, stores it and freezes it; every later one copies it unchanged."""
-    frozen = case.archive_sha256
-    if frozen is None:
-        build_zip(actor, case.id, target, report)  # audits the originals it releases
-        db.session.rollback()  # hold no transaction (on SQLite: the write lock) while storing
-        with target.open("rb") as built:
-            ours = evidence.current_store().put(built)
-        frozen = _freeze(actor, row, case, ours, target.stat().st_size)
-        if frozen == ours:
-            return _described(target, frozen)[0]
-    digest = hashlib.sha256()
-    try:
-        with evidence.current_store().open(frozen) as stored, target.open("wb") as out:
-            while chunk := stored.read(casefile.CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-    except FileNotFoundError as error:
-        raise ArchiveDamaged(f"the archived case file {frozen} is missing from the evidence "
-                             "store") from error
-    if digest.hexdigest() != frozen:
-        raise ArchiveDamaged(f"the stored archived case file {frozen} does not match its "
-                             f"SHA-256 (found {digest.hexdigest()})")
-    values, originals = _described(target, frozen)
-    _release_originals(actor, case, originals)
-    return values
-
-
-def _described(path: Path, archive_sha256: str) -> tuple[dict[str, Any], list[str]]:
-    """An archived copy's export columns, and the originals its manifest lists."""
-    with zipfile.ZipFile(path) as archive:
-        body = archive.read(casefile.MANIFEST)
-        members = len(archive.namelist())
-    originals = [f["sha256"] for f in json.loads(body)["files"] if f["role"] == "evidence"]
-    return {"sha256": hashlib.sha256(body).hexdigest(), "members": members,
-            "archive_sha256": archive_sha256}, originals
-
-
-def _why_not_at_archiving(session: Session, case: Case) -> str:
-    """Why the copy of an archived case was not built by the export its archive step queued."""
-    queued = session.execute(select(CaseExport.status, CaseExport.error).where(
-        CaseExport.case_id == case.id, CaseExport.purpose == "archive").limit(1)).first()
-    if queued is None:
-        return "archived before case files were stored at archiving: "
-    if queued.status == "failed":
-        return f"the build queued at archiving failed ({queued.error}): "
-    return "an export finished before the build queued at archiving: "
-
-
-def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -> str:
-    """Record the stored file as the case's archived copy unless one already is (another
-    runner was first); returns the copy that holds. Set once, never changed."""
-    with unit_of_work() as session:
-        won = session.execute(update(Case).where(
-            Case.id == case.id, Case.state == "archived", Case.archive_sha256.is_(None))
-            .values(archive_sha256=sha256)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if won:  # built by the archive step's own export, or else by a later one
-            details = {"sha256": sha256, "size": size, "export_id": str(row.id),
-                       "archived_on": case.archived_on.isoformat() if case.archived_on else None,
-                       "built": "at_archiving" if row.purpose == "archive" else "first_export"}
-            if row.purpose != "archive":
-                details["note"] = _why_not_at_archiving(session, case) + \
-                    "built from the data at this first export, frozen from now on"
-            audit.record(actor, "case.archive_copy", "case", case.id, details)
-        held = session.scalar(select(Case.archive_sha256).where(Case.id == case.id))
-    return held
-
-
 def run_export(export_id: uuid.UUID) -> str:
     """Build one export if this runner can claim it; the file appears only when complete."""
     now = clock.utcnow()
@@ -370,7 +164,7 @@ def run_export(export_id: uuid.UUID) -> str:
             raise Unauthorized("The account that requested the export has been disabled.")
         case = service.get_case(actor, row.case_id)
         if case.state == "archived":
-            values = _archived_copy(actor, row, case, partial, _Throttled(export_id))
+            values = archived.write_copy(actor, row, case, partial, _Throttled(export_id))
         else:
             manifest = build_zip(actor, row.case_id, partial, _Throttled(export_id))
             values = {"sha256": manifest["sha256"], "members": len(manifest["files"]) + 1}

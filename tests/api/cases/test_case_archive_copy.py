@@ -171,6 +171,7 @@ def test_two_runners_building_a_missing_copy_at_once_both_return_the_one_that_wa
         app, client, party, login, exporting, archived):
     import threading
 
+    from server.cases import archived as copies
     from server.cases import exports
     from server.cases.models import CaseExport
     from server.extensions import db
@@ -182,14 +183,14 @@ def test_two_runners_building_a_missing_copy_at_once_both_return_the_one_that_wa
     # workers: both build, then both try to freeze their own at the same moment.
     ids = [_ok(client.post(f"/api/v1/cases/{archived['id']}/exports", headers=headers),
                202).get_json()["id"] for headers in (party["legal"], login("legal"))]
-    both_built, freeze = threading.Barrier(2, timeout=60), exports._freeze
+    both_built, freeze = threading.Barrier(2, timeout=60), copies._freeze
     monkeypatch = pytest.MonkeyPatch()
 
     def freeze_together(*args, **kwargs):
         both_built.wait()
         return freeze(*args, **kwargs)
 
-    monkeypatch.setattr(exports, "_freeze", freeze_together)
+    monkeypatch.setattr(copies, "_freeze", freeze_together)
     results: list[str] = []
 
     def run(export_id: str) -> None:

@@ -1,0 +1,102 @@
+"""The archived copy of a case file (LAW.md §6: nothing may be changed after archiving).
+
+An archived case's file is built once (queued by the archive step), stored content-addressed
+in the evidence store and recorded on the case (`archive_sha256`); every later export returns
+exactly that copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server.audit import service as audit
+from server.auth.policy import Actor
+from server.cases import casefile
+from server.cases.casefile_build import build_zip, release_originals
+from server.cases.models import Case, CaseExport
+from server.evidence import service as evidence
+from server.extensions import db
+from server.uow import unit_of_work
+
+
+class ArchiveDamaged(OSError):
+    """The stored copy of an archived case file is missing or does not match its SHA-256."""
+
+
+def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
+               report=lambda fraction: None) -> dict[str, Any]:
+    """Write the archived case's stored file to `target`. The first export finding none (the
+    one the archive step queued; for a case archived before files were stored, the first
+    export after) builds it, stores it and freezes it; every later one copies it unchanged."""
+    frozen = case.archive_sha256
+    if frozen is None:
+        build_zip(actor, case.id, target, report)  # audits the originals it releases
+        db.session.rollback()  # hold no transaction (on SQLite: the write lock) while storing
+        with target.open("rb") as built:
+            ours = evidence.current_store().put(built)
+        frozen = _freeze(actor, row, case, ours, target.stat().st_size)
+        if frozen == ours:
+            return _described(target, frozen)[0]
+    digest = hashlib.sha256()
+    try:
+        with evidence.current_store().open(frozen) as stored, target.open("wb") as out:
+            while chunk := stored.read(casefile.CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except FileNotFoundError as error:
+        raise ArchiveDamaged(f"the archived case file {frozen} is missing from the evidence "
+                             "store") from error
+    if digest.hexdigest() != frozen:
+        raise ArchiveDamaged(f"the stored archived case file {frozen} does not match its "
+                             f"SHA-256 (found {digest.hexdigest()})")
+    values, originals = _described(target, frozen)
+    release_originals(actor, case, originals)
+    return values
+
+
+def _described(path: Path, archive_sha256: str) -> tuple[dict[str, Any], list[str]]:
+    """An archived copy's export columns, and the originals its manifest lists."""
+    with zipfile.ZipFile(path) as archive:
+        body = archive.read(casefile.MANIFEST)
+        members = len(archive.namelist())
+    originals = [f["sha256"] for f in json.loads(body)["files"] if f["role"] == "evidence"]
+    return {"sha256": hashlib.sha256(body).hexdigest(), "members": members,
+            "archive_sha256": archive_sha256}, originals
+
+
+def _why_not_at_archiving(session: Session, case: Case) -> str:
+    """Why the copy of an archived case was not built by the export its archive step queued."""
+    queued = session.execute(select(CaseExport.status, CaseExport.error).where(
+        CaseExport.case_id == case.id, CaseExport.purpose == "archive").limit(1)).first()
+    if queued is None:
+        return "archived before case files were stored at archiving: "
+    if queued.status == "failed":
+        return f"the build queued at archiving failed ({queued.error}): "
+    return "an export finished before the build queued at archiving: "
+
+
+def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -> str:
+    """Record the stored file as the case's archived copy unless one already is (another
+    runner was first); returns the copy that holds. Set once, never changed."""
+    with unit_of_work() as session:
+        won = session.execute(update(Case).where(
+            Case.id == case.id, Case.state == "archived", Case.archive_sha256.is_(None))
+            .values(archive_sha256=sha256)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if won:  # built by the archive step's own export, or else by a later one
+            details = {"sha256": sha256, "size": size, "export_id": str(row.id),
+                       "archived_on": case.archived_on.isoformat() if case.archived_on else None,
+                       "built": "at_archiving" if row.purpose == "archive" else "first_export"}
+            if row.purpose != "archive":
+                details["note"] = _why_not_at_archiving(session, case) + \
+                    "built from the data at this first export, frozen from now on"
+            audit.record(actor, "case.archive_copy", "case", case.id, details)
+        held = session.scalar(select(Case.archive_sha256).where(Case.id == case.id))
+    return held

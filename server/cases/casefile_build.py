@@ -1,0 +1,150 @@
+"""Write a case file (案卷): its documents and evidence in archival order, then the signed
+manifest.
+
+The ZIP is streamed member by member (memory stays bounded by one chunk and one document) and
+each member is hashed as it is written; the originals' digests are their content addresses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask import current_app
+
+from server import clock
+from server.audit import service as audit
+from server.auth.policy import Actor
+from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
+from server.cases.casefile_keys import current as current_key
+from server.evidence import service as evidence
+from server.fieldwork import violations
+from server.uow import unit_of_work
+
+DOC_WEIGHT = 256 * 1024  # progress units a document counts for, next to evidence bytes
+
+
+def signing_key() -> tuple[bytes, str]:
+    """The current manifest key (CASEFILE_SIGNING_KEY, else derived from SECRET_KEY) and its
+    id; retired keys only verify (casefile_keys.py)."""
+    key = current_key(current_app.config)
+    return key.value, key.key_id
+
+
+def _missing_evidence(actor: Actor, case) -> list[str]:
+    """The case's cited evidence digests its district does not (yet) hold (a digest cited
+    from another district's file is not that file)."""
+    cited: list[str] = []
+    for link in service.case_links(case):
+        cited += list(violations.get_violation(actor, link.violation_id).evidence or [])
+    return evidence.missing_evidence(cited, case.district)
+
+
+def _stated(item: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest states of an original besides its digest (LAW.md §6)."""
+    return {"captured_at": item["captured_at_iso"], "position": item["position"],
+            "maker": item["maker"], "method": item["method"], "proves": item["proves"],
+            "flags": item["flags"]}
+
+
+class _Writer:
+    """Writes members into the ZIP while hashing them; remembers what the manifest lists."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.files = archive, []
+
+    def write(self, member: casefile.Member, chunks: Iterator[bytes], *,
+              known_sha256: str | None = None, **extra: Any) -> int:
+        """Store one member; an original's digest is its content address, not re-hashed."""
+        digest, size = (None if known_sha256 else hashlib.sha256()), 0
+        info = zipfile.ZipInfo(member.name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED
+        with self.archive.open(info, "w", force_zip64=True) as out:
+            for chunk in chunks:
+                if digest is not None:
+                    digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        self.files.append({"name": member.name,
+                           "sha256": known_sha256 or digest.hexdigest(), "size": size,
+                           "role": member.role, "volume": member.volume,
+                           "title": member.title, **extra})
+        return size
+
+
+def _stream(source: BinaryIO) -> Iterator[bytes]:
+    with source:
+        while chunk := source.read(casefile.CHUNK):
+            yield chunk
+
+
+def release_originals(actor: Actor, case, sha256s: list[str]) -> list[int]:
+    """Chain of custody: one audit entry per original exported, in a single transaction
+    (what evidence.open_original records per file); returns the sizes."""
+    # get_evidence may finish a pending thumbnail in its own transaction: read first
+    records = list(evidence.get_evidences(actor, sha256s).values())
+    with unit_of_work():
+        evidence.visible_evidence(actor, sha256s, "evidence.view_original")
+        for record in records:
+            audit.record(actor, "evidence.export_original", "evidence", record.sha256,
+                         {"size": record.size, "mime": record.mime, "case_id": str(case.id)})
+    return [record.size for record in records]
+
+
+def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
+              report=lambda fraction: None) -> dict[str, Any]:
+    """Write the case file to `target`; returns the signed manifest."""
+    case = service.get_case(actor, case_id)
+    data = documents.document_data(actor, case)
+    form_names = [f for f in forms.FORMS if forms.available(f, case.state, data)]
+    stated = {item["sha256"]: item for item in data["evidence"]}
+    present, missing = list(stated), _missing_evidence(actor, case)
+    facts = evidence.evidence_facts(present)
+    ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
+    members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
+    total = sum(release_originals(actor, case, present)) + \
+        DOC_WEIGHT * (len(members) - len(present))
+    store = evidence.current_store()
+    done = 0
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+        writer = _Writer(archive)
+        for member in members:
+            if member.role == "catalogue":
+                body = render.to_pdf(history_doc.catalogue(case, members, data["authority"]))
+            elif member.role == "history":
+                body = render.to_pdf(history_doc.history(case, service.history(case),
+                                                         data["authority"]))
+            elif member.role == "contact_sheet":
+                first = member.part * casefile.PHOTOS_PER_SHEET
+                body = contact_sheet.build(
+                    actor, [stated[s] for s in present[first:first + casefile.PHOTOS_PER_SHEET]])
+            elif member.role == "evidence":
+                sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
+                stream = store.open(sha256)
+                # The store is addressed by SHA-256: the manifest states the digest the
+                # bytes must have, so a damaged original fails verification, never passes.
+                done += writer.write(member, _stream(stream), known_sha256=sha256,
+                                     mime=facts[sha256].mime, **_stated(stated[sha256]))
+                report(done / total)
+                continue
+            else:
+                body = render.to_pdf(forms.documents(member.role, data))
+            writer.write(member, iter((body,)))
+            done += DOC_WEIGHT
+            report(done / total)
+        key, key_id = signing_key()
+        manifest = casefile.sign({
+            "format": casefile.FORMAT, "case_id": str(case.id),
+            "filing_number": case.filing_number, "decision_number": case.decision_number,
+            "state": case.state, "created_at": clock.utcnow().isoformat(),
+            "created_by": actor.username, "missing_evidence": missing,
+            "files": writer.files}, key, key_id)
+        body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+        archive.writestr(casefile.MANIFEST, body)
+    return manifest | {"sha256": hashlib.sha256(body).hexdigest()}
