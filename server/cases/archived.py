@@ -34,16 +34,19 @@ def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
                report=lambda fraction: None) -> dict[str, Any]:
     """Write the archived case's stored file to `target`. The first export finding none (the
     one the archive step queued; for a case archived before files were stored, the first
-    export after) builds it, stores it and freezes it; every later one copies it unchanged."""
+    export after) builds it from the data fixed at archiving, stores it and freezes it; every
+    later one copies it unchanged. The originals of the file delivered are audited once."""
     frozen = case.archive_sha256
     if frozen is None:
-        build_zip(actor, case.id, target, report)  # audits the originals it releases
+        fixed = _fixed_at_archiving(case)
+        build_zip(actor, case.id, target, report, fixed=fixed, release=False)
         db.session.rollback()  # hold no transaction (on SQLite: the write lock) while storing
         with target.open("rb") as built:
             ours = evidence.current_store().put(built)
-        frozen = _freeze(actor, row, case, ours, target.stat().st_size)
+        frozen = _freeze(actor, row, case, ours, target.stat().st_size, fixed is not None)
         if frozen == ours:
-            return _described(target, frozen)[0]
+            return _released(actor, case, target, frozen)
+        _discard(ours)  # another runner froze its copy first: this file is nobody's
     digest = hashlib.sha256()
     try:
         with evidence.current_store().open(frozen) as stored, target.open("wb") as out:
@@ -56,9 +59,31 @@ def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
     if digest.hexdigest() != frozen:
         raise ArchiveDamaged(f"the stored archived case file {frozen} does not match its "
                              f"SHA-256 (found {digest.hexdigest()})")
-    values, originals = _described(target, frozen)
+    return _released(actor, case, target, frozen)
+
+
+def _fixed_at_archiving(case: Case) -> str | None:
+    """The data the archive step fixed for the case's file (None: archived before it did)."""
+    return db.session.scalar(select(CaseExport.fixed_data).where(
+        CaseExport.case_id == case.id, CaseExport.purpose == "archive",
+        CaseExport.fixed_data.is_not(None)).limit(1))
+
+
+def _released(actor: Actor, case: Case, path: Path, frozen: str) -> dict[str, Any]:
+    """The export columns of the copy at `path`, once its originals' release is audited."""
+    values, originals = _described(path, frozen)
     release_originals(actor, case, originals)
     return values
+
+
+def _discard(sha256: str) -> None:
+    """Delete a stored case file that lost the race to be frozen, unless something names
+    those bytes (an archived case, or evidence that happens to be the same file)."""
+    named = db.session.scalar(select(Case.id).where(Case.archive_sha256 == sha256).limit(1)) \
+        is not None or bool(evidence.evidence_facts([sha256]))
+    db.session.rollback()
+    if not named:
+        evidence.current_store().delete(sha256)
 
 
 def _described(path: Path, archive_sha256: str) -> tuple[dict[str, Any], list[str]]:
@@ -82,9 +107,11 @@ def _why_not_at_archiving(session: Session, case: Case) -> str:
     return "an export finished before the build queued at archiving: "
 
 
-def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -> str:
+def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int,
+            as_archived: bool) -> str:
     """Record the stored file as the case's archived copy unless one already is (another
-    runner was first); returns the copy that holds. Set once, never changed."""
+    runner was first); returns the copy that holds. Set once, never changed. `as_archived`:
+    built from the data fixed at archiving (else from the data at this build)."""
     with unit_of_work() as session:
         won = session.execute(update(Case).where(
             Case.id == case.id, Case.state == "archived", Case.archive_sha256.is_(None))
@@ -93,10 +120,13 @@ def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int) -
         if won:  # built by the archive step's own export, or else by a later one
             details = {"sha256": sha256, "size": size, "export_id": str(row.id),
                        "archived_on": case.archived_on.isoformat() if case.archived_on else None,
-                       "built": "at_archiving" if row.purpose == "archive" else "first_export"}
+                       "built": "at_archiving" if row.purpose == "archive" else "first_export",
+                       "data": "as_archived" if as_archived else "at_this_build"}
             if row.purpose != "archive":
-                details["note"] = _why_not_at_archiving(session, case) + \
-                    "built from the data at this first export, frozen from now on"
+                details["note"] = _why_not_at_archiving(session, case) + (
+                    "built at this first export from the case as it stood when archived"
+                    if as_archived else "built from the data at this first export") + \
+                    ", frozen from now on"
             audit.record(actor, "case.archive_copy", "case", case.id, details)
         held = session.scalar(select(Case.archive_sha256).where(Case.id == case.id))
     return held

@@ -84,31 +84,48 @@ def _stream(source: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def release_originals(actor: Actor, case, sha256s: list[str]) -> list[int]:
-    """Chain of custody: one audit entry per original exported, in a single transaction
-    (what evidence.open_original records per file); returns the sizes."""
+def release_originals(actor: Actor, case, sha256s: list[str], *, audited: bool = True
+                      ) -> list[int]:
+    """Check that the actor may export the originals (else NotFound or Forbidden) and, when
+    `audited`, keep the chain of custody: one audit entry per original exported, in a single
+    transaction (what evidence.open_original records per file); returns the sizes."""
     # get_evidence may finish a pending thumbnail in its own transaction: read first
     records = list(evidence.get_evidences(actor, sha256s).values())
     with unit_of_work():
         evidence.visible_evidence(actor, sha256s, "evidence.view_original")
-        for record in records:
+        for record in records if audited else ():
             audit.record(actor, "evidence.export_original", "evidence", record.sha256,
                          {"size": record.size, "mime": record.mime, "case_id": str(case.id)})
     return [record.size for record in records]
 
 
-def build_zip(actor: Actor, case_id: uuid.UUID, target: Path,
-              report=lambda fraction: None) -> dict[str, Any]:
-    """Write the case file to `target`; returns the signed manifest."""
-    case = service.get_case(actor, case_id)
+def fixed_data(actor: Actor, case) -> str:
+    """What the case file is set from besides the case's own row, its history and the stored
+    originals, as JSON text: the documents' data (the party, the violations and records, the
+    evidence with what each proves and who made it, the bureau) and the cited evidence its
+    district does not hold. Taken in the archive transaction, it is what the archived copy
+    shows (LAW.md §6); every build reads it through JSON, so both render alike."""
     data = documents.document_data(actor, case)
+    del data["case"]
+    return json.dumps({"data": data, "missing": _missing_evidence(actor, case)},
+                      ensure_ascii=False)
+
+
+def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda fraction: None,
+              *, fixed: str | None = None, release: bool = True) -> dict[str, Any]:
+    """Write the case file to `target` from `fixed` data (fixed_data; else the data now);
+    returns the signed manifest. `release`: audit the originals it exports (False: the caller
+    audits those of the file it delivers)."""
+    case = service.get_case(actor, case_id)
+    given = json.loads(fixed if fixed is not None else fixed_data(actor, case))
+    data, missing = given["data"] | {"case": documents.case_values(case)}, given["missing"]
     form_names = [f for f in forms.FORMS if forms.available(f, case.state, data)]
     stated = {item["sha256"]: item for item in data["evidence"]}
-    present, missing = list(stated), _missing_evidence(actor, case)
+    present = list(stated)
     facts = evidence.evidence_facts(present)
     ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
     members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
-    total = sum(release_originals(actor, case, present)) + \
+    total = sum(release_originals(actor, case, present, audited=release)) + \
         DOC_WEIGHT * (len(members) - len(present))
     store = evidence.current_store()
     done = 0

@@ -34,6 +34,11 @@ def _local(value) -> str | None:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else None
 
 
+def case_values(case: Case) -> dict[str, Any]:
+    """The case's own columns, as the forms read them."""
+    return {c.name: getattr(case, c.name) for c in Case.__table__.columns}
+
+
 def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     """Everything the forms read, gathered through each context's services."""
     party = registry.party_of(case.enterprise_id)  # of a case its callers read in scope
@@ -68,7 +73,7 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     evidence = evidence_list(cited, case.district)
     officers = records[0]["officers"] if records else []  # of the first violation cited
     records.sort(key=lambda r: r["started_at"])  # local "YYYY-MM-DD HH:MM": date order
-    return {"case": {c.name: getattr(case, c.name) for c in Case.__table__.columns},
+    return {"case": case_values(case),
             "party": {"name": party.name, "credit_code": party.credit_code,
                       "address": party.address,
                       "representative": next((c.get("name") for c in party.contacts or []

@@ -27,7 +27,7 @@ from server.audit import service as audit
 from server.auth import service as auth
 from server.auth.policy import Actor, authorize
 from server.cases import archived, service
-from server.cases.casefile_build import build_zip
+from server.cases.casefile_build import build_zip, fixed_data
 from server.cases.models import Case, CaseExport
 from server.errors import Conflict, Gone, NotFound, Unauthorized
 from server.extensions import db
@@ -46,11 +46,14 @@ def export_dir() -> Path:
 
 
 def queue(actor: Actor, case: Case, purpose: str = "request") -> CaseExport:
-    """Add an export of the case to the current unit of work (audited); `start` it after."""
+    """Add an export of the case to the current unit of work (audited); `start` it after.
+    The archive step's export carries the case file's data as it stands in that transaction:
+    its copy, built after the commit, shows the case as archived (archived.py)."""
     row = CaseExport(case_id=case.id, district=case.district, status="queued", purpose=purpose,
                      progress=0.0, requested_by=actor.user_id, created_at=clock.utcnow(),
                      actor={"user_id": str(actor.user_id), "username": actor.username,
-                            "role": actor.role, "scope": actor.scope})
+                            "role": actor.role, "scope": actor.scope},
+                     fixed_data=fixed_data(actor, case) if purpose == "archive" else None)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "case.export", "case", case.id, {"export_id": str(row.id)} | (

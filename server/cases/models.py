@@ -189,6 +189,10 @@ class CaseExport(db.Model):
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))  # of manifest.json
     archive_sha256: Mapped[str | None] = mapped_column(String(64))  # the ZIP, if the stored copy
+    # Of the export the archive step queued: the case file's data as it stood at the archive
+    # commit (casefile_build.fixed_data, JSON text); its copy is built from it. Not loaded
+    # with the row (progress polls read the row).
+    fixed_data: Mapped[str | None] = mapped_column(Text, deferred=True)
     members: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -186,6 +186,10 @@ class S3Store:
         """Whether an original is stored."""
         return self._head(self._key(sha256)) is not None
 
+    def delete(self, sha256: str) -> None:
+        """Delete an object (S3 answers alike whether it was there or not)."""
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
+
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
         """Store a derived JPEG."""
         self.client.put_object(Bucket=self.bucket, Key=self._derived_key(sha256, variant),

@@ -78,6 +78,10 @@ class EvidenceStore(Protocol):
     def exists(self, sha256: str) -> bool:
         """Whether an original is stored."""
 
+    def delete(self, sha256: str) -> None:
+        """Remove an object nothing refers to (no error if absent): the caller has checked
+        that no record names it, e.g. a case file that lost the race to be frozen."""
+
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
         """Store a derived file (thumbnail, preview) of an original."""
 
@@ -198,6 +202,15 @@ class FileSystemStore:
     def exists(self, sha256: str) -> bool:
         """Whether an object is stored."""
         return self._path(sha256).exists()
+
+    def delete(self, sha256: str) -> None:
+        """Unlink an object's file, durably."""
+        path = self._path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        _fsync_dir(path.parent)
 
     def _derived_path(self, sha256: str, variant: str) -> Path:
         if variant not in VARIANTS:

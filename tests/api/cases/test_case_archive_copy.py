@@ -8,9 +8,11 @@ import io
 import json
 import uuid
 import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from tests.api.cases.conftest import upload_file, upload_photo
 from tests.api.cases.test_case_exports import _now, _ok, _verify
@@ -113,6 +115,61 @@ def test_an_archived_case_file_stays_the_same_whatever_changes_after_archiving(
     assert result.exit_code == 0 and "intact" in result.output, result.output
 
 
+def _text(members: dict[str, bytes]) -> str:
+    """The text of every PDF member of a case file."""
+    return "".join(page.extract_text() for name, body in members.items()
+                   if name.endswith(".pdf") for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def test_what_changes_between_the_archive_commit_and_the_build_of_its_copy_is_not_in_it(
+        app, client, party, exporting, archived, monkeypatch):
+    # The archive step committed and queued the build; before it runs (seconds, or up to a
+    # minute after a crash) the register entry, a late photo, the maker's name and the
+    # bureau's name change. The copy is the case as it stood when it was archived.
+    _change_everything_the_file_draws_on(app, client, party, archived, monkeypatch)
+    assert _run_jobs(app)["done"] == 1
+    _, data = _export(app, client, party, archived)
+
+    members = _members(data)
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["missing_evidence"] == [archived["late"]]
+    originals = [f for f in manifest["files"] if f["role"] == "evidence"]
+    assert sorted(f["sha256"] for f in originals) == sorted(archived["photos"])
+    assert all("改名后" not in f["maker"] for f in originals)
+    text = _text(members)
+    for changed in ("上海改名后化工有限公司", "上海市新址路9号", "改名后的上传人",
+                    "上海市改组后的环境局"):
+        assert changed not in text
+    assert party["enterprise"]["name"] in text and "上海市浦东新区生态环境局" in text
+
+
+def test_the_copy_built_from_the_data_fixed_at_archiving_reads_as_a_build_from_the_case(
+        app, client, party, exporting, archived, tmp_path):
+    from server.auth import service as auth
+    from server.cases import casefile_build
+    from server.cases.models import CaseExport
+    from server.extensions import db
+
+    assert _run_jobs(app)["done"] == 1
+    _, copy = _export(app, client, party, archived)
+    with app.app_context():  # nothing changed since archiving: a build from the data now
+        row = db.session.query(CaseExport).filter_by(purpose="archive").one()
+        actor = auth.active_actor(row.requested_by)
+        casefile_build.build_zip(actor, uuid.UUID(archived["id"]), tmp_path / "now.zip",
+                                 release=False)
+    fixed, now = _members(copy), _members((tmp_path / "now.zip").read_bytes())
+    assert sorted(fixed) == sorted(now)
+    for name in fixed:
+        if name.endswith(".pdf"):
+            assert _text({name: fixed[name]}) == _text({name: now[name]}), name
+        elif name != "manifest.json":
+            assert fixed[name] == now[name], name
+    stated, built = (json.loads(m["manifest.json"]) for m in (fixed, now))
+    assert stated["missing_evidence"] == built["missing_evidence"] == [archived["late"]]
+    assert [{k: v for k, v in f.items() if k not in ("sha256", "size")} for f in stated["files"]] \
+        == [{k: v for k, v in f.items() if k not in ("sha256", "size")} for f in built["files"]]
+
+
 def _audits(app, case_id: str, action: str) -> list[dict]:
     from server.audit.models import AuditEntry
     from server.extensions import db
@@ -144,7 +201,8 @@ def test_the_archive_step_queues_the_copy_with_it_and_the_job_builds_it_after_a_
         with settings.current_store().open(digest) as stored:
             assert hashlib.sha256(stored.read()).hexdigest() == digest
     [frozen] = _audits(app, archived["id"], "case.archive_copy")
-    assert (frozen["sha256"], frozen["built"]) == (digest, "at_archiving")
+    assert (frozen["sha256"], frozen["built"], frozen["data"]) == (
+        digest, "at_archiving", "as_archived")
     _, data = _export(app, client, party, archived)
     assert hashlib.sha256(data).hexdigest() == digest
     assert _audits(app, archived["id"], "case.archive_copy") == [frozen]  # built once
@@ -162,6 +220,7 @@ def test_a_case_archived_before_copies_were_stored_gets_its_copy_at_its_first_ex
     assert (export["purpose"], export["archived_copy"]) == ("request", True)
     [frozen] = _audits(app, archived["id"], "case.archive_copy")
     assert frozen["built"] == "first_export" and "frozen from now on" in frozen["note"]
+    assert frozen["data"] == "at_this_build"  # nothing was fixed when it was archived
     assert frozen["sha256"] == hashlib.sha256(first).hexdigest()
     _change_everything_the_file_draws_on(app, client, party, archived, monkeypatch)
     assert _export(app, client, party, archived)[1] == first
@@ -213,6 +272,59 @@ def test_two_runners_building_a_missing_copy_at_once_both_return_the_one_that_wa
     [frozen] = _audits(app, archived["id"], "case.archive_copy")
     assert {hashlib.sha256(f).hexdigest() for f in files} == {frozen["sha256"]}
     assert {d["archive_sha256"] for d in done} == {frozen["sha256"]}
+
+
+def _store_objects(app) -> set[str]:
+    """The originals the (local-disk) evidence store holds."""
+    root = Path(app.config["EVIDENCE_STORE"].removeprefix("file://"))
+    return {path.name for path in root.rglob("*") if path.is_file()
+            and not any(part.startswith(".") for part in path.relative_to(root).parts)}
+
+
+def test_a_runner_that_loses_the_race_to_freeze_leaves_no_file_and_releases_once(
+        app, client, party, login, exporting, archived, monkeypatch):
+    from server.audit.models import AuditEntry
+    from server.cases import archived as copies
+    from server.cases import exports
+    from server.cases.models import CaseExport
+    from server.evidence.models import Evidence
+    from server.extensions import db
+
+    with app.app_context():
+        [queued] = db.session.query(CaseExport).filter_by(case_id=uuid.UUID(archived["id"]))
+        queued_id = queued.id
+    other = _ok(client.post(f"/api/v1/cases/{archived['id']}/exports",
+                            headers=login("legal")), 202).get_json()["id"]
+    # The build the archive step queued has stored its file and is about to freeze it when
+    # another runner (another officer's export: its manifest names them) builds, stores and
+    # freezes its own first.
+    freeze, lost = copies._freeze, []
+
+    def beaten_to_it(actor, row, case, sha256, *rest):
+        monkeypatch.setattr(copies, "_freeze", freeze)
+        with app.app_context():
+            assert exports.run_export(uuid.UUID(other)) == "done"
+        lost.append(sha256)
+        return freeze(actor, row, case, sha256, *rest)
+
+    monkeypatch.setattr(copies, "_freeze", beaten_to_it)
+    with app.app_context():
+        assert exports.run_export(queued_id) == "done"
+
+    [frozen] = _audits(app, archived["id"], "case.archive_copy")
+    assert frozen["export_id"] == other and lost and lost != [frozen["sha256"]]
+    for export_id in (queued_id, other):
+        done = _ok(client.get(f"/api/v1/exports/{export_id}", headers=party["legal"])).get_json()
+        assert done["archive_sha256"] == frozen["sha256"]
+        data = _ok(client.get(done["download_url"], headers=party["legal"])).data
+        assert hashlib.sha256(data).hexdigest() == frozen["sha256"]
+    with app.app_context():
+        originals = set(db.session.scalars(db.select(Evidence.sha256)))
+        released = db.session.scalars(db.select(AuditEntry).where(
+            AuditEntry.action == "evidence.export_original")).all()
+    assert _store_objects(app) == originals | {frozen["sha256"]}  # the loser's file is gone
+    # each of the two exports released the two originals once
+    assert sorted(e.entity_id for e in released) == sorted(2 * list(archived["photos"]))
 
 
 def test_with_threads_on_the_copy_is_built_right_after_the_archive_step_commits(
@@ -307,3 +419,4 @@ def test_a_copy_the_archive_step_could_not_build_says_it_was_built_at_its_first_
     [frozen] = _audits(app, closed["id"], "case.archive_copy")
     assert frozen["sha256"] == hashlib.sha256(data).hexdigest()
     assert frozen["built"] == "first_export" and "failed" in frozen["note"]
+    assert frozen["data"] == "as_archived" and "as it stood when archived" in frozen["note"]

@@ -101,6 +101,21 @@ def test_discard_is_idempotent(store):
     assert upload not in dict(store.staged())
 
 
+def test_an_object_nothing_refers_to_can_be_deleted_and_stored_again(store):
+    digest = store.put(io.BytesIO(DATA))
+    other = store.put(io.BytesIO(b"another object"))
+    store.delete(digest)
+    assert not store.exists(digest) and store.exists(other)
+    with pytest.raises(FileNotFoundError):
+        store.open(digest)
+    store.delete(digest)  # nothing there: no error
+    assert store.put(io.BytesIO(DATA)) == digest
+    with store.open(digest) as stored:
+        assert stored.read() == DATA
+    with pytest.raises(ValueError):
+        store.delete("../../etc/passwd")
+
+
 def test_derived_files_are_kept_beside_the_original(store):
     digest = store.put(io.BytesIO(DATA))
     assert store.open_derived(digest, "thumbnail") is None
