@@ -74,17 +74,93 @@ def test_a_decided_case_freezes_its_violation_and_inspection_with_a_legal_reason
     assert submit.status_code == 409 and "第59条" in submit.get_json()["detail"]
 
 
-def test_an_archived_case_says_nothing_may_change(client, party, violation, file_case, step,
-                                                  frozen):
+def _archived(client, party, violation, file_case, step, frozen) -> tuple[dict, dict]:
     case, cited = _decided(client, party, violation, file_case, step, frozen)
     case = _ok(step(case, "served", method="direct"))
     frozen.on("2021-06-07")
     case = _ok(step(case, "paid", amount_fen=3_000_000))
     case = _ok(step(case, "closed"))
-    case = _ok(step(case, "archived"))
+    return _ok(step(case, "archived")), cited
+
+
+def test_an_archived_case_says_nothing_may_change(client, party, violation, file_case, step,
+                                                  frozen):
+    case, cited = _archived(client, party, violation, file_case, step, frozen)
     refused = _edit_violation(client, party, cited["id"])
     assert refused.status_code == 409 and "archived" in refused.get_json()["detail"]
     assert refused.get_json()["cases"][0]["state"] == "archived"
+
+
+def test_every_write_to_what_an_archived_case_file_holds_is_refused_with_a_problem(
+        client, party, violation, file_case, step, frozen):
+    from tests.api.cases.test_case_records import _inquiry, _statement
+
+    case, _ = _archived(client, party, violation, file_case, step, frozen)
+    url, version = f"/api/v1/cases/{case['id']}", case["version"]
+    writes = {
+        "transitions": {"version": version, "to": "closed"},
+        "extensions": {"version": version, "approval": "approval", "days": 30,
+                       "reason": "补充调查"},
+        "suspensions": {"version": version, "kind": "testing", "start": "2021-06-05",
+                        "end": "2021-06-06", "reason": "补检"},
+        "daily-penalties": {"version": version, "rounds": [
+            {"order_served_on": "2021-06-04", "reinspected_on": "2021-06-06"}]},
+        "inquiries": _inquiry(party, version),
+        "statements": _statement(version)}
+    for path, body in writes.items():
+        who = party["supervisor"] if path == "extensions" else party["legal"]
+        refused = client.post(f"{url}/{path}", json=body, headers=who)
+        assert refused.status_code == 409, (path, refused.get_json())
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        assert "archived" in refused.get_json()["detail"], path
+    after = _ok(client.get(url, headers=party["legal"]))
+    assert (after["version"], after["history"]) == (case["version"], case["history"])
+    inspection = _edit_inspection(client, party)
+    assert inspection.status_code == 409 and "is archived" in inspection.get_json()["detail"]
+
+
+def test_a_tablet_pushing_changes_to_an_archived_cases_records_gets_each_one_refused(
+        client, party, violation, file_case, step, frozen):
+    case, cited = _archived(client, party, violation, file_case, step, frozen)
+    tablet = sign_in_as_inspector(client, party)
+    record_url = f"/api/v1/inspections/{party['inspection_id']}"
+    violation_url = f"/api/v1/violations/{cited['id']}"
+    record, fact = (_ok(client.get(url, headers=party["supervisor"]))
+                    for url in (record_url, violation_url))
+    on_record = {"inspection_id": party["inspection_id"]}
+
+    def change(entity: str, op: str, key: str, fields: dict, base: int | None = None) -> dict:
+        return {"mutation_id": str(uuid.uuid4()), "entity": entity, "op": op, "id": key,
+                "base_version": base, "fields": fields}
+
+    mutations = [
+        change("violation", "update", cited["id"], {"description": "改写"}, fact["version"]),
+        change("evidence_link", "create", str(uuid.uuid4()),
+               {"violation_id": cited["id"], "sha256": "a" * 64}),
+        change("signature", "create", str(uuid.uuid4()),
+               on_record | {"signer": "补签人", "role": "witness", "refused": True,
+                            "refusal_reason": "补录"}),
+        change("checklist_answer", "create", str(uuid.uuid4()),
+               on_record | {"item": "VOC-09", "answer": "no"}),
+        change("inspection", "update", party["inspection_id"], {"findings": "改写"},
+               record["version"]),
+        change("inspection", "status", party["inspection_id"], {"status": "submitted"},
+               record["version"]),
+        change("inspection", "create", str(uuid.uuid4()), {
+            "enterprise_id": party["enterprise"]["id"],
+            "inspector_ids": [str(i.id) for i in party["inspectors"]],
+            "started_at": "2021-06-07T01:30:00+00:00"})]
+    pushed = client.post("/api/v1/sync/push", json={"device_id": "tablet-0",
+                                                     "mutations": mutations}, headers=tablet)
+
+    results = _ok(pushed)["results"]
+    assert [r["status"] for r in results] == 6 * ["rejected"] + ["applied"]
+    for result in results[:6]:
+        problem = result["problem"]
+        assert problem["status"] == 409, result
+        assert f"case {case['filing_number']} is archived" in problem["detail"], result
+    assert _ok(client.get(record_url, headers=party["supervisor"])) == record
+    assert _ok(client.get(violation_url, headers=party["supervisor"])) == fact
 
 
 def test_other_violations_of_the_party_remain_editable(client, party, violation, file_case,
