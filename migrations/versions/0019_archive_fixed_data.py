@@ -1,7 +1,7 @@
 """archive fixed data: the case file's data as it stood at the archive commit
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03 09:00:00
 
 The copy of an archived case's file is built after the archive step commits (seconds later;
@@ -14,8 +14,8 @@ none (NULL): their copy, if not built yet, is built from the data at its first e
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
