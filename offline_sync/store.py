@@ -263,16 +263,22 @@ class Store(FileRecords):
     def next_batch(self, limit: int) -> list[Mutation]:
         """Up to `limit` queued mutations to send now, in order, at most one per record.
 
-        A chained edit waits until its predecessor's answer gave it a base version."""
+        A chained edit waits until its predecessor's answer gave it a base version; an edit
+        of a record waits while a part of it (a signature, an answer) goes first, since the
+        part moves the record's version: sent on the version the part's answer gives, the
+        edit does not meet the tablet's own part as a change made on the server meanwhile."""
         batch: list[Mutation] = []
         busy: set[tuple[str, str]] = set()
+        moved: set[tuple[str, str]] = set()  # records a part in the batch changes
         for mutation in self.queued():
             key = (mutation.entity, mutation.record_id)
             if key in busy and mutation.op != "create":  # a create never waits for an edit
                 continue
             busy.add(key)
-            if mutation.chained:
+            if mutation.chained or (mutation.op == "update" and key in moved):
                 continue
+            if mutation.entity in PARENTS:
+                moved.add(mutation.target)
             batch.append(mutation)
             if len(batch) == limit:
                 break

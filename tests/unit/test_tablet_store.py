@@ -116,6 +116,20 @@ def test_an_edit_carries_the_version_it_was_made_on_and_a_second_one_is_chained(
                                                          "ended_at": "2026-06-01T03:00:00Z"})
 
 
+def test_an_edit_waits_behind_a_part_of_its_record_and_goes_on_the_version_it_gives(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([{"entity": "inspection", "id": "i-1", "op": "upsert", "version": 4,
+                       "data": {"findings": "a"}}], "c1")
+    part = store.record("signature", "create", "s-1", {"inspection_id": "i-1", "signer": "王"})
+    edit = store.record("inspection", "update", "i-1", {"findings": "b"})
+    other = store.record("inspection", "update", "i-2", {"findings": "c"})
+    assert [m.mutation_id for m in store.next_batch(10)] == [part.mutation_id,
+                                                             other.mutation_id]
+    store.settle(part, {"mutation_id": part.mutation_id, "status": "applied", "version": 5})
+    [after, _] = store.next_batch(10)
+    assert (after.mutation_id, after.base_version) == (edit.mutation_id, 5)
+
+
 def test_a_pulled_copy_keeps_the_edits_still_in_the_outbox(tmp_path):
     store = Store(tmp_path / "t.sqlite3")
     store.apply_page([{"entity": "inspection", "id": "i", "op": "upsert", "version": 1,
