@@ -4,7 +4,7 @@ Written against the `schemas/` contract (DESIGN.md §5); imports neither Flask n
 """
 
 from offline_sync.engine import Tablet
-from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
+from offline_sync.errors import Invalid, Offline, Refused, SyncError, Unauthorized
 from offline_sync.store import Store
 
-__all__ = ["Offline", "Refused", "Store", "SyncError", "Tablet", "Unauthorized"]
+__all__ = ["Invalid", "Offline", "Refused", "Store", "SyncError", "Tablet", "Unauthorized"]

@@ -1,51 +1,23 @@
-"""A command-line tablet: login, pull, new-inspection, add-photo, push, status."""
+"""A command-line tablet: sign in, pull, record a site visit offline, push, see what waits.
+
+The visit's commands live in cli_visit (recording) and cli_lists (what the tablet holds)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 from tqdm import tqdm
 
-from offline_sync.engine import Tablet, issue_of, owed_text
-from offline_sync.errors import Offline, SyncError, Unauthorized, describe
+from offline_sync import cli_lists, cli_visit
+from offline_sync.cli_base import BadInput, location_option, open_tablet
+from offline_sync.engine import Tablet, issue_of
 from offline_sync.store import EvidenceItem
 
 DEFAULT_HOME = Path.home() / ".offline_sync"
-
-
-@contextmanager
-def _tablet(ctx: click.Context) -> Iterator[Tablet]:
-    """The tablet of --home; the engine's failures become messages for the inspector."""
-    tablet = Tablet(ctx.obj["home"])
-    try:
-        yield tablet
-    except Offline as error:
-        raise click.ClickException(
-            f"The server {ctx.params.get('server') or tablet.store.get('server')} is out of "
-            f"reach or not answering "
-            f"({error}). {_waiting(tablet)}Try again when the network is back.") from error
-    except Unauthorized as error:
-        if ctx.info_name == "login":  # a wrong password, not a tablet signed out
-            raise click.ClickException(str(error)) from error
-        raise click.ClickException(
-            f"The server no longer accepts this tablet's sign-in ({describe(error.problem)}): "
-            f"run `login` again. {_waiting(tablet)}") from error
-    except SyncError as error:
-        raise click.ClickException(str(error)) from error
-    finally:
-        tablet.close()
-
-
-def _waiting(tablet: Tablet) -> str:
-    """What stays on the tablet for later, in words ('' when nothing does)."""
-    if not any(tablet.owed()):
-        return ""
-    return f"Nothing is lost: {owed_text(*tablet.owed())} wait on this tablet. "
 
 
 @click.group()
@@ -55,7 +27,7 @@ def _waiting(tablet: Tablet) -> str:
 @click.pass_context
 def main(ctx: click.Context, home: Path) -> None:
     """A tablet that works offline and syncs with the enforcement server."""
-    ctx.obj = {"home": home}
+    ctx.obj = {"home": home, "tablet": Tablet}
 
 
 @main.command()
@@ -67,7 +39,7 @@ def main(ctx: click.Context, home: Path) -> None:
 def login(ctx: click.Context, server: str, username: str, password: str,
           device_id: str | None) -> None:
     """Sign in and keep a device token."""
-    with _tablet(ctx) as tablet:
+    with open_tablet(ctx) as tablet:
         body = tablet.login(server, username, password, device_id)
     click.echo(f"signed in as {body['user']['username']} on {body['device_id']} "
                f"until {body['expires_at']}")
@@ -78,27 +50,30 @@ def login(ctx: click.Context, server: str, username: str, password: str,
 @click.pass_context
 def pull(ctx: click.Context, limit: int) -> None:
     """Fetch what changed in your scope since the last pull (resumable page by page)."""
-    with _tablet(ctx) as tablet, tqdm(desc="pull", unit=" changes") as bar:
+    with open_tablet(ctx) as tablet, tqdm(desc="pull", unit=" changes") as bar:
         total = tablet.pull(limit, progress=bar.update)
         counts = tablet.store.counts()
     click.echo(f"{total} changes applied; records: {counts}")
 
 
 @main.command("new-inspection")
-@click.option("--enterprise", "enterprise_id", required=True, help="Enterprise id.")
-@click.option("--inspector", "inspector_ids", multiple=True, required=True,
-              help="Inspector user id (give two: the law wants two officers).")
-@click.option("--task", "task_id", default=None)
+@click.option("--enterprise", "enterprise_id", default=None,
+              help="Enterprise id (`enterprises`); by default the task's.")
+@click.option("--inspector", "inspectors", multiple=True,
+              help="An officer: user id, username or name (`officers`). Give two, yourself "
+                   "among them (处罚法 第42条); by default the task's inspectors.")
+@click.option("--task", "task_id", default=None, help="The task visited (`tasks`).")
 @click.option("--findings", default="")
+@location_option("Check-in position")
 @click.pass_context
-def new_inspection(ctx: click.Context, enterprise_id: str, inspector_ids: tuple[str, ...],
-                   task_id: str | None, findings: str) -> None:
-    """Open an inspection record offline (queued for the next push)."""
+def new_inspection(ctx: click.Context, enterprise_id: str | None, inspectors: tuple[str, ...],
+                   task_id: str | None, findings: str, position: dict[str, Any] | None) -> None:
+    """Open an inspection record offline (queued for the next push); prints its id."""
     extra: dict[str, Any] = {"findings": findings}
-    if task_id:
-        extra["task_id"] = task_id
-    with _tablet(ctx) as tablet:
-        record_id = tablet.new_inspection(enterprise_id, list(inspector_ids), **extra)
+    if position:
+        extra["checkin"] = position
+    with open_tablet(ctx) as tablet:
+        record_id = tablet.open_inspection(enterprise_id, inspectors, task_id=task_id, **extra)
     click.echo(record_id)
 
 
@@ -110,7 +85,7 @@ def new_inspection(ctx: click.Context, enterprise_id: str, inspector_ids: tuple[
 @click.pass_context
 def add_photo(ctx: click.Context, file: Path, violation_id: str | None, kind: str) -> None:
     """Capture a file as evidence: SHA-256 now, upload on the next push."""
-    with _tablet(ctx) as tablet:
+    with open_tablet(ctx) as tablet:
         if violation_id and tablet.store.record_of("violation", violation_id) is None:
             raise click.ClickException(  # its link would wait for it on the server forever
                 f"No violation {violation_id} on this tablet: check the id, or pull first.")
@@ -136,7 +111,7 @@ def push(ctx: click.Context) -> None:
     """Send queued edits, then upload captured evidence (resuming where a transfer broke).
 
     Exits with status 1 when an edit was rejected or conflicted, or a file refused."""
-    with _tablet(ctx) as tablet:
+    with open_tablet(ctx) as tablet:
         with tqdm(total=len(tablet.store.queued()), desc="push", unit=" mutations") as bar:
             outcomes = tablet.push(progress=bar.update)
         waiting = {item.sha256 for item in tablet.store.evidence("pending")}
@@ -178,7 +153,7 @@ def _issue_line(issue: dict[str, Any]) -> str:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """What the tablet holds, what it still owes the server, and issues to look at."""
-    with _tablet(ctx) as tablet:
+    with open_tablet(ctx) as tablet:
         report = tablet.status()
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -193,3 +168,28 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:
         click.echo(_refused_line(item["filename"], item["sha256"], item["detail"]))
+    if report["issues"]:
+        click.echo("Once an issue is handled (corrected, or settled by a supervisor), "
+                   "`ack ID` with the id it names takes it off this list.")
+
+
+@main.command()
+@click.argument("issue_id", metavar="ID")
+@click.pass_context
+def ack(ctx: click.Context, issue_id: str) -> None:
+    """Take a handled conflict or rejection off the list `status` shows: ID is the record's
+    id, the conflict's id, or the edit's mutation id."""
+    with open_tablet(ctx) as tablet:
+        issues = [o for o in tablet.store.issues() if issue_id in (
+            o.mutation_id, o.record_id, o.answer.get("conflict_id"))]
+        for outcome in issues:
+            tablet.store.acknowledge(outcome.mutation_id)
+        left = len(tablet.store.issues())
+    if not issues:
+        raise BadInput(f"No issue to look at has the id {issue_id} (`status` lists them).")
+    click.echo(f"{len(issues)} issue{'' if len(issues) == 1 else 's'} acknowledged; "
+               f"{left} left to look at")
+
+
+for command in (*cli_visit.COMMANDS, *cli_lists.COMMANDS):
+    main.add_command(command)

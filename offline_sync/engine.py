@@ -14,7 +14,8 @@ from offline_sync.errors import NotSignedIn, OtherUsersWork, Refused, SyncError,
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
-from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS, SignaturePushFields
+from offline_sync.visit import Fieldwork
+from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS
 
 
 def link_id(violation_id: str, sha256: str) -> str:
@@ -48,7 +49,7 @@ class Server(Protocol):
         """One result per mutation."""
 
 
-class Tablet:
+class Tablet(Fieldwork):
     """One tablet's sync engine over its own folder (store file and captured evidence)."""
 
     def __init__(self, home: str | Path, server: Server | None = None,
@@ -179,38 +180,6 @@ class Tablet:
             self.record("evidence_link", "create", link_id(violation_id, item.sha256),
                         {"violation_id": violation_id, "sha256": item.sha256})
         return item
-
-    def sign(self, inspection_id: str, signer: str, role: str = "officer", *,
-             evidence_sha256: str | None = None, refusal_reason: str | None = None,
-             signer_user_id: str | None = None) -> str:
-        """Queue a signature on a record (its image captured as evidence, or a refusal with
-        its reason); returns the signature's id. An officer's signature carries the officer's
-        user id: the one given, else that of the record's one officer with this name as
-        pulled (none when the tablet does not know the record's officers yet: the server then
-        matches the name). ValueError for a signature the contract refuses, or a name that
-        several of the record's officers share without a user id."""
-        if role == "officer" and not signer_user_id:
-            signer_user_id = self._officer_named(inspection_id, signer)
-        fields: dict[str, Any] = {
-            "inspection_id": inspection_id, "signer": signer, "role": role,
-            "evidence_sha256": evidence_sha256, "refused": refusal_reason is not None,
-            "refusal_reason": refusal_reason,
-            **({"signer_user_id": signer_user_id} if signer_user_id else {})}
-        if errors := SignaturePushFields().validate(fields):
-            raise ValueError(f"not a valid signature: {errors}")
-        key = str(uuid.uuid4())
-        self.record("signature", "create", key, fields)
-        return key
-
-    def _officer_named(self, inspection_id: str, name: str) -> str | None:
-        """The user id of the record's one officer called `name` (as pulled), or None."""
-        held = self.store.record_of("inspection", inspection_id)
-        officers = (held[1].get("officers") or []) if held else []
-        named = [o["user_id"] for o in officers if o.get("name") == name]
-        if len(named) > 1:
-            raise ValueError(f"{len(named)} of the record's officers are called {name}: "
-                             "give signer_user_id to say which one signs")
-        return named[0] if named else None
 
     # -- push -------------------------------------------------------------------------------
 

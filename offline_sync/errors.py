@@ -65,3 +65,12 @@ class OtherUsersWork(SyncError):
 
 class NotEvidence(SyncError):
     """A file the tablet will not capture (it is empty): nothing was recorded."""
+
+
+class Invalid(ValueError):
+    """Input the contract, or what the tablet holds, refuses: nothing was recorded."""
+
+
+def invalid(what: str, errors: Any) -> Invalid:
+    """The contract's field messages on `what` as one Invalid ('Not a valid signature (…)')."""
+    return Invalid(describe({"detail": f"Not a valid {what}", "errors": errors}))

@@ -39,10 +39,13 @@ def cli_tablet(live, make_user, tmp_path, monkeypatch):
     return run
 
 
-def test_a_rejected_edit_names_the_fields_the_server_refused(cli_tablet):
-    made = cli_tablet("new-inspection", "--enterprise", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f60",
-                      "--inspector", str(cli_tablet.user.id), "--inspector", "nope")
-    assert made.exit_code == 0
+def test_a_rejected_edit_names_the_fields_the_server_refused(
+        cli_tablet, client, login, enterprise_body):
+    enterprise = client.post("/api/v1/enterprises", json=enterprise_body("310115", 1),
+                             headers=login("supervisor", "310115")).get_json()
+    made = cli_tablet("new-inspection", "--enterprise", enterprise["id"], "--inspector",
+                      str(cli_tablet.user.id), "--inspector", str(uuid.uuid4()))  # nobody's id
+    assert made.exit_code == 0, made.output
     pushed = cli_tablet("push")
     assert "rejected" in pushed.output and "inspector_ids" in pushed.output, pushed.output
     assert pushed.exit_code == 1  # something for the inspector to look at
@@ -100,7 +103,8 @@ def test_a_statement_and_a_recording_are_accepted_as_what_their_names_say(
 def _queue_an_inspection(cli_tablet, tmp_path) -> None:
     """One edit and one photo waiting on the tablet."""
     made = cli_tablet("new-inspection", "--enterprise", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f62",
-                      "--inspector", str(cli_tablet.user.id), "--findings", "门窗敞开")
+                      "--inspector", str(cli_tablet.user.id), "--inspector", str(uuid.uuid4()),
+                      "--findings", "门窗敞开")
     photo = cli_tablet("add-photo", str(make_photo(tmp_path / "camera", 31)))
     assert made.exit_code == 0 and photo.exit_code == 0
 
@@ -241,7 +245,8 @@ def test_a_conflict_says_whose_value_stands_and_what_comes_next(
 
 def test_a_record_the_server_refused_to_create_is_not_shown_as_held(cli_tablet):
     made = cli_tablet("new-inspection", "--enterprise", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f65",
-                      "--inspector", str(cli_tablet.user.id), "--findings", "废水直排")
+                      "--inspector", str(cli_tablet.user.id), "--inspector", str(uuid.uuid4()),
+                      "--findings", "废水直排")  # no such enterprise on the server
     record_id = made.output.strip()
     assert cli_tablet("push").exit_code == 1
     report = json.loads(cli_tablet("status", "--json").output)

@@ -1,0 +1,104 @@
+"""What every command of the command-line tablet shares: opening the tablet of --home, and
+turning the engine's failures into messages for the inspector with the right exit status."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+
+from offline_sync.engine import Tablet, owed_text
+from offline_sync.errors import Invalid, Offline, SyncError, Unauthorized, describe
+
+
+class BadInput(click.ClickException):
+    """Input refused before anything was recorded: exit status 2, as for a usage error."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        said = message if message.endswith(".") else f"{message}."
+        super().__init__(f"{said} Nothing was recorded.")
+
+
+@contextmanager
+def open_tablet(ctx: click.Context) -> Iterator[Tablet]:
+    """The tablet of --home; the engine's failures become messages for the inspector."""
+    tablet = ctx.obj["tablet"](ctx.obj["home"])
+    try:
+        yield tablet
+    except Invalid as error:
+        raise BadInput(str(error)) from error
+    except Offline as error:
+        raise click.ClickException(
+            f"The server {ctx.params.get('server') or tablet.store.get('server')} is out of "
+            f"reach or not answering "
+            f"({error}). {waiting(tablet)}Try again when the network is back.") from error
+    except Unauthorized as error:
+        if ctx.info_name == "login":  # a wrong password, not a tablet signed out
+            raise click.ClickException(str(error)) from error
+        raise click.ClickException(
+            f"The server no longer accepts this tablet's sign-in ({describe(error.problem)}): "
+            f"run `login` again. {waiting(tablet)}") from error
+    except SyncError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        tablet.close()
+
+
+def waiting(tablet: Tablet) -> str:
+    """What stays on the tablet for later, in words ('' when nothing does)."""
+    if not any(tablet.owed()):
+        return ""
+    return f"Nothing is lost: {owed_text(*tablet.owed())} wait on this tablet. "
+
+
+def moment(value: str | None) -> str | None:
+    """A time as typed (ISO 8601, or 'now') with its UTC offset: one typed without an offset
+    is this machine's local time. BadInput for what is not a time."""
+    if value is None:
+        return None
+    try:
+        typed = datetime.now() if value == "now" else datetime.fromisoformat(value)
+    except ValueError as error:
+        raise BadInput(f"{value} is not a time (e.g. 2026-06-01T16:30 or now).") from error
+    return typed.astimezone().isoformat() if typed.tzinfo is None else typed.isoformat()
+
+
+def short(value: Any, width: int) -> str:
+    """Text cut to `width` characters (with … when cut)."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def location_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--lat, --lon, --accuracy and --crs, handed to the command as one `position`
+    ({lat, lon, crs[, accuracy_m]}, or None when no position is typed)."""
+    options = [
+        click.option("--lat", type=float, default=None, help=f"{what}: latitude, degrees."),
+        click.option("--lon", type=float, default=None, help=f"{what}: longitude, degrees."),
+        click.option("--accuracy", type=float, default=None, help="Its accuracy, metres."),
+        click.option("--crs", type=click.Choice(["wgs84", "gcj02"]), default="wgs84",
+                     show_default=True, help="wgs84 (GNSS), or gcj02 as map apps give it."),
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def with_position(*args: Any, lat: float | None, lon: float | None,
+                          accuracy: float | None, crs: str, **kwargs: Any) -> Any:
+            if (lat is None) != (lon is None):
+                raise BadInput("Give both --lat and --lon, or neither.")
+            position = None if lat is None else {
+                "lat": lat, "lon": lon, "crs": crs,
+                **({"accuracy_m": accuracy} if accuracy is not None else {})}
+            return command(*args, position=position, **kwargs)
+
+        for option in reversed(options):
+            with_position = option(with_position)
+        return with_position
+
+    return decorate

@@ -1,0 +1,220 @@
+"""The command-line tablet's site visit: violations, checklist answers, findings, signatures,
+submission. Each is queued offline; input the contract refuses exits with status 2 and
+leaves nothing queued or captured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from offline_sync.cli_base import BadInput, location_option, moment, open_tablet
+from offline_sync.engine import Tablet
+from offline_sync.position import distance_m, photo_position
+
+INSPECTION = click.argument("inspection_id", metavar="INSPECTION")
+YES, NO = ("yes", "true", "y", "1"), ("no", "false", "n", "0")
+FAR_M = 1000.0  # from the site's centre: a position worth a second look before it is sent
+
+
+def _note(text: str) -> None:
+    """A remark for the inspector on stderr (stdout keeps what scripts read: an id)."""
+    click.echo(text, err=True)
+
+
+def _cited(tablet: Tablet, refs: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """The photos named: files to capture now, and digests of files captured before."""
+    files, digests = [], []
+    for ref in refs:
+        if Path(ref).is_file():
+            files.append(Path(ref))
+        else:
+            digests.append(tablet.captured(ref).sha256)
+    return files, digests
+
+
+def _photo_position(tablet: Tablet, inspection_id: str, files: list[Path],
+                    digests: list[str]) -> dict[str, Any]:
+    """Where the violation is: the GPS of the first photo cited that has one, else of the
+    last photo captured during the inspection. BadInput when none has."""
+    paths = [*files, *(Path(tablet.captured(d).path) for d in digests)]
+    names = [*(f.name for f in files), *(tablet.captured(d).filename or d[:12] for d in digests)]
+    for path, name in zip(paths, names, strict=True):
+        if (position := photo_position(path)) is not None:
+            _note(f"position {position['lat']}, {position['lon']} (WGS-84) from {name}'s GPS")
+            return position
+    found = tablet.last_position(tablet.inspection(inspection_id).get("started_at"))
+    if found is None:
+        raise BadInput("No position for the violation: no photo cited, nor any photo captured "
+                       "during this inspection, has GPS. Give --lat and --lon, or --no-location "
+                       "to record it without one (the server then flags it no_gps).")
+    position, item = found
+    _note(f"position {position['lat']}, {position['lon']} (WGS-84) from the GPS of the last "
+          f"photo, {item.filename or item.sha256[:12]}")
+    return position
+
+
+def _far_from_site(tablet: Tablet, inspection_id: str, position: dict[str, Any]) -> None:
+    """Say so when the position is far from the centre of the enterprise's site (a photo
+    taken elsewhere, a typo): the server will flag it outside_site."""
+    enterprise_id = tablet.inspection(inspection_id).get("enterprise_id")
+    held = tablet.store.record_of("enterprise", enterprise_id) if enterprise_id else None
+    centre = held[1].get("centroid") if held else None
+    if not centre:
+        return
+    away = distance_m(position["lat"], position["lon"], centre[1], centre[0])
+    if away > FAR_M:
+        _note(f"note: that is {away / 1000:,.1f} km from the site of {held[1].get('name')}: "
+              "is it the right position?")
+
+
+def _facts(typed: tuple[str, ...]) -> dict[str, bool]:
+    """NAME=yes|no pairs as the facts the rules read."""
+    facts = {}
+    for pair in typed:
+        name, _, value = pair.partition("=")
+        if value.lower() not in YES + NO:
+            raise BadInput(f"--fact {pair}: give NAME=yes or NAME=no.")
+        facts[name.strip()] = value.lower() in YES
+    return facts
+
+
+@click.command("add-violation")
+@INSPECTION
+@click.option("--code", required=True, help="Catalogue code (`codes` lists them), e.g. AIR_VOC.")
+@click.option("--occurred-on", required=True, help="Day of the act, YYYY-MM-DD.")
+@location_option("Where it was found (default: a photo's GPS)")
+@click.option("--no-location", is_flag=True, help="Record it without a position.")
+@click.option("--description", default="")
+@click.option("--photo", "photos", multiple=True, metavar="FILE|SHA256",
+              help="Cite a photo: a file (captured now) or the digest (or its first digits) "
+                   "of one captured before. Repeatable.")
+@click.option("--continuing", is_flag=True, help="A continuing act (持续状态).")
+@click.option("--ended-on", default=None, help="Day a continuing act ended.")
+@click.option("--individual", is_flag=True, help="The party is a person, not an organisation.")
+@click.option("--fact", "facts", multiple=True, metavar="NAME=yes|no",
+              help="A fact the rules read, e.g. corrected_on_spot=yes. Repeatable.")
+@click.pass_context
+def add_violation(ctx: click.Context, inspection_id: str, code: str, occurred_on: str,
+                  position: dict[str, Any] | None, no_location: bool, description: str,
+                  photos: tuple[str, ...], continuing: bool, ended_on: str | None,
+                  individual: bool, facts: tuple[str, ...]) -> None:
+    """Record a violation found on the visit, geotagged and citing its photos; prints its id."""
+    if position and no_location:
+        raise BadInput("Give a position or --no-location, not both.")
+    fields: dict[str, Any] = {
+        "description": description, **({"continuing": True} if continuing else {}),
+        **({"ended_on": ended_on} if ended_on else {}),
+        **({"party_type": "individual"} if individual else {}),
+        **({"facts": _facts(facts)} if facts else {})}
+    with open_tablet(ctx) as tablet:
+        tablet.inspection(inspection_id)  # a record it holds, before looking for a position
+        files, digests = _cited(tablet, photos)
+        if position is None and not no_location:
+            position = _photo_position(tablet, inspection_id, files, digests)
+        if position is not None and position.get("crs", "wgs84") == "wgs84":
+            _far_from_site(tablet, inspection_id, position)
+        violation_id = tablet.add_violation(inspection_id, code, occurred_on, files=files,
+                                            evidence=digests, location=position, **fields)
+        unchecked = not tablet.store.counts().get("catalogue_entry")
+    if unchecked:
+        _note(f"{code} was not checked: this tablet holds no catalogue yet (`pull` brings it)")
+    click.echo(violation_id)
+
+
+@click.command()
+@INSPECTION
+@click.argument("item")
+@click.argument("answer", type=click.Choice(["yes", "no", "na"]))
+@click.option("--note", default="", help="What was seen.")
+@click.pass_context
+def checklist(ctx: click.Context, inspection_id: str, item: str, answer: str, note: str) -> None:
+    """Answer one checklist item (yes, no or na); answering it again replaces the answer."""
+    with open_tablet(ctx) as tablet:
+        tablet.answer(inspection_id, item, answer, note)
+    click.echo(f"checklist {item}: {answer} (queued for the next push)")
+
+
+def _person(typed: str) -> dict[str, str]:
+    """NAME[:ROLE[:ORGANISATION]] as someone present."""
+    name, role, organisation = (typed.split(":", 2) + ["", ""])[:3]
+    return {"name": name.strip(), "role": role.strip(), "organisation": organisation.strip()}
+
+
+@click.command()
+@INSPECTION
+@click.option("--findings", default=None, help="The findings (replace what was written).")
+@click.option("--ended-at", default=None, help="When the inspection ended: ISO time or now.")
+@click.option("--person", "people", multiple=True, metavar="NAME[:ROLE[:ORGANISATION]]",
+              help="Someone present (the list given replaces the record's). Repeatable.")
+@click.option("--reason", default=None, help="Why a submitted record is corrected.")
+@click.pass_context
+def edit(ctx: click.Context, inspection_id: str, findings: str | None, ended_at: str | None,
+         people: tuple[str, ...], reason: str | None) -> None:
+    """Change the findings, end time or people present of a record (queued)."""
+    changes: dict[str, Any] = {
+        **({"findings": findings} if findings is not None else {}),
+        **({"ended_at": moment(ended_at)} if ended_at else {}),
+        **({"people_present": [_person(p) for p in people]} if people else {})}
+    if not changes:
+        raise BadInput("Nothing to change: give --findings, --ended-at or --person.")
+    with open_tablet(ctx) as tablet:
+        tablet.edit_inspection(inspection_id, changes, reason)
+    click.echo(f"{', '.join(changes)} changed (queued for the next push)")
+
+
+@click.command()
+@INSPECTION
+@click.option("--role", required=True, type=click.Choice(["officer", "party", "witness"]))
+@click.option("--name", default=None,
+              help="Who signs; an officer also by username (`officers`).")
+@click.option("--user-id", default=None, help="An officer's user id (`officers`).")
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="The signature as drawn on the pad (captured now).")
+@click.option("--refused", is_flag=True, help="They refused to sign: give the --reason.")
+@click.option("--reason", default=None, help="Why they refused, as they said it.")
+@click.pass_context
+def sign(ctx: click.Context, inspection_id: str, role: str, name: str | None,
+         user_id: str | None, image: Path | None, refused: bool, reason: str | None) -> None:
+    """Sign the record: an officer or the party (or a witness) with the image drawn on the pad,
+    or the party's refusal to sign with its reason (queued)."""
+    if image is not None and refused:
+        raise BadInput("A refusal has no signature image: give --image or --refused.")
+    if image is None and not refused:
+        raise BadInput("Give the signature --image, or --refused with the --reason.")
+    if reason is not None and not refused:
+        raise BadInput("--reason is the reason of a refusal: it goes with --refused.")
+    with open_tablet(ctx) as tablet:
+        key = tablet.sign_on_site(inspection_id, role, name, user_id=user_id, image=image,
+                                  refusal_reason=(reason or "") if refused else None)
+        signer = tablet.store.record_of("signature", key)[1]["signer"]
+    what = "refused to sign" if refused else "signed"
+    click.echo(f"{signer} ({role}) {what} (queued for the next push)")
+
+
+@click.command()
+@INSPECTION
+@click.option("--ended-at", default=None,
+              help="When the inspection ended (ISO time); by default now, unless it ended.")
+@click.pass_context
+def submit(ctx: click.Context, inspection_id: str, ended_at: str | None) -> None:
+    """Submit the record once two officers and the party signed (or the party refused): it is
+    then only corrected, never edited (queued for the next push)."""
+    with open_tablet(ctx) as tablet:
+        tablet.submit(inspection_id, moment(ended_at))
+    click.echo("submission queued for the next push")
+
+
+@click.command()
+@click.argument("task_id", metavar="TASK")
+@click.argument("step", type=click.Choice(["start", "submit"]))
+@click.pass_context
+def task(ctx: click.Context, task_id: str, step: str) -> None:
+    """Start a task on arrival, or submit it once its visit is done (queued)."""
+    with open_tablet(ctx) as tablet:
+        tablet.move_task(task_id, {"start": "in_progress", "submit": "submitted"}[step])
+    click.echo(f"task {step} queued for the next push")
+
+
+COMMANDS = (add_violation, checklist, edit, sign, submit, task)

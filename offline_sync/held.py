@@ -1,0 +1,197 @@
+"""What the tablet holds, as an inspector on site asks for it: the people it can name as
+officers, an inspection record with the parts recorded here since the last pull, what a
+submission still lacks, captured files by digest."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from offline_sync.errors import Invalid
+from offline_sync.files import EvidenceItem
+from offline_sync.position import photo_position
+from offline_sync.store import Store
+
+MIN_OFFICERS = 2  # 处罚法 第42条: the server refuses a submission with fewer officers signed
+HEX_PREFIX = re.compile(r"^[0-9a-f]{6,64}$")
+
+
+def is_uuid(value: str) -> bool:
+    """Whether the text is a UUID (an id the server may know though the tablet does not)."""
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def answer_id(inspection_id: str, item: str) -> str:
+    """The id of the answer to one checklist item of one record: the same pair always gets
+    the same id (a second answer edits the first), in 36 characters."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"checklist-answer:{inspection_id}:{item}"))
+
+
+class Holdings:
+    """Read-only views over the store; mixed into Tablet, which owns `store` and `user`."""
+
+    store: Store
+    user: dict[str, Any] | None
+
+    def people(self) -> dict[str, dict[str, Any]]:
+        """Everyone the tablet can name as an officer, by user id: the signed-in user, the
+        inspectors of pulled tasks and the officers of pulled records (the pull carries no
+        list of a district's inspectors)."""
+        found: dict[str, dict[str, Any]] = {}
+
+        def note(user_id: Any, source: str, **facts: Any) -> None:
+            person = found.setdefault(str(user_id), {
+                "id": str(user_id), "name": None, "username": None, "certificate_no": None,
+                "certificate_expires": None, "known_from": []})
+            person.update({key: value for key, value in facts.items()
+                           if value and not person.get(key)})
+            if source not in person["known_from"]:
+                person["known_from"].append(source)
+
+        if self.user:
+            note(self.user["id"], "you", name=self.user.get("display_name"),
+                 username=self.user.get("username"),
+                 certificate_no=self.user.get("certificate_no"),
+                 certificate_expires=self.user.get("certificate_expires"))
+        for task in self.store.records("task"):
+            for assignee in task.get("assignees") or []:
+                note(assignee["id"], "task", name=assignee.get("display_name"),
+                     username=assignee.get("username"))
+        for record in self.store.records("inspection"):
+            for officer in record.get("officers") or []:
+                note(officer["user_id"], "record", name=officer.get("name"),
+                     certificate_no=officer.get("certificate_no"),
+                     certificate_expires=officer.get("certificate_expires"))
+        return found
+
+    def person(self, who: str, among: list[str] | None = None) -> dict[str, Any]:
+        """The one person `who` names (user id, username or name), among the user ids
+        `among` when given. A UUID the tablet does not know is taken as given (the server
+        knows its inspectors); Invalid for a name of nobody or of several."""
+        known = self.people()
+        if among is not None:
+            known = {key: known.get(key) or {"id": key, "name": None, "username": None}
+                     for key in among}
+        if who in known:
+            return known[who]
+        named = [p for p in known.values() if who in (p["username"], p["name"])]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise Invalid(f"{len(named)} people are called {who}: give the user id (one of "
+                          f"{', '.join(p['id'] for p in named)})")
+        if among is None and is_uuid(who):
+            return {"id": who, "name": None, "username": None}
+        where = "of the record's officers" if among is not None else "person this tablet knows"
+        listed = ", ".join(f"{p['name'] or '?'} ({p['id']})" for p in known.values()) or "none"
+        raise Invalid(f"No {where} is called {who} (they are: {listed}); `officers` lists "
+                      "whom the tablet knows, with their user ids.")
+
+    def inspection(self, inspection_id: str) -> dict[str, Any]:
+        """The record as this tablet sees it: the pulled copy with local edits, plus the
+        signatures and checklist answers recorded here that the copy does not show yet;
+        Invalid when the tablet does not hold it."""
+        held = self.store.record_of("inspection", inspection_id)
+        if held is None:
+            raise Invalid(f"No inspection {inspection_id} on this tablet: check the id "
+                          "(`inspections` lists them), or pull first.")
+        version, data = held
+        record = {**data, "id": inspection_id, "version": version}
+        queue = self.store.queued()
+        order = {m.record_id: m.seq for m in queue}  # parts not pulled yet: as recorded
+        signatures = list(record.get("signatures") or [])
+        shown = {_signed(s) for s in signatures}  # the pulled copy's carry no id
+        signatures += [_part(row) for row in sorted(
+            self.store.records("signature"), key=lambda row: order.get(row["id"], 0))
+            if row.get("inspection_id") == inspection_id and _signed(row) not in shown]
+        queued = {m.record_id for m in queue if m.entity == "checklist_answer"}
+        answers = {a["item"]: a for a in record.get("checklist") or []}
+        for row in sorted(self.store.records("checklist_answer"),
+                          key=lambda row: order.get(row["id"], 0)):
+            if row.get("inspection_id") == inspection_id and (
+                    row["id"] in queued or row["item"] not in answers):
+                answers[row["item"]] = _part(row)
+        record["signatures"], record["checklist"] = signatures, list(answers.values())
+        record["violations"] = [v for v in self.store.records("violation")
+                                if v.get("inspection_id") == inspection_id]
+        record["unsent"] = sum(m.target == ("inspection", inspection_id) or (
+            m.entity == "violation" and m.fields.get("inspection_id") == inspection_id)
+            for m in queue)
+        return record
+
+    def lacking(self, record: dict[str, Any]) -> list[str]:
+        """What the record (as `inspection` shows it) lacks for its submission, in words."""
+        officers = list(record.get("inspector_ids") or [])
+        names = {o["user_id"]: o["name"] for o in record.get("officers") or []}
+        known = self.people()
+        signed: set[str] = set()
+        for signature in record["signatures"]:
+            if signature.get("role") != "officer" or not signature.get("evidence_sha256"):
+                continue
+            user_id = signature.get("signer_user_id")
+            if user_id is None:
+                same = [o for o in officers if signature["signer"] in (
+                    names.get(o), (known.get(o) or {}).get("name"))]
+                user_id = same[0] if len(same) == 1 else None
+            if user_id in officers:
+                signed.add(user_id)
+        problems = []
+        if len(signed) < MIN_OFFICERS:
+            unsigned = [names.get(o) or (known.get(o) or {}).get("name") or o
+                        for o in officers if o not in signed]
+            problems.append(f"at least {MIN_OFFICERS} of the record's officers must each sign "
+                            f"with a signature image; not signed: {'、'.join(unsigned) or '—'}")
+        if not any(s.get("role") == "party" for s in record["signatures"]):
+            problems.append("the party's signature, or its refusal with the reason, is missing")
+        return problems
+
+    def captured(self, ref: str) -> EvidenceItem:
+        """A file captured on this tablet, by its SHA-256 or a prefix of it (6 or more hex
+        digits, as add-photo and push print it); Invalid for none or several."""
+        ref = ref.strip().lower()
+        found = [item for item in self.store.evidence() if item.sha256.startswith(ref)] \
+            if HEX_PREFIX.match(ref) else []
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise Invalid(f"{len(found)} captured files start with {ref}: give more digits.")
+        raise Invalid(f"No file captured on this tablet has the SHA-256 {ref}: give the "
+                      "photo's file to capture it, or its digest as add-photo printed it.")
+
+    def last_position(self, since: str | None) -> tuple[dict[str, float], EvidenceItem] | None:
+        """The GPS position of the last photo captured since `since` (ISO time) that has one,
+        with that photo; None when none has."""
+        start = aware(since)
+        for item in reversed(self.store.evidence()):
+            taken = aware(item.captured_at)
+            if item.kind != "photo" or (start and (taken is None or taken < start)):
+                continue
+            if (position := photo_position(item.path)) is not None:
+                return position, item
+        return None
+
+
+def _signed(signature: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes a signature that one: who signed, as what, and the image or refusal."""
+    return tuple(signature.get(key) for key in (
+        "signer", "role", "signer_user_id", "evidence_sha256", "refused", "refusal_reason"))
+
+
+def _part(row: dict[str, Any]) -> dict[str, Any]:
+    """A signature or checklist answer row as the record lists it."""
+    return {key: value for key, value in row.items() if key not in ("inspection_id", "version")}
+
+
+def aware(text: str | None) -> datetime | None:
+    """An ISO time with its offset as a datetime (None for none, or one without an offset)."""
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
