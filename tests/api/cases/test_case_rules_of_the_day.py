@@ -122,11 +122,17 @@ def test_a_step_refused_for_its_own_reasons_re_decides_nothing(
 
 
 def _until_someone_waits_for_a_lock(engine) -> None:
+    # up to 60 s (a CI worker may share the machine with the 50-tablet load test); each poll
+    # in its own transaction: PostgreSQL keeps a transaction's first view of pg_stat_activity,
+    # so polling in one transaction never saw a wait that began after the first poll
+    deadline = time.monotonic() + 60
     with engine.connect() as watcher:
-        for _ in range(200):
-            if watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()")).scalar():
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar()
+            watcher.rollback()
+            if waiting:
                 return
             time.sleep(0.05)
     raise AssertionError("the transition never waited for the violation's lock")
