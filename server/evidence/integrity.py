@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from sqlalchemy import select
 
@@ -25,20 +26,25 @@ class IntegrityReport:
     checked: int
     mismatched: list[str]
     missing: list[str]
+    unverified: list[str] = field(default_factory=list)  # intact, but its signature fails
 
     @property
     def ok(self) -> bool:
-        """No original changed or went missing."""
-        return not self.mismatched and not self.missing
+        """No original changed, went missing or fails its signature."""
+        return not self.mismatched and not self.missing and not self.unverified
 
 
-def stored_digest(store: EvidenceStore, sha256: str) -> str | None:
-    """The SHA-256 of the bytes the store holds at `sha256`'s address; None if it holds none."""
+def stored_digest(store: EvidenceStore, sha256: str, copy: BinaryIO | None = None
+                  ) -> str | None:
+    """The SHA-256 of the bytes the store holds at `sha256`'s address; None if it holds none.
+    The bytes are also written to `copy` when one is given."""
     digest = hashlib.sha256()
     try:
         with store.open(sha256) as original:
             while chunk := original.read(CHUNK):
                 digest.update(chunk)
+                if copy is not None:
+                    copy.write(chunk)
     except FileNotFoundError:
         return None
     return digest.hexdigest()

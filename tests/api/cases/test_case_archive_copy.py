@@ -420,3 +420,21 @@ def test_a_copy_the_archive_step_could_not_build_says_it_was_built_at_its_first_
     assert frozen["sha256"] == hashlib.sha256(data).hexdigest()
     assert frozen["built"] == "first_export" and "failed" in frozen["note"]
     assert frozen["data"] == "as_archived" and "as it stood when archived" in frozen["note"]
+
+
+def test_the_nightly_check_finds_an_archived_copy_whose_signing_key_is_no_longer_known(
+        app, client, party, archived, monkeypatch):
+    from server.cases import archive_check
+
+    _run_jobs(app)  # the copy queued by the archive step, signed with today's key
+    old_secret = app.config.get("CASEFILE_SIGNING_KEY") or app.config["SECRET_KEY"]
+    monkeypatch.setitem(app.config, "CASEFILE_SIGNING_KEY", "rotated-" + "k" * 40)
+    monkeypatch.setitem(app.config, "CASEFILE_RETIRED_KEYS", [])  # the old one dropped
+    with app.app_context():
+        dropped = archive_check.verify_archived_copies()
+    assert not dropped.ok and not dropped.mismatched and not dropped.missing
+    [entry] = dropped.unverified
+    assert entry.startswith(archived["filing_number"]) and "unknown signing key" in entry
+    monkeypatch.setitem(app.config, "CASEFILE_RETIRED_KEYS", [old_secret])  # kept to verify
+    with app.app_context():
+        assert archive_check.verify_archived_copies().ok
