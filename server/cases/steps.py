@@ -95,6 +95,17 @@ def _recheck_rules(actor: Actor, case_id: uuid.UUID, version: int, to: str,
                    current_version=current, redecided=changes)
 
 
+def _changed(actor: Actor, case: Case, event: str, state: str, on: date,
+             details: dict[str, Any], action: str, audited: dict[str, Any]) -> None:
+    """What every change of a case ends with: a new version, its deadlines recomputed, an
+    event in its history and an audit entry."""
+    case.version += 1
+    case.updated_at = clock.utcnow()
+    service.refresh_deadlines(case)
+    service.record_event(case, actor, event, state, on, details)
+    audit.record(actor, action, "case", case.id, audited)
+
+
 def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
          params: dict[str, Any]) -> Case:
     """Move the case one step; the preconditions of the procedure are checked and audited."""
@@ -121,12 +132,8 @@ def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
         _apply(case, to, record)
         case.state = to
         case.steps = {**case.steps, to: json_safe(record)}
-        case.version += 1
-        case.updated_at = clock.utcnow()
-        service.refresh_deadlines(case)
-        service.record_event(case, actor, "transition", before, record["on"], record)
-        audit.record(actor, f"case.{to}", "case", case.id,
-                     json_safe({"from": before, "to": to, **record}))
+        _changed(actor, case, "transition", before, record["on"], record, f"case.{to}",
+                 json_safe({"from": before, "to": to, **record}))
         if to == "decided":
             registry.delist_penalised(actor, case.enterprise_id, record["on"],
                                       case.decision_number)
@@ -155,11 +162,7 @@ def extend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any])
         grant = json_safe({"approval": data["approval"], "days": data["days"], "on": on,
                            "reason": data["reason"], "approved_by": str(actor.user_id)})
         case.extensions = [*case.extensions, grant]
-        case.version += 1
-        case.updated_at = clock.utcnow()
-        service.refresh_deadlines(case)
-        service.record_event(case, actor, "extension", case.state, on, grant)
-        audit.record(actor, "case.extend", "case", case.id, grant)
+        _changed(actor, case, "extension", case.state, on, grant, "case.extend", grant)
     return case
 
 
@@ -176,9 +179,5 @@ def suspend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any]
         entry = json_safe({"kind": period.kind, "start": period.start, "end": period.end,
                            "reason": data["reason"]})
         case.suspensions = [*case.suspensions, entry]
-        case.version += 1
-        case.updated_at = clock.utcnow()
-        service.refresh_deadlines(case)
-        service.record_event(case, actor, "suspension", case.state, today, entry)
-        audit.record(actor, "case.suspend", "case", case.id, entry)
+        _changed(actor, case, "suspension", case.state, today, entry, "case.suspend", entry)
     return case
