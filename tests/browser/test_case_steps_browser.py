@@ -3,6 +3,8 @@ refused step keeps what was typed, and a hearing is set with its chair."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from server import clock
 from server.workdays import add_working_days
 from tests.console.conftest import OWN
@@ -45,8 +47,7 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     form.get_by_label("主持人账号（可选，不得为本案调查人员）").select_option(str(page.user.id))
     shoot(page, "case_step_hearing")
     page.get_by_role("button", name="推进案件").click()
-    alert = page.locator("#step-refused")
-    assert "七个工作日前通知当事人" in alert.inner_text()
+    expect(page.locator("#step-refused")).to_contain_text("七个工作日前通知当事人")
     assert page.get_by_label("推进到").input_value() == "hearing"
     assert form.get_by_label("听证主持人", exact=True).input_value() == "李主持"
     assert form.get_by_label("主持人账号（可选，不得为本案调查人员）").input_value() == str(
@@ -56,5 +57,5 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     form.get_by_label("听证日期（通知送达后至少7个工作日）").fill(
         add_working_days(today, 7).isoformat())
     page.get_by_role("button", name="推进案件").click()
-    assert page.locator("#case-state").inner_text() == "听证"
-    assert page.locator("#step-refused").count() == 0
+    expect(page.locator("#case-state")).to_have_text("听证")
+    expect(page.locator("#step-refused")).to_have_count(0)

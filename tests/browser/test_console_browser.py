@@ -4,7 +4,10 @@ and its case file exported and downloaded."""
 
 from __future__ import annotations
 
+import re
 import zipfile
+
+from playwright.sync_api import expect
 
 from tests.console.conftest import OTHER, OWN
 
@@ -29,7 +32,7 @@ def test_map_draws_every_district_of_the_scope(signed_in, world, shoot):
     assert district.locator("svg.map path.district").count() == 1
     assert district.locator(f'path.district[data-code="{OWN}"]').count() == 1
     district.get_by_role("checkbox", name="未结违法行为").uncheck()
-    assert district.locator(".layer-violations").is_hidden()
+    expect(district.locator(".layer-violations")).to_be_hidden()
     shoot(district, "map_district_violations_hidden")
 
 
@@ -43,11 +46,11 @@ def test_supervisor_runs_a_draw_and_reassigns_a_task(signed_in, live_url, world,
     shoot(page, "plans")
     page.get_by_role("button", name="创建计划").click()
     page.get_by_role("link", name="预览本次抽取").click()
-    assert page.locator("#preview").is_visible()
-    assert page.get_by_text("随机种子由服务器生成，抽取人不能指定。").is_visible()
+    expect(page.locator("#preview")).to_be_visible()
+    expect(page.get_by_text("随机种子由服务器生成，抽取人不能指定。")).to_be_visible()
     page.get_by_role("button", name="执行抽取").click()
-    assert len(page.locator("#draw-seed").inner_text()) >= 32  # the server's random seed
-    assert page.locator("#verification .badge-ok").is_visible()
+    expect(page.locator("#draw-seed")).to_have_text(re.compile(r"^\s*\S{32,}\s*$"))  # server's
+    expect(page.locator("#verification .badge-ok")).to_be_visible()
     shoot(page, "draw")
 
     page.goto(f"{live_url}/console/tasks")
@@ -63,8 +66,9 @@ def test_supervisor_runs_a_draw_and_reassigns_a_task(signed_in, live_url, world,
     page.get_by_label("执法人员", exact=True).select_option([str(first.id), str(second.id)])
     page.get_by_label("理由").fill("就近安排")
     page.get_by_role("button", name="保存执法人员").click()
-    team = page.locator("#task-team").inner_text()
-    assert first.display_name in team and second.display_name in team
+    team = page.locator("#task-team")
+    expect(team).to_contain_text(first.display_name)
+    expect(team).to_contain_text(second.display_name)
     shoot(page, "task_reassigned")
 
 
@@ -75,10 +79,11 @@ def test_legal_staff_open_a_case_see_the_waiver_and_download_the_export(
     assert page.get_by_text(world[OTHER]["case"]["filing_number"]).count() == 0
     shoot(page, "cases")
     page.get_by_role("link", name=case["filing_number"]).click()
-    explanations = page.locator('[data-testid="explanation"]')
-    assert explanations.count() == 2
+    expect(page).to_have_url(re.compile(f"/console/cases/{case['id']}$"))
+    expect(page.locator('[data-testid="explanation"]')).to_have_count(2)
     waived = page.locator(".explanation", has_text="免罚依据")
-    assert waived.count() == 1 and waived.is_visible()
+    expect(waived).to_have_count(1)
+    expect(waived).to_be_visible()
     assert page.locator(".gallery img").first.evaluate("img => img.naturalWidth") > 0
     shoot(page, "case")
     page.get_by_role("button", name="导出案卷（ZIP）").click()
@@ -99,8 +104,8 @@ def test_enterprises_and_reports_pages_render_in_english(signed_in, live_url, wo
     shoot(page, "enterprises_zh")
     page.get_by_label("语言").select_option("en")
     page.get_by_role("button", name="切换").click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Enterprises").is_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Enterprises")).to_be_visible()
     page.goto(f"{live_url}/console/reports?from=2021-01-01&to=2030-12-31")
     assert page.locator('[data-testid="chart-counts"] rect').count() >= 4
     shoot(page, "reports_en")
@@ -121,8 +126,8 @@ def test_supervisor_resolves_a_sync_conflict(signed_in, live_url, client, make_u
     shoot(page, "conflicts")
     card.get_by_label("平板的值").check()
     card.get_by_role("button", name="处理").click()
-    assert page.locator(f"#conflict-{conflict}").count() == 0
+    expect(page.locator(f"#conflict-{conflict}")).to_have_count(0)
     page.get_by_label("状态").select_option("resolved")
     page.get_by_role("button", name="筛选").click()
-    assert "已处理: 平板的值 · 第 3 版" in page.locator(f"#conflict-{conflict}").inner_text()
+    expect(page.locator(f"#conflict-{conflict}")).to_contain_text("已处理: 平板的值 · 第 3 版")
     shoot(page, "conflicts_resolved")
