@@ -13,7 +13,7 @@ from schemas.sync import (
     StatusFields,
 )
 from server.auth.policy import Actor
-from server.errors import NotFound
+from server.errors import NotFound, ValidationFailed
 from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import Inspection
@@ -65,16 +65,19 @@ def _answers(checklist: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]
 
 def checklist_answer(ctx: Context) -> Outcome:
     """Answer one checklist item; an item changed on the server since the tablet's base is
-    a hard conflict (both answers kept), other items merge freely."""
+    a hard conflict (both answers kept), other items merge freely. The version the answer
+    makes is kept: the tablet's next answer to the item is made on it, even when more of
+    the tablet's work moves the record on in the same push."""
     data = load(ChecklistAnswerPushFields(), ctx.values)
     record = existing_inspection(ctx, str(data.pop("inspection_id")))
     inspections.check_writable(ctx.actor, record)  # before a stale base records a conflict
     item, answer = data["item"], ChecklistAnswerSchema().dump(data)
     current = _answers(record.checklist)
-    conflicts.remember("inspection", str(record.id), record.version,
-                       payloads.editable_fields("inspection", payloads.inspection(
-                           str(record.id)).data))
+    _remember(str(record.id), record.version)
     base_version = ctx.mutation["base_version"]
+    if base_version is not None and base_version > record.version:
+        raise ValidationFailed(f"base_version {base_version} is newer than the server's "
+                               f"{record.version}.", errors={"base_version": ["unknown version"]})
     field = f"checklist:{item}"
     if base_version is not None and base_version < record.version:
         base = conflicts.base_fields("inspection", str(record.id), base_version)
@@ -88,7 +91,15 @@ def checklist_answer(ctx: Context) -> Outcome:
                            payloads.inspection(str(record.id)).data)
     if current.get(item) == answer:
         return Outcome(record.version)
-    return Outcome(set_answers(ctx.actor, record.id, record.version, {item: answer}))
+    version = set_answers(ctx.actor, record.id, record.version, {item: answer})
+    _remember(str(record.id), version)
+    return Outcome(version)
+
+
+def _remember(key: str, version: int) -> None:
+    """Keep the record's editable fields at this version (a base of later answers)."""
+    conflicts.remember("inspection", key, version, payloads.editable_fields(
+        "inspection", payloads.inspection(key).data))
 
 
 def set_answers(actor: Actor, inspection_id: Any, version: int,
