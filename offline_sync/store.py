@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from offline_sync.bases import PARENT_BASED, PARENTS, advance, parent_of, pending_fields
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
 
 SCHEMA = """
@@ -44,10 +45,6 @@ CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT 
 """
 FINAL_STATUSES = ("applied", "duplicate", "conflict", "rejected")
 RESENDS = 2  # how often a 409-rejected mutation goes again under a new mutation_id
-# Parts of a record: their result's version is the version of the record they belong to.
-PARENTS = {"evidence_link": ("violation", "violation_id"),
-           "signature": ("inspection", "inspection_id"),
-           "checklist_answer": ("inspection", "inspection_id")}
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ class Store(FileRecords):
                                      key).fetchone()
                     if row and row["version"] is not None and row["version"] > change["version"]:
                         continue  # we already hold a newer copy (our own push came back first)
-                    data = {**(change.get("data") or {}), **self._pending_fields(db, *key)}
+                    data = {**(change.get("data") or {}), **pending_fields(db, *key)}
                     db.execute("INSERT INTO records (entity, id, version, data) VALUES "
                                "(?, ?, ?, ?) ON CONFLICT (entity, id) DO UPDATE SET "
                                "version = excluded.version, data = excluded.data",
@@ -211,14 +208,6 @@ class Store(FileRecords):
                                    ).fetchall()
         return {r["entity"]: r["n"] for r in rows}
 
-    @staticmethod
-    def _pending_fields(db: sqlite3.Connection, entity: str, record_id: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for row in db.execute("SELECT fields FROM outbox WHERE entity = ? AND record_id = ? "
-                              "ORDER BY seq", (entity, record_id)):
-            merged.update(json.loads(row["fields"]))
-        return merged
-
     # -- outbox -----------------------------------------------------------------------------
 
     def record(self, entity: str, op: str, record_id: str, fields: dict[str, Any],
@@ -226,7 +215,8 @@ class Store(FileRecords):
         """Queue an offline edit durably (its mutation_id is fixed now) and apply it locally.
 
         base_version is the server version the edit was made on; an edit on top of an edit
-        still queued is chained: it gets the version the server gives its predecessor."""
+        still queued is chained: it gets the version the server gives its predecessor. A
+        checklist answer is made on its record's version (none for a record not pushed yet)."""
         mutation_id = mutation_id or str(uuid.uuid4())
         recorded_at = now_iso()
         with self.transaction() as db:
@@ -234,8 +224,12 @@ class Store(FileRecords):
                                  "LIMIT 1", (entity, record_id)).fetchone()
             row = db.execute("SELECT version, data FROM records WHERE entity = ? AND id = ?",
                              (entity, record_id)).fetchone()
-            chained = bool(earlier) and op != "create"
+            chained = bool(earlier) and op != "create" and entity not in PARENT_BASED
             base = None if (op == "create" or chained or row is None) else row["version"]
+            if entity in PARENT_BASED:  # made on the parent as the tablet shows it
+                parent = db.execute("SELECT version FROM records WHERE entity = ? AND id = ?",
+                                    parent_of(entity, fields)).fetchone()
+                base = parent["version"] if parent else None
             seq = db.execute(
                 "INSERT INTO outbox (mutation_id, entity, op, record_id, base_version, chained, "
                 "fields, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -266,13 +260,14 @@ class Store(FileRecords):
         A chained edit waits until its predecessor's answer gave it a base version; an edit
         of a record waits while a part of it (a signature, an answer) goes first, since the
         part moves the record's version: sent on the version the part's answer gives, the
-        edit does not meet the tablet's own part as a change made on the server meanwhile."""
+        edit does not meet the tablet's own part as a change made on the server meanwhile.
+        A second answer to a checklist item waits for the first, whose answer gives its base."""
         batch: list[Mutation] = []
         busy: set[tuple[str, str]] = set()
         moved: set[tuple[str, str]] = set()  # records a part in the batch changes
         for mutation in self.queued():
             key = (mutation.entity, mutation.record_id)
-            if key in busy and mutation.op != "create":  # a create never waits for an edit
+            if key in busy and (mutation.op != "create" or mutation.entity in PARENT_BASED):
                 continue
             busy.add(key)
             if mutation.chained or (mutation.op == "update" and key in moved):
@@ -321,7 +316,7 @@ class Store(FileRecords):
                         json.dumps(mutation.fields), json.dumps(result), answered,
                         int(settled_quietly)))
             if version is not None and status != "resent":
-                self._advance(db, mutation, version, effective.get("server"))
+                advance(db, mutation, version, effective.get("server"), status == "applied")
         return Outcome(mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                        status, effective.get("conflict"), version, mutation.fields, result,
                        answered, settled_quietly)
@@ -339,33 +334,6 @@ class Store(FileRecords):
         db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0 "
                    "WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
         return True
-
-    def _advance(self, db: sqlite3.Connection, mutation: Mutation, version: int,
-                 server: dict[str, Any] | None) -> None:
-        """The record now stands at `version` on the server; the next chained edit builds on it.
-
-        For a part (signature, checklist answer, evidence link) the record is its parent; when
-        our part was the only change (local version + 1), queued edits of the parent made on
-        the version before are rebased, since the tablet saw its own part."""
-        key = mutation.target
-        row = db.execute("SELECT version, data FROM records WHERE entity = ? AND id = ?",
-                         key).fetchone()
-        if row is not None and (row["version"] is None or row["version"] < version):
-            data = json.loads(row["data"])
-            if isinstance(server, dict):
-                data = {**data, **server, **self._pending_fields(db, *key)}
-            db.execute("UPDATE records SET version = ?, data = ? WHERE entity = ? AND id = ?",
-                       (version, json.dumps(data), *key))
-            if key != (mutation.entity, mutation.record_id) and row["version"] == version - 1:
-                db.execute("UPDATE outbox SET base_version = ? WHERE entity = ? AND "
-                           "record_id = ? AND chained = 0 AND base_version = ?",
-                           (version, *key, version - 1))
-        own = (mutation.entity, mutation.record_id)
-        successor = db.execute("SELECT seq FROM outbox WHERE entity = ? AND record_id = ? "
-                               "ORDER BY seq LIMIT 1", own).fetchone()
-        if successor is not None:
-            db.execute("UPDATE outbox SET chained = 0, base_version = ? WHERE seq = ? "
-                       "AND chained = 1", (version, successor["seq"]))
 
     def outcomes(self, statuses: Iterable[str] | None = None,
                  unacknowledged: bool = False) -> list[Outcome]:

@@ -130,9 +130,9 @@ class Fieldwork(Holdings):
         fields = {"inspection_id": inspection_id, "item": item, "answer": answer, "note": note}
         check(ChecklistAnswerPushFields(), fields, "checklist answer")
         key = answer_id(inspection_id, item)
-        # Always a create: a part carries no base version here (it is never pulled on its
-        # own), so the latest answer stands; an update would chain behind the first answer
-        # and arrive on a version the tablet's own signatures have since moved on.
+        # A create made on the record's version as the tablet holds it: an answer another
+        # tablet gave the item since then is a hard conflict on the server. A second answer
+        # to the item waits for the first, whose answer gives its base (store.next_batch).
         self.record("checklist_answer", "create", key, fields)
         return key
 

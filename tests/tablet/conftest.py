@@ -113,3 +113,23 @@ def make_photo(folder: Path, seed: int, size: int = 160) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+@pytest.fixture
+def field_day(client, make_user, login, enterprise_body):
+    """Two Pudong inspectors, their supervisor and an enterprise on the register."""
+    first, first_pw = make_user("inspector", "310115")
+    second, second_pw = make_user("inspector", "310115")
+    supervisor = login("supervisor", "310115")
+    enterprise = client.post("/api/v1/enterprises", json=enterprise_body("310115", 1),
+                             headers=supervisor).get_json()
+    return {"first": (first, first_pw), "second": (second, second_pw),
+            "supervisor": supervisor, "enterprise": enterprise,
+            "team": [str(first.id), str(second.id)]}
+
+
+def server_copy(client, headers, entity: str, key: str) -> dict:
+    """The server's copy of a record, read through the REST API."""
+    response = client.get(f"/api/v1/{entity}s/{key}", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()

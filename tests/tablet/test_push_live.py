@@ -7,26 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import make_photo
-
-
-@pytest.fixture
-def field_day(client, make_user, login, enterprise_body):
-    """Two Pudong inspectors, their supervisor and an enterprise on the register."""
-    first, first_pw = make_user("inspector", "310115")
-    second, second_pw = make_user("inspector", "310115")
-    supervisor = login("supervisor", "310115")
-    enterprise = client.post("/api/v1/enterprises", json=enterprise_body("310115", 1),
-                             headers=supervisor).get_json()
-    return {"first": (first, first_pw), "second": (second, second_pw),
-            "supervisor": supervisor, "enterprise": enterprise,
-            "team": [str(first.id), str(second.id)]}
-
-
-def _server_copy(client, headers, entity: str, key: str) -> dict:
-    response = client.get(f"/api/v1/{entity}s/{key}", headers=headers)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from .conftest import make_photo, server_copy
 
 
 def test_a_day_offline_reaches_the_server_whole_without_conflicting_with_itself(
@@ -48,10 +29,10 @@ def test_a_day_offline_reaches_the_server_whole_without_conflicting_with_itself(
     assert tablet.store.queued() == [] and tablet.store.issues() == []
     assert tablet.upload_evidence() == {"uploaded": 1, "refused": 0}
     headers = {"Authorization": f"Bearer {tablet.server.token}"}
-    record = _server_copy(client, headers, "inspection", inspection)
+    record = server_copy(client, headers, "inspection", inspection)
     assert record["findings"] == "门窗敞开，已责令整改"
     assert {a["item"] for a in record["checklist"]} == {"WATER-02"}
-    found = _server_copy(client, headers, "violation", violation)
+    found = server_copy(client, headers, "violation", violation)
     assert found["evidence"] == [photo.sha256] and found["missing_evidence"] == []
     assert found["description"] == "车间VOCs无组织排放"
     tablet.pull()
@@ -77,7 +58,7 @@ def test_two_tablets_on_one_record_merge_softly_and_keep_a_hard_conflict_for_a_s
     [soft] = second.push()
     assert (soft.status, soft.conflict) == ("conflict", "soft")
     headers = {"Authorization": f"Bearer {first.server.token}"}
-    merged = _server_copy(client, headers, "inspection", key)
+    merged = server_copy(client, headers, "inspection", key)
     assert merged["findings"] == "甲：门窗敞开"
     assert merged["people_present"][0]["name"] == "王经理"
     # the same field from both: the later one is a hard conflict, both values kept
@@ -96,7 +77,7 @@ def test_two_tablets_on_one_record_merge_softly_and_keep_a_hard_conflict_for_a_s
     assert open_one["kind"] == "hard" and open_one["fields"] == ["findings"]
     assert open_one["server_values"]["findings"] == "甲：已整改"
     assert open_one["tablet_values"]["findings"] == "乙：未整改"
-    assert _server_copy(client, headers, "inspection", key)["findings"] == "甲：已整改"
+    assert server_copy(client, headers, "inspection", key)["findings"] == "甲：已整改"
     # a supervisor takes the tablet's value; both tablets pull the resolution
     resolved = client.post(f"/api/v1/sync/conflicts/{open_one['id']}/resolve",
                            json={"choice": "tablet"}, headers=field_day["supervisor"])
