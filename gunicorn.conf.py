@@ -17,6 +17,13 @@ threads = 4  # set here only: worker_connections below follows it (no --threads 
 worker_connections = threads
 keepalive = 0
 
+# gunicorn >= 25 opens a control socket for `gunicornc` at one path per user
+# (~/.gunicorn/gunicorn.ctl): a second server on the machine (`make run` beside the load bench
+# or a fault test) took it over, and `gunicornc` would have reloaded or stopped the wrong one.
+# Off unless GUNICORN_CONTROL_SOCKET names this server's own path.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+
 _runner = None
 
 

@@ -67,3 +67,25 @@ def test_a_sound_key_rotation_starts_and_a_refusal_never_shows_a_secret():
     assert "entry 2 is too weak" in str(refused.value) and "lists the current" in str(
         refused.value)
     assert weak not in str(refused.value) and GOOD_KEY not in str(refused.value)
+
+
+def _gunicorn_setting(name: str, **env: str) -> str:
+    """A setting as gunicorn reads gunicorn.conf.py (--print-config), under `env`."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "-c", "gunicorn.conf.py",
+         "wsgi:app"], cwd=root, capture_output=True, text=True, timeout=60, check=True,
+        env={k: v for k, v in os.environ.items() if k != "GUNICORN_CONTROL_SOCKET"} | env).stdout
+    return next(line.split("=", 1)[1].strip() for line in printed.splitlines()
+                if line.split("=", 1)[0].strip() == name)
+
+
+def test_two_servers_on_one_machine_share_no_gunicorn_control_socket(tmp_path):
+    assert _gunicorn_setting("control_socket_disable") == "True"
+    own = str(tmp_path / "enforcement.ctl")
+    assert _gunicorn_setting("control_socket", GUNICORN_CONTROL_SOCKET=own) == own
+    assert _gunicorn_setting("control_socket_disable", GUNICORN_CONTROL_SOCKET=own) == "False"
