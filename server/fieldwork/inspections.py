@@ -80,11 +80,26 @@ def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, 
     return values
 
 
-def _check_signers(signatures: list[dict[str, Any]], officers: list[dict[str, Any]]) -> None:
-    """Refuse officer signatures being written that cannot be matched to one officer."""
-    if problems := signers.refused_at_signing(signatures, officers):
+def _check_signers(signatures: list[dict[str, Any]], officers: list[dict[str, Any]],
+                   signed_at: datetime | None) -> None:
+    """Refuse officer signatures being written (at `signed_at`, default now) that cannot be
+    matched to one officer on the record, or whose officer's certificate had expired."""
+    day = (signed_at or utcnow()).astimezone(SHANGHAI).date()
+    if problems := signers.refused_at_signing(signatures, officers, day):
         raise ValidationFailed("An officer signature does not match the record's officers.",
                                errors={"signatures": problems})
+
+
+def _keep_ids(signatures: list[dict[str, Any]], held: list[dict[str, Any]]) -> None:
+    """Give each signature written the id of the same signature the record holds (a tablet
+    withdraws its signature by that id, and REST representations do not carry it)."""
+    ids: dict[tuple[Any, ...], list[str]] = {}
+    for signature in held:
+        if signature.get("id"):
+            ids.setdefault(signers.identity(signature), []).append(signature["id"])
+    for signature in signatures:
+        if "id" not in signature and (free := ids.get(signers.identity(signature))):
+            signature["id"] = free.pop(0)
 
 
 def _signed(signatures: list[dict[str, Any]] | None) -> set[str]:
@@ -150,11 +165,12 @@ def check_writable(actor: Actor, inspection: Inspection) -> None:
     ensure_not_locked(inspection_id=inspection.id)
 
 
-def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
-                    ) -> tuple[Inspection, bool]:
+def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False,
+                    signed_at: datetime | None = None) -> tuple[Inspection, bool]:
     """Create a draft record under the tablet's id; a retry of the same create is harmless.
 
-    `new`: the caller saw that no record has this id (a sync push asks once for many)."""
+    `new`: the caller saw that no record has this id (a sync push asks once for many);
+    `signed_at`: when its signatures were made (default now)."""
     authorize(actor, "inspection.create")
     existing = None if new else db.session.get(Inspection, data["id"])
     if existing is not None:
@@ -169,7 +185,7 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False
         officers = _officers(data["inspector_ids"], data["started_at"])
         must_be_officer(actor, officers)
         content = _content(data, officers)
-        _check_signers(content.get("signatures", []), officers)
+        _check_signers(content.get("signatures", []), officers, signed_at)
         inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
                                 created_by=actor.user_id, device_id=actor.device_id,
                                 version=1, **content)
@@ -216,8 +232,10 @@ def list_inspections(actor: Actor, enterprise_id: uuid.UUID | None, status: str 
 
 
 def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
-                      changes: dict[str, Any], reason: str | None) -> Inspection:
-    """Edit a draft, or correct a submitted record (a reason is required; history kept)."""
+                      changes: dict[str, Any], reason: str | None,
+                      signed_at: datetime | None = None) -> Inspection:
+    """Edit a draft, or correct a submitted record (a reason is required; history kept);
+    signatures it adds were made at `signed_at` (default now)."""
     with unit_of_work() as session:
         inspection = get_inspection(actor, inspection_id, lock=True)
         check_writable(actor, inspection)
@@ -247,8 +265,10 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                 content=_snapshot(inspection), replaced_by_version=inspection.version + 1,
                 reason=reason.strip(), corrected_by=actor.user_id))
         content = _content(changes, officers)
+        if "signatures" in content:
+            _keep_ids(content["signatures"], inspection.signatures)
         _check_signers([s for s in content.get("signatures", [])
-                        if s not in inspection.signatures], officers)
+                        if s not in inspection.signatures], officers, signed_at)
         cited = _signed(inspection.signatures)
         for key, value in content.items():
             setattr(inspection, key, value)

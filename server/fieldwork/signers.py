@@ -4,10 +4,20 @@ guess between namesakes). Pure: signatures and officers as the record stores the
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 Signature = dict[str, Any]
 Officer = dict[str, Any]
+
+
+SIGNED = ("signer", "role", "signer_user_id", "evidence_sha256", "refused", "refusal_reason")
+
+
+def identity(signature: Signature) -> tuple[Any, ...]:
+    """What makes a signature that one (its id aside): who signed, as what, the image or the
+    refusal and its reason."""
+    return tuple(signature.get(key) or None for key in SIGNED)
 
 
 def _by_id(officers: list[Officer], user_id: Any) -> Officer | None:
@@ -55,25 +65,45 @@ def match(signature: Signature, officers: list[Officer]) -> tuple[str | None, st
     return None, _ambiguous(signature, found) if found else _not_an_officer(signature, officers)
 
 
-def refused_at_signing(signatures: list[Signature], officers: list[Officer]) -> list[str]:
-    """Why officer signatures being written are refused at once: a user id of someone not on
-    the record, a user id of another officer than the one named, or no user id for a name
-    several officers share. (A name of no officer is only refused at submission, as before
-    user ids existed.)"""
+def _lapsed(officer: Officer, day: date) -> str | None:
+    """Why the officer's certificate, as the record shows it, is not valid on `day`."""
+    expires = officer.get("certificate_expires")
+    if not expires or date.fromisoformat(expires) >= day:
+        return None
+    number = f" {officer['certificate_no']}" if officer.get("certificate_no") else ""
+    return (f"{officer['name']}'s enforcement certificate{number} expired on {expires}: a "
+            f"signature made on {day.isoformat()} is not a certified officer's (处罚法 Art. "
+            "42); once the certificate is renewed, save the record's officers (inspector_ids) "
+            "again to show the new one")
+
+
+def refused_at_signing(signatures: list[Signature], officers: list[Officer],
+                       day: date) -> list[str]:
+    """Why officer signatures being written on `day` are refused at once: made by no officer
+    on the record (a user id or a name of no officer), a user id of another officer than the
+    one named, no user id for a name several officers share, or an officer whose certificate
+    as the record shows it expired before that day."""
     problems = []
     for signature in signatures:
         if signature["role"] != "officer":
             continue
-        if wanted := signature.get("signer_user_id"):
-            officer = _by_id(officers, wanted)
-            if officer is None:
-                problems.append(_not_an_officer(signature, officers))
-            elif officer["name"] != signature["signer"]:
-                problems.append(f"{signature['signer']} signed with the user id {wanted} of "
-                                f"the officer {officer['name']}: the name and the user id "
-                                "must be of the same officer")
-        elif len(found := _by_name(officers, signature["signer"])) > 1:
-            problems.append(_ambiguous(signature, found))
+        wanted = signature.get("signer_user_id")
+        officer = _by_id(officers, wanted) if wanted else None
+        if wanted and officer is not None and officer["name"] != signature["signer"]:
+            problems.append(f"{signature['signer']} signed with the user id {wanted} of "
+                            f"the officer {officer['name']}: the name and the user id "
+                            "must be of the same officer")
+            continue
+        if not wanted:
+            found = _by_name(officers, signature["signer"])
+            if len(found) > 1:
+                problems.append(_ambiguous(signature, found))
+                continue
+            officer = found[0] if found else None
+        if officer is None:
+            problems.append(_not_an_officer(signature, officers))
+        elif lapsed := _lapsed(officer, day):
+            problems.append(lapsed)
     return list(dict.fromkeys(problems))
 
 

@@ -66,6 +66,12 @@ class Context:
         """The mutation's fields."""
         return self.mutation["values"]
 
+    @property
+    def recorded_at(self) -> datetime | None:
+        """When the tablet recorded the edit (a held mutation keeps it as text), or None."""
+        value = self.mutation.get("recorded_at")
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
 
 @dataclass
 class Outcome:

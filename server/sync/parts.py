@@ -56,7 +56,8 @@ def signature(ctx: Context) -> Outcome:
     elif len(kept) == len(record.signatures):
         return Outcome(record.version)  # already withdrawn
     return Outcome(inspections.update_inspection(ctx.actor, record.id, record.version,
-                                                 {"signatures": kept}, None).version)
+                                                 {"signatures": kept}, None,
+                                                 ctx.recorded_at).version)
 
 
 def _answers(checklist: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:

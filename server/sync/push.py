@@ -127,8 +127,8 @@ def _result(outcome: Outcome) -> dict[str, Any]:
 
 
 def _stored(mutation: dict[str, Any]) -> dict[str, Any]:
-    return json_safe({k: mutation[k] for k in ("mutation_id", "entity", "op", "id",
-                                                "base_version", "values")})
+    return json_safe({k: mutation.get(k) for k in ("mutation_id", "entity", "op", "id",
+                                                    "base_version", "values", "recorded_at")})
 
 
 def _seen(actor: Actor, mutations: list[dict[str, Any]]) -> set[uuid.UUID]:

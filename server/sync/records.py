@@ -53,7 +53,8 @@ def inspection_create(ctx: Context) -> Outcome:
     reject_server_owned("inspection", ctx.values)
     data = load(INSPECTION_NEW, ctx.values)
     data["id"] = record_id(ctx.mutation["id"])
-    record, _ = inspections.open_inspection(ctx.actor, data, new=ctx.new)
+    record, _ = inspections.open_inspection(ctx.actor, data, new=ctx.new,
+                                            signed_at=ctx.recorded_at)
     return Outcome(record.version)
 
 
@@ -151,7 +152,7 @@ def update_inspection_fields(ctx: Context, record: Inspection, changes: dict[str
 
     def apply(version: int, chosen: dict[str, Any]) -> int:
         return inspections.update_inspection(ctx.actor, record.id, version, chosen,
-                                             reason).version
+                                             reason, ctx.recorded_at).version
 
     return merge_update(ctx, "inspection", record.version, record.district, InspectionFields,
                         changes, apply)

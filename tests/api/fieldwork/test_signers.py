@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -130,3 +130,57 @@ def test_older_tablets_without_user_ids_still_sign_by_name(client, field):
                           headers=field["headers"]).get_json()
     assert all("signer_user_id" not in s for s in created["signatures"])
     assert _submit(client, {"headers": field["headers"]}, created).status_code == 200
+
+
+def test_an_officer_signature_in_the_name_of_no_officer_is_refused_when_added(client, field):
+    body = field["inspection"]()
+    assert client.post("/api/v1/inspections", json=body,
+                       headers=field["headers"]).status_code == 201
+    response = client.patch(f"/api/v1/inspections/{body['id']}", headers=field["headers"],
+                            json={"version": 1, "signatures": [
+                                {"signer": "赵六", "role": "officer",
+                                 "evidence_sha256": secrets.token_hex(32)}]})
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    problem = " ".join(response.get_json()["errors"]["signatures"])
+    assert "赵六" in problem and "not one of the record's officers" in problem
+    opened = client.post("/api/v1/inspections", headers=field["headers"], json=field["inspection"](
+        signatures=[{"signer": "赵六", "role": "officer", "refused": True,
+                     "refusal_reason": "不在场"}]))
+    assert opened.status_code == 422, opened.get_json()
+
+
+@pytest.fixture
+def expiring(client, make_user, field):
+    """A record opened 20 days ago by an officer whose certificate expired 10 days ago (valid
+    on the inspection day) and a partner, as the first officer's tablet sees it."""
+    first, _ = field["inspectors"]
+    lapsed, _ = make_user("inspector", "310115", display_name="钱七",
+                          certificate_expires=date.today() - timedelta(days=10))
+    started = datetime.now(UTC) - timedelta(days=20)
+    body = field["inspection"](inspector_ids=[str(first.id), str(lapsed.id)],
+                               started_at=started.isoformat())
+    created = client.post("/api/v1/inspections", json=body, headers=field["headers"])
+    assert created.status_code == 201, created.get_json()
+    return {"lapsed": lapsed, "record": created.get_json(), "first": first}
+
+
+def test_a_signature_made_after_the_officers_certificate_expired_is_refused_when_added(
+        client, field, expiring):
+    lapsed, record = expiring["lapsed"], expiring["record"]
+    response = client.patch(f"/api/v1/inspections/{record['id']}", headers=field["headers"],
+                            json={"version": 1, "signatures": [
+                                {"signer": "钱七", "role": "officer",
+                                 "signer_user_id": str(lapsed.id),
+                                 "evidence_sha256": secrets.token_hex(32)}]})
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    problem = " ".join(response.get_json()["errors"]["signatures"])
+    assert "钱七" in problem and "certificate" in problem
+    assert lapsed.certificate_no in problem
+    assert (date.today() - timedelta(days=10)).isoformat() in problem
+    partner = client.patch(f"/api/v1/inspections/{record['id']}", headers=field["headers"],
+                           json={"version": 1, "signatures": [
+                               {"signer": expiring["first"].display_name, "role": "officer",
+                                "evidence_sha256": secrets.token_hex(32)}]})
+    assert partner.status_code == 200, partner.get_json()

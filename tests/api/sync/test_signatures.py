@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -163,3 +164,52 @@ def test_an_officer_whose_name_is_as_long_as_a_display_name_may_be_can_sign(clie
     [result] = tablet.push(mutation("signature", "create", str(uuid.uuid4()),
                                     _signature(key, officer, name=long_name)))
     assert result["status"] == "applied", result
+
+
+def test_a_pushed_officer_signature_in_the_name_of_no_officer_is_rejected_when_added(world):
+    key = shared_record(world)
+    [result] = world["a"].push(mutation("signature", "create", str(uuid.uuid4()),
+                                        _signature(key, name="赵六")))
+    assert result["status"] == "rejected" and result["problem"]["status"] == 422, result
+    problem = " ".join(result["problem"]["errors"]["signatures"])
+    assert "赵六" in problem and "not one of the record's officers" in problem
+
+
+def test_a_pushed_signature_counts_the_certificate_on_the_day_the_tablet_recorded_it(
+        client, make_user, world):
+    first = world["users"][0]
+    expired_on = date.today() - timedelta(days=10)
+    lapsed, _ = make_user("inspector", OWN, display_name="钱七", certificate_expires=expired_on)
+    key = str(uuid.uuid4())
+    started = datetime.now(UTC) - timedelta(days=20)
+    assert world["a"].push(mutation("inspection", "create", key, world["inspection_fields"](
+        inspector_ids=[str(first.id), str(lapsed.id)], started_at=started.isoformat())
+    ))[0]["status"] == "applied"
+    late = mutation("signature", "create", str(uuid.uuid4()), _signature(key, lapsed, "钱七"))
+    [refused] = world["a"].push(late)
+    assert refused["status"] == "rejected" and refused["problem"]["status"] == 422, refused
+    problem = " ".join(refused["problem"]["errors"]["signatures"])
+    assert "钱七" in problem and expired_on.isoformat() in problem
+    on_site = mutation("signature", "create", str(uuid.uuid4()), _signature(key, lapsed, "钱七"))
+    on_site["recorded_at"] = (started + timedelta(hours=1)).isoformat()
+    [signed] = world["a"].push(on_site)
+    assert signed["status"] == "applied", signed
+
+
+def test_a_tablet_signature_edited_over_rest_can_still_be_withdrawn_by_the_tablet(client, world):
+    key = shared_record(world)
+    first = world["users"][0]
+    signature_id = str(uuid.uuid4())
+    assert world["a"].push(mutation("signature", "create", signature_id, _signature(
+        key, first, name=first.display_name)))[0]["status"] == "applied"
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    party = {"signer": "王经理", "role": "party", "refused": True, "refusal_reason": "称需请示"}
+    edited = client.patch(f"/api/v1/inspections/{key}", headers=world["a"].headers, json={
+        "version": record["version"], "signatures": [*record["signatures"], party]})
+    assert edited.status_code == 200, edited.get_json()
+    [withdrawn] = world["a"].push(mutation("signature", "delete", signature_id,
+                                           _signature(key, first, name=first.display_name)))
+    assert withdrawn["status"] == "applied", withdrawn
+    after = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert [s["role"] for s in after["signatures"]] == ["party"]
+    assert after["version"] == edited.get_json()["version"] + 1
