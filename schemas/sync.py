@@ -19,6 +19,7 @@ PULL_ENTITIES = (
     "inspection",  # the user's own inspection records
     "violation",  # violations on those records
     "evidence",  # metadata of evidence the user uploaded or their records cite
+    "officer",  # the active inspectors of the user's district (PulledOfficerSchema)
 )
 PULL_OPS = ("upsert", "delete", "revoke")
 
@@ -55,6 +56,19 @@ class ChangeSchema(Schema):
                        "this user's scope, delete the local copy"})
     version = fields.Integer(required=True)
     data = fields.Dict(allow_none=True, metadata={"description": "The row (upsert only)"})
+
+
+class PulledOfficerSchema(Schema):
+    """An officer a tablet can name on a record: an active inspector of the user's district,
+    with the enforcement certificate (never a username or any secret)."""
+
+    id = fields.UUID(required=True, metadata={"description": "The user id (inspector_ids)"})
+    name = fields.String(required=True, metadata={"description": "The display name"})
+    certificate_no = fields.String(required=True, allow_none=True)
+    certificate_expires = fields.Date(required=True, allow_none=True, metadata={
+        "description": "The last day the certificate is valid (Shanghai): an officer cannot "
+                       "open a record on, or sign one after, a later day"})
+    district = fields.String(required=True)
 
 
 class PullResponseSchema(Schema):

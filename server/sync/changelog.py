@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from server.auth.models import User
 from server.clock import utcnow
 from server.evidence.models import Evidence, EvidenceHolder
 from server.fieldwork.citations import citing
@@ -49,6 +50,8 @@ def _keys(obj: Any) -> list[Key]:
         return [("evidence", obj.sha256)]
     if isinstance(obj, SyncConflict):
         return [(obj.entity, obj.entity_id)]
+    if isinstance(obj, User):  # as an officer a tablet can name (if an active inspector)
+        return [("officer", str(obj.id))]
     return []
 
 
@@ -219,6 +222,8 @@ def write_changes(session: Session, touched: dict[Key, bool],
     for key, snap in resolved:
         if snap is None and not (touched[key] and key in old):
             continue  # never committed (a rolled-back savepoint) or not a synced entity
+        if snap is not None and snap.data is None and key not in old:
+            continue  # a tombstone of what no device ever held (a user who is no officer)
         row = _row(key, snap, old.get(key))
         if _same(row, old.get(key)):
             continue

@@ -1,6 +1,7 @@
 """CLI: `flask sync rebuild` writes every synced record into the change log (for data that
 existed before the log did, e.g. right after migration 0007, or was logged with fewer scope
-keys, e.g. evidence held by several districts right after migration 0017)."""
+keys, e.g. evidence held by several districts right after migration 0017, or inspectors,
+logged as the officers tablets name since that entity exists)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from server.auth.models import User
 from server.evidence.models import Evidence
 from server.extensions import db
 from server.fieldwork.models import Inspection, Violation
@@ -17,7 +19,7 @@ from server.sync import changelog
 
 sync_cli = AppGroup("sync", help="Tablet sync: the change log.")
 SOURCES = (("enterprise", Enterprise.id), ("task", Task.id), ("inspection", Inspection.id),
-           ("violation", Violation.id), ("evidence", Evidence.sha256))
+           ("violation", Violation.id), ("evidence", Evidence.sha256), ("officer", User.id))
 BATCH = 1000
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm.util import identity_key
 
 from schemas.fieldwork import InspectionSchema, ViolationSchema
 from schemas.planning import TaskSchema
+from schemas.sync import PulledOfficerSchema
+from server.auth.models import User
 from server.evidence.api import evidence_json
 from server.evidence.models import Evidence, EvidenceHolder
 from server.extensions import db
@@ -59,6 +61,7 @@ OPEN_CONFLICTS = "sync_open_conflicts"
 DECISIONS = "sync_latest_decisions"
 # Built once: building a schema with its nested fields costs more than a dump.
 TASK, INSPECTION, VIOLATION = TaskSchema(), InspectionSchema(), ViolationSchema()
+OFFICER = PulledOfficerSchema()
 
 
 def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
@@ -217,9 +220,24 @@ def evidence(key: str) -> Snapshot | None:
                     other_districts=holders - {district})
 
 
+def officer(key: str) -> Snapshot | None:
+    """An active inspector, pulled by their district's staff to name on records: id, name,
+    certificate and district only. Anyone else is nobody's (a tombstone no one holds, so the
+    devices that held them get a revocation)."""
+    row = db.session.get(User, as_uuid(key))
+    if row is None:
+        return None
+    if row.role != "inspector" or not row.active:
+        return Snapshot("delete", 1, None)
+    return Snapshot("upsert", 1, OFFICER.dump({
+        "id": row.id, "name": row.display_name, "certificate_no": row.certificate_no,
+        "certificate_expires": row.certificate_expires, "district": row.district}),
+        row.district)
+
+
 SERIALIZERS: dict[str, Callable[[str], Snapshot | None]] = {
     "enterprise": enterprise, "task": task, "inspection": inspection, "violation": violation,
-    "evidence": evidence,
+    "evidence": evidence, "officer": officer,
 }
 
 

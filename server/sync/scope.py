@@ -10,7 +10,7 @@ from server.auth.policy import Actor
 from server.sync.models import SyncChange
 
 # Entities an inspector pulls for their whole district (the rest only when it is theirs).
-DISTRICT_WIDE_FOR_INSPECTORS = ("enterprise",)
+DISTRICT_WIDE_FOR_INSPECTORS = ("enterprise", "officer")
 
 
 def _has(column: Any, value: str) -> Any:
