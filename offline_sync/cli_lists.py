@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import click
 
 from offline_sync.cli_base import open_tablet
 from offline_sync.engine import Tablet
+from offline_sync.visit import today
 
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 SEARCH = click.option("--search", default=None, help="Only those whose text contains this.")
@@ -97,15 +99,18 @@ def tasks(ctx: click.Context, as_json: bool) -> None:
 @AS_JSON
 @click.pass_context
 def officers(ctx: click.Context, as_json: bool) -> None:
-    """The officers this tablet can name on a record, with their user ids: you, the inspectors
-    of your tasks and the officers of your records (the pull brings no other list)."""
+    """The officers this tablet can name on a record, with their user ids and certificates:
+    you, the active inspectors of your district, the inspectors of your tasks and the
+    officers of your records."""
     with open_tablet(ctx) as tablet:
-        rows = sorted(tablet.people().values(), key=lambda p: (p["known_from"] != ["you"],
+        rows = sorted(tablet.people().values(), key=lambda p: ("you" not in p["known_from"],
                                                                p["name"] or ""))
     _show(rows, as_json, "Nobody yet: `login`, then `pull` your tasks.", lambda p: [
         f"{p['id']}  {p['name'] or '?'}  ({p['username'] or 'username not pulled'})"
         + (f"  certificate {p['certificate_no']} until {p['certificate_expires']}"
            if p.get("certificate_no") else "")
+        + ("  EXPIRED" if p.get("certificate_expires")
+           and date.fromisoformat(p["certificate_expires"]) < today() else "")
         + f"  [{', '.join(p['known_from'])}]"])
 
 

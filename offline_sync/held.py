@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from offline_sync.errors import Invalid
@@ -41,16 +41,16 @@ class Holdings:
 
     def people(self) -> dict[str, dict[str, Any]]:
         """Everyone the tablet can name as an officer, by user id: the signed-in user, the
-        inspectors of pulled tasks and the officers of pulled records (the pull carries no
-        list of a district's inspectors)."""
+        active inspectors of the user's district as pulled (their certificates as the server
+        holds them now), the inspectors of pulled tasks and the officers of pulled records."""
         found: dict[str, dict[str, Any]] = {}
 
-        def note(user_id: Any, source: str, **facts: Any) -> None:
+        def note(user_id: Any, source: str, current: bool = False, **facts: Any) -> None:
             person = found.setdefault(str(user_id), {
                 "id": str(user_id), "name": None, "username": None, "certificate_no": None,
                 "certificate_expires": None, "known_from": []})
             person.update({key: value for key, value in facts.items()
-                           if value and not person.get(key)})
+                           if value and (current or not person.get(key))})
             if source not in person["known_from"]:
                 person["known_from"].append(source)
 
@@ -59,6 +59,10 @@ class Holdings:
                  username=self.user.get("username"),
                  certificate_no=self.user.get("certificate_no"),
                  certificate_expires=self.user.get("certificate_expires"))
+        for officer in self.store.records("officer"):
+            note(officer["id"], "district", current=True, name=officer.get("name"),
+                 certificate_no=officer.get("certificate_no"),
+                 certificate_expires=officer.get("certificate_expires"))
         for task in self.store.records("task"):
             for assignee in task.get("assignees") or []:
                 note(assignee["id"], "task", name=assignee.get("display_name"),
@@ -92,6 +96,23 @@ class Holdings:
         listed = ", ".join(f"{p['name'] or '?'} ({p['id']})" for p in known.values()) or "none"
         raise Invalid(f"No {where} is called {who} (they are: {listed}); `officers` lists "
                       "whom the tablet knows, with their user ids.")
+
+    def refuse_lapsed(self, user_ids: list[str], day: date,
+                      inspection_id: str | None = None) -> None:
+        """Invalid when one of these officers' certificates expired before `day`, as far as
+        the tablet knows: as the record shows it (a signature), else as last pulled (a new
+        record, as the server checks it). Unknown certificates are left to the server."""
+        held = self.store.record_of("inspection", inspection_id) if inspection_id else None
+        shown = {o.get("user_id"): o for o in (held[1].get("officers") or [] if held else [])}
+        known = self.people()
+        for user_id in user_ids:
+            officer = shown.get(user_id) or known.get(user_id) or {}
+            expires = officer.get("certificate_expires")
+            if expires and date.fromisoformat(expires) < day:
+                number = f" {officer['certificate_no']}" if officer.get("certificate_no") else ""
+                raise Invalid(f"{officer.get('name') or user_id}'s enforcement certificate"
+                              f"{number} expired on {expires}: not a certified officer on "
+                              f"{day.isoformat()} (处罚法 Art. 42); name another officer.")
 
     def inspection(self, inspection_id: str) -> dict[str, Any]:
         """The record as this tablet sees it: the pulled copy with local edits, plus the

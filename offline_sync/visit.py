@@ -89,7 +89,8 @@ class Fieldwork(Holdings):
         ids = [self.person(who)["id"] for who in inspectors]
         body = {"enterprise_id": enterprise_id, "inspector_ids": ids,
                 "started_at": now_text(), **({"task_id": task_id} if task_id else {}), **fields}
-        check(InspectionFields(), body, "inspection record")
+        read = check(InspectionFields(), body, "inspection record")
+        self.refuse_lapsed(ids, read["started_at"].astimezone(SHANGHAI).date())
         if len(set(ids)) != len(ids):
             raise Invalid("An officer is named twice: the record needs distinct officers.")
         if self.user and self.user["id"] not in ids:
@@ -236,6 +237,8 @@ class Fieldwork(Holdings):
         """The signature's fields, checked against the contract."""
         if role == "officer" and not signer_user_id:
             signer_user_id = self._officer_named(inspection_id, signer)
+        if role == "officer" and signer_user_id:
+            self.refuse_lapsed([signer_user_id], today(), inspection_id)
         fields: dict[str, Any] = {
             "inspection_id": inspection_id, "signer": signer, "role": role,
             "evidence_sha256": evidence_sha256, "refused": refusal_reason is not None,

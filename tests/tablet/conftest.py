@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from flask import Flask
 from PIL import Image
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from offline_sync import Tablet
+from offline_sync import Tablet, cli
 from offline_sync.http import RetryPolicy
 
 from .faults import FaultInjector
@@ -102,6 +103,20 @@ def tablet_for(tmp_path: Path, make_user) -> Iterator[Callable[..., Tablet]]:
     yield make
     for tablet in made:
         tablet.close()
+
+
+def signed_in_cli(home: Path, server_url: str, user: Any, password: str,
+                  device_id: str) -> Callable[..., Result]:
+    """The command-line tablet kept at `home`, signed in as `user`: runs one command."""
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(cli.main, ["--home", str(home), *args], catch_exceptions=False)
+
+    signed_in = run("login", "--server", server_url, "--username", user.username,
+                    "--password", password, "--device-id", device_id)
+    assert signed_in.exit_code == 0, signed_in.output
+    return run
 
 
 def make_photo(folder: Path, seed: int, size: int = 160) -> Path:

@@ -13,12 +13,12 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from offline_sync import Tablet, cli
 from offline_sync.http import RetryPolicy
 
-from .conftest import make_photo
+from .conftest import make_photo, signed_in_cli
 
 QUICK = RetryPolicy(retries=2, backoff_base=0.01, backoff_cap=0.05, connect_timeout=2,
                     read_timeout=10)
@@ -53,14 +53,8 @@ def visit(live, make_user, client, login, enterprise_body, tmp_path, monkeypatch
         "inspectors": [str(first.id), str(second.id)],
         "due_date": (date.today() + timedelta(days=20)).isoformat()}).get_json()
     assert "id" in task, task
-    home, runner = tmp_path / "cli", CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(cli.main, ["--home", str(home), *args], catch_exceptions=False)
-
-    signed_in = run("login", "--server", live.url, "--username", first.username,
-                    "--password", password, "--device-id", "visit-tablet")
-    assert signed_in.exit_code == 0, signed_in.output
+    home = tmp_path / "cli"
+    run = signed_in_cli(home, live.url, first, password, "visit-tablet")
     camera = tmp_path / "camera"
     camera.mkdir()
     return {"run": run, "first": first, "second": second, "boss": boss, "task": task,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from tablet_fakes import FakeSyncServer
@@ -168,4 +170,42 @@ def test_a_signature_the_contract_refuses_never_reaches_the_outbox(tmp_path, ser
     with pytest.raises(ValueError, match="signer_user_id"):
         tablet.sign(record, "王经理", "party", evidence_sha256="a" * 64,
                     signer_user_id=str(uuid.uuid4()))
+    assert tablet.store.queued() == []
+
+
+def test_pulled_officers_are_named_with_the_certificates_the_server_holds_now(tmp_path, server):
+    me, renewed = str(uuid.uuid4()), str(uuid.uuid4())
+    server.publish("inspection", "r1", "upsert", {"officers": [
+        {"user_id": renewed, "name": "李娜", "certificate_no": "沪环执OLD",
+         "certificate_expires": "2020-01-31"}]}, 1)
+    server.publish("officer", renewed, "upsert", {
+        "id": renewed, "name": "李娜", "certificate_no": "沪环执NEW",
+        "certificate_expires": "2099-12-31", "district": "310115"}, 1)
+    tablet = _tablet(tmp_path, server)
+    tablet.store.set(user=json.dumps({"id": me, "username": "zhang", "display_name": "张伟"}))
+    tablet.pull()
+    people = tablet.people()
+    assert people[renewed]["certificate_no"] == "沪环执NEW"
+    assert people[renewed]["known_from"] == ["district", "record"]
+    tablet.refuse_lapsed([renewed], date.today())  # a new record checks the certificate now
+    with pytest.raises(ValueError, match="2020-01-31"):  # a signature, the one it shows
+        tablet.refuse_lapsed([renewed], date.today(), "r1")
+
+
+def test_an_officer_whose_pulled_certificate_expired_is_refused_before_the_outbox(
+        tmp_path, server):
+    me, lapsed = str(uuid.uuid4()), str(uuid.uuid4())
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    for user_id, name, expires in ((me, "张伟", "2099-12-31"), (lapsed, "钱七", yesterday)):
+        server.publish("officer", user_id, "upsert", {
+            "id": user_id, "name": name, "certificate_no": f"沪环执{name}",
+            "certificate_expires": expires, "district": "310115"}, 1)
+    tablet = _tablet(tmp_path, server)
+    tablet.store.set(user=json.dumps({"id": me, "username": "zhang", "display_name": "张伟"}))
+    tablet.pull()
+    with pytest.raises(ValueError, match=f"钱七's enforcement certificate 沪环执钱七 expired on "
+                                         f"{yesterday}"):
+        tablet.open_inspection(str(uuid.uuid4()), [me, "钱七"])
+    with pytest.raises(ValueError, match=yesterday):
+        tablet.sign(str(uuid.uuid4()), "钱七", evidence_sha256="a" * 64, signer_user_id=lapsed)
     assert tablet.store.queued() == []
