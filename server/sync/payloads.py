@@ -224,7 +224,8 @@ def officer(key: str) -> Snapshot | None:
     """An active inspector, pulled by their district's staff to name on records: id, name,
     certificate and district only. Anyone else is nobody's (a tombstone no one holds, so the
     devices that held them get a revocation)."""
-    row = db.session.get(User, as_uuid(key))
+    user_id = as_uuid(key)
+    row = db.session.get(User, user_id) if user_id is not None else None
     if row is None:
         return None
     if row.role != "inspector" or not row.active:
