@@ -14,7 +14,9 @@ from server.rules.errors import RuleSetError
 from server.rules.loader import DATA_DIR, load_rule_set_file, load_rule_sets, parse_rule_set
 from server.rules.model import (
     RULE_KINDS,
+    SIDE_BY_SIDE,
     Catalogue,
+    ChecklistTemplate,
     Discretion,
     RuleKind,
     RuleSet,
@@ -44,7 +46,8 @@ class RuleBook:
     """An immutable set of rule-set versions; a newer `effective_from` supersedes an older one.
 
     Catalogue and discretion: one version applies on a date (the latest `effective_from` among
-    those in force). Waiver lists: one version per list id, and every list in force applies.
+    those in force). Waiver lists and checklist templates: one version per id, and every one
+    in force applies. A checklist item id belongs to one template id for good.
     """
 
     rule_sets: tuple[RuleSet, ...]
@@ -59,7 +62,8 @@ class RuleBook:
             if rs.meta.ref in by_ref:
                 problems.append(f"{rs.meta.ref}: this id and version is loaded twice")
             by_ref[rs.meta.ref] = rs
-        problems += self._overlap_problems() + self._reference_problems()
+        problems += (self._overlap_problems() + self._reference_problems()
+                     + self._item_problems())
         if problems:
             raise RuleSetError("rule book", problems)
         object.__setattr__(self, "_by_ref", by_ref)
@@ -71,7 +75,7 @@ class RuleBook:
         problems = []
         for rs in self.rule_sets:
             # Lists of different ids may run side by side; other kinds have one in force.
-            group = rs.meta.id if rs.meta.kind == "waiver_list" else ""
+            group = rs.meta.id if rs.meta.kind in SIDE_BY_SIDE else ""
             key = (rs.meta.kind, group, rs.meta.effective_from)
             if key in seen and seen[key] != rs.meta.ref:
                 problems.append(f"{rs.meta.ref} and {seen[key]} take effect on the same day; "
@@ -87,10 +91,24 @@ class RuleBook:
                 refs = {(f"items[{i.number}]", c) for i in rs.items for c in i.codes}
             elif isinstance(rs, Discretion):
                 refs = {(f"tables[{t.id}]", c) for t in rs.tables for c in t.codes if c != "*"}
+            elif isinstance(rs, ChecklistTemplate):
+                refs = {(f"items[{i.id}]", i.suggests) for i in rs.items if i.suggests}
             else:
                 continue
             problems += [f"{rs.meta.ref} {where}: code {code} is in no catalogue"
                          for where, code in sorted(refs) if code not in codes]
+        return problems
+
+    def _item_problems(self) -> list[str]:
+        """An answer names only its item: an item id must mean one template's item."""
+        owner: dict[str, str] = {}
+        problems = []
+        for rs in self.rule_sets:
+            if isinstance(rs, ChecklistTemplate):
+                for item in rs.by_id:
+                    if owner.setdefault(item, rs.meta.id) != rs.meta.id:
+                        problems.append(f"{rs.meta.ref} items[{item}]: the item id belongs to "
+                                        f"checklist {owner[item]}; give a new id")
         return problems
 
     def _on(self, kind: str, on: date) -> Any:
@@ -103,7 +121,7 @@ class RuleBook:
 
     def _select(self, kind: str, on: date) -> Any:
         of_kind = [rs for rs in self.rule_sets if rs.meta.kind == kind]
-        if kind != "waiver_list":
+        if kind not in SIDE_BY_SIDE:
             return _latest(of_kind, on)
         ids = sorted({rs.meta.id for rs in of_kind})
         found = (_latest((rs for rs in of_kind if rs.meta.id == i), on) for i in ids)
@@ -131,6 +149,10 @@ class RuleBook:
     def waiver_lists_on(self, on: date) -> tuple[WaiverList, ...]:
         """Every waiver list in force on `on` (the latest version of each list id)."""
         return self._on("waiver_list", on)
+
+    def checklists_on(self, on: date) -> tuple[ChecklistTemplate, ...]:
+        """Every checklist template in force on `on` (the latest version of each id)."""
+        return self._on("checklist", on)
 
     def in_force(self, kind: RuleKind, on: date) -> tuple[RuleSet, ...]:
         """The versions of `kind` in force on `on`, as a tuple (empty when none)."""
@@ -196,7 +218,7 @@ def preview_import(book: RuleBook, source: Mapping[str, Any] | Path | str) -> Im
                if rs.meta.id == meta.id and rs.meta.effective_from <= meta.effective_from]
     supersedes = max(earlier, key=lambda rs: rs.meta.effective_from, default=None)
     same_kind = book.in_force(meta.kind, meta.effective_from)
-    if supersedes is None and meta.kind != "waiver_list" and same_kind:
+    if supersedes is None and meta.kind not in SIDE_BY_SIDE and same_kind:
         supersedes = same_kind[0]
     return ImportPreview(rule_set=candidate, supersedes=supersedes,
                          diff=diff_rule_sets(supersedes, candidate),

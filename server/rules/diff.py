@@ -84,7 +84,7 @@ def _item_key(item: Any) -> Any:
 
 
 def _label(item: dict[str, Any]) -> str:
-    for key in ("title", "behaviour", "name"):
+    for key in ("title", "behaviour", "name", "question"):
         text = item.get(key)
         if isinstance(text, dict):
             return f"{text.get('zh', '')} / {text.get('en', '')}"

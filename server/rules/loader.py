@@ -18,8 +18,11 @@ from referencing import Registry, Resource
 from server.rules.errors import RuleSetError
 from server.rules.model import (
     BP,
+    RULE_KINDS,
     Catalogue,
     CatalogueEntry,
+    ChecklistItem,
+    ChecklistTemplate,
     Discretion,
     Factor,
     FactorTable,
@@ -64,7 +67,7 @@ def _validators() -> Mapping[str, Draft202012Validator]:
     by_id = {schema["$id"]: schema for schema in schemas}
     return {
         kind: Draft202012Validator(by_id[f"urn:rules:{kind}"], registry=registry)
-        for kind in ("catalogue", "waiver_list", "discretion")
+        for kind in RULE_KINDS
     }
 
 
@@ -288,8 +291,27 @@ def _discretion(doc: dict[str, Any], meta: RuleSetMeta, problems: list[str]) -> 
     )
 
 
+def _checklist(doc: dict[str, Any], meta: RuleSetMeta, problems: list[str]
+               ) -> ChecklistTemplate:
+    scope, by_id = doc["applies_to"], {}
+    every = scope.get("every_enterprise", False)
+    if every and len(scope) > 1:
+        problems.append("applies_to: every_enterprise goes alone (no industries or classes)")
+    for raw in doc["items"]:
+        if raw["id"] in by_id:
+            problems.append(f"items[{raw['id']}]: item id appears twice")
+        by_id[raw["id"]] = ChecklistItem(id=raw["id"], question=_text(raw["question"]),
+                                         suggests=raw.get("suggests"))
+    return ChecklistTemplate(
+        meta=meta, document=json.dumps(doc, ensure_ascii=False), every_enterprise=every,
+        industries=tuple(scope.get("industries", ())),
+        permit_classes=tuple(scope.get("permit_classes", ())),
+        items=tuple(by_id.values()), by_id=MappingProxyType(by_id))
+
+
 _BUILDERS: Mapping[str, Callable[[dict[str, Any], RuleSetMeta, list[str]], RuleSet]] = {
     "catalogue": _catalogue, "waiver_list": _waiver_list, "discretion": _discretion,
+    "checklist": _checklist,
 }
 
 

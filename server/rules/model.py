@@ -1,4 +1,5 @@
-"""Immutable rule data: catalogue entries, waiver items, discretion tables and their versions."""
+"""Immutable rule data: catalogue entries, waiver items, discretion tables, checklist templates
+and their versions."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any, Literal
 
 from server.workdays import DayKind
 
-RuleKind = Literal["catalogue", "waiver_list", "discretion"]
-RULE_KINDS: tuple[RuleKind, ...] = ("catalogue", "waiver_list", "discretion")
+RuleKind = Literal["catalogue", "waiver_list", "discretion", "checklist"]
+RULE_KINDS: tuple[RuleKind, ...] = ("catalogue", "waiver_list", "discretion", "checklist")
+SIDE_BY_SIDE: tuple[RuleKind, ...] = ("waiver_list", "checklist")
+"""Kinds whose rule sets of different ids are in force together (one version of each id)."""
 Lang = Literal["zh", "en"]
 BP = 10_000  # basis points in one whole: ratios are integers of 1/10,000, never floats
 
@@ -240,3 +243,26 @@ class Discretion(RuleSet):
     def table_for(self, code: str) -> FactorTable | None:
         """The factor table that applies to `code`."""
         return self.by_code.get(code, self.default_table)
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One inspection point: a stable id, the question, and the code a "no" may suggest."""
+
+    id: str
+    question: Text
+    suggests: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class ChecklistTemplate(RuleSet):
+    """A version of an inspection checklist template and the enterprises it is meant for.
+
+    An enterprise is meant when its industry label contains one of `industries` and its permit
+    class is one of `permit_classes` (an empty tuple: any); `every_enterprise` means all."""
+
+    every_enterprise: bool
+    industries: tuple[str, ...]
+    permit_classes: tuple[str, ...]
+    items: tuple[ChecklistItem, ...]
+    by_id: Mapping[str, ChecklistItem]

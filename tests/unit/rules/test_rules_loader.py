@@ -36,7 +36,7 @@ def _refusal(document: dict[str, Any]) -> str:
 def test_the_shipped_rule_files_load_and_validate(book: RuleBook) -> None:
     assert [m.ref for m in book.versions()] == [
         "cn-eco-field-violations@1", "sh-eco-minor-offence-waiver@2020",
-        "gd-2022-weighted-accumulation@1"]
+        "gd-2022-weighted-accumulation@1", "sh-eco-site-general@1", "sh-eco-site-vocs@1"]
     assert all(m.source for m in book.versions())
     assert {p.suffix for p in DATA_DIR.iterdir()} == {".yaml"}
 
@@ -76,7 +76,7 @@ def test_a_newer_version_supersedes_from_its_effective_date(doc: Doc,
     (lambda d: d["entries"].append(dict(_entry(d, "AIR_VOC"))),
      "entries[AIR_VOC]: code appears twice"),
     (lambda d: d.update(kind="penalty_table"),
-     "kind: must be one of ['catalogue', 'discretion', 'waiver_list']"),
+     "kind: must be one of ['catalogue', 'checklist', 'discretion', 'waiver_list']"),
     (lambda d: _entry(d, "ACCEPTANCE")["escalation"].update(fact="angry_inspector"),
      "entries[ACCEPTANCE].escalation.fact: 'angry_inspector' is not one of"),
     (lambda d: d.update(colour="red"), "Unevaluated properties are not allowed ('colour'"),
