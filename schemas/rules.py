@@ -110,7 +110,9 @@ class RuleSetVersionSchema(Schema):
     ref = fields.String(required=True, metadata={"example": "sh-eco-minor-offence-waiver@2020"})
     id = fields.String(required=True)
     version = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, metadata={
+        "description": "catalogue, waiver_list, discretion, or checklist (a checklist template "
+                       "whose items inspection answers name)"})
     title = fields.String(required=True)
     title_en = fields.String(required=True)
     effective_from = Day(required=True)

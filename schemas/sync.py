@@ -13,7 +13,7 @@ from schemas.fieldwork import SHA256, ChecklistAnswerSchema, SignatureSchema
 PULL_ENTITIES = (
     "enterprise",  # the enterprises of the user's district and of their tasks, with sites
     "task",  # inspection tasks assigned to the user
-    "checklist_template",
+    "checklist_template",  # a checklist template in force (by template id) with its items
     "catalogue_entry",  # one violation-catalogue code
     "rule_set",  # rule sets in force
     "inspection",  # the user's own inspection records

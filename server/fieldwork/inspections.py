@@ -17,7 +17,7 @@ from server.db_types import json_safe
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
 from server.evidence.service import share
 from server.extensions import db
-from server.fieldwork import signers
+from server.fieldwork import checklists, signers
 from server.fieldwork.models import Inspection, InspectionRevision
 from server.geo import location_as_wgs84
 from server.planning import tasks
@@ -184,6 +184,7 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False,
     with unit_of_work() as session:
         officers = _officers(data["inspector_ids"], data["started_at"])
         must_be_officer(actor, officers)
+        checklists.refuse_unknown_items(data.get("checklist") or [], data["started_at"])
         content = _content(data, officers)
         _check_signers(content.get("signatures", []), officers, signed_at)
         inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
@@ -258,6 +259,9 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
             ids = changes.get("inspector_ids") or [uuid.UUID(o["user_id"]) for o in officers]
             officers = _officers(ids, merged["started_at"])
             must_be_officer(actor, officers)
+        if "checklist" in changes:
+            checklists.refuse_unknown_items(changes["checklist"], merged["started_at"],
+                                            held=inspection.checklist)
         lacking = _submission_problems(inspection) if submitted else {}
         if submitted:
             session.add(InspectionRevision(

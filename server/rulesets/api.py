@@ -37,7 +37,7 @@ def evaluate(actor, query: dict, body: dict):
 @blp.response(200, RuleSetVersionSchema(many=True))
 @blp.secured
 def list_sets(actor):
-    """Every rule-set version (catalogue, waiver lists, discretion) and what is in force."""
+    """Every rule-set version (catalogue, waiver lists, discretion, checklists), in force or not."""
     return service.list_versions(actor)
 
 

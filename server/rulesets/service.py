@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from server.rules import (
     load_rule_book,
     preview_import,
 )
+from server.rules.model import RULE_KINDS
 from server.rulesets.models import ImportedRuleSet
 from server.uow import forget_in_transaction, once_per_transaction, unit_of_work
 
@@ -65,6 +67,12 @@ def code_known(code: str, on: date) -> bool:
     """Whether the catalogue in force on `on` has this violation code."""
     catalogue = rule_book().catalogue_on(on)
     return catalogue is not None and code in catalogue.entries
+
+
+def unknown_checklist_items(items: Iterable[str], on: date) -> list[str]:
+    """The item ids no checklist template in force on `on` holds, in the order given."""
+    known = {item for template in rule_book().checklists_on(on) for item in template.by_id}
+    return [item for item in dict.fromkeys(items) if item not in known]
 
 
 def _evaluate(body: dict[str, Any]):
@@ -119,8 +127,7 @@ def list_versions(actor: Actor) -> list[dict[str, Any]]:
     """Every rule-set version, with what is in force today."""
     authorize(actor, "rules.read")
     book, today = rule_book(), today_shanghai()
-    in_force = {rs.meta.ref for kind in ("catalogue", "discretion", "waiver_list")
-                for rs in book.in_force(kind, today)}
+    in_force = {rs.meta.ref for kind in RULE_KINDS for rs in book.in_force(kind, today)}
     return [{"ref": m.ref, "id": m.id, "version": m.version, "kind": m.kind,
              "title": m.title.zh, "title_en": m.title.en, "effective_from": m.effective_from,
              "effective_until": m.effective_until, "verified": m.verified, "source": m.source,

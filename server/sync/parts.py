@@ -15,7 +15,7 @@ from schemas.sync import (
 from server.auth.policy import Actor
 from server.errors import NotFound, ValidationFailed
 from server.extensions import db
-from server.fieldwork import inspections, violations
+from server.fieldwork import checklists, inspections, violations
 from server.fieldwork.models import Inspection
 from server.planning import tasks as planning
 from server.planning.models import Task
@@ -72,6 +72,8 @@ def checklist_answer(ctx: Context) -> Outcome:
     data = load(ChecklistAnswerPushFields(), ctx.values)
     record = existing_inspection(ctx, str(data.pop("inspection_id")))
     inspections.check_writable(ctx.actor, record)  # before a stale base records a conflict
+    checklists.refuse_unknown_items([data], record.started_at, held=record.checklist,
+                                    field="item")
     item, answer = data["item"], ChecklistAnswerSchema().dump(data)
     current = _answers(record.checklist)
     _remember(str(record.id), record.version)

@@ -15,7 +15,7 @@ from schemas.sync import StatusFields
 from server.cases import locks
 from server.errors import ValidationFailed
 from server.extensions import db
-from server.fieldwork import inspections, violations
+from server.fieldwork import checklists, inspections, violations
 from server.fieldwork.models import Inspection, Violation
 from server.planning.models import Task
 from server.registry.models import Enterprise
@@ -147,8 +147,13 @@ def existing_inspection(ctx: Context, key: str) -> Inspection:
 def update_inspection_fields(ctx: Context, record: Inspection, changes: dict[str, Any],
                              reason: str | None) -> Outcome:
     """Merge changed fields of an inspection (the services validate them); who may not
-    change the record is refused before a stale base could turn the change into a conflict."""
+    change the record is refused before a stale base could turn the change into a conflict,
+    and so are answers to checklist items no template holds."""
     inspections.check_writable(ctx.actor, record)
+    if "checklist" in changes:
+        checklists.refuse_unknown_items(changes["checklist"],
+                                        changes.get("started_at") or record.started_at,
+                                        held=record.checklist)
 
     def apply(version: int, chosen: dict[str, Any]) -> int:
         return inspections.update_inspection(ctx.actor, record.id, version, chosen,

@@ -1,6 +1,7 @@
-"""Reference data every device pulls: the rule sets in force today and the entries of the
-violation catalogue in force. They live in rule files, so they are published into the change
-log when what is in force differs from what the log holds (checked cheaply on each pull)."""
+"""Reference data every device pulls: the rule sets in force today, the entries of the
+violation catalogue in force and the checklist templates in force. They live in rule files, so
+they are published into the change log when what is in force differs from what the log holds
+(checked cheaply on each pull); one that leaves force arrives as a tombstone."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from server.clock import today_shanghai
 from server.db_types import json_safe
 from server.extensions import db
-from server.rules.model import RULE_KINDS, Catalogue, RuleSet
+from server.rules.model import RULE_KINDS, Catalogue, ChecklistTemplate, RuleSet
 from server.rulesets import service as rulesets
 from server.sync import changelog
 from server.sync.models import SyncChange
@@ -34,12 +35,21 @@ def _rule_set(rule_set: RuleSet) -> dict[str, Any]:
                       "document": rule_set.as_dict()})
 
 
+def _checklist(template: ChecklistTemplate) -> dict[str, Any]:
+    """A template as a tablet holds it: its document, named by its id, with its ref."""
+    return json_safe(template.as_dict() | {"ref": template.meta.ref})
+
+
 def in_force() -> dict[tuple[str, str], dict[str, Any]]:
-    """What devices should hold now: rule sets in force and catalogue entries, by key."""
+    """What devices should hold now: rule sets in force, catalogue entries and checklist
+    templates (by template id: a new version replaces the old on the tablet), by key."""
     book, today = rulesets.rule_book(), today_shanghai()
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for kind in RULE_KINDS:
         for rule_set in book.in_force(kind, today):
+            if isinstance(rule_set, ChecklistTemplate):
+                found[("checklist_template", rule_set.meta.id)] = _checklist(rule_set)
+                continue
             found[("rule_set", rule_set.meta.ref)] = _rule_set(rule_set)
             if isinstance(rule_set, Catalogue):
                 for entry in rule_set.as_dict().get("entries", []):
@@ -53,7 +63,10 @@ def publish() -> int:
     wanted = in_force()
     held_count = db.session.scalar(select(func.count()).select_from(SyncChange).where(
         SyncChange.entity.in_(REFERENCE), SyncChange.op == "upsert"))
-    stamp = (tuple(sorted(k for k in wanted if k[0] == "rule_set")), held_count)
+    # The versions in force: a new template version keeps its key, so its ref is stamped too.
+    refs = tuple(sorted((*key, data.get("ref")) for key, data in wanted.items()
+                        if key[0] != "catalogue_entry"))
+    stamp = (refs, held_count)
     with _lock:
         if _published.get("stamp") == stamp and held_count == len(wanted):
             return 0

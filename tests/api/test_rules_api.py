@@ -62,11 +62,28 @@ def test_inspectors_may_not_run_dry_runs(client, login):
 
 def test_rule_sets_are_listed_with_their_verified_marks(client, legal):
     sets = {s["ref"]: s for s in client.get("/api/v1/rules/sets", headers=legal).get_json()}
-    assert {s["kind"] for s in sets.values()} == {"catalogue", "waiver_list", "discretion"}
+    assert {s["kind"] for s in sets.values()} == {"catalogue", "waiver_list", "discretion",
+                                                  "checklist"}
     assert sets[WAIVER_REF]["effective_until"] == "2025-04-30"
     document = client.get(f"/api/v1/rules/sets/{WAIVER_REF}", headers=legal).get_json()
     assert [i["verified"] for i in document["items"]] == [True] + [False] * 10
     assert client.get("/api/v1/rules/sets/nope@1", headers=legal).status_code == 404
+
+
+def test_staff_read_the_checklist_templates_in_force_and_a_broken_one_is_refused(
+        client, legal, login):
+    sets = client.get("/api/v1/rules/sets", headers=login("inspector")).get_json()
+    templates = {s["ref"]: s for s in sets if s["kind"] == "checklist"}
+    assert set(templates) == {"sh-eco-site-general@1", "sh-eco-site-vocs@1"}
+    assert all(s["in_force_today"] and not s["verified"] for s in templates.values())
+    document = client.get("/api/v1/rules/sets/sh-eco-site-vocs@1", headers=legal).get_json()
+    assert document["items"][0]["id"] == "VOC-01"
+    document.update(version="2", effective_from="2027-01-01")
+    document["items"][1]["suggests"] = "AIR_VOCS"
+    refused = client.post("/api/v1/rules/sets", json=document, headers=legal)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["document"] == [
+        "sh-eco-site-vocs@2 items[VOC-02]: code AIR_VOCS is in no catalogue"]
 
 
 def _new_list(client, legal) -> dict:
