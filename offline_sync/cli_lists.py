@@ -1,5 +1,6 @@
 """What the command-line tablet holds, offline: enterprises and their sites, tasks, the officers
-it can name, the violation catalogue, its inspection records. `--json` for scripts."""
+it can name, the violation catalogue, the checklist templates, its inspection records. `--json`
+for scripts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 import click
 
-from offline_sync.cli_base import open_tablet
+from offline_sync import checklists
+from offline_sync.cli_base import BadInput, open_tablet
 from offline_sync.engine import Tablet
 from offline_sync.visit import today
 
@@ -130,6 +132,28 @@ def codes(ctx: click.Context, search: str | None, as_json: bool) -> None:
 
 
 @click.command()
+@click.option("--enterprise", "enterprise_id", default=None,
+              help="Only the templates meant for this enterprise (`enterprises`).")
+@SEARCH
+@AS_JSON
+@click.pass_context
+def templates(ctx: click.Context, enterprise_id: str | None, search: str | None,
+              as_json: bool) -> None:
+    """The checklist templates in force, as pulled, with their items (`checklist` answers)."""
+    with open_tablet(ctx) as tablet:
+        rows = checklists.held(tablet.store)
+        found = tablet.store.record_of("enterprise", enterprise_id) if enterprise_id else None
+    if enterprise_id:
+        if found is None:
+            raise BadInput(f"No enterprise {enterprise_id} on this tablet (`enterprises`)")
+        rows = [row for row in rows if checklists.meant_for(row, found[1])]
+    rows = _matching(rows, search, "title", "items")
+    _show(rows, as_json, "No checklist template on this tablet" + (
+        " matches" if search or enterprise_id else "") + " (`pull` brings those in force).",
+          checklists.lines)
+
+
+@click.command()
 @AS_JSON
 @click.pass_context
 def inspections(ctx: click.Context, as_json: bool) -> None:
@@ -205,4 +229,4 @@ def show(ctx: click.Context, inspection_id: str, as_json: bool) -> None:
         click.echo(line)
 
 
-COMMANDS = (enterprises, tasks, officers, codes, inspections, show)
+COMMANDS = (enterprises, tasks, officers, codes, templates, inspections, show)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from offline_sync import checklists
 from offline_sync.cli_base import BadInput, location_option, moment, open_tablet
 from offline_sync.engine import Tablet
 from offline_sync.position import distance_m, photo_position
@@ -125,15 +126,54 @@ def add_violation(ctx: click.Context, inspection_id: str, code: str, occurred_on
 
 @click.command()
 @INSPECTION
-@click.argument("item")
-@click.argument("answer", type=click.Choice(["yes", "no", "na"]))
+@click.argument("item", required=False)
+@click.argument("answer", required=False, type=click.Choice(["yes", "no", "na"]))
 @click.option("--note", default="", help="What was seen.")
 @click.pass_context
-def checklist(ctx: click.Context, inspection_id: str, item: str, answer: str, note: str) -> None:
-    """Answer one checklist item (yes, no or na); answering it again replaces the answer."""
+def checklist(ctx: click.Context, inspection_id: str, item: str | None, answer: str | None,
+              note: str) -> None:
+    """Answer one checklist item (yes, no or na); answering it again replaces the answer.
+    Without ITEM: the items of the templates meant for the record's enterprise."""
+    if item is not None and answer is None:
+        raise BadInput(f"Give the answer to {item}: yes, no or na.")
     with open_tablet(ctx) as tablet:
+        record = tablet.inspection(inspection_id)
+        templates = checklists.held(tablet.store)
+        found = tablet.store.record_of("enterprise", record.get("enterprise_id") or "")
+        enterprise = found[1] if found else None
+        if item is None:
+            _show_items(templates, enterprise, record)
+            return
+        named = checklists.find(templates, item)
+        if templates and named is None:
+            raise BadInput(f"No checklist template this tablet holds has an item {item!r}: "
+                           f"`checklist {inspection_id}` lists the items for this enterprise, "
+                           "`templates` every template")
         tablet.answer(inspection_id, item, answer, note)
-    click.echo(f"checklist {item}: {answer} (queued for the next push)")
+    if named is None:
+        _note(f"{item} was not checked: this tablet holds no checklist template yet "
+              "(`pull` brings them)")
+    elif not checklists.meant_for(named[0], enterprise):
+        _note(f"note: {item} is from {named[0].get('ref')}, which is not meant for this "
+              f"enterprise ({checklists.scope_text(named[0])})")
+    question = f" {named[1]['question']['zh']}" if named else ""
+    click.echo(f"checklist {item}{question}: {answer} (queued for the next push)")
+
+
+def _show_items(templates: list[dict[str, Any]], enterprise: dict[str, Any] | None,
+                record: dict[str, Any]) -> None:
+    """The items of the templates meant for the enterprise, each with its answer so far."""
+    meant = [t for t in templates if checklists.meant_for(t, enterprise)]
+    if not meant:
+        click.echo("No checklist template on this tablet is meant for this enterprise"
+                   if templates else "No checklist template on this tablet (`pull` brings "
+                   "those in force).")
+        return
+    answers = {a["item"]: a for a in record.get("checklist") or []}
+    for template in meant:
+        for line in checklists.lines(template, answers):
+            click.echo(line)
+    click.echo(f"answer with: checklist {record['id']} ITEM yes|no|na [--note TEXT]")
 
 
 def _person(typed: str) -> dict[str, str]:

@@ -1,0 +1,86 @@
+"""The command-line tablet's checklist: the templates it pulled, the items meant for the
+record's enterprise, and an item no template has refused offline."""
+
+from __future__ import annotations
+
+import json
+
+from offline_sync import Tablet
+
+from . import test_cli_visit
+from .test_cli_visit import HUANGPU, _ok, _owed
+
+visit = test_cli_visit.visit  # the site-visit fixture: a task, its enterprise, a tablet
+CLOSED = "产生VOCs的生产和服务活动在密闭空间或设备中进行，车间门窗关闭"
+
+
+def test_the_tablet_lists_the_templates_it_pulled_and_those_meant_for_an_enterprise(
+        visit, client):
+    run = visit["run"]
+    bakery = client.post("/api/v1/enterprises", headers=visit["boss"], json={
+        **_body(), "industry": "食品加工", "permit_class": "registration"}
+    ).get_json()
+    assert "id" in bakery, bakery
+    assert "No checklist template on this tablet" in _ok(run("templates"))
+    _ok(run("pull"))
+    listed = _ok(run("templates"))
+    assert "sh-eco-site-general@1  现场检查通用检查表 / General on-site inspection checklist  " \
+           "[unverified]" in listed
+    assert "for every enterprise" in listed and "for industries 化工、石化" in listed
+    assert f"  VOC-01     {CLOSED}  (no → AIR_VOC)" in listed
+    chemicals = _ok(run("templates", "--enterprise", visit["enterprise"]["id"]))
+    assert "sh-eco-site-vocs@1" in chemicals and "sh-eco-site-general@1" in chemicals
+    food = _ok(run("templates", "--enterprise", bakery["id"]))
+    assert "sh-eco-site-general@1" in food and "VOC-01" not in food
+    found = json.loads(_ok(run("templates", "--search", "LDAR", "--json")))
+    assert [t["id"] for t in found] == ["sh-eco-site-vocs"]
+
+
+def test_the_checklist_shows_the_items_for_the_enterprise_and_refuses_an_unknown_one(visit):
+    run = visit["run"]
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--task", visit["task"]["id"]))
+    said = _ok(run("checklist", record, "VOC-01", "no", "--note", "门窗敞开"))
+    assert said == f"checklist VOC-01 {CLOSED}: no (queued for the next push)"
+    shown = _ok(run("checklist", record))
+    assert "sh-eco-site-general@1" in shown and "sh-eco-site-vocs@1" in shown
+    assert "  VOC-01     [no]  产生VOCs" in shown and "  PERMIT-01  [—]  已取得排污许可证" in shown
+    assert shown.endswith(f"answer with: checklist {record} ITEM yes|no|na [--note TEXT]")
+
+    before = _owed(visit)
+    for item in ("VOC-10", "voc-01", "AIR_VOC"):
+        refused = run("checklist", record, item, "yes")
+        assert refused.exit_code == 2, refused.output
+        assert f"No checklist template this tablet holds has an item '{item}'" in refused.output
+        assert "Nothing was recorded." in refused.output
+    unanswered = run("checklist", record, "VOC-02")
+    assert unanswered.exit_code == 2 and "Give the answer to VOC-02" in unanswered.output
+    assert _owed(visit) == before
+    queued = [m.fields["item"] for m in Tablet(visit["home"]).store.queued()
+              if m.entity == "checklist_answer"]
+    assert queued == ["VOC-01"]
+
+
+def test_an_item_of_a_template_not_meant_for_the_enterprise_is_taken_with_a_note(
+        visit, client):
+    run = visit["run"]
+    bakery = client.post("/api/v1/enterprises", headers=visit["boss"], json={
+        **_body(), "industry": "食品加工"}).get_json()
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--enterprise", bakery["id"], "--inspector", "张敏",
+                     "--inspector", "李强"))
+    shown = _ok(run("checklist", record))
+    assert "sh-eco-site-general@1" in shown and "VOC-" not in shown
+    taken = run("checklist", record, "VOC-05", "yes")
+    assert taken.exit_code == 0, taken.output
+    assert "note: VOC-05 is from sh-eco-site-vocs@1, which is not meant for this enterprise " \
+           "(industries 化工" in taken.stderr
+
+
+def _body() -> dict:
+    """Another Huangpu enterprise (a new credit code, no site)."""
+    from server.registry.credit_code import make_credit_code
+
+    return {"credit_code": make_credit_code(HUANGPU, 8), "name": "上海测试8食品有限公司",
+            "address": "上海市测试路8号", "district": HUANGPU, "industry": "化工",
+            "permit_class": "key", "permit_number": None, "site": None, "contacts": []}
