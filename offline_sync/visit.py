@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError
 
+from offline_sync import checklists
 from offline_sync.errors import Invalid, invalid
 from offline_sync.files import EvidenceItem
 from offline_sync.held import Holdings, answer_id, aware
@@ -125,11 +126,15 @@ class Fieldwork(Holdings):
         return violation_id
 
     def answer(self, inspection_id: str, item: str, answer: str, note: str = "") -> str:
-        """Answer one checklist item (yes, no, na) of a record the tablet holds; a second
-        answer to the item replaces the first. The answer's id."""
+        """Answer one checklist item (yes, no, na) of a record the tablet holds, an item of a
+        template it holds (any, before the first pull brings them); a second answer to the
+        item replaces the first. The answer's id."""
         self.inspection(inspection_id)
         fields = {"inspection_id": inspection_id, "item": item, "answer": answer, "note": note}
         check(ChecklistAnswerPushFields(), fields, "checklist answer")
+        templates = checklists.held(self.store)
+        if templates and checklists.find(templates, item) is None:  # the server refuses it too
+            raise Invalid(f"No checklist template this tablet holds has an item {item!r}.")
         key = answer_id(inspection_id, item)
         # A create made on the record's version as the tablet holds it: an answer another
         # tablet gave the item since then is a hard conflict on the server. A second answer

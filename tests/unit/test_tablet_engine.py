@@ -209,3 +209,19 @@ def test_an_officer_whose_pulled_certificate_expired_is_refused_before_the_outbo
     with pytest.raises(ValueError, match=yesterday):
         tablet.sign(str(uuid.uuid4()), "钱七", evidence_sha256="a" * 64, signer_user_id=lapsed)
     assert tablet.store.queued() == []
+
+
+def test_an_answer_to_an_item_no_held_template_has_never_reaches_the_outbox(tmp_path, server):
+    record = str(uuid.uuid4())
+    server.publish("inspection", record, "upsert", {"findings": "a"}, 3)
+    tablet = _tablet(tmp_path, server)
+    tablet.pull()
+    tablet.answer(record, "ANY-01", "yes")  # no template held yet: the server decides
+    server.publish("checklist_template", "voc", "upsert", {
+        "id": "voc", "items": [{"id": "VOC-01", "question": {"zh": "废气收集", "en": "Capture"}}]},
+        1)
+    tablet.pull()
+    with pytest.raises(ValueError, match="'VOC-99'"):
+        tablet.answer(record, "VOC-99", "no")
+    tablet.answer(record, "VOC-01", "no")
+    assert [m.fields["item"] for m in tablet.store.queued()] == ["ANY-01", "VOC-01"]
