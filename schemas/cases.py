@@ -247,6 +247,29 @@ class CaseDocumentQuerySchema(Schema):
     format = fields.String(load_default="pdf", validate=validate.OneOf(("pdf", "docx")))
 
 
+class CasefileKeySchema(Schema):
+    """A public key case files are signed with (casefile/v2)."""
+
+    key_id = fields.String(required=True, metadata={
+        "description": "The id manifests name: the first 32 hex digits of the SHA-256 of the "
+                       "key's DER SubjectPublicKeyInfo (openssl pkey -pubin -outform DER | "
+                       "sha256sum)"})
+    algorithm = fields.String(required=True, validate=validate.OneOf(("Ed25519",)))
+    public_key_pem = fields.String(required=True, metadata={
+        "description": "The public key, PEM (SubjectPublicKeyInfo), as OpenSSL reads it"})
+    status = fields.String(required=True, validate=validate.OneOf(("current", "retired")),
+                           metadata={"description": "current: signs new case files; retired: "
+                                                    "only verifies files signed before a "
+                                                    "rotation"})
+
+
+class CasefileKeysSchema(Schema):
+    """Every public key case files verify with, the current one first."""
+
+    format = fields.String(required=True, metadata={"example": "casefile/v2"})
+    keys = fields.List(fields.Nested(CasefileKeySchema), required=True)
+
+
 class CaseExportSchema(Schema):
     """A case-file export and how far it has come."""
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from server.audit import service as audit
 from server.cases import casefile
-from server.cases.casefile_keys import keyring
+from server.cases.casefile_keys import keyring, verifiers
 from server.cases.models import Case
 from server.evidence.integrity import IntegrityReport, stored_digest
 from server.evidence.settings import current_store
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def verify_archived_copies() -> IntegrityReport:
     """Re-hash every archived case's stored file; the result is appended to the audit log."""
     store = current_store()
-    keys = {key_id: key.value for key_id, key in keyring(current_app.config).items()}
+    keys = verifiers(keyring(current_app.config))  # casefile/v2 and v1 copies alike
     checked, mismatched, missing, unverified = 0, [], [], []
     last = ""
     while True:

@@ -1,8 +1,11 @@
 """PURE: the case file (案卷) ZIP — archival order, the signed manifest, and its verification.
 
-The manifest lists every member with SHA-256, size, role and volume; it is signed with
-HMAC-SHA256 over its canonical JSON (sorted keys, no spaces, UTF-8) under a server key, whose
-id it names: verification takes every key the server knows, by id (casefile_keys.py).
+The manifest lists every member with SHA-256, size, role and volume. casefile/v2 signs its
+canonical JSON (no signature, sorted keys, no spaces, UTF-8) with Ed25519 and carries what a
+third party needs to check it with OpenSSL and sha256sum besides the public key: those exact
+bytes, their detached signature, and SHA256SUMS with its own signature. casefile/v1 files were
+signed with HMAC-SHA256 under a server secret and still verify. Each manifest names the id of
+its key; the key, not the manifest, decides the algorithm (casefile_keys.py).
 """
 
 from __future__ import annotations
@@ -17,9 +20,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
 MANIFEST = "manifest.json"
-FORMAT = "casefile/v1"
-ALGORITHM = "HMAC-SHA256"
+SIGNED = "manifest.canonical.json"  # the exact bytes the signature covers
+SIGNATURE = "manifest.canonical.json.sig"  # raw 64-byte Ed25519 signature (openssl -sigfile)
+SUMS = "SHA256SUMS"  # `sha256sum -c` input: every listed member
+SUMS_SIGNATURE = "SHA256SUMS.sig"
+GUIDE = "VERIFY_校验说明.txt"  # listed (and so signed) like a document
+KEYS_PATH = "/api/v1/casefile/keys"  # where the server publishes its public keys
+FORMAT, FORMAT_V1 = "casefile/v2", "casefile/v1"
+ALGORITHM, ALGORITHM_V1 = "Ed25519", "HMAC-SHA256"
+ALGORITHMS = {FORMAT: ALGORITHM, FORMAT_V1: ALGORITHM_V1}  # a format is signed one way only
+UNLISTED = {FORMAT: (SIGNED, SIGNATURE, SUMS, SUMS_SIGNATURE, MANIFEST), FORMAT_V1: (MANIFEST,)}
 CHUNK = 1024 * 1024
 MAX_KEY_ID = 64
 PHOTOS_PER_SHEET = 63  # one contact-sheet file per 7 pages keeps the builder's memory bounded
@@ -85,16 +102,52 @@ def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool) 
     return members
 
 
+GUIDE_MEMBER = Member(GUIDE, "verification_guide", "verification",
+                      "案卷校验说明 / How to verify this case file")
+
+
 def canonical(manifest: dict[str, Any]) -> bytes:
     """The signed bytes: the manifest without its signature, canonical JSON."""
     body = {k: v for k, v in manifest.items() if k != "signature"}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign(manifest: dict[str, Any], key: bytes, key_id: str) -> dict[str, Any]:
-    """The manifest with its signature."""
-    value = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
-    return {**manifest, "signature": {"algorithm": ALGORITHM, "key_id": key_id, "value": value}}
+def checksums(files: list[dict[str, Any]]) -> bytes:
+    """SHA256SUMS: a `<sha256>  <name>` line per listed member, as `sha256sum -c` reads it."""
+    return "".join(f"{entry.get('sha256')}  {entry.get('name')}\n" for entry in files).encode()
+
+
+def sign(manifest: dict[str, Any], seed: bytes, key_id: str
+         ) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest signed with the Ed25519 key `seed` (its 32 private bytes), and the members
+    that let anyone check it with the public key alone: the signed bytes, their detached
+    signature, SHA256SUMS and its signature."""
+    private = Ed25519PrivateKey.from_private_bytes(seed)
+    signed, sums = canonical(manifest), checksums(manifest["files"])
+    signature = private.sign(signed)
+    return ({**manifest, "signature": {"algorithm": ALGORITHM, "key_id": key_id,
+                                       "value": signature.hex()}},
+            {SIGNED: signed, SIGNATURE: signature, SUMS: sums, SUMS_SIGNATURE: private.sign(sums)})
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    """What checks a signature: its algorithm and key (the raw Ed25519 public key, or the
+    casefile/v1 HMAC key, which is secret)."""
+
+    algorithm: str
+    key: bytes = field(repr=False)
+
+    def holds(self, message: bytes, value: Any) -> bool:
+        """Whether `value` (the hex the manifest states) signs `message` under this key."""
+        if self.algorithm == ALGORITHM_V1:
+            expected = hmac.new(self.key, message, hashlib.sha256).hexdigest()
+            return str(value).isascii() and hmac.compare_digest(str(value), expected)
+        try:
+            Ed25519PublicKey.from_public_bytes(self.key).verify(bytes.fromhex(value), message)
+        except (InvalidSignature, TypeError, ValueError):
+            return False
+        return True
 
 
 @dataclass
@@ -104,6 +157,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     checked: int = 0
     key_id: str | None = None  # the signing key the manifest names, when it names one
+    format: str | None = None  # casefile/v2 or casefile/v1, when the manifest names one
 
     @property
     def ok(self) -> bool:
@@ -120,8 +174,10 @@ def _digest(archive: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _check_signature(report: Report, manifest: dict[str, Any], keys: Mapping[str, bytes]) -> None:
-    """The signature holds under the key its id names, one of `keys` (key id → key)."""
+def _check_signature(report: Report, manifest: dict[str, Any],
+                     keys: Mapping[str, Verifier]) -> Verifier | None:
+    """The signature holds under the key its id names, one of `keys` (key id → verifier), by
+    that key's algorithm, the one the manifest's format is signed with; returns the key."""
     signature = manifest["signature"]
     key_id = signature.get("key_id")
     if isinstance(key_id, str) and 0 < len(key_id) <= MAX_KEY_ID:
@@ -131,17 +187,53 @@ def _check_signature(report: Report, manifest: dict[str, Any], keys: Mapping[str
         named = report.key_id or "(the manifest names no usable key id)"
         report.problems.append(f"unknown signing key {named}: neither the current key nor a "
                                "retired one")
-        return
-    expected = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
-    if signature.get("algorithm") != ALGORITHM or not hmac.compare_digest(
-            str(signature.get("value")), expected):
+        return None
+    if not (signature.get("algorithm") == key.algorithm == ALGORITHMS.get(report.format)
+            and key.holds(canonical(manifest), signature.get("value"))):
         report.problems.append("bad signature: the manifest was altered or signed with "
                                "another key")
+    return key
 
 
-def verify(path: Path | str, keys: Mapping[str, bytes]) -> Report:
-    """Check the signature under the key its id names among `keys` (key id → key), then
-    every listed member (missing, altered) and unlisted ones."""
+def _read(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """At most `limit` bytes of a member (a forged one may be huge)."""
+    with archive.open(name) as member:
+        return member.read(limit)
+
+
+def _check_detached(report: Report, archive: zipfile.ZipFile, names: set[str],
+                    manifest: dict[str, Any], key: Verifier | None) -> None:
+    """casefile/v2: the signed bytes, their signature and SHA256SUMS are exactly what the
+    manifest gives, and SHA256SUMS.sig signs that SHA256SUMS under the manifest's key."""
+    value = manifest["signature"].get("value")
+    try:
+        signature = bytes.fromhex(value)
+    except (TypeError, ValueError):
+        signature = None  # a bad signature, already reported
+    sums = checksums(manifest["files"])
+    expected = {SIGNED: canonical(manifest), SIGNATURE: signature, SUMS: sums,
+                SUMS_SIGNATURE: None}
+    for name, body in expected.items():
+        if name not in names:
+            report.problems.append(f"missing member: {name}")
+            continue
+        try:
+            found = _read(archive, name, len(body or b"") + 65)
+        except (zipfile.BadZipFile, OSError) as error:
+            report.problems.append(f"altered member: {name} ({error})")
+            continue
+        if name == SUMS_SIGNATURE:
+            if key is not None and key.algorithm == ALGORITHM and not key.holds(sums,
+                                                                                found.hex()):
+                report.problems.append(f"altered member: {name}")
+        elif body is not None and found != body:
+            report.problems.append(f"altered member: {name}")
+
+
+def verify(path: Path | str, keys: Mapping[str, Verifier]) -> Report:
+    """Check the signature under the key its id names among `keys` (key id → verifier), for
+    casefile/v2 the files a third party checks, then every listed member (missing, altered)
+    and unlisted ones."""
     report = Report()
     try:
         archive = zipfile.ZipFile(path)
@@ -164,12 +256,18 @@ def verify(path: Path | str, keys: Mapping[str, bytes]) -> Report:
             signature = manifest["signature"]
             files = manifest["files"]
             if not isinstance(signature, dict) or not isinstance(files, list) or not all(
-                    isinstance(entry, dict) for entry in files):
-                raise TypeError("signature must be an object and files a list of objects")
+                    isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                    for entry in files):
+                raise TypeError("signature must be an object and files a list of objects "
+                                "with a name")
         except (ValueError, KeyError, TypeError) as error:
             report.problems.append(f"unreadable manifest: {error}")
             return report
-        _check_signature(report, manifest, keys)
+        stated = manifest.get("format")
+        report.format = stated if isinstance(stated, str) and stated in ALGORITHMS else None
+        key = _check_signature(report, manifest, keys)
+        if report.format == FORMAT:
+            _check_detached(report, archive, names, manifest, key)
         listed = set()
         for entry in files:
             name = entry.get("name")
@@ -185,7 +283,7 @@ def verify(path: Path | str, keys: Mapping[str, bytes]) -> Report:
             report.checked += 1
             if (digest, size) != (entry.get("sha256"), entry.get("size")):
                 report.problems.append(f"altered member: {name}")
-        for name in sorted(names - listed - {MANIFEST}):
+        for name in sorted(names - listed - set(UNLISTED.get(report.format, (MANIFEST,)))):
             report.problems.append(f"extra member: {name}")
         unsafe = {str(n) for n in names | listed if not safe_member_name(str(n or ""))}
         for name in sorted(unsafe):

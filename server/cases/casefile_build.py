@@ -22,6 +22,8 @@ from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor
 from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
+from server.cases.casefile_guide import guide
+from server.cases.casefile_keys import Key
 from server.cases.casefile_keys import current as current_key
 from server.evidence import service as evidence
 from server.fieldwork import violations
@@ -30,11 +32,10 @@ from server.uow import unit_of_work
 DOC_WEIGHT = 256 * 1024  # progress units a document counts for, next to evidence bytes
 
 
-def signing_key() -> tuple[bytes, str]:
-    """The current manifest key (CASEFILE_SIGNING_KEY, else derived from SECRET_KEY) and its
-    id; retired keys only verify (casefile_keys.py)."""
-    key = current_key(current_app.config)
-    return key.value, key.key_id
+def signing_key() -> Key:
+    """The current manifest key (Ed25519, derived from CASEFILE_SIGNING_KEY, else from
+    SECRET_KEY); retired keys only verify (casefile_keys.py)."""
+    return current_key(current_app.config)
 
 
 def _missing_evidence(actor: Actor, case) -> list[str]:
@@ -53,6 +54,13 @@ def _stated(item: dict[str, Any]) -> dict[str, Any]:
             "flags": item["flags"]}
 
 
+def _fixed_info(name: str) -> zipfile.ZipInfo:
+    """A stored (uncompressed) member dated 1980-01-01."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    return info
+
+
 class _Writer:
     """Writes members into the ZIP while hashing them; remembers what the manifest lists."""
 
@@ -63,9 +71,7 @@ class _Writer:
               known_sha256: str | None = None, **extra: Any) -> int:
         """Store one member; an original's digest is its content address, not re-hashed."""
         digest, size = (None if known_sha256 else hashlib.sha256()), 0
-        info = zipfile.ZipInfo(member.name, date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_STORED
-        with self.archive.open(info, "w", force_zip64=True) as out:
+        with self.archive.open(_fixed_info(member.name), "w", force_zip64=True) as out:
             for chunk in chunks:
                 if digest is not None:
                     digest.update(chunk)
@@ -127,13 +133,14 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
     members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
     total = sum(release_originals(actor, case, present, audited=release)) + \
         DOC_WEIGHT * (len(members) - len(present))
-    store = evidence.current_store()
+    store, key = evidence.current_store(), signing_key()
     done = 0
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         writer = _Writer(archive)
         for member in members:
             if member.role == "catalogue":
-                body = render.to_pdf(history_doc.catalogue(case, members, data["authority"]))
+                body = render.to_pdf(history_doc.catalogue(case, members, data["authority"],
+                                                           key.key_id))
             elif member.role == "history":
                 body = render.to_pdf(history_doc.history(case, service.history(case),
                                                          data["authority"]))
@@ -155,13 +162,15 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
             writer.write(member, iter((body,)))
             done += DOC_WEIGHT
             report(done / total)
-        key, key_id = signing_key()
-        manifest = casefile.sign({
+        writer.write(casefile.GUIDE_MEMBER, iter((guide(key.key_id),)))
+        manifest, detached = casefile.sign({
             "format": casefile.FORMAT, "case_id": str(case.id),
             "filing_number": case.filing_number, "decision_number": case.decision_number,
             "state": case.state, "created_at": clock.utcnow().isoformat(),
             "created_by": actor.username, "missing_evidence": missing,
-            "files": writer.files}, key, key_id)
+            "files": writer.files}, key.seed, key.key_id)
         body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-        archive.writestr(casefile.MANIFEST, body)
-    return manifest | {"sha256": hashlib.sha256(body).hexdigest()}
+        for name, detached_body in (detached | {casefile.MANIFEST: body}).items():
+            archive.writestr(_fixed_info(name), detached_body)
+        count = len(archive.namelist())
+    return manifest | {"sha256": hashlib.sha256(body).hexdigest(), "members": count}

@@ -170,7 +170,7 @@ def run_export(export_id: uuid.UUID) -> str:
             values = archived.write_copy(actor, row, case, partial, _Throttled(export_id))
         else:
             manifest = build_zip(actor, row.case_id, partial, _Throttled(export_id))
-            values = {"sha256": manifest["sha256"], "members": len(manifest["files"]) + 1}
+            values = {"sha256": manifest["sha256"], "members": manifest["members"]}
         os.replace(partial, folder / name)
         values |= {"status": "done", "progress": 1.0, "file_name": name,
                    "size": (folder / name).stat().st_size}

@@ -1,14 +1,15 @@
-"""HTTP: case-file exports (POST /api/v1/cases/<id>/exports, /api/v1/exports/<id>)."""
+"""HTTP: case-file exports (POST /api/v1/cases/<id>/exports, /api/v1/exports/<id>) and the
+public keys anyone verifies them with (GET /api/v1/casefile/keys, no account needed)."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import send_file
+from flask import current_app, send_file
 
-from schemas.cases import CaseExportSchema
+from schemas.cases import CaseExportSchema, CasefileKeysSchema
 from server.apidoc import ApiBlueprint
-from server.cases import exports
+from server.cases import casefile, casefile_keys, exports
 
 blp = ApiBlueprint("case_exports", __name__, url_prefix="/api/v1",
                    description="Case-file exports (案卷): a signed ZIP built in the background")
@@ -44,3 +45,13 @@ def download_export(actor, export_id: uuid.UUID):
     path, name = exports.download_path(actor, export_id)
     return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name,
                      conditional=True)
+
+
+@blp.route("/casefile/keys", methods=["GET"])
+@blp.response(200, CasefileKeysSchema)
+def casefile_public_keys():
+    """The public keys case files are signed with, for anyone to verify one (a court, a
+    party's lawyer, a reviewing authority): no token needed, no secret shown."""
+    return {"format": casefile.FORMAT,
+            "keys": [casefile_keys.describe(key)
+                     for key in casefile_keys.published(current_app.config)]}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.cases.casefile import Member
+from server.cases.casefile import GUIDE, MANIFEST, Member
 from server.cases.doc import Doc, day_text
 
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
 
 
-def catalogue(case: Any, members: Sequence[Member], authority: str) -> Doc:
+def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str) -> Doc:
     """卷内目录: every member in archival order, main volume then secondary volume."""
     rows = [("序号 · 卷别", "文件名称 · 路径")]
     seen: set[str] = set()
@@ -27,8 +27,8 @@ def catalogue(case: Any, members: Sequence[Member], authority: str) -> Doc:
         rows.append((f"{index} · {VOLUMES[member.volume]}", f"{member.title} · {member.name}"))
     return Doc("catalogue", "卷内目录", case.filing_number, rows=tuple(rows),
                paragraphs=(f"案卷：{case.filing_number} {case.decision_number or ''}",
-                           "本案卷各文件的SHA-256摘要及签名见 manifest.json；"
-                           "可用 flask casefile verify 校验。"),
+                           f"本案卷各文件的SHA-256摘要及签名见 {MANIFEST}（Ed25519，签名密钥标识 "
+                           f"{key_id}）；校验只需本机关公布的公钥，方法见 {GUIDE}。"),
                signatures=("立卷人", "检查人"), authority=authority)
 
 

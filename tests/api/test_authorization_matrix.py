@@ -18,7 +18,9 @@ from tests.conftest import World, restore_world, save_world
 
 ROLES = ("inspector", "supervisor", "legal", "admin")
 OWN, OTHER = "310115", "310101"
-PUBLIC = {"GET /healthz", "POST /api/v1/auth/token", "GET /api/v1/problems/{slug}"}
+# the case-file public keys: anyone verifying a case file (a court, a party's lawyer) reads them
+PUBLIC = {"GET /healthz", "POST /api/v1/auth/token", "GET /api/v1/problems/{slug}",
+          "GET /api/v1/casefile/keys"}
 
 SUPERVISORS_ONLY = {"inspector": (403, 404), "supervisor": (200, 404), "legal": (403, 404),
                     "admin": (200, 404)}

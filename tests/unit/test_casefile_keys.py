@@ -1,20 +1,63 @@
-"""Case-file signing keys: the current one signs, retired ones still verify, by key id; the
-secrets come from the environment and never show in a key's text."""
+"""Case-file signing keys: an Ed25519 key follows from its secret alone (HKDF-SHA256), its id is
+a fingerprint of the public key; the current one signs, retired ones still verify, by key id;
+the casefile/v1 HMAC keys of the same secrets still verify old files; the secrets come from
+the environment and never show in a key's text."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from pathlib import Path
 
-from server.cases import casefile_keys
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from server.cases import casefile, casefile_keys
 from server.config import load_config
 
 OLD, NEW = "old-secret-" + "o" * 32, "new-secret-" + "n" * 32
 
 
-def test_a_key_and_its_id_follow_from_its_secret_alone():
-    assert casefile_keys.derive(OLD) == casefile_keys.derive(OLD)
-    assert casefile_keys.derive(OLD).key_id != casefile_keys.derive(NEW).key_id
-    assert len(casefile_keys.derive(OLD).key_id) == 16
+def test_an_ed25519_key_and_its_id_follow_from_its_secret_alone():
+    key = casefile_keys.derive(OLD)
+    assert key == casefile_keys.derive(OLD) and key.algorithm == "Ed25519"
+    assert key.key_id != casefile_keys.derive(NEW).key_id
+    seed = HKDF(SHA256(), 32, salt=None, info=casefile_keys.ED25519_INFO).derive(OLD.encode())
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
+    assert key.seed == seed and key.verifier.key == public.public_bytes_raw()
+    assert casefile_keys.ED25519_INFO != casefile_keys.HMAC_CONTEXT
+
+
+def test_the_key_id_is_the_fingerprint_of_the_public_key_a_verifier_can_recompute():
+    key = casefile_keys.derive(OLD)
+    pem = key.public_pem()
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----\n") and "PRIVATE" not in pem
+    der = serialization.load_pem_public_key(pem.encode()).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert key.key_id == hashlib.sha256(der).hexdigest()[:32]
+    assert casefile_keys.from_pem(pem.encode()) == casefile_keys.Key(
+        key.key_id, "Ed25519", key.verifier)
+
+
+def test_a_pem_that_is_not_an_ed25519_public_key_is_refused():
+    private = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+    for pem in (b"not a key", private, b"-----BEGIN PUBLIC KEY-----\nAAAA\n"
+                b"-----END PUBLIC KEY-----\n"):
+        with pytest.raises(ValueError):
+            casefile_keys.from_pem(pem)
+
+
+def test_the_casefile_v1_hmac_key_of_a_secret_is_the_one_earlier_versions_signed_with():
+    value = hmac.new(OLD.encode(), b"casefile-manifest-v1", hashlib.sha256).digest()
+    v1 = casefile_keys.derive_v1(OLD)
+    assert (v1.key_id, v1.algorithm) == (hashlib.sha256(value).hexdigest()[:16], "HMAC-SHA256")
+    assert v1.verifier == casefile.Verifier("HMAC-SHA256", value)
 
 
 def test_the_signing_key_defaults_to_one_derived_from_secret_key():
@@ -27,15 +70,25 @@ def test_the_signing_key_defaults_to_one_derived_from_secret_key():
 def test_every_retired_key_verifies_and_is_marked_retired_the_current_one_signs():
     config = {"SECRET_KEY": "s" * 40, "CASEFILE_SIGNING_KEY": NEW,
               "CASEFILE_RETIRED_KEYS": [OLD, NEW]}  # listing the current one retires nothing
-    ring = casefile_keys.keyring(config)
     old, new = casefile_keys.derive(OLD).key_id, casefile_keys.derive(NEW).key_id
-    assert sorted(ring) == sorted([old, new])
+    assert [(k.key_id, k.retired) for k in casefile_keys.published(config)] == [
+        (new, False), (old, True)]
+    ring = casefile_keys.keyring(config)
+    v1_old, v1_new = casefile_keys.derive_v1(OLD).key_id, casefile_keys.derive_v1(NEW).key_id
+    assert sorted(ring) == sorted([old, new, v1_old, v1_new])
     assert (ring[old].retired, ring[new].retired) == (True, False)
+    assert (ring[v1_old].retired, ring[v1_new].retired) == (True, False)
+    assert casefile_keys.verifiers(ring)[new] == ring[new].verifier
 
 
 def test_a_key_never_shows_its_secret():
-    key = casefile_keys.derive(OLD)
-    assert OLD not in repr(key) and key.value.hex() not in repr(key) and key.key_id in repr(key)
+    for key in (casefile_keys.derive(OLD), casefile_keys.derive_v1(OLD)):
+        shown = repr(key)
+        assert OLD not in shown and key.key_id in shown
+        for secret in (key.seed, key.verifier.key if key.algorithm != "Ed25519" else b""):
+            if secret:
+                assert secret.hex() not in shown
+                assert base64.b64encode(secret).decode() not in shown
 
 
 def test_the_keys_are_read_from_the_environment(monkeypatch, tmp_path: Path):

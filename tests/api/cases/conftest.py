@@ -103,6 +103,17 @@ def file_case(client, party) -> Callable[..., Any]:
     return post
 
 
+@pytest.fixture
+def filed(app, client, party, violation, file_case, frozen, tmp_path) -> dict[str, Any]:
+    """A filed case with one photo; exports land in tmp_path, built when a test runs the job."""
+    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
+    digest, _ = upload_photo(client, party["supervisor"])
+    frozen.on("2021-06-03")
+    response = file_case(violation(evidence=[digest])["id"])
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def sign_in_as_inspector(client, party: dict[str, Any], index: int = 0) -> dict[str, str]:
     """Authorization headers of one of the party's two inspecting officers."""
     response = client.post("/api/v1/auth/token", json={

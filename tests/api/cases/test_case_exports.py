@@ -102,8 +102,11 @@ def test_the_export_holds_every_document_and_the_originals_in_archival_order(
         member = next(n for n in names if digest in n)
         assert archive.read(member) == original  # byte-identical
     manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["signature"]["algorithm"] == "HMAC-SHA256"
-    assert [f["name"] for f in manifest["files"]] == names[:-1]
+    assert (manifest["format"], manifest["signature"]["algorithm"]) == ("casefile/v2", "Ed25519")
+    assert [f["name"] for f in manifest["files"]] == names[:-5]
+    assert names[-6:] == ["VERIFY_校验说明.txt", "manifest.canonical.json",
+                          "manifest.canonical.json.sig", "SHA256SUMS", "SHA256SUMS.sig",
+                          "manifest.json"]
     assert {f["role"] for f in manifest["files"]} >= {"catalogue", "decision", "evidence",
                                                       "contact_sheet", "history"}
     sheet = next(n for n in names if "照片目录" in n)

@@ -3,29 +3,22 @@ verifies with every key it knows by the key id in the manifest, and names the ke
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import secrets
+import uuid
 import zipfile
 
 import pytest
 
-from tests.api.cases.conftest import upload_photo
 from tests.api.cases.test_case_exports import _now, _ok, _verify
 
 STEPS = (("investigating", {}), ("notified", {}),
          ("decided", {"fine_fen": 3_000_000, "rights_waived": True}),
          ("served", {"method": "direct"}), ("paid", {"amount_fen": 3_000_000}),
          ("closed", {}), ("archived", {}))
-
-
-@pytest.fixture
-def filed(app, client, party, violation, file_case, frozen, tmp_path):
-    """A filed case with one photo; exports land in tmp_path, built when a test runs the job."""
-    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
-    digest, _ = upload_photo(client, party["supervisor"])
-    frozen.on("2021-06-03")
-    return _ok(file_case(violation(evidence=[digest])["id"]), 201).get_json()
 
 
 def _export(app, client, party, case) -> bytes:
@@ -101,12 +94,74 @@ def test_a_copy_signed_with_a_key_this_server_does_not_know_fails_naming_its_key
 
 
 def test_the_keys_command_lists_the_current_and_retired_key_ids_and_no_secret(app, runner):
-    from server.cases.casefile_keys import derive
+    from server.cases.casefile_keys import derive, derive_v1
 
     old = app.config["SECRET_KEY"]
     new = _rotate(app, retire=True)
     result = runner.invoke(args=["casefile", "keys"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"current {derive(new).key_id}",
-                                          f"retired {derive(old).key_id}"]
+    listed = [line.split()[:3] for line in result.output.splitlines()
+              if not line.startswith(("-----", "MC"))]
+    assert listed == [["current", derive(new).key_id, "Ed25519"],
+                      ["retired", derive(old).key_id, "Ed25519"],
+                      ["v1", derive_v1(new).key_id, "HMAC-SHA256"],
+                      ["v1", derive_v1(old).key_id, "HMAC-SHA256"]]
     assert old not in result.output and new not in result.output
+
+
+def _as_v1(data: bytes, secret: str) -> tuple[bytes, str]:
+    """The same case file as servers before casefile/v2 wrote it: the documents and the
+    originals, and a manifest signed with HMAC-SHA256 under the key `secret` gave; and that
+    key's id."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(source.read("manifest.json"))
+    files = [f for f in manifest["files"] if f["role"] != "verification_guide"]
+    body = {k: v for k, v in manifest.items() if k != "signature"} | {
+        "format": "casefile/v1", "files": files}
+    key = hmac.new(secret.encode(), b"casefile-manifest-v1", hashlib.sha256).digest()
+    signed = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    key_id = hashlib.sha256(key).hexdigest()[:16]
+    body["signature"] = {"algorithm": "HMAC-SHA256", "key_id": key_id,
+                         "value": hmac.new(key, signed.encode(), hashlib.sha256).hexdigest()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for entry in files:
+            target.writestr(entry["name"], source.read(entry["name"]))
+        target.writestr("manifest.json", json.dumps(body, ensure_ascii=False, indent=1))
+    return out.getvalue(), key_id
+
+
+def test_an_archived_copy_signed_with_hmac_before_casefile_v2_still_verifies_unchanged(
+        app, client, party, runner, archived_copy, tmp_path):
+    from sqlalchemy import update
+
+    from server.cases import archive_check
+    from server.cases.models import Case
+    from server.evidence.settings import current_store
+    from server.extensions import db
+
+    data, case = archived_copy
+    v1, key_id = _as_v1(data, app.config["SECRET_KEY"])
+    with app.app_context():  # the copy an earlier version stored when the case was archived
+        stored = current_store().put(io.BytesIO(v1))
+        db.session.execute(update(Case).where(Case.id == uuid.UUID(case["id"]))
+                           .values(archive_sha256=stored))
+        db.session.commit()
+        assert archive_check.verify_archived_copies().ok
+
+    assert _export(app, client, party, case) == v1  # never re-signed
+    result = _verify(runner, tmp_path, v1)
+    assert result.exit_code == 0, result.output
+    assert "intact (casefile/v1)" in result.output
+    assert f"casefile/v1 HMAC key {key_id} of the current secret" in result.output
+
+    _rotate(app, retire=True)
+    result = _verify(runner, tmp_path, v1)
+    assert result.exit_code == 0, result.output
+    assert f"casefile/v1 HMAC key {key_id} of a retired secret" in result.output
+    with app.app_context():
+        assert archive_check.verify_archived_copies().ok
+    _rotate(app, retire=False)  # the secret dropped: the copy no longer verifies
+    with app.app_context():
+        [entry] = archive_check.verify_archived_copies().unverified
+    assert f"unknown signing key {key_id}" in entry
