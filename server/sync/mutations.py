@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError
 
 from server.auth.policy import Actor
 from server.errors import ValidationFailed
+from server.fastdump import Compiled
 from server.sync import conflicts, payloads
 
 ASSIGNMENT = "assignment is decided by a supervisor, not by a tablet"
@@ -101,7 +102,7 @@ def _text_keys(messages: Any) -> Any:
     return messages
 
 
-def load(schema: Schema, values: Any) -> dict[str, Any]:
+def load(schema: Schema | Compiled, values: Any) -> dict[str, Any]:
     """Validate a mutation's fields with a contract schema (422 problem details)."""
     if not isinstance(values, dict):
         raise ValidationFailed("fields must be an object.", errors={"fields": ["not an object"]})

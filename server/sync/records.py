@@ -15,6 +15,7 @@ from schemas.sync import StatusFields
 from server.cases import locks
 from server.errors import ValidationFailed
 from server.extensions import db
+from server.fastdump import Compiled
 from server.fieldwork import checklists, inspections, violations
 from server.fieldwork.models import Inspection, Violation
 from server.planning.models import Task
@@ -43,9 +44,12 @@ def changes_schema(schema_class: type[Schema]) -> Schema:
 
 
 # Schemas are built once: building one (with its nested fields) costs more than a load.
-INSPECTION_NEW, INSPECTION_CHANGES = InspectionFields(), changes_schema(InspectionFields)
-VIOLATION_NEW, VIOLATION_CHANGES = ViolationFields(), changes_schema(ViolationFields)
-STATUS = StatusFields()
+# Compiled (server/fastdump.py): a push loads the fields of every mutation it applies.
+INSPECTION_NEW, INSPECTION_CHANGES = Compiled(InspectionFields()), Compiled(
+    changes_schema(InspectionFields))
+VIOLATION_NEW, VIOLATION_CHANGES = Compiled(ViolationFields()), Compiled(
+    changes_schema(ViolationFields))
+STATUS = Compiled(StatusFields())
 
 
 def inspection_create(ctx: Context) -> Outcome:

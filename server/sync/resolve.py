@@ -11,6 +11,7 @@ from marshmallow import Schema
 from schemas.fieldwork import ChecklistAnswerSchema
 from server.auth.policy import Actor, authorize
 from server.extensions import db
+from server.fastdump import Compiled
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import Inspection, Violation
 from server.sync import conflicts, parts
@@ -22,7 +23,7 @@ from server.uow import batch
 CHECKLIST = "checklist:"
 
 
-def _loaded(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
+def _loaded(schema: Schema | Compiled, values: dict[str, Any]) -> dict[str, Any]:
     return load(schema, values) if values else {}
 
 
