@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API_MODULES = (
     "server.health",
     "server.auth.api",
+    "server.auth.users_api",
     "server.registry.api",
     "server.evidence.api",
     "server.planning.api",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from server.audit import service as audit
+from server.auth import accounts
 from server.auth import service as auth
 from server.auth.models import User
 from server.errors import DomainError
@@ -44,10 +44,12 @@ def _admin_actor(username: str | None):
     return auth.system_actor(user, device_id="cli")
 
 
+ROLE_CHOICE = click.Choice(["inspector", "supervisor", "legal", "admin"])
+
+
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["inspector", "supervisor", "legal",
-                                                          "admin"]))
+@click.option("--role", required=True, type=ROLE_CHOICE)
 @click.option("--district", required=True, help="District code, or 310000 for the city.")
 @click.option("--display-name", default=None)
 @click.option("--certificate-no", default=None, help="Enforcement certificate (执法证号).")
@@ -56,16 +58,18 @@ def _admin_actor(username: str | None):
 def create_user(username, role, district, display_name, certificate_no, certificate_expires,
                 password_stdin):
     """Create a user (prints a generated password unless --password-stdin)."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else secrets.token_urlsafe(12)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     expires: date | None = certificate_expires.date() if certificate_expires else None
     try:
-        user = auth.create_user(username, role, district, password, display_name,
-                                certificate_no, expires)
+        user, generated = accounts.create_account(None, {
+            "username": username, "role": role, "district": district,
+            "display_name": display_name, "certificate_no": certificate_no,
+            "certificate_expires": expires}, password)
     except DomainError as error:
         _fail(error)
     click.echo(f"created {user.username} ({user.role}, {user.district})")
-    if not password_stdin:
-        click.echo(f"password: {password}  (shown once)")
+    if generated:
+        click.echo(f"password: {generated}  (shown once)")
 
 
 @users_cli.command("list")
@@ -74,6 +78,52 @@ def list_users():
     for user in auth.list_users():
         state = "active" if user.active else "disabled"
         click.echo(f"{user.username}\t{user.role}\t{user.district}\t{state}\t{user.display_name}")
+
+
+@users_cli.command("update")
+@click.argument("username")
+@click.option("--display-name", default=None)
+@click.option("--role", default=None, type=ROLE_CHOICE,
+              help="A new role ends the user's tokens.")
+@click.option("--district", default=None,
+              help="Move to a district (or 310000); ends the user's tokens.")
+@click.option("--certificate-no", default=None, help="Renewed certificate (执法证号).")
+@click.option("--certificate-expires", default=None, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--enable/--disable", "active", default=None,
+              help="Enable or disable the account (disabling ends its tokens).")
+def update_user(username, display_name, role, district, certificate_no, certificate_expires,
+                active):
+    """Change a user: renew the certificate, move, rename, change the role, enable."""
+    changes = {"display_name": display_name, "role": role, "district": district,
+               "certificate_no": certificate_no, "active": active,
+               "certificate_expires": certificate_expires.date() if certificate_expires
+               else None}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give at least one option")
+    try:
+        user = accounts.by_username(username)
+        before = user.version
+        user = accounts.update_user(None, user.id, None, changes)
+    except DomainError as error:
+        _fail(error)
+    fields = ", ".join(sorted(changes)) if user.version != before else "nothing changed"
+    click.echo(f"updated {user.username}: {fields} (version {user.version})")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def reset_password(username, password_stdin):
+    """Set a new password (prints a generated one unless --password-stdin); ends all tokens."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        reset = accounts.reset_password(None, accounts.by_username(username).id, password)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"password of {username} reset; {reset.revoked_tokens} token(s) ended")
+    if reset.generated_password:
+        click.echo(f"password: {reset.generated_password}  (shown once)")
 
 
 @users_cli.command("disable")

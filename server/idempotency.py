@@ -41,7 +41,9 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # Paths with their own exactly-once protocol: sync mutation ids, tus upload offsets.
 EXEMPT_PREFIXES = ("/api/v1/sync/push", "/api/v1/uploads/")
-REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition", "Retry-After")
+REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition", "Retry-After",
+                    "Cache-Control")
+WITHHELD = "idempotency_withheld"  # g: top-level JSON fields the stored response leaves null
 PARAMETER_DOC = {
     "name": HEADER, "in": "header", "required": False,
     "description": "A unique value per intended operation (e.g. a UUID). A retry with the same "
@@ -117,6 +119,24 @@ def _find(user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
         IdempotencyKey.expires_at > clock.utcnow()))
 
 
+def withhold(*fields: str) -> None:
+    """Keep this response for replay with these top-level JSON fields null: a secret shown
+    once (a generated password) is never written to the database, and a retry does not
+    repeat the operation to show it again."""
+    g.setdefault(WITHHELD, set()).update(fields)
+
+
+def _stored_body(response: Response) -> bytes:
+    body = response.get_data()
+    withheld = g.pop(WITHHELD, None)
+    if not withheld or not response.is_json:
+        return body
+    data = json.loads(body)
+    if isinstance(data, dict):
+        data.update({name: None for name in withheld if name in data})
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
 def begin() -> Response | None:
     """Before the view: replay a known key, or hold a new one in the request's transaction."""
     if not _applies():
@@ -174,7 +194,7 @@ def finish(response: Response) -> Response:
     row.status = response.status_code
     row.headers = {name: response.headers[name] for name in REPLAYED_HEADERS
                    if name in response.headers}
-    row.body = response.get_data()
+    row.body = _stored_body(response)
     session.commit()
     _run(callbacks)
     return response

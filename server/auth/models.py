@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
@@ -27,6 +27,8 @@ class User(db.Model):
     certificate_expires: Mapped[date | None] = mapped_column(Date)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # counts changes to what GET /users/<id> shows (optimistic locking); not the password
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     tokens: Mapped[list[DeviceToken]] = relationship(back_populates="user")

@@ -115,17 +115,16 @@ def display_names(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
 
 
 def disable_user(username: str, actor: Actor | None = None) -> User:
-    """Disable a user and revoke every token they hold."""
-    with unit_of_work() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(f"No user {username!r}.")
-        user.active = False
-        session.execute(update(DeviceToken).where(DeviceToken.user_id == user.id,
-                                                  DeviceToken.revoked_at.is_(None))
-                        .values(revoked_at=utcnow()))
-        audit.record(actor, "user.disable", "user", user.id, {"username": username})
-    return user
+    """Disable a user and revoke every token they hold (server.auth.accounts.update_user)."""
+    from server.auth import accounts  # accounts builds on this module
+
+    return accounts.update_user(actor, accounts.by_username(username).id, None,
+                                {"active": False})
+
+
+def hash_new_password(password: str) -> str:
+    """The stored form of a new password (Argon2id at the configured cost)."""
+    return hash_password(_params(), password)
 
 
 def _check_password(user: User | None, password: str) -> bool:

@@ -1,0 +1,235 @@
+"""Use cases of account maintenance: read accounts in scope, create one, change it (name, role,
+district, enforcement certificate, enabled), reset its password.
+
+Who: administrators manage the accounts of their scope (a district admin their district, a
+city admin everyone); supervisors read their district's accounts and change none (SECURITY.md,
+"Who manages accounts"). `actor=None` is the command line: whoever runs it runs the server.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from server.audit import service as audit
+from server.auth import service as identity
+from server.auth.models import DeviceToken, User
+from server.auth.passwords import password_problems
+from server.auth.policy import CITY, ROLES, Actor, authorize
+from server.clock import utcnow
+from server.errors import NotFound, ValidationFailed, VersionConflict
+from server.extensions import db
+from server.registry import districts
+from server.uow import unit_of_work
+
+EDITABLE = ("display_name", "role", "district", "certificate_no", "certificate_expires", "active")
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """List filters; None means no filter."""
+
+    role: str | None = None
+    district: str | None = None
+    active: bool | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    """A reset done: the generated password (None when chosen) exists only here."""
+
+    user: User
+    generated_password: str | None
+    revoked_tokens: int
+
+
+def new_password() -> str:
+    """A generated password (16 URL-safe characters), shown once and never stored."""
+    return secrets.token_urlsafe(12)
+
+
+def get_user(actor: Actor | None, user_id: uuid.UUID, *, lock: bool = False) -> User:
+    """One account the caller may read, else NotFound (row-locked if `lock`)."""
+    user = db.session.get(User, user_id, with_for_update=lock, populate_existing=lock)
+    if user is None:
+        raise NotFound("No such user.")
+    if actor is not None:
+        authorize(actor, "user.read", user.district)
+    return user
+
+
+def by_username(username: str) -> User:
+    """The account with this username, else NotFound (the command line names accounts)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"No user {username!r}.")
+    return user
+
+
+def _filtered(actor: Actor, filters: UserFilter) -> Select:
+    query = select(User)
+    if not actor.city_wide:
+        query = query.where(User.district == actor.scope)
+    if filters.role:
+        query = query.where(User.role == filters.role)
+    if filters.district:
+        query = query.where(User.district == filters.district)
+    if filters.active is not None:
+        query = query.where(User.active.is_(filters.active))
+    if filters.name:
+        wanted = filters.name.lower()
+        query = query.where(or_(func.lower(User.username).contains(wanted, autoescape=True),
+                                func.lower(User.display_name).contains(wanted,
+                                                                       autoescape=True)))
+    return query
+
+
+def list_users(actor: Actor, filters: UserFilter, page: int,
+               per_page: int) -> tuple[list[User], int]:
+    """A page of the accounts in the caller's scope, by username, and the total count."""
+    authorize(actor, "user.read")
+    query = _filtered(actor, filters)
+    items = db.session.scalars(query.order_by(User.username, User.id)
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return list(items), total or 0
+
+
+def create_account(actor: Actor | None, fields: dict[str, Any],
+                   password: str | None = None) -> tuple[User, str | None]:
+    """Create an account (identity.create_user); (user, the generated password or None)."""
+    generated = new_password() if password is None else None
+    user = identity.create_user(
+        fields["username"], fields["role"], fields["district"], password or generated or "",
+        fields.get("display_name"), fields.get("certificate_no"),
+        fields.get("certificate_expires"), actor=actor)
+    return user, generated
+
+
+def _problems(state: dict[str, Any]) -> dict[str, list[str]]:
+    """Why the account, as it would be after the change, is not valid."""
+    errors: dict[str, list[str]] = {}
+    name = state["display_name"]
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        errors["display_name"] = ["1-120 characters, not blank"]
+    if state["role"] not in ROLES:
+        errors["role"] = [f"must be one of {', '.join(ROLES)}"]
+    district = state["district"]
+    if district != CITY and not districts.exists(district):
+        errors["district"] = [f"unknown district code {district!r} (use {CITY} for the city)"]
+    number = state["certificate_no"]
+    if number is not None and (not number.strip() or len(number) > 40):
+        errors["certificate_no"] = ["1-40 characters, not blank"]
+    if state["role"] == "inspector" and not (number and state["certificate_expires"]):
+        errors["certificate_no"] = ["inspectors need a certificate number and its expiry date"]
+    if not isinstance(state["active"], bool):
+        errors["active"] = ["true or false"]
+    return errors
+
+
+def _may_change(actor: Actor | None, user: User, changed: dict[str, Any]) -> None:
+    """Raise unless the actor may make these changes to this account."""
+    if actor is None:
+        return
+    authorize(actor, "user.manage", user.district)
+    if "district" in changed:  # moving someone out of your scope is not yours to do
+        authorize(actor, "user.manage", changed["district"], exists_for_others=False)
+    if user.id == actor.user_id:
+        # Another administrator (or the command line) does it: an admin who disables,
+        # demotes or moves themselves may leave nobody able to manage accounts.
+        own = {k: ["not on your own account"] for k in ("role", "district") if k in changed}
+        if changed.get("active") is False:
+            own["active"] = ["not on your own account"]
+        if own:
+            raise ValidationFailed("You may not disable, demote or move yourself.", errors=own)
+
+
+def _revoke_tokens(session: Session, user_id: uuid.UUID) -> int:
+    """End every live token of the user; how many there were."""
+    result = session.execute(update(DeviceToken).where(
+        DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def _ends_tokens(changed: dict[str, Any]) -> bool:
+    """Whether no token issued before this change may be used after it.
+
+    Disabled: a disabled account's tokens are refused anyway, but they must end, or enabling
+    it again would bring back a lost tablet's token. Role or district: every request rebuilds
+    its Actor from the account, so the rights change at once; the tokens end all the same
+    because a device was enrolled for the old job: a tablet keeps the user it was given at
+    sign-in and the old district's records, a console session the old role's pages, and a
+    request already running as the old role (an evidence upload checks `signed_in` before it
+    commits) must not commit. The person signs in again, deliberately, for the new job.
+    A name or a certificate changes nothing anyone may do: tokens stay, the officer row syncs.
+    """
+    return "role" in changed or "district" in changed or changed.get("active") is False
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def update_user(actor: Actor | None, user_id: uuid.UUID, version: int | None,
+                changes: dict[str, Any]) -> User:
+    """Change an account read at `version` (None: the command line, no check); audited.
+    A disable, a role change or a move ends all the user's tokens (`_ends_tokens`)."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationFailed("These fields cannot be changed here.",
+                               errors={name: ["not changeable"] for name in unknown})
+    with unit_of_work() as session:
+        user = get_user(actor, user_id, lock=True)
+        changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
+        _may_change(actor, user, changed)
+        if version is not None and user.version != version:
+            raise VersionConflict(f"The user is at version {user.version}, not {version}.",
+                                  current_version=user.version)
+        if not changed:
+            return user
+        if errors := _problems({k: getattr(user, k) for k in EDITABLE} | changed):
+            raise ValidationFailed("The user is not valid.", errors=errors)
+        before = {k: getattr(user, k) for k in changed}
+        for key, value in changed.items():
+            setattr(user, key, value)  # the change log sees it: the `officer` a tablet pulls
+        user.version += 1
+        revoked = _revoke_tokens(session, user.id) if _ends_tokens(changed) else 0
+        action = {False: "user.disable", True: "user.enable"}.get(changed.get("active"),
+                                                                  "user.update")
+        audit.record(actor, action, "user", user.id, {
+            "username": user.username, "version": user.version, "revoked_tokens": revoked,
+            "changes": {k: [_plain(before[k]), _plain(v)] for k, v in sorted(changed.items())}})
+    return user
+
+
+def reset_password(actor: Actor | None, user_id: uuid.UUID,
+                   password: str | None = None) -> PasswordReset:
+    """Set a new password (generated when None) and end every token the user holds: a reset
+    follows a forgotten or leaked password, and whoever signed in with the old one must not
+    stay signed in. Audited, never the password."""
+    target = get_user(actor, user_id)
+    if actor is not None:
+        authorize(actor, "user.manage", target.district)
+    generated = new_password() if password is None else None
+    chosen = generated or password or ""
+    if problems := password_problems(chosen):
+        raise ValidationFailed("The password is not acceptable.", errors={"password": problems})
+    hashed = identity.hash_new_password(chosen)  # outside the transaction: Argon2 is slow
+    with unit_of_work() as session:
+        user = get_user(actor, user_id, lock=True)
+        if actor is not None:
+            authorize(actor, "user.manage", user.district)
+        user.password_hash = hashed
+        revoked = _revoke_tokens(session, user.id)
+        audit.record(actor, "user.password_reset", "user", user.id, {
+            "username": user.username, "generated": generated is not None,
+            "revoked_tokens": revoked})
+    return PasswordReset(user, generated, revoked)
