@@ -41,6 +41,8 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # Paths with their own exactly-once protocol: sync mutation ids, tus upload offsets.
 EXEMPT_PREFIXES = ("/api/v1/sync/push", "/api/v1/uploads/")
+# Sign-in is not idempotent: each call issues a new token, which must never be stored.
+NOT_IDEMPOTENT = ("/api/v1/auth/token",)
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition", "Retry-After",
                     "Cache-Control")
 WITHHELD = "idempotency_withheld"  # g: top-level JSON fields the stored response leaves null
@@ -99,7 +101,8 @@ def fingerprint() -> str:
 
 def _applies() -> bool:
     return (request.method == "POST" and request.path.startswith("/api/")
-            and not request.path.startswith(EXEMPT_PREFIXES) and HEADER in request.headers)
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and request.path not in NOT_IDEMPOTENT and HEADER in request.headers)
 
 
 def _replay(row: IdempotencyKey, print_: str) -> Response:
@@ -217,7 +220,7 @@ def document(spec: Any) -> None:
     spec.components.parameter("IdempotencyKey", "header", dict(PARAMETER_DOC))
     for path, operations in spec._paths.items():  # apispec keeps registered paths here
         if "post" not in operations or not path.startswith("/api/") \
-                or path.startswith(EXEMPT_PREFIXES) or path == "/api/v1/auth/token":
+                or path.startswith(EXEMPT_PREFIXES) or path in NOT_IDEMPOTENT:
             continue
         parameters = operations["post"].setdefault("parameters", [])
         parameters.append({"$ref": "#/components/parameters/IdempotencyKey"})

@@ -178,3 +178,23 @@ def test_a_multipart_import_is_replayed_by_its_parts(app, client, login):
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json()
     assert _count_enterprises(app) == 1
+
+
+def test_a_token_issued_to_a_signed_in_caller_is_never_kept_for_a_replay(app, client,
+                                                                         make_user):
+    """The token endpoint is not idempotent (the description says so): a caller already
+    holding a token who sends a key gets a fresh token each time, and none is stored."""
+    from server.extensions import db
+    from server.idempotency import IdempotencyKey
+
+    user, password = make_user()
+    body = {"username": user.username, "password": password, "device_id": "desk"}
+    first = client.post("/api/v1/auth/token", json=body).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {first}", **KEY}
+    second = client.post("/api/v1/auth/token", json=body, headers=headers)
+    third = client.post("/api/v1/auth/token", json=body, headers=headers)
+    assert second.status_code == third.status_code == 201
+    assert "Idempotent-Replayed" not in third.headers
+    assert second.get_json()["access_token"] != third.get_json()["access_token"]
+    with app.app_context():
+        assert db.session.scalars(select(IdempotencyKey)).all() == []
