@@ -20,6 +20,8 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # U+0000 in text: PostgreSQL cannot store it, and no field of ours has a use for it.
 NUL = "\x00"
 NUL_REFUSED = "Text may not hold the NUL character (U+0000)."
+SURROGATE_REFUSED = ("Text may not hold a lone UTF-16 surrogate (an escape such as \\ud800 "
+                     "without its pair): it is no character, and no UTF-8 text can hold it.")
 CHECKED_JSON = "enforcement.checked_json"  # WSGI environ: (the body,) once the rules read it
 
 
@@ -118,6 +120,26 @@ def json_shape(value: Any) -> tuple[int, bool]:
     return deepest, nul
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def holds_lone_surrogate(value: Any) -> bool:
+    """Whether a string or a key in a parsed JSON value holds a lone surrogate (the standard
+    library reads an unpaired \\ud800 as one; orjson refuses it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class _NotJSON(ValueError):
     """NaN or Infinity: Python's parser takes them, JSON (RFC 8259) has no such numbers."""
 
@@ -158,6 +180,8 @@ def _check_json_depth(limit: int) -> Response | None:
     try:
         if parsed is _UNREAD:
             parsed = json.loads(raw, parse_constant=_refuse_constant)
+            if holds_lone_surrogate(parsed):  # only here: orjson reads none
+                return problem_response("bad-request", SURROGATE_REFUSED)
         else:
             request.environ[CHECKED_JSON] = (parsed,)  # a refusal below ends the request
     except RecursionError:

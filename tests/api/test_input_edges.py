@@ -54,6 +54,39 @@ def test_nul_in_a_utf_16_json_body_is_refused_too(client):
     assert "U+0000" in _problem(response, 400)["detail"]
 
 
+@pytest.mark.parametrize("body", [
+    b'{"version": 1, "address": "\\ud800"}',
+    b'{"version": 1, "contacts": [{"name": "\\udfff"}]}',
+    b'{"version": 1, "contact": {"na\\udfffme": "x"}}',
+], ids=["value", "nested", "key"])
+def test_a_lone_surrogate_escaped_in_a_json_body_is_refused_not_a_500(client, login, place,
+                                                                     body):
+    # orjson refuses it and the standard library reads it as a str no UTF-8 encoder (the
+    # database driver, the change log) can write.
+    response = client.patch(f"/api/v1/enterprises/{place['enterprise_id']}", data=body,
+                            headers=login("supervisor", OWN) | {
+                                "Content-Type": "application/json"})
+    assert "surrogate" in _problem(response, 400)["detail"]
+
+
+def test_a_lone_surrogate_in_a_pushed_mutation_is_refused_not_a_500(client, login):
+    mutation = {"mutation_id": str(uuid.uuid4()), "entity": "inspection", "op": "update",
+                "id": str(uuid.uuid4()), "base_version": 1, "fields": {"findings": "\ud800"}}
+    body = json.dumps({"device_id": "tablet-1", "mutations": [mutation]}).encode()
+    response = client.post("/api/v1/sync/push", data=body, content_type="application/json",
+                           headers=login("inspector", OWN, device_id="tablet-1"))
+    assert "surrogate" in _problem(response, 400)["detail"]
+
+
+def test_an_escaped_surrogate_pair_is_one_character(client, login, place):
+    response = client.patch(f"/api/v1/enterprises/{place['enterprise_id']}",
+                            data=b'{"version": 1, "address": "\\ud83d\\ude00"}',
+                            headers=login("supervisor", OWN) | {
+                                "Content-Type": "application/json"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["address"] == "\U0001f600"
+
+
 def test_a_backslash_u_0000_written_as_text_is_only_text(client):
     response = client.post("/api/v1/auth/token", json={
         "username": "admin\\u0000", "password": "x", "device_id": "tablet"})
