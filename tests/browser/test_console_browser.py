@@ -84,7 +84,9 @@ def test_legal_staff_open_a_case_see_the_waiver_and_download_the_export(
     waived = page.locator(".explanation", has_text="免罚依据")
     expect(waived).to_have_count(1)
     expect(waived).to_be_visible()
-    assert page.locator(".gallery img").first.evaluate("img => img.naturalWidth") > 0
+    # the thumbnail is lazy-loaded after the page: wait for it to have decoded, not read once
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=page.locator(".gallery img").first.element_handle())
     shoot(page, "case")
     page.get_by_role("button", name="导出案卷（ZIP）").click()
     link = page.locator("#export-download")
