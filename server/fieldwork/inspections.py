@@ -81,13 +81,19 @@ def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, 
 
 
 def _check_signers(signatures: list[dict[str, Any]], officers: list[dict[str, Any]],
-                   signed_at: datetime | None) -> None:
-    """Refuse officer signatures being written (at `signed_at`, default now) that cannot be
-    matched to one officer on the record, or whose officer's certificate had expired."""
-    day = (signed_at or utcnow()).astimezone(SHANGHAI).date()
-    if problems := signers.refused_at_signing(signatures, officers, day):
+                   signed_at: datetime | None) -> dict[str, str]:
+    """Refuse officer signatures being written (at `signed_at`, the tablet's clock; never
+    later than now, when they arrive) that cannot be matched to one officer on the record, or
+    whose officer's certificate had expired. What to audit: the tablet's time of officer
+    signatures, the day their certificates were checked on, which only the tablet vouches for."""
+    now = utcnow()
+    moment = min(signed_at, now) if signed_at else now
+    if problems := signers.refused_at_signing(signatures, officers,
+                                              moment.astimezone(SHANGHAI).date()):
         raise ValidationFailed("An officer signature does not match the record's officers.",
                                errors={"signatures": problems})
+    officer_signed = any(s["role"] == "officer" for s in signatures)
+    return {"signed_at": moment.isoformat()} if signed_at and officer_signed else {}
 
 
 def _keep_ids(signatures: list[dict[str, Any]], held: list[dict[str, Any]]) -> None:
@@ -186,14 +192,14 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False,
         must_be_officer(actor, officers)
         checklists.refuse_unknown_items(data.get("checklist") or [], data["started_at"])
         content = _content(data, officers)
-        _check_signers(content.get("signatures", []), officers, signed_at)
+        signing = _check_signers(content.get("signatures", []), officers, signed_at)
         inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
                                 created_by=actor.user_id, device_id=actor.device_id,
                                 version=1, **content)
         session.add(inspection)  # flushed by the caller's savepoint or commit
         share(actor, _signed(inspection.signatures), inspection.district)
         audit.record(actor, "inspection.create", "inspection", inspection.id,
-                     {"enterprise_id": str(enterprise.id)})
+                     {"enterprise_id": str(enterprise.id), **signing})
     return inspection, True
 
 
@@ -271,8 +277,8 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
         content = _content(changes, officers)
         if "signatures" in content:
             _keep_ids(content["signatures"], inspection.signatures)
-        _check_signers([s for s in content.get("signatures", [])
-                        if s not in inspection.signatures], officers, signed_at)
+        signing = _check_signers([s for s in content.get("signatures", [])
+                                  if s not in inspection.signatures], officers, signed_at)
         cited = _signed(inspection.signatures)
         for key, value in content.items():
             setattr(inspection, key, value)
@@ -284,7 +290,7 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
         inspection.updated_at = utcnow()
         audit.record(actor, "inspection.correct" if submitted else "inspection.update",
                      "inspection", inspection.id,
-                     {"fields": sorted(changes), "version": inspection.version,
+                     {"fields": sorted(changes), "version": inspection.version, **signing,
                       **({"reason": reason.strip()} if submitted else {})})
     return inspection
 

@@ -175,16 +175,22 @@ def test_a_pushed_officer_signature_in_the_name_of_no_officer_is_rejected_when_a
     assert "赵六" in problem and "not one of the record's officers" in problem
 
 
-def test_a_pushed_signature_counts_the_certificate_on_the_day_the_tablet_recorded_it(
-        client, make_user, world):
-    first = world["users"][0]
-    expired_on = date.today() - timedelta(days=10)
-    lapsed, _ = make_user("inspector", OWN, display_name="钱七", certificate_expires=expired_on)
+def _record_of_a_lapsed_officer(make_user, world, expires: date, started: datetime):
+    """A record started at `started` whose second officer, 钱七, holds a certificate that
+    expires on `expires`; its id and that officer."""
+    officer, _ = make_user("inspector", OWN, display_name="钱七", certificate_expires=expires)
     key = str(uuid.uuid4())
-    started = datetime.now(UTC) - timedelta(days=20)
     assert world["a"].push(mutation("inspection", "create", key, world["inspection_fields"](
-        inspector_ids=[str(first.id), str(lapsed.id)], started_at=started.isoformat())
-    ))[0]["status"] == "applied"
+        inspector_ids=[str(world["users"][0].id), str(officer.id)],
+        started_at=started.isoformat())))[0]["status"] == "applied"
+    return key, officer
+
+
+def test_a_pushed_signature_counts_the_certificate_on_the_day_the_tablet_recorded_it(
+        make_user, world):
+    expired_on = date.today() - timedelta(days=10)
+    started = datetime.now(UTC) - timedelta(days=20)
+    key, lapsed = _record_of_a_lapsed_officer(make_user, world, expired_on, started)
     late = mutation("signature", "create", str(uuid.uuid4()), _signature(key, lapsed, "钱七"))
     [refused] = world["a"].push(late)
     assert refused["status"] == "rejected" and refused["problem"]["status"] == 422, refused
@@ -213,3 +219,30 @@ def test_a_tablet_signature_edited_over_rest_can_still_be_withdrawn_by_the_table
     after = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
     assert [s["role"] for s in after["signatures"]] == ["party"]
     assert after["version"] == edited.get_json()["version"] + 1
+
+
+def test_a_signature_recorded_on_a_tablet_clock_ahead_counts_the_day_it_arrived(make_user,
+                                                                                world):
+    key, officer = _record_of_a_lapsed_officer(make_user, world, date.today() + timedelta(
+        days=10), datetime.now(UTC))
+    signed = mutation("signature", "create", str(uuid.uuid4()), _signature(key, officer, "钱七"))
+    signed["recorded_at"] = (datetime.now(UTC) + timedelta(days=40)).isoformat()  # a bad clock
+    [result] = world["a"].push(signed)
+    assert result["status"] == "applied", result  # it cannot have been made after it arrived
+
+
+def test_a_signature_taken_on_the_tablets_word_that_it_predates_the_expiry_is_audited(
+        app, make_user, world):
+    from server.audit.models import AuditEntry
+
+    started = datetime.now(UTC) - timedelta(days=20)
+    key, lapsed = _record_of_a_lapsed_officer(make_user, world, date.today() - timedelta(
+        days=10), started)
+    on_site = mutation("signature", "create", str(uuid.uuid4()), _signature(key, lapsed, "钱七"))
+    on_site["recorded_at"] = (started + timedelta(hours=1)).isoformat()
+    [signed] = world["a"].push(on_site)
+    assert signed["status"] == "applied", signed
+    with app.app_context():
+        [entry] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity_id == key, AuditEntry.action == "inspection.update")).all()
+    assert datetime.fromisoformat(entry.details["signed_at"]) == started + timedelta(hours=1)
