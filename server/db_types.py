@@ -45,8 +45,13 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are
+
+
 def json_safe(value: Any) -> Any:
     """Dates, datetimes and UUIDs inside JSON documents are stored as ISO strings."""
+    if type(value) in _PLAIN:  # most leaves: four isinstance checks spared each
+        return value
     if isinstance(value, dict):
         return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -244,7 +244,7 @@ def _value(key: str, value: Any, lang: Lang) -> str:
 def render(key: str, params: Mapping[str, Any], lang: Lang) -> str:
     """The message `key` in `lang`, with its parameters formatted."""
     try:  # typed: 1, 1.0 and True are one dict key but not one text
-        return _render_again(key, tuple((n, type(v), v) for n, v in params.items()), lang)
+        return _render_again(key, tuple([(n, type(v), v) for n, v in params.items()]), lang)
     except TypeError:  # a parameter that cannot be a cache key (a list)
         return _render(key, params, lang)
 
