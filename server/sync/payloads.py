@@ -232,8 +232,8 @@ def officer(key: str) -> Snapshot | None:
     if row is None:
         return None
     if row.role != "inspector" or not row.active:
-        return Snapshot("delete", 1, None)
-    return Snapshot("upsert", 1, OFFICER.dump({
+        return Snapshot("delete", row.version, None)
+    return Snapshot("upsert", row.version, OFFICER.dump({
         "id": row.id, "name": row.display_name, "certificate_no": row.certificate_no,
         "certificate_expires": row.certificate_expires, "district": row.district}),
         row.district)

@@ -44,8 +44,8 @@ def test_a_renewed_certificate_reaches_the_tablet_and_a_refused_signature_is_the
     response = _renew(client, admin, lapsed, "沪环执2029-7", renewed)
     assert response.status_code == 200, response.get_json()
     changes = tablet.pull()
-    assert ("officer", str(lapsed.id), "upsert") in [(c["entity"], c["id"], c["op"])
-                                                     for c in changes]
+    assert ("officer", str(lapsed.id), "upsert", 2) in [
+        (c["entity"], c["id"], c["op"], c["version"]) for c in changes]  # the account's
     assert _officer(tablet, lapsed)["certificate_no"] == "沪环执2029-7"
     assert _officer(tablet, lapsed)["certificate_expires"] == renewed.isoformat()
 
