@@ -3,6 +3,7 @@ proves, and the flags of the checks against the record (LAW.md §6)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -79,6 +80,35 @@ def _thumbnail(record: Any) -> bytes | None:
         return None
 
 
+class Thumbnail:
+    """A derived JPEG for Canvas.drawImage, which puts it into the PDF as it is (DCTDecode).
+
+    drawImage decodes an ImageReader to RGB and hashes that, only to name the image: for a
+    case of 500 photos, 0.36 s of a 2.3 s export. Not being an ImageReader, this one is named
+    by its str, the thumbnail's digest (identical thumbnails are still stored once), and
+    reportlab reads it through jpeg_fh; anything that is not a JPEG goes through ImageReader."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.digest = hashlib.sha256(data).hexdigest()
+        self._reader: ImageReader | None = None
+
+    def __str__(self) -> str:
+        return f"thumbnail-{self.digest}"
+
+    def jpeg_fh(self) -> io.BytesIO | None:
+        """The JPEG's bytes to embed as they are, or None for another format."""
+        return io.BytesIO(self.data) if self.data[:3] == b"\xff\xd8\xff" else None
+
+    def __getattr__(self, name: str) -> Any:
+        """Another format's decoding (size, RGB data, mode): ImageReader's."""
+        if name.startswith("__") or name == "_reader":
+            raise AttributeError(name)
+        if self._reader is None:
+            self._reader = ImageReader(io.BytesIO(self.data))
+        return getattr(self._reader, name)
+
+
 def _draw(canvas: Canvas, font: str, items: Sequence[Mapping[str, Any]],
           thumbnails: list[bytes | None]) -> None:
     """Set the pages: a title on each, a thumbnail and its caption in each cell."""
@@ -99,7 +129,7 @@ def _draw(canvas: Canvas, font: str, items: Sequence[Mapping[str, Any]],
         x = MARGIN + (slot % COLUMNS) * cell_w
         top = height - MARGIN - 12 * mm - (slot // COLUMNS) * cell_h
         if thumbnail is not None:
-            canvas.drawImage(ImageReader(io.BytesIO(thumbnail)), x + 2 * mm,
+            canvas.drawImage(Thumbnail(thumbnail), x + 2 * mm,
                              top - cell_h + caption_h, cell_w - 4 * mm,
                              cell_h - caption_h - 2 * mm, preserveAspectRatio=True, anchor="c")
         else:
