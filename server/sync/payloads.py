@@ -62,8 +62,8 @@ OPEN_CONFLICTS = "sync_open_conflicts"
 DECISIONS = "sync_latest_decisions"
 # Built once: building a schema with its nested fields costs more than a dump; compiled, as
 # a push dumps every record it changes (server/fastdump.py).
-TASK, INSPECTION, VIOLATION = TaskSchema(), InspectionSchema(), ViolationSchema()
-dump_task, dump_inspection, dump_violation = map(compile_dump, (TASK, INSPECTION, VIOLATION))
+dump_task, dump_inspection, dump_violation = (
+    compile_dump(schema()) for schema in (TaskSchema, InspectionSchema, ViolationSchema))
 OFFICER = PulledOfficerSchema()
 
 
