@@ -105,11 +105,14 @@ def _peak_rss_mb() -> float:
 
 
 def export_child(tmp: str, export_id: str) -> None:
-    """In a child process: build the export; print seconds and peak RSS."""
+    """In a child process: build the export; print seconds and peak RSS. The process is
+    settled as gunicorn.conf.py settles a worker, whose thread runs exports in production."""
     from server import create_app
     from server.cases import exports
+    from server.heap import settle
 
     app = create_app(_config(Path(tmp)))
+    settle()
     with app.app_context():
         started = time.perf_counter()
         status = exports.run_export(uuid.UUID(export_id))

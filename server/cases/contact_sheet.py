@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -48,15 +49,23 @@ def _wrapped(lines: list[str], font: str, width: float) -> list[str]:
     """The caption broken to the cell's width, cut to CAPTION_LINES (the manifest has all)."""
     out: list[str] = []
     for text in lines:
-        line = ""
+        line, used = "", 0.0
         for char in text:
-            if line and stringWidth(line + char, font, CAPTION) > width:
+            advance = _advance(char, font)  # a line's width is the sum of its glyphs'
+            if line and used + advance > width:
                 out.append(line)
-                line = ""
+                line, used = "", 0.0
             line += char
+            used += advance
         out.append(line)
     return out if len(out) <= CAPTION_LINES else [*out[:CAPTION_LINES - 1],
                                                   out[CAPTION_LINES - 1][:-1] + "…"]
+
+
+@lru_cache(maxsize=8192)
+def _advance(char: str, font: str) -> float:
+    """One character's width in the caption's size (captions repeat their characters)."""
+    return stringWidth(char, font, CAPTION)
 
 
 def build(actor: Actor, items: Sequence[Mapping[str, Any]]) -> bytes:

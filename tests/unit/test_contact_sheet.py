@@ -51,3 +51,15 @@ def test_jpeg_thumbnails_go_in_as_they_are_and_once_each(monkeypatch):
     assert sorted(used[-1] for used in filters) == ["/DCTDecode", "/DCTDecode", "/FlateDecode"]
     assert jpegs == sorted([red, blue])  # the thumbnails' own bytes
     assert decoded == ["PNG"]  # no JPEG decoded to RGB (to name it, as drawImage does)
+
+
+def test_a_caption_line_breaks_at_the_first_character_that_would_pass_the_cell():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font, width = render.font_name(), 50.0
+    text = "证明：VOCs 无组织排放，喷漆车间门窗敞开作业（2026-11-29 14:03）制作人：张三 Li Si"
+    lines = contact_sheet._wrapped([text, "短"], font, width)
+    assert "".join(lines[:-1]) == text and lines[-1] == "短"
+    for line, after in zip(lines, lines[1:-1], strict=False):
+        assert stringWidth(line, font, contact_sheet.CAPTION) <= width
+        assert stringWidth(line + after[0], font, contact_sheet.CAPTION) > width
