@@ -12,9 +12,10 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from offline_sync import cli_lists, cli_visit
+from offline_sync import cli_lists, cli_rejected, cli_visit
 from offline_sync.cli_base import BadInput, location_option, open_tablet
 from offline_sync.engine import Tablet, issue_of
+from offline_sync.rejected import blocked_report
 from offline_sync.store import EvidenceItem
 
 DEFAULT_HOME = Path.home() / ".offline_sync"
@@ -110,7 +111,8 @@ def _upload_bar(item: EvidenceItem) -> Callable[[int], None]:
 def push(ctx: click.Context) -> None:
     """Send queued edits, then upload captured evidence (resuming where a transfer broke).
 
-    Exits with status 1 when an edit was rejected or conflicted, or a file refused."""
+    Exits with status 1 when an edit was rejected or conflicted, a file refused, or edits
+    wait behind a rejected record (`resend` or `discard` it)."""
     with open_tablet(ctx) as tablet:
         with tqdm(total=len(tablet.store.queued()), desc="push", unit=" mutations") as bar:
             outcomes = tablet.push(progress=bar.update)
@@ -118,6 +120,7 @@ def push(ctx: click.Context) -> None:
         uploads = tablet.upload_evidence(progress=_upload_bar)
         refused = [item for item in tablet.store.evidence("refused") if item.sha256 in waiting]
         left = len(tablet.store.queued())
+        blocked = blocked_report(tablet.store)
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -127,7 +130,10 @@ def push(ctx: click.Context) -> None:
             click.echo(_issue_line(issue_of(outcome)))
     for item in refused:
         click.echo(_refused_line(item.filename, item.sha256, item.detail))
-    attention = sum(not outcome.acknowledged for outcome in outcomes) + len(refused)
+    for line in cli_rejected.blocked_lines(blocked):
+        click.echo(line)
+    attention = sum(not outcome.acknowledged for outcome in outcomes) + len(refused) + \
+        len(blocked)
     if attention:
         click.echo(f"{attention} to look at (listed by `status`)")
         ctx.exit(1)
@@ -168,6 +174,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:
         click.echo(_refused_line(item["filename"], item["sha256"], item["detail"]))
+    for line in cli_rejected.blocked_lines(report["blocked"]):
+        click.echo(line)
     if report["issues"]:
         click.echo("Once an issue is handled (corrected, or settled by a supervisor), "
                    "`ack ID` with the id it names takes it off this list.")
@@ -191,5 +199,5 @@ def ack(ctx: click.Context, issue_id: str) -> None:
                f"{left} left to look at")
 
 
-for command in (*cli_visit.COMMANDS, *cli_lists.COMMANDS):
+for command in (*cli_visit.COMMANDS, *cli_lists.COMMANDS, *cli_rejected.COMMANDS):
     main.add_command(command)

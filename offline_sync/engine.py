@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from offline_sync.errors import NotSignedIn, OtherUsersWork, Refused, SyncError, describe
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
+from offline_sync.rejected import Rejections, blocked_report
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
 from offline_sync.visit import Fieldwork
 from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS
@@ -49,7 +50,7 @@ class Server(Protocol):
         """One result per mutation."""
 
 
-class Tablet(Fieldwork):
+class Tablet(Fieldwork, Rejections):
     """One tablet's sync engine over its own folder (store file and captured evidence)."""
 
     def __init__(self, home: str | Path, server: Server | None = None,
@@ -248,6 +249,7 @@ class Tablet(Fieldwork):
             "evidence": {state: len(self.store.evidence(state))
                          for state in ("pending", "uploaded", "refused")},
             "issues": [issue_of(o) for o in self.store.issues()],
+            "blocked": blocked_report(self.store),
             "refused_files": [{"sha256": item.sha256, "filename": item.filename,
                                "kind": item.kind, "detail": item.detail}
                               for item in self.store.evidence("refused")],

@@ -20,6 +20,7 @@ from typing import Any
 
 from offline_sync.bases import PARENT_BASED, PARENTS, advance, parent_of, pending_fields
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
+from offline_sync.stopped import StoppedEdits, needed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,7 +104,7 @@ class Outcome:
         return self.result
 
 
-class Store(FileRecords):
+class Store(FileRecords, StoppedEdits):
     """The local SQLite store of one tablet; safe to share between threads of that tablet."""
 
     def __init__(self, path: str | Path):
@@ -257,7 +258,8 @@ class Store(FileRecords):
     def next_batch(self, limit: int) -> list[Mutation]:
         """Up to `limit` queued mutations to send now, in order, at most one per record.
 
-        A chained edit waits until its predecessor's answer gave it a base version; an edit
+        A rejected create and the edits behind it wait for the user (stopped.py). A chained
+        edit waits until its predecessor's answer gave it a base version; an edit
         of a record waits while a part of it (a signature, an answer) goes first, since the
         part moves the record's version: sent on the version the part's answer gives, the
         edit does not meet the tablet's own part as a change made on the server meanwhile.
@@ -265,7 +267,10 @@ class Store(FileRecords):
         batch: list[Mutation] = []
         busy: set[tuple[str, str]] = set()
         moved: set[tuple[str, str]] = set()  # records a part in the batch changes
+        stuck = self.stuck()  # behind a rejected create: they wait for the user
         for mutation in self.queued():
+            if mutation.mutation_id in stuck:
+                continue
             key = (mutation.entity, mutation.record_id)
             if key in busy and (mutation.op != "create" or mutation.entity in PARENT_BASED):
                 continue
@@ -282,7 +287,8 @@ class Store(FileRecords):
     def settle(self, mutation: Mutation, result: dict[str, Any]) -> Outcome | None:
         """Store the server's answer to a sent mutation, in one transaction.
 
-        A final answer removes it from the outbox and lets a chained successor go; `pending`
+        A final answer removes it from the outbox and lets a chained successor go (a rejected
+        create that queued edits need stays, stopped: see stopped.py); `pending`
         (held by the server for a predecessor) keeps it queued. A duplicate is settled by the
         first result it replays. Returns the Outcome, or None while still pending."""
         effective = result
@@ -302,6 +308,9 @@ class Store(FileRecords):
             settled_quietly = status == "applied" or effective.get("conflict") == "soft"
             if status == "rejected" and self._resend(db, mutation, effective):
                 status, settled_quietly = "resent", True
+            elif status == "rejected" and mutation.op == "create" and needed(db, mutation):
+                db.execute("UPDATE outbox SET held = 0 WHERE mutation_id = ?",
+                           (mutation.mutation_id,))  # kept for the user with what needs it
             else:
                 db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
             if status == "rejected" and mutation.op == "create":  # kept only in its outcome

@@ -90,13 +90,19 @@ class Fieldwork(Holdings):
         ids = [self.person(who)["id"] for who in inspectors]
         body = {"enterprise_id": enterprise_id, "inspector_ids": ids,
                 "started_at": now_text(), **({"task_id": task_id} if task_id else {}), **fields}
+        self.check_inspection(body)
+        return self.new_inspection(**body)
+
+    def check_inspection(self, body: dict[str, Any]) -> None:
+        """Invalid unless the contract takes the fields of a new record and its officers are
+        distinct, certified on the visit day as far as the tablet knows, and include you."""
         read = check(InspectionFields(), body, "inspection record")
+        ids = list(body["inspector_ids"])
         self.refuse_lapsed(ids, read["started_at"].astimezone(SHANGHAI).date())
         if len(set(ids)) != len(ids):
             raise Invalid("An officer is named twice: the record needs distinct officers.")
         if self.user and self.user["id"] not in ids:
             raise Invalid("You must be one of the record's officers: name yourself as well.")
-        return self.new_inspection(**body)
 
     def add_violation(self, inspection_id: str, code: str, occurred_on: str, *,
                       files: Iterable[str | Path] = (), evidence: Iterable[str] = (),
@@ -113,17 +119,22 @@ class Fieldwork(Holdings):
         cited = list(dict.fromkeys([*evidence, *(_digest(f) for f in files)]))
         body = {"inspection_id": inspection_id, "code": code, "occurred_on": occurred_on,
                 **fields, **({"evidence": cited} if cited else {})}
+        self.check_violation(body)
+        for file in files:
+            self.add_photo(file)
+        violation_id = str(uuid.uuid4())
+        self.record("violation", "create", violation_id, body)
+        return violation_id
+
+    def check_violation(self, body: dict[str, Any]) -> None:
+        """Invalid unless the contract takes the fields of a new violation and a continuing
+        act's end day falls between its start and today."""
         read = check(ViolationFields(), body, "violation")
         if read["ended_on"] and not read["continuing"]:
             raise Invalid("Only a continuing act has an end day: say it is continuing.")
         if read["ended_on"] and not read["occurred_on"] <= read["ended_on"] <= today():
             raise Invalid(f"A continuing act ends between its start ({read['occurred_on']}) "
                           "and today.")
-        for file in files:
-            self.add_photo(file)
-        violation_id = str(uuid.uuid4())
-        self.record("violation", "create", violation_id, body)
-        return violation_id
 
     def answer(self, inspection_id: str, item: str, answer: str, note: str = "") -> str:
         """Answer one checklist item (yes, no, na) of a record the tablet holds, an item of a

@@ -110,8 +110,9 @@ def signed_in_cli(home: Path, server_url: str, user: Any, password: str,
     """The command-line tablet kept at `home`, signed in as `user`: runs one command."""
     runner = CliRunner()
 
-    def run(*args: str) -> Result:
-        return runner.invoke(cli.main, ["--home", str(home), *args], catch_exceptions=False)
+    def run(*args: str, input: str | None = None) -> Result:  # noqa: A002 - click's name
+        return runner.invoke(cli.main, ["--home", str(home), *args], input=input,
+                             catch_exceptions=False)
 
     signed_in = run("login", "--server", server_url, "--username", user.username,
                     "--password", password, "--device-id", device_id)

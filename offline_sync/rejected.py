@@ -1,0 +1,65 @@
+"""A create the server rejected while edits queued after it need its record: what the app shows
+(the edits blocked, with the rejection's problem) and the user's two ways out, fixing the
+create so it goes again, or discarding it with everything behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from offline_sync.errors import Invalid, describe
+from offline_sync.stopped import chains
+from offline_sync.store import Mutation, Outcome, Store
+
+FIXABLE = ("inspection", "violation")
+
+
+def blocked_report(store: Store) -> list[dict[str, Any]]:
+    """Each rejected create still queued, with its problem and the edits waiting for it."""
+    waiting = chains(store.blocked())
+    return [{"mutation_id": create.mutation_id, "entity": create.entity, "id": create.record_id,
+             "problem": describe(rejection.answer.get("problem") or {}),
+             "blocked": [{"mutation_id": b.mutation.mutation_id, "entity": b.mutation.entity,
+                          "op": b.mutation.op, "id": b.mutation.record_id}
+                         for b in waiting.get(create.mutation_id, [])]}
+            for create, rejection in store.stopped()]
+
+
+class Rejections:
+    """Fix or discard a rejected create; mixed into Tablet (with Fieldwork's checks)."""
+
+    store: Store
+    check_inspection: Callable[[dict[str, Any]], None]
+    check_violation: Callable[[dict[str, Any]], None]
+
+    def rejected_create(self, ref: str) -> tuple[Mutation, Outcome]:
+        """The rejected create still queued that `ref` names (its record's id or its mutation
+        id), with the rejection; Invalid when none does."""
+        found = [pair for pair in self.store.stopped()
+                 if ref in (pair[0].record_id, pair[0].mutation_id)]
+        if not found:
+            raise Invalid(f"No rejected record {ref} waits on this tablet with edits behind it "
+                          "(`status` lists them).")
+        return found[0]
+
+    def fix_and_resend(self, ref: str, changes: dict[str, Any]) -> Mutation:
+        """Send a rejected create again with `changes`, checked as a new record is; the
+        edits behind it follow it. Invalid for no change, or one the tablet refuses."""
+        create, _ = self.rejected_create(ref)
+        if create.entity not in FIXABLE:
+            raise Invalid(f"A {create.entity} is not fixed here: discard it.")
+        if not changes:
+            raise Invalid("Nothing changed: say what to fix (the rejection says why).")
+        fields = {**create.fields, **changes}
+        if create.entity == "inspection":
+            self.check_inspection(fields)
+        else:
+            self.check_violation(fields)
+        return self.store.resend(create.mutation_id, changes)
+
+    def discard_rejected(self, ref: str) -> list[Mutation]:
+        """Drop a rejected create and every edit blocked behind it (the user's decision);
+        the edits dropped, create first."""
+        create, _ = self.rejected_create(ref)
+        return self.store.discard(create.mutation_id)
+
