@@ -257,4 +257,19 @@ def task(ctx: click.Context, task_id: str, step: str) -> None:
     click.echo(f"task {step} queued for the next push")
 
 
-COMMANDS = (add_violation, checklist, edit, sign, submit, task)
+@click.command("refresh-officers")
+@INSPECTION
+@click.pass_context
+def refresh_officers(ctx: click.Context, inspection_id: str) -> None:
+    """Send the record's officers again so it shows their certificates as the server holds
+    them now (after a renewal: `pull` first); refused while one has still expired (queued)."""
+    with open_tablet(ctx) as tablet:
+        officers = tablet.refresh_officers(inspection_id)
+    for officer in officers:
+        click.echo(f"{officer.get('name') or officer['id']} "
+                   f"{officer.get('certificate_no') or '(certificate not pulled)'} until "
+                   f"{officer.get('certificate_expires') or '?'}")
+    click.echo("officers queued to be refreshed on the record at the next push")
+
+
+COMMANDS = (add_violation, checklist, edit, refresh_officers, sign, submit, task)

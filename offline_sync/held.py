@@ -101,8 +101,11 @@ class Holdings:
                       inspection_id: str | None = None) -> None:
         """Invalid when one of these officers' certificates expired before `day`, as far as
         the tablet knows: as the record shows it (a signature), else as last pulled (a new
-        record, as the server checks it). Unknown certificates are left to the server."""
+        record, as the server checks it, or a record whose officers are queued to be
+        refreshed). Unknown certificates are left to the server."""
         held = self.store.record_of("inspection", inspection_id) if inspection_id else None
+        if held and self._refreshing(inspection_id):  # the server re-snapshots them first
+            held = None
         shown = {o.get("user_id"): o for o in (held[1].get("officers") or [] if held else [])}
         known = self.people()
         for user_id in user_ids:
@@ -113,6 +116,11 @@ class Holdings:
                 raise Invalid(f"{officer.get('name') or user_id}'s enforcement certificate"
                               f"{number} expired on {expires}: not a certified officer on "
                               f"{day.isoformat()} (处罚法 Art. 42); name another officer.")
+
+    def _refreshing(self, inspection_id: str) -> bool:
+        """Whether a re-sending of the record's officers is queued (refresh_officers)."""
+        return any(m.entity == "inspection" and m.op == "update" and m.record_id ==
+                   inspection_id and "inspector_ids" in m.fields for m in self.store.queued())
 
     def inspection(self, inspection_id: str) -> dict[str, Any]:
         """The record as this tablet sees it: the pulled copy with local edits, plus the

@@ -191,6 +191,29 @@ class Fieldwork(Holdings):
         check(StatusFields(), status, "submission")
         self.record("inspection", "status", inspection_id, status)
 
+    def refresh_officers(self, inspection_id: str) -> list[dict[str, Any]]:
+        """Queue the record's officers again (its inspector_ids re-sent), so the server
+        snapshots their certificates as it holds them now, e.g. one renewed since; the
+        officers as last pulled. Invalid for a submitted record, or when an officer's
+        certificate as last pulled has still expired (the server would refuse it too)."""
+        record = self.inspection(inspection_id)
+        ids = list(record.get("inspector_ids") or [])
+        if not ids:
+            raise Invalid("The tablet does not know the record's officers yet: `pull` first.")
+        if record.get("status") == "submitted":
+            raise Invalid("The record is submitted: its officers signed it already.")
+        known = self.people()
+        for user_id in ids:
+            officer = known.get(user_id) or {}
+            expires = officer.get("certificate_expires")
+            if expires and date.fromisoformat(expires) < today():
+                raise Invalid(f"{officer.get('name') or user_id}'s enforcement certificate "
+                              f"{officer.get('certificate_no') or ''} expired on {expires} as "
+                              "this tablet last pulled it: once it is renewed, `pull`, then "
+                              "refresh the record's officers.")
+        self.record("inspection", "update", inspection_id, {"inspector_ids": ids})
+        return [known.get(user_id) or {"id": user_id} for user_id in ids]
+
     def move_task(self, task_id: str, status: str) -> None:
         """Start (in_progress) or submit a task the tablet holds, from the status its copy
         shows: started once assigned, submitted once started."""

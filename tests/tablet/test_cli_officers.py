@@ -98,3 +98,34 @@ def test_a_signature_of_an_officer_whose_certificate_expired_is_refused_offline(
     assert _queued(office) == 0
     _ok(run("sign", record, "--role", "officer", "--name", "张敏", "--image", str(pad)))
     assert _queued(office) == 1
+
+
+def test_a_renewed_certificate_is_refreshed_onto_the_record_and_its_officer_signs(
+        office, live):
+    from server.auth import accounts
+
+    run, record = office["run"], office["record"]["id"]
+    pad = make_photo(office["tmp"] / "pad", 6)
+    _ok(run("pull"))
+    refused = run("refresh-officers", record)  # not renewed yet, as far as the tablet knows
+    assert refused.exit_code == 2, refused.output
+    assert "钱七" in refused.output and office["expired_on"].isoformat() in refused.output
+    assert _queued(office) == 0
+    renewed = date.today() + timedelta(days=730)
+    with live.app.app_context():
+        accounts.update_user(None, office["lapsed"].id, None, {
+            "certificate_no": "沪环执RENEW1", "certificate_expires": renewed})
+    _ok(run("pull"))
+    still = run("sign", record, "--role", "officer", "--name", "钱七", "--image", str(pad))
+    assert still.exit_code == 2, still.output  # the record still shows the old certificate
+    said = _ok(run("refresh-officers", record))
+    assert "钱七 沪环执RENEW1 until " + renewed.isoformat() in said, said
+    _ok(run("sign", record, "--role", "officer", "--name", "钱七", "--image", str(pad)))
+    pushed = run("push")
+    assert pushed.exit_code == 0 and "answers: {'applied': 2}" in pushed.output, pushed.output
+    _ok(run("pull"))
+    shown = json.loads(_ok(run("show", record, "--json")))
+    [officer] = [o for o in shown["officers"] if o["user_id"] == str(office["lapsed"].id)]
+    assert (officer["certificate_no"], officer["certificate_expires"]) == (
+        "沪环执RENEW1", renewed.isoformat())
+    assert [s["signer_user_id"] for s in shown["signatures"]] == [str(office["lapsed"].id)]
