@@ -1,11 +1,15 @@
-"""Checklist templates as the tablet pulled them: those meant for an enterprise, the item an
-answer names, and their lines for the command-line tablet."""
+"""Checklist templates as the tablet pulled them: those in force on a visit day, those meant
+for an enterprise, the item an answer names, and their lines for the command-line tablet."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from offline_sync.store import Store
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 Template = dict[str, Any]
 
@@ -13,6 +17,42 @@ Template = dict[str, Any]
 def held(store: Store) -> list[Template]:
     """Every template this tablet holds, by title."""
     return sorted(store.records("checklist_template"), key=lambda t: t.get("ref") or t["id"])
+
+
+def pulled(store: Store) -> bool:
+    """Whether the tablet pulled checklist templates (until then, answers are not checked)."""
+    return bool(held(store) or store.records("checklist_version"))
+
+
+def on(store: Store, day: date) -> list[Template]:
+    """The templates in force on `day` (a record's visit day), as the server picks them: of
+    every version the tablet pulled, the one of each id with the latest start in force then."""
+    versions = {t.get("ref") or t["id"]: t for t in store.records("checklist_version")}
+    versions.update({t.get("ref") or t["id"]: t for t in held(store)})
+    chosen: dict[str, Template] = {}
+    for template in versions.values():
+        if not in_force(template, day):
+            continue
+        key = template.get("id")
+        if key not in chosen or chosen[key]["effective_from"] < template["effective_from"]:
+            chosen[key] = template
+    return sorted(chosen.values(), key=lambda t: t.get("ref") or t["id"])
+
+
+def in_force(template: Template, day: date) -> bool:
+    """Whether the template applies on `day` (both ends inclusive; no dates: always)."""
+    start, until = template.get("effective_from"), template.get("effective_until")
+    return (not start or date.fromisoformat(start) <= day) and (
+        not until or day <= date.fromisoformat(until))
+
+
+def visit_day(record: dict[str, Any]) -> date:
+    """The record's visit day: its start, in Shanghai (today when it has none)."""
+    started = record.get("started_at")
+    moment = datetime.fromisoformat(started) if started else datetime.now(SHANGHAI)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(SHANGHAI).date()
 
 
 def meant_for(template: Template, enterprise: dict[str, Any] | None) -> bool:

@@ -133,22 +133,25 @@ def add_violation(ctx: click.Context, inspection_id: str, code: str, occurred_on
 def checklist(ctx: click.Context, inspection_id: str, item: str | None, answer: str | None,
               note: str) -> None:
     """Answer one checklist item (yes, no or na); answering it again replaces the answer.
-    Without ITEM: the items of the templates meant for the record's enterprise."""
+    Without ITEM: the items of the templates meant for the record's enterprise, as in force
+    on the record's visit day (the day it started)."""
     if item is not None and answer is None:
         raise BadInput(f"Give the answer to {item}: yes, no or na.")
     with open_tablet(ctx) as tablet:
         record = tablet.inspection(inspection_id)
-        templates = checklists.held(tablet.store)
+        day = checklists.visit_day(record)
+        templates = checklists.on(tablet.store, day)
         found = tablet.store.record_of("enterprise", record.get("enterprise_id") or "")
         enterprise = found[1] if found else None
         if item is None:
             _show_items(templates, enterprise, record)
             return
         named = checklists.find(templates, item)
-        if templates and named is None:
-            raise BadInput(f"No checklist template this tablet holds has an item {item!r}: "
-                           f"`checklist {inspection_id}` lists the items for this enterprise, "
-                           "`templates` every template")
+        if checklists.pulled(tablet.store) and named is None:
+            raise BadInput(f"No checklist template this tablet holds has an item {item!r} in "
+                           f"force on {day}, the record's visit day: `checklist "
+                           f"{inspection_id}` lists the items for this enterprise then, "
+                           "`templates` every template in force today")
         tablet.answer(inspection_id, item, answer, note)
     if named is None:
         _note(f"{item} was not checked: this tablet holds no checklist template yet "

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS evidence (
     detail TEXT);
 CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
 """
+# Pulled reference data in force today whose every version the tablet keeps (by its ref): an
+# answer is checked against the templates in force on its record's visit day, as on the server.
+VERSIONED = {"checklist_template": "checklist_version"}
 FINAL_STATUSES = ("applied", "duplicate", "conflict", "rejected")
 RESENDS = 2  # how often a 409-rejected mutation goes again under a new mutation_id
 
@@ -181,6 +184,10 @@ class Store(FileRecords, StoppedEdits):
                                "(?, ?, ?, ?) ON CONFLICT (entity, id) DO UPDATE SET "
                                "version = excluded.version, data = excluded.data",
                                (*key, change["version"], json.dumps(data)))
+                    if key[0] in VERSIONED:  # kept for the days it was in force
+                        db.execute("INSERT OR REPLACE INTO records (entity, id, version, data) "
+                                   "VALUES (?, ?, NULL, ?)", (VERSIONED[key[0]], data.get(
+                                       "ref") or key[1], json.dumps(data)))
                 else:  # delete (tombstone) or revoke (left this user's scope)
                     db.execute("DELETE FROM records WHERE entity = ? AND id = ?", key)
                 count += 1

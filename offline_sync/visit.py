@@ -138,14 +138,18 @@ class Fieldwork(Holdings):
 
     def answer(self, inspection_id: str, item: str, answer: str, note: str = "") -> str:
         """Answer one checklist item (yes, no, na) of a record the tablet holds, an item of a
-        template it holds (any, before the first pull brings them); a second answer to the
-        item replaces the first. The answer's id."""
-        self.inspection(inspection_id)
+        template it holds in force on the record's visit day, as the server checks it (any,
+        before the first pull brings them); a second answer to the item replaces the first.
+        The answer's id."""
+        record = self.inspection(inspection_id)
         fields = {"inspection_id": inspection_id, "item": item, "answer": answer, "note": note}
         check(ChecklistAnswerPushFields(), fields, "checklist answer")
-        templates = checklists.held(self.store)
-        if templates and checklists.find(templates, item) is None:  # the server refuses it too
-            raise Invalid(f"No checklist template this tablet holds has an item {item!r}.")
+        day = checklists.visit_day(record)
+        if checklists.pulled(self.store) and \
+                checklists.find(checklists.on(self.store, day), item) is None:
+            raise Invalid(f"No checklist template this tablet holds has an item {item!r} in "
+                          f"force on {day}, the record's visit day (the server refuses it "
+                          "too).")
         key = answer_id(inspection_id, item)
         # A create made on the record's version as the tablet holds it: an answer another
         # tablet gave the item since then is a hard conflict on the server. A second answer

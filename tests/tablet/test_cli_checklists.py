@@ -4,6 +4,8 @@ record's enterprise, and an item no template has refused offline."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from offline_sync import Tablet
 
@@ -11,6 +13,7 @@ from . import test_cli_visit
 from .test_cli_visit import HUANGPU, _ok, _owed
 
 visit = test_cli_visit.visit  # the site-visit fixture: a task, its enterprise, a tablet
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 CLOSED = "产生VOCs的生产和服务活动在密闭空间或设备中进行，车间门窗关闭"
 
 
@@ -84,3 +87,51 @@ def _body() -> dict:
     return {"credit_code": make_credit_code(HUANGPU, 8), "name": "上海测试8食品有限公司",
             "address": "上海市测试路8号", "district": HUANGPU, "industry": "化工",
             "permit_class": "key", "permit_number": None, "site": None, "contacts": []}
+
+
+def test_an_item_is_checked_against_the_templates_in_force_on_the_record_s_visit_day(
+        visit, client, login):
+    from server.clock import today_shanghai
+
+    run, today = visit["run"], today_shanghai()
+    started = today - timedelta(days=2)  # a template that started between visit and today
+    imported = client.post("/api/v1/rules/sets", headers=login("legal", HUANGPU),
+                                     json=_dust_template(started.isoformat()))
+    assert imported.status_code == 200, imported.get_json()
+    tablet = Tablet(visit["home"])
+    team = [str(visit["first"].id), str(visit["second"].id)]
+    earlier = tablet.new_inspection(visit["enterprise"]["id"], team, started_at=datetime.combine(
+        today - timedelta(days=10), time(10), tzinfo=SHANGHAI).isoformat())
+    tablet.close()
+    _ok(run("push"))
+    _ok(run("pull"))
+    visit_day = (today - timedelta(days=10)).isoformat()
+    refused = run("checklist", earlier, "DUST-01", "yes")
+    assert refused.exit_code == 2, refused.output
+    assert f"item 'DUST-01' in force on {visit_day}, the record's visit day" in refused.output
+    assert "DUST-01" not in _ok(run("checklist", earlier))
+    assert "DUST-01" in _ok(run("templates"))  # in force today
+    now = _ok(run("new-inspection", "--enterprise", visit["enterprise"]["id"],
+                  "--inspector", "张敏", "--inspector", "李强"))
+    _ok(run("checklist", now, "DUST-01", "yes"))
+    # the server draws the same line: the earlier record's answer is refused there too
+    tablet = Tablet(visit["home"])
+    tablet.record("checklist_answer", "create", "dust-on-the-earlier-record", {
+        "inspection_id": earlier, "item": "DUST-01", "answer": "yes"})
+    answers = {o.record_id: o for o in tablet.push()}
+    tablet.close()
+    assert answers["dust-on-the-earlier-record"].status == "rejected"
+    assert visit_day in json.dumps(answers["dust-on-the-earlier-record"].result)
+    assert {o.status for key, o in answers.items() if key != "dust-on-the-earlier-record"} \
+        == {"applied"}
+
+
+def _dust_template(start: str) -> dict:
+    """A district's own checklist template for every enterprise, in force from `start`."""
+    return {"id": "local-dust", "version": "1", "kind": "checklist",
+            "title": {"zh": "扬尘专项检查表", "en": "Dust checklist"},
+            "effective_from": start, "effective_until": None, "verified": False,
+            "source": "a district's own template, for the test",
+            "applies_to": {"every_enterprise": True},
+            "items": [{"id": "DUST-01", "question": {"zh": "堆场覆盖", "en": "Yards covered"},
+                       "suggests": "AIR_DUST"}]}
