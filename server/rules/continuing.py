@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from server.rules.errors import InvalidInput
 from server.rules.model import BP, Procedure
+from server.rules.values import value
 from server.workdays import deadline
 
 DAILY_BASIS = ("环保法 第59条", "环境保护主管部门实施按日连续处罚办法（环境保护部令第28号）")
 REINSPECTION_LIMIT_DAYS = 30
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DailyRound:
     """One round: a correction order served, then a re-inspection finding the act continuing."""
 
@@ -24,7 +24,7 @@ class DailyRound:
     reinspected_late: bool
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class DailyPenalty:
     """Days counted per round, their total and the amount (days × the original fine)."""
 
@@ -64,7 +64,7 @@ def daily_penalty(original_fine_fen: int, rounds: Sequence[tuple[date, date]],
                         production_restricted_on)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Surcharge:
     """The late-payment surcharge on a fine at a given payment date."""
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from server.rules.inputs import EvaluationInput, Facts
 from server.rules.model import BP, Catalogue, CatalogueEntry, Discretion, FactorTable, FineShape
 from server.rules.result import Note, PenaltyStatus, PersonFine, TraceStep
+from server.rules.values import value
 from server.workdays import add_years
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class FactorPlan:
     """One factor, with its weights and its explanation step for each grade prepared."""
 
@@ -22,7 +22,7 @@ class FactorPlan:
     """Index 0: not established (lowest grade); index g: grade g."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Plan:
     """What one code gives under one catalogue and discretion version, before any case facts.
 
@@ -95,7 +95,7 @@ def plan_for(code: str, catalogue: Catalogue, disc: Discretion | None) -> Plan:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Assessment:
     """The fine one catalogue version and one discretion version give for one code."""
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from server.rules.errors import InvalidInput
+from server.rules.values import value
 
 PartyType = Literal["organisation", "individual"]
 PARTY_TYPES: tuple[PartyType, ...] = ("organisation", "individual")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Facts:
     """Established facts; None means not (yet) established — never the same as False."""
 
@@ -39,7 +40,7 @@ class Facts:
                      self.refused_correction, self.life_health_or_financial_harm)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Base:
     """Amounts a fine shape is computed from (integer fen) and the number of instances."""
 
@@ -48,7 +49,7 @@ class Base:
     instances: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PriorViolation:
     """An earlier violation of the same party (for first offence and repeat aggravation)."""
 
@@ -56,7 +57,7 @@ class PriorViolation:
     code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EvaluationInput:
     """Everything the engine needs to decide one violation.
 

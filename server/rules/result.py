@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from server.rules.model import CatalogueEntry, Lang
 from server.rules.text import cite, render
+from server.rules.values import value
 
 if TYPE_CHECKING:
     from server.rules.fines import Assessment
@@ -32,7 +32,7 @@ TraceStep = tuple[str, str, Note]
 """One explanation step: (step name, rule or article, note)."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Msg:
     """A message key with its parameters, rendered in Chinese or English."""
 
@@ -49,7 +49,7 @@ class Msg:
         return render(self.key, self.params, lang)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Step:
     """One step of an explanation: what was decided, under which rule, with what effect."""
 
@@ -77,7 +77,7 @@ def _step_dict(step: TraceStep, lang: Lang) -> dict[str, str]:
     return {"step": step[0], "rule": cite(step[1], lang), "effect": say(step[2], lang)}
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Condition:
     """A waiver condition and whether it holds (None: not established); `how` names the source."""
 
@@ -86,7 +86,7 @@ class Condition:
     how: How
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WaiverDecision:
     """Whether the violation is not penalised, under which list item or article, and why."""
 
@@ -173,7 +173,7 @@ class WaiverDecision:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PersonFine:
     """The separate fine for the responsible persons of an organisation."""
 
@@ -183,7 +183,7 @@ class PersonFine:
     article: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class LexMitior:
     """处罚法 Art. 37: the amounts under the rules at the act and at the decision."""
 
@@ -194,7 +194,7 @@ class LexMitior:
     chosen: Literal["act", "decision"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PenaltyDecision:
     """The fine the rules give (kept even when it is not levied) and how it was reached."""
 
@@ -307,7 +307,7 @@ class PenaltyDecision:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Limitation:
     """处罚法 Art. 36: whether the act was discovered within the limitation period."""
 
@@ -342,7 +342,7 @@ class Limitation:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Evaluation:
     """The decision on one violation; `to_dict` gives the API answer."""
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 from server.rules.inputs import EvaluationInput, Facts
 from server.rules.model import WaiverItem, WaiverList
 from server.rules.result import Condition, How, Note, WaiverDecision, WaiverGround, WaiverOutcome
+from server.rules.values import value
 from server.workdays import deadline as period_end
 
 ART_33_1 = "处罚法 第33条第1款"
@@ -27,7 +28,7 @@ _CONDITION: dict[tuple[str, bool | None, How], Condition] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ItemResult:
     """How one list item judges the violation."""
 
