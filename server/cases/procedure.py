@@ -10,16 +10,39 @@ violations (a violation re-decided on corrected facts: follow.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from server.cases import deadlines as dl
+from server.cases.fine_law import (
+    EDUCATION_NEEDED,
+    MUST_EDUCATE,
+    MUST_NOT_FINE,
+    NOT_FINED,
+    Member,
+    act_ranges,
+    fine_range,
+)
+from server.cases.hearing_rights import (
+    Hearing,
+    hearing_eligible,
+    hearing_offered,
+    legal_review_required,
+    notice_reply_due,
+)
+from server.cases.payment import check_payment, payment_due
 from server.cases.refusals import Refused
+from server.cases.step_checks import CHECKS, SERVICE_METHODS, CaseView
 from server.messages import Message
-from server.rules import late_payment_surcharge
-from server.rules.model import Procedure
-from server.workdays import add_working_days, deadline
+
+# The procedure's names stay importable from here (the pure parts live beside it).
+__all__ = [
+    "DECIDED", "EDUCATION_NEEDED", "MUST_EDUCATE", "MUST_NOT_FINE", "NOT_FINED",
+    "SERVICE_METHODS", "STATES", "TRANSITIONS", "CaseView", "Hearing", "Member", "Refused",
+    "act_ranges", "check_extension", "check_payment", "check_suspension", "check_transition",
+    "fine_range", "hearing_eligible", "hearing_offered", "legal_review_required",
+    "notice_reply_due", "payment_due", "step_day",
+]
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "filed": ("investigating", "not_penalised"),
@@ -37,340 +60,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 STATES = tuple(TRANSITIONS)
 DECIDED = ("decided", "served", "paid", "enforced", "not_penalised", "closed", "archived")
-SERVICE_METHODS = ("direct", "left_at_domicile", "post", "electronic", "announcement")
-NOT_FINED = ("waived", "no_fault", "may_waive", "time_barred")
-# Outcomes the law forbids fining: minor and corrected (处罚法 第33条第1款), no fault (第33条第2款),
-# not discovered within the limitation period (第36条).
-MUST_NOT_FINE = ("waived", "no_fault", "time_barred")
-EDUCATION_NEEDED = ("waived", "no_fault", "may_waive")
-# Acts the law forbids fining whose party is still educated (处罚法 第33条第3款): in a case
-# decided with a fine for its other acts, the decision records that education too.
-MUST_EDUCATE = ("waived", "no_fault")
-
-
-@dataclass(frozen=True, slots=True)
-class CaseView:
-    """What the preconditions look at: the case's state, amounts and step dates."""
-
-    state: str
-    party_type: str
-    outcomes: tuple[str, ...]
-    proposed_fen: int | None
-    complex: bool = False
-    officers: tuple[str, ...] = ()
-    last_step_on: date | None = None
-    legal_review_done: bool = False
-    intended_fen: int | None = None
-    notice_on: date | None = None
-    hearing_on: date | None = None
-    decided_on: date | None = None
-    fine_fen: int | None = None
-    served_on: date | None = None
-    payment_due: date | None = None
-    statements: tuple[str, ...] = ()
-    """How each recorded statement/defence was reviewed: accepted, partly or rejected."""
-    hearing: Hearing | None = None
-    """The catalogue's 较大数额罚款 for this party (None: the catalogue names none)."""
-    fine_range: tuple[int, int] | None = None
-    """The statutory range of the case's fine (fine_range()); None when it is not known."""
-    mitigation: str | None = None
-    """The ground for mitigation below the statutory minimum recorded with the notice."""
-    corrections_due: tuple[date, ...] = ()
-    """The correction deadlines of violations waiting for their correction (免罚清单)."""
-    fineable_acts: tuple[tuple[int, int | None, tuple[int, int] | None, bool], ...] = ()
-    """The acts the law does not forbid fining: the fine the rules propose, the statutory
-    range (act_ranges()), and whether the rules fine it (else they only may)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Hearing:
-    """The fine from which the party may ask for a hearing (处罚法 第63条), and whether the
-    rule set's amount is confirmed: an unconfirmed one never refuses a request."""
-
-    min_fen: int
-    verified: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A violation of a case as the fine's range needs it: its act, the rules' outcome, and
-    the statutory minimum and maximum of its provision."""
-
-    act: int
-    outcome: str
-    min_fen: int | None
-    max_fen: int | None
-
-
-def act_ranges(members: Iterable[Member]) -> dict[int, tuple[int, int] | None]:
-    """The statutory range of each act's fine (处罚法 第29条: the provision with the higher
-    fine), the act the law forbids fining absent. None for an act whose provision's range is
-    unknown."""
-    acts: dict[int, list[Member]] = {}
-    for member in members:
-        if member.outcome not in MUST_NOT_FINE:
-            acts.setdefault(member.act, []).append(member)
-    ranges: dict[int, tuple[int, int] | None] = {}
-    for act, found in acts.items():
-        if any(m.max_fen is None or m.min_fen is None for m in found):
-            ranges[act] = None
-            continue
-        applied = max(found, key=lambda m: (m.max_fen or 0, m.min_fen or 0))
-        ranges[act] = (applied.min_fen or 0, applied.max_fen or 0)
-    return ranges
-
-
-def fine_range(members: Iterable[Member]) -> tuple[int, int] | None:
-    """The statutory range of a case's fine, one fine per act: the acts the rules fine add
-    their minimum, an act they only may fine its maximum (it may be left unfined; when no act
-    is fined outright, the fine is at least the lowest minimum of those that may be). None when
-    a provision's range is unknown."""
-    members = list(members)
-    ranges = act_ranges(members)
-    if any(found is None for found in ranges.values()):
-        return None
-    fined = {m.act for m in members if m.outcome == "fine"}
-    low = sum(lo for act, (lo, _) in ranges.items() if act in fined)  # type: ignore[misc]
-    if not fined and ranges:
-        low = min(lo for lo, _ in ranges.values())  # type: ignore[misc]
-    return low, sum(hi for _, hi in ranges.values())  # type: ignore[misc]
-
-
-def hearing_eligible(amount_fen: int | None, hearing: Hearing | None) -> bool:
-    """Whether the intended fine reaches the 较大数额 that gives a right to a hearing (处罚法
-    第63条); with no threshold in the catalogue, every fine does."""
-    return amount_fen is not None and (hearing is None or amount_fen >= hearing.min_fen)
-
-
-def hearing_offered(amount_fen: int | None, hearing: Hearing | None) -> bool:
-    """Whether the notice tells the party of a hearing right: when the fine reaches the
-    threshold, or the threshold is not confirmed (telling too many is lawful, too few not)."""
-    return hearing_eligible(amount_fen, hearing) or (
-        amount_fen is not None and hearing is not None and not hearing.verified)
-
-
-def legal_review_required(amount_fen: int | None, hearing: Hearing | None,
-                          complex_: bool) -> bool:
-    """法制审核 before deciding: hearing cases and complex or major cases (处罚法 Art. 58)."""
-    return complex_ or (hearing is not None and hearing_eligible(amount_fen, hearing))
-
-
-def notice_reply_due(notice_on: date) -> date:
-    """The last day to state, defend or ask for a hearing: 5 working days after notice."""
-    return deadline(notice_on, dl.NOTICE_REPLY_WORKING_DAYS, "working")
-
-
-def _need(params: Mapping[str, Any], *names: str) -> None:
-    missing = {n: "field.required" for n in names if params.get(n) in (None, "", {})}
-    if missing:
-        raise Refused("step.missing", notes=missing, bad_input=True)
-
-
-def _fineable(case: CaseView) -> None:
-    """Refuse a fine when the law forbids fining every violation of the case."""
-    if case.outcomes and all(o in MUST_NOT_FINE for o in case.outcomes):
-        raise Refused("fine.forbidden", {"outcomes": case.outcomes})
-
-
-def _not_while_undetermined(case: CaseView) -> None:
-    """Refuse a fine while the rules cannot tell whether a violation may be fined: the facts
-    a waiver turns on are not yet established (处罚法 第33条 may forbid the fine)."""
-    if "undetermined" in case.outcomes:
-        raise Refused("fine.undetermined")
-
-
-def _not_while_correcting(case: CaseView) -> None:
-    """Refuse a fine while a violation waits for its correction: corrected in time, it is
-    not fined (免罚清单; 处罚法 第33条); the re-inspection's finding decides."""
-    if case.corrections_due:
-        raise Refused("fine.correcting", {"dates": case.corrections_due})
-
-
-def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | None
-                    ) -> str | None:
-    """Refuse an amount above the statutory maximum, or below the minimum without a ground
-    for mitigation (减轻处罚, 处罚法 第32条); the ground to record (only below the minimum:
-    within the range a lighter fine is 从轻, not 减轻)."""
-    if case.fine_range is None:
-        return None
-    low, high = case.fine_range
-    if amount > high:
-        raise Refused("fine.above_maximum", {"max_fen": high}, {field: "field.above_maximum"})
-    if amount < low and not (mitigation or "").strip():
-        raise Refused("fine.below_minimum", {"min_fen": low},
-                      {"mitigation": "field.mitigation"}, bad_input=True)
-    return mitigation if amount < low else None
-
-
-def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    _fineable(case)
-    _not_while_undetermined(case)
-    _not_while_correcting(case)
-    intended = p.get("intended_fen", case.proposed_fen)
-    if intended is None or intended <= 0:
-        raise Refused("notice.no_amount", notes={"intended_fen": "field.positive_amount"},
-                      bad_input=True)
-    mitigation = _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
-    if case.state == "legal_review":
-        _need(p, "review_opinion")
-    elif legal_review_required(intended, case.hearing, case.complex):
-        raise Refused("notice.review_first")
-    return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
-        intended, case.hearing), "hearing_offered": hearing_offered(intended, case.hearing),
-        "review_opinion": p.get("review_opinion"), "mitigation": mitigation}
-
-
-def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    _need(p, "hearing_notice_on", "hearing_on", "chair")
-    below = not hearing_eligible(case.intended_fen, case.hearing)
-    if below and case.hearing is not None and case.hearing.verified:
-        raise Refused("hearing.no_right")
-    assert case.notice_on is not None
-    if on > notice_reply_due(case.notice_on):
-        raise Refused("hearing.too_late", {"due": notice_reply_due(case.notice_on)},
-                      {"on": "field.too_late"})
-    earliest = add_working_days(p["hearing_notice_on"], dl.HEARING_NOTICE_WORKING_DAYS)
-    if p["hearing_on"] < earliest:
-        raise Refused("hearing.too_soon", {"earliest": earliest},
-                      {"hearing_on": "field.hearing_too_soon"})
-    if p["hearing_notice_on"] < on:
-        raise Refused("hearing.notice_first", notes={"hearing_notice_on": "field.before_request"})
-    if str(p["chair"].get("user_id")) in case.officers:
-        raise Refused("hearing.chair", notes={"chair": "field.investigator"})
-    return {"requested_on": on, "hearing_notice_on": p["hearing_notice_on"],
-            "hearing_on": p["hearing_on"], "chair": p["chair"],
-            "below_unconfirmed_threshold": below}
-
-
-def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    _fineable(case)
-    _not_while_undetermined(case)
-    _not_while_correcting(case)
-    _need(p, "fine_fen")
-    act_fines = _act_fines(case, p)
-    unfined = {act for act, *_ in case.fineable_acts} - {item["act"] for item in act_fines}
-    if unfined or any(o in MUST_EDUCATE for o in case.outcomes):  # acts not fined: educated
-        _need(p, "education")
-        _need(p["education"], "on", "method", "content")
-    assert case.notice_on is not None and case.intended_fen is not None
-    if case.state == "hearing":
-        _need(p, "hearing_record")
-        if not case.legal_review_done:  # a heard case is reviewed (处罚法 第58条第1款第2项)
-            _need(p, "review_opinion")
-        if case.hearing_on is None or on < case.hearing_on:
-            raise Refused("decision.before_hearing", notes={"on": "field.before_hearing"})
-    elif on <= notice_reply_due(case.notice_on) and not p.get("rights_waived"):
-        raise Refused("decision.notice_period", {"due": notice_reply_due(case.notice_on)},
-                      {"on": "field.notice_period"})
-    if p["fine_fen"] > case.intended_fen:
-        raise Refused("decision.heavier_heard" if case.statements else "decision.heavier",
-                      {"intended_fen": case.intended_fen, "statements": len(case.statements)}
-                      if case.statements else {"intended_fen": case.intended_fen},
-                      {"fine_fen": "field.above_notice"})
-    if p["fine_fen"] <= 0:
-        raise Refused("decision.not_positive", notes={"fine_fen": "field.positive"},
-                      bad_input=True)
-    ground = p.get("mitigation") or case.mitigation
-    mitigation = _within_the_law(case, p["fine_fen"], "fine_fen", ground) or \
-        _each_within_the_law(case, {item["act"]: item["fine_fen"] for item in act_fines}, ground)
-    return {"fine_fen": p["fine_fen"], "act_fines": act_fines,
-            "statements": p.get("statements"),
-            "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
-            "statements_reviewed": len(case.statements) or None,
-            "rights_waived": bool(p.get("rights_waived")),
-            "hearing_record": p.get("hearing_record"), "education": p.get("education")}
-
-
-def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
-    """The fine of each fined act (处罚法 第29条), adding up to the decided fine: as given, the
-    only act's, or the proposed ones when the total is the proposal (a daily penalty is one
-    act's fine per day: 环保法 第59条). An act the rules only may fine is fined when listed."""
-    proposed = {act: fen for act, fen, _, _ in case.fineable_acts}
-    fined = {act for act, _, _, must in case.fineable_acts if must}
-    total, given = p["fine_fen"], p.get("act_fines")
-    if given:
-        fines = {item["act"]: item["fine_fen"] for item in given}
-        if len(fines) != len(given) or not fined <= set(fines) <= set(proposed):
-            raise Refused("acts.one_per_fined", {"fined": sorted(fined),
-                                                 "optional": sorted(set(proposed) - fined)},
-                          {"act_fines": "field.one_per_act"}, bad_input=True)
-        if sum(fines.values()) != total:
-            raise Refused("acts.sum", notes={"act_fines": Message(
-                "field.sum", {"sum_fen": sum(fines.values()), "total_fen": total})},
-                bad_input=True)
-    elif len(proposed) <= 1:  # one act (or, in a bare view, none named)
-        fines = {act: total for act in proposed}
-    elif fined and all(proposed[act] is not None for act in fined) \
-            and sum(proposed[act] or 0 for act in fined) == total:
-        fines = {act: proposed[act] or 0 for act in fined}
-    else:
-        raise Refused("acts.required", notes={"act_fines": "field.each_act"}, bad_input=True)
-    return [{"act": act, "fine_fen": fen} for act, fen in sorted(fines.items())]
-
-
-def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: str | None
-                         ) -> str | None:
-    """Refuse a fined act's fine above its provision's maximum, or below its minimum without a
-    ground for mitigation (处罚法 第29条、第32条; an act the rules only may fine keeps its
-    provision's minimum once fined); the ground to record when one is below."""
-    below = False
-    for act, _proposed, found, _must in case.fineable_acts:
-        if act not in fines or found is None:
-            continue
-        low, high = found
-        if fines[act] > high:
-            raise Refused("act.above_maximum", {"act": act, "max_fen": high},
-                          {"act_fines": Message("field.act_above_maximum", {"act": act})})
-        if fines[act] < low and not (mitigation or "").strip():
-            raise Refused("act.below_minimum", {"act": act, "min_fen": low},
-                          {"mitigation": "field.mitigation_act"}, bad_input=True)
-        below = below or fines[act] < low
-    return mitigation if below else None
-
-
-def _to_served(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    _need(p, "method")
-    if p["method"] not in SERVICE_METHODS:
-        raise Refused("service.unknown", notes={"method": Message(
-            "field.methods", {"methods": SERVICE_METHODS})}, bad_input=True)
-    if p["method"] == "electronic" and not p.get("consent"):
-        raise Refused("service.consent", notes={"consent": "field.consent"})
-    return {"method": p["method"], "recipient": p.get("recipient"),
-            "consent": bool(p.get("consent"))}
-
-
-def _to_enforced(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    if case.payment_due is None or on <= case.payment_due:
-        raise Refused("enforcement.too_early", {"due": case.payment_due},
-                      {"on": "field.payment_running"})
-    return {"measure": p.get("measure") or "court_application"}
-
-
-def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    if not case.outcomes or any(o not in NOT_FINED for o in case.outcomes):
-        raise Refused("not_penalised.fined", {"outcomes": case.outcomes})
-    if case.complex and case.state != "legal_review" and not case.legal_review_done:
-        raise Refused("not_penalised.review_first")
-    if case.state == "legal_review" or (case.complex and case.state in ("notified", "hearing")):
-        _need(p, "review_opinion")  # after a notice, the review of this new decision
-    if "may_waive" in case.outcomes:
-        _need(p, "reason")
-    if any(o in EDUCATION_NEEDED for o in case.outcomes):
-        _need(p, "education")
-        _need(p["education"], "on", "method", "content")
-    return {"reason": p.get("reason"), "education": p.get("education"),
-            "review_opinion": p.get("review_opinion")}
-
-
-_CHECKS = {"notified": _to_notified, "hearing": _to_hearing, "decided": _to_decided,
-           "served": _to_served, "enforced": _to_enforced, "not_penalised": _to_not_penalised}
 
 
 def check_transition(case: CaseView, to: str, params: Mapping[str, Any],
                      today: date) -> dict[str, Any]:
     """The step record to store, or Refused when the move or its preconditions fail."""
     on = step_day(case, to, params, today)
-    check = _CHECKS.get(to)
+    check = CHECKS.get(to)
     record = check(case, params, on) if check else {}
     return {"on": on, **{k: v for k, v in record.items() if v is not None}}
 
@@ -392,31 +88,6 @@ def step_day(case: CaseView, to: str, params: Mapping[str, Any], today: date) ->
         raise Refused("step.before_previous", {"previous": case.last_step_on},
                       {"on": "field.before_previous"}, bad_input=True)
     return on
-
-
-def payment_due(served_on: date, procedure: Procedure) -> date:
-    """The last day to pay: 15 days after receipt (处罚法 Art. 67)."""
-    return deadline(served_on, procedure.payment_period_days, procedure.payment_day_kind)
-
-
-def check_payment(fine_fen: int, served_on: date, paid_on: date, amount_fen: int,
-                  procedure: Procedure) -> dict[str, Any]:
-    """The fine plus the 3 %/day surcharge (capped at the fine) must be paid in full.
-
-    Deferred or instalment payment (暂缓、分期缴纳, 处罚法 第66条第2款) is deliberately not
-    supported: LAW.md records neither its approval conditions nor how the surcharge runs on an
-    approved schedule, so a partial amount is refused rather than booked on a guessed rule.
-    """
-    surcharge = late_payment_surcharge(fine_fen, served_on, paid_on, procedure)
-    owed = fine_fen + surcharge.amount_fen
-    if amount_fen != owed:
-        raise Refused("payment.owed_partial" if amount_fen < owed else "payment.owed",
-                      {"on": paid_on, "owed_fen": owed, "fine_fen": fine_fen,
-                       "surcharge_fen": surcharge.amount_fen, "days": surcharge.days_late},
-                      {"amount_fen": Message("field.owed", {"owed_fen": owed})}, bad_input=True)
-    return {"amount_fen": amount_fen, "surcharge_fen": surcharge.amount_fen,
-            "late_days": surcharge.days_late, "surcharge_capped": surcharge.capped,
-            "payment_due": surcharge.due_on}
 
 
 def check_extension(state: str, granted: Iterable[str], approval: str, days: int, on: date,

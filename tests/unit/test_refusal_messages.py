@@ -27,7 +27,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 def _keys_used() -> set[str]:
     """The keys server/cases passes to Refused, Message and said (their notes too), and the
-    notes a comprehension builds (procedure._need)."""
+    notes a comprehension builds (step_checks._need)."""
     found = set()
     for path in (ROOT / "server" / "cases").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
