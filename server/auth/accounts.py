@@ -39,6 +39,7 @@ class UserFilter:
     district: str | None = None
     active: bool | None = None
     name: str | None = None
+    certificate_expires_by: date | None = None  # a certificate ending on or before this day
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def _filtered(actor: Actor, filters: UserFilter) -> Select:
         query = query.where(User.district == filters.district)
     if filters.active is not None:
         query = query.where(User.active.is_(filters.active))
+    if filters.certificate_expires_by:
+        query = query.where(User.certificate_expires <= filters.certificate_expires_by)
     if filters.name:
         wanted = filters.name.lower()
         query = query.where(or_(func.lower(User.username).contains(wanted, autoescape=True),

@@ -24,6 +24,7 @@ PAGE_MODULES = (
     "server.console.case_detail",
     "server.console.reports",
     "server.console.conflicts",
+    "server.console.accounts",
 )
 
 

@@ -17,7 +17,7 @@ from server.cases import caseview, chairs, documents, exports, forms, procedure,
 from server.cases import service as case_service
 from server.console import case_form
 from server.console.cases import due_badge, due_text, next_deadline
-from server.console.web import bp, page
+from server.console.web import bp, page, submit
 from server.errors import DomainError, NotFound
 from server.evidence import service as evidence
 from server.fieldwork import violations
@@ -97,15 +97,13 @@ def case_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> Resp
 def case_transition(actor: Actor, case_id: uuid.UUID):
     """Move the case one step (the procedure's preconditions are checked by the service); a
     refused step shows the case page again with the form as typed and the reasons (422/409)."""
-    try:
+    def save() -> Response:
         body = CaseTransitionSchema().load(case_form.transition_body(request.form))
         version, to = body.pop("version"), body.pop("to")
         steps.move(actor, case_id, version, to, body)
-    except (DomainError, ValidationError) as error:
-        if isinstance(error, DomainError) and error.status not in (409, 422):
-            raise
-        return _page(actor, case_id, request.form, error)
-    return redirect(url_for("console.case", case_id=case_id), 303)
+        return redirect(url_for("console.case", case_id=case_id), 303)
+
+    return submit(save, lambda error: _page(actor, case_id, request.form, error))
 
 
 @bp.route("/cases/<uuid:case_id>/exports", methods=["POST"])

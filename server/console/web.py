@@ -33,6 +33,7 @@ NAV = (
     ("console.conflicts", "Conflicts", "sync.conflict.read"),
     ("console.cases", "Cases", "case.read"),
     ("console.reports", "Reports", "report.read"),
+    ("console.accounts", "Accounts", "user.read"),
 )
 
 
@@ -117,6 +118,18 @@ def nav_items(actor: Actor | None) -> list[tuple[str, str]]:
     if actor is None:
         return []
     return [(endpoint, label) for endpoint, label, action in NAV if allowed(actor.role, action)]
+
+
+def submit(save: Callable[[], Any],
+           again: Callable[[DomainError | ValidationError], Any]) -> Any:
+    """Run a form's `save`; when it is refused as invalid or conflicting (422, 409), answer
+    `again(error)`: the form shown again with what was typed and why. Other errors propagate."""
+    try:
+        return save()
+    except (DomainError, ValidationError) as error:
+        if isinstance(error, DomainError) and error.status not in (409, 422):
+            raise
+        return again(error)
 
 
 def load(schema: Any, source: Any, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -78,6 +78,18 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
                                                       "legal": (403, 403), "admin": (403, 403)},
     "GET /console/reports.xlsx": {"inspector": (403, 403), "supervisor": (200, 404),
                                   "legal": (200, 404), "admin": (200, 404)},
+    # accounts: supervisors read their district's, admins change them (SECURITY.md); a list
+    # filtered on another district is empty, an account of another district is not found,
+    # and an account is never created outside the admin's scope (403, as in the API)
+    "GET /console/accounts": SUPERVISING,
+    "POST /console/accounts": {"inspector": (403, 403), "supervisor": (403, 403),
+                               "legal": (403, 403), "admin": (201, 403)},
+    "GET /console/accounts/{user_id}": SUPERVISING_RECORD,
+    "POST /console/accounts/{user_id}": {"inspector": (403, 403), "supervisor": (403, 403),
+                                         "legal": (403, 403), "admin": (303, 404)},
+    "POST /console/accounts/{user_id}/password": {"inspector": (403, 403),
+                                                  "supervisor": (403, 403),
+                                                  "legal": (403, 403), "admin": (200, 404)},
 }
 
 
@@ -118,6 +130,7 @@ def _request(session, world: dict[str, Any], route: str, district: str):
     rec = world[district]
     case_id, task = rec["case"]["id"], rec["task"]
     inspectors = [str(i.id) for i in rec["inspectors"]]
+    officer = rec["inspectors"][0]
     calls: dict[str, Callable[[], Any]] = {
         "GET /console/": lambda: session.get("/console/"),
         "POST /console/logout": lambda: session.post("/console/logout"),
@@ -168,6 +181,17 @@ def _request(session, world: dict[str, Any], route: str, district: str):
         "GET /console/reports": lambda: session.get(f"/console/reports?district={district}"),
         "GET /console/reports.xlsx": lambda: session.get(
             f"/console/reports.xlsx?district={district}"),
+        "GET /console/accounts": lambda: session.get(f"/console/accounts?district={district}"),
+        "POST /console/accounts": lambda: session.post("/console/accounts", data={
+            "username": f"matrix.{uuid.uuid4().hex[:8]}", "role": "legal",
+            "district": district}),
+        "GET /console/accounts/{user_id}": lambda: session.get(
+            f"/console/accounts/{officer.id}"),
+        "POST /console/accounts/{user_id}": lambda: session.post(
+            f"/console/accounts/{officer.id}", data={
+                "display_name": "矩阵改名", "version": world["user_version"](officer.id)}),
+        "POST /console/accounts/{user_id}/password": lambda: session.post(
+            f"/console/accounts/{officer.id}/password"),
     }
     return calls[route]()
 
@@ -203,7 +227,14 @@ def matrix_world(app, client, world, site_in, make_user) -> dict[str, Any]:
         return client.get(f"/api/v1/tasks/{task_id}",
                           headers=world["supervisor"]).get_json()["version"]
 
-    return world | {"site_in": site_in, "version_of": version_of}
+    def user_version(user_id: uuid.UUID) -> int:
+        with app.app_context():
+            from server.auth import accounts
+
+            return accounts.get_user(None, user_id).version
+
+    return world | {"site_in": site_in, "version_of": version_of,
+                    "user_version": user_version}
 
 
 @pytest.mark.parametrize("role", ROLES)
