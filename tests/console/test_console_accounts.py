@@ -298,3 +298,15 @@ def test_account_forms_without_the_csrf_token_are_refused(app, console, make_use
     assert session.client.post("/console/accounts", data={
         "username": "csrf.less", "role": "legal", "district": OWN}).status_code == 400
     assert _user(app, inspector.id).active is True
+
+
+def test_a_city_admin_may_create_a_city_wide_account(app, console):
+    session = console("admin", CITY)
+    form = session.get("/console/accounts").get_data(as_text=True).split('id="new-account"')[1]
+    assert f'<option value="{CITY}">全市</option>' in form
+    assert f'<option value="{OTHER}">' in form
+    response = session.post("/console/accounts", data={
+        "username": "city.supervisor", "role": "supervisor", "district": CITY})
+    assert response.status_code == 201
+    listed = session.get(f"/console/accounts?district={CITY}").get_data(as_text=True)
+    assert "city.supervisor</a>" in listed
