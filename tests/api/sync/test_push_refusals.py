@@ -1,0 +1,140 @@
+"""Push refusals: server-owned fields, bad input, scope, the lifecycle; the batch goes on."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from tests.api.sync.conftest import mutation
+from tests.api.sync.pushed import pushed_inspection, pushed_violation
+
+
+def test_server_owned_fields_are_rejected_with_the_reason(world, assigned_task):
+    tablet = world["a"]
+    inspection = pushed_inspection(world)
+    violation = pushed_violation(world, inspection)
+    task = assigned_task()
+    results = tablet.push(
+        mutation("violation", "update", violation, {"first_offence": False,
+                                                    "decision": {"outcome": "waived"}}, base=1),
+        mutation("violation", "update", violation, {"case_id": str(uuid.uuid4())}, base=1),
+        mutation("task", "status", task["id"], {"status": "started",
+                                                "assignees": [str(tablet.user.id)]}, base=1),
+        mutation("inspection", "update", inspection, {"status": "submitted"}, base=1))
+    assert [r["status"] for r in results] == ["rejected"] * 4
+    errors = [r["problem"]["errors"] for r in results]
+    assert "computed by the server" in errors[0]["first_offence"][0]
+    assert "computed by the server" in errors[0]["decision"][0]
+    assert "case links" in errors[1]["case_id"][0]
+    assert "assignment" in errors[2]["assignees"][0]
+    assert "op=status" in errors[3]["status"][0]
+    assert all(r["problem"]["status"] == 422 for r in results)
+
+
+def test_one_bad_mutation_never_fails_the_batch(world):
+    tablet = world["a"]
+    good = str(uuid.uuid4())
+    results = tablet.push(
+        mutation("weather", "create", "x", {}),
+        mutation("inspection", "create", "not-a-uuid", world["inspection_fields"]()),
+        mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"](
+            inspector_ids=[str(tablet.user.id)])),
+        mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"](
+            enterprise_id=str(uuid.uuid4()))),
+        mutation("inspection", "delete", good, {}),
+        mutation("violation", "create", str(uuid.uuid4()), {"inspection_id": "x",
+                                                             "code": "lower case"}),
+        mutation("inspection", "create", good, world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["rejected"] * 6 + ["applied"]
+    assert [r["problem"]["status"] for r in results[:6]] == [422, 422, 422, 404, 422, 422]
+
+
+def test_an_inspector_cannot_push_into_another_districts_records(world):
+    inspection = pushed_inspection(world)
+    result = world["other"].push(
+        mutation("inspection", "update", inspection, {"findings": "越权"}, base=1))[0]
+    assert result["status"] == "rejected" and result["problem"]["status"] == 404
+
+
+def test_a_malformed_batch_is_a_problem_not_a_500(client, world):
+    tablet = world["a"]
+    for body in ({}, {"device_id": tablet.device, "mutations": []},
+                 {"device_id": tablet.device, "mutations": [{"mutation_id": "x"}]},
+                 {"device_id": "someone-else", "mutations": [
+                     mutation("inspection", "create", str(uuid.uuid4()), {})]},
+                 [1, 2]):
+        response = client.post("/api/v1/sync/push", headers=tablet.headers, json=body)
+        assert response.status_code == 422, body
+        assert response.mimetype == "application/problem+json"
+    response = client.post("/api/v1/sync/push", headers=tablet.headers, data="{nope",
+                           content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_submitting_through_push_needs_the_signatures(world):
+    inspection = pushed_inspection(world)
+    result = world["a"].push(mutation("inspection", "status", inspection,
+                                      {"status": "submitted"}, base=1))[0]
+    assert result["status"] == "rejected"
+    assert "signatures" in result["problem"]["errors"]
+
+
+def test_a_task_status_the_lifecycle_forbids_is_rejected_with_the_reason(world, assigned_task):
+    task = assigned_task()
+    result = world["a"].push(mutation("task", "status", task["id"], {"status": "submitted"},
+                                      base=1))[0]
+    assert result["status"] == "rejected" and result["problem"]["status"] == 409
+    assert "cannot become submitted" in result["problem"]["detail"]
+    unknown = world["a"].push(mutation("task", "status", str(uuid.uuid4()),
+                                       {"status": "started"}, base=1))[0]
+    assert unknown["problem"]["status"] == 404
+    again = world["a"].push(mutation("task", "status", task["id"], {"status": "started"},
+                                     base=1),
+                            mutation("task", "status", task["id"], {"status": "started"},
+                                     base=1))
+    assert [(r["status"], r["version"]) for r in again] == [("applied", 2), ("applied", 2)]
+
+
+def test_the_parts_of_a_pushed_update_are_checked_whole_not_as_partial_edits(world):
+    inspection = pushed_inspection(world)
+    violation = pushed_violation(world, inspection)
+    signed = {"signer": world["users"][0].display_name, "role": "officer",
+              "evidence_sha256": secrets.token_hex(32)}  # `refused` left to its default
+    results = world["a"].push(
+        mutation("inspection", "update", inspection, {"signatures": [signed]}, base=1),
+        mutation("inspection", "update", inspection, {"signatures": [
+            {"signer": "王经理", "evidence_sha256": secrets.token_hex(32)}]}, base=2),
+        mutation("inspection", "update", inspection, {"checkin": {"lat": 31.2}}, base=2),
+        mutation("violation", "update", violation, {"location": {"lon": 121.5}}, base=1))
+    assert [r["status"] for r in results] == ["applied"] + ["rejected"] * 3, results
+    assert [r["problem"]["status"] for r in results[1:]] == [422] * 3, results
+    assert "role" in str(results[1]["problem"]["errors"])
+    assert "lon" in str(results[2]["problem"]["errors"])
+    assert "lat" in str(results[3]["problem"]["errors"])
+    world["a"].pull()
+    assert world["a"].data("inspection", inspection)["signatures"] == [
+        signed | {"refused": False, "refusal_reason": None}]
+
+
+def test_a_bad_item_in_a_pushed_list_is_rejected_by_its_index_and_the_batch_goes_on(world):
+    fields = world["inspection_fields"](signatures=[{"signer": "王经理", "role": "party"}])
+    results = world["a"].push(mutation("inspection", "create", str(uuid.uuid4()), fields),
+                              mutation("inspection", "create", str(uuid.uuid4()),
+                                       world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["rejected", "applied"], results
+    assert results[0]["problem"]["status"] == 422
+    assert "evidence_sha256" in results[0]["problem"]["errors"]["signatures"]["0"]
+
+
+def test_a_bad_item_in_a_list_field_is_rejected_by_its_position_not_a_500(client, world):
+    tablet = world["a"]
+    bad = mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"](
+        inspector_ids=[str(tablet.user.id), "nope"]))
+    response = client.post("/api/v1/sync/push", headers=tablet.headers,
+                           json={"device_id": tablet.device, "mutations": [bad]})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [result] = response.get_json()["results"]
+    assert result["status"] == "rejected"
+    assert result["problem"]["errors"] == {"inspector_ids": {"1": ["Not a valid UUID."]}}
+    replay = tablet.push(bad)[0]  # the tablet sending it again learns the same answer
+    assert replay["status"] == "duplicate" and replay["first"]["problem"] == result["problem"]
