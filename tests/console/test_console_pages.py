@@ -1,4 +1,4 @@
-"""Console pages: sign-in, sessions, CSRF, languages and formats, and what each page shows."""
+"""Console pages for supervisors: map, register and its import, plans, draws, tasks, reports."""
 
 from __future__ import annotations
 
@@ -7,110 +7,8 @@ import io
 import json
 import re
 
-from tests.console.conftest import OTHER, OWN, Console
-
-
-def _team(response) -> str:
-    """The inspectors shown on a task page."""
-    return response.get_data(as_text=True).split('id="task-team">')[1].split("</span>")[0]
-
-
-def test_sign_in_sets_a_strict_session_cookie_and_lands_on_the_roles_page(app, make_user):
-    user, password = make_user("supervisor", OWN)
-    session = Console(app.test_client())
-    response = session.sign_in(user.username, password)
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/console/"
-    cookie = response.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert session.get("/console/").headers["Location"] == "/console/map"
-
-
-def test_legal_staff_land_on_the_case_desk(console):
-    assert console("legal").get("/console/").headers["Location"] == "/console/cases"
-
-
-def test_wrong_password_is_refused_with_401_and_no_session(app, make_user):
-    user, _ = make_user("supervisor", OWN)
-    session = Console(app.test_client())
-    response = session.sign_in(user.username, "not the password")
-    assert response.status_code == 401
-    assert "错误" in response.get_data(as_text=True) or "密码" in response.get_data(as_text=True)
-    assert session.get("/console/map").status_code == 302
-
-
-def test_pages_redirect_to_sign_in_without_a_session(client):
-    response = client.get("/console/tasks")
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/console/login?next=/console/tasks")
-
-
-def test_sign_in_never_redirects_off_site(app, make_user):
-    user, password = make_user("supervisor", OWN)
-    session = Console(app.test_client())
-    response = session.client.post("/console/login", data={
-        "username": user.username, "password": password, "csrf_token": session.csrf(),
-        "next": "//evil.example/console/x"})
-    assert response.headers["Location"] == "/console/"
-
-
-def test_forms_without_the_csrf_token_are_refused(app, make_user, console, world):
-    user, password = make_user("supervisor", OWN)
-    bare = app.test_client()
-    assert bare.post("/console/login", data={"username": user.username,
-                                             "password": password}).status_code == 400
-    session = console("supervisor", OWN)
-    task = world[OWN]["task"]
-    refused = session.client.post(f"/console/tasks/{task['id']}/assignees", data={
-        "inspectors": [str(world[OWN]["inspectors"][0].id),
-                       str(world[OWN]["inspectors"][1].id)], "version": task["version"]})
-    assert refused.status_code == 400
-    wrong = session.client.post(f"/console/tasks/{task['id']}/assignees", data={
-        "inspectors": str(world[OWN]["inspectors"][0].id), "version": task["version"],
-        "csrf_token": "forged"})
-    assert wrong.status_code == 400
-    assert _team(session.get(f"/console/tasks/{task['id']}")) == "—"  # still unassigned
-
-
-def test_sign_out_revokes_the_session_token(console, client):
-    session = console("supervisor", OWN)
-    assert session.get("/console/map").status_code == 200
-    assert session.post("/console/logout").status_code == 303
-    assert session.get("/console/map").status_code == 302
-
-
-def test_revoking_the_device_ends_a_console_session(console, login, client):
-    session = console("supervisor", OWN)
-    with session.client.session_transaction() as cookie:
-        token = cookie["token"]
-    from server.auth import service
-
-    with client.application.app_context():
-        device = service.actor_for_token(token).device_id
-    admin = login("admin", "310000")
-    assert client.delete(f"/api/v1/auth/devices/{device}", headers=admin).status_code == 200
-    assert session.get("/console/map").status_code == 302
-
-
-def test_security_headers_on_console_pages(console):
-    response = console("supervisor").get("/console/map")
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
-    assert "'unsafe-inline'" not in csp
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "same-origin"
-    assert "<script>" not in response.get_data(as_text=True)
-
-
-def test_chinese_by_default_and_english_on_request(console):
-    session = console("supervisor")
-    zh = session.get("/console/tasks").get_data(as_text=True)
-    assert 'lang="zh-CN"' in zh and "任务看板" in zh
-    assert session.post("/console/language", data={"lang": "en",
-                                                    "next": "/console/tasks"}).status_code == 303
-    en = session.get("/console/tasks").get_data(as_text=True)
-    assert 'lang="en"' in en and "Task board" in en
+from tests.console.conftest import OTHER, OWN
+from tests.console.reading import task_team
 
 
 def test_city_map_draws_all_sixteen_districts_and_a_district_map_only_its_own(console, world):
@@ -232,6 +130,33 @@ def test_bad_plan_form_answers_422_with_the_fields(console):
     assert "sample" in response.get_data(as_text=True)
 
 
+def test_a_drawn_positive_list_unit_is_marked_on_the_draw_and_task_pages(
+        console, world, client, enterprise_body):
+    """LAW.md §7: supervisors and inspectors see that a drawn unit is on the 正面清单."""
+    from datetime import date, timedelta
+
+    today, boss = date.today(), world["supervisor"]
+    listed = client.post("/api/v1/enterprises", headers=boss, json=enterprise_body(
+        OWN, 90, name="上海正面清单企业有限公司", positive_list=True,
+        positive_list_from=today.isoformat(),
+        positive_list_until=(today + timedelta(days=300)).isoformat())).get_json()
+    plan = client.post("/api/v1/plans", headers=boss, json={
+        "name": "含正面清单", "district": OWN, "sample": {"ratio": "1"},
+        "population": {"include_positive_list": True},
+        "period": {"start": "2020-01-01", "end": "2099-12-31"}}).get_json()
+    drawn = client.post(f"/api/v1/plans/{plan['id']}/draws", json={}, headers=boss).get_json()
+    session = console("supervisor", OWN)
+    page = session.get(f"/console/draws/{drawn['id']}").get_data(as_text=True)
+    rows = {row.split("</tr>")[0] for row in page.split("<tr>")[1:]}
+    marked = [row for row in rows if 'data-testid="positive-list"' in row]
+    assert len(marked) == 1 and listed["name"] in marked[0] and "正面清单" in marked[0]
+    task_ids = {s["enterprise_id"]: s["task_id"] for s in drawn["selected"]}
+    task = session.get(f"/console/tasks/{task_ids[listed['id']]}").get_data(as_text=True)
+    assert 'data-testid="positive-list"' in task
+    other = session.get(f"/console/tasks/{task_ids[world[OWN]['enterprise']['id']]}")
+    assert 'data-testid="positive-list"' not in other.get_data(as_text=True)
+
+
 def test_reassign_one_task_and_bulk_assign(console, world):
     session = console("supervisor", OWN)
     task = world[OWN]["task"]
@@ -240,7 +165,7 @@ def test_reassign_one_task_and_bulk_assign(console, world):
         "inspectors": [str(first.id), str(second.id)], "version": task["version"],
         "reason": "就近"})
     assert response.status_code == 303
-    assert first.display_name in _team(session.get(f"/console/tasks/{task['id']}"))
+    assert first.display_name in task_team(session.get(f"/console/tasks/{task['id']}"))
     board = session.get("/console/tasks").get_data(as_text=True)
     ticked = re.findall(r'name="task" value="([^"]+)"', board)
     assert ticked
@@ -289,66 +214,6 @@ def test_every_form_field_has_a_label(console, world):
             assert f'for="{field_id}"' in page, (url, field_id)
 
 
-def test_case_desk_shows_state_and_deadline_badge(console, world):
-    page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
-    assert world[OWN]["case"]["filing_number"] in page
-    assert world[OTHER]["case"]["filing_number"] not in page
-    assert re.search(r'class="badge badge-(ok|warn|bad)">\d+ (个工作日|天)', page)
-
-
-def test_the_deadline_badge_counts_the_days_the_due_filter_counts(console, world):
-    # a review's case: the badge said 66 working days, and "due within 70" did not find it
-    session = console("legal", OWN)
-    number = world[OWN]["case"]["filing_number"]
-    page = session.get("/console/cases").get_data(as_text=True)
-    row = page[page.index(number):]
-    days = int(re.search(r'class="badge badge-(?:ok|warn|bad)">(\d+) ', row).group(1))
-    assert number in session.get(f"/console/cases?due_within={days}").get_data(as_text=True)
-    if days > 0:
-        assert number not in session.get(
-            f"/console/cases?due_within={days - 1}").get_data(as_text=True)
-
-
-def test_case_page_explains_the_waived_violation(console, world):
-    page = console("legal", OWN).get(f"/console/cases/{world[OWN]['case']['id']}")
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200
-    assert 'data-testid="explanation"' in text
-    assert "不予处罚" in text or "免罚" in text
-    assert f"/console/evidence/{world[OWN]['photo']}/thumbnail" in text
-
-
-def test_case_document_previews_as_pdf_and_downloads_as_docx(console, world):
-    session = console("legal", OWN)
-    case_id = world[OWN]["case"]["id"]
-    pdf = session.get(f"/console/cases/{case_id}/documents/filing_approval.pdf?view=1")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert pdf.headers["Content-Disposition"].startswith("inline")
-    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
-    assert "Content-Security-Policy" not in pdf.headers  # the browser's PDF viewer needs none
-    docx = session.get(f"/console/cases/{case_id}/documents/filing_approval.docx")
-    assert docx.status_code == 200 and docx.data.startswith(b"PK")
-
-
-def test_case_export_reports_progress_and_downloads(app, console, world):
-    app.config["CASE_EXPORT_THREAD"] = False
-    session = console("legal", OWN)
-    case_id = world[OWN]["case"]["id"]
-    response = session.post(f"/console/cases/{case_id}/exports")
-    assert response.status_code == 303
-    export_id = response.headers["Location"].split("export=")[1]
-    queued = session.get(f"/console/exports/{export_id}").get_json()
-    assert queued["status"] == "queued" and queued["download_url"] is None
-    from server.cases import exports
-
-    with app.app_context():
-        exports.run_export(__import__("uuid").UUID(export_id))
-    done = session.get(f"/console/exports/{export_id}").get_json()
-    assert done["status"] == "done" and done["progress"] == 1
-    download = session.get(done["download_url"])
-    assert download.status_code == 200 and download.data.startswith(b"PK")
-
-
 def test_reports_draw_svg_charts_and_offer_xlsx(console, world):
     session = console("supervisor", "310000")
     page = session.get("/console/reports?from=2021-01-01&to=2030-12-31").get_data(as_text=True)
@@ -358,116 +223,3 @@ def test_reports_draw_svg_charts_and_offer_xlsx(console, world):
     assert "无主观过错不予处罚案件数" in page and "超过追责时效不予处罚案件数" in page
     xlsx = session.get("/console/reports.xlsx?from=2021-01-01&to=2030-12-31")
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
-
-
-def test_money_in_yuan_with_thousands_separators_and_times_in_shanghai(app):
-    from datetime import UTC, datetime
-
-    from server.console.formatting import moment, money
-
-    with app.test_request_context("/console/cases"):
-        assert money(123456789) == "¥1,234,567.89"
-        assert money(None) == "—"
-        assert moment(datetime(2026, 1, 1, 16, 30, tzinfo=UTC)).startswith("2026年1月2日 00:30")
-
-
-def test_repeated_failed_sign_ins_are_throttled(app, make_user):
-    user, _ = make_user("supervisor", OWN)
-    session = Console(app.test_client())
-    statuses = [session.sign_in(user.username, "wrong").status_code for _ in range(6)]
-    assert statuses == [401] * 5 + [429]
-    assert "429" in session.sign_in(user.username, "wrong").get_data(as_text=True)
-
-
-def test_padding_the_username_with_spaces_counts_as_the_same_user(app, make_user):
-    user, password = make_user("supervisor", OWN)
-    session = Console(app.test_client())
-    statuses = [session.sign_in(" " * n + user.username + " " * (n % 2), "wrong").status_code
-                for n in range(6)]
-    assert statuses == [401] * 5 + [429]
-    assert session.sign_in(" " * 9 + user.username, password).status_code == 429
-
-
-def test_a_page_of_another_role_is_forbidden_without_a_lookup(console):
-    response = console("legal", OWN).get("/console/tasks")
-    assert response.status_code == 403
-    assert "无权" in response.get_data(as_text=True)
-
-
-def test_unknown_records_answer_an_html_404(console):
-    response = console("legal", OWN).get(f"/console/cases/{__import__('uuid').uuid4()}")
-    assert response.status_code == 404 and response.mimetype == "text/html"
-
-
-def test_the_state_not_penalised_is_labelled_apart_from_its_document(app, console, world):
-    page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
-    assert '<option value="not_penalised">不予行政处罚</option>' in page
-    from flask_babel import pgettext
-
-    with app.test_request_context("/console/cases"):
-        assert pgettext("document", "not_penalised") == "不予行政处罚决定书"
-
-
-def test_every_role_that_may_read_the_register_sees_its_link(console):
-    for role in ("inspector", "supervisor", "legal", "admin"):
-        session = console(role, OWN)
-        home = session.get("/console/enterprises")
-        assert home.status_code == 200
-        nav = home.get_data(as_text=True).split('<nav aria-label="主导航">')[-1].split("</nav>")[0]
-        assert 'href="/console/enterprises"' in nav, role
-
-
-def test_the_case_desk_pages_like_the_other_lists(console, world, monkeypatch):
-    from server.console import cases
-
-    monkeypatch.setattr(cases, "PER_PAGE", 1)
-    session = console("legal", "310000")
-    numbers = {world[d]["case"]["filing_number"] for d in (OWN, OTHER)}
-    first = session.get("/console/cases").get_data(as_text=True)
-    assert "共 2 件案件" in first and "第 1 页，共 2 页" in first
-    assert 'href="/console/cases?page=2">下一页' in first
-    second = session.get("/console/cases?page=2").get_data(as_text=True)
-    shown = [{n for n in numbers if n in page} for page in (first, second)]
-    assert all(len(s) == 1 for s in shown) and shown[0] | shown[1] == numbers
-
-
-def test_a_drawn_positive_list_unit_is_marked_on_the_draw_and_task_pages(
-        console, world, client, enterprise_body):
-    """LAW.md §7: supervisors and inspectors see that a drawn unit is on the 正面清单."""
-    from datetime import date, timedelta
-
-    today, boss = date.today(), world["supervisor"]
-    listed = client.post("/api/v1/enterprises", headers=boss, json=enterprise_body(
-        OWN, 90, name="上海正面清单企业有限公司", positive_list=True,
-        positive_list_from=today.isoformat(),
-        positive_list_until=(today + timedelta(days=300)).isoformat())).get_json()
-    plan = client.post("/api/v1/plans", headers=boss, json={
-        "name": "含正面清单", "district": OWN, "sample": {"ratio": "1"},
-        "population": {"include_positive_list": True},
-        "period": {"start": "2020-01-01", "end": "2099-12-31"}}).get_json()
-    drawn = client.post(f"/api/v1/plans/{plan['id']}/draws", json={}, headers=boss).get_json()
-    session = console("supervisor", OWN)
-    page = session.get(f"/console/draws/{drawn['id']}").get_data(as_text=True)
-    rows = {row.split("</tr>")[0] for row in page.split("<tr>")[1:]}
-    marked = [row for row in rows if 'data-testid="positive-list"' in row]
-    assert len(marked) == 1 and listed["name"] in marked[0] and "正面清单" in marked[0]
-    task_ids = {s["enterprise_id"]: s["task_id"] for s in drawn["selected"]}
-    task = session.get(f"/console/tasks/{task_ids[listed['id']]}").get_data(as_text=True)
-    assert 'data-testid="positive-list"' in task
-    other = session.get(f"/console/tasks/{task_ids[world[OWN]['enterprise']['id']]}")
-    assert 'data-testid="positive-list"' not in other.get_data(as_text=True)
-
-
-def test_a_party_that_moved_district_still_shows_on_the_old_districts_case_pages(
-        client, console, world, site_in):
-    enterprise = world[OWN]["enterprise"]
-    moved = client.patch(f"/api/v1/enterprises/{enterprise['id']}", headers=world["supervisor"],
-                         json={"version": enterprise["version"], "district": OTHER,
-                               "site": site_in(OTHER)})
-    assert moved.status_code == 200, moved.get_json()
-    session = console("legal", OWN)
-    page = session.get(f"/console/cases/{world[OWN]['case']['id']}")
-    assert page.status_code == 200 and enterprise["name"] in page.get_data(as_text=True)
-    desk = session.get("/console/cases").get_data(as_text=True)
-    row = desk[desk.index(world[OWN]["case"]["filing_number"]):]
-    assert row[:row.index("</tr>")].count(enterprise["name"]) == 1

@@ -1,0 +1,105 @@
+"""Console case desk: badges, paging, labels, case pages, documents and exports."""
+
+from __future__ import annotations
+
+import re
+
+from tests.console.conftest import OTHER, OWN
+
+
+def test_case_desk_shows_state_and_deadline_badge(console, world):
+    page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
+    assert world[OWN]["case"]["filing_number"] in page
+    assert world[OTHER]["case"]["filing_number"] not in page
+    assert re.search(r'class="badge badge-(ok|warn|bad)">\d+ (个工作日|天)', page)
+
+
+def test_the_deadline_badge_counts_the_days_the_due_filter_counts(console, world):
+    # a review's case: the badge said 66 working days, and "due within 70" did not find it
+    session = console("legal", OWN)
+    number = world[OWN]["case"]["filing_number"]
+    page = session.get("/console/cases").get_data(as_text=True)
+    row = page[page.index(number):]
+    days = int(re.search(r'class="badge badge-(?:ok|warn|bad)">(\d+) ', row).group(1))
+    assert number in session.get(f"/console/cases?due_within={days}").get_data(as_text=True)
+    if days > 0:
+        assert number not in session.get(
+            f"/console/cases?due_within={days - 1}").get_data(as_text=True)
+
+
+def test_the_case_desk_pages_like_the_other_lists(console, world, monkeypatch):
+    from server.console import cases
+
+    monkeypatch.setattr(cases, "PER_PAGE", 1)
+    session = console("legal", "310000")
+    numbers = {world[d]["case"]["filing_number"] for d in (OWN, OTHER)}
+    first = session.get("/console/cases").get_data(as_text=True)
+    assert "共 2 件案件" in first and "第 1 页，共 2 页" in first
+    assert 'href="/console/cases?page=2">下一页' in first
+    second = session.get("/console/cases?page=2").get_data(as_text=True)
+    shown = [{n for n in numbers if n in page} for page in (first, second)]
+    assert all(len(s) == 1 for s in shown) and shown[0] | shown[1] == numbers
+
+
+def test_the_state_not_penalised_is_labelled_apart_from_its_document(app, console, world):
+    page = console("legal", OWN).get("/console/cases").get_data(as_text=True)
+    assert '<option value="not_penalised">不予行政处罚</option>' in page
+    from flask_babel import pgettext
+
+    with app.test_request_context("/console/cases"):
+        assert pgettext("document", "not_penalised") == "不予行政处罚决定书"
+
+
+def test_case_page_explains_the_waived_violation(console, world):
+    page = console("legal", OWN).get(f"/console/cases/{world[OWN]['case']['id']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-testid="explanation"' in text
+    assert "不予处罚" in text or "免罚" in text
+    assert f"/console/evidence/{world[OWN]['photo']}/thumbnail" in text
+
+
+def test_a_party_that_moved_district_still_shows_on_the_old_districts_case_pages(
+        client, console, world, site_in):
+    enterprise = world[OWN]["enterprise"]
+    moved = client.patch(f"/api/v1/enterprises/{enterprise['id']}", headers=world["supervisor"],
+                         json={"version": enterprise["version"], "district": OTHER,
+                               "site": site_in(OTHER)})
+    assert moved.status_code == 200, moved.get_json()
+    session = console("legal", OWN)
+    page = session.get(f"/console/cases/{world[OWN]['case']['id']}")
+    assert page.status_code == 200 and enterprise["name"] in page.get_data(as_text=True)
+    desk = session.get("/console/cases").get_data(as_text=True)
+    row = desk[desk.index(world[OWN]["case"]["filing_number"]):]
+    assert row[:row.index("</tr>")].count(enterprise["name"]) == 1
+
+
+def test_case_document_previews_as_pdf_and_downloads_as_docx(console, world):
+    session = console("legal", OWN)
+    case_id = world[OWN]["case"]["id"]
+    pdf = session.get(f"/console/cases/{case_id}/documents/filing_approval.pdf?view=1")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("inline")
+    assert pdf.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in pdf.headers  # the browser's PDF viewer needs none
+    docx = session.get(f"/console/cases/{case_id}/documents/filing_approval.docx")
+    assert docx.status_code == 200 and docx.data.startswith(b"PK")
+
+
+def test_case_export_reports_progress_and_downloads(app, console, world):
+    app.config["CASE_EXPORT_THREAD"] = False
+    session = console("legal", OWN)
+    case_id = world[OWN]["case"]["id"]
+    response = session.post(f"/console/cases/{case_id}/exports")
+    assert response.status_code == 303
+    export_id = response.headers["Location"].split("export=")[1]
+    queued = session.get(f"/console/exports/{export_id}").get_json()
+    assert queued["status"] == "queued" and queued["download_url"] is None
+    from server.cases import exports
+
+    with app.app_context():
+        exports.run_export(__import__("uuid").UUID(export_id))
+    done = session.get(f"/console/exports/{export_id}").get_json()
+    assert done["status"] == "done" and done["progress"] == 1
+    download = session.get(done["download_url"])
+    assert download.status_code == 200 and download.data.startswith(b"PK")
