@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from server import clock
+from tests.api.cases.case_files import late_photo, ok
 
 DISTRICT = "310115"
 WAIVABLE = {"corrected_on_spot": True, "corrected_in_time": True, "harmful_consequence": False}
@@ -142,6 +143,48 @@ def upload_file(client, headers: dict[str, str], data: bytes) -> tuple[str, byte
         **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
     assert done.status_code == 204, done.get_json()
     return digest, data
+
+
+@pytest.fixture
+def exporting(app, tmp_path):
+    """Exports land in tmp_path; background threads are off unless a test turns them on."""
+    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def case_with_photos(client, party, violation, file_case, step, frozen):
+    """A fined case with two photos, walked to closed."""
+    photos = dict(upload_photo(client, party["supervisor"], shade) for shade in (0, 90))
+    frozen.on("2021-06-03")
+    case = ok(file_case(violation(evidence=list(photos))["id"]), 201).get_json()
+    case = ok(step(case, "investigating")).get_json()
+    case = ok(step(case, "notified")).get_json()
+    case = ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    case = ok(step(case, "served", method="direct")).get_json()
+    case = ok(step(case, "paid", amount_fen=3_000_000)).get_json()
+    return ok(step(case, "closed")).get_json() | {"photos": photos}
+
+
+@pytest.fixture
+def closed(exporting, client, party, violation, file_case, step, frozen):
+    """A fined case closed with two uploaded photos and one cited photo not yet uploaded."""
+    photos = dict(upload_photo(client, party["supervisor"], shade) for shade in (0, 90))
+    late = hashlib.sha256(late_photo()).hexdigest()
+    frozen.on("2021-06-03")
+    case = ok(file_case(violation(evidence=[*photos, late])["id"]), 201).get_json()
+    for to, params in (("investigating", {}), ("notified", {}),
+                       ("decided", {"fine_fen": 3_000_000, "rights_waived": True}),
+                       ("served", {"method": "direct"}), ("paid", {"amount_fen": 3_000_000}),
+                       ("closed", {})):
+        case = ok(step(case, to, **params)).get_json()
+    return case | {"photos": photos, "late": late}
+
+
+@pytest.fixture
+def archived(closed, step):
+    """The closed case, archived."""
+    return ok(step(closed, "archived")).get_json() | {k: closed[k] for k in ("photos", "late")}
 
 
 HEARD_CHAIR = {"name": "李主持", "user_id": None}

@@ -5,65 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import time
 import uuid
 import zipfile
-from pathlib import Path
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 from tests import pdfa_check
+from tests.api.cases.case_files import export_zip, flip_byte, jpeg, ok, rewrite_zip, verify_casefile
 from tests.api.cases.conftest import upload_file, upload_photo
 from tests.conftest import SHARED
-
-
-def _ok(response, status: int = 200):
-    assert response.status_code == status, response.get_json()
-    return response
-
-
-@pytest.fixture
-def exporting(app, tmp_path):
-    """Exports land in tmp_path; the background thread is off unless a test turns it on."""
-    app.config.update(CASE_EXPORT_DIR=str(tmp_path / "exports"), CASE_EXPORT_THREAD=False)
-    return tmp_path / "exports"
-
-
-@pytest.fixture
-def case_with_photos(client, party, violation, file_case, step, frozen):
-    """A fined case with two photos, walked to closed."""
-    photos = dict(upload_photo(client, party["supervisor"], shade) for shade in (0, 90))
-    frozen.on("2021-06-03")
-    case = _ok(file_case(violation(evidence=list(photos))["id"]), 201).get_json()
-    case = _ok(step(case, "investigating")).get_json()
-    case = _ok(step(case, "notified")).get_json()
-    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
-    case = _ok(step(case, "served", method="direct")).get_json()
-    case = _ok(step(case, "paid", amount_fen=3_000_000)).get_json()
-    return _ok(step(case, "closed")).get_json() | {"photos": photos}
-
-
-def _export(app, client, party, case) -> bytes:
-    from server.cases import exports
-
-    started = _ok(client.post(f"/api/v1/cases/{case['id']}/exports", headers=party["legal"]),
-                  202).get_json()
-    assert (started["status"], started["progress"], started["download_url"]) == (
-        "queued", 0.0, None)
-    with app.app_context():
-        assert exports.run_pending_exports(_now()) == {"done": 1, "failed": 0,
-                                                               "not claimed": 0}
-    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
-    assert done["status"] == "done" and done["progress"] == 1.0
-    return _ok(client.get(done["download_url"], headers=party["legal"])).data
-
-
-def _now():
-    from server import clock
-
-    return clock.utcnow()
 
 
 def test_a_photo_another_district_uploaded_first_is_exported_from_this_ones_case(
@@ -72,16 +23,16 @@ def test_a_photo_another_district_uploaded_first_is_exported_from_this_ones_case
     digest, data = upload_photo(client, party["supervisor"], 45)
     assert digest == first[0]
     frozen.on("2021-06-03")
-    case = _ok(file_case(violation(evidence=[digest])["id"]), 201).get_json()
-    case = _ok(step(case, "investigating")).get_json()
-    case = _ok(step(case, "notified")).get_json()
-    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
-    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    case = ok(file_case(violation(evidence=[digest])["id"]), 201).get_json()
+    case = ok(step(case, "investigating")).get_json()
+    case = ok(step(case, "notified")).get_json()
+    case = ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(app, client, party, case)))
     assert archive.read(next(n for n in archive.namelist() if digest in n)) == data
 
 
 def test_every_pdf_of_the_export_is_pdfa_2b(app, client, party, exporting, case_with_photos):
-    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case_with_photos)))
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(app, client, party, case_with_photos)))
     pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
     assert any("照片目录" in name for name in pdfs) and len(pdfs) >= 5, pdfs
     assert {name: pdfa_check.problems(archive.read(name)) for name in pdfs} == {
@@ -90,7 +41,7 @@ def test_every_pdf_of_the_export_is_pdfa_2b(app, client, party, exporting, case_
 
 def test_the_export_holds_every_document_and_the_originals_in_archival_order(
         app, client, party, exporting, case_with_photos):
-    data = _export(app, client, party, case_with_photos)
+    data = export_zip(app, client, party, case_with_photos)
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
     assert names[0] == "00_卷内目录.pdf" and names[-1] == "manifest.json"
@@ -124,170 +75,16 @@ def test_the_export_holds_every_document_and_the_originals_in_archival_order(
     assert released == set(case_with_photos["photos"])
 
 
-def _rewrite(data: bytes, change) -> bytes:
-    """A copy of the ZIP with `change(name, bytes)` applied to each member (None drops it)."""
-    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            body = change(info.filename, source.read(info))
-            if body is not None:
-                target.writestr(info.filename, body)
-    return out.getvalue()
-
-
-def _flip(body: bytes) -> bytes:
-    middle = len(body) // 2
-    return body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1:]
-
-
-def _verify(runner, tmp_path: Path, data: bytes):
-    path = tmp_path / "check.zip"
-    path.write_bytes(data)
-    return runner.invoke(args=["casefile", "verify", str(path)])
-
-
-def test_verify_passes_an_intact_file_and_names_every_tampered_member(
-        app, client, party, runner, exporting, case_with_photos, tmp_path):
-    data = _export(app, client, party, case_with_photos)
-    intact = _verify(runner, tmp_path, data)
-    assert intact.exit_code == 0, intact.output
-    assert "intact" in intact.output
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    for target in names:
-        flipped = _rewrite(data, lambda n, b, t=target: _flip(b) if n == t else b)
-        result = _verify(runner, tmp_path, flipped)
-        assert result.exit_code == 1
-        expected = "bad signature" if target == "manifest.json" else f"altered member: {target}"
-        assert expected in result.output or (target == "manifest.json"
-                                             and "unreadable manifest" in result.output)
-    removed = names[3]
-    result = _verify(runner, tmp_path, _rewrite(data, lambda n, b: None if n == removed else b))
-    assert result.exit_code == 1 and f"missing member: {removed}" in result.output
-    extra = io.BytesIO(data)
-    with zipfile.ZipFile(extra, "a") as archive:
-        archive.writestr("正卷/99_补充.pdf", b"%PDF-1.4 later")
-    result = _verify(runner, tmp_path, extra.getvalue())
-    assert result.exit_code == 1 and "extra member: 正卷/99_补充.pdf" in result.output
-
-
-def test_an_edited_manifest_or_a_flipped_byte_on_disk_fails_verification(
-        app, client, party, runner, exporting, case_with_photos, tmp_path):
-    data = _export(app, client, party, case_with_photos)
-
-    def resize(name: str, body: bytes) -> bytes:
-        if name != "manifest.json":
-            return body
-        manifest = json.loads(body)
-        manifest["files"][1]["size"] += 1
-        return json.dumps(manifest, ensure_ascii=False).encode()
-
-    result = _verify(runner, tmp_path, _rewrite(data, resize))
-    assert result.exit_code == 1 and "bad signature" in result.output
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    photo = next(i for i in archive.infolist() if "_证据/" in i.filename)
-    raw = bytearray(data)
-    raw[photo.header_offset + 30 + len(photo.filename.encode()) + 100] ^= 0x40
-    result = _verify(runner, tmp_path, bytes(raw))
-    assert result.exit_code == 1 and f"altered member: {photo.filename}" in result.output
-    assert _verify(runner, tmp_path, b"not a zip").exit_code == 1
-
-
-def test_the_background_thread_builds_the_export_with_progress(
-        app, client, party, exporting, case_with_photos):
-    app.config["CASE_EXPORT_THREAD"] = True
-    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
-                              headers=party["legal"]), 202)
-    url = started.headers["Location"]
-    deadline = time.monotonic() + 60
-    while True:
-        body = _ok(client.get(url, headers=party["legal"])).get_json()
-        assert 0.0 <= body["progress"] <= 1.0
-        if body["status"] in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert body["status"] == "done", body
-    assert body["members"] >= 12 and len(body["manifest_sha256"]) == 64
-
-
-def test_a_failed_export_leaves_no_file_behind(app, client, party, exporting, case_with_photos,
-                                              monkeypatch):
-    from server.cases import contact_sheet, exports
-
-    def broken(*_args, **_kwargs):
-        raise OSError("thumbnail store unreachable")
-
-    monkeypatch.setattr(contact_sheet, "build", broken)
-    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
-                              headers=party["legal"]), 202).get_json()
-    with app.app_context():
-        assert exports.run_pending_exports(_now())["failed"] == 1
-    body = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
-    assert body["status"] == "failed" and "unreachable" in body["error"]
-    assert list(exporting.iterdir()) == []
-    assert client.get(f"/api/v1/exports/{started['id']}/download",
-                      headers=party["legal"]).status_code == 409
-
-
-def test_admins_and_inspectors_cannot_export(client, party, login, exporting, case_with_photos):
-    url = f"/api/v1/cases/{case_with_photos['id']}/exports"
-    assert client.post(url, headers=login("admin")).status_code == 403
-    assert client.post(url, headers=login("legal", "310101")).status_code == 404
-
-
-def test_a_finished_export_expires_its_file_is_deleted_and_the_download_answers_410(
-        app, client, party, case_with_photos, exporting, frozen):
-    from server import clock
-    from server.audit.models import AuditEntry
-    from server.cases import exports
-    from server.extensions import db
-    from server.jobs import JOBS_BY_ID
-
-    app.config["CASE_EXPORT_TTL_HOURS"] = 48
-    frozen.on("2021-06-03", hour=10)
-    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
-                              headers=party["legal"]), 202).get_json()
-    with app.app_context():
-        exports.run_pending_exports(clock.utcnow())
-    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
-    assert done["expires_at"].startswith("2021-06-05T02:00")
-    [kept] = list(exporting.glob("*.zip"))
-
-    frozen.on("2021-06-05", hour=9)  # an hour before expiry: the job leaves it, download works
-    with app.app_context():
-        assert exports.expire_exports(clock.utcnow()) == {"expired": 0, "files_deleted": 0}
-    assert client.get(done["download_url"], headers=party["legal"]).status_code == 200
-
-    frozen.on("2021-06-05", hour=11)  # past expiry, job not yet run: already 410
-    late = client.get(done["download_url"], headers=party["legal"])
-    assert late.status_code == 410
-    assert late.headers["Content-Type"].startswith("application/problem+json")
-    assert late.get_json()["type"].endswith("/gone") and "expired" in late.get_json()["detail"]
-
-    spec = JOBS_BY_ID["cases.expire_exports"]
-    assert spec.target == "server.cases.exports.expire_exports"
-    with app.app_context():
-        assert exports.expire_exports(clock.utcnow()) == {"expired": 1, "files_deleted": 1}
-        assert exports.expire_exports(clock.utcnow()) == {"expired": 0, "files_deleted": 0}
-        actions = [e.action for e in db.session.query(AuditEntry).filter_by(
-            entity="case", entity_id=case_with_photos["id"])]
-    assert "case.export_expired" in actions
-    assert not kept.exists() and list(exporting.glob("*.zip")) == []
-    gone = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
-    assert (gone["status"], gone["download_url"]) == ("expired", None)
-    again = client.get(done["download_url"], headers=party["legal"])
-    assert again.status_code == 410 and again.get_json()["status"] == 410
-
-
 def test_the_main_volume_holds_one_inspection_record_per_cited_inspection_in_date_order(
         app, client, party, violation, file_case, exporting, frozen):
     second = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
               "inspector_ids": [str(i.id) for i in party["inspectors"]],
               "started_at": "2021-06-02T02:00:00+00:00", "findings": "二次检查：料堆未覆盖"}
-    _ok(client.post("/api/v1/inspections", json=second, headers=party["supervisor"]), 201)
+    ok(client.post("/api/v1/inspections", json=second, headers=party["supervisor"]), 201)
     later = violation("AIR_DUST", inspection_id=second["id"], occurred_on="2021-06-02")
     frozen.on("2021-06-03")
-    case = _ok(file_case(later["id"], violation()["id"]), 201).get_json()  # later one first
-    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    case = ok(file_case(later["id"], violation()["id"]), 201).get_json()  # later one first
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(app, client, party, case)))
     [member] = [n for n in archive.namelist() if n.startswith("正卷/")
                 and n.endswith("现场检查（勘察）笔录.pdf")]
     pages = [page.extract_text().replace("\n", "")
@@ -300,7 +97,7 @@ def test_the_main_volume_holds_one_inspection_record_per_cited_inspection_in_dat
 
 def test_a_heard_case_file_holds_its_hearing_documents_in_their_volumes_and_verifies(
         app, client, party, runner, exporting, heard_case, tmp_path):
-    data = _export(app, client, party, heard_case)
+    data = export_zip(app, client, party, heard_case)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     main = [n.split("_", 1)[1] for n in names if n.startswith("正卷/") and "_证据/" not in n]
     # the notices, then the hearing record (LAW.md §6, main volume)
@@ -313,7 +110,7 @@ def test_a_heard_case_file_holds_its_hearing_documents_in_their_volumes_and_veri
     record = PdfReader(io.BytesIO(archive.read(next(n for n in names if "听证笔录" in n))))
     assert "李主持" in record.pages[0].extract_text()
     assert pdfa_check.problems(archive.read("副卷/01_听证报告.pdf")) == []
-    result = _verify(runner, tmp_path, data)
+    result = verify_casefile(runner, tmp_path, data)
     assert result.exit_code == 0 and "intact" in result.output, result.output
 
 
@@ -325,12 +122,12 @@ def test_the_evidence_list_states_method_maker_what_it_proves_and_the_records_di
     photo = (SHARED / "data" / "photos" / "DERIVED_gps_sh_huangpu_center.jpg").read_bytes()
     digest, _ = upload_file(client, party["supervisor"], photo)
     frozen.on("2021-06-03")
-    case = _ok(file_case(violation(evidence=[digest], description="喷漆车间门窗敞开")["id"]),
-               201).get_json()
-    case = _ok(step(case, "investigating")).get_json()
-    case = _ok(step(case, "notified")).get_json()
-    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
-    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    case = ok(file_case(violation(evidence=[digest], description="喷漆车间门窗敞开")["id"]),
+              201).get_json()
+    case = ok(step(case, "investigating")).get_json()
+    case = ok(step(case, "notified")).get_json()
+    case = ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(app, client, party, case)))
     manifest = json.loads(archive.read("manifest.json"))
     [entry] = [f for f in manifest["files"] if f["role"] == "evidence"]
     assert entry["captured_at"].startswith("2024-05-20T10:15:30")
@@ -351,25 +148,6 @@ def test_the_evidence_list_states_method_maker_what_it_proves_and_the_records_di
     assert "NIKON" in text and "喷漆车间门窗敞开" in text
 
 
-def test_an_export_queued_by_a_user_disabled_since_is_not_built(
-        app, client, party, make_user, exporting, case_with_photos):
-    from server.auth import service as auth
-    from server.cases import exports
-
-    user, password = make_user("legal", "310115")
-    token = client.post("/api/v1/auth/token", json={
-        "username": user.username, "password": password, "device_id": "desk-1"}).get_json()
-    started = _ok(client.post(f"/api/v1/cases/{case_with_photos['id']}/exports",
-                              headers={"Authorization": f"Bearer {token['access_token']}"}),
-                  202).get_json()
-    with app.app_context():
-        auth.disable_user(user.username)
-        assert exports.run_pending_exports(_now())["failed"] == 1
-    body = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
-    assert body["status"] == "failed" and "disabled" in body["error"]
-    assert not exporting.exists() or list(exporting.iterdir()) == []
-
-
 def test_the_photos_of_inspectors_sent_from_another_district_are_in_the_case_file(
         app, client, party, login, make_user, exporting, file_case, step, frozen):
     from tests.api.cases.conftest import FINED, upload_file
@@ -383,22 +161,22 @@ def test_the_photos_of_inspectors_sent_from_another_district_are_in_the_case_fil
         "username": visitors[0][0].username, "password": visitors[0][1],
         "device_id": "tablet-huangpu"}).get_json()["access_token"]}
     before, first = upload_photo(client, tablet, 10)  # uploaded before the record cites it
-    after = _jpeg(200)  # the usual order offline: the record arrives first
+    after = jpeg(200)  # the usual order offline: the record arrives first
     record = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
               "inspector_ids": [str(user.id) for user, _ in visitors],
               "started_at": "2021-06-01T01:30:00+00:00", "task_id": task.get_json()["id"]}
-    _ok(client.post("/api/v1/inspections", json=record, headers=tablet), 201)
-    found = _ok(client.post("/api/v1/violations", headers=tablet, json={
+    ok(client.post("/api/v1/inspections", json=record, headers=tablet), 201)
+    found = ok(client.post("/api/v1/violations", headers=tablet, json={
         "id": str(uuid.uuid4()), "inspection_id": record["id"], "code": "AIR_VOC",
         "occurred_on": "2021-06-01", "facts": dict(FINED),
         "evidence": [before, hashlib.sha256(after).hexdigest()]}), 201).get_json()
     upload_file(client, tablet, after)
     frozen.on("2021-06-03")
-    case = _ok(file_case(found["id"]), 201).get_json()
-    case = _ok(step(case, "investigating")).get_json()
-    case = _ok(step(case, "notified")).get_json()
-    case = _ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
-    archive = zipfile.ZipFile(io.BytesIO(_export(app, client, party, case)))
+    case = ok(file_case(found["id"]), 201).get_json()
+    case = ok(step(case, "investigating")).get_json()
+    case = ok(step(case, "notified")).get_json()
+    case = ok(step(case, "decided", fine_fen=3_000_000, rights_waived=True)).get_json()
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(app, client, party, case)))
     digests = (before, hashlib.sha256(after).hexdigest())
     assert {archive.read(n) for n in archive.namelist() if any(d in n for d in digests)} \
         == {first, after}
@@ -406,7 +184,48 @@ def test_the_photos_of_inspectors_sent_from_another_district_are_in_the_case_fil
     assert manifest["missing_evidence"] == []
 
 
-def _jpeg(shade: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (shade, 60, 120)).save(buffer, "JPEG")
-    return buffer.getvalue()
+def test_verify_passes_an_intact_file_and_names_every_tampered_member(
+        app, client, party, runner, exporting, case_with_photos, tmp_path):
+    data = export_zip(app, client, party, case_with_photos)
+    intact = verify_casefile(runner, tmp_path, data)
+    assert intact.exit_code == 0, intact.output
+    assert "intact" in intact.output
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    for target in names:
+        flipped = rewrite_zip(data, lambda n, b, t=target: flip_byte(b) if n == t else b)
+        result = verify_casefile(runner, tmp_path, flipped)
+        assert result.exit_code == 1
+        expected = "bad signature" if target == "manifest.json" else f"altered member: {target}"
+        assert expected in result.output or (target == "manifest.json"
+                                             and "unreadable manifest" in result.output)
+    removed = names[3]
+    result = verify_casefile(runner, tmp_path,
+                             rewrite_zip(data, lambda n, b: None if n == removed else b))
+    assert result.exit_code == 1 and f"missing member: {removed}" in result.output
+    extra = io.BytesIO(data)
+    with zipfile.ZipFile(extra, "a") as archive:
+        archive.writestr("正卷/99_补充.pdf", b"%PDF-1.4 later")
+    result = verify_casefile(runner, tmp_path, extra.getvalue())
+    assert result.exit_code == 1 and "extra member: 正卷/99_补充.pdf" in result.output
+
+
+def test_an_edited_manifest_or_a_flipped_byte_on_disk_fails_verification(
+        app, client, party, runner, exporting, case_with_photos, tmp_path):
+    data = export_zip(app, client, party, case_with_photos)
+
+    def resize(name: str, body: bytes) -> bytes:
+        if name != "manifest.json":
+            return body
+        manifest = json.loads(body)
+        manifest["files"][1]["size"] += 1
+        return json.dumps(manifest, ensure_ascii=False).encode()
+
+    result = verify_casefile(runner, tmp_path, rewrite_zip(data, resize))
+    assert result.exit_code == 1 and "bad signature" in result.output
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    photo = next(i for i in archive.infolist() if "_证据/" in i.filename)
+    raw = bytearray(data)
+    raw[photo.header_offset + 30 + len(photo.filename.encode()) + 100] ^= 0x40
+    result = verify_casefile(runner, tmp_path, bytes(raw))
+    assert result.exit_code == 1 and f"altered member: {photo.filename}" in result.output
+    assert verify_casefile(runner, tmp_path, b"not a zip").exit_code == 1

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from tests.api.cases.test_case_exports import _now, _ok, _verify
+from tests.api.cases.case_files import now, ok, verify_casefile
 
 STEPS = (("investigating", {}), ("notified", {}),
          ("decided", {"fine_fen": 3_000_000, "rights_waived": True}),
@@ -25,13 +25,13 @@ def _export(app, client, party, case) -> bytes:
     """Request an export, run the job, download the ZIP."""
     from server.cases import exports
 
-    started = _ok(client.post(f"/api/v1/cases/{case['id']}/exports", headers=party["legal"]),
-                  202).get_json()
+    started = ok(client.post(f"/api/v1/cases/{case['id']}/exports", headers=party["legal"]),
+                 202).get_json()
     with app.app_context():
-        exports.run_pending_exports(_now())
-    done = _ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
+        exports.run_pending_exports(now())
+    done = ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
     assert done["status"] == "done", done
-    return _ok(client.get(done["download_url"], headers=party["legal"])).data
+    return ok(client.get(done["download_url"], headers=party["legal"])).data
 
 
 def _key_id(data: bytes) -> str:
@@ -44,7 +44,7 @@ def archived_copy(app, client, party, filed, step) -> tuple[bytes, dict]:
     """The stored copy of the case, archived and signed with the key of its day."""
     case = filed
     for to, params in STEPS:
-        case = _ok(step(case, to, **params)).get_json()
+        case = ok(step(case, to, **params)).get_json()
     return _export(app, client, party, case), case
 
 
@@ -65,7 +65,7 @@ def test_an_archived_copy_signed_before_a_key_rotation_verifies_and_names_its_re
 
     again = _export(app, client, party, case)
     assert again == data  # the stored copy, never re-signed
-    result = _verify(runner, tmp_path, again)
+    result = verify_casefile(runner, tmp_path, again)
     assert result.exit_code == 0, result.output
     assert "intact" in result.output
     assert f"retired key {old}" in result.output
@@ -77,7 +77,7 @@ def test_after_a_rotation_new_case_files_are_signed_with_the_new_key(
     _rotate(app, retire=True)
     data = _export(app, client, party, filed)
     assert _key_id(data) != before
-    result = _verify(runner, tmp_path, data)
+    result = verify_casefile(runner, tmp_path, data)
     assert result.exit_code == 0, result.output
     assert f"current key {_key_id(data)}" in result.output
 
@@ -86,7 +86,7 @@ def test_a_copy_signed_with_a_key_this_server_does_not_know_fails_naming_its_key
         app, client, party, runner, archived_copy, tmp_path):
     data, _ = archived_copy
     _rotate(app, retire=False)
-    result = _verify(runner, tmp_path, data)
+    result = verify_casefile(runner, tmp_path, data)
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert f"unknown signing key {_key_id(data)}" in result.output
     assert "CASEFILE_RETIRED_KEYS" in result.output
@@ -150,13 +150,13 @@ def test_an_archived_copy_signed_with_hmac_before_casefile_v2_still_verifies_unc
         assert archive_check.verify_archived_copies().ok
 
     assert _export(app, client, party, case) == v1  # never re-signed
-    result = _verify(runner, tmp_path, v1)
+    result = verify_casefile(runner, tmp_path, v1)
     assert result.exit_code == 0, result.output
     assert "intact (casefile/v1)" in result.output
     assert f"casefile/v1 HMAC key {key_id} of the current secret" in result.output
 
     _rotate(app, retire=True)
-    result = _verify(runner, tmp_path, v1)
+    result = verify_casefile(runner, tmp_path, v1)
     assert result.exit_code == 0, result.output
     assert f"casefile/v1 HMAC key {key_id} of a retired secret" in result.output
     with app.app_context():

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.api.cases.test_case_exports import _flip, _ok, _rewrite
+from tests.api.cases.case_files import flip_byte, ok, rewrite_zip
 from tests.api.cases.test_casefile_key_rotation import _export, _key_id, _rotate
 
 OPENSSL = shutil.which("openssl")
@@ -109,8 +109,8 @@ def test_openssl_and_sha256sum_refuse_a_tampered_case_file(app, client, party, f
                                                            tmp_path):
     data = _export(app, client, party, filed)
     photo = next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "_证据/" in n)
-    folder, pem, _ = _court(client, _rewrite(data, lambda n, b: _flip(b) if n == photo else b),
-                            tmp_path, "photo")
+    folder, pem, _ = _court(client, rewrite_zip(data, lambda n, b: flip_byte(b) if n == photo
+                                                else b), tmp_path, "photo")
     assert _openssl_verify(folder, pem, "SHA256SUMS", "SHA256SUMS.sig").returncode == 0
     sums = _run("sha256sum", "-c", "SHA256SUMS", cwd=folder)
     assert sums.returncode != 0 and f"{photo}: FAILED".encode() in sums.stdout
@@ -122,7 +122,7 @@ def test_openssl_and_sha256sum_refuse_a_tampered_case_file(app, client, party, f
         manifest["files"][0]["size"] -= 1
         return json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
 
-    folder, pem, _ = _court(client, _rewrite(data, shrink), tmp_path, "manifest")
+    folder, pem, _ = _court(client, rewrite_zip(data, shrink), tmp_path, "manifest")
     refused = _openssl_verify(folder, pem, "manifest.canonical.json",
                               "manifest.canonical.json.sig")
     assert refused.returncode != 0 and b"Signature Verified Successfully" not in refused.stdout
@@ -143,7 +143,7 @@ def test_the_cli_verifies_a_case_file_with_a_public_key_file_and_no_secret(
 
     tampered = tmp_path / "tampered.zip"
     photo = next(n for n in zipfile.ZipFile(path).namelist() if "_证据/" in n)
-    tampered.write_bytes(_rewrite(data, lambda n, b: _flip(b) if n == photo else b))
+    tampered.write_bytes(rewrite_zip(data, lambda n, b: flip_byte(b) if n == photo else b))
     result = runner.invoke(args=["casefile", "verify", str(tampered), "--public-key", str(pem)])
     assert result.exit_code == 1 and f"altered member: {photo}" in result.output
 
@@ -186,5 +186,5 @@ def test_new_case_files_name_their_key_in_the_catalogue(app, client, party, file
     archive = zipfile.ZipFile(io.BytesIO(data))
     text = PdfReader(io.BytesIO(archive.read("00_卷内目录.pdf"))).pages[0].extract_text()
     assert _key_id(data) in text.replace("\n", "")
-    assert _ok(client.get("/api/v1/casefile/keys")).get_json()["keys"][0]["key_id"] == \
+    assert ok(client.get("/api/v1/casefile/keys")).get_json()["keys"][0]["key_id"] == \
         _key_id(data)
