@@ -189,6 +189,7 @@ def app(database_url: str, boundary_rows, tmp_path: Path) -> Iterator[Flask]:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": _normalised(database_url),
         "EVIDENCE_STORE": f"file://{tmp_path / 'evidence'}",
+        "CASE_EXPORT_DIR": str(tmp_path / "exports"),  # not the checkout's instance/exports
         "PASSWORD_HASH": FAST_HASH,
         "SECRET_KEY": secrets.token_hex(16),
         # Archiving queues the case file's build: a test runs the job (or turns threads on).
