@@ -3,10 +3,14 @@ __post_init__, equality, hash and dataclasses.replace."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
+from datetime import date
 
 import pytest
 
+from server.rules.inputs import EvaluationInput, Facts
 from server.rules.values import value
 
 
@@ -53,3 +57,21 @@ def test_equality_hash_and_replace_follow_the_fields():
     assert [f.name for f in dataclasses.fields(Whole)] == ["label", "parts", "weight"]
     with pytest.raises(TypeError):
         Part()  # the required field stays required
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy,
+                                       lambda obj: pickle.loads(pickle.dumps(obj))],
+                         ids=["copy", "deepcopy", "pickle"])
+def test_copies_and_pickles_are_equal_and_still_immutable(duplicate):
+    whole = Whole("w", [Part("p", 2)], weight=3)
+    again = duplicate(whole)
+    assert again == whole and hash(again) == hash(whole)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        again.weight = 4
+
+
+def test_engine_inputs_survive_a_deep_copy():
+    given = EvaluationInput("X", date(2024, 1, 1), facts=Facts(first_offence=True),
+                            factors={"scale": 2}, mitigation=["m"])
+    assert copy.deepcopy(given) == given
+    assert pickle.loads(pickle.dumps(given)) == given
