@@ -33,8 +33,10 @@ def needs(mutation: Mutation) -> list[tuple[str, str]]:
 
 
 def needed(db: sqlite3.Connection, mutation: Mutation) -> bool:
-    """Whether another queued edit needs the record this one creates."""
-    sql = "SELECT 1 FROM outbox WHERE mutation_id != ? AND ((entity = ? AND record_id = ?)"
+    """Whether another queued edit needs the record this one creates (a later create of the
+    same record, a second answer to a checklist item, makes it itself: it needs none)."""
+    sql = ("SELECT 1 FROM outbox WHERE mutation_id != ? AND ((entity = ? AND record_id = ? "
+           "AND op != 'create')")
     args = [mutation.mutation_id, mutation.entity, mutation.record_id]
     if field := NAMED_BY.get(mutation.entity):
         sql += f" OR json_extract(fields, '$.{field}') = ?"

@@ -87,3 +87,23 @@ def test_a_create_rejected_again_after_its_fix_still_blocks_its_chain(tmp_path):
                          "version": None, "problem": PROBLEM})
     assert {b.create.mutation_id for b in store.blocked()} == {fixed.mutation_id}
     assert [i.mutation_id for i in store.issues()] == [fixed.mutation_id]
+
+
+def test_a_rejected_answer_replaced_by_a_later_one_blocks_nothing_and_keeps_it(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    store.apply_page([{"entity": "inspection", "id": "i-1", "op": "upsert", "version": 2,
+                       "data": {"inspector_ids": ["x"]}}], "c1")
+    fields = {"inspection_id": "i-1", "item": "VOC-01", "note": ""}
+    first = store.record("checklist_answer", "create", "a-1", {**fields, "answer": "no"})
+    store.record("checklist_answer", "create", "a-1", {**fields, "answer": "yes"})
+    assert [m.mutation_id for m in store.next_batch(100)] == [first.mutation_id]
+    store.settle(first, {"mutation_id": first.mutation_id, "status": "rejected",
+                         "version": None, "problem": PROBLEM})
+    # the second answer creates the record itself: the first is not waited for
+    assert store.stopped() == [] and store.blocked() == []
+    [second] = store.next_batch(100)
+    assert second.fields["answer"] == "yes"
+    store.settle(second, {"mutation_id": second.mutation_id, "status": "applied",
+                          "version": 3})
+    assert store.queued() == []
+    assert store.record_of("checklist_answer", "a-1")[1]["answer"] == "yes"
