@@ -30,8 +30,9 @@ PUSH_ENTITIES = (
     "signature",
     "checklist_answer",
     "task",  # status changes an inspector may make: started, submitted
+    "mutation",  # withdraw: id = one of the user's own held (pending) mutations
 )
-PUSH_OPS = ("create", "update", "delete", "status")
+PUSH_OPS = ("create", "update", "delete", "status", "withdraw")
 RESULT_STATUSES = ("applied", "duplicate", "conflict", "rejected", "pending")
 
 MAX_PULL_LIMIT = 1000
@@ -89,7 +90,8 @@ class MutationSchema(Schema):
     entity = fields.String(required=True, metadata={"description": ", ".join(PUSH_ENTITIES)})
     op = fields.String(required=True, metadata={"description": ", ".join(PUSH_OPS)})
     id = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                       metadata={"description": "The record's client-generated id"})
+                       metadata={"description": "The record's client-generated id (for "
+                                                "mutation/withdraw: the held mutation's id)"})
     base_version = fields.Integer(load_default=None, allow_none=True,
                                   validate=validate.Range(min=0),
                                   metadata={"description": "The server version the edit was "
@@ -117,7 +119,8 @@ class MutationResultSchema(Schema):
     mutation_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf(RESULT_STATUSES), metadata={
         "description": "applied; duplicate (the first result is in `first`); conflict; "
-                       "rejected (see `problem`); pending (held until its create arrives)"})
+                       "rejected (see `problem`); pending (held until its create arrives, "
+                       "or withdrawn by the device: then rejected, 410, `withdrawn_by`)"})
     entity = fields.String(required=True)
     id = fields.String(required=True)
     version = fields.Integer(allow_none=True)

@@ -52,7 +52,8 @@ def pull(actor, query: dict):
 @blp.secured
 def push(actor, body: dict):
     """Apply offline mutations: one result per mutation, in order (applied, duplicate,
-    conflict, rejected, pending)."""
+    conflict, rejected, pending); entity `mutation`, op `withdraw`, id = a mutation of yours
+    held as pending withdraws it (it is then rejected, 410, and replayed so)."""
     results, released = pushing.push(actor, body["device_id"], body["mutations"])
     return _json({"results": results, "released": released})
 

@@ -25,7 +25,7 @@ from server.errors import (
     ValidationFailed,
 )
 from server.extensions import db
-from server.sync import parts, payloads, records
+from server.sync import parts, payloads, records, withdraw
 from server.sync.models import HELD, SyncMutation
 from server.sync.mutations import Context, Outcome, Waiting
 from server.uow import all_or_nothing, batch, savepoint
@@ -48,6 +48,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("checklist_answer", "create"): parts.checklist_answer,
     ("checklist_answer", "update"): parts.checklist_answer,
     ("task", "status"): parts.task_status,
+    (withdraw.ENTITY, withdraw.OP): withdraw.withdraw,
 }
 
 
@@ -176,12 +177,14 @@ def _log_row(actor: Actor, mutation: dict[str, Any], result: dict[str, Any]) -> 
 def _run(mutations: list[dict[str, Any]], seen: set[uuid.UUID], held: set[str]
          ) -> list[dict[str, Any]]:
     """The leading mutations that may be applied together: none sent before or twice, all
-    of known kinds, and ending at a create that held mutations wait for (released next)."""
+    of known kinds, ending at a create that held mutations wait for (released next) and
+    before a withdrawal (which starts a run, once what came before it is written)."""
     run: list[dict[str, Any]] = []
     ids: set[uuid.UUID] = set()
     for mutation in mutations[:RUN]:
         if mutation["mutation_id"] in seen or mutation["mutation_id"] in ids \
-                or (mutation["entity"], mutation["op"]) not in HANDLERS:
+                or (mutation["entity"], mutation["op"]) not in HANDLERS \
+                or (run and withdraw.is_withdrawal(mutation)):
             break
         run.append(mutation)
         ids.add(mutation["mutation_id"])
@@ -316,6 +319,9 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
         queue = list(map(_canonical, mutations))
         while len(results) < len(queue):
             todo = queue[len(results):]
+            if withdraw.is_withdrawal(todo[0]):  # it finds the batch's earlier results
+                _remember(settled)
+                settled.clear()
             run = _run(todo, seen, held) or todo[:1]
             together, count = _together(actor, run) if len(run) > 1 else (None, 1)
             if together is not None:
