@@ -15,8 +15,9 @@ from tqdm import tqdm
 from offline_sync import cli_lists, cli_rejected, cli_visit
 from offline_sync.cli_base import BadInput, location_option, open_tablet
 from offline_sync.engine import Tablet, issue_of
-from offline_sync.rejected import blocked_report
+from offline_sync.rejected import blocked_report, withdrawal_report
 from offline_sync.store import EvidenceItem
+from schemas.sync import WITHDRAW
 
 DEFAULT_HOME = Path.home() / ".offline_sync"
 
@@ -121,13 +122,17 @@ def push(ctx: click.Context) -> None:
         refused = [item for item in tablet.store.evidence("refused") if item.sha256 in waiting]
         left = len(tablet.store.queued())
         blocked = blocked_report(tablet.store)
+        withdrawals = withdrawal_report(tablet.store, outcomes)
+    edits = [o for o in outcomes if (o.entity, o.op) != WITHDRAW]  # listed apart, below
     counts: dict[str, int] = {}
-    for outcome in outcomes:
+    for outcome in edits:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     click.echo(f"answers: {counts or 'none'}; evidence: {uploads}; still queued: {left}")
-    for outcome in outcomes:
+    for outcome in edits:
         if outcome.status in ("conflict", "rejected"):
             click.echo(_issue_line(issue_of(outcome)))
+    for line in cli_rejected.withdrawal_lines(withdrawals):
+        click.echo(line)
     for item in refused:
         click.echo(_refused_line(item.filename, item.sha256, item.detail))
     for line in cli_rejected.blocked_lines(blocked):
@@ -169,7 +174,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     else:
         click.echo("not signed in (run `login`)")
     click.echo(f"records {report['records']}; outbox {report['outbox']} "
-               f"({report['held']} held); evidence {report['evidence']}")
+               f"({report['held']} held); evidence {report['evidence']}"
+               + (f"; {report['withdrawals']} withdrawals of discarded edits to send"
+                  if report["withdrawals"] else ""))
     for issue in report["issues"]:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:

@@ -25,6 +25,17 @@ def blocked_lines(report: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def withdrawal_lines(report: list[dict[str, Any]]) -> list[str]:
+    """Each discarded edit the server held: withdrawn there, or why the server refused."""
+    lines = []
+    for item in report:
+        edit = f"{item['entity']} {item['id']} ({item['op']})" if item["entity"] \
+            else f"the edit sent as {item['mutation_id']}"
+        lines.append(f"  withdrawn from the server: {edit}" if item["withdrawn"] else
+                     f"  not withdrawn from the server: {edit}: {item['problem'] or ''}")
+    return lines
+
+
 def _value(text: str) -> Any:
     """A typed value: JSON when it reads as JSON (a number, a list), else the text itself."""
     try:
@@ -82,8 +93,10 @@ def discard(ctx: click.Context, ref: str, yes: bool) -> None:
                           f"{_behind(tablet, create.mutation_id)} edits waiting behind it? "
                           "They will never be sent", abort=True)
         dropped = tablet.discard_rejected(create.mutation_id)
+    held = sum(m.held for m in dropped)
     click.echo(f"{len(dropped)} edits discarded: {create.entity} {create.record_id} and what "
-               "waited behind it")
+               "waited behind it" + (f"; the server holds {held} of them: they are withdrawn "
+                                     "at the next push" if held else ""))
 
 
 COMMANDS = (resend, discard)

@@ -16,7 +16,7 @@ from offline_sync.http import Api, RetryPolicy
 from offline_sync.rejected import Rejections, blocked_report
 from offline_sync.store import EvidenceItem, Mutation, Outcome, Store
 from offline_sync.visit import Fieldwork
-from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS
+from schemas.sync import MAX_BATCH, MAX_PULL_LIMIT, PUSH_ENTITIES, PUSH_OPS, WITHDRAW
 
 
 def link_id(violation_id: str, sha256: str) -> str:
@@ -158,8 +158,9 @@ class Tablet(Fieldwork, Rejections):
     # -- offline edits ----------------------------------------------------------------------
 
     def record(self, entity: str, op: str, record_id: str, fields: dict[str, Any]) -> Mutation:
-        """Queue an edit (durable before this returns); ValueError for an unknown kind."""
-        if entity not in PUSH_ENTITIES or op not in PUSH_OPS:
+        """Queue an edit (durable before this returns); ValueError for an unknown kind, or a
+        withdrawal (queued by discard_rejected only)."""
+        if entity not in PUSH_ENTITIES or op not in PUSH_OPS or (entity, op) == WITHDRAW:
             raise ValueError(f"cannot push {op} of {entity}")
         return self.store.record(entity, op, record_id, fields)
 
@@ -241,11 +242,12 @@ class Tablet(Fieldwork, Rejections):
     def status(self) -> dict[str, Any]:
         """What the tablet holds and owes."""
         queued = self.store.queued()
+        withdrawals = sum((m.entity, m.op) == WITHDRAW for m in queued)
         return {
             "server": self.store.get("server"), "device_id": self.store.get("device_id"),
             "user": (self.user or {}).get("username"), "cursor": self.store.cursor,
-            "records": self.store.counts(), "outbox": len(queued),
-            "held": sum(m.held for m in queued),
+            "records": self.store.counts(), "outbox": len(queued) - withdrawals,
+            "held": sum(m.held for m in queued), "withdrawals": withdrawals,
             "evidence": {state: len(self.store.evidence(state))
                          for state in ("pending", "uploaded", "refused")},
             "issues": [issue_of(o) for o in self.store.issues()],

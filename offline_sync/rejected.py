@@ -10,6 +10,7 @@ from typing import Any
 from offline_sync.errors import Invalid, describe
 from offline_sync.stopped import chains
 from offline_sync.store import Mutation, Outcome, Store
+from schemas.sync import WITHDRAW
 
 FIXABLE = ("inspection", "violation")
 
@@ -23,6 +24,23 @@ def blocked_report(store: Store) -> list[dict[str, Any]]:
                           "op": b.mutation.op, "id": b.mutation.record_id}
                          for b in waiting.get(create.mutation_id, [])]}
             for create, rejection in store.stopped()]
+
+
+def withdrawal_report(store: Store, outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """The server's answers to withdrawals of discarded edits it held: each edit, whether it
+    was withdrawn, and the problem when the server refused (e.g. it had applied it)."""
+    discarded = {o.mutation_id: o for o in store.outcomes(("discarded",))}
+    found = []
+    for outcome in outcomes:
+        if (outcome.entity, outcome.op) != WITHDRAW or outcome.status == "resent":
+            continue  # a 409 goes again (store._resend): its last answer is shown
+        edit = discarded.get(outcome.record_id)
+        problem = outcome.answer.get("problem")
+        found.append({"mutation_id": outcome.record_id, "withdrawn": outcome.status == "applied",
+                      "entity": edit.entity if edit else None, "op": edit.op if edit else None,
+                      "id": edit.record_id if edit else None,
+                      "problem": describe(problem) if problem else None})
+    return found
 
 
 class Rejections:

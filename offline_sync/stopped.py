@@ -1,7 +1,9 @@
 """Edits stopped behind a rejected create: a create the server refused stays in the outbox
 while edits queued after it need its record (its own updates, its parts, a violation of it and
 that violation's links), and they all wait, unsent, for the user to fix the create and send it
-again, or to discard it with them. Nothing the tablet recorded leaves without that decision."""
+again, or to discard it with them. Nothing the tablet recorded leaves without that decision.
+Those of them the server already holds (answered `pending`) are withdrawn there once
+discarded: the tablet queues a withdrawal of each, sent at the next push."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from offline_sync.files import now_iso
+from schemas.sync import WITHDRAW
 
 if TYPE_CHECKING:
     from offline_sync.store import Mutation, Outcome
@@ -119,7 +122,8 @@ class StoppedEdits:
     def discard(self, mutation_id: str) -> list[Mutation]:
         """The user drops a rejected create and every edit blocked behind it: they leave the
         outbox and the records they made leave the tablet, each kept as a `discarded`
-        outcome. The dropped edits, create first; KeyError as for resend."""
+        outcome, and a withdrawal of each the server holds is queued in the same
+        transaction. The dropped edits, create first; KeyError as for resend."""
         with self.transaction() as db:
             create, rejection = self._stopped_one(mutation_id)
             chain = [create, *(b.mutation for b in self.blocked()
@@ -139,6 +143,11 @@ class StoppedEdits:
                     "VALUES (?, ?, ?, ?, 'discarded', NULL, NULL, ?, ?, ?, 1)",
                     (mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                      json.dumps(mutation.fields), json.dumps(result), answered))
+                if mutation.held:  # else it would wait on the server for ever
+                    db.execute("INSERT INTO outbox (mutation_id, entity, op, record_id, "
+                               "base_version, fields, recorded_at) VALUES (?, ?, ?, ?, NULL, "
+                               "'{}', ?)", (str(uuid.uuid4()), *WITHDRAW,
+                                            mutation.mutation_id, answered))
         return chain
 
     def _stopped_one(self, mutation_id: str) -> tuple[Mutation, Outcome]:

@@ -33,6 +33,7 @@ PUSH_ENTITIES = (
     "mutation",  # withdraw: id = one of the user's own held (pending) mutations
 )
 PUSH_OPS = ("create", "update", "delete", "status", "withdraw")
+WITHDRAW = ("mutation", "withdraw")  # (entity, op) withdrawing a held mutation: id = its id
 RESULT_STATUSES = ("applied", "duplicate", "conflict", "rejected", "pending")
 
 MAX_PULL_LIMIT = 1000

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.sync import WITHDRAW
 from server.audit import service as audit
 from server.clock import utcnow
 from server.db_types import json_safe
@@ -15,7 +16,7 @@ from server.extensions import db
 from server.sync.models import SyncMutation
 from server.sync.mutations import Context, Outcome, record_id
 
-ENTITY, OP = "mutation", "withdraw"
+ENTITY, OP = WITHDRAW
 
 
 def is_withdrawal(mutation: dict[str, Any]) -> bool:

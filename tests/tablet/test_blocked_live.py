@@ -78,10 +78,11 @@ def test_a_rejected_record_is_discarded_with_its_blocked_edits_only_when_asked(v
     assert declined.exit_code == 1 and "3 edits waiting behind it" in declined.output
     assert json.loads(_ok(run("status", "--json")))["outbox"] == 4
     said = _ok(run("discard", record, "--yes"))
-    assert said == f"4 edits discarded: inspection {record} and what waited behind it"
+    assert said.startswith(f"4 edits discarded: inspection {record} and what waited behind it")
     report = json.loads(_ok(run("status", "--json")))
     assert report["outbox"] == 0 and report["blocked"] == [] and report["issues"] == []
     assert run("show", record).exit_code == 2
-    assert _ok(run("push")).startswith("answers: none")
+    assert _ok(run("push")).startswith("answers: none")  # the server's held two withdrawn:
+    # test_withdraw_live.py
     kept = Tablet(visit["home"]).store.outcomes(("discarded",))
     assert len(kept) == 4 and NOBODY in json.dumps(kept[0].result)
