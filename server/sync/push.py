@@ -251,9 +251,12 @@ def _release(keys: list[str], owner: uuid.UUID) -> list[dict[str, Any]]:
     copy of a record, are theirs: their next send of the mutation replays them)."""
     released: list[dict[str, Any]] = []
     while keys:
+        # locked and read afresh: one withdrawn (or released) by a request committing
+        # meanwhile is skipped, never applied over its final result
         rows = db.session.scalars(select(SyncMutation).where(
             SyncMutation.waits_for.in_(keys), text(HELD))
-            .order_by(SyncMutation.received_at)).all()
+            .order_by(SyncMutation.received_at).with_for_update()
+            .execution_options(populate_existing=True)).all()
         keys = []
         for row in rows:
             actor = _actor_of(row)

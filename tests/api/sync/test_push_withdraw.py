@@ -3,11 +3,15 @@ edits behind a create the inspector discarded; each is settled once, with a fina
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 
 from server.audit.models import AuditEntry
+from server.config import normalise_database_url
 from server.extensions import db
 from server.sync.models import SyncMutation
 from tests.api.sync.conftest import mutation
@@ -168,3 +172,33 @@ def test_a_mutation_applied_earlier_in_the_same_batch_is_refused_as_applied(app,
     assert refused["status"] == "rejected" and refused["problem"]["status"] == 409
     assert "(applied)" in refused["problem"]["detail"]
     assert _row(app, user, create["mutation_id"]).status == "applied"
+
+
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="row locks are PostgreSQL's")
+def test_a_held_mutation_withdrawn_while_its_record_arrives_is_applied_never(
+        app, world, database_url):
+    tablet, user = world["a"], world["users"][0]
+    update, record = _held_update(tablet)
+    other = create_engine(normalise_database_url(database_url))
+    arrived: list[dict] = []
+    with other.connect() as conn:
+        withdrawing = conn.begin()  # another request withdraws it, not committed yet
+        conn.execute(text("UPDATE sync_mutations SET status = 'rejected', request = NULL, "
+                          "waits_for = NULL WHERE user_id = :user AND mutation_id = :id"),
+                     {"user": user.id, "id": uuid.UUID(update["mutation_id"])})
+        pushing = threading.Thread(target=lambda: arrived.append(tablet.client.post(
+            "/api/v1/sync/push", headers=tablet.headers, json={
+                "device_id": tablet.device, "mutations": [mutation(
+                    "inspection", "create", record, world["inspection_fields"]())]}
+        ).get_json()))
+        pushing.start()
+        pushing.join(1.0)
+        assert pushing.is_alive()  # its release waits for the withdrawal's row lock
+        withdrawing.commit()
+        pushing.join(30)
+    other.dispose()
+    assert arrived[0]["results"][0]["status"] == "applied" and arrived[0]["released"] == []
+    assert _row(app, user, update["mutation_id"]).status == "rejected"
+    copy = tablet.client.get(f"/api/v1/inspections/{record}", headers=tablet.headers).get_json()
+    assert copy["version"] == 1
