@@ -8,7 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from schemas.planning import AssignSchema, BulkAssignSchema
+from schemas.tasks import AssignSchema, BulkAssignSchema
 from server.auth.policy import Actor
 from server.console import task_history
 from server.console.web import bp, load, page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from schemas.planning import (
+from schemas.tasks import (
     AssignSchema,
     BulkAssignSchema,
     TaskCreateSchema,

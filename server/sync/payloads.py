@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.util import identity_key
 
 from schemas.fieldwork import InspectionSchema, ViolationSchema
-from schemas.planning import TaskSchema
 from schemas.sync import PulledOfficerSchema
+from schemas.tasks import TaskSchema
 from server.auth.models import User
 from server.evidence.api import evidence_json
 from server.evidence.models import Evidence, EvidenceHolder
