@@ -137,8 +137,10 @@ def push(ctx: click.Context) -> None:
         click.echo(_refused_line(item.filename, item.sha256, item.detail))
     for line in cli_rejected.blocked_lines(blocked):
         click.echo(line)
-    attention = sum(not outcome.acknowledged for outcome in outcomes) + len(refused) + \
-        len(blocked)
+    flagged = {outcome.mutation_id for outcome in outcomes if not outcome.acknowledged}
+    # a rejected create with edits behind it is one thing to look at, not two
+    attention = len(flagged) + len(refused) + sum(
+        stopped["mutation_id"] not in flagged for stopped in blocked)
     if attention:
         click.echo(f"{attention} to look at (listed by `status`)")
         ctx.exit(1)

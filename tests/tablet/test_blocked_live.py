@@ -31,6 +31,7 @@ def _rejected_visit(visit) -> str:
     assert pushed.exit_code == 1, pushed.output
     assert f"blocked by the rejected inspection {record}" in pushed.output, pushed.output
     assert "3 edits wait behind it" in pushed.output
+    assert "1 to look at" in pushed.output  # the rejection and what waits behind it: one
     return record
 
 
