@@ -6,38 +6,6 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 
 from schemas.common import Day, Moment
 from schemas.enterprise import DISTRICT_CODE, PERMIT_CLASSES
-from schemas.tasks import (
-    MANUAL_TASK_KINDS,
-    PRIORITIES,
-    TASK_KINDS,
-    TASK_STATUSES,
-    TRANSITION_TARGETS,
-    AssigneeSchema,
-    AssignSchema,
-    BulkAssignSchema,
-    BulkItemSchema,
-    CountSchema,
-    TaskCreateSchema,
-    TaskEventSchema,
-    TaskListQuerySchema,
-    TaskPageSchema,
-    TaskSchema,
-    TaskSummarySchema,
-    TransitionSchema,
-    WorkloadSchema,
-)
-
-# the task schemas (schemas.tasks) stay importable from here
-__all__ = [
-    "CRON_FIELDS", "MANUAL_TASK_KINDS", "PRIORITIES", "RECUSAL_REASONS", "TASK_KINDS",
-    "TASK_STATUSES", "TRANSITION_TARGETS", "AssigneeSchema", "AssignSchema", "BulkAssignSchema",
-    "BulkItemSchema", "CountSchema", "DrawCreateSchema", "DrawDetailSchema", "DrawSchema",
-    "PeriodSchema", "PlanCreateSchema", "PlanSchema", "PopulationSchema", "PublicationSchema",
-    "PublishedDrawSchema", "PublishedUnitSchema", "RecusalCreateSchema", "RecusalQuerySchema",
-    "RecusalSchema", "SampleSchema", "SelectedSchema", "TaskCreateSchema", "TaskEventSchema",
-    "TaskListQuerySchema", "TaskPageSchema", "TaskSchema", "TaskSummarySchema",
-    "TransitionSchema", "VerifySchema", "WorkloadSchema",
-]
 
 RECUSAL_REASONS = ("relative", "direct_interest", "other_relation")
 CRON_FIELDS = 5
