@@ -136,13 +136,17 @@ def _prepare(workdir: Path) -> tuple[dict[str, str], dict[str, str]]:
     return env, {"Authorization": f"Bearer {token}"}
 
 
-def _serve(env: dict[str, str], port: int, log: Path, workers: int = 2) -> subprocess.Popen:
-    """gunicorn as `make run` starts it; returns once /healthz answers."""
+def _serve(env: dict[str, str], port: int, log: Path, workers: int = 2,
+           access_log: Path | None = None) -> subprocess.Popen:
+    """gunicorn as `make run` starts it; returns once /healthz answers. `access_log`: a
+    file for one line per request, `METHOD PATH STATUS MICROSECONDS` (loadgen.server_times)."""
     import requests
 
+    access = [] if access_log is None else [
+        "--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(workers), "--log-level", "warning", "wsgi:app"],
+         str(workers), "--log-level", "warning", *access, "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     try:
         for _ in range(300):

@@ -226,3 +226,21 @@ def percentiles(values: list[float]) -> dict[str, float]:
         return {"p50": only, "p95": only, "p99": only}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98]}
+
+
+SYNC_ROUTES = {"push": ("POST", "/api/v1/sync/push"), "pull": ("GET", "/api/v1/sync/pull")}
+
+
+def server_times(access_log: Path) -> dict[str, list[float]]:
+    """Per sync route, how long the server spent on each request (ms): from a gunicorn
+    access log written by bench_evidence._serve(access_log=...). That is from a worker thread
+    taking the request to the answer written; a tablet also waits for a free thread and for
+    its own process (the fleet's threads share one interpreter)."""
+    found: dict[str, list[float]] = {kind: [] for kind in SYNC_ROUTES}
+    routes = {route: kind for kind, route in SYNC_ROUTES.items()}
+    for line in access_log.read_text().splitlines():
+        method, path, _status, micros = line.split()
+        kind = routes.get((method, path))
+        if kind is not None:
+            found[kind].append(int(micros) / 1000)
+    return found
