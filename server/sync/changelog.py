@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, event, inspect, select, tuple_, update
+from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
 from server.sync import payloads
+from server.sync.keys import by_entity
 from server.sync.models import SyncChange, SyncConflict, SyncCounter, SyncVersion
 
 TOUCHED = "sync_touched"
@@ -159,12 +160,14 @@ def allocate(session: Session, count: int) -> int:
 
 
 def _existing(session: Session, keys: list[Key]) -> dict[Key, SyncChange]:
+    """The log rows of these records, found by key (keys.by_entity)."""
     found: dict[Key, SyncChange] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        rows = session.execute(select(SyncChange).where(
-            tuple_(SyncChange.entity, SyncChange.entity_id).in_(chunk))).scalars()
-        found.update({(r.entity, r.entity_id): r for r in rows})
+    for entity, ids in by_entity(keys).items():
+        for start in range(0, len(ids), 500):
+            rows = session.execute(select(SyncChange).where(
+                SyncChange.entity == entity,
+                SyncChange.entity_id.in_(ids[start:start + 500]))).scalars()
+            found.update({(r.entity, r.entity_id): r for r in rows})
     return found
 
 

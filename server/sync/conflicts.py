@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize
@@ -15,6 +15,7 @@ from server.clock import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
 from server.sync import payloads
+from server.sync.keys import by_entity
 from server.sync.models import SyncConflict, SyncVersion
 
 
@@ -38,12 +39,14 @@ def remember(entity: str, entity_id: str, version: int, fields: dict[str, Any]) 
 
 
 def load_bases(keys: list[tuple[str, str, int]]) -> None:
-    """Load the kept fields of these (entity, id, version)s in one query, into the session
-    for the batch: remember() then finds them without a query each."""
-    for start in range(0, len(keys), 500):
-        db.session.scalars(select(SyncVersion).where(tuple_(
-            SyncVersion.entity, SyncVersion.entity_id, SyncVersion.version)
-            .in_(keys[start:start + 500]))).all()
+    """Load the kept fields of these records into the session for the batch, one query per
+    entity: remember() then finds each (entity, id, version) without a query. Asked by id
+    (keys.by_entity), so every kept version of those records comes along (one per edit)."""
+    for entity, ids in by_entity((entity, key) for entity, key, _version in keys).items():
+        for start in range(0, len(ids), 500):
+            db.session.scalars(select(SyncVersion).where(
+                SyncVersion.entity == entity,
+                SyncVersion.entity_id.in_(ids[start:start + 500]))).all()
 
 
 def base_fields(entity: str, entity_id: str, version: int) -> dict[str, Any] | None:

@@ -1,0 +1,88 @@
+"""The change log and the merge bases a push reads grow with every record ever synced: a push
+finds its records' rows there by key, never by reading every row of an entity."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import event
+
+from tests.api.sync.conftest import mutation
+
+KEYED = ("sync_changes", "sync_versions")
+
+
+def _selects(app, run) -> list[tuple[str, object]]:
+    """The SELECTs of KEYED tables `run()` sends, with their parameters."""
+    from server.extensions import db
+
+    seen: list[tuple[str, object]] = []
+
+    def note(_conn, _cursor, statement, parameters, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and any(
+                f"FROM {table}" in statement for table in KEYED):
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+# PostgreSQL plans by cost: over a handful of rows it reads the entity's rows whatever the
+# query. With the statistics of a year of records of the entity it must find them by key.
+_A_YEAR_OF_RECORDS = (
+    "INSERT INTO sync_versions (entity, entity_id, version, fields) SELECT 'inspection', "
+    "md5(n::text), 1, '{}' FROM generate_series(1, 5000) AS n",
+    "INSERT INTO sync_changes (entity, entity_id, seq, op, version, everyone, users, "
+    "past_districts, past_users, changed_at) SELECT 'inspection', md5(n::text), 1000000 + n, "
+    "'upsert', 1, false, '', '', '', now() FROM generate_series(1, 5000) AS n",
+    "ANALYZE sync_versions", "ANALYZE sync_changes")
+
+
+def _plan(app, statement: str, parameters: object) -> str:
+    from server.extensions import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            transaction = conn.begin()
+            try:
+                for filler in _A_YEAR_OF_RECORDS:
+                    conn.exec_driver_sql(filler)
+                return "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement,
+                                                                     parameters))
+            finally:
+                transaction.rollback()  # the rows and statistics only informed the planner
+        return "\n".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                             parameters))
+
+
+def _reads_every_row_of_an_entity(plan: str) -> bool:
+    """SQLite scans the table (or its index, whole); PostgreSQL finds the rows by entity only
+    and filters the ids out of them."""
+    return any(line.lstrip().startswith(f"SCAN {table}") for table in KEYED
+               for line in plan.splitlines()) or any(
+        "Filter:" in line and "entity_id" in line for line in plan.splitlines())
+
+
+def test_a_push_finds_its_records_change_log_rows_and_bases_by_key(app, world):
+    tablet = world["a"]
+    made = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+            for _ in range(6)]
+    assert {r["status"] for r in tablet.push(*made)} == {"applied"}
+    edits = [mutation("inspection", "update", m["id"], {"findings": f"复查 {n}"}, base=1)
+             for n, m in enumerate(made[:3])]
+    fresh = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+             for _ in range(3)]
+
+    asked = _selects(app, lambda: tablet.push(*edits, *fresh))
+
+    tables = {table for statement, _ in asked for table in KEYED if f"FROM {table}" in statement}
+    assert tables == set(KEYED), asked  # the log rows of the batch, and the edits' bases
+    for statement, parameters in asked:
+        plan = _plan(app, statement, parameters)
+        assert not _reads_every_row_of_an_entity(plan), (statement, plan)
