@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, Uuid, bindparam, or_, select
 
@@ -106,15 +107,20 @@ def known_for(inspection_ids: Iterable[uuid.UUID], violation_ids: Iterable[uuid.
     by_inspection: dict[uuid.UUID, list[Case]] = {}
     by_violation: dict[uuid.UUID, list[Case]] = {}
     if inspections or violations:
+        # one query per kind of key, each starting from its index (an OR of the two read
+        # every decided or archived case and joined its violations)
+        locking = (select(CaseViolation.violation_id, Violation.inspection_id, Case)
+                   .join(Case, Case.id == CaseViolation.case_id)
+                   .join(Violation, Violation.id == CaseViolation.violation_id)
+                   .where(Case.state.in_(LOCKED_STATES)))
+        rows: dict[tuple[uuid.UUID, uuid.UUID], Any] = {}
         with _settled():
-            rows = db.session.execute(
-                select(CaseViolation.violation_id, Violation.inspection_id, Case)
-                .join(Case, Case.id == CaseViolation.case_id)
-                .join(Violation, Violation.id == CaseViolation.violation_id)
-                .where(or_(CaseViolation.violation_id.in_(violations),
-                           Violation.inspection_id.in_(inspections)),
-                       Case.state.in_(LOCKED_STATES))).all()
-        for violation_id, inspection_id, case in rows:
+            for ask in (CaseViolation.violation_id.in_(violations) if violations else None,
+                        Violation.inspection_id.in_(inspections) if inspections else None):
+                if ask is not None:
+                    rows.update({(row[0], row[2].id): row for row in
+                                 db.session.execute(locking.where(ask))})
+        for violation_id, inspection_id, case in rows.values():
             by_violation.setdefault(violation_id, []).append(case)
             by_inspection.setdefault(inspection_id, []).append(case)
     db.session.info[KNOWN] = _Known(inspections, violations, by_inspection, by_violation)

@@ -27,6 +27,7 @@ from server.planning import tasks as planning
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
 from server.registry.views import enterprise_json
+from server.sync.keys import by_entity
 from server.sync.models import SyncConflict
 
 # The fields a tablet edits, per pushable entity: the base of field-wise merges.
@@ -89,14 +90,14 @@ def prefetch(keys: Iterable[tuple[str, str]]) -> Iterator[None]:
 
 def _load_open_conflicts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
     """The open conflicts of these records, oldest first (an empty list when none)."""
-    ids = sorted({entity_id for entity, entity_id in keys if entity in EDITABLE})
     found: dict[tuple[str, str], list[str]] = {key: [] for key in keys if key[0] in EDITABLE}
-    for chunk in _chunks(ids):
-        for entity, entity_id, conflict_id in db.session.execute(
-                select(SyncConflict.entity, SyncConflict.entity_id, SyncConflict.id).where(
-                    SyncConflict.status == "open", SyncConflict.entity_id.in_(chunk))
-                .order_by(SyncConflict.created_at)):
-            found.setdefault((entity, entity_id), []).append(str(conflict_id))
+    for entity, ids in by_entity(sorted(found)).items():  # the record index (entity, id)
+        for chunk in _chunks(ids):
+            for entity_id, conflict_id in db.session.execute(
+                    select(SyncConflict.entity_id, SyncConflict.id).where(
+                        SyncConflict.entity == entity, SyncConflict.entity_id.in_(chunk),
+                        SyncConflict.status == "open").order_by(SyncConflict.created_at)):
+                found.setdefault((entity, entity_id), []).append(str(conflict_id))
     return found
 
 
