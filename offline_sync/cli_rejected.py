@@ -10,6 +10,7 @@ import click
 
 from offline_sync.cli_base import BadInput, open_tablet
 from offline_sync.engine import Tablet
+from offline_sync.store import Mutation
 
 
 def blocked_lines(report: list[dict[str, Any]]) -> list[str]:
@@ -26,13 +27,18 @@ def blocked_lines(report: list[dict[str, Any]]) -> list[str]:
 
 
 def withdrawal_lines(report: list[dict[str, Any]]) -> list[str]:
-    """Each discarded edit the server held: withdrawn there, or why the server refused."""
+    """Each discarded edit the server might hold: withdrawn there, never received there
+    (nothing to do), or why the server refused."""
     lines = []
     for item in report:
         edit = f"{item['entity']} {item['id']} ({item['op']})" if item["entity"] \
             else f"the edit sent as {item['mutation_id']}"
-        lines.append(f"  withdrawn from the server: {edit}" if item["withdrawn"] else
-                     f"  not withdrawn from the server: {edit}: {item['problem'] or ''}")
+        if item["withdrawn"]:
+            lines.append(f"  withdrawn from the server: {edit}")
+        elif not item["arrived"]:
+            lines.append(f"  nothing to withdraw: {edit} never reached the server")
+        else:
+            lines.append(f"  not withdrawn from the server: {edit}: {item['problem'] or ''}")
     return lines
 
 
@@ -93,10 +99,19 @@ def discard(ctx: click.Context, ref: str, yes: bool) -> None:
                           f"{_behind(tablet, create.mutation_id)} edits waiting behind it? "
                           "They will never be sent", abort=True)
         dropped = tablet.discard_rejected(create.mutation_id)
-    held = sum(m.held for m in dropped)
     click.echo(f"{len(dropped)} edits discarded: {create.entity} {create.record_id} and what "
-               "waited behind it" + (f"; the server holds {held} of them: they are withdrawn "
-                                     "at the next push" if held else ""))
+               f"waited behind it{_withdrawn_text(dropped)}")
+
+
+def _withdrawn_text(dropped: list[Mutation]) -> str:
+    """What of the dropped edits the server may hold, and is withdrawn at the next push."""
+    held = sum(m.held for m in dropped)
+    unanswered = sum(m.sent and not m.held for m in dropped)
+    said = [f"the server holds {held} of them"] if held else []
+    if unanswered:
+        said.append(f"{unanswered} {'was' if unanswered == 1 else 'were'} sent and never "
+                    "answered")
+    return f"; {' and '.join(said)}: they are withdrawn at the next push" if said else ""
 
 
 COMMANDS = (resend, discard)

@@ -195,6 +195,7 @@ class Tablet(Fieldwork, Rejections):
                      if m.mutation_id not in sent_held]
             if not batch:
                 return outcomes
+            self.store.sending(batch)  # from now on the server may hold them
             results = self.server.push(self.device_id, [m.wire() for m in batch])
             by_id: dict[str, dict[str, Any]] = {}
             for result in results:  # a released (final) answer beats a pending one

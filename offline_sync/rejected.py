@@ -27,19 +27,21 @@ def blocked_report(store: Store) -> list[dict[str, Any]]:
 
 
 def withdrawal_report(store: Store, outcomes: list[Outcome]) -> list[dict[str, Any]]:
-    """The server's answers to withdrawals of discarded edits it held: each edit, whether it
-    was withdrawn, and the problem when the server refused (e.g. it had applied it)."""
+    """The server's answers to withdrawals of discarded edits it might hold: each edit, whether
+    it was withdrawn, whether it had reached the server at all (when not, nothing is held
+    there: nothing to do), and the problem when the server refused (it had applied it)."""
     discarded = {o.mutation_id: o for o in store.outcomes(("discarded",))}
     found = []
     for outcome in outcomes:
         if (outcome.entity, outcome.op) != WITHDRAW or outcome.status == "resent":
-            continue  # a 409 goes again (store._resend): its last answer is shown
+            continue  # a refusal of the moment goes again: its last answer is shown
         edit = discarded.get(outcome.record_id)
         problem = outcome.answer.get("problem")
+        arrived = outcome.status != "not_held"
         found.append({"mutation_id": outcome.record_id, "withdrawn": outcome.status == "applied",
-                      "entity": edit.entity if edit else None, "op": edit.op if edit else None,
-                      "id": edit.record_id if edit else None,
-                      "problem": describe(problem) if problem else None})
+                      "arrived": arrived, "entity": edit.entity if edit else None,
+                      "op": edit.op if edit else None, "id": edit.record_id if edit else None,
+                      "problem": describe(problem) if problem and arrived else None})
     return found
 
 

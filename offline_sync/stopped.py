@@ -2,8 +2,8 @@
 while edits queued after it need its record (its own updates, its parts, a violation of it and
 that violation's links), and they all wait, unsent, for the user to fix the create and send it
 again, or to discard it with them. Nothing the tablet recorded leaves without that decision.
-Those of them the server already holds (answered `pending`) are withdrawn there once
-discarded: the tablet queues a withdrawal of each, sent at the next push."""
+Those of them the server may hold (answered `pending`, or sent and never answered) are
+withdrawn there once discarded: the tablet queues a withdrawal of each, sent at the next push."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ def needed(db: sqlite3.Connection, mutation: Mutation) -> bool:
         sql += f" OR json_extract(fields, '$.{field}') = ?"
         args.append(mutation.record_id)
     return db.execute(sql + ") LIMIT 1", args).fetchone() is not None
+
+
+def withdrawal_settles(mutation: Mutation, result: dict[str, Any]) -> tuple[str, bool] | None:
+    """How the server's refusal settles a withdrawal, once: a 404 (it never received the edit,
+    so holds nothing under that id) as `not_held`, quietly; a 409 (the edit had settled
+    meanwhile, e.g. applied) as rejected, for the user to see. (status, quietly); None for
+    any other answer, and for a refusal of the moment (`transient`), which goes again."""
+    problem = result.get("problem") or {}
+    if (mutation.entity, mutation.op) != WITHDRAW or problem.get("transient"):
+        return None
+    return {404: ("not_held", True), 409: ("rejected", False)}.get(problem.get("status"))
 
 
 @dataclass(frozen=True)
@@ -105,8 +116,8 @@ class StoppedEdits:
             mutation, _ = self._stopped_one(mutation_id)
             fields = {**mutation.fields, **changes}
             fresh = str(uuid.uuid4())
-            db.execute("UPDATE outbox SET mutation_id = ?, fields = ?, held = 0, attempts = 0 "
-                       "WHERE mutation_id = ?", (fresh, json.dumps(fields), mutation_id))
+            db.execute("UPDATE outbox SET mutation_id = ?, fields = ?, held = 0, attempts = 0, "
+                       "sent = 0 WHERE mutation_id = ?", (fresh, json.dumps(fields), mutation_id))
             row = db.execute("SELECT data FROM records WHERE entity = ? AND id = ?",
                              (mutation.entity, mutation.record_id)).fetchone()
             data = {**(json.loads(row["data"]) if row else {}), **changes}
@@ -122,8 +133,9 @@ class StoppedEdits:
     def discard(self, mutation_id: str) -> list[Mutation]:
         """The user drops a rejected create and every edit blocked behind it: they leave the
         outbox and the records they made leave the tablet, each kept as a `discarded`
-        outcome, and a withdrawal of each the server holds is queued in the same
-        transaction. The dropped edits, create first; KeyError as for resend."""
+        outcome, and a withdrawal of each the server may hold (answered pending, or sent and
+        never answered; never one not sent) is queued in the same transaction. The dropped
+        edits, create first; KeyError as for resend."""
         with self.transaction() as db:
             create, rejection = self._stopped_one(mutation_id)
             chain = [create, *(b.mutation for b in self.blocked()
@@ -143,7 +155,7 @@ class StoppedEdits:
                     "VALUES (?, ?, ?, ?, 'discarded', NULL, NULL, ?, ?, ?, 1)",
                     (mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                      json.dumps(mutation.fields), json.dumps(result), answered))
-                if mutation.held:  # else it would wait on the server for ever
+                if mutation.held or mutation.sent:  # else it might wait there for ever
                     db.execute("INSERT INTO outbox (mutation_id, entity, op, record_id, "
                                "base_version, fields, recorded_at) VALUES (?, ?, ?, ?, NULL, "
                                "'{}', ?)", (str(uuid.uuid4()), *WITHDRAW,

@@ -20,30 +20,9 @@ from typing import Any
 
 from offline_sync.bases import PARENT_BASED, PARENTS, advance, parent_of, pending_fields
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
-from offline_sync.stopped import StoppedEdits, needed
+from offline_sync.schema import SCHEMA_VERSION, open_schema
+from offline_sync.stopped import StoppedEdits, needed, withdrawal_settles
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-    entity TEXT NOT NULL, id TEXT NOT NULL, version INTEGER, data TEXT NOT NULL,
-    PRIMARY KEY (entity, id));
-CREATE TABLE IF NOT EXISTS outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE,
-    entity TEXT NOT NULL, op TEXT NOT NULL, record_id TEXT NOT NULL,
-    base_version INTEGER, chained INTEGER NOT NULL DEFAULT 0, fields TEXT NOT NULL,
-    recorded_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-    held INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS outcomes (
-    mutation_id TEXT PRIMARY KEY, entity TEXT NOT NULL, op TEXT NOT NULL,
-    record_id TEXT NOT NULL, status TEXT NOT NULL, conflict TEXT, version INTEGER,
-    fields TEXT NOT NULL, result TEXT NOT NULL, answered_at TEXT NOT NULL,
-    acknowledged INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS evidence (
-    sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, filename TEXT,
-    kind TEXT NOT NULL, captured_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
-    detail TEXT);
-CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
-"""
 # Pulled reference data in force today whose every version the tablet keeps (by its ref): an
 # answer is checked against the templates in force on its record's visit day, as on the server.
 VERSIONED = {"checklist_template": "checklist_version"}
@@ -64,7 +43,8 @@ class Mutation:
     chained: bool
     fields: dict[str, Any]
     recorded_at: str
-    held: bool
+    held: bool  # the server answered pending: it holds it
+    sent: bool = False  # sent, and no final answer came back (the server may hold it)
 
     @property
     def target(self) -> tuple[str, str]:
@@ -118,7 +98,7 @@ class Store(FileRecords, StoppedEdits):
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        open_schema(self.db)
 
     def close(self) -> None:
         """Close the file."""
@@ -260,7 +240,14 @@ class Store(FileRecords, StoppedEdits):
             rows = self.db.execute("SELECT * FROM outbox ORDER BY seq").fetchall()
         return [Mutation(r["seq"], r["mutation_id"], r["entity"], r["op"], r["record_id"],
                          r["base_version"], bool(r["chained"]), json.loads(r["fields"]),
-                         r["recorded_at"], bool(r["held"])) for r in rows]
+                         r["recorded_at"], bool(r["held"]), bool(r["sent"])) for r in rows]
+
+    def sending(self, batch: Iterable[Mutation]) -> None:
+        """Note, before the request leaves, that these mutations go: from now on the server
+        may hold them, whether or not an answer comes back."""
+        with self.transaction() as db:
+            db.executemany("UPDATE outbox SET sent = 1 WHERE mutation_id = ?",
+                           [(m.mutation_id,) for m in batch])
 
     def next_batch(self, limit: int) -> list[Mutation]:
         """Up to `limit` queued mutations to send now, in order, at most one per record.
@@ -313,10 +300,15 @@ class Store(FileRecords, StoppedEdits):
             answered = now_iso()
             # a soft conflict was merged: on record, but nothing for the user to decide
             settled_quietly = status == "applied" or effective.get("conflict") == "soft"
-            if status == "rejected" and self._resend(db, mutation, effective):
+            withdrawal = withdrawal_settles(mutation, effective) if status == "rejected" \
+                else None
+            if withdrawal is not None:  # final: never sent again
+                status, settled_quietly = withdrawal
+                db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
+            elif status == "rejected" and self._resend(db, mutation, effective):
                 status, settled_quietly = "resent", True
             elif status == "rejected" and mutation.op == "create" and needed(db, mutation):
-                db.execute("UPDATE outbox SET held = 0 WHERE mutation_id = ?",
+                db.execute("UPDATE outbox SET held = 0, sent = 0 WHERE mutation_id = ?",
                            (mutation.mutation_id,))  # kept for the user with what needs it
             else:
                 db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
@@ -347,8 +339,8 @@ class Store(FileRecords, StoppedEdits):
                          (mutation.mutation_id,)).fetchone()
         if problem.get("status") != 409 or row is None or row["attempts"] >= RESENDS:
             return False
-        db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0 "
-                   "WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
+        db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0, "
+                   "sent = 0 WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
         return True
 
     def outcomes(self, statuses: Iterable[str] | None = None,
@@ -379,4 +371,4 @@ class Store(FileRecords, StoppedEdits):
                               "acknowledged = 0", (mutation_id,)).rowcount == 1
 
 
-__all__ = ["EvidenceItem", "Mutation", "Outcome", "Store", "now_iso"]
+__all__ = ["SCHEMA_VERSION", "EvidenceItem", "Mutation", "Outcome", "Store", "now_iso"]

@@ -131,7 +131,9 @@ class MutationResultSchema(Schema):
         "description": "soft: merged field-wise; hard: kept side by side for a supervisor"})
     conflicting_fields = fields.List(fields.String())
     server = fields.Dict(allow_none=True, metadata={"description": "The server's copy"})
-    problem = fields.Dict(allow_none=True, metadata={"description": "RFC 9457 details"})
+    problem = fields.Dict(allow_none=True, metadata={
+        "description": "RFC 9457 details; `transient: true` on a refusal of the moment (409, "
+                       "e.g. a deadlock): the same mutation sent again is tried again"})
     waits_for = fields.String(allow_none=True, metadata={
         "description": "pending: the record it waits for, as entity:id"})
 

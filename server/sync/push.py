@@ -107,7 +107,8 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
                     error.__class__.__name__)
         return result | {"status": "rejected", "version": None, TRANSIENT: True, "problem": {
             "type": PROBLEM_BASE + "conflict", "title": PROBLEM_TYPES["conflict"][1],
-            "status": 409, "detail": "The database refused this change; send it again."}}
+            "status": 409, "detail": "The database refused this change; send it again.",
+            "transient": True}}
     except Exception:  # a defect must not fail the other mutations of the batch
         error_id = str(uuid.uuid4())
         log.exception("sync mutation %s failed (error %s)", result["mutation_id"], error_id)

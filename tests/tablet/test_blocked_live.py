@@ -16,9 +16,9 @@ visit = test_cli_visit.visit  # the site-visit fixture: a task, its enterprise, 
 NOBODY = "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f73"  # a user id the server does not know
 
 
-def _rejected_visit(visit) -> str:
+def bad_record_with_work(visit) -> str:
     """A record naming an officer the server does not know, with an answer, the party's
-    refusal to sign and an edit recorded behind it, pushed once."""
+    refusal to sign and an edit recorded behind it, not pushed yet."""
     run = visit["run"]
     _ok(run("pull"))
     record = _ok(run("new-inspection", "--enterprise", visit["enterprise"]["id"],
@@ -27,6 +27,13 @@ def _rejected_visit(visit) -> str:
     _ok(run("sign", record, "--role", "party", "--name", "王经理", "--refused", "--reason",
             "称需请示总公司"))
     _ok(run("edit", record, "--findings", "雨水排口有黄色污水"))
+    return record
+
+
+def _rejected_visit(visit) -> str:
+    """bad_record_with_work, pushed once."""
+    run = visit["run"]
+    record = bad_record_with_work(visit)
     pushed = run("push")
     assert pushed.exit_code == 1, pushed.output
     assert f"blocked by the rejected inspection {record}" in pushed.output, pushed.output

@@ -1,6 +1,7 @@
 """A record the server rejected, discarded with the work behind it on the command-line tablet
-against the real app: the edits the server was holding for it are withdrawn at the next push,
-so none stays pending on the server, and the audit log shows each withdrawal."""
+against the real app: the edits the server was holding for it (also those whose answer was
+lost) are withdrawn at the next push, so none stays pending on the server, and the audit log
+shows each withdrawal; one that never reached the server needs nothing."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from offline_sync import Tablet
+from offline_sync.http import Api
 from server.audit.models import AuditEntry
 from server.extensions import db
 from server.sync.models import SyncMutation
 
 from . import test_blocked_live
-from .test_blocked_live import _rejected_visit
-from .test_cli_visit import _ok
+from .test_blocked_live import _rejected_visit, bad_record_with_work
+from .test_cli_visit import QUICK, _ok
 
 visit = test_blocked_live.visit  # the site-visit fixture: a task, its enterprise, a tablet
 
@@ -32,6 +34,71 @@ def _withdrawn_audit(app, user) -> list[dict]:
     with app.app_context():
         return [entry.details for entry in db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "sync.withdraw", AuditEntry.actor_id == str(user.id)))]
+
+
+class LostAnswers:
+    """The real server behind a network that loses what follows the first mutation of a push:
+    its answer (the tablet stopped after storing the first), or, with `arrive=False`, the
+    mutation itself on its way to the server."""
+
+    def __init__(self, api: Api, arrive: bool):
+        self.api, self.arrive = api, arrive
+
+    def pull(self, cursor: str, limit: int) -> dict:
+        return self.api.pull(cursor, limit)
+
+    def push(self, device_id: str, mutations: list[dict]) -> list[dict]:
+        results = self.api.push(device_id, mutations if self.arrive else mutations[:1])
+        return [r for r in results if r["mutation_id"] == mutations[0]["mutation_id"]]
+
+
+def _pushed_losing_answers(visit, arrive: bool) -> str:
+    """bad_record_with_work pushed over LostAnswers: only the record's rejection comes back."""
+    record = bad_record_with_work(visit)
+    tablet = Tablet(visit["home"], policy=QUICK)
+    tablet._server = LostAnswers(Api(tablet.store.get("server"), tablet.store.get("token"),
+                                     QUICK), arrive)
+    try:
+        assert [(o.record_id, o.status) for o in tablet.push()] == [(record, "rejected")]
+        assert len(tablet.store.blocked()) == 3  # the answer and signature went unanswered
+    finally:
+        tablet.close()
+    return record
+
+
+def _withdrawals_received(app, user) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(SyncMutation).where(
+            SyncMutation.user_id == user.id, SyncMutation.entity == "mutation"))
+
+
+def test_edits_sent_whose_answers_were_lost_are_withdrawn_with_their_discarded_record(
+        visit, app):
+    run, user = visit["run"], visit["first"]
+    record = _pushed_losing_answers(visit, arrive=True)
+    assert len(_held_on_server(app, user)) == 2  # pending there; the tablet never heard
+    said = _ok(run("discard", record, "--yes"))
+    assert "2 were sent and never answered: they are withdrawn at the next push" in said
+    pushed = run("push")
+    assert pushed.exit_code == 0, pushed.output
+    assert "withdrawn from the server: checklist_answer" in pushed.output
+    assert "withdrawn from the server: signature" in pushed.output
+    assert _held_on_server(app, user) == [] and len(_withdrawn_audit(app, user)) == 2
+
+
+def test_edits_sent_that_never_reached_the_server_need_no_withdrawal_and_no_decision(
+        visit, app):
+    run, user = visit["run"], visit["first"]
+    record = _pushed_losing_answers(visit, arrive=False)
+    assert _held_on_server(app, user) == []
+    _ok(run("discard", record, "--yes"))
+    pushed = run("push")
+    assert pushed.exit_code == 0, pushed.output  # nothing held there: nothing to look at
+    assert pushed.stdout.count("nothing to withdraw: ") == 2, pushed.output
+    assert "never reached the server" in pushed.stdout
+    report = json.loads(_ok(run("status", "--json")))
+    assert (report["outbox"], report["withdrawals"], report["issues"]) == (0, 0, [])
+    assert _withdrawals_received(app, user) == 2 and _withdrawn_audit(app, user) == []
 
 
 def test_discarding_a_rejected_record_withdraws_the_edits_the_server_holds_for_it(visit, app):
@@ -82,5 +149,6 @@ def test_a_held_edit_applied_before_its_withdrawal_arrives_is_shown_not_withdraw
     assert pushed.stdout.count("not withdrawn from the server:") == 2, pushed.output
     assert "already settled (applied)" in pushed.stdout
     assert _withdrawn_audit(app, user) == []
+    assert _withdrawals_received(app, user) == 2  # a refusal is final: none went again
     report = json.loads(_ok(run("status", "--json")))
     assert report["withdrawals"] == 0 and len(report["issues"]) == 2

@@ -2,8 +2,10 @@
 
 It is a fake, not a mock: it really versions records, replays the first result of a duplicate
 mutation_id, merges non-overlapping stale edits (soft conflict), keeps overlapping ones side by
-side (hard conflict), holds an update that arrives before its create, and pages a change log.
-`faults` lets a test lose a response after the server applied a batch.
+side (hard conflict), holds an update that arrives before its create (and a part or violation
+before the record it names), lets a device withdraw what it holds (404 for a mutation it never
+received, 409 for one already settled), and pages a change log. `faults` lets a test lose a
+request, or a response after the server applied a batch.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import copy
 from typing import Any
 
 from offline_sync.errors import Offline
+
+REFERENCES = {"inspection_id": "inspection", "violation_id": "violation"}
 
 
 class FakeSyncServer:
@@ -69,9 +73,18 @@ class FakeSyncServer:
             self._release_held(mutation)
         return result
 
+    @staticmethod
+    def _needs(m: dict[str, Any]) -> tuple[str, str] | None:
+        """The record a mutation needs here: an edit its own, a create the one it names."""
+        if m["op"] != "create":
+            return m["entity"], m["id"]
+        named = [(entity, str(m["fields"][field])) for field, entity in REFERENCES.items()
+                 if m["fields"].get(field)]
+        return named[0] if named else None
+
     def _release_held(self, mutation: dict[str, Any]) -> None:
         key = (mutation["entity"], mutation["id"])
-        for waiting in [m for m in self.held if (m["entity"], m["id"]) == key]:
+        for waiting in [m for m in self.held if self._needs(m) == key]:
             self.held.remove(waiting)
             self.first[waiting["mutation_id"]] = self._apply(waiting)
             getattr(self, "released", []).append(self.first[waiting["mutation_id"]])
@@ -80,6 +93,12 @@ class FakeSyncServer:
         key, base = (m["entity"], m["id"]), {"mutation_id": m["mutation_id"],
                                              "entity": m["entity"], "id": m["id"]}
         row = self.rows.get(key)
+        if (m["entity"], m["op"]) == ("mutation", "withdraw"):
+            return self._withdraw(m, base)
+        needed = self._needs(m)
+        if m["op"] == "create" and needed is not None and needed not in self.rows:
+            self.held.append(m)
+            return {**base, "status": "pending", "version": None}
         if m["op"] == "create":
             if row is not None:
                 return {**base, "status": "rejected", "version": row["version"],
@@ -107,6 +126,22 @@ class FakeSyncServer:
         if m["base_version"] is not None and m["base_version"] != row["version"] - 1:
             result.update(status="conflict", conflict="soft", conflicting_fields=[])
         return result
+
+    def _withdraw(self, m: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+        """Settle a held mutation of the device as withdrawn, as server/sync/withdraw.py."""
+        first = self.first.get(m["id"])
+        if first is None:
+            return {**base, "status": "rejected", "version": None, "problem": {
+                "title": "Not found", "status": 404, "detail": "No mutation of yours with this "
+                "id reached the server: nothing to withdraw."}}
+        if first["status"] != "pending":
+            return {**base, "status": "rejected", "version": None, "problem": {
+                "title": "Conflict", "status": 409,
+                "detail": f"The mutation was already settled ({first['status']})."}}
+        self.held = [h for h in self.held if h["mutation_id"] != m["id"]]
+        self.first[m["id"]] = {**first, "status": "rejected", "problem": {
+            "title": "Gone", "status": 410, "withdrawn_by": m["mutation_id"]}}
+        return {**base, "status": "applied", "version": None}
 
     def _applied(self, base: dict[str, Any], key: tuple[str, str]) -> dict[str, Any]:
         self.applied += 1

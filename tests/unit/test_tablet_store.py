@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from offline_sync.evidence import capture
-from offline_sync.store import Store
+from offline_sync.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -199,3 +200,55 @@ def test_a_422_rejection_is_final_at_once(tmp_path):
     outcome = store.settle(m, {"mutation_id": m.mutation_id, "status": "rejected",
                                "problem": {"status": 422, "detail": "bad"}})
     assert outcome.status == "rejected" and store.queued() == []
+
+
+OLD_OUTBOX = """
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation_id TEXT NOT NULL UNIQUE,
+    entity TEXT NOT NULL, op TEXT NOT NULL, record_id TEXT NOT NULL,
+    base_version INTEGER, chained INTEGER NOT NULL DEFAULT 0, fields TEXT NOT NULL,
+    recorded_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    held INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE outcomes (
+    mutation_id TEXT PRIMARY KEY, entity TEXT NOT NULL, op TEXT NOT NULL,
+    record_id TEXT NOT NULL, status TEXT NOT NULL, conflict TEXT, version INTEGER,
+    fields TEXT NOT NULL, result TEXT NOT NULL, answered_at TEXT NOT NULL,
+    acknowledged INTEGER NOT NULL DEFAULT 0);
+INSERT INTO outbox (mutation_id, entity, op, record_id, chained, fields, recorded_at)
+VALUES ('m-1', 'inspection', 'create', 'i-1', 0, '{}', '2026-06-01T08:00:00+00:00'),
+       ('m-2', 'inspection', 'update', 'i-1', 1, '{}', '2026-06-01T08:01:00+00:00'),
+       ('m-3', 'inspection', 'create', 'i-2', 0, '{}', '2026-06-01T08:02:00+00:00'),
+       ('m-4', 'signature', 'create', 's-2', 0, '{"inspection_id": "i-2"}',
+        '2026-06-01T08:03:00+00:00');
+INSERT INTO outcomes (mutation_id, entity, op, record_id, status, fields, result, answered_at)
+VALUES ('m-3', 'inspection', 'create', 'i-2', 'rejected', '{}', '{"status": "rejected"}',
+        '2026-06-01T09:00:00+00:00');
+"""
+
+
+def test_a_store_made_before_sends_were_recorded_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "t.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript(OLD_OUTBOX)
+    store = Store(path)
+    # a queued edit may have gone before the store recorded sends: taken as sent (a
+    # withdrawal the server never needed is answered 404 and settles quietly); a chained
+    # one waits for its predecessor's answer, so it never went, and a rejected create kept
+    # for the user was answered
+    sent = [(m.mutation_id, m.sent) for m in store.queued()]
+    assert sent == [("m-1", True), ("m-2", False), ("m-3", False), ("m-4", True)]
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert [m.record_id for m in store.discard("m-3")] == ["i-2", "s-2"]
+    assert [m.record_id for m in store.queued() if m.entity == "mutation"] == ["m-4"]
+    store.close()
+    assert [m.sent for m in Store(path).queued()] == [True, False, False]  # upgraded once
+
+
+def test_a_new_store_records_which_edits_were_sent(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    first = store.record("inspection", "create", "i-1", {"findings": "x"})
+    store.record("inspection", "create", "i-2", {"findings": "y"})
+    store.sending([first])
+    assert [m.sent for m in store.queued()] == [True, False]
+    store.settle(first, {"mutation_id": first.mutation_id, "status": "pending"})
+    assert [(m.held, m.sent) for m in store.queued()] == [(True, True), (False, False)]

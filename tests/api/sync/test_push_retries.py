@@ -67,6 +67,7 @@ def test_a_refusal_of_the_moment_is_not_remembered_and_the_resend_applies(world,
     first = world["a"].push(create)[0]
     assert first["status"] == "rejected" and first["problem"]["status"] == 409
     assert "_transient" not in first
+    assert first["problem"]["transient"] is True  # says so: a tablet sends it again
     monkeypatch.setitem(push.HANDLERS, ("inspection", "create"), real)
     again = world["a"].push(create)[0]  # the same mutation_id: tried again, not replayed
     assert (again["status"], again["version"]) == ("applied", 1)

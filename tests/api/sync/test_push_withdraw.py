@@ -122,6 +122,7 @@ def test_an_applied_mutation_cannot_be_withdrawn_and_nothing_changes(app, world)
     [refused] = tablet.push(withdrawal(create))
     assert refused["status"] == "rejected" and refused["problem"]["status"] == 409
     assert "applied" in refused["problem"]["detail"]
+    assert "transient" not in refused["problem"]  # final: the tablet never sends it again
     assert _row(app, user, create["mutation_id"]).status == "applied"
     replay = tablet.push(create)[0]
     assert (replay["status"], replay["first"]["status"]) == ("duplicate", "applied")
