@@ -90,17 +90,22 @@ def resend(ctx: click.Context, ref: str, inspectors: tuple[str, ...],
 @click.pass_context
 def discard(ctx: click.Context, ref: str, yes: bool) -> None:
     """Drop a rejected record and every edit waiting behind it (answers, signatures,
-    violations, links, edits) from this tablet: ID is its id or the rejected edit's mutation
-    id. Captured files stay. Asks first unless --yes."""
+    violations, links, edits) from this tablet, with the rejected records naming it (a
+    violation of it the server refused on its own) and what waits behind those: ID is its id
+    or the rejected edit's mutation id. Captured files stay. Asks first unless --yes."""
     with open_tablet(ctx) as tablet:
-        create, _ = tablet.rejected_create(ref)
+        create, rejected, behind = tablet.discarding(ref)
+        named = ", ".join(f"{m.entity} {m.record_id}" for m in rejected)
+        them = "them" if rejected else "it"
         if not yes:
-            click.confirm(f"Drop the rejected {create.entity} {create.record_id} and the "
-                          f"{_behind(tablet, create.mutation_id)} edits waiting behind it? "
-                          "They will never be sent", abort=True)
+            click.confirm(f"Drop the rejected {create.entity} {create.record_id}"
+                          + (f", the rejected {named} naming it," if rejected else "")
+                          + f" and the {len(behind)} edits waiting behind {them}? They will "
+                          "never be sent", abort=True)
         dropped = tablet.discard_rejected(create.mutation_id)
-    click.echo(f"{len(dropped)} edits discarded: {create.entity} {create.record_id} and what "
-               f"waited behind it{_withdrawn_text(dropped)}")
+    click.echo(f"{len(dropped)} edits discarded: {create.entity} {create.record_id}"
+               + (f", the {named}" if rejected else "")
+               + f" and what waited behind {them}{_withdrawn_text(dropped)}")
 
 
 def _withdrawn_text(dropped: list[Mutation]) -> str:

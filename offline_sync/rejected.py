@@ -77,9 +77,18 @@ class Rejections:
             self.check_violation(fields)
         return self.store.resend(create.mutation_id, changes)
 
+    def discarding(self, ref: str) -> tuple[Mutation, list[Mutation], list[Mutation]]:
+        """What discard_rejected(ref) drops: the rejected create `ref` names, the rejected
+        creates of records naming it that go with it (a violation of it refused on its own),
+        and the edits waiting behind them; Invalid as rejected_create."""
+        create, _ = self.rejected_create(ref)
+        chain = self.store.discarding(create.mutation_id)[1:]
+        return (create, [m for m, why in chain if why.mutation_id == m.mutation_id],
+                [m for m, why in chain if why.mutation_id != m.mutation_id])
+
     def discard_rejected(self, ref: str) -> list[Mutation]:
-        """Drop a rejected create and every edit blocked behind it (the user's decision);
-        the edits dropped, create first."""
+        """Drop a rejected create, the rejected creates of records naming it, and every edit
+        blocked behind them (the user's decision); the edits dropped, create first."""
         create, _ = self.rejected_create(ref)
         return self.store.discard(create.mutation_id)
 

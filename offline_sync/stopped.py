@@ -130,37 +130,63 @@ class StoppedEdits:
                               mutation.record_id, mutation.base_version, mutation.chained,
                               fields, mutation.recorded_at, False)
 
+    def discarding(self, mutation_id: str) -> list[tuple[Mutation, Outcome]]:
+        """What discarding the rejected create queued under `mutation_id` drops, it first,
+        then in recording order: the edits blocked behind it, and the rejected creates still
+        queued of records that name it or a record made behind it (a violation of a rejected
+        inspection, refused on its own) with the edits behind those; nothing else. Each with
+        the rejection it falls under (a rejected create: its own). KeyError as for resend."""
+        with self._lock:
+            stopped = {m.mutation_id: (m, o) for m, o in self.stopped()}
+            if mutation_id not in stopped:
+                raise KeyError(mutation_id)
+            blocked = self.blocked()
+            taken = {mutation_id}
+            while True:
+                made = {(m.entity, m.record_id) for m, _ in map(stopped.get, taken)} | {
+                    (b.mutation.entity, b.mutation.record_id) for b in blocked
+                    if b.create.mutation_id in taken and b.mutation.op == "create"}
+                more = {key for key, (m, _) in stopped.items()
+                        if key not in taken and any(need in made for need in needs(m))}
+                if not more:
+                    break
+                taken |= more
+            found = [stopped[key] for key in taken] + [
+                (b.mutation, b.create) for b in blocked if b.create.mutation_id in taken]
+            return sorted(found, key=lambda pair: (pair[0].mutation_id != mutation_id,
+                                                   pair[0].seq))
+
     def discard(self, mutation_id: str) -> list[Mutation]:
-        """The user drops a rejected create and every edit blocked behind it: they leave the
-        outbox and the records they made leave the tablet, each kept as a `discarded`
-        outcome, and a withdrawal of each the server may hold (answered pending, or sent and
-        never answered; never one not sent) is queued in the same transaction. The dropped
-        edits, create first; KeyError as for resend."""
+        """The user drops a rejected create and what goes with it (discarding): they leave
+        the outbox and the records they made leave the tablet, each kept as a `discarded`
+        outcome, and a withdrawal of each edit the server may hold (answered pending, or
+        sent and never answered; never one not sent, nor a rejected create) is queued in the
+        same transaction. The dropped edits, create first; KeyError as for resend."""
         with self.transaction() as db:
-            create, rejection = self._stopped_one(mutation_id)
-            chain = [create, *(b.mutation for b in self.blocked()
-                               if b.create.mutation_id == mutation_id)]
+            chain = self.discarding(mutation_id)
             answered = now_iso()
-            for mutation in chain:
+            for mutation, rejection in chain:
                 db.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation.mutation_id,))
                 if mutation.op == "create":
                     db.execute("DELETE FROM records WHERE entity = ? AND id = ?",
                                (mutation.entity, mutation.record_id))
-                result = {"status": "discarded", "blocked_by": mutation_id} \
-                    if mutation is not create else {"status": "discarded",
-                                                    "rejected": rejection.result}
+                rejected = rejection.mutation_id == mutation.mutation_id
+                result = {"status": "discarded", "rejected": rejection.result} if rejected \
+                    else {"status": "discarded", "blocked_by": rejection.mutation_id}
+                if rejected and mutation.mutation_id != mutation_id:
+                    result["discarded_with"] = mutation_id
                 db.execute(
                     "INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
                     "status, conflict, version, fields, result, answered_at, acknowledged) "
                     "VALUES (?, ?, ?, ?, 'discarded', NULL, NULL, ?, ?, ?, 1)",
                     (mutation.mutation_id, mutation.entity, mutation.op, mutation.record_id,
                      json.dumps(mutation.fields), json.dumps(result), answered))
-                if mutation.held or mutation.sent:  # else it might wait there for ever
+                if not rejected and (mutation.held or mutation.sent):  # else: there for ever
                     db.execute("INSERT INTO outbox (mutation_id, entity, op, record_id, "
                                "base_version, fields, recorded_at) VALUES (?, ?, ?, ?, NULL, "
                                "'{}', ?)", (str(uuid.uuid4()), *WITHDRAW,
                                             mutation.mutation_id, answered))
-        return chain
+        return [mutation for mutation, _ in chain]
 
     def _stopped_one(self, mutation_id: str) -> tuple[Mutation, Outcome]:
         """The rejected create queued under this mutation id, with its rejection (KeyError

@@ -5,6 +5,8 @@ fixed goes again with everything behind it, or the inspector discards them all."
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import date
 
 from offline_sync import Tablet
 
@@ -94,3 +96,30 @@ def test_a_rejected_record_is_discarded_with_its_blocked_edits_only_when_asked(v
     # test_withdraw_live.py
     kept = Tablet(visit["home"]).store.outcomes(("discarded",))
     assert len(kept) == 4 and NOBODY in json.dumps(kept[0].result)
+
+
+def test_a_violation_refused_on_its_own_goes_with_its_rejected_record_when_discarded(visit):
+    run = visit["run"]
+    record = bad_record_with_work(visit)
+    tablet = Tablet(visit["home"])
+    violation = str(uuid.uuid4())
+    tablet.record("violation", "create", violation, {  # a field only the server sets
+        "inspection_id": record, "code": "AIR_VOC", "occurred_on": date.today().isoformat(),
+        "amount_fen": 0})
+    tablet.record("violation", "update", violation, {"description": "车间VOCs无组织排放"})
+    tablet.close()
+    assert run("push").exit_code == 1
+    report = json.loads(_ok(run("status", "--json")))
+    assert [(b["entity"], b["id"], len(b["blocked"])) for b in report["blocked"]] == [
+        ("inspection", record, 3), ("violation", violation, 1)]
+    assert "amount_fen" in report["blocked"][1]["problem"]
+    declined = run("discard", record, input="n\n")
+    assert declined.exit_code == 1, declined.output
+    assert f"Drop the rejected inspection {record}, the rejected violation {violation} " \
+           "naming it, and the 4 edits waiting behind them?" in declined.output
+    said = _ok(run("discard", record, "--yes"))
+    assert said.startswith(f"6 edits discarded: inspection {record}, the violation "
+                           f"{violation} and what waited behind them"), said
+    report = json.loads(_ok(run("status", "--json")))
+    assert (report["outbox"], report["blocked"], report["issues"]) == (0, [], [])
+    assert report["withdrawals"] == 2  # the answer and the refusal the server holds

@@ -108,3 +108,28 @@ def test_a_rejected_answer_replaced_by_a_later_one_blocks_nothing_and_keeps_it(t
                           "version": 3})
     assert store.queued() == []
     assert store.record_of("checklist_answer", "a-1")[1]["answer"] == "yes"
+
+
+def test_discarding_a_rejected_record_takes_its_own_rejected_violation_along_and_no_other(
+        tmp_path):
+    store, made = _day(tmp_path)
+    other = store.record("inspection", "create", "i-2", {"inspector_ids": ["x"]})
+    other_edit = store.record("inspection", "update", "i-2", {"findings": "另一家"})
+    batch = store.next_batch(100)
+    for mutation in batch:  # the violation is refused on its own; the link waits for it
+        rejected = mutation.record_id in ("i-1", "v-1", "i-2")
+        store.settle(mutation, {"mutation_id": mutation.mutation_id, "version": None,
+                                **({"status": "rejected", "problem": PROBLEM} if rejected
+                                   else {"status": "pending"})})
+    assert [m.record_id for m, _ in store.stopped()] == ["i-1", "v-1", "i-2"]
+    dropped = store.discard(made["create"].mutation_id)
+    assert [m.record_id for m in dropped] == ["i-1", "a-1", "s-1", "v-1", "l-1", "i-1"]
+    assert [m.record_id for m, _ in store.stopped()] == ["i-2"]  # nothing else
+    assert [m.mutation_id for m in store.queued() if m.entity != "mutation"] == [
+        made["task"].mutation_id, other.mutation_id, other_edit.mutation_id]
+    withdrawn = [m.record_id for m in store.queued() if m.entity == "mutation"]
+    assert withdrawn == [made[k].mutation_id for k in ("answer", "signature", "link")]
+    assert store.record_of("violation", "v-1") is None
+    violation = next(o for o in store.outcomes(("discarded",)) if o.record_id == "v-1")
+    assert violation.result["rejected"]["problem"] == PROBLEM
+    assert store.issues() == [o for o in store.outcomes() if o.record_id == "i-2"]
