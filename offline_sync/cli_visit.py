@@ -147,13 +147,18 @@ def checklist(ctx: click.Context, inspection_id: str, item: str | None, answer: 
             _show_items(templates, enterprise, record)
             return
         named = checklists.find(templates, item)
-        if checklists.pulled(tablet.store) and named is None:
+        kept = item in tablet.held_items(inspection_id)  # the server does not ask again
+        pulled = checklists.pulled(tablet.store)
+        if pulled and named is None and not kept:
             raise BadInput(f"No checklist template this tablet holds has an item {item!r} in "
                            f"force on {day}, the record's visit day: `checklist "
                            f"{inspection_id}` lists the items for this enterprise then, "
                            "`templates` every template in force today")
         tablet.answer(inspection_id, item, answer, note)
-    if named is None:
+    if named is None and pulled:
+        _note(f"{item} was not checked again: the record holds an answer to it (no template "
+              f"in force on {day} has it now; the server takes it as well)")
+    elif named is None:
         _note(f"{item} was not checked: this tablet holds no checklist template yet "
               "(`pull` brings them)")
     elif not checklists.meant_for(named[0], enterprise):

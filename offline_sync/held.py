@@ -154,6 +154,18 @@ class Holdings:
             for m in queue)
         return record
 
+    def held_items(self, inspection_id: str) -> set[str]:
+        """The checklist items the server holds an answer to on this record, as far as the
+        tablet knows: those of the pulled copy and those of its own answers the server took
+        (a row no longer queued). The server does not check these against the templates
+        again (server/fieldwork/checklists.py), since theirs may have left force."""
+        held = self.store.record_of("inspection", inspection_id)
+        items = {a.get("item") for a in (held[1].get("checklist") or [] if held else [])}
+        queued = {m.record_id for m in self.store.queued() if m.entity == "checklist_answer"}
+        return items | {row["item"] for row in self.store.records("checklist_answer")
+                        if row.get("inspection_id") == inspection_id
+                        and row["id"] not in queued}
+
     def lacking(self, record: dict[str, Any]) -> list[str]:
         """What the record (as `inspection` shows it) lacks for its submission, in words."""
         officers = list(record.get("inspector_ids") or [])

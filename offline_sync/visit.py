@@ -139,13 +139,13 @@ class Fieldwork(Holdings):
     def answer(self, inspection_id: str, item: str, answer: str, note: str = "") -> str:
         """Answer one checklist item (yes, no, na) of a record the tablet holds, an item of a
         template it holds in force on the record's visit day, as the server checks it (any,
-        before the first pull brings them); a second answer to the item replaces the first.
-        The answer's id."""
+        before the first pull brings them; one the record already holds on the server, not
+        again); a second answer to the item replaces the first. The answer's id."""
         record = self.inspection(inspection_id)
         fields = {"inspection_id": inspection_id, "item": item, "answer": answer, "note": note}
         check(ChecklistAnswerPushFields(), fields, "checklist answer")
         day = checklists.visit_day(record)
-        if checklists.pulled(self.store) and \
+        if checklists.pulled(self.store) and item not in self.held_items(inspection_id) and \
                 checklists.find(checklists.on(self.store, day), item) is None:
             raise Invalid(f"No checklist template this tablet holds has an item {item!r} in "
                           f"force on {day}, the record's visit day (the server refuses it "

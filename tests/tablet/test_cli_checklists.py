@@ -1,5 +1,6 @@
 """The command-line tablet's checklist: the templates it pulled, the items meant for the
-record's enterprise, and an item no template has refused offline."""
+record's enterprise, an item no template has refused offline, and an item the record already
+holds answered again though its template left force (the server does not ask again)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from offline_sync import Tablet
 
 from . import test_cli_visit
+from .conftest import server_copy
 from .test_cli_visit import HUANGPU, _ok, _owed
 
 visit = test_cli_visit.visit  # the site-visit fixture: a task, its enterprise, a tablet
@@ -126,12 +128,46 @@ def test_an_item_is_checked_against_the_templates_in_force_on_the_record_s_visit
         == {"applied"}
 
 
-def _dust_template(start: str) -> dict:
-    """A district's own checklist template for every enterprise, in force from `start`."""
-    return {"id": "local-dust", "version": "1", "kind": "checklist",
+def test_an_item_the_record_holds_is_answered_again_after_its_template_left_force(
+        visit, client, login):
+    from server.clock import today_shanghai
+
+    run, today, legal = visit["run"], today_shanghai(), login("legal", HUANGPU)
+    first = client.post("/api/v1/rules/sets", headers=legal, json=_dust_template(
+        (today - timedelta(days=10)).isoformat()))
+    assert first.status_code == 200, first.get_json()
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--enterprise", visit["enterprise"]["id"],
+                     "--inspector", "张敏", "--inspector", "李强"))
+    _ok(run("checklist", record, "DUST-01", "yes"))
+    assert "answers: {'applied': 2}" in _ok(run("push"))
+    # a new version from before the visit day drops the item: the record keeps its answer
+    second = client.post("/api/v1/rules/sets", headers=legal, json=_dust_template(
+        (today - timedelta(days=5)).isoformat(), "2", "DUST-02"))
+    assert second.status_code == 200, second.get_json()
+    _ok(run("pull"))
+    assert "DUST-01" not in _ok(run("checklist", record))  # not among the items in force
+    refused = run("checklist", record, "DUST-09", "no")  # an item the record lacks: checked
+    assert refused.exit_code == 2 and "'DUST-09'" in refused.output, refused.output
+    again = run("checklist", record, "DUST-01", "no", "--note", "堆场未覆盖")
+    assert again.exit_code == 0, again.output
+    assert "DUST-01 was not checked again: the record holds an answer to it" in again.output
+    assert "answers: {'applied': 1}" in _ok(run("push"))  # the server takes it as well
+    headers = {"Authorization": f"Bearer {Tablet(visit['home']).store.get('token')}"}
+    copy = server_copy(client, headers, "inspection", record)
+    assert [(a["item"], a["answer"]) for a in copy["checklist"]] == [("DUST-01", "no")]
+
+
+def _dust_template(start: str, version: str = "1", *items: str) -> dict:
+    """A district's own checklist template for every enterprise, in force from `start`, with
+    `items` (DUST-01 when none are given)."""
+    questions = {"DUST-01": ("堆场覆盖", "Yards covered"),
+                 "DUST-02": ("道路洒水", "Roads watered")}
+    return {"id": "local-dust", "version": version, "kind": "checklist",
             "title": {"zh": "扬尘专项检查表", "en": "Dust checklist"},
             "effective_from": start, "effective_until": None, "verified": False,
             "source": "a district's own template, for the test",
             "applies_to": {"every_enterprise": True},
-            "items": [{"id": "DUST-01", "question": {"zh": "堆场覆盖", "en": "Yards covered"},
-                       "suggests": "AIR_DUST"}]}
+            "items": [{"id": item, "question": {"zh": questions[item][0],
+                                                "en": questions[item][1]},
+                       "suggests": "AIR_DUST"} for item in items or ("DUST-01",)]}

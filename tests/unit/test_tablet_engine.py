@@ -225,3 +225,38 @@ def test_an_answer_to_an_item_no_held_template_has_never_reaches_the_outbox(tmp_
         tablet.answer(record, "VOC-99", "no")
     tablet.answer(record, "VOC-01", "no")
     assert [m.fields["item"] for m in tablet.store.queued()] == ["ANY-01", "VOC-01"]
+
+
+def _dust(version: int, *items: str) -> dict:
+    return {"id": "dust", "version": str(version), "ref": f"dust@{version}",
+            "effective_from": f"2026-0{version}-01", "effective_until": None,
+            "items": [{"id": item, "question": {"zh": item, "en": item}} for item in items]}
+
+
+def test_an_item_the_record_holds_is_not_checked_again_when_its_template_left_force(
+        tmp_path, server):
+    record = str(uuid.uuid4())
+    server.publish("inspection", record, "upsert", {
+        "started_at": "2026-06-10T09:00:00+08:00",
+        "checklist": [{"item": "DUST-01", "answer": "yes", "note": ""}]}, 3)
+    server.publish("checklist_template", "dust", "upsert", _dust(1, "DUST-01", "DUST-02",
+                                                                 "DUST-03"), 1)
+    tablet = _tablet(tmp_path, server)
+    tablet.pull()
+    tablet.answer(record, "DUST-02", "no")  # answered here, and the server took it
+    tablet.answer(record, "DUST-03", "no")  # answered here, not sent yet
+    answered, queued = tablet.store.queued()
+    tablet.store.settle(answered, {"mutation_id": answered.mutation_id, "status": "applied",
+                                   "version": 4})
+    # version 2, from before the visit day, has none of them: the server does not ask again
+    # for an item the record holds (server/fieldwork/checklists.py), and the tablet neither
+    server.publish("checklist_template", "dust", "upsert", _dust(2, "DUST-04"), 2)
+    tablet.pull()
+    tablet.answer(record, "DUST-01", "na")  # the pulled copy holds it
+    tablet.answer(record, "DUST-02", "yes")  # the server took this tablet's answer
+    with pytest.raises(ValueError, match="'DUST-03'"):
+        tablet.answer(record, "DUST-03", "yes")  # only queued: the server checks it still
+    with pytest.raises(ValueError, match="'DUST-05'"):
+        tablet.answer(record, "DUST-05", "yes")
+    assert [(m.fields["item"], m.fields["answer"]) for m in tablet.store.queued()] == [
+        ("DUST-03", "no"), ("DUST-01", "na"), ("DUST-02", "yes")]
