@@ -4,7 +4,8 @@ manifest of SHA-256 hashes; a restore verifies the manifest before it touches an
 A backup is a folder:
   manifest.json              format, time, database dialect and revision, every file's hash
   database.sqlite3 | database.pgdump
-  evidence/ab/<sha256>       originals and archived case files (their name is their hash)
+  evidence/ab/<sha256>       originals (their name is their hash)
+  casefiles/ab/<sha256>      archived case files, the store's copies (older backups: in evidence/)
   derived/<sha256>.<variant>.jpg, exports/<case file>.zip
 The database is copied first; the evidence list is read afterwards, so every original the
 copied database refers to is included (evidence is write-once: later ones only add).
@@ -38,6 +39,7 @@ from server.uow import unit_of_work
 FORMAT = "enforcement-backup/1"
 MANIFEST = "manifest.json"
 DB_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+ROLE_FOLDERS = {"evidence": "evidence", "casefile": "casefiles"}  # stored by their SHA-256
 # Rows every migrated instance has: they do not make a target "not empty".
 NOT_DATA = frozenset({"alembic_version", "audit_head", "sync_counter"})
 
@@ -128,17 +130,22 @@ def backup(dest: Path) -> dict[str, Any]:
     dialect, database = _dump_database(dest)
     files = [_entry(dest, database, "database")]
     store = store_from_url(current_app.config["EVIDENCE_STORE"])
-    # An archived case's file lives in the evidence store too, and can never be built again.
-    stored = set(db.session.scalars(select(Evidence.sha256))) | set(db.session.scalars(
+    # An archived case's file lives in the evidence store too (among its copies), and can
+    # never be built again.
+    originals = set(db.session.scalars(select(Evidence.sha256)))
+    copies = set(db.session.scalars(
         select(Case.archive_sha256).where(Case.archive_sha256.is_not(None))))
-    for sha in sorted(stored):
-        name = f"evidence/{sha[:2]}/{sha}"
-        with store.open(sha) as original:
+    stored = [(sha, "evidence") for sha in originals] + [(sha, "casefile") for sha in copies]
+    for sha, role in sorted(stored):
+        name = f"{ROLE_FOLDERS[role]}/{sha[:2]}/{sha}"
+        with (store.open if role == "evidence" else store.open_copy)(sha) as original:
             digest, size = _copy(original, dest / name)
         if digest != sha:
-            raise BackupError([f"evidence {sha} in the store does not match its hash "
+            raise BackupError([f"{role} {sha} in the store does not match its hash "
                                f"(found {digest}): run the integrity audit"])
-        files.append({"name": name, "sha256": digest, "size": size, "role": "evidence"})
+        files.append({"name": name, "sha256": digest, "size": size, "role": role})
+        if role != "evidence":
+            continue
         for variant in sorted(VARIANTS):
             derived = store.open_derived(sha, variant)
             if derived is not None:
@@ -187,8 +194,8 @@ def verify_backup(src: Path) -> tuple[dict[str, Any] | None, list[str]]:
             problems.append(f"missing file: {name}")
         elif file_digest(path) != (entry.get("sha256"), entry.get("size")):
             problems.append(f"altered file: {name}")
-        elif entry.get("role") == "evidence" and entry["sha256"] != name.rsplit("/", 1)[-1]:
-            problems.append(f"evidence file not named by its hash: {name}")
+        elif entry.get("role") in ROLE_FOLDERS and entry["sha256"] != name.rsplit("/", 1)[-1]:
+            problems.append(f"{entry['role']} file not named by its hash: {name}")
     present = {p.relative_to(src).as_posix() for p in src.rglob("*") if p.is_file()}
     problems += [f"unlisted file: {name}" for name in sorted(present - listed - {MANIFEST})]
     if DB_FILES.get(dialect) not in listed:
@@ -243,11 +250,11 @@ def _restore_files(src: Path, files: list[dict[str, Any]]) -> None:
     exports = export_dir()
     for entry in files:
         path = src / entry["name"]
-        if entry["role"] == "evidence":
+        if entry["role"] in ROLE_FOLDERS:  # content-addressed: an existing original stays
             with path.open("rb") as stream:
-                stored = store.put(stream)  # content-addressed: an existing original stays
+                stored = (store.put if entry["role"] == "evidence" else store.put_copy)(stream)
             if stored != entry["sha256"]:
-                raise BackupError([f"evidence {entry['name']} stored as {stored}"])
+                raise BackupError([f"{entry['role']} {entry['name']} stored as {stored}"])
         elif entry["role"] == "derived":
             sha, variant, _ = path.name.split(".")
             store.put_derived(sha, variant, path.read_bytes())

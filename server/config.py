@@ -107,6 +107,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LOCATION_MISMATCH_M": float(os.environ.get("LOCATION_MISMATCH_M", 300)),
         "CAPTURE_TOLERANCE_MIN": int(os.environ.get("CAPTURE_TOLERANCE_MIN", 30)),
         "CASE_EXPORT_TTL_HOURS": _int("CASE_EXPORT_TTL_HOURS", 168),
+        # A stored archived-copy file no case names is deleted this long after it was stored.
+        "ARCHIVE_COPY_GRACE_HOURS": max(1, _int("ARCHIVE_COPY_GRACE_HOURS", 24)),
         # Console: a basemap tile URL ({z}/{x}/{y}, GCJ-02 tiles).
         "CONSOLE_TILE_URL": os.environ.get("CONSOLE_TILE_URL") or None,
         "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},

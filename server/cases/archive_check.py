@@ -40,7 +40,7 @@ def verify_archived_copies() -> IntegrityReport:
         for sha256, number in rows:
             checked += 1
             with tempfile.NamedTemporaryFile(suffix=".zip") as copy:
-                found = stored_digest(store, sha256, copy)
+                found = stored_digest(store, sha256, copy, case_file=True)
                 copy.flush()
                 if found is None:
                     missing.append(f"{number} {sha256}")

@@ -1,8 +1,10 @@
 """The archived copy of a case file (LAW.md §6: nothing may be changed after archiving).
 
 An archived case's file is built once (queued by the archive step), stored content-addressed
-in the evidence store and recorded on the case (`archive_sha256`); every later export returns
-exactly that copy.
+among the evidence store's copies (apart from the originals) and recorded on the case
+(`archive_sha256`); every later export returns exactly that copy. A copy no case names (its
+builder lost the race to freeze, or died first) is deleted: by the loser at once, else by the
+sweep (archive_sweep.py) after a grace period.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.auth.policy import Actor
 from server.cases import casefile
-from server.cases.casefile_build import build_zip, release_originals
+from server.cases.casefile_build import build_zip, note_release, originals_of, release_originals
 from server.cases.models import Case, CaseExport
 from server.evidence import service as evidence
 from server.extensions import db
@@ -34,22 +36,26 @@ def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
                report=lambda fraction: None) -> dict[str, Any]:
     """Write the archived case's stored file to `target`. The first export finding none (the
     one the archive step queued; for a case archived before files were stored, the first
-    export after) builds it from the data fixed at archiving, stores it and freezes it; every
-    later one copies it unchanged. The originals of the file delivered are audited once."""
+    export after) builds it from the data fixed at archiving, stores it among the store's
+    copies and freezes it, auditing the originals it releases in the freezing transaction;
+    every later one copies it unchanged and audits the originals it delivers once."""
     frozen = case.archive_sha256
     if frozen is None:
         fixed = _fixed_at_archiving(case)
         build_zip(actor, case.id, target, report, fixed=fixed, release=False)
+        values, originals = _described(target)
+        records = originals_of(actor, originals)
         db.session.rollback()  # hold no transaction (on SQLite: the write lock) while storing
         with target.open("rb") as built:
-            ours = evidence.current_store().put(built)
-        frozen = _freeze(actor, row, case, ours, target.stat().st_size, fixed is not None)
+            ours = evidence.current_store().put_copy(built)
+        frozen = _freeze(actor, row, case, ours, target.stat().st_size, fixed is not None,
+                         (originals, records))
         if frozen == ours:
-            return _released(actor, case, target, frozen)
+            return values | {"archive_sha256": frozen}
         _discard(ours)  # another runner froze its copy first: this file is nobody's
     digest = hashlib.sha256()
     try:
-        with evidence.current_store().open(frozen) as stored, target.open("wb") as out:
+        with evidence.current_store().open_copy(frozen) as stored, target.open("wb") as out:
             while chunk := stored.read(casefile.CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
@@ -59,7 +65,18 @@ def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
     if digest.hexdigest() != frozen:
         raise ArchiveDamaged(f"the stored archived case file {frozen} does not match its "
                              f"SHA-256 (found {digest.hexdigest()})")
-    return _released(actor, case, target, frozen)
+    values, originals = _described(target)
+    if _froze_it(row, frozen):  # its runner died after freezing: released with the freeze
+        return values | {"archive_sha256": frozen}
+    release_originals(actor, case, originals, export_id=row.id)
+    return values | {"archive_sha256": frozen}
+
+
+def _froze_it(row: CaseExport, frozen: str) -> bool:
+    """Whether this export froze the copy (the freeze marks it; its runner may have died)."""
+    marked = db.session.scalar(select(CaseExport.archive_sha256).where(CaseExport.id == row.id))
+    db.session.rollback()
+    return marked == frozen
 
 
 def _fixed_at_archiving(case: Case) -> str | None:
@@ -69,31 +86,22 @@ def _fixed_at_archiving(case: Case) -> str | None:
         CaseExport.fixed_data.is_not(None)).limit(1))
 
 
-def _released(actor: Actor, case: Case, path: Path, frozen: str) -> dict[str, Any]:
-    """The export columns of the copy at `path`, once its originals' release is audited."""
-    values, originals = _described(path, frozen)
-    release_originals(actor, case, originals)
-    return values
-
-
 def _discard(sha256: str) -> None:
-    """Delete a stored case file that lost the race to be frozen, unless something names
-    those bytes (an archived case, or evidence that happens to be the same file)."""
-    named = db.session.scalar(select(Case.id).where(Case.archive_sha256 == sha256).limit(1)) \
-        is not None or bool(evidence.evidence_facts([sha256]))
+    """Delete a stored copy that lost the race to be frozen, unless a case names those bytes.
+    Only the store's copies are ever deleted: an original with the same bytes stays."""
+    named = db.session.scalar(select(Case.id).where(Case.archive_sha256 == sha256).limit(1))
     db.session.rollback()
-    if not named:
-        evidence.current_store().delete(sha256)
+    if named is None:
+        evidence.current_store().delete_copy(sha256)
 
 
-def _described(path: Path, archive_sha256: str) -> tuple[dict[str, Any], list[str]]:
-    """An archived copy's export columns, and the originals its manifest lists."""
+def _described(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """A case file's export columns (manifest digest, members), and the originals it lists."""
     with zipfile.ZipFile(path) as archive:
         body = archive.read(casefile.MANIFEST)
         members = len(archive.namelist())
     originals = [f["sha256"] for f in json.loads(body)["files"] if f["role"] == "evidence"]
-    return {"sha256": hashlib.sha256(body).hexdigest(), "members": members,
-            "archive_sha256": archive_sha256}, originals
+    return {"sha256": hashlib.sha256(body).hexdigest(), "members": members}, originals
 
 
 def _why_not_at_archiving(session: Session, case: Case) -> str:
@@ -108,16 +116,21 @@ def _why_not_at_archiving(session: Session, case: Case) -> str:
 
 
 def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int,
-            as_archived: bool) -> str:
+            as_archived: bool, released: tuple[list[str], list]) -> str:
     """Record the stored file as the case's archived copy unless one already is (another
     runner was first); returns the copy that holds. Set once, never changed. `as_archived`:
-    built from the data fixed at archiving (else from the data at this build)."""
+    built from the data fixed at archiving (else from the data at this build). The winner
+    audits the copy and the originals its export releases (`released`: their digests and
+    records) in the same transaction, and marks its export as the one that froze it."""
     with unit_of_work() as session:
         won = session.execute(update(Case).where(
             Case.id == case.id, Case.state == "archived", Case.archive_sha256.is_(None))
             .values(archive_sha256=sha256)
             .execution_options(synchronize_session=False)).rowcount == 1
         if won:  # built by the archive step's own export, or else by a later one
+            session.execute(update(CaseExport).where(CaseExport.id == row.id)
+                            .values(archive_sha256=sha256)
+                            .execution_options(synchronize_session=False))
             details = {"sha256": sha256, "size": size, "export_id": str(row.id),
                        "archived_on": case.archived_on.isoformat() if case.archived_on else None,
                        "built": "at_archiving" if row.purpose == "archive" else "first_export",
@@ -128,5 +141,6 @@ def _freeze(actor: Actor, row: CaseExport, case: Case, sha256: str, size: int,
                     if as_archived else "built from the data at this first export") + \
                     ", frozen from now on"
             audit.record(actor, "case.archive_copy", "case", case.id, details)
+            note_release(actor, case, *released, export_id=row.id)
         held = session.scalar(select(Case.archive_sha256).where(Case.id == case.id))
     return held

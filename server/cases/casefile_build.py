@@ -90,18 +90,30 @@ def _stream(source: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def release_originals(actor: Actor, case, sha256s: list[str], *, audited: bool = True
-                      ) -> list[int]:
-    """Check that the actor may export the originals (else NotFound or Forbidden) and, when
-    `audited`, keep the chain of custody: one audit entry per original exported, in a single
-    transaction (what evidence.open_original records per file); returns the sizes."""
-    # get_evidence may finish a pending thumbnail in its own transaction: read first
-    records = list(evidence.get_evidences(actor, sha256s).values())
+def originals_of(actor: Actor, sha256s: list[str]) -> list:
+    """The evidence records of originals about to be released; read before the releasing
+    transaction (get_evidence may finish a pending thumbnail in its own)."""
+    return list(evidence.get_evidences(actor, sha256s).values())
+
+
+def note_release(actor: Actor, case, sha256s: list[str], records: list, *,
+                 audited: bool = True, export_id: uuid.UUID | None = None) -> None:
+    """In the caller's transaction: check that the actor may export the originals (else
+    NotFound or Forbidden) and, when `audited`, keep the chain of custody: one audit entry per
+    original exported (what evidence.open_original records per file)."""
+    evidence.visible_evidence(actor, sha256s, "evidence.view_original")
+    for record in records if audited else ():
+        audit.record(actor, "evidence.export_original", "evidence", record.sha256,
+                     {"size": record.size, "mime": record.mime, "case_id": str(case.id)}
+                     | ({"export_id": str(export_id)} if export_id else {}))
+
+
+def release_originals(actor: Actor, case, sha256s: list[str], *, audited: bool = True,
+                      export_id: uuid.UUID | None = None) -> list[int]:
+    """note_release in a transaction of its own; returns the originals' sizes."""
+    records = originals_of(actor, sha256s)
     with unit_of_work():
-        evidence.visible_evidence(actor, sha256s, "evidence.view_original")
-        for record in records if audited else ():
-            audit.record(actor, "evidence.export_original", "evidence", record.sha256,
-                         {"size": record.size, "mime": record.mime, "case_id": str(case.id)})
+        note_release(actor, case, sha256s, records, audited=audited, export_id=export_id)
     return [record.size for record in records]
 
 

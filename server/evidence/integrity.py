@@ -34,13 +34,14 @@ class IntegrityReport:
         return not self.mismatched and not self.missing and not self.unverified
 
 
-def stored_digest(store: EvidenceStore, sha256: str, copy: BinaryIO | None = None
-                  ) -> str | None:
-    """The SHA-256 of the bytes the store holds at `sha256`'s address; None if it holds none.
-    The bytes are also written to `copy` when one is given."""
+def stored_digest(store: EvidenceStore, sha256: str, copy: BinaryIO | None = None, *,
+                  case_file: bool = False) -> str | None:
+    """The SHA-256 of the bytes the store holds at `sha256`'s address (`case_file`: among its
+    archived case-file copies); None if it holds none. The bytes are also written to `copy`
+    when one is given."""
     digest = hashlib.sha256()
     try:
-        with store.open(sha256) as original:
+        with (store.open_copy if case_file else store.open)(sha256) as original:
             while chunk := original.read(CHUNK):
                 digest.update(chunk)
                 if copy is not None:

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from server.evidence.storage import (
     CHUNK,
+    HEX,
     VARIANTS,
     Part,
     PartWriter,
@@ -123,6 +124,10 @@ class S3Store:
         check_digest(sha256)
         return f"{self.prefix}{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
+    def _copy_key(self, sha256: str) -> str:
+        check_digest(sha256)
+        return f"{self.prefix}.casefiles/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
     def _derived_key(self, sha256: str, variant: str) -> str:
         if variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}")
@@ -150,28 +155,57 @@ class S3Store:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             yield from page.get("Contents", [])
 
-    def put(self, stream: BinaryIO) -> str:
-        """Upload a stream under its digest unless present. A file (seekable) is hashed, then
-        uploaded in parts one at a time, so memory stays bounded by a part; any other stream
-        is hashed into memory first."""
+    def _upload(self, stream: BinaryIO, key_of, always: bool) -> str:
+        """Upload a stream under `key_of(its digest)` unless present (`always`: also then).
+        A file (seekable) is hashed, then uploaded in parts one at a time, so memory stays
+        bounded by a part; any other stream is hashed into memory first."""
         if stream.seekable():
             start, digest = stream.tell(), hashlib.sha256()
             while chunk := stream.read(CHUNK):
                 digest.update(chunk)
             sha256 = digest.hexdigest()
-            if self._head(self._key(sha256)) is None:
+            if always or self._head(key_of(sha256)) is None:
                 stream.seek(start)
-                self.client.upload_fileobj(stream, self.bucket, self._key(sha256),
+                self.client.upload_fileobj(stream, self.bucket, key_of(sha256),
                                            Config=ONE_PART_AT_A_TIME)
             return sha256
         part = _ObjectPart(self, uuid.uuid4().hex)
         while chunk := stream.read(CHUNK):
             part.write(chunk)
         sha256 = part.digest.hexdigest()
-        if self._head(self._key(sha256)) is None:
+        if always or self._head(key_of(sha256)) is None:
             part.buffer.seek(0)
-            self.client.upload_fileobj(part.buffer, self.bucket, self._key(sha256))
+            self.client.upload_fileobj(part.buffer, self.bucket, key_of(sha256))
         return sha256
+
+    def put(self, stream: BinaryIO) -> str:
+        """Upload a stream under its digest unless present (write-once)."""
+        return self._upload(stream, self._key, always=False)
+
+    def put_copy(self, stream: BinaryIO) -> str:
+        """Upload a case file among the copies, again if present (its time starts anew)."""
+        return self._upload(stream, self._copy_key, always=True)
+
+    def open_copy(self, sha256: str) -> BinaryIO:
+        """Stream a copy, else an original of that digest (a copy stored before the area)."""
+        try:
+            return self._body(self._copy_key(sha256))
+        except ClientError as error:
+            if not _missing(error):
+                raise
+        return self.open(sha256)
+
+    def delete_copy(self, sha256: str) -> None:
+        """Delete a copy's object (S3 answers alike whether it was there or not); only keys
+        under the copies prefix are ever deleted, never an original's."""
+        self.client.delete_object(Bucket=self.bucket, Key=self._copy_key(sha256))
+
+    def copies(self) -> Iterator[tuple[str, datetime]]:
+        """The copies' objects and when each was last written."""
+        for item in self._list(f"{self.prefix}.casefiles/"):
+            name = item["Key"].rsplit("/", 1)[-1]
+            if len(name) == 64 and HEX.issuperset(name):
+                yield name, item["LastModified"]
 
     def open(self, sha256: str) -> BinaryIO:
         """Stream an original."""
@@ -185,10 +219,6 @@ class S3Store:
     def exists(self, sha256: str) -> bool:
         """Whether an original is stored."""
         return self._head(self._key(sha256)) is not None
-
-    def delete(self, sha256: str) -> None:
-        """Delete an object (S3 answers alike whether it was there or not)."""
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
 
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
         """Store a derived JPEG."""

@@ -1,10 +1,11 @@
 """Write-once evidence storage addressed by SHA-256: the interface and the local-disk backend.
 
-Three areas per store: originals (never overwritten), derived files (thumbnails, previews;
-re-creatable) and staging (the parts of unfinished tus uploads). Each received chunk becomes a
-part of its own, written while the request body arrives and before any lock is taken; the
-upload's row records which parts count, in order. Staging lives in the store itself, so any
-worker on any host can take the next chunk of an upload.
+Four areas per store: originals (never overwritten, never deleted), derived files (thumbnails,
+previews; re-creatable), staging (the parts of unfinished tus uploads) and copies (archived case
+files: frozen ones stay, unfrozen ones may be pruned, so they are kept apart from the originals).
+Each received chunk becomes a part of its own, written while the request body arrives and before
+any lock is taken; the upload's row records which parts count, in order. Staging lives in the
+store itself, so any worker on any host can take the next chunk of an upload.
 """
 
 from __future__ import annotations
@@ -78,9 +79,21 @@ class EvidenceStore(Protocol):
     def exists(self, sha256: str) -> bool:
         """Whether an original is stored."""
 
-    def delete(self, sha256: str) -> None:
-        """Remove an object nothing refers to (no error if absent): the caller has checked
-        that no record names it, e.g. a case file that lost the race to be frozen."""
+    def put_copy(self, stream: BinaryIO) -> str:
+        """Store an archived case file in the copies area (apart from the originals); return
+        its SHA-256. Storing the same bytes again counts as storing them now (copies())."""
+
+    def open_copy(self, sha256: str) -> BinaryIO:
+        """Open an archived case file; one stored before copies had an area of their own is
+        found among the originals (FileNotFoundError if neither holds it)."""
+
+    def delete_copy(self, sha256: str) -> None:
+        """Remove a copy from the copies area only, never an original (no error if absent):
+        the caller has checked that no case names it (a copy that lost the race to be
+        frozen, or one its builder never froze)."""
+
+    def copies(self) -> Iterator[tuple[str, datetime]]:
+        """Every copy in the copies area, and when it was last stored."""
 
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
         """Store a derived file (thumbnail, preview) of an original."""
@@ -159,6 +172,7 @@ class FileSystemStore:
         self.root = root
         self.staging_root = root / ".staging"
         self.derived_root = root / ".derived"
+        self.copies_root = root / ".casefiles"
 
     def _path(self, sha256: str) -> Path:
         check_digest(sha256)
@@ -170,12 +184,15 @@ class FileSystemStore:
     def _part_path(self, upload_id: str, key: str) -> Path:
         return self._staging(upload_id) / check_upload_id(key)
 
-    def _link(self, source: Path, sha256: str) -> bool:
-        """fsync a complete file and link it to its address; an existing original wins."""
+    def _copy_path(self, sha256: str) -> Path:
+        check_digest(sha256)
+        return self.copies_root / sha256[:2] / sha256[2:4] / sha256
+
+    def _link(self, source: Path, target: Path) -> bool:
+        """fsync a complete file and link it to its address; an existing object wins."""
         with source.open("rb") as complete:
             os.fsync(complete.fileno())
         source.chmod(0o444)
-        target = self._path(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)  # atomic create-if-absent
@@ -184,16 +201,55 @@ class FileSystemStore:
         _fsync_dir(target.parent)
         return True
 
-    def put(self, stream: BinaryIO) -> str:
-        """Store a stream write-once; an existing object is never overwritten."""
+    def _put(self, stream: BinaryIO, address) -> tuple[str, bool]:
+        """Write a stream to a temporary file, then link it to `address(sha256)`; returns the
+        digest and whether it was new."""
         self.root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.root, prefix=".incoming-") as tmp:
             part = _FilePart(Path(tmp))
             while chunk := stream.read(CHUNK):
                 part.write(chunk)
             described = part.finish()
-            self._link(part.path, described.sha256)
-        return described.sha256
+            new = self._link(part.path, address(described.sha256))
+        return described.sha256, new
+
+    def put(self, stream: BinaryIO) -> str:
+        """Store a stream write-once; an existing object is never overwritten."""
+        return self._put(stream, self._path)[0]
+
+    def put_copy(self, stream: BinaryIO) -> str:
+        """Store a case file among the copies; the same bytes again refresh its time."""
+        sha256, new = self._put(stream, self._copy_path)
+        if not new:
+            os.utime(self._copy_path(sha256))
+        return sha256
+
+    def open_copy(self, sha256: str) -> BinaryIO:
+        """Open a copy, else an original of that digest (a copy stored before the area)."""
+        try:
+            return self._copy_path(sha256).open("rb")
+        except FileNotFoundError:
+            return self.open(sha256)
+
+    def delete_copy(self, sha256: str) -> None:
+        """Unlink a copy's file, durably; the originals are another folder."""
+        path = self._copy_path(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        _fsync_dir(path.parent)
+
+    def copies(self) -> Iterator[tuple[str, datetime]]:
+        """The copies' files and their modification times."""
+        if not self.copies_root.is_dir():
+            return
+        for path in self.copies_root.glob("??/??/*"):
+            if len(path.name) == 64 and HEX.issuperset(path.name):
+                try:
+                    yield path.name, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                except FileNotFoundError:  # deleted while we looked
+                    continue
 
     def open(self, sha256: str) -> BinaryIO:
         """Open a stored object."""
@@ -202,15 +258,6 @@ class FileSystemStore:
     def exists(self, sha256: str) -> bool:
         """Whether an object is stored."""
         return self._path(sha256).exists()
-
-    def delete(self, sha256: str) -> None:
-        """Unlink an object's file, durably."""
-        path = self._path(sha256)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return
-        _fsync_dir(path.parent)
 
     def _derived_path(self, sha256: str, variant: str) -> Path:
         if variant not in VARIANTS:
@@ -268,7 +315,7 @@ class FileSystemStore:
 
     def install(self, upload_id: str, part: Part) -> bool:
         """Link the assembled part into place without copying (staging is inside the root)."""
-        stored = self._link(self._part_path(upload_id, part.key), part.sha256)
+        stored = self._link(self._part_path(upload_id, part.key), self._path(part.sha256))
         self.discard(upload_id)
         return stored
 

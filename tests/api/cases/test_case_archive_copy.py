@@ -143,7 +143,7 @@ def test_the_nightly_check_finds_a_changed_or_missing_archived_case_file(
         "server.cases.archive_check.verify_archived_copies"
     with app.app_context():
         assert archive_check.verify_archived_copies().checked == 1
-        path = settings.current_store()._path(frozen)
+        path = settings.current_store()._copy_path(frozen)
         path.chmod(0o644)
         path.write_bytes(b"X" + path.read_bytes()[1:])  # "PK…" no more
         changed = archive_check.verify_archived_copies()

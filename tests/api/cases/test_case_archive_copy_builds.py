@@ -36,8 +36,8 @@ def test_the_archive_step_queues_the_copy_with_it_and_the_job_builds_it_after_a_
     digest = built["archive_sha256"]
     case = ok(client.get(f"/api/v1/cases/{archived['id']}", headers=party["legal"])).get_json()
     assert case["archive_sha256"] == digest
-    with app.app_context():  # kept content-addressed in the evidence store
-        with settings.current_store().open(digest) as stored:
+    with app.app_context():  # kept content-addressed among the evidence store's copies
+        with settings.current_store().open_copy(digest) as stored:
             assert hashlib.sha256(stored.read()).hexdigest() == digest
     [frozen] = audits(app, archived["id"], "case.archive_copy")
     assert (frozen["sha256"], frozen["built"], frozen["data"]) == (
@@ -137,10 +137,11 @@ def test_two_runners_building_a_missing_copy_at_once_both_return_the_one_that_wa
 
 
 def _store_objects(app) -> set[str]:
-    """The originals the (local-disk) evidence store holds."""
+    """The originals and case-file copies the (local-disk) evidence store holds."""
     root = Path(app.config["EVIDENCE_STORE"].removeprefix("file://"))
-    return {path.name for path in root.rglob("*") if path.is_file()
-            and not any(part.startswith(".") for part in path.relative_to(root).parts)}
+    return {path.name for path in root.rglob("*") if path.is_file() and not any(
+        part.startswith(".") and part != ".casefiles"
+        for part in path.relative_to(root).parts)}
 
 
 def test_a_runner_that_loses_the_race_to_freeze_leaves_no_file_and_releases_once(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -101,19 +103,52 @@ def test_discard_is_idempotent(store):
     assert upload not in dict(store.staged())
 
 
-def test_an_object_nothing_refers_to_can_be_deleted_and_stored_again(store):
-    digest = store.put(io.BytesIO(DATA))
-    other = store.put(io.BytesIO(b"another object"))
-    store.delete(digest)
-    assert not store.exists(digest) and store.exists(other)
+def test_no_original_can_be_deleted_through_the_store(store):
+    assert not hasattr(store, "delete")  # evidence is write-once: only case-file copies go
+
+
+def test_case_file_copies_have_an_area_of_their_own_that_can_be_listed_and_pruned(store):
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    copy = store.put_copy(io.BytesIO(b"a case file"))
+    assert copy == sha256(b"a case file")
+    with store.open_copy(copy) as stored:
+        assert stored.read() == b"a case file"
+    assert not store.exists(copy)  # not an original
     with pytest.raises(FileNotFoundError):
-        store.open(digest)
-    store.delete(digest)  # nothing there: no error
-    assert store.put(io.BytesIO(DATA)) == digest
-    with store.open(digest) as stored:
-        assert stored.read() == DATA
+        store.open(copy)
+    listed = dict(store.copies())
+    assert list(listed) == [copy] and listed[copy] >= before
+    store.delete_copy(copy)
+    store.delete_copy(copy)  # nothing there: no error
+    assert dict(store.copies()) == {}
+    with pytest.raises(FileNotFoundError):
+        store.open_copy(copy)
     with pytest.raises(ValueError):
-        store.delete("../../etc/passwd")
+        store.delete_copy("../../etc/passwd")
+
+
+def test_deleting_a_copy_never_touches_an_original_of_the_same_bytes(store):
+    original = store.put(io.BytesIO(DATA))
+    assert store.put_copy(io.BytesIO(DATA)) == original
+    store.delete_copy(original)
+    with store.open(original) as stored:
+        assert stored.read() == DATA
+    assert dict(store.copies()) == {}
+
+
+def test_a_copy_stored_again_counts_as_stored_now(store):
+    copy = store.put_copy(io.BytesIO(b"the same case file"))
+    first = dict(store.copies())[copy]
+    time.sleep(1.1)
+    store.put_copy(io.BytesIO(b"the same case file"))
+    assert dict(store.copies())[copy] > first
+
+
+def test_a_copy_stored_before_copies_had_their_own_area_is_still_found(store):
+    legacy = store.put(io.BytesIO(b"an archived case file of old"))  # among the originals
+    with store.open_copy(legacy) as stored:
+        assert stored.read() == b"an archived case file of old"
+    assert dict(store.copies()) == {}  # never listed, so never pruned
 
 
 def test_derived_files_are_kept_beside_the_original(store):
