@@ -261,6 +261,16 @@ class CasefileKeySchema(Schema):
                            metadata={"description": "current: signs new case files; retired: "
                                                     "only verifies files signed before a "
                                                     "rotation"})
+    signing_since = fields.String(required=True, allow_none=True, metadata={
+        "description": "When the key started signing, as the bureau recorded it "
+                       "(CASEFILE_KEY_DATES): an ISO 8601 date, or a date-time in UTC; null "
+                       "when not recorded",
+        "example": "2024-03-01"})
+    retired_at = fields.String(required=True, allow_none=True, metadata={
+        "description": "When the key was retired (it signs nothing since), as the bureau "
+                       "recorded it (CASEFILE_KEY_DATES): an ISO 8601 date, or a date-time in "
+                       "UTC; null for the current key and when not recorded",
+        "example": "2026-11-28T02:00:00+00:00"})
 
 
 class CasefileKeysSchema(Schema):

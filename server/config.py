@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from server.cases.casefile_keys import split_secrets
+from server.cases.casefile_keys import parse_key_dates, split_secrets
 from server.db_types import json_text
 
 MiB = 1024 * 1024
@@ -46,6 +46,14 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _key_dates(value: str | None) -> dict[str, Any]:
+    """CASEFILE_KEY_DATES read at start: a value that cannot be read stops the start."""
+    try:
+        return parse_key_dates(value)
+    except ValueError as error:
+        raise ValueError(f"CASEFILE_KEY_DATES: {error}") from None
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config from the environment."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -60,6 +68,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # (comma-separated secrets), found by key id (server/cases/casefile_keys.py).
         "CASEFILE_SIGNING_KEY": os.environ.get("CASEFILE_SIGNING_KEY") or None,
         "CASEFILE_RETIRED_KEYS": split_secrets(os.environ.get("CASEFILE_RETIRED_KEYS")),
+        "CASEFILE_KEY_DATES": _key_dates(os.environ.get("CASEFILE_KEY_DATES")),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_text},
         "EVIDENCE_STORE": evidence_store,

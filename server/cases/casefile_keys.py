@@ -8,15 +8,18 @@ of the public key (the first 32 hex digits of the SHA-256 of its DER SubjectPubl
 anyone holding the public key can check the id. casefile/v1 files were signed with an HMAC key
 derived from the same secrets, which still verifies them. Archived copies are never re-signed:
 the secret of every key that signed one stays in `CASEFILE_RETIRED_KEYS` for as long as the
-copies must verify.
+copies must verify. Secrets carry no dates: when a published key started signing and when it
+was retired are recorded apart, by key id, in `CASEFILE_KEY_DATES` (parse_key_dates).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +37,16 @@ from server.cases.casefile import ALGORITHM, ALGORITHM_V1, Verifier
 HMAC_CONTEXT = b"casefile-manifest-v1"
 ED25519_INFO = b"casefile-manifest-v2 Ed25519 signing key"
 KEY_ID_HEX = 32  # 128 bits of the public key's SHA-256
+KEY_ID = re.compile(f"[0-9a-f]{{{KEY_ID_HEX}}}")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDates:
+    """When a key started signing and when it was retired, as recorded (ISO 8601: a date, or
+    a date-time in UTC); None where nothing is recorded."""
+
+    signing_since: str | None
+    retired_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +154,63 @@ def verifiers(ring: Mapping[str, Key]) -> dict[str, Verifier]:
     return {key_id: key.verifier for key_id, key in ring.items()}
 
 
-def describe(key: Key) -> dict[str, str]:
-    """A published key as the API and `flask casefile keys` show it (no secret)."""
+def _moment(text: str, entry: str) -> tuple[str | None, datetime | None]:
+    """An ISO 8601 date or date-time with its offset: as shown (a date-time in UTC), and
+    the instant for ordering (a date: its start in UTC); empty is unknown."""
+    if not text:
+        return None, None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return day.isoformat(), datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"entry {entry!r}: {text!r} is not an ISO 8601 date or date-time "
+                         "(2026-11-28, or 2026-11-28T10:00+08:00)") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"entry {entry!r}: the date-time {text!r} needs its offset "
+                         "(e.g. +08:00)")
+    moment = moment.astimezone(UTC)
+    return moment.isoformat(), moment
+
+
+def parse_key_dates(value: str | None) -> dict[str, KeyDates]:
+    """The key dates of CASEFILE_KEY_DATES: comma-separated `KEY_ID=SINCE/RETIRED` entries
+    (either date may be empty); ValueError saying which entry cannot be read."""
+    dates: dict[str, KeyDates] = {}
+    for entry in (item.strip() for item in (value or "").split(",")):
+        if not entry:
+            continue
+        key_id, _, span = entry.partition("=")
+        since_text, slash, retired_text = span.partition("/")
+        if not slash:
+            raise ValueError(f"entry {entry!r} is not KEY_ID=SINCE/RETIRED")
+        key_id = key_id.strip().lower()
+        if not KEY_ID.fullmatch(key_id):
+            raise ValueError(f"entry {entry!r}: {key_id!r} is not a key id (the 32 hex digits "
+                             "`flask casefile keys` shows)")
+        if key_id in dates:
+            raise ValueError(f"key {key_id} is given twice")
+        since, since_at = _moment(since_text.strip(), entry)
+        retired, retired_at = _moment(retired_text.strip(), entry)
+        if since_at and retired_at and retired_at < since_at:
+            raise ValueError(f"entry {entry!r}: retired before it started signing")
+        dates[key_id] = KeyDates(since, retired)
+    return dates
+
+
+def key_dates(config: Mapping[str, Any]) -> Mapping[str, KeyDates]:
+    """The recorded key dates (CASEFILE_KEY_DATES; read at start, or given as text)."""
+    dates = config.get("CASEFILE_KEY_DATES") or {}
+    return parse_key_dates(dates) if isinstance(dates, str) else dates
+
+
+def describe(key: Key, dates: Mapping[str, KeyDates] | None = None) -> dict[str, str | None]:
+    """A published key as the API and `flask casefile keys` show it (no secret), with when
+    it started signing and when it was retired where `dates` record it (None: unknown; a
+    retirement date is not shown for the key that signs now)."""
+    known = (dates or {}).get(key.key_id, KeyDates(None, None))
     return {"key_id": key.key_id, "algorithm": key.algorithm, "public_key_pem": key.public_pem(),
-            "status": "retired" if key.retired else "current"}
+            "status": "retired" if key.retired else "current",
+            "signing_since": known.signing_since,
+            "retired_at": known.retired_at if key.retired else None}

@@ -74,13 +74,23 @@ def _unknown(report: casefile.Report, ring: dict[str, casefile_keys.Key],
             f"{given}: get key {report.key_id} from the bureau ({casefile.KEYS_PATH})")
 
 
+def _dated(shown: dict[str, str | None]) -> str:
+    """When a listed key signed and was retired, as recorded (CASEFILE_KEY_DATES)."""
+    said = [f"signing since {shown['signing_since']}"] if shown["signing_since"] else []
+    if shown["status"] == "retired":
+        said.append(f"retired {shown['retired_at']}" if shown["retired_at"] else
+                    "retired since an unrecorded date (CASEFILE_KEY_DATES)")
+    return f" {', '.join(said)}" if said else ""
+
+
 @casefile_cli.command("keys")
 def list_keys() -> None:
     """The keys case files are verified with: the current one signs; the Ed25519 ones with
     their public key (PEM), as GET /api/v1/casefile/keys publishes them; no secret."""
+    dates = casefile_keys.key_dates(current_app.config)
     for key in casefile_keys.published(current_app.config):
-        shown = casefile_keys.describe(key)
-        click.echo(f"{shown['status']} {key.key_id} {key.algorithm}")
+        shown = casefile_keys.describe(key, dates)
+        click.echo(f"{shown['status']} {key.key_id} {key.algorithm}{_dated(shown)}")
         click.echo(shown["public_key_pem"], nl=False)
     ring = casefile_keys.keyring(current_app.config).values()
     for key in sorted((k for k in ring if k.algorithm == casefile.ALGORITHM_V1),

@@ -52,6 +52,7 @@ def download_export(actor, export_id: uuid.UUID):
 def casefile_public_keys():
     """The public keys case files are signed with, for anyone to verify one (a court, a
     party's lawyer, a reviewing authority): no token needed, no secret shown."""
+    dates = casefile_keys.key_dates(current_app.config)
     return {"format": casefile.FORMAT,
-            "keys": [casefile_keys.describe(key)
+            "keys": [casefile_keys.describe(key, dates)
                      for key in casefile_keys.published(current_app.config)]}

@@ -101,3 +101,56 @@ def test_the_keys_are_read_from_the_environment(monkeypatch, tmp_path: Path):
     monkeypatch.delenv("CASEFILE_RETIRED_KEYS")
     config = load_config(tmp_path)
     assert (config["CASEFILE_SIGNING_KEY"], config["CASEFILE_RETIRED_KEYS"]) == (None, [])
+
+
+ID_OLD, ID_NEW = casefile_keys.derive(OLD).key_id, casefile_keys.derive(NEW).key_id
+
+
+def test_key_dates_say_since_when_a_key_signed_and_since_when_it_is_retired():
+    dates = casefile_keys.parse_key_dates(
+        f" {ID_OLD}=2024-03-01/2026-11-28T10:00:00+08:00 ,{ID_NEW}=2026-11-28T10:00+08:00/,")
+    assert dates == {
+        ID_OLD: casefile_keys.KeyDates("2024-03-01", "2026-11-28T02:00:00+00:00"),
+        ID_NEW: casefile_keys.KeyDates("2026-11-28T02:00:00+00:00", None)}
+    assert casefile_keys.parse_key_dates(f"{ID_OLD}=/2026-11-28") == {
+        ID_OLD: casefile_keys.KeyDates(None, "2026-11-28")}
+    assert casefile_keys.parse_key_dates("") == casefile_keys.parse_key_dates(None) == {}
+
+
+@pytest.mark.parametrize("value, why", [
+    ("2024-03-01/2026-11-28", "KEY_ID=SINCE/RETIRED"),
+    (f"{ID_OLD}=2024-03-01", "KEY_ID=SINCE/RETIRED"),
+    ("not-a-key-id=2024-03-01/", "key id"),
+    (f"{ID_OLD}=yesterday/", "ISO 8601"),
+    (f"{ID_OLD}=2024-03-01T10:00/", "offset"),
+    (f"{ID_OLD}=2026-11-28/2024-03-01", "before"),
+    (f"{ID_OLD}=/,{ID_OLD}=2024-03-01/", "twice"),
+])
+def test_key_dates_that_cannot_be_read_are_refused_saying_why(value, why):
+    with pytest.raises(ValueError, match=why):
+        casefile_keys.parse_key_dates(value)
+
+
+def test_a_published_key_shows_its_dates_and_null_where_none_are_known():
+    config = {"SECRET_KEY": "s" * 40, "CASEFILE_SIGNING_KEY": NEW, "CASEFILE_RETIRED_KEYS": [OLD],
+              "CASEFILE_KEY_DATES": casefile_keys.parse_key_dates(
+                  f"{ID_OLD}=2024-03-01/2026-11-28,{ID_NEW}=2026-11-28/2027-01-01")}
+    shown = [casefile_keys.describe(key, casefile_keys.key_dates(config))
+             for key in casefile_keys.published(config)]
+    # the current key signs: a retirement date given for it is not shown
+    assert [(k["status"], k["signing_since"], k["retired_at"]) for k in shown] == [
+        ("current", "2026-11-28", None), ("retired", "2024-03-01", "2026-11-28")]
+    bare = casefile_keys.describe(casefile_keys.derive(OLD, retired=True))
+    assert (bare["signing_since"], bare["retired_at"]) == (None, None)
+
+
+def test_key_dates_are_read_from_the_environment_and_a_bad_value_stops_the_start(
+        monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("CASEFILE_KEY_DATES", f"{ID_OLD}=2024-03-01/2026-11-28")
+    assert load_config(tmp_path)["CASEFILE_KEY_DATES"] == {
+        ID_OLD: casefile_keys.KeyDates("2024-03-01", "2026-11-28")}
+    monkeypatch.setenv("CASEFILE_KEY_DATES", f"{ID_OLD}=28.11.2026/")
+    with pytest.raises(ValueError, match="CASEFILE_KEY_DATES"):
+        load_config(tmp_path)
+    monkeypatch.delenv("CASEFILE_KEY_DATES")
+    assert load_config(tmp_path)["CASEFILE_KEY_DATES"] == {}

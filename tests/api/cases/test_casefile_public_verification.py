@@ -26,6 +26,25 @@ def _keys(client) -> dict:
     return response.get_json()
 
 
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable: true` becomes a type that allows null."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _json_schema(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") and "type" in node:
+        converted["type"] = [node["type"], "null"]
+    return converted
+
+
+def _validate_against_spec(body: dict, spec: dict) -> None:
+    """The keys endpoint's answer checked against its 200 schema in the description."""
+    schema = spec["paths"]["/api/v1/casefile/keys"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    jsonschema.validate(body, _json_schema(schema | {"components": spec["components"]}))
+
+
 def _run(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, input=stdin, capture_output=True, timeout=60)
 
@@ -63,10 +82,10 @@ def test_the_keys_endpoint_is_public_in_the_openapi_description_and_answers_its_
     spec = client.get("/api/v1/openapi.json").get_json()
     operation = spec["paths"]["/api/v1/casefile/keys"]["get"]
     assert "security" not in operation and "401" not in operation["responses"]
-    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    jsonschema.validate(_keys(client), schema | {"components": spec["components"]})
+    _validate_against_spec(_keys(client), spec)
     key = spec["components"]["schemas"]["CasefileKey"]
-    assert set(key["required"]) == {"key_id", "algorithm", "public_key_pem", "status"}
+    assert set(key["required"]) == {"key_id", "algorithm", "public_key_pem", "status",
+                                    "signing_since", "retired_at"}
     assert key["properties"]["status"]["enum"] == ["current", "retired"]
 
 
@@ -167,10 +186,16 @@ def test_the_keys_command_prints_what_the_endpoint_publishes(app, client, runner
     new = _rotate(app, retire=True)
     result = runner.invoke(args=["casefile", "keys"])
     assert result.exit_code == 0, result.output
-    expected = "".join(f"{k['status']} {k['key_id']} {k['algorithm']}\n{k['public_key_pem']}"
-                       for k in _keys(client)["keys"])
-    assert result.output.startswith(expected)
-    assert result.output[len(expected):].splitlines() == [
+    published = _keys(client)["keys"]
+    lines = result.output.splitlines(keepends=True)
+    shown, at = [], 0
+    for key in published:  # its line, then its PEM as published
+        pem = key["public_key_pem"].splitlines(keepends=True)
+        shown.append((lines[at].split()[:3], "".join(lines[at + 1:at + 1 + len(pem)])))
+        at += 1 + len(pem)
+    assert shown == [([k["status"], k["key_id"], k["algorithm"]], k["public_key_pem"])
+                     for k in published]
+    assert "".join(lines[at:]).splitlines() == [
         f"v1 {derive_v1(new).key_id} HMAC-SHA256 of the current secret (verifies casefile/v1 "
         "files only, with the secret; never published)",
         f"v1 {derive_v1(old).key_id} HMAC-SHA256 of a retired secret (verifies casefile/v1 "
@@ -188,3 +213,30 @@ def test_new_case_files_name_their_key_in_the_catalogue(app, client, party, file
     assert _key_id(data) in text.replace("\n", "")
     assert ok(client.get("/api/v1/casefile/keys")).get_json()["keys"][0]["key_id"] == \
         _key_id(data)
+
+
+def test_a_retired_key_is_published_with_since_when_it_signed_and_was_retired(
+        app, client, runner):
+    from server.cases.casefile_keys import derive, parse_key_dates, signing_secret
+
+    old = derive(signing_secret(app.config)).key_id
+    new = derive(_rotate(app, retire=True)).key_id
+    app.config["CASEFILE_KEY_DATES"] = parse_key_dates(
+        f"{old}=2024-03-01/2026-11-28T10:00:00+08:00,{new}=2026-11-28T10:00:00+08:00/")
+    keys = _keys(client)["keys"]
+    assert [(k["key_id"], k["status"], k["signing_since"], k["retired_at"]) for k in keys] == [
+        (new, "current", "2026-11-28T02:00:00+00:00", None),
+        (old, "retired", "2024-03-01", "2026-11-28T02:00:00+00:00")]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    _validate_against_spec({"format": "casefile/v2", "keys": keys}, spec)
+    described = spec["components"]["schemas"]["CasefileKey"]["properties"]
+    assert "CASEFILE_KEY_DATES" in described["retired_at"]["description"]
+    result = runner.invoke(args=["casefile", "keys"])
+    assert f"retired {old} Ed25519 signing since 2024-03-01, retired " \
+           "2026-11-28T02:00:00+00:00" in result.output
+    assert f"current {new} Ed25519 signing since 2026-11-28T02:00:00+00:00" in result.output
+    app.config["CASEFILE_KEY_DATES"] = {}  # not recorded: said so, not guessed
+    assert [(k["signing_since"], k["retired_at"]) for k in _keys(client)["keys"]] == [
+        (None, None), (None, None)]
+    assert "retired since an unrecorded date" in runner.invoke(
+        args=["casefile", "keys"]).output
