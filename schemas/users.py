@@ -13,9 +13,13 @@ GENERATED = ("Shown once, only in this response: the server keeps no copy (a rep
              "request with the same Idempotency-Key answers null). Null when you chose it.")
 
 
+# the username validator's message (the console says it in its language: schema_messages)
+USERNAME_CHARACTERS = "1-80 letters, digits, '.', '_' or '-'"
+
+
 def _username(value: str) -> None:
     if not value.replace("_", "").replace(".", "").replace("-", "").isalnum():
-        raise ValidationError("1-80 letters, digits, '.', '_' or '-'")
+        raise ValidationError(USERNAME_CHARACTERS)
 
 
 def _not_blank(value: str) -> None:

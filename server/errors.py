@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, json, request
@@ -67,7 +67,7 @@ class DomainError(Exception):
         errors: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         message: Message | None = None,
-        notes: Mapping[str, Message] | None = None,
+        notes: Mapping[str, Message | Sequence[Message]] | None = None,
         **extra: Any,
     ):
         super().__init__(detail)
@@ -75,7 +75,8 @@ class DomainError(Exception):
         self.errors = errors
         self.headers = headers
         self.extra = extra
-        # the detail and the field errors as message keys, for a page in the user's language
+        # the detail and the field errors (one message or several each) as message keys,
+        # for a page in the user's language
         self.message = message
         self.notes = dict(notes or {})
 

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.auth import service as identity
 from server.auth.models import DeviceToken, User
-from server.auth.passwords import password_problems
+from server.auth.passwords import password_notes
 from server.auth.policy import CITY, ROLES, Actor, authorize
+from server.auth.refusals import refused, said
 from server.clock import utcnow
 from server.errors import NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
+from server.messages import Message
 from server.registry import districts
 from server.uow import unit_of_work
 
@@ -60,7 +62,7 @@ def get_user(actor: Actor | None, user_id: uuid.UUID, *, lock: bool = False) -> 
     """One account the caller may read, else NotFound (row-locked if `lock`)."""
     user = db.session.get(User, user_id, with_for_update=lock, populate_existing=lock)
     if user is None:
-        raise NotFound("No such user.")
+        raise refused(NotFound, said("account.unknown"))
     if actor is not None:
         authorize(actor, "user.read", user.district)
     return user
@@ -116,25 +118,25 @@ def create_account(actor: Actor | None, fields: dict[str, Any],
     return user, generated
 
 
-def _problems(state: dict[str, Any]) -> dict[str, list[str]]:
-    """Why the account, as it would be after the change, is not valid."""
-    errors: dict[str, list[str]] = {}
+def _problems(state: dict[str, Any]) -> dict[str, Message]:
+    """Why the account, as it would be after the change, is not valid (a note per field)."""
+    notes: dict[str, Message] = {}
     name = state["display_name"]
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        errors["display_name"] = ["1-120 characters, not blank"]
+        notes["display_name"] = said("account_field.display_name")
     if state["role"] not in ROLES:
-        errors["role"] = [f"must be one of {', '.join(ROLES)}"]
+        notes["role"] = said("account_field.role", roles=list(ROLES))
     district = state["district"]
     if district != CITY and not districts.exists(district):
-        errors["district"] = [f"unknown district code {district!r} (use {CITY} for the city)"]
+        notes["district"] = said("account_field.district", district=district, city=CITY)
     number = state["certificate_no"]
     if number is not None and (not number.strip() or len(number) > 40):
-        errors["certificate_no"] = ["1-40 characters, not blank"]
+        notes["certificate_no"] = said("account_field.certificate_no")
     if state["role"] == "inspector" and not (number and state["certificate_expires"]):
-        errors["certificate_no"] = ["inspectors need a certificate number and its expiry date"]
+        notes["certificate_no"] = said("account_field.certificate_needed")
     if not isinstance(state["active"], bool):
-        errors["active"] = ["true or false"]
-    return errors
+        notes["active"] = said("account_field.active")
+    return notes
 
 
 def _may_change(actor: Actor | None, user: User, changed: dict[str, Any]) -> None:
@@ -147,11 +149,12 @@ def _may_change(actor: Actor | None, user: User, changed: dict[str, Any]) -> Non
     if user.id == actor.user_id:
         # Another administrator (or the command line) does it: an admin who disables,
         # demotes or moves themselves may leave nobody able to manage accounts.
-        own = {k: ["not on your own account"] for k in ("role", "district") if k in changed}
+        own = {k: said("account_field.own_account") for k in ("role", "district")
+               if k in changed}
         if changed.get("active") is False:
-            own["active"] = ["not on your own account"]
+            own["active"] = said("account_field.own_account")
         if own:
-            raise ValidationFailed("You may not disable, demote or move yourself.", errors=own)
+            raise refused(ValidationFailed, said("account.self"), own)
 
 
 def _revoke_tokens(session: Session, user_id: uuid.UUID) -> int:
@@ -187,19 +190,19 @@ def update_user(actor: Actor | None, user_id: uuid.UUID, version: int | None,
     A disable, a role change or a move ends all the user's tokens (`_ends_tokens`)."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise ValidationFailed("These fields cannot be changed here.",
-                               errors={name: ["not changeable"] for name in unknown})
+        raise refused(ValidationFailed, said("account.unchangeable"),
+                      {name: said("account_field.not_changeable") for name in unknown})
     with unit_of_work() as session:
         user = get_user(actor, user_id, lock=True)
         changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
         _may_change(actor, user, changed)
         if version is not None and user.version != version:
-            raise VersionConflict(f"The user is at version {user.version}, not {version}.",
-                                  current_version=user.version)
+            raise refused(VersionConflict, said("account.stale", current=user.version,
+                                                given=version), current_version=user.version)
         if not changed:
             return user
-        if errors := _problems({k: getattr(user, k) for k in EDITABLE} | changed):
-            raise ValidationFailed("The user is not valid.", errors=errors)
+        if notes := _problems({k: getattr(user, k) for k in EDITABLE} | changed):
+            raise refused(ValidationFailed, said("account.invalid"), notes)
         before = {k: getattr(user, k) for k in changed}
         for key, value in changed.items():
             setattr(user, key, value)  # the change log sees it: the `officer` a tablet pulls
@@ -223,8 +226,8 @@ def reset_password(actor: Actor | None, user_id: uuid.UUID,
         authorize(actor, "user.manage", target.district)
     generated = new_password() if password is None else None
     chosen = generated or password or ""
-    if problems := password_problems(chosen):
-        raise ValidationFailed("The password is not acceptable.", errors={"password": problems})
+    if problems := password_notes(chosen):
+        raise refused(ValidationFailed, said("password.unacceptable"), {"password": problems})
     hashed = identity.hash_new_password(chosen)  # outside the transaction: Argon2 is slow
     with unit_of_work() as session:
         user = get_user(actor, user_id, lock=True)

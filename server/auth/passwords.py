@@ -5,6 +5,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.auth.refusals import english, said
+from server.messages import Message
+
 MIN_LENGTH = 12
 
 
@@ -26,11 +29,16 @@ def verify_password(params: dict[str, int], stored: str, password: str) -> bool:
         return False
 
 
-def password_problems(password: str) -> list[str]:
-    """Why a new password is refused (empty when acceptable)."""
-    problems = []
+def password_notes(password: str) -> list[Message]:
+    """Why a new password is refused, as message keys (empty when acceptable)."""
+    notes = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"must be at least {MIN_LENGTH} characters")
+        notes.append(said("password_field.too_short", length=MIN_LENGTH))
     if password.strip() != password:
-        problems.append("must not start or end with whitespace")
-    return problems
+        notes.append(said("password_field.whitespace"))
+    return notes
+
+
+def password_problems(password: str) -> list[str]:
+    """Why a new password is refused, in the API's English (empty when acceptable)."""
+    return [english(note) for note in password_notes(password)]

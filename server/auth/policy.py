@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from server.auth.refusals import refused, said
 from server.errors import Forbidden, NotFound
 
 CITY = "310000"
@@ -110,8 +111,9 @@ def authorize(actor: Actor, action: str, district: str | None = None, *,
     a role that may never do the action gets Forbidden (403).
     """
     if district is not None and not in_scope(actor, district) and exists_for_others:
-        raise NotFound("No such record.")
+        raise refused(NotFound, said("scope.unknown"))
     if not allowed(actor.role, action):
-        raise Forbidden(f"Role '{actor.role}' may not perform '{action}'.")
+        raise refused(Forbidden, said("scope.role", role=actor.role, action=action))
     if district is not None and not in_scope(actor, district):
-        raise Forbidden(f"District {district} is outside your scope ({actor.scope}).")
+        raise refused(Forbidden, said("scope.district", district=district,
+                                      scope=actor.scope))

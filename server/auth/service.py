@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 
 from server.audit import service as audit
 from server.auth.models import DeviceToken, User
-from server.auth.passwords import hash_password, password_problems, verify_password
+from server.auth.passwords import hash_password, password_notes, verify_password
 from server.auth.policy import CITY, ROLES, Actor, allowed, authorize, in_scope
+from server.auth.refusals import Note, refused, said
 from server.clock import utcnow
 from server.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from server.extensions import db
@@ -70,25 +71,25 @@ def create_user(
     actor: Actor | None = None,
 ) -> User:
     """Create a user; inspectors need an enforcement certificate (执法证)."""
-    errors: dict[str, list[str]] = {}
+    notes: dict[str, Note] = {}
     if not username or len(username) > 80 or not username.replace("_", "").replace(
         ".", "").replace("-", "").isalnum():
-        errors["username"] = ["1-80 letters, digits, '.', '_' or '-'"]
+        notes["username"] = said("account_field.username")
     if role not in ROLES:
-        errors["role"] = [f"must be one of {', '.join(ROLES)}"]
+        notes["role"] = said("account_field.role", roles=list(ROLES))
     if district != CITY and not districts.exists(district):
-        errors["district"] = [f"unknown district code {district!r} (use {CITY} for the city)"]
-    if problems := password_problems(password):
-        errors["password"] = problems
+        notes["district"] = said("account_field.district", district=district, city=CITY)
+    if problems := password_notes(password):
+        notes["password"] = problems
     if role == "inspector" and not (certificate_no and certificate_expires):
-        errors["certificate_no"] = ["inspectors need a certificate number and its expiry date"]
-    if errors:
-        raise ValidationFailed("The user is not valid.", errors=errors)
+        notes["certificate_no"] = said("account_field.certificate_needed")
+    if notes:
+        raise refused(ValidationFailed, said("account.invalid"), notes)
     if actor is not None:
         authorize(actor, "user.manage", district, exists_for_others=False)
     with unit_of_work() as session:
         if session.scalar(select(User.id).where(User.username == username)):
-            raise Conflict(f"User {username!r} already exists.")
+            raise refused(Conflict, said("account.exists", username=username))
         user = User(username=username, role=role, district=district,
                     display_name=display_name or username, certificate_no=certificate_no,
                     certificate_expires=certificate_expires,

@@ -18,7 +18,7 @@ from server.auth import accounts
 from server.auth.certificates import WARNING_DAYS, certificate_state, days_left
 from server.auth.models import User
 from server.auth.policy import CITY, Actor, allowed
-from server.console.case_form import refusal
+from server.console.refusal import refusal
 from server.console.web import bp, load, page, submit
 from server.errors import DomainError, VersionConflict
 from server.registry import districts

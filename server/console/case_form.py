@@ -11,8 +11,7 @@ from typing import Any
 from flask_babel import gettext
 from marshmallow import ValidationError
 
-from server.console import schema_messages
-from server.console.formatting import said
+from server.console.refusal import refusal as said_refusal
 from server.errors import DomainError, ValidationFailed
 
 # form field (yuan) -> API field (fen)
@@ -113,45 +112,7 @@ def transition_body(form: Mapping[str, str]) -> dict[str, Any]:
     return body
 
 
-def field_errors(errors: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    """Field messages keyed by the form's input names (nested ones as chair.name; fen
-    amounts under their yuan input)."""
-    to_form = {api: form for form, api in MONEY.items()}
-    flat: dict[str, list[str]] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        else:
-            flat.setdefault(to_form.get(prefix, prefix), []).extend(
-                [value] if isinstance(value, str) else [str(v) for v in value])
-
-    walk("", errors or {})
-    return flat
-
-
-def _translated(messages: Mapping[str, Any], field: str = "") -> dict[str, Any]:
-    """A schema's field messages in the user's language, nested as they came."""
-    out: dict[str, Any] = {}
-    for key, value in messages.items():
-        name = str(key) if not str(key).isdigit() else field  # a list item: its list's name
-        if isinstance(value, Mapping):
-            out[key] = _translated(value, name)
-        else:
-            out[key] = [schema_messages.said(name, str(v)) for v in (
-                [value] if isinstance(value, str) else value)]
-    return out
-
-
 def refusal(error: DomainError | ValidationError) -> tuple[int, str, dict[str, list[str]]]:
-    """A refused step's status, message, and field messages keyed by the form's inputs, in the
-    user's language when the refusal gives its message keys."""
-    if isinstance(error, ValidationError):
-        messages = error.messages if isinstance(error.messages, dict) else {
-            "_": error.messages}
-        return 422, gettext("Some fields are invalid."), field_errors(_translated(messages))
-    if error.message is None:
-        return error.status, error.detail, field_errors(error.errors)
-    notes = {name: [said(note)] for name, note in error.notes.items()}
-    return error.status, said(error.message), field_errors(notes or error.errors)
+    """A refused step as the form says it (server.console.refusal), fen amounts under their
+    yuan input."""
+    return said_refusal(error, {api: form for form, api in MONEY.items()})

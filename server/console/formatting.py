@@ -18,7 +18,8 @@ from server.reports.figures import yuan
 
 # message parameters that are domain words, and the catalogue context of their labels
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
-            "methods": "service", "kinds": "period", "kind": "approval"}
+            "methods": "service", "kinds": "period", "kind": "approval", "role": None,
+            "roles": None}
 
 
 def money(fen: int | None) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from flask_babel import gettext, lazy_gettext
 
+from schemas.enterprise import DISTRICT_CODE
+from schemas.users import USERNAME_CHARACTERS
 from server.console.formatting import number, yuan_text
 
 # marshmallow's fixed messages (fields and schema), as the console says them
@@ -26,6 +28,9 @@ FIXED = {
     "Not a valid mapping type.": lazy_gettext("Not a group of fields."),
     "Not a valid UUID.": lazy_gettext("Not a valid identifier."),
     "Invalid type.": lazy_gettext("Not a group of fields."),
+    # the contract schemas' own validators
+    USERNAME_CHARACTERS: lazy_gettext("1-80 letters, digits, '.', '_' or '-'."),
+    str(DISTRICT_CODE.error): lazy_gettext("Must be a 6-digit administrative division code."),
 }
 
 _RANGE = re.compile(r"Must be greater than or equal to (-?\d+) and less than or equal to "

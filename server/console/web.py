@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from server.auth import service as auth
 from server.auth.policy import Actor, allowed
+from server.console.refusal import refusal
 from server.errors import DomainError, Unauthorized
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -86,14 +87,10 @@ def error_page(status: int, detail: str, errors: dict[str, Any] | None = None) -
 
 
 @bp.errorhandler(DomainError)
-def _domain_error(error: DomainError) -> Response:
-    return error_page(error.status, error.detail, error.errors)
-
-
 @bp.errorhandler(ValidationError)
-def _invalid(error: ValidationError) -> Response:
-    messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-    return error_page(422, gettext("Some fields are invalid."), messages)
+def _refused(error: DomainError | ValidationError) -> Response:
+    """A refusal as a page, in the user's language when it carries its message keys."""
+    return error_page(*refusal(error))
 
 
 @bp.errorhandler(CSRFError)

@@ -146,13 +146,13 @@ def test_a_refused_creation_keeps_what_was_typed_and_says_why(console, make_user
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert 'value="li.si"' in text and 'value="李四"' in text
-    assert "inspectors need a certificate number" in text
+    assert "执法人员须有执法证号及其有效期" in text
     assert 'id="generated-password"' not in text
     taken, _ = make_user("legal", OWN)
     again = session.post("/console/accounts", data={
         "username": taken.username, "role": "legal", "district": OWN})
     assert again.status_code == 409
-    assert "already exists" in again.get_data(as_text=True)
+    assert f"用户名“{taken.username}”已被使用。" in again.get_data(as_text=True)
 
 
 def test_a_district_admin_creates_accounts_in_their_district_only(console):
@@ -226,7 +226,7 @@ def test_an_invalid_edit_is_refused_with_the_reason_next_to_the_form(app, consol
     response = session.post(f"/console/accounts/{inspector.id}",
                             data=_form(inspector, certificate_no="", certificate_expires=""))
     assert response.status_code == 422
-    assert "inspectors need a certificate number" in response.get_data(as_text=True)
+    assert "执法人员须有执法证号及其有效期" in response.get_data(as_text=True)
     assert _user(app, inspector.id).certificate_no == inspector.certificate_no
     garbled = session.post(f"/console/accounts/{inspector.id}",
                            data=_form(inspector, certificate_expires="30.11.2026"))
@@ -239,7 +239,7 @@ def test_an_admin_may_not_disable_themselves(app, console):
     me = _user(app, session.user.id)
     response = session.post(f"/console/accounts/{me.id}", data=_form(me, active="false"))
     assert response.status_code == 422
-    assert "not on your own account" in response.get_data(as_text=True)
+    assert "不能用于自己的账户" in response.get_data(as_text=True)
     assert _user(app, me.id).active is True
 
 
