@@ -8,12 +8,14 @@ city admin everyone); supervisors read their district's accounts and change none
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from server.auth.passwords import password_notes
 from server.auth.policy import CITY, ROLES, Actor, authorize
 from server.auth.refusals import refused, said
 from server.clock import utcnow
-from server.errors import NotFound, ValidationFailed, VersionConflict
+from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.messages import Message
 from server.registry import districts
@@ -51,6 +53,19 @@ class PasswordReset:
     user: User
     generated_password: str | None
     revoked_tokens: int
+
+
+class PasswordChanged(Conflict):
+    """A reset asked to replace a password the account no longer has (reset meanwhile)."""
+
+
+def password_stamp(user: User) -> str:
+    """Which password a reset means to replace: an HMAC of the stored hash under the server's
+    secret, so a form can carry it (nothing of the password or its hash can be read back)."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    message = b"password-reset\0" + user.id.bytes + user.password_hash.encode("utf-8")
+    return hmac.new(key, message, "sha256").hexdigest()
 
 
 def new_password() -> str:
@@ -216,11 +231,13 @@ def update_user(actor: Actor | None, user_id: uuid.UUID, version: int | None,
     return user
 
 
-def reset_password(actor: Actor | None, user_id: uuid.UUID,
-                   password: str | None = None) -> PasswordReset:
+def reset_password(actor: Actor | None, user_id: uuid.UUID, password: str | None = None,
+                   *, replaces: str | None = None) -> PasswordReset:
     """Set a new password (generated when None) and end every token the user holds: a reset
     follows a forgotten or leaked password, and whoever signed in with the old one must not
-    stay signed in. Audited, never the password."""
+    stay signed in. Audited, never the password. `replaces` (a form's password_stamp): only
+    if the account still has that password, else PasswordChanged and nothing is done, so a
+    form sent again (a reload) never resets twice."""
     target = get_user(actor, user_id)
     if actor is not None:
         authorize(actor, "user.manage", target.district)
@@ -233,6 +250,9 @@ def reset_password(actor: Actor | None, user_id: uuid.UUID,
         user = get_user(actor, user_id, lock=True)
         if actor is not None:
             authorize(actor, "user.manage", user.district)
+        if replaces is not None and not hmac.compare_digest(
+                replaces.encode("utf-8"), password_stamp(user).encode("ascii")):
+            raise refused(PasswordChanged, said("account.password_changed"))
         user.password_hash = hashed
         revoked = _revoke_tokens(session, user.id)
         audit.record(actor, "user.password_reset", "user", user.id, {

@@ -18,6 +18,9 @@ ENGLISH: dict[str, str] = {
     "account.self": "You may not disable, demote or move yourself.",
     "account.unchangeable": "These fields cannot be changed here.",
     "account.unknown": "No such user.",
+    "account.password_changed": "The password changed since the reset was asked for "
+                                "(reset already, or changed meanwhile); it was not reset "
+                                "again.",
     "password.unacceptable": "The password is not acceptable.",
     "scope.unknown": "No such record.",
     "scope.role": "Role {role!r} may not perform {action!r}.",

@@ -117,10 +117,11 @@ def _account_page(actor: Actor, user_id: uuid.UUID, typed: Mapping[str, str] | N
     # after a conflict the form starts again from the account as saved now, at its version;
     # after another refusal it keeps the version typed, so a save still detects a conflict
     values = form_values(user) if conflict or typed is None else dict(typed)
+    may_manage = allowed(actor.role, "user.manage")
     body = render_template(
         "console/account.html", user=user, values=values, roles=ROLES,
         districts=_districts(actor), certificate=_certificates([user])[user.id],
-        may_manage=allowed(actor.role, "user.manage"),
+        may_manage=may_manage, stamp=accounts.password_stamp(user) if may_manage else None,
         conflict=differences(typed or {}, user) if conflict else None,
         refused=None if conflict else detail, field_errors={} if conflict else errors)
     return Response(body, status=status, mimetype="text/html")
@@ -133,6 +134,16 @@ def _password_page(user: User, password: str | None, created: bool,
                            created=created, revoked=revoked)
     return Response(body, status=201 if created else 200, mimetype="text/html",
                     headers=NO_STORE)
+
+
+def _not_reset_again(actor: Actor, user_id: uuid.UUID, refused: DomainError) -> Response:
+    """A reset form sent again (a reload of the new password's page): nothing was reset; the
+    page says so and offers a fresh form to reset it once more."""
+    user = accounts.get_user(actor, user_id)
+    status, detail, _ = refusal(refused)
+    body = render_template("console/password_again.html", user=user, refused=detail,
+                           stamp=accounts.password_stamp(user))
+    return Response(body, status=status, mimetype="text/html")
 
 
 @bp.route("/accounts", methods=["GET"], endpoint="accounts")
@@ -178,7 +189,12 @@ def update_account(actor: Actor, user_id: uuid.UUID) -> Response:
 @bp.route("/accounts/<uuid:user_id>/password", methods=["POST"])
 @page("user.manage")
 def reset_password(actor: Actor, user_id: uuid.UUID) -> Response:
-    """Reset the password to a generated one, shown once; every session of the user ends."""
-    reset = accounts.reset_password(actor, user_id)
+    """Reset the password to a generated one, shown once; every session of the user ends.
+    The form names the password it replaces: sent again, it resets nothing."""
+    try:
+        reset = accounts.reset_password(actor, user_id,
+                                        replaces=request.form.get("replaces", ""))
+    except accounts.PasswordChanged as refused:
+        return _not_reset_again(actor, user_id, refused)
     return _password_page(reset.user, reset.generated_password, created=False,
                           revoked=reset.revoked_tokens)

@@ -92,3 +92,23 @@ def test_a_supervisor_reads_the_districts_accounts_without_forms(
         expect(other.get_by_role("link", name="账户", exact=True)).to_have_count(0)
         other.goto(f"{live_url}/console/accounts")
         expect(other.get_by_role("heading", name=re.compile("403"))).to_be_visible()
+
+
+def test_reloading_the_new_password_page_does_not_reset_it_again(
+        signed_in, live_url, make_user, shoot):
+    officer, _ = make_user("inspector", OWN)
+    page = signed_in("admin", OWN)
+    page.goto(f"{live_url}/console/accounts/{officer.id}")
+    page.get_by_role("button", name="重置密码").click()
+    shown = page.locator("#generated-password")
+    expect(shown).to_have_text(re.compile(r"^[A-Za-z0-9_-]{16}$"))
+    password = shown.inner_text()
+    with page.expect_response(lambda r: r.request.method == "POST") as again:
+        page.reload()  # the browser sends the reset form again
+    assert again.value.status == 409
+    expect(page.locator("#password-already-reset")).to_contain_text("密码未再次重置")
+    expect(page.locator("main")).not_to_contain_text(password)
+    expect(page.locator("#generated-password")).to_have_count(0)
+    shoot(page, "account_password_not_reset_again")
+    page.get_by_role("button", name="再次重置密码").click()
+    expect(page.locator("#generated-password")).not_to_have_text(password)

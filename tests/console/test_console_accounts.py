@@ -24,6 +24,13 @@ def _password(response) -> str:
     return found.group(1)
 
 
+def _stamp(page: str) -> str:
+    """The password a page's reset form means to replace (its stamp)."""
+    found = re.search(r'name="replaces" value="([0-9a-f]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
 def _user(app, user_id):
     from server.auth.models import User
     from server.extensions import db
@@ -247,7 +254,9 @@ def test_a_password_reset_shows_a_new_password_once_and_ends_the_old_one(
         app, client, console, make_user):
     inspector, old = make_user("inspector", OWN)
     session = console("admin", OWN)
-    response = session.post(f"/console/accounts/{inspector.id}/password")
+    stamp = _stamp(session.get(f"/console/accounts/{inspector.id}").get_data(as_text=True))
+    response = session.post(f"/console/accounts/{inspector.id}/password",
+                            data={"replaces": stamp})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     new = _password(response)

@@ -8,6 +8,7 @@ records outside the district scope, exactly as the API does.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -125,6 +126,12 @@ def _import_csv(world: dict[str, Any], district: str) -> bytes:
             f"simplified,\"{json.dumps(site).replace(chr(34), chr(34) * 2)}\"\n").encode()
 
 
+def _reset_stamp(page: str) -> str:
+    """The stamp of a page's password reset form, or nothing (no form for this role)."""
+    found = re.search(r'name="replaces" value="([0-9a-f]+)"', page)
+    return found.group(1) if found else ""
+
+
 def _request(session, world: dict[str, Any], route: str, district: str):
     """Make the route's request about a record of `district`."""
     rec = world[district]
@@ -191,7 +198,8 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             f"/console/accounts/{officer.id}", data={
                 "display_name": "矩阵改名", "version": world["user_version"](officer.id)}),
         "POST /console/accounts/{user_id}/password": lambda: session.post(
-            f"/console/accounts/{officer.id}/password"),
+            f"/console/accounts/{officer.id}/password", data={"replaces": _reset_stamp(
+                session.get(f"/console/accounts/{officer.id}").get_data(as_text=True))}),
     }
     return calls[route]()
 
