@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 
 from server.auth.policy import ROLES
 from server.cases import forms, procedure
+from server.cases.contact_sheet import FLAGS as EVIDENCE_FLAGS
 from server.console.i18n import TRANSLATIONS, stale_catalogues
 from server.planning import lifecycle
 from server.reports.figures import METRICS
@@ -39,6 +40,15 @@ def test_domain_words_shown_on_pages_have_labels_in_both_languages():
         catalog = _catalog(lang)
         assert sorted(w for w in words if not (catalog.get(w) and catalog.get(w).string)) == []
         assert sorted(f for f in forms.FORMS if not catalog.get(f, context="document")) == []
+
+
+def test_every_evidence_and_violation_flag_has_a_label_in_both_languages():
+    # The case page shows each flag through gettext: one without a label showed its raw name
+    # (time_zone_assumed, no_capture_time, undecodable, ...) on the Chinese page.
+    flags = {*EVIDENCE_FLAGS, "missing", "no_site"}
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(f for f in flags if not (catalog.get(f) and catalog.get(f).string)) == []
 
 
 def test_committed_mo_files_are_compiled_from_the_po_files():
