@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from server.rules.model import CatalogueEntry, Lang
-from server.rules.text import cite, render
+from server.rules.text import cite, render, sentences
 from server.rules.values import value
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ class WaiverDecision:
                            for c in self.conditions],
             "education_required": self.education_required,
             "basis": [cite(b, lang) for b in self.basis],
-            "reason": " ".join(say(note, lang) for note in self.reasons),
+            "reason": sentences([say(note, lang) for note in self.reasons], lang),
         }
 
 

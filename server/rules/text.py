@@ -258,3 +258,8 @@ def _render_again(key: str, params: tuple[tuple[str, type, Any], ...], lang: Lan
 def _render(key: str, params: Mapping[str, Any], lang: Lang) -> str:
     template = MESSAGES[key][1 if lang == "en" else 0]
     return template.format(**{name: _value(name, v, lang) for name, v in params.items()})
+
+
+def sentences(texts: list[str], lang: Lang) -> str:
+    """Several statements as one text, each its own sentence rather than run together."""
+    return ("。" if lang == "zh" else "; ").join(texts)

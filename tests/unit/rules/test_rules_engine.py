@@ -260,3 +260,16 @@ def test_api_payloads_convert_yuan_to_fen_and_counts_to_history() -> None:
     assert inp.base.investment_fen == 100_000_025
     assert inp.prior_violations is not None and len(inp.prior_violations) == 2
     assert inp.factors == (("location", 4),)
+
+
+def test_a_waiver_with_two_reasons_states_them_as_separate_sentences(
+        case: Callable[..., Evaluation]) -> None:
+    # The list item is not met (there was harm) and 处罚法 Art. 33 ¶1 allows not penalising:
+    # the two reasons ran together ("…not met: no harmful consequence first offence with…").
+    result = case("AIR_VOC", ON, facts={**GOOD, "harm_minor": True, "harmful_consequence": True})
+    assert result.waiver.outcome == "may_waive" and len(result.waiver.reasons) == 2
+    en = result.to_dict("en")["waiver"]["reason"]
+    zh = result.to_dict("zh")["waiver"]["reason"]
+    assert "no harmful consequence; first offence with minor harm" in en
+    assert "没有造成危害后果。初次违法且危害后果轻微" in zh
+    assert zh.endswith("裁量）") and not zh.endswith("。")
