@@ -49,6 +49,20 @@ def filing_approval(data: Mapping[str, Any]) -> Doc:
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
 
+ANSWERS = {"yes": "是", "no": "否", "na": "不适用"}
+SIGNER_ROLES = {"officer": "执法人员", "party": "当事人", "witness": "见证人"}
+
+
+def _signed(signature: Mapping[str, Any]) -> str:
+    """One signature of the record: signed on the tablet (with its image's digest) or refused."""
+    if signature.get("refused"):
+        return f"{signature['signer']} 拒绝签字：{signature.get('refusal_reason') or '—'}"
+    role = SIGNER_ROLES.get(signature.get("role") or "", signature.get("role") or "")
+    digest = signature.get("evidence_sha256")
+    return (f"{role} {signature['signer']} 已电子签名"
+            + (f"（签名图像 SHA-256 {digest[:16]}…）" if digest else ""))
+
+
 def _inspection(data: Mapping[str, Any], record: Mapping[str, Any], number: str | None) -> Doc:
     rows = [("检查时间", f"{record.get('started_at', '—')} 至 {record.get('ended_at') or '—'}"),
             ("检查地点", data["party"]["address"]), *party_rows(data)[:2],
@@ -56,12 +70,12 @@ def _inspection(data: Mapping[str, Any], record: Mapping[str, Any], number: str 
              else data["officer_names"]),
             ("在场人员", "、".join(p["name"] for p in record.get("people_present", [])) or "—"),
             ("检查情况", record.get("findings") or "—")]
-    rows += [(f"检查项 {c['item']}", f"{c['answer']} {c.get('note', '')}".strip())
+    rows += [(f"检查项 {c['item']}",
+              f"{ANSWERS.get(c['answer'], c['answer'])} {c.get('note') or ''}".strip())
              for c in record.get("checklist", [])]
-    refusals = [f"{s['signer']} 拒绝签字：{s.get('refusal_reason') or '—'}"
-                for s in record.get("signatures", []) if s.get("refused")]
     return Doc("inspection_record", "现场检查（勘察）笔录", number, rows=tuple(rows),
-               paragraphs=tuple(refusals), signatures=("执法人员", "当事人", "见证人"),
+               paragraphs=tuple(_signed(s) for s in record.get("signatures", [])),
+               signatures=("执法人员", "当事人", "见证人"),
                authority=data["authority"])
 
 
