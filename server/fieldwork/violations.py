@@ -84,6 +84,14 @@ def _check_span(continuing: bool, occurred_on: date, ended_on: date | None) -> N
                                errors={"ended_on": [f"between {occurred_on} and today"]})
 
 
+def _check_found(occurred_on: date, discovered_on: date) -> None:
+    """The act happened no later than the inspection that found it."""
+    if occurred_on > discovered_on:
+        raise ValidationFailed(
+            "The act cannot have happened after the inspection that found it.",
+            errors={"occurred_on": [f"on or before {discovered_on}, the inspection's day"]})
+
+
 def _check_code(code: str, occurred_on) -> None:
     if not rulesets.code_known(code, occurred_on):
         raise ValidationFailed(f"{code} is not in the violation catalogue in force on "
@@ -105,14 +113,15 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
     inspection = inspections.get_inspection(actor, data["inspection_id"])
     inspections.authorize_on(actor, "violation.create", inspection)
     inspections.must_be_officer(actor, inspection.officers)
+    discovered_on = inspection.started_at.astimezone(SHANGHAI).date()
+    _check_found(data["occurred_on"], discovered_on)
     _check_code(data["code"], data["occurred_on"])
     _check_span(data["continuing"], data["occurred_on"], data["ended_on"])
     with unit_of_work() as session:
         enterprise = session.get(Enterprise, inspection.enterprise_id)
         violation = Violation(
             id=data["id"], inspection_id=inspection.id, enterprise_id=enterprise.id,
-            district=inspection.district,
-            discovered_on=inspection.started_at.astimezone(SHANGHAI).date(),
+            district=inspection.district, discovered_on=discovered_on,
             created_by=actor.user_id, device_id=actor.device_id, created_at=utcnow(), version=1,
             **{k: json_safe(data[k]) if k == "facts" else data[k] for k in EDITABLE})
         _location(violation, data.get("location"))
@@ -164,6 +173,8 @@ def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
         if changes.get("inspection_id", violation.inspection_id) != violation.inspection_id:
             raise ValidationFailed("A violation cannot move to another inspection.",
                                    errors={"inspection_id": ["cannot be changed"]})
+        if "occurred_on" in changes:
+            _check_found(changes["occurred_on"], violation.discovered_on)
         if "code" in changes or "occurred_on" in changes:
             _check_code(changes.get("code", violation.code),
                         changes.get("occurred_on", violation.occurred_on))

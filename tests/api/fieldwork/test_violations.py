@@ -285,3 +285,18 @@ def test_a_district_that_uploads_a_file_its_record_cites_sees_it_in_the_next_pul
                    if c["entity"] == "violation" and c["id"] == cited["id"]]
     assert violation["missing_evidence"] == []
     assert [c["id"] for c in later["changes"] if c["entity"] == "evidence"] == [digest]
+
+
+def test_an_act_dated_after_the_inspection_found_it_is_refused_on_its_own_date(
+        client, field, inspection):
+    # The inspection of 2021-06-01 found it: the act cannot have happened later. The refusal
+    # named discovered_on, a field the inspector never entered (the rules engine's check).
+    response = _post(client, field, _violation(inspection, occurred_on="2021-06-02"))
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"occurred_on"}
+    assert "2021-06-01" in response.get_json()["errors"]["occurred_on"][0]
+    created = _post(client, field, _violation(inspection)).get_json()
+    changed = client.patch(f"/api/v1/violations/{created['id']}",
+                           json={"version": 1, "occurred_on": "2021-06-05"},
+                           headers=field["headers"])
+    assert changed.status_code == 422 and set(changed.get_json()["errors"]) == {"occurred_on"}
