@@ -20,6 +20,17 @@ class TokenRequestSchema(Schema):
                               metadata={"description": "Stable id of the tablet or browser"})
 
 
+class PasswordChangeSchema(TokenRequestSchema):
+    """The current password (temporary or not), a new one of the user's own, and the device
+    that will hold the token the change gives."""
+
+    new_password = fields.String(required=True, load_only=True,
+                                 validate=validate.Length(min=1, max=1024),
+                                 metadata={"description": "At least 12 characters, no leading "
+                                                          "or trailing space, not the current "
+                                                          "password"})
+
+
 class UserSchema(Schema):
     """A user as others see them."""
 

@@ -81,6 +81,9 @@ class UserAccountSchema(Schema):
     certificate_no = fields.String(required=True, allow_none=True)
     certificate_expires = Day(required=True, allow_none=True)
     active = fields.Boolean(required=True)
+    password_must_change = fields.Boolean(
+        required=True, metadata={"description": "The password was set by an administrator "
+                                                "and its user has not yet chosen their own"})
     version = fields.Integer(required=True)
     created_at = Moment(required=True)
 

@@ -45,6 +45,8 @@ def _admin_actor(username: str | None):
 
 
 ROLE_CHOICE = click.Choice(["inspector", "supervisor", "legal", "admin"])
+TEMPORARY = ("the password is temporary: its user must change it at the next sign-in "
+             "(console, POST /api/v1/auth/password, or the tablet's login --new-password)")
 
 
 @users_cli.command("create")
@@ -57,7 +59,8 @@ ROLE_CHOICE = click.Choice(["inspector", "supervisor", "legal", "admin"])
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(username, role, district, display_name, certificate_no, certificate_expires,
                 password_stdin):
-    """Create a user (prints a generated password unless --password-stdin)."""
+    """Create a user (prints a generated password unless --password-stdin); the password is
+    temporary: the user changes it at the first sign-in."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     expires: date | None = certificate_expires.date() if certificate_expires else None
     try:
@@ -70,6 +73,7 @@ def create_user(username, role, district, display_name, certificate_no, certific
     click.echo(f"created {user.username} ({user.role}, {user.district})")
     if generated:
         click.echo(f"password: {generated}  (shown once)")
+    click.echo(TEMPORARY)
 
 
 @users_cli.command("list")
@@ -115,7 +119,8 @@ def update_user(username, display_name, role, district, certificate_no, certific
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
 def reset_password(username, password_stdin):
-    """Set a new password (prints a generated one unless --password-stdin); ends all tokens."""
+    """Set a temporary password (prints a generated one unless --password-stdin), which the user
+    changes at the next sign-in; ends all tokens."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         reset = accounts.reset_password(None, accounts.by_username(username).id, password)
@@ -124,6 +129,7 @@ def reset_password(username, password_stdin):
     click.echo(f"password of {username} reset; {reset.revoked_tokens} token(s) ended")
     if reset.generated_password:
         click.echo(f"password: {reset.generated_password}  (shown once)")
+    click.echo(TEMPORARY)
 
 
 @users_cli.command("disable")

@@ -25,6 +25,11 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
     "unauthorized": (401, "Authentication required",
                      "No valid access token: missing, unknown, expired or revoked."),
     "forbidden": (403, "Not allowed", "Your role may not perform this action."),
+    "password-change-required": (
+        403, "Password change required",
+        "Your password was set by an administrator and is temporary: no token is issued for "
+        "it. Send it with a new password of your own to POST /api/v1/auth/password, which "
+        "signs you in."),
     "not-found": (404, "Not found",
                   "No such resource, or it lies outside your district scope."),
     "method-not-allowed": (405, "Method not allowed", "The resource does not support this method."),
@@ -126,6 +131,12 @@ class Forbidden(DomainError):
     """The role may not do this (inside its scope)."""
 
     slug = "forbidden"
+
+
+class PasswordChangeRequired(DomainError):
+    """The right password, but one an administrator set: the user must choose their own."""
+
+    slug = "password-change-required"
 
 
 class ServiceUnavailable(DomainError):

@@ -42,7 +42,7 @@ MAX_KEY_LENGTH = 255
 # Paths with their own exactly-once protocol: sync mutation ids, tus upload offsets.
 EXEMPT_PREFIXES = ("/api/v1/sync/push", "/api/v1/uploads/")
 # Sign-in is not idempotent: each call issues a new token, which must never be stored.
-NOT_IDEMPOTENT = ("/api/v1/auth/token",)
+NOT_IDEMPOTENT = ("/api/v1/auth/token", "/api/v1/auth/password")
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition", "Retry-After",
                     "Cache-Control")
 WITHHELD = "idempotency_withheld"  # g: top-level JSON fields the stored response leaves null

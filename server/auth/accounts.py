@@ -16,16 +16,14 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
 
 from server.audit import service as audit
 from server.auth import service as identity
-from server.auth.models import DeviceToken, User
+from server.auth.models import User
 from server.auth.passwords import password_notes
 from server.auth.policy import CITY, ROLES, Actor, authorize
 from server.auth.refusals import refused, said
-from server.clock import utcnow
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.messages import Message
@@ -124,12 +122,13 @@ def list_users(actor: Actor, filters: UserFilter, page: int,
 
 def create_account(actor: Actor | None, fields: dict[str, Any],
                    password: str | None = None) -> tuple[User, str | None]:
-    """Create an account (identity.create_user); (user, the generated password or None)."""
+    """Create an account (identity.create_user) with a temporary password, which its user
+    changes at the first sign-in; (user, the generated password or None)."""
     generated = new_password() if password is None else None
     user = identity.create_user(
         fields["username"], fields["role"], fields["district"], password or generated or "",
         fields.get("display_name"), fields.get("certificate_no"),
-        fields.get("certificate_expires"), actor=actor)
+        fields.get("certificate_expires"), actor=actor, must_change=True)
     return user, generated
 
 
@@ -170,14 +169,6 @@ def _may_change(actor: Actor | None, user: User, changed: dict[str, Any]) -> Non
             own["active"] = said("account_field.own_account")
         if own:
             raise refused(ValidationFailed, said("account.self"), own)
-
-
-def _revoke_tokens(session: Session, user_id: uuid.UUID) -> int:
-    """End every live token of the user; how many there were."""
-    result = session.execute(update(DeviceToken).where(
-        DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow()))
-    return result.rowcount or 0
 
 
 def _ends_tokens(changed: dict[str, Any]) -> bool:
@@ -222,7 +213,8 @@ def update_user(actor: Actor | None, user_id: uuid.UUID, version: int | None,
         for key, value in changed.items():
             setattr(user, key, value)  # the change log sees it: the `officer` a tablet pulls
         user.version += 1
-        revoked = _revoke_tokens(session, user.id) if _ends_tokens(changed) else 0
+        revoked = (identity.revoke_user_tokens(session, user.id) if _ends_tokens(changed)
+                   else 0)
         action = {False: "user.disable", True: "user.enable"}.get(changed.get("active"),
                                                                   "user.update")
         audit.record(actor, action, "user", user.id, {
@@ -235,9 +227,10 @@ def reset_password(actor: Actor | None, user_id: uuid.UUID, password: str | None
                    *, replaces: str | None = None) -> PasswordReset:
     """Set a new password (generated when None) and end every token the user holds: a reset
     follows a forgotten or leaked password, and whoever signed in with the old one must not
-    stay signed in. Audited, never the password. `replaces` (a form's password_stamp): only
-    if the account still has that password, else PasswordChanged and nothing is done, so a
-    form sent again (a reload) never resets twice."""
+    stay signed in. The password is temporary (its user changes it before any token is
+    issued) unless administrators reset their own. Audited, never the password. `replaces`
+    (a form's password_stamp): only if the account still has that password, else
+    PasswordChanged and nothing is done, so a form sent again (a reload) never resets twice."""
     target = get_user(actor, user_id)
     if actor is not None:
         authorize(actor, "user.manage", target.district)
@@ -253,9 +246,10 @@ def reset_password(actor: Actor | None, user_id: uuid.UUID, password: str | None
         if replaces is not None and not hmac.compare_digest(
                 replaces.encode("utf-8"), password_stamp(user).encode("ascii")):
             raise refused(PasswordChanged, said("account.password_changed"))
-        user.password_hash = hashed
-        revoked = _revoke_tokens(session, user.id)
+        must_change = actor is None or actor.user_id != user.id
+        user.password_hash, user.password_must_change = hashed, must_change
+        revoked = identity.revoke_user_tokens(session, user.id)
         audit.record(actor, "user.password_reset", "user", user.id, {
             "username": user.username, "generated": generated is not None,
-            "revoked_tokens": revoked})
+            "must_change": must_change, "revoked_tokens": revoked})
     return PasswordReset(user, generated, revoked)

@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 
 from schemas.auth import (
     DeviceSchema,
+    PasswordChangeSchema,
     RevocationSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -28,18 +29,42 @@ def _login_key() -> str:
     return f"{get_remote_address()}|{str(username)[:80]}"
 
 
+# one count of failed sign-ins for both endpoints that take a password
+_sign_in_limit = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="sign-in", key_func=_login_key,
+    deduct_when=lambda response: response.status_code == 401)
+
+
+def _token(issued: service.IssuedToken) -> dict:
+    return {"access_token": issued.access_token, "token_type": "Bearer",
+            "expires_at": issued.expires_at, "device_id": issued.device_id, "user": issued.user}
+
+
 @blp.route("/token", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
-               deduct_when=lambda response: response.status_code == 401)
+@_sign_in_limit
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.problem(401, "Wrong credentials")
+@blp.problem(403, "The password is temporary (set by an administrator): change it with "
+                  "POST /auth/password (type password-change-required)")
 @blp.problem(429, "Too many failed attempts")
 def issue_token(body: dict):
     """Sign in on a device and get a bearer token bound to it."""
-    issued = service.issue_token(body["username"], body["password"], body["device_id"])
-    return {"access_token": issued.access_token, "token_type": "Bearer",
-            "expires_at": issued.expires_at, "device_id": issued.device_id, "user": issued.user}
+    return _token(service.issue_token(body["username"], body["password"], body["device_id"]))
+
+
+@blp.route("/password", methods=["POST"])
+@_sign_in_limit
+@blp.arguments(PasswordChangeSchema)
+@blp.response(201, TokenSchema)
+@blp.problem(401, "Wrong credentials")
+@blp.problem(422, "A new password that breaks the rules or repeats the current one")
+@blp.problem(429, "Too many failed attempts")
+def change_password(body: dict):
+    """Change your own password and sign in on a device: the current password (the temporary
+    one an administrator set, or your own) and a new one; every other token of yours ends."""
+    return _token(service.change_password(body["username"], body["password"],
+                                          body["new_password"], body["device_id"]))
 
 
 @blp.route("/me", methods=["GET"])

@@ -27,7 +27,10 @@ class User(db.Model):
     certificate_expires: Mapped[date | None] = mapped_column(Date)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    # counts changes to what GET /users/<id> shows (optimistic locking); not the password
+    # set by an administrator (created, reset): temporary until the user chooses their own
+    password_must_change: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # counts changes to what an administrator edits (optimistic locking); not the password
+    # nor whether it must change, which no edit form holds
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

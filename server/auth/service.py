@@ -12,14 +12,26 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth.models import DeviceToken, User
-from server.auth.passwords import hash_password, password_notes, verify_password
+from server.auth.passwords import (
+    hash_password,
+    password_notes,
+    password_problems,
+    verify_password,
+)
 from server.auth.policy import CITY, ROLES, Actor, allowed, authorize, in_scope
 from server.auth.refusals import Note, refused, said
 from server.clock import utcnow
-from server.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from server.errors import (
+    Conflict,
+    NotFound,
+    PasswordChangeRequired,
+    Unauthorized,
+    ValidationFailed,
+)
 from server.extensions import db
 from server.registry import districts
 from server.uow import unit_of_work
@@ -69,8 +81,10 @@ def create_user(
     certificate_no: str | None = None,
     certificate_expires: date | None = None,
     actor: Actor | None = None,
+    must_change: bool = False,
 ) -> User:
-    """Create a user; inspectors need an enforcement certificate (执法证)."""
+    """Create a user; inspectors need an enforcement certificate (执法证). `must_change`: the
+    password is temporary (someone else chose it), to be changed at the first sign-in."""
     notes: dict[str, Note] = {}
     if not username or len(username) > 80 or not username.replace("_", "").replace(
         ".", "").replace("-", "").isalnum():
@@ -93,11 +107,13 @@ def create_user(
         user = User(username=username, role=role, district=district,
                     display_name=display_name or username, certificate_no=certificate_no,
                     certificate_expires=certificate_expires,
-                    password_hash=hash_password(_params(), password))
+                    password_hash=hash_password(_params(), password),
+                    password_must_change=must_change)
         session.add(user)
         session.flush()
         audit.record(actor, "user.create", "user", user.id,
-                     {"username": username, "role": role, "district": district})
+                     {"username": username, "role": role, "district": district,
+                      "must_change": must_change})
     return user
 
 
@@ -137,24 +153,80 @@ def _check_password(user: User | None, password: str) -> bool:
     return verify_password(_params(), user.password_hash, password)
 
 
-def issue_token(username: str, password: str, device_id: str) -> IssuedToken:
-    """Sign a user in on a device: one live token per (user, device), older ones revoked."""
-    with unit_of_work() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if not _check_password(user, password) or user is None or not user.active:
-            log.warning("failed sign-in for %r on device %r", username, device_id)
-            raise Unauthorized("Unknown user, wrong password or disabled account.")
-        now = utcnow()
-        session.execute(update(DeviceToken).where(
-            DeviceToken.user_id == user.id, DeviceToken.device_id == device_id,
-            DeviceToken.revoked_at.is_(None)).values(revoked_at=now))
-        token = secrets.token_urlsafe(32)
-        expires = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
-        session.add(DeviceToken(user_id=user.id, device_id=device_id,
-                                token_hash=token_digest(token), issued_at=now,
-                                expires_at=expires))
-        audit.record(system_actor(user, device_id), "auth.token_issue", "device", device_id)
+FAILED_SIGN_IN = "Unknown user, wrong password or disabled account."
+
+
+def _proven_user(session: Session, username: str, password: str, device_id: str) -> User:
+    """The active user these credentials prove, else Unauthorized (one answer for all)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if not _check_password(user, password) or user is None or not user.active:
+        log.warning("failed sign-in for %r on device %r", username, device_id)
+        raise Unauthorized(FAILED_SIGN_IN)
+    return user
+
+
+def _issue(session: Session, user: User, device_id: str) -> IssuedToken:
+    """A new token for the user on the device, its previous one there revoked; audited."""
+    now = utcnow()
+    session.execute(update(DeviceToken).where(
+        DeviceToken.user_id == user.id, DeviceToken.device_id == device_id,
+        DeviceToken.revoked_at.is_(None)).values(revoked_at=now))
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
+    session.add(DeviceToken(user_id=user.id, device_id=device_id,
+                            token_hash=token_digest(token), issued_at=now,
+                            expires_at=expires))
+    audit.record(system_actor(user, device_id), "auth.token_issue", "device", device_id)
     return IssuedToken(token, expires, device_id, user)
+
+
+def issue_token(username: str, password: str, device_id: str) -> IssuedToken:
+    """Sign a user in on a device: one live token per (user, device), older ones revoked.
+    A password an administrator set gets none: PasswordChangeRequired (change_password)."""
+    with unit_of_work() as session:
+        user = _proven_user(session, username, password, device_id)
+        if user.password_must_change:
+            raise PasswordChangeRequired(
+                "Your password was set by an administrator and is temporary: send it with a "
+                "new password of your own to POST /api/v1/auth/password (username, password, "
+                "new_password, device_id), which signs you in.")
+        issued = _issue(session, user, device_id)
+    return issued
+
+
+def revoke_user_tokens(session: Session, user_id: uuid.UUID) -> int:
+    """End every live token of the user; how many there were."""
+    result = session.execute(update(DeviceToken).where(
+        DeviceToken.user_id == user_id, DeviceToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def change_password(username: str, password: str, new_password: str,
+                    device_id: str) -> IssuedToken:
+    """Prove the current password (temporary or not), set one's own and sign in on the device;
+    every other token of the user ends. Audited (`forced`: the old one was temporary)."""
+    with unit_of_work() as session:
+        user = _proven_user(session, username, password, device_id)
+        user_id, proven_hash = user.id, user.password_hash
+    problems = password_problems(new_password)
+    if new_password == password:
+        problems.append("must differ from the current password")
+    if problems:
+        raise ValidationFailed("The new password is not acceptable.",
+                               errors={"new_password": problems})
+    hashed = hash_new_password(new_password)  # outside the transaction: Argon2 is slow
+    with unit_of_work() as session:
+        user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+        if user is None or not user.active or user.password_hash != proven_hash:
+            raise Unauthorized(FAILED_SIGN_IN)  # reset or disabled meanwhile
+        forced = user.password_must_change
+        user.password_hash, user.password_must_change = hashed, False
+        revoked = revoke_user_tokens(session, user.id)
+        audit.record(system_actor(user, device_id), "user.password_change", "user", user.id,
+                     {"username": user.username, "forced": forced, "revoked_tokens": revoked})
+        issued = _issue(session, user, device_id)
+    return issued
 
 
 def actor_for_token(token: str) -> Actor:
@@ -171,6 +243,8 @@ def actor_for_token(token: str) -> Actor:
         raise Unauthorized("This access token has expired; sign in again.")
     if not user.active:
         raise Unauthorized("This account is disabled.")
+    if user.password_must_change:  # a token issued on the old password while a reset ran
+        raise Unauthorized("The password of this account must be changed first.")
     return system_actor(user, device_token.device_id)
 
 
@@ -180,7 +254,7 @@ def signed_in(actor: Actor) -> bool:
     return db.session.scalar(select(DeviceToken.id).join(User).where(
         DeviceToken.user_id == actor.user_id, DeviceToken.device_id == actor.device_id,
         DeviceToken.revoked_at.is_(None), DeviceToken.expires_at > utcnow(),
-        User.active.is_(True)).limit(1)) is not None
+        User.active.is_(True), User.password_must_change.is_(False)).limit(1)) is not None
 
 
 def list_devices(actor: Actor) -> list[DeviceToken]:

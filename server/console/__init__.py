@@ -16,6 +16,7 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The page groups, one module each; importing one adds its routes to `bp`.
 PAGE_MODULES = (
     "server.console.signin",
+    "server.console.password",
     "server.console.map_page",
     "server.console.enterprises",
     "server.console.plans",

@@ -4,36 +4,25 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
 from server.auth import service as auth
 from server.auth.policy import allowed
-from server.console.web import LANGUAGES, bp, page, safe_next
-from server.errors import NotFound, Unauthorized
-from server.extensions import limiter
-
-
-def _username() -> str:
-    """The username as signed in with (the throttle counts what the sign-in looks up)."""
-    return request.form.get("username", "").strip()
-
-
-def _login_key() -> str:
-    """Throttle failed sign-ins per client address and username, like the API."""
-    return f"{get_remote_address()}|console|{_username()[:80]}"
+from server.console.password import sign_in_limit, temporary_password
+from server.console.web import LANGUAGES, bp, fresh_session, page, safe_next
+from server.errors import NotFound, PasswordChangeRequired, Unauthorized
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key,
-               methods=["POST"], deduct_when=lambda response: response.status_code == 401)
+@sign_in_limit
 def login() -> Response | str | tuple[str, int]:
-    """The sign-in form; a session is a device token of its own, so revoking it ends it."""
+    """The sign-in form; a session is a device token of its own, so revoking it ends it.
+    A temporary password (an administrator set it) leads to the change form instead."""
     if request.method == "GET":
         return render_template("console/login.html", next=request.args.get("next", ""))
-    username = _username()
+    username = request.form.get("username", "").strip()
     try:
         issued = auth.issue_token(username, request.form.get("password", ""),
                                   f"console-{secrets.token_hex(8)}")
@@ -42,11 +31,9 @@ def login() -> Response | str | tuple[str, int]:
                                username=username,
                                failed=gettext("Unknown user, wrong password or disabled "
                                               "account.")), 401
-    lang = session.get("lang")
-    session.clear()  # a fresh session (and CSRF token) after sign-in
-    session["token"] = issued.access_token
-    if lang:
-        session["lang"] = lang
+    except PasswordChangeRequired:
+        return temporary_password(username, request.form.get("next", ""))
+    fresh_session(token=issued.access_token)  # a fresh session (and CSRF token) after sign-in
     return redirect(safe_next(request.form.get("next")), 303)
 
 
@@ -58,10 +45,7 @@ def logout(actor) -> Response:
         auth.revoke_device(actor, actor.device_id)
     except NotFound:
         pass  # already revoked elsewhere
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    fresh_session()
     return redirect(url_for("console.login"), 303)
 
 

@@ -52,6 +52,15 @@ def current_actor() -> Actor | None:
     return g.console_actor
 
 
+def fresh_session(**values: str) -> None:
+    """Start the session afresh (a new CSRF token) holding `values`; the language stays."""
+    lang = session.get("lang")
+    session.clear()
+    session.update(values)
+    if lang:
+        session["lang"] = lang
+
+
 def page(action: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Require a console session (else redirect to sign-in) and, if given, a role allowed
     to do `action`; the Actor becomes the view's first argument."""

@@ -12,6 +12,7 @@ from server.idempotency import IdempotencyKey
 
 OWN, OTHER, CITY = "310115", "310101", "310000"
 SECRET_WORDS = ("password_hash", "argon2", "token", "hash")
+OWN_CHOICE = "the officer's own passphrase"
 
 
 def _sign_in(client, user, password, device="tablet-1"):
@@ -21,6 +22,15 @@ def _sign_in(client, user, password, device="tablet-1"):
 
 def _bearer(client, user, password, device="tablet-1") -> dict[str, str]:
     response = _sign_in(client, user, password, device)
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def _changed(client, user, temporary, device="tablet-1") -> dict[str, str]:
+    """Bearer headers after the user replaced a temporary password with their own."""
+    response = client.post("/api/v1/auth/password", json={
+        "username": user.username, "password": temporary, "new_password": OWN_CHOICE,
+        "device_id": device})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
@@ -59,7 +69,8 @@ def test_an_admin_lists_users_with_filters_and_pages_and_no_secret(client, login
     assert not {u["id"] for u in second["items"]} & {u["id"] for u in body["items"]}
     one = body["items"][0]
     assert {"id", "username", "display_name", "role", "district", "certificate_no",
-            "certificate_expires", "active", "version", "created_at"} == set(one)
+            "certificate_expires", "active", "password_must_change", "version",
+            "created_at"} == set(one)
     _no_secret(body)
     fetched = client.get(f"/api/v1/users/{one['id']}", headers=admin)
     assert fetched.status_code == 200 and fetched.get_json() == one
@@ -130,8 +141,8 @@ def test_disabling_refuses_the_token_at_the_next_request_and_enabling_revives_no
     assert _me(client, _bearer(client, user, password)) == 200
 
 
-def test_a_password_reset_ends_the_old_token_and_the_new_password_signs_in(client, login,
-                                                                            make_user):
+def test_a_password_reset_ends_the_old_token_and_the_new_password_is_temporary(client, login,
+                                                                              make_user):
     admin = login("admin", CITY)
     user, password = make_user("inspector", OWN)
     headers = _bearer(client, user, password)
@@ -142,7 +153,8 @@ def test_a_password_reset_ends_the_old_token_and_the_new_password_signs_in(clien
     assert "no-store" in reset.headers["Cache-Control"]
     assert _me(client, headers) == 401
     assert _sign_in(client, user, password).status_code == 401
-    assert _sign_in(client, user, body["generated_password"]).status_code == 201
+    assert _sign_in(client, user, body["generated_password"]).status_code == 403
+    assert _me(client, _changed(client, user, body["generated_password"])) == 200
 
 
 def test_a_chosen_password_must_meet_the_rules_and_is_never_echoed(client, login, make_user):
@@ -156,7 +168,7 @@ def test_a_chosen_password_must_meet_the_rules_and_is_never_echoed(client, login
                         json={"password": chosen})
     assert reset.status_code == 200 and reset.get_json()["generated_password"] is None
     assert chosen not in reset.get_data(as_text=True)
-    assert _sign_in(client, user, chosen).status_code == 201
+    assert _sign_in(client, user, chosen).status_code == 403  # the admin chose it: temporary
 
 
 def test_a_role_change_or_move_revokes_tokens_a_name_or_certificate_change_does_not(
@@ -232,7 +244,7 @@ def test_create_with_a_generated_password_replays_without_it(app, client, login)
         stored = db.session.scalars(select(IdempotencyKey.body)).all()
         assert stored and not any(generated.encode() in row for row in stored)
     assert client.post("/api/v1/auth/token", json={
-        "username": "li.na", "password": generated, "device_id": "t"}).status_code == 201
+        "username": "li.na", "password": generated, "device_id": "t"}).status_code == 403
     again = client.post("/api/v1/users", headers=login("admin", CITY), json=body)
     assert again.status_code == 409
 
@@ -241,7 +253,7 @@ def test_a_replayed_password_reset_does_not_reset_again(client, login, make_user
     admin = login("admin", CITY) | {"Idempotency-Key": "reset-1"}
     user, _ = make_user("inspector", OWN)
     first = client.post(f"/api/v1/users/{user.id}/password", headers=admin, json={})
-    fresh = _bearer(client, user, first.get_json()["generated_password"])
+    fresh = _changed(client, user, first.get_json()["generated_password"])
     replay = client.post(f"/api/v1/users/{user.id}/password", headers=admin, json={})
     assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.get_json()["generated_password"] is None

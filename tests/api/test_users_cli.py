@@ -23,6 +23,12 @@ def _sign_in(client, username, password, device="cli-test"):
                                                    "device_id": device})
 
 
+def _change(client, username, password, device="cli-test"):
+    return client.post("/api/v1/auth/password", json={
+        "username": username, "password": password, "new_password": "my own passphrase 7",
+        "device_id": device})
+
+
 def test_update_renews_a_certificate_moves_renames_and_changes_the_role(app, runner,
                                                                         make_user):
     user, _ = make_user("inspector", "310115")
@@ -75,7 +81,8 @@ def test_reset_password_prints_a_generated_one_once_and_ends_the_old_tokens(app,
     assert client.get("/api/v1/auth/me",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert _sign_in(client, user.username, password).status_code == 401
-    assert _sign_in(client, user.username, generated).status_code == 201
+    assert _sign_in(client, user.username, generated).status_code == 403  # temporary
+    assert _change(client, user.username, generated).status_code == 201
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "user.password_reset")).one()
@@ -91,7 +98,7 @@ def test_reset_password_from_stdin_follows_the_password_rules(client, runner, ma
     result = runner.invoke(args=["users", "reset-password", user.username, "--password-stdin"],
                            input=chosen + "\n")
     assert result.exit_code == 0 and chosen not in result.output
-    assert _sign_in(client, user.username, chosen).status_code == 201
+    assert _change(client, user.username, chosen).status_code == 201
 
 
 def test_disable_shares_the_service_and_is_audited(app, runner, make_user):

@@ -1,6 +1,7 @@
 """Accounts in a real browser: an admin creates an inspector's account and sees its password
-once, the inspector signs in with it, the admin renews the certificate and disables the
-account (the inspector's session ends); a supervisor reads the district's accounts only."""
+once, the inspector signs in with it and must replace it with their own, the admin renews the
+certificate and disables the account (the inspector's session ends); a supervisor reads the
+district's accounts only."""
 
 from __future__ import annotations
 
@@ -46,6 +47,14 @@ def test_an_admin_creates_an_account_renews_its_certificate_and_disables_it(
     try:
         tablet_less = officer.new_page()
         _sign_in(tablet_less, live_url, "zhao.liu", password)
+        # the password the admin saw is temporary: the officer chooses their own first
+        expect(tablet_less).to_have_url(re.compile(r"/console/password"))
+        expect(tablet_less.locator("#temporary-password")).to_contain_text("临时密码")
+        shoot(tablet_less, "password_change_required")
+        tablet_less.get_by_label("当前密码").fill(password)
+        tablet_less.get_by_label("新密码", exact=True).fill("赵六自己的密码 2026")
+        tablet_less.get_by_label("再次输入新密码").fill("赵六自己的密码 2026")
+        tablet_less.get_by_role("button", name="修改密码并登录").click()
         expect(tablet_less).to_have_url(re.compile(r"/console/$"))
 
         page.get_by_role("link", name="查看账户").click()

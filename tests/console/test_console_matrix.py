@@ -19,6 +19,7 @@ from tests.api.sync.conftest import Tablet, mutation
 from tests.console.conftest import OTHER, OWN, ROLES
 
 PUBLIC = {"GET /console/login", "POST /console/login", "POST /console/language",
+          "GET /console/password", "POST /console/password",
           "GET /console/static/{filename}"}
 
 ALL_OK = {r: (200, 200) for r in ROLES}
