@@ -4,7 +4,15 @@ Written against the `schemas/` contract (DESIGN.md §5); imports neither Flask n
 """
 
 from offline_sync.engine import Tablet
-from offline_sync.errors import Invalid, Offline, Refused, SyncError, Unauthorized
+from offline_sync.errors import (
+    Invalid,
+    Offline,
+    PasswordChangeRequired,
+    Refused,
+    SyncError,
+    Unauthorized,
+)
 from offline_sync.store import Store
 
-__all__ = ["Invalid", "Offline", "Refused", "Store", "SyncError", "Tablet", "Unauthorized"]
+__all__ = ["Invalid", "Offline", "PasswordChangeRequired", "Refused", "Store", "SyncError",
+           "Tablet", "Unauthorized"]

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from offline_sync import cli_lists, cli_rejected, cli_visit
 from offline_sync.cli_base import BadInput, location_option, open_tablet
 from offline_sync.engine import Tablet, issue_of
+from offline_sync.errors import PasswordChangeRequired
 from offline_sync.rejected import blocked_report, withdrawal_report
 from offline_sync.store import EvidenceItem
 from schemas.sync import WITHDRAW
@@ -32,19 +33,45 @@ def main(ctx: click.Context, home: Path) -> None:
     ctx.obj = {"home": home, "tablet": Tablet}
 
 
+TEMPORARY = ("Your password was set by an administrator and is temporary: choose your own "
+             "now. It replaces the temporary one, which then stops working.")
+
+
 @main.command()
 @click.option("--server", required=True, help="e.g. http://127.0.0.1:5000")
 @click.option("--username", required=True)
 @click.option("--password", prompt=True, hide_input=True)
+@click.option("--new-password", default=None,
+              help="Change the password to this one while signing in (needed after an "
+                   "administrator set it; asked for when not given).")
 @click.option("--device-id", default=None, help="Stable id of this tablet (made once if absent).")
 @click.pass_context
 def login(ctx: click.Context, server: str, username: str, password: str,
-          device_id: str | None) -> None:
-    """Sign in and keep a device token."""
+          new_password: str | None, device_id: str | None) -> None:
+    """Sign in and keep a device token (changing a temporary password first)."""
     with open_tablet(ctx) as tablet:
-        body = tablet.login(server, username, password, device_id)
+        try:
+            body = tablet.login(server, username, password, device_id, new_password)
+        except PasswordChangeRequired:
+            click.echo(TEMPORARY, err=True)
+            new_password = _new_password()
+            body = tablet.login(server, username, password, device_id, new_password)
+    if new_password is not None:
+        click.echo("password changed: the temporary or old one no longer works")
     click.echo(f"signed in as {body['user']['username']} on {body['device_id']} "
                f"until {body['expires_at']}")
+
+
+def _new_password() -> str:
+    """The new password, typed twice; nothing typed (no terminal): how to give it instead."""
+    try:
+        return click.prompt("New password", hide_input=True, confirmation_prompt=True,
+                            err=True)
+    except click.Abort:
+        raise click.ClickException(
+            "Not signed in: the password must be changed first. Run `login` again with "
+            "--new-password NEW (at least 12 characters, no space at either end, not the "
+            "current one), or type it when asked.") from None
 
 
 @main.command()

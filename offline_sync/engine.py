@@ -94,13 +94,15 @@ class Tablet(Fieldwork, Rejections):
         return json.loads(raw) if raw else None
 
     def login(self, base_url: str, username: str, password: str,
-              device_id: str | None = None) -> dict[str, Any]:
-        """Sign in on this tablet; keeps the server address, token and user."""
+              device_id: str | None = None, new_password: str | None = None) -> dict[str, Any]:
+        """Sign in on this tablet; keeps the server address, token and user. A temporary
+        password raises PasswordChangeRequired; with `new_password` the password is changed
+        to it (any password, temporary or not) and the tablet signed in with it."""
         if device_id:
             self.store.set(device_id=device_id)
         self._refuse_over_others_work({"username": username})  # before a token is issued
         api = Api(base_url, policy=self.policy)
-        body = api.login(username, password, self.device_id)
+        body = api.login(username, password, self.device_id, new_password)
         try:
             self._refuse_over_others_work(body["user"])
         except OtherUsersWork:

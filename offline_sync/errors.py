@@ -55,6 +55,13 @@ class Unauthorized(Refused):
     """401: no token, or it expired or was revoked; sign in again."""
 
 
+class PasswordChangeRequired(Refused):
+    """403 at sign-in: the password is temporary (an administrator set it); sign in again
+    with a new one of the user's own (Tablet.login(..., new_password=…))."""
+
+    TYPE_SUFFIX = "/password-change-required"
+
+
 class NotSignedIn(SyncError):
     """The store holds no server address or token yet."""
 

@@ -18,7 +18,13 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
+from offline_sync.errors import (
+    Offline,
+    PasswordChangeRequired,
+    Refused,
+    SyncError,
+    Unauthorized,
+)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A throttled sign-in (429) is the server's answer, not a hiccup: retrying it only waits out
@@ -107,6 +113,12 @@ def _seconds(retry_after: str | None) -> float | None:
         return None
 
 
+def _sent_again(response: requests.Response) -> bool:
+    """Whether the request behind this answer was sent more than once (urllib3 retried it)."""
+    retries = getattr(response.raw, "retries", None)
+    return bool(retries is not None and retries.history)
+
+
 def problem_of(response: requests.Response) -> dict[str, Any]:
     """The problem+json body of an error response, or a stand-in built from the status."""
     try:
@@ -163,19 +175,45 @@ class Api:
         raise error_type(response.status_code, problem_of(response), retry_after=_seconds(
             response.headers.get("Retry-After")) if throttled else None)
 
-    def login(self, username: str, password: str, device_id: str) -> dict[str, Any]:
+    def login(self, username: str, password: str, device_id: str,
+              new_password: str | None = None) -> dict[str, Any]:
         """POST /auth/token; keeps and returns the token body. Too many failed sign-ins: a
-        final Refused (429) that says when to try again."""
-        sign_in = new_session(self.policy, SIGN_IN_RETRYABLE)
-        try:
-            body = self.request("POST", "/api/v1/auth/token", expect=(200, 201), json={
-                "username": username, "password": password, "device_id": device_id},
-                headers={"Idempotency-Key": str(uuid.uuid4())}, session=sign_in,
-                retryable=SIGN_IN_RETRYABLE).json()
-        finally:
-            sign_in.close()
+        final Refused (429) that says when to try again; a temporary password (set by an
+        administrator): PasswordChangeRequired. With `new_password`: POST /auth/password,
+        which changes the password and signs in in one request."""
+        if new_password is None:
+            response = self._sign_in("/api/v1/auth/token", {
+                "username": username, "password": password, "device_id": device_id})
+        else:
+            response = self._sign_in("/api/v1/auth/password", {
+                "username": username, "password": password, "new_password": new_password,
+                "device_id": device_id}, expect=(200, 201, 401))
+            if response.status_code == 401 and not _sent_again(response):
+                raise Unauthorized(401, problem_of(response))
+            if response.status_code == 401:
+                # sent again after the change committed but its answer was lost: the old
+                # password no longer works, the new one does
+                response = self._sign_in("/api/v1/auth/token", {
+                    "username": username, "password": new_password, "device_id": device_id})
+        body = response.json()
         self.token = body["access_token"]
         return body
+
+    def _sign_in(self, path: str, body: dict[str, str],
+                 expect: tuple[int, ...] = (200, 201)) -> requests.Response:
+        """POST credentials (429 is final at sign-in, not retried)."""
+        sign_in = new_session(self.policy, SIGN_IN_RETRYABLE)
+        try:
+            return self.request("POST", path, expect=expect, json=body,
+                                headers={"Idempotency-Key": str(uuid.uuid4())},
+                                session=sign_in, retryable=SIGN_IN_RETRYABLE)
+        except Refused as error:
+            if error.status == 403 and str(error.problem.get("type", "")).endswith(
+                    PasswordChangeRequired.TYPE_SUFFIX):
+                raise PasswordChangeRequired(error.status, error.problem) from error
+            raise
+        finally:
+            sign_in.close()
 
     def sign_out(self, device_id: str) -> None:
         """DELETE /auth/devices/<device>: this user's tokens on this device stop working."""
