@@ -38,6 +38,7 @@ ENGLISH: dict[str, str] = {
     "account_field.not_changeable": "not changeable",
     "password_field.too_short": "must be at least {length} characters",
     "password_field.whitespace": "must not start or end with whitespace",
+    "password_field.same": "must differ from the current password",
 }
 
 Note = Message | Sequence[Message]

@@ -16,12 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth.models import DeviceToken, User
-from server.auth.passwords import (
-    hash_password,
-    password_notes,
-    password_problems,
-    verify_password,
-)
+from server.auth.passwords import hash_password, password_notes, verify_password
 from server.auth.policy import CITY, ROLES, Actor, allowed, authorize, in_scope
 from server.auth.refusals import Note, refused, said
 from server.clock import utcnow
@@ -209,12 +204,11 @@ def change_password(username: str, password: str, new_password: str,
     with unit_of_work() as session:
         user = _proven_user(session, username, password, device_id)
         user_id, proven_hash = user.id, user.password_hash
-    problems = password_problems(new_password)
+    notes = password_notes(new_password)
     if new_password == password:
-        problems.append("must differ from the current password")
-    if problems:
-        raise ValidationFailed("The new password is not acceptable.",
-                               errors={"new_password": problems})
+        notes.append(said("password_field.same"))
+    if notes:
+        raise refused(ValidationFailed, said("password.unacceptable"), {"new_password": notes})
     hashed = hash_new_password(new_password)  # outside the transaction: Argon2 is slow
     with unit_of_work() as session:
         user = session.get(User, user_id, with_for_update=True, populate_existing=True)

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from server.auth import service as auth
 from server.auth.passwords import MIN_LENGTH
+from server.console.refusal import refusal
 from server.console.web import bp, current_actor, fresh_session, safe_next
 from server.errors import Unauthorized, ValidationFailed
 from server.extensions import limiter
@@ -31,17 +32,6 @@ sign_in_limit = limiter.shared_limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="console-sign-in",
     key_func=lambda: f"{get_remote_address()}|console|{_username()[:80]}", methods=["POST"],
     deduct_when=lambda response: response.status_code == 401)
-
-
-def _rules(problems: list[str]) -> list[str]:
-    """The password rules' messages in the user's language."""
-    said = {f"must be at least {MIN_LENGTH} characters":
-            gettext("At least %(low)s characters.", low=MIN_LENGTH),
-            "must not start or end with whitespace":
-            gettext("No space at the start or the end."),
-            "must differ from the current password":
-            gettext("Not the current password.")}
-    return [said.get(problem, problem) for problem in problems]
 
 
 def _form(status: int = 200, **shown: Any) -> Response:
@@ -81,9 +71,8 @@ def change_password() -> Response:
         return _form(401, username=username, next=next_page,
                      failed=gettext("Unknown user, wrong password or disabled account."))
     except ValidationFailed as error:
-        return _form(422, username=username, next=next_page,
-                     errors={"new_password": _rules((error.errors or {}).get("new_password",
-                                                                             []))})
+        _status, _message, errors = refusal(error)  # the password rules, in the user's language
+        return _form(422, username=username, next=next_page, errors=errors)
     fresh_session(token=issued.access_token)  # as after a sign-in
     flash(gettext("Your password was changed; you are signed in with it."))
     return redirect(safe_next(next_page), 303)

@@ -36,7 +36,8 @@ def test_reloading_the_new_password_page_does_not_reset_the_password_again(
     assert 'id="generated-password"' not in page and password not in page
     assert "密码未再次重置：打开此表单后，该账户的密码已被重置或修改" in page
     assert _resets(app, inspector.id) == 1
-    assert _api_sign_in(client, inspector.username, password) == 201
+    # still the first reset's password: right (a wrong one is 401), and temporary
+    assert _api_sign_in(client, inspector.username, password) == 403
     with session.client.session_transaction() as cookie:
         assert password not in repr(dict(cookie))
     again = session.post(f"/console/accounts/{inspector.id}/password",
