@@ -116,7 +116,10 @@ class CaseDeadlineSchema(Schema):
     basis = fields.String(required=True)
     owner = fields.String(required=True)
     kind = fields.String(required=True)
-    days = fields.Integer(required=True)
+    days = fields.Integer(required=True, metadata={
+        "description": "The period in days of its kind, from the day after the event (the "
+                       "decision's: 90, plus extensions and excluded periods); `due` may lie "
+                       "later when the period ends on a non-working day"})
     done_on = Day(allow_none=True)
     status = fields.String(required=True)
     days_left = fields.Integer(allow_none=True, metadata={

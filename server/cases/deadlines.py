@@ -81,10 +81,14 @@ def excluded_days(periods: Sequence[Period]) -> int:
     return len(days)
 
 
+def decision_days(t: Timeline) -> int:
+    """The decision's period: 90 days, plus approved extensions, plus the excluded periods."""
+    return DECISION_DAYS + sum(t.extensions) + excluded_days(t.suspensions)
+
+
 def decision_due(t: Timeline) -> date:
-    """90 days from filing, plus approved extensions, plus the excluded periods."""
-    return deadline(t.filed_on, DECISION_DAYS + sum(t.extensions) + excluded_days(t.suspensions),
-                    "calendar")
+    """The end of the decision's period from filing (moved past a non-working day)."""
+    return deadline(t.filed_on, decision_days(t), "calendar")
 
 
 def _status(due: date, done_on: date | None, ended: bool) -> Status:
@@ -106,7 +110,7 @@ def case_deadlines(t: Timeline) -> list[Deadline]:
                    t.filed_on, t.ended)]
     decision = decision_due(t)
     found.append(Deadline("decision", decision, "处罚法 第60条", "bureau", "calendar",
-                          (decision - t.filed_on).days, t.decided_on,
+                          decision_days(t), t.decided_on,
                           _status(decision, t.decided_on, t.ended)))
     if t.notice_on is not None:
         # The party's window to state, defend and ask for a hearing; it closes when they ask

@@ -57,6 +57,20 @@ def test_service_is_due_7_working_days_after_the_decision_across_a_holiday():
     assert service.due == D("2021-10-13") and service.status == "open"
 
 
+def test_the_decision_deadline_counts_its_statutory_days_not_the_move_past_a_weekend():
+    # 90 days from 2 March 2021 end on Monday 31 May, a working day. From 28 February they
+    # end on Saturday 29 May, moved to Monday 31 May: still a 90-day period (处罚法 第60条).
+    for filed, due in (("2021-03-02", "2021-05-31"), ("2021-02-28", "2021-05-31")):
+        timeline = dl.Timeline(discovered_on=D(filed), filed_on=D(filed))
+        decision = next(d for d in dl.case_deadlines(timeline) if d.name == "decision")
+        assert (decision.due, decision.days) == (D(due), 90)
+    extended = dl.Timeline(discovered_on=D("2021-02-28"), filed_on=D("2021-02-28"),
+                           extensions=(30,), suspensions=(
+                               dl.Period("testing", D("2021-04-01"), D("2021-04-10")),))
+    decision = next(d for d in dl.case_deadlines(extended) if d.name == "decision")
+    assert decision.days == 90 + 30 + 10
+
+
 def test_a_deadline_kept_late_is_late_and_one_never_kept_after_closing_is_missed():
     timeline = dl.Timeline(discovered_on=D("2021-06-01"), filed_on=D("2021-06-20"))
     assert dl.case_deadlines(timeline)[0].status == "late"
