@@ -21,11 +21,11 @@ from server.registry import service as registry
 from server.registry.models import Enterprise
 
 DEMO_DISTRICT = "310115"  # 浦东新区
-DEMO_USERS = (
-    ("inspector1", "inspector", DEMO_DISTRICT, "张敏 (执法人员)"),
-    ("inspector2", "inspector", DEMO_DISTRICT, "李强 (执法人员)"),
-    ("supervisor", "supervisor", DEMO_DISTRICT, "王芳 (科室负责人)"),
-    ("legal", "legal", DEMO_DISTRICT, "赵磊 (法制审核)"),
+DEMO_USERS = (  # display names are names: pages add the role, documents the certificate
+    ("inspector1", "inspector", DEMO_DISTRICT, "张敏"),
+    ("inspector2", "inspector", DEMO_DISTRICT, "李强"),
+    ("supervisor", "supervisor", DEMO_DISTRICT, "王芳"),
+    ("legal", "legal", DEMO_DISTRICT, "赵磊"),
     ("admin", "admin", CITY, "系统管理员"),
 )
 

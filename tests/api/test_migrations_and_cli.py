@@ -44,6 +44,18 @@ def test_seeding_a_database_that_has_data_is_refused_without_if_empty(app, runne
     assert refused.exit_code == 1 and "not empty" in refused.output
 
 
+def test_demo_officers_are_named_by_their_names_alone(app, runner):
+    from server.auth.models import User
+
+    assert runner.invoke(args=["demo", "seed", "--per-district", "1"]).exit_code == 0
+    with app.app_context():
+        names = dict(db.session.execute(select(User.username, User.display_name)).all())
+    # pages and documents add the role or certificate themselves ("赵磊 (法制审核)" was shown
+    # as "赵磊 (法制审核) (法制审核)" among hearing chairs)
+    assert names["legal"] == "赵磊" and names["inspector1"] == "张敏"
+    assert not [name for name in names.values() if "(" in name or "（" in name]
+
+
 def test_official_boundaries_can_replace_the_shipped_ones(app, runner, tmp_path, boundary_rows):
     features = [{"type": "Feature", "geometry": row["geometry"],
                  "properties": {"adcode": row["code"], "name": row["name"],
