@@ -69,7 +69,9 @@ class EvaluateRequestSchema(Schema):
 class LangQuerySchema(Schema):
     """Language of explanations."""
 
-    lang = fields.String(load_default="zh", validate=validate.OneOf(("zh", "en")))
+    lang = fields.String(load_default=None, validate=validate.OneOf(("zh", "en")), metadata={
+        "description": "zh or en; when absent, the better of the two for the request's "
+                       "Accept-Language, else zh"})
 
 
 class EvaluationSchema(Schema):

@@ -30,7 +30,8 @@ blp = ApiBlueprint("rules", __name__, url_prefix="/api/v1/rules",
 @blp.secured
 def evaluate(actor, query: dict, body: dict):
     """What the rules decide for these facts: waiver, penalty, limitation, with the trace."""
-    return service.evaluate_dry_run(actor, body, query["lang"])
+    lang = query["lang"] or request.accept_languages.best_match(service.LANGS, default="zh")
+    return service.evaluate_dry_run(actor, body, lang), 200, {"Vary": "Accept-Language"}
 
 
 @blp.route("/sets", methods=["GET"])

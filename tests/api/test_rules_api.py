@@ -37,6 +37,21 @@ def test_explanations_come_in_english_on_request(client, legal):
     assert body["verified"] is False and body["unverified"]
 
 
+def test_without_lang_the_explanations_follow_accept_language(client, legal):
+    def said(query: str, accepted: str | None) -> tuple[str, str | None]:
+        headers = legal | ({"Accept-Language": accepted} if accepted else {})
+        response = client.post(f"/api/v1/rules/evaluate{query}", json=EVALUATE,
+                               headers=headers)
+        return response.get_json()["explanation"], response.headers.get("Vary")
+
+    english, vary = said("", "en-GB,en;q=0.9")
+    assert "item 5" in english and "Accept-Language" in (vary or "")
+    assert "第5项" in said("", "zh-CN,zh;q=0.9,en;q=0.8")[0]
+    assert "第5项" in said("", None)[0]  # nothing asked: Chinese
+    assert "第5项" in said("", "fr")[0]  # nothing it speaks: Chinese
+    assert "第5项" in said("?lang=zh", "en")[0]  # the query decides when given
+
+
 def test_a_missing_correction_gives_a_deadline_to_correct_by(client, legal):
     facts = EVALUATE["facts"] | {"corrected_on_spot": None, "corrected_in_time": None}
     body = client.post("/api/v1/rules/evaluate", json=EVALUATE | {
