@@ -27,8 +27,8 @@ def blocked_lines(report: list[dict[str, Any]]) -> list[str]:
 
 
 def withdrawal_lines(report: list[dict[str, Any]]) -> list[str]:
-    """Each discarded edit the server might hold: withdrawn there, never received there
-    (nothing to do), or why the server refused."""
+    """Each discarded edit the server might hold: withdrawn there, never received or refused
+    there (nothing to do), or why the server refused the withdrawal."""
     lines = []
     for item in report:
         edit = f"{item['entity']} {item['id']} ({item['op']})" if item["entity"] \
@@ -37,6 +37,8 @@ def withdrawal_lines(report: list[dict[str, Any]]) -> list[str]:
             lines.append(f"  withdrawn from the server: {edit}")
         elif not item["arrived"]:
             lines.append(f"  nothing to withdraw: {edit} never reached the server")
+        elif item["refused"]:
+            lines.append(f"  nothing to withdraw: the server had refused {edit} already")
         else:
             lines.append(f"  not withdrawn from the server: {edit}: {item['problem'] or ''}")
     return lines

@@ -29,7 +29,8 @@ def blocked_report(store: Store) -> list[dict[str, Any]]:
 def withdrawal_report(store: Store, outcomes: list[Outcome]) -> list[dict[str, Any]]:
     """The server's answers to withdrawals of discarded edits it might hold: each edit, whether
     it was withdrawn, whether it had reached the server at all (when not, nothing is held
-    there: nothing to do), and the problem when the server refused (it had applied it)."""
+    there: nothing to do), whether the server had refused it already (nothing held either),
+    and the problem when the server refused the withdrawal otherwise (it had applied it)."""
     discarded = {o.mutation_id: o for o in store.outcomes(("discarded",))}
     found = []
     for outcome in outcomes:
@@ -37,11 +38,14 @@ def withdrawal_report(store: Store, outcomes: list[Outcome]) -> list[dict[str, A
             continue  # a refusal of the moment goes again: its last answer is shown
         edit = discarded.get(outcome.record_id)
         problem = outcome.answer.get("problem")
-        arrived = outcome.status != "not_held"
+        refused = outcome.status == "not_held" and (problem or {}).get("status") == 409
+        arrived = outcome.status != "not_held" or refused
         found.append({"mutation_id": outcome.record_id, "withdrawn": outcome.status == "applied",
-                      "arrived": arrived, "entity": edit.entity if edit else None,
+                      "arrived": arrived, "refused": refused,
+                      "entity": edit.entity if edit else None,
                       "op": edit.op if edit else None, "id": edit.record_id if edit else None,
-                      "problem": describe(problem) if problem and arrived else None})
+                      "problem": describe(problem) if problem and arrived and not refused
+                      else None})
     return found
 
 

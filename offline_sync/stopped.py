@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # The fields by which an edit names another record it needs on the server.
 REFERENCES = {"inspection_id": "inspection", "violation_id": "violation"}
 NAMED_BY = {entity: field for field, entity in REFERENCES.items()}
+# How the server says (409 `settled`) an edit withdrawn had settled when it holds nothing of it.
+NOTHING_HELD = ("rejected", "withdrawn")
 
 
 def needs(mutation: Mutation) -> list[tuple[str, str]]:
@@ -49,12 +51,15 @@ def needed(db: sqlite3.Connection, mutation: Mutation) -> bool:
 
 def withdrawal_settles(mutation: Mutation, result: dict[str, Any]) -> tuple[str, bool] | None:
     """How the server's refusal settles a withdrawal, once: a 404 (it never received the edit,
-    so holds nothing under that id) as `not_held`, quietly; a 409 (the edit had settled
-    meanwhile, e.g. applied) as rejected, for the user to see. (status, quietly); None for
-    any other answer, and for a refusal of the moment (`transient`), which goes again."""
+    so holds nothing under that id) or a 409 saying the edit had settled as rejected or
+    withdrawn (nothing held either) as `not_held`, quietly; any other 409 (the edit had
+    settled meanwhile, e.g. applied) as rejected, for the user to see. (status, quietly); None
+    for any other answer, and for a refusal of the moment (`transient`), which goes again."""
     problem = result.get("problem") or {}
     if (mutation.entity, mutation.op) != WITHDRAW or problem.get("transient"):
         return None
+    if problem.get("status") == 409 and problem.get("settled") in NOTHING_HELD:
+        return "not_held", True
     return {404: ("not_held", True), 409: ("rejected", False)}.get(problem.get("status"))
 
 

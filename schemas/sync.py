@@ -133,7 +133,10 @@ class MutationResultSchema(Schema):
     server = fields.Dict(allow_none=True, metadata={"description": "The server's copy"})
     problem = fields.Dict(allow_none=True, metadata={
         "description": "RFC 9457 details; `transient: true` on a refusal of the moment (409, "
-                       "e.g. a deadlock): the same mutation sent again is tried again"})
+                       "e.g. a deadlock): the same mutation sent again is tried again; "
+                       "`settled` on the 409 to a withdrawal of a mutation already settled: "
+                       "how (applied, conflict, rejected, withdrawn; rejected and withdrawn "
+                       "leave nothing held)"})
     waits_for = fields.String(allow_none=True, metadata={
         "description": "pending: the record it waits for, as entity:id"})
 

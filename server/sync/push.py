@@ -58,7 +58,7 @@ def problem(error: DomainError) -> dict[str, Any]:
             "status": error.status, "detail": error.detail}
     if error.errors:
         body["errors"] = json_safe(error.errors)
-    return body
+    return body | json_safe(error.extra)  # e.g. a withdrawal's `settled`
 
 
 TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurrently)

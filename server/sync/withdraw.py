@@ -36,7 +36,7 @@ def withdrawn_result(row: SyncMutation, withdrawal: dict[str, Any]) -> dict[str,
 
 def withdraw(ctx: Context) -> Outcome:
     """Settle the user's own held mutation `id` as withdrawn; NotFound for none of theirs,
-    Conflict (nothing changed) for one already settled."""
+    Conflict (nothing changed) for one already settled, saying how in `settled`."""
     key = (ctx.actor.user_id, record_id(ctx.mutation["id"]))
     # locked and read afresh: a withdrawal committing meanwhile is seen, not overwritten
     row = db.session.get(SyncMutation, key, with_for_update=True, populate_existing=True)
@@ -47,7 +47,7 @@ def withdraw(ctx: Context) -> Outcome:
         problem = (row.result or {}).get("problem") or {}
         how = "withdrawn" if problem.get("withdrawn_by") else row.status
         raise Conflict(f"The mutation was already settled ({how}): only one the server "
-                       "holds (pending) can be withdrawn; nothing changed.")
+                       "holds (pending) can be withdrawn; nothing changed.", settled=how)
     waited_for = row.waits_for
     row.result = json_safe(withdrawn_result(row, ctx.mutation))
     row.status, row.request, row.waits_for, row.settled_at = "rejected", None, None, utcnow()

@@ -128,21 +128,26 @@ def test_discarding_a_rejected_record_withdraws_the_edits_the_server_holds_for_i
     assert sorted(o.record_id for o in kept if o.entity == "mutation") == held
 
 
+def _arrives_after_all(visit, client, record: str, started_at: str) -> None:
+    """The discarded record reaches the server another way (pushed by someone else's client),
+    started at `started_at`; the edits the server held for it are released then."""
+    store = Tablet(visit["home"]).store
+    headers = {"Authorization": f"Bearer {store.get('token')}"}
+    team = [str(visit["first"].id), str(visit["second"].id)]
+    arrived = client.post("/api/v1/sync/push", headers=headers, json={
+        "device_id": "visit-tablet", "mutations": [{
+            "mutation_id": str(uuid.uuid4()), "entity": "inspection", "op": "create",
+            "id": record, "fields": {"enterprise_id": visit["enterprise"]["id"],
+                                     "inspector_ids": team, "started_at": started_at}}]})
+    assert arrived.get_json()["results"][0]["status"] == "applied", arrived.get_json()
+
+
 def test_a_held_edit_applied_before_its_withdrawal_arrives_is_shown_not_withdrawn(
         visit, app, client):
     run, user = visit["run"], visit["first"]
     record = _rejected_visit(visit)
     _ok(run("discard", record, "--yes"))
-    store = Tablet(visit["home"]).store
-    headers = {"Authorization": f"Bearer {store.get('token')}"}
-    team = [str(visit["first"].id), str(visit["second"].id)]
-    arrived = client.post("/api/v1/sync/push", headers=headers, json={  # the record after all
-        "device_id": "visit-tablet", "mutations": [{
-            "mutation_id": str(uuid.uuid4()), "entity": "inspection", "op": "create",
-            "id": record, "fields": {"enterprise_id": visit["enterprise"]["id"],
-                                     "inspector_ids": team,
-                                     "started_at": datetime.now(UTC).isoformat()}}]})
-    assert arrived.get_json()["results"][0]["status"] == "applied", arrived.get_json()
+    _arrives_after_all(visit, client, record, datetime.now(UTC).isoformat())
     assert _held_on_server(app, user) == []  # the held edits were applied with it
     pushed = run("push")
     assert pushed.exit_code == 1, pushed.output
@@ -152,3 +157,19 @@ def test_a_held_edit_applied_before_its_withdrawal_arrives_is_shown_not_withdraw
     assert _withdrawals_received(app, user) == 2  # a refusal is final: none went again
     report = json.loads(_ok(run("status", "--json")))
     assert report["withdrawals"] == 0 and len(report["issues"]) == 2
+
+
+def test_a_held_edit_refused_before_its_withdrawal_arrives_needs_nothing(visit, app, client):
+    run, user = visit["run"], visit["first"]
+    record = _rejected_visit(visit)
+    _ok(run("discard", record, "--yes"))
+    _arrives_after_all(visit, client, record, "2019-06-03T09:00:00+08:00")  # before WATER-02
+    assert _held_on_server(app, user) == []  # the answer refused, the refusal to sign applied
+    pushed = run("push")
+    assert pushed.exit_code == 1, pushed.output  # the signature: applied, not withdrawn
+    assert pushed.stdout.count("not withdrawn from the server:") == 1, pushed.output
+    assert "nothing to withdraw: the server had refused checklist_answer" in pushed.stdout
+    assert _withdrawals_received(app, user) == 2
+    report = json.loads(_ok(run("status", "--json")))
+    assert [i["entity"] for i in report["issues"]] == ["mutation"]
+    assert "already settled (applied)" in report["issues"][0]["problem"]

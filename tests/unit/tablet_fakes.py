@@ -135,9 +135,11 @@ class FakeSyncServer:
                 "title": "Not found", "status": 404, "detail": "No mutation of yours with this "
                 "id reached the server: nothing to withdraw."}}
         if first["status"] != "pending":
+            how = "withdrawn" if (first.get("problem") or {}).get("withdrawn_by") \
+                else first["status"]
             return {**base, "status": "rejected", "version": None, "problem": {
-                "title": "Conflict", "status": 409,
-                "detail": f"The mutation was already settled ({first['status']})."}}
+                "title": "Conflict", "status": 409, "settled": how,
+                "detail": f"The mutation was already settled ({how})."}}
         self.held = [h for h in self.held if h["mutation_id"] != m["id"]]
         self.first[m["id"]] = {**first, "status": "rejected", "problem": {
             "title": "Gone", "status": 410, "withdrawn_by": m["mutation_id"]}}

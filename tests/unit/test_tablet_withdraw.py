@@ -10,7 +10,7 @@ from tablet_fakes import FakeSyncServer
 
 from offline_sync import Offline, Tablet
 from offline_sync.rejected import withdrawal_report
-from offline_sync.store import Store
+from offline_sync.store import Mutation, Store
 from tests.unit.test_tablet_blocked import PROBLEM, _day, _reject
 
 RECORD = "i-1"
@@ -115,13 +115,20 @@ def test_a_withdrawal_of_an_edit_the_server_never_received_settles_as_nothing_he
         (False, False, "checklist_answer"), (False, False, "signature")]
 
 
-def test_a_withdrawal_refused_because_the_edit_was_applied_settles_at_once(tmp_path):
-    server = FakeSyncServer()
+def _answer_held_behind_a_rejected_record(tmp_path, server: FakeSyncServer
+                                         ) -> tuple[Tablet, Mutation]:
+    """A record the server rejected and an answer of it that the server holds (pending)."""
     tablet = Tablet(tmp_path / "tablet", server)
     tablet.store.record("inspection", "create", RECORD, {"invalid": True})
     answer = tablet.store.record("checklist_answer", "create", "a-1", {
         "inspection_id": RECORD, "item": "VOC-01", "answer": "no"})
     assert [o.status for o in tablet.push()] == ["rejected"]
+    return tablet, answer
+
+
+def test_a_withdrawal_refused_because_the_edit_was_applied_settles_at_once(tmp_path):
+    server = FakeSyncServer()
+    tablet, answer = _answer_held_behind_a_rejected_record(tmp_path, server)
     server._one({"mutation_id": "another", "entity": "inspection", "op": "create",
                  "id": RECORD, "base_version": None, "fields": {}})  # the record after all
     assert server.first[answer.mutation_id]["status"] == "applied"
@@ -134,6 +141,29 @@ def test_a_withdrawal_refused_because_the_edit_was_applied_settles_at_once(tmp_p
     [shown] = withdrawal_report(tablet.store, outcomes)
     assert (shown["withdrawn"], shown["arrived"]) == (False, True)
     assert "already settled (applied)" in shown["problem"]
+
+
+def test_a_withdrawal_of_an_edit_the_server_had_rejected_settles_quietly(tmp_path):
+    server = FakeSyncServer()
+    tablet, answer = _answer_held_behind_a_rejected_record(tmp_path, server)
+    assert server.first[answer.mutation_id]["status"] == "pending"
+    server.first[answer.mutation_id] = {**server.first[answer.mutation_id],
+                                        "status": "rejected", "problem": PROBLEM}
+    server.held = []  # settled as rejected meanwhile (released and refused)
+    tablet.discard_rejected(RECORD)
+    outcomes = tablet.push()
+    assert [(o.status, o.acknowledged) for o in outcomes] == [("not_held", True)]
+    assert tablet.store.issues() == [] and tablet.store.queued() == []
+    [shown] = withdrawal_report(tablet.store, outcomes)
+    assert (shown["withdrawn"], shown["arrived"], shown["refused"]) == (False, True, True)
+
+
+def test_a_withdrawal_refused_with_a_settlement_that_holds_something_stays_shown(tmp_path):
+    store, _, _ = _discarded(tmp_path)
+    [conflicted] = _withdrawals(store)[:1]
+    shown = store.settle(conflicted, _answer(conflicted, "rejected", status=409,
+                                             settled="conflict", detail="already settled"))
+    assert shown.status == "rejected" and store.issues() == [shown]
 
 
 def test_a_withdrawal_the_database_refused_for_the_moment_goes_again(tmp_path):

@@ -122,6 +122,7 @@ def test_an_applied_mutation_cannot_be_withdrawn_and_nothing_changes(app, world)
     [refused] = tablet.push(withdrawal(create))
     assert refused["status"] == "rejected" and refused["problem"]["status"] == 409
     assert "applied" in refused["problem"]["detail"]
+    assert refused["problem"]["settled"] == "applied"
     assert "transient" not in refused["problem"]  # final: the tablet never sends it again
     assert _row(app, user, create["mutation_id"]).status == "applied"
     replay = tablet.push(create)[0]
@@ -136,6 +137,18 @@ def test_a_mutation_withdrawn_once_cannot_be_withdrawn_again(world):
     [again] = tablet.push(withdrawal(update))  # a new withdrawal, not a retry of the first
     assert again["status"] == "rejected" and again["problem"]["status"] == 409
     assert "withdrawn" in again["problem"]["detail"]
+    assert again["problem"]["settled"] == "withdrawn"
+
+
+def test_a_mutation_the_server_rejected_says_so_when_withdrawn(world):
+    tablet = world["a"]
+    fields = {**world["inspection_fields"](), "inspector_ids": []}  # refused: no officers
+    create = mutation("inspection", "create", str(uuid.uuid4()), fields)
+    assert tablet.push(create)[0]["status"] == "rejected"
+    [refused] = tablet.push(withdrawal(create))
+    assert refused["status"] == "rejected" and refused["problem"]["status"] == 409
+    assert refused["problem"]["settled"] == "rejected"
+    assert "already settled (rejected)" in refused["problem"]["detail"]
 
 
 def test_an_unknown_or_malformed_id_is_refused_with_the_reason(world):
