@@ -127,9 +127,15 @@ class Fieldwork(Holdings):
         return violation_id
 
     def check_violation(self, body: dict[str, Any]) -> None:
-        """Invalid unless the contract takes the fields of a new violation and a continuing
-        act's end day falls between its start and today."""
+        """Invalid unless the contract takes the fields of a new violation, the act happened
+        no later than the visit day of its record (when the tablet holds it, as the server
+        checks it) and a continuing act's end day falls between its start and today."""
         read = check(ViolationFields(), body, "violation")
+        held = self.store.record_of("inspection", str(body.get("inspection_id")))
+        found_on = checklists.visit_day(held[1]) if held else None
+        if found_on is not None and read["occurred_on"] > found_on:
+            raise Invalid("The act cannot have happened after the inspection that found it "
+                          f"(occurred_on: on or before {found_on}, the record's visit day).")
         if read["ended_on"] and not read["continuing"]:
             raise Invalid("Only a continuing act has an end day: say it is continuing.")
         if read["ended_on"] and not read["occurred_on"] <= read["ended_on"] <= today():

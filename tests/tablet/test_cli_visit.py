@@ -171,6 +171,9 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
         "an end day of an act not continuing": ("add-violation", record, "--code", "AIR_VOC",
                                                  "--occurred-on", "2026-06-01", "--ended-on",
                                                  "2026-06-02", "--no-location"),
+        "an act after the visit day": ("add-violation", record, "--code", "AIR_VOC",
+                                       "--occurred-on", (date.today() + timedelta(days=2))
+                                       .isoformat(), "--no-location"),
         "a violation on no record": ("add-violation", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f70",
                                      "--code", "AIR_VOC", "--occurred-on", "2026-06-01",
                                      "--no-location"),
@@ -211,6 +214,8 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
     said = run(*refused["a code in no catalogue"]).output
     assert "AIR_VOCS is not in the violation catalogue this tablet holds" in said
     assert "occurred_on: Not a valid date." in run(*refused["a day that is no day"]).output
+    assert "cannot have happened after the inspection that found it (occurred_on: on or " \
+        "before" in run(*refused["an act after the visit day"]).output
     assert "location[lat]: Must be greater than or equal to -90" in run(
         *refused["a latitude off the globe"]).output
     assert "refusal_reason: a refusal to sign needs its reason" in run(
