@@ -13,7 +13,7 @@ import click
 from tqdm import tqdm
 
 from offline_sync import cli_lists, cli_rejected, cli_visit
-from offline_sync.cli_base import BadInput, location_option, open_tablet
+from offline_sync.cli_base import BadInput, location_option, open_tablet, uncited_lines
 from offline_sync.engine import Tablet, issue_of
 from offline_sync.errors import PasswordChangeRequired
 from offline_sync.rejected import blocked_report, withdrawal_report
@@ -150,6 +150,7 @@ def push(ctx: click.Context) -> None:
         left = len(tablet.store.queued())
         blocked = blocked_report(tablet.store)
         withdrawals = withdrawal_report(tablet.store, outcomes)
+        uncited = tablet.uncited_by_record()
     edits = [o for o in outcomes if (o.entity, o.op) != WITHDRAW]  # listed apart, below
     counts: dict[str, int] = {}
     for outcome in edits:
@@ -164,6 +165,9 @@ def push(ctx: click.Context) -> None:
         click.echo(_refused_line(item.filename, item.sha256, item.detail))
     for line in cli_rejected.blocked_lines(blocked):
         click.echo(line)
+    for record_id, items in uncited.items():
+        for line in uncited_lines(record_id, items):
+            click.echo(line)
     flagged = {outcome.mutation_id for outcome in outcomes if not outcome.acknowledged}
     # a rejected create with edits behind it is one thing to look at, not two
     attention = len(flagged) + len(refused) + sum(

@@ -13,6 +13,7 @@ import click
 
 from offline_sync.engine import Tablet, owed_text
 from offline_sync.errors import Invalid, Offline, SyncError, Unauthorized, describe
+from offline_sync.files import EvidenceItem
 
 
 class BadInput(click.ClickException):
@@ -102,3 +103,17 @@ def location_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., A
         return with_position
 
     return decorate
+
+
+def uncited_lines(inspection_id: str, items: list[EvidenceItem]) -> list[str]:
+    """Files captured for a record that nothing cites, and how to cite them ([] for none)."""
+    if not items:
+        return []
+    lines = [f"  warning: {len(items)} photo{'' if len(items) == 1 else 's'} captured for "
+             f"inspection {inspection_id} {'is' if len(items) == 1 else 'are'} cited by "
+             "nothing: on the server no record, gallery or case file would show "
+             f"{'it' if len(items) == 1 else 'them'}"]
+    lines += [f"    {item.filename or '?'} ({item.sha256[:12]}): cite it with `link-photo "
+              f"{item.sha256[:12]} --violation VIOLATION` (or `add-violation {inspection_id} "
+              f"--photo {item.sha256[:12]} …`)" for item in items]
+    return lines

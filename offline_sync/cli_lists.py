@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from offline_sync import checklists
-from offline_sync.cli_base import BadInput, open_tablet
+from offline_sync.cli_base import BadInput, open_tablet, uncited_lines
 from offline_sync.engine import Tablet
 from offline_sync.visit import today
 
@@ -204,10 +204,13 @@ def show(ctx: click.Context, inspection_id: str, as_json: bool) -> None:
     with open_tablet(ctx) as tablet:
         record = tablet.inspection(inspection_id)
         lacking = tablet.lacking(record) if record.get("status") != "submitted" else []
+        uncited = tablet.uncited(inspection_id)
         people = tablet.people()
         enterprise = _name_of(tablet, record.get("enterprise_id"))
     if as_json:
-        click.echo(json.dumps({**record, "lacking": lacking}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**record, "lacking": lacking, "uncited": [
+            {"sha256": i.sha256, "filename": i.filename} for i in uncited]},
+            ensure_ascii=False, indent=2))
         return
     officers_named = ", ".join(f"{(people.get(i) or {}).get('name') or '?'} ({i})"
                                for i in record.get("inspector_ids") or [])
@@ -225,6 +228,7 @@ def show(ctx: click.Context, inspection_id: str, as_json: bool) -> None:
     lines += [_signature_line(s) for s in record["signatures"]]
     if record.get("status") != "submitted":
         lines.append("  to submit: " + ("; ".join(lacking) if lacking else "ready (`submit`)"))
+    lines += uncited_lines(inspection_id, uncited)
     for line in lines:
         click.echo(line)
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from offline_sync import checklists
-from offline_sync.cli_base import BadInput, location_option, moment, open_tablet
+from offline_sync.cli_base import BadInput, location_option, moment, open_tablet, uncited_lines
 from offline_sync.engine import Tablet
 from offline_sync.position import distance_m, photo_position
 
@@ -245,13 +245,44 @@ def sign(ctx: click.Context, inspection_id: str, role: str, name: str | None,
 @INSPECTION
 @click.option("--ended-at", default=None,
               help="When the inspection ended (ISO time); by default now, unless it ended.")
+@click.option("--yes", is_flag=True, help="Submit though photos captured for it are cited by "
+                                          "nothing (without asking).")
 @click.pass_context
-def submit(ctx: click.Context, inspection_id: str, ended_at: str | None) -> None:
+def submit(ctx: click.Context, inspection_id: str, ended_at: str | None, yes: bool) -> None:
     """Submit the record once two officers and the party signed (or the party refused): it is
-    then only corrected, never edited (queued for the next push)."""
+    then only corrected, never edited (queued for the next push). Asks first while photos
+    captured for it are cited by nothing, unless --yes."""
     with open_tablet(ctx) as tablet:
+        tablet.inspection(inspection_id)  # a record it holds, before anything is asked
+        uncited = tablet.uncited(inspection_id)
+        if uncited and not yes:
+            for line in uncited_lines(inspection_id, uncited):
+                click.echo(line, err=True)
+            click.confirm("Submit anyway? They would reach no record", abort=True, err=True)
         tablet.submit(inspection_id, moment(ended_at))
     click.echo("submission queued for the next push")
+
+
+@click.command("link-photo")
+@click.argument("ref", metavar="FILE|SHA256")
+@click.option("--violation", "violation_id", required=True, help="The violation citing it.")
+@click.pass_context
+def link_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
+    """Cite a photo on a violation: one captured before (its digest, or its first digits, as
+    add-photo printed it) or a file (captured now); queued for the next push."""
+    with open_tablet(ctx) as tablet:
+        held = tablet.store.record_of("violation", violation_id)
+        if held is None:  # its link would wait for it on the server forever
+            raise BadInput(f"No violation {violation_id} on this tablet: check the id, or "
+                           "pull first")
+        files, digests = _cited(tablet, (ref,))
+        sha256 = tablet.add_photo(files[0], violation_id).sha256 if files else digests[0]
+        if not files:
+            if sha256 in (held[1].get("evidence") or ()):
+                click.echo(f"{sha256} is cited on violation {violation_id} already")
+                return
+            tablet.link_photo(violation_id, sha256)
+    click.echo(f"{sha256} cited on violation {violation_id} (queued for the next push)")
 
 
 @click.command()
@@ -280,4 +311,4 @@ def refresh_officers(ctx: click.Context, inspection_id: str) -> None:
     click.echo("officers queued to be refreshed on the record at the next push")
 
 
-COMMANDS = (add_violation, checklist, edit, refresh_officers, sign, submit, task)
+COMMANDS = (add_violation, checklist, edit, link_photo, refresh_officers, sign, submit, task)

@@ -176,14 +176,24 @@ class Tablet(Fieldwork, Rejections):
         return record_id
 
     def add_photo(self, path: str | Path, violation_id: str | None = None,
-                  kind: str = "photo") -> EvidenceItem:
-        """Capture a file as evidence (SHA-256 now) and, if given, cite it on a violation
-        (the link may travel before the file: the server lists it as missing meanwhile)."""
-        item = capture(self.store, path, self.home / "evidence", kind)
+                  kind: str = "photo", inspection_id: str | None = None) -> EvidenceItem:
+        """Capture a file as evidence (SHA-256 now) for a record (the one given, else the
+        violation's, else the one being visited) and, if given, cite it on a violation (the
+        link may travel before the file: the server lists it as missing meanwhile)."""
+        held = self.store.record_of("violation", violation_id) if violation_id else None
+        inspection_id = inspection_id or (held[1].get("inspection_id") if held else None) \
+            or self.visiting()
+        item = capture(self.store, path, self.home / "evidence", kind, inspection_id)
         if violation_id:
-            self.record("evidence_link", "create", link_id(violation_id, item.sha256),
-                        {"violation_id": violation_id, "sha256": item.sha256})
+            self.link_photo(violation_id, item.sha256)
         return item
+
+    def link_photo(self, violation_id: str, sha256: str) -> str:
+        """Cite a captured file on a violation (queued); the link's id."""
+        key = link_id(violation_id, sha256)
+        self.record("evidence_link", "create", key,
+                    {"violation_id": violation_id, "sha256": sha256})
+        return key
 
     # -- push -------------------------------------------------------------------------------
 

@@ -47,12 +47,13 @@ def filetype(filename: str | None) -> str | None:
     return FIELD_TYPES.get(Path(filename).suffix.lower()) or mimetypes.guess_type(filename)[0]
 
 
-def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "photo"
-            ) -> EvidenceItem:
+def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "photo",
+            inspection_id: str | None = None) -> EvidenceItem:
     """Copy a file into the tablet's evidence folder, hashing it on the way (one pass).
 
     The copy is named by its SHA-256 and fsync'd before the store knows it, so what is
-    uploaded later is exactly what was hashed at capture. NotEvidence for an empty file."""
+    uploaded later is exactly what was hashed at capture, kept for the record it was captured
+    for (`inspection_id`, when known). NotEvidence for an empty file."""
     source, folder = Path(source), Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     hasher, size = hashlib.sha256(), 0
@@ -74,7 +75,7 @@ def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "p
     else:
         os.replace(tmp.name, target)
     return store.add_evidence(EvidenceItem(digest, str(target), size, source.name, kind,
-                                           now_iso(), "pending", None))
+                                           now_iso(), "pending", None, inspection_id))
 
 
 class Sha256Fingerprint(Fingerprint):

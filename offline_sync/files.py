@@ -27,6 +27,7 @@ class EvidenceItem:
     captured_at: str
     state: str
     detail: str | None
+    inspection_id: str | None = None  # the record it was captured for (None: not known)
 
 
 class FileRecords:
@@ -39,16 +40,20 @@ class FileRecords:
     # -- evidence ---------------------------------------------------------------------------
 
     def add_evidence(self, item: EvidenceItem) -> EvidenceItem:
-        """Keep a captured file (a second capture of the same bytes is the same evidence;
-        of a file the server refused, it goes again as captured now, e.g. of another kind)."""
+        """Keep a captured file (a second capture of the same bytes is the same evidence,
+        kept for the record it was first captured for; of a file the server refused, it goes
+        again as captured now, e.g. of another kind)."""
         with self.transaction() as db:
             db.execute("INSERT INTO evidence (sha256, path, size, filename, kind, captured_at, "
-                       "state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) "
+                       "state, detail, inspection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (sha256) "
                        "DO UPDATE SET filename = excluded.filename, kind = excluded.kind, "
                        "state = excluded.state, detail = excluded.detail "
                        "WHERE evidence.state = 'refused'",
                        (item.sha256, item.path, item.size, item.filename, item.kind,
-                        item.captured_at, item.state, item.detail))
+                        item.captured_at, item.state, item.detail, item.inspection_id))
+            db.execute("UPDATE evidence SET inspection_id = ? WHERE sha256 = ? AND "
+                       "inspection_id IS NULL", (item.inspection_id, item.sha256))
         return self.evidence_item(item.sha256)  # type: ignore[return-value]
 
     def evidence_item(self, sha256: str) -> EvidenceItem | None:

@@ -205,6 +205,36 @@ class Holdings:
         raise Invalid(f"No file captured on this tablet has the SHA-256 {ref}: give the "
                       "photo's file to capture it, or its digest as add-photo printed it.")
 
+    def visiting(self) -> str | None:
+        """The record being visited: the one this tablet holds, not submitted, that started
+        last (None when it holds none)."""
+        open_ones = [r for r in self.store.records("inspection")
+                     if r.get("status") != "submitted" and aware(r.get("started_at"))]
+        latest = max(open_ones, key=lambda r: aware(r["started_at"]), default=None)
+        return latest["id"] if latest else None
+
+    def uncited(self, inspection_id: str) -> list[EvidenceItem]:
+        """The files captured for the record (not refused) that nothing the tablet knows
+        cites: no violation's evidence, photo link or signature. On the server they would be
+        in no record, gallery or case file."""
+        cited = {s.get("evidence_sha256") for s in self.inspection(inspection_id)["signatures"]}
+        cited |= {row.get("evidence_sha256") for row in self.store.records("signature")}
+        cited |= {row.get("sha256") for row in self.store.records("evidence_link")}
+        for violation in self.store.records("violation"):
+            cited |= set(violation.get("evidence") or ())
+        return [item for item in self.store.evidence() if item.inspection_id == inspection_id
+                and item.state != "refused" and item.sha256 not in cited]
+
+    def uncited_by_record(self) -> dict[str, list[EvidenceItem]]:
+        """uncited, for each record the tablet holds not submitted yet that has any."""
+        found = {}
+        for record_id in dict.fromkeys(i.inspection_id for i in self.store.evidence()):
+            held = self.store.record_of("inspection", record_id) if record_id else None
+            if held and held[1].get("status") != "submitted" and (
+                    items := self.uncited(record_id)):  # type: ignore[arg-type]
+                found[record_id] = items
+        return found
+
     def last_position(self, since: str | None) -> tuple[dict[str, float], EvidenceItem] | None:
         """The GPS position of the last photo captured since `since` (ISO time) that has one,
         with that photo; None when none has."""

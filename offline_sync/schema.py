@@ -25,12 +25,13 @@ CREATE TABLE IF NOT EXISTS outcomes (
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, filename TEXT,
     kind TEXT NOT NULL, captured_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
-    detail TEXT);
+    detail TEXT, inspection_id TEXT);
 CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
 """
 # 1: outbox.sent, set when a mutation goes out and cleared by a final answer (the server may
 # hold one sent whose answer never came back: a discard withdraws it).
-SCHEMA_VERSION = 1
+# 2: evidence.inspection_id, the record a file was captured for (files captured before: none).
+SCHEMA_VERSION = 2
 
 
 def open_schema(db: sqlite3.Connection) -> None:
@@ -39,6 +40,7 @@ def open_schema(db: sqlite3.Connection) -> None:
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         outbox = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+        evidence = {row[1] for row in db.execute("PRAGMA table_info(evidence)")}
         _create(db)
         if version < 1 and outbox and "sent" not in outbox:
             db.execute("ALTER TABLE outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0")
@@ -48,6 +50,8 @@ def open_schema(db: sqlite3.Connection) -> None:
             # and settles quietly.
             db.execute("UPDATE outbox SET sent = 1 WHERE chained = 0 AND mutation_id NOT IN "
                        "(SELECT mutation_id FROM outcomes)")
+        if version < 2 and evidence and "inspection_id" not in evidence:
+            db.execute("ALTER TABLE evidence ADD COLUMN inspection_id TEXT")
         if version < SCHEMA_VERSION:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:

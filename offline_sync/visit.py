@@ -121,7 +121,7 @@ class Fieldwork(Holdings):
                 **fields, **({"evidence": cited} if cited else {})}
         self.check_violation(body)
         for file in files:
-            self.add_photo(file)
+            self.add_photo(file, inspection_id=inspection_id)
         violation_id = str(uuid.uuid4())
         self.record("violation", "create", violation_id, body)
         return violation_id
@@ -275,7 +275,8 @@ class Fieldwork(Holdings):
         digest = _digest(image) if image is not None else None
         fields = self._signature(inspection_id, name, role, digest, refusal_reason, user_id)
         if image is not None:
-            fields["evidence_sha256"] = self.add_photo(image, kind="signature").sha256
+            fields["evidence_sha256"] = self.add_photo(
+                image, kind="signature", inspection_id=inspection_id).sha256
         key = str(uuid.uuid4())
         self.record("signature", "create", key, fields)
         return key

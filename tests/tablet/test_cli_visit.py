@@ -90,13 +90,15 @@ def test_an_inspector_does_a_whole_visit_offline_and_the_server_holds_it_submitt
     _ok(run("task", visit["task"]["id"], "start"))
     record = _ok(run("new-inspection", "--task", visit["task"]["id"], "--inspector", "张敏",
                      "--inspector", second.username, "--findings", "喷漆车间门窗敞开"))
-    _ok(run("add-photo", _photo(visit, SITE_PHOTO)))
+    site = _ok(run("add-photo", _photo(visit, SITE_PHOTO))).split()[0]
     made = run("add-violation", record, "--code", "AIR_VOC", "--occurred-on",
                date.today().isoformat(), "--description", "车间VOCs无组织排放",
                "--photo", _photo(visit, "Canon_40D.jpg"))  # cited, but it has no GPS
     violation = _ok(made)
     assert "from the GPS of the last photo, DERIVED_gps_sh_huangpu_center.jpg" in made.stderr
     photo = _ok(run("add-photo", _photo(visit, "DSCN0010.jpg"), "--violation", violation))
+    assert "cited by nothing" in _ok(run("show", record))  # the site photo, until linked
+    assert _ok(run("link-photo", site[:12], "--violation", violation)).startswith(site)
     _ok(run("checklist", record, "AIR-01", "no", "--note", "无组织排放"))
     _ok(run("checklist", record, "AIR-01", "yes"))  # answered again: replaces the first
     _ok(run("edit", record, "--findings", "门窗敞开，已责令整改", "--person", "王经理:厂长"))
@@ -114,7 +116,7 @@ def test_an_inspector_does_a_whole_visit_offline_and_the_server_holds_it_submitt
     assert signers == ["张敏:", "李强:", "王经理:"]  # as they signed
     _ok(run("submit", record))
     _ok(run("task", visit["task"]["id"], "submit"))
-    assert _owed(visit)[0] == 13  # the task twice, create, violation, link, 2 answers, edit,
+    assert _owed(visit)[0] == 14  # the task twice, create, violation, 2 links, 2 answers, edit,
     # 3 signatures, the end time, the submission
 
     pushed = run("push")
@@ -141,7 +143,7 @@ def test_an_inspector_does_a_whole_visit_offline_and_the_server_holds_it_submitt
     assert cited["location"]["lon"] == pytest.approx(float(spot["lon"]), abs=1e-6)
     assert cited["distance_to_site_m"] == 0 and "outside_site" not in cited["flags"]
     captured = {i.filename: i.sha256 for i in Tablet(visit["home"]).store.evidence()}
-    assert cited["evidence"] == [captured["Canon_40D.jpg"], photo.split()[0]]
+    assert cited["evidence"] == [captured["Canon_40D.jpg"], photo.split()[0], site]
     assert cited["missing_evidence"] == []
     task = client.get(f"/api/v1/tasks/{visit['task']['id']}", headers=headers).get_json()
     assert task["status"] == "submitted"
@@ -149,6 +151,18 @@ def test_an_inspector_does_a_whole_visit_offline_and_the_server_holds_it_submitt
     shown = _ok(run("show", record))
     assert shown.startswith(f"inspection {record}: submitted") and "to submit" not in shown
     assert shown.count(" signed (image ") == 3  # each once: pulled, not again as made here
+
+
+def test_push_names_a_photo_captured_for_a_record_that_nothing_cites(visit):
+    run = visit["run"]
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--task", visit["task"]["id"]))
+    digest = _ok(run("add-photo", _photo(visit, "DSCN0010.jpg"))).split()[0]
+    pushed = run("push")
+    assert pushed.exit_code == 0, pushed.output
+    assert f"captured for inspection {record} is cited by nothing" in pushed.stdout
+    assert f"DSCN0010.jpg ({digest[:12]}): cite it with `link-photo {digest[:12]} " \
+        "--violation VIOLATION`" in pushed.stdout
 
 
 def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_captured(visit):
