@@ -96,11 +96,13 @@ def _discard(sha256: str) -> None:
 
 
 def _described(path: Path) -> tuple[dict[str, Any], list[str]]:
-    """A case file's export columns (manifest digest, members), and the originals it lists."""
+    """A case file's export columns (manifest digest, members), and the originals it lists
+    (evidence and signature images; copies built before the file held the latter list none)."""
     with zipfile.ZipFile(path) as archive:
         body = archive.read(casefile.MANIFEST)
         members = len(archive.namelist())
-    originals = [f["sha256"] for f in json.loads(body)["files"] if f["role"] == "evidence"]
+    originals = list(dict.fromkeys(f["sha256"] for f in json.loads(body)["files"]
+                                   if f["role"] in ("evidence", "signature")))
     return {"sha256": hashlib.sha256(body).hexdigest(), "members": members}, originals
 
 

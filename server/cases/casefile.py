@@ -15,7 +15,7 @@ import hmac
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,10 +42,11 @@ MAX_KEY_ID = 64
 PHOTOS_PER_SHEET = 63  # one contact-sheet file per 7 pages keeps the builder's memory bounded
 
 # Main volume (正卷) order of the 2010 filing rules (decision and service receipt; filing
-# approval; evidence; notices; hearing record; …; closing), then the secondary volume (副卷:
-# …; hearing report; review opinions, which the case history holds).
+# approval; evidence, the records' signature images right after the records they sign;
+# notices; hearing record; …; closing), then the secondary volume (副卷: …; hearing report;
+# review opinions, which the case history holds).
 MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
-              "inspection_record", "inquiry_record", "contact_sheet", "evidence",
+              "inspection_record", "signature", "inquiry_record", "contact_sheet", "evidence",
               "correction_order", "notice", "hearing_notice", "hearing_record",
               "closing_approval")
 SECONDARY_ORDER = ("hearing_report", "history")
@@ -71,11 +72,19 @@ class Member:
     part: int = 0
 
 
-def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool) -> list[Member]:
-    """Every member in archival order; `evidence` holds (sha256, file extension) pairs."""
+def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool,
+         signatures: Sequence[tuple[str, str, str]] = ()) -> list[Member]:
+    """Every member in archival order; `evidence` holds (sha256, file extension) pairs, and
+    `signatures` the inspection records' signature images (sha256, extension, title)."""
     members = [Member("00_卷内目录.pdf", "catalogue", "catalogue", TITLES["catalogue"])]
     number = 0
     for role in MAIN_ORDER:
+        if role == "signature":
+            for sha256, ext, title in signatures:
+                number += 1
+                members.append(Member(f"正卷/{number:02d}_签名图像/{sha256}{ext}", role, "main",
+                                      title))
+            continue
         if role == "evidence":
             for sha256, ext in evidence:
                 number += 1

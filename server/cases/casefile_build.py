@@ -21,7 +21,16 @@ from flask import current_app
 from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor
-from server.cases import casefile, contact_sheet, documents, forms, history_doc, render, service
+from server.cases import (
+    casefile,
+    contact_sheet,
+    documents,
+    forms,
+    history_doc,
+    render,
+    service,
+    signature_images,
+)
 from server.cases.casefile_guide import guide
 from server.cases.casefile_keys import Key
 from server.cases.casefile_keys import current as current_key
@@ -120,13 +129,24 @@ def release_originals(actor: Actor, case, sha256s: list[str], *, audited: bool =
 def fixed_data(actor: Actor, case) -> str:
     """What the case file is set from besides the case's own row, its history and the stored
     originals, as JSON text: the documents' data (the party, the violations and records, the
-    evidence with what each proves and who made it, the bureau) and the cited evidence its
-    district does not hold. Taken in the archive transaction, it is what the archived copy
-    shows (LAW.md §6); every build reads it through JSON, so both render alike."""
+    evidence with what each proves and who made it, the bureau), the cited evidence and the
+    records' signature images its district does not hold. Taken in the archive transaction,
+    it is what the archived copy shows (LAW.md §6); every build reads it through JSON, so
+    both render alike."""
     data = documents.document_data(actor, case)
     del data["case"]
-    return json.dumps({"data": data, "missing": _missing_evidence(actor, case)},
+    return json.dumps({"data": data, "missing": _missing_evidence(actor, case),
+                       "missing_signatures": evidence.missing_evidence(
+                           signature_images.cited(data["inspections"]), case.district)},
                       ensure_ascii=False)
+
+
+def _signatures(given: dict[str, Any], district: str) -> tuple[dict[str, list], list[str]]:
+    """The records' signature images (sha256 → who signed with it) and those the district
+    does not hold; data fixed before the file held them names none missing: asked now."""
+    images = signature_images.cited(given["data"]["inspections"])
+    missing = given.get("missing_signatures")
+    return images, evidence.missing_evidence(images, district) if missing is None else missing
 
 
 def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda fraction: None,
@@ -140,19 +160,27 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
     form_names = [f for f in forms.FORMS if forms.available(f, case.state, data)]
     stated = {item["sha256"]: item for item in data["evidence"]}
     present = list(stated)
-    facts = evidence.evidence_facts(present)
-    ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in present}
-    members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True)
-    total = sum(release_originals(actor, case, present, audited=release)) + \
-        DOC_WEIGHT * (len(members) - len(present))
+    images, unsigned = _signatures(given, case.district)
+    signed = [s for s in images if s not in unsigned]
+    facts = evidence.evidence_facts([*present, *signed])
+    ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in facts}
+    members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True,
+                            signatures=[(s, ext[s], signature_images.title(images[s]))
+                                        for s in signed])
+    originals = list(dict.fromkeys([*present, *signed]))
+    sizes = dict(zip(originals, release_originals(actor, case, originals, audited=release),
+                     strict=True))
+    total = sum(sizes[s] for s in [*present, *signed]) + \
+        DOC_WEIGHT * (len(members) - len(present) - len(signed))
     store, key = evidence.current_store(), signing_key()
     done = 0
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
         writer = _Writer(archive)
         for member in members:
             if member.role == "catalogue":
-                body = render.to_pdf(history_doc.catalogue(case, members, data["authority"],
-                                                           key.key_id))
+                body = render.to_pdf(history_doc.catalogue(
+                    case, members, data["authority"], key.key_id,
+                    signature_images.missing_lines(images, unsigned)))
             elif member.role == "history":
                 body = render.to_pdf(history_doc.history(case, service.history(case),
                                                          data["authority"]))
@@ -160,13 +188,15 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
                 first = member.part * casefile.PHOTOS_PER_SHEET
                 body = contact_sheet.build(
                     actor, [stated[s] for s in present[first:first + casefile.PHOTOS_PER_SHEET]])
-            elif member.role == "evidence":
+            elif member.role in ("evidence", "signature"):
                 sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
                 stream = store.open(sha256)
                 # The store is addressed by SHA-256: the manifest states the digest the
                 # bytes must have, so a damaged original fails verification, never passes.
                 done += writer.write(member, _stream(stream), known_sha256=sha256,
-                                     mime=facts[sha256].mime, **_stated(stated[sha256]))
+                                     mime=facts[sha256].mime,
+                                     **(_stated(stated[sha256]) if member.role == "evidence"
+                                        else {"signed": images[sha256]}))
                 report(done / total)
                 continue
             else:
@@ -180,7 +210,7 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
             "filing_number": case.filing_number, "decision_number": case.decision_number,
             "state": case.state, "created_at": clock.utcnow().isoformat(),
             "created_by": actor.username, "missing_evidence": missing,
-            "files": writer.files}, key.seed, key.key_id)
+            "missing_signatures": unsigned, "files": writer.files}, key.seed, key.key_id)
         body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         for name, detached_body in (detached | {casefile.MANIFEST: body}).items():
             archive.writestr(_fixed_info(name), detached_body)

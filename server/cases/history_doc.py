@@ -11,8 +11,11 @@ from server.cases.doc import Doc, day_text
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
 
 
-def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str) -> Doc:
-    """卷内目录: every member in archival order, main volume then secondary volume."""
+def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str,
+              missing: Sequence[str] = ()) -> Doc:
+    """卷内目录: every member in archival order, main volume then secondary volume (each
+    signature image on its own row, titled with who signed which record), then `missing`:
+    the lines naming what the records cite that the file cannot hold yet."""
     rows = [("序号 · 卷别", "文件名称 · 路径")]
     seen: set[str] = set()
     for index, member in enumerate(members[1:], start=1):
@@ -28,7 +31,8 @@ def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str)
     return Doc("catalogue", "卷内目录", case.filing_number, rows=tuple(rows),
                paragraphs=(f"案卷：{case.filing_number} {case.decision_number or ''}",
                            f"本案卷各文件的SHA-256摘要及签名见 {MANIFEST}（Ed25519，签名密钥标识 "
-                           f"{key_id}）；校验只需本机关公布的公钥，方法见 {GUIDE}。"),
+                           f"{key_id}）；校验只需本机关公布的公钥，方法见 {GUIDE}。",
+                           *missing),
                signatures=("立卷人", "检查人"), authority=authority)
 
 

@@ -30,6 +30,16 @@ def test_the_main_volume_runs_decision_filing_evidence_notices_closing_then_the_
     assert [m.volume for m in members][1:-1] == ["main"] * 7
 
 
+def test_signature_images_follow_the_inspection_record_they_sign():
+    members = casefile.plan(["inspection_record", "decision"], [("ab" * 32, ".jpg")],
+                            with_history=False,
+                            signatures=[("cd" * 32, ".png", "签名图像（当事人 王经理）")])
+    assert [m.role for m in members] == ["catalogue", "decision", "inspection_record",
+                                         "signature", "contact_sheet", "evidence"]
+    assert members[3].name == f"正卷/03_签名图像/{'cd' * 32}.png"
+    assert (members[3].title, members[3].volume) == ("签名图像（当事人 王经理）", "main")
+
+
 def _entries(files: dict[str, bytes]) -> list[dict]:
     return [{"name": n, "sha256": hashlib.sha256(b).hexdigest(), "size": len(b),
              "role": "x", "volume": "main"} for n, b in files.items()]
@@ -309,3 +319,11 @@ def test_the_guide_names_the_files_the_key_id_and_where_the_public_key_is_publis
            f"{casefile.SIGNED} -sigfile {casefile.SIGNATURE}" in text
     assert f"sha256sum -c {casefile.SUMS}" in text
     assert "校验" in text and "Unpack this ZIP" in text
+
+
+def test_a_file_written_before_signature_images_were_listed_still_verifies(tmp_path):
+    # as servers wrote them before: documents and evidence, no signature member, and no
+    # missing_signatures in the manifest
+    files = {"00_卷内目录.pdf": b"%PDF-1.7", f"正卷/01_证据/{'ab' * 32}.jpg": b"\xff\xd8\xff"}
+    report = casefile.verify(_zip(tmp_path, files), KEYS)
+    assert (report.ok, report.checked, report.problems) == (True, 2, [])

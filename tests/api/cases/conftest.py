@@ -131,13 +131,16 @@ def upload_photo(client, headers: dict[str, str], shade: int = 0) -> tuple[str, 
     return upload_file(client, headers, buffer.getvalue())
 
 
-def upload_file(client, headers: dict[str, str], data: bytes) -> tuple[str, bytes]:
-    """Upload these bytes over tus; returns their SHA-256 and the bytes."""
+def upload_file(client, headers: dict[str, str], data: bytes,
+                kind: str | None = None) -> tuple[str, bytes]:
+    """Upload these bytes over tus (as evidence of `kind`, else the default); returns their
+    SHA-256 and the bytes."""
     digest = hashlib.sha256(data).hexdigest()
     tus = {**headers, "Tus-Resumable": "1.0.0"}
+    meta = {"sha256": digest} | ({"kind": kind} if kind else {})
     created = client.post("/api/v1/uploads/", headers={
-        **tus, "Upload-Length": str(len(data)),
-        "Upload-Metadata": "sha256 " + base64.b64encode(digest.encode()).decode()})
+        **tus, "Upload-Length": str(len(data)), "Upload-Metadata": ",".join(
+            f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())})
     assert created.status_code == 201, created.get_json()
     done = client.patch(created.headers["Location"], data=data, headers={
         **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})

@@ -1,0 +1,182 @@
+"""The case file holds the signature images of its inspection records (LAW.md §6: the record
+is signed by the officers and the party): listed in the manifest under their digests, in the
+catalogue, verified like any member; an image not uploaded yet is reported missing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.api.cases.archived_copies import export_and_fetch, run_jobs
+from tests.api.cases.case_files import export_zip, flip_byte, ok, rewrite_zip, verify_casefile
+from tests.api.cases.conftest import upload_file, upload_photo
+
+MANAGER = "王经理"
+
+
+def _png(shade: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (120, 40), shade).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def signed(client, party, violation, file_case, step, frozen):
+    """Make a case decided on a violation whose inspection record an officer and the party
+    signed on the tablet; `party_uploaded=False` leaves the party's image not uploaded."""
+
+    def make(party_uploaded: bool = True, *, to: tuple[tuple[str, dict], ...] = ()):
+        images = {hashlib.sha256(body).hexdigest(): body for body in (_png(20), _png(220))}
+        officer, manager = images
+        upload_file(client, party["supervisor"], images[officer], kind="signature")
+        if party_uploaded:
+            upload_file(client, party["supervisor"], images[manager], kind="signature")
+        photo, _ = upload_photo(client, party["supervisor"], 70)
+        inspector = party["inspectors"][0]
+        record = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
+                  "inspector_ids": [str(i.id) for i in party["inspectors"]],
+                  "started_at": "2021-06-01T02:00:00+00:00", "signatures": [
+                      {"signer": inspector.display_name, "role": "officer",
+                       "signer_user_id": str(inspector.id), "evidence_sha256": officer},
+                      {"signer": MANAGER, "role": "party", "evidence_sha256": manager}]}
+        ok(client.post("/api/v1/inspections", json=record, headers=party["supervisor"]), 201)
+        frozen.on("2021-06-03")
+        case = ok(file_case(violation(evidence=[photo], inspection_id=record["id"])["id"]),
+                  201).get_json()
+        for state, params in (("investigating", {}), ("notified", {}),
+                              ("decided", {"fine_fen": 3_000_000, "rights_waived": True}), *to):
+            case = ok(step(case, state, **params)).get_json()
+        return case | {"officer": officer, "manager": manager, "images": images,
+                       "inspector": inspector.display_name}
+
+    return make
+
+
+def _catalogue(archive: zipfile.ZipFile) -> str:
+    """The catalogue's text, its lines joined (a cell wraps a long name)."""
+    body = archive.read("00_卷内目录.pdf")
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages
+                   ).replace("\n", "")
+
+
+def _released(app) -> set[str]:
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+
+    with app.app_context():
+        return {e.entity_id for e in db.session.query(AuditEntry).filter_by(
+            action="evidence.export_original")}
+
+
+def test_the_case_file_holds_the_officer_and_party_signature_images_under_their_digests(
+        app, client, party, runner, exporting, signed, tmp_path):
+    case = signed()
+    data = export_zip(app, client, party, case)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(archive.read("manifest.json"))
+    listed = {f["sha256"]: f for f in manifest["files"] if f["role"] == "signature"}
+    assert set(listed) == set(case["images"])
+    for digest, image in case["images"].items():
+        entry = listed[digest]
+        assert entry["name"].startswith("正卷/") and entry["name"].endswith(f"/{digest}.png")
+        assert archive.read(entry["name"]) == image  # byte-identical, under its digest
+        assert (entry["size"], entry["mime"]) == (len(image), "image/png")
+    assert listed[case["officer"]]["signed"] == [
+        {"role": "officer", "signer": case["inspector"], "record": "2021-06-01 10:00"}]
+    assert listed[case["manager"]]["signed"] == [
+        {"role": "party", "signer": MANAGER, "record": "2021-06-01 10:00"}]
+    names = [f["name"] for f in manifest["files"]]
+    record = next(i for i, n in enumerate(names) if n.endswith("现场检查（勘察）笔录.pdf"))
+    assert {names.index(e["name"]) for e in listed.values()} == {record + 1, record + 2}
+    assert manifest["missing_signatures"] == []
+    catalogue = _catalogue(archive)
+    assert "签名图像" in catalogue and MANAGER in catalogue and case["inspector"] in catalogue
+    assert set(case["images"]) <= _released(app)  # chain of custody, as for evidence
+
+    result = verify_casefile(runner, tmp_path, data)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+    image = listed[case["manager"]]["name"]
+    result = verify_casefile(runner, tmp_path, rewrite_zip(
+        data, lambda n, b: flip_byte(b) if n == image else b))
+    assert result.exit_code == 1 and f"altered member: {image}" in result.output
+
+
+def test_a_signature_image_not_uploaded_yet_is_reported_missing_not_skipped(
+        app, client, party, runner, exporting, signed, tmp_path):
+    case = signed(party_uploaded=False)
+    data = export_zip(app, client, party, case)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["missing_signatures"] == [case["manager"]]
+    assert [f["sha256"] for f in manifest["files"] if f["role"] == "signature"] == [
+        case["officer"]]
+    assert not any(case["manager"] in name for name in archive.namelist())
+    catalogue = _catalogue(archive)
+    assert "未上传" in catalogue and MANAGER in catalogue
+    assert verify_casefile(runner, tmp_path, data).exit_code == 0
+
+
+def test_a_court_checks_the_signature_images_with_sha256sum_alone(
+        app, client, party, exporting, signed, tmp_path):
+    from tests.api.cases.test_casefile_public_verification import OPENSSL, _court, _run
+
+    if OPENSSL is None:
+        pytest.skip("needs Debian's openssl binary")
+    case = signed()
+    folder, _, _ = _court(client, export_zip(app, client, party, case), tmp_path, "court")
+    sums = _run("sha256sum", "-c", "SHA256SUMS", cwd=folder)
+    assert sums.returncode == 0, sums.stdout
+    checked = [line for line in sums.stdout.decode().splitlines() if "_签名图像/" in line]
+    assert sorted(line.split("/")[-1] for line in checked) == sorted(
+        f"{digest}.png: OK" for digest in case["images"])
+
+
+CLOSE_AND_ARCHIVE = (("served", {"method": "direct"}), ("paid", {"amount_fen": 3_000_000}),
+                     ("closed", {}), ("archived", {}))
+
+
+def test_an_archived_copy_built_from_data_fixed_before_signatures_were_listed_holds_them(
+        app, client, party, runner, exporting, signed, tmp_path):
+    from server.cases.models import CaseExport
+    from server.extensions import db
+
+    case = signed(to=CLOSE_AND_ARCHIVE)
+    with app.app_context():  # fixed by the archive step of a server before this change
+        row = db.session.query(CaseExport).filter_by(purpose="archive").one()
+        fixed = json.loads(row.fixed_data)
+        fixed.pop("missing_signatures")
+        row.fixed_data = json.dumps(fixed, ensure_ascii=False)
+        db.session.commit()
+    assert run_jobs(app)["done"] == 1
+    _, copy = export_and_fetch(app, client, party, case)
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(copy)).read("manifest.json"))
+    assert {f["sha256"] for f in manifest["files"] if f["role"] == "signature"} == set(
+        case["images"])
+    assert set(case["images"]) <= _released(app)
+    assert verify_casefile(runner, tmp_path, copy).exit_code == 0
+
+
+def test_an_archived_copy_built_before_signatures_were_listed_stays_valid(
+        app, client, party, runner, exporting, signed, monkeypatch, tmp_path):
+    from server.cases import archive_check, signature_images
+
+    case = signed(to=CLOSE_AND_ARCHIVE)
+    with monkeypatch.context() as before:  # the builder of a server before this change
+        before.setattr(signature_images, "cited", lambda inspections: {})
+        assert run_jobs(app)["done"] == 1
+        _, old = export_and_fetch(app, client, party, case)
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(old)).read("manifest.json"))
+    assert all(f["role"] != "signature" for f in manifest["files"])
+    _, again = export_and_fetch(app, client, party, case)
+    assert again == old  # never rebuilt nor re-signed
+    result = verify_casefile(runner, tmp_path, again)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+    with app.app_context():
+        assert archive_check.verify_archived_copies().ok
