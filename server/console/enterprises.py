@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext
 
 from schemas.enterprise import PERMIT_CLASSES, EnterpriseListQuerySchema, ImportQuerySchema
 from server import clock
@@ -45,7 +46,8 @@ def import_enterprises(actor: Actor):
     options = load(ImportQuerySchema(), request.form)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationFailed("Choose a CSV or GeoJSON file.", errors={"file": ["missing"]})
+        raise ValidationFailed(gettext("Choose a CSV or GeoJSON file."),
+                               errors={"file": [gettext("missing")]})
     report = bulk.import_enterprises(actor, upload.read(), upload.filename, options["mode"],
                                      options["dry_run"])
     refused = bool(report.rejected) and options["mode"] == "all_or_nothing" \

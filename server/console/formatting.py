@@ -19,7 +19,7 @@ from server.reports.figures import yuan
 # message parameters that are domain words, and the catalogue context of their labels
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
             "methods": "service", "kinds": "period", "kind": "approval", "role": None,
-            "roles": None}
+            "roles": None, "task_kind": None}
 
 
 def money(fen: int | None) -> str:
@@ -43,6 +43,8 @@ def _param(name: str, value: Any) -> str:
     """A message parameter as the page shows it: yuan, dates, labels, lists."""
     if value is None:
         return "—"
+    if isinstance(value, Message):
+        return said(value)
     if name == "changes":
         return ("; " if _english() else "；").join(_change(change) for change in value)
     if isinstance(value, list | tuple):

@@ -7,12 +7,14 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from marshmallow import ValidationError
 
 from schemas.tasks import AssignSchema, BulkAssignSchema
 from server.auth.policy import Actor
-from server.console import task_history
-from server.console.web import bp, load, page
-from server.errors import NotFound
+from server.console import bulk_refusal, task_history
+from server.console.refusal import refusal
+from server.console.web import bp, load, page, submit
+from server.errors import DomainError, NotFound
 from server.planning import stats, tasks
 from server.registry import service as registry
 
@@ -33,36 +35,53 @@ def _names(actor: Actor, items: list[dict[str, Any]]) -> dict[str, str]:
     return names
 
 
-@bp.route("/tasks", methods=["GET"])
-@page("task.assign")
-def task_board(actor: Actor) -> str:
-    """The board by status, with the workload per inspector and the overdue list."""
+def _board(actor: Actor, kept: dict[str, Any] | None = None,
+           refused: dict[str, Any] | None = None, status: int = 200):
+    """The board page; after a refused bulk assignment, with what was chosen and why not."""
     columns = {}
-    for status in BOARD:
-        items, total = tasks.list_tasks(actor, tasks.TaskFilter(status=status), 1, PER_COLUMN)
-        columns[status] = {"items": tasks.describe(items), "total": total}
+    for state in BOARD:
+        items, total = tasks.list_tasks(actor, tasks.TaskFilter(status=state), 1, PER_COLUMN)
+        columns[state] = {"items": tasks.describe(items), "total": total}
     overdue, _ = tasks.list_tasks(actor, tasks.TaskFilter(overdue=True), 1, PER_COLUMN)
     overdue_items = tasks.describe(overdue)
     names = _names(actor, [t for c in columns.values() for t in c["items"]] + overdue_items)
     return render_template("console/tasks.html", columns=columns, overdue=overdue_items,
                            names=names, workload=stats.workload(actor),
-                           summary=stats.summary(actor))
+                           summary=stats.summary(actor), refused=refused,
+                           kept=kept or {"tasks": [], "inspectors": [], "reason": ""}), status
+
+
+@bp.route("/tasks", methods=["GET"])
+@page("task.assign")
+def task_board(actor: Actor):
+    """The board by status, with the workload per inspector and the overdue list."""
+    return _board(actor)
 
 
 @bp.route("/tasks/assignments", methods=["POST"])
 @page("task.assign")
 def assign_bulk(actor: Actor):
-    """Assign the ticked tasks to the chosen inspectors: all of them or none."""
+    """Assign the ticked tasks to the chosen inspectors: all of them or none; a refusal
+    shows the board again with the choice kept and each refused task named."""
     inspectors = request.form.getlist("inspectors")
-    items = []
-    for ticked in request.form.getlist("task"):
-        task_id, _, version = ticked.partition(":")
-        items.append({"task_id": task_id, "version": version or None,
-                      "inspectors": inspectors})
-    body = BulkAssignSchema().load({"items": items, "reason": request.form.get("reason", "")})
-    done = tasks.assign_bulk(actor, body["items"], body["reason"])
-    flash(gettext("%(n)s task(s) assigned.", n=len(done)))
-    return redirect(url_for("console.task_board"), 303)
+    ticked = [value.partition(":") for value in request.form.getlist("task")]
+    items = [{"task_id": task_id, "version": version or None, "inspectors": inspectors}
+             for task_id, _, version in ticked]
+    reason = request.form.get("reason", "")
+
+    def save():
+        body = BulkAssignSchema().load({"items": items, "reason": reason})
+        done = tasks.assign_bulk(actor, body["items"], body["reason"])
+        flash(gettext("%(n)s task(s) assigned.", n=len(done)))
+        return redirect(url_for("console.task_board"), 303)
+
+    def again(error: DomainError | ValidationError):
+        kept = {"tasks": [task_id for task_id, _, _ in ticked], "inspectors": inspectors,
+                "reason": reason}
+        return _board(actor, kept, bulk_refusal.describe(actor, error, items),
+                      refusal(error)[0])
+
+    return submit(save, again)
 
 
 @bp.route("/tasks/<uuid:task_id>", methods=["GET"])

@@ -21,6 +21,7 @@ from server.planning import draw as algorithm
 from server.planning import tasks
 from server.planning.lifecycle import NOT_STARTED, OPEN
 from server.planning.models import Draw, Plan, Recusal, Task, TaskAssignee
+from server.planning.refusals import refused, said
 from server.registry import districts
 from server.registry import service as registry
 from server.uow import unit_of_work
@@ -36,7 +37,8 @@ def create_plan(actor: Actor, data: dict[str, Any]) -> Plan:
     """Define a plan: population, sample rule, officers per unit, period, optional schedule."""
     authorize(actor, "plan.create", data["district"], exists_for_others=False)
     if data["district"] != CITY and not districts.exists(data["district"]):
-        raise ValidationFailed("Unknown district.", errors={"district": ["unknown district"]})
+        raise refused(ValidationFailed, said("plan.district"),
+                      {"district": said("plan_field.district")})
     with unit_of_work() as session:
         plan = Plan(name=data["name"], district=data["district"],
                     population=data["population"], sample=data["sample"],
@@ -57,7 +59,7 @@ def get_plan(actor: Actor, plan_id: uuid.UUID, action: str = "plan.read") -> Pla
     """One plan in the caller's scope, else NotFound."""
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound("No such plan.")
+        raise refused(NotFound, said("plan.unknown"))
     # A district user may read the publication of a city-wide plan too.
     if not (action == "plan.publication" and plan.district == CITY):
         authorize(actor, action, plan.district)
@@ -96,7 +98,7 @@ def _population(plan: Plan, on: date) -> Iterator[Any]:
 def planned_date(plan: Plan, today: date) -> date:
     """When drawn units are due: the plan's working days from the draw, within its period."""
     if today > plan.period_end:
-        raise Conflict(f"The plan's period ended on {plan.period_end.isoformat()}.")
+        raise refused(Conflict, said("plan.period_ended", end=plan.period_end))
     due = add_working_days(max(today, plan.period_start), plan.due_working_days)
     return min(due, plan.period_end)
 
@@ -139,12 +141,10 @@ def build_snapshot(plan: Plan, today: date) -> tuple[algorithm.Snapshot, dict[st
 
 
 def _infeasible(error: algorithm.DrawInfeasible) -> Conflict:
-    return Conflict(
-        f"{len(error.units)} drawn unit(s) cannot be staffed with {error.needed} certified "
-        "inspectors free of recusal and within the plan's open-task cap; add inspectors or "
-        "change the plan.",
-        errors={"inspectors": [f"enterprise {unit}: {count} eligible"
-                               for unit, count in sorted(error.units.items())]})
+    return refused(Conflict, said("draw.infeasible", count=len(error.units),
+                                  needed=error.needed),
+                   {"inspectors": [said("draw_field.unit", enterprise=unit, count=count)
+                                   for unit, count in sorted(error.units.items())]})
 
 
 def _execute_draw(plan: Plan, seed: str, actor: Actor | None,
@@ -205,11 +205,8 @@ def draw(actor: Actor, plan_id: uuid.UUID, reason: str = "") -> Draw:
         session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
         earlier, reason = unvisited_draws(plan.id), reason.strip()
         if earlier and not reason:
-            raise ValidationFailed(
-                f"{len(earlier)} earlier draw(s) of this plan still have units not visited; "
-                "say why you draw again (the reason is recorded and published).",
-                errors={"reason": ["required while an earlier draw of this plan has units "
-                                   "not visited"]})
+            raise refused(ValidationFailed, said("draw.reason_needed", earlier=len(earlier)),
+                          {"reason": said("draw_field.reason")})
         return _execute_draw(plan, secrets.token_hex(16), actor, reason=reason or None,
                              supersedes=earlier)
 
@@ -239,7 +236,7 @@ def get_draw(actor: Actor, draw_id: uuid.UUID) -> Draw:
     """One draw (confidential: supervisors only)."""
     record = db.session.get(Draw, draw_id)
     if record is None:
-        raise NotFound("No such draw.")
+        raise refused(NotFound, said("draw.unknown"))
     authorize(actor, "draw.read", record.district)
     return record
 

@@ -18,8 +18,10 @@ from server.auth.models import User
 from server.auth.policy import CITY, Actor, authorize, in_scope
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
+from server.messages import Message
 from server.planning import lifecycle
 from server.planning.models import Recusal, Task, TaskAssignee, TaskEvent
+from server.planning.refusals import english, refused, said
 from server.registry import service as registry
 from server.uow import find, unit_of_work
 from server.workdays import add_working_days, unknown_years
@@ -119,16 +121,16 @@ def get_task(actor: Actor, task_id: uuid.UUID, *, lock: bool = False) -> Task:
     """One task the caller may see, else NotFound."""
     task = find(Task, task_id, lock=lock)
     if task is None:
-        raise NotFound("No such task.")
+        raise refused(NotFound, said("task.unknown"))
     if actor.role == "inspector":
         authorize(actor, "task.read")
         if actor.user_id not in assignees([task.id]).get(task.id, []):
-            raise NotFound("No such task.")
+            raise refused(NotFound, said("task.unknown"))
         return task
     authorize(actor, "task.read", task.district)
     if actor.role not in SUPERVISING and lifecycle.confidential(
             task.kind, task.draw_id is not None, task.status):
-        raise NotFound("No such task.")
+        raise refused(NotFound, said("task.unknown"))
     return task
 
 
@@ -180,31 +182,30 @@ def _users() -> dict[uuid.UUID, User]:
 
 
 def check_inspectors(actor: Actor, task: Task, inspector_ids: Sequence[uuid.UUID],
-                     users: dict[uuid.UUID, User]) -> list[str]:
+                     users: dict[uuid.UUID, User]) -> list[Message]:
     """Why these inspectors cannot be sent on this task (empty when they can)."""
     problems = []
     if len(set(inspector_ids)) != len(inspector_ids):
-        problems.append("an inspector is listed twice")
+        problems.append(said("task_field.twice"))
     needed = lifecycle.minimum_inspectors(task.kind)
     if len(set(inspector_ids)) < needed:
-        problems.append(f"a {task.kind} task needs at least {needed} distinct inspectors")
+        problems.append(said("task_field.too_few", task_kind=task.kind, needed=needed))
     if len(inspector_ids) > MAX_ASSIGNEES:
-        problems.append(f"at most {MAX_ASSIGNEES} inspectors")
+        problems.append(said("task_field.too_many", most=MAX_ASSIGNEES))
     on = max(task.due_date, clock.today_shanghai())
     recused = set(db.session.scalars(select(Recusal.user_id).where(
         Recusal.enterprise_id == task.enterprise_id, Recusal.user_id.in_(inspector_ids))))
     for inspector_id in inspector_ids:
         user = users.get(inspector_id)
         if user is None or user.role != "inspector" or not user.active:
-            problems.append(f"{inspector_id} is not an active inspector")
+            problems.append(said("task_field.not_inspector", inspector=inspector_id))
         elif not in_scope(actor, user.district):
-            problems.append(f"{inspector_id} belongs to a district outside your scope")
+            problems.append(said("task_field.outside", inspector=inspector_id))
         elif not (user.certificate_no and user.certificate_expires
                   and user.certificate_expires >= on):
-            problems.append(f"{user.username}'s enforcement certificate is not valid on "
-                            f"{on.isoformat()}")
+            problems.append(said("task_field.certificate", username=user.username, on=on))
         elif inspector_id in recused:
-            problems.append(f"{user.username} has declared a conflict with this enterprise")
+            problems.append(said("task_field.recused", username=user.username))
     return problems
 
 
@@ -230,10 +231,10 @@ def _assignable(actor: Actor, task_id: uuid.UUID, version: int | None) -> Task:
     task = get_task(actor, task_id, lock=True)
     authorize(actor, "task.assign", task.district)
     if version is not None and task.version != version:
-        raise VersionConflict(f"The task is at version {task.version}, not {version}.",
-                              current_version=task.version)
+        raise refused(VersionConflict, said("task.stale", current=task.version, given=version),
+                      current_version=task.version)
     if task.status not in ASSIGNABLE:
-        raise Conflict(f"A {task.status} task cannot be reassigned.")
+        raise refused(Conflict, said("task.not_assignable", state=task.status))
     return task
 
 
@@ -243,8 +244,7 @@ def assign(actor: Actor, task_id: uuid.UUID, inspector_ids: Sequence[uuid.UUID],
     with unit_of_work():
         task = _assignable(actor, task_id, version)
         if problems := check_inspectors(actor, task, inspector_ids, _users()):
-            raise ValidationFailed("These inspectors cannot be sent.",
-                                   errors={"inspectors": problems})
+            raise refused(ValidationFailed, said("task.inspectors"), {"inspectors": problems})
         _apply_assignment(actor, task, inspector_ids, reason)
     return task
 
@@ -254,24 +254,26 @@ def assign_bulk(actor: Actor, items: Sequence[dict[str, Any]], reason: str = "")
     authorize(actor, "task.assign")
     done: list[Task] = []
     with unit_of_work():
-        users, errors = _users(), {}
+        users, errors, notes = _users(), {}, {}
         for index, item in enumerate(items):
             try:
                 task = _assignable(actor, item["task_id"], item.get("version"))
             except (NotFound, Forbidden, Conflict, VersionConflict) as error:
-                errors[str(index)] = [error.detail]
+                # another catalogue's refusal (district scope): its English comes with it
+                errors[str(index)], notes[str(index)] = [error.detail], [error.message]
                 continue
-            if problems := check_inspectors(actor, task, item["inspectors"], users):
-                errors[str(index)] = problems
-                continue
-            if task in done:
-                errors[str(index)] = ["the same task appears twice"]
+            problems = check_inspectors(actor, task, item["inspectors"], users) or (
+                [said("task_field.same_task")] if task in done else [])
+            if problems:
+                errors[str(index)] = [english(problem) for problem in problems]
+                notes[str(index)] = problems
                 continue
             _apply_assignment(actor, task, item["inspectors"], reason)
             done.append(task)
         if errors:
-            raise ValidationFailed(f"{len(errors)} of {len(items)} assignments are refused; "
-                                   "nothing was assigned.", errors=errors)
+            summary = said("task.bulk_refused", refused=len(errors), total=len(items))
+            raise ValidationFailed(english(summary), errors=errors, message=summary,
+                                   notes=notes)
     return done
 
 
@@ -284,8 +286,8 @@ def transition(actor: Actor, task_id: uuid.UUID, target: str, version: int,
             raise Conflict(problem)
         authorize_on(actor, lifecycle.TRANSITIONS[target][1], task)
         if task.version != version:
-            raise VersionConflict(f"The task is at version {task.version}, not {version}.",
-                                  current_version=task.version)
+            raise refused(VersionConflict, said("task.stale", current=task.version,
+                                                given=version), current_version=task.version)
         if target == "cancelled" and not reason.strip():
             raise ValidationFailed("Say why the task is cancelled.",
                                    errors={"reason": ["required to cancel"]})
@@ -311,8 +313,7 @@ def _check_start(actor: Actor, task: Task) -> None:
     team = assignees([task.id]).get(task.id, [])
     problems = check_inspectors(SYSTEM_SCOPE, task, team, _users())
     if problems:
-        raise Conflict("The task cannot start with this team; reassign it first.",
-                       errors={"inspectors": problems})
+        raise refused(Conflict, said("task.team"), {"inspectors": problems})
 
 
 def history(actor: Actor, task_id: uuid.UUID) -> list[TaskEvent]:
@@ -349,8 +350,8 @@ def create_task(actor: Actor, data: dict[str, Any]) -> Task:
         inspectors = data.get("inspectors") or []
         if inspectors:
             if problems := check_inspectors(actor, task, inspectors, _users()):
-                raise ValidationFailed("These inspectors cannot be sent.",
-                                       errors={"inspectors": problems})
+                raise refused(ValidationFailed, said("task.inspectors"),
+                              {"inspectors": problems})
             session.add_all(TaskAssignee(task_id=task.id, user_id=u) for u in inspectors)
             task.status = "assigned"
             _event(task, actor, "assigned", before=[], after=[str(u) for u in inspectors],

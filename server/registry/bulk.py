@@ -15,6 +15,7 @@ from server.auth.policy import Actor, authorize, in_scope
 from server.errors import ValidationFailed
 from server.registry.importer import FileProblem, RawRow, read_rows
 from server.registry.models import Enterprise
+from server.registry.refusals import refused, said
 from server.registry.service import EDITABLE, validate_fields
 from server.uow import unit_of_work
 
@@ -82,12 +83,13 @@ def import_enterprises(
     """Validate every row, then import all of them, or only the valid ones if asked."""
     authorize(actor, "enterprise.import")
     if mode not in MODES:
-        raise ValidationFailed("Unknown import mode.", errors={"mode": [f"one of {MODES}"]})
+        raise refused(ValidationFailed, said("import.mode"),
+                      {"mode": said("import_field.mode", modes=str(MODES))})
     try:
         rows = read_rows(data, filename)
     except FileProblem as problem:
-        raise ValidationFailed(f"The file cannot be imported: {problem}",
-                               errors={"file": [str(problem)]}) from problem
+        raise refused(ValidationFailed, said("import.unreadable", problem=problem.message),
+                      {"file": problem.message}) from problem
     schema = EnterpriseCreateSchema()
     report = ImportReport(total=len(rows), mode=mode, dry_run=dry_run)
     with unit_of_work() as session:

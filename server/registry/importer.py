@@ -12,6 +12,9 @@ import shapely.wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping
 
+from server.messages import Message
+from server.registry.refusals import english, said
+
 CSV_COLUMNS = ("credit_code", "name", "address", "district", "industry", "permit_class",
                "permit_number", "positive_list", "positive_list_from", "positive_list_until",
                "credit_rating", "contact_name", "contact_role", "contact_phone", "site")
@@ -29,7 +32,11 @@ class RawRow:
 
 
 class FileProblem(ValueError):
-    """The file as a whole cannot be read."""
+    """The file as a whole cannot be read: `message` says why (str() in English)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(english(message))
+        self.message = message
 
 
 def decode(data: bytes) -> str:
@@ -40,7 +47,7 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("gb18030")
         except UnicodeDecodeError as error:
-            raise FileProblem("the file is neither UTF-8 nor GB18030 text") from error
+            raise FileProblem(said("import_file.encoding")) from error
 
 
 def _site_from_text(text: str) -> tuple[Any, list[str]]:
@@ -63,10 +70,10 @@ def _from_csv(text: str) -> list[RawRow]:
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise FileProblem(f"missing CSV columns: {', '.join(missing)}")
+        raise FileProblem(said("import_file.missing_columns", columns=missing))
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if unknown:
-        raise FileProblem(f"unknown CSV columns: {', '.join(unknown)}")
+        raise FileProblem(said("import_file.unknown_columns", columns=unknown))
     reader.fieldnames = header
     rows = []
     for record in reader:
@@ -94,14 +101,15 @@ def _from_geojson(text: str) -> list[RawRow]:
     try:
         collection = json.loads(text)
     except json.JSONDecodeError as error:
-        raise FileProblem(f"not valid JSON: {error.msg} at line {error.lineno}") from error
+        raise FileProblem(said("import_file.json", error=error.msg,
+                                          line=error.lineno)) from error
     except RecursionError as error:
-        raise FileProblem("the JSON nests too deeply") from error
+        raise FileProblem(said("import_file.too_deep")) from error
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise FileProblem("a GeoJSON import must be a FeatureCollection")
+        raise FileProblem(said("import_file.not_collection"))
     features = collection.get("features")
     if not isinstance(features, list):
-        raise FileProblem("the FeatureCollection has no features array")
+        raise FileProblem(said("import_file.no_features"))
     rows = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
@@ -122,4 +130,4 @@ def read_rows(data: bytes, filename: str) -> list[RawRow]:
         return _from_geojson(text)
     if lowered.endswith(".csv"):
         return _from_csv(text)
-    raise FileProblem("the file name must end in .csv, .geojson or .json")
+    raise FileProblem(said("import_file.name"))

@@ -20,6 +20,7 @@ from server.geo import to_shape
 from server.registry import districts
 from server.registry.credit_code import validate_credit_code
 from server.registry.models import Enterprise
+from server.registry.refusals import refused, said
 from server.registry.site_index import SiteIndex
 from server.registry.sites import SiteLimits, check_site
 from server.registry.terms import POSITIVE_LIST_YEARS, positive_list_last_day
@@ -143,7 +144,7 @@ def get_enterprise(actor: Actor, enterprise_id: uuid.UUID, *, lock: bool = False
     """One live enterprise in the caller's scope, else NotFound (row-locked if `lock`)."""
     enterprise = db.session.get(Enterprise, enterprise_id, with_for_update=lock)
     if enterprise is None or enterprise.deleted_at is not None:
-        raise NotFound("No such enterprise.")
+        raise refused(NotFound, said("enterprise.unknown"))
     authorize(actor, "enterprise.read", enterprise.district)
     return enterprise
 
@@ -154,7 +155,7 @@ def party_of(enterprise_id: uuid.UUID) -> Enterprise:
     still name it; NotFound only when there is no such row."""
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
-        raise NotFound("No such enterprise.")
+        raise refused(NotFound, said("enterprise.unknown"))
     return enterprise
 
 

@@ -4,38 +4,18 @@ with the same placeholders; the English the API answers is made from the same ke
 
 from __future__ import annotations
 
-import ast
 import re
 import string
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
 from server.auth.passwords import password_notes, password_problems
 from server.auth.refusals import ENGLISH, english, refused, said
-from server.console.i18n import TRANSLATIONS
 from server.errors import ValidationFailed
 from server.messages import Message
+from tests.unit.refusal_catalogues import console_refusals, keys_used
 
-ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-def _keys_used() -> set[str]:
-    """The keys server/auth passes to `said`."""
-    found = set()
-    for path in (ROOT / "server" / "auth").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "said":
-                found.add(node.args[0].value)
-    return found
-
-
-def _console(lang: str) -> dict[str, str]:
-    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    return {m.id: m.string for m in catalog if m.context == "refusal"}
 
 
 def _fields(key: str) -> set[str]:
@@ -43,12 +23,12 @@ def _fields(key: str) -> set[str]:
 
 
 def test_every_key_server_auth_raises_has_an_english_text_and_every_text_is_used():
-    assert sorted(_keys_used() ^ set(ENGLISH)) == []
+    assert sorted(keys_used("auth") ^ set(ENGLISH)) == []
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_key_is_said_in_the_console_with_the_same_placeholders(lang):
-    said_there = _console(lang)
+    said_there = console_refusals(lang)
     assert sorted(set(ENGLISH) - set(said_there)) == []
     differ = {key: (sorted(_fields(key)), sorted(PLACEHOLDER.findall(said_there[key])))
               for key in ENGLISH if _fields(key) != set(PLACEHOLDER.findall(said_there[key]))}

@@ -1,0 +1,126 @@
+"""The task board, the plans and the import say the planning and registry services' refusals
+in the console's language: a refused bulk assignment shows the board again with the selection
+kept and every refused task named (never by its position in the form)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from tests.console.conftest import OTHER, OWN
+
+
+def _ticked(page: str) -> set[str]:
+    """The task ids whose box is ticked on the board."""
+    return set(re.findall(r'name="task" value="([^":]+):\d+" checked', page))
+
+
+def _refusals(page: str) -> str:
+    return page.split('id="bulk-refusals"')[1].split("</ul>")[0]
+
+
+def _bulk_one_inspector(console, world):
+    """Bulk-assign the drawn random check and the complaint to one inspector."""
+    session = console("supervisor", OWN)
+    board = session.get("/console/tasks").get_data(as_text=True)
+    drawn = world[OWN]["draw"]["selected"][0]["task_id"]
+    ticked = [value for value in re.findall(r'name="task" value="([^"]+)"', board)
+              if value.split(":")[0] in (drawn, world[OWN]["task"]["id"])]
+    assert len(ticked) == 2
+    inspector = world[OWN]["inspectors"][0]
+    response = session.post("/console/tasks/assignments", data={
+        "task": ticked, "inspectors": [str(inspector.id)], "reason": "就近安排"})
+    return session, response, drawn, inspector
+
+
+def test_a_refused_bulk_assignment_shows_the_board_again_in_chinese(console, world):
+    session, response, drawn, inspector = _bulk_one_inspector(console, world)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "2项分派中有2项被拒绝，未分派任何任务。" in page
+    refusals = _refusals(page)
+    name = world[OWN]["enterprise"]["name"]
+    assert refusals.count(name) == 2  # both tasks are at this enterprise: named, not numbered
+    assert "双随机检查任务至少需要2名不同的执法人员" in refusals
+    assert "信访投诉任务至少需要2名不同的执法人员" in refusals
+    assert f"/console/tasks/{drawn}" in refusals
+    assert "<strong>0</strong>" not in refusals and "<strong>1</strong>" not in refusals
+    assert "assignments are refused" not in page and "distinct inspectors" not in page
+
+
+def test_a_refused_bulk_assignment_keeps_the_ticked_tasks_inspectors_and_reason(
+        console, world):
+    _, response, drawn, inspector = _bulk_one_inspector(console, world)
+    page = response.get_data(as_text=True)
+    assert _ticked(page) == {drawn, world[OWN]["task"]["id"]}
+    assert f'<option value="{inspector.id}" selected>' in page
+    assert 'value="就近安排"' in page
+
+
+def test_the_same_refusal_in_english_names_the_tasks_too(console, world):
+    session = console("supervisor", OWN)
+    assert session.post("/console/language", data={"lang": "en"}).status_code == 303
+    board = session.get("/console/tasks").get_data(as_text=True)
+    ticked = [v for v in re.findall(r'name="task" value="([^"]+)"', board)
+              if v.startswith(world[OWN]["task"]["id"])]
+    page = session.post("/console/tasks/assignments", data={
+        "task": ticked, "inspectors": [str(world[OWN]["inspectors"][0].id)]}).get_data(
+        as_text=True)
+    assert "1 of 1 assignments are refused; nothing was assigned." in page
+    assert world[OWN]["enterprise"]["name"] in _refusals(page)
+    assert "needs at least 2 distinct inspectors" in _refusals(page)
+
+
+def test_an_unreadable_import_file_is_refused_in_chinese(console, world):
+    session = console("supervisor", OWN)
+    response = session.post("/console/enterprises/import", data={
+        "file": (io.BytesIO(b"\xff\xfe\x00garbage\xff"), "units.csv"),
+        "mode": "all_or_nothing"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "无法导入该文件：文件既不是UTF-8也不是GB18030编码的文本" in page
+    assert "cannot be imported" not in page and "neither" not in page
+
+
+def test_missing_import_columns_are_named_in_chinese(console, world):
+    session = console("supervisor", OWN)
+    page = session.post("/console/enterprises/import", data={
+        "file": (io.BytesIO(b"name,district\nx,310115\n"), "units.csv"),
+        "mode": "all_or_nothing"}, content_type="multipart/form-data").get_data(as_text=True)
+    assert "CSV文件缺少列：credit_code、permit_class" in page
+    assert "missing CSV columns" not in page
+
+
+def test_a_crafted_plan_for_an_unknown_district_is_refused_in_chinese(console, world):
+    session = console("supervisor", "310000")
+    response = session.post("/console/plans", data={
+        "name": "伪造", "district": "319999", "sample_kind": "count", "sample_value": "1",
+        "period_start": "2020-01-01", "period_end": "2099-12-31"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "未知的区。" in page and "Unknown district" not in page
+
+
+def test_a_crafted_plan_for_another_district_is_refused_in_chinese(console, world):
+    session = console("supervisor", OWN)
+    response = session.post("/console/plans", data={
+        "name": "伪造", "district": OTHER, "sample_kind": "count", "sample_value": "1",
+        "period_start": "2020-01-01", "period_end": "2099-12-31"})
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert f"区 {OTHER} 不在您的管辖范围（{OWN}）内。" in page
+    assert "outside your scope" not in page
+
+
+def test_a_draw_nobody_can_staff_is_refused_in_chinese(console, world):
+    session = console("supervisor", OWN)
+    created = session.post("/console/plans", data={
+        "name": "人手不足", "district": OWN, "sample_kind": "count", "sample_value": "1",
+        "inspectors_per_task": "5", "period_start": "2020-01-01",
+        "period_end": "2099-12-31"})
+    assert created.status_code == 303, created.get_data(as_text=True)
+    response = session.post(created.headers["Location"] + "/draws", data={})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "1个抽中单位无法配齐5名" in page
+    assert "cannot be staffed" not in page and "eligible" not in page
