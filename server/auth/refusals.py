@@ -4,11 +4,9 @@ catalogues, context "refusal"), so a page never shows the API's English."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 
-from server.errors import DomainError
-from server.messages import Message
+from server.messages import Catalogue, Message
 
 # key -> the API's English (str.format); these texts are the API contract, unchanged
 ENGLISH: dict[str, str] = {
@@ -42,28 +40,5 @@ ENGLISH: dict[str, str] = {
 }
 
 Note = Message | Sequence[Message]
-E = TypeVar("E", bound=DomainError)
-
-
-def english(message: Message) -> str:
-    """The message in the API's English (lists joined with commas)."""
-    params = {name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
-              for name, value in message.params.items()}
-    return ENGLISH[message.key].format(**params)
-
-
-def said(key: str, **params: Any) -> Message:
-    """A message of this catalogue (KeyError for a key it lacks, so none goes unsaid)."""
-    ENGLISH[key]  # noqa: B018 - fail at the raise, not when a page says it
-    return Message(key, params)
-
-
-def refused(kind: type[E], message: Message, notes: Mapping[str, Note] | None = None,
-            **extra: Any) -> E:
-    """A DomainError of `kind` whose detail and field errors are the messages' English, and
-    which carries the messages themselves for the console."""
-    lists = {name: [note] if isinstance(note, Message) else list(note)
-             for name, note in (notes or {}).items()}
-    errors = {name: [english(note) for note in items] for name, items in lists.items()}
-    return kind(english(message), errors=errors or None, message=message, notes=lists,
-                **extra)
+CATALOGUE = Catalogue(ENGLISH)
+english, said, refused = CATALOGUE.english, CATALOGUE.said, CATALOGUE.refused
