@@ -1,4 +1,5 @@
-"""Inspection records with their revision history, violations and their rule decisions."""
+"""Inspection records with their revision history, violations and their rule decisions, and
+the index of the evidence files they cite (kept in step at every flush)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    delete,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from server.clock import utcnow
 from server.db_types import JSONType, NullableJSONType, UTCDateTime
@@ -128,3 +132,67 @@ class ViolationDecision(db.Model):
     would_be_fen: Mapped[int | None] = mapped_column(BigInteger)
     result: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class EvidenceCitation(db.Model):
+    """An evidence file a record cites: an item of a violation's evidence list, or the image of
+    a signature on an inspection record. Written by the flush that changes the record, so the
+    records citing a file are found by its digest (citations.py)."""
+
+    __tablename__ = "evidence_citations"
+    __table_args__ = (Index("ix_evidence_citations_record", "entity", "record_id"),)
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)  # violation | inspection
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    district: Mapped[str] = mapped_column(String(6), nullable=False)  # the record's
+
+
+# What a record cites is in one field of it: (entity, field) by model.
+CITING_FIELD = {Violation: ("violation", "evidence"), Inspection: ("inspection", "signatures")}
+
+
+def digests_cited(record: Violation | Inspection) -> set[str]:
+    """The digests of the evidence a record cites: its evidence list, or its signatures'
+    images (a signature's other fields are words, never a citation)."""
+    if isinstance(record, Violation):
+        return {sha for sha in record.evidence or () if sha}
+    return {s["evidence_sha256"] for s in record.signatures or () if s.get("evidence_sha256")}
+
+
+def _citation_rows(record: Violation | Inspection) -> list[dict[str, Any]]:
+    entity, _ = CITING_FIELD[type(record)]
+    return [{"sha256": sha, "entity": entity, "record_id": record.id,
+             "district": record.district} for sha in sorted(digests_cited(record))]
+
+
+def _cites_anew(record: Violation | Inspection) -> bool:
+    """Whether this flush changed what the record cites, or its district."""
+    _, field = CITING_FIELD[type(record)]
+    attrs = inspect(record).attrs
+    return attrs[field].history.has_changes() or attrs.district.history.has_changes()
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_citations(session: Session, _context: Any) -> None:
+    """Write the citations of the records this flush created, changed or deleted, in the same
+    transaction (and savepoint): a rollback takes them back with the records."""
+    rows: list[dict[str, Any]] = []
+    stale: dict[str, list[uuid.UUID]] = {}
+    for record in session.new:
+        if type(record) in CITING_FIELD:
+            rows += _citation_rows(record)
+    for record in session.dirty:
+        if type(record) in CITING_FIELD and _cites_anew(record):
+            stale.setdefault(CITING_FIELD[type(record)][0], []).append(record.id)
+            rows += _citation_rows(record)
+    for record in session.deleted:
+        if type(record) in CITING_FIELD:
+            stale.setdefault(CITING_FIELD[type(record)][0], []).append(record.id)
+    table = EvidenceCitation.__table__
+    for entity, ids in stale.items():
+        for start in range(0, len(ids), 500):
+            session.execute(delete(table).where(table.c.entity == entity,
+                                                table.c.record_id.in_(ids[start:start + 500])))
+    if rows:
+        session.execute(table.insert(), rows)

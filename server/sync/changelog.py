@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from server.auth.models import User
 from server.clock import utcnow
 from server.evidence.models import Evidence, EvidenceHolder
-from server.fieldwork.citations import citing
+from server.fieldwork.citations import cited_by
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
@@ -124,12 +124,9 @@ def _expand(session: Session, touched: dict[Key, bool]) -> dict[Key, bool]:
     """Records whose representation depends on the touched ones (citing evidence)."""
     out = dict(touched)
     for entity, key in list(touched):
-        if entity == "evidence":
-            violations, inspections = citing(key)
-            out.update({("violation", str(v.id)): out.get(("violation", str(v.id)), False)
-                        for v in violations})
-            out.update({("inspection", str(i.id)): out.get(("inspection", str(i.id)), False)
-                        for i in inspections})
+        if entity == "evidence":  # the citing records' keys, from the index alone
+            for cited, record_id in cited_by(key):
+                out.setdefault((cited, str(record_id)), False)
         elif entity == "violation":
             found = session.get(Violation, uuid.UUID(key))  # in the identity map: no query
             for sha in (found.evidence if found is not None else None) or []:

@@ -97,3 +97,47 @@ def test_the_large_json_every_push_writes_is_compressed_with_lz4_on_postgresql(a
             "AND c.relname IN ('violation_decisions', 'sync_changes')")).all()
     assert {(table, column): method for table, column, method in rows} == {
         ("violation_decisions", "result"): "l", ("sync_changes", "data"): "l"}
+
+
+def test_records_made_before_the_citations_index_are_found_through_it_after_the_upgrade(
+        app, client, make_user, login, enterprise_body):
+    import secrets
+    import uuid
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from tests.api.citing import citing_ids
+
+    first, password = make_user("inspector", "310115")
+    second, _ = make_user("inspector", "310115")
+    headers = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", json={
+        "username": first.username, "password": password, "device_id": "tablet-a"},
+    ).get_json()["access_token"]}
+    enterprise = client.post("/api/v1/enterprises", json=enterprise_body(),
+                             headers=login("supervisor", "310115")).get_json()
+    image, photo, both = (secrets.token_hex(32) for _ in range(3))
+    record, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    assert client.post("/api/v1/inspections", headers=headers, json={
+        "id": record, "enterprise_id": enterprise["id"],
+        "inspector_ids": [str(first.id), str(second.id)],
+        "started_at": "2026-06-01T01:30:00+00:00", "signatures": [
+            {"signer": "王经理", "role": "party", "evidence_sha256": image},
+            {"signer": "李四", "role": "witness", "evidence_sha256": both}]}).status_code == 201
+    assert client.post("/api/v1/violations", headers=headers, json={
+        "id": violation, "inspection_id": record, "code": "AIR_VOC",
+        "occurred_on": "2026-06-01", "evidence": [photo, both]}).status_code == 201
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0020")  # the records stay; the index of what they cite goes
+        try:
+            assert "evidence_citations" not in inspect(db.engine).get_table_names()
+        finally:
+            upgrade(revision="heads")
+        rows = db.session.execute(text(
+            "SELECT sha256, entity, district FROM evidence_citations")).all()
+        assert sorted(tuple(row) for row in rows) == sorted([
+            (image, "inspection", "310115"), (both, "inspection", "310115"),
+            (photo, "violation", "310115"), (both, "violation", "310115")])
+        db.session.rollback()
+    assert citing_ids(app, both) == ({violation}, {record})

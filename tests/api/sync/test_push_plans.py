@@ -6,32 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import event
-
+from tests.api.plans import plan, scans, selects_from, statements
 from tests.api.sync.conftest import mutation
 
 KEYED = ("sync_changes", "sync_versions", "sync_conflicts")
-
-
-def _selects(app, run) -> list[tuple[str, object]]:
-    """The SELECTs of KEYED tables `run()` sends, with their parameters."""
-    from server.extensions import db
-
-    seen: list[tuple[str, object]] = []
-
-    def note(_conn, _cursor, statement, parameters, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and any(
-                f"FROM {table}" in statement for table in KEYED):
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
 
 
 # PostgreSQL plans by cost: over a handful of rows it reads the entity's rows whatever the
@@ -50,29 +28,11 @@ _A_YEAR_OF_RECORDS = (
     "ANALYZE sync_versions", "ANALYZE sync_changes", "ANALYZE sync_conflicts")
 
 
-def _plan(app, statement: str, parameters: object) -> str:
-    from server.extensions import db
-
-    with app.app_context(), db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            transaction = conn.begin()
-            try:
-                for filler in _A_YEAR_OF_RECORDS:
-                    conn.exec_driver_sql(filler)
-                return "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement,
-                                                                     parameters))
-            finally:
-                transaction.rollback()  # the rows and statistics only informed the planner
-        return "\n".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                             parameters))
-
-
-def _reads_every_row_of_an_entity(plan: str) -> bool:
+def _reads_every_row_of_an_entity(plan_text: str) -> bool:
     """SQLite scans the table (or its index, whole); PostgreSQL finds the rows by entity only
     and filters the ids out of them."""
-    return any(line.lstrip().startswith(f"SCAN {table}") for table in KEYED
-               for line in plan.splitlines()) or any(
-        "Filter:" in line and "entity_id" in line for line in plan.splitlines())
+    return bool(scans(plan_text, KEYED)) or any(
+        "Filter:" in line and "entity_id" in line for line in plan_text.splitlines())
 
 
 def test_a_push_finds_its_records_change_log_rows_and_bases_by_key(app, world):
@@ -85,13 +45,13 @@ def test_a_push_finds_its_records_change_log_rows_and_bases_by_key(app, world):
     fresh = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
              for _ in range(3)]
 
-    asked = _selects(app, lambda: tablet.push(*edits, *fresh))
+    asked = statements(app, lambda: tablet.push(*edits, *fresh), selects_from(*KEYED))
 
     tables = {table for statement, _ in asked for table in KEYED if f"FROM {table}" in statement}
     assert tables == set(KEYED), asked  # the batch's log rows; the edits' bases, conflicts
     for statement, parameters in asked:
-        plan = _plan(app, statement, parameters)
-        assert not _reads_every_row_of_an_entity(plan), (statement, plan)
+        found = plan(app, statement, parameters, _A_YEAR_OF_RECORDS)
+        assert not _reads_every_row_of_an_entity(found), (statement, found)
 
 
 def test_a_push_of_edits_asks_for_the_cases_locking_its_records_by_their_keys(app, world):
@@ -101,23 +61,14 @@ def test_a_push_of_edits_asks_for_the_cases_locking_its_records_by_their_keys(ap
     made = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
             for _ in range(3)]
     assert {r["status"] for r in tablet.push(*made)} == {"applied"}
-    asked: list[tuple[str, object]] = []
-
-    def note(_conn, _cursor, statement, parameters, *_args) -> None:
-        if "FROM case_violations JOIN cases" in statement:
-            asked.append((statement, parameters))
-
+    asked = statements(app, lambda: tablet.push(*(
+        mutation("inspection", "update", m["id"], {"findings": "复查"}, base=1) for m in made)),
+        lambda statement: "FROM case_violations JOIN cases" in statement)
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        tablet.push(*(mutation("inspection", "update", m["id"], {"findings": "复查"}, base=1)
-                      for m in made))
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert asked  # the edited records' locking cases, read once for the run
     if engine.dialect.name == "postgresql":
         return  # PostgreSQL plans by cost, over cases no test here has: SQLite's plan shows
     for statement, parameters in asked:  # every decided or archived case was read before
-        plan = _plan(app, statement, parameters)
-        assert "SEARCH cases USING INDEX sqlite_autoindex_cases_1 (id=?)" in plan, plan
+        found = plan(app, statement, parameters)
+        assert "SEARCH cases USING INDEX sqlite_autoindex_cases_1 (id=?)" in found, found
