@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,7 @@ def visible_evidence(actor: Actor, sha256s: Iterable[str],
 def _officer_citing(actor: Actor, sha256: str, districts: list[str]) -> bool:
     """Whether the actor is an inspector named an officer of a record of these districts (the
     holders) that cites the file, whatever the record's district (inspections.authorize_on).
-    Only asked when no holder is in the actor's scope: it scans the citing records."""
+    Only asked when no holder is in the actor's scope: it reads the citing records."""
     user = str(actor.user_id)
     return actor.role == "inspector" and any(
         user in citations.officers(record)
@@ -198,9 +198,9 @@ def evidence_facts(sha256s: Iterable[str], district: str | None = None
     found: dict[str, EvidenceFacts] = {}
     for start in range(0, len(wanted), BATCH):
         query = _FACTS.where(Evidence.sha256.in_(wanted[start:start + BATCH]))
-        if district is not None:
-            query = query.where(Evidence.sha256.in_(select(EvidenceHolder.sha256).where(
-                EvidenceHolder.district == district)))
+        if district is not None:  # each file's holding by its key, not all of the district's
+            query = query.where(exists().where(EvidenceHolder.sha256 == Evidence.sha256,
+                                               EvidenceHolder.district == district))
         for row in db.session.execute(query):  # the columns only: no entities to build
             found[row.sha256] = EvidenceFacts(*row[:7], tuple(row.flags), *row[8:])
     return found
