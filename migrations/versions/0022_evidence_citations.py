@@ -1,7 +1,7 @@
 """evidence citations: the records citing an evidence file, found by its digest
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-30 01:00:00
 
 Which records cite a file was found by matching the digest in the JSON of every violation and
@@ -15,8 +15,8 @@ import json
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
