@@ -1,4 +1,5 @@
-"""Records a push test starts from: an inspection, and a violation on it, each pushed applied."""
+"""Records a push test starts from: an inspection, and a violation on it, each pushed applied;
+and a visit's batch with every kind of record and part."""
 
 from __future__ import annotations
 
@@ -24,3 +25,22 @@ def pushed_violation(world, inspection_id, tablet=None, **fields):
     result = (tablet or world["a"]).push(mutation("violation", "create", key, body))[0]
     assert result["status"] == "applied", result
     return key
+
+
+def visit_batch(world, task: dict, inspection: str, violation: str, photo: str,
+                signature: str) -> list[dict]:
+    """A visit as a tablet pushes it: the task started, the record on it, a violation citing
+    `photo`, the party's signature (image `signature`) and a checklist answer."""
+    return [
+        mutation("task", "status", task["id"], {"status": "started"}, base=task["version"]),
+        mutation("inspection", "create", inspection,
+                 world["inspection_fields"](task_id=task["id"])),
+        mutation("violation", "create", violation, {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
+        mutation("evidence_link", "create", f"{violation}:{photo}",
+                 {"violation_id": violation, "sha256": photo}),
+        mutation("signature", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "signer": "王经理", "role": "party",
+            "evidence_sha256": signature}),
+        mutation("checklist_answer", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "item": "WATER-02", "answer": "yes"})]

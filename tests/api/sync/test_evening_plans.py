@@ -14,6 +14,7 @@ import uuid
 from tests.api import plans
 from tests.api.cases.conftest import upload_photo
 from tests.api.sync.conftest import mutation
+from tests.api.sync.pushed import visit_batch
 
 # Tables that stay small whatever the years bring: reference data, one-row counters, accounts.
 SMALL = {"districts", "imported_rule_sets", "users", "recusals", "sync_counter", "audit_head",
@@ -26,19 +27,7 @@ def _evening(client, world, assigned_task) -> None:
     inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
     photo, _ = upload_photo(client, tablet.headers)
     signature, _ = upload_photo(client, tablet.headers, shade=40)
-    first = tablet.push(
-        mutation("task", "status", task["id"], {"status": "started"}, base=task["version"]),
-        mutation("inspection", "create", inspection,
-                 world["inspection_fields"](task_id=task["id"])),
-        mutation("violation", "create", violation, {
-            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
-        mutation("evidence_link", "create", f"{violation}:{photo}",
-                 {"violation_id": violation, "sha256": photo}),
-        mutation("signature", "create", str(uuid.uuid4()), {
-            "inspection_id": inspection, "signer": "王经理", "role": "party",
-            "evidence_sha256": signature}),
-        mutation("checklist_answer", "create", str(uuid.uuid4()), {
-            "inspection_id": inspection, "item": "WATER-02", "answer": "yes"}))
+    first = tablet.push(*visit_batch(world, task, inspection, violation, photo, signature))
     assert {r["status"] for r in first} == {"applied"}, first
     later = tablet.push(
         mutation("inspection", "update", inspection, {"findings": "已整改"}, base=3),

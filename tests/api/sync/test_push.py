@@ -6,7 +6,7 @@ import secrets
 import uuid
 
 from tests.api.sync.conftest import OTHER, mutation
-from tests.api.sync.pushed import pushed_inspection, pushed_violation
+from tests.api.sync.pushed import pushed_inspection, pushed_violation, visit_batch
 
 
 def test_each_entity_is_applied_and_pulled_back_with_missing_evidence(world, assigned_task):
@@ -16,18 +16,7 @@ def test_each_entity_is_applied_and_pulled_back_with_missing_evidence(world, ass
     violation = str(uuid.uuid4())
     photo, signature = secrets.token_hex(32), secrets.token_hex(32)
     results = tablet.push(
-        mutation("task", "status", task["id"], {"status": "started"}, base=task["version"]),
-        mutation("inspection", "create", inspection,
-                 world["inspection_fields"](task_id=task["id"])),
-        mutation("violation", "create", violation, {
-            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
-        mutation("evidence_link", "create", f"{violation}:{photo}",
-                 {"violation_id": violation, "sha256": photo}),
-        mutation("signature", "create", str(uuid.uuid4()), {
-            "inspection_id": inspection, "signer": "王经理", "role": "party",
-            "evidence_sha256": signature}),
-        mutation("checklist_answer", "create", str(uuid.uuid4()), {
-            "inspection_id": inspection, "item": "WATER-02", "answer": "yes"}),
+        *visit_batch(world, task, inspection, violation, photo, signature),
         mutation("inspection", "update", inspection, {"findings": "已整改"}, base=3),
         mutation("task", "status", task["id"], {"status": "submitted"}, base=2))
     assert [r["status"] for r in results] == ["applied"] * 8, results
