@@ -42,11 +42,11 @@ MAX_KEY_ID = 64
 PHOTOS_PER_SHEET = 63  # one contact-sheet file per 7 pages keeps the builder's memory bounded
 
 # Main volume (正卷) order of the 2010 filing rules (decision and service receipt; filing
-# approval; evidence, the records' signature images right after the records they sign;
+# approval; evidence, the records' signature images right after the record they sign first;
 # notices; hearing record; …; closing), then the secondary volume (副卷: …; hearing report;
 # review opinions, which the case history holds).
 MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
-              "inspection_record", "signature", "inquiry_record", "contact_sheet", "evidence",
+              "inspection_record", "inquiry_record", "contact_sheet", "evidence",
               "correction_order", "notice", "hearing_notice", "hearing_record",
               "closing_approval")
 SECONDARY_ORDER = ("hearing_report", "history")
@@ -73,37 +73,34 @@ class Member:
 
 
 def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool,
-         signatures: Sequence[tuple[str, str, str]] = ()) -> list[Member]:
+         signatures: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
+         ) -> list[Member]:
     """Every member in archival order; `evidence` holds (sha256, file extension) pairs, and
-    `signatures` the inspection records' signature images (sha256, extension, title)."""
+    `signatures` the records' signature images (sha256, extension, title) by the form of the
+    record they follow."""
     members = [Member("00_卷内目录.pdf", "catalogue", "catalogue", TITLES["catalogue"])]
     number = 0
     for role in MAIN_ORDER:
-        if role == "signature":
-            for sha256, ext, title in signatures:
-                number += 1
-                members.append(Member(f"正卷/{number:02d}_签名图像/{sha256}{ext}", role, "main",
-                                      title))
-            continue
         if role == "evidence":
             for sha256, ext in evidence:
                 number += 1
                 members.append(Member(f"正卷/{number:02d}_证据/{sha256}{ext}", "evidence",
                                       "main", TITLES["evidence"]))
-            continue
-        if role == "contact_sheet":
+        elif role == "contact_sheet":
             parts = -(-len(evidence) // PHOTOS_PER_SHEET)
             for part in range(parts):
                 number += 1
                 suffix = f"_{part + 1}" if parts > 1 else ""
                 members.append(Member(f"正卷/{number:02d}_{TITLES[role]}{suffix}.pdf", role,
                                       "main", TITLES[role], part))
-            continue
-        if role not in forms:
-            continue
-        number += 1
-        members.append(Member(f"正卷/{number:02d}_{TITLES[role]}.pdf", role, "main",
-                              TITLES[role]))
+        elif role in forms:
+            number += 1
+            members.append(Member(f"正卷/{number:02d}_{TITLES[role]}.pdf", role, "main",
+                                  TITLES[role]))
+        for sha256, ext, title in (signatures or {}).get(role, ()):
+            number += 1
+            members.append(Member(f"正卷/{number:02d}_签名图像/{sha256}{ext}", "signature",
+                                  "main", title))
     secondary = [r for r in SECONDARY_ORDER if r in forms or (r == "history" and with_history)]
     for index, role in enumerate(secondary, start=1):
         members.append(Member(f"副卷/{index:02d}_{TITLES[role]}.pdf", role, "secondary",

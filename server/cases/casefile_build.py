@@ -137,16 +137,38 @@ def fixed_data(actor: Actor, case) -> str:
     del data["case"]
     return json.dumps({"data": data, "missing": _missing_evidence(actor, case),
                        "missing_signatures": evidence.missing_evidence(
-                           signature_images.cited(data["inspections"]), case.district)},
+                           signature_images.cited(data["inspections"], data["inquiries"]),
+                           case.district)},
                       ensure_ascii=False)
 
 
 def _signatures(given: dict[str, Any], district: str) -> tuple[dict[str, list], list[str]]:
-    """The records' signature images (sha256 → who signed with it) and those the district
-    does not hold; data fixed before the file held them names none missing: asked now."""
-    images = signature_images.cited(given["data"]["inspections"])
-    missing = given.get("missing_signatures")
-    return images, evidence.missing_evidence(images, district) if missing is None else missing
+    """The records' signature images (sha256 → who signed with it) and those missing: named
+    so by the fixed data, or not held by the district now (data fixed before the file held
+    the inspection records' images names none, before it held the inquiry records' names
+    only the former)."""
+    data = given["data"]
+    images = signature_images.cited(data["inspections"], data.get("inquiries") or [])
+    missing = {*(given.get("missing_signatures") or []),
+               *evidence.missing_evidence(images, district)}
+    return images, [digest for digest in images if digest in missing]
+
+
+def _digest(member: casefile.Member) -> str:
+    """The SHA-256 an original's member is named by (<folder>/<sha256>.<ext>)."""
+    return member.name.rsplit("/", 1)[1].split(".")[0]
+
+
+def _original(member: casefile.Member, stated: dict[str, Any],
+              images: dict[str, list]) -> dict[str, Any]:
+    """What the manifest states of an original: the evidence's facts, who signed with a
+    signature image; an image both (stored once, under 证据) lists both roles."""
+    sha256 = _digest(member)
+    if member.role != "evidence":
+        return {"signed": images[sha256]}
+    signing = {"roles": ["evidence", "signature"], "signed": images[sha256]} \
+        if sha256 in images else {}
+    return _stated(stated[sha256]) | signing
 
 
 def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda fraction: None,
@@ -161,17 +183,15 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
     stated = {item["sha256"]: item for item in data["evidence"]}
     present = list(stated)
     images, unsigned = _signatures(given, case.district)
-    signed = [s for s in images if s not in unsigned]
-    facts = evidence.evidence_facts([*present, *signed])
+    # an image also cited as evidence is stored once, under 证据, with both roles
+    alone = [s for s in images if s not in unsigned and s not in stated]
+    originals = [*present, *alone]
+    facts = evidence.evidence_facts(originals)
     ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in facts}
     members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True,
-                            signatures=[(s, ext[s], signature_images.title(images[s]))
-                                        for s in signed])
-    originals = list(dict.fromkeys([*present, *signed]))
-    sizes = dict(zip(originals, release_originals(actor, case, originals, audited=release),
-                     strict=True))
-    total = sum(sizes[s] for s in [*present, *signed]) + \
-        DOC_WEIGHT * (len(members) - len(present) - len(signed))
+                            signatures=signature_images.following(images, alone, ext))
+    total = sum(release_originals(actor, case, originals, audited=release)) + \
+        DOC_WEIGHT * (len(members) - len(originals))
     store, key = evidence.current_store(), signing_key()
     done = 0
     with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
@@ -180,7 +200,9 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
             if member.role == "catalogue":
                 body = render.to_pdf(history_doc.catalogue(
                     case, members, data["authority"], key.key_id,
-                    signature_images.missing_lines(images, unsigned)))
+                    signature_images.catalogue_lines(images, unsigned, {
+                        _digest(m): m.name for m in members
+                        if m.role == "evidence" and _digest(m) in images})))
             elif member.role == "history":
                 body = render.to_pdf(history_doc.history(case, service.history(case),
                                                          data["authority"]))
@@ -189,14 +211,13 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
                 body = contact_sheet.build(
                     actor, [stated[s] for s in present[first:first + casefile.PHOTOS_PER_SHEET]])
             elif member.role in ("evidence", "signature"):
-                sha256 = member.name.rsplit("/", 1)[1].split(".")[0]
+                sha256 = _digest(member)
                 stream = store.open(sha256)
                 # The store is addressed by SHA-256: the manifest states the digest the
                 # bytes must have, so a damaged original fails verification, never passes.
                 done += writer.write(member, _stream(stream), known_sha256=sha256,
                                      mime=facts[sha256].mime,
-                                     **(_stated(stated[sha256]) if member.role == "evidence"
-                                        else {"signed": images[sha256]}))
+                                     **_original(member, stated, images))
                 report(done / total)
                 continue
             else:

@@ -15,7 +15,7 @@ def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str,
               missing: Sequence[str] = ()) -> Doc:
     """卷内目录: every member in archival order, main volume then secondary volume (each
     signature image on its own row, titled with who signed which record), then `missing`:
-    the lines naming what the records cite that the file cannot hold yet."""
+    the lines on what the records cite without a row (not held yet, or stored as evidence)."""
     rows = [("序号 · 卷别", "文件名称 · 路径")]
     seen: set[str] = set()
     for index, member in enumerate(members[1:], start=1):

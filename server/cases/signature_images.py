@@ -1,8 +1,9 @@
-"""PURE: the signature images of a case's inspection records in its case file (LAW.md §6: an
-on-site record is signed by the officers and the party). The 笔录 names each tablet signature's
-image by SHA-256; the file holds those images so a reader can check them: who signed with each
-image on which record, the title the manifest and the catalogue give it, and the lines that
-name an image not uploaded yet."""
+"""PURE: the signature images of a case's records in its case file (LAW.md §6: an on-site
+record is signed by the officers and the party, an inquiry record by the person questioned).
+The 现场检查（勘察）笔录 and the 调查询问笔录 name each signature's image by SHA-256; the file
+holds those images so a reader can check them: who signed with each image on which record,
+the record it follows, the title the manifest and the catalogue give it, and the lines that
+name an image not uploaded yet or stored once as cited evidence."""
 
 from __future__ import annotations
 
@@ -12,35 +13,67 @@ from typing import Any
 from server.cases.forms import SIGNER_ROLES
 
 TITLE = "签名图像"
-RECORD = "现场检查（勘察）笔录"
+INSPECTION, INQUIRY = "inspection_record", "inquiry_record"
+RECORDS = {INSPECTION: "现场检查（勘察）笔录", INQUIRY: "调查询问笔录"}
+ROLES = {**SIGNER_ROLES, "interviewee": "被询问人"}
 
 
-def cited(inspections: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Each image the records' signatures name (sha256 → who signed with it, as what, on the
-    record of which start), in record order; refusals name none."""
+def cited(inspections: Iterable[Mapping[str, Any]],
+          inquiries: Iterable[Mapping[str, Any]] = ()) -> dict[str, list[dict[str, Any]]]:
+    """Each image the records' signatures name (sha256 → who signed with it, as what, on
+    which record: its form, start and, for an inquiry, its number), inspection records
+    first, each kind in record order; refusals name none. An inquiry record holds the
+    interviewee's signature only: its officers and recorder sign no image."""
     found: dict[str, list[dict[str, Any]]] = {}
     for record in inspections:
         for signature in record.get("signatures") or []:
             if digest := signature.get("evidence_sha256"):
                 found.setdefault(digest, []).append({
-                    "role": signature.get("role"), "signer": signature.get("signer"),
-                    "record": record.get("started_at")})
+                    "form": INSPECTION, "record": record.get("started_at"),
+                    "role": signature.get("role"), "signer": signature.get("signer")})
+    for record in inquiries:
+        if digest := (record.get("signature") or {}).get("evidence_sha256"):
+            found.setdefault(digest, []).append({
+                "form": INQUIRY, "record": record.get("started_at"), "seq": record.get("seq"),
+                "role": "interviewee", "signer": (record.get("interviewee") or {}).get("name")})
     return found
 
 
+def _record(signed: Mapping[str, Any]) -> str:
+    """现场检查（勘察）笔录 <start>, or 调查询问笔录 第N次询问 <start>."""
+    number = f" 第{signed['seq']}次询问" if signed.get("seq") else ""
+    return f"{RECORDS[signed.get('form') or INSPECTION]}{number} {signed['record'] or '—'}"
+
+
 def _who(signed: Sequence[Mapping[str, Any]]) -> str:
-    return "、".join(f"{SIGNER_ROLES.get(s['role'] or '', s['role'] or '')} {s['signer']}"
+    return "、".join(f"{ROLES.get(s['role'] or '', s['role'] or '')} {s['signer']}"
                     for s in signed)
 
 
 def title(signed: Sequence[Mapping[str, Any]]) -> str:
-    """签名图像（现场检查（勘察）笔录 <start>：<role> <name>、…）."""
-    records = "、".join(dict.fromkeys(str(s["record"] or "—") for s in signed))
-    return f"{TITLE}（{RECORD} {records}：{_who(signed)}）"
+    """签名图像（<record>：<role> <name>、…；<record>：…）."""
+    by_record: dict[str, list[Mapping[str, Any]]] = {}
+    for one in signed:
+        by_record.setdefault(_record(one), []).append(one)
+    return f"{TITLE}（{'；'.join(f'{r}：{_who(s)}' for r, s in by_record.items())}）"
 
 
-def missing_lines(images: Mapping[str, Sequence[Mapping[str, Any]]],
-                  missing: Iterable[str]) -> list[str]:
-    """One line per image not uploaded yet: whose signature on which record, and its digest."""
-    return [f"未上传的{title(images.get(digest) or [])}：SHA-256 {digest}"
-            for digest in missing]
+def following(images: Mapping[str, Sequence[Mapping[str, Any]]], stored: Iterable[str],
+              ext: Mapping[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+    """The images stored as signature members, by the form of the first record each signs
+    (the member it follows): (sha256, extension, title) in citation order."""
+    placed: dict[str, list[tuple[str, str, str]]] = {}
+    for digest in stored:
+        first = images[digest][0].get("form") or INSPECTION
+        placed.setdefault(first, []).append((digest, ext[digest], title(images[digest])))
+    return placed
+
+
+def catalogue_lines(images: Mapping[str, Sequence[Mapping[str, Any]]], missing: Iterable[str],
+                    as_evidence: Mapping[str, str]) -> list[str]:
+    """The catalogue's lines on images without a row of their own: one per image stored once
+    as cited evidence (where), one per image not uploaded yet (its digest)."""
+    return [*(f"{title(images[digest])}：即证据原件 {path}"
+              for digest, path in as_evidence.items()),
+            *(f"未上传的{title(images.get(digest) or [])}：SHA-256 {digest}"
+              for digest in missing)]

@@ -33,11 +33,25 @@ def test_the_main_volume_runs_decision_filing_evidence_notices_closing_then_the_
 def test_signature_images_follow_the_inspection_record_they_sign():
     members = casefile.plan(["inspection_record", "decision"], [("ab" * 32, ".jpg")],
                             with_history=False,
-                            signatures=[("cd" * 32, ".png", "签名图像（当事人 王经理）")])
+                            signatures={"inspection_record": [
+                                ("cd" * 32, ".png", "签名图像（当事人 王经理）")]})
     assert [m.role for m in members] == ["catalogue", "decision", "inspection_record",
                                          "signature", "contact_sheet", "evidence"]
     assert members[3].name == f"正卷/03_签名图像/{'cd' * 32}.png"
     assert (members[3].title, members[3].volume) == ("签名图像（当事人 王经理）", "main")
+
+
+def test_each_signature_image_follows_the_record_it_signs_first():
+    inspection, inquiry = "cd" * 32, "ef" * 32
+    members = casefile.plan(["inquiry_record", "inspection_record"], [("ab" * 32, ".jpg")],
+                            with_history=False,
+                            signatures={"inquiry_record": [(inquiry, ".png", "被询问人")],
+                                        "inspection_record": [(inspection, ".png", "当事人")]})
+    assert [m.role for m in members] == ["catalogue", "inspection_record", "signature",
+                                         "inquiry_record", "signature", "contact_sheet",
+                                         "evidence"]
+    assert members[4].name == f"正卷/04_签名图像/{inquiry}.png"
+    assert members[4].title == "被询问人"
 
 
 def _entries(files: dict[str, bytes]) -> list[dict]:

@@ -19,6 +19,7 @@ from tests.api.cases.case_files import export_zip, flip_byte, ok, rewrite_zip, v
 from tests.api.cases.conftest import upload_file, upload_photo
 
 MANAGER = "王经理"
+INTERVIEWEE = "王建国"
 
 
 def _png(shade: int) -> bytes:
@@ -32,12 +33,19 @@ def signed(client, party, violation, file_case, step, frozen):
     """Make a case decided on a violation whose inspection record an officer and the party
     signed on the tablet; `party_uploaded=False` leaves the party's image not uploaded."""
 
-    def make(party_uploaded: bool = True, *, to: tuple[tuple[str, dict], ...] = ()):
+    def make(party_uploaded: bool = True, *, to: tuple[tuple[str, dict], ...] = (),
+             inquiries: int = 0, interviewee_uploaded: bool = True,
+             manager_cited: bool = False):
+        """`inquiries`: that many inquiry records, all signed with the interviewee's one image;
+        `manager_cited`: the violation also cites the party's signature image as evidence."""
         images = {hashlib.sha256(body).hexdigest(): body for body in (_png(20), _png(220))}
         officer, manager = images
         upload_file(client, party["supervisor"], images[officer], kind="signature")
         if party_uploaded:
             upload_file(client, party["supervisor"], images[manager], kind="signature")
+        interviewee = hashlib.sha256(_png(120)).hexdigest()
+        if inquiries and interviewee_uploaded:
+            upload_file(client, party["supervisor"], _png(120), kind="signature")
         photo, _ = upload_photo(client, party["supervisor"], 70)
         inspector = party["inspectors"][0]
         record = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
@@ -48,15 +56,44 @@ def signed(client, party, violation, file_case, step, frozen):
                       {"signer": MANAGER, "role": "party", "evidence_sha256": manager}]}
         ok(client.post("/api/v1/inspections", json=record, headers=party["supervisor"]), 201)
         frozen.on("2021-06-03")
-        case = ok(file_case(violation(evidence=[photo], inspection_id=record["id"])["id"]),
+        cited = [photo, manager] if manager_cited else [photo]
+        case = ok(file_case(violation(evidence=cited, inspection_id=record["id"])["id"]),
                   201).get_json()
-        for state, params in (("investigating", {}), ("notified", {}),
+        case = ok(step(case, "investigating")).get_json()
+        for seq in range(1, inquiries + 1):
+            ok(client.post(f"/api/v1/cases/{case['id']}/inquiries", headers=party["legal"],
+                           json=_inquiry(party, case["version"], seq, interviewee)),
+               201)
+            case["version"] += 1
+        for state, params in (("notified", {}),
                               ("decided", {"fine_fen": 3_000_000, "rights_waived": True}), *to):
             case = ok(step(case, state, **params)).get_json()
         return case | {"officer": officer, "manager": manager, "images": images,
-                       "inspector": inspector.display_name}
+                       "inspector": inspector.display_name, "interviewee": interviewee,
+                       "photo": photo}
 
     return make
+
+
+def _inquiry(party, version: int, seq: int, image: str) -> dict:
+    """The `seq`th inquiry record (2021-06-02, 09:30 then 11:00 Shanghai), signed with `image`."""
+    officers = [str(i.id) for i in party["inspectors"]]
+    hour = ("01:30", "03:00")[seq - 1]
+    return {"version": version, "interviewee": {
+                "name": INTERVIEWEE, "id_type": "passport", "id_number": "E12345678",
+                "relation": "生产部经理"},
+            "started_at": f"2021-06-02T{hour}:00+00:00",
+            "ended_at": f"2021-06-02T{hour[:3]}50:00+00:00", "place": "询问室",
+            "inspector_ids": officers, "recorder_id": officers[1],
+            "qa": [{"q": "废气处理设施是否运行？", "a": "已停用两周。"}],
+            "signature": {"evidence_sha256": image}}
+
+
+def _exported(app, client, party, case) -> tuple[bytes, zipfile.ZipFile, dict]:
+    """The case exported: the ZIP's bytes, the ZIP and its manifest."""
+    data = export_zip(app, client, party, case)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return data, archive, json.loads(archive.read("manifest.json"))
 
 
 def _catalogue(archive: zipfile.ZipFile) -> str:
@@ -78,9 +115,7 @@ def _released(app) -> set[str]:
 def test_the_case_file_holds_the_officer_and_party_signature_images_under_their_digests(
         app, client, party, runner, exporting, signed, tmp_path):
     case = signed()
-    data = export_zip(app, client, party, case)
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    manifest = json.loads(archive.read("manifest.json"))
+    data, archive, manifest = _exported(app, client, party, case)
     listed = {f["sha256"]: f for f in manifest["files"] if f["role"] == "signature"}
     assert set(listed) == set(case["images"])
     for digest, image in case["images"].items():
@@ -89,9 +124,11 @@ def test_the_case_file_holds_the_officer_and_party_signature_images_under_their_
         assert archive.read(entry["name"]) == image  # byte-identical, under its digest
         assert (entry["size"], entry["mime"]) == (len(image), "image/png")
     assert listed[case["officer"]]["signed"] == [
-        {"role": "officer", "signer": case["inspector"], "record": "2021-06-01 10:00"}]
+        {"form": "inspection_record", "record": "2021-06-01 10:00", "role": "officer",
+         "signer": case["inspector"]}]
     assert listed[case["manager"]]["signed"] == [
-        {"role": "party", "signer": MANAGER, "record": "2021-06-01 10:00"}]
+        {"form": "inspection_record", "record": "2021-06-01 10:00", "role": "party",
+         "signer": MANAGER}]
     names = [f["name"] for f in manifest["files"]]
     record = next(i for i, n in enumerate(names) if n.endswith("现场检查（勘察）笔录.pdf"))
     assert {names.index(e["name"]) for e in listed.values()} == {record + 1, record + 2}
@@ -111,9 +148,7 @@ def test_the_case_file_holds_the_officer_and_party_signature_images_under_their_
 def test_a_signature_image_not_uploaded_yet_is_reported_missing_not_skipped(
         app, client, party, runner, exporting, signed, tmp_path):
     case = signed(party_uploaded=False)
-    data = export_zip(app, client, party, case)
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    manifest = json.loads(archive.read("manifest.json"))
+    data, archive, manifest = _exported(app, client, party, case)
     assert manifest["missing_signatures"] == [case["manager"]]
     assert [f["sha256"] for f in manifest["files"] if f["role"] == "signature"] == [
         case["officer"]]
@@ -136,6 +171,66 @@ def test_a_court_checks_the_signature_images_with_sha256sum_alone(
     checked = [line for line in sums.stdout.decode().splitlines() if "_签名图像/" in line]
     assert sorted(line.split("/")[-1] for line in checked) == sorted(
         f"{digest}.png: OK" for digest in case["images"])
+
+
+def test_the_interviewee_signature_image_follows_the_inquiry_records_it_signs_stored_once(
+        app, client, party, runner, exporting, signed, tmp_path):
+    case = signed(inquiries=2)
+    data, archive, manifest = _exported(app, client, party, case)
+    names = [f["name"] for f in manifest["files"]]
+    [entry] = [f for f in manifest["files"] if f["sha256"] == case["interviewee"]]
+    assert entry["role"] == "signature" and entry["name"].endswith(f"/{case['interviewee']}.png")
+    assert archive.read(entry["name"]) == _png(120)
+    assert names.index(entry["name"]) == next(
+        i for i, n in enumerate(names) if n.endswith("调查询问笔录.pdf")) + 1
+    assert entry["signed"] == [  # one image signing both records: stored once, both named
+        {"form": "inquiry_record", "record": "2021-06-02 09:30", "seq": 1,
+         "role": "interviewee", "signer": INTERVIEWEE},
+        {"form": "inquiry_record", "record": "2021-06-02 11:00", "seq": 2,
+         "role": "interviewee", "signer": INTERVIEWEE}]
+    assert sum(case["interviewee"] in n for n in archive.namelist()) == 1
+    assert manifest["missing_signatures"] == []
+    catalogue = _catalogue(archive)
+    assert "调查询问笔录 第1次询问" in catalogue and f"被询问人 {INTERVIEWEE}" in catalogue
+    assert case["interviewee"] in _released(app)
+    result = verify_casefile(runner, tmp_path, data)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+    result = verify_casefile(runner, tmp_path, rewrite_zip(
+        data, lambda n, b: flip_byte(b) if n == entry["name"] else b))
+    assert result.exit_code == 1 and f"altered member: {entry['name']}" in result.output
+
+
+def test_an_interviewee_signature_image_not_uploaded_yet_is_reported_missing(
+        app, client, party, runner, exporting, signed, tmp_path):
+    case = signed(inquiries=1, interviewee_uploaded=False)
+    data, archive, manifest = _exported(app, client, party, case)
+    assert manifest["missing_signatures"] == [case["interviewee"]]
+    assert not any(case["interviewee"] in name for name in archive.namelist())
+    catalogue = _catalogue(archive)
+    assert "未上传" in catalogue and f"被询问人 {INTERVIEWEE}" in catalogue
+    assert verify_casefile(runner, tmp_path, data).exit_code == 0
+
+
+def test_a_signature_image_also_cited_as_evidence_is_stored_once_with_both_roles(
+        app, client, party, runner, exporting, signed, tmp_path):
+    from tests.api.cases.test_casefile_public_verification import _run
+
+    case = signed(manager_cited=True)
+    data, archive, manifest = _exported(app, client, party, case)
+    [entry] = [f for f in manifest["files"] if f["sha256"] == case["manager"]]
+    assert [n for n in archive.namelist() if case["manager"] in n] == [entry["name"]]
+    assert "_证据/" in entry["name"] and entry["role"] == "evidence"
+    assert entry["roles"] == ["evidence", "signature"] and entry["proves"]
+    assert entry["signed"] == [{"form": "inspection_record", "record": "2021-06-01 10:00",
+                                "role": "party", "signer": MANAGER}]
+    assert "roles" not in next(f for f in manifest["files"] if f["sha256"] == case["photo"])
+    catalogue = _catalogue(archive)
+    assert MANAGER in catalogue and entry["name"] in catalogue
+    result = verify_casefile(runner, tmp_path, data)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+    archive.extractall(tmp_path / "court")
+    sums = _run("sha256sum", "-c", "SHA256SUMS", cwd=tmp_path / "court")
+    assert sums.returncode == 0, sums.stdout
 
 
 CLOSE_AND_ARCHIVE = (("served", {"method": "direct"}), ("paid", {"amount_fen": 3_000_000}),
@@ -169,7 +264,7 @@ def test_an_archived_copy_built_before_signatures_were_listed_stays_valid(
 
     case = signed(to=CLOSE_AND_ARCHIVE)
     with monkeypatch.context() as before:  # the builder of a server before this change
-        before.setattr(signature_images, "cited", lambda inspections: {})
+        before.setattr(signature_images, "cited", lambda *records: {})
         assert run_jobs(app)["done"] == 1
         _, old = export_and_fetch(app, client, party, case)
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(old)).read("manifest.json"))
@@ -180,3 +275,24 @@ def test_an_archived_copy_built_before_signatures_were_listed_stays_valid(
     assert result.exit_code == 0 and "intact" in result.output, result.output
     with app.app_context():
         assert archive_check.verify_archived_copies().ok
+
+
+def test_an_archived_copy_from_data_fixed_before_inquiry_signatures_names_theirs_missing(
+        app, client, party, runner, exporting, signed, tmp_path):
+    from server.cases.models import CaseExport
+    from server.extensions import db
+
+    case = signed(inquiries=1, interviewee_uploaded=False, to=CLOSE_AND_ARCHIVE)
+    with app.app_context():  # fixed by a server that looked at the inspection records only
+        row = db.session.query(CaseExport).filter_by(purpose="archive").one()
+        fixed = json.loads(row.fixed_data)
+        fixed["missing_signatures"] = []
+        row.fixed_data = json.dumps(fixed, ensure_ascii=False)
+        db.session.commit()
+    assert run_jobs(app)["done"] == 1
+    _, copy = export_and_fetch(app, client, party, case)
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(copy)).read("manifest.json"))
+    assert manifest["missing_signatures"] == [case["interviewee"]]
+    assert {f["sha256"] for f in manifest["files"] if f["role"] == "signature"} == set(
+        case["images"])
+    assert verify_casefile(runner, tmp_path, copy).exit_code == 0
