@@ -6,6 +6,7 @@ Written against the `schemas/` contract (DESIGN.md §5); imports neither Flask n
 from offline_sync.engine import Tablet
 from offline_sync.errors import (
     Invalid,
+    NewerStore,
     Offline,
     PasswordChangeRequired,
     Refused,
@@ -14,5 +15,5 @@ from offline_sync.errors import (
 )
 from offline_sync.store import Store
 
-__all__ = ["Invalid", "Offline", "PasswordChangeRequired", "Refused", "Store", "SyncError",
-           "Tablet", "Unauthorized"]
+__all__ = ["Invalid", "NewerStore", "Offline", "PasswordChangeRequired", "Refused", "Store",
+           "SyncError", "Tablet", "Unauthorized"]

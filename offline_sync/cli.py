@@ -13,7 +13,13 @@ import click
 from tqdm import tqdm
 
 from offline_sync import cli_lists, cli_rejected, cli_visit
-from offline_sync.cli_base import BadInput, location_option, open_tablet, uncited_lines
+from offline_sync.cli_base import (
+    BadInput,
+    kept_line,
+    location_option,
+    open_tablet,
+    uncited_lines,
+)
 from offline_sync.engine import Tablet, issue_of
 from offline_sync.errors import PasswordChangeRequired
 from offline_sync.rejected import blocked_report, withdrawal_report
@@ -109,17 +115,26 @@ def new_inspection(ctx: click.Context, enterprise_id: str | None, inspectors: tu
 @main.command("add-photo")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--violation", "violation_id", default=None, help="Cite it on this violation.")
+@click.option("--inspection", "inspection_id", default=None, metavar="INSPECTION",
+              help="Keep it for this record (default: the violation's, else the open record "
+                   "started last).")
 @click.option("--kind", default="photo", show_default=True,
               type=click.Choice(["photo", "signature", "audio", "video", "document"]))
 @click.pass_context
-def add_photo(ctx: click.Context, file: Path, violation_id: str | None, kind: str) -> None:
-    """Capture a file as evidence: SHA-256 now, upload on the next push."""
+def add_photo(ctx: click.Context, file: Path, violation_id: str | None,
+              inspection_id: str | None, kind: str) -> None:
+    """Capture a file as evidence for a record: SHA-256 now, upload on the next push; says
+    which record it is kept for."""
     with open_tablet(ctx) as tablet:
         if violation_id and tablet.store.record_of("violation", violation_id) is None:
             raise click.ClickException(  # its link would wait for it on the server forever
                 f"No violation {violation_id} on this tablet: check the id, or pull first.")
-        item = tablet.add_photo(file, violation_id, kind)
+        record_id = tablet.photo_record(violation_id, inspection_id)
+        item = tablet.add_photo(file, violation_id, kind, record_id)
+        chosen = None if inspection_id or violation_id else tablet.open_records()
+        said = kept_line(tablet, item, record_id, chosen)
     click.echo(f"{item.sha256} {item.size} bytes")
+    click.echo(said + (f"; cited on violation {violation_id}" if violation_id else ""), err=True)
 
 
 def _upload_bar(item: EvidenceItem) -> Callable[[int], None]:

@@ -12,7 +12,14 @@ from typing import Any
 import click
 
 from offline_sync.engine import Tablet, owed_text
-from offline_sync.errors import Invalid, Offline, SyncError, Unauthorized, describe
+from offline_sync.errors import (
+    Invalid,
+    NewerStore,
+    Offline,
+    SyncError,
+    Unauthorized,
+    describe,
+)
 from offline_sync.files import EvidenceItem
 
 
@@ -29,7 +36,10 @@ class BadInput(click.ClickException):
 @contextmanager
 def open_tablet(ctx: click.Context) -> Iterator[Tablet]:
     """The tablet of --home; the engine's failures become messages for the inspector."""
-    tablet = ctx.obj["tablet"](ctx.obj["home"])
+    try:
+        tablet = ctx.obj["tablet"](ctx.obj["home"])
+    except NewerStore as error:  # a downgraded tablet: its store is left as it is
+        raise click.ClickException(str(error)) from error
     try:
         yield tablet
     except Invalid as error:
@@ -117,3 +127,26 @@ def uncited_lines(inspection_id: str, items: list[EvidenceItem]) -> list[str]:
               f"{item.sha256[:12]} --violation VIOLATION` (or `add-violation {inspection_id} "
               f"--photo {item.sha256[:12]} …`)" for item in items]
     return lines
+
+
+def kept_line(tablet: Tablet, item: EvidenceItem, wanted: str | None,
+              open_records: list[str] | None) -> str:
+    """Which record a captured file is kept for, in words; `open_records` when the tablet
+    chose it (the open record started last), else None (given, or the violation's)."""
+    if item.inspection_id is None:
+        return ("kept for no inspection record (none is open on this tablet): nothing cites "
+                "it until `link-photo` cites it on a violation")
+    held = tablet.store.record_of("inspection", item.inspection_id)
+    data = held[1] if held else {}
+    enterprise = tablet.store.record_of("enterprise", str(data.get("enterprise_id")))
+    name = f"{enterprise[1].get('name')}, " if enterprise and enterprise[1].get("name") else ""
+    said = f"kept for inspection {item.inspection_id} ({name}started {data.get('started_at')})"
+    if item.inspection_id != wanted:
+        return f"{said}: the same file was captured before, for that record"
+    if open_records is None:
+        return said
+    others = len(open_records) - 1
+    if not others:
+        return f"{said}: the open record started last"
+    return (f"{said}: the open record started last, of {others + 1} open; give --inspection "
+            "INSPECTION to keep it for another")

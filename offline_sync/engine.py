@@ -179,10 +179,9 @@ class Tablet(Fieldwork, Rejections):
                   kind: str = "photo", inspection_id: str | None = None) -> EvidenceItem:
         """Capture a file as evidence (SHA-256 now) for a record (the one given, else the
         violation's, else the one being visited) and, if given, cite it on a violation (the
-        link may travel before the file: the server lists it as missing meanwhile)."""
-        held = self.store.record_of("violation", violation_id) if violation_id else None
-        inspection_id = inspection_id or (held[1].get("inspection_id") if held else None) \
-            or self.visiting()
+        link may travel before the file: the server lists it as missing meanwhile). Invalid
+        as photo_record, before anything is captured."""
+        inspection_id = self.photo_record(violation_id, inspection_id)
         item = capture(self.store, path, self.home / "evidence", kind, inspection_id)
         if violation_id:
             self.link_photo(violation_id, item.sha256)

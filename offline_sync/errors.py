@@ -74,6 +74,11 @@ class NotEvidence(SyncError):
     """A file the tablet will not capture (it is empty): nothing was recorded."""
 
 
+class NewerStore(SyncError):
+    """The store file was made by a newer version of the tablet software (the tablet was
+    downgraded): it is refused, left as it is, rather than read or written wrongly."""
+
+
 class Invalid(ValueError):
     """Input the contract, or what the tablet holds, refuses: nothing was recorded."""
 

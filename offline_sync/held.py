@@ -205,13 +205,32 @@ class Holdings:
         raise Invalid(f"No file captured on this tablet has the SHA-256 {ref}: give the "
                       "photo's file to capture it, or its digest as add-photo printed it.")
 
+    def open_records(self) -> list[str]:
+        """The records this tablet holds not submitted, by when they started, last first."""
+        open_ones = [r for r in self.store.records("inspection")
+                     if r.get("status") != "submitted" and aware(r.get("started_at"))]
+        return [r["id"] for r in sorted(open_ones, key=lambda r: aware(r["started_at"]),
+                                        reverse=True)]
+
     def visiting(self) -> str | None:
         """The record being visited: the one this tablet holds, not submitted, that started
         last (None when it holds none)."""
-        open_ones = [r for r in self.store.records("inspection")
-                     if r.get("status") != "submitted" and aware(r.get("started_at"))]
-        latest = max(open_ones, key=lambda r: aware(r["started_at"]), default=None)
-        return latest["id"] if latest else None
+        return next(iter(self.open_records()), None)
+
+    def photo_record(self, violation_id: str | None = None,
+                     inspection_id: str | None = None) -> str | None:
+        """The record a file captured now is kept for: the one given, else the violation's,
+        else the one being visited. Invalid for a record the tablet does not hold, or one
+        that is not the violation's."""
+        held = self.store.record_of("violation", violation_id) if violation_id else None
+        of_violation = held[1].get("inspection_id") if held else None
+        if inspection_id:
+            self.inspection(inspection_id)  # Invalid when the tablet does not hold it
+            if of_violation and of_violation != inspection_id:
+                raise Invalid(f"The violation {violation_id} is of inspection {of_violation}, "
+                              f"not {inspection_id}: give that record, or leave --inspection "
+                              "out.")
+        return inspection_id or of_violation or self.visiting()
 
     def uncited(self, inspection_id: str) -> list[EvidenceItem]:
         """The files captured for the record (not refused) that nothing the tablet knows

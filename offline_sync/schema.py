@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from offline_sync.errors import NewerStore
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -34,11 +36,25 @@ CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT 
 SCHEMA_VERSION = 2
 
 
-def open_schema(db: sqlite3.Connection) -> None:
-    """Create the tables a new file lacks and upgrade one an earlier version made."""
+def refuse_newer(db: sqlite3.Connection, path: str) -> int:
+    """The file's version; NewerStore when a newer version of the tablet made it (nothing is
+    written to it: its tables may mean what this version does not know)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise NewerStore(
+            f"The tablet's store {path} was made by a newer version of this software (store "
+            f"version {version}; this one reads up to version {SCHEMA_VERSION}). It is left "
+            "as it is, with everything it holds: install the newer version again to use it "
+            "and send its work.")
+    return version
+
+
+def open_schema(db: sqlite3.Connection, path: str) -> None:
+    """Create the tables a new file lacks and upgrade one an earlier version made;
+    NewerStore, leaving it untouched, for one a newer version made."""
     db.execute("BEGIN IMMEDIATE")  # two processes opening one file upgrade it once
     try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        version = refuse_newer(db, path)
         outbox = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
         evidence = {row[1] for row in db.execute("PRAGMA table_info(evidence)")}
         _create(db)

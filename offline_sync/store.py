@@ -20,7 +20,7 @@ from typing import Any
 
 from offline_sync.bases import PARENT_BASED, PARENTS, advance, parent_of, pending_fields
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
-from offline_sync.schema import SCHEMA_VERSION, open_schema
+from offline_sync.schema import SCHEMA_VERSION, open_schema, refuse_newer
 from offline_sync.stopped import StoppedEdits, needed, withdrawal_settles
 
 # Pulled reference data in force today whose every version the tablet keeps (by its ref): an
@@ -96,9 +96,14 @@ class Store(FileRecords, StoppedEdits):
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                   timeout=30)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        open_schema(self.db)
+        try:
+            refuse_newer(self.db, self.path)  # before anything writes to it
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            open_schema(self.db, self.path)
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         """Close the file."""

@@ -84,3 +84,67 @@ def test_link_photo_cites_a_captured_file_on_a_violation_by_its_digest(tmp_path)
     assert "cited by nothing" not in _cli(tmp_path, "show", record).stdout
     unknown = _cli(tmp_path, "link-photo", loose.sha256[:10], "--violation", OFFICERS[0])
     assert unknown.exit_code == 2 and "Nothing was recorded" in unknown.output
+
+
+def _two_visits(tmp_path) -> tuple[str, str, str]:
+    """Two open records on the tablet, the second started last, and a violation of the first."""
+    tablet, first = _visit(tmp_path)
+    second = tablet.new_inspection("e-1", list(OFFICERS))
+    violation = tablet.add_violation(first, "AIR_VOC", "2026-01-01", location=None)
+    tablet.close()
+    return first, second, violation
+
+
+def _kept_for(tmp_path, sha256: str) -> str | None:
+    tablet = Tablet(tmp_path / "tablet")
+    try:
+        return tablet.store.evidence_item(sha256).inspection_id
+    finally:
+        tablet.close()
+
+
+def test_add_photo_says_which_record_it_kept_the_file_for_and_how_to_choose(tmp_path):
+    first, second, _ = _two_visits(tmp_path)
+    added = _cli(tmp_path, "add-photo", str(_photo(tmp_path / "camera", "DSCN0010.jpg", 6)))
+    assert added.exit_code == 0, added.output
+    digest, size, unit = added.stdout.split()  # stdout keeps what scripts read
+    assert unit == "bytes" and _kept_for(tmp_path, digest) == second
+    assert f"kept for inspection {second}" in added.stderr
+    assert "open record started last" in added.stderr and "--inspection" in added.stderr
+
+
+def test_add_photo_keeps_the_file_for_the_record_given(tmp_path):
+    first, second, violation = _two_visits(tmp_path)
+    added = _cli(tmp_path, "add-photo", str(_photo(tmp_path / "camera", "DSCN0011.jpg", 7)),
+                 "--inspection", first)
+    assert added.exit_code == 0, added.output
+    assert _kept_for(tmp_path, added.stdout.split()[0]) == first
+    assert f"kept for inspection {first}" in added.stderr and "--inspection" not in added.stderr
+    again = _cli(tmp_path, "add-photo", str(tmp_path / "camera" / "DSCN0011.jpg"),
+                 "--inspection", second)  # the same bytes: the record it was first kept for
+    assert f"kept for inspection {first}" in again.stderr and "captured before" in again.stderr
+    cited = _cli(tmp_path, "add-photo", str(_photo(tmp_path / "camera", "DSCN0012.jpg", 8)),
+                 "--violation", violation)
+    assert cited.exit_code == 0, cited.output
+    assert _kept_for(tmp_path, cited.stdout.split()[0]) == first
+    assert f"kept for inspection {first}" in cited.stderr and violation in cited.stderr
+
+
+def test_add_photo_refuses_a_record_it_does_not_hold_or_not_the_violations(tmp_path):
+    first, second, violation = _two_visits(tmp_path)
+    photo = str(_photo(tmp_path / "camera", "DSCN0013.jpg", 9))
+    unknown = _cli(tmp_path, "add-photo", photo, "--inspection", OFFICERS[0])
+    assert unknown.exit_code == 2 and "Nothing was recorded" in unknown.output, unknown.output
+    other = _cli(tmp_path, "add-photo", photo, "--violation", violation, "--inspection", second)
+    assert other.exit_code == 2 and first in other.output, other.output
+    tablet = Tablet(tmp_path / "tablet")
+    assert tablet.store.evidence() == [] and not any(
+        m.entity == "evidence_link" for m in tablet.store.queued())
+    tablet.close()
+
+
+def test_add_photo_says_when_the_file_is_kept_for_no_record(tmp_path):
+    added = _cli(tmp_path, "add-photo", str(_photo(tmp_path / "camera", "DSCN0014.jpg", 10)))
+    assert added.exit_code == 0, added.output
+    assert _kept_for(tmp_path, added.stdout.split()[0]) is None
+    assert "kept for no inspection record" in added.stderr
