@@ -39,14 +39,18 @@ def remember(entity: str, entity_id: str, version: int, fields: dict[str, Any]) 
 
 
 def load_bases(keys: list[tuple[str, str, int]]) -> None:
-    """Load the kept fields of these records into the session for the batch, one query per
-    entity: remember() then finds each (entity, id, version) without a query. Asked by id
-    (keys.by_entity), so every kept version of those records comes along (one per edit)."""
-    for entity, ids in by_entity((entity, key) for entity, key, _version in keys).items():
-        for start in range(0, len(ids), 500):
+    """Load the kept fields of these (entity, id, version)s into the session for the batch,
+    one query per entity: remember() then finds each without a query. Ids and versions are
+    asked as IN lists (keys.by_entity), so a kept version of one record at another's version
+    may come along, never a record's whole history."""
+    for entity, pairs in by_entity((entity, (key, version)) for entity, key, version in keys
+                                   ).items():
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start:start + 500]
             db.session.scalars(select(SyncVersion).where(
                 SyncVersion.entity == entity,
-                SyncVersion.entity_id.in_(ids[start:start + 500]))).all()
+                SyncVersion.entity_id.in_({key for key, _ in chunk}),
+                SyncVersion.version.in_({version for _, version in chunk}))).all()
 
 
 def base_fields(entity: str, entity_id: str, version: int) -> dict[str, Any] | None:

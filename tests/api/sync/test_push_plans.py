@@ -72,3 +72,27 @@ def test_a_push_of_edits_asks_for_the_cases_locking_its_records_by_their_keys(ap
     for statement, parameters in asked:  # every decided or archived case was read before
         found = plan(app, statement, parameters)
         assert "SEARCH cases USING INDEX sqlite_autoindex_cases_1 (id=?)" in found, found
+
+
+def test_a_batchs_merge_bases_are_the_versions_asked_not_each_records_history(app):
+    from server.extensions import db
+    from server.sync.conflicts import load_bases
+    from server.sync.models import SyncVersion
+    from server.uow import batch
+
+    often, once = str(uuid.uuid4()), str(uuid.uuid4())
+    with app.app_context():
+        db.session.add_all([SyncVersion(entity="inspection", entity_id=often, version=v,
+                                        fields={"findings": f"第{v}稿"}) for v in range(1, 31)]
+                           + [SyncVersion(entity="inspection", entity_id=once, version=1,
+                                          fields={"findings": "初稿"})])
+        db.session.commit()
+        db.session.expunge_all()
+        with batch():  # as in a push, which keeps what it loads for the batch
+            load_bases([("inspection", often, 30), ("inspection", once, 1)])
+            loaded = sorted((row.entity_id == often, row.version)
+                            for row in db.session.identity_map.values()
+                            if isinstance(row, SyncVersion))
+    # the two asked for, and the edited record's version 1 (asked for the other): not the
+    # 28 other drafts a record edited thirty times keeps
+    assert loaded == [(False, 1), (True, 1), (True, 30)]
