@@ -7,13 +7,7 @@ import io
 
 import pytest
 
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    body.pop("instance")
-    return body
+from tests.api.pinned import problem_body as _problem
 
 
 @pytest.mark.parametrize("data, name, problem", [

@@ -8,16 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.api.pinned import problem_body as _problem
+
 OWN, OTHER, CITY = "310115", "310101", "310000"
 ROLES = "inspector, supervisor, legal, admin"
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    body.pop("instance")
-    return body
 
 
 def _patch(client, headers, user, version=1, **fields):

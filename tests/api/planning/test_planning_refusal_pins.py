@@ -8,15 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.api.pinned import problem_body as _problem
+
 DISTRICT, OTHER = "310115", "310101"
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    body.pop("instance")
-    return body
 
 
 def _task(client, headers, enterprise_id, kind="complaint"):
