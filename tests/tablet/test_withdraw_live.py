@@ -33,7 +33,8 @@ def _held_on_server(app, user) -> list[str]:
 def _withdrawn_audit(app, user) -> list[dict]:
     with app.app_context():
         return [entry.details for entry in db.session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "sync.withdraw", AuditEntry.actor_id == str(user.id)))]
+            AuditEntry.action == "sync.withdraw", AuditEntry.actor_id == str(user.id))
+            .order_by(AuditEntry.seq))]
 
 
 class LostAnswers:

@@ -152,7 +152,7 @@ def test_the_nightly_check_finds_a_changed_or_missing_archived_case_file(
         path.unlink()
         assert [m.split()[-1] for m in archive_check.verify_archived_copies().missing] == [frozen]
         entries = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "case.verify_archived_copies")).all()
+            AuditEntry.action == "case.verify_archived_copies").order_by(AuditEntry.seq)).all()
         assert [len(e.details["mismatched"]) + len(e.details["missing"]) for e in entries] == [
             0, 1, 1]
 

@@ -47,7 +47,7 @@ def _pending(app, user) -> int:
 def _withdrawn_audit(app) -> list[AuditEntry]:
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "sync.withdraw")).all()
+            AuditEntry.action == "sync.withdraw").order_by(AuditEntry.seq)).all()
         db.session.expunge_all()
         return entries
 
