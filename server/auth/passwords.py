@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.auth.refusals import english, said
+from server.auth.refusals import said
 from server.messages import Message
 
 MIN_LENGTH = 12
@@ -38,7 +38,3 @@ def password_notes(password: str) -> list[Message]:
         notes.append(said("password_field.whitespace"))
     return notes
 
-
-def password_problems(password: str) -> list[str]:
-    """Why a new password is refused, in the API's English (empty when acceptable)."""
-    return [english(note) for note in password_notes(password)]

@@ -18,7 +18,7 @@ from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, Versi
 from server.evidence.service import share
 from server.extensions import db
 from server.fieldwork import checklists, signers
-from server.fieldwork.models import Inspection, InspectionRevision
+from server.fieldwork.models import Inspection, InspectionRevision, signature_digests
 from server.geo import location_as_wgs84
 from server.planning import tasks
 from server.planning.models import Task
@@ -108,11 +108,6 @@ def _keep_ids(signatures: list[dict[str, Any]], held: list[dict[str, Any]]) -> N
             signature["id"] = free.pop(0)
 
 
-def _signed(signatures: list[dict[str, Any]] | None) -> set[str]:
-    """The signature images a record cites."""
-    return {s["evidence_sha256"] for s in signatures or [] if s.get("evidence_sha256")}
-
-
 def _snapshot(inspection: Inspection) -> dict[str, Any]:
     return json_safe({k: getattr(inspection, k) for k in CONTENT})
 
@@ -197,7 +192,7 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False,
                                 created_by=actor.user_id, device_id=actor.device_id,
                                 version=1, **content)
         session.add(inspection)  # flushed by the caller's savepoint or commit
-        share(actor, _signed(inspection.signatures), inspection.district)
+        share(actor, signature_digests(inspection.signatures), inspection.district)
         audit.record(actor, "inspection.create", "inspection", inspection.id,
                      {"enterprise_id": str(enterprise.id), **signing})
     return inspection, True
@@ -279,10 +274,10 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
             _keep_ids(content["signatures"], inspection.signatures)
         signing = _check_signers([s for s in content.get("signatures", [])
                                   if s not in inspection.signatures], officers, signed_at)
-        cited = _signed(inspection.signatures)
+        cited = signature_digests(inspection.signatures)
         for key, value in content.items():
             setattr(inspection, key, value)
-        share(actor, _signed(inspection.signatures) - cited, inspection.district)
+        share(actor, signature_digests(inspection.signatures) - cited, inspection.district)
         if submitted and (problems := _new_problems(lacking, _submission_problems(inspection))):
             raise ValidationFailed("A correction may not leave a submitted record without what "
                                    "its submission needed.", errors=problems)

@@ -157,7 +157,12 @@ def digests_cited(record: Violation | Inspection) -> set[str]:
     images (a signature's other fields are words, never a citation)."""
     if isinstance(record, Violation):
         return {sha for sha in record.evidence or () if sha}
-    return {s["evidence_sha256"] for s in record.signatures or () if s.get("evidence_sha256")}
+    return signature_digests(record.signatures)
+
+
+def signature_digests(signatures: list[dict[str, Any]] | None) -> set[str]:
+    """The images a record's signatures cite (the one rule for what a signature cites)."""
+    return {s["evidence_sha256"] for s in signatures or () if s.get("evidence_sha256")}
 
 
 def _citation_rows(record: Violation | Inspection) -> list[dict[str, Any]]:

@@ -22,7 +22,12 @@ from server.auth.models import User
 from server.clock import utcnow
 from server.evidence.models import Evidence, EvidenceHolder
 from server.fieldwork.citations import cited_by
-from server.fieldwork.models import Inspection, Violation, ViolationDecision
+from server.fieldwork.models import (
+    Inspection,
+    Violation,
+    ViolationDecision,
+    signature_digests,
+)
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
 from server.sync import payloads
@@ -73,8 +78,7 @@ def _pulled_with(session: Session, inspection: Inspection) -> list[Key]:
         rows = session.execute(select(Violation.id, Violation.evidence).where(
             Violation.inspection_id == inspection.id)).all()
     cited = {sha for _, evidence in rows for sha in evidence or ()}
-    cited |= {s["evidence_sha256"] for s in inspection.signatures or ()
-              if s.get("evidence_sha256")}
+    cited |= signature_digests(inspection.signatures)
     return [*(("violation", str(key)) for key, _ in rows),
             *(("evidence", sha) for sha in sorted(cited))]
 

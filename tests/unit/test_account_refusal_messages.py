@@ -9,8 +9,8 @@ import string
 
 import pytest
 
-from server.auth.passwords import password_notes, password_problems
-from server.auth.refusals import ENGLISH, english, refused, said
+from server.auth.passwords import password_notes
+from server.auth.refusals import ENGLISH, refused, said
 from server.errors import ValidationFailed
 from server.messages import Message
 from tests.unit.refusal_catalogues import console_refusals, keys_used
@@ -51,4 +51,3 @@ def test_a_refusal_keeps_its_keys_and_answers_the_api_their_english():
     assert error.message == Message("account.invalid")
     assert error.notes["password"] == [Message("password_field.too_short", {"length": 12}),
                                        Message("password_field.whitespace")]
-    assert password_problems(" short") == [english(n) for n in password_notes(" short")]
