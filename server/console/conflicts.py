@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 
 from schemas.sync import ConflictQuerySchema, ResolveSchema
 from server.auth.policy import Actor, allowed
@@ -20,6 +20,11 @@ from server.sync import resolve as resolving
 VALUE = "value:"
 
 
+def field_label(field: str) -> str:
+    """A record field a tablet edits, as the console names it (not its internal name)."""
+    return pgettext("sync field", field)
+
+
 def _merged_values(form: Any) -> dict[str, Any]:
     """The merged values typed in the form, each as JSON (a string needs its quotes)."""
     values, errors = {}, {}
@@ -28,9 +33,11 @@ def _merged_values(form: Any) -> dict[str, Any]:
             try:
                 values[key[len(VALUE):]] = json.loads(text)
             except ValueError:
-                errors[key[len(VALUE):]] = ["not valid JSON"]
+                errors[field_label(key[len(VALUE):])] = [gettext("not valid JSON")]
     if errors:
-        raise ValidationFailed("Type each merged value as JSON.", errors=errors)
+        raise ValidationFailed(gettext(
+            'Type each merged value as JSON: text in double quotes, e.g. "%(example)s".',
+            example=gettext("the findings of both")), errors=errors)
     return values
 
 

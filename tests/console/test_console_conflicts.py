@@ -36,8 +36,16 @@ def test_conflicts_show_server_and_tablet_values_side_by_side(console, conflict)
     page = html.unescape(console("supervisor", OWN).get("/console/conflicts").get_data(
         as_text=True))
     row = page.split(f'id="conflict-{conflict["id"]}"')[1]
-    assert re.search(r"<th scope=\"row\">findings</th><td><pre>\"甲的记录\"</pre></td>"
+    assert re.search(r"<th scope=\"row\">检查情况</th><td><pre>\"甲的记录\"</pre></td>"
                      r"<td><pre>\"乙的记录\"</pre></td>", row)
+
+
+def test_conflicting_fields_are_named_in_chinese_not_by_their_internal_names(console, conflict):
+    page = html.unescape(console("supervisor", OWN).get("/console/conflicts").get_data(
+        as_text=True))
+    row = page.split(f'id="conflict-{conflict["id"]}"')[1]
+    assert ">findings<" not in row and "findings 的合并值" not in row
+    assert "检查情况的合并值" in row
 
 
 def test_supervisor_keeps_the_tablets_value(console, client, conflict):
@@ -55,6 +63,10 @@ def test_supervisor_merges_a_value_typed_as_json(console, client, conflict):
     bad = session.post(f"/console/conflicts/{conflict['id']}/resolve",
                        data={"choice": "merged", "value:findings": "甲和乙"})
     assert bad.status_code == 422
+    said = html.unescape(bad.get_data(as_text=True))
+    assert "not valid JSON" not in said and "Type each merged value" not in said
+    assert "合并值须按 JSON 填写：文字加英文双引号，例如 \"甲和乙的记录\"" in said
+    assert "<strong>检查情况</strong>: 不是有效的 JSON" in said
     ok = session.post(f"/console/conflicts/{conflict['id']}/resolve",
                       data={"choice": "merged", "value:findings": '"甲和乙的记录"'})
     assert ok.status_code == 303

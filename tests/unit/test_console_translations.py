@@ -14,6 +14,7 @@ from server.cases.contact_sheet import FLAGS as EVIDENCE_FLAGS
 from server.console.i18n import TRANSLATIONS, stale_catalogues
 from server.planning import lifecycle
 from server.reports.figures import METRICS
+from server.sync.payloads import EDITABLE
 
 CONSOLE = Path(__file__).resolve().parents[2] / "server" / "console"
 
@@ -49,6 +50,14 @@ def test_every_evidence_and_violation_flag_has_a_label_in_both_languages():
     for lang in ("zh", "en"):
         catalog = _catalog(lang)
         assert sorted(f for f in flags if not (catalog.get(f) and catalog.get(f).string)) == []
+
+
+def test_every_field_a_tablet_edits_has_a_label_in_both_languages():
+    # The conflicts page named a conflicting field by its internal name (findings, people_present).
+    names = {name for fields in EDITABLE.values() for name in fields}
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(n for n in names if not catalog.get(n, context="sync field")) == []
 
 
 def test_committed_mo_files_are_compiled_from_the_po_files():
