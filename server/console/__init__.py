@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, session
 from werkzeug.wrappers import Response
 
-from server.console import formatting
+from server.console import formatting, places
 from server.console.web import LANGUAGES, babel, bp, csrf, current_actor, nav_items
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -79,6 +79,7 @@ def init_console(app: Flask) -> None:
         app.register_blueprint(bp)
     app.after_request(_security_headers)
     formatting.register(app)
+    app.jinja_env.filters["district"] = places.district_name
 
     @app.context_processor
     def _console_context() -> dict:

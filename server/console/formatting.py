@@ -32,10 +32,11 @@ def money(fen: int | None) -> str:
 def yuan_text(fen: int) -> str:
     """Integer fen as yuan in running text, exactly: 20,000.00元 or CNY 20,000.00."""
     amount = format_decimal(yuan(fen), "#,##0.00", locale=get_locale())
-    return f"CNY {amount}" if _english() else f"{amount}元"
+    return f"CNY {amount}" if english() else f"{amount}元"
 
 
-def _english() -> bool:
+def english() -> bool:
+    """True when the user reads the console in English."""
     return str(get_locale()).startswith("en")
 
 
@@ -46,9 +47,9 @@ def _param(name: str, value: Any) -> str:
     if isinstance(value, Message):
         return said(value)
     if name == "changes":
-        return ("; " if _english() else "；").join(_change(change) for change in value)
+        return ("; " if english() else "；").join(_change(change) for change in value)
     if isinstance(value, list | tuple):
-        return (", " if _english() else "、").join(_param(name, v) for v in value) or "—"
+        return (", " if english() else "、").join(_param(name, v) for v in value) or "—"
     if isinstance(value, date):
         return day(value)
     if name.endswith("_fen"):

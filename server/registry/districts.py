@@ -50,6 +50,12 @@ def list_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.code)))
 
 
+def district_names() -> dict[str, tuple[str, str]]:
+    """Each district's Chinese and English name by code (no outlines read)."""
+    return {code: (name, name_en) for code, name, name_en in db.session.execute(
+        select(District.code, District.name, District.name_en))}
+
+
 def boundaries() -> Boundaries:
     """The outlines, rebuilt only when the districts table changed (one small query)."""
     key = once_per_transaction(OUTLINES_STAMP, lambda: tuple(db.session.execute(

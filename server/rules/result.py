@@ -49,6 +49,13 @@ class Msg:
         return render(self.key, self.params, lang)
 
 
+# Every kind of step a penalty trace records (fines.py, engine.py); pages label each one.
+TRACE_STEPS: tuple[str, ...] = (
+    "rule_sets", "provision", "statutory_range", "escalation", "discretion", "starting_weight",
+    "factor", "repeat_offence", "weighted_sum", "statutory_minimum", "mitigation", "rounding",
+    "instances", "responsible_persons", "lex_mitior", "daily_penalty", "summary_procedure")
+
+
 @value
 class Step:
     """One step of an explanation: what was decided, under which rule, with what effect."""

@@ -110,20 +110,20 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     # waiver
     "no_list": ("规则文件中没有 {date} 生效的免罚清单，不适用清单免罚",
                 "the rule files hold no waiver list in force on {date}: no list waiver"),
-    "no_item": ("清单 {list} 中没有涵盖 {code} 的事项", "no item of {list} covers {code}"),
-    "item_mismatch": ("清单 {list} 第{item}项不涵盖 {code}", "item {item} of {list} does not cover "
+    "no_item": ("《{title}》中没有涵盖 {code} 的事项", "no item of {list} covers {code}"),
+    "item_mismatch": ("《{title}》第{item}项不涵盖 {code}", "item {item} of {list} does not cover "
                       "{code}"),
-    "waived": ("符合清单 {list} 第{item}项的全部条件，不予行政处罚；应当对当事人进行教育",
+    "waived": ("符合《{title}》第{item}项的全部条件，不予行政处罚；应当对当事人进行教育",
                "all conditions of item {item} of {list} are met: no penalty; the party must be "
                "educated"),
-    "pending": ("如在 {deadline} 前改正（{days}{kind}），符合清单 {list} 第{item}项，不予行政处罚",
+    "pending": ("如在 {deadline} 前改正（{days}{kind}），符合《{title}》第{item}项，不予行政处罚",
                 "if corrected by {deadline} ({days} {kind}), item {item} of {list} applies: no "
                 "penalty"),
-    "not_eligible": ("不符合清单 {list} 第{item}项：{unmet}", "item {item} of {list} not met: "
+    "not_eligible": ("不符合《{title}》第{item}项：{unmet}", "item {item} of {list} not met: "
                      "{unmet}"),
-    "undetermined": ("清单 {list} 第{item}项尚待查明：{unknown}", "item {item} of {list} still "
+    "undetermined": ("《{title}》第{item}项尚待查明：{unknown}", "item {item} of {list} still "
                      "depends on: {unknown}"),
-    "ambiguous": ("清单 {list} 第{items}项均涵盖 {code} 但结论不同，请确定具体违法情形",
+    "ambiguous": ("《{title}》第{items}项均涵盖 {code} 但结论不同，请确定具体违法情形",
                   "items {items} of {list} cover {code} with different outcomes; name the "
                   "behaviour (waiver_item)"),
     "minor": ("违法行为轻微并及时改正，没有造成危害后果，不予行政处罚；应当对当事人进行教育",
@@ -135,7 +135,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "no_fault": ("当事人有证据足以证明没有主观过错，不予行政处罚（法律、行政法规另有规定的除外）",
                  "the party proved it had no fault: no penalty (unless a law or administrative "
                  "regulation provides otherwise)"),
-    "list_lex_mitior": ("决定时生效的清单 {new} 对当事人更有利，予以适用",
+    "list_lex_mitior": ("决定时生效的《{title}》对当事人更有利，予以适用",
                         "the list in force at the decision ({new}) is more favourable and applies"),
     # decision, limitation and warnings
     "time_barred": ("违法行为自 {runs_from} 起 {years} 年内（至 {ends_on}）未被发现，{discovered} "
@@ -165,7 +165,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                               "no longer illegal"),
     "incomparable": ("{code} 的罚款无法确定，未参与“罚款数额高”的比较",
                      "{code} has no determinable fine and was left out of the comparison"),
-    "unverified_item": ("清单 {list} 第{item}项为工作草案，未经官方文本核实",
+    "unverified_item": ("《{title}》第{item}项为工作草案，未经官方文本核实",
                         "item {item} of {list} is a working draft, not checked against the "
                         "official text"),
     "unverified_window": ("改正期限 {days}{kind} 未经核实", "correction window {days} {kind} is "

@@ -113,7 +113,7 @@ def judge_list(wlist: WaiverList, inp: EvaluationInput, facts: Facts) -> ListRes
         picked = tuple(i for i in candidates if i.number == inp.waiver_item)
         if not picked:
             return ListResult(wlist, "not_eligible", None, (), ("item_mismatch", {
-                "list": ref, "item": inp.waiver_item, "code": code}))
+                "list": ref, "title": wlist.meta.title, "item": inp.waiver_item, "code": code}))
         candidates = picked
     if not candidates:
         return _no_item(wlist, code)
@@ -122,7 +122,7 @@ def judge_list(wlist: WaiverList, inp: EvaluationInput, facts: Facts) -> ListRes
     outcomes = {r.outcome for r in results}
     if len(outcomes) > 1:
         return ListResult(wlist, "undetermined", None, numbers, ("ambiguous", {
-            "list": ref, "items": numbers, "code": code}))
+            "list": ref, "title": wlist.meta.title, "items": numbers, "code": code}))
     # Items that agree: report the one with the earliest deadline (the stricter reading).
     chosen = min(results, key=lambda r: (r.deadline, r.item.number))
     return ListResult(wlist, chosen.outcome, chosen, numbers, _item_reason(chosen))
@@ -130,12 +130,12 @@ def judge_list(wlist: WaiverList, inp: EvaluationInput, facts: Facts) -> ListRes
 
 @lru_cache(maxsize=1024)
 def _no_item(wlist: WaiverList, code: str) -> ListResult:
-    return ListResult(wlist, "not_eligible", None, (), ("no_item", {"list": wlist.meta.ref,
-                                                                     "code": code}))
+    return ListResult(wlist, "not_eligible", None, (), ("no_item", {
+        "list": wlist.meta.ref, "title": wlist.meta.title, "code": code}))
 
 
 def _item_reason(r: ItemResult) -> Note:
-    params = {"list": r.wlist.meta.ref, "item": r.item.number}
+    params = {"list": r.wlist.meta.ref, "title": r.wlist.meta.title, "item": r.item.number}
     if r.outcome == "waived":
         return ("waived", params)
     if r.outcome == "pending_correction":
@@ -218,7 +218,8 @@ def _decision(found: ListResult | None, from_decision_list: bool,
     reasons: list[Note] = [found.reason] if found else (
         [("no_list", {"date": no_list_on})] if no_list_on else [])
     if from_decision_list and found is not None:
-        reasons.append(("list_lex_mitior", {"new": found.wlist.meta.ref}))
+        reasons.append(("list_lex_mitior", {"new": found.wlist.meta.ref,
+                                            "title": found.wlist.meta.title}))
     outcome: WaiverOutcome = found.outcome if found else "not_eligible"
     ground: WaiverGround | None = "list" if found else None
     basis: tuple[str, ...] = ()
@@ -250,7 +251,8 @@ def unverified_notes(found: ListResult | None) -> tuple[Note, ...]:
     if not found.wlist.meta.verified:
         notes.append(("unverified_rule_set", {"ref": ref}))
     if not item.verified:
-        notes.append(("unverified_item", {"list": ref, "item": item.number}))
+        notes.append(("unverified_item", {"list": ref, "title": found.wlist.meta.title,
+                                           "item": item.number}))
     if found.chosen.window_used and not item.window_verified:
         notes.append(("unverified_window", {"days": item.window_days,
                                                "kind": item.window_kind}))

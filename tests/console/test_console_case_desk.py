@@ -153,3 +153,14 @@ def test_a_violation_the_authority_may_waive_is_not_labelled_not_waived(
     text = _explanation(console, case_id)
     assert "不予免罚" not in text
     assert "可以免罚:" in text and "可以不予行政处罚" in text
+
+
+def test_the_penalty_trace_labels_its_steps_in_chinese_not_by_internal_names(
+        client, console, world, enterprise_body):
+    case_id = _case_with(client, world, enterprise_body, {"corrected_on_spot": False,
+                                                          "harmful_consequence": True})
+    page = console("legal", OWN).get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert "<strong>法定罚款幅度</strong>" in page and "<strong>加权计算</strong>" in page
+    assert not re.search(r"<strong>(statutory_range|weighted_sum|rule_sets|factor)</strong>",
+                         page)
+

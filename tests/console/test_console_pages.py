@@ -223,3 +223,16 @@ def test_reports_draw_svg_charts_and_offer_xlsx(console, world):
     assert "无主观过错不予处罚案件数" in page and "超过追责时效不予处罚案件数" in page
     xlsx = session.get("/console/reports.xlsx?from=2021-01-01&to=2030-12-31")
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+
+
+def test_pages_name_districts_rather_than_show_their_codes(console, world):
+    # The header, the register, the accounts and the workload table showed "310115".
+    session = console("supervisor", OWN)
+    for path in ("/console/enterprises", "/console/accounts", "/console/tasks", "/console/plans"):
+        page = session.get(path).get_data(as_text=True)
+        assert "科室负责人 · 浦东新区</span>" in page, path
+        assert f"<td>{OWN}</td>" not in page, path
+    assert "<td>浦东新区</td>" in session.get("/console/enterprises").get_data(as_text=True)
+    assert "<td>浦东新区</td>" in session.get("/console/accounts").get_data(as_text=True)
+    city = console("admin", "310000").get("/console/accounts").get_data(as_text=True)
+    assert "系统管理员 · 全市</span>" in city and "<td>310000</td>" not in city

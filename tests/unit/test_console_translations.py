@@ -14,6 +14,7 @@ from server.cases.contact_sheet import FLAGS as EVIDENCE_FLAGS
 from server.console.i18n import TRANSLATIONS, stale_catalogues
 from server.planning import lifecycle
 from server.reports.figures import METRICS
+from server.rules.result import TRACE_STEPS
 from server.sync.payloads import EDITABLE
 
 CONSOLE = Path(__file__).resolve().parents[2] / "server" / "console"
@@ -58,6 +59,13 @@ def test_every_field_a_tablet_edits_has_a_label_in_both_languages():
     for lang in ("zh", "en"):
         catalog = _catalog(lang)
         assert sorted(n for n in names if not catalog.get(n, context="sync field")) == []
+
+
+def test_every_step_of_a_penalty_trace_has_a_label_in_both_languages():
+    # The case page showed a trace step by its internal name (statutory_range, weighted_sum).
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(s for s in TRACE_STEPS if not catalog.get(s, context="trace step")) == []
 
 
 def test_committed_mo_files_are_compiled_from_the_po_files():

@@ -35,6 +35,24 @@ def test_the_issue_example_is_waived_under_item_5_with_the_fine_kept(
     json.dumps(answer, ensure_ascii=False)
 
 
+def test_chinese_texts_name_the_waiver_list_by_its_title_not_its_rule_file_id(
+        case: Callable[..., Evaluation]) -> None:
+    # They are printed in the 不予行政处罚决定书 and the 告知书 served on the party.
+    title = "《上海市生态环境领域轻微违法行为免罚清单（2020年版）》"
+    waived = case("AIR_VOC", date(2021, 6, 1), facts=GOOD).to_dict("zh")
+    pending = case("AIR_VOC", date(2021, 6, 1), facts={
+        "first_offence": True, "harmful_consequence": False}).to_dict("zh")
+    assert waived["explanation"].startswith(f"符合{title}第5项的全部条件，不予行政处罚")
+    assert f"{title}第5项" in pending["explanation"]
+    assert f"{title}第5项为工作草案" in waived["unverified"][0]
+    for said in (waived, pending):
+        assert "sh-eco-minor-offence-waiver" not in json.dumps(
+            [said["explanation"], said["waiver"]["reason"], said["unverified"]],
+            ensure_ascii=False)
+    english = case("AIR_VOC", date(2021, 6, 1), facts=GOOD).to_dict("en")["explanation"]
+    assert english.startswith("all conditions of item 5 of sh-eco-minor-offence-waiver@2020")
+
+
 def test_explanations_exist_in_chinese_and_english(case: Callable[..., Evaluation]) -> None:
     result = case("AIR_EXCEED", ON, factors={"harm": 4})
     zh, en = result.to_dict("zh"), result.to_dict("en")
@@ -273,3 +291,19 @@ def test_a_waiver_with_two_reasons_states_them_as_separate_sentences(
     assert "no harmful consequence; first offence with minor harm" in en
     assert "没有造成危害后果。初次违法且危害后果轻微" in zh
     assert zh.endswith("裁量）") and not zh.endswith("。")
+
+
+def test_every_step_a_penalty_trace_records_is_one_the_pages_label(
+        book: RuleBook, case: Callable[..., Evaluation]) -> None:
+    # The console labels trace steps by TRACE_STEPS; one missing there showed its raw name.
+    from server.rules.result import TRACE_STEPS
+    seen: set[str] = set()
+    base = {"investment_fen": 500_000_000, "disposal_cost_fen": 30_000_000, "instances": 2}
+    for code in sorted(book.known_codes):
+        for extra in ({}, {"mitigation": ("reduced_harm",)},
+                      {"facts": {"not_corrected_by_deadline": True, "refused_correction": True}},
+                      {"prior_violations": (PriorViolation(date(2022, 5, 1), code),)}):
+            result = case(code, ON, base=base, **extra)
+            seen |= {step["step"] for step in result.to_dict("zh")["penalty"]["trace"]}
+    assert len(seen) >= 10
+    assert sorted(seen - set(TRACE_STEPS)) == []
