@@ -204,6 +204,6 @@ def list_statements(actor, case_id: uuid.UUID):
 @blp.secured
 def case_document(actor, query: dict, case_id: uuid.UUID, form: str):
     """A standard document (立案审批表 … 结案审批表) filled from the case."""
-    data, name = documents.render_document(actor, case_id, form, query["format"])
+    data, names = documents.render_document(actor, case_id, form, query["format"])
     return Response(data, mimetype=documents.FORMATS[query["format"]],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers={"Content-Disposition": f"attachment; {names}"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -132,11 +133,13 @@ def build_all(actor: Actor, case_id: uuid.UUID, form: str) -> list[forms.Doc]:
 
 
 def render_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> tuple[bytes, str]:
-    """The document as PDF or DOCX bytes, and a file name."""
+    """The document as PDF or DOCX bytes, and its Content-Disposition file names: the title
+    and number a clerk reads (立案审批表_沪0115环立〔2026〕1号.pdf), with an ASCII fallback."""
     docs = build_all(actor, case_id, form)
     try:
         data = render.to_pdf(docs) if fmt == "pdf" else render.to_docx(docs)
     except render.FontMissing as error:
         raise ServiceUnavailable("The CJK font for PDF documents is not installed "
                                  "(fonts-wqy-microhei; see README).") from error
-    return data, f"{form}_{case_id}.{fmt}"
+    title = f"{docs[0].title}_{docs[0].number or case_id}.{fmt}"
+    return data, f'filename="{form}_{case_id}.{fmt}"; filename*=UTF-8\'\'{quote(title)}'

@@ -357,6 +357,8 @@ def available(form: str, state: str, data: Mapping[str, Any]) -> bool:
         return False
     if form == "not_penalised" and data["case"]["fine_fen"] is not None:
         return False
+    if form == "notice" and data["case"]["notice_on"] is None:
+        return False  # not penalised without a notice: there is none to print or file
     if form in HEARING_FORMS and not hearing.heard(data):
         return False
     return states is None or state in states

@@ -86,10 +86,10 @@ def case_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> Resp
     """A standard document as PDF (shown in the browser) or DOCX (downloaded)."""
     if fmt not in documents.FORMATS:
         raise NotFound(f"No document format {fmt!r}; formats: {', '.join(documents.FORMATS)}.")
-    data, name = documents.render_document(actor, case_id, form, fmt)
+    data, names = documents.render_document(actor, case_id, form, fmt)
     disposition = "inline" if fmt == "pdf" and request.args.get("view") else "attachment"
     return Response(data, mimetype=documents.FORMATS[fmt],
-                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+                    headers={"Content-Disposition": f"{disposition}; {names}"})
 
 
 @bp.route("/cases/<uuid:case_id>/transitions", methods=["POST"])

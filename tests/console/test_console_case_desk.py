@@ -164,3 +164,16 @@ def test_the_penalty_trace_labels_its_steps_in_chinese_not_by_internal_names(
     assert not re.search(r"<strong>(statutory_range|weighted_sum|rule_sets|factor)</strong>",
                          page)
 
+
+def test_a_downloaded_document_is_named_by_its_title_and_number_not_internal_ids(
+        console, world):
+    # Saved files were "filing_approval_<uuid>.docx": twenty of them told a clerk nothing.
+    from urllib.parse import quote
+    case = world[OWN]["case"]
+    session = console("legal", OWN)
+    for suffix, kind in ((".docx", "attachment"), (".pdf?view=1", "inline")):
+        said = session.get(f"/console/cases/{case['id']}/documents/filing_approval{suffix}") \
+            .headers["Content-Disposition"]
+        ext = suffix.split("?")[0]
+        assert said.startswith(f'{kind}; filename="filing_approval_{case["id"]}{ext}"')
+        assert f"filename*=UTF-8''{quote('立案审批表_' + case['filing_number'] + ext)}" in said

@@ -224,6 +224,34 @@ def test_pdffonts_sees_every_font_embedded_as_a_subset(client, party, closed_cas
         assert "+" in line.split()[0]  # the subset tag, e.g. ABCDEF+WenQuanYi…
 
 
+def _waived_and_not_penalised(violation, file_case, step, frozen) -> dict:
+    """A case of a waived violation, not penalised straight from filing (no notice)."""
+    frozen.on("2021-06-02")
+    case = _ok(file_case(violation(facts=WAIVABLE)["id"]), 201).get_json()
+    return _ok(step(case, "not_penalised", education={
+        "on": "2021-06-02", "method": "约谈", "content": "讲解管控要求"})).get_json()
+
+
+def test_a_case_never_notified_has_no_notice_even_once_closed_and_archived(
+        client, party, violation, file_case, step, frozen):
+    # A waived case went from filing to 不予行政处罚 without a notice; once closed, its case
+    # file held a 告知书 "拟对你单位作出罚款—的行政处罚" that was never made or served.
+    case = _waived_and_not_penalised(violation, file_case, step, frozen)
+    for state in ("closed", "archived"):
+        case = _ok(step(case, state)).get_json()
+        assert _get(client, party, case, "notice").status_code == 409, state
+    assert _get(client, party, case, "not_penalised").status_code == 200
+
+
+def test_the_not_penalised_decision_names_the_waiver_list_by_its_title_not_its_file_id(
+        client, party, violation, file_case, step, frozen):
+    # The decision served on the party read "符合清单 sh-eco-minor-offence-waiver@2020 第5项".
+    case = _waived_and_not_penalised(violation, file_case, step, frozen)
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "not_penalised")).data)))
+    assert "符合《上海市生态环境领域轻微违法行为免罚清单（2020年版）》第5项的全部条件" in text
+    assert "sh-eco-minor-offence-waiver" not in text
+
+
 def test_the_decision_says_which_act_is_not_penalised_why_and_how_its_party_was_educated(
         client, party, violation, file_case, step, frozen):
     # 处罚法 第33条: a waived act among fined ones is not penalised, and its party educated
