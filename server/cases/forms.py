@@ -298,7 +298,8 @@ def service_receipt(data: Mapping[str, Any]) -> Doc:
     methods = {"direct": "直接送达", "left_at_domicile": "留置送达", "post": "邮寄送达",
                "electronic": "电子送达", "announcement": "公告送达"}
     return Doc("service_receipt", "送达回证", case["decision_number"], rows=(
-        ("送达文书", f"行政处罚决定书 {case['decision_number'] or ''}"),
+        ("送达文书", f"{'不予行政处罚决定书' if case['fine_fen'] is None else '行政处罚决定书'} "
+                     f"{case['decision_number'] or ''}"),
         ("受送达人", data["party"]["name"]), ("送达地点", data["party"]["address"]),
         ("送达方式", methods.get(served.get("method"), "—")),
         ("送达日期", day_text(case["served_on"])), ("签收人", served.get("recipient") or ""),

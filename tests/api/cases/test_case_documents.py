@@ -243,6 +243,17 @@ def test_a_case_never_notified_has_no_notice_even_once_closed_and_archived(
     assert _get(client, party, case, "not_penalised").status_code == 200
 
 
+def test_the_service_receipt_of_a_case_not_penalised_names_the_document_it_serves(
+        client, party, violation, file_case, step, frozen):
+    # It read "送达文书 行政处罚决定书 沪…环不罚…号": a penalty decision the case never had.
+    case = _ok(step(_waived_and_not_penalised(violation, file_case, step, frozen),
+                    "closed")).get_json()
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case,
+                                                  "service_receipt")).data)))
+    assert f"不予行政处罚决定书 {case['decision_number']}" in text
+    assert "送达文书行政处罚决定书" not in text.replace(" ", "")
+
+
 def test_the_not_penalised_decision_names_the_waiver_list_by_its_title_not_its_file_id(
         client, party, violation, file_case, step, frozen):
     # The decision served on the party read "符合清单 sh-eco-minor-offence-waiver@2020 第5项".
