@@ -279,3 +279,13 @@ def test_a_decision_over_several_fined_acts_takes_each_acts_fine_in_yuan(
     assert decided["act_fines"] == sorted([{"act": dust, "fine_fen": 2_000_000},
                                            {"act": exceed, "fine_fen": total - 2_000_000}],
                                           key=lambda a: a["act"])
+
+
+def test_a_case_not_penalised_shows_its_number_as_a_decision_not_to_penalise(
+        client, console, world):
+    # The summary read "处罚决定 沪…环不罚〔…〕1号" for a case that was not penalised.
+    case = _api_step(client, world, _waived_case(client, world), "not_penalised", education={
+        "on": "2021-06-02", "method": "约谈", "content": "讲解管控要求"})
+    page = console("legal", OWN).get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert f"不予处罚决定 {case['decision_number']}" in page
+    assert f"处罚决定 {case['decision_number']}" not in page.replace("不予处罚决定", "")
