@@ -57,6 +57,25 @@ class InquirySignatureSchema(Schema):
         check_signed_or_refused(data)
 
 
+class RecorderSignatureSchema(Schema):
+    """An officer's signature of the record: the image and when it was made. An officer who
+    asked, or the recorder (one of them), signs; neither may refuse or be absent: signing the
+    record is their duty (LAW.md §6, SPC evidence rules Art. 15), unlike the interviewee, whose
+    refusal is noted with its reason, and an officer not there did not ask (处罚法 第42条)."""
+
+    evidence_sha256 = fields.String(required=True, validate=SHA256, metadata={
+        "description": "SHA-256 of the signature image, uploaded first (tus, POST "
+                       "/api/v1/uploads/) so that the case's district holds it"})
+    signed_at = AwareMoment(required=True, metadata={
+        "description": "When it was signed: once the inquiry ended, not in the future"})
+
+
+class OfficerSignatureSchema(RecorderSignatureSchema):
+    """The signature of one officer who asked (询问人)."""
+
+    user_id = fields.UUID(required=True, metadata={"description": "One of `inspector_ids`"})
+
+
 class InquiryCreateSchema(Schema):
     """POST /cases/<id>/inquiries: one inquiry record."""
 
@@ -71,6 +90,13 @@ class InquiryCreateSchema(Schema):
     qa = fields.List(fields.Nested(QuestionAnswerSchema), required=True,
                      validate=validate.Length(min=1, max=500))
     signature = fields.Nested(InquirySignatureSchema, required=True)
+    officer_signatures = fields.List(
+        fields.Nested(OfficerSignatureSchema), required=True,
+        validate=validate.Length(min=2, max=10),
+        metadata={"description": "One per officer who asked (each of `inspector_ids`)"})
+    recorder_signature = fields.Nested(RecorderSignatureSchema, required=True, metadata={
+        "description": "The recorder's (记录人), also when the recorder signed as one who "
+                       "asked: the same image may sign both lines"})
 
 
 class InquirySchema(Schema):
@@ -87,6 +113,11 @@ class InquirySchema(Schema):
     recorder = fields.Dict(required=True)
     qa = fields.List(fields.Dict(), required=True)
     signature = fields.Dict(required=True)
+    officer_signatures = fields.List(fields.Dict(), allow_none=True, metadata={
+        "description": "user_id, name, evidence_sha256, signed_at of each officer who asked; "
+                       "null on a record kept before officers' signatures were recorded"})
+    recorder_signature = fields.Dict(allow_none=True, metadata={
+        "description": "user_id, name, evidence_sha256, signed_at; null as above"})
     created_by = fields.UUID(required=True)
     created_at = Moment(required=True)
 

@@ -183,6 +183,7 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
     stated = {item["sha256"]: item for item in data["evidence"]}
     present = list(stated)
     images, unsigned = _signatures(given, case.district)
+    not_recorded = signature_images.unrecorded(data.get("inquiries") or [])
     # an image also cited as evidence is stored once, under 证据, with both roles
     alone = [s for s in images if s not in unsigned and s not in stated]
     originals = [*present, *alone]
@@ -202,7 +203,7 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
                     case, members, data["authority"], key.key_id,
                     signature_images.catalogue_lines(images, unsigned, {
                         _digest(m): m.name for m in members
-                        if m.role == "evidence" and _digest(m) in images})))
+                        if m.role == "evidence" and _digest(m) in images}, not_recorded)))
             elif member.role == "history":
                 body = render.to_pdf(history_doc.history(case, service.history(case),
                                                          data["authority"]))
@@ -231,7 +232,8 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
             "filing_number": case.filing_number, "decision_number": case.decision_number,
             "state": case.state, "created_at": clock.utcnow().isoformat(),
             "created_by": actor.username, "missing_evidence": missing,
-            "missing_signatures": unsigned, "files": writer.files}, key.seed, key.key_id)
+            "missing_signatures": unsigned, "unrecorded_signatures": not_recorded,
+            "files": writer.files}, key.seed, key.key_id)
         body = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
         for name, detached_body in (detached | {casefile.MANIFEST: body}).items():
             archive.writestr(_fixed_info(name), detached_body)

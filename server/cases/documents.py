@@ -89,7 +89,9 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
             "inquiries": [{"seq": r.seq, "interviewee": r.interviewee, "place": r.place,
                            "started_at": _local(r.started_at), "ended_at": _local(r.ended_at),
                            "officers": r.officers, "recorder": r.recorder, "qa": r.qa,
-                           "signature": r.signature} for r in case_records.inquiries(case)],
+                           "signature": r.signature, "officer_signatures": r.officer_signatures,
+                           "recorder_signature": r.recorder_signature}
+                          for r in case_records.inquiries(case)],
             "statements": [{"received_on": s.received_on.isoformat(), "form": s.form,
                             "made_by": s.made_by, "content": s.content, "adopted": s.adopted,
                             "reasoning": s.reasoning} for s in case_records.statements(case)]}

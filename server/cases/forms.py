@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from server.cases import hearing_forms as hearing
+from server.cases import inquiry_signers
 from server.cases.doc import Doc, day_text, facts_text, officers_text, party_rows, yuan_text
 from server.cases.procedure import DECIDED, MUST_NOT_FINE
 
@@ -51,13 +52,14 @@ def filing_approval(data: Mapping[str, Any]) -> Doc:
 
 ANSWERS = {"yes": "是", "no": "否", "na": "不适用"}
 SIGNER_ROLES = {"officer": "执法人员", "party": "当事人", "witness": "见证人"}
+INQUIRY_ROLES = {"inquirer": "询问人", "recorder": "记录人", "interviewee": "被询问人"}
 
 
-def _signed(signature: Mapping[str, Any]) -> str:
-    """One signature of the record: signed on the tablet (with its image's digest) or refused."""
+def _signed(signature: Mapping[str, Any], roles: Mapping[str, str] = SIGNER_ROLES) -> str:
+    """One signature of the record: signed (with its image's digest) or refused."""
     if signature.get("refused"):
         return f"{signature['signer']} 拒绝签字：{signature.get('refusal_reason') or '—'}"
-    role = SIGNER_ROLES.get(signature.get("role") or "", signature.get("role") or "")
+    role = roles.get(signature.get("role") or "", signature.get("role") or "")
     digest = signature.get("evidence_sha256")
     return (f"{role} {signature['signer']} 已电子签名"
             + (f"（签名图像 SHA-256 {digest[:16]}…）" if digest else ""))
@@ -130,6 +132,10 @@ def _filled_inquiry(data: Mapping[str, Any], record: Mapping[str, Any]) -> Doc:
                       "（执法人员在笔录上注明）" if signature.get("refused")
                       else f"被询问人已核对笔录并签名（签名图像 SHA-256 "
                            f"{signature['evidence_sha256'][:16]}…）。")
+    paragraphs += [_signed(line, INQUIRY_ROLES) if line["evidence_sha256"]
+                   else f"{INQUIRY_ROLES[line['role']]} {line['signer']} 未记录签名"
+                        "（本笔录记录时未保存询问人、记录人的签名）"
+                   for line in inquiry_signers.lines(record)]
     return Doc("inquiry_record", "调查询问笔录", f"第{record['seq']}次询问",
                rows=tuple(rows), paragraphs=tuple(paragraphs),
                signatures=("询问人", "记录人", "被询问人"), authority=data["authority"])

@@ -217,6 +217,11 @@ class CaseInquiry(db.Model):
     recorder: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     qa: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
     signature: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    # Each officer who asked, and the recorder: user_id, name, evidence_sha256, signed_at.
+    # NULL on records kept before they were recorded (migration 0023): the case file names
+    # those signatures as not recorded.
+    officer_signatures: Mapped[list[dict[str, Any]] | None] = mapped_column(NullableJSONType)
+    recorder_signature: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONType)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor
-from server.cases import procedure, service
+from server.cases import inquiry_signers, procedure, service
 from server.cases.models import Case, CaseInquiry, CaseStatement
 from server.clock import SHANGHAI
 from server.db_types import json_safe
 from server.errors import Conflict, ValidationFailed
+from server.evidence import service as evidence
 from server.extensions import db
 from server.fieldwork import inspections
 from server.uow import unit_of_work
@@ -60,20 +61,69 @@ def record_inquiry(actor: Actor, case_id: uuid.UUID, version: int,
         if recorder is None:
             raise ValidationFailed("The recorder (记录人) must be one of the officers.",
                                    errors={"recorder_id": ["not one of inspector_ids"]})
+        signed = _officers_signed(data, officers, recorder, ended)
+        _images_held(actor, case, data)
         row = CaseInquiry(id=uuid.uuid4(), case_id=case.id, seq=_next_seq(CaseInquiry, case.id),
                           interviewee=json_safe(data["interviewee"]), started_at=started,
                           ended_at=ended, place=data["place"], officers=officers,
                           recorder=recorder, qa=json_safe(data["qa"]),
-                          signature=json_safe(data["signature"]), created_by=actor.user_id,
-                          created_at=clock.utcnow())
+                          signature=json_safe(data["signature"]),
+                          officer_signatures=signed[:-1], recorder_signature=signed[-1],
+                          created_by=actor.user_id, created_at=clock.utcnow())
         session.add(row)
         _bump(case)
         details = {"inquiry_id": row.id, "seq": row.seq,
                    "interviewee": data["interviewee"]["name"], "questions": len(data["qa"]),
                    "signature": "refused" if data["signature"].get("refused") else "signed"}
         service.record_event(case, actor, "inquiry", case.state, day, details)
-        audit.record(actor, "case.inquiry", "case", case.id, json_safe(details))
+        audit.record(actor, "case.inquiry", "case", case.id, json_safe(details | {
+            "officer_signatures": row.officer_signatures,
+            "recorder_signature": row.recorder_signature}))
     return case, row
+
+
+def _officers_signed(data: dict[str, Any], officers: list[dict[str, Any]],
+                     recorder: dict[str, Any], ended: datetime) -> list[dict[str, Any]]:
+    """The signatures of each officer who asked, then the recorder's, as kept; refused unless
+    each officer signed once, all after the inquiry ended, with certificates valid that day
+    (inquiry_signers: no officer may refuse)."""
+    given = data["officer_signatures"]
+    if problems := inquiry_signers.officer_problems(given, officers):
+        raise ValidationFailed("Each officer who asked signs the inquiry record, once.",
+                               errors={"officer_signatures": problems})
+    now, late = clock.utcnow(), {}  # field path -> its message
+    by_id = {o["user_id"]: o for o in officers}
+    signing = [(("officer_signatures", str(i)), s, by_id[str(s["user_id"])])
+               for i, s in enumerate(given)]
+    signing.append((("recorder_signature",), data["recorder_signature"], recorder))
+    for path, signature, officer in signing:
+        moment = signature["signed_at"]
+        if problem := (inquiry_signers.time_problem(moment, ended, now) or inquiry_signers
+                       .lapsed(officer, moment.astimezone(SHANGHAI).date())):
+            late[(*path, "signed_at")] = [problem]
+    if late:
+        raise ValidationFailed("The officers sign the inquiry record once it has ended, as "
+                               "certified officers.", errors=inquiry_signers.nested(late))
+    return [*(inquiry_signers.kept(by_id[str(s["user_id"])], s) for s in given),
+            inquiry_signers.kept(recorder, data["recorder_signature"])]
+
+
+def _images_held(actor: Actor, case: Case, data: dict[str, Any]) -> None:
+    """Refuse an inquiry citing a signature image its case's district does not hold (once
+    shared what the actor can see): an inquiry is recorded in the office, after the images
+    are uploaded, so an image not there yet is a mistake to fix now, not later."""
+    cited = inquiry_signers.images(data)
+    evidence.share(actor, cited.values(), case.district)
+    missing = set(evidence.missing_evidence(cited.values(), case.district))
+    unheld = {path: [f"no signature image with SHA-256 {digest} was uploaded to the "
+                     "district: upload it first (tus, POST /api/v1/uploads/)"]
+              for path, digest in cited.items() if digest in missing}
+    if unheld:
+        raise ValidationFailed(
+            "Upload the signature images first: the case's district holds no image with the "
+            f"SHA-256 given in {', '.join('.'.join(p[:-1]) for p in unheld)}; upload each "
+            "(tus, POST /api/v1/uploads/), then record the inquiry.",
+            errors=inquiry_signers.nested(unheld))
 
 
 def inquiries(case: Case) -> list[CaseInquiry]:

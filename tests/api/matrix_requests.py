@@ -151,7 +151,13 @@ def _call_cases(client, endpoint, path, headers, district, world):
         return client.post(path, headers=headers)
     if endpoint == "POST /api/v1/cases/{case_id}/inquiries":
         team = world["planning"]["inspectors"][district]
+        if "evidence" not in world:
+            world["evidence"] = evidence_world(client, world["make_user"])
+        image = world["evidence"]["sha256"][district]  # uploaded in the case's district
+        signed = {"evidence_sha256": image, "signed_at": "2021-06-02T02:05:00+00:00"}
         return client.post(path, headers=headers, json={
+            "officer_signatures": [{"user_id": user_id, **signed} for user_id in team[:2]],
+            "recorder_signature": signed,
             "version": 1, "interviewee": {"name": "王五", "id_type": "passport",
                                           "id_number": "E7654321", "relation": "员工"},
             "started_at": "2021-06-02T01:30:00+00:00", "ended_at": "2021-06-02T02:00:00+00:00",

@@ -124,6 +124,13 @@ def sign_in_as_inspector(client, party: dict[str, Any], index: int = 0) -> dict[
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
 
+def png(shade: int) -> bytes:
+    """A small grey PNG, as a scanned or drawn signature image: each shade its own digest."""
+    buffer = io.BytesIO()
+    Image.new("L", (120, 40), shade).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def upload_photo(client, headers: dict[str, str], shade: int = 0) -> tuple[str, bytes]:
     """Upload a small JPEG over tus; returns its SHA-256 and bytes."""
     buffer = io.BytesIO()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess
@@ -11,8 +12,15 @@ from docx import Document
 from PIL import Image
 from pypdf import PdfReader
 
-SIGNATURE = "ab" * 32
+from tests.api.cases.conftest import png, upload_file
+
 ID_NUMBER = "310115198001010016"
+# The signature images, uploaded before the inquiry is recorded: the interviewee's, and one
+# per officer who asked (the recorder, the second officer, signs that line with the same image).
+IMAGES = {"interviewee": png(90), "first": png(30), "second": png(60)}
+DIGESTS = {name: hashlib.sha256(body).hexdigest() for name, body in IMAGES.items()}
+SIGNATURE = DIGESTS["interviewee"]
+SIGNED_AT = "2021-06-04T02:12:00+00:00"  # after the record was read out, at 10:12 Shanghai
 
 
 def _ok(response, status: int = 200) -> dict:
@@ -21,6 +29,8 @@ def _ok(response, status: int = 200) -> dict:
 
 
 def _inquiry(party, version: int, **change) -> dict:
+    """An inquiry record signed by the interviewee, each officer who asked and the recorder
+    (the first officer with the first image, every other with the second)."""
     officers = [str(i.id) for i in party["inspectors"]]
     body = {"version": version,
             "interviewee": {"name": "王建国", "id_type": "resident_id", "id_number": ID_NUMBER,
@@ -30,8 +40,14 @@ def _inquiry(party, version: int, **change) -> dict:
             "recorder_id": officers[1],
             "qa": [{"q": "喷漆作业时车间门窗是否关闭？", "a": "当时门窗敞开，没有关闭。"},
                    {"q": "废气处理设施是否运行？", "a": "活性炭装置已停用两周。"}],
-            "signature": {"evidence_sha256": SIGNATURE}}
+            "signature": {"evidence_sha256": SIGNATURE},
+            "recorder_signature": {"evidence_sha256": DIGESTS["second"],
+                                   "signed_at": SIGNED_AT}}
     body.update(change)
+    body.setdefault("officer_signatures", [
+        {"user_id": user_id, "signed_at": SIGNED_AT,
+         "evidence_sha256": DIGESTS["first" if index == 0 else "second"]}
+        for index, user_id in enumerate(body["inspector_ids"])])
     return body
 
 
@@ -40,6 +56,8 @@ def investigating(client, party, violation, file_case, step, frozen) -> dict:
     frozen.on("2021-06-03")
     case = _ok(file_case(violation()["id"]), 201)
     frozen.on("2021-06-04", hour=15)
+    for body in IMAGES.values():
+        upload_file(client, party["legal"], body, kind="signature")
     return _ok(step(case, "investigating"))
 
 
@@ -67,6 +85,181 @@ def test_an_inquiry_record_is_added_listed_audited_and_bumps_the_case(
         actions = [e.action for e in db.session.query(AuditEntry).filter_by(
             entity="case", entity_id=investigating["id"])]
     assert "case.inquiry" in actions
+
+
+def test_an_inquiry_record_carries_the_signatures_of_each_officer_who_asked_and_the_recorder(
+        client, party, investigating):
+    url = f"/api/v1/cases/{investigating['id']}/inquiries"
+    record = _ok(client.post(url, json=_inquiry(party, investigating["version"]),
+                             headers=party["legal"]), 201)
+    first, second = party["inspectors"]
+    assert record["officer_signatures"] == [
+        {"user_id": str(first.id), "name": first.display_name,
+         "evidence_sha256": DIGESTS["first"], "signed_at": SIGNED_AT},
+        {"user_id": str(second.id), "name": second.display_name,
+         "evidence_sha256": DIGESTS["second"], "signed_at": SIGNED_AT}]
+    assert record["recorder_signature"] == {
+        "user_id": str(second.id), "name": second.display_name,
+        "evidence_sha256": DIGESTS["second"], "signed_at": SIGNED_AT}
+    assert _ok(client.get(url, headers=party["legal"]))[0]["officer_signatures"] == \
+        record["officer_signatures"]
+
+
+def _officers_signing(party, *which: int) -> list[dict]:
+    """Officer signatures by the party's inspectors at these indexes (-1: a stranger)."""
+    ids = [str(i.id) for i in party["inspectors"]] + ["6f1c8a54-0d49-4c51-9a36-1b6f7e9b0f11"]
+    return [{"user_id": ids[i], "evidence_sha256": DIGESTS["first"], "signed_at": SIGNED_AT}
+            for i in which]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"officer_signatures": (0,)}, "officer_signatures"),  # the second officer did not sign
+    ({"officer_signatures": (0, 1, -1)}, "officer_signatures"),  # someone who did not ask
+    ({"officer_signatures": (0, 0, 1)}, "officer_signatures"),  # one officer twice
+    ({"officer_signatures": "refused"}, "refused"),  # officers cannot refuse to sign
+    ({"officer_signatures": "no image"}, "evidence_sha256"),
+    ({"officer_signatures": "no time"}, "signed_at"),
+    ({"recorder_signature": None}, "recorder_signature"),
+    ({"recorder_signature": {"evidence_sha256": DIGESTS["second"], "refused": True,
+                             "refusal_reason": "不是我记的", "signed_at": SIGNED_AT}},
+     "refused"),
+    ({"recorder_signature": {"evidence_sha256": DIGESTS["second"],
+                             "signed_at": "2021-06-04T02:00:00+00:00"}}, "signed_at"),
+    ({"recorder_signature": {"evidence_sha256": DIGESTS["second"],
+                             "signed_at": "2021-06-05T02:00:00+00:00"}}, "signed_at"),
+])
+def test_each_officer_who_asked_and_the_recorder_sign_after_the_inquiry_and_cannot_refuse(
+        client, party, investigating, change, field):
+    body = _inquiry(party, investigating["version"])
+    signatures = change.get("officer_signatures")
+    if isinstance(signatures, tuple):
+        change = {"officer_signatures": _officers_signing(party, *signatures)}
+    elif signatures in ("refused", "no image", "no time"):
+        one = _officers_signing(party, 0, 1)
+        one[1] |= {"refused": {"refused": True, "refusal_reason": "不同意笔录"},
+                   "no image": {"evidence_sha256": None},
+                   "no time": {"signed_at": None}}[signatures]
+        change = {"officer_signatures": one}
+    body.update(change)
+    if body["recorder_signature"] is None:
+        del body["recorder_signature"]
+    response = client.post(f"/api/v1/cases/{investigating['id']}/inquiries", json=body,
+                           headers=party["legal"])
+    assert response.status_code == 422, response.get_json()
+    assert field in str(response.get_json()["errors"])
+
+
+def test_an_officer_whose_certificate_expired_before_signing_cannot_sign_the_inquiry(
+        client, party, make_user, investigating, frozen):
+    from datetime import date
+
+    expiring, _ = make_user("inspector", "310115", certificate_expires=date(2021, 6, 4))
+    ids = [str(expiring.id), str(party["inspectors"][1].id)]
+    frozen.on("2021-06-05", hour=12)
+    url = f"/api/v1/cases/{investigating['id']}/inquiries"
+
+    def signing_at(moment: str):
+        body = _inquiry(party, investigating["version"], inspector_ids=ids)
+        body["officer_signatures"][0]["signed_at"] = moment
+        return client.post(url, json=body, headers=party["legal"])
+
+    late = signing_at("2021-06-04T16:10:00+00:00")  # 00:10 on the 5th in Shanghai
+    assert late.status_code == 422, late.get_json()
+    [message] = late.get_json()["errors"]["officer_signatures"]["0"]["signed_at"]
+    assert "expired on 2021-06-04" in message and "第42条" in message
+    assert _ok(signing_at("2021-06-04T15:50:00+00:00"), 201)  # 23:50 on the 4th
+
+
+NOT_HELD = "cd" * 32
+
+
+@pytest.mark.parametrize(("change", "path"), [
+    ({"signature": {"evidence_sha256": NOT_HELD}}, ("signature", "evidence_sha256")),
+    ({"recorder_signature": {"evidence_sha256": NOT_HELD, "signed_at": SIGNED_AT}},
+     ("recorder_signature", "evidence_sha256")),
+    ({"officer_signatures": 1}, ("officer_signatures", "1", "evidence_sha256")),
+])
+def test_an_inquiry_citing_a_signature_image_not_uploaded_is_refused_naming_the_field(
+        client, party, investigating, change, path):
+    body = _inquiry(party, investigating["version"])
+    if "officer_signatures" in change:
+        body["officer_signatures"][change["officer_signatures"]]["evidence_sha256"] = NOT_HELD
+    else:
+        body.update(change)
+    url = f"/api/v1/cases/{investigating['id']}/inquiries"
+    response = client.post(url, json=body, headers=party["legal"])
+    assert response.status_code == 422
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    problem = response.get_json()
+    assert problem["type"].endswith("/validation-error")
+    named: object = [f"no signature image with SHA-256 {NOT_HELD} was uploaded to the "
+                     "district: upload it first (tus, POST /api/v1/uploads/)"]
+    for key in reversed(path):
+        named = {key: named}
+    assert problem["errors"] == named
+    assert "Upload the signature images first" in problem["detail"]
+    assert _ok(client.get(url, headers=party["legal"])) == []
+
+
+def test_images_a_city_wide_user_uploaded_are_shared_with_the_case_district_they_sign_in(
+        client, party, login, investigating):
+    city = login("legal", "310000")  # what a city-wide user uploads, the city holds
+    images = {name: png(shade) for name, shade in (("interviewee", 140), ("officer", 160))}
+    for body in images.values():
+        upload_file(client, city, body, kind="signature")
+    digest = {name: hashlib.sha256(body).hexdigest() for name, body in images.items()}
+    body = _inquiry(party, investigating["version"],
+                    signature={"evidence_sha256": digest["interviewee"]},
+                    recorder_signature={"evidence_sha256": digest["officer"],
+                                        "signed_at": SIGNED_AT})
+    for signature in body["officer_signatures"]:
+        signature["evidence_sha256"] = digest["officer"]
+    _ok(client.post(f"/api/v1/cases/{investigating['id']}/inquiries", json=body,
+                    headers=city), 201)
+    for sha256 in digest.values():  # the case's district holds them now
+        _ok(client.get(f"/api/v1/evidence/{sha256}", headers=party["legal"]))
+
+
+def test_an_inquiry_recorded_before_officers_signed_loads_and_its_pdf_says_so(
+        app, client, party, investigating):
+    record_without_officer_signatures(app, party, investigating["id"], SIGNATURE)
+    url = f"/api/v1/cases/{investigating['id']}/inquiries"
+    [record] = _ok(client.get(url, headers=party["legal"]))
+    assert record["officer_signatures"] is None and record["recorder_signature"] is None
+    pdf = client.get(f"/api/v1/cases/{investigating['id']}/documents/inquiry_record",
+                     headers=party["legal"])
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().replace("\n", "")
+    first, second = party["inspectors"]
+    assert f"询问人 {first.display_name} 未记录签名" in text
+    assert f"记录人 {second.display_name} 未记录签名" in text
+    assert "被询问人已核对笔录并签名" in text
+
+
+def record_without_officer_signatures(app, party, case_id: str, interviewee: str) -> None:
+    """An inquiry record as a server before officer signatures stored it (and before it
+    refused images not uploaded): the interviewee's signature only, not checked."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from server.cases.models import CaseInquiry
+    from server.extensions import db
+    from server.fieldwork import inspections
+
+    started = datetime(2021, 6, 2, 1, 30, tzinfo=UTC)
+    with app.app_context():
+        officers = inspections.certified_officers([i.id for i in party["inspectors"]],
+                                                  started)
+        db.session.add(CaseInquiry(
+            id=uuid.uuid4(), case_id=uuid.UUID(case_id), seq=1, place="询问室",
+            interviewee={"name": "王建国", "id_type": "passport", "id_number": "E12345678",
+                         "relation": "生产部经理"},
+            started_at=started, ended_at=datetime(2021, 6, 2, 1, 50, tzinfo=UTC),
+            officers=officers, recorder=officers[1],
+            qa=[{"q": "废气处理设施是否运行？", "a": "已停用两周。"}],
+            signature={"evidence_sha256": interviewee, "refused": False,
+                       "refusal_reason": None},
+            created_by=party["inspectors"][0].id, created_at=started))
+        db.session.commit()
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -122,6 +315,12 @@ def test_the_inquiry_record_pdf_and_docx_carry_the_questions_answers_and_refusal
     recorder = party["inspectors"][1]
     assert f"{recorder.display_name}（{recorder.certificate_no}）" in first
     assert "被询问人已核对笔录并签名" in first
+    asker, unspaced = party["inspectors"][0], first.replace(" ", "")  # lines wrap anywhere
+    assert (f"询问人{asker.display_name}已电子签名（签名图像SHA-256"
+            f"{DIGESTS['first'][:16]}…）") in unspaced
+    assert f"询问人{recorder.display_name}已电子签名" in unspaced
+    assert (f"记录人{recorder.display_name}已电子签名（签名图像SHA-256"
+            f"{DIGESTS['second'][:16]}…）") in unspaced
     assert "第2次询问" in last and "护照 E1234567" in last
     assert "被询问人拒绝签字，理由：认为笔录与事实不符" in last
 

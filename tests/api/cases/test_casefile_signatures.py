@@ -1,6 +1,8 @@
 """The case file holds the signature images of its inspection records (LAW.md §6: the record
-is signed by the officers and the party): listed in the manifest under their digests, in the
-catalogue, verified like any member; an image not uploaded yet is reported missing."""
+is signed by the officers and the party) and of its inquiry records (the interviewee, each
+officer who asked, the recorder): listed in the manifest under their digests, in the catalogue,
+verified like any member; an image not uploaded yet is reported missing, and a signature an
+older record does not hold is named as not recorded."""
 
 from __future__ import annotations
 
@@ -11,41 +13,39 @@ import uuid
 import zipfile
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 from tests.api.cases.archived_copies import export_and_fetch, run_jobs
 from tests.api.cases.case_files import export_zip, flip_byte, ok, rewrite_zip, verify_casefile
-from tests.api.cases.conftest import upload_file, upload_photo
+from tests.api.cases.conftest import png, upload_file, upload_photo
+from tests.api.cases.test_case_records import record_without_officer_signatures
 
 MANAGER = "王经理"
 INTERVIEWEE = "王建国"
 
 
-def _png(shade: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("L", (120, 40), shade).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
-def signed(client, party, violation, file_case, step, frozen):
+def signed(app, client, party, violation, file_case, step, frozen):
     """Make a case decided on a violation whose inspection record an officer and the party
     signed on the tablet; `party_uploaded=False` leaves the party's image not uploaded."""
 
     def make(party_uploaded: bool = True, *, to: tuple[tuple[str, dict], ...] = (),
-             inquiries: int = 0, interviewee_uploaded: bool = True,
-             manager_cited: bool = False):
-        """`inquiries`: that many inquiry records, all signed with the interviewee's one image;
+             inquiries: int = 0, older_inquiry: bool = False, manager_cited: bool = False):
+        """`inquiries`: that many inquiry records, all signed with the interviewee's one image,
+        by the first officer with the image he signed the inspection record with, by the
+        second (the recorder) on both lines with another; `older_inquiry`: one record kept by
+        a server before officer signatures, citing an interviewee's image not uploaded;
         `manager_cited`: the violation also cites the party's signature image as evidence."""
-        images = {hashlib.sha256(body).hexdigest(): body for body in (_png(20), _png(220))}
+        images = {hashlib.sha256(body).hexdigest(): body for body in (png(20), png(220))}
         officer, manager = images
         upload_file(client, party["supervisor"], images[officer], kind="signature")
         if party_uploaded:
             upload_file(client, party["supervisor"], images[manager], kind="signature")
-        interviewee = hashlib.sha256(_png(120)).hexdigest()
-        if inquiries and interviewee_uploaded:
-            upload_file(client, party["supervisor"], _png(120), kind="signature")
+        interviewee = hashlib.sha256(png(120)).hexdigest()
+        recorder = hashlib.sha256(png(180)).hexdigest()
+        if inquiries:
+            upload_file(client, party["supervisor"], png(120), kind="signature")
+            upload_file(client, party["supervisor"], png(180), kind="signature")
         photo, _ = upload_photo(client, party["supervisor"], 70)
         inspector = party["inspectors"][0]
         record = {"id": str(uuid.uuid4()), "enterprise_id": party["enterprise"]["id"],
@@ -60,9 +60,12 @@ def signed(client, party, violation, file_case, step, frozen):
         case = ok(file_case(violation(evidence=cited, inspection_id=record["id"])["id"]),
                   201).get_json()
         case = ok(step(case, "investigating")).get_json()
+        if older_inquiry:
+            record_without_officer_signatures(app, party, case["id"], interviewee)
         for seq in range(1, inquiries + 1):
             ok(client.post(f"/api/v1/cases/{case['id']}/inquiries", headers=party["legal"],
-                           json=_inquiry(party, case["version"], seq, interviewee)),
+                           json=_inquiry(party, case["version"], seq, interviewee,
+                                         (officer, recorder))),
                201)
             case["version"] += 1
         for state, params in (("notified", {}),
@@ -70,15 +73,20 @@ def signed(client, party, violation, file_case, step, frozen):
             case = ok(step(case, state, **params)).get_json()
         return case | {"officer": officer, "manager": manager, "images": images,
                        "inspector": inspector.display_name, "interviewee": interviewee,
-                       "photo": photo}
+                       "recorder": recorder, "photo": photo,
+                       "second": party["inspectors"][1].display_name}
 
     return make
 
 
-def _inquiry(party, version: int, seq: int, image: str) -> dict:
-    """The `seq`th inquiry record (2021-06-02, 09:30 then 11:00 Shanghai), signed with `image`."""
+def _inquiry(party, version: int, seq: int, image: str, officers_images: tuple[str, str]
+             ) -> dict:
+    """The `seq`th inquiry record (2021-06-02, 09:30 then 11:00 Shanghai), signed with `image`
+    by the interviewee and with `officers_images` by the two officers, the second (the
+    recorder) on both of his lines."""
     officers = [str(i.id) for i in party["inspectors"]]
     hour = ("01:30", "03:00")[seq - 1]
+    signed_at = f"2021-06-02T{hour[:3]}55:00+00:00"
     return {"version": version, "interviewee": {
                 "name": INTERVIEWEE, "id_type": "passport", "id_number": "E12345678",
                 "relation": "生产部经理"},
@@ -86,7 +94,13 @@ def _inquiry(party, version: int, seq: int, image: str) -> dict:
             "ended_at": f"2021-06-02T{hour[:3]}50:00+00:00", "place": "询问室",
             "inspector_ids": officers, "recorder_id": officers[1],
             "qa": [{"q": "废气处理设施是否运行？", "a": "已停用两周。"}],
-            "signature": {"evidence_sha256": image}}
+            "signature": {"evidence_sha256": image},
+            "officer_signatures": [{"user_id": user_id, "evidence_sha256": digest,
+                                    "signed_at": signed_at}
+                                   for user_id, digest in zip(officers, officers_images,
+                                                              strict=True)],
+            "recorder_signature": {"evidence_sha256": officers_images[1],
+                                   "signed_at": signed_at}}
 
 
 def _exported(app, client, party, case) -> tuple[bytes, zipfile.ZipFile, dict]:
@@ -101,6 +115,11 @@ def _catalogue(archive: zipfile.ZipFile) -> str:
     body = archive.read("00_卷内目录.pdf")
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages
                    ).replace("\n", "")
+
+
+def _unspaced(text: str) -> str:
+    """Text without its spaces: a wrapped line may lose the space at its end."""
+    return text.replace(" ", "")
 
 
 def _released(app) -> set[str]:
@@ -180,7 +199,7 @@ def test_the_interviewee_signature_image_follows_the_inquiry_records_it_signs_st
     names = [f["name"] for f in manifest["files"]]
     [entry] = [f for f in manifest["files"] if f["sha256"] == case["interviewee"]]
     assert entry["role"] == "signature" and entry["name"].endswith(f"/{case['interviewee']}.png")
-    assert archive.read(entry["name"]) == _png(120)
+    assert archive.read(entry["name"]) == png(120)
     assert names.index(entry["name"]) == next(
         i for i, n in enumerate(names) if n.endswith("调查询问笔录.pdf")) + 1
     assert entry["signed"] == [  # one image signing both records: stored once, both named
@@ -202,13 +221,67 @@ def test_the_interviewee_signature_image_follows_the_inquiry_records_it_signs_st
 
 def test_an_interviewee_signature_image_not_uploaded_yet_is_reported_missing(
         app, client, party, runner, exporting, signed, tmp_path):
-    case = signed(inquiries=1, interviewee_uploaded=False)
+    case = signed(older_inquiry=True)  # recording an inquiry now refuses such an image
     data, archive, manifest = _exported(app, client, party, case)
     assert manifest["missing_signatures"] == [case["interviewee"]]
     assert not any(case["interviewee"] in name for name in archive.namelist())
     catalogue = _catalogue(archive)
     assert "未上传" in catalogue and f"被询问人 {INTERVIEWEE}" in catalogue
     assert verify_casefile(runner, tmp_path, data).exit_code == 0
+
+
+def test_the_officers_and_recorder_signature_images_of_an_inquiry_record_are_in_the_case_file(
+        app, client, party, runner, exporting, signed, tmp_path):
+    from tests.api.cases.test_casefile_public_verification import _run
+
+    case = signed(inquiries=1)
+    data, archive, manifest = _exported(app, client, party, case)
+    names = [f["name"] for f in manifest["files"]]
+    by_digest = {f["sha256"]: f for f in manifest["files"] if "signed" in f}
+    inquiry = {"form": "inquiry_record", "record": "2021-06-02 09:30", "seq": 1}
+    # the second officer signed as one who asked and as the recorder: one image, stored once
+    recorder = by_digest[case["recorder"]]
+    assert recorder["role"] == "signature" and archive.read(recorder["name"]) == png(180)
+    assert [n for n in archive.namelist() if case["recorder"] in n] == [recorder["name"]]
+    assert recorder["signed"] == [inquiry | {"role": "inquirer", "signer": case["second"]},
+                                  inquiry | {"role": "recorder", "signer": case["second"]}]
+    record = next(i for i, n in enumerate(names) if n.endswith("调查询问笔录.pdf"))
+    assert names.index(recorder["name"]) == record + 2  # after the interviewee's
+    # the first officer signed the inspection record with the same image: it follows that one
+    officer = by_digest[case["officer"]]
+    assert officer["signed"] == [
+        {"form": "inspection_record", "record": "2021-06-01 10:00", "role": "officer",
+         "signer": case["inspector"]},
+        inquiry | {"role": "inquirer", "signer": case["inspector"]}]
+    assert sum(case["officer"] in n for n in archive.namelist()) == 1
+    assert manifest["missing_signatures"] == [] and manifest["unrecorded_signatures"] == []
+    catalogue = _unspaced(_catalogue(archive))
+    assert f"询问人{case['second']}、记录人{case['second']}" in catalogue
+    assert f"询问人{case['inspector']}" in catalogue
+    assert case["recorder"] in _released(app)
+    result = verify_casefile(runner, tmp_path, data)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+    archive.extractall(tmp_path / "court")
+    sums = _run("sha256sum", "-c", "SHA256SUMS", cwd=tmp_path / "court")
+    assert sums.returncode == 0 and f"{case['recorder']}.png: OK" in sums.stdout.decode()
+    text = PdfReader(io.BytesIO(archive.read(names[record]))).pages[0].extract_text()
+    assert f"记录人{case['second']}已电子签名" in _unspaced(text.replace("\n", ""))
+
+
+def test_an_older_inquiry_record_names_its_officers_and_recorders_signatures_not_recorded(
+        app, client, party, runner, exporting, signed, tmp_path):
+    case = signed(older_inquiry=True)
+    data, archive, manifest = _exported(app, client, party, case)
+    inquiry = {"form": "inquiry_record", "record": "2021-06-02 09:30", "seq": 1}
+    assert manifest["unrecorded_signatures"] == [
+        inquiry | {"role": "inquirer", "signer": case["inspector"]},
+        inquiry | {"role": "inquirer", "signer": case["second"]},
+        inquiry | {"role": "recorder", "signer": case["second"]}]
+    assert _unspaced(f"未记录的签名图像（调查询问笔录 第1次询问 2021-06-02 09:30：询问人 "
+                     f"{case['inspector']}、询问人 {case['second']}、记录人 "
+                     f"{case['second']}）") in _unspaced(_catalogue(archive))
+    result = verify_casefile(runner, tmp_path, data)
+    assert result.exit_code == 0 and "intact" in result.output, result.output
 
 
 def test_a_signature_image_also_cited_as_evidence_is_stored_once_with_both_roles(
@@ -282,7 +355,7 @@ def test_an_archived_copy_from_data_fixed_before_inquiry_signatures_names_theirs
     from server.cases.models import CaseExport
     from server.extensions import db
 
-    case = signed(inquiries=1, interviewee_uploaded=False, to=CLOSE_AND_ARCHIVE)
+    case = signed(older_inquiry=True, to=CLOSE_AND_ARCHIVE)
     with app.app_context():  # fixed by a server that looked at the inspection records only
         row = db.session.query(CaseExport).filter_by(purpose="archive").one()
         fixed = json.loads(row.fixed_data)
@@ -293,6 +366,8 @@ def test_an_archived_copy_from_data_fixed_before_inquiry_signatures_names_theirs
     _, copy = export_and_fetch(app, client, party, case)
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(copy)).read("manifest.json"))
     assert manifest["missing_signatures"] == [case["interviewee"]]
+    assert [s["role"] for s in manifest["unrecorded_signatures"]] == [
+        "inquirer", "inquirer", "recorder"]
     assert {f["sha256"] for f in manifest["files"] if f["role"] == "signature"} == set(
         case["images"])
     assert verify_casefile(runner, tmp_path, copy).exit_code == 0
