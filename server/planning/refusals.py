@@ -27,7 +27,8 @@ CATALOGUE = Catalogue({
     "task.team": "The task cannot start with this team; reassign it first.",
     # notes next to a field (or, for a bulk assignment, next to a task)
     "plan_field.district": "unknown district",
-    "draw_field.unit": "enterprise {enterprise}: {count} eligible",
+    "draw_field.unit": "enterprise {enterprise} ({name}, credit code {credit_code}): "
+                       "{count} eligible",
     "draw_field.reason": "required while an earlier draw of this plan has units not visited",
     "task_field.twice": "an inspector is listed twice",
     "task_field.too_few": "a {task_kind} task needs at least {needed} distinct inspectors",

@@ -141,9 +141,14 @@ def build_snapshot(plan: Plan, today: date) -> tuple[algorithm.Snapshot, dict[st
 
 
 def _infeasible(error: algorithm.DrawInfeasible) -> Conflict:
+    """The refusal naming each unit as the register shows it: name and credit code."""
+    units = {str(unit.id): unit for unit in registry.parties_of(
+        [uuid.UUID(unit) for unit in error.units])}
     return refused(Conflict, said("draw.infeasible", count=len(error.units),
                                   needed=error.needed),
-                   {"inspectors": [said("draw_field.unit", enterprise=unit, count=count)
+                   {"inspectors": [said("draw_field.unit", enterprise=unit,
+                                        name=units[unit].name,
+                                        credit_code=units[unit].credit_code, count=count)
                                    for unit, count in sorted(error.units.items())]})
 
 

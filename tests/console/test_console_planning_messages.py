@@ -112,15 +112,28 @@ def test_a_crafted_plan_for_another_district_is_refused_in_chinese(console, worl
     assert "outside your scope" not in page
 
 
-def test_a_draw_nobody_can_staff_is_refused_in_chinese(console, world):
+def _draw_nobody_can_staff(console):
+    """Draw a plan of five inspectors per unit in a district that has two."""
     session = console("supervisor", OWN)
     created = session.post("/console/plans", data={
         "name": "人手不足", "district": OWN, "sample_kind": "count", "sample_value": "1",
         "inspectors_per_task": "5", "period_start": "2020-01-01",
         "period_end": "2099-12-31"})
     assert created.status_code == 303, created.get_data(as_text=True)
-    response = session.post(created.headers["Location"] + "/draws", data={})
+    return session.post(created.headers["Location"] + "/draws", data={})
+
+
+def test_a_draw_nobody_can_staff_is_refused_in_chinese(console, world):
+    response = _draw_nobody_can_staff(console)
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "1个抽中单位无法配齐5名" in page
     assert "cannot be staffed" not in page and "eligible" not in page
+
+
+def test_a_draw_nobody_can_staff_names_the_units_as_the_register_shows_them(console, world):
+    page = _draw_nobody_can_staff(console).get_data(as_text=True)
+    enterprise = world[OWN]["enterprise"]
+    assert re.search(f"{enterprise['name']}（统一社会信用代码 {enterprise['credit_code']}）："
+                     r"符合条件的执法人员\d+名", page)
+    assert enterprise["id"] not in page

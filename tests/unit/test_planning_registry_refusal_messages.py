@@ -17,6 +17,9 @@ from tests.unit.refusal_catalogues import console_refusals, keys_used
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 CATALOGUES = {"planning": PLANNING, "registry": REGISTRY}
+# parameters the API's English keeps for its clients and the console does not say: a unit the
+# API names by id (and name) is named on the page by its name and credit code only
+API_ONLY = {"draw_field.unit": {"enterprise"}}
 
 
 def _fields(text: str) -> set[str]:
@@ -35,7 +38,8 @@ def test_every_key_is_said_in_the_console_with_the_same_placeholders(package, la
     assert sorted(set(texts) - set(said_there)) == []
     differ = {key: (sorted(_fields(text)), sorted(PLACEHOLDER.findall(said_there[key])))
               for key, text in texts.items()
-              if _fields(text) != set(PLACEHOLDER.findall(said_there[key]))}
+              if _fields(text) - API_ONLY.get(key, set())
+              != set(PLACEHOLDER.findall(said_there[key]))}
     assert differ == {}
 
 

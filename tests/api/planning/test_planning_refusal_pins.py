@@ -110,8 +110,10 @@ def test_a_plan_outside_the_district_scope_is_refused_in_english(client, boss, p
         "detail": f"District {OTHER} is outside your scope ({DISTRICT})."}
 
 
-def test_a_draw_nobody_can_staff_answers_in_english(client, boss, unit, plan_body):
+def test_a_draw_nobody_can_staff_answers_in_english_naming_the_units(
+        client, boss, city, unit, plan_body):
     enterprise = unit()
+    registered = client.get(f"/api/v1/enterprises/{enterprise}", headers=city).get_json()
     plan = client.post("/api/v1/plans", headers=boss, json=plan_body(sample={"count": 1}))
     assert plan.status_code == 201, plan.get_json()
     response = client.post(f"/api/v1/plans/{plan.get_json()['id']}/draws", headers=boss,
@@ -121,4 +123,6 @@ def test_a_draw_nobody_can_staff_answers_in_english(client, boss, unit, plan_bod
         "detail": "1 drawn unit(s) cannot be staffed with 2 certified inspectors free of "
                   "recusal and within the plan's open-task cap; add inspectors or change "
                   "the plan.",
-        "errors": {"inspectors": [f"enterprise {enterprise}: 0 eligible"]}}
+        "errors": {"inspectors": [
+            f"enterprise {enterprise} ({registered['name']}, credit code "
+            f"{registered['credit_code']}): 0 eligible"]}}
