@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -12,17 +11,14 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.registry.credit_code import make_credit_code
 from server.registry.models import Enterprise
+from tests.api.import_rows import csv_bytes
 
 HEADER = ["credit_code", "name", "address", "district", "industry", "permit_class",
           "permit_number", "contact_name", "contact_phone", "site"]
 
 
 def _csv(rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    return csv_bytes(HEADER, rows)
 
 
 @pytest.fixture
