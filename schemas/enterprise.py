@@ -8,6 +8,7 @@ from schemas.common import Day, Moment, PageQuerySchema, PageSchema
 
 PERMIT_CLASSES = ("key", "simplified", "registration")
 DISTRICT_CODE = validate.Regexp(r"^\d{6}$", error="must be a 6-digit division code")
+PHONE_CHARACTERS = "digits, spaces, + - ( ) only; at most 20"
 
 
 class ContactSchema(Schema):
@@ -16,7 +17,7 @@ class ContactSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     role = fields.String(load_default="", validate=validate.Length(max=60))
     phone = fields.String(load_default="", validate=validate.Regexp(
-        r"^[0-9+\-() ]{0,20}$", error="digits, spaces, + - ( ) only; at most 20"))
+        r"^[0-9+\-() ]{0,20}$", error=PHONE_CHARACTERS))
 
 
 class GeometrySchema(Schema):

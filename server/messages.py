@@ -34,7 +34,7 @@ class Catalogue:
         if isinstance(value, Message):
             return self.english(value)
         if isinstance(value, list | tuple):
-            return ", ".join(map(str, value))
+            return ", ".join(str(self._english_value(item)) for item in value)
         return value
 
     def said(self, key: str, **params: Any) -> Message:

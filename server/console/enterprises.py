@@ -8,6 +8,7 @@ from flask_babel import gettext
 from schemas.enterprise import PERMIT_CLASSES, EnterpriseListQuerySchema, ImportQuerySchema
 from server import clock
 from server.auth.policy import Actor
+from server.console import import_report
 from server.console.web import bp, load, page
 from server.errors import ValidationFailed
 from server.http import body_limit
@@ -27,6 +28,7 @@ def _register(actor: Actor, report: bulk.ImportReport | None = None, status: int
     listed = {row.id: registry.positive_list_active(row, today) for row in rows}
     return render_template("console/enterprises.html", rows=rows, total=total, listed=listed,
                            page=query["page"], pages=pages, query=query, report=report,
+                           report_rows=import_report.rows(report) if report else [],
                            districts=districts.list_districts(),
                            permit_classes=PERMIT_CLASSES), status
 

@@ -54,6 +54,10 @@ def _param(name: str, value: Any) -> str:
         return day(value)
     if name.endswith("_fen"):
         return yuan_text(value)
+    if name.endswith("_m2"):
+        return format_decimal(round(value), "#,##0", locale=get_locale())
+    if name.endswith("_pct"):
+        return format_decimal(value, "#,##0.0", locale=get_locale())
     if name in LABELLED:
         context = LABELLED[name]
         return pgettext(context, value) if context else gettext(value)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask_babel import gettext, lazy_gettext
 
-from schemas.enterprise import DISTRICT_CODE
+from schemas.enterprise import DISTRICT_CODE, PHONE_CHARACTERS
 from schemas.users import USERNAME_CHARACTERS
 from server.console.formatting import number, yuan_text
 
@@ -31,6 +31,7 @@ FIXED = {
     # the contract schemas' own validators
     USERNAME_CHARACTERS: lazy_gettext("1-80 letters, digits, '.', '_' or '-'."),
     str(DISTRICT_CODE.error): lazy_gettext("Must be a 6-digit administrative division code."),
+    PHONE_CHARACTERS: lazy_gettext("Digits, spaces and + - ( ) only; at most 20 characters."),
 }
 
 _RANGE = re.compile(r"Must be greater than or equal to (-?\d+) and less than or equal to "

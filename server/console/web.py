@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from server.auth import service as auth
 from server.auth.policy import Actor, allowed
+from server.console.field_labels import label
 from server.console.refusal import refusal
 from server.errors import DomainError, Unauthorized
 
@@ -91,7 +92,8 @@ def safe_next(target: str | None) -> str:
 def error_page(status: int, detail: str, errors: dict[str, Any] | None = None) -> Response:
     """An HTML error page with the given status."""
     body = render_template("console/error.html", status=status, detail=detail,
-                           errors=errors or {})
+                           errors=errors or {},
+                           labels={field: label(field) for field in errors or {}})
     return current_app.response_class(body, status=status, mimetype="text/html")
 
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from server.messages import Message
+from server.planning.refusals import said
 from server.workdays import working_days_between
 
 KINDS = ("random_check", "complaint", "monitoring", "remote_sensing", "reinspection",
@@ -32,14 +34,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 ESCALATION_LEVELS = ("none", "overdue", "escalated")
 
 
-def transition_problem(current: str, target: str) -> str | None:
-    """Why a status change is not allowed, or None when it is."""
+def transition_problem(current: str, target: str) -> Message | None:
+    """Why a status change is not allowed (a message key), or None when it is."""
     if target not in TRANSITIONS:
-        return f"'{target}' is not a status a task can be moved to"
+        return said("task.not_a_status", to=target)
     sources, _ = TRANSITIONS[target]
     if current not in sources:
-        return (f"a task that is {current} cannot become {target} "
-                f"(only from {', '.join(sorted(sources))})")
+        return said("task.transition", state=current, to=target, allowed=sorted(sources))
     return None
 
 

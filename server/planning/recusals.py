@@ -15,6 +15,7 @@ from server.errors import Conflict, Forbidden, ValidationFailed
 from server.extensions import db
 from server.planning import lifecycle, tasks
 from server.planning.models import Recusal, Task, TaskAssignee
+from server.planning.refusals import refused, said
 from server.registry import service as registry
 from server.uow import unit_of_work
 
@@ -30,17 +31,17 @@ def declare(actor: Actor, data: dict[str, Any]) -> tuple[Recusal, list[uuid.UUID
     authorize(actor, "recusal.create")
     inspector_id = data.get("inspector_id") or actor.user_id
     if actor.role == "inspector" and inspector_id != actor.user_id:
-        raise Forbidden("Inspectors declare their own conflicts only.")
+        raise refused(Forbidden, said("recusal.own_only"))
     reader = tasks.SYSTEM_SCOPE if actor.role == "inspector" else actor
     with unit_of_work() as session:
         enterprise = registry.get_enterprise(reader, data["enterprise_id"])
         user = next((u for u in auth.list_users() if u.id == inspector_id), None)
         if user is None or user.role != "inspector":
-            raise ValidationFailed("Not an inspector.",
-                                   errors={"inspector_id": ["no inspector with this id"]})
+            raise refused(ValidationFailed, said("recusal.not_inspector"),
+                          {"inspector_id": said("recusal_field.inspector")})
         if session.scalar(select(Recusal.id).where(Recusal.user_id == user.id,
                                                    Recusal.enterprise_id == enterprise.id)):
-            raise Conflict("This conflict is already declared.")
+            raise refused(Conflict, said("recusal.declared"))
         recusal = Recusal(user_id=user.id, enterprise_id=enterprise.id,
                           district=enterprise.district, reason=data["reason"],
                           note=data.get("note", ""), declared_by=actor.user_id,

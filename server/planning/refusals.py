@@ -25,6 +25,14 @@ CATALOGUE = Catalogue({
     "task.bulk_refused": "{refused} of {total} assignments are refused; nothing was "
                          "assigned.",
     "task.team": "The task cannot start with this team; reassign it first.",
+    "task.not_a_status": "'{to}' is not a status a task can be moved to",
+    "task.transition": "a task that is {state} cannot become {to} (only from {allowed})",
+    "task.cancel_reason": "Say why the task is cancelled.",
+    "task.due_passed": "The due date has passed.",
+    "task.source_used": "A task for this source already exists.",
+    "recusal.own_only": "Inspectors declare their own conflicts only.",
+    "recusal.not_inspector": "Not an inspector.",
+    "recusal.declared": "This conflict is already declared.",
     # notes next to a field (or, for a bulk assignment, next to a task)
     "plan_field.district": "unknown district",
     "draw_field.unit": "enterprise {enterprise} ({name}, credit code {credit_code}): "
@@ -38,5 +46,9 @@ CATALOGUE = Catalogue({
     "task_field.certificate": "{username}'s enforcement certificate is not valid on {on}",
     "task_field.recused": "{username} has declared a conflict with this enterprise",
     "task_field.same_task": "the same task appears twice",
+    "task_field.cancel_reason": "required to cancel",
+    "task_field.due_date": "must be today or later",
+    "task_field.source_ref": "already used",
+    "recusal_field.inspector": "no inspector with this id",
 })
 said, refused, english = CATALOGUE.said, CATALOGUE.refused, CATALOGUE.english

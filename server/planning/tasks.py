@@ -283,14 +283,14 @@ def transition(actor: Actor, task_id: uuid.UUID, target: str, version: int,
     with unit_of_work():
         task = get_task(actor, task_id, lock=True)
         if problem := lifecycle.transition_problem(task.status, target):
-            raise Conflict(problem)
+            raise refused(Conflict, problem)
         authorize_on(actor, lifecycle.TRANSITIONS[target][1], task)
         if task.version != version:
             raise refused(VersionConflict, said("task.stale", current=task.version,
                                                 given=version), current_version=task.version)
         if target == "cancelled" and not reason.strip():
-            raise ValidationFailed("Say why the task is cancelled.",
-                                   errors={"reason": ["required to cancel"]})
+            raise refused(ValidationFailed, said("task.cancel_reason"),
+                          {"reason": said("task_field.cancel_reason")})
         if target == "in_progress":
             _check_start(actor, task)
         before = task.status
@@ -331,8 +331,8 @@ def create_task(actor: Actor, data: dict[str, Any]) -> Task:
     today = clock.today_shanghai()
     if data.get("due_date") is not None:
         if data["due_date"] < today:
-            raise ValidationFailed("The due date has passed.",
-                                   errors={"due_date": ["must be today or later"]})
+            raise refused(ValidationFailed, said("task.due_passed"),
+                          {"due_date": said("task_field.due_date")})
         due, tentative = data["due_date"], False
     else:
         days = data.get("due_in_working_days") or current_app.config["TASK_DUE_WORKING_DAYS"]
@@ -341,8 +341,8 @@ def create_task(actor: Actor, data: dict[str, Any]) -> Task:
     with unit_of_work() as session:
         if data.get("source_ref") and session.scalar(
                 select(Task.id).where(Task.source_ref == data["source_ref"])):
-            raise Conflict("A task for this source already exists.",
-                           errors={"source_ref": ["already used"]})
+            raise refused(Conflict, said("task.source_used"),
+                          {"source_ref": said("task_field.source_ref")})
         task = new_task(actor, kind=data["kind"], enterprise_id=enterprise.id,
                         district=enterprise.district, due=due, priority=data["priority"],
                         note=data.get("note", ""), source_ref=data.get("source_ref"),

@@ -13,9 +13,10 @@ from schemas.enterprise import EnterpriseCreateSchema
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize, in_scope
 from server.errors import ValidationFailed
+from server.messages import Message
 from server.registry.importer import FileProblem, RawRow, read_rows
 from server.registry.models import Enterprise
-from server.registry.refusals import refused, said
+from server.registry.refusals import english, refused, said
 from server.registry.service import EDITABLE, validate_fields
 from server.uow import unit_of_work
 
@@ -31,6 +32,15 @@ class ImportReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     mode: str = "all_or_nothing"
     dry_run: bool = False
+    # each refused row's errors as message keys (or the contract schema's own messages), by
+    # line, for a page in the user's language; `rejected` holds them in the API's English
+    notes: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
+
+
+def _english(errors: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """A row's errors as the API says them: message keys in English, the schema's as they are."""
+    return {name: [english(item) if isinstance(item, Message) else item for item in items]
+            for name, items in errors.items()}
 
 
 def _check_row(actor: Actor, row: RawRow, schema: EnterpriseCreateSchema) -> dict[str, Any] | None:
@@ -44,7 +54,7 @@ def _check_row(actor: Actor, row: RawRow, schema: EnterpriseCreateSchema) -> dic
     if row.errors:
         return None
     if not in_scope(actor, data["district"]):
-        row.errors["district"] = [f"outside your scope ({actor.scope})"]
+        row.errors["district"] = [said("row_field.outside", scope=actor.scope)]
         return None
     errors, derived = validate_fields(data)
     if errors:
@@ -61,7 +71,7 @@ def _mark_duplicates(session, rows: list[RawRow], checked: dict[int, dict[str, A
             continue
         code = data["credit_code"]
         if code in seen:
-            row.errors["credit_code"] = [f"duplicate of line {seen[code]} in this file"]
+            row.errors["credit_code"] = [said("row_field.duplicate", line=seen[code])]
         else:
             seen[code] = row.line
     existing = set(session.scalars(select(Enterprise.credit_code).where(
@@ -69,7 +79,7 @@ def _mark_duplicates(session, rows: list[RawRow], checked: dict[int, dict[str, A
     for row in rows:
         data = checked.get(row.line)
         if data is not None and data["credit_code"] in existing:
-            row.errors["credit_code"] = ["already registered"]
+            row.errors["credit_code"] = [said("enterprise_field.registered")]
 
 
 def import_enterprises(
@@ -101,7 +111,8 @@ def import_enterprises(
                 progress(1)
         _mark_duplicates(session, rows, checked)
         report.rejected = [{"line": r.line, "credit_code": r.fields.get("credit_code"),
-                            "errors": r.errors} for r in rows if r.errors]
+                            "errors": _english(r.errors)} for r in rows if r.errors]
+        report.notes = {r.line: r.errors for r in rows if r.errors}
         good = [checked[r.line] for r in rows if not r.errors]
         if dry_run or (report.rejected and mode == "all_or_nothing"):
             session.rollback()

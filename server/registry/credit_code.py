@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from server.messages import Message
+from server.registry.refusals import english, said
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CODE_LENGTH = 18
 
@@ -68,61 +71,44 @@ def _allowed_types(authority: str) -> frozenset[str]:
     return _TYPES_BY_AUTHORITY.get(authority, _DEFAULT_TYPES)
 
 
-def _positions(indices: list[int]) -> str:
-    return ", ".join(str(i + 1) for i in indices)
-
-
-def _format_problems(code: str) -> list[str]:
+def _format_problems(code: str) -> list[Message]:
     """Problems that make the checksums meaningless: case and characters outside CHARSET."""
     problems = []
     lower = [i for i, char in enumerate(code) if "a" <= char <= "z"]
     if lower:
-        problems.append(
-            f"contains lowercase letters at position(s) {_positions(lower)}; "
-            "write the code in uppercase"
-        )
+        problems.append(said("credit_code.lowercase", positions=[i + 1 for i in lower]))
     foreign = [i for i, char in enumerate(code) if char not in _CHAR_VALUE and i not in lower]
     if foreign:
-        names = ", ".join(f"{code[i]!r} at position {i + 1}" for i in foreign)
-        problems.append(
-            f"contains characters not allowed in a credit code: {names} "
-            "(allowed: digits and uppercase letters except I, O, S, V, Z)"
-        )
+        problems.append(said("credit_code.foreign", characters=[
+            said("credit_code.character", char=code[i], position=i + 1) for i in foreign]))
     return problems
 
 
-def _structure_problems(code: str) -> list[str]:
+def _structure_problems(code: str) -> list[Message]:
     problems = []
     authority, kind = code[0], code[1]
     if authority not in AUTHORITIES:
-        problems.append(
-            f"position 1 (registration authority) is {authority!r}; "
-            f"expected one of {', '.join(AUTHORITIES)}"
-        )
+        problems.append(said("credit_code.authority", authority=authority,
+                             expected=list(AUTHORITIES)))
     else:
         allowed = _allowed_types(authority)
         if kind not in allowed:
-            problems.append(
-                f"position 2 (organisation type) is {kind!r}, which authority {authority!r} "
-                f"does not issue; expected one of {', '.join(sorted(allowed))}"
-            )
+            problems.append(said("credit_code.type", type_code=kind, authority=authority,
+                                 expected=sorted(allowed)))
     division = code[2:8]
     if not division.isdigit():
-        problems.append(
-            f"positions 3-8 (administrative division code) must be six digits, got {division!r}"
-        )
+        problems.append(said("credit_code.division", division=division))
     return problems
 
 
-def validate_credit_code(code: object) -> list[str]:
-    """Return human-readable problems with a credit code; an empty list means it is valid."""
+def credit_code_problems(code: object) -> list[Message]:
+    """What is wrong with a credit code, as message keys; an empty list means it is valid."""
     if not isinstance(code, str):
-        return [f"credit code must be a string, got {type(code).__name__}"]
+        return [said("credit_code.not_text", got_type=type(code).__name__)]
     if len(code) != CODE_LENGTH:
-        message = f"credit code must be {CODE_LENGTH} characters long, got {len(code)}"
         if len(code.strip()) == CODE_LENGTH:
-            message += " (it has leading or trailing whitespace)"
-        return [message]
+            return [said("credit_code.length_spaces", length=CODE_LENGTH, got=len(code))]
+        return [said("credit_code.length", length=CODE_LENGTH, got=len(code))]
     problems = _format_problems(code)
     if problems:
         return problems
@@ -130,14 +116,16 @@ def validate_credit_code(code: object) -> list[str]:
     expected_org = org_code_check_char(code[_ORG_BODY])
     given_org = code[_ORG_CHECK_INDEX]
     if given_org != expected_org:
-        problems.append(
-            f"organisation-code check character (position 17) is {given_org!r}, "
-            f"expected {expected_org!r}"
-        )
+        problems.append(said("credit_code.org_check", given=given_org, expected=expected_org))
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        problems.append(f"check character (position 18) is {code[17]!r}, expected {expected!r}")
+        problems.append(said("credit_code.check", given=code[17], expected=expected))
     return problems
+
+
+def validate_credit_code(code: object) -> list[str]:
+    """Return human-readable problems with a credit code; an empty list means it is valid."""
+    return [english(problem) for problem in credit_code_problems(code)]
 
 
 def make_credit_code(division: str, serial: int, authority: str = "9", kind: str = "1") -> str:

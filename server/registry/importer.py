@@ -24,11 +24,12 @@ CONTACT_COLUMNS = {"contact_name": "name", "contact_role": "role", "contact_phon
 
 @dataclass
 class RawRow:
-    """One record of the file: where it was, its raw fields, and problems found reading it."""
+    """One record of the file: where it was, its raw fields, and problems found reading it
+    (message keys, or the contract schema's own messages)."""
 
     line: int
     fields: dict[str, Any]
-    errors: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class FileProblem(ValueError):
@@ -50,7 +51,7 @@ def decode(data: bytes) -> str:
             raise FileProblem(said("import_file.encoding")) from error
 
 
-def _site_from_text(text: str) -> tuple[Any, list[str]]:
+def _site_from_text(text: str) -> tuple[Any, list[Message]]:
     text = text.strip()
     if not text:
         return None, []
@@ -58,11 +59,11 @@ def _site_from_text(text: str) -> tuple[Any, list[str]]:
         try:
             return json.loads(text), []
         except json.JSONDecodeError as error:
-            return None, [f"site is not valid GeoJSON: {error.msg}"]
+            return None, [said("row_field.site_json", error=error.msg)]
     try:
         return mapping(shapely.wkt.loads(text)), []
     except (ShapelyError, ValueError, TypeError):
-        return None, ["site is neither GeoJSON nor WKT"]
+        return None, [said("row_field.site_unreadable")]
 
 
 def _from_csv(text: str) -> list[RawRow]:
@@ -80,7 +81,7 @@ def _from_csv(text: str) -> list[RawRow]:
         values = {k: (v or "").strip() for k, v in record.items() if k is not None}
         row = RawRow(line=reader.line_num, fields={})
         if None in record:
-            row.errors["_row"] = ["more values than columns"]
+            row.errors["_row"] = [said("row_field.more_values")]
         for name, value in values.items():
             if name in CONTACT_COLUMNS or value == "":
                 continue
@@ -113,7 +114,7 @@ def _from_geojson(text: str) -> list[RawRow]:
     rows = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
-            rows.append(RawRow(number, {}, {"_row": ["not a Feature with properties"]}))
+            rows.append(RawRow(number, {}, {"_row": [said("row_field.not_feature")]}))
             continue
         fields = dict(feature["properties"])
         if feature.get("geometry") is not None:

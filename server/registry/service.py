@@ -17,8 +17,9 @@ from server.clock import today_shanghai, utcnow
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.geo import to_shape
+from server.messages import Message
 from server.registry import districts
-from server.registry.credit_code import validate_credit_code
+from server.registry.credit_code import credit_code_problems
 from server.registry.models import Enterprise
 from server.registry.refusals import refused, said
 from server.registry.site_index import SiteIndex
@@ -81,27 +82,27 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def validate_fields(data: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    """Domain checks of a complete field set; returns (errors by field, derived columns)."""
-    errors: dict[str, list[str]] = {}
-    if problems := validate_credit_code(data.get("credit_code")):
+def validate_fields(data: dict[str, Any]) -> tuple[dict[str, list[Message]], dict[str, Any]]:
+    """Domain checks of a complete field set; returns (problems by field, derived columns)."""
+    errors: dict[str, list[Message]] = {}
+    if problems := credit_code_problems(data.get("credit_code")):
         errors["credit_code"] = problems
     district = data.get("district")
     bounds = districts.boundaries()
     if district not in bounds.districts:
-        errors["district"] = [f"unknown district code {district!r}"]
+        errors["district"] = [said("enterprise_field.district", district=district)]
     if data.get("positive_list"):
         start, end = data.get("positive_list_from"), data.get("positive_list_until")
         if data.get("permit_class") == "registration":
-            errors["positive_list"] = ["only permit holders (key, simplified) can be listed"]
+            errors["positive_list"] = [said("enterprise_field.listed_permit")]
         if not (start and end):
-            errors["positive_list_until"] = ["a listed unit needs its validity dates"]
+            errors["positive_list_until"] = [said("enterprise_field.listed_dates")]
         elif end < start:
-            errors["positive_list_until"] = ["ends before it starts"]
+            errors["positive_list_until"] = [said("enterprise_field.listed_order")]
         elif end > positive_list_last_day(start):
-            errors["positive_list_until"] = [
-                f"a listing is valid for at most {POSITIVE_LIST_YEARS} years "
-                f"(last day {positive_list_last_day(start)})"]
+            errors["positive_list_until"] = [said(
+                "enterprise_field.listed_too_long", years=POSITIVE_LIST_YEARS,
+                last=positive_list_last_day(start))]
     derived: dict[str, Any] = {"site_area_m2": None, "centroid_lon": None, "centroid_lat": None}
     if data.get("site") is not None and "district" not in errors:
         site, problems = check_site(data["site"], district, bounds.districts.get(district),
@@ -127,11 +128,12 @@ def register_enterprise(actor: Actor, data: dict[str, Any]) -> Enterprise:
     authorize(actor, "enterprise.create", data.get("district"), exists_for_others=False)
     errors, derived = validate_fields(data)
     if errors:
-        raise ValidationFailed("The enterprise is not valid.", errors=errors)
+        raise refused(ValidationFailed, said("enterprise.invalid"), errors)
     with unit_of_work() as session:
         if _live_duplicate(session, data["credit_code"]):
-            raise Conflict(f"An enterprise with credit code {data['credit_code']} is already "
-                           "registered.", errors={"credit_code": ["already registered"]})
+            raise refused(Conflict, said("enterprise.registered",
+                                         credit_code=data["credit_code"]),
+                          {"credit_code": said("enterprise_field.registered")})
         enterprise = Enterprise(**{k: data[k] for k in EDITABLE if k in data}, **derived)
         session.add(enterprise)
         session.flush()
@@ -213,6 +215,14 @@ def _current(enterprise: Enterprise) -> dict[str, Any]:
     return {field: getattr(enterprise, field) for field in EDITABLE}
 
 
+def _check_version(enterprise: Enterprise, version: int) -> None:
+    """Refuse a change of an enterprise read at another version than it is at now."""
+    if enterprise.version != version:
+        raise refused(VersionConflict, said("enterprise.stale", current=enterprise.version,
+                                            given=version),
+                      current_version=enterprise.version)
+
+
 def update_enterprise(actor: Actor, enterprise_id: uuid.UUID, version: int,
                       changes: dict[str, Any]) -> Enterprise:
     """Change fields of an enterprise read at `version` (optimistic locking)."""
@@ -221,18 +231,15 @@ def update_enterprise(actor: Actor, enterprise_id: uuid.UUID, version: int,
         authorize(actor, "enterprise.update", enterprise.district)
         if "district" in changes and not in_scope(actor, changes["district"]):
             authorize(actor, "enterprise.update", changes["district"], exists_for_others=False)
-        if enterprise.version != version:
-            raise VersionConflict(
-                f"The enterprise is at version {enterprise.version}, not {version}.",
-                current_version=enterprise.version)
+        _check_version(enterprise, version)
         merged = _current(enterprise) | changes
         errors, derived = validate_fields(merged)
         if errors:
-            raise ValidationFailed("The enterprise is not valid.", errors=errors)
+            raise refused(ValidationFailed, said("enterprise.invalid"), errors)
         if (changes.get("credit_code", enterprise.credit_code) != enterprise.credit_code
                 and _live_duplicate(session, changes["credit_code"], exclude=enterprise.id)):
-            raise Conflict("Another enterprise has this credit code.",
-                           errors={"credit_code": ["already registered"]})
+            raise refused(Conflict, said("enterprise.taken"),
+                          {"credit_code": said("enterprise_field.registered")})
         changed = sorted(k for k in changes if changes[k] != getattr(enterprise, k))
         for key in changed:
             setattr(enterprise, key, changes[key])
@@ -250,10 +257,7 @@ def remove_enterprise(actor: Actor, enterprise_id: uuid.UUID, version: int) -> N
     with unit_of_work():
         enterprise = get_enterprise(actor, enterprise_id, lock=True)
         authorize(actor, "enterprise.delete", enterprise.district)
-        if enterprise.version != version:
-            raise VersionConflict(
-                f"The enterprise is at version {enterprise.version}, not {version}.",
-                current_version=enterprise.version)
+        _check_version(enterprise, version)
         enterprise.deleted_at = enterprise.updated_at = utcnow()
         enterprise.version += 1
         audit.record(actor, "enterprise.delete", "enterprise", enterprise.id,

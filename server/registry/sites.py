@@ -11,6 +11,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from server.geo import geodesic_area_m2
+from server.messages import Message
+from server.registry.refusals import said
 
 SITE_TYPES = ("Polygon", "MultiPolygon")
 
@@ -39,32 +41,32 @@ def _rings(geojson: dict[str, Any]) -> list[list[Any]]:
     return [ring for polygon in polygons for ring in polygon]
 
 
-def _shape_problems(geojson: Any) -> list[str]:
+def _shape_problems(geojson: Any) -> list[Message]:
     """Structural checks that must pass before shapely may look at it."""
     if not isinstance(geojson, dict):
-        return ["must be a GeoJSON geometry object"]
+        return [said("site.not_geometry")]
     if geojson.get("type") not in SITE_TYPES:
-        return [f"type must be one of {', '.join(SITE_TYPES)}"]
+        return [said("site.type", types=list(SITE_TYPES))]
     coordinates = geojson.get("coordinates")
     depth = 3 if geojson["type"] == "Polygon" else 4
     try:
         rings = _rings(geojson)
         if not isinstance(coordinates, list) or not rings:
-            return ["coordinates must be a non-empty array"]
+            return [said("site.empty")]
         for ring in rings:
             for point in ring:
                 if (not isinstance(point, list) or len(point) not in (2, 3)
                         or not all(isinstance(v, int | float) and not isinstance(v, bool)
                                    and math.isfinite(v) for v in point)):
-                    return [f"coordinates must be nested {depth} deep and end in [lon, lat]"]
+                    return [said("site.nesting", depth=depth)]
                 if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
-                    return [f"point {point} is not a WGS-84 [lon, lat] pair"]
+                    return [said("site.point", point=str(point))]
             if len(ring) < 4:
-                return ["every ring needs at least 4 positions"]
+                return [said("site.ring_short")]
             if ring[0] != ring[-1]:
-                return ["every ring must be closed (first position equal to last)"]
+                return [said("site.ring_open")]
     except (TypeError, KeyError, IndexError):
-        return [f"coordinates must be nested {depth} deep and end in [lon, lat]"]
+        return [said("site.nesting", depth=depth)]
     return []
 
 
@@ -80,25 +82,25 @@ def check_site(
     district: BaseGeometry | None,
     city: BaseGeometry | None,
     limits: SiteLimits,
-) -> tuple[Site | None, list[str]]:
+) -> tuple[Site | None, list[Message]]:
     """Validate a site; return the accepted Site or the reasons it is refused."""
     problems = _shape_problems(geojson)
     if problems:
         return None, problems
     geometry = shape(geojson)
     if not geometry.is_valid:
-        return None, [f"the polygon is not valid: {shapely.is_valid_reason(geometry)}"]
+        return None, [said("site.invalid", reason=shapely.is_valid_reason(geometry))]
     if city is not None and _share_inside(geometry, city) < limits.min_share_in_district:
-        return None, ["the site lies outside Shanghai"]
+        return None, [said("site.outside_city")]
     if district is None:
-        return None, [f"district {district_code} has no outline to check the site against"]
+        return None, [said("site.no_outline", district=district_code)]
     share = _share_inside(geometry, district)
     if share < limits.min_share_in_district:
-        return None, [f"the site lies outside district {district_code} "
-                      f"({(1 - share) * 100:.1f} % of its area is outside)"]
+        return None, [said("site.outside_district", district=district_code,
+                           outside_pct=(1 - share) * 100)]
     area = geodesic_area_m2(geometry)
     if not limits.min_area_m2 <= area <= limits.max_area_m2:
-        return None, [f"the site area {area:,.0f} m² is outside the plausible range "
-                      f"{limits.min_area_m2:,.0f}–{limits.max_area_m2:,.0f} m²"]
+        return None, [said("site.area", area_m2=area, min_m2=limits.min_area_m2,
+                           max_m2=limits.max_area_m2)]
     centroid = geometry.centroid
     return Site(geojson, area, centroid.x, centroid.y), []

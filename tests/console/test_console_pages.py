@@ -111,7 +111,7 @@ def test_drawing_a_plan_again_from_the_console_asks_for_a_reason_and_shows_it(co
     first = session.post(plan_url + "/draws", data={}).headers["Location"]
     assert 'required' in session.get(plan_url).get_data(as_text=True).split('id="d-reason"')[1]
     refused = session.post(plan_url + "/draws", data={"reason": ""})
-    assert refused.status_code == 422 and "reason" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "<strong>理由</strong>" in refused.get_data(as_text=True)
     again = session.post(plan_url + "/draws", data={"reason": "首次抽中企业已注销"})
     assert again.status_code == 303
     page = session.get(again.headers["Location"]).get_data(as_text=True)

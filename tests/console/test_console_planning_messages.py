@@ -137,3 +137,4 @@ def test_a_draw_nobody_can_staff_names_the_units_as_the_register_shows_them(cons
     assert re.search(f"{enterprise['name']}（统一社会信用代码 {enterprise['credit_code']}）："
                      r"符合条件的执法人员\d+名", page)
     assert enterprise["id"] not in page
+    assert "<strong>执法人员</strong>" in page and "<strong>inspectors</strong>" not in page
