@@ -66,7 +66,7 @@ def test_supervisor_merges_a_value_typed_as_json(console, client, conflict):
     said = html.unescape(bad.get_data(as_text=True))
     assert "not valid JSON" not in said and "Type each merged value" not in said
     assert "合并值须按 JSON 填写：文字加英文双引号，例如 \"甲和乙的记录\"" in said
-    assert "<strong>检查情况</strong>: 不是有效的 JSON" in said
+    assert "<strong>检查情况</strong>：不是有效的 JSON" in said
     ok = session.post(f"/console/conflicts/{conflict['id']}/resolve",
                       data={"choice": "merged", "value:findings": '"甲和乙的记录"'})
     assert ok.status_code == 303
