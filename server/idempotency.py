@@ -84,9 +84,11 @@ def fingerprint() -> str:
     for part in (request.method, request.path, request.query_string.decode("latin-1")):
         digest.update(part.encode() + b"\0")
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        # a part without a name has the name None: it sorts first, as ""
+        for name, value in sorted(request.form.items(multi=True), key=lambda kv: (kv[0] or "",
+                                                                                 kv[1])):
             digest.update(f"form:{name}={value}\0".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: kv[0]):
+        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: kv[0] or ""):
             digest.update(f"file:{name}:{upload.filename}\0".encode())
             digest.update(hashlib.sha256(upload.stream.read()).digest())
             upload.stream.seek(0)

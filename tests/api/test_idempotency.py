@@ -198,3 +198,16 @@ def test_a_token_issued_to_a_signed_in_caller_is_never_kept_for_a_replay(app, cl
     assert second.get_json()["access_token"] != third.get_json()["access_token"]
     with app.app_context():
         assert db.session.scalars(select(IdempotencyKey)).all() == []
+
+
+def test_a_multipart_body_with_nameless_parts_is_answered_not_a_500(client, login):
+    body = (b"--B\r\nContent-Disposition: form-data\r\n\r\nstray\r\n"
+            b"--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n"
+            b"--B\r\nContent-Disposition: form-data; filename=\"a.csv\"\r\n\r\nstray\r\n"
+            b"--B\r\nContent-Disposition: form-data; name=\"other\"; filename=\"b.csv\"\r\n\r\n"
+            b"x\r\n--B--\r\n")
+    response = client.post("/api/v1/enterprises/import", data=body,
+                           headers=login("supervisor") | KEY,
+                           content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
