@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 # Dates a request may carry: wide enough for any record of the bureau, and far enough from
 # years 1 and 9999 that the date arithmetic of deadlines, terms and time zones cannot overflow.
@@ -55,7 +55,10 @@ def check_signed_or_refused(data: dict[str, Any]) -> None:
 
 
 class ProblemSchema(Schema):
-    """An RFC 9457 problem details object."""
+    """An RFC 9457 problem details object; it may carry extension members (RFC 9457 §3.2)."""
+
+    class Meta:
+        unknown = INCLUDE  # described as additionalProperties: true
 
     type = fields.String(required=True, metadata={"description": "Stable problem type URI"})
     title = fields.String(required=True)
@@ -66,6 +69,8 @@ class ProblemSchema(Schema):
         metadata={"description": "Field-level messages keyed by field name (validation)"}
     )
     error_id = fields.String(metadata={"description": "Log reference of an internal error"})
+    current_version = fields.Integer(
+        metadata={"description": "The record's version now (on a version conflict)"})
 
 
 class PageQuerySchema(Schema):

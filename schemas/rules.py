@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from schemas.common import Day, Moment
 
@@ -126,6 +126,9 @@ class RuleSetVersionSchema(Schema):
 
 class RuleSetDocumentSchema(Schema):
     """A rule-set document: these header fields plus its kind's body (items, entries, …)."""
+
+    class Meta:
+        unknown = INCLUDE  # the kind's body: described as additionalProperties: true
 
     id = fields.String(required=True)
     version = fields.String(required=True)

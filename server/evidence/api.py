@@ -231,7 +231,9 @@ def get_evidence(actor, sha256: str):
 
 
 @blp.route("/evidence/<string:sha256>/original", methods=["GET"])
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="*/*",
+              description="The bytes, as the media type recorded at upload (image/jpeg, "
+                          "video/mp4, …; application/octet-stream when none was recognised)")
 @blp.problem(404, "Unknown, still uploading, or outside your scope")
 @blp.secured
 def get_original(actor, sha256: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.api.described import assert_described
+
 
 def test_health_reports_database_and_storage_ok(client):
     response = client.get("/healthz")
@@ -84,3 +86,13 @@ def test_concurrent_first_reads_of_the_description_all_get_it_whole(app):
     assert "/api/v1/sync/push" in specs[0]["paths"]
     assert {"$ref": "#/components/parameters/IdempotencyKey"} in \
         specs[0]["paths"]["/api/v1/cases"]["post"]["parameters"]
+
+
+def test_a_problems_extension_members_match_the_description(app, client, login,
+                                                             enterprise_body):
+    supervisor = login("supervisor")
+    made = client.post("/api/v1/enterprises", json=enterprise_body(), headers=supervisor)
+    stale = client.patch(f"/api/v1/enterprises/{made.get_json()['id']}",
+                         json={"version": 7, "name": "上海过时有限公司"}, headers=supervisor)
+    assert stale.status_code == 409 and stale.get_json()["current_version"] == 1
+    assert_described(app, "PATCH", "/api/v1/enterprises/{enterprise_id}", stale)

@@ -7,6 +7,8 @@ import copy
 import pytest
 import yaml
 
+from tests.api.described import assert_described
+
 EVALUATE = {"violation_code": "AIR_VOC", "occurred_on": "2021-06-01",
             "party_type": "organisation",
             "facts": {"first_offence": True, "corrected_on_spot": True, "corrected_in_time": True,
@@ -83,6 +85,12 @@ def test_rule_sets_are_listed_with_their_verified_marks(client, legal):
     document = client.get(f"/api/v1/rules/sets/{WAIVER_REF}", headers=legal).get_json()
     assert [i["verified"] for i in document["items"]] == [True] + [False] * 10
     assert client.get("/api/v1/rules/sets/nope@1", headers=legal).status_code == 404
+
+
+def test_every_rule_set_document_matches_the_description(app, client, legal):
+    for listed in client.get("/api/v1/rules/sets", headers=legal).get_json():
+        document = client.get(f"/api/v1/rules/sets/{listed['ref']}", headers=legal)
+        assert_described(app, "GET", "/api/v1/rules/sets/{ref}", document)
 
 
 def test_staff_read_the_checklist_templates_in_force_and_a_broken_one_is_refused(

@@ -12,6 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from tests.api.described import assert_described
+
 from .conftest import Tus, sha256
 
 
@@ -301,3 +303,12 @@ def test_thumbnails_are_made_off_the_upload_path_and_before_anyone_reads(tus, cl
     evidence = client.get(f"/api/v1/evidence/{sha256(data)}", headers=inspector).get_json()
     assert "undecodable" in evidence["flags"]  # the first read finished the job
     assert [e.details["outcome"] for e in _audit(app, "evidence.derive")] == ["failed"]
+
+
+def test_an_original_is_served_as_its_own_type_which_the_description_allows(tus, client,
+                                                                             inspector, app):
+    data = _jpeg((64, 48))
+    assert tus.upload(data).status_code == 204
+    original = client.get(f"/api/v1/evidence/{sha256(data)}/original", headers=inspector)
+    assert original.mimetype == "image/jpeg"
+    assert_described(app, "GET", "/api/v1/evidence/{sha256}/original", original)
