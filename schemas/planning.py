@@ -82,7 +82,8 @@ class PlanCreateSchema(Schema):
                                     validate=validate.Range(min=0, max=1000), metadata={
                                         "description": "inspectors with more open tasks are "
                                                        "left out of the draw (null: no cap)"})
-    schedule = fields.String(load_default=None, allow_none=True, validate=_cron,
+    schedule = fields.String(load_default=None, allow_none=True,
+                             validate=[validate.Length(max=100), _cron],  # the column's length
                              metadata={"description": "cron (Asia/Shanghai), e.g. '0 9 1 */3 *'",
                                        "example": "0 9 1 */3 *"})
 

@@ -34,6 +34,14 @@ def test_bad_plan_fields_are_422_problems_never_500(client, city, plan_body):
         assert response.status_code == 422, (bad, response.get_json())
 
 
+def test_a_valid_cron_longer_than_its_column_is_refused_by_the_schema(client, city, plan_body):
+    every_minute = ",".join(str(minute) for minute in range(60))  # valid cron, 170 characters
+    response = client.post("/api/v1/plans", json=plan_body(schedule=f"{every_minute} 9 1 * *"),
+                           headers=city)
+    assert response.status_code == 422, response.get_json()
+    assert "schedule" in response.get_json()["errors"]
+
+
 def test_a_district_supervisor_cannot_plan_for_the_city(client, login, plan_body):
     response = client.post("/api/v1/plans", json=plan_body(district="310000"),
                            headers=login("supervisor", DISTRICT))
