@@ -58,6 +58,9 @@ _STATUS_TO_SLUG = {
 }
 STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 RETRY_AFTER_SECONDS = "5"
+# the answer when a value got past the schemas but not the column (a gap in the validation)
+DATABASE_REFUSED = ("The database refused a value as malformed or out of range for its field; "
+                    "nothing was kept.")
 
 
 class DomainError(Exception):
@@ -240,8 +243,7 @@ def register_error_handlers(app: Flask) -> None:
         # range, say): the unit of work rolled back, so it is the client's to correct.
         log.warning("database refused a value on %s %s: %s", request.method, request.path,
                     str(error.orig).splitlines()[0] if error.orig else error)
-        return problem_response("validation-error", "The database refused a value as "
-                                "malformed or out of range for its field; nothing was kept.")
+        return problem_response("validation-error", DATABASE_REFUSED)
 
     @app.errorhandler(OSError)
     def _os_error(error: OSError) -> Response:

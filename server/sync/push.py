@@ -63,6 +63,7 @@ def problem(error: DomainError) -> dict[str, Any]:
 
 TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurrently)
 RUN = 100  # mutations applied together in one savepoint while none of them fails
+DATABASE_REFUSED_CHANGE = "The database refused this change; send it again."
 
 
 def _base(mutation: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
                     error.__class__.__name__)
         return result | {"status": "rejected", "version": None, TRANSIENT: True, "problem": {
             "type": PROBLEM_BASE + "conflict", "title": PROBLEM_TYPES["conflict"][1],
-            "status": 409, "detail": "The database refused this change; send it again.",
+            "status": 409, "detail": DATABASE_REFUSED_CHANGE,
             "transient": True}}
     except Exception:  # a defect must not fail the other mutations of the batch
         error_id = str(uuid.uuid4())
