@@ -10,7 +10,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
 
 from server.audit import service as audit
 from server.auth import service as auth
@@ -64,6 +70,9 @@ def problem(error: DomainError) -> dict[str, Any]:
 TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurrently)
 RUN = 100  # mutations applied together in one savepoint while none of them fails
 DATABASE_REFUSED_CHANGE = "The database refused this change; send it again."
+DATABASE_CANNOT_STORE = ("The database cannot store a value of this change (a text too long, a "
+                         "number out of range or a malformed value); correct the record and "
+                         "send the correction.")
 
 
 def _base(mutation: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +113,11 @@ def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
     except SQLAlchemyError as error:  # e.g. a unique key taken concurrently: refuse this one
         if _connection_lost(error):
             raise  # the whole push is refused (503): nothing of the batch was committed
+        if isinstance(error, DataError):  # the same value fails every time: final, not resent
+            log.warning("sync mutation %s holds a value the database cannot store: %s",
+                        result["mutation_id"], error.orig)
+            return result | {"status": "rejected", "version": None,
+                             "problem": problem(ValidationFailed(DATABASE_CANNOT_STORE))}
         log.warning("sync mutation %s refused by the database: %s", result["mutation_id"],
                     error.__class__.__name__)
         return result | {"status": "rejected", "version": None, TRANSIENT: True, "problem": {

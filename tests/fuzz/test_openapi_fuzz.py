@@ -40,6 +40,7 @@ from sqlalchemy import text
 from server.cases.forms import FORMS
 from server.errors import DATABASE_REFUSED
 from server.registry.credit_code import make_credit_code
+from server.sync.push import DATABASE_CANNOT_STORE
 from server.sync.push import DATABASE_REFUSED_CHANGE as SYNC_DATABASE_REFUSED
 from tests.api.matrix_world import sync_push, tus_upload
 
@@ -62,7 +63,8 @@ def validated_before_the_database(ctx, response, case) -> None:
     if isinstance(body, dict) and isinstance(body.get("results"), list):  # a sync push
         problems += [r.get("problem") or {} for r in body["results"] if isinstance(r, dict)]
     for problem in problems:
-        if problem.get("detail") in (DATABASE_REFUSED, SYNC_DATABASE_REFUSED):
+        if problem.get("detail") in (DATABASE_REFUSED, SYNC_DATABASE_REFUSED,
+                                      DATABASE_CANNOT_STORE):
             raise AssertionError(f"The database refused a value the schemas let through: "
                                  f"{case.body!r:.600}")
 

@@ -73,6 +73,25 @@ def test_a_refusal_of_the_moment_is_not_remembered_and_the_resend_applies(world,
     assert (again["status"], again["version"]) == ("applied", 1)
 
 
+def test_a_value_the_database_cannot_store_is_refused_for_good_not_sent_again(
+        world, monkeypatch):
+    from sqlalchemy.exc import DataError
+
+    from server.sync import push
+
+    def too_long(_ctx):
+        raise DataError("INSERT", {}, Exception("value too long for type character varying"))
+
+    monkeypatch.setitem(push.HANDLERS, ("inspection", "create"), too_long)
+    create = mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+    first = world["a"].push(create)[0]
+    assert first["status"] == "rejected" and first["problem"]["status"] == 422
+    assert "transient" not in first["problem"]  # sending it again would fail again
+    assert "cannot store" in first["problem"]["detail"]
+    again = world["a"].push(create)[0]  # a retry replays the refusal
+    assert again["status"] == "duplicate" and again["first"] == first
+
+
 def test_a_connection_lost_mid_batch_refuses_the_whole_push_with_503_and_keeps_nothing(
         world, app, monkeypatch):
     from sqlalchemy import func, select
