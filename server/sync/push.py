@@ -258,7 +258,13 @@ def _unless_taken() -> Iterator[None]:
 
 
 def _actor_of(row: SyncMutation) -> Actor | None:
-    return auth.active_actor(row.user_id, row.device_id)
+    """Who a held mutation is applied as: its user as they are now, on the device that sent
+    it, while that device is signed in. None (it stays held) once the tablet is revoked, its
+    password reset, its user moved, given another role or disabled: like a chunk arriving at a
+    revoked tablet's upload, nothing it sent enters the records after that, until its user
+    signs in on it again and pushes (their push releases what waits)."""
+    actor = auth.active_actor(row.user_id, row.device_id)
+    return actor if actor is not None and auth.signed_in(actor) else None
 
 
 def _release(keys: list[str], owner: uuid.UUID) -> list[dict[str, Any]]:

@@ -213,3 +213,50 @@ def test_photos_an_inspector_sent_across_uploads_after_the_push_are_the_visited_
     assert found["missing_evidence"] == []
     original = client.get(f"/api/v1/evidence/{sha256(photo)}/original", headers=huangpu)
     assert original.status_code == 200 and original.data == photo
+
+
+def _held_violation(world) -> tuple[str, str, dict]:
+    """Tablet B's violation of an inspection the server has not received: held."""
+    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    create = mutation("violation", "create", violation, {
+        "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"})
+    assert world["b"].push(create)[0]["status"] == "pending"
+    return inspection, violation, create
+
+
+def _inspection_arrives(world, inspection: str) -> dict:
+    """Tablet A pushes the inspection B's violation waits for; A's push answer."""
+    return world["a"].client.post("/api/v1/sync/push", headers=world["a"].headers, json={
+        "device_id": world["a"].device,
+        "mutations": [mutation("inspection", "create", inspection,
+                               world["inspection_fields"]())]}).get_json()
+
+
+def test_a_lost_tablets_held_mutation_is_not_applied_once_the_tablet_is_revoked(client, world):
+    inspection, violation, create = _held_violation(world)
+    assert client.delete("/api/v1/auth/devices/tablet-b",
+                         headers=world["supervisor"]).status_code == 200
+    assert _inspection_arrives(world, inspection)["results"][0]["status"] == "applied"
+    assert client.get(f"/api/v1/violations/{violation}",
+                      headers=world["supervisor"]).status_code == 404
+
+
+def test_a_held_mutation_waits_for_its_user_to_sign_in_again_after_a_password_reset(
+        app, client, world, login):
+    inspection, violation, create = _held_violation(world)
+    admin = login("admin", "310000")
+    user = world["users"][1]
+    reset = client.post(f"/api/v1/users/{user.id}/password", headers=admin, json={})
+    assert reset.status_code == 200, reset.get_json()
+    _inspection_arrives(world, inspection)
+    path = f"/api/v1/violations/{violation}"
+    assert client.get(path, headers=world["supervisor"]).status_code == 404
+    token = client.post("/api/v1/auth/password", json={
+        "username": user.username, "password": reset.get_json()["generated_password"],
+        "new_password": "Ein-neues-Passwort-2026", "device_id": "tablet-b"})
+    assert token.status_code == 201, token.get_json()
+    again = client.post("/api/v1/sync/push", json={"device_id": "tablet-b", "mutations": [
+        mutation("inspection", "update", inspection, {"findings": "复核"}, base=1)]},
+        headers={"Authorization": f"Bearer {token.get_json()['access_token']}"})
+    assert [r["mutation_id"] for r in again.get_json()["released"]] == [create["mutation_id"]]
+    assert client.get(path, headers=world["supervisor"]).status_code == 200
