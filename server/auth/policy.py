@@ -103,6 +103,12 @@ def in_scope(actor: Actor, district: str | None) -> bool:
     return actor.city_wide or district == actor.scope
 
 
+def unknown_record() -> NotFound:
+    """The refusal of a record that does not exist or lies outside the caller's scope: one
+    answer, word for word, for both, so that it discloses no other district's records."""
+    return refused(NotFound, said("scope.unknown"))
+
+
 def authorize(actor: Actor, action: str, district: str | None = None, *,
               exists_for_others: bool = True) -> None:
     """Raise unless the actor may do `action` on a record of `district`.
@@ -111,7 +117,7 @@ def authorize(actor: Actor, action: str, district: str | None = None, *,
     a role that may never do the action gets Forbidden (403).
     """
     if district is not None and not in_scope(actor, district) and exists_for_others:
-        raise refused(NotFound, said("scope.unknown"))
+        raise unknown_record()
     if not allowed(actor.role, action):
         raise refused(Forbidden, said("scope.role", role=actor.role, action=action))
     if district is not None and not in_scope(actor, district):

@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, update
 from server import clock
 from server.audit import service as audit
 from server.auth import service as auth
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, unknown_record
 from server.cases import archived, service
 from server.cases.casefile_build import build_zip, fixed_data
 from server.cases.models import Case, CaseExport
@@ -90,7 +90,7 @@ def get_export(actor: Actor, export_id: uuid.UUID) -> CaseExport:
     """One export, visible to whoever may export its case."""
     row = db.session.get(CaseExport, export_id)
     if row is None:
-        raise NotFound("No such export.")
+        raise unknown_record()
     authorize(actor, "case.export", row.district)
     return row
 

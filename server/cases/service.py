@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server import clock
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, unknown_record
 from server.cases import deadlines as dl
 from server.cases import procedure
 from server.cases.models import Case, CaseEvent, CaseViolation
 from server.cases.refusals import said
 from server.db_types import json_safe
-from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.errors import Conflict, ValidationFailed, VersionConflict
 from server.extensions import db
 from server.rules import late_payment_surcharge
 from server.rules.model import Procedure
@@ -47,7 +47,7 @@ def get_case(actor: Actor, case_id: uuid.UUID, *, lock: bool = False) -> Case:
     """One case in the caller's scope."""
     case = db.session.get(Case, case_id, with_for_update=lock)
     if case is None:
-        raise NotFound("No such case.")
+        raise unknown_record()
     authorize(actor, "case.read", case.district)
     return case
 

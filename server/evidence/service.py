@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
-from server.auth.policy import Actor, allowed, authorize, in_scope
-from server.errors import NotFound, ServiceUnavailable
+from server.auth.policy import Actor, allowed, authorize, in_scope, unknown_record
+from server.errors import ServiceUnavailable
 from server.evidence import derived
 from server.evidence.models import PENDING, Evidence, EvidenceHolder
 from server.evidence.settings import BATCH, current_store
@@ -83,7 +83,7 @@ def visible_evidence(actor: Actor, sha256s: Iterable[str],
         for sha256 in wanted:
             check_digest(sha256)
     except ValueError:
-        raise NotFound("No such evidence.") from None
+        raise unknown_record() from None
     found: dict[str, Evidence] = {}
     holders: dict[str, list[str]] = {}
     for start in range(0, len(wanted), BATCH):
@@ -97,7 +97,7 @@ def visible_evidence(actor: Actor, sha256s: Iterable[str],
     for sha256 in wanted:
         evidence = found.get(sha256)
         if evidence is None:
-            raise NotFound("No such evidence.")
+            raise unknown_record()
         held = holders.get(sha256, [])
         district = next((d for d in held if in_scope(actor, d)), None)
         if district is None and _officer_citing(actor, sha256, held):

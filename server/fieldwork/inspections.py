@@ -10,11 +10,11 @@ from sqlalchemy import Text, func, or_, select, true
 
 from server.audit import service as audit
 from server.auth.models import User
-from server.auth.policy import Actor, authorize, in_scope
+from server.auth.policy import Actor, authorize, in_scope, unknown_record
 from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, utcnow
 from server.db_types import json_safe
-from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from server.errors import Conflict, Forbidden, ValidationFailed, VersionConflict
 from server.evidence.service import share
 from server.extensions import db
 from server.fieldwork import checklists, signers
@@ -202,7 +202,7 @@ def get_inspection(actor: Actor, inspection_id: uuid.UUID, *, lock: bool = False
     """One record in the caller's scope."""
     inspection = find(Inspection, inspection_id, lock=lock)
     if inspection is None:
-        raise NotFound("No such inspection.")
+        raise unknown_record()
     authorize_on(actor, "inspection.read", inspection)
     return inspection
 

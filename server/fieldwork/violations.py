@@ -10,11 +10,11 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from server.audit import service as audit
-from server.auth.policy import Actor, authorize, in_scope
+from server.auth.policy import Actor, authorize, in_scope, unknown_record
 from server.cases.locks import ensure_not_locked
 from server.clock import SHANGHAI, today_shanghai, utcnow
 from server.db_types import json_safe
-from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from server.errors import Conflict, ValidationFailed, VersionConflict
 from server.evidence.service import share
 from server.extensions import db
 from server.fieldwork import inspections
@@ -147,7 +147,7 @@ def get_violation(actor: Actor, violation_id: uuid.UUID, *, lock: bool = False) 
     """One violation in the caller's scope, or of a record naming the inspector an officer."""
     violation = find(Violation, violation_id, lock=lock)
     if violation is None:
-        raise NotFound("No such violation.")
+        raise unknown_record()
     _authorize(actor, "violation.read", violation)
     return violation
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from server.audit import service as audit
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, unknown_record
 from server.clock import utcnow
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.errors import Conflict, ValidationFailed
 from server.extensions import db
 from server.sync import payloads
 from server.sync.keys import by_entity
@@ -125,7 +125,7 @@ def get_open(actor: Actor, conflict_id: uuid.UUID) -> SyncConflict:
     """A conflict in scope that still waits for a decision (locked)."""
     conflict = db.session.get(SyncConflict, conflict_id, with_for_update=True)
     if conflict is None:
-        raise NotFound("No such conflict.")
+        raise unknown_record()
     authorize(actor, "sync.conflict.resolve", conflict.district)
     if conflict.status != "open":
         raise Conflict(f"The conflict is {conflict.status}, not open.")
