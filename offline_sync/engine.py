@@ -57,7 +57,7 @@ class Tablet(Fieldwork, Rejections):
                  policy: RetryPolicy | None = None, chunk_size: int = CHUNK):
         self.home = Path(home)
         self.chunk_size = chunk_size
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)  # it holds the token
         self.store = Store(self.home / "tablet.sqlite3")
         self.policy = policy or RetryPolicy()
         self._server = server

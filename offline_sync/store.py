@@ -9,6 +9,7 @@ server's answer.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -93,6 +94,12 @@ class Store(FileRecords, StoppedEdits):
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._lock = threading.RLock()
+        if self.path != ":memory:":  # the token and records: for the tablet's user only
+            handle = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                os.fchmod(handle, 0o600)  # a store made before this was readable by all
+            finally:
+                os.close(handle)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                   timeout=30)
         self.db.row_factory = sqlite3.Row

@@ -252,3 +252,22 @@ def test_a_new_store_records_which_edits_were_sent(tmp_path):
     assert [m.sent for m in store.queued()] == [True, False]
     store.settle(first, {"mutation_id": first.mutation_id, "status": "pending"})
     assert [(m.held, m.sent) for m in store.queued()] == [(True, True), (False, False)]
+
+
+def test_the_tablets_folder_and_store_holding_its_token_are_for_its_own_user_only(tmp_path):
+    from offline_sync.engine import Tablet
+
+    home = tmp_path / "tablet"
+    tablet = Tablet(home)
+    tablet.store.set(token="secret-bearer-token")
+    tablet.close()
+    assert home.stat().st_mode & 0o077 == 0
+    assert (home / "tablet.sqlite3").stat().st_mode & 0o077 == 0
+
+
+def test_a_store_readable_by_others_becomes_the_tablet_users_own_when_opened(tmp_path):
+    path = tmp_path / "t.sqlite3"
+    Store(path).close()
+    path.chmod(0o644)  # as a tablet made before stores were private left it
+    Store(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600
