@@ -22,7 +22,7 @@ from server.audit import service as audit
 from server.auth import service as identity
 from server.auth.models import User
 from server.auth.passwords import password_notes
-from server.auth.policy import CITY, ROLES, Actor, authorize
+from server.auth.policy import CITY, ROLES, Actor, authorize, unknown_record
 from server.auth.refusals import refused, said
 from server.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from server.extensions import db
@@ -75,7 +75,7 @@ def get_user(actor: Actor | None, user_id: uuid.UUID, *, lock: bool = False) -> 
     """One account the caller may read, else NotFound (row-locked if `lock`)."""
     user = db.session.get(User, user_id, with_for_update=lock, populate_existing=lock)
     if user is None:
-        raise refused(NotFound, said("account.unknown"))
+        raise unknown_record()
     if actor is not None:
         authorize(actor, "user.read", user.district)
     return user

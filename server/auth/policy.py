@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from server.auth.refusals import refused, said
@@ -110,14 +111,16 @@ def unknown_record() -> NotFound:
 
 
 def authorize(actor: Actor, action: str, district: str | None = None, *,
-              exists_for_others: bool = True) -> None:
+              exists_for_others: bool = True,
+              unknown: Callable[[], NotFound] = unknown_record) -> None:
     """Raise unless the actor may do `action` on a record of `district`.
 
-    Out-of-scope records answer NotFound (404) so that their existence is not disclosed;
-    a role that may never do the action gets Forbidden (403).
+    Out-of-scope records answer NotFound (404) so that their existence is not disclosed:
+    `unknown()`, which must be the getter's answer to a missing record, word for word; a
+    role that may never do the action gets Forbidden (403).
     """
     if district is not None and not in_scope(actor, district) and exists_for_others:
-        raise unknown_record()
+        raise unknown()
     if not allowed(actor.role, action):
         raise refused(Forbidden, said("scope.role", role=actor.role, action=action))
     if district is not None and not in_scope(actor, district):

@@ -15,7 +15,6 @@ ENGLISH: dict[str, str] = {
     "account.stale": "The user is at version {current}, not {given}.",
     "account.self": "You may not disable, demote or move yourself.",
     "account.unchangeable": "These fields cannot be changed here.",
-    "account.unknown": "No such user.",
     "account.password_changed": "The password changed since the reset was asked for "
                                 "(reset already, or changed meanwhile); it was not reset "
                                 "again.",

@@ -55,14 +55,22 @@ def create_plan(actor: Actor, data: dict[str, Any]) -> Plan:
     return plan
 
 
+def _unknown_plan() -> NotFound:
+    return refused(NotFound, said("plan.unknown"))
+
+
+def _unknown_draw() -> NotFound:
+    return refused(NotFound, said("draw.unknown"))
+
+
 def get_plan(actor: Actor, plan_id: uuid.UUID, action: str = "plan.read") -> Plan:
     """One plan in the caller's scope, else NotFound."""
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        raise refused(NotFound, said("plan.unknown"))
+        raise _unknown_plan()
     # A district user may read the publication of a city-wide plan too.
     if not (action == "plan.publication" and plan.district == CITY):
-        authorize(actor, action, plan.district)
+        authorize(actor, action, plan.district, unknown=_unknown_plan)
     else:
         authorize(actor, action)
     return plan
@@ -241,8 +249,8 @@ def get_draw(actor: Actor, draw_id: uuid.UUID) -> Draw:
     """One draw (confidential: supervisors only)."""
     record = db.session.get(Draw, draw_id)
     if record is None:
-        raise refused(NotFound, said("draw.unknown"))
-    authorize(actor, "draw.read", record.district)
+        raise _unknown_draw()
+    authorize(actor, "draw.read", record.district, unknown=_unknown_draw)
     return record
 
 

@@ -117,20 +117,24 @@ def assignees(task_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]
     return found
 
 
+def _unknown_task() -> NotFound:
+    return refused(NotFound, said("task.unknown"))
+
+
 def get_task(actor: Actor, task_id: uuid.UUID, *, lock: bool = False) -> Task:
     """One task the caller may see, else NotFound."""
     task = find(Task, task_id, lock=lock)
     if task is None:
-        raise refused(NotFound, said("task.unknown"))
+        raise _unknown_task()
     if actor.role == "inspector":
         authorize(actor, "task.read")
         if actor.user_id not in assignees([task.id]).get(task.id, []):
-            raise refused(NotFound, said("task.unknown"))
+            raise _unknown_task()
         return task
-    authorize(actor, "task.read", task.district)
+    authorize(actor, "task.read", task.district, unknown=_unknown_task)
     if actor.role not in SUPERVISING and lifecycle.confidential(
             task.kind, task.draw_id is not None, task.status):
-        raise refused(NotFound, said("task.unknown"))
+        raise _unknown_task()
     return task
 
 

@@ -142,12 +142,16 @@ def register_enterprise(actor: Actor, data: dict[str, Any]) -> Enterprise:
     return enterprise
 
 
+def _unknown_enterprise() -> NotFound:
+    return refused(NotFound, said("enterprise.unknown"))
+
+
 def get_enterprise(actor: Actor, enterprise_id: uuid.UUID, *, lock: bool = False) -> Enterprise:
     """One live enterprise in the caller's scope, else NotFound (row-locked if `lock`)."""
     enterprise = db.session.get(Enterprise, enterprise_id, with_for_update=lock)
     if enterprise is None or enterprise.deleted_at is not None:
-        raise refused(NotFound, said("enterprise.unknown"))
-    authorize(actor, "enterprise.read", enterprise.district)
+        raise _unknown_enterprise()
+    authorize(actor, "enterprise.read", enterprise.district, unknown=_unknown_enterprise)
     return enterprise
 
 

@@ -30,6 +30,11 @@ ENDPOINTS = (
     "GET /api/v1/violations/{violation_id}",
     "GET /api/v1/violations/{violation_id}/decisions",
     "POST /api/v1/sync/conflicts/{conflict_id}/resolve",
+    "GET /api/v1/enterprises/{enterprise_id}",
+    "GET /api/v1/plans/{plan_id}",
+    "GET /api/v1/draws/{draw_id}",
+    "GET /api/v1/tasks/{task_id}",
+    "GET /api/v1/users/{user_id}",
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SHA256 = re.compile(r"/evidence/[0-9a-f]{64}")
