@@ -17,11 +17,13 @@ from server.cases import deadlines as dl
 from server.cases import service
 from server.cases.models import Case, CaseCounter, CaseViolation
 from server.cases.numbering import Series, authority_code, format_number
+from server.cases.refusals import refused
 from server.db_types import json_safe
 from server.errors import Conflict, ValidationFailed
 from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import ViolationDecision
+from server.messages import Message
 from server.uow import unit_of_work
 
 
@@ -43,8 +45,8 @@ def _acts(ids: list[uuid.UUID], groups: list[list[uuid.UUID]]) -> dict[uuid.UUID
     for number, group in enumerate(groups, start=1):
         for vid in group:
             if vid not in ids or vid in act_of:
-                raise ValidationFailed("Each grouped violation must be one of violation_ids, "
-                                       "in one group only.", errors={"same_act": [str(vid)]})
+                raise refused(ValidationFailed, Message("filing.grouped"), {
+                    "same_act": Message("filing_field.grouped", {"violation": str(vid)})})
             act_of[vid] = number
     number = len(groups)
     for vid in ids:
@@ -101,24 +103,22 @@ def file_case(actor: Actor, data: dict[str, Any]) -> Case:
         found = [violations.get_violation(actor, vid, lock=True) for vid in ids]
         parties = {v.enterprise_id for v in found}
         if len(parties) != 1:
-            raise ValidationFailed("A case has one party: the violations belong to "
-                                   f"{len(parties)} enterprises.",
-                                   errors={"violation_ids": ["more than one enterprise"]})
+            raise refused(ValidationFailed, Message("filing.parties", {"count": len(parties)}),
+                          {"violation_ids": Message("filing_field.parties")})
         taken = session.scalars(select(CaseViolation.violation_id).where(
             CaseViolation.violation_id.in_(ids))).all()
         if taken:
-            raise Conflict("Some violations are already in a case.",
-                           violation_ids=[str(t) for t in taken])
+            raise refused(Conflict, Message("filing.taken"),
+                          violation_ids=[str(t) for t in taken])
         first = found[0]
         authorize(actor, "case.create", first.district)
         discovered = min(v.discovered_on for v in found)
         timeline = dl.Timeline(discovered_on=discovered, filed_on=today,
                                filing_extended=bool(data.get("filing_extension_approved")))
         if dl.case_deadlines(timeline)[0].status == "late" and not data.get("late_reason"):
-            raise ValidationFailed(
-                f"The filing deadline ({dl.case_deadlines(timeline)[0].due}) has passed; give "
-                "late_reason (and filing_extension_approved if it was extended).",
-                errors={"late_reason": ["required after the filing deadline"]})
+            raise refused(ValidationFailed, Message(
+                "filing.late", {"due": dl.case_deadlines(timeline)[0].due}),
+                {"late_reason": Message("filing_field.late")})
         officers = sorted({o["user_id"] for v in {v.inspection_id for v in found}
                            for o in inspections.get_inspection(actor, v).officers})
         authority = authority_code(first.district)

@@ -8,11 +8,17 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from server.messages import Message
+from server.messages import Catalogue, Message
 from server.rules.text import money
 
 # key -> the API's English (str.format, fen as integers, dates as ISO dates)
 ENGLISH: dict[str, str] = {
+    # filing (立案)
+    "filing.parties": "A case has one party: the violations belong to {count} enterprises.",
+    "filing.grouped": "Each grouped violation must be one of violation_ids, in one group only.",
+    "filing.taken": "Some violations are already in a case.",
+    "filing.late": "The filing deadline ({due}) has passed; give late_reason (and "
+                   "filing_extension_approved if it was extended).",
     # the step and its day
     "step.missing": "Some fields this step needs are missing.",
     "step.unknown_state": "Unknown state {to!r}.",
@@ -106,6 +112,9 @@ ENGLISH: dict[str, str] = {
                           "now stands at version {version} with these decisions; prepare the "
                           "{to} step again on them.",
     # notes next to a field
+    "filing_field.parties": "more than one enterprise",
+    "filing_field.grouped": "{violation}",
+    "filing_field.late": "required after the filing deadline",
     "field.required": "required for this step",
     "field.required_short": "required",
     "field.positive_amount": "required: a positive amount in fen",
@@ -176,6 +185,10 @@ class Refused(Exception):
         super().__init__(self.reason)
         self.errors = {name: english(note) for name, note in self.notes.items()}
         self.bad_input = bad_input
+
+
+# a refusal whose detail and field notes are messages of ENGLISH (server/messages.py)
+refused = Catalogue(ENGLISH).refused
 
 
 def said(key: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

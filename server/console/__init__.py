@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "server.console.tasks",
     "server.console.cases",
     "server.console.case_detail",
+    "server.console.violations",
     "server.console.reports",
     "server.console.conflicts",
     "server.console.accounts",

@@ -33,6 +33,7 @@ NAV = (
     ("console.plans", "Plans", "plan.read"),
     ("console.task_board", "Tasks", "task.assign"),
     ("console.conflicts", "Conflicts", "sync.conflict.read"),
+    ("console.violations", "Violations", "case.create"),
     ("console.cases", "Cases", "case.read"),
     ("console.reports", "Reports", "report.read"),
     ("console.accounts", "Accounts", "user.read"),

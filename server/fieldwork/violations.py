@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize, in_scope, unknown_record
@@ -37,7 +37,8 @@ from server.uow import find, lock_all, unit_of_work
 __all__ = [  # the evidence reports and the rulings are served from here too
     "EDITABLE", "HISTORIES", "check_writable", "corrections_due", "decisions", "evidence_report",
     "get_violation", "histories_at", "inspection_evidence_report", "latest_decision",
-    "list_violations", "lock", "record_violation", "redecide_as_of", "ruling", "update_violation",
+    "list_violations", "lock", "readable", "record_violation", "redecide_as_of", "ruling",
+    "update_violation",
 ]
 
 EDITABLE = ("code", "occurred_on", "continuing", "ended_on", "party_type", "description",
@@ -201,16 +202,22 @@ def update_violation(actor: Actor, violation_id: uuid.UUID, version: int,
     return violation
 
 
+def readable(actor: Actor) -> Any:
+    """The violations the actor may read (SQL predicate): of their scope, and for an inspector
+    also those of records naming them an officer; Forbidden for a role that reads none."""
+    authorize(actor, "violation.read")
+    if actor.city_wide:
+        return true()
+    if actor.role == "inspector":
+        return or_(Violation.district == actor.scope, Violation.inspection_id.in_(
+            select(Inspection.id).where(inspections.in_reach(actor))))
+    return Violation.district == actor.scope
+
+
 def list_violations(actor: Actor, inspection_id: uuid.UUID | None,
                     enterprise_id: uuid.UUID | None) -> list[Violation]:
     """Violations in scope, filtered by inspection or enterprise."""
-    authorize(actor, "violation.read")
-    query = select(Violation)
-    if actor.role == "inspector" and not actor.city_wide:
-        query = query.where(or_(Violation.district == actor.scope, Violation.inspection_id.in_(
-            select(Inspection.id).where(inspections.in_reach(actor)))))
-    elif not actor.city_wide:
-        query = query.where(Violation.district == actor.scope)
+    query = select(Violation).where(readable(actor))
     if inspection_id:
         query = query.where(Violation.inspection_id == inspection_id)
     if enterprise_id:

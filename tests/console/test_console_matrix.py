@@ -58,6 +58,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /console/cases": {"inspector": (403, 403), "supervisor": (200, 200),
                            "legal": (200, 200), "admin": (200, 200)},
     "GET /console/cases/{case_id}": CASE_READERS,
+    # the violations desk files cases; a filter on another district shows nothing (200)
+    "GET /console/violations": {"inspector": (403, 403), "supervisor": (200, 200),
+                                "legal": (200, 200), "admin": (403, 403)},
+    # the world's violations are in its cases already (409); another district's: not found
+    "POST /console/violations/cases": {"inspector": (403, 403), "supervisor": (409, 404),
+                                       "legal": (409, 404), "admin": (403, 403)},
     "GET /console/cases/{case_id}/documents/{form}.{fmt}": CASE_READERS,
     "POST /console/cases/{case_id}/transitions": {"inspector": (403, 403),
                                                   "supervisor": (403, 403),
@@ -170,6 +176,11 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             data={"inspectors": inspectors, "version": world["version_of"](task["id"])}),
         "GET /console/cases": lambda: session.get("/console/cases"),
         "GET /console/cases/{case_id}": lambda: session.get(f"/console/cases/{case_id}"),
+        "GET /console/violations": lambda: session.get(
+            f"/console/violations?district={district}"),
+        "POST /console/violations/cases": lambda: session.post(
+            "/console/violations/cases", data={
+                "violation_ids": [rec["violations"][1]["id"]], "late_reason": "权限矩阵"}),
         "GET /console/cases/{case_id}/documents/{form}.{fmt}": lambda: session.get(
             f"/console/cases/{case_id}/documents/filing_approval.docx"),
         "POST /console/cases/{case_id}/transitions": lambda: session.post(

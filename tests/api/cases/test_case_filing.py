@@ -142,3 +142,38 @@ def test_50_concurrent_filings_get_unique_consecutive_numbers(app, party, violat
         thread.join()
     assert errors == []
     assert sorted(numbers) == list(range(1, 51))
+
+
+def test_filing_refusals_keep_their_english_word_for_word(client, party, violation, file_case,
+                                                          frozen, enterprise_body):
+    # the console says these refusals in Chinese from their message keys; the API's English
+    # is the contract and stays as it was
+    frozen.on("2021-06-03")
+    other = _ok(client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                            headers=party["supervisor"]))
+    inspection = {"id": str(uuid.uuid4()), "enterprise_id": other["id"],
+                  "inspector_ids": [str(i.id) for i in party["inspectors"]],
+                  "started_at": "2021-06-01T01:30:00+00:00"}
+    _ok(client.post("/api/v1/inspections", json=inspection, headers=party["supervisor"]))
+    mine, theirs, loose = (violation(), violation(inspection_id=inspection["id"]),
+                           violation())
+    parties = file_case(mine["id"], theirs["id"]).get_json()
+    assert (parties["detail"], parties["errors"]) == (
+        "A case has one party: the violations belong to 2 enterprises.",
+        {"violation_ids": ["more than one enterprise"]})
+    grouped = file_case(mine["id"], same_act=[[mine["id"], theirs["id"]]]).get_json()
+    assert (grouped["detail"], grouped["errors"]) == (
+        "Each grouped violation must be one of violation_ids, in one group only.",
+        {"same_act": [theirs["id"]]})
+    _ok(file_case(mine["id"]))
+    taken = file_case(mine["id"], loose["id"])
+    assert taken.status_code == 409
+    assert (taken.get_json()["detail"], taken.get_json()["violation_ids"]) == (
+        "Some violations are already in a case.", [mine["id"]])
+    assert "errors" not in taken.get_json()
+    frozen.on("2021-06-17")
+    late = file_case(loose["id"]).get_json()
+    assert (late["detail"], late["errors"]) == (
+        "The filing deadline (2021-06-16) has passed; give late_reason (and "
+        "filing_extension_approved if it was extended).",
+        {"late_reason": ["required after the filing deadline"]})
