@@ -17,6 +17,7 @@ from tests.api.cases.conftest import FINED, WAIVABLE, upload_photo
 OWN, OTHER = "310115", "310101"
 ROLES = ("inspector", "supervisor", "legal", "admin")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+MISSING_PHOTO = "ab" * 32  # an evidence digest cited and never uploaded
 
 
 class Console:
@@ -101,4 +102,27 @@ def world(app: Flask, client: FlaskClient, login, make_user, enterprise_body) ->
         from server.evidence import derived
 
         derived.derive_pending()
+    return found
+
+
+@pytest.fixture
+def desk(client: FlaskClient, login, make_user, enterprise_body) -> dict[str, Any]:
+    """Unfiled violations: in OWN a waived and a fined one of party A, a fined one of party B;
+    in OTHER a fined one of party C."""
+    supervisor = login("supervisor", "310000")
+    found: dict[str, Any] = {"supervisor": supervisor, "legal": login("legal", "310000")}
+    for serial, district, facts in ((11, OWN, (WAIVABLE, FINED)), (12, OWN, (FINED,)),
+                                    (13, OTHER, (FINED,))):
+        enterprise = _ok(client.post("/api/v1/enterprises", headers=supervisor,
+                                     json=enterprise_body(district, serial)), 201)
+        inspection = {"id": str(uuid.uuid4()), "enterprise_id": enterprise["id"],
+                      "inspector_ids": [str(make_user("inspector", district)[0].id)
+                                        for _ in range(2)],
+                      "started_at": "2021-06-01T01:30:00+00:00"}
+        _ok(client.post("/api/v1/inspections", json=inspection, headers=supervisor), 201)
+        made = [_ok(client.post("/api/v1/violations", headers=supervisor, json={
+            "id": str(uuid.uuid4()), "inspection_id": inspection["id"], "code": "AIR_VOC",
+            "occurred_on": "2021-06-01", "description": "现场发现", "facts": one,
+            "evidence": [MISSING_PHOTO] if one is FINED else []}), 201) for one in facts]
+        found[serial] = {"enterprise": enterprise, "violations": made}
     return found

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from typing import Any
 
 import pytest
 
-from tests.api.cases.conftest import FINED, WAIVABLE
 from tests.console.conftest import OTHER, OWN
-
-MISSING_PHOTO = "ab" * 32  # cited, never uploaded
 
 
 def _ok(response, status: int = 201) -> dict[str, Any]:
@@ -21,27 +17,10 @@ def _ok(response, status: int = 201) -> dict[str, Any]:
     return response.get_json()
 
 
-@pytest.fixture
-def desk(client, login, make_user, enterprise_body) -> dict[str, Any]:
-    """Unfiled violations: in OWN a waived and a fined one of party A, a fined one of party B;
-    in OTHER a fined one of party C."""
-    supervisor = login("supervisor", "310000")
-    found: dict[str, Any] = {"supervisor": supervisor, "legal": login("legal", "310000")}
-    for serial, district, facts in ((11, OWN, (WAIVABLE, FINED)), (12, OWN, (FINED,)),
-                                    (13, OTHER, (FINED,))):
-        enterprise = _ok(client.post("/api/v1/enterprises", headers=supervisor,
-                                     json=enterprise_body(district, serial)))
-        inspection = {"id": str(uuid.uuid4()), "enterprise_id": enterprise["id"],
-                      "inspector_ids": [str(make_user("inspector", district)[0].id)
-                                        for _ in range(2)],
-                      "started_at": "2021-06-01T01:30:00+00:00"}
-        _ok(client.post("/api/v1/inspections", json=inspection, headers=supervisor))
-        made = [_ok(client.post("/api/v1/violations", headers=supervisor, json={
-            "id": str(uuid.uuid4()), "inspection_id": inspection["id"], "code": "AIR_VOC",
-            "occurred_on": "2021-06-01", "description": "现场发现", "facts": one,
-            "evidence": [MISSING_PHOTO] if one is FINED else []})) for one in facts]
-        found[serial] = {"enterprise": enterprise, "violations": made}
-    return found
+def _file(session, *violations: dict[str, Any], **fields: str):
+    """Submit the desk's filing form with these violations selected."""
+    return session.post("/console/violations/cases", data={
+        "violation_ids": [v["id"] for v in violations], **fields})
 
 
 def _row(page: str, violation_id: str) -> str:
@@ -121,9 +100,8 @@ def test_the_desk_filters_by_decision_by_case_and_by_party(console, desk):
 def test_filing_from_the_desk_lands_on_the_new_case(console, desk):
     session = console("legal", OWN)
     waived, fined = desk[11]["violations"]
-    response = session.post("/console/violations/cases", data={
-        "violation_ids": [waived["id"], fined["id"]], "summary": "喷漆车间废气未收集",
-        "late_reason": "控制台立案测试"})
+    response = _file(session, waived, fined, summary="喷漆车间废气未收集",
+                     late_reason="控制台立案测试")
     assert response.status_code == 303, response.get_data(as_text=True)
     case_url = response.headers["Location"]
     assert re.fullmatch(r"/console/cases/[0-9a-f-]{36}", case_url)
@@ -146,8 +124,7 @@ def test_a_case_citing_evidence_never_uploaded_still_opens(client, console, desk
 def test_a_mix_of_parties_is_refused_in_chinese_with_the_selection_kept(console, desk):
     session = console("legal", OWN)
     mine, theirs = desk[11]["violations"][1], desk[12]["violations"][0]
-    response = session.post("/console/violations/cases", data={
-        "violation_ids": [mine["id"], theirs["id"]], "late_reason": "逾期原因"})
+    response = _file(session, mine, theirs, late_reason="逾期原因")
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "一个案件只有一个当事人" in text and "2家企业" in text
@@ -158,9 +135,7 @@ def test_a_mix_of_parties_is_refused_in_chinese_with_the_selection_kept(console,
 
 
 def test_a_late_filing_without_its_reason_is_refused_in_chinese(console, desk):
-    session = console("legal", OWN)
-    response = session.post("/console/violations/cases", data={
-        "violation_ids": [desk[12]["violations"][0]["id"]], "summary": "案情"})
+    response = _file(console("legal", OWN), desk[12]["violations"][0], summary="案情")
     text = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "立案期限" in text and "超过立案期限后必填" in text and "late_reason" not in \
@@ -168,13 +143,11 @@ def test_a_late_filing_without_its_reason_is_refused_in_chinese(console, desk):
     assert "案情</textarea>" in text
 
 
-def test_a_violation_already_in_a_case_is_refused_in_chinese(client, console, desk):
+def test_a_violation_already_in_a_case_is_refused_in_chinese(console, desk):
     session = console("legal", OWN)
-    taken = desk[12]["violations"][0]["id"]
-    assert session.post("/console/violations/cases", data={
-        "violation_ids": [taken], "late_reason": "逾期"}).status_code == 303
-    again = session.post("/console/violations/cases", data={
-        "violation_ids": [taken], "late_reason": "逾期"})
+    taken = desk[12]["violations"][0]
+    assert _file(session, taken, late_reason="逾期").status_code == 303
+    again = _file(session, taken, late_reason="逾期")
     assert again.status_code == 409
     assert "已在案件中" in again.get_data(as_text=True)
 
@@ -186,20 +159,18 @@ def test_filing_with_nothing_selected_says_so_in_chinese(console, desk):
 
 def test_filing_needs_the_forms_csrf_token(console, desk):
     session = console("legal", OWN)
+    loose = desk[12]["violations"][0]["id"]
     response = session.client.post("/console/violations/cases", data={
-        "violation_ids": [desk[12]["violations"][0]["id"]], "late_reason": "逾期"})
-    assert response.status_code == 400
-    assert "在案件中" not in session.get("/console/violations?in_case=true").get_data(
-        as_text=True) and desk[12]["violations"][0]["id"] not in session.get(
-        "/console/violations?in_case=true").get_data(as_text=True)
+        "violation_ids": [loose], "late_reason": "逾期"})
+    assert response.status_code == 400 and "表单" in response.get_data(as_text=True)
+    assert loose in session.get("/console/violations?in_case=false").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["inspector", "admin"])
 def test_a_role_that_cannot_file_gets_the_forbidden_page(console, desk, role):
     session = console(role, OWN)
     for response in (session.get("/console/violations"),
-                     session.post("/console/violations/cases", data={
-                         "violation_ids": [desk[12]["violations"][0]["id"]]})):
+                     _file(session, desk[12]["violations"][0])):
         assert response.status_code == 403
         assert "您的角色无权打开此页面。" in response.get_data(as_text=True)
     assert "/console/violations" not in session.get("/console/").get_data(as_text=True)
@@ -209,3 +180,11 @@ def test_a_role_that_cannot_file_gets_the_forbidden_page(console, desk, role):
 def test_the_desk_is_in_the_navigation_of_those_who_file(console, role):
     page = console(role, OWN).get("/console/cases").get_data(as_text=True)
     assert 'href="/console/violations">违法行为</a>' in page
+
+
+def test_another_districts_violation_sent_to_the_form_is_not_found_in_chinese(console, desk):
+    response = _file(console("legal", OWN), desk[13]["violations"][0], late_reason="逾期")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "没有该记录，或它不在您的管辖范围内。" in text
+    assert desk[13]["enterprise"]["name"] not in text
