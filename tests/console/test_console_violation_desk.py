@@ -188,3 +188,18 @@ def test_another_districts_violation_sent_to_the_form_is_not_found_in_chinese(co
     assert response.status_code == 404
     assert "没有该记录，或它不在您的管辖范围内。" in text
     assert desk[13]["enterprise"]["name"] not in text
+
+
+def test_the_desk_pages_newest_first(console, desk, monkeypatch):
+    from server.console import violations
+
+    monkeypatch.setattr(violations, "PER_PAGE", 1)
+    session = console("legal", OWN)
+    waived, fined = desk[11]["violations"]
+    newest_first = [desk[12]["violations"][0]["id"], fined["id"], waived["id"]]
+    pages = [session.get(f"/console/violations?page={n}").get_data(as_text=True)
+             for n in (1, 2, 3)]
+    assert [re.findall(r'data-violation="([^"]+)"', page) for page in pages] == [
+        [one] for one in newest_first]
+    assert "共 3 项违法行为" in pages[0] and "第 1 页，共 3 页" in pages[0]
+    assert 'href="/console/violations?page=2">下一页' in pages[0]
