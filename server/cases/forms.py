@@ -13,6 +13,7 @@ from server.cases import hearing_forms as hearing
 from server.cases import inquiry_signers
 from server.cases.doc import Doc, day_text, facts_text, officers_text, party_rows, yuan_text
 from server.cases.procedure import DECIDED, MUST_NOT_FINE
+from server.rules.text import cite_in_full as in_full
 
 
 def _basis(data: Mapping[str, Any]) -> str:
@@ -25,7 +26,7 @@ def _basis(data: Mapping[str, Any]) -> str:
         if not all(m["outcome"] in MUST_NOT_FINE for m in members))
     bases = [proposed.get(act) or next((m["basis"] for m in acts.get(act, ()) if m.get("basis")),
                                        None) for act in chosen]
-    return "、".join(dict.fromkeys(b for b in bases if b)) or "—"
+    return in_full("、".join(dict.fromkeys(b for b in bases if b))) or "—"
 
 
 KINDS = {"photo": "照片", "signature": "签名", "audio": "录音", "video": "视频",
@@ -45,7 +46,7 @@ def filing_approval(data: Mapping[str, Any]) -> Doc:
         [*party_rows(data), ("案件来源", "现场检查"),
          ("发现日期", day_text(case["discovered_on"])),
          ("立案日期", day_text(case["filed_on"])), ("违法事实", facts_text(data)),
-         ("拟适用依据", _basis(data)), ("规则引擎意见", data["explanation"]),
+         ("拟适用依据", _basis(data)), ("规则引擎意见", in_full(data["explanation"])),
          ("承办人", data["officer_names"]), ("审批意见", "")]),
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
@@ -187,8 +188,8 @@ def notice(data: Mapping[str, Any]) -> Doc:
                            *_mitigated(case["steps"].get("notified", {})),
                            f"依据{_basis(data)}，我局拟对你单位作出罚款"
                            f"{yuan_text(case['intended_fen'])}的行政处罚。",
-                           f"规则说明：{data['explanation']}", rights,
-                           "陈述、申辩不会导致处罚加重（《行政处罚法》第四十五条）。"),
+                           f"规则说明：{in_full(data['explanation'])}", rights,
+                           "陈述、申辩不会导致处罚加重（《中华人民共和国行政处罚法》第四十五条）。"),
                signatures=(data["authority"],), authority=data["authority"])
 
 
@@ -224,8 +225,8 @@ def _not_fined(data: Mapping[str, Any]) -> list[str]:
             basis = (m["limitation_basis"] if m["outcome"] == "time_barred"
                      else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS.get(m["outcome"], "—")
             lines.append(f"其中，{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
-                         f"行为，不予行政处罚。依据：{basis}。"
-                         f"理由：{(m['explanation'] or '—').rstrip('。')}。")
+                         f"行为，不予行政处罚。依据：{in_full(basis)}。"
+                         f"理由：{in_full(m['explanation'] or '—').rstrip('。')}。")
     return lines
 
 
@@ -246,7 +247,7 @@ def _educated(step: Mapping[str, Any]) -> list[str]:
         return []
     person = f"对{education['educated_person']}" if education.get("educated_person") else ""
     return [f"教育情况：{day_text(education['on'])}，以{education['method']}方式{person}进行"
-            f"教育：{education['content'].rstrip('。')}（《行政处罚法》第三十三条第三款）。"]
+            f"教育：{education['content'].rstrip('。')}（《中华人民共和国行政处罚法》第三十三条第三款）。"]
 
 
 def decision(data: Mapping[str, Any]) -> Doc:
@@ -269,7 +270,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
     paragraphs += [f"{'对上述其余违法行为，' if not_fined else ''}依据{_basis(data)}，"
                    f"我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}{_each_act(data)}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
-                   "加处罚款，加处罚款的数额不超出罚款的数额（《行政处罚法》第七十二条）。",
+                   "加处罚款，加处罚款的数额不超出罚款的数额（《中华人民共和国行政处罚法》第七十二条）。",
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                    "或者在六个月内向人民法院提起行政诉讼。"]
     return Doc("decision", "行政处罚决定书", case["decision_number"],
@@ -286,7 +287,7 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
                rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
-                           f"依据：{data['waiver_basis']}。理由：{data['explanation']}",
+                           f"依据：{in_full(data['waiver_basis'])}。理由：{in_full(data['explanation'])}",
                            f"我局决定对你单位不予行政处罚。{step.get('reason') or ''}",
                            f"教育情况：{day_text(education.get('on'))}，"
                            f"以{education.get('method', '—')}方式进行教育："

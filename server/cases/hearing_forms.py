@@ -52,7 +52,7 @@ def hearing_notice(data: Mapping[str, Any]) -> Doc:
         f"行政处罚法》第六十四条，我局定于{day_text(step.get('hearing_on'))}举行听证，时间、地点及"
         "主持人见上表。",
         "你单位认为主持人与本案有直接利害关系的，有权申请回避；可以亲自参加听证，也可以委托一至二人"
-        "代理；无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利（《行政处罚法》"
+        "代理；无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利（《中华人民共和国行政处罚法》"
         "第六十四条第四项至第六项）。"),
         signatures=(data["authority"], day_text(step.get("hearing_notice_on"))),
         authority=data["authority"])
@@ -69,7 +69,7 @@ def hearing_record(data: Mapping[str, Any]) -> Doc:
         ("拟作出的行政处罚", _intended(data)), ("当事人陈述、申辩和质证意见", ""),
         ("听证情况", _hearing_record(data))), paragraphs=(
         "本笔录交当事人或者其代理人核对无误后签字或者盖章；拒绝签字或者盖章的，由听证主持人在笔录中"
-        "注明（《行政处罚法》第六十四条第八项）。",),
+        "注明（《中华人民共和国行政处罚法》第六十四条第八项）。",),
         signatures=("听证主持人", "听证员", "记录人", "当事人或其代理人"),
         authority=data["authority"])
 

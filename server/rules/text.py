@@ -23,6 +23,26 @@ LAW_NAMES_EN: Mapping[str, str] = {
     "办法": "MEE Order 30",
     "按日连续处罚办法": "MEE Order 28",
 }
+# The full titles a document served on a party cites (LAW.md's abbreviations).
+LAW_TITLES_ZH: Mapping[str, str] = {
+    "处罚法": "中华人民共和国行政处罚法",
+    "环保法": "中华人民共和国环境保护法",
+    "大气法": "中华人民共和国大气污染防治法",
+    "水法": "中华人民共和国水污染防治法",
+    "固废法": "中华人民共和国固体废物污染环境防治法",
+    "噪声法": "中华人民共和国噪声污染防治法",
+    "环评法": "中华人民共和国环境影响评价法",
+    "条例": "建设项目环境保护管理条例",
+    "许可条例": "排污许可管理条例",
+    "办法": "生态环境行政处罚办法",
+    "按日连续处罚办法": "环境保护主管部门实施按日连续处罚办法",
+}
+# An abbreviated citation inside a text: the abbreviation stands alone (not the tail of a
+# longer one: 条例 in 许可条例), longest first; with the spaces that set it apart (Chinese
+# text runs on without them).
+_CITED = re.compile(r" ?(?<!\w)(" + "|".join(sorted(LAW_TITLES_ZH, key=len, reverse=True))
+                    + r") 第(\d+)条(?:第(\d+)款)?(?:第(\d+)项)?(?: (?=\S))?")
+_DIGITS = "零一二三四五六七八九"
 _ARTICLE = re.compile(r"(\S+) 第(\d+)条(?:第(\d+)款)?(?:第(\d+)项)?")
 
 CONDITIONS: Mapping[str, Text] = {
@@ -196,6 +216,35 @@ def cite(article: str, lang: Lang) -> str:
         return out + (f" para. {para}" if para else "") + (f" item {item}" if item else "")
 
     return _ARTICLE.sub(english, article)
+
+
+def chinese_number(n: int) -> str:
+    """A whole number below 10,000 in Chinese numerals, as articles are numbered: 108 ->
+    一百零八, 110 -> 一百一十, 12 -> 十二."""
+    out, zero = "", False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // unit % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        out += ("零" if zero else "") + _DIGITS[digit] + name
+        zero = False
+    out = out or _DIGITS[0]
+    return out[1:] if out.startswith("一十") else out
+
+
+def cite_in_full(text: str) -> str:
+    """`text` with each abbreviated citation ("大气法 第108条第1项") as a document served on a
+    party cites it: 《中华人民共和国大气污染防治法》第一百零八条第一项."""
+
+    def full(m: re.Match[str]) -> str:
+        """One citation in full."""
+        law, art, para, item = m.groups()
+        return (f"《{LAW_TITLES_ZH[law]}》第{chinese_number(int(art))}条"
+                + (f"第{chinese_number(int(para))}款" if para else "")
+                + (f"第{chinese_number(int(item))}项" if item else ""))
+
+    return _CITED.sub(full, text)
 
 
 def money(fen: int, lang: Lang) -> str:

@@ -75,7 +75,7 @@ def test_a_fined_may_waive_act_is_decided_on_its_own_penalty_article(
     assert doc.status_code == 200
     text = "".join(p.text for p in Document(io.BytesIO(doc.data)).paragraphs)
     assert "我局决定对你单位处以罚款" in text
-    assert "依据大气法 第99条，我局决定对你单位处以罚款" in text, text
+    assert "依据《中华人民共和国大气污染防治法》第九十九条，我局决定对你单位处以罚款" in text, text
 
 
 def test_the_daily_penalty_follows_a_fined_may_waive_continuing_act(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 
@@ -270,10 +271,13 @@ def test_the_decision_says_which_act_is_not_penalised_why_and_how_its_party_was_
     text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "decision")).data)))
     title = waived["decision"]["zh"]["penalty"]["title"]
     assert f"2021年6月1日“{title}”的违法行为，不予行政处罚" in text
-    assert "依据：处罚法 第33条第1款、大气法 第108条第1项" in text
+    # a document served on a party cites the full title, the article in Chinese numerals
+    assert ("依据：《中华人民共和国行政处罚法》第三十三条第一款、《中华人民共和国大气污染防治法》"
+            "第一百零八条第一项") in text
     assert waived["decision"]["zh"]["explanation"] in text  # the rules' reason
+    assert not re.search(r"(大气法|处罚法) ?第\d", text), text
     assert "2021年6月10日，以约谈方式对王经理进行教育：告知VOCs无组织排放的法律责任" in text
-    assert "对上述其余违法行为，依据大气法 第117条" in text
+    assert "对上述其余违法行为，依据《中华人民共和国大气污染防治法》第一百一十七条" in text
 
 
 HEARING_FORMS = ("hearing_notice", "hearing_record", "hearing_report")
@@ -315,10 +319,21 @@ def test_the_decision_names_each_acts_fine_and_an_act_it_chose_not_to_fine(
                     education={"on": "2021-06-03", "method": "约谈", "content": "首违教育"})
                ).get_json()
     text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "decision")).data)))
-    assert "不予行政处罚。依据：处罚法 第33条第1款" in text, text
+    assert "不予行政处罚。依据：《中华人民共和国行政处罚法》第三十三条第一款" in text, text
     for fined in (dust, voc):
         amount = fined["decision"]["zh"]["penalty"]["amount_fen"] // 100
         assert f"的违法行为罚款{amount:,}.00元" in text, (amount, text)
+
+
+def test_no_document_of_a_fined_case_abbreviates_a_law(client, party, closed_case):
+    # The notice and decision read "依据大气法 第108条" and "规则说明：依 大气法 第108条 罚款…"
+    for form in FINED_FORMS:
+        text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, closed_case, form)).data)))
+        assert not re.search(r"(大气法|处罚法) ?第\d", text), (form, text)
+        assert "《行政处罚法》" not in text, (form, text)
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, closed_case, "decision")).data)))
+    assert "依据《中华人民共和国大气污染防治法》第一百零八条" in text, text
+    assert "（《中华人民共和国行政处罚法》第七十二条）" in text
 
 
 def test_a_party_that_moved_district_keeps_its_cases_documents_for_the_old_districts_staff(
