@@ -20,6 +20,8 @@ from server.extensions import db
 from server.fieldwork import inspections, violations
 from server.registry import service as registry
 from server.registry.models import District
+from server.rules.text import name_rule_sets
+from server.rulesets import service as rulesets
 
 FORMATS = {"pdf": "application/pdf",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -44,18 +46,20 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     """Everything the forms read, gathered through each context's services."""
     party = registry.party_of(case.enterprise_id)  # of a case its callers read in scope
     found, seen, records, explanations, waiver_basis = [], set(), [], [], []
+    names = rulesets.rule_set_names("zh")  # stored texts may name rule sets by ref
     cited: dict[str, dict[str, Any]] = {}  # sha256 → what it proves, the records' checks
     for link in service.case_links(case):
         violation = violations.get_violation(actor, link.violation_id)
         decision = violations.latest_decision(violation.id)
         zh = (decision.result.get("zh") or {}) if decision else {}
-        explanations.append(zh.get("explanation") or "")
+        explanation = name_rule_sets(zh.get("explanation") or "", names, "zh")
+        explanations.append(explanation)
         waiver_basis += (zh.get("waiver") or {}).get("basis") or []
         found.append({"code": violation.code, "occurred_on": violation.occurred_on.isoformat(),
                       "title": (zh.get("penalty") or {}).get("title"),
                       "description": violation.description, "act": link.act,
                       "outcome": link.outcome, "basis": link.basis,
-                      "explanation": zh.get("explanation"),
+                      "explanation": explanation or None,
                       "waiver_basis": (zh.get("waiver") or {}).get("basis") or [],
                       "limitation_basis": (zh.get("limitation") or {}).get("basis")})
         for check in violations.evidence_report(violation):

@@ -15,7 +15,7 @@ from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
 from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
 from server.cases import service as case_service
-from server.console import case_form
+from server.console import case_form, rule_names
 from server.console.cases import due_badge, due_text, next_deadline
 from server.console.web import bp, page, submit
 from server.errors import DomainError, NotFound
@@ -36,7 +36,8 @@ def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
         result = (decision.result.get(lang) or decision.result.get("zh") or {}) \
             if decision else {}
         out.append({"link": link, "violation": violation, "decision": decision,
-                    "result": result, "evidence": violations.evidence_report(violation)})
+                    "result": rule_names.named(result, lang),
+                    "evidence": violations.evidence_report(violation)})
     return out
 
 

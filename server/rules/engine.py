@@ -97,7 +97,8 @@ def _lex_mitior(act: Assessment, later: Assessment,
     lighter = later.amount_fen < act.amount_fen
     return (later if lighter else act), LexMitior(act.ref, act.amount_fen, later.ref,
                                                   later.amount_fen,
-                                                  "decision" if lighter else "act")
+                                                  "decision" if lighter else "act",
+                                                  act.name, later.name)
 
 
 def _assess_code(code: str, inp: EvaluationInput, facts: Facts, at_act: RulesAt,
@@ -148,8 +149,8 @@ def _penalty(inp: EvaluationInput, facts: Facts, at_act: RulesAt, at_decision: R
     extra: list[TraceStep] = []
     if lex is not None:
         extra.append(("lex_mitior", ART_37, ("lex_mitior", {
-            "old_ref": lex.act_ref, "old_fen": lex.act_fen, "new_ref": lex.decision_ref,
-            "new_fen": lex.decision_fen, "chosen_ref": chosen.ref})))
+            "old_ref": lex.act_name, "old_fen": lex.act_fen, "new_ref": lex.decision_name,
+            "new_fen": lex.decision_fen, "chosen_ref": chosen.name})))
     summary_eligible, limit = _summary(inp, amount, at_act, at_decision, extra)
     daily = entry.daily_penalty_article if entry else None
     if daily and chosen.status == "computed":

@@ -6,10 +6,20 @@ from datetime import date
 from functools import lru_cache
 
 from server.rules.inputs import EvaluationInput, Facts
-from server.rules.model import BP, Catalogue, CatalogueEntry, Discretion, FactorTable, FineShape
+from server.rules.model import (
+    BP,
+    Catalogue,
+    CatalogueEntry,
+    Discretion,
+    FactorTable,
+    FineShape,
+    Text,
+)
 from server.rules.result import Note, PenaltyStatus, PersonFine, TraceStep
 from server.rules.values import value
 from server.workdays import add_years
+
+NONE = Text("—", "-")  # no discretion method in force
 
 
 @value
@@ -36,6 +46,8 @@ class Plan:
     entry: CatalogueEntry | None
     table: FactorTable | None
     ref: str
+    name: Text
+    """The rule versions as the texts name them (titles in Chinese, `ref` in English)."""
     rule_sets_step: TraceStep
     per_instance: bool
     fixed_range: tuple[int, int, TraceStep] | None
@@ -53,9 +65,10 @@ def plan_for(code: str, catalogue: Catalogue, disc: Discretion | None) -> Plan:
     table = disc.table_for(code) if disc is not None else None
     disc_ref = disc.meta.ref if disc is not None else "-"
     cat_ref = catalogue.meta.ref
+    cat_name, disc_name = catalogue.meta.name, disc.meta.name if disc is not None else NONE
     unverified: list[Note] = []
     if not catalogue.meta.verified:
-        unverified.append(("unverified_rule_set", {"ref": cat_ref}))
+        unverified.append(("unverified_rule_set", {"ref": cat_name}))
     if entry is not None and not entry.verified:
         unverified.append(("unverified_entry", {"code": code}))
     if disc is not None and table is not None:
@@ -87,8 +100,9 @@ def plan_for(code: str, catalogue: Catalogue, disc: Discretion | None) -> Plan:
     return Plan(
         code=code, catalogue=catalogue, discretion=disc, entry=entry, table=table,
         ref=f"{cat_ref} + {disc_ref}",
-        rule_sets_step=("rule_sets", cat_ref, ("rule_sets", {"catalogue": cat_ref,
-                                                             "discretion": disc_ref})),
+        name=Text(f"{cat_name.zh}、{disc_name.zh}", f"{cat_ref} + {disc_ref}"),
+        rule_sets_step=("rule_sets", cat_ref, ("rule_sets", {"catalogue": cat_name,
+                                                             "discretion": disc_name})),
         per_instance=entry is not None and entry.fine.shape == "per_instance",
         fixed_range=fixed, escalation=escalation, start=start, factors=factors,
         unverified=tuple(unverified),
@@ -124,6 +138,11 @@ class Assessment:
     def ref(self) -> str:
         """The rule versions used, as one name."""
         return self.plan.ref
+
+    @property
+    def name(self) -> Text:
+        """The rule versions used, as the texts name them."""
+        return self.plan.name
 
 
 def _ceil_div(num: int, den: int) -> int:
@@ -218,7 +237,7 @@ def assess(code: str, catalogue: Catalogue, disc: Discretion | None, inp: Evalua
     entry = plan.entry
     if entry is None:
         step = ("statutory_range", catalogue.meta.ref,
-                ("code_absent", {"ref": catalogue.meta.ref, "code": code}))
+                ("code_absent", {"ref": catalogue.meta.name, "code": code}))
         return Assessment(plan, "no_rule", None, None, None, None, (),
                           (plan.rule_sets_step, step), (), plan.unverified)
     if inp.occurred_on < entry.in_force_from:

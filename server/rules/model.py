@@ -49,6 +49,11 @@ class RuleSetMeta:
     def __post_init__(self) -> None:
         object.__setattr__(self, "ref", f"{self.id}@{self.version}")
 
+    @property
+    def name(self) -> Text:
+        """How texts name this version: by its title in Chinese (《…》), by its ref in English."""
+        return Text(f"《{self.title.zh}》", self.ref)
+
     def in_force(self, on: date) -> bool:
         """Whether this version applies on `on` (both ends inclusive)."""
         if on < self.effective_from:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from server.rules.model import CatalogueEntry, Lang
+from server.rules.model import CatalogueEntry, Lang, Text
 from server.rules.text import cite, render, sentences
 from server.rules.values import value
 
@@ -199,6 +199,8 @@ class LexMitior:
     decision_ref: str
     decision_fen: int
     chosen: Literal["act", "decision"]
+    act_name: Text
+    decision_name: Text
 
 
 @value

@@ -64,7 +64,7 @@ PARTIES: Mapping[str, Text] = {"organisation": Text("单位", "organisation"),
 
 MESSAGES: Mapping[str, tuple[str, str]] = {
     # penalty trace
-    "rule_sets": ("适用规则版本：目录 {catalogue}，裁量方法 {discretion}",
+    "rule_sets": ("适用规则版本：目录{catalogue}，裁量方法{discretion}",
                   "rule versions: catalogue {catalogue}, discretion method {discretion}"),
     "provision": ("同一违法行为违反多个规定（{codes}），按罚款数额高的 {code} 处罚",
                   "one act breaches several provisions ({codes}); the one with the higher fine "
@@ -85,10 +85,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "escalation": ("{fact}，适用加重幅度 {min_fen} 至 {max_fen}",
                    "{fact}: higher range {min_fen} to {max_fen}"),
     "missing_base": ("缺少计算基数 {what}，无法确定法定幅度", "base {what} missing: no range"),
-    "no_rule": ("{code} 所依据的 {article} 自 {since} 起适用，违法行为发生于 {occurred}；此前的规定"
+    "no_rule": ("{code} 所依据的 {article} 自{since}起适用，违法行为发生于{occurred}；此前的规定"
                 "不在规则文件中", "{article} (code {code}) applies from {since}; the act "
                 "happened on {occurred}; the earlier rule is not in the rule files"),
-    "no_catalogue": ("{date} 没有生效的违法行为目录", "no violation catalogue in force on {date}"),
+    "no_catalogue": ("{date}没有生效的违法行为目录", "no violation catalogue in force on {date}"),
     "no_table": ("裁量方法中没有适用于 {code} 的因素表，按法定最低额",
                  "the discretion method has no factor table for {code}: statutory minimum"),
     "starting_weight": ("起始权重 {weight_bp}", "starting weight {weight_bp}"),
@@ -109,8 +109,8 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                  "rounded to {step_fen} as the rules say: {before_fen} → {after_fen}"),
     "instances": ("每次 {unit_fen} × {instances} 次 = {amount_fen}",
                   "{unit_fen} per instance × {instances} = {amount_fen}"),
-    "lex_mitior": ("行为时规则 {old_ref}：{old_fen}；决定时规则 {new_ref}：{new_fen}；"
-                   "从旧兼从轻，适用 {chosen_ref}",
+    "lex_mitior": ("行为时规则{old_ref}：{old_fen}；决定时规则{new_ref}：{new_fen}；"
+                   "从旧兼从轻，适用{chosen_ref}",
                    "rule at the act {old_ref}: {old_fen}; rule at the decision {new_ref}: "
                    "{new_fen}; the lighter applies: {chosen_ref}"),
     "person": ("对直接负责的主管人员和其他责任人员：幅度 {min_fen} 至 {max_fen}，"
@@ -122,13 +122,13 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "summary_no": ("罚款 {amount_fen} 超过{party}简易程序上限 {limit_fen}，适用普通程序",
                    "fine {amount_fen} above the summary limit {limit_fen} for an {party}: "
                    "ordinary procedure"),
-    "summary_unknown": ("决定日期早于 {since}，简易程序限额不在规则文件中",
+    "summary_unknown": ("决定日期早于{since}，简易程序限额不在规则文件中",
                         "decision before {since}: the summary-procedure limits are not in the "
                         "rule files"),
     "daily": ("拒不改正的，可以按日连续处罚（{article}）",
               "daily continuous penalty possible if correction is refused ({article})"),
     # waiver
-    "no_list": ("规则文件中没有 {date} 生效的免罚清单，不适用清单免罚",
+    "no_list": ("规则文件中没有{date}生效的免罚清单，不适用清单免罚",
                 "the rule files hold no waiver list in force on {date}: no list waiver"),
     "no_item": ("《{title}》中没有涵盖 {code} 的事项", "no item of {list} covers {code}"),
     "item_mismatch": ("《{title}》第{item}项不涵盖 {code}", "item {item} of {list} does not cover "
@@ -136,7 +136,8 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "waived": ("符合《{title}》第{item}项的全部条件，不予行政处罚；应当对当事人进行教育",
                "all conditions of item {item} of {list} are met: no penalty; the party must be "
                "educated"),
-    "pending": ("如在 {deadline} 前改正（{days}{kind}），符合《{title}》第{item}项，不予行政处罚",
+    "pending": ("如在{deadline}（含当日）之前改正（{days}{kind}），符合《{title}》第{item}项，"
+                "不予行政处罚",
                 "if corrected by {deadline} ({days} {kind}), item {item} of {list} applies: no "
                 "penalty"),
     "not_eligible": ("不符合《{title}》第{item}项：{unmet}", "item {item} of {list} not met: "
@@ -158,10 +159,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "list_lex_mitior": ("决定时生效的《{title}》对当事人更有利，予以适用",
                         "the list in force at the decision ({new}) is more favourable and applies"),
     # decision, limitation and warnings
-    "time_barred": ("违法行为自 {runs_from} 起 {years} 年内（至 {ends_on}）未被发现，{discovered} "
+    "time_barred": ("违法行为自{runs_from}起{years}年内（至{ends_on}）未被发现，{discovered}"
                     "才发现，不再给予行政处罚", "not discovered within {years} years of "
                     "{runs_from} (until {ends_on}); discovered on {discovered}: no penalty"),
-    "in_time": ("自 {runs_from} 起 {years} 年内（至 {ends_on}）发现，未超过追责时效",
+    "in_time": ("自{runs_from}起{years}年内（至{ends_on}）发现，未超过追责时效",
                 "discovered within {years} years of {runs_from} (until {ends_on})"),
     "still_running": ("违法行为处于继续状态，追责时效尚未起算",
                       "the act is continuing: the limitation period has not started"),
@@ -172,10 +173,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                          "holiday table for {years} unknown; weekends only"),
     "no_decision_date": ("未给出决定日期，按违法行为发生时的规则计算",
                          "no decision date: the rules in force at the act apply"),
-    "deadline_passed": ("决定日期 {decided} 已过改正期限 {deadline}，请补录改正情况",
+    "deadline_passed": ("决定日期{decided}已过改正期限{deadline}，请补录改正情况",
                         "the decision date {decided} is after the correction deadline "
                         "{deadline}; record whether it was corrected"),
-    "correction_conflict": ("录入的“及时改正”与改正日期 {corrected_on}（期限 {deadline}）不一致，"
+    "correction_conflict": ("录入的“及时改正”与改正日期{corrected_on}（期限{deadline}）不一致，"
                             "以改正日期为准", "corrected_in_time contradicts the correction date "
                             "{corrected_on} (deadline {deadline}); the date prevails"),
     "factor_unused": ("因素 {key} 不属于裁量表 {table}，未采用", "factor {key} is not in table "
@@ -196,9 +197,9 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "unverified_repeat": ("累犯加重权重未经核实", "the repeat-offence weight is unverified"),
     "unverified_mitigation": ("从轻比例未经核实", "the mitigation share is unverified"),
     "unverified_entry": ("目录中 {code} 的数据未经核实", "catalogue data of {code} is unverified"),
-    "unverified_rule_set": ("规则集 {ref} 未经核实", "rule set {ref} is unverified"),
-    "code_absent": ("{ref} 中没有 {code}", "{ref} has no entry {code}"),
-    "unverified_since": ("{code} 的适用起始日 {since} 未经核实", "the start date {since} of {code} "
+    "unverified_rule_set": ("规则集{ref}未经核实", "rule set {ref} is unverified"),
+    "code_absent": ("{ref}中没有 {code}", "{ref} has no entry {code}"),
+    "unverified_since": ("{code} 的适用起始日{since}未经核实", "the start date {since} of {code} "
                          "is unverified"),
 }
 
@@ -247,6 +248,16 @@ def cite_in_full(text: str) -> str:
     return _CITED.sub(full, text)
 
 
+def name_rule_sets(text: str, names: Mapping[str, str], lang: Lang) -> str:
+    """`text` with each rule-set ref it holds (`id@version`, as texts stored before they named
+    titles say) replaced by the name users read (`names`: ref -> name); Chinese runs on without
+    the spaces that set the ref apart."""
+    for ref in sorted(names, key=len, reverse=True):
+        found = re.escape(ref) if lang == "en" else f" ?{re.escape(ref)} ?"
+        text = re.sub(found, lambda _, ref=ref: names[ref], text)
+    return text
+
+
 def money(fen: int, lang: Lang) -> str:
     """Integer fen as yuan: "20,000元" or "CNY 20,000"."""
     yuan, rest = divmod(fen, 100)
@@ -272,8 +283,9 @@ def _value(key: str, value: Any, lang: Lang) -> str:
     if isinstance(value, tuple | list):
         sep = "、" if lang == "zh" else ", "
         return sep.join(_value(key, v, lang) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date):  # Chinese texts date as legal documents do: 2026年11月20日
+        return value.isoformat() if lang == "en" else \
+            f"{value.year}年{value.month}月{value.day}日"
     if isinstance(value, int) and not isinstance(value, bool):
         if key.endswith("_fen"):
             return money(value, lang)

@@ -249,7 +249,7 @@ def unverified_notes(found: ListResult | None) -> tuple[Note, ...]:
     notes = []
     ref, item = found.wlist.meta.ref, found.chosen.item
     if not found.wlist.meta.verified:
-        notes.append(("unverified_rule_set", {"ref": ref}))
+        notes.append(("unverified_rule_set", {"ref": found.wlist.meta.name}))
     if not item.verified:
         notes.append(("unverified_item", {"list": ref, "title": found.wlist.meta.title,
                                            "item": item.number}))

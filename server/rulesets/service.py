@@ -63,6 +63,13 @@ def rule_book() -> RuleBook:
         return _cache["book"]
 
 
+def rule_set_names(lang: str) -> dict[str, str]:
+    """Each rule-set version's ref and the name users read: 《title》 in Chinese, the title in
+    English."""
+    return {rs.meta.ref: rs.meta.name.zh if lang == "zh" else rs.meta.title.en
+            for rs in rule_book().rule_sets}
+
+
 def code_known(code: str, on: date) -> bool:
     """Whether the catalogue in force on `on` has this violation code."""
     catalogue = rule_book().catalogue_on(on)

@@ -177,3 +177,24 @@ def test_a_downloaded_document_is_named_by_its_title_and_number_not_internal_ids
         ext = suffix.split("?")[0]
         assert said.startswith(f'{kind}; filename="filing_approval_{case["id"]}{ext}"')
         assert f"filename*=UTF-8''{quote('立案审批表_' + case['filing_number'] + ext)}" in said
+
+
+def test_the_case_page_names_rule_sets_by_their_titles_not_their_ids(app, console, world):
+    # The penalty steps read "规则引擎 · cn-eco-field-violations@1 — 适用规则版本：目录
+    # cn-eco-field-violations@1，裁量方法 gd-2022-weighted-accumulation@1".
+    from server.extensions import db
+    from server.fieldwork.models import ViolationDecision
+
+    case_id = world[OWN]["case"]["id"]
+    session = console("legal", OWN)
+    with app.app_context():
+        for stored in db.session.query(ViolationDecision).all():  # a text stored with ids
+            result = dict(stored.result)
+            result["zh"] = {**result["zh"], "explanation": "规则集 "
+                            "cn-eco-field-violations@1 未经核实"}
+            stored.result = result
+        db.session.commit()
+    page = session.get(f"/console/cases/{case_id}").get_data(as_text=True)
+    assert "cn-eco-field-violations@1" not in page and "gd-2022-weighted-accumulation" not in page
+    assert "《生态环境现场执法常见违法行为目录》" in page
+    assert "规则集《生态环境现场执法常见违法行为目录》未经核实" in page

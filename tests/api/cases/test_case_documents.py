@@ -348,3 +348,25 @@ def test_a_party_that_moved_district_keeps_its_cases_documents_for_the_old_distr
     assert moved.status_code == 200, moved.get_json()
     reader = PdfReader(io.BytesIO(_ok(_get(client, party, case, "filing_approval")).data))
     assert party["enterprise"]["name"] in _a4_text(reader)
+
+
+def test_the_filing_approval_names_rule_sets_by_title_even_in_texts_stored_with_ids(
+        app, client, party, violation, file_case, frozen):
+    # 规则引擎意见 printed "… cn-eco-field-violations@1 …", a decision's text stored with ids
+    from server.extensions import db
+    from server.fieldwork.models import ViolationDecision
+
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201).get_json()
+    with app.app_context():
+        for stored in db.session.query(ViolationDecision).all():
+            result = dict(stored.result)
+            result["zh"] = {**result["zh"], "explanation": "依 大气法 第108条 罚款 40,000元；"
+                            "适用规则版本：目录 cn-eco-field-violations@1，裁量方法 "
+                            "gd-2022-weighted-accumulation@1"}
+            stored.result = result
+        db.session.commit()
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "filing_approval")).data)))
+    assert "@1" not in text, text
+    assert "目录《生态环境现场执法常见违法行为目录》，裁量方法《加权累加裁量方法" in text, text
+

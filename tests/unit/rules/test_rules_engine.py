@@ -98,7 +98,7 @@ def test_no_list_in_force_is_not_eligible_with_the_reason(case: Callable[..., Ev
     after = case("AIR_VOC", date(2025, 6, 1), facts={**GOOD, "first_offence": False})
     assert after.waiver.outcome == "not_eligible" and after.waiver.list_ref is None
     assert after.waiver.reasons[0] == ("no_list", {"date": date(2025, 6, 1)})
-    assert "2025-06-01" in after.to_dict("zh")["waiver"]["reason"]
+    assert "2025年6月1日" in after.to_dict("zh")["waiver"]["reason"]
     assert after.decision == "fine"
 
 
