@@ -52,7 +52,8 @@ COLUMNS = ("id", "filing_number", "decision_number", "district", "enterprise_id"
 def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
     data = {k: getattr(case, k) for k in COLUMNS}
     amount = case.intended_fen if case.intended_fen is not None else case.proposed_fen
-    data["allowed_transitions"] = list(procedure.TRANSITIONS[case.state])
+    data["allowed_transitions"] = list(procedure.next_states(case.state,
+                                                             case.fine_fen is not None))
     threshold = service.hearing(case)
     data["legal_review_required"] = procedure.legal_review_required(
         amount, threshold, case.complex)

@@ -120,7 +120,7 @@ def case_deadlines(t: Timeline) -> list[Deadline]:
         found.append(Deadline("notice_reply", reply, "处罚法 第44、45、63、64条", "party",
                               "working", NOTICE_REPLY_WORKING_DAYS, closed_on,
                               "met" if closed_on or t.ended else "open"))
-    if t.decided_on is not None and t.fined:
+    if t.decided_on is not None:  # a decision not to penalise is served too
         found.append(_make("service", t.decided_on, SERVICE_WORKING_DAYS, "working",
                            "处罚法 第61条", "bureau", t.served_on, t.ended))
     if t.served_on is not None and t.fined:

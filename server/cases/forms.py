@@ -342,7 +342,7 @@ FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | Non
     "hearing_record": (hearing.hearing_record, HEARD),
     "hearing_report": (hearing.hearing_report, HEARD),
     "decision": (decision, ("decided", "served", "paid", "enforced", "closed", "archived")),
-    "not_penalised": (not_penalised, ("not_penalised", "closed", "archived")),
+    "not_penalised": (not_penalised, ("not_penalised", "served", "closed", "archived")),
     "service_receipt": (service_receipt, ("served", "paid", "enforced", "closed", "archived")),
     "closing_approval": (closing_approval, ("closed", "archived")),
 }

@@ -2,7 +2,8 @@
 
 filed → investigating → legal review (法制审核, when required) → notified (告知) → hearing (听证,
 when requested) → decided → served → paid | enforced → closed → archived. The waiver path:
-filed | investigating | legal review → not_penalised (不予行政处罚决定, education) → closed;
+filed | investigating | legal review → not_penalised (不予行政处罚决定, education) → served
+(the decision served like a penalty decision, 处罚法 第61条) → closed;
 also after the notice or the hearing (处罚法 第57条), once the rules no longer fine the case's
 violations (a violation re-decided on corrected facts: follow.py).
 """
@@ -51,15 +52,23 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "notified": ("hearing", "decided", "not_penalised"),
     "hearing": ("decided", "not_penalised"),
     "decided": ("served",),
-    "served": ("paid", "enforced"),
+    "served": ("paid", "enforced", "closed"),  # closed: a decision not to penalise, served
     "paid": ("closed",),
     "enforced": ("closed",),
-    "not_penalised": ("closed",),
+    "not_penalised": ("served",),
     "closed": ("archived",),
     "archived": (),
 }
 STATES = tuple(TRANSITIONS)
 DECIDED = ("decided", "served", "paid", "enforced", "not_penalised", "closed", "archived")
+
+
+def next_states(state: str, fined: bool) -> tuple[str, ...]:
+    """The states a case may move to: once served, a fine is paid or enforced, and a decision
+    not to penalise closes."""
+    if state == "served":
+        return ("paid", "enforced") if fined else ("closed",)
+    return TRANSITIONS[state]
 
 
 def check_transition(case: CaseView, to: str, params: Mapping[str, Any],
@@ -76,8 +85,8 @@ def step_day(case: CaseView, to: str, params: Mapping[str, Any], today: date) ->
     if to not in TRANSITIONS:
         raise Refused("step.unknown_state", {"to": to},
                       {"to": Message("field.states", {"states": STATES})}, bad_input=True)
-    if to not in TRANSITIONS[case.state]:
-        allowed = TRANSITIONS[case.state]
+    allowed = next_states(case.state, case.fine_fen is not None)
+    if to not in allowed:
         raise Refused("step.not_allowed" if allowed else "step.nowhere",
                       {"state": case.state, "allowed": allowed, "to": to}
                       if allowed else {"state": case.state, "to": to})

@@ -238,6 +238,7 @@ def test_a_case_never_notified_has_no_notice_even_once_closed_and_archived(
     # A waived case went from filing to 不予行政处罚 without a notice; once closed, its case
     # file held a 告知书 "拟对你单位作出罚款—的行政处罚" that was never made or served.
     case = _waived_and_not_penalised(violation, file_case, step, frozen)
+    case = _ok(step(case, "served", method="direct")).get_json()
     for state in ("closed", "archived"):
         case = _ok(step(case, state)).get_json()
         assert _get(client, party, case, "notice").status_code == 409, state
@@ -248,7 +249,8 @@ def test_the_service_receipt_of_a_case_not_penalised_names_the_document_it_serve
         client, party, violation, file_case, step, frozen):
     # It read "送达文书 行政处罚决定书 沪…环不罚…号": a penalty decision the case never had.
     case = _ok(step(_waived_and_not_penalised(violation, file_case, step, frozen),
-                    "closed")).get_json()
+                    "served", method="direct")).get_json()
+    case = _ok(step(case, "closed")).get_json()
     text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case,
                                                   "service_receipt")).data)))
     assert f"不予行政处罚决定书 {case['decision_number']}" in text
@@ -370,3 +372,24 @@ def test_the_filing_approval_names_rule_sets_by_title_even_in_texts_stored_with_
     assert "@1" not in text, text
     assert "目录《生态环境现场执法常见违法行为目录》，裁量方法《加权累加裁量方法" in text, text
 
+
+def test_a_decision_not_to_penalise_is_served_and_its_receipt_says_how_and_when(
+        client, party, violation, file_case, step, frozen):
+    # The case went from 不予行政处罚 to 已办结 with no service: its 送达回证 was offered and
+    # filed with an empty method and date (处罚法 第61条 wants the decision served).
+    case = _waived_and_not_penalised(violation, file_case, step, frozen)
+    assert _get(client, party, case, "service_receipt").status_code == 409
+    refused = step(case, "closed")
+    assert refused.status_code == 409, refused.get_json()
+    assert "served" in refused.get_json()["detail"], refused.get_json()
+    due = {d["name"]: d for d in case["deadlines"]}
+    assert due["service"]["status"] == "open", due  # 处罚法 第61条
+    frozen.on("2021-06-04")
+    case = _ok(step(case, "served", method="direct", recipient="王经理")).get_json()
+    assert case["served_on"] == "2021-06-04" and case["allowed_transitions"] == ["closed"]
+    assert step(case, "paid", amount_fen=100).status_code == 409  # nothing to pay
+    case = _ok(step(case, "closed")).get_json()
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case,
+                                                  "service_receipt")).data)))
+    assert "直接送达" in text and "2021年6月4日" in text and "王经理" in text, text
+    assert _get(client, party, case, "not_penalised").status_code == 200

@@ -100,7 +100,7 @@ def test_an_archived_row_cannot_be_rewritten_even_past_the_service(
     case = _ok(file_case(waived["id"]))
     case = _ok(step(case, "not_penalised", education={"on": "2021-06-02", "method": "约谈",
                                                       "content": "教育"}), 200)
-    case = _ok(step(case, "closed"), 200)
+    case = _ok(step(_ok(step(case, "served", method="direct"), 200), "closed"), 200)
     _ok(step(case, "archived"), 200)
     with app.app_context():
         row = db.session.get(Case, uuid.UUID(case["id"]))

@@ -25,10 +25,10 @@ def test_a_waived_violation_ends_without_penalty_only_with_the_education_record(
     assert case["state"] == "not_penalised"
     assert case["decision_number"] == "沪0115环不罚〔2021〕1号"
     assert case["steps"]["not_penalised"]["education"]["method"] == "约谈"
-    case = answer(step(case, "closed"))
+    case = answer(step(answer(step(case, "served", method="direct")), "closed"))
     assert case["next_due_on"] is None
-    assert {d["name"]: d["status"] for d in case["deadlines"]} == {"filing": "met",
-                                                                   "decision": "met"}
+    assert {d["name"]: d["status"] for d in case["deadlines"]} == {
+        "filing": "met", "decision": "met", "service": "met"}
 
 
 def test_a_violation_the_law_forbids_fining_can_be_neither_notified_nor_fined(
