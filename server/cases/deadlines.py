@@ -46,6 +46,8 @@ class Timeline:
     suspensions: tuple[Period, ...] = ()
     notice_on: date | None = None
     hearing_requested_on: date | None = None
+    hearing_on: date | None = None
+    """The day the requested hearing is held."""
     decided_on: date | None = None
     served_on: date | None = None
     paid_on: date | None = None
@@ -120,6 +122,13 @@ def case_deadlines(t: Timeline) -> list[Deadline]:
         found.append(Deadline("notice_reply", reply, "处罚法 第44、45、63、64条", "party",
                               "working", NOTICE_REPLY_WORKING_DAYS, closed_on,
                               "met" if closed_on or t.ended else "open"))
+    if t.hearing_on is not None:
+        # The hearing the bureau scheduled (处罚法 第64条): held once the case is decided.
+        held = t.hearing_on if t.decided_on is not None else None
+        found.append(Deadline("hearing", t.hearing_on, "处罚法 第64条", "bureau", "calendar",
+                              (t.hearing_on - t.hearing_requested_on).days
+                              if t.hearing_requested_on else 0, held,
+                              "met" if held else "missed" if t.ended else "open"))
     if t.decided_on is not None:  # a decision not to penalise is served too
         found.append(_make("service", t.decided_on, SERVICE_WORKING_DAYS, "working",
                            "处罚法 第61条", "bureau", t.served_on, t.ended))

@@ -74,7 +74,8 @@ def timeline(case: Case) -> dl.Timeline:
         filing_extended=case.filing_extended,
         extensions=tuple(e["days"] for e in case.extensions), suspensions=periods,
         notice_on=case.notice_on, hearing_requested_on=case.hearing_requested_on,
-        decided_on=case.decided_on, served_on=case.served_on, paid_on=case.paid_on,
+        hearing_on=case.hearing_on, decided_on=case.decided_on, served_on=case.served_on,
+        paid_on=case.paid_on,
         payment_days=proc.payment_period_days, payment_day_kind=proc.payment_day_kind,
         fined=case.fine_fen is not None, ended=case.state in ("closed", "archived"))
 

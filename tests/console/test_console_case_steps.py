@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -289,3 +290,31 @@ def test_a_case_not_penalised_shows_its_number_as_a_decision_not_to_penalise(
     page = console("legal", OWN).get(f"/console/cases/{case['id']}").get_data(as_text=True)
     assert f"不予处罚决定 {case['decision_number']}" in page
     assert f"处罚决定 {case['decision_number']}" not in page.replace("不予处罚决定", "")
+
+
+def test_a_scheduled_hearing_is_the_next_deadline_and_the_decision_deadline_stays_shown(
+        client, console, world):
+    # In the 听证 state with a hearing scheduled, 下一期限 still showed the 90-day decision
+    # deadline.
+    from server import clock
+    from server.workdays import add_working_days
+
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    today = clock.today_shanghai()
+    heard_on = add_working_days(today, 7)
+    case = _api_step(client, world, case, "hearing", hearing_notice_on=today.isoformat(),
+                     hearing_on=heard_on.isoformat(), chair={"name": "李主持"})
+    assert case["next_due_on"] == heard_on.isoformat()
+    decision = next(d for d in case["deadlines"] if d["name"] == "decision")
+    day = f"{heard_on.year}年{heard_on.month}月{heard_on.day}日"
+    decided_by = date.fromisoformat(decision["due"])
+    decision_day = f"{decided_by.year}年{decided_by.month}月{decided_by.day}日"
+    session = console("legal", OWN)
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    line = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split('id="case-next-due"')[1]
+                                       .split("</li>")[0]))
+    assert f"{day} 听证日期" in line, line
+    assert f"作出处罚决定期限 {decision_day}" in line, line
+    listed = session.get("/console/cases").get_data(as_text=True)
+    row = listed[listed.index(case["filing_number"]):].split("</tr>")[0]
+    assert f"{day} 听证日期" in row, row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -195,3 +196,18 @@ def test_extensions_come_in_order_and_before_the_deadline():
         procedure.check_extension("investigating", [], "approval", 30, D("2021-09-02"), due)
     with pytest.raises(procedure.Refused, match="decision has issued"):
         procedure.check_extension("decided", [], "approval", 30, D("2021-08-01"), due)
+
+
+def test_a_scheduled_hearing_is_the_next_thing_due_and_the_decision_deadline_stays():
+    # In the 听证 state with a hearing on 2026-12-09 the case showed only its 90-day decision
+    # deadline as next.
+    t = dl.Timeline(discovered_on=date(2026, 11, 2), filed_on=date(2026, 11, 3),
+                    notice_on=date(2026, 11, 20), hearing_requested_on=date(2026, 11, 24),
+                    hearing_on=date(2026, 12, 9))
+    found = {d.name: d for d in dl.case_deadlines(t)}
+    assert (found["hearing"].due, found["hearing"].status) == (date(2026, 12, 9), "open")
+    assert found["hearing"].basis == "处罚法 第64条"
+    assert found["decision"].status == "open" and found["decision"].due > date(2026, 12, 9)
+    assert dl.next_due(list(found.values())) == date(2026, 12, 9)
+    heard = dl.case_deadlines(replace(t, decided_on=date(2026, 12, 15)))
+    assert {d.name: d.status for d in heard}["hearing"] == "met"
