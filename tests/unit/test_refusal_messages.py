@@ -64,7 +64,8 @@ def test_every_key_is_said_in_the_console_with_the_same_placeholders(lang):
     differ = {key: (sorted(_english_fields(key)), sorted(PLACEHOLDER.findall(said[key])))
               for key in ENGLISH if _english_fields(key) != set(PLACEHOLDER.findall(said[key]))}
     assert differ == {}
-    assert [key for key, text in said.items() if not text or "%" in PLACEHOLDER.sub("", text)
+    assert [key for key, text in said.items()  # "%%" is a literal percent sign
+            if not text or "%" in PLACEHOLDER.sub("", text).replace("%%", "")
             or "fen" in text.split()] == []
 
 
