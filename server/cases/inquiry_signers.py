@@ -13,6 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from server.cases.record_refusals import said
+from server.messages import Message
+
 Officer = Mapping[str, Any]
 
 
@@ -21,41 +24,39 @@ def _names(officers: Sequence[Officer]) -> str:
 
 
 def officer_problems(signed: Sequence[Mapping[str, Any]],
-                     officers: Sequence[Officer]) -> list[str]:
+                     officers: Sequence[Officer]) -> list[Message]:
     """Why the officer signatures are not one by each officer who asked."""
     ids = Counter(str(s["user_id"]) for s in signed)
     asked = {o["user_id"] for o in officers}
     problems = []
     if strangers := [i for i in ids if i not in asked]:
-        problems.append(f"signed by {', '.join(strangers)}, who did not ask (not one of "
-                        "inspector_ids)")
+        problems.append(said("inquiry_field.strangers", users=strangers))
     if twice := [i for i, n in ids.items() if n > 1]:
-        problems.append(f"one signature per officer: {', '.join(twice)} signed twice")
+        problems.append(said("inquiry_field.twice", users=twice))
     if unsigned := [o for o in officers if o["user_id"] not in ids]:
-        problems.append(f"each officer who asked signs the record and may not refuse (LAW.md "
-                        f"§6): {_names(unsigned)} did not sign")
+        problems.append(said("inquiry_field.unsigned", names=_names(unsigned)))
     return problems
 
 
-def time_problem(signed_at: datetime, ended_at: datetime, now: datetime) -> str | None:
+def time_problem(signed_at: datetime, ended_at: datetime, now: datetime) -> Message | None:
     """Why a signature cannot have been made then: before the record was complete, or later
     than now."""
     if signed_at < ended_at:
-        return "before ended_at: the record is signed once the inquiry has ended"
+        return said("inquiry_field.before_end")
     if signed_at > now:
-        return "in the future"
+        return said("inquiry_field.future")
     return None
 
 
-def lapsed(officer: Officer, day: date) -> str | None:
+def lapsed(officer: Officer, day: date) -> Message | None:
     """Why the officer, whose certificate the record shows as valid when the inquiry began,
     was no certified officer on `day`, the (Shanghai) day of the signature."""
     expires = officer.get("certificate_expires")
     if not expires or date.fromisoformat(expires) >= day:
         return None
-    return (f"{officer['name']}'s enforcement certificate {officer.get('certificate_no') or ''} "
-            f"expired on {expires}: a signature made on {day.isoformat()} is not a certified "
-            "officer's (处罚法 第42条)")
+    return said("inquiry_field.lapsed", name=officer["name"],
+                certificate_no=officer.get("certificate_no") or "",
+                expires=date.fromisoformat(expires), day=day)
 
 
 def kept(officer: Officer, signature: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,12 +13,14 @@ from server.audit import service as audit
 from server.auth.policy import Actor
 from server.cases import inquiry_signers, procedure, service
 from server.cases.models import Case, CaseInquiry, CaseStatement
+from server.cases.record_refusals import english, notes_english, said
 from server.clock import SHANGHAI
 from server.db_types import json_safe
-from server.errors import Conflict, ValidationFailed
+from server.errors import Conflict, DomainError, ValidationFailed
 from server.evidence import service as evidence
 from server.extensions import db
 from server.fieldwork import inspections
+from server.messages import Message
 from server.uow import unit_of_work
 
 MIN_OFFICERS = 2  # 处罚法 第42条: at least two certified officers
@@ -29,6 +31,14 @@ ADOPTED = ("accepted", "partly", "rejected")
 def _next_seq(model: type[CaseInquiry] | type[CaseStatement], case_id: uuid.UUID) -> int:
     return (db.session.scalar(select(func.max(model.seq)).where(model.case_id == case_id))
             or 0) + 1
+
+
+def _refused(kind: type[DomainError], message: Message,
+             notes: dict[tuple[str, ...], list[Message]]) -> DomainError:
+    """An error of `kind` said in English (field errors nested by path, as marshmallow gives
+    them) carrying its message keys, the notes by dotted path, for the console."""
+    return kind(english(message), errors=inquiry_signers.nested(notes_english(notes)) or None,
+                message=message, notes={".".join(path): items for path, items in notes.items()})
 
 
 def _bump(case: Case) -> None:
@@ -42,25 +52,24 @@ def record_inquiry(actor: Actor, case_id: uuid.UUID, version: int,
     with unit_of_work() as session:
         case = service.writable(actor, case_id, version, "case.advance")
         if case.state in procedure.DECIDED:
-            raise Conflict(f"The case is {case.state}: the investigation is over, inquiries are "
-                           "recorded before the decision.")
+            raise _refused(Conflict, said("inquiry.decided", state=case.state), {})
         started, ended = data["started_at"], data["ended_at"]
         day = started.astimezone(SHANGHAI).date()
         if ended < started:
-            raise ValidationFailed("The inquiry ends before it starts.",
-                                   errors={"ended_at": ["before started_at"]})
+            raise _refused(ValidationFailed, said("inquiry.ends_before"),
+                           {("ended_at",): [said("inquiry_field.before_start")]})
         if ended > clock.utcnow() or day < case.discovered_on:
-            raise ValidationFailed("The inquiry must lie between the discovery of the violation "
-                                   "and now.", errors={"started_at": ["outside the case"]})
+            raise _refused(ValidationFailed, said("inquiry.outside"),
+                           {("started_at",): [said("inquiry_field.outside")]})
         ids = data["inspector_ids"]
         if len(set(ids)) < MIN_OFFICERS:
-            raise ValidationFailed("An inquiry is made by at least two officers (处罚法 第42条).",
-                                   errors={"inspector_ids": ["at least two distinct officers"]})
+            raise _refused(ValidationFailed, said("inquiry.two_officers"),
+                           {("inspector_ids",): [said("inquiry_field.two_officers")]})
         officers = inspections.certified_officers(ids, started)
         recorder = next((o for o in officers if o["user_id"] == str(data["recorder_id"])), None)
         if recorder is None:
-            raise ValidationFailed("The recorder (记录人) must be one of the officers.",
-                                   errors={"recorder_id": ["not one of inspector_ids"]})
+            raise _refused(ValidationFailed, said("inquiry.recorder"),
+                           {("recorder_id",): [said("inquiry_field.recorder")]})
         signed = _officers_signed(data, officers, recorder, ended)
         _images_held(actor, case, data)
         row = CaseInquiry(id=uuid.uuid4(), case_id=case.id, seq=_next_seq(CaseInquiry, case.id),
@@ -89,9 +98,9 @@ def _officers_signed(data: dict[str, Any], officers: list[dict[str, Any]],
     (inquiry_signers: no officer may refuse)."""
     given = data["officer_signatures"]
     if problems := inquiry_signers.officer_problems(given, officers):
-        raise ValidationFailed("Each officer who asked signs the inquiry record, once.",
-                               errors={"officer_signatures": problems})
-    now, late = clock.utcnow(), {}  # field path -> its message
+        raise _refused(ValidationFailed, said("inquiry.officers_sign"),
+                       {("officer_signatures",): problems})
+    now, late = clock.utcnow(), {}  # field path -> its messages
     by_id = {o["user_id"]: o for o in officers}
     signing = [(("officer_signatures", str(i)), s, by_id[str(s["user_id"])])
                for i, s in enumerate(given)]
@@ -102,8 +111,7 @@ def _officers_signed(data: dict[str, Any], officers: list[dict[str, Any]],
                        .lapsed(officer, moment.astimezone(SHANGHAI).date())):
             late[(*path, "signed_at")] = [problem]
     if late:
-        raise ValidationFailed("The officers sign the inquiry record once it has ended, as "
-                               "certified officers.", errors=inquiry_signers.nested(late))
+        raise _refused(ValidationFailed, said("inquiry.signed_late"), late)
     return [*(inquiry_signers.kept(by_id[str(s["user_id"])], s) for s in given),
             inquiry_signers.kept(recorder, data["recorder_signature"])]
 
@@ -115,15 +123,11 @@ def _images_held(actor: Actor, case: Case, data: dict[str, Any]) -> None:
     cited = inquiry_signers.images(data)
     evidence.share(actor, cited.values(), case.district)
     missing = set(evidence.missing_evidence(cited.values(), case.district))
-    unheld = {path: [f"no signature image with SHA-256 {digest} was uploaded to the "
-                     "district: upload it first (tus, POST /api/v1/uploads/)"]
+    unheld = {path: [said("inquiry_field.not_held", sha256=digest)]
               for path, digest in cited.items() if digest in missing}
     if unheld:
-        raise ValidationFailed(
-            "Upload the signature images first: the case's district holds no image with the "
-            f"SHA-256 given in {', '.join('.'.join(p[:-1]) for p in unheld)}; upload each "
-            "(tus, POST /api/v1/uploads/), then record the inquiry.",
-            errors=inquiry_signers.nested(unheld))
+        raise _refused(ValidationFailed, said(
+            "inquiry.images", fields=[".".join(p[:-1]) for p in unheld]), unheld)
 
 
 def inquiries(case: Case) -> list[CaseInquiry]:
@@ -139,18 +143,17 @@ def record_statement(actor: Actor, case_id: uuid.UUID, version: int,
     with unit_of_work() as session:
         case = service.writable(actor, case_id, version, "case.advance")
         if case.state not in STATEMENT_STATES or case.notice_on is None:
-            raise Conflict("Statements and defence are heard after the notice (告知) and before "
-                           f"the decision (处罚法 第44、45条); the case is {case.state}.")
+            raise _refused(Conflict, said("statement.not_now", state=case.state), {})
         received: date = data.get("received_on") or today
         due = procedure.notice_reply_due(case.notice_on)
         if received > today:
-            raise ValidationFailed("A statement cannot be received in the future.",
-                                   errors={"received_on": ["after today"]})
+            raise _refused(ValidationFailed, said("statement.future"),
+                           {("received_on",): [said("statement_field.after_today")]})
         if not case.notice_on <= received <= due:
-            raise Conflict(f"Statements are made within 5 working days of the notice "
-                           f"({case.notice_on} to {due}); one received on {received} is "
-                           "outside the period, in which the party waived the right.",
-                           errors={"received_on": [f"between {case.notice_on} and {due}"]})
+            raise _refused(Conflict, said("statement.outside", notice_on=case.notice_on, due=due,
+                                          received_on=received),
+                           {("received_on",): [said("statement_field.between",
+                                                    start=case.notice_on, end=due)]})
         row = CaseStatement(id=uuid.uuid4(), case_id=case.id,
                             seq=_next_seq(CaseStatement, case.id), received_on=received,
                             form=data["form"], made_by=data["made_by"], content=data["content"],
