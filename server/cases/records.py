@@ -62,9 +62,7 @@ def record_inquiry(actor: Actor, case_id: uuid.UUID, version: int,
             raise _refused(ValidationFailed, said("inquiry.outside"),
                            {("started_at",): [said("inquiry_field.outside")]})
         ids = data["inspector_ids"]
-        if len(set(ids)) < MIN_OFFICERS:
-            raise _refused(ValidationFailed, said("inquiry.two_officers"),
-                           {("inspector_ids",): [said("inquiry_field.two_officers")]})
+        check_officers(ids)
         officers = inspections.certified_officers(ids, started)
         recorder = next((o for o in officers if o["user_id"] == str(data["recorder_id"])), None)
         if recorder is None:
@@ -89,6 +87,13 @@ def record_inquiry(actor: Actor, case_id: uuid.UUID, version: int,
             "officer_signatures": row.officer_signatures,
             "recorder_signature": row.recorder_signature}))
     return case, row
+
+
+def check_officers(ids: list[uuid.UUID] | list[str]) -> None:
+    """Refuse an inquiry asked by fewer than two distinct officers (处罚法 第42条)."""
+    if len(set(map(str, ids))) < MIN_OFFICERS:
+        raise _refused(ValidationFailed, said("inquiry.two_officers"),
+                       {("inspector_ids",): [said("inquiry_field.two_officers")]})
 
 
 def _officers_signed(data: dict[str, Any], officers: list[dict[str, Any]],

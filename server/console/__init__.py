@@ -24,6 +24,7 @@ PAGE_MODULES = (
     "server.console.cases",
     "server.console.case_detail",
     "server.console.violations",
+    "server.console.record_forms",
     "server.console.reports",
     "server.console.conflicts",
     "server.console.accounts",

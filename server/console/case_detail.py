@@ -15,7 +15,7 @@ from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
 from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
 from server.cases import service as case_service
-from server.console import case_form, rule_names
+from server.console import case_form, case_records, rule_names
 from server.console.cases import due_badge, due_text, next_deadline
 from server.console.web import bp, page, submit
 from server.errors import DomainError, NotFound
@@ -42,8 +42,10 @@ def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
 
 
 def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = None,
-          refused: DomainError | ValidationError | None = None) -> Response:
-    """The case page; after a refused step, the form keeps what was typed and says why."""
+          refused: DomainError | ValidationError | None = None,
+          sent: Mapping[str, Any] | None = None) -> Response:
+    """The case page; after a refused step, the form keeps what was typed and says why (`sent`:
+    the inquiry or statement form refused, its status, inputs and reasons)."""
     found = case_service.get_case(actor, case_id)
     lang = "en" if str(get_locale()).startswith("en") else "zh"
     data = documents.document_data(actor, found)
@@ -58,6 +60,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
                  for act, *_ in acts] if len(acts) > 1 else []
     fields = case_form.step_fields(found.state, transitions, educate, bool(fine_acts))
     status, detail, errors = case_form.refusal(refused) if refused else (200, None, {})
+    status = sent["status"] if sent else status
     body = render_template(
         "console/case.html", case=found, party=registry.party_of(found.enterprise_id),
         items=items, deadlines=case_service.case_deadlines(found),
@@ -70,7 +73,8 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
         placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
         refused=detail, field_errors=errors, fine_acts=fine_acts,
         service_methods=procedure.SERVICE_METHODS,
-        chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [])
+        chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [],
+        **case_records.page_data(found, may_advance, sent))
     return Response(body, status=status, mimetype="text/html")
 
 

@@ -32,6 +32,14 @@ FIXED = {
     USERNAME_CHARACTERS: lazy_gettext("1-80 letters, digits, '.', '_' or '-'."),
     str(DISTRICT_CODE.error): lazy_gettext("Must be a 6-digit administrative division code."),
     PHONE_CHARACTERS: lazy_gettext("Digits, spaces and + - ( ) only; at most 20 characters."),
+    # a signature that is an image or a refusal with its reason (schemas/common.py), and the
+    # interviewee's identity number (schemas/case_records.py)
+    "a refusal to sign needs its reason": lazy_gettext("Give the reason for refusing to sign."),
+    "a refused signature has no image": lazy_gettext("A refused signature has no image."),
+    "the signature image (evidence sha256) is missing": lazy_gettext(
+        "Choose the image of this signature."),
+    "not a valid 18-digit resident identity number": lazy_gettext(
+        "Not a valid 18-digit resident identity number (its check digit is wrong)."),
 }
 
 _RANGE = re.compile(r"Must be greater than or equal to (-?\d+) and less than or equal to "

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from server.auth import service as auth
@@ -109,6 +109,15 @@ def _refused(error: DomainError | ValidationError) -> Response:
 def _csrf(error: CSRFError) -> Response:
     return error_page(400, gettext("The form expired or was not sent from this site; "
                                    "reload the page and try again."))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> Response:
+    """A form with files beyond the page's body limit: nothing of it could be read."""
+    limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+    return error_page(413, gettext("The files sent are larger than %(limit)s MiB, the most "
+                                   "this form takes: choose smaller files and send it again.",
+                                   limit=f"{limit / 2**20:g}"))
 
 
 @bp.errorhandler(HTTPException)

@@ -131,24 +131,35 @@ def admit(session: Session, actor: Actor, upload: Upload, store: EvidenceStore,
             "The bytes received do not have the declared SHA-256; nothing was kept.",
             errors={"sha256": [f"declared {upload.declared_sha256}, received {whole.sha256} "
                                f"({whole.size} bytes)"]})
-    with store.open_part(upload_id, whole) as staged:
-        admission = examine(staged, upload.kind, upload.filetype)
-    store.install(upload_id, whole)
+    return admit_staged(session, actor, store, upload_id, whole, kind=upload.kind,
+                        filetype=upload.filetype, filename=upload.filename,
+                        source={"upload": str(upload.id)})
+
+
+def admit_staged(session: Session, actor: Actor, store: EvidenceStore, staging_id: str,
+                 whole: Part, *, kind: str | None, filetype: str | None, filename: str | None,
+                 source: dict[str, str]) -> Evidence:
+    """Turn a whole file staged under `staging_id` into evidence inside the caller's
+    transaction: examined, installed under its SHA-256, recorded with the actor's district as
+    holder and audited (`source` says where it came from); an original already kept is held
+    by the district too. Refused if the file may not become evidence."""
+    with store.open_part(staging_id, whole) as staged:
+        admission = examine(staged, kind, filetype)
+    store.install(staging_id, whole)
     existing = session.get(Evidence, whole.sha256, with_for_update=True)
     if existing is not None:
         audit.record(actor, "evidence.duplicate", "evidence", existing.sha256,
-                     {"upload": str(upload.id), "filename": upload.filename})
+                     {**source, "filename": filename})
         service.hold(session, existing.sha256, actor.scope)
         return existing
     evidence = Evidence(
         sha256=whole.sha256, size=whole.size, mime=admission.mime, kind=admission.kind,
-        filename=upload.filename, uploaded_by=actor.user_id, district=actor.scope,
+        filename=filename, uploaded_by=actor.user_id, district=actor.scope,
         device_id=actor.device_id, uploaded_at=utcnow(), flags=list(admission.flags),
         derivation=admission.derivation, **admission.columns)
     session.add(evidence)
     session.add(EvidenceHolder(sha256=evidence.sha256, district=actor.scope))
     audit.record(actor, "evidence.create", "evidence", evidence.sha256, {
         "size": evidence.size, "mime": evidence.mime, "kind": evidence.kind,
-        "filename": evidence.filename, "upload": str(upload.id), "flags": evidence.flags})
+        "filename": evidence.filename, **source, "flags": evidence.flags})
     return evidence
-

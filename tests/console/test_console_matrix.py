@@ -68,6 +68,14 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /console/cases/{case_id}/transitions": {"inspector": (403, 403),
                                                   "supervisor": (403, 403),
                                                   "legal": (303, 404), "admin": (403, 403)},
+    # a form refused as it stands (one officer; a statement before the notice) shows the
+    # case page again; another district's case is not found
+    "POST /console/cases/{case_id}/inquiries": {"inspector": (403, 403),
+                                                "supervisor": (403, 403),
+                                                "legal": (422, 404), "admin": (403, 403)},
+    "POST /console/cases/{case_id}/statements": {"inspector": (403, 403),
+                                                 "supervisor": (403, 403),
+                                                 "legal": (409, 404), "admin": (403, 403)},
     "POST /console/cases/{case_id}/exports": {"inspector": (403, 403),
                                               "supervisor": (303, 404),
                                               "legal": (303, 404), "admin": (403, 403)},
@@ -186,6 +194,13 @@ def _request(session, world: dict[str, Any], route: str, district: str):
         "POST /console/cases/{case_id}/transitions": lambda: session.post(
             f"/console/cases/{case_id}/transitions",
             data={"to": "investigating", "version": rec["case"]["version"]}),
+        "POST /console/cases/{case_id}/inquiries": lambda: session.post(
+            f"/console/cases/{case_id}/inquiries",
+            data={"version": rec["case"]["version"], "inspector_ids": inspectors[:1]}),
+        "POST /console/cases/{case_id}/statements": lambda: session.post(
+            f"/console/cases/{case_id}/statements", data={
+                "version": rec["case"]["version"], "form": "written", "made_by": "张三",
+                "content": "陈述", "adopted": "rejected", "reasoning": "理由"}),
         "POST /console/cases/{case_id}/exports": lambda: session.post(
             f"/console/cases/{case_id}/exports"),
         "GET /console/exports/{export_id}": lambda: session.get(

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
+from tests.api.cases import test_case_records as records
+from tests.api.cases.test_case_records import (
+    DIGESTS,
+    NOT_HELD,
+    SIGNED_AT,
+    _inquiry,
+    _ok,
+    _statement,
+)
 
-from tests.api.cases.test_case_records import (  # noqa: F401 - the fixture
-    DIGESTS, NOT_HELD, SIGNED_AT, _inquiry, _ok, _statement, investigating)
+investigating = records.investigating  # the fixture: a case under investigation, images held
 
 STRANGER = "6f1c8a54-0d49-4c51-9a36-1b6f7e9b0f11"
 
