@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "server.console.password",
     "server.console.map_page",
     "server.console.enterprises",
+    "server.console.enterprise_desk",
     "server.console.plans",
     "server.console.tasks",
     "server.console.cases",

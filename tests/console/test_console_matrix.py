@@ -41,6 +41,15 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     # a file of another district's units is refused row by row (all or nothing: 422)
     "POST /console/enterprises/import": {"inspector": (403, 403), "supervisor": (200, 422),
                                          "legal": (403, 403), "admin": (200, 422)},
+    "GET /console/enterprises/{enterprise_id}": {r: (200, 404) for r in ROLES},
+    "POST /console/enterprises/{enterprise_id}": {"inspector": (403, 403),
+                                                  "supervisor": (303, 404),
+                                                  "legal": (403, 403), "admin": (303, 404)},
+    "GET /console/enterprises/new": SUPERVISING,
+    # one enterprise is never registered outside the caller's scope (403, as in the API)
+    "POST /console/enterprises/new": {"inspector": (403, 403), "supervisor": (303, 403),
+                                      "legal": (403, 403), "admin": (303, 403)},
+    "GET /console/enterprises/{enterprise_id}/remove": SUPERVISING_RECORD,
     "GET /console/plans": SUPERVISING,
     "POST /console/plans": {"inspector": (403, 403), "supervisor": (303, 403),
                             "legal": (403, 403), "admin": (303, 403)},
@@ -106,6 +115,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /console/accounts/{user_id}/password": {"inspector": (403, 403),
                                                   "supervisor": (403, 403),
                                                   "legal": (403, 403), "admin": (200, 404)},
+    # last: the world's enterprise leaves the register
+    "POST /console/enterprises/{enterprise_id}/remove": {"inspector": (403, 403),
+                                                         "supervisor": (303, 404),
+                                                         "legal": (403, 403),
+                                                         "admin": (303, 404)},
 }
 
 
@@ -149,10 +163,13 @@ def _reset_stamp(page: str) -> str:
 
 def _request(session, world: dict[str, Any], route: str, district: str):
     """Make the route's request about a record of `district`."""
+    from server.registry.credit_code import make_credit_code
+
     rec = world[district]
     case_id, task = rec["case"]["id"], rec["task"]
     inspectors = [str(i.id) for i in rec["inspectors"]]
     officer = rec["inspectors"][0]
+    unit = rec["enterprise"]["id"]
     calls: dict[str, Callable[[], Any]] = {
         "GET /console/": lambda: session.get("/console/"),
         "POST /console/logout": lambda: session.post("/console/logout"),
@@ -163,6 +180,20 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             "/console/enterprises/import", data={
                 "file": (io.BytesIO(_import_csv(world, district)), "units.csv")},
             content_type="multipart/form-data"),
+        "GET /console/enterprises/{enterprise_id}": lambda: session.get(
+            f"/console/enterprises/{unit}"),
+        "POST /console/enterprises/{enterprise_id}": lambda: session.post(
+            f"/console/enterprises/{unit}", data={
+                "industry": "矩阵", "version": world["enterprise_version"](unit)}),
+        "GET /console/enterprises/new": lambda: session.get("/console/enterprises/new"),
+        "POST /console/enterprises/new": lambda: session.post("/console/enterprises/new", data={
+            "credit_code": make_credit_code(district, 778), "name": "上海矩阵登记有限公司",
+            "district": district, "permit_class": "simplified"}),
+        "GET /console/enterprises/{enterprise_id}/remove": lambda: session.get(
+            f"/console/enterprises/{unit}/remove"),
+        "POST /console/enterprises/{enterprise_id}/remove": lambda: session.post(
+            f"/console/enterprises/{unit}/remove",
+            data={"version": world["enterprise_version"](unit)}),
         "GET /console/plans": lambda: session.get("/console/plans"),
         "POST /console/plans": lambda: session.post("/console/plans", data={
             "name": "矩阵计划", "district": district, "sample_kind": "count",
@@ -268,8 +299,15 @@ def matrix_world(app, client, world, site_in, make_user) -> dict[str, Any]:
 
             return accounts.get_user(None, user_id).version
 
+    def enterprise_version(enterprise_id: str) -> int:
+        with app.app_context():
+            from server.extensions import db
+            from server.registry.models import Enterprise
+
+            return db.session.get(Enterprise, uuid.UUID(enterprise_id)).version
+
     return world | {"site_in": site_in, "version_of": version_of,
-                    "user_version": user_version}
+                    "user_version": user_version, "enterprise_version": enterprise_version}
 
 
 @pytest.mark.parametrize("role", ROLES)
