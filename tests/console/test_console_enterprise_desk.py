@@ -201,3 +201,16 @@ def test_a_role_without_the_permission_is_refused(app, console, units, form):
     saved = _saved(app, unit["id"])
     assert (saved.industry, saved.deleted_at) == ("化工", None)
     assert session.get("/console/enterprises/new").status_code == 403
+
+
+def test_every_field_of_the_enterprise_forms_has_a_label(console, units):
+    session = console("supervisor", OWN)
+    unit = units[OWN]
+    for url in (f"/console/enterprises/{unit['id']}", "/console/enterprises/new",
+                f"/console/enterprises/{unit['id']}/remove"):
+        page = session.get(url).get_data(as_text=True)
+        fields = re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*>', page)
+        ids = [re.search(r'\bid="([^"]+)"', field) for field in fields]
+        assert all(ids) and (fields or "remove" in url), url
+        for found in ids:
+            assert f'for="{found.group(1)}"' in page, (url, found.group(1))
