@@ -19,7 +19,7 @@ from server.auth.certificates import WARNING_DAYS, certificate_state, days_left
 from server.auth.models import User
 from server.auth.policy import CITY, Actor, allowed
 from server.console.refusal import refusal
-from server.console.web import bp, load, page, submit
+from server.console.web import bp, load, page, page_count, submit
 from server.errors import DomainError, VersionConflict
 from server.registry import districts
 
@@ -100,7 +100,7 @@ def _list_page(actor: Actor, typed: Mapping[str, str] | None = None,
     status, detail, errors = refusal(refused) if refused else (200, None, {})
     body = render_template(
         "console/accounts.html", rows=rows, total=total, page=query["page"],
-        pages=max(1, -(-total // PER_PAGE)), query=query, roles=ROLES,
+        pages=page_count(total, PER_PAGE), query=query, roles=ROLES,
         districts=_districts(actor), certificates=_certificates(rows), expiring=expiring,
         warning_days=WARNING_DAYS, may_manage=allowed(actor.role, "user.manage"),
         values=typed or {}, refused=detail, field_errors=errors)

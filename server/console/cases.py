@@ -11,7 +11,7 @@ from schemas.cases import CaseListQuerySchema
 from server.auth.policy import Actor
 from server.cases import procedure
 from server.cases import service as case_service
-from server.console.web import bp, load, page
+from server.console.web import bp, load, page, page_count
 from server.registry import service as registry
 
 PER_PAGE = 50
@@ -61,4 +61,4 @@ def cases_view(actor: Actor) -> str:
                      "badge": due_badge(due["days_left"] if due else None)})
     return render_template("console/cases.html", rows=rows, query=query,
                            states=procedure.STATES, total=total, page=query["page"],
-                           pages=max(1, -(-total // PER_PAGE)))
+                           pages=page_count(total, PER_PAGE))

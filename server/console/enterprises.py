@@ -9,7 +9,7 @@ from schemas.enterprise import PERMIT_CLASSES, EnterpriseListQuerySchema, Import
 from server import clock
 from server.auth.policy import Actor
 from server.console import import_report
-from server.console.web import bp, load, page
+from server.console.web import bp, load, page, page_count
 from server.errors import ValidationFailed
 from server.http import body_limit
 from server.registry import bulk, districts
@@ -23,7 +23,7 @@ def _register(actor: Actor, report: bulk.ImportReport | None = None, status: int
     filters = registry.EnterpriseFilter(**{k: query.get(k) for k in (
         "district", "permit_class", "positive_list", "industry", "name")})
     rows, total = registry.list_enterprises(actor, filters, query["page"], PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     today = clock.today_shanghai()
     listed = {row.id: registry.positive_list_active(row, today) for row in rows}
     return render_template("console/enterprises.html", rows=rows, total=total, listed=listed,

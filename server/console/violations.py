@@ -17,7 +17,7 @@ from server.auth.policy import Actor
 from server.cases import filing
 from server.cases import violation_desk as desk
 from server.console.refusal import refusal
-from server.console.web import bp, load, page, submit
+from server.console.web import bp, load, page, page_count, submit
 from server.errors import DomainError
 from server.registry import districts
 
@@ -54,7 +54,7 @@ def _desk(actor: Actor, form: Mapping[str, Any] | None = None,
     status, detail, errors = refusal(refused) if refused else (200, None, {})
     body = render_template(
         "console/violations.html", rows=[_said(row, lang) for row in found], query=query,
-        total=total, page=query["page"], pages=max(1, -(-total // PER_PAGE)),
+        total=total, page=query["page"], pages=page_count(total, PER_PAGE),
         decisions=desk.DECISIONS, parties=desk.desk_parties(actor, filters),
         districts=districts.list_districts() if actor.city_wide else [],
         selected=set(form.getlist("violation_ids")) if form else set(),

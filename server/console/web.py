@@ -161,3 +161,8 @@ def load(schema: Any, source: Any, *, lists: tuple[str, ...] = ()) -> dict[str, 
         else:
             data.pop(name, None)
     return schema.load(data)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages a list of `total` rows takes (at least one, for an empty list)."""
+    return max(1, -(-total // per_page))
