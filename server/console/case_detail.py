@@ -41,7 +41,7 @@ def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = None,
+def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = None,
           refused: DomainError | ValidationError | None = None,
           sent: Mapping[str, Any] | None = None) -> Response:
     """The case page; after a refused step, the form keeps what was typed and says why (`sent`:
@@ -82,7 +82,7 @@ def _page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = Non
 @page("case.read")
 def case(actor: Actor, case_id: uuid.UUID) -> Response:
     """The case file on screen."""
-    return _page(actor, case_id)
+    return case_page(actor, case_id)
 
 
 @bp.route("/cases/<uuid:case_id>/documents/<string:form>.<string:fmt>", methods=["GET"])
@@ -108,7 +108,7 @@ def case_transition(actor: Actor, case_id: uuid.UUID):
         steps.move(actor, case_id, version, to, body)
         return redirect(url_for("console.case", case_id=case_id), 303)
 
-    return submit(save, lambda error: _page(actor, case_id, request.form, error))
+    return submit(save, lambda error: case_page(actor, case_id, request.form, error))
 
 
 @bp.route("/cases/<uuid:case_id>/exports", methods=["POST"])

@@ -16,7 +16,7 @@ from server.auth.policy import Actor
 from server.cases import records
 from server.cases import service as case_service
 from server.console import case_records, inquiry_form
-from server.console.case_detail import _page
+from server.console.case_detail import case_page
 from server.console.refusal import refusal
 from server.console.web import bp, page, submit
 from server.errors import DomainError
@@ -28,7 +28,7 @@ def _again(actor: Actor, case_id: uuid.UUID, form: str, error: DomainError | Val
            renamed: dict[str, str] | None = None) -> Response:
     """The case page with the refused form as typed and the reasons (files not kept)."""
     status, detail, errors = refusal(error, renamed)
-    return _page(actor, case_id, sent={"form": form, "status": status, "refused": detail,
+    return case_page(actor, case_id, sent={"form": form, "status": status, "refused": detail,
                                        "errors": errors, "values": request.form})
 
 
