@@ -29,7 +29,7 @@ from server.auth.policy import Actor, authorize, unknown_record
 from server.cases import archived, service
 from server.cases.casefile_build import build_zip, fixed_data
 from server.cases.models import Case, CaseExport
-from server.errors import Conflict, Gone, NotFound, Unauthorized
+from server.errors import Conflict, DomainError, Gone, NotFound, Unauthorized
 from server.extensions import db
 from server.uow import after_commit, unit_of_work
 
@@ -150,6 +150,17 @@ class _Throttled:
             _progress(self.export_id, fraction)
 
 
+EXPORT_FAILED = "The export could not be built; the failure was logged as error {error_id}."
+
+
+def failure(error: Exception, error_id: uuid.UUID) -> str:
+    """What a failed export tells its users: a refusal's own sentence; for anything else an
+    error id to quote, while the server's log keeps the details (paths, internal errors)."""
+    if isinstance(error, DomainError):
+        return error.detail[:2000]
+    return EXPORT_FAILED.format(error_id=error_id)
+
+
 def run_export(export_id: uuid.UUID) -> str:
     """Build one export if this runner can claim it; the file appears only when complete."""
     now = clock.utcnow()
@@ -175,10 +186,11 @@ def run_export(export_id: uuid.UUID) -> str:
         values |= {"status": "done", "progress": 1.0, "file_name": name,
                    "size": (folder / name).stat().st_size}
     except Exception as error:  # recorded on the export; the job itself must not die
-        log.exception("case-file export %s failed", export_id)
+        error_id = uuid.uuid4()
+        log.exception("case-file export %s failed (error %s)", export_id, error_id)
         db.session.rollback()
         partial.unlink(missing_ok=True)
-        values = {"status": "failed", "error": f"{type(error).__name__}: {error}"[:2000]}
+        values = {"status": "failed", "error": failure(error, error_id)}
     with unit_of_work() as session:
         session.execute(update(CaseExport).where(CaseExport.id == export_id).values(
             finished_at=clock.utcnow(), heartbeat_at=clock.utcnow(), **values))

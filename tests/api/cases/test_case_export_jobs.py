@@ -24,8 +24,8 @@ def test_the_background_thread_builds_the_export_with_progress(
     assert body["members"] >= 12 and len(body["manifest_sha256"]) == 64
 
 
-def test_a_failed_export_leaves_no_file_behind(app, client, party, exporting, case_with_photos,
-                                              monkeypatch):
+def test_a_failed_export_leaves_no_file_behind_and_keeps_its_internals_in_the_log(
+        app, client, party, exporting, case_with_photos, monkeypatch, caplog):
     from server.cases import contact_sheet, exports
 
     def broken(*_args, **_kwargs):
@@ -37,7 +37,11 @@ def test_a_failed_export_leaves_no_file_behind(app, client, party, exporting, ca
     with app.app_context():
         assert exports.run_pending_exports(now())["failed"] == 1
     body = ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
-    assert body["status"] == "failed" and "unreachable" in body["error"]
+    assert body["status"] == "failed" and "unreachable" not in body["error"]
+    error_id = body["error"].rsplit(" ", 1)[-1].rstrip(".")
+    assert body["error"].startswith("The export could not be built")
+    logged = [r for r in caplog.records if error_id in r.getMessage()]
+    assert logged and "unreachable" in str(logged[0].exc_info[1])
     assert list(exporting.iterdir()) == []
     assert client.get(f"/api/v1/exports/{started['id']}/download",
                       headers=party["legal"]).status_code == 409
