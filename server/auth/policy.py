@@ -104,6 +104,13 @@ def in_scope(actor: Actor, district: str | None) -> bool:
     return actor.city_wide or district == actor.scope
 
 
+def require_city_wide(actor: Actor) -> None:
+    """Raise unless the actor's scope is the whole city: what is in force in every district
+    (a rule set) is not changed from one of them."""
+    if not actor.city_wide:
+        raise refused(Forbidden, said("scope.city_wide", scope=actor.scope))
+
+
 def unknown_record() -> NotFound:
     """The refusal of a record that does not exist or lies outside the caller's scope: one
     answer, word for word, for both, so that it discloses no other district's records."""

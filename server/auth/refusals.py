@@ -22,6 +22,8 @@ ENGLISH: dict[str, str] = {
     "scope.unknown": "No such record.",
     "scope.role": "Role {role!r} may not perform {action!r}.",
     "scope.district": "District {district} is outside your scope ({scope}).",
+    "scope.city_wide": "A rule set is in force in every district: only city-wide staff may "
+                       "store one (your scope is {scope}); a dry run shows what it changes.",
     # notes next to a field
     "account_field.username": "1-80 letters, digits, '.', '_' or '-'",
     "account_field.role": "must be one of {roles}",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.audit import service as audit
-from server.auth.policy import Actor, authorize
+from server.auth.policy import Actor, authorize, require_city_wide
 from server.clock import today_shanghai
 from server.db_types import json_safe
 from server.errors import Conflict, NotFound, ValidationFailed
@@ -174,6 +174,8 @@ def import_rule_set(actor: Actor | None, document: Any, dry_run: bool) -> dict[s
               "stored": False}
     if dry_run:
         return answer
+    if actor is not None:  # in force for every district: stored by city-wide staff only
+        require_city_wide(actor)
     with unit_of_work() as session:
         forget_in_transaction(IMPORTS_STAMP)
         session.add(ImportedRuleSet(

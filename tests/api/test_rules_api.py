@@ -21,6 +21,12 @@ def legal(login):
     return login("legal", "310115")
 
 
+@pytest.fixture
+def city_legal(login):
+    """Legal staff of the municipal bureau: rule sets are stored for every district."""
+    return login("legal", "310000")
+
+
 def test_a_dry_run_answers_in_the_documented_shape(client, legal):
     body = client.post("/api/v1/rules/evaluate", json=EVALUATE, headers=legal).get_json()
     waiver, penalty = body["waiver"], body["penalty"]
@@ -132,20 +138,35 @@ def test_an_import_dry_run_shows_the_diff_and_stores_nothing(client, legal):
 
 
 def test_an_import_applies_from_its_date_and_changes_no_decision_already_made(
-        client, legal, login):
+        client, legal, city_legal):
     later = EVALUATE | {"occurred_on": "2026-03-02", "decided_on": "2026-03-10"}
     before = client.post("/api/v1/rules/evaluate", json=later, headers=legal).get_json()
     assert before["waiver"]["list"] is None  # no list in force in 2026
     assert before["waiver"]["outcome"] != "waived"
-    stored = client.post("/api/v1/rules/sets", json=_new_list(client, legal), headers=legal)
+    stored = client.post("/api/v1/rules/sets", json=_new_list(client, legal),
+                         headers=city_legal)
     assert stored.status_code == 200 and stored.get_json()["stored"] is True
     after = client.post("/api/v1/rules/evaluate", json=later, headers=legal).get_json()
     assert after["waiver"]["outcome"] == "waived"
     assert after["rule_sets"]["waiver_list"] == "sh-eco-minor-offence-waiver@2026-test"
     old = client.post("/api/v1/rules/evaluate", json=EVALUATE, headers=legal).get_json()
     assert old["rule_sets"]["waiver_list"] == WAIVER_REF
-    again = client.post("/api/v1/rules/sets", json=_new_list(client, legal), headers=legal)
+    again = client.post("/api/v1/rules/sets", json=_new_list(client, legal),
+                        headers=city_legal)
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("role", ["legal", "admin"])
+def test_district_staff_preview_a_rule_set_but_only_city_wide_staff_store_it(
+        client, legal, login, role):
+    district = login(role, "310115")
+    assert client.post("/api/v1/rules/sets?dry_run=true", json=_new_list(client, legal),
+                       headers=district).status_code == 200
+    refused = client.post("/api/v1/rules/sets", json=_new_list(client, legal), headers=district)
+    assert refused.status_code == 403
+    assert "city-wide" in refused.get_json()["detail"]
+    refs = {s["ref"] for s in client.get("/api/v1/rules/sets", headers=legal).get_json()}
+    assert "sh-eco-minor-offence-waiver@2026-test" not in refs
 
 
 @pytest.mark.parametrize("breakage, reason", [

@@ -54,7 +54,7 @@ def test_items_are_those_in_force_on_the_visit_day(client, field):
 def test_a_record_keeps_an_answer_to_an_item_a_later_version_dropped(client, field, login):
     held = [{"item": "AIR-03", "answer": "no", "note": "料堆未覆盖"}]
     record = _post(client, field, field["inspection"](checklist=held)).get_json()
-    legal = login("legal", "310115")
+    legal = login("legal", "310000")  # a rule set is stored city-wide
     newer = copy.deepcopy(client.get(f"/api/v1/rules/sets/{GENERAL}", headers=legal).get_json())
     newer.update(version="2", effective_from="2026-01-01")
     newer["items"] = [i for i in newer["items"] if i["id"] != "AIR-03"]

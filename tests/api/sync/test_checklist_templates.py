@@ -17,7 +17,8 @@ VOCS = "sh-eco-site-vocs"
 
 @pytest.fixture
 def legal(login):
-    return login("legal", "310115")
+    """City-wide legal staff: a rule set is stored for every district."""
+    return login("legal", "310000")
 
 
 def _local_template(until: str | None) -> dict:
