@@ -64,6 +64,10 @@ def register_request_rules(app: Flask) -> None:
             return None
         if _find(view, "requires_bearer"):
             current_actor()  # 401 for a missing or revoked token comes before any 413/415/422
+        gate = _find(view, "turned_away")  # a console page: who may send it, before its body
+        answer = gate() if gate is not None and request.method in BODY_METHODS else None
+        if answer is not None:
+            return answer
         key = _find(view, "body_limit_key")
         if key:
             request.max_content_length = current_app.config[key]

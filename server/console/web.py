@@ -67,16 +67,22 @@ def page(action: str | None = None) -> Callable[[Callable[..., Any]], Callable[.
     """Require a console session (else redirect to sign-in) and, if given, a role allowed
     to do `action`; the Actor becomes the view's first argument."""
 
+    def turned_away() -> Response | None:
+        """The answer to a request without a session or by a role not allowed, else None."""
+        actor = current_actor()
+        if actor is None:
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        if action is not None and not allowed(actor.role, action):
+            return error_page(403, gettext("Your role may not open this page."))
+        return None
+
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            actor = current_actor()
-            if actor is None:
-                return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-            if action is not None and not allowed(actor.role, action):
-                return error_page(403, gettext("Your role may not open this page."))
-            return view(actor, *args, **kwargs)
+            return turned_away() or view(current_actor(), *args, **kwargs)
 
+        # server.http asks this before it reads a form's body (an import may be 32 MiB)
+        wrapper.turned_away = turned_away  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

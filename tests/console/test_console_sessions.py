@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from tests.console.conftest import OWN, Console
 from tests.console.reading import task_team
 
@@ -150,3 +152,33 @@ def test_every_role_that_may_read_the_register_sees_its_link(console):
         assert home.status_code == 200
         nav = home.get_data(as_text=True).split('<nav aria-label="主导航">')[-1].split("</nav>")[0]
         assert 'href="/console/enterprises"' in nav, role
+
+
+def _import_upload(client, body: io.BytesIO):
+    return client.post("/console/enterprises/import", input_stream=body,
+                       content_length=len(body.getvalue()),
+                       content_type="multipart/form-data; boundary=xyz")
+
+
+def _multipart(size: int) -> io.BytesIO:
+    """A CSV upload as a multipart body whose position tells how much the server read."""
+    return io.BytesIO(b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; "
+                        b"filename=\"a.csv\"\r\n\r\n" + b"x" * size + b"\r\n--xyz--\r\n")
+
+
+def test_a_form_sent_without_a_session_is_turned_away_before_its_body_is_read(app):
+    body = _multipart(4 * 2**20)
+    response = _import_upload(app.test_client(), body)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/console/login")
+    assert body.tell() == 0
+
+
+def test_a_form_sent_by_a_role_not_allowed_is_refused_before_its_body_is_read(console):
+    legal = console("legal")
+    body = _multipart(4 * 2**20)
+    response = _import_upload(legal.client, body)
+    assert response.status_code == 403 and body.tell() == 0
+    allowed = _multipart(1024)
+    _import_upload(console("supervisor").client, allowed)
+    assert allowed.tell() > 0  # signed in with the role, the form is read (CSRF, then file)
