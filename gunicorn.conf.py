@@ -30,8 +30,10 @@ _runner = None
 def post_worker_init(worker):
     """Once the app is loaded: settle the worker's heap, start its scheduler runner."""
     global _runner
+    from server.deployment import check_workers
     from server.heap import settle
 
+    check_workers(worker.wsgi.config, worker.cfg.workers)  # a refusal stops the server
     settle()
     if os.environ.get("SCHEDULER", "on").lower() in ("off", "0", "false", "no"):
         return

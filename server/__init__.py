@@ -32,6 +32,8 @@ API_MODULES = (
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from server import cli, deployment, docs, idempotency
     from server.config import load_config
     from server.console import init_console
@@ -59,4 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(docs.bp)
     init_console(app)
     cli.register(app)
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:  # outermost: every part of the app sees the client's address and scheme
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

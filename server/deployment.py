@@ -103,6 +103,28 @@ def sqlite_problem(config: Mapping[str, Any], mounts: str) -> str | None:
     return None
 
 
+def throttle_problem(config: Mapping[str, Any], workers: int = 1) -> str | None:
+    """Why the sign-in throttle's counters would not be shared by everything serving, or None:
+    in memory, each worker and host would allow the limit of guesses on its own."""
+    if not str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        return None
+    hosts = int(config.get("APP_HOSTS", 1))
+    if hosts > 1 or workers > 1:
+        return (f"RATELIMIT_STORAGE_URI is memory:// with {hosts} host(s) x {workers} "
+                "worker(s): each would count failed sign-ins on its own; set it to a shared "
+                "store (redis://host:6379)")
+    return None
+
+
+def check_workers(config: Mapping[str, Any], workers: int) -> None:
+    """Raise UnsafeDeployment when a production server's workers cannot share what they must
+    (called by gunicorn.conf.py in each worker, which knows how many there are)."""
+    problem = throttle_problem(config, workers) if config.get("APP_ENV") == "production" \
+        else None
+    if problem:
+        raise UnsafeDeployment("refusing to start in production: " + problem)
+
+
 def check(config: Mapping[str, Any], mounts: str | None = None) -> None:
     """Raise UnsafeDeployment listing every problem of a production configuration."""
     if config.get("APP_ENV") != "production":
@@ -110,6 +132,6 @@ def check(config: Mapping[str, Any], mounts: str | None = None) -> None:
     if mounts is None:
         mounts = MOUNTS.read_text() if MOUNTS.exists() else ""
     problems = [p for p in (secret_key_problem(config), *casefile_key_problems(config),
-                            sqlite_problem(config, mounts)) if p]
+                            sqlite_problem(config, mounts), throttle_problem(config)) if p]
     if problems:
         raise UnsafeDeployment("refusing to start in production: " + "; ".join(problems))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-from flask_limiter.util import get_remote_address
+from flask import request
 
 from schemas.auth import (
     DeviceSchema,
@@ -16,23 +15,20 @@ from schemas.auth import (
 from server.apidoc import ApiBlueprint
 from server.auth import service
 from server.auth.models import User
-from server.extensions import db, limiter
+from server.auth.throttle import sign_in_limit
+from server.extensions import db
 
 blp = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Sign-in on a device, tokens, revocation")
 
 
-def _login_key() -> str:
-    """Throttle per client address and username, so one attacker cannot lock out others."""
+def _username() -> object:
+    """The username a token or password-change request tries."""
     body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
-    return f"{get_remote_address()}|{str(username)[:80]}"
+    return body.get("username") if isinstance(body, dict) else None
 
 
-# one count of failed sign-ins for both endpoints that take a password
-_sign_in_limit = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="sign-in", key_func=_login_key,
-    deduct_when=lambda response: response.status_code == 401)
+_sign_in_limit = sign_in_limit(_username)
 
 
 def _token(issued: service.IssuedToken) -> dict:

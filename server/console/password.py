@@ -9,15 +9,14 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
 from server.auth import service as auth
+from server.auth import throttle
 from server.auth.passwords import MIN_LENGTH
 from server.console.refusal import refusal
 from server.console.web import bp, current_actor, fresh_session, safe_next
 from server.errors import Unauthorized, ValidationFailed
-from server.extensions import limiter
 
 PENDING = "password_change_for"  # session: the username whose temporary password just worked
 
@@ -27,11 +26,8 @@ def _username() -> str:
     return request.form.get("username", "").strip()
 
 
-# one count of failed sign-ins with the console's sign-in form (server/console/signin.py)
-sign_in_limit = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="console-sign-in",
-    key_func=lambda: f"{get_remote_address()}|console|{_username()[:80]}", methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401)
+# the sign-in form and this one count failed sign-ins with the API's endpoints (one count)
+sign_in_limit = throttle.sign_in_limit(_username, methods=["POST"])
 
 
 def _form(status: int = 200, **shown: Any) -> Response:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import timedelta
 
+import redis
 from sqlalchemy import select
 
 from server.auth.models import DeviceToken, User
 from server.clock import utcnow
 from server.extensions import db
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _token(client, user, password, device="tablet-1"):
@@ -160,3 +165,66 @@ def test_users_cli_generates_and_prints_a_password_once_without_stdin(runner):
     result = runner.invoke(args=["users", "create", "zhao", "--role", "legal", "--district",
                                  "310000"])
     assert result.exit_code == 0 and "password:" in result.output
+
+
+def test_failed_sign_ins_on_the_api_and_the_console_count_together(app, client, make_user):
+    from tests.console.conftest import Console
+
+    app.config["LOGIN_RATE_LIMIT"] = "4 per minute"
+    user, password = make_user()
+    console = Console(app.test_client())
+    assert [_token(client, user, "wrong-password-123").status_code for _ in range(2)] == [401] * 2
+    assert [console.sign_in(user.username, "wrong").status_code for _ in range(2)] == [401] * 2
+    assert _token(client, user, password).status_code == 429
+    assert console.sign_in(user.username, password).status_code == 429
+
+
+def _proxied_app(app, **config):
+    """Another app on the same database, built with `config` (e.g. behind a proxy)."""
+    from server import create_app
+
+    keep = ("TESTING", "SQLALCHEMY_DATABASE_URI", "EVIDENCE_STORE", "PASSWORD_HASH",
+            "SECRET_KEY", "CASE_EXPORT_DIR")
+    return create_app({name: app.config[name] for name in keep} | config)
+
+
+def _sign_in_from(client, user, password, forwarded_for):
+    return client.post("/api/v1/auth/token", headers={"X-Forwarded-For": forwarded_for}, json={
+        "username": user.username, "password": password, "device_id": "tablet-x"})
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(app, make_user):
+    user, password = make_user()
+    proxied = _proxied_app(app, TRUSTED_PROXIES=1, LOGIN_RATE_LIMIT="2 per minute")
+    client = proxied.test_client()
+    assert [_sign_in_from(client, user, "wrong-password", "203.0.113.7").status_code
+            for _ in range(3)] == [401, 401, 429]
+    assert _sign_in_from(client, user, password, "198.51.100.4").status_code == 201
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_count(
+        app, client, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    user, password = make_user()
+    statuses = [_sign_in_from(client, user, "wrong-password", f"203.0.113.{n}").status_code
+                for n in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_the_failed_sign_in_count_lives_in_the_shared_store_when_one_is_configured(
+        app, make_user):
+    store = redis.Redis.from_url(REDIS_URL)
+    store.ping()  # .ci/run starts Redis: a missing server fails here, never skips
+    prefix = f"test-{secrets.token_hex(6)}"
+    user, _ = make_user()
+    shared = _proxied_app(app, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
+                          LOGIN_RATE_LIMIT="2 per minute")
+    try:
+        for client in (shared.test_client(), shared.test_client()):
+            assert _token(client, user, "wrong-password-123").status_code == 401
+        assert _token(shared.test_client(), user, "wrong-password-123").status_code == 429
+        counted = [key for key in store.scan_iter(f"*{prefix}*") if b"sign-in" in key]
+        assert counted and user.username.encode() in counted[0]
+    finally:
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)

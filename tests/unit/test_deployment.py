@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.deployment import UnsafeDeployment, check, filesystem_of
+from server.deployment import UnsafeDeployment, check, check_workers, filesystem_of
 
 MOUNTS = """/dev/sda1 / ext4 rw,relatime 0 0
 nas:/export/enforcement /srv/shared nfs4 rw,vers=4.2 0 0
@@ -31,7 +31,8 @@ def test_the_longest_mount_point_decides_the_filesystem():
 
 def test_a_sound_production_configuration_starts():
     check(_config(), MOUNTS)
-    check(_config(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db/x", APP_HOSTS=4), MOUNTS)
+    check(_config(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db/x", APP_HOSTS=4,
+                  RATELIMIT_STORAGE_URI="redis://cache:6379"), MOUNTS)
 
 
 def test_development_is_not_checked():
@@ -45,6 +46,8 @@ def test_development_is_not_checked():
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////srv/shared/db/enforcement.db"}, "nfs4"),
     ({"SQLALCHEMY_DATABASE_URI": "sqlite:////mnt/smb share/e.db"}, "cifs"),
     ({"APP_HOSTS": 2}, "APP_HOSTS=2"),
+    ({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/x", "APP_HOSTS": 3},
+     "RATELIMIT_STORAGE_URI is memory:// with 3 host"),
     ({"CASEFILE_SIGNING_KEY": "changeme"}, "CASEFILE_SIGNING_KEY is too weak"),
     ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY[::-1], "dev"]},
      "CASEFILE_RETIRED_KEYS entry 2 is too weak"),
@@ -55,6 +58,14 @@ def test_development_is_not_checked():
 def test_production_refuses_to_start(config, reason):
     with pytest.raises(UnsafeDeployment, match=reason):
         check(_config(**config), MOUNTS)
+
+
+def test_production_workers_refuse_to_count_sign_ins_each_in_its_own_memory():
+    with pytest.raises(UnsafeDeployment, match="1 host\\(s\\) x 4 worker"):
+        check_workers(_config(), 4)
+    check_workers(_config(), 1)
+    check_workers(_config(RATELIMIT_STORAGE_URI="redis://cache:6379/0"), 4)
+    check_workers(_config(APP_ENV="development"), 4)
 
 
 def test_a_sound_key_rotation_starts_and_a_refusal_never_shows_a_secret():
