@@ -19,6 +19,7 @@ from server.evidence.service import share
 from server.extensions import db
 from server.fieldwork import checklists, signers
 from server.fieldwork.models import Inspection, InspectionRevision, signature_digests
+from server.fieldwork.refusals import refused, said
 from server.geo import location_as_wgs84
 from server.planning import tasks
 from server.planning.models import Task
@@ -35,25 +36,25 @@ def _officers(inspector_ids: list[uuid.UUID], started_at: datetime) -> list[dict
     """Snapshot the officers with the certificates valid on the inspection day."""
     day = started_at.astimezone(SHANGHAI).date()
     if len(set(inspector_ids)) != len(inspector_ids):
-        raise ValidationFailed("An officer is listed twice.",
-                               errors={"inspector_ids": ["officers must be distinct"]})
+        raise refused(ValidationFailed, said("officers.twice"),
+                      {"inspector_ids": said("officer_field.distinct")})
     users = {user_id: db.session.get(User, user_id) for user_id in inspector_ids}
     problems = []
     officers = []
     for user_id in inspector_ids:
         user = users.get(user_id)
         if user is None or not user.active or user.role != "inspector":
-            problems.append(f"{user_id} is not an active inspector")
+            problems.append(said("officer_field.not_inspector", user_id=str(user_id)))
         elif not user.certificate_no or not user.certificate_expires \
                 or user.certificate_expires < day:
-            problems.append(f"{user.display_name}'s enforcement certificate is not valid on {day}")
+            problems.append(said("officer_field.certificate", name=user.display_name, day=day))
         else:
             officers.append({"user_id": str(user.id), "name": user.display_name,
                              "certificate_no": user.certificate_no,
                              "certificate_expires": user.certificate_expires.isoformat()})
     if problems:
-        raise ValidationFailed("The officers cannot sign this record.",
-                               errors={"inspector_ids": problems})
+        raise refused(ValidationFailed, said("officers.cannot_sign"),
+                      {"inspector_ids": problems})
     return officers
 
 

@@ -244,3 +244,23 @@ def test_a_form_larger_than_the_upload_limit_is_refused_in_chinese(app, console,
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "0.0625 MiB" in page and "请选择较小的文件" in page
+
+
+def test_an_officer_whose_certificate_lapsed_is_refused_in_chinese_by_name(
+        app, console, world):
+    from server.auth.models import User
+    from server.extensions import db
+
+    session = console("legal", OWN)
+    case = world[OWN]["case"]
+    lapsed = world[OWN]["inspectors"][1]
+    with app.app_context():  # the certificate lapsed after the form was opened
+        user = db.session.get(User, lapsed.id)
+        user.certificate_expires = user.certificate_expires.replace(year=2001)
+        name = user.display_name
+        db.session.commit()
+    response = session.post(f"/console/cases/{case['id']}/inquiries", _form(world, case))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "执法证" in page and name in page
+    assert "enforcement certificate" not in page and "cannot sign" not in page

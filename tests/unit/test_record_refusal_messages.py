@@ -1,6 +1,6 @@
-"""The refusals of inquiry records, statements and the images a console form sends are
-message keys: each key has a zh and an en text in the console's catalogues with the same
-placeholders as the API's English, and every key is used."""
+"""The refusals of inquiry records, statements, a record's officers and the images a console
+form sends are message keys: each key has a zh and an en text in the console's catalogues with
+the same placeholders as the API's English, and every key is used."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 
 from server.cases.record_refusals import CATALOGUE as RECORDS
 from server.evidence.received import CATALOGUE as RECEIVED
+from server.fieldwork.refusals import CATALOGUE as OFFICERS
 from tests.unit.refusal_catalogues import console_refusals, keys_used
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-TEXTS = {**RECORDS.texts, **RECEIVED.texts}
+TEXTS = {**RECORDS.texts, **RECEIVED.texts, **OFFICERS.texts}
 
 
 def _fields(text: str) -> set[str]:
@@ -22,7 +23,7 @@ def _fields(text: str) -> set[str]:
 
 
 def test_every_key_is_used_by_the_code():
-    used = keys_used("cases") | keys_used("evidence")
+    used = keys_used("cases") | keys_used("evidence") | keys_used("fieldwork")
     assert sorted(set(TEXTS) - used) == []
 
 
