@@ -7,6 +7,7 @@ from typing import Any
 
 from server.cases.casefile import GUIDE, MANIFEST, Member
 from server.cases.doc import Doc, day_text
+from server.rules.text import cite_in_full
 
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
 
@@ -46,6 +47,10 @@ def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
                           "approval", "days", "kind", "start", "end", "chair", "measure",
                           "decision_number", "filing_number", "amount_fen", "surcharge_fen",
                           "interviewee", "questions", "signature", "received_on", "adopted")]
+        if details.get("basis"):  # the provisions a step rests on (a daily penalty's)
+            basis = details["basis"]
+            notes.append("依据：" + cite_in_full(
+                "、".join(basis) if isinstance(basis, list) else str(basis)))
         rows.append((f"{event.seq}. {day_text(event.on)}",
                      f"{event.event} {event.from_state or ''} → {event.to_state}"
                      + (f"；{'；'.join(notes)}" if notes else "")))

@@ -52,7 +52,7 @@ class Plan:
     per_instance: bool
     fixed_range: tuple[int, int, TraceStep] | None
     escalation: tuple[str, int, int, TraceStep] | None
-    start: tuple[int, TraceStep, str] | None
+    start: tuple[int, TraceStep, Text] | None
     """Starting weight, its step and the table id, when a factor table applies."""
     factors: tuple[FactorPlan, ...]
     unverified: tuple[Note, ...]
@@ -73,12 +73,12 @@ def plan_for(code: str, catalogue: Catalogue, disc: Discretion | None) -> Plan:
         unverified.append(("unverified_entry", {"code": code}))
     if disc is not None and table is not None:
         if not table.verified:
-            unverified.append(("unverified_weights", {"table": table.id}))
+            unverified.append(("unverified_weights", {"table": table.name}))
         if not disc.rounding_verified:
             unverified.append(("unverified_rounding", {}))
     fixed: tuple[int, int, TraceStep] | None = None
     escalation: tuple[str, int, int, TraceStep] | None = None
-    start: tuple[int, TraceStep, str] | None = None
+    start: tuple[int, TraceStep, Text] | None = None
     if entry is not None:
         fine, esc = entry.fine, entry.escalation
         if fine.shape in ("range", "per_instance"):
@@ -91,7 +91,7 @@ def plan_for(code: str, catalogue: Catalogue, disc: Discretion | None) -> Plan:
     factors: tuple[FactorPlan, ...] = ()
     if table is not None:
         start = table.starting_bp, ("starting_weight", disc_ref, (
-            "starting_weight", {"weight_bp": table.starting_bp})), table.id
+            "starting_weight", {"weight_bp": table.starting_bp})), table.name
         factors = tuple(FactorPlan(f.key, f.weights_bp, (
             ("factor", disc_ref, ("factor_unknown", {"name": f.name,
                                                      "weight_bp": f.weights_bp[0]})),
@@ -207,11 +207,11 @@ def repeat_count(disc: Discretion | None, inp: EvaluationInput) -> int:
                and (not rule.same_code_only or p.code in (None, inp.violation_code)))
 
 
-def _share(plan: Plan, start: tuple[int, TraceStep, str], disc: Discretion,
+def _share(plan: Plan, start: tuple[int, TraceStep, Text], disc: Discretion,
            factors: tuple[tuple[str, int], ...], repeats: int, steps: list[TraceStep],
            warnings: list[Note]) -> int:
     """The weight in basis points of the statutory maximum."""
-    share, step, table_id = start
+    share, step, table = start
     steps.append(step)
     given = dict(factors)
     for factor in plan.factors:
@@ -219,7 +219,7 @@ def _share(plan: Plan, start: tuple[int, TraceStep, str], disc: Discretion,
         share += factor.weights[(grade or 1) - 1]
         steps.append(factor.steps[grade or 0])
     for key in given:  # grades for factors this table does not have
-        warnings.append(("factor_unused", {"key": key, "table": table_id}))
+        warnings.append(("factor_unused", {"key": key, "table": table}))
     if repeats:
         rule = disc.repeat
         counted = min(repeats, rule.max_counted)

@@ -263,7 +263,8 @@ def _discretion(doc: dict[str, Any], meta: RuleSetMeta, problems: list[str]) -> 
             problems.append(f"{where}: a factor key appears twice")
         table = FactorTable(id=raw["id"], codes=tuple(raw["codes"]),
                             starting_bp=_bp(raw["starting_weight"]["percent"], 100),
-                            starting_verified=raw["starting_weight"]["verified"], factors=factors)
+                            starting_verified=raw["starting_weight"]["verified"], factors=factors,
+                            title=_text(raw["title"]) if "title" in raw else None)
         tables.append(table)
         for code in table.codes:
             if code == "*":

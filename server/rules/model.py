@@ -175,6 +175,13 @@ class FactorTable:
     starting_bp: int
     starting_verified: bool
     factors: tuple[Factor, ...]
+    title: Text | None = None
+
+    @property
+    def name(self) -> Text:
+        """How texts name the table: by its title in 《》 in Chinese (裁量表 and its id when it
+        has none), by its id in English."""
+        return Text(f"《{self.title.zh}》" if self.title else f"裁量表 {self.id} ", self.id)
 
     @property
     def verified(self) -> bool:

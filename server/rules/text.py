@@ -42,6 +42,9 @@ LAW_TITLES_ZH: Mapping[str, str] = {
 # text runs on without them).
 _CITED = re.compile(r" ?(?<!\w)(" + "|".join(sorted(LAW_TITLES_ZH, key=len, reverse=True))
                     + r") 第(\d+)条(?:第(\d+)款)?(?:第(\d+)项)?(?: (?=\S))?")
+# A law named by its full title outside 《》 (the daily penalty's order, as DAILY_BASIS holds it).
+_BARE_TITLE = re.compile(r"(?<!《)(" + "|".join(sorted(map(re.escape, LAW_TITLES_ZH.values()),
+                                                        key=len, reverse=True)) + r")(?!》)")
 _DIGITS = "零一二三四五六七八九"
 _ARTICLE = re.compile(r"(\S+) 第(\d+)条(?:第(\d+)款)?(?:第(\d+)项)?")
 
@@ -179,7 +182,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "correction_conflict": ("录入的“及时改正”与改正日期{corrected_on}（期限{deadline}）不一致，"
                             "以改正日期为准", "corrected_in_time contradicts the correction date "
                             "{corrected_on} (deadline {deadline}); the date prevails"),
-    "factor_unused": ("因素 {key} 不属于裁量表 {table}，未采用", "factor {key} is not in table "
+    "factor_unused": ("因素 {key} 不属于{table}，未采用", "factor {key} is not in table "
                       "{table}; ignored"),
     "decision_rule_missing": ("决定时目录中没有 {code}；不据此认定为不再违法",
                               "the catalogue at the decision lacks {code}; not read as "
@@ -191,7 +194,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                         "official text"),
     "unverified_window": ("改正期限 {days}{kind} 未经核实", "correction window {days} {kind} is "
                           "unverified"),
-    "unverified_weights": ("裁量表 {table} 的权重未经核实", "weights of discretion table {table} "
+    "unverified_weights": ("{table}的权重未经核实", "weights of discretion table {table} "
                            "are unverified"),
     "unverified_rounding": ("取整规则未经核实", "the rounding rule is unverified"),
     "unverified_repeat": ("累犯加重权重未经核实", "the repeat-offence weight is unverified"),
@@ -236,7 +239,8 @@ def chinese_number(n: int) -> str:
 
 def cite_in_full(text: str) -> str:
     """`text` with each abbreviated citation ("大气法 第108条第1项") as a document served on a
-    party cites it: 《中华人民共和国大气污染防治法》第一百零八条第一项."""
+    party cites it: 《中华人民共和国大气污染防治法》第一百零八条第一项; a law already named by
+    its full title gets its 《》."""
 
     def full(m: re.Match[str]) -> str:
         """One citation in full."""
@@ -245,7 +249,7 @@ def cite_in_full(text: str) -> str:
                 + (f"第{chinese_number(int(para))}款" if para else "")
                 + (f"第{chinese_number(int(item))}项" if item else ""))
 
-    return _CITED.sub(full, text)
+    return _BARE_TITLE.sub(r"《\1》", _CITED.sub(full, text))
 
 
 def name_rule_sets(text: str, names: Mapping[str, str], lang: Lang) -> str:

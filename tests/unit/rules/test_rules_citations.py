@@ -1,7 +1,10 @@
 """Citations in full, as a document served on a party cites the law (LAW.md's abbreviations)."""
 
+from datetime import date
+
 import pytest
 
+from server.rules.continuing import DAILY_BASIS
 from server.rules.text import chinese_number, cite_in_full
 
 
@@ -38,3 +41,22 @@ def test_citations_inside_a_rules_text_run_on_without_the_spaces_that_set_them_a
     assert cite_in_full("可以按日连续处罚（大气法 第123条）") == \
         "可以按日连续处罚（《中华人民共和国大气污染防治法》第一百二十三条）"
     assert cite_in_full("《清单》第5项；第33条；—") == "《清单》第5项；第33条；—"  # no law named
+
+
+def test_the_daily_penalty_order_is_cited_by_its_title_in_guillemets() -> None:
+    assert cite_in_full("、".join(DAILY_BASIS)) == (
+        "《中华人民共和国环境保护法》第五十九条、"
+        "《环境保护主管部门实施按日连续处罚办法》（环境保护部令第28号）")
+    already = "《环境保护主管部门实施按日连续处罚办法》"
+    assert cite_in_full(already) == already
+
+
+def test_a_discretion_table_is_named_by_its_title_in_chinese_and_by_its_id_in_english(
+        case) -> None:
+    result = case("AIR_EXCEED", date(2023, 3, 1), factors={"no_such_factor": 2})
+    zh, en = result.to_dict("zh"), result.to_dict("en")
+    assert "《生态环境违法行为通用裁量因素表》的权重未经核实" in zh["unverified"]
+    assert "因素 no_such_factor 不属于《生态环境违法行为通用裁量因素表》，未采用" in zh["warnings"]
+    assert not any("general" in text for text in zh["unverified"] + zh["warnings"])
+    assert "weights of discretion table general are unverified" in en["unverified"]
+    assert "factor no_such_factor is not in table general; ignored" in en["warnings"]
