@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+
 from tests.api.cases.conftest import MITIGATED
 
 
@@ -160,3 +163,41 @@ def test_the_case_list_pages_with_its_total_also_for_the_due_list(
         seen.append(sorted(c["id"] for p in pages for c in p["items"]))
     assert seen == [sorted(filed)] * 2
     assert client.get("/api/v1/cases?per_page=501", headers=party["legal"]).status_code == 422
+
+
+def test_a_case_in_hearing_stored_before_hearings_were_deadlines_is_due_on_its_hearing(
+        app, client, party, violation, file_case, step, frozen):
+    # A case that reached 听证 before the hearing counted as a deadline kept the decision
+    # deadline as next_due_on: the API's case and case list showed it, and the due list
+    # (which first cuts on the stored date) left the case out though its hearing was due.
+    from flask_migrate import downgrade, upgrade
+
+    from server.cases.models import Case
+    from server.extensions import db
+
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    case = _ok(step(case, "investigating"))
+    frozen.on("2021-06-07")
+    case = _ok(step(case, "legal_review"))
+    case = _ok(step(case, "notified", intended_fen=15_000_000, review_opinion="同意"))
+    frozen.on("2021-06-15")
+    case = _ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                    chair={"name": "李主持", "user_id": None}))
+    assert case["next_due_on"] == "2021-06-25"
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0023")
+        try:  # as the case was stored then: its next deadline the decision's
+            stored = db.session.get(Case, uuid.UUID(case["id"]))
+            stored.next_due_on = date.fromisoformat(_decision(case)["due"])
+            db.session.commit()
+        finally:
+            upgrade(revision="heads")
+        db.session.remove()
+    frozen.on("2021-06-22")
+    shown = _ok(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    assert shown["next_due_on"] == "2021-06-25"
+    listed = _ok(client.get("/api/v1/cases", headers=party["legal"]))["items"]
+    assert [c["next_due_on"] for c in listed if c["id"] == case["id"]] == ["2021-06-25"]
+    assert _due(client, party["legal"]) == [case["id"]]
