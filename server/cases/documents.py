@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from server.cases import doc, forms, procedure, render, service
 from server.cases import records as case_records
 from server.cases.models import Case
 from server.clock import SHANGHAI
+from server.disposition import file_names
 from server.errors import Conflict, NotFound, ServiceUnavailable
 from server.evidence.service import evidence_facts
 from server.extensions import db
@@ -148,4 +148,4 @@ def render_document(actor: Actor, case_id: uuid.UUID, form: str, fmt: str) -> tu
         raise ServiceUnavailable("The CJK font for PDF documents is not installed "
                                  "(fonts-wqy-microhei; see README).") from error
     title = f"{docs[0].title}_{docs[0].number or case_id}.{fmt}"
-    return data, f'filename="{form}_{case_id}.{fmt}"; filename*=UTF-8\'\'{quote(title)}'
+    return data, file_names(title, f"{form}_{case_id}.{fmt}")

@@ -31,9 +31,11 @@ from server.cases.casefile_build import build_zip, fixed_data
 from server.cases.models import Case, CaseExport
 from server.errors import Conflict, DomainError, Gone, NotFound, Unauthorized
 from server.extensions import db
+from server.registry import service as registry
 from server.uow import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
+CASEFILE_TITLE = "行政处罚案卷"  # what a download of the case file is titled after its number
 STALE_AFTER = timedelta(minutes=10)
 
 
@@ -106,8 +108,9 @@ def expires_at(row: CaseExport) -> datetime | None:
         else None
 
 
-def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str]:
-    """The finished file and its download name."""
+def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str, str]:
+    """The finished file, the name a clerk reads (案号_当事人行政处罚案卷.zip) and an ASCII
+    fallback made of the case's id."""
     row = get_export(actor, export_id)
     if row.status == "expired" or (row.status == "done" and expires_at(row) <= clock.utcnow()):
         raise Gone(f"The export expired at {expires_at(row).isoformat()} and its file was "
@@ -117,7 +120,10 @@ def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str]:
     path = export_dir() / row.file_name
     if not path.is_file():
         raise NotFound("The export file is no longer kept.")
-    return path, row.file_name
+    case = db.session.get(Case, row.case_id)  # the export's, read in the caller's scope
+    party = registry.party_of(case.enterprise_id)
+    return (path, f"{case.filing_number}_{party.name}{CASEFILE_TITLE}.zip",
+            f"casefile_{case.id}.zip")
 
 
 def _claim(export_id: uuid.UUID, now: datetime) -> bool:

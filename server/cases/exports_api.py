@@ -10,6 +10,7 @@ from flask import current_app, send_file
 from schemas.cases import CaseExportSchema, CasefileKeysSchema
 from server.apidoc import ApiBlueprint
 from server.cases import casefile, casefile_keys, exports
+from server.disposition import attachment
 
 blp = ApiBlueprint("case_exports", __name__, url_prefix="/api/v1",
                    description="Case-file exports (案卷): a signed ZIP built in the background")
@@ -41,10 +42,11 @@ def get_export(actor, export_id: uuid.UUID):
 @blp.problem(410, "Expired: the file was deleted after CASE_EXPORT_TTL_HOURS")
 @blp.secured
 def download_export(actor, export_id: uuid.UUID):
-    """The finished case file, streamed from disk."""
-    path, name = exports.download_path(actor, export_id)
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name,
-                     conditional=True)
+    """The finished case file, streamed from disk, named by its case number and title."""
+    path, name, fallback = exports.download_path(actor, export_id)
+    response = send_file(path, mimetype="application/zip", conditional=True)
+    response.headers["Content-Disposition"] = attachment(name, fallback)
+    return response
 
 
 @blp.route("/casefile/keys", methods=["GET"])

@@ -18,6 +18,7 @@ from server.cases import service as case_service
 from server.console import case_form, case_records, rule_names
 from server.console.cases import due_badge, due_text, next_deadline
 from server.console.web import bp, page, submit
+from server.disposition import attachment
 from server.errors import DomainError, NotFound
 from server.evidence import service as evidence
 from server.fieldwork import violations
@@ -133,9 +134,11 @@ def export_status(actor: Actor, export_id: uuid.UUID) -> Response:
 @bp.route("/exports/<uuid:export_id>/download", methods=["GET"])
 @page("case.export")
 def export_download(actor: Actor, export_id: uuid.UUID) -> Response:
-    """The finished case file."""
-    path, name = exports.download_path(actor, export_id)
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
+    """The finished case file, named by its case number and title."""
+    path, name, fallback = exports.download_path(actor, export_id)
+    response = send_file(path, mimetype="application/zip")
+    response.headers["Content-Disposition"] = attachment(name, fallback)
+    return response
 
 
 @bp.route("/evidence/<string:sha256>/thumbnail", methods=["GET"])

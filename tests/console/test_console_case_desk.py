@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import quote
 
 from tests.console.conftest import OTHER, OWN
 
@@ -104,6 +105,10 @@ def test_case_export_reports_progress_and_downloads(app, console, world):
     assert done["status"] == "done" and done["progress"] == 1
     download = session.get(done["download_url"])
     assert download.status_code == 200 and download.data.startswith(b"PK")
+    case, party = world[OWN]["case"], world[OWN]["enterprise"]["name"]
+    name = quote(f"{case['filing_number']}_{party}行政处罚案卷.zip")  # named as the API names it
+    assert download.headers["Content-Disposition"] == (
+        f'attachment; filename="casefile_{case_id}.zip"; filename*=UTF-8\'\'{name}')
 
 
 def _case_with(client, world, enterprise_body, facts: dict) -> str:

@@ -16,6 +16,11 @@ def ok(response, status: int = 200):
 
 
 def export_zip(app, client, party, case) -> bytes:
+    return export_download(app, client, party, case).data
+
+
+def export_download(app, client, party, case):
+    """The response of the finished export's download (built by the job)."""
     from server.cases import exports
 
     started = ok(client.post(f"/api/v1/cases/{case['id']}/exports", headers=party["legal"]),
@@ -27,7 +32,7 @@ def export_zip(app, client, party, case) -> bytes:
                                                               "not claimed": 0}
     done = ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
     assert done["status"] == "done" and done["progress"] == 1.0
-    return ok(client.get(done["download_url"], headers=party["legal"])).data
+    return ok(client.get(done["download_url"], headers=party["legal"]))
 
 
 def now():

@@ -7,12 +7,21 @@ import io
 import json
 import uuid
 import zipfile
+from urllib.parse import quote
 
 import pytest
 from pypdf import PdfReader
 
 from tests import pdfa_check
-from tests.api.cases.case_files import export_zip, flip_byte, jpeg, ok, rewrite_zip, verify_casefile
+from tests.api.cases.case_files import (
+    export_download,
+    export_zip,
+    flip_byte,
+    jpeg,
+    ok,
+    rewrite_zip,
+    verify_casefile,
+)
 from tests.api.cases.conftest import upload_file, upload_photo
 from tests.conftest import SHARED
 
@@ -229,3 +238,14 @@ def test_an_edited_manifest_or_a_flipped_byte_on_disk_fails_verification(
     result = verify_casefile(runner, tmp_path, bytes(raw))
     assert result.exit_code == 1 and f"altered member: {photo.filename}" in result.output
     assert verify_casefile(runner, tmp_path, b"not a zip").exit_code == 1
+
+
+def test_the_case_file_downloads_named_by_its_case_number_and_title(
+        app, client, party, exporting, case_with_photos):
+    response = export_download(app, client, party, case_with_photos)
+    name = (f"{case_with_photos['filing_number']}_{party['enterprise']['name']}"
+            "行政处罚案卷.zip")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == (f'attachment; filename="casefile_{case_with_photos["id"]}.zip"; '
+                           f"filename*=UTF-8''{quote(name)}")
+    assert response.mimetype == "application/zip"
