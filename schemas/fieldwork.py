@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from schemas.common import AwareMoment, Day, Moment, check_signed_or_refused
+from schemas.common import AwareMoment, Day, Moment, PageQuerySchema, check_signed_or_refused
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="a lowercase hex SHA-256 digest")
 
@@ -245,10 +245,15 @@ class ViolationSchema(ViolationCreateSchema):
     updated_at = Moment(dump_only=True)
 
 
-class InspectionListQuerySchema(Schema):
-    """Filters of GET /inspections."""
+class ViolationListQuerySchema(PageQuerySchema):
+    """Filters and page of GET /violations."""
+
+    inspection_id = fields.UUID()
+    enterprise_id = fields.UUID()
+
+
+class InspectionListQuerySchema(PageQuerySchema):
+    """Filters and page of GET /inspections."""
 
     enterprise_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(("draft", "submitted")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

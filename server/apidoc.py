@@ -27,9 +27,18 @@ class ApiParser(FlaskParser):
 
 
 class ApiBlueprint(Blueprint):
-    """Adds `problem` (document an error) and `secured` (bearer token required)."""
+    """Adds `list_arguments` (a paged list's query), `problem` (document an error) and
+    `secured` (bearer token required)."""
 
     ARGUMENTS_PARSER = ApiParser()
+
+    def list_arguments(self, schema: type[ma.Schema]) -> Callable[[Callable], Callable]:
+        """The query parameters of a paged list; one it does not know is refused (422), as a
+        misspelt filter would otherwise list everything."""
+        parsed = self.arguments(schema, location="query", unknown=ma.RAISE)
+        refused = self.problem(422, "A query parameter this list does not know, or a value "
+                                    "out of range (errors names each)")
+        return lambda view: refused(parsed(view))
 
     def problem(self, status: int, description: str) -> Callable[[Callable], Callable]:
         """Document an error response with the problem+json schema."""

@@ -38,7 +38,7 @@ def _shown(user: User) -> dict[str, Any]:
 
 
 @blp.route("/users", methods=["GET"])
-@blp.arguments(UserListQuerySchema, location="query")
+@blp.list_arguments(UserListQuerySchema)
 @blp.response(200, UserPageSchema)
 @blp.secured
 def list_users(actor, query: dict):

@@ -84,7 +84,7 @@ def file_case(actor, body: dict):
 
 
 @blp.route("/cases", methods=["GET"])
-@blp.arguments(CaseListQuerySchema, location="query")
+@blp.list_arguments(CaseListQuerySchema)
 @blp.response(200, CasePageSchema)
 @blp.secured
 def list_cases(actor, query: dict):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from schemas.common import PageSchema
 from schemas.fieldwork import (
     InspectionCreateSchema,
     InspectionFields,
@@ -16,6 +17,7 @@ from schemas.fieldwork import (
     VersionSchema,
     ViolationCreateSchema,
     ViolationFields,
+    ViolationListQuerySchema,
     ViolationSchema,
     ViolationUpdateSchema,
 )
@@ -31,20 +33,16 @@ INSPECTION_FIELDS = tuple(InspectionFields().fields)
 VIOLATION_FIELDS = tuple(ViolationFields().fields)
 
 
-class InspectionPageSchema(Schema):
+class InspectionPageSchema(PageSchema):
     """A page of inspection records."""
 
     items = fields.List(fields.Nested(InspectionSchema), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
 
 
-class ViolationListQuerySchema(Schema):
-    """Filters of GET /violations."""
+class ViolationPageSchema(PageSchema):
+    """A page of violations."""
 
-    inspection_id = fields.UUID()
-    enterprise_id = fields.UUID()
+    items = fields.List(fields.Nested(ViolationSchema), required=True)
 
 
 @blp.route("/inspections", methods=["POST"])
@@ -62,7 +60,7 @@ def create_inspection(actor, body: dict):
 
 
 @blp.route("/inspections", methods=["GET"])
-@blp.arguments(InspectionListQuerySchema, location="query")
+@blp.list_arguments(InspectionListQuerySchema)
 @blp.response(200, InspectionPageSchema)
 @blp.secured
 def list_inspections(actor, query: dict):
@@ -133,13 +131,17 @@ def create_violation(actor, body: dict):
 
 
 @blp.route("/violations", methods=["GET"])
-@blp.arguments(ViolationListQuerySchema, location="query")
-@blp.response(200, ViolationSchema(many=True))
+@blp.list_arguments(ViolationListQuerySchema)
+@blp.response(200, ViolationPageSchema)
 @blp.secured
 def list_violations(actor, query: dict):
-    """Violations of an inspection or an enterprise, in your scope."""
-    return [violation_json(v) for v in violations.list_violations(
-        actor, query.get("inspection_id"), query.get("enterprise_id"))]
+    """Violations in your scope, of an inspection or an enterprise, in the order the acts
+    happened, a page at a time."""
+    items, total = violations.page_violations(actor, query.get("inspection_id"),
+                                              query.get("enterprise_id"), query["page"],
+                                              query["per_page"])
+    return {"items": [violation_json(v) for v in items], "total": total, "page": query["page"],
+            "per_page": query["per_page"]}
 
 
 @blp.route("/violations/<uuid:violation_id>", methods=["GET"])

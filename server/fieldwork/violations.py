@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, true
+from sqlalchemy import func, or_, select, true
 
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize, in_scope, unknown_record
@@ -37,9 +37,12 @@ from server.uow import find, lock_all, unit_of_work
 __all__ = [  # the evidence reports and the rulings are served from here too
     "EDITABLE", "HISTORIES", "check_writable", "corrections_due", "decisions", "evidence_report",
     "get_violation", "histories_at", "inspection_evidence_report", "latest_decision",
-    "list_violations", "lock", "readable", "record_violation", "redecide_as_of", "ruling",
-    "update_violation",
+    "list_violations", "lock", "page_violations", "readable", "record_violation",
+    "redecide_as_of", "ruling", "update_violation",
 ]
+
+# Lists run in the order the acts happened; the id keeps pages stable when two were made at once.
+ACT_ORDER = (Violation.occurred_on, Violation.created_at, Violation.id)
 
 EDITABLE = ("code", "occurred_on", "continuing", "ended_on", "party_type", "description",
             "facts", "bases", "factors", "mitigation", "evidence")
@@ -214,16 +217,32 @@ def readable(actor: Actor) -> Any:
     return Violation.district == actor.scope
 
 
-def list_violations(actor: Actor, inspection_id: uuid.UUID | None,
-                    enterprise_id: uuid.UUID | None) -> list[Violation]:
-    """Violations in scope, filtered by inspection or enterprise."""
+def _listed(actor: Actor, inspection_id: uuid.UUID | None, enterprise_id: uuid.UUID | None):
+    """The violations in scope of an inspection or an enterprise (either may be None)."""
     query = select(Violation).where(readable(actor))
     if inspection_id:
         query = query.where(Violation.inspection_id == inspection_id)
     if enterprise_id:
         query = query.where(Violation.enterprise_id == enterprise_id)
-    return list(db.session.scalars(query.order_by(Violation.occurred_on, Violation.created_at)
-                                   .limit(1000)))
+    return query
+
+
+def list_violations(actor: Actor, inspection_id: uuid.UUID | None,
+                    enterprise_id: uuid.UUID | None) -> list[Violation]:
+    """Violations in scope, filtered by inspection or enterprise (the first 1,000)."""
+    return list(db.session.scalars(_listed(actor, inspection_id, enterprise_id)
+                                   .order_by(*ACT_ORDER).limit(1000)))
+
+
+def page_violations(actor: Actor, inspection_id: uuid.UUID | None,
+                    enterprise_id: uuid.UUID | None, page: int,
+                    per_page: int) -> tuple[list[Violation], int]:
+    """A page of the violations in scope, filtered by inspection or enterprise, in the order
+    the acts happened, and their total."""
+    query = _listed(actor, inspection_id, enterprise_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return list(db.session.scalars(query.order_by(*ACT_ORDER).limit(per_page)
+                                   .offset((page - 1) * per_page))), total
 
 
 def decisions(actor: Actor, violation_id: uuid.UUID) -> list[ViolationDecision]:

@@ -28,7 +28,7 @@ def _one(task) -> dict:
 
 
 @blp.route("/tasks", methods=["GET"])
-@blp.arguments(TaskListQuerySchema, location="query")
+@blp.list_arguments(TaskListQuerySchema)
 @blp.response(200, TaskPageSchema)
 @blp.secured
 def list_tasks(actor, query: dict):

@@ -34,7 +34,7 @@ UPDATABLE = tuple(EnterpriseFields().fields)
 
 
 @blp.route("/enterprises", methods=["GET"])
-@blp.arguments(EnterpriseListQuerySchema, location="query")
+@blp.list_arguments(EnterpriseListQuerySchema)
 @blp.response(200, EnterprisePageSchema)
 @blp.secured
 def list_enterprises(actor, query: dict):

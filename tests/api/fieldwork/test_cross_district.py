@@ -60,7 +60,8 @@ def test_an_inspector_sent_across_works_on_a_record_of_the_visited_district(clie
                                         headers=field["headers"]).get_json()["items"]] \
         == [record["id"]]
     assert [v["id"] for v in client.get("/api/v1/violations", query_string=listed,
-                                        headers=field["headers"]).get_json()] == [found["id"]]
+                                        headers=field["headers"]).get_json()["items"]] \
+        == [found["id"]]
     # the visited district's staff see all of it; the inspectors' own district nothing
     for headers, status in ((visit["supervisor"], 200), (visit["legal"], 200),
                             (field["supervisor"], 404)):

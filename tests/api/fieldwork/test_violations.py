@@ -129,7 +129,7 @@ def test_a_retried_create_is_not_a_duplicate(client, field, inspection):
     assert _post(client, field, body).status_code == 200
     listed = client.get(f"/api/v1/violations?inspection_id={inspection['id']}",
                         headers=field["headers"]).get_json()
-    assert len(listed) == 1
+    assert len(listed["items"]) == 1 and listed["total"] == 1
 
 
 def test_a_position_far_from_the_site_is_flagged_with_its_distance(client, field, inspection):
@@ -300,3 +300,31 @@ def test_an_act_dated_after_the_inspection_found_it_is_refused_on_its_own_date(
                            json={"version": 1, "occurred_on": "2021-06-05"},
                            headers=field["headers"])
     assert changed.status_code == 422 and set(changed.get_json()["errors"]) == {"occurred_on"}
+
+
+def test_the_violation_list_pages_with_its_total_like_the_other_lists(client, field, inspection):
+    made = [_post(client, field, _violation(inspection, occurred_on=f"2021-05-2{n}"))
+            for n in range(3)]
+    assert [r.status_code for r in made] == [201] * 3
+    url = f"/api/v1/violations?inspection_id={inspection['id']}&per_page=2"
+    first = client.get(url, headers=field["headers"]).get_json()
+    second = client.get(url + "&page=2", headers=field["headers"]).get_json()
+    assert {k: first[k] for k in ("total", "page", "per_page")} == {
+        "total": 3, "page": 1, "per_page": 2}
+    assert (second["page"], second["total"], len(second["items"])) == (2, 3, 1)
+    assert [v["id"] for v in first["items"] + second["items"]] == [
+        r.get_json()["id"] for r in made]  # in the order the acts happened
+    default = client.get("/api/v1/violations", headers=field["headers"]).get_json()
+    assert (default["page"], default["per_page"], default["total"]) == (1, 50, 3)
+
+
+@pytest.mark.parametrize("query", ["inspection={id}", "per_page=0", "page=0",
+                                   "inspection_id={id}&sort=code"])
+def test_the_violation_list_refuses_unknown_or_bad_parameters_with_a_problem(
+        client, field, inspection, query):
+    # A misspelt filter (inspection= for inspection_id=) listed every violation in scope.
+    response = client.get("/api/v1/violations?" + query.format(id=inspection["id"]),
+                          headers=field["headers"])
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert set(response.get_json()["errors"]) == {
+        query.split("&")[-1].split("=")[0]}, response.get_json()
