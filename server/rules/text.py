@@ -43,8 +43,8 @@ LAW_TITLES_ZH: Mapping[str, str] = {
 _CITED = re.compile(r" ?(?<!\w)(" + "|".join(sorted(LAW_TITLES_ZH, key=len, reverse=True))
                     + r") 第(\d+)条(?:第(\d+)款)?(?:第(\d+)项)?(?: (?=\S))?")
 # A law named by its full title outside 《》 (the daily penalty's order, as DAILY_BASIS holds it).
-_BARE_TITLE = re.compile(r"(?<!《)(" + "|".join(sorted(map(re.escape, LAW_TITLES_ZH.values()),
-                                                        key=len, reverse=True)) + r")(?!》)")
+_BARE_TITLE = re.compile("(" + "|".join(sorted(map(re.escape, LAW_TITLES_ZH.values()),
+                                               key=len, reverse=True)) + ")")
 _DIGITS = "零一二三四五六七八九"
 _ARTICLE = re.compile(r"(\S+) 第(\d+)条(?:第(\d+)款)?(?:第(\d+)项)?")
 
@@ -249,7 +249,13 @@ def cite_in_full(text: str) -> str:
                 + (f"第{chinese_number(int(para))}款" if para else "")
                 + (f"第{chinese_number(int(item))}项" if item else ""))
 
-    return _BARE_TITLE.sub(r"《\1》", _CITED.sub(full, text))
+    def titled(m: re.Match[str]) -> str:
+        """A full title in 《》, unless it is inside another title's."""
+        before = m.string[:m.start()]
+        inside = before.count("《") > before.count("》")
+        return m.group(1) if inside else f"《{m.group(1)}》"
+
+    return _BARE_TITLE.sub(titled, _CITED.sub(full, text))
 
 
 def name_rule_sets(text: str, names: Mapping[str, str], lang: Lang) -> str:

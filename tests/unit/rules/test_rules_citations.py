@@ -49,6 +49,8 @@ def test_the_daily_penalty_order_is_cited_by_its_title_in_guillemets() -> None:
         "《环境保护主管部门实施按日连续处罚办法》（环境保护部令第28号）")
     already = "《环境保护主管部门实施按日连续处罚办法》"
     assert cite_in_full(already) == already
+    inside = "《上海市生态环境行政处罚办法实施细则》"  # another title that holds one
+    assert cite_in_full(inside) == inside
 
 
 def test_a_discretion_table_is_named_by_its_title_in_chinese_and_by_its_id_in_english(
