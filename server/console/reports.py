@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request
+from flask_babel import gettext
 
 from schemas.reports import ReportQuerySchema
 from server.auth.policy import Actor, in_scope
 from server.console.charts import grouped_bars
 from server.console.web import bp, load, page
+from server.disposition import attachment
 from server.registry import districts
 from server.reports import service
 from server.reports.figures import METRICS
@@ -44,6 +46,7 @@ def reports_xlsx(actor: Actor) -> Response:
     """The same figures as an XLSX workbook (amounts in yuan)."""
     query = load(ReportQuerySchema(), request.args)
     found, _ = service.summary(actor, query)
-    name = f"summary_{found.period.start}_{found.period.end}.xlsx"
-    return Response(service.as_xlsx(found), mimetype=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    period = f"{found.period.start}_{found.period.end}"
+    named = gettext("Enforcement statistics") + f"_{period}.xlsx"
+    return Response(service.as_xlsx(found), mimetype=XLSX, headers={
+        "Content-Disposition": attachment(named, f"summary_{period}.xlsx")})

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, current_app, json, request, url_for
 
 from schemas.evidence import EvidenceSchema, UploadSchema
 from server.apidoc import ApiBlueprint
+from server.disposition import attachment
 from server.errors import PROBLEM_JSON, DomainError
 from server.evidence import service, tus, uploads
 from server.evidence.models import READY, Evidence, Upload
@@ -251,7 +251,7 @@ def get_original(actor, sha256: str):
         "Content-Length": str(evidence.size), "ETag": f'"{evidence.sha256}"',
         "Repr-Digest": f"sha-256=:{digest}:", "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        "Content-Disposition": attachment(name, name)})
 
 
 def _derived(actor, sha256: str, variant: str) -> Response:

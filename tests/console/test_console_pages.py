@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import quote
 
 from tests.console.conftest import OTHER, OWN
 from tests.console.reading import task_team
@@ -223,6 +224,10 @@ def test_reports_draw_svg_charts_and_offer_xlsx(console, world):
     assert "无主观过错不予处罚案件数" in page and "超过追责时效不予处罚案件数" in page
     xlsx = session.get("/console/reports.xlsx?from=2021-01-01&to=2030-12-31")
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    named = "生态环境执法统计_2021-01-01_2030-12-31.xlsx"
+    assert xlsx.headers["Content-Disposition"] == (
+        f"attachment; filename=\"summary_2021-01-01_2030-12-31.xlsx\"; "
+        f"filename*=UTF-8''{quote(named)}")
 
 
 def test_pages_name_districts_rather_than_show_their_codes(console, world):

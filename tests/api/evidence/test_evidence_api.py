@@ -77,7 +77,8 @@ def test_the_original_streams_untouched_and_every_view_is_audited(tus, client, i
         assert response.headers["ETag"] == f'"{sha256(data)}"'
         digest = base64.b64encode(bytes.fromhex(sha256(data))).decode()
         assert response.headers["Repr-Digest"] == f"sha-256=:{digest}:"
-        assert "87%20OSError.jpg" in response.headers["Content-Disposition"]
+        assert response.headers["Content-Disposition"] == (
+            "attachment; filename=\"87 OSError.jpg\"; filename*=UTF-8''87%20OSError.jpg")
     views = _audit(app, "evidence.view_original")
     assert [v.entity_id for v in views] == [sha256(data)] * 2
     assert views[1].actor_name.startswith("legal")
