@@ -23,6 +23,7 @@ from server.registry import service as registry
 
 PAGE = 500
 MAX_SITES = 5000
+MAX_VIOLATIONS = 1000  # open violations drawn, the latest acts first (the page says so)
 FLAGGED = ("outside_site", "no_gps")
 
 
@@ -42,21 +43,30 @@ def _sites(actor: Actor) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _open_violations(actor: Actor, sites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Violations not in a closed case; those without GPS are shown at their site."""
-    found = violations.list_violations(actor, None, None)
-    settled = cases.settled_violations(v.id for v in found)
-    out = []
-    for v in found:
-        site = sites.get(str(v.enterprise_id))
-        if v.id in settled or (v.lat is None and site is None):
-            continue
-        lon, lat = (v.lon, v.lat) if v.lat is not None else (site["lon"], site["lat"])
-        flags = sorted(set(v.flags) | ({"no_gps"} if v.lat is None else set()))
-        out.append({"id": str(v.id), "code": v.code, "lon": lon, "lat": lat, "flags": flags,
-                    "flagged": [f for f in flags if f in FLAGGED],
-                    "enterprise": site["name"] if site else ""})
-    return out
+def _open_violations(actor: Actor, sites: dict[str, dict[str, Any]]
+                     ) -> tuple[list[dict[str, Any]], bool]:
+    """Violations not in a closed case, the latest acts first, at most MAX_VIOLATIONS (and
+    whether more were left off); those without GPS are shown at their site."""
+    out: list[dict[str, Any]] = []
+    page_no, more = 1, False
+    while True:
+        rows, total = violations.page_violations(actor, None, None, page_no, PAGE,
+                                                 newest_first=True)
+        settled = cases.settled_violations(v.id for v in rows)
+        for v in rows:
+            site = sites.get(str(v.enterprise_id))
+            if v.id in settled or (v.lat is None and site is None):
+                continue
+            if len(out) == MAX_VIOLATIONS:
+                return out, True
+            lon, lat = (v.lon, v.lat) if v.lat is not None else (site["lon"], site["lat"])
+            flags = sorted(set(v.flags) | ({"no_gps"} if v.lat is None else set()))
+            out.append({"id": str(v.id), "code": v.code, "lon": lon, "lat": lat,
+                        "flags": flags, "flagged": [f for f in flags if f in FLAGGED],
+                        "enterprise": site["name"] if site else ""})
+        if page_no * PAGE >= total:
+            return out, more
+        page_no += 1
 
 
 def _todays_tasks(actor: Actor, sites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,9 +110,11 @@ def map_page(actor: Actor) -> str:
         shapes.append({"code": d.code, "name": d.name, "name_en": d.name_en,
                        "path": view.path(geometries[d.code]), "x": x, "y": y})
     sites = _sites(actor)
+    open_violations, violations_cut = _open_violations(actor, sites)
     layers = {"sites": [place(s) for s in sites.values()],
-              "violations": [place(v) for v in _open_violations(actor, sites)],
+              "violations": [place(v) for v in open_violations],
               "tasks": [place(t) for t in _todays_tasks(actor, sites)]}
     tiles = view.tiles(tile_url, view.zoom_for()) if tile_url else []
     return render_template("console/map.html", view=view, districts=shapes, layers=layers,
-                           tiles=tiles, today=clock.today_shanghai())
+                           tiles=tiles, today=clock.today_shanghai(),
+                           violations_cut=MAX_VIOLATIONS if violations_cut else None)

@@ -236,12 +236,13 @@ def list_violations(actor: Actor, inspection_id: uuid.UUID | None,
 
 def page_violations(actor: Actor, inspection_id: uuid.UUID | None,
                     enterprise_id: uuid.UUID | None, page: int,
-                    per_page: int) -> tuple[list[Violation], int]:
+                    per_page: int, newest_first: bool = False) -> tuple[list[Violation], int]:
     """A page of the violations in scope, filtered by inspection or enterprise, in the order
-    the acts happened, and their total."""
+    the acts happened (or the latest first), and their total."""
     query = _listed(actor, inspection_id, enterprise_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return list(db.session.scalars(query.order_by(*ACT_ORDER).limit(per_page)
+    order = [column.desc() for column in ACT_ORDER] if newest_first else ACT_ORDER
+    return list(db.session.scalars(query.order_by(*order).limit(per_page)
                                    .offset((page - 1) * per_page))), total
 
 

@@ -241,3 +241,16 @@ def test_pages_name_districts_rather_than_show_their_codes(console, world):
     assert "<td>浦东新区</td>" in session.get("/console/accounts").get_data(as_text=True)
     city = console("admin", "310000").get("/console/accounts").get_data(as_text=True)
     assert "系统管理员 · 全市</span>" in city and "<td>310000</td>" not in city
+
+
+def test_map_draws_the_latest_open_violations_and_says_when_it_left_some_off(
+        console, world, monkeypatch):
+    from server.console import map_page
+
+    session = console("supervisor", OWN)
+    assert "violations-cut" not in session.get("/console/map").get_data(as_text=True)
+    monkeypatch.setattr(map_page, "PAGE", 1)  # one violation per page: the paging is walked
+    monkeypatch.setattr(map_page, "MAX_VIOLATIONS", 1)
+    page = session.get("/console/map").get_data(as_text=True)
+    assert page.count('<g class="violation') == 1
+    assert 'id="violations-cut"' in page and "最近的 1 条" in page
