@@ -18,6 +18,7 @@ from offline_sync.cli_base import (
     kept_line,
     location_option,
     open_tablet,
+    shown,
     uncited_lines,
 )
 from offline_sync.engine import Tablet, issue_of
@@ -65,7 +66,7 @@ def login(ctx: click.Context, server: str, username: str, password: str,
     if new_password is not None:
         click.echo("password changed: the temporary or old one no longer works")
     click.echo(f"signed in as {body['user']['username']} on {body['device_id']} "
-               f"until {body['expires_at']}")
+               f"until {shown(body['expires_at'])}")
 
 
 def _new_password() -> str:

@@ -68,6 +68,20 @@ def waiting(tablet: Tablet) -> str:
     return f"Nothing is lost: {owed_text(*tablet.owed())} wait on this tablet. "
 
 
+def shown(value: str | None) -> str:
+    """A stored time (ISO 8601, often UTC) as the inspector reads it: this machine's local
+    time to the minute, with its offset (2026-06-01 16:30 +08:00); '—' for none."""
+    if not value:
+        return "—"
+    try:
+        at = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)  # not a time: as stored, never hidden
+    local = at.astimezone() if at.tzinfo is not None else at
+    offset = local.strftime("%z")
+    return local.strftime("%Y-%m-%d %H:%M") + (f" {offset[:3]}:{offset[3:]}" if offset else "")
+
+
 def moment(value: str | None) -> str | None:
     """A time as typed (ISO 8601, or 'now') with its UTC offset: one typed without an offset
     is this machine's local time. BadInput for what is not a time."""
@@ -140,7 +154,8 @@ def kept_line(tablet: Tablet, item: EvidenceItem, wanted: str | None,
     data = held[1] if held else {}
     enterprise = tablet.store.record_of("enterprise", str(data.get("enterprise_id")))
     name = f"{enterprise[1].get('name')}, " if enterprise and enterprise[1].get("name") else ""
-    said = f"kept for inspection {item.inspection_id} ({name}started {data.get('started_at')})"
+    started = shown(data.get("started_at"))
+    said = f"kept for inspection {item.inspection_id} ({name}started {started})"
     if item.inspection_id != wanted:
         return f"{said}: the same file was captured before, for that record"
     if open_records is None:

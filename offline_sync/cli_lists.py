@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from offline_sync import checklists
-from offline_sync.cli_base import BadInput, open_tablet, uncited_lines
+from offline_sync.cli_base import BadInput, open_tablet, shown, uncited_lines
 from offline_sync.engine import Tablet
 from offline_sync.visit import today
 
@@ -163,7 +163,7 @@ def inspections(ctx: click.Context, as_json: bool) -> None:
         names = _enterprise_names(tablet, rows)
     rows.sort(key=lambda row: row.get("started_at") or "", reverse=True)
     _show(rows, as_json, "No inspection record on this tablet.", lambda row: [
-        f"{row['id']}  {_state(row)}  started {row.get('started_at')}  {names[row['id']]}"])
+        f"{row['id']}  {_state(row)}  started {shown(row.get('started_at'))}  {names[row['id']]}"])
 
 
 def _count(number: int, thing: str) -> str:
@@ -217,7 +217,7 @@ def show(ctx: click.Context, inspection_id: str, as_json: bool) -> None:
     lines = [f"inspection {inspection_id}: {_state(record)}",
              f"  enterprise {enterprise} ({record.get('enterprise_id')})",
              f"  officers {officers_named}",
-             f"  started {record.get('started_at')}; ended {record.get('ended_at') or '—'}",
+             f"  started {shown(record.get('started_at'))}; ended {shown(record.get('ended_at'))}",
              f"  findings: {record.get('findings') or '—'}"]
     lines += [f"  present: {p.get('name')} {p.get('role') or ''}".rstrip()
               for p in record.get("people_present") or []]
