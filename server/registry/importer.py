@@ -13,6 +13,7 @@ from shapely.errors import ShapelyError
 from shapely.geometry import mapping
 
 from server.messages import Message
+from server.registry.parse_reasons import json_reason
 from server.registry.refusals import english, said
 
 CSV_COLUMNS = ("credit_code", "name", "address", "district", "industry", "permit_class",
@@ -59,7 +60,7 @@ def _site_from_text(text: str) -> tuple[Any, list[Message]]:
         try:
             return json.loads(text), []
         except json.JSONDecodeError as error:
-            return None, [said("row_field.site_json", error=error.msg)]
+            return None, [said("row_field.site_json", error=json_reason(error.msg))]
     try:
         return mapping(shapely.wkt.loads(text)), []
     except (ShapelyError, ValueError, TypeError):
@@ -102,7 +103,7 @@ def _from_geojson(text: str) -> list[RawRow]:
     try:
         collection = json.loads(text)
     except json.JSONDecodeError as error:
-        raise FileProblem(said("import_file.json", error=error.msg,
+        raise FileProblem(said("import_file.json", error=json_reason(error.msg),
                                           line=error.lineno)) from error
     except RecursionError as error:
         raise FileProblem(said("import_file.too_deep")) from error

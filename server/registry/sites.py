@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from server.geo import geodesic_area_m2
 from server.messages import Message
+from server.registry.parse_reasons import geometry_reason
 from server.registry.refusals import said
 
 SITE_TYPES = ("Polygon", "MultiPolygon")
@@ -89,7 +90,8 @@ def check_site(
         return None, problems
     geometry = shape(geojson)
     if not geometry.is_valid:
-        return None, [said("site.invalid", reason=shapely.is_valid_reason(geometry))]
+        reason = geometry_reason(shapely.is_valid_reason(geometry))
+        return None, [said("site.invalid", reason=reason)]
     if city is not None and _share_inside(geometry, city) < limits.min_share_in_district:
         return None, [said("site.outside_city")]
     if district is None:

@@ -46,7 +46,7 @@ CHINESE = {
     "7": ["统一社会信用代码须为18位，实为3位"],
     "8": ["区", f"不在您的管辖范围（{OWN}）内"],
     "10": ["场地范围既不是GeoJSON也不是WKT"],
-    "11": ["场地范围不是有效的GeoJSON"],
+    "11": ["场地范围不是有效的GeoJSON", "属性名必须用双引号括起来"],
     "12": [f"场地位于区{OWN}以外（100.0%的面积在区外）"],
     "13": ["场地面积1平方米不在合理范围20–50,000,000平方米内"],
     "14": ["每个环至少需要4个坐标点"],
@@ -76,7 +76,7 @@ ENGLISH = ["duplicate of line", "lowercase", "not allowed in a credit code",
            "ends before it starts", "valid for at most", "validity dates", "Missing data",
            "digits, spaces", "Must be one of", "more values than columns", "already registered",
            "<strong>credit_code</strong>", "<strong>site</strong>", "<strong>_row</strong>",
-           "contacts"]
+           "contacts", "Expecting property name"]
 
 
 def test_no_row_error_is_left_in_english(report):
