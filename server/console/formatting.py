@@ -15,6 +15,7 @@ from flask_babel import format_date, format_datetime, get_locale, gettext, pgett
 
 from server.messages import Message
 from server.reports.figures import yuan
+from server.rules.text import cite_in_full
 
 # message parameters that are domain words, and the catalogue context of their labels
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
@@ -112,8 +113,16 @@ def as_json(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
 
 
+def cited(text: str | None) -> str:
+    """A legal basis as the page's reader reads it: on a Chinese page each abbreviated
+    citation in full (《中华人民共和国行政处罚法》第六十条), on an English one as stored."""
+    if not text:
+        return "—"
+    return text if english() else cite_in_full(text)
+
+
 def register(app: Flask) -> None:
     """Add the filters to Jinja."""
     filters: dict[str, Any] = {"money": money, "number": number, "day": day, "moment": moment,
-                                "json": as_json}
+                                "json": as_json, "cited": cited}
     app.jinja_env.filters.update(filters)

@@ -203,3 +203,11 @@ def test_the_case_page_names_rule_sets_by_their_titles_not_their_ids(app, consol
     assert "cn-eco-field-violations@1" not in page and "gd-2022-weighted-accumulation" not in page
     assert "《生态环境现场执法常见违法行为目录》" in page
     assert "规则集《生态环境现场执法常见违法行为目录》未经核实" in page
+
+
+def test_the_case_pages_deadline_table_cites_each_basis_in_full_on_a_chinese_page(
+        console, world):
+    page = console("legal", OWN).get(f"/console/cases/{world[OWN]['case']['id']}")
+    table = page.get_data(as_text=True).split(">依据<")[1].split("</table>")[0]
+    assert "《中华人民共和国行政处罚法》第六十条" in table
+    assert "处罚法 第" not in table
