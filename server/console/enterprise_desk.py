@@ -68,7 +68,7 @@ def site_outline(site: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _districts(actor: Actor) -> list[Any]:
     """The districts an enterprise of the actor's scope may be in."""
-    return [d for d in districts.list_districts() if actor.city_wide or d.code == actor.scope]
+    return districts.in_scope(actor)
 
 
 def _form_page(template: str, actor: Actor, status: int, detail: str | None,

@@ -29,7 +29,7 @@ def _register(actor: Actor, report: bulk.ImportReport | None = None, status: int
     return render_template("console/enterprises.html", rows=rows, total=total, listed=listed,
                            page=query["page"], pages=pages, query=query, report=report,
                            report_rows=import_report.rows(report) if report else [],
-                           districts=districts.list_districts(),
+                           districts=districts.in_scope(actor),
                            permit_classes=PERMIT_CLASSES), status
 
 

@@ -11,7 +11,7 @@ from flask import current_app, render_template
 from shapely.geometry import shape
 
 from server import clock
-from server.auth.policy import Actor, in_scope
+from server.auth.policy import Actor
 from server.cases import service as cases
 from server.console.svgmap import Viewport, bounds_of
 from server.console.web import bp, page
@@ -95,7 +95,7 @@ def map_page(actor: Actor) -> str:
     """The map of the actor's scope (all 16 districts when city-wide)."""
     tile_url = current_app.config.get("CONSOLE_TILE_URL")
     to_geometry, to_point = _projector(bool(tile_url))
-    outlines = [d for d in districts.list_districts() if in_scope(actor, d.code)]
+    outlines = districts.in_scope(actor)
     geometries = {d.code: to_geometry(d.geometry) for d in outlines}
     view = Viewport.around(bounds_of(geometries.values()))
 

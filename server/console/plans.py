@@ -42,10 +42,8 @@ def _plan_body(form: MultiDict) -> dict[str, Any]:
 @page("plan.read")
 def plans(actor: Actor) -> str:
     """The plans of the scope and the form to create one."""
-    scope_districts = [d for d in districts.list_districts()
-                       if actor.city_wide or d.code == actor.scope]
     return render_template("console/plans.html", plans=planning.list_plans(actor),
-                           districts=scope_districts, city=CITY,
+                           districts=districts.in_scope(actor), city=CITY,
                            permit_classes=PERMIT_CLASSES)
 
 

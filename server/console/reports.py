@@ -6,7 +6,7 @@ from flask import Response, render_template, request
 from flask_babel import gettext
 
 from schemas.reports import ReportQuerySchema
-from server.auth.policy import Actor, in_scope
+from server.auth.policy import Actor
 from server.console.charts import grouped_bars
 from server.console.web import bp, load, page
 from server.disposition import attachment
@@ -36,8 +36,7 @@ def reports(actor: Actor) -> str:
     return render_template("console/reports.html", found=found, scope=scope, query=query,
                            now=now, before=before, change=found.change_pct(), metrics=METRICS,
                            counts=counts, amounts=amounts, by_district=by_district,
-                           districts=[d for d in districts.list_districts()
-                                      if in_scope(actor, d.code)])
+                           districts=districts.in_scope(actor))
 
 
 @bp.route("/reports.xlsx", methods=["GET"])

@@ -50,6 +50,11 @@ def list_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.code)))
 
 
+def in_scope(actor: Actor) -> list[District]:
+    """The districts of the actor's scope by code (all of them for a city-wide actor)."""
+    return [d for d in list_districts() if actor.city_wide or d.code == actor.scope]
+
+
 def district_names() -> dict[str, tuple[str, str]]:
     """Each district's Chinese and English name by code (no outlines read)."""
     return {code: (name, name_en) for code, name, name_en in db.session.execute(

@@ -254,3 +254,17 @@ def test_map_draws_the_latest_open_violations_and_says_when_it_left_some_off(
     page = session.get("/console/map").get_data(as_text=True)
     assert page.count('<g class="violation') == 1
     assert 'id="violations-cut"' in page and "最近的 1 条" in page
+
+
+def _district_options(page: str) -> list[str]:
+    select = page.split('<select id="f-district" name="district">')[1].split("</select>")[0]
+    return [code for code in re.findall(r'<option value="([^"]*)"', select) if code]
+
+
+def test_register_offers_a_district_user_only_the_districts_of_their_scope(console, world):
+    # A district supervisor was offered all 16 districts; another one listed 0 enterprises.
+    assert _district_options(console("supervisor", OWN).get(
+        "/console/enterprises").get_data(as_text=True)) == [OWN]
+    city = _district_options(console("supervisor", "310000").get(
+        "/console/enterprises").get_data(as_text=True))
+    assert len(city) == 16 and OWN in city and OTHER in city
