@@ -42,6 +42,13 @@ def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
     return out
 
 
+def _acts(case: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each act of the case (处罚法 第29条) with its violations and the one it is fined under."""
+    by_id = {str(item["violation"].id): item for item in items}
+    return [act | {"members": [by_id[v] for v in act["violation_ids"] if v in by_id]}
+            for act in case.acts]
+
+
 def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None = None,
           refused: DomainError | ValidationError | None = None,
           sent: Mapping[str, Any] | None = None) -> Response:
@@ -72,7 +79,7 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
         fields=fields, values=form or {},
         placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
-        refused=detail, field_errors=errors, fine_acts=fine_acts,
+        refused=detail, field_errors=errors, fine_acts=fine_acts, acts=_acts(found, items),
         service_methods=procedure.SERVICE_METHODS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [],
         **case_records.page_data(found, may_advance, sent))

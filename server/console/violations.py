@@ -16,6 +16,7 @@ from schemas.enterprise import DISTRICT_CODE
 from server.auth.policy import Actor
 from server.cases import filing
 from server.cases import violation_desk as desk
+from server.console import act_groups
 from server.console.refusal import refusal
 from server.console.web import bp, load, page, page_count, submit
 from server.errors import DomainError
@@ -58,6 +59,7 @@ def _desk(actor: Actor, form: Mapping[str, Any] | None = None,
         decisions=desk.DECISIONS, parties=desk.desk_parties(actor, filters),
         districts=districts.list_districts() if actor.city_wide else [],
         selected=set(form.getlist("violation_ids")) if form else set(),
+        act_marks=act_groups.marks(form) if form else {}, act_groups=act_groups.GROUPS,
         values=form or {}, refused=detail, field_errors=errors)
     return Response(body, status=status, mimetype="text/html")
 
@@ -72,10 +74,13 @@ def violations_view(actor: Actor) -> Response:
 @bp.route("/violations/cases", methods=["POST"])
 @page("case.create")
 def file_case(actor: Actor):
-    """File a case (立案) on the selected violations of one party, then show it; a refused
-    filing shows the desk again with the selection and the reasons (422/409)."""
+    """File a case (立案) on the selected violations of one party, those marked alike as one
+    act, then show it; a refused filing shows the desk again with the selection, the marks and
+    the reasons (422/409)."""
     def save() -> Response:
-        body = load(CaseCreateSchema(), request.form, lists=("violation_ids",))
+        groups = act_groups.same_act(request.form)
+        body = load(CaseCreateSchema(), act_groups.unmarked(request.form),
+                    lists=("violation_ids",), extra={"same_act": groups})
         case = filing.file_case(actor, body)
         return redirect(url_for("console.case", case_id=case.id), 303)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -156,10 +156,13 @@ def submit(save: Callable[[], Any],
         return again(error)
 
 
-def load(schema: Any, source: Any, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+def load(schema: Any, source: Any, *, lists: tuple[str, ...] = (),
+         extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Parse a query string or form with the API's own schema (empty fields left out);
-    `lists` names fields sent several times (checkboxes, multiple selects)."""
+    `lists` names fields sent several times (checkboxes, multiple selects), `extra` the
+    fields the page built from several inputs (they replace the inputs' own)."""
     data: dict[str, Any] = {k: v for k, v in source.items() if v != "" and k != "csrf_token"}
+    data.update(extra or {})
     for name in lists:
         values = [v for v in source.getlist(name) if v != ""]
         if values:

@@ -203,3 +203,69 @@ def test_the_desk_pages_newest_first(console, desk, monkeypatch):
         [one] for one in newest_first]
     assert "共 3 项违法行为" in pages[0] and "第 1 页，共 3 页" in pages[0]
     assert 'href="/console/violations?page=2">下一页' in pages[0]
+
+
+def _case_of(client, desk, response) -> dict[str, Any]:
+    """The case a filing redirected to, as the API returns it."""
+    case_id = response.headers["Location"].rsplit("/", 1)[1]
+    return _ok(client.get(f"/api/v1/cases/{case_id}", headers=desk["legal"]), 200)
+
+
+def test_each_selectable_violation_may_be_marked_as_one_act_with_others(console, desk):
+    waived, _ = desk[11]["violations"]
+    row = _row(console("legal", OWN).get("/console/violations").get_data(as_text=True),
+               waived["id"])
+    assert f'<select id="act-{waived["id"]}" name="same_act:{waived["id"]}"' in row
+    assert f'<label for="act-{waived["id"]}"' in row and "同一行为" in row
+
+
+def test_violations_marked_as_one_act_are_filed_as_one_act_fined_once(client, console, desk):
+    # 处罚法 第29条: one act breaking several provisions is fined once, under the highest
+    session = console("legal", OWN)
+    waived, fined = desk[11]["violations"]
+    response = _file(session, waived, fined, late_reason="逾期", **{
+        f"same_act:{waived['id']}": "A", f"same_act:{fined['id']}": "A"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    case = _case_of(client, desk, response)
+    assert [sorted(act["violation_ids"]) for act in case["acts"]] == [
+        sorted([waived["id"], fined["id"]])]
+    assert case["acts"][0]["fined_under"] == fined["id"]
+    page = html.unescape(session.get(response.headers["Location"]).get_data(as_text=True))
+    acts = page.split('id="case-acts"')[1].split("</table>")[0]
+    assert "同一违法行为" in page and acts.count("<tr data-act=") == 1
+    assert acts.count("AIR_VOC") >= 2 and "按此项处罚" in acts
+
+
+def test_violations_left_unmarked_are_separate_acts(client, console, desk):
+    session = console("legal", OWN)
+    waived, fined = desk[11]["violations"]
+    response = _file(session, waived, fined, late_reason="逾期")
+    assert response.status_code == 303
+    assert len(_case_of(client, desk, response)["acts"]) == 2
+    acts = session.get(response.headers["Location"]).get_data(as_text=True).split(
+        'id="case-acts"')[1].split("</table>")[0]
+    assert acts.count("<tr data-act=") == 2
+
+
+def test_an_act_group_of_one_selected_violation_is_refused_in_chinese_with_the_form_kept(
+        console, desk):
+    session = console("legal", OWN)
+    waived, fined = desk[11]["violations"]
+    response = _file(session, waived, fined, late_reason="逾期原因", **{
+        f"same_act:{waived['id']}": "A", f"same_act:{fined['id']}": "B"})
+    assert response.status_code == 422
+    text = html.unescape(response.get_data(as_text=True))
+    assert "同一行为组至少要有两项所选违法行为" in text and "Shorter than" not in text
+    assert f'value="{waived["id"]}" id="v-{waived["id"]}" checked' in text
+    assert re.search(f'name="same_act:{waived["id"]}".*?<option value="A" selected>', text,
+                     re.S)
+    assert "逾期原因</textarea>" in text
+
+
+def test_an_act_mark_on_a_violation_not_selected_is_refused(console, desk):
+    session = console("legal", OWN)
+    waived, fined = desk[11]["violations"]
+    response = _file(session, fined, late_reason="逾期", **{
+        f"same_act:{waived['id']}": "A", f"same_act:{fined['id']}": "A"})
+    assert response.status_code == 422
+    assert "同一行为组中的每项违法行为都须在所选之列" in response.get_data(as_text=True)
