@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import event, select
@@ -96,6 +97,17 @@ def _append_noted(session: Session) -> None:
         head.seq, head.hash = entries[-1]["seq"], entries[-1]["hash"]
     session.execute(AuditEntry.__table__.insert(), entries)  # one statement for a whole push
     session.flush()
+
+
+def entries_of(entity: str, entity_ids: Collection[str],
+               actions: Collection[str]) -> list[AuditEntry]:
+    """The entries of these actions on these records, oldest first (500 ids a query)."""
+    ids, found = sorted(set(entity_ids)), []
+    for start in range(0, len(ids), 500):
+        found.extend(db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity_id.in_(ids[start:start + 500]), AuditEntry.entity == entity,
+            AuditEntry.action.in_(list(actions))).order_by(AuditEntry.seq)))
+    return found
 
 
 def _rows():

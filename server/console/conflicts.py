@@ -11,10 +11,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, pgettext
 
 from schemas.sync import ConflictQuerySchema, ResolveSchema
-from server.auth.policy import Actor, allowed
+from server.auth.policy import Actor, allowed, in_scope
 from server.console.web import bp, load, page
 from server.errors import ValidationFailed
-from server.sync import conflicts
+from server.sync import conflict_context, conflicts
 from server.sync import resolve as resolving
 
 VALUE = "value:"
@@ -48,7 +48,16 @@ def conflicts_page(actor: Actor) -> str:
     query = load(ConflictQuerySchema(), request.args)
     found = conflicts.list_conflicts(actor, query["status"], query["limit"])
     return render_template("console/conflicts.html", conflicts=found, status=query["status"],
-                           may_resolve=allowed(actor.role, "sync.conflict.resolve"))
+                           contexts=conflict_context.describe(actor, found),
+                           may_resolve=allowed(actor.role, "sync.conflict.resolve"),
+                           may_open_enterprise=lambda e: _may_open_enterprise(actor, e),
+                           may_open_task=allowed(actor.role, "task.assign"))
+
+
+def _may_open_enterprise(actor: Actor, enterprise: Any) -> bool:
+    """Whether the console's enterprise page would show this unit to the actor."""
+    return (enterprise is not None and enterprise.deleted_at is None
+            and allowed(actor.role, "enterprise.read") and in_scope(actor, enterprise.district))
 
 
 @bp.route("/conflicts/<uuid:conflict_id>/resolve", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -82,6 +83,12 @@ def plan(entity: str, entity_id: str, current_version: int, current: dict[str, A
     return Plan(apply, overlap, True, server_changed)
 
 
+def tablet_clock(mutation: dict[str, Any]) -> datetime | None:
+    """When the tablet recorded a mutation's edit (a held one keeps it as text), or None."""
+    value = mutation.get("recorded_at")
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def record(actor: Actor, mutation: dict[str, Any], district: str, step: Plan,
            current_version: int, current: dict[str, Any],
            tablet: dict[str, Any], record_key: tuple[str, str] | None = None) -> SyncConflict:
@@ -97,7 +104,8 @@ def record(actor: Actor, mutation: dict[str, Any], district: str, step: Plan,
         server_version=current_version, fields=step.overlap,
         server_values={f: current.get(f) for f in (step.overlap or step.server_changed)},
         tablet_values={f: tablet[f] for f in (step.overlap or step.apply)},
-        merged_fields=step.apply, created_at=utcnow())
+        merged_fields=step.apply, created_at=utcnow(),
+        tablet_recorded_at=tablet_clock(mutation))
     db.session.add(conflict)
     db.session.flush()
     if hard:

@@ -115,6 +115,7 @@ class SyncConflict(db.Model):
     tablet_values: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     merged_fields: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    tablet_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its clock
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[dict[str, Any] | None] = mapped_column(NullableJSONType)

@@ -70,8 +70,7 @@ class Context:
     @property
     def recorded_at(self) -> datetime | None:
         """When the tablet recorded the edit (a held mutation keeps it as text), or None."""
-        value = self.mutation.get("recorded_at")
-        return datetime.fromisoformat(value) if isinstance(value, str) else value
+        return conflicts.tablet_clock(self.mutation)
 
 
 @dataclass
