@@ -129,6 +129,15 @@ def list_conflicts(actor: Actor, status: str, limit: int) -> list[SyncConflict]:
                                    .limit(limit)))
 
 
+def get_conflict(actor: Actor, conflict_id: uuid.UUID) -> SyncConflict:
+    """A conflict in the actor's scope (not locked: to read)."""
+    conflict = db.session.get(SyncConflict, conflict_id)
+    if conflict is None:
+        raise unknown_record()
+    authorize(actor, "sync.conflict.read", conflict.district)
+    return conflict
+
+
 def get_open(actor: Actor, conflict_id: uuid.UUID) -> SyncConflict:
     """A conflict in scope that still waits for a decision (locked)."""
     conflict = db.session.get(SyncConflict, conflict_id, with_for_update=True)

@@ -126,10 +126,34 @@ def test_supervisor_resolves_a_sync_conflict(signed_in, live_url, client, make_u
     card = page.locator(f"#conflict-{conflict}")
     assert card.locator("td pre").all_inner_texts() == ['"甲"', '"乙"']
     shoot(page, "conflicts")
-    card.get_by_label("平板的值").check()
+    card.get_by_label("平板的值", exact=True).check()
     card.get_by_role("button", name="处理").click()
     expect(page.locator(f"#conflict-{conflict}")).to_have_count(0)
     page.get_by_label("状态").select_option("resolved")
     page.get_by_role("button", name="筛选").click()
     expect(page.locator(f"#conflict-{conflict}")).to_contain_text("已处理: 平板的值 · 第 3 版")
     shoot(page, "conflicts_resolved")
+
+
+def test_supervisor_merges_a_conflict_field_typed_as_it_reads(signed_in, live_url, client,
+                                                               make_user, world, shoot):
+    # the merged value was raw JSON typed in a textarea, and the card named no enterprise
+    from tests.console.test_console_matrix import _conflict
+
+    conflict = _conflict(client, make_user, OWN, world[OWN]["enterprise"]["id"])
+    page = signed_in("supervisor", OWN)
+    page.goto(f"{live_url}/console/conflicts")
+    card = page.locator(f"#conflict-{conflict}")
+    expect(card).to_contain_text(world[OWN]["enterprise"]["name"])
+    expect(card).to_contain_text(world[OWN]["enterprise"]["credit_code"])
+    card.get_by_label("合并后的值（见下，逐项选择或填写）").check()
+    card.get_by_label("以下的值（可修改）：").check()
+    box = card.get_by_label("检查情况的合并值", exact=True)
+    expect(box).to_have_value("乙")
+    box.fill("甲、乙两次检查所见")
+    shoot(page, "conflicts_typed_merge")
+    card.get_by_role("button", name="处理").click()
+    expect(page.locator(f"#conflict-{conflict}")).to_have_count(0)
+    page.get_by_label("状态").select_option("resolved")
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator(f"#conflict-{conflict}")).to_contain_text("合并")

@@ -18,7 +18,12 @@ TABLET_CLOCK = "2026-06-01T03:00:00+00:00"  # 11:00 in Shanghai
 
 def _card(session, conflict_id: str) -> str:
     """The conflicts page's card of one conflict (unescaped)."""
-    page = html.unescape(session.get("/console/conflicts").get_data(as_text=True))
+    return _card_of(session.get("/console/conflicts"), conflict_id)
+
+
+def _card_of(response, conflict_id: str) -> str:
+    """A conflict's card on a page answered to a form."""
+    page = html.unescape(response.get_data(as_text=True))
     start = page.index(f'id="conflict-{conflict_id}"')
     return page[start:page.index("</article>", start)]
 
@@ -68,19 +73,119 @@ def test_supervisor_keeps_the_tablets_value(console, client, conflict):
         "/console/conflicts").get_data(as_text=True)
 
 
-def test_supervisor_merges_a_value_typed_as_json(console, client, conflict):
+def test_a_text_field_is_merged_in_a_text_box_prefilled_with_the_tablets_value(console,
+                                                                              conflict):
+    card = _card(console("supervisor", OWN), conflict["id"])
+    box = re.search(r'<textarea id="merged-[^"]+" name="value:findings"[^>]*>([^<]*)</textarea>',
+                    card)
+    assert box and box.group(1).strip() == "乙的记录"  # the text itself, not JSON
+    assert re.search(r'name="pick:findings" value="server"[^>]*>\s*<label[^>]*>'
+                     r"服务器的值：甲的记录",
+                     card)
+    assert re.search(r'name="pick:findings" value="tablet"[^>]*>\s*<label[^>]*>'
+                     r"平板的值：乙的记录",
+                     card)
+    assert "JSON" not in card
+
+
+def test_supervisor_merges_text_typed_as_it_reads(console, client, conflict):
     session = console("supervisor", OWN)
-    bad = session.post(f"/console/conflicts/{conflict['id']}/resolve",
-                       data={"choice": "merged", "value:findings": "甲和乙"})
-    assert bad.status_code == 422
-    said = html.unescape(bad.get_data(as_text=True))
-    assert "not valid JSON" not in said and "Type each merged value" not in said
-    assert "合并值须按 JSON 填写：文字加英文双引号，例如 \"甲和乙的记录\"" in said
-    assert "<strong>检查情况</strong>：不是有效的 JSON" in said
-    ok = session.post(f"/console/conflicts/{conflict['id']}/resolve",
-                      data={"choice": "merged", "value:findings": '"甲和乙的记录"'})
-    assert ok.status_code == 303
+    ok = session.post(f"/console/conflicts/{conflict['id']}/resolve", data={
+        "choice": "merged", "pick:findings": "edit", "value:findings": "甲和乙的记录"})
+    assert ok.status_code == 303, ok.get_data(as_text=True)
     assert _findings(client, conflict) == "甲和乙的记录"
+
+
+def test_supervisor_merges_by_picking_a_side_per_field(console, client, conflict):
+    session = console("supervisor", OWN)
+    ok = session.post(f"/console/conflicts/{conflict['id']}/resolve", data={
+        "choice": "merged", "pick:findings": "server", "value:findings": "不用这个"})
+    assert ok.status_code == 303
+    assert _findings(client, conflict) == "甲的记录"
+
+
+@pytest.fixture
+def typed_conflict(client, sync_world) -> dict:  # noqa: F811
+    """A violation edited on two tablets: a date, a nested whole number, and (on its record)
+    a checklist answer, each changed differently on each tablet."""
+    world = sync_world
+    record = str(uuid.uuid4())
+    world["a"].push(mutation("inspection", "create", record, world["inspection_fields"]()))
+    violation = pushed_violation(world, record)
+    world["a"].push(mutation("violation", "update", violation,
+                             {"occurred_on": "2026-05-30", "bases": {"instances": 2}}, base=1))
+    found = world["b"].push(mutation("violation", "update", violation,
+                                     {"occurred_on": "2026-05-29", "bases": {"instances": 3}},
+                                     base=1))[0]
+    world["a"].push(mutation("checklist_answer", "update", str(uuid.uuid4()), {
+        "inspection_id": record, "item": "VOC-01", "answer": "yes", "note": "已整改"}, base=1))
+    answer = world["b"].push(mutation("checklist_answer", "update", str(uuid.uuid4()), {
+        "inspection_id": record, "item": "VOC-01", "answer": "na", "note": "不适用"}, base=1))[0]
+    assert found["conflict"] == "hard" and answer["conflict"] == "hard", (found, answer)
+    return {"violation": violation, "record": record, "id": found["conflict_id"],
+            "answer": answer, "world": world}
+
+
+def test_each_conflicting_field_gets_an_input_of_its_type(console, typed_conflict):
+    session = console("supervisor", OWN)
+    card = _card(session, typed_conflict["id"])
+    assert re.search(r'<input type="date" id="[^"]+" name="value:occurred_on" value="2026-05-29"',
+                     card)
+    assert re.search(r'<input type="number" id="[^"]+" name="value:bases.instances" '
+                     r'value="3" step="1"', card)
+    answer = _card(session, typed_conflict["answer"]["conflict_id"])
+    select = answer.split('name="value:', 1)[1].split("</select>")[0]
+    assert select.startswith("checklist:VOC-01.answer") and \
+        '<option value="na" selected>' in select and '<option value="yes">' in select
+
+
+def test_typed_values_are_merged_through_the_apis_resolution(console, client, typed_conflict):
+    session = console("supervisor", OWN)
+    world = typed_conflict["world"]
+    ok = session.post(f"/console/conflicts/{typed_conflict['id']}/resolve", data={
+        "choice": "merged", "pick:occurred_on": "edit", "value:occurred_on": "2026-05-28",
+        "pick:bases": "server", "value:bases.instances": "3"})
+    assert ok.status_code == 303, ok.get_data(as_text=True)
+    found = client.get(f"/api/v1/violations/{typed_conflict['violation']}",
+                       headers=world["supervisor"]).get_json()
+    assert (found["occurred_on"], found["bases"]) == ("2026-05-28", {"instances": 2})
+    item = "checklist:VOC-01"
+    ok = session.post(f"/console/conflicts/{typed_conflict['answer']['conflict_id']}/resolve",
+                      data={"choice": "merged", f"pick:{item}": "edit",
+                            f"value:{item}.answer": "no", f"value:{item}.note": "复查未整改"})
+    assert ok.status_code == 303, ok.get_data(as_text=True)
+    record = client.get(f"/api/v1/inspections/{typed_conflict['record']}",
+                        headers=world["supervisor"]).get_json()
+    assert record["checklist"] == [{"item": "VOC-01", "answer": "no", "note": "复查未整改"}]
+
+
+def _refused_instances(console, typed_conflict: dict, typed: str) -> str:
+    """Merge with `typed` as the number of instances, refused (422): the card answered."""
+    bad = console("supervisor", OWN).post(f"/console/conflicts/{typed_conflict['id']}/resolve",
+                                          data={"choice": "merged", "pick:occurred_on": "tablet",
+                                                "pick:bases": "edit",
+                                                "value:bases.instances": typed})
+    assert bad.status_code == 422
+    return _card_of(bad, typed_conflict["id"])
+
+
+def test_a_value_the_form_cannot_read_is_refused_in_chinese_with_the_input_kept(
+        console, typed_conflict):
+    card = _refused_instances(console, typed_conflict, "三次")
+    assert "不是整数" in card and "Not a valid" not in card
+    assert 'name="value:bases.instances" value="三次"' in card
+    assert re.search(r'name="pick:bases" value="edit"[^>]*checked', card)
+
+
+def test_the_apis_refusal_of_a_merged_value_is_shown_in_chinese_with_the_input_kept(
+        console, client, typed_conflict):
+    card = _refused_instances(console, typed_conflict, "0")
+    assert "应在1至10,000之间" in card and "greater than" not in card
+    assert "Some fields" not in card and "部分字段无效" in card
+    assert 'name="value:bases.instances" value="0"' in card
+    found = client.get(f"/api/v1/violations/{typed_conflict['violation']}",
+                       headers=typed_conflict["world"]["supervisor"]).get_json()
+    assert found["bases"] == {"instances": 2}  # nothing was applied
 
 
 def test_conflicts_of_another_district_are_not_found(console, conflict):

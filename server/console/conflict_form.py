@@ -1,0 +1,196 @@
+"""The merged value of each conflicting field as a form: an input typed per the field (text,
+number, date, date and time, choice; one per part of a nested field; JSON for lists), each
+side's value to keep instead, and the form read back into the values the API resolves with."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext, pgettext
+from marshmallow import Schema, fields, validate
+
+from schemas.fieldwork import ChecklistAnswerSchema, InspectionFields, ViolationFields
+from server.clock import SHANGHAI
+from server.errors import ValidationFailed
+
+VALUE, PICK = "value:", "pick:"
+PICKS = ("server", "tablet", "edit")
+CHECKLIST = "checklist:"  # a checklist answer, by item (server/sync/resolve.py)
+SCHEMAS: dict[str, Schema] = {"inspection": InspectionFields(), "violation": ViolationFields()}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a field's merged value."""
+
+    name: str  # the form's input name
+    label: str
+    kind: str  # text | number | date | moment | choice | json
+    value: str  # as the input shows it
+    choices: tuple[tuple[str, str], ...] = ()
+    step: str = "any"
+    part: str | None = None  # the nested field's part it sets
+
+
+@dataclass(frozen=True)
+class FieldForm:
+    """A conflicting field: each side's value in words, the pick, and the inputs."""
+
+    field: str
+    label: str
+    server: str
+    tablet: str
+    pick: str
+    inputs: tuple[Input, ...]
+
+
+def label(field: str) -> str:
+    """A field (or a nested field's part, `field.part`) as the console names it."""
+    if field.startswith(CHECKLIST):
+        item, _, part = field[len(CHECKLIST):].partition(".")
+        return pgettext("sync field", f"checklist.{part}") if part else gettext(
+            "Checklist item %(item)s", item=item)
+    return pgettext("sync field", field)
+
+
+def _field(entity: str, name: str) -> fields.Field:
+    if name.startswith(CHECKLIST):
+        return fields.Nested(ChecklistAnswerSchema, allow_none=True)
+    schema = SCHEMAS.get(entity)
+    return schema.fields.get(name, fields.Raw()) if schema else fields.Raw()
+
+
+def _kind(field: fields.Field) -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """The input kind of a scalar field, its choices and its number step."""
+    if isinstance(field, fields.Boolean):
+        return "choice", (("true", gettext("Yes")), ("false", gettext("No"))), ""
+    if isinstance(field, fields.Integer):
+        return "number", (), "1"
+    if isinstance(field, fields.Number):
+        return "number", (), "any"
+    if isinstance(field, fields.DateTime):
+        return "moment", (), ""
+    if isinstance(field, fields.Date):
+        return "date", (), ""
+    if isinstance(field, fields.String):
+        one_of = next((v for v in field.validators if isinstance(v, validate.OneOf)), None)
+        if one_of is not None:
+            return "choice", tuple((str(c), pgettext("sync value", str(c)))
+                                   for c in one_of.choices), ""
+        return "text", (), ""
+    return "json", (), ""
+
+
+def shown(kind: str, value: Any) -> str:
+    """A value as its input shows it."""
+    if value is None:
+        return ""
+    if kind == "moment":
+        return datetime.fromisoformat(str(value)).astimezone(SHANGHAI).strftime(
+            "%Y-%m-%dT%H:%M:%S")
+    if kind == "choice" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "json":
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def read(kind: str, text: str, step: str = "any") -> Any:
+    """An input's text as the value the API takes (None when left empty); ValueError with
+    the user's message when it cannot be read."""
+    if kind == "text":
+        return text.replace("\r\n", "\n")
+    if not text.strip():
+        return None
+    text = text.strip()
+    try:
+        if kind == "number":
+            return int(text) if step == "1" else float(text)
+        if kind == "date":
+            return date.fromisoformat(text).isoformat()
+        if kind == "moment":
+            moment = datetime.fromisoformat(text)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).isoformat()
+        if kind == "json":
+            return json.loads(text)
+    except ValueError:
+        raise ValueError({"number": gettext("Not a whole number.") if step == "1"
+                          else gettext("Not a number."),
+                          "date": gettext("Not a valid date."),
+                          "moment": gettext("Not a valid date and time."),
+                          "json": gettext("not valid JSON")}[kind]) from None
+    return {"true": True, "false": False}.get(text, text)  # a choice
+
+
+def _parts(entity: str, name: str) -> list[tuple[str | None, fields.Field]]:
+    """The field's inputs: the field itself, or each part of a nested one."""
+    field = _field(entity, name)
+    if isinstance(field, fields.Nested) and not field.many:
+        parts = field.schema.fields
+        return [(part, parts[part]) for part in parts
+                if not (name.startswith(CHECKLIST) and part == "item")]
+    return [(None, field)]
+
+
+def _side(value: Any) -> str:
+    """One side's value in words (a nested one as JSON)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def field_forms(conflict: Any, form: Mapping[str, str] | None = None) -> list[FieldForm]:
+    """The inputs of each conflicting field, prefilled with the tablet's value (or, after a
+    refusal, with what was typed)."""
+    out = []
+    for name in conflict.fields:
+        tablet = conflict.tablet_values.get(name)
+        inputs = []
+        for part, field in _parts(conflict.entity, name):
+            kind, choices, step = _kind(field)
+            key = f"{VALUE}{name}" + (f".{part}" if part else "")
+            value = (tablet or {}).get(part) if part and isinstance(tablet, dict) else (
+                None if part else tablet)
+            inputs.append(Input(
+                key, label(f"{name}.{part}") if part else gettext(
+                    "Merged value of %(field)s", field=label(name)),
+                kind, form.get(key, "") if form is not None else shown(kind, value),
+                choices, step, part))
+        out.append(FieldForm(name, label(name), _side(conflict.server_values.get(name)),
+                             _side(tablet), (form or {}).get(f"{PICK}{name}", "edit"),
+                             tuple(inputs)))
+    return out
+
+
+def merged_values(conflict: Any, form: Mapping[str, str]) -> dict[str, Any]:
+    """The merged value of each conflicting field: the side picked, or the inputs read;
+    ValidationFailed names the inputs that cannot be read."""
+    values, errors = {}, {}
+    for one in field_forms(conflict, form):
+        if one.pick in ("server", "tablet"):
+            side = conflict.server_values if one.pick == "server" else conflict.tablet_values
+            values[one.field] = side.get(one.field)
+            continue
+        read_parts = {}
+        for item in one.inputs:
+            try:
+                read_parts[item.part] = read(item.kind, item.value, item.step)
+            except ValueError as error:
+                errors[item.name[len(VALUE):]] = [str(error)]
+        if None in read_parts:
+            values[one.field] = read_parts[None]
+            continue
+        given = {part: value for part, value in read_parts.items() if value is not None}
+        if one.field.startswith(CHECKLIST) and given:
+            given["item"] = one.field[len(CHECKLIST):]
+        nullable = _field(conflict.entity, one.field).allow_none
+        values[one.field] = given or (None if nullable else {})
+    if errors:
+        raise ValidationFailed(gettext("Some merged values cannot be read."), errors=errors)
+    return values
