@@ -255,3 +255,10 @@ def test_a_city_wide_reader_sees_the_context_and_another_district_none_of_it(con
     elsewhere = console("supervisor", "310101").get("/console/conflicts?status=all")
     text = elsewhere.get_data(as_text=True)
     assert own["name"] not in text and own["credit_code"] not in text
+
+
+def test_a_checklist_answer_in_conflict_is_named_by_its_item_not_its_internal_name(
+        console, typed_conflict):
+    card = _card(console("supervisor", OWN), typed_conflict["answer"]["conflict_id"])
+    assert ">checklist:VOC-01<" not in card
+    assert '<th scope="row">检查表第 VOC-01 项</th>' in card
