@@ -262,3 +262,24 @@ def test_a_checklist_answer_in_conflict_is_named_by_its_item_not_its_internal_na
     card = _card(console("supervisor", OWN), typed_conflict["answer"]["conflict_id"])
     assert ">checklist:VOC-01<" not in card
     assert '<th scope="row">检查表第 VOC-01 项</th>' in card
+
+
+def test_a_time_is_merged_in_shanghai_time_and_stored_as_the_instant(console, client,
+                                                                     sync_world):  # noqa: F811
+    world = sync_world
+    record = str(uuid.uuid4())
+    world["a"].push(mutation("inspection", "create", record, world["inspection_fields"]()))
+    world["a"].push(mutation("inspection", "update", record,
+                             {"ended_at": "2026-06-01T03:00:00+00:00"}, base=1))
+    found = world["b"].push(mutation("inspection", "update", record,
+                                     {"ended_at": "2026-06-01T04:00:00+00:00"}, base=1))[0]
+    session = console("supervisor", OWN)
+    card = _card(session, found["conflict_id"])
+    assert re.search(r'<input type="datetime-local" id="[^"]+" name="value:ended_at" '
+                     r'value="2026-06-01T12:00:00"', card)  # 04:00 UTC is noon in Shanghai
+    ok = session.post(f"/console/conflicts/{found['conflict_id']}/resolve", data={
+        "choice": "merged", "pick:ended_at": "edit", "value:ended_at": "2026-06-01T11:30"})
+    assert ok.status_code == 303, ok.get_data(as_text=True)
+    ended = client.get(f"/api/v1/inspections/{record}",
+                       headers=world["supervisor"]).get_json()["ended_at"]
+    assert ended.startswith("2026-06-01T03:30:00")
