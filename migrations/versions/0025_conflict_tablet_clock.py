@@ -1,7 +1,7 @@
 """sync conflicts: when the tablet recorded the conflicting edit (its clock)
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-11-30 06:30:00
 
 A supervisor deciding a conflict needs to know when each side was recorded. The server's side is
@@ -13,8 +13,8 @@ received the edit).
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
