@@ -194,3 +194,18 @@ def merged_values(conflict: Any, form: Mapping[str, str]) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(gettext("Some merged values cannot be read."), errors=errors)
     return values
+
+
+def merging_intended(conflict: Any, form: Mapping[str, str]) -> bool:
+    """Whether the form asks for a merge in its fields: a field's pick other than the default,
+    or an input sent changed from what the page filled in (kept only with the merged choice)."""
+    def same(typed: str, filled: str) -> bool:
+        return typed.replace("\r\n", "\n") == filled.replace("\r\n", "\n")
+
+    for prefilled in field_forms(conflict):
+        if form.get(f"{PICK}{prefilled.field}", prefilled.pick) != prefilled.pick:
+            return True
+        if any(one.name in form and not same(form[one.name], one.value)
+               for one in prefilled.inputs):
+            return True
+    return False

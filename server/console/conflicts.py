@@ -15,7 +15,7 @@ from server.auth.policy import Actor, allowed, in_scope
 from server.console import conflict_form, schema_messages
 from server.console.refusal import refusal
 from server.console.web import bp, load, page, submit
-from server.errors import DomainError
+from server.errors import DomainError, ValidationFailed
 from server.sync import conflict_context, conflicts
 from server.sync import resolve as resolving
 
@@ -67,9 +67,15 @@ def resolve_conflict(actor: Actor, conflict_id: uuid.UUID):
     side or a typed value (validated by the API's resolution); a refusal shows the page again
     with what was typed and why (422/409)."""
     def save() -> Response:
-        choice = request.form.get("choice", "")
-        values = conflict_form.merged_values(conflicts.get_conflict(actor, conflict_id),
-                                             request.form) if choice == "merged" else {}
+        choice, conflict = request.form.get("choice", ""), conflicts.get_conflict(
+            actor, conflict_id)
+        if choice != "merged" and conflict_form.merging_intended(conflict, request.form):
+            raise ValidationFailed(
+                gettext("You changed values of the fields but chose to keep one side, which "
+                        "would drop them: choose the merged value to keep them, or undo them."),
+                errors={"choice": [gettext("choose the merged value to keep your changes")]})
+        values = conflict_form.merged_values(conflict, request.form) \
+            if choice == "merged" else {}
         body = ResolveSchema().load({"choice": choice, "values": values})
         resolving.resolve(actor, conflict_id, body["choice"], body["values"])
         flash(gettext("The conflict was resolved."))

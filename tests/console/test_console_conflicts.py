@@ -283,3 +283,17 @@ def test_a_time_is_merged_in_shanghai_time_and_stored_as_the_instant(console, cl
     ended = client.get(f"/api/v1/inspections/{record}",
                        headers=world["supervisor"]).get_json()["ended_at"]
     assert ended.startswith("2026-06-01T03:30:00")
+
+
+def test_a_typed_merge_with_one_side_chosen_is_refused_rather_than_dropped(
+        console, client, conflict):
+    session = console("supervisor", OWN)
+    refused = session.post(f"/console/conflicts/{conflict['id']}/resolve", data={
+        "choice": "server", "pick:findings": "edit", "value:findings": "甲和乙的记录"})
+    assert refused.status_code == 422
+    card = _card_of(refused, conflict["id"])
+    assert "会丢弃这些修改" in card and "甲和乙的记录" in card
+    assert _findings(client, conflict) != "甲和乙的记录"
+    kept = session.post(f"/console/conflicts/{conflict['id']}/resolve", data={
+        "choice": "server", "pick:findings": "edit", "value:findings": "乙的记录\r\n"[:-2]})
+    assert kept.status_code == 303  # the page's own prefilled value: nothing was typed
