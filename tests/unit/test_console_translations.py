@@ -70,3 +70,17 @@ def test_every_step_of_a_penalty_trace_has_a_label_in_both_languages():
 
 def test_committed_mo_files_are_compiled_from_the_po_files():
     assert stale_catalogues() == [], "run `make translations` and commit the .mo files"
+
+
+def test_every_choice_a_conflict_field_offers_has_a_label_in_both_languages():
+    # The English conflicts page offered raw values (organisation, gcj02) as choices.
+    from server.console.conflict_form import CHECKLIST, SCHEMAS, _kind, _parts
+
+    names = [(entity, name) for entity, schema in SCHEMAS.items() for name in schema.fields]
+    names.append(("inspection", f"{CHECKLIST}VOC-01"))  # a checklist answer's parts
+    choices = {value for entity, name in names for _, field in _parts(entity, name)
+               for value, _ in _kind(field)[1]} - {"true", "false"}
+    assert {"organisation", "wgs84", "yes", "na"} <= choices
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(c for c in choices if not catalog.get(c, context="sync value")) == []
