@@ -2,8 +2,12 @@
 
 import gc
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 import server.heap
+from server.deployment import UnsafeDeployment
 from server.rulesets import service
 
 CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
@@ -19,11 +23,33 @@ def test_settle_loads_the_rule_files_and_freezes_what_is_alive(monkeypatch):
         gc.unfreeze()
 
 
-def test_gunicorn_workers_settle_once_the_app_is_loaded(monkeypatch):
+def _worker(workers: int, **config):
+    """A gunicorn worker as post_worker_init sees it: its app's config and the worker count."""
+    return SimpleNamespace(wsgi=SimpleNamespace(config={"APP_ENV": "development"} | config),
+                           cfg=SimpleNamespace(workers=workers))
+
+
+def _post_worker_init():
     config: dict = {}
     exec(compile(CONF.read_text(encoding="utf-8"), str(CONF), "exec"), config)
+    return config["post_worker_init"]
+
+
+def test_gunicorn_workers_settle_once_the_app_is_loaded(monkeypatch):
     calls = []
     monkeypatch.setenv("SCHEDULER", "off")
     monkeypatch.setattr(server.heap, "settle", lambda: calls.append("settle"))
-    config["post_worker_init"](object())
+    _post_worker_init()(_worker(4))
+    assert calls == ["settle"]
+
+
+def test_production_workers_refuse_to_start_counting_sign_ins_each_on_its_own(monkeypatch):
+    calls = []
+    monkeypatch.setenv("SCHEDULER", "off")
+    monkeypatch.setattr(server.heap, "settle", lambda: calls.append("settle"))
+    with pytest.raises(UnsafeDeployment, match="RATELIMIT_STORAGE_URI"):
+        _post_worker_init()(_worker(4, APP_ENV="production",
+                                    RATELIMIT_STORAGE_URI="memory://"))
+    _post_worker_init()(_worker(4, APP_ENV="production",
+                                RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379"))
     assert calls == ["settle"]
