@@ -64,6 +64,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "APP_ENV": app_env,
         "SECRET_KEY": _secret_key(instance_path),
         "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
+        # The audit chain's seals (server/audit/chain.py): keep it when SECRET_KEY rotates.
+        "AUDIT_SEAL_KEY": os.environ.get("AUDIT_SEAL_KEY") or None,
         # Case-file manifests: signed under the first, verified under it and the retired ones
         # (comma-separated secrets), found by key id (server/cases/casefile_keys.py).
         "CASEFILE_SIGNING_KEY": os.environ.get("CASEFILE_SIGNING_KEY") or None,

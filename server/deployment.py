@@ -131,7 +131,10 @@ def check(config: Mapping[str, Any], mounts: str | None = None) -> None:
         return
     if mounts is None:
         mounts = MOUNTS.read_text() if MOUNTS.exists() else ""
+    audit_key = config.get("AUDIT_SEAL_KEY")
     problems = [p for p in (secret_key_problem(config), *casefile_key_problems(config),
-                            sqlite_problem(config, mounts), throttle_problem(config)) if p]
+                            _too_weak("AUDIT_SEAL_KEY") if audit_key and _weak(str(audit_key))
+                            else None, sqlite_problem(config, mounts),
+                            throttle_problem(config)) if p]
     if problems:
         raise UnsafeDeployment("refusing to start in production: " + "; ".join(problems))

@@ -192,6 +192,8 @@ def app(database_url: str, boundary_rows, tmp_path: Path) -> Iterator[Flask]:
         "CASE_EXPORT_DIR": str(tmp_path / "exports"),  # not the checkout's instance/exports
         "PASSWORD_HASH": FAST_HASH,
         "SECRET_KEY": secrets.token_hex(16),
+        # one audit key for the run: a world saved by one test is restored in later ones
+        "AUDIT_SEAL_KEY": "audit-seal-key-of-the-test-run",
         # Archiving queues the case file's build: a test runs the job (or turns threads on).
         "CASE_EXPORT_THREAD": False,
     })

@@ -31,6 +31,7 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    seal: Mapped[str | None] = mapped_column(String(64))  # HMAC of hash (server.audit.chain)
 
 
 class AuditHead(db.Model):
@@ -41,3 +42,4 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, default=GENESIS_HASH)
+    seal: Mapped[str | None] = mapped_column(String(64))  # None only while the chain is empty

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from server.audit.chain import ChainReport, entry_hash, verify_chain
+from server.audit.chain import (
+    ChainReport,
+    entry_hash,
+    entry_seal,
+    head_seal,
+    seal_key,
+    verify_chain,
+)
 from server.audit.models import AuditEntry, AuditHead
 from server.auth.policy import Actor
 from server.clock import utcnow
@@ -18,6 +26,13 @@ VERIFY_BATCH = 5000
 
 
 PENDING = "audit_pending"
+
+
+def audit_key() -> bytes:
+    """The key of the seals: from AUDIT_SEAL_KEY, else SECRET_KEY (README)."""
+    config = current_app.config
+    return seal_key(config.get("AUDIT_SEAL_KEY") or config["SECRET_KEY"])
+
 MARKS = "audit_savepoints"
 
 
@@ -90,11 +105,14 @@ def _append_noted(session: Session) -> None:
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
     at = utcnow()  # the commit's time: entries stay in time order along the chain
+    key = audit_key()
     entries = []
     for values in noted:
         fields = {"seq": head.seq + 1, "at": at, **values, "prev_hash": head.hash}
-        entries.append(fields | {"hash": entry_hash(fields)})
-        head.seq, head.hash = entries[-1]["seq"], entries[-1]["hash"]
+        hashed = entry_hash(fields)
+        entries.append(fields | {"hash": hashed, "seal": entry_seal(key, hashed)})
+        head.seq, head.hash = entries[-1]["seq"], hashed
+    head.seal = head_seal(key, head.seq, head.hash)
     session.execute(AuditEntry.__table__.insert(), entries)  # one statement for a whole push
     session.flush()
 
@@ -123,13 +141,14 @@ def _rows():
         for entry in batch:
             yield {name: getattr(entry, name) for name in (
                 "seq", "at", "actor_id", "actor_name", "device_id", "action", "entity",
-                "entity_id", "details", "prev_hash", "hash")}
+                "entity_id", "details", "prev_hash", "hash", "seal")}
         last = batch[-1].seq
         db.session.expunge_all()
 
 
 def verify() -> ChainReport:
-    """Check the whole chain against its head."""
+    """Check the whole chain against its head, and every seal under the audit key."""
     head = db.session.get(AuditHead, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, "0" * 64)
-    return verify_chain(_rows(), head_seq, head_hash)
+    head_seq, head_hash, sealed = (head.seq, head.hash, head.seal) if head else (
+        0, "0" * 64, None)
+    return verify_chain(_rows(), head_seq, head_hash, audit_key(), sealed)

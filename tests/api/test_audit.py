@@ -6,7 +6,7 @@ import os
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from server.audit.models import AuditEntry
 from server.extensions import db
@@ -170,3 +170,62 @@ def test_a_commit_writes_the_change_log_before_it_locks_the_chain_head(
     counter = next(n for n, s in enumerate(statements) if s.startswith("UPDATE sync_counter"))
     head = next(n for n, s in enumerate(statements) if "FROM audit_head" in s)
     assert counter < head
+
+
+def _rewrite_from(app, seq: int, **changes) -> None:
+    """What anyone who can write to the database can do without the key: edit an entry, then
+    hash it and every later entry again with the published algorithm, and move the head."""
+    from server.audit.chain import HASHED_FIELDS, entry_hash
+    from server.audit.models import AuditHead
+
+    with app.app_context():
+        prev = None
+        for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.seq >= seq)
+                                        .order_by(AuditEntry.seq)):
+            if entry.seq == seq:
+                for name, value in changes.items():
+                    setattr(entry, name, value)
+            if prev is not None:
+                entry.prev_hash = prev
+            entry.hash = prev = entry_hash({n: getattr(entry, n) for n in HASHED_FIELDS})
+        head = db.session.get(AuditHead, 1)
+        head.hash = prev
+        db.session.commit()
+
+
+def test_verify_names_an_entry_edited_and_hashed_again_to_the_head(app, runner, history):
+    target = _entries(app)[1].seq
+    _rewrite_from(app, target, action="enterprise.read", actor_name="someone_else")
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1, result.output
+    assert f"BROKEN at entry {target}" in result.output and "seal" in result.output
+
+
+def test_a_chain_rewritten_without_the_key_stays_broken_after_the_next_write(
+        app, client, runner, login, history, enterprise_body):
+    target = _entries(app)[1].seq
+    _rewrite_from(app, target, details={"forged": True})
+    assert client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                       headers=login()).status_code == 201
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and f"BROKEN at entry {target}" in result.output
+
+
+def test_the_upgrade_seals_the_entries_written_before_it_with_the_configured_key(
+        app, runner, history):
+    from flask_migrate import downgrade, upgrade
+
+    from server.audit import service as audit
+
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0023")  # entries as an older version wrote them: no seals
+        try:
+            columns = inspect(db.engine).get_columns("audit_entries")
+            assert "seal" not in {column["name"] for column in columns}
+        finally:
+            upgrade(revision="heads")
+        assert audit.verify().ok
+    app.config["AUDIT_SEAL_KEY"] = "another key than the one the upgrade sealed with"
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "BROKEN at entry 1" in result.output

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from server.audit.chain import GENESIS_HASH, entry_hash, verify_chain
+from server.audit.chain import (
+    GENESIS_HASH,
+    entry_hash,
+    entry_seal,
+    head_seal,
+    seal_key,
+    verify_chain,
+)
 
 
 def _chain(n: int) -> list[dict]:
@@ -59,3 +66,44 @@ def test_a_truncated_tail_is_caught_by_the_head():
     entries = _chain(5)
     report = verify_chain(entries[:4], 5, entries[-1]["hash"])
     assert not report.ok and "removed from the end" in report.reason
+
+
+KEY = seal_key("a secret the database does not hold")
+
+
+def _sealed(n: int) -> list[dict]:
+    return [entry | {"seal": entry_seal(KEY, entry["hash"])} for entry in _chain(n)]
+
+
+def test_a_sealed_chain_verifies_under_its_key_and_not_under_another():
+    entries = _sealed(3)
+    head = head_seal(KEY, 3, entries[-1]["hash"])
+    assert verify_chain(entries, 3, entries[-1]["hash"], KEY, head).ok
+    report = verify_chain(entries, 3, entries[-1]["hash"], seal_key("another"), head)
+    assert (report.ok, report.broken_seq) == (False, 1) and "seal" in report.reason
+
+
+def test_a_chain_hashed_again_from_an_edited_entry_is_named_by_the_first_seal_that_fails():
+    entries, prev = _sealed(5), None
+    for entry in entries[2:]:  # the edit, then every later entry linked and hashed again
+        if prev is None:
+            entry["entity_id"] = "forged"
+        else:
+            entry["prev_hash"] = prev
+        entry["hash"] = prev = entry_hash(entry)
+    report = verify_chain(entries, 5, prev, KEY, head_seal(KEY, 5, prev))
+    assert (report.ok, report.broken_seq) == (False, 3) and "seal" in report.reason
+
+
+def test_a_tail_cut_with_the_head_moved_back_is_caught_by_the_heads_seal():
+    entries = _sealed(5)
+    cut = entries[:4]
+    # an entry's seal is no head's seal: it cannot be copied over
+    for sealed in (None, cut[-1]["seal"], head_seal(KEY, 5, entries[-1]["hash"])):
+        report = verify_chain(cut, 4, cut[-1]["hash"], KEY, sealed)
+        assert not report.ok and "head's seal" in report.reason
+    assert verify_chain(cut, 4, cut[-1]["hash"], KEY, head_seal(KEY, 4, cut[-1]["hash"])).ok
+
+
+def test_an_empty_chain_needs_no_seal():
+    assert verify_chain([], 0, GENESIS_HASH, KEY, None).ok

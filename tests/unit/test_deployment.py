@@ -49,6 +49,7 @@ def test_development_is_not_checked():
     ({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/x", "APP_HOSTS": 3},
      "RATELIMIT_STORAGE_URI is memory:// with 3 host"),
     ({"CASEFILE_SIGNING_KEY": "changeme"}, "CASEFILE_SIGNING_KEY is too weak"),
+    ({"AUDIT_SEAL_KEY": "changeme"}, "AUDIT_SEAL_KEY is too weak"),
     ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY[::-1], "dev"]},
      "CASEFILE_RETIRED_KEYS entry 2 is too weak"),
     ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY]}, "CASEFILE_RETIRED_KEYS lists the current"),

@@ -62,6 +62,7 @@ def _empty_instance(app, database_url: str, root: Path):
         url = f"sqlite:///{root / 'restored.db'}"
     target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
                          "SECRET_KEY": app.config["SECRET_KEY"],
+                         "AUDIT_SEAL_KEY": app.config["AUDIT_SEAL_KEY"],
                          "PASSWORD_HASH": app.config["PASSWORD_HASH"],
                          "EVIDENCE_STORE": f"file://{root / 'restored-evidence'}",
                          "CASE_EXPORT_DIR": str(root / "restored-exports"),
