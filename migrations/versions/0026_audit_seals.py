@@ -1,7 +1,7 @@
 """audit chain: a seal (HMAC under the audit key) on every entry and on the head
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-11-30 06:30:00
 
 The chain's SHA-256 links are computed by a public algorithm: whoever could write to the
@@ -15,8 +15,8 @@ upgrade cannot be told apart afterwards either (run `audit verify` before upgrad
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0024'
-down_revision = '0023'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
