@@ -181,6 +181,34 @@ def recent_runs(job_id: str | None = None, limit: int = 50) -> list[JobRun]:
     return list(db.session.scalars(query))
 
 
+HIDDEN_ERROR = ("This run failed; its error may name records of any district, so city-wide "
+                "staff read it.")
+_RUN_FIELDS = ("id", "job_id", "runner", "started_at", "finished_at", "outcome", "counts",
+               "error")
+
+
+def _counted(value: Any) -> Any:
+    """Counts with every list (of records: digests, case numbers) as its length."""
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, Mapping):
+        return {key: _counted(item) for key, item in value.items()}
+    return value
+
+
+def shown_run(run: JobRun | None, city_wide: bool) -> JobRun | dict[str, Any] | None:
+    """A run as its reader sees it: whole by city-wide staff; by a district's, how many of
+    each and no error text, since jobs run for the whole city and what they list (evidence
+    digests, case numbers) may be another district's (SECURITY.md, threat 2)."""
+    if run is None or city_wide:
+        return run
+    shown = {name: getattr(run, name) for name in _RUN_FIELDS}
+    shown["counts"] = _counted(run.counts)
+    if run.error:
+        shown["error"] = HIDDEN_ERROR
+    return shown
+
+
 def last_runs() -> dict[str, JobRun]:
     """The latest run of every job that has run."""
     found: dict[str, JobRun] = {}

@@ -25,13 +25,17 @@ blp = ApiBlueprint("jobs", __name__, url_prefix="/api/v1", cli_group="jobs",
 @blp.response(200, JobsSchema)
 @blp.secured
 def list_jobs(actor, query: dict):
-    """Every declared job with its latest run, and the most recent runs."""
+    """Every declared job with its latest run, and the most recent runs (a district's staff
+    read how many records a run listed, not which, and no error text)."""
     authorize(actor, "job.read")
     last = jobs.last_runs()
+    city = actor.city_wide
     return {"jobs": [{"id": spec.id, "description": spec.description, "target": spec.target,
-                      "trigger": jobs.describe_trigger(spec), "last_run": last.get(spec.id)}
+                      "trigger": jobs.describe_trigger(spec),
+                      "last_run": jobs.shown_run(last.get(spec.id), city)}
                      for spec in jobs.JOBS],
-            "runs": jobs.recent_runs(query.get("job_id"), query["limit"])}
+            "runs": [jobs.shown_run(run, city)
+                     for run in jobs.recent_runs(query.get("job_id"), query["limit"])]}
 
 
 @blp.cli.command("list")

@@ -96,3 +96,52 @@ def test_pending_thumbnails_are_made_by_the_catch_up_job(tus, app, photo):
         assert db.session.get(Evidence, sha256(data)).derivation == READY
         assert settings.current_store().open_derived(sha256(data), "thumbnail") is not None
         assert derived.derive_pending() == 0
+
+
+def test_another_districts_staff_read_how_many_originals_failed_the_check_never_which(
+        tus, app, client, login, photo, store_url):
+    from server import jobs
+    from server.evidence import settings
+
+    changed = photo("DSCN0025.jpg")
+    assert tus.upload(changed).status_code == 204  # an inspector of 310115
+    with app.app_context():
+        store = settings.current_store()
+        if store_url.startswith("s3://"):
+            store.client.put_object(Bucket=store.bucket, Key=store._key(sha256(changed)),
+                                    Body=b"edited")
+        else:
+            path = store._path(sha256(changed))
+            path.chmod(0o644)
+            path.write_bytes(changed[:-1] + b"\x00")
+        assert jobs.run_job(jobs.JOBS_BY_ID["evidence.integrity_audit"], "test").outcome \
+            == "alert"
+    for role in ("supervisor", "admin"):
+        response = client.get("/api/v1/jobs", headers=login(role, "310101"))
+        assert response.status_code == 200
+        assert sha256(changed) not in response.get_data(as_text=True), role
+        run = next(j for j in response.get_json()["jobs"]
+                   if j["id"] == "evidence.integrity_audit")["last_run"]
+        assert (run["outcome"], run["counts"]["mismatched"], run["counts"]["missing"]) == (
+            "alert", 1, 0)
+    city = client.get("/api/v1/jobs", headers=login("supervisor", "310000")).get_json()
+    run = next(j for j in city["jobs"] if j["id"] == "evidence.integrity_audit")["last_run"]
+    assert run["counts"]["mismatched"] == [sha256(changed)]
+
+
+def test_a_failed_runs_error_is_shown_to_city_wide_staff_only(app, client, login, monkeypatch):
+    from server import jobs
+    from server.cases import exports
+
+    def explode(now):
+        raise RuntimeError("case 沪0101环立〔2026〕7号 of 310101: disk on fire")
+
+    monkeypatch.setattr(exports, "expire_exports", explode)
+    with app.app_context():
+        assert jobs.run_job(jobs.JOBS_BY_ID["cases.expire_exports"], "test").outcome == "failed"
+    district = client.get("/api/v1/jobs", headers=login("supervisor", "310115"))
+    assert "disk on fire" not in district.get_data(as_text=True)
+    run = district.get_json()["runs"][0]
+    assert run["outcome"] == "failed" and run["error"]
+    city = client.get("/api/v1/jobs", headers=login("admin", "310000")).get_json()
+    assert "disk on fire" in city["runs"][0]["error"]
