@@ -297,3 +297,15 @@ def test_a_typed_merge_with_one_side_chosen_is_refused_rather_than_dropped(
     kept = session.post(f"/console/conflicts/{conflict['id']}/resolve", data={
         "choice": "server", "pick:findings": "edit", "value:findings": "乙的记录\r\n"[:-2]})
     assert kept.status_code == 303  # the page's own prefilled value: nothing was typed
+
+
+@pytest.mark.parametrize("typed", ["[" * 100_000 + "]" * 100_000, "[" * 200 + "]" * 200,
+                                   '["\\ud800"]', '["甲\\u0000乙"]'])
+def test_a_list_typed_too_deep_or_holding_no_text_is_refused_not_a_server_error(app, typed):
+    # found by the security review: the JSON a list is typed in met json.loads alone
+    # (RecursionError 500, a lone surrogate 500, U+0000 stored on SQLite)
+    from server.console.conflict_form import read
+
+    with app.test_request_context(), pytest.raises(ValueError) as refused:
+        read("json", typed)
+    assert "嵌套超过 32 层" in str(refused.value) or "不是有效的 JSON" in str(refused.value)
