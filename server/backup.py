@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -173,6 +174,27 @@ def _entry(dest: Path, path: Path, role: str) -> dict[str, Any]:
             "role": role}
 
 
+_DERIVED = re.compile(r"derived/([0-9a-f]{64})\.([a-z]+)\.jpg")
+
+
+def named_for_role(name: str, role: Any, dialect: Any) -> bool:
+    """Whether a listed file has a name `backup` gives a file of its role (restore reads the
+    digest and variant of a derived file from its name): an unknown role, or a name the
+    restore could not place, is refused before anything is replaced."""
+    if role == "database":
+        return name == DB_FILES.get(dialect)
+    if role in ROLE_FOLDERS:
+        parts = name.split("/")
+        return len(parts) == 3 and parts[0] == ROLE_FOLDERS[role] and parts[1] == parts[2][:2]
+    if role == "derived":
+        found = _DERIVED.fullmatch(name)
+        return found is not None and found.group(2) in VARIANTS
+    if role == "export":
+        parts = name.split("/")
+        return len(parts) == 2 and parts[0] == "exports" and parts[1].endswith(".zip")
+    return False
+
+
 def verify_backup(src: Path) -> tuple[dict[str, Any] | None, list[str]]:
     """Read the manifest and check every file against it (and nothing unlisted)."""
     try:
@@ -196,6 +218,9 @@ def verify_backup(src: Path) -> tuple[dict[str, Any] | None, list[str]]:
             problems.append(f"altered file: {name}")
         elif entry.get("role") in ROLE_FOLDERS and entry["sha256"] != name.rsplit("/", 1)[-1]:
             problems.append(f"{entry['role']} file not named by its hash: {name}")
+        elif not named_for_role(name, entry.get("role"), dialect):
+            problems.append(f"{entry.get('role')} file not named as its role's files are: "
+                            f"{name}")
     present = {p.relative_to(src).as_posix() for p in src.rglob("*") if p.is_file()}
     problems += [f"unlisted file: {name}" for name in sorted(present - listed - {MANIFEST})]
     if DB_FILES.get(dialect) not in listed:

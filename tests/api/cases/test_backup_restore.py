@@ -136,3 +136,29 @@ def test_a_damaged_backup_is_refused_before_anything_changes(app, runner, export
     assert result.exit_code == 1 and "altered file" in result.output
     with app.app_context():
         assert not target_is_empty()  # nothing was replaced
+
+
+def test_a_file_listed_with_a_name_its_role_cannot_have_is_refused_before_anything_changes(
+        app, runner, exported, tmp_path):
+    from server.backup import file_digest, target_is_empty, verify_backup
+
+    backup = tmp_path / "backup"
+    _ok(runner.invoke(args=["backup", str(backup)]))
+    manifest = json.loads((backup / "manifest.json").read_text())
+    odd = {"derived/not-a-digest.thumbnail.jpg": "derived",
+           f"derived/{'a' * 64}.poster.jpg": "derived", "derived/a.b.c.d.jpg": "derived",
+           "exports/run.sh": "script"}
+    for name, role in odd.items():
+        path = backup / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"\xff\xd8 listed with its true hash")
+        digest, size = file_digest(path)
+        manifest["files"].append({"name": name, "sha256": digest, "size": size, "role": role})
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    _, problems = verify_backup(backup)
+    assert problems == [f"{role} file not named as its role's files are: {name}"
+                        for name, role in odd.items()]
+    result = runner.invoke(args=["restore", "--force", str(backup)])
+    assert result.exit_code == 1 and "not named as" in result.output
+    with app.app_context():
+        assert not target_is_empty()  # nothing was replaced
