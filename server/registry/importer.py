@@ -12,6 +12,7 @@ import shapely.wkt
 from shapely.errors import ShapelyError
 from shapely.geometry import mapping
 
+from server.http import holds_lone_surrogate, json_shape
 from server.messages import Message
 from server.registry.parse_reasons import json_reason
 from server.registry.refusals import english, said
@@ -52,15 +53,28 @@ def decode(data: bytes) -> str:
             raise FileProblem(said("import_file.encoding")) from error
 
 
+def _holds_no_text(value: Any) -> None:
+    """Refuse parsed JSON holding what no text can hold (escaped U+0000, a lone surrogate):
+    no column keeps it, as the API refuses it in a request body."""
+    if json_shape(value)[1]:
+        raise FileProblem(said("import_file.nul"))
+    if holds_lone_surrogate(value):
+        raise FileProblem(said("import_file.surrogate"))
+
+
 def _site_from_text(text: str) -> tuple[Any, list[Message]]:
     text = text.strip()
     if not text:
         return None, []
     if text.startswith("{"):
         try:
-            return json.loads(text), []
+            site = json.loads(text)
         except json.JSONDecodeError as error:
             return None, [said("row_field.site_json", error=json_reason(error.msg))]
+        except RecursionError:
+            return None, [said("row_field.site_too_deep")]
+        _holds_no_text(site)
+        return site, []
     try:
         return mapping(shapely.wkt.loads(text)), []
     except (ShapelyError, ValueError, TypeError):
@@ -107,6 +121,7 @@ def _from_geojson(text: str) -> list[RawRow]:
                                           line=error.lineno)) from error
     except RecursionError as error:
         raise FileProblem(said("import_file.too_deep")) from error
+    _holds_no_text(collection)
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise FileProblem(said("import_file.not_collection"))
     features = collection.get("features")
@@ -127,6 +142,8 @@ def _from_geojson(text: str) -> list[RawRow]:
 def read_rows(data: bytes, filename: str) -> list[RawRow]:
     """Parse a CSV (one row per line) or GeoJSON (one feature per enterprise) file."""
     text = decode(data)
+    if "\x00" in text:
+        raise FileProblem(said("import_file.nul"))
     lowered = filename.lower()
     if lowered.endswith((".geojson", ".json")):
         return _from_geojson(text)

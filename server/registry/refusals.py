@@ -23,6 +23,9 @@ CATALOGUE = Catalogue({
     "import_file.unknown_columns": "unknown CSV columns: {columns}",
     "import_file.json": "not valid JSON: {error} at line {line}",
     "import_file.too_deep": "the JSON nests too deeply",
+    "import_file.nul": "the file holds the NUL character (U+0000), which no text can hold",
+    "import_file.surrogate": "the file holds a lone UTF-16 surrogate (an escape such as "
+                             "\\ud800 without its pair), which no text can hold",
     "import_file.not_collection": "a GeoJSON import must be a FeatureCollection",
     "import_file.no_features": "the FeatureCollection has no features array",
     "import_file.name": "the file name must end in .csv, .geojson or .json",
@@ -31,6 +34,7 @@ CATALOGUE = Catalogue({
     "row_field.more_values": "more values than columns",
     "row_field.not_feature": "not a Feature with properties",
     "row_field.site_json": "site is not valid GeoJSON: {error}",
+    "row_field.site_too_deep": "site nests too deeply",
     "row_field.site_unreadable": "site is neither GeoJSON nor WKT",
     "row_field.outside": "outside your scope ({scope})",
     "row_field.duplicate": "duplicate of line {line} in this file",

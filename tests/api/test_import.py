@@ -148,3 +148,37 @@ def test_cli_import_reports_bad_lines_and_exits_non_zero(app, runner, make_user,
     assert result.exit_code == 0, result.output
     assert "2 rows, 1 imported, 1 rejected" in result.output
     assert _count(app) == 1
+
+
+def test_a_site_cell_nested_too_deeply_is_a_refused_row_not_a_server_error(
+        app, client, login, rows):
+    deep = '{"a":' * 3000 + "1" + "}" * 3000
+    response = _upload(client, login(), _csv([rows(1), rows(2, site=deep)]))
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == {"line 3": {"site": ["site nests too deeply"]}}
+    assert _count(app) == 0
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("上海\ud800有限公司", "the file holds a lone UTF-16 surrogate (an escape such as \\ud800 "
+                          "without its pair), which no text can hold"),
+    ("上海\u0000有限公司", "the file holds the NUL character (U+0000), which no text can hold"),
+])
+def test_a_geojson_file_holding_what_no_text_can_hold_is_refused_whole(
+        app, client, login, site_in, name, problem):
+    feature = {"type": "Feature", "geometry": site_in("310115"), "properties": {
+        "credit_code": make_credit_code("310115", 1), "name": name, "address": "上海市",
+        "district": "310115", "industry": "印刷", "permit_class": "simplified"}}
+    data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+    response = _upload(client, login(), data, name="units.geojson")
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == {"file": [problem]}
+    assert _count(app) == 0
+
+
+def test_a_csv_file_holding_the_nul_character_is_refused_whole(app, client, login, rows):
+    response = _upload(client, login(), _csv([rows(1, name="上海\u0000有限公司")]))
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == {"file": [
+        "the file holds the NUL character (U+0000), which no text can hold"]}
+    assert _count(app) == 0
