@@ -26,7 +26,7 @@ TEST_POLICY = RetryPolicy(retries=10, backoff_base=0.05, backoff_cap=0.5, connec
                           read_timeout=30)
 TEST_CHUNK = 16 * 1024
 APP_SETTINGS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "EVIDENCE_STORE", "PASSWORD_HASH",
-                "SECRET_KEY")
+                "SECRET_KEY", "AUDIT_SEAL_KEY")
 
 
 class LiveServer:
