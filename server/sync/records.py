@@ -13,7 +13,7 @@ from sqlalchemy import select
 from schemas.fieldwork import InspectionFields, ViolationFields
 from schemas.sync import StatusFields
 from server.cases import locks
-from server.errors import ValidationFailed
+from server.errors import NotFound, ValidationFailed
 from server.extensions import db
 from server.fastdump import Compiled
 from server.fieldwork import checklists, inspections, violations
@@ -140,12 +140,24 @@ def _value(mutation: dict[str, Any], name: str) -> Any:
     return values.get(name) if isinstance(values, dict) else None
 
 
+@contextmanager
+def _unseen(entity: str, key: str) -> Iterator[None]:
+    """A record the actor may not see answers as one that has not arrived (Waiting): held,
+    never applied, and telling nothing of another district's records (SECURITY.md)."""
+    try:
+        yield
+    except NotFound as error:
+        raise Waiting(entity, key) from error
+
+
 def existing_inspection(ctx: Context, key: str) -> Inspection:
-    """The inspection record (locked), or Waiting when it has not arrived yet."""
+    """The inspection record (locked), or Waiting when it has not arrived yet (or the actor
+    may not see it)."""
     inspection_id = record_id(key)
     if find(Inspection, inspection_id, lock=True) is None:
         raise Waiting("inspection", key)
-    return inspections.get_inspection(ctx.actor, inspection_id, lock=True)
+    with _unseen("inspection", key):
+        return inspections.get_inspection(ctx.actor, inspection_id, lock=True)
 
 
 def update_inspection_fields(ctx: Context, record: Inspection, changes: dict[str, Any],
@@ -201,6 +213,8 @@ def violation_create(ctx: Context) -> Outcome:
     data["id"] = record_id(ctx.mutation["id"])
     if find(Inspection, data["inspection_id"]) is None:
         raise Waiting("inspection", str(data["inspection_id"]))
+    with _unseen("inspection", str(data["inspection_id"])):
+        inspections.get_inspection(ctx.actor, data["inspection_id"])
     record, _ = violations.record_violation(ctx.actor, data, new=ctx.new)
     return Outcome(record.version)
 
@@ -210,7 +224,8 @@ def existing_violation(ctx: Context, key: str) -> Violation:
     violation_id = record_id(key)
     if find(Violation, violation_id, lock=True) is None:
         raise Waiting("violation", key)
-    return violations.get_violation(ctx.actor, violation_id, lock=True)
+    with _unseen("violation", key):
+        return violations.get_violation(ctx.actor, violation_id, lock=True)
 
 
 def update_violation_fields(ctx: Context, record: Violation, changes: dict[str, Any]

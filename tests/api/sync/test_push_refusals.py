@@ -49,11 +49,44 @@ def test_one_bad_mutation_never_fails_the_batch(world):
     assert [r["problem"]["status"] for r in results[:6]] == [422, 422, 422, 404, 422, 422]
 
 
-def test_an_inspector_cannot_push_into_another_districts_records(world):
+def _answer(result: dict) -> dict:
+    """A push result without the ids it echoes (the mutation's and the record's)."""
+    return {k: v.replace(result["id"], "ID") if isinstance(v, str) else v
+            for k, v in result.items() if k not in ("mutation_id", "id")}
+
+
+def test_an_inspector_cannot_push_into_another_districts_records_nor_learn_they_exist(
+        client, world):
     inspection = pushed_inspection(world)
-    result = world["other"].push(
-        mutation("inspection", "update", inspection, {"findings": "越权"}, base=1))[0]
-    assert result["status"] == "rejected" and result["problem"]["status"] == 404
+    violation = pushed_violation(world, inspection)
+    other, ghost = world["other"], str(uuid.uuid4())
+    for entity, record, values in (
+            ("inspection", inspection, {"findings": "越权"}),
+            ("violation", violation, {"description": "越权"})):
+        pushed = other.push(mutation(entity, "update", record, values, base=1),
+                            mutation(entity, "update", ghost, values, base=1))
+        # the answer of a record that does not exist (yet): held, never applied
+        assert _answer(pushed[0]) == _answer(pushed[1]) == {
+            "entity": entity, "status": "pending", "version": None,
+            "waits_for": f"{entity}:ID"}
+    created = other.push(
+        mutation("violation", "create", str(uuid.uuid4()), {
+            "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01"}),
+        mutation("violation", "create", str(uuid.uuid4()), {
+            "inspection_id": ghost, "code": "AIR_VOC", "occurred_on": "2026-06-01"}))
+    assert created[0]["status"] == created[1]["status"] == "pending"
+    assert created[0]["waits_for"] == f"inspection:{inspection}"
+    later = client.post("/api/v1/sync/push", headers=other.headers, json={
+        "device_id": other.device, "mutations": [
+            mutation("inspection", "update", str(uuid.uuid4()), {"findings": "?"}, base=1)]})
+    assert later.status_code == 200 and later.get_json()["released"] == []  # still held
+    supervisor = world["supervisor"]
+    record = client.get(f"/api/v1/inspections/{inspection}", headers=supervisor).get_json()
+    assert (record["version"], record["findings"]) == (1, "喷漆车间门窗敞开作业")
+    assert client.get(f"/api/v1/violations/{violation}",
+                      headers=supervisor).get_json()["version"] == 1
+    listed = client.get("/api/v1/violations", headers=supervisor).get_json()
+    assert [v["id"] for v in listed] == [violation]  # no violation was added
 
 
 def test_a_malformed_batch_is_a_problem_not_a_500(client, world):
