@@ -84,6 +84,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
         "IDEMPOTENCY_TTL_HOURS": _int("IDEMPOTENCY_TTL_HOURS", 24),
+        # Mutations one user may have held (pending) at once (server/sync/push.py).
+        "SYNC_MAX_HELD": _int("SYNC_MAX_HELD", 1000),
         "MAX_JSON_DEPTH": _int("MAX_JSON_DEPTH", 32),
         # HTML pages (API docs, console): headers and the session cookie.
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),

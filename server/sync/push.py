@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select, text
+from flask import current_app
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
@@ -171,6 +172,8 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
     result = _attempt(actor, mutation)
     if result.pop(TRANSIENT, False):
         return result  # not remembered: the same mutation_id sent again is tried again
+    if result["status"] == "pending" and (full := _no_room_to_hold(actor)) is not None:
+        return _base(mutation) | full  # not remembered either: sent again once there is room
     row = _log_row(actor, mutation, result)
     if result["status"] == "pending":  # held: _release must find it, in this batch too
         db.session.add(SyncMutation(**row | {"request": _stored(mutation), "settled_at": None}))
@@ -179,6 +182,23 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
     else:
         settled[mutation["mutation_id"]] = row
     return result
+
+
+def _no_room_to_hold(actor: Actor) -> dict[str, Any] | None:
+    """None while the user holds fewer than SYNC_MAX_HELD mutations; else the refusal of one
+    more (429, transient): every push reads what held mutations wait for, so a tablet sending
+    updates of records that never arrive must not grow that without end."""
+    limit = current_app.config["SYNC_MAX_HELD"]
+    held = db.session.scalar(select(func.count()).select_from(SyncMutation).where(
+        SyncMutation.user_id == actor.user_id, text(HELD)))
+    if held < limit:
+        return None
+    return {"status": "rejected", "version": None, "problem": {
+        "type": PROBLEM_BASE + "rate-limited", "title": PROBLEM_TYPES["rate-limited"][1],
+        "status": 429, "transient": True,
+        "detail": f"You have {held} mutations held, waiting for records that have not arrived "
+                  f"(at most {limit}): send those records or withdraw mutations you no longer "
+                  "need, then send this one again."}}
 
 
 def _log_row(actor: Actor, mutation: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

@@ -171,3 +171,21 @@ def test_a_bad_item_in_a_list_field_is_rejected_by_its_position_not_a_500(client
     assert result["problem"]["errors"] == {"inspector_ids": {"1": ["Not a valid UUID."]}}
     replay = tablet.push(bad)[0]  # the tablet sending it again learns the same answer
     assert replay["status"] == "duplicate" and replay["first"]["problem"] == result["problem"]
+
+
+def test_a_user_holds_at_most_sync_max_held_mutations_and_the_next_is_refused_for_now(
+        app, world):
+    app.config["SYNC_MAX_HELD"] = 2
+    tablet = world["a"]
+    waiting = [mutation("inspection", "update", str(uuid.uuid4()), {"findings": "先到"}, base=1)
+               for _ in range(3)]
+    results = tablet.push(*waiting)
+    assert [r["status"] for r in results] == ["pending", "pending", "rejected"]
+    refused = results[2]["problem"]
+    assert (refused["status"], refused["transient"]) == (429, True)
+    assert "2 mutations held" in refused["detail"]
+    again = tablet.push(waiting[2])[0]  # not remembered: sent again, refused again
+    assert again["status"] == "rejected" and again["problem"]["status"] == 429
+    withdrawn = tablet.push(mutation("mutation", "withdraw", waiting[0]["mutation_id"]),
+                            waiting[2])
+    assert [r["status"] for r in withdrawn] == ["applied", "pending"]
