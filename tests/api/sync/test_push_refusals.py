@@ -85,7 +85,7 @@ def test_an_inspector_cannot_push_into_another_districts_records_nor_learn_they_
     assert (record["version"], record["findings"]) == (1, "喷漆车间门窗敞开作业")
     assert client.get(f"/api/v1/violations/{violation}",
                       headers=supervisor).get_json()["version"] == 1
-    listed = client.get("/api/v1/violations", headers=supervisor).get_json()
+    listed = client.get("/api/v1/violations", headers=supervisor).get_json()["items"]
     assert [v["id"] for v in listed] == [violation]  # no violation was added
 
 
