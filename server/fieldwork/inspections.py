@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -81,12 +82,22 @@ def _content(data: dict[str, Any], officers: list[dict[str, Any]]) -> dict[str, 
     return values
 
 
-def _check_signers(signatures: list[dict[str, Any]], officers: list[dict[str, Any]],
-                   signed_at: datetime | None) -> dict[str, str]:
-    """Refuse officer signatures being written (at `signed_at`, the tablet's clock; never
-    later than now, when they arrive) that cannot be matched to one officer on the record, or
-    whose officer's certificate had expired. What to audit: the tablet's time of officer
-    signatures, the day their certificates were checked on, which only the tablet vouches for."""
+def _check_signers(actor: Actor, signatures: list[dict[str, Any]],
+                   officers: list[dict[str, Any]], signed_at: datetime | None,
+                   vouched: Iterable[dict[str, Any]] = ()) -> dict[str, str]:
+    """Refuse signatures being written by anyone but an officer on the record (they are made
+    on site, on the officers' tablet: a supervisor who directs and reviews the work cannot
+    make them), and officer signatures (at `signed_at`, the tablet's clock; never later than
+    now, when they arrive) that cannot be matched to one officer on the record, or whose
+    officer's certificate had expired. `vouched`: signatures the officers made that the caller
+    applies (a conflict's sides, which a supervisor chooses between). What to audit: the
+    tablet's time of officer signatures, the day their certificates were checked on, which
+    only the tablet vouches for."""
+    made_elsewhere = {signers.identity(s) for s in vouched}  # e.g. a conflict's two sides
+    if any(signers.identity(s) not in made_elsewhere for s in signatures) \
+            and not is_officer(actor, officers):
+        raise refused(ValidationFailed, said("officers.sign_on_site"),
+                      {"signatures": said("officer_field.sign_on_site")})
     now = utcnow()
     moment = min(signed_at, now) if signed_at else now
     if problems := signers.refused_at_signing(signatures, officers,
@@ -188,7 +199,7 @@ def open_inspection(actor: Actor, data: dict[str, Any], *, new: bool = False,
         must_be_officer(actor, officers)
         checklists.refuse_unknown_items(data.get("checklist") or [], data["started_at"])
         content = _content(data, officers)
-        signing = _check_signers(content.get("signatures", []), officers, signed_at)
+        signing = _check_signers(actor, content.get("signatures", []), officers, signed_at)
         inspection = Inspection(id=data["id"], district=enterprise.district, status="draft",
                                 created_by=actor.user_id, device_id=actor.device_id,
                                 version=1, **content)
@@ -236,9 +247,11 @@ def list_inspections(actor: Actor, enterprise_id: uuid.UUID | None, status: str 
 
 def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
                       changes: dict[str, Any], reason: str | None,
-                      signed_at: datetime | None = None) -> Inspection:
+                      signed_at: datetime | None = None,
+                      vouched: Iterable[dict[str, Any]] = ()) -> Inspection:
     """Edit a draft, or correct a submitted record (a reason is required; history kept);
-    signatures it adds were made at `signed_at` (default now)."""
+    signatures it adds were made at `signed_at` (default now), by the actor as an officer
+    on the record unless `vouched` (made by the officers on a tablet: a conflict's side)."""
     with unit_of_work() as session:
         inspection = get_inspection(actor, inspection_id, lock=True)
         check_writable(actor, inspection)
@@ -273,8 +286,9 @@ def update_inspection(actor: Actor, inspection_id: uuid.UUID, version: int,
         content = _content(changes, officers)
         if "signatures" in content:
             _keep_ids(content["signatures"], inspection.signatures)
-        signing = _check_signers([s for s in content.get("signatures", [])
-                                  if s not in inspection.signatures], officers, signed_at)
+        signing = _check_signers(actor, [s for s in content.get("signatures", [])
+                                         if s not in inspection.signatures], officers, signed_at,
+                                 vouched)
         cited = signature_digests(inspection.signatures)
         for key, value in content.items():
             setattr(inspection, key, value)

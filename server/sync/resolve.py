@@ -40,8 +40,10 @@ def _apply(actor: Actor, conflict: SyncConflict, chosen: dict[str, Any]) -> int:
     version = record.version
     if plain:
         changes = _loaded(INSPECTION_CHANGES, plain)
+        sides = [*(conflict.server_values.get("signatures") or []),
+                 *(conflict.tablet_values.get("signatures") or [])]  # made by the officers
         version = inspections.update_inspection(actor, record_id, version, changes,
-                                                reason).version
+                                                reason, vouched=sides).version
     answers = {k[len(CHECKLIST):]: None if v is None else load(ChecklistAnswerSchema(), v)
                for k, v in chosen.items() if k.startswith(CHECKLIST)}
     if answers:

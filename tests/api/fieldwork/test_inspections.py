@@ -225,3 +225,26 @@ def test_a_record_made_on_a_task_is_made_at_that_tasks_enterprise(client, field,
     moved = client.patch(f"/api/v1/inspections/{here['id']}", headers=field["headers"],
                          json={"version": here["version"], "task_id": elsewhere["id"]})
     assert moved.status_code == 422 and "task_id" in moved.get_json()["errors"]
+
+
+def test_only_an_officer_on_the_record_adds_its_signatures_not_the_supervisor(client, field):
+    # A supervisor, who directs and reviews the work, could write the officers' (and the
+    # party's) signatures into a record (found by the security review by attack).
+    created = _post(client, field, field["inspection"]()).get_json()
+    url = f"/api/v1/inspections/{created['id']}"
+    signatures = field["signed"]()["signatures"]
+    refused = client.patch(url, json={"version": created["version"], "signatures": signatures},
+                           headers=field["supervisor"])
+    assert refused.status_code == 422, refused.get_json()
+    assert "on site" in refused.get_json()["detail"]
+    assert "signatures" in refused.get_json()["errors"]
+    assert client.get(url, headers=field["headers"]).get_json()["signatures"] == []
+    made = client.post("/api/v1/inspections", json=field["signed"](),
+                       headers=field["supervisor"])
+    assert made.status_code == 422, made.get_json()
+    edited = client.patch(url, json={"version": created["version"], "findings": "复核意见"},
+                          headers=field["supervisor"])
+    assert edited.status_code == 200, edited.get_json()  # other edits stay the supervisor's
+    signed = client.patch(url, json={"version": edited.get_json()["version"],
+                                     "signatures": signatures}, headers=field["headers"])
+    assert signed.status_code == 200, signed.get_json()

@@ -111,6 +111,13 @@ def test_signatures_with_user_ids_edited_on_both_tablets_are_a_hard_conflict(cli
     [listed] = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
     assert listed["server_values"]["signatures"][0]["signer_user_id"] == str(first.id)
     assert listed["tablet_values"]["signatures"][0]["signer_user_id"] == str(second.id)
+    forged = _signature(key, first, name=first.display_name)  # an image no tablet sent
+    del forged["inspection_id"]
+    merged = client.post(f"/api/v1/sync/conflicts/{listed['id']}/resolve",
+                         headers=world["supervisor"],
+                         json={"choice": "merged", "values": {"signatures": [forged]}})
+    assert merged.status_code == 422, merged.get_json()  # a supervisor signs for no officer
+    assert "on site" in merged.get_json()["detail"]
     resolved = client.post(f"/api/v1/sync/conflicts/{listed['id']}/resolve",
                            headers=world["supervisor"], json={"choice": "tablet"})
     assert resolved.status_code == 200, resolved.get_json()
