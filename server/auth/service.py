@@ -155,7 +155,7 @@ def _proven_user(session: Session, username: str, password: str, device_id: str)
     """The active user these credentials prove, else Unauthorized (one answer for all)."""
     user = session.scalar(select(User).where(User.username == username))
     if not _check_password(user, password) or user is None or not user.active:
-        log.warning("failed sign-in for %r on device %r", username, device_id)
+        log.warning("failed sign-in for %r on device %r", username[:80], device_id[:80])
         raise Unauthorized(FAILED_SIGN_IN)
     return user
 

@@ -83,6 +83,8 @@ def parse_metadata(header: str | None) -> dict[str, str | None]:
             result[key] = base64.b64decode(parts[1], validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError) as error:
             raise ValueError(f"Upload-Metadata {key!r} is not base64 of UTF-8 text") from error
+        if "\x00" in result[key]:  # no text may hold it (PostgreSQL refuses it, SQLite not)
+            raise ValueError(f"Upload-Metadata {key!r} holds U+0000")
     return result
 
 

@@ -79,6 +79,9 @@ def test_uploads_need_a_token(client):
     ({"Upload-Length": "10", "Upload-Metadata": metadata(sha256="0" * 64, kind="poem")}, 422),
     ({"Upload-Length": "10", "Upload-Metadata": "sha256 !!!notbase64"}, 400),
     ({"Upload-Length": "10", "Upload-Metadata": "sha256 a b"}, 400),
+    ({"Upload-Length": "10",  # U+0000 in the file name: stored on SQLite, 500-ish on PostgreSQL
+      "Upload-Metadata": metadata(sha256="0" * 64, filename="a\x00.jpg")}, 400),
+    ({"Upload-Length": "10", "Upload-Metadata": metadata(sha256="0" * 64, filetype="\x00")}, 400),
 ])
 def test_bad_creation_requests_are_refused_with_problems(client, inspector, headers, status):
     response = client.post("/api/v1/uploads/", headers={
