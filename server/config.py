@@ -100,6 +100,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # Evidence: tus uploads, the S3 backend, and what files are accepted.
         "TUS_MAX_SIZE": _int("TUS_MAX_SIZE", 50 * MiB),
         "TUS_EXPIRY_HOURS": _int("TUS_EXPIRY_HOURS", 72),
+        "TUS_MAX_OPEN_UPLOADS": _int("TUS_MAX_OPEN_UPLOADS", 200),
         # A signature image sent with a console form (never more than TUS_MAX_SIZE).
         "CONSOLE_IMAGE_MAX_BYTES": _int("CONSOLE_IMAGE_MAX_BYTES", 10 * MiB),
         "EVIDENCE_S3_ENDPOINT_URL": os.environ.get("EVIDENCE_S3_ENDPOINT_URL"),

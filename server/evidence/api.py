@@ -133,6 +133,7 @@ def upload_options():
 @blp.problem(412, "Unsupported Tus-Resumable version")
 @blp.problem(413, "Upload-Length beyond Tus-Max-Size")
 @blp.problem(422, "Upload-Metadata lacks a valid sha256")
+@blp.problem(429, "Too many unfinished uploads (TUS_MAX_OPEN_UPLOADS)")
 @blp.doc(requestBody=OFFSET_BODY, **TUS_HEADERS)
 @body_limit("TUS_MAX_SIZE")
 @accepts(tus.OFFSET_TYPE)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import ClientDisconnected
 
 from server.auth import service as auth
@@ -36,6 +36,12 @@ from server.uow import unit_of_work
 log = logging.getLogger(__name__)
 
 MAX_PARTS = 2000  # at 50 MB, chunks of 25 KB on average
+
+
+class TooManyOpen(DomainError):
+    """The user holds as many unfinished uploads as one may (TUS_MAX_OPEN_UPLOADS)."""
+
+    slug = "rate-limited"
 
 
 class TooLarge(DomainError):
@@ -96,6 +102,19 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
+def _refuse_too_many_open(actor: Actor, now: datetime) -> None:
+    """Each open upload may stage up to TUS_MAX_SIZE bytes until it expires: a user's open
+    ones are bounded (TUS_MAX_OPEN_UPLOADS), so one account cannot fill the staging store."""
+    limit = current_app.config["TUS_MAX_OPEN_UPLOADS"]
+    held = db.session.scalar(select(func.count()).select_from(Upload).where(
+        Upload.user_id == actor.user_id, Upload.completed_at.is_(None),
+        Upload.refused.is_(None), Upload.expires_at > now)) or 0
+    if held >= limit:
+        raise TooManyOpen(f"You have {held} unfinished uploads (at most {limit}): finish "
+                          "them, or wait until they expire, then start this one again.",
+                          headers={"Retry-After": "60"})
+
+
 def create_upload(actor: Actor, length: int | None, metadata: str | None) -> Upload:
     """Open an upload of `length` bytes (tus creation)."""
     authorize(actor, "evidence.upload")
@@ -109,6 +128,7 @@ def create_upload(actor: Actor, length: int | None, metadata: str | None) -> Upl
                        f"(Upload-Length {length} exceeds Tus-Max-Size {limit}).")
     declared = declared_from(metadata)
     now = utcnow()
+    _refuse_too_many_open(actor, now)
     with unit_of_work() as session:
         upload = Upload(id=uuid.uuid4(), user_id=actor.user_id, device_id=actor.device_id,
                         length=length, offset=0, parts=[], metadata_header=metadata or "",

@@ -309,3 +309,12 @@ def test_a_chunk_still_arriving_when_its_tablet_is_revoked_makes_no_evidence(
         from server.evidence import service
 
         assert service.missing_evidence([sha256(data)]) == [sha256(data)]
+
+
+def test_a_user_holds_a_bounded_number_of_unfinished_uploads(app, tus, client, inspector):
+    app.config["TUS_MAX_OPEN_UPLOADS"] = 2
+    assert [tus.create(10, f"{n:064x}").status_code for n in range(2)] == [201, 201]
+    refused = tus.create(10, "f" * 64)
+    assert refused.status_code == 429 and refused.content_type == "application/problem+json"
+    assert "2 unfinished uploads" in refused.get_json()["detail"]
+    assert int(refused.headers["Retry-After"]) > 0
