@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from server.cases.casefile import GUIDE, MANIFEST, Member
-from server.cases.doc import Doc, day_text
+from server.cases.doc import Doc, day_text, yuan_text
 from server.rules.text import cite_in_full
 
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
@@ -37,22 +37,62 @@ def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str,
                signatures=("立卷人", "检查人"), authority=authority)
 
 
+STATES = {"filed": "已立案", "investigating": "调查取证", "legal_review": "法制审核",
+          "notified": "已告知", "hearing": "听证", "decided": "已决定", "served": "已送达",
+          "paid": "已缴款", "enforced": "强制执行", "not_penalised": "不予行政处罚",
+          "closed": "已办结", "archived": "已归档"}
+EVENTS = {"filed": "立案", "transition": "程序推进", "violation_redecided": "违法行为重新判定",
+          "inquiry": "调查询问", "statement": "陈述申辩", "extension": "延长期限",
+          "suspension": "期限中止", "daily_penalty": "按日连续处罚"}
+# the details a step records that the history prints, in this order, with their labels
+NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
+         "review_opinion": "审核意见", "mitigation": "减轻处罚理由", "statements": "陈述申辩",
+         "hearing_record": "听证笔录", "chair": "听证主持人", "reason": "不予处罚理由",
+         "approval": "批准方式", "days": "延长天数", "kind": "中止事由", "start": "起始日期",
+         "end": "截止日期", "measure": "执行措施", "amount_fen": "缴款金额",
+         "surcharge_fen": "加处罚款", "interviewee": "被询问人", "questions": "问答条数",
+         "signature": "签名", "received_on": "收到日期", "adopted": "是否采纳"}
+# a daily penalty's record (按日连续处罚) names its amount and days otherwise
+DAILY = {"original_fine_fen": "原处罚决定罚款", "total_days": "计罚日数",
+         "amount_fen": "按日连续处罚金额"}
+WORDS = {"approval": {"approval": "负责人批准", "collective": "集体讨论决定"},
+         "kind": {"testing": "检测", "appraisal": "鉴定", "suspension": "中止"},
+         "signature": {"signed": "已签名", "refused": "拒绝签名"}}
+
+
+def _note(key: str, value: Any, labels: dict[str, str]) -> str:
+    """One recorded detail as the history prints it: amounts in yuan, dates and codes in
+    Chinese."""
+    if key.endswith("_fen"):
+        shown = yuan_text(value)
+    elif key in ("start", "end", "received_on"):
+        shown = day_text(value)
+    elif key in ("days", "total_days"):
+        shown = f"{value}日"
+    elif key == "chair":
+        shown = value.get("name", "") if isinstance(value, dict) else str(value)
+    elif isinstance(value, bool):
+        shown = "是" if value else "否"
+    else:
+        shown = WORDS.get(key, {}).get(value, str(value))
+    return f"{labels[key]}：{shown}"
+
+
 def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
-    """案件流转记录: each step with its date and recorded opinions (副卷)."""
+    """案件流转记录: each step with its date and recorded opinions (副卷), in Chinese."""
     rows = []
     for event in events:
         details = event.details or {}
-        notes = [f"{k}: {v}" for k, v in sorted(details.items())
-                 if k in ("review_opinion", "mitigation", "statements", "hearing_record", "reason",
-                          "approval", "days", "kind", "start", "end", "chair", "measure",
-                          "decision_number", "filing_number", "amount_fen", "surcharge_fen",
-                          "interviewee", "questions", "signature", "received_on", "adopted")]
+        labels = DAILY if event.event == "daily_penalty" else NOTES
+        notes = [_note(k, details[k], labels) for k in labels if details.get(k) is not None]
+        before = f"{STATES.get(event.from_state, event.from_state)} " if event.from_state else ""
         if details.get("basis"):  # the provisions a step rests on (a daily penalty's)
             basis = details["basis"]
             notes.append("依据：" + cite_in_full(
                 "、".join(basis) if isinstance(basis, list) else str(basis)))
         rows.append((f"{event.seq}. {day_text(event.on)}",
-                     f"{event.event} {event.from_state or ''} → {event.to_state}"
+                     f"{EVENTS.get(event.event, event.event)} {before}→ "
+                     f"{STATES.get(event.to_state, event.to_state)}"
                      + (f"；{'；'.join(notes)}" if notes else "")))
     return Doc("history", "案件流转记录", case.filing_number, rows=tuple(rows),
                signatures=("承办人",), authority=authority)

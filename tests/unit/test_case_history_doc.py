@@ -1,0 +1,62 @@
+"""The case file's 案件流转记录 (副卷) speaks Chinese and states money in yuan (pure)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from types import SimpleNamespace
+
+from server.cases import history_doc
+
+
+def _event(seq: int, event: str, before: str | None, after: str, **details: object):
+    return SimpleNamespace(seq=seq, on=date(2026, 11, 30), event=event, from_state=before,
+                           to_state=after, details=details)
+
+
+EVENTS = [
+    _event(1, "filed", None, "filed", filing_number="沪0115环立〔2026〕1号"),
+    _event(2, "transition", "filed", "investigating"),
+    _event(3, "violation_redecided", "investigating", "investigating"),
+    _event(4, "inquiry", "investigating", "investigating", interviewee="王经理", questions=3,
+           signature="refused"),
+    _event(5, "extension", "investigating", "investigating", approval="collective", days=30),
+    _event(6, "suspension", "investigating", "investigating", kind="testing",
+           start="2026-12-01", end="2026-12-05"),
+    _event(7, "transition", "legal_review", "notified", review_opinion="同意"),
+    _event(8, "statement", "notified", "notified", received_on="2026-12-02", adopted=False),
+    _event(9, "transition", "notified", "hearing", chair={"name": "赵磊", "user_id": None}),
+    _event(10, "transition", "served", "paid", amount_fen=20000000, surcharge_fen=0),
+    _event(11, "transition", "paid", "closed"),
+    _event(12, "daily_penalty", "decided", "decided", original_fine_fen=5000000, total_days=12,
+           amount_fen=60000000),
+]
+
+
+def _rows() -> list[tuple[str, str]]:
+    case = SimpleNamespace(filing_number="沪0115环立〔2026〕1号")
+    return list(history_doc.history(case, EVENTS, "上海市浦东新区生态环境局").rows)
+
+
+def test_the_case_history_names_steps_and_states_in_chinese_not_as_the_api_codes():
+    text = "\n".join(value for _, value in _rows())
+    assert re.search(r"[A-Za-z_]{3,}", text) is None, text
+    assert "程序推进 已立案 → 调查取证" in text
+    assert "违法行为重新判定" in text
+    assert "审核意见：同意" in text
+    assert "批准方式：集体讨论决定；延长天数：30日" in text
+    assert "中止事由：检测；起始日期：2026年12月1日；截止日期：2026年12月5日" in text
+    assert "被询问人：王经理；问答条数：3；签名：拒绝签名" in text
+    assert "听证主持人：赵磊" in text
+
+
+def test_the_case_history_states_a_payment_in_yuan_not_in_fen():
+    paid = dict(_rows())["10. 2026年11月30日"]
+    assert "缴款金额：200,000.00元" in paid
+    assert "20000000" not in paid
+
+
+def test_a_daily_penalty_is_recorded_with_its_days_and_amount_not_as_a_payment():
+    daily = dict(_rows())["12. 2026年11月30日"]
+    assert daily == ("按日连续处罚 已决定 → 已决定；原处罚决定罚款：50,000.00元；计罚日数：12日；"
+                     "按日连续处罚金额：600,000.00元")
