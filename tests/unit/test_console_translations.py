@@ -3,13 +3,14 @@ pages show has a label, and the committed .mo files are compiled from the .po fi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from server.auth.policy import ROLES
-from server.cases import forms, procedure
+from server.cases import forms, history_doc, procedure
 from server.cases.contact_sheet import FLAGS as EVIDENCE_FLAGS
 from server.console.i18n import TRANSLATIONS, stale_catalogues
 from server.planning import lifecycle
@@ -18,6 +19,7 @@ from server.rules.result import TRACE_STEPS
 from server.sync.payloads import EDITABLE
 
 CONSOLE = Path(__file__).resolve().parents[2] / "server" / "console"
+CASES = CONSOLE.parent / "cases"
 
 
 def _catalog(lang: str):
@@ -42,6 +44,17 @@ def test_domain_words_shown_on_pages_have_labels_in_both_languages():
         catalog = _catalog(lang)
         assert sorted(w for w in words if not (catalog.get(w) and catalog.get(w).string)) == []
         assert sorted(f for f in forms.FORMS if not catalog.get(f, context="document")) == []
+
+
+def test_every_event_of_a_case_history_has_a_label_in_both_languages():
+    # The case page's history showed violation_redecided, inquiry and statement as such.
+    recorded = set(re.findall(r'record_event\(\s*case,\s*\w+,\s*"(\w+)"',
+                              "".join(p.read_text() for p in (CASES).glob("*.py"))))
+    assert recorded and recorded <= set(history_doc.EVENTS)
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(e for e in history_doc.EVENTS
+                      if not (catalog.get(e) and catalog.get(e).string)) == []
 
 
 def test_every_evidence_and_violation_flag_has_a_label_in_both_languages():
