@@ -3,6 +3,7 @@ sync change log (one source, so a pulled record equals the record read over REST
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from server.fieldwork import violations
@@ -23,6 +24,13 @@ def inspection_json(record: Inspection) -> dict[str, Any]:
     return data
 
 
+def _facts(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The facts as the schema dumps them: the correction day, stored as JSON text, a date."""
+    if not stored or not isinstance(stored.get("corrected_on"), str):
+        return stored
+    return {**stored, "corrected_on": date.fromisoformat(stored["corrected_on"])}
+
+
 def violation_json(record: Violation, decision: ViolationDecision | None | object = LATEST
                    ) -> dict[str, Any]:
     """A violation with the decision in force and its evidence checks.
@@ -33,6 +41,7 @@ def violation_json(record: Violation, decision: ViolationDecision | None | objec
         "discovered_on", "continuing", "ended_on", "party_type", "description", "facts",
         "bases", "factors", "mitigation", "evidence", "first_offence", "distance_to_site_m",
         "flags", "version", "created_at", "updated_at")}
+    data["facts"] = _facts(record.facts)
     data["location"] = None if record.lat is None else {
         "lat": record.lat, "lon": record.lon, "accuracy_m": record.accuracy_m, "crs": "wgs84"}
     claimed = (record.facts or {}).get("first_offence")

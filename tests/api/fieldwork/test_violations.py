@@ -328,3 +328,21 @@ def test_the_violation_list_refuses_unknown_or_bad_parameters_with_a_problem(
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert set(response.get_json()["errors"]) == {
         query.split("&")[-1].split("=")[0]}, response.get_json()
+
+
+def test_a_correction_day_is_recorded_and_read_back_on_creation_and_on_a_change(
+        client, field, inspection):
+    # The day it was corrected (facts.corrected_on) answered 500: stored as JSON text, it was
+    # then dumped as a date.
+    late = {"corrected_on_spot": False, "corrected_in_time": True, "harmful_consequence": False,
+            "corrected_on": "2021-06-03"}
+    created = _post(client, field, _violation(inspection, facts=late))
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["facts"]["corrected_on"] == "2021-06-03"
+    read = client.get(f"/api/v1/violations/{body['id']}", headers=field["headers"])
+    assert read.status_code == 200 and read.get_json()["facts"]["corrected_on"] == "2021-06-03"
+    changed = client.patch(f"/api/v1/violations/{body['id']}", headers=field["headers"], json={
+        "version": body["version"], "facts": late | {"corrected_on": "2021-06-04"}})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["facts"]["corrected_on"] == "2021-06-04"
