@@ -15,7 +15,7 @@ from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
 from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
 from server.cases import service as case_service
-from server.console import case_form, case_records, rule_names
+from server.console import case_form, case_records, fact_form, rule_names
 from server.console.cases import due_badge, due_text, next_deadline
 from server.console.web import bp, page, submit
 from server.disposition import attachment
@@ -28,17 +28,22 @@ EXPORT_STATUS = {"queued": "Queued", "running": "Building the case file",
                  "done": "Ready to download", "failed": "Failed"}
 
 
-def _violations(actor: Actor, case: Any, lang: str) -> list[dict[str, Any]]:
-    """Each violation of the case, its decision in force (explained) and its evidence checks."""
+def _violations(actor: Actor, case: Any, lang: str,
+                sent: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each violation of the case, its decision in force (explained), its evidence checks and
+    its facts as the facts form shows them (as typed, after that form was refused)."""
     out = []
     for link in case_service.case_links(case):
         violation = violations.get_violation(actor, link.violation_id)
         decision = violations.latest_decision(violation.id)
         result = (decision.result.get(lang) or decision.result.get("zh") or {}) \
             if decision else {}
+        refused = sent if sent and sent["form"] == f"facts-{violation.id}" else None
         out.append({"link": link, "violation": violation, "decision": decision,
                     "result": rule_names.named(result, lang),
-                    "evidence": violations.evidence_report(violation)})
+                    "evidence": violations.evidence_report(violation), "facts_refused": refused,
+                    "facts": refused["values"] if refused else fact_form.form_values(
+                        violation.facts or {})})
     return out
 
 
@@ -58,7 +63,7 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
     lang = "en" if str(get_locale()).startswith("en") else "zh"
     data = documents.document_data(actor, found)
     due = next_deadline(found)
-    items = _violations(actor, found, lang)
+    items = _violations(actor, found, lang, sent)
     transitions = procedure.next_states(found.state, found.fine_fen is not None)
     may_advance = allowed(actor.role, "case.advance")
     educate = any(item["link"].outcome in procedure.EDUCATION_NEEDED for item in items)
@@ -77,6 +82,8 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         documents=[f for f in forms.FORMS if forms.available(f, found.state, data)],
         transitions=transitions, export_id=request.args.get("export"),
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
+        may_state_facts=may_advance and found.state not in procedure.DECIDED,
+        fact_names=fact_form.FACTS,
         fields=fields, values=form or {},
         placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
         refused=detail, field_errors=errors, fine_acts=fine_acts, acts=_acts(found, items),

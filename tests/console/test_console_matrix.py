@@ -85,6 +85,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /console/cases/{case_id}/statements": {"inspector": (403, 403),
                                                  "supervisor": (403, 403),
                                                  "legal": (409, 404), "admin": (403, 403)},
+    # a stale version is refused on the case page; another district's case is not found
+    "POST /console/cases/{case_id}/violations/{violation_id}/facts": {
+        "inspector": (403, 403), "supervisor": (403, 403), "legal": (409, 404),
+        "admin": (403, 403)},
     "POST /console/cases/{case_id}/exports": {"inspector": (403, 403),
                                               "supervisor": (303, 404),
                                               "legal": (303, 404), "admin": (403, 403)},
@@ -232,6 +236,9 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             f"/console/cases/{case_id}/statements", data={
                 "version": rec["case"]["version"], "form": "written", "made_by": "张三",
                 "content": "陈述", "adopted": "rejected", "reasoning": "理由"}),
+        "POST /console/cases/{case_id}/violations/{violation_id}/facts": lambda: session.post(
+            f"/console/cases/{case_id}/violations/{rec['violations'][1]['id']}/facts",
+            data={"version": 999, "corrected_in_time": "yes"}),
         "POST /console/cases/{case_id}/exports": lambda: session.post(
             f"/console/cases/{case_id}/exports"),
         "GET /console/exports/{export_id}": lambda: session.get(

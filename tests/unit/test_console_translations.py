@@ -97,3 +97,15 @@ def test_every_choice_a_conflict_field_offers_has_a_label_in_both_languages():
     for lang in ("zh", "en"):
         catalog = _catalog(lang)
         assert sorted(c for c in choices if not catalog.get(c, context="sync value")) == []
+
+
+def test_the_facts_form_asks_every_fact_a_violation_keeps_each_labelled_in_both_languages():
+    # The form sends the violation's facts whole: a fact it did not ask would be erased.
+    from schemas.fieldwork import FactsSchema
+    from server.console.fact_form import FACTS
+
+    names = {*FACTS, "corrected_on"}
+    assert names == set(FactsSchema().fields)
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted(n for n in names if not catalog.get(n, context="fact")) == []

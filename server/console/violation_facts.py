@@ -1,0 +1,59 @@
+"""The case page's facts form: legal staff record what the rules could not establish about
+a violation of the case (及时改正, 危害后果, …); the violation service re-decides it and the
+case follows. A refusal shows the case page again with the form as typed and why."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import redirect, request, url_for
+from flask_babel import gettext
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from schemas.fieldwork import ViolationFields, ViolationUpdateSchema
+from server.auth.policy import Actor
+from server.cases import service as case_service
+from server.console.case_detail import case_page
+from server.console.fact_form import facts_body
+from server.console.refusal import refusal
+from server.console.web import bp, page, submit
+from server.errors import Conflict, DomainError, NotFound, VersionConflict
+from server.fieldwork import violations
+
+
+def _said(error: DomainError | ValidationError) -> tuple[int, str, dict[str, list[str]]]:
+    """The refusal in the user's language: the violation service's version and lock
+    refusals carry no message key."""
+    if isinstance(error, VersionConflict):
+        return 409, gettext("Someone changed this violation meanwhile: nothing was saved. "
+                            "Reload the page to see its facts as they are now."), {}
+    if isinstance(error, Conflict):
+        return 409, gettext("The case's decision has issued or the case is archived: its "
+                            "violations can no longer be changed."), {}
+    return refusal(error)
+
+
+@bp.route("/cases/<uuid:case_id>/violations/<uuid:violation_id>/facts", methods=["POST"])
+@page("case.advance")
+def violation_facts(actor: Actor, case_id: uuid.UUID, violation_id: uuid.UUID) -> Response:
+    """Record a violation's facts through the API's schema and the violation service."""
+    case = case_service.get_case(actor, case_id)  # another district's case is not found
+    if violation_id not in {link.violation_id for link in case_service.case_links(case)}:
+        raise NotFound("No such violation in this case.")
+
+    def save() -> Response:
+        data = ViolationUpdateSchema(partial=tuple(ViolationFields().fields)).load(
+            {"version": request.form.get("version"), "facts": facts_body(request.form)})
+        violations.update_violation(actor, violation_id, data["version"],
+                                    {"facts": data["facts"]})
+        return redirect(url_for("console.case", case_id=case_id)
+                        + f"#violation-{violation_id}", 303)
+
+    def again(error: DomainError | ValidationError) -> Response:
+        status, detail, errors = _said(error)
+        return case_page(actor, case_id, sent={
+            "form": f"facts-{violation_id}", "status": status, "refused": detail,
+            "errors": errors, "values": request.form})
+
+    return submit(save, again)
