@@ -83,7 +83,7 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         transitions=transitions, export_id=request.args.get("export"),
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
         may_state_facts=may_advance and found.state not in procedure.DECIDED,
-        fact_names=fact_form.FACTS,
+        fact_names=fact_form.FACTS, decided_states=procedure.DECIDED,
         fields=fields, values=form or {},
         placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
         refused=detail, field_errors=errors, fine_acts=fine_acts, acts=_acts(found, items),

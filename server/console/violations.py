@@ -40,6 +40,8 @@ def _said(row: desk.DeskRow, lang: str) -> dict[str, Any]:
     result = (decision.result.get(lang) or decision.result.get("zh") or {}) if decision else {}
     return {"row": row, "result": result, "outcome": decision.outcome if decision else None,
             "fined": bool(decision and decision.outcome == "fine"),
+            # the rules leave the fine open (undetermined, may waive, awaiting correction)
+            "pending": (result.get("penalty") or {}).get("levied", False) is None,
             "amount_fen": (decision.amount_fen if decision.outcome == "fine"
                            else decision.would_be_fen) if decision else None}
 

@@ -83,3 +83,24 @@ def test_a_violation_of_another_case_or_district_is_not_found(client, console, w
                            data={"version": found["version"], "corrected_in_time": "yes"})
     assert answer.status_code == 404
     assert _violation(client, world, found["id"])["facts"] == {"first_offence": True}
+
+
+def test_a_violation_not_decided_yet_is_not_said_to_be_spared_its_fine(client, console, world):
+    # The case page said 不予罚款 (本应为 ¥…) and counted the fine as 免予罚款金额 for a
+    # violation whose waiver the rules could not decide yet: nothing is spared before that.
+    case, found = _undetermined_case(client, world)
+    page = console("legal", OWN).get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    item = page.split(f'id="violation-{found["id"]}"')[1].split("</article>")[0]
+    assert "不予罚款" not in item
+    assert re.search(r"是否罚款尚待决定（规则给出 ¥[\d,.]+）", item)
+    summary = page.split("<h1>")[1].split("</ul>")[0]
+    assert "免予罚款金额" not in summary and "尚未罚款的违法行为本应罚款" in summary
+
+
+def test_the_violations_desk_does_not_call_a_fine_not_decided_yet_not_levied(
+        client, console, world):
+    _case, found = _undetermined_case(client, world)
+    page = console("legal", OWN).get("/console/violations").get_data(as_text=True)
+    row = page.split(f'data-violation="{found["id"]}"')[1].split("</tr>")[0]
+    amount = row.split('data-testid="amount"')[1].split("</td>")[0]
+    assert "不征收" not in amount and "尚待决定" in amount
