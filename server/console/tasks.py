@@ -9,13 +9,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
 
-from schemas.tasks import AssignSchema, BulkAssignSchema
-from server.auth.policy import Actor
+from schemas.tasks import AssignSchema, BulkAssignSchema, TransitionSchema
+from server.auth.policy import Actor, allowed
 from server.console import bulk_refusal, task_history
 from server.console.refusal import refusal
 from server.console.web import bp, load, page, submit
 from server.errors import DomainError, NotFound
-from server.planning import stats, tasks
+from server.planning import lifecycle, stats, tasks
 from server.registry import service as registry
 
 BOARD = ("planned", "assigned", "in_progress", "submitted", "reviewed")
@@ -84,6 +84,13 @@ def assign_bulk(actor: Actor):
     return submit(save, again)
 
 
+def supervised_steps(role: str, status: str) -> list[str]:
+    """The statuses a supervisor's page may move a task to (review, close, cancel); the
+    officers start and submit it themselves on their tablets."""
+    return [target for target, (sources, action) in lifecycle.TRANSITIONS.items()
+            if action != "task.work" and status in sources and allowed(role, action)]
+
+
 @bp.route("/tasks/<uuid:task_id>", methods=["GET"])
 @page("task.assign")
 def task(actor: Actor, task_id: uuid.UUID) -> str:
@@ -92,7 +99,8 @@ def task(actor: Actor, task_id: uuid.UUID) -> str:
     return render_template("console/task.html", task=item, names=_names(actor, [item]),
                            workload=stats.workload(actor),
                            history=task_history.describe(tasks.history(actor, task_id)),
-                           assignable=item["status"] in tasks.ASSIGNABLE)
+                           assignable=item["status"] in tasks.ASSIGNABLE,
+                           steps=supervised_steps(actor.role, item["status"]))
 
 
 @bp.route("/tasks/<uuid:task_id>/assignees", methods=["POST"])
@@ -102,4 +110,14 @@ def reassign(actor: Actor, task_id: uuid.UUID):
     body = load(AssignSchema(), request.form, lists=("inspectors",))
     tasks.assign(actor, task_id, body["inspectors"], body["version"], body["reason"])
     flash(gettext("The task was assigned."))
+    return redirect(url_for("console.task", task_id=task_id), 303)
+
+
+@bp.route("/tasks/<uuid:task_id>/transitions", methods=["POST"])
+@page("task.assign")
+def move_task(actor: Actor, task_id: uuid.UUID):
+    """Review, close or cancel one task (a cancellation says why) through the service."""
+    body = load(TransitionSchema(), request.form)
+    tasks.transition(actor, task_id, body["to"], body["version"], body["reason"])
+    flash(gettext("The task is now: %(status)s.", status=gettext(body["to"])))
     return redirect(url_for("console.task", task_id=task_id), 303)

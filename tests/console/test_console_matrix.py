@@ -64,6 +64,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /console/tasks/{task_id}/assignees": {"inspector": (403, 403),
                                                 "supervisor": (303, 404),
                                                 "legal": (403, 403), "admin": (303, 404)},
+    # a cancellation without its reason is refused; another district's task is not found
+    "POST /console/tasks/{task_id}/transitions": {"inspector": (403, 403),
+                                                  "supervisor": (422, 404),
+                                                  "legal": (403, 403), "admin": (422, 404)},
     "GET /console/cases": {"inspector": (403, 403), "supervisor": (200, 200),
                            "legal": (200, 200), "admin": (200, 200)},
     "GET /console/cases/{case_id}": CASE_READERS,
@@ -217,6 +221,9 @@ def _request(session, world: dict[str, Any], route: str, district: str):
         "POST /console/tasks/{task_id}/assignees": lambda: session.post(
             f"/console/tasks/{task['id']}/assignees",
             data={"inspectors": inspectors, "version": world["version_of"](task["id"])}),
+        "POST /console/tasks/{task_id}/transitions": lambda: session.post(
+            f"/console/tasks/{task['id']}/transitions",
+            data={"to": "cancelled", "version": world["version_of"](task["id"])}),
         "GET /console/cases": lambda: session.get("/console/cases"),
         "GET /console/cases/{case_id}": lambda: session.get(f"/console/cases/{case_id}"),
         "GET /console/violations": lambda: session.get(

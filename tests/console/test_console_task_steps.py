@@ -1,0 +1,71 @@
+"""The task page's status form: a supervisor reviews and closes a submitted task, or cancels
+one with a reason; the officers' own steps (start, submit) stay on their tablets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.console.conftest import OTHER, OWN
+
+
+def _submitted(client, world: dict[str, Any]) -> dict[str, Any]:
+    """The district's complaint task, assigned, started and submitted through the API."""
+    task, headers = world[OWN]["task"], world["supervisor"]
+    task = client.put(f"/api/v1/tasks/{task['id']}/assignees", headers=headers, json={
+        "inspectors": [str(i.id) for i in world[OWN]["inspectors"]],
+        "version": task["version"]}).get_json()
+    for to in ("in_progress", "submitted"):
+        answer = client.post(f"/api/v1/tasks/{task['id']}/transitions", headers=headers,
+                             json={"to": to, "version": task["version"]})
+        assert answer.status_code == 200, answer.get_json()
+        task = answer.get_json()
+    return task
+
+
+def _form(page: str) -> str:
+    return page.split('id="task-status-form"')[1].split("</form>")[0]
+
+
+def test_a_supervisor_reviews_then_closes_a_submitted_task_on_its_page(client, console, world):
+    task = _submitted(client, world)
+    session = console("supervisor", OWN)
+    form = _form(session.get(f"/console/tasks/{task['id']}").get_data(as_text=True))
+    offered = re.findall(r'<option value="(\w+)"', form)
+    assert offered == ["reviewed", "cancelled"]
+    answer = session.post(f"/console/tasks/{task['id']}/transitions",
+                          data={"to": "reviewed", "version": task["version"]})
+    assert answer.status_code == 303
+    page = session.get(f"/console/tasks/{task['id']}").get_data(as_text=True)
+    assert "状态: 已审核" in page
+    assert re.findall(r'<option value="(\w+)"', _form(page)) == ["closed"]
+    answer = session.post(f"/console/tasks/{task['id']}/transitions",
+                          data={"to": "closed", "version": task["version"] + 1})
+    assert answer.status_code == 303
+    page = session.get(f"/console/tasks/{task['id']}").get_data(as_text=True)
+    assert "状态: 已办结" in page
+    assert 'id="task-status-form"' not in page
+
+
+def test_cancelling_a_task_without_a_reason_is_refused_in_chinese(client, console, world):
+    task = world[OWN]["task"]
+    session = console("supervisor", OWN)
+    answer = session.post(f"/console/tasks/{task['id']}/transitions",
+                          data={"to": "cancelled", "version": task["version"]})
+    assert answer.status_code == 422
+    text = answer.get_data(as_text=True)
+    assert "理由" in text and "reason" not in text.lower().split("<body")[1]
+    answer = session.post(f"/console/tasks/{task['id']}/transitions",
+                          data={"to": "cancelled", "version": task["version"],
+                                "reason": "企业已停产"})
+    assert answer.status_code == 303
+    page = session.get(f"/console/tasks/{task['id']}").get_data(as_text=True)
+    assert "企业已停产" in page
+
+
+def test_another_districts_task_is_not_found(client, console, world):
+    task = world[OTHER]["task"]
+    answer = console("supervisor", OWN).post(f"/console/tasks/{task['id']}/transitions",
+                                             data={"to": "cancelled", "version": task["version"],
+                                                   "reason": "越权"})
+    assert answer.status_code == 404
