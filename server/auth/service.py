@@ -272,12 +272,17 @@ def revoke_device(actor: Actor, device_id: str) -> int:
         visible = [t for t in tokens if t.user_id == actor.user_id or _may_revoke_for(actor, t)]
         if not visible:
             raise NotFound(f"No live tokens for device {device_id!r} in your scope.")
-        now = utcnow()
-        for token in visible:
-            token.revoked_at = now
-        audit.record(actor, "auth.device_revoke", "device", device_id,
-                     {"tokens": len(visible), "users": sorted({str(t.user_id) for t in visible})})
+        revoke_tokens(actor, device_id, visible)
     return len(visible)
+
+
+def revoke_tokens(actor: Actor, device_id: str, tokens: list[DeviceToken]) -> None:
+    """End the device's tokens now, audited (inside the caller's unit of work)."""
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+    audit.record(actor, "auth.device_revoke", "device", device_id,
+                 {"tokens": len(tokens), "users": sorted({str(t.user_id) for t in tokens})})
 
 
 def _may_revoke_for(actor: Actor, token: DeviceToken) -> bool:

@@ -30,6 +30,7 @@ PAGE_MODULES = (
     "server.console.reports",
     "server.console.conflicts",
     "server.console.accounts",
+    "server.console.account_devices",
 )
 
 

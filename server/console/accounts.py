@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from schemas.users import ROLES, UserCreateSchema, UserListQuerySchema, UserUpdateSchema
 from server import clock
-from server.auth import accounts
+from server.auth import accounts, user_devices
 from server.auth.certificates import WARNING_DAYS, certificate_state, days_left
 from server.auth.models import User
 from server.auth.policy import CITY, Actor, allowed
@@ -122,6 +122,8 @@ def _account_page(actor: Actor, user_id: uuid.UUID, typed: Mapping[str, str] | N
         "console/account.html", user=user, values=values, roles=ROLES,
         districts=_districts(actor), certificate=_certificates([user])[user.id],
         may_manage=may_manage, stamp=accounts.password_stamp(user) if may_manage else None,
+        devices=user_devices.live_devices(actor, user_id)
+        if allowed(actor.role, "device.revoke_for_others") else None,
         conflict=differences(typed or {}, user) if conflict else None,
         refused=None if conflict else detail, field_errors={} if conflict else errors)
     return Response(body, status=status, mimetype="text/html")

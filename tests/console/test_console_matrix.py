@@ -120,6 +120,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /console/accounts/{user_id}": SUPERVISING_RECORD,
     "POST /console/accounts/{user_id}": {"inspector": (403, 403), "supervisor": (403, 403),
                                          "legal": (403, 403), "admin": (303, 404)},
+    # the officer holds no token on that device (revoking one: test_console_account_devices)
+    "POST /console/accounts/{user_id}/devices/revoke": {"inspector": (403, 403),
+                                                        "supervisor": (404, 404),
+                                                        "legal": (403, 403),
+                                                        "admin": (404, 404)},
     "POST /console/accounts/{user_id}/password": {"inspector": (403, 403),
                                                   "supervisor": (403, 403),
                                                   "legal": (403, 403), "admin": (200, 404)},
@@ -269,6 +274,9 @@ def _request(session, world: dict[str, Any], route: str, district: str):
         "POST /console/accounts/{user_id}": lambda: session.post(
             f"/console/accounts/{officer.id}", data={
                 "display_name": "矩阵改名", "version": world["user_version"](officer.id)}),
+        "POST /console/accounts/{user_id}/devices/revoke": lambda: session.post(
+            f"/console/accounts/{officer.id}/devices/revoke",
+            data={"device_id": "no-such-device"}),
         "POST /console/accounts/{user_id}/password": lambda: session.post(
             f"/console/accounts/{officer.id}/password", data={"replaces": _reset_stamp(
                 session.get(f"/console/accounts/{officer.id}").get_data(as_text=True))}),
