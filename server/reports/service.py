@@ -19,6 +19,7 @@ from server.extensions import db
 from server.fieldwork.models import ViolationDecision
 from server.registry.models import District
 from server.reports.figures import LABELS_ZH, METRICS, CaseRow, Period, Summary, summarise, yuan
+from server.reports.refusals import refused, said
 
 MAX_YEARS = 10
 BATCH = 2000
@@ -29,10 +30,11 @@ def period_of(query: dict[str, Any]) -> Period:
     today = clock.today_shanghai()
     period = Period(query.get("from") or date(today.year, 1, 1), query.get("to") or today)
     if period.end < period.start:
-        raise ValidationFailed("The period ends before it starts.", errors={"to": ["before from"]})
+        raise refused(ValidationFailed, said("report.period_reversed"),
+                      {"to": said("report_field.before_from")})
     if (period.end - period.start).days > 366 * MAX_YEARS:
-        raise ValidationFailed(f"A report covers at most {MAX_YEARS} years.",
-                               errors={"from": ["period too long"]})
+        raise refused(ValidationFailed, said("report.period_too_long", years=MAX_YEARS),
+                      {"from": said("report_field.too_long")})
     return period
 
 

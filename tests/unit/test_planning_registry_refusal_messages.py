@@ -13,10 +13,11 @@ from server.errors import ValidationFailed
 from server.messages import Catalogue, Message
 from server.planning.refusals import CATALOGUE as PLANNING
 from server.registry.refusals import CATALOGUE as REGISTRY
+from server.reports.refusals import CATALOGUE as REPORTS
 from tests.unit.refusal_catalogues import console_refusals, keys_used
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-CATALOGUES = {"planning": PLANNING, "registry": REGISTRY}
+CATALOGUES = {"planning": PLANNING, "registry": REGISTRY, "reports": REPORTS}
 # parameters the API's English keeps for its clients and the console does not say: a unit the
 # API names by id (and name) is named on the page by its name and credit code only
 API_ONLY = {"draw_field.unit": {"enterprise"}}
