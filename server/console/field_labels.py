@@ -22,7 +22,9 @@ LABELS = {
     "_row": lazy_gettext("Row"), "file": lazy_gettext("CSV or GeoJSON file"),
     # plans, draws and tasks
     "inspectors": lazy_gettext("Inspectors"), "reason": lazy_gettext("Reason"),
-    "due_date": lazy_gettext("Due"),
+    "due_date": lazy_gettext("Due"), "period.start": lazy_gettext("Period start"),
+    "period.end": lazy_gettext("Period end"), "sample.count": lazy_gettext("Sample size"),
+    "sample.ratio": lazy_gettext("Sample size"),
 }
 
 

@@ -38,12 +38,18 @@ FIXED = {
     "a refused signature has no image": lazy_gettext("A refused signature has no image."),
     "the signature image (evidence sha256) is missing": lazy_gettext(
         "Choose the image of this signature."),
+    # a plan's period and sample (schemas/planning.py)
+    "ends before it starts": lazy_gettext("Before the start date."),
+    "give exactly one of count or ratio": lazy_gettext(
+        "Give either a number of units or a ratio."),
     "not a valid 18-digit resident identity number": lazy_gettext(
         "Not a valid 18-digit resident identity number (its check digit is wrong)."),
 }
 
 _RANGE = re.compile(r"Must be greater than or equal to (-?\d+) and less than or equal to "
                     r"(-?\d+)\.")
+_ABOVE_AT_MOST = re.compile(r"Must be greater than (-?[\d.]+) and less than or equal to "
+                            r"(-?[\d.]+)\.")
 _AT_LEAST = re.compile(r"Must be greater than or equal to (-?\d+)\.")
 _AT_MOST = re.compile(r"Must be less than or equal to (-?\d+)\.")
 _LENGTH = re.compile(r"Length must be between (\d+) and (\d+)\.")
@@ -60,6 +66,9 @@ def said(field: str, message: str) -> str:
     if found := _RANGE.fullmatch(message):
         low, high = (amount(int(value)) for value in found.groups())
         return gettext("Between %(low)s and %(high)s.", low=low, high=high)
+    if found := _ABOVE_AT_MOST.fullmatch(message):
+        low, high = found.groups()
+        return gettext("More than %(low)s and at most %(high)s.", low=low, high=high)
     if found := _AT_LEAST.fullmatch(message):
         return gettext("At least %(low)s.", low=amount(int(found.group(1))))
     if found := _AT_MOST.fullmatch(message):

@@ -138,3 +138,25 @@ def test_a_draw_nobody_can_staff_names_the_units_as_the_register_shows_them(cons
                      r"符合条件的执法人员\d+名", page)
     assert enterprise["id"] not in page
     assert "<strong>执法人员</strong>" in page and "<strong>inspectors</strong>" not in page
+
+
+def test_a_plan_whose_period_ends_before_it_starts_is_refused_in_chinese(console, world):
+    # the page said 'period.end：ends before it starts'
+    response = console("supervisor", OWN).post("/console/plans", data={
+        "name": "倒置", "district": OWN, "sample_kind": "count", "sample_value": "1",
+        "period_start": "2026-12-31", "period_end": "2026-12-01"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True).split("<main")[1]
+    assert "<strong>结束日期</strong>：早于开始日期。" in page
+    assert "ends before" not in page and "period.end" not in page
+
+
+def test_a_sample_ratio_over_one_is_refused_in_chinese(console, world):
+    # the page said 'sample.ratio：Must be greater than 0 and less than or equal to 1.'
+    response = console("supervisor", OWN).post("/console/plans", data={
+        "name": "比例", "district": OWN, "sample_kind": "ratio", "sample_value": "1.5",
+        "period_start": "2026-12-01", "period_end": "2026-12-31"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True).split("<main")[1]
+    assert "<strong>抽取数量</strong>：应大于0且不超过1。" in page
+    assert "Must be" not in page and "sample.ratio" not in page
