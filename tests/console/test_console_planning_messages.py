@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from tests.console.conftest import OTHER, OWN
 
 
@@ -140,23 +142,21 @@ def test_a_draw_nobody_can_staff_names_the_units_as_the_register_shows_them(cons
     assert "<strong>执法人员</strong>" in page and "<strong>inspectors</strong>" not in page
 
 
-def test_a_plan_whose_period_ends_before_it_starts_is_refused_in_chinese(console, world):
+
+@pytest.mark.parametrize(("change", "said", "not_said"), [
     # the page said 'period.end：ends before it starts'
+    ({"period_start": "2026-12-31", "period_end": "2026-12-01"},
+     "<strong>结束日期</strong>：早于开始日期。", ("ends before", "period.end")),
+    # and 'sample.ratio：Must be greater than 0 and less than or equal to 1.'
+    ({"sample_kind": "ratio", "sample_value": "1.5"},
+     "<strong>抽取数量</strong>：应大于0且不超过1。", ("Must be", "sample.ratio")),
+])
+def test_a_refused_plan_form_names_its_fields_and_reasons_in_chinese(
+        console, world, change, said, not_said):
     response = console("supervisor", OWN).post("/console/plans", data={
-        "name": "倒置", "district": OWN, "sample_kind": "count", "sample_value": "1",
-        "period_start": "2026-12-31", "period_end": "2026-12-01"})
+        "name": "有误的计划", "district": OWN, "sample_kind": "count", "sample_value": "1",
+        "period_start": "2026-12-01", "period_end": "2026-12-31", **change})
     assert response.status_code == 422
     page = response.get_data(as_text=True).split("<main")[1]
-    assert "<strong>结束日期</strong>：早于开始日期。" in page
-    assert "ends before" not in page and "period.end" not in page
-
-
-def test_a_sample_ratio_over_one_is_refused_in_chinese(console, world):
-    # the page said 'sample.ratio：Must be greater than 0 and less than or equal to 1.'
-    response = console("supervisor", OWN).post("/console/plans", data={
-        "name": "比例", "district": OWN, "sample_kind": "ratio", "sample_value": "1.5",
-        "period_start": "2026-12-01", "period_end": "2026-12-31"})
-    assert response.status_code == 422
-    page = response.get_data(as_text=True).split("<main")[1]
-    assert "<strong>抽取数量</strong>：应大于0且不超过1。" in page
-    assert "Must be" not in page and "sample.ratio" not in page
+    assert said in page
+    assert not any(text in page for text in not_said)
