@@ -6,13 +6,17 @@ import uuid
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from schemas.enterprise import PERMIT_CLASSES
 from schemas.planning import DrawCreateSchema, PlanCreateSchema
 from server.auth import service as auth
 from server.auth.policy import CITY, Actor
-from server.console.web import bp, load, page
+from server.console.field_labels import label
+from server.console.refusal import refusal
+from server.console.web import bp, load, page, submit
+from server.errors import DomainError
 from server.planning import service as planning
 from server.registry import districts
 from server.registry import service as registry
@@ -38,25 +42,39 @@ def _plan_body(form: MultiDict) -> dict[str, Any]:
     return body
 
 
-@bp.route("/plans", methods=["GET"])
-@page("plan.read")
-def plans(actor: Actor) -> str:
-    """The plans of the scope and the form to create one."""
+def _plans_page(actor: Actor, typed: MultiDict | None = None,
+                refused: DomainError | ValidationError | None = None) -> tuple[str, int]:
+    """The plans of the scope and the creation form; after a refusal, the form as typed with
+    the reasons by field label."""
+    status, detail, errors = refusal(refused) if refused else (200, None, {})
     return render_template("console/plans.html", plans=planning.list_plans(actor),
                            districts=districts.in_scope(actor), city=CITY,
-                           permit_classes=PERMIT_CLASSES)
+                           permit_classes=PERMIT_CLASSES, values=typed or MultiDict(),
+                           refused=detail, errors={label(k): v for k, v in errors.items()},
+                           ), status
+
+
+@bp.route("/plans", methods=["GET"])
+@page("plan.read")
+def plans(actor: Actor):
+    """The plans of the scope and the form to create one."""
+    return _plans_page(actor)
 
 
 @bp.route("/plans", methods=["POST"])
 @page("plan.create")
 def create_plan(actor: Actor):
-    """Create a plan from the form (validated by the API's schema)."""
-    body = PlanCreateSchema().load(_plan_body(request.form))
-    sample = body["sample"]
-    body["sample"] = ({"count": sample["count"]} if "count" in sample
-                      else {"ratio": format(sample["ratio"], "f")})
-    plan = planning.create_plan(actor, body)
-    return redirect(url_for("console.plan", plan_id=plan.id), 303)
+    """Create a plan from the form (validated by the API's schema); a refusal shows the form
+    again as typed."""
+    def save():
+        body = PlanCreateSchema().load(_plan_body(request.form))
+        sample = body["sample"]
+        body["sample"] = ({"count": sample["count"]} if "count" in sample
+                          else {"ratio": format(sample["ratio"], "f")})
+        plan = planning.create_plan(actor, body)
+        return redirect(url_for("console.plan", plan_id=plan.id), 303)
+
+    return submit(save, lambda error: _plans_page(actor, request.form, error))
 
 
 @bp.route("/plans/<uuid:plan_id>", methods=["GET"])
