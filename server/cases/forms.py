@@ -279,6 +279,12 @@ def decision(data: Mapping[str, Any]) -> Doc:
                authority=data["authority"])
 
 
+def _own_reason(reason: str | None) -> str:
+    """The bureau's own reason for not penalising, in brackets after its decision."""
+    reason = (reason or "").strip().rstrip("。；，")
+    return f"（{reason}）" if reason else ""
+
+
 def not_penalised(data: Mapping[str, Any]) -> Doc:
     """不予行政处罚决定书, with the education given (处罚法 Art. 33 ¶3)."""
     case = data["case"]
@@ -287,8 +293,9 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
                rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
-                           f"依据：{in_full(data['waiver_basis'])}。理由：{in_full(data['explanation'])}",
-                           f"我局决定对你单位不予行政处罚。{step.get('reason') or ''}",
+                           f"依据：{in_full(data['waiver_basis'])}。"
+                           f"理由：{in_full(data['explanation']).rstrip('。')}。",
+                           f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",
                            f"教育情况：{day_text(education.get('on'))}，"
                            f"以{education.get('method', '—')}方式进行教育："
                            f"{education.get('content', '—')}。",
