@@ -422,7 +422,7 @@ def test_the_case_file_export_carries_the_filled_inquiry_records(
     assert "问：废气处理设施是否运行？" in text and "王建国" in text
     [history] = [n for n in archive.namelist() if n.startswith("副卷/")]
     steps = PdfReader(io.BytesIO(archive.read(history))).pages[0].extract_text()
-    assert "inquiry" in steps and "interviewee: 王建国" in steps.replace("\n", "")
+    assert "调查询问" in steps and "被询问人：王建国" in steps.replace("\n", "")
 
 
 def test_an_officer_who_took_an_inquiry_cannot_chair_the_hearing(
