@@ -58,9 +58,15 @@ def party(client, make_user, login, enterprise_body) -> dict[str, Any]:
                   "started_at": "2021-06-01T01:30:00+00:00"}
     created = client.post("/api/v1/inspections", json=inspection, headers=supervisor)
     assert created.status_code == 201, created.get_json()
+    first, password = made[0]
+    token = client.post("/api/v1/auth/token", json={
+        "username": first.username, "password": password, "device_id": "tablet-party"})
+    assert token.status_code == 201, token.get_json()
     return {"supervisor": supervisor, "legal": login("legal", DISTRICT),
             "enterprise": enterprise, "inspection_id": inspection["id"],
-            "inspectors": inspectors, "inspector_passwords": [pw for _, pw in made]}
+            "inspectors": inspectors, "inspector_passwords": [pw for _, pw in made],
+            # the first officer on their tablet: only an officer adds a record's signatures
+            "officer": {"Authorization": f"Bearer {token.get_json()['access_token']}"}}
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ def signed(app, client, party, violation, file_case, step, frozen):
                       {"signer": inspector.display_name, "role": "officer",
                        "signer_user_id": str(inspector.id), "evidence_sha256": officer},
                       {"signer": MANAGER, "role": "party", "evidence_sha256": manager}]}
-        ok(client.post("/api/v1/inspections", json=record, headers=party["supervisor"]), 201)
+        ok(client.post("/api/v1/inspections", json=record, headers=party["officer"]), 201)
         frozen.on("2021-06-03")
         cited = [photo, manager] if manager_cited else [photo]
         case = ok(file_case(violation(evidence=cited, inspection_id=record["id"])["id"]),
