@@ -365,6 +365,14 @@ def documents(form: str, data: Mapping[str, Any]) -> list[Doc]:
     return MANY[form](data) if form in MANY else [FORMS[form][0](data)]
 
 
+def filed(form: str, state: str, data: Mapping[str, Any]) -> bool:
+    """Whether the case file holds the form: one available that records something made (the
+    blank 调查询问笔录, printed to take to an inquiry, is not filed when none was recorded)."""
+    if form == "inquiry_record" and not data.get("inquiries"):
+        return False
+    return available(form, state, data)
+
+
 def available(form: str, state: str, data: Mapping[str, Any]) -> bool:
     """Whether the case has reached the step the form records."""
     states = FORMS[form][1]

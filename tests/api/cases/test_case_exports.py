@@ -58,6 +58,7 @@ def test_the_export_holds_every_document_and_the_originals_in_archival_order(
     assert main[0].endswith("行政处罚决定书.pdf") and main[1].endswith("送达回证.pdf")
     assert main[2].endswith("立案审批表.pdf") and main[-1].endswith("结案审批表.pdf")
     assert names.index(main[-1]) < names.index("副卷/01_案件流转记录（审核、延期、中止、听证）.pdf")
+    assert not [n for n in main if "调查询问笔录" in n]  # none recorded: no blank form filed
     for digest, original in case_with_photos["photos"].items():
         member = next(n for n in names if digest in n)
         assert archive.read(member) == original  # byte-identical
