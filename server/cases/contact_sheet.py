@@ -17,6 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from server.auth.policy import Actor
 from server.cases import pdfa, render
+from server.cases.doc import minute_text
 from server.errors import NotFound
 from server.evidence import derived
 from server.evidence import service as evidence
@@ -40,7 +41,8 @@ def caption(item: Mapping[str, Any]) -> list[str]:
     may be cut on the sheet, so the flags come before it)."""
     flags = "、".join(FLAGS.get(f, f) for f in item["flags"]) or "无标记"
     where = f"{item['place']}（WGS-84）" if item["position"] else "无定位"
-    return [f"{item['sha256'][:12]}  {item['captured_at'] or '拍摄时间未知'}", where,
+    when = minute_text(item["captured_at"]) if item["captured_at"] else "拍摄时间未知"
+    return [f"{item['sha256'][:12]}  {when}", where,
             f"标记：{flags}", f"制作人：{item['maker']}", f"方式：{item['method']}",
             f"证明：{'；'.join(item['proves']) or '—'}"]
 

@@ -28,6 +28,14 @@ def yuan_text(fen: int | None) -> str:
     return "—" if fen is None else f"{fen // 100:,}.{fen % 100:02d}元"
 
 
+def minute_text(value: str | None) -> str:
+    """A local time 'YYYY-MM-DD HH:MM' as documents write it: 2021年6月3日10时05分."""
+    if not value:
+        return "—"
+    return f"{day_text(value)}{value[11:13]}时{value[14:16]}分" if len(value) >= 16 \
+        else day_text(value)
+
+
 def day_text(value: date | str | None) -> str:
     """A legal date as 2021年6月3日."""
     if value is None:

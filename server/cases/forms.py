@@ -11,7 +11,15 @@ from typing import Any
 
 from server.cases import hearing_forms as hearing
 from server.cases import inquiry_signers
-from server.cases.doc import Doc, day_text, facts_text, officers_text, party_rows, yuan_text
+from server.cases.doc import (
+    Doc,
+    day_text,
+    facts_text,
+    minute_text,
+    officers_text,
+    party_rows,
+    yuan_text,
+)
 from server.cases.procedure import DECIDED, MUST_NOT_FINE
 from server.rules.text import cite_in_full as in_full
 
@@ -35,7 +43,7 @@ KINDS = {"photo": "照片", "signature": "签名", "audio": "录音", "video": "
 
 def _evidence(data: Mapping[str, Any]) -> list[str]:
     return [f"{i}. {KINDS.get(e['kind'], e['kind'])} SHA-256 {e['sha256'][:16]}… "
-            f"采集时间 {e['captured_at'] or '—'} 位置 {e['place']}"
+            f"采集时间 {minute_text(e['captured_at'])} 位置 {e['place']}"
             for i, e in enumerate(data["evidence"], start=1)]
 
 
@@ -67,7 +75,8 @@ def _signed(signature: Mapping[str, Any], roles: Mapping[str, str] = SIGNER_ROLE
 
 
 def _inspection(data: Mapping[str, Any], record: Mapping[str, Any], number: str | None) -> Doc:
-    rows = [("检查时间", f"{record.get('started_at', '—')} 至 {record.get('ended_at') or '—'}"),
+    rows = [("检查时间", f"{minute_text(record.get('started_at'))}至"
+                         f"{minute_text(record.get('ended_at'))}"),
             ("检查地点", data["party"]["address"]), *party_rows(data)[:2],
             ("执法人员及证号", officers_text(record["officers"]) if record.get("officers")
              else data["officer_names"]),
@@ -100,11 +109,6 @@ ID_TYPES = {"resident_id": "居民身份证", "passport": "护照",
 ADOPTED = {"accepted": "予以采纳", "partly": "部分采纳", "rejected": "不予采纳"}
 
 
-def _minute(value: str) -> str:
-    """A local time 'YYYY-MM-DD HH:MM' as 2021年6月3日10时05分."""
-    return f"{day_text(value)}{value[11:13]}时{value[14:16]}分"
-
-
 def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
     rows = [("询问时间", "　年　月　日　时　分至　时　分"), ("询问地点", ""),
             *party_rows(data)[:2], ("询问人及证号", data["officer_names"]), ("记录人", ""),
@@ -118,7 +122,7 @@ def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
 
 def _filled_inquiry(data: Mapping[str, Any], record: Mapping[str, Any]) -> Doc:
     person = record["interviewee"]
-    rows = [("询问时间", f"{_minute(record['started_at'])}至{_minute(record['ended_at'])}"),
+    rows = [("询问时间", f"{minute_text(record['started_at'])}至{minute_text(record['ended_at'])}"),
             ("询问地点", record["place"]), *party_rows(data)[:2],
             ("询问人及证号", "、".join(f"{o['name']}（{o['certificate_no']}）"
                                     for o in record["officers"])),

@@ -43,3 +43,20 @@ def test_a_refusal_to_sign_is_still_noted_with_its_reason():
         "role": "party", "signer": "王经理", "refused": True, "refusal_reason": "不认可"}]}
     text = "\n".join(forms.inspection_record({**DATA, "inspections": [record]}).paragraphs)
     assert "王经理 拒绝签字：不认可" in text and "王经理 已电子签名" not in text
+
+
+def test_times_are_written_as_documents_write_them():
+    rows = dict(_doc().rows)
+    assert rows["检查时间"] == "2026年11月30日08时01分至2026年11月30日08时40分"
+    open_record = {**RECORD, "ended_at": None}
+    assert dict(forms.inspection_record({**DATA, "inspections": [open_record]}).rows)[
+        "检查时间"] == "2026年11月30日08时01分至—"
+
+
+def test_an_evidence_items_capture_time_is_written_as_documents_write_it():
+    from server.cases.contact_sheet import caption
+
+    item = {"sha256": "ab" * 32, "captured_at": "2008-10-22 16:43", "place": "31.2, 121.5",
+            "position": True, "flags": [], "maker": "张敏", "method": "拍照", "proves": []}
+    assert caption(item)[0] == "abababababab  2008年10月22日16时43分"
+    assert caption({**item, "captured_at": None})[0].endswith("拍摄时间未知")

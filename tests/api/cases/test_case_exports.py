@@ -99,10 +99,10 @@ def test_the_main_volume_holds_one_inspection_record_per_cited_inspection_in_dat
                 and n.endswith("现场检查（勘察）笔录.pdf")]
     pages = [page.extract_text().replace("\n", "")
              for page in PdfReader(io.BytesIO(archive.read(member))).pages]
-    first_page = next(i for i, text in enumerate(pages) if "2021-06-01 09:30" in text)
+    first_page = next(i for i, text in enumerate(pages) if "2021年6月1日09时30分" in text)
     second_page = next(i for i, text in enumerate(pages) if "二次检查：料堆未覆盖" in text)
     assert first_page < second_page  # the inspection of 1 June before that of 2 June
-    assert "2021-06-02 10:00" in pages[second_page]
+    assert "2021年6月2日10时00分" in pages[second_page]
 
 
 def test_a_heard_case_file_holds_its_hearing_documents_in_their_volumes_and_verifies(
