@@ -88,6 +88,12 @@ class Outcome:
         return self.result
 
 
+
+def _for_now(result: dict[str, Any]) -> bool:
+    """A refusal the server marks transient with 429 (too many held for now): not final."""
+    problem = result.get("problem") or {}
+    return bool(problem.get("transient")) and problem.get("status") == 429
+
 class Store(FileRecords, StoppedEdits):
     """The local SQLite store of one tablet; safe to share between threads of that tablet."""
 
@@ -302,6 +308,12 @@ class Store(FileRecords, StoppedEdits):
             effective = {**result["first"], "mutation_id": mutation.mutation_id}
         status = effective.get("status", "rejected")
         with self.transaction() as db:
+            if status == "rejected" and _for_now(effective):
+                # refused for the moment (the server holds as many as it will for this user):
+                # nothing was applied or remembered, so the same mutation is sent again later
+                db.execute("UPDATE outbox SET held = 0, sent = 0 WHERE mutation_id = ?",
+                           (mutation.mutation_id,))
+                return None
             if status not in FINAL_STATUSES:
                 db.execute("UPDATE outbox SET held = 1 WHERE mutation_id = ?",
                            (mutation.mutation_id,))

@@ -264,6 +264,11 @@ def restore(src: Path, force: bool = False) -> dict[str, Any]:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", "--exit-on-error", *args, str(database)], env)
     _restore_files(src, manifest["files"])
+    if not audit.head_holds():  # sealed elsewhere: an entry sealed here would break it for good
+        raise BackupError([
+            "the restored audit log is sealed under another key: set AUDIT_SEAL_KEY (or, "
+            "without it, SECRET_KEY) to the key of the instance the backup came from, then "
+            "restore again with --force"])
     with unit_of_work():
         audit.record(None, "system.restore", "backup", src.name,
                      {"created_at": manifest.get("created_at"), "files": len(manifest["files"])})

@@ -76,8 +76,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "EVIDENCE_STORE": evidence_store,
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 72),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
-        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
-                                                   "50 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Reverse proxies in front (0: none): X-Forwarded-For/-Proto/-Host are believed from

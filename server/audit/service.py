@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Collection
 from typing import Any
 
@@ -144,6 +145,15 @@ def _rows():
                 "entity_id", "details", "prev_hash", "hash", "seal")}
         last = batch[-1].seq
         db.session.expunge_all()
+
+
+def head_holds() -> bool:
+    """Whether the chain's head is sealed under this instance's audit key (an empty chain
+    holds): the check before appending to a chain written elsewhere (a restore)."""
+    head = db.session.get(AuditHead, 1)
+    if head is None or head.seq == 0:
+        return True
+    return hmac.compare_digest(head.seal or "", head_seal(audit_key(), head.seq, head.hash))
 
 
 def verify() -> ChainReport:

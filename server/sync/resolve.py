@@ -40,8 +40,7 @@ def _apply(actor: Actor, conflict: SyncConflict, chosen: dict[str, Any]) -> int:
     version = record.version
     if plain:
         changes = _loaded(INSPECTION_CHANGES, plain)
-        sides = [*(conflict.server_values.get("signatures") or []),
-                 *(conflict.tablet_values.get("signatures") or [])]  # made by the officers
+        sides = _signed_by_officers(conflict, record)
         version = inspections.update_inspection(actor, record_id, version, changes,
                                                 reason, vouched=sides).version
     answers = {k[len(CHECKLIST):]: None if v is None else load(ChecklistAnswerSchema(), v)
@@ -49,6 +48,16 @@ def _apply(actor: Actor, conflict: SyncConflict, chosen: dict[str, Any]) -> int:
     if answers:
         version = parts.set_answers(actor, record_id, version, answers, reason)
     return version
+
+
+def _signed_by_officers(conflict: SyncConflict, record: Inspection) -> list[dict[str, Any]]:
+    """The signatures of the conflict's sides that officers made: the record's side, and the
+    tablet's when an officer on the record pushed it (a supervisor may push, but signs for no
+    one: a side they pushed vouches for nothing)."""
+    sides = list(conflict.server_values.get("signatures") or [])
+    if str(conflict.user_id) in {officer["user_id"] for officer in record.officers}:
+        sides += conflict.tablet_values.get("signatures") or []
+    return sides
 
 
 def _version(conflict: SyncConflict) -> int:

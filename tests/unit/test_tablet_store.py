@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,20 @@ def test_a_store_readable_by_others_becomes_the_tablet_users_own_when_opened(tmp
     path.chmod(0o644)  # as a tablet made before stores were private left it
     Store(path).close()
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_mutation_refused_for_now_stays_queued_to_be_sent_again(tmp_path):
+    # The server refuses one more held mutation with a transient 429 (SYNC_MAX_HELD); the
+    # tablet took any rejection as final and dropped the edit from its outbox.
+    store = Store(str(tmp_path / "t.db"))
+    record = str(uuid.uuid4())
+    queued = store.record("inspection", "update", record, {"findings": "补记"})
+    store.sending([queued])
+    answer = {"mutation_id": queued.mutation_id, "entity": "inspection", "op": "update",
+              "id": record, "status": "rejected", "version": None,
+              "problem": {"status": 429, "transient": True, "detail": "held enough"}}
+    assert store.settle(queued, answer) is None
+    assert [m.mutation_id for m in store.queued()] == [queued.mutation_id]
+    final = dict(answer, problem={"status": 422, "detail": "invalid"})
+    store.sending([queued])
+    assert store.settle(queued, final) is not None and store.queued() == []

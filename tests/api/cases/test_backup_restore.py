@@ -39,7 +39,7 @@ def exported(app, client, party, violation, file_case, frozen, tmp_path):
             "file": next((tmp_path / "exports").glob("*.zip"))}
 
 
-def _empty_instance(app, database_url: str, root: Path):
+def _empty_instance(app, database_url: str, root: Path, seal_key: str | None = None):
     """A new instance: its own (migrated, empty) database and evidence store, same secret."""
     from flask_migrate import upgrade
 
@@ -62,7 +62,7 @@ def _empty_instance(app, database_url: str, root: Path):
         url = f"sqlite:///{root / 'restored.db'}"
     target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
                          "SECRET_KEY": app.config["SECRET_KEY"],
-                         "AUDIT_SEAL_KEY": app.config["AUDIT_SEAL_KEY"],
+                         "AUDIT_SEAL_KEY": seal_key or app.config["AUDIT_SEAL_KEY"],
                          "PASSWORD_HASH": app.config["PASSWORD_HASH"],
                          "EVIDENCE_STORE": f"file://{root / 'restored-evidence'}",
                          "CASE_EXPORT_DIR": str(root / "restored-exports"),
@@ -162,3 +162,28 @@ def test_a_file_listed_with_a_name_its_role_cannot_have_is_refused_before_anythi
     assert result.exit_code == 1 and "not named as" in result.output
     with app.app_context():
         assert not target_is_empty()  # nothing was replaced
+
+
+def test_a_restore_under_another_audit_key_is_refused_and_leaves_the_chain_verifiable(
+        app, runner, exported, database_url, tmp_path):
+    # The review of this session: the restore sealed its own entry under the new host's key,
+    # so the chain failed verification for good, whatever key was set afterwards.
+    from server import create_app
+
+    backup = tmp_path / "backup"
+    _ok(runner.invoke(args=["backup", str(backup)]))
+    target = _empty_instance(app, database_url, tmp_path / "new", seal_key="x" * 48)
+    refused = target.test_cli_runner().invoke(args=["restore", str(backup)])
+    assert refused.exit_code == 1 and "AUDIT_SEAL_KEY" in refused.output, refused.output
+    keys = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PASSWORD_HASH",
+            "EVIDENCE_STORE", "CASE_EXPORT_DIR", "CASE_EXPORT_THREAD")
+    right = create_app({k: target.config[k] for k in keys}
+                       | {"AUDIT_SEAL_KEY": app.config["AUDIT_SEAL_KEY"]})
+    assert "audit chain intact" in _ok(right.test_cli_runner().invoke(
+        args=["audit", "verify"])).output
+    for instance in (target, right):
+        with instance.app_context():
+            from server.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()

@@ -253,3 +253,29 @@ def test_a_signature_taken_on_the_tablets_word_that_it_predates_the_expiry_is_au
         [entry] = db.session.scalars(select(AuditEntry).where(
             AuditEntry.entity_id == key, AuditEntry.action == "inspection.update")).all()
     assert datetime.fromisoformat(entry.details["signed_at"]) == started + timedelta(hours=1)
+
+
+def test_a_supervisor_cannot_sign_for_the_officers_through_a_conflict_of_their_own(
+        client, world, make_user):
+    # The review of this session: a supervisor pushed made-up officer and party signatures on
+    # an old base (a hard conflict, never checked) and resolved it as "the tablet's side".
+    key = shared_record(world)
+    first, second, _ = world["users"]
+    boss, password = make_user("supervisor", OWN)
+    boss_tablet = Tablet(client, boss, password, "boss-tablet")
+    made = [_signature(key, first, name=first.display_name)]
+    del made[0]["inspection_id"]
+    assert world["a"].push(mutation("inspection", "update", key, {"signatures": made},
+                                    base=1))[0]["status"] == "applied"
+    forged = [{"signer": n.display_name, "role": "officer", "signer_user_id": str(n.id),
+               "evidence_sha256": secrets.token_hex(32)} for n in (first, second)]
+    [hard] = boss_tablet.push(mutation("inspection", "update", key, {"signatures": forged},
+                                       base=1))
+    assert hard["conflict"] == "hard"
+    for choice in ({"choice": "tablet"},
+                   {"choice": "merged", "values": {"signatures": forged}}):
+        refused = client.post(f"/api/v1/sync/conflicts/{hard['conflict_id']}/resolve",
+                              headers=world["supervisor"], json=choice)
+        assert refused.status_code == 422, refused.get_json()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert [s["signer_user_id"] for s in record["signatures"]] == [str(first.id)]
