@@ -24,6 +24,7 @@ from server.registry import service as registry
 PAGE = 500
 MAX_SITES = 5000
 MAX_VIOLATIONS = 1000  # open violations drawn, the latest acts first (the page says so)
+MAX_PAGES = 20  # of PAGE violations read, open or settled, for one map
 FLAGGED = ("outside_site", "no_gps")
 
 
@@ -45,8 +46,9 @@ def _sites(actor: Actor) -> dict[str, dict[str, Any]]:
 
 def _open_violations(actor: Actor, sites: dict[str, dict[str, Any]]
                      ) -> tuple[list[dict[str, Any]], bool]:
-    """Violations not in a closed case, the latest acts first, at most MAX_VIOLATIONS (and
-    whether more were left off); those without GPS are shown at their site."""
+    """Violations not in a closed case, the latest acts first, at most MAX_VIOLATIONS among the
+    latest MAX_PAGES pages (and whether more were left off); those without GPS are shown at
+    their site."""
     out: list[dict[str, Any]] = []
     page_no, more = 1, False
     while True:
@@ -66,6 +68,8 @@ def _open_violations(actor: Actor, sites: dict[str, dict[str, Any]]
                         "enterprise": site["name"] if site else ""})
         if page_no * PAGE >= total:
             return out, more
+        if page_no == MAX_PAGES:  # one map request reads a bounded part of the table
+            return out, True
         page_no += 1
 
 
