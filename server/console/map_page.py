@@ -50,7 +50,7 @@ def _open_violations(actor: Actor, sites: dict[str, dict[str, Any]]
     latest MAX_PAGES pages (and whether more were left off); those without GPS are shown at
     their site."""
     out: list[dict[str, Any]] = []
-    page_no, more = 1, False
+    page_no = 1
     while True:
         rows, total = violations.page_violations(actor, None, None, page_no, PAGE,
                                                  newest_first=True)
@@ -67,7 +67,7 @@ def _open_violations(actor: Actor, sites: dict[str, dict[str, Any]]
                         "flags": flags, "flagged": [f for f in flags if f in FLAGGED],
                         "enterprise": site["name"] if site else ""})
         if page_no * PAGE >= total:
-            return out, more
+            return out, False
         if page_no == MAX_PAGES:  # one map request reads a bounded part of the table
             return out, True
         page_no += 1
