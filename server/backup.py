@@ -267,9 +267,10 @@ def restore(src: Path, force: bool = False) -> dict[str, Any]:
     if not audit.head_holds():  # sealed elsewhere: an entry sealed here would break it for good
         raise BackupError([
             "the restored audit log is sealed under another key: set AUDIT_SEAL_KEY (or, "
-            "without it, SECRET_KEY) to the key of the instance the backup came from, then "
-            "restore again with --force"])
+            "without it, SECRET_KEY) to the key of the instance the backup came from, or "
+            "list that key in AUDIT_SEAL_RETIRED_KEYS, then restore again with --force"])
     with unit_of_work():
+        audit.rotate_on_commit()  # a backup sealed under a retired key moves to this one
         audit.record(None, "system.restore", "backup", src.name,
                      {"created_at": manifest.get("created_at"), "files": len(manifest["files"])})
     return manifest

@@ -155,6 +155,20 @@ def verify_audit():
     sys.exit(1)
 
 
+@audit_cli.command("rotate")
+def rotate_audit():
+    """Move the chain to the current AUDIT_SEAL_KEY now (after a rotation)."""
+    try:
+        current, old = audit.rotate()
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if old is None:
+        click.echo(f"audit chain already sealed under the current key {current}")
+    else:
+        click.echo(f"audit chain moved from the retired key {old} to the current key {current}")
+
+
 @enterprises_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "as_user", required=True, help="Username the import is done as.")

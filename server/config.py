@@ -66,6 +66,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY_GENERATED": not os.environ.get("SECRET_KEY"),
         # The audit chain's seals (server/audit/chain.py): keep it when SECRET_KEY rotates.
         "AUDIT_SEAL_KEY": os.environ.get("AUDIT_SEAL_KEY") or None,
+        "AUDIT_SEAL_RETIRED_KEYS": split_secrets(os.environ.get("AUDIT_SEAL_RETIRED_KEYS")),
         # Case-file manifests: signed under the first, verified under it and the retired ones
         # (comma-separated secrets), found by key id (server/cases/casefile_keys.py).
         "CASEFILE_SIGNING_KEY": os.environ.get("CASEFILE_SIGNING_KEY") or None,

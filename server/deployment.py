@@ -71,18 +71,32 @@ def secret_key_problem(config: Mapping[str, Any]) -> str | None:
     return _too_weak("SECRET_KEY") if _weak(str(config.get("SECRET_KEY") or "")) else None
 
 
-def casefile_key_problems(config: Mapping[str, Any]) -> list[str]:
-    """Why the case-file keys are unsafe (never quoting a secret); empty when sound."""
-    signing = config.get("CASEFILE_SIGNING_KEY")
-    problems = [_too_weak("CASEFILE_SIGNING_KEY")] if signing and _weak(str(signing)) else []
-    current = signing or config.get("SECRET_KEY")
-    for number, secret in enumerate(retired_secrets(config), start=1):
+def _key_problems(config: Mapping[str, Any], name: str, retired_name: str,
+                  retired: list[str], what: str) -> list[str]:
+    """Why a rotating key (`name`, else SECRET_KEY) and its retired ones are unsafe (never
+    quoting a secret); empty when sound."""
+    given = config.get(name)
+    problems = [_too_weak(name)] if given and _weak(str(given)) else []
+    current = given or config.get("SECRET_KEY")
+    for number, secret in enumerate(retired, start=1):
         if _weak(secret):
-            problems.append(_too_weak(f"CASEFILE_RETIRED_KEYS entry {number}"))
+            problems.append(_too_weak(f"{retired_name} entry {number}"))
         if secret == current:
-            problems.append(f"CASEFILE_RETIRED_KEYS lists the current signing key (entry "
-                            f"{number}): retire a key only after CASEFILE_SIGNING_KEY changed")
+            problems.append(f"{retired_name} lists the current {what} (entry {number}): "
+                            f"retire a key only after {name} changed")
     return problems
+
+
+def casefile_key_problems(config: Mapping[str, Any]) -> list[str]:
+    """Why the case-file keys are unsafe; empty when sound."""
+    return _key_problems(config, "CASEFILE_SIGNING_KEY", "CASEFILE_RETIRED_KEYS",
+                         retired_secrets(config), "signing key")
+
+
+def audit_key_problems(config: Mapping[str, Any]) -> list[str]:
+    """Why the audit seal keys are unsafe; empty when sound."""
+    return _key_problems(config, "AUDIT_SEAL_KEY", "AUDIT_SEAL_RETIRED_KEYS",
+                         list(config.get("AUDIT_SEAL_RETIRED_KEYS") or ()), "audit key")
 
 
 def sqlite_problem(config: Mapping[str, Any], mounts: str) -> str | None:
@@ -131,10 +145,8 @@ def check(config: Mapping[str, Any], mounts: str | None = None) -> None:
         return
     if mounts is None:
         mounts = MOUNTS.read_text() if MOUNTS.exists() else ""
-    audit_key = config.get("AUDIT_SEAL_KEY")
     problems = [p for p in (secret_key_problem(config), *casefile_key_problems(config),
-                            _too_weak("AUDIT_SEAL_KEY") if audit_key and _weak(str(audit_key))
-                            else None, sqlite_problem(config, mounts),
+                            *audit_key_problems(config), sqlite_problem(config, mounts),
                             throttle_problem(config)) if p]
     if problems:
         raise UnsafeDeployment("refusing to start in production: " + "; ".join(problems))

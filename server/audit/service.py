@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Collection
 from typing import Any
 
@@ -15,12 +14,16 @@ from server.audit.chain import (
     entry_hash,
     entry_seal,
     head_seal,
+    head_sealer,
+    key_id,
+    rotation,
     seal_key,
     verify_chain,
 )
 from server.audit.models import AuditEntry, AuditHead
 from server.auth.policy import Actor
 from server.clock import utcnow
+from server.errors import ServiceUnavailable
 from server.extensions import db
 
 VERIFY_BATCH = 5000
@@ -34,7 +37,15 @@ def audit_key() -> bytes:
     config = current_app.config
     return seal_key(config.get("AUDIT_SEAL_KEY") or config["SECRET_KEY"])
 
+
+def retired_keys() -> tuple[bytes, ...]:
+    """The keys of AUDIT_SEAL_RETIRED_KEYS: they verify what they sealed, and seal nothing."""
+    return tuple(seal_key(secret) for secret in
+                 current_app.config.get("AUDIT_SEAL_RETIRED_KEYS") or ())
+
+
 MARKS = "audit_savepoints"
+ROTATE = "audit_rotate"  # session.info: move the chain to the current key at this commit
 
 
 def record(
@@ -99,14 +110,19 @@ def _append_noted(session: Session) -> None:
     """Chain the noted entries under the locked head, in the committing transaction."""
     if session.in_nested_transaction():
         return
-    noted = session.info.pop(PENDING, None)
-    if not noted:
+    noted = session.info.pop(PENDING, None) or []
+    rotating = session.info.pop(ROTATE, False)
+    if not noted and not rotating:
         return
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
     at = utcnow()  # the commit's time: entries stay in time order along the chain
     key = audit_key()
+    if head.seq and head_sealer([key], head.seq, head.hash, head.seal) is None:
+        noted = _after_rotation(head, key, noted, rotating)
+    if not noted:
+        return  # asked to rotate, and another request did it meanwhile
     entries = []
     for values in noted:
         fields = {"seq": head.seq + 1, "at": at, **values, "prev_hash": head.hash}
@@ -116,6 +132,24 @@ def _append_noted(session: Session) -> None:
     head.seal = head_seal(key, head.seq, head.hash)
     session.execute(AuditEntry.__table__.insert(), entries)  # one statement for a whole push
     session.flush()
+
+
+def _after_rotation(head: AuditHead, key: bytes, noted: list[dict[str, Any]],
+                    rotating: bool) -> list[dict[str, Any]]:
+    """The entries to write on a head not sealed under the current key: led by the rotation
+    entry when `audit rotate` asked for it. A head under a retired key otherwise refuses the
+    write: never rotated on the way, since a chain cut back to before its rotation by a
+    holder of the retired key looks the same, and would be hidden (server.audit.chain)."""
+    old = head_sealer(retired_keys(), head.seq, head.hash, head.seal)
+    if rotating:
+        return [rotation(old, key), *noted]
+    if old is not None:
+        raise ServiceUnavailable(NOT_ROTATED, headers={"Retry-After": "60"})
+    return noted  # under no key known here: written on; `audit verify` names the break
+
+
+NOT_ROTATED = ("The audit log is still sealed under a retired key: nothing can be recorded "
+               "until an administrator runs `flask audit rotate`.")
 
 
 def entries_of(entity: str, entity_ids: Collection[str],
@@ -148,12 +182,40 @@ def _rows():
 
 
 def head_holds() -> bool:
-    """Whether the chain's head is sealed under this instance's audit key (an empty chain
-    holds): the check before appending to a chain written elsewhere (a restore)."""
+    """Whether the chain's head is sealed under this instance's audit key or a retired one
+    (an empty chain holds): the check before appending to a chain written elsewhere (a
+    restore)."""
     head = db.session.get(AuditHead, 1)
     if head is None or head.seq == 0:
         return True
-    return hmac.compare_digest(head.seal or "", head_seal(audit_key(), head.seq, head.hash))
+    return head_sealer([audit_key(), *retired_keys()], head.seq, head.hash,
+                       head.seal) is not None
+
+
+def rotate() -> tuple[str, str | None]:
+    """Move the chain to the current key now (a rotation entry) if its head is sealed under
+    a retired one; the current key's id and the retired key's it moved from (None: it was at
+    the current key already). Commits."""
+    head = db.session.get(AuditHead, 1)
+    key = audit_key()
+    if head is None or head.seq == 0 or head_sealer([key], head.seq, head.hash,
+                                                     head.seal) is not None:
+        return key_id(key), None
+    old = head_sealer(retired_keys(), head.seq, head.hash, head.seal)
+    if old is None:
+        raise ValueError("the audit chain's head holds under neither the current key nor a "
+                         "retired one: set AUDIT_SEAL_RETIRED_KEYS to the key it was sealed "
+                         "with")
+    rotate_on_commit()
+    db.session.commit()
+    return key_id(key), key_id(old)
+
+
+def rotate_on_commit() -> None:
+    """Have this transaction's commit move the chain to the current key if it is not there
+    yet (an operator's act: `audit rotate`, a restore of a backup sealed before a rotation)."""
+    db.session.connection()
+    db.session.info[ROTATE] = True
 
 
 def verify() -> ChainReport:
@@ -161,4 +223,4 @@ def verify() -> ChainReport:
     head = db.session.get(AuditHead, 1)
     head_seq, head_hash, sealed = (head.seq, head.hash, head.seal) if head else (
         0, "0" * 64, None)
-    return verify_chain(_rows(), head_seq, head_hash, audit_key(), sealed)
+    return verify_chain(_rows(), head_seq, head_hash, audit_key(), sealed, retired_keys())

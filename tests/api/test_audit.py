@@ -229,3 +229,75 @@ def test_the_upgrade_seals_the_entries_written_before_it_with_the_configured_key
     app.config["AUDIT_SEAL_KEY"] = "another key than the one the upgrade sealed with"
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "BROKEN at entry 1" in result.output
+
+
+def _rotate_keys(app) -> str:
+    """Deploy a new audit key, the old one retired; the old secret."""
+    old = app.config["AUDIT_SEAL_KEY"]
+    app.config["AUDIT_SEAL_KEY"] = "the audit key after the rotation of this test"
+    app.config["AUDIT_SEAL_RETIRED_KEYS"] = [old]
+    return old
+
+
+def test_after_a_key_rotation_writes_wait_for_audit_rotate_and_the_chain_then_verifies(
+        app, client, runner, login, history, enterprise_body):
+    from server.audit.chain import ROTATED, key_id, seal_key
+
+    headers = login()
+    old = _rotate_keys(app)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "audit rotate" in result.output, result.output
+    refused = client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                          headers=headers)
+    assert refused.status_code == 503, refused.get_data(as_text=True)
+    assert refused.mimetype == "application/problem+json"
+    assert "audit rotate" in refused.get_json()["detail"]
+    listed = client.get("/api/v1/enterprises", headers=headers)  # reads go on; nothing written
+    assert listed.status_code == 200 and len(listed.get_json()["items"]) == 1
+    before = len(_entries(app))
+    moved = runner.invoke(args=["audit", "rotate"])
+    assert moved.exit_code == 0 and key_id(seal_key(old)) in moved.output, moved.output
+    rotation = _entries(app)[-1]
+    assert len(_entries(app)) == before + 1 and rotation.action == ROTATED
+    assert rotation.details == {"from": key_id(seal_key(old)),
+                                "to": key_id(seal_key(app.config["AUDIT_SEAL_KEY"]))}
+    assert "already" in runner.invoke(args=["audit", "rotate"]).output
+    assert client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                       headers=headers).status_code == 201
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output, result.output
+    app.config["AUDIT_SEAL_RETIRED_KEYS"] = []  # what the old key sealed needs it
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 1
+
+
+def test_a_holder_of_the_retired_key_cannot_cut_the_chain_back_to_before_its_rotation(
+        app, client, runner, login, history, enterprise_body):
+    from server.audit.chain import head_seal, seal_key
+    from server.audit.models import AuditHead
+
+    headers = login()
+    old = _rotate_keys(app)
+    assert runner.invoke(args=["audit", "rotate"]).exit_code == 0
+    assert client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                       headers=headers).status_code == 201
+    with app.app_context():  # cut back to the last entry sealed under the old key
+        rotation = db.session.scalar(select(AuditEntry.seq).where(
+            AuditEntry.action == "audit.key_rotated"))
+        kept = db.session.get(AuditEntry, rotation - 1)
+        db.session.execute(text("DELETE FROM audit_entries WHERE seq >= :s"), {"s": rotation})
+        head = db.session.get(AuditHead, 1)
+        head.seq, head.hash = kept.seq, kept.hash
+        head.seal = head_seal(seal_key(old), kept.seq, kept.hash)
+        db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "cut back" in result.output, result.output
+    # the next write does not move the chain on by itself, which would hide the cut
+    assert client.post("/api/v1/enterprises", json=enterprise_body(serial=3),
+                       headers=headers).status_code == 503
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 1
+
+
+def test_audit_rotate_refuses_a_chain_sealed_under_no_known_key(app, runner, history):
+    app.config["AUDIT_SEAL_KEY"] = "a new key with the old one not retired"
+    result = runner.invoke(args=["audit", "rotate"])
+    assert result.exit_code == 1 and "AUDIT_SEAL_RETIRED_KEYS" in result.output

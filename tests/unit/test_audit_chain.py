@@ -9,6 +9,8 @@ from server.audit.chain import (
     entry_hash,
     entry_seal,
     head_seal,
+    key_id,
+    rotation,
     seal_key,
     verify_chain,
 )
@@ -107,3 +109,62 @@ def test_a_tail_cut_with_the_head_moved_back_is_caught_by_the_heads_seal():
 
 def test_an_empty_chain_needs_no_seal():
     assert verify_chain([], 0, GENESIS_HASH, KEY, None).ok
+
+
+NEW = seal_key("the key the chain moved to")
+
+
+def _rotated(before: int, after: int) -> tuple[list[dict], str]:
+    """`before` entries sealed under KEY, the rotation entry and `after` more under NEW; the
+    head's seal under NEW."""
+    entries = _sealed(before)
+    prev = entries[-1]["hash"]
+    for seq in range(before + 1, before + after + 2):
+        fields = rotation(KEY, NEW) if seq == before + 1 else {
+            "actor_id": "u1", "actor_name": "张三", "device_id": "tab",
+            "action": "enterprise.update", "entity": "enterprise", "entity_id": f"e{seq}",
+            "details": {}}
+        entry = fields | {"seq": seq, "at": datetime(2026, 2, 1, tzinfo=UTC), "prev_hash": prev}
+        entry["hash"] = prev = entry_hash(entry)
+        entries.append(entry | {"seal": entry_seal(NEW, prev)})
+    return entries, head_seal(NEW, len(entries), prev)
+
+
+def test_a_rotated_chain_verifies_with_the_retired_key_and_not_without_it():
+    entries, head = _rotated(3, 2)
+    assert verify_chain(entries, 6, entries[-1]["hash"], NEW, head, (KEY,)).ok
+    report = verify_chain(entries, 6, entries[-1]["hash"], NEW, head)
+    assert (report.ok, report.broken_seq) == (False, 1)
+
+
+def test_an_entry_under_the_old_key_after_the_rotation_is_named():
+    entries, _ = _rotated(3, 2)
+    last = entries[-1]
+    last["seal"] = entry_seal(KEY, last["hash"])  # a retired key's holder adds to the chain
+    report = verify_chain(entries, 6, last["hash"], NEW, head_seal(NEW, 6, last["hash"]),
+                          (KEY,))
+    assert (report.ok, report.broken_seq) == (False, 6) and "seal" in report.reason
+
+
+def test_a_chain_cut_back_to_before_its_rotation_does_not_verify():
+    entries, _ = _rotated(3, 2)
+    cut = entries[:3]  # what a holder of the retired key can seal a head for
+    report = verify_chain(cut, 3, cut[-1]["hash"], NEW, head_seal(KEY, 3, cut[-1]["hash"]),
+                          (KEY,))
+    assert not report.ok and "retired key" in report.reason and key_id(KEY) in report.reason
+
+
+def test_a_rotation_entry_must_start_from_the_key_the_chain_was_at():
+    entries, head = _rotated(3, 0)
+    other = seal_key("a third key")
+    forged = entries[3] | {"details": {"from": key_id(other), "to": key_id(NEW)}}
+    forged["hash"] = entry_hash(forged)
+    entries[3] = forged | {"seal": entry_seal(NEW, forged["hash"])}
+    report = verify_chain(entries, 4, forged["hash"], NEW,
+                          head_seal(NEW, 4, forged["hash"]), (KEY, other))
+    assert (report.ok, report.broken_seq) == (False, 4) and "rotation" in report.reason
+
+
+def test_a_key_id_names_the_key_without_showing_it():
+    assert key_id(KEY) != key_id(NEW) and len(key_id(KEY)) == 16
+    assert KEY.hex()[:16] != key_id(KEY)

@@ -50,6 +50,10 @@ def test_development_is_not_checked():
      "RATELIMIT_STORAGE_URI is memory:// with 3 host"),
     ({"CASEFILE_SIGNING_KEY": "changeme"}, "CASEFILE_SIGNING_KEY is too weak"),
     ({"AUDIT_SEAL_KEY": "changeme"}, "AUDIT_SEAL_KEY is too weak"),
+    ({"AUDIT_SEAL_RETIRED_KEYS": ["dev"]}, "AUDIT_SEAL_RETIRED_KEYS entry 1 is too weak"),
+    ({"AUDIT_SEAL_RETIRED_KEYS": [GOOD_KEY]}, "AUDIT_SEAL_RETIRED_KEYS lists the current"),
+    ({"AUDIT_SEAL_KEY": GOOD_KEY[::-1], "AUDIT_SEAL_RETIRED_KEYS": [GOOD_KEY[::-1]]},
+     "AUDIT_SEAL_RETIRED_KEYS lists the current"),
     ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY[::-1], "dev"]},
      "CASEFILE_RETIRED_KEYS entry 2 is too weak"),
     ({"CASEFILE_RETIRED_KEYS": [GOOD_KEY]}, "CASEFILE_RETIRED_KEYS lists the current"),
@@ -72,6 +76,8 @@ def test_production_workers_refuse_to_count_sign_ins_each_in_its_own_memory():
 def test_a_sound_key_rotation_starts_and_a_refusal_never_shows_a_secret():
     rotated = _config(CASEFILE_SIGNING_KEY=GOOD_KEY[::-1], CASEFILE_RETIRED_KEYS=[GOOD_KEY])
     check(rotated, MOUNTS)  # the old SECRET_KEY-derived key retired, a new one signs
+    check(rotated | {"AUDIT_SEAL_KEY": GOOD_KEY + "2", "AUDIT_SEAL_RETIRED_KEYS": [GOOD_KEY]},
+          MOUNTS)
     weak = "weak-but-secret"
     with pytest.raises(UnsafeDeployment) as refused:
         check(rotated | {"CASEFILE_RETIRED_KEYS": [GOOD_KEY, weak],

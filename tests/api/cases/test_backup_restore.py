@@ -181,7 +181,16 @@ def test_a_restore_under_another_audit_key_is_refused_and_leaves_the_chain_verif
                        | {"AUDIT_SEAL_KEY": app.config["AUDIT_SEAL_KEY"]})
     assert "audit chain intact" in _ok(right.test_cli_runner().invoke(
         args=["audit", "verify"])).output
-    for instance in (target, right):
+    rotated = create_app({k: target.config[k] for k in keys}  # the backup's key retired
+                         | {"AUDIT_SEAL_KEY": "y" * 48,
+                            "AUDIT_SEAL_RETIRED_KEYS": [app.config["AUDIT_SEAL_KEY"]]})
+    _ok(rotated.test_cli_runner().invoke(args=["restore", "--force", str(backup)]))
+    with rotated.app_context():
+        from server.audit import service as audit
+
+        assert audit.verify().ok
+        assert [e.action for e in audit.entries_of("audit", ["chain"], ["audit.key_rotated"])]
+    for instance in (target, right, rotated):
         with instance.app_context():
             from server.extensions import db
 
