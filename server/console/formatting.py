@@ -20,7 +20,7 @@ from server.rules.text import cite_in_full
 # message parameters that are domain words, and the catalogue context of their labels
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
             "methods": "service", "kinds": "period", "kind": "approval", "role": None,
-            "roles": None, "task_kind": None}
+            "roles": None, "task_kind": None, "sync_fields": "sync field"}
 
 
 def money(fen: int | None) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from server.audit import service as audit
 from server.auth.policy import Actor, authorize, unknown_record
 from server.clock import utcnow
+from server.db_types import json_safe
 from server.errors import Conflict, ValidationFailed
 from server.extensions import db
 from server.sync import payloads
@@ -160,6 +161,21 @@ def chosen_values(conflict: SyncConflict, choice: str, values: dict[str, Any]) -
                                "for those.", errors={"values": [
                                    f"give exactly: {', '.join(conflict.fields)}"]})
     return dict(values)
+
+
+def refresh(actor: Actor, conflict: SyncConflict, now: dict[str, Any], version: int
+            ) -> list[str]:
+    """The conflicting fields whose value on the record moved since the conflict was recorded
+    (another edit came after it); the conflict then shows their values now, so a choice made
+    on the old ones is not applied over an edit its maker never saw."""
+    now = json_safe(now)
+    moved = [f for f in conflict.fields if now.get(f) != conflict.server_values.get(f)]
+    if moved:
+        conflict.server_values = {**conflict.server_values, **{f: now.get(f) for f in moved}}
+        conflict.server_version = version
+        audit.record(actor, "sync.conflict.refresh", conflict.entity, conflict.entity_id,
+                     {"conflict_id": str(conflict.id), "fields": moved, "version": version})
+    return moved
 
 
 def close(actor: Actor, conflict: SyncConflict, choice: str, values: dict[str, Any],

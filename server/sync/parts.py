@@ -60,7 +60,7 @@ def signature(ctx: Context) -> Outcome:
                                                  ctx.recorded_at).version)
 
 
-def _answers(checklist: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+def answers(checklist: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
     return {a["item"]: ChecklistAnswerSchema().dump(a) for a in checklist or []}
 
 
@@ -75,7 +75,7 @@ def checklist_answer(ctx: Context) -> Outcome:
     checklists.refuse_unknown_items([data], record.started_at, held=record.checklist,
                                     field="item")
     item, answer = data["item"], ChecklistAnswerSchema().dump(data)
-    current = _answers(record.checklist)
+    current = answers(record.checklist)
     _remember(str(record.id), record.version)
     base_version = ctx.mutation["base_version"]
     if base_version is not None and base_version > record.version:
@@ -84,7 +84,7 @@ def checklist_answer(ctx: Context) -> Outcome:
     field = f"checklist:{item}"
     if base_version is not None and base_version < record.version:
         base = conflicts.base_fields("inspection", str(record.id), base_version)
-        before = _answers((base or {}).get("checklist")).get(item) if base else None
+        before = answers((base or {}).get("checklist")).get(item) if base else None
         if (base is None or before != current.get(item)) and answer != current.get(item):
             step = conflicts.Plan(apply=[], overlap=[field], stale=True)
             conflict = conflicts.record(ctx.actor, ctx.mutation, record.district, step,

@@ -10,14 +10,16 @@ from marshmallow import Schema
 
 from schemas.fieldwork import ChecklistAnswerSchema
 from server.auth.policy import Actor, authorize
+from server.errors import Conflict
 from server.extensions import db
 from server.fastdump import Compiled
 from server.fieldwork import inspections, violations
 from server.fieldwork.models import Inspection, Violation
-from server.sync import conflicts, parts
+from server.sync import conflicts, parts, payloads
 from server.sync.models import SyncConflict
 from server.sync.mutations import load
 from server.sync.records import INSPECTION_CHANGES, VIOLATION_CHANGES
+from server.sync.refusals import refused, said
 from server.uow import batch
 
 CHECKLIST = "checklist:"
@@ -60,6 +62,19 @@ def _signed_by_officers(conflict: SyncConflict, record: Inspection) -> list[dict
     return sides
 
 
+def _now(conflict: SyncConflict) -> dict[str, Any]:
+    """The conflicting fields' values on the record now, in the form the conflict keeps
+    (as mutations.merge_update and parts.checklist_answer took them)."""
+    snap = payloads.SERIALIZERS[conflict.entity](conflict.entity_id)
+    current = payloads.editable_fields(conflict.entity, snap.data if snap else {})
+    answers = {}
+    if conflict.entity == "inspection" and any(f.startswith(CHECKLIST) for f in conflict.fields):
+        record = db.session.get(Inspection, uuid.UUID(conflict.entity_id))
+        answers = parts.answers(record.checklist if record is not None else None)
+    return {f: answers.get(f[len(CHECKLIST):]) if f.startswith(CHECKLIST) else current.get(f)
+            for f in conflict.fields}
+
+
 def _version(conflict: SyncConflict) -> int:
     model = Violation if conflict.entity == "violation" else Inspection
     return db.session.get(model, uuid.UUID(conflict.entity_id)).version
@@ -72,6 +87,12 @@ def resolve(actor: Actor, conflict_id: uuid.UUID, choice: str,
     with batch():
         conflict = conflicts.get_open(actor, conflict_id)
         chosen = conflicts.chosen_values(conflict, choice, values)
-        version = _apply(actor, conflict, chosen) if chosen else _version(conflict)
-        conflicts.close(actor, conflict, choice, chosen, version)
+        moved = conflicts.refresh(actor, conflict, _now(conflict), _version(conflict)) \
+            if chosen else []
+        if not moved:
+            version = _apply(actor, conflict, chosen) if chosen else _version(conflict)
+            conflicts.close(actor, conflict, choice, chosen, version)
+    if moved:  # the refreshed conflict is committed: the next choice is made on it
+        raise refused(Conflict, said("conflict.moved", sync_fields=moved),
+                      changed_fields=moved)
     return conflict

@@ -73,6 +73,24 @@ def test_supervisor_keeps_the_tablets_value(console, client, conflict):
         "/console/conflicts").get_data(as_text=True)
 
 
+def test_a_field_edited_again_since_the_conflict_is_shown_anew_before_it_is_overwritten(
+        console, client, conflict):
+    world = conflict["world"]
+    assert world["a"].push(mutation("inspection", "update", conflict["inspection"],
+                                    {"findings": "甲补记"}, base=2))[0]["status"] == "applied"
+    session = console("supervisor", OWN)
+    response = session.post(f"/console/conflicts/{conflict['id']}/resolve",
+                            data={"choice": "tablet"})
+    assert response.status_code == 409
+    card = _card_of(response, conflict["id"])
+    assert "本冲突记录之后，记录的检查情况又被修改" in html.unescape(
+        response.get_data(as_text=True))
+    assert '"甲补记"' in card and _findings(client, conflict) == "甲补记"
+    assert session.post(f"/console/conflicts/{conflict['id']}/resolve",
+                        data={"choice": "tablet"}).status_code == 303
+    assert _findings(client, conflict) == "乙的记录"
+
+
 def test_a_text_field_is_merged_in_a_text_box_prefilled_with_the_tablets_value(console,
                                                                               conflict):
     card = _card(console("supervisor", OWN), conflict["id"])

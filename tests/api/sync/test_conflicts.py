@@ -201,3 +201,29 @@ def test_a_merged_value_is_checked_whole_not_as_a_partial_edit(client, world):
     assert whole.status_code == 200, whole.get_json()
     record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
     assert (record["checkin"]["lat"], record["checkin"]["crs"]) == (31.2, "wgs84")
+
+
+def test_a_field_changed_again_after_the_conflict_is_not_overwritten_unseen(client, world):
+    key = shared_record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    later = world["a"].push(mutation("inspection", "update", key, {"findings": "甲补充"},
+                                     base=2))[0]
+    assert later["status"] == "applied"
+    url = f"/api/v1/sync/conflicts/{conflict}"
+    refused = client.post(f"{url}/resolve", headers=world["supervisor"],
+                          json={"choice": "tablet"})
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.mimetype == "application/problem+json"
+    assert "findings" in refused.get_json()["detail"]
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert record["findings"] == "甲补充"  # nothing applied
+    assert refused.get_json()["changed_fields"] == ["findings"]
+    shown = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
+    assert [(c["id"], c["server_values"]) for c in shown] == [(conflict, {"findings": "甲补充"})]
+    resolved = client.post(f"{url}/resolve", headers=world["supervisor"],
+                           json={"choice": "tablet"})  # chosen again, seeing the record now
+    assert resolved.status_code == 200, resolved.get_json()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert record["findings"] == "乙"

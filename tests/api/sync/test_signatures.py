@@ -95,7 +95,9 @@ def test_a_signature_with_a_user_id_merges_with_another_tablets_stale_edit(clien
     assert record["signatures"] == signed["signatures"]
 
 
-def test_signatures_with_user_ids_edited_on_both_tablets_are_a_hard_conflict(client, world):
+def _signed_on_both_tablets(world) -> tuple[str, list[dict], dict]:
+    """A record signed by its first officer on tablet A and its second on tablet B, from one
+    base: its id, A's signatures and B's push result."""
     key = shared_record(world)
     first, second, _ = world["users"]
     ours = [_signature(key, first, name=first.display_name)]
@@ -106,6 +108,12 @@ def test_signatures_with_user_ids_edited_on_both_tablets_are_a_hard_conflict(cli
                                     base=1))[0]["status"] == "applied"
     [hard] = world["b"].push(mutation("inspection", "update", key, {"signatures": theirs},
                                       base=1))
+    return key, ours, hard
+
+
+def test_signatures_with_user_ids_edited_on_both_tablets_are_a_hard_conflict(client, world):
+    first, second, _ = world["users"]
+    key, _ours, hard = _signed_on_both_tablets(world)
     assert (hard["status"], hard["conflict"], hard["conflicting_fields"]) == (
         "conflict", "hard", ["signatures"])
     [listed] = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
@@ -279,3 +287,20 @@ def test_a_supervisor_cannot_sign_for_the_officers_through_a_conflict_of_their_o
         assert refused.status_code == 422, refused.get_json()
     record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
     assert [s["signer_user_id"] for s in record["signatures"]] == [str(first.id)]
+
+
+def test_a_signature_removed_after_a_conflict_is_not_added_back_by_its_resolution(
+        client, world):
+    key, ours, hard = _signed_on_both_tablets(world)
+    removed = world["a"].push(mutation("inspection", "update", key, {"signatures": []},
+                                       base=2))[0]  # the signer withdrew it on site
+    assert removed["status"] == "applied", removed
+    url = f"/api/v1/sync/conflicts/{hard['conflict_id']}/resolve"
+    stale = client.post(url, headers=world["supervisor"],
+                        json={"choice": "merged", "values": {"signatures": ours}})
+    assert stale.status_code == 409 and stale.get_json()["changed_fields"] == ["signatures"]
+    again = client.post(url, headers=world["supervisor"],
+                        json={"choice": "merged", "values": {"signatures": ours}})
+    assert again.status_code == 422, again.get_json()  # no side holds it any more
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert record["signatures"] == []
