@@ -227,3 +227,19 @@ def test_a_field_changed_again_after_the_conflict_is_not_overwritten_unseen(clie
     assert resolved.status_code == 200, resolved.get_json()
     record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
     assert record["findings"] == "乙"
+
+
+def test_a_refused_resolution_sent_with_an_idempotency_key_still_refreshes_the_conflict(
+        client, world):
+    key = shared_record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲补充"}, base=2))
+    url = f"/api/v1/sync/conflicts/{conflict}/resolve"
+    first = {**world["supervisor"], "Idempotency-Key": str(uuid.uuid4())}
+    assert client.post(url, headers=first, json={"choice": "tablet"}).status_code == 409
+    replayed = client.post(url, headers=first, json={"choice": "tablet"})
+    assert replayed.status_code == 409  # the same request again: its first answer
+    second = {**world["supervisor"], "Idempotency-Key": str(uuid.uuid4())}
+    assert client.post(url, headers=second, json={"choice": "tablet"}).status_code == 200
