@@ -153,13 +153,29 @@ def _parts(entity: str, name: str) -> list[tuple[str | None, fields.Field]]:
     return [(None, field)]
 
 
-def _side(value: Any) -> str:
-    """One side's value in words (a nested one as JSON)."""
+def side(value: Any, indent: int | None = None) -> str:
+    """One side's value in words: text as written, a time in Shanghai, yes or no, a nested
+    one as JSON."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return _moment(value) or value
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+def _moment(text: str) -> str | None:
+    """An instant the API wrote (ISO 8601 with its offset) as Shanghai time, or None."""
+    if len(text) < 20 or text[4:5] != "-" or "T" not in text:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        return None
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def field_forms(conflict: Any, form: Mapping[str, str] | None = None) -> list[FieldForm]:
@@ -179,8 +195,8 @@ def field_forms(conflict: Any, form: Mapping[str, str] | None = None) -> list[Fi
                     "Merged value of %(field)s", field=label(name)),
                 kind, form.get(key, "") if form is not None else shown(kind, value),
                 choices, step, part))
-        out.append(FieldForm(name, label(name), _side(conflict.server_values.get(name)),
-                             _side(tablet), (form or {}).get(f"{PICK}{name}", "edit"),
+        out.append(FieldForm(name, label(name), side(conflict.server_values.get(name)),
+                             side(tablet), (form or {}).get(f"{PICK}{name}", "edit"),
                              tuple(inputs)))
     return out
 

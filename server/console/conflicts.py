@@ -30,6 +30,7 @@ def _page(actor: Actor, refused: dict[str, Any] | None = None) -> Response:
     body = render_template("console/conflicts.html", conflicts=found, status=query["status"],
                            contexts=conflict_context.describe(actor, found), forms=forms,
                            refused=refused, label=conflict_form.label,
+                           side=conflict_form.side,
                            may_resolve=allowed(actor.role, "sync.conflict.resolve"),
                            may_open_enterprise=lambda e: _may_open_enterprise(actor, e),
                            may_open_task=allowed(actor.role, "task.assign"))

@@ -47,12 +47,12 @@ def _findings(client, conflict) -> str:
                       headers=conflict["world"]["supervisor"]).get_json()["findings"]
 
 
-def test_conflicts_show_server_and_tablet_values_side_by_side(console, conflict):
+def test_conflicts_show_server_and_tablet_values_side_by_side_as_written(console, conflict):
     page = html.unescape(console("supervisor", OWN).get("/console/conflicts").get_data(
         as_text=True))
     row = page.split(f'id="conflict-{conflict["id"]}"')[1]
-    assert re.search(r"<th scope=\"row\">检查情况</th><td><pre>\"甲的记录\"</pre></td>"
-                     r"<td><pre>\"乙的记录\"</pre></td>", row)
+    assert re.search(r"<th scope=\"row\">检查情况</th><td><pre>甲的记录</pre></td>"
+                     r"<td><pre>乙的记录</pre></td>", row)  # no JSON quotes
 
 
 def test_conflicting_fields_are_named_in_chinese_not_by_their_internal_names(console, conflict):
@@ -85,7 +85,7 @@ def test_a_field_edited_again_since_the_conflict_is_shown_anew_before_it_is_over
     card = _card_of(response, conflict["id"])
     assert "本冲突记录之后，记录的检查情况又被修改" in html.unescape(
         response.get_data(as_text=True))
-    assert '"甲补记"' in card and _findings(client, conflict) == "甲补记"
+    assert "<pre>甲补记</pre>" in card and _findings(client, conflict) == "甲补记"
     assert session.post(f"/console/conflicts/{conflict['id']}/resolve",
                         data={"choice": "tablet"}).status_code == 303
     assert _findings(client, conflict) == "乙的记录"
@@ -295,6 +295,7 @@ def test_a_time_is_merged_in_shanghai_time_and_stored_as_the_instant(console, cl
     card = _card(session, found["conflict_id"])
     assert re.search(r'<input type="datetime-local" id="[^"]+" name="value:ended_at" '
                      r'value="2026-06-01T12:00:00"', card)  # 04:00 UTC is noon in Shanghai
+    assert "<td><pre>2026-06-01 11:00:00</pre></td><td><pre>2026-06-01 12:00:00</pre>" in card
     ok = session.post(f"/console/conflicts/{found['conflict_id']}/resolve", data={
         "choice": "merged", "pick:ended_at": "edit", "value:ended_at": "2026-06-01T11:30"})
     assert ok.status_code == 303, ok.get_data(as_text=True)
