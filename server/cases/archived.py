@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,14 @@ from sqlalchemy.orm import Session
 from server.audit import service as audit
 from server.auth.policy import Actor
 from server.cases import casefile
+from server.cases.archive_sweep import grace
 from server.cases.casefile_build import build_zip, note_release, originals_of, release_originals
 from server.cases.models import Case, CaseExport
 from server.evidence import service as evidence
 from server.extensions import db
 from server.uow import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 class ArchiveDamaged(OSError):
@@ -46,11 +52,13 @@ def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
         values, originals = _described(target)
         records = originals_of(actor, originals)
         db.session.rollback()  # hold no transaction (on SQLite: the write lock) while storing
-        with target.open("rb") as built:
-            ours = evidence.current_store().put_copy(built)
+        started, ours = time.monotonic(), _store(target)
+        if _elapsed(started) > grace() / 2:  # stalled: stored again, the sweep's clock anew
+            _store(target)
         frozen = _freeze(actor, row, case, ours, target.stat().st_size, fixed is not None,
                          (originals, records))
         if frozen == ours:
+            _kept(ours, target)
             return values | {"archive_sha256": frozen}
         _discard(ours)  # another runner froze its copy first: this file is nobody's
     digest = hashlib.sha256()
@@ -70,6 +78,28 @@ def write_copy(actor: Actor, row: CaseExport, case: Case, target: Path,
         return values | {"archive_sha256": frozen}
     release_originals(actor, case, originals, export_id=row.id)
     return values | {"archive_sha256": frozen}
+
+
+def _store(target: Path) -> str:
+    """Store a built case file among the copies (again: its time starts anew); its SHA-256."""
+    with target.open("rb") as built:
+        return evidence.current_store().put_copy(built)
+
+
+def _elapsed(started: float) -> timedelta:
+    """How long since `started` (time.monotonic())."""
+    return timedelta(seconds=time.monotonic() - started)
+
+
+def _kept(sha256: str, target: Path) -> None:
+    """After the freeze: the copy is still stored. A builder stalled past the grace between
+    storing and freezing may have had its copy swept as nobody's meanwhile; it still holds
+    the file, so it stores it again (the same bytes, the same digest)."""
+    try:
+        evidence.current_store().open_copy(sha256).close()
+    except FileNotFoundError:
+        log.warning("the archived copy %s was swept before its freeze; stored again", sha256)
+        _store(target)
 
 
 def _froze_it(row: CaseExport, frozen: str) -> bool:

@@ -212,3 +212,75 @@ def test_a_copy_stored_by_a_builder_that_died_before_freezing_is_swept_after_the
         for sha256 in originals:
             with settings.current_store().open(sha256) as original:
                 assert hashlib.sha256(original.read()).hexdigest() == sha256
+
+
+def test_a_builder_stalled_past_the_grace_before_freezing_still_leaves_its_copy_stored(
+        app, client, party, exporting, archived, monkeypatch):
+    # The sweep found the copy older than the grace and named by no case while its builder
+    # was stalled (a paused VM, a hung storage call), and deleted it; the builder then froze
+    # it: the case named a copy the store no longer held, and every export failed.
+    from server.cases import archive_sweep, exports
+    from server.cases import archived as copies
+    from server.extensions import db
+
+    with app.app_context():
+        queued = db.session.scalar(db.select(copies.CaseExport.id).where(
+            copies.CaseExport.case_id == uuid.UUID(archived["id"])))
+    freeze, stall = copies._freeze, timedelta(hours=app.config["ARCHIVE_COPY_GRACE_HOURS"] + 1)
+    later = datetime.now(UTC) + stall
+    monkeypatch.setattr(copies, "_elapsed", lambda started: stall,  # the stall, as measured
+                        raising=False)
+
+    def swept_meanwhile(*args):
+        assert archive_sweep.sweep_unfrozen_copies(later)["deleted"] == 1
+        return freeze(*args)
+
+    monkeypatch.setattr(copies, "_freeze", swept_meanwhile)
+    with app.app_context():
+        exports.run_export(queued)
+    monkeypatch.undo()
+    [copy] = audits(app, archived["id"], "case.archive_copy")
+    assert copy["sha256"] in _stored_files(app)
+    done = ok(client.get(f"/api/v1/exports/{queued}", headers=party["legal"])).get_json()
+    assert done["status"] == "done" and done["archive_sha256"] == copy["sha256"]
+    with app.app_context():  # stored whole; and the sweep leaves it, now that a case names it
+        from server.evidence import settings
+
+        with settings.current_store().open_copy(copy["sha256"]) as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == copy["sha256"]
+        assert archive_sweep.sweep_unfrozen_copies(later)["deleted"] == 0
+
+
+@pytest.mark.parametrize("stalled_hours, stores", [(0, 1), (13, 2)])
+def test_a_builder_stalled_past_half_the_grace_stores_its_copy_again_before_freezing(
+        app, exporting, archived, monkeypatch, stalled_hours, stores):
+    # stored again, the copy's time starts anew: a sweep running while it freezes leaves it
+    from server.cases import archived as copies
+    from server.cases import exports
+    from server.evidence import settings
+    from server.extensions import db
+
+    with app.app_context():
+        queued = db.session.scalar(db.select(copies.CaseExport.id).where(
+            copies.CaseExport.case_id == uuid.UUID(archived["id"])))
+    stored_before_freeze: list[int] = []
+    freeze, calls = copies._freeze, []
+    with app.app_context():
+        kind = type(settings.current_store())
+    put_copy = kind.put_copy
+
+    def counted(store, stream):
+        calls.append("put")
+        return put_copy(store, stream)
+
+    def noted(*args):
+        stored_before_freeze.append(len(calls))
+        return freeze(*args)
+
+    monkeypatch.setattr(copies, "_elapsed", lambda started: timedelta(hours=stalled_hours),
+                        raising=False)
+    monkeypatch.setattr(copies, "_freeze", noted)
+    monkeypatch.setattr(kind, "put_copy", counted)
+    with app.app_context():
+        exports.run_export(queued)
+    assert stored_before_freeze == [stores]
