@@ -43,7 +43,8 @@ class CaseEducationSchema(Schema):
 
 
 class CaseActFineSchema(Schema):
-    """The fine decided for one act of the case (处罚法 第29条: one fine per act)."""
+    """The fine intended (notice) or decided for one act of the case (处罚法 第29条: one fine
+    per act)."""
 
     act = fields.Integer(required=True, validate=validate.Range(min=1, max=50))
     fine_fen = fields.Integer(required=True, validate=validate.Range(min=1, max=10**13))
@@ -62,11 +63,18 @@ class CaseTransitionSchema(Schema):
     hearing_notice_on = Day()
     hearing_on = Day()
     chair = fields.Nested(CasePersonSchema)
+    hearing_place = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "hearing: where the hearing is held, stated in the hearing notice with "
+                       "its time (处罚法 第64条第2项); required for a new hearing"})
     fine_fen = fields.Integer(validate=FEN)
     act_fines = fields.List(fields.Nested(CaseActFineSchema), validate=validate.Length(
-        min=1, max=50), metadata={"description": "decided: the fine of each act, adding up to "
-                                  "fine_fen; needed when several acts are fined and the total "
-                                  "is not the proposed one"})
+        min=1, max=50), metadata={"description": (
+            "notified: the intended fine of each act, adding up to intended_fen; decided: the "
+            "fine of each act, adding up to fine_fen. One entry per act the rules fine, an act "
+            "they only may fine is fined when listed (处罚法 第29条、第33条). Needed when several "
+            "acts may be fined and the total is not the proposed one (nor, decided, the "
+            "notice's). A decision fines no act the notice left unfined, and no act above its "
+            "noticed fine (第44条)")})
     statements = fields.String(validate=TEXT)
     rights_waived = fields.Boolean()
     hearing_record = fields.String(validate=TEXT)

@@ -41,7 +41,16 @@ def case_view(case: Case) -> procedure.CaseView:
             CaseStatement.case_id == case.id).order_by(CaseStatement.seq))),
         fine_range=fine_range(links, decided),
         mitigation=events.get("notified", {}).get("mitigation"),
+        noticed_fines=noticed_fines(events.get("notified", {})),
         hearing=service.hearing(case))
+
+
+def noticed_fines(notice: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:
+    """The fine the notice intends for each act it fines; None for a notice recorded before
+    notices named them."""
+    recorded = notice.get("act_fines")
+    return None if recorded is None else tuple((item["act"], item["fine_fen"])
+                                               for item in recorded)
 
 
 def fineable_acts(case: Case, links: list[CaseViolation],

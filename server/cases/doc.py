@@ -61,3 +61,20 @@ def officers_text(officers: list[Mapping[str, Any]]) -> str:
     """Officers with their certificates: 张三（沪环执00001）、李四（…）."""
     return "、".join(f"{o.get('name')}（{o.get('certificate_no') or '—'}）"
                     for o in officers) or "—"
+
+
+KINDS = {"photo": "照片", "signature": "签名", "audio": "录音", "video": "视频",
+         "document": "文件"}
+
+
+def evidence_lines(data: Mapping[str, Any]) -> list[str]:
+    """The case's evidence, one numbered line each: kind, digest, time and place taken."""
+    return [f"{i}. {KINDS.get(e['kind'], e['kind'])} SHA-256 {e['sha256'][:16]}… "
+            f"采集时间 {minute_text(e['captured_at'])} 位置 {e['place']}"
+            for i, e in enumerate(data["evidence"], start=1)]
+
+
+def mitigated(step: Mapping[str, Any]) -> list[str]:
+    """The ground for a fine below the statutory minimum, when the step recorded one."""
+    return [f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{step['mitigation']}。"] \
+        if step.get("mitigation") else []

@@ -121,7 +121,7 @@ def evidence_list(cited: dict[str, dict[str, Any]], district: str) -> list[dict[
             "position": {"lat": fact.lat, "lon": fact.lon, "alt": fact.alt, "crs": "WGS-84"}
             if fact.lat is not None else None,
             "maker": f"{makers.get(fact.uploaded_by, '—')}（上传设备 {fact.device_id or '—'}）",
-            "method": f"{forms.KINDS.get(fact.kind, fact.kind)}"
+            "method": f"{doc.KINDS.get(fact.kind, fact.kind)}"
                       f"（{device or '拍摄设备未记录'}）",
             "proves": list(dict.fromkeys(citing["proves"])), "flags": sorted(citing["flags"])})
     return items

@@ -11,40 +11,21 @@ from typing import Any
 
 from server.cases import hearing_forms as hearing
 from server.cases import inquiry_signers
+from server.cases.act_texts import act_fines, act_titles, basis, not_fined, served_reason
 from server.cases.doc import (
     Doc,
     day_text,
+    evidence_lines,
     facts_text,
     minute_text,
+    mitigated,
     officers_text,
     party_rows,
     yuan_text,
 )
-from server.cases.procedure import DECIDED, MUST_NOT_FINE
+from server.cases.notice_form import notice
+from server.cases.procedure import DECIDED
 from server.rules.text import cite_in_full as in_full
-
-
-def _basis(data: Mapping[str, Any]) -> str:
-    """The provisions the fine rests on: of the acts the decision fined (all that may be fined
-    before it), each act's own, or its violations' when the rules only may fine it."""
-    acts, proposed = _acts(data), {a["act"]: a.get("basis") for a in data["case"]["acts"]}
-    fined = _act_fines(data)
-    chosen = sorted(fined) if fined is not None else sorted(
-        act for act, members in acts.items()
-        if not all(m["outcome"] in MUST_NOT_FINE for m in members))
-    bases = [proposed.get(act) or next((m["basis"] for m in acts.get(act, ()) if m.get("basis")),
-                                       None) for act in chosen]
-    return in_full("、".join(dict.fromkeys(b for b in bases if b))) or "—"
-
-
-KINDS = {"photo": "照片", "signature": "签名", "audio": "录音", "video": "视频",
-         "document": "文件"}
-
-
-def _evidence(data: Mapping[str, Any]) -> list[str]:
-    return [f"{i}. {KINDS.get(e['kind'], e['kind'])} SHA-256 {e['sha256'][:16]}… "
-            f"采集时间 {minute_text(e['captured_at'])} 位置 {e['place']}"
-            for i, e in enumerate(data["evidence"], start=1)]
 
 
 def filing_approval(data: Mapping[str, Any]) -> Doc:
@@ -54,7 +35,7 @@ def filing_approval(data: Mapping[str, Any]) -> Doc:
         [*party_rows(data), ("案件来源", "现场检查"),
          ("发现日期", day_text(case["discovered_on"])),
          ("立案日期", day_text(case["filed_on"])), ("违法事实", facts_text(data)),
-         ("拟适用依据", _basis(data)), ("规则引擎意见", in_full(data["explanation"])),
+         ("拟适用依据", basis(data)), ("规则引擎意见", in_full(data["explanation"])),
          ("承办人", data["officer_names"]), ("审批意见", "")]),
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
@@ -163,84 +144,20 @@ def correction_order(data: Mapping[str, Any]) -> Doc:
     return Doc("correction_order", "责令改正违法行为决定书", data["case"]["filing_number"],
                rows=tuple(party_rows(data)), paragraphs=(
                    f"{party}：", f"经查，你单位存在以下环境违法行为：{facts_text(data)}。",
-                   f"上述行为违反了有关生态环境法律法规，依据{_basis(data)}，"
+                   f"上述行为违反了有关生态环境法律法规，依据{basis(data)}，"
                    "现责令你单位立即改正上述违法行为。",
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                    "或者在六个月内向人民法院提起行政诉讼。"),
                signatures=(data["authority"],), authority=data["authority"])
 
 
-def _mitigated(step: Mapping[str, Any]) -> list[str]:
-    """The ground for a fine below the statutory minimum, when the step recorded one."""
-    return [f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{step['mitigation']}。"] \
-        if step.get("mitigation") else []
-
-
-def notice(data: Mapping[str, Any]) -> Doc:
-    """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them (or the
-    threshold that would withhold them is unconfirmed)."""
-    case = data["case"]
-    hearing = data["hearing_offered"]
-    title = "行政处罚听证告知书" if hearing else "行政处罚事先告知书"
-    rights = ("你单位有权在收到本告知书之日起五个工作日内进行陈述、申辩"
-              + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing
-                 else "；逾期视为放弃陈述、申辩的权利。"))
-    return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
-               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
-                           "以上事实有下列证据为证："
-                           f"{'；'.join(_evidence(data)) or '现场检查笔录'}。",
-                           *_mitigated(case["steps"].get("notified", {})),
-                           f"依据{_basis(data)}，我局拟对你单位作出罚款"
-                           f"{yuan_text(case['intended_fen'])}的行政处罚。",
-                           f"规则说明：{in_full(data['explanation'])}", rights,
-                           "陈述、申辩不会导致处罚加重（《中华人民共和国行政处罚法》第四十五条）。"),
-               signatures=(data["authority"],), authority=data["authority"])
-
-
-# The article a rule's outcome rests on when its decision stored no basis.
-NOT_FINED_BASIS = {"waived": "处罚法 第33条第1款", "no_fault": "处罚法 第33条第2款",
-                   "time_barred": "处罚法 第36条", "may_waive": "处罚法 第33条第1款"}
-
-
-def _acts(data: Mapping[str, Any]) -> dict[int, list[Mapping[str, Any]]]:
-    """The case's violations by act."""
-    acts: dict[int, list[Mapping[str, Any]]] = {}
-    for found in data["violations"]:
-        acts.setdefault(found["act"], []).append(found)
-    return acts
-
-
-def _act_fines(data: Mapping[str, Any]) -> dict[int, int] | None:
-    """The fine decided for each act, when the decision recorded them."""
-    recorded = data["case"]["steps"].get("decided", {}).get("act_fines")
-    return None if recorded is None else {item["act"]: item["fine_fen"] for item in recorded}
-
-
-def _not_fined(data: Mapping[str, Any]) -> list[str]:
-    """In a fined case, each act not fined: the law forbids it, or the rules only may fine it
-    and the decision did not; not penalised, on which basis, why."""
-    fined = _act_fines(data)
-    lines = []
-    for act, members in _acts(data).items():
-        forbidden = all(m["outcome"] in MUST_NOT_FINE for m in members)
-        if not forbidden and (fined is None or act in fined):
-            continue  # one fine per act (处罚法 第29条): the act is fined under another
-        for m in members:
-            basis = (m["limitation_basis"] if m["outcome"] == "time_barred"
-                     else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS.get(m["outcome"], "—")
-            lines.append(f"其中，{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
-                         f"行为，不予行政处罚。依据：{in_full(basis)}。"
-                         f"理由：{in_full(m['explanation'] or '—').rstrip('。')}。")
-    return lines
-
-
 def _each_act(data: Mapping[str, Any]) -> str:
     """The fine of each act when several are fined (处罚法 第29条: one fine per act)."""
-    fined, acts = _act_fines(data) or {}, _acts(data)
+    fined = act_fines(data) or {}
     if len(fined) < 2:
         return ""
-    parts = ["、".join(f"“{m['title'] or m['code']}”" for m in acts.get(act, ()))
-             + f"的违法行为罚款{yuan_text(fen)}" for act, fen in sorted(fined.items())]
+    parts = [f"{act_titles(data, act)}的违法行为罚款{yuan_text(fen)}"
+             for act, fen in sorted(fined.items())]
     return f"（其中{'；'.join(parts)}）"
 
 
@@ -259,7 +176,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
     case = data["case"]
     steps = case["steps"].get("decided", {})
     paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
-                  "以上事实有下列证据为证：", *(_evidence(data) or ["现场检查笔录"])]
+                  "以上事实有下列证据为证：", *(evidence_lines(data) or ["现场检查笔录"])]
     if steps.get("statements"):
         paragraphs.append(f"你单位陈述、申辩意见：{steps['statements']}。")
     for heard in data.get("statements") or []:
@@ -269,9 +186,9 @@ def decision(data: Mapping[str, Any]) -> Doc:
                           f"理由：{heard['reasoning']}。")
     if steps.get("hearing_record"):
         paragraphs.append(f"听证意见：{steps['hearing_record']}。")
-    not_fined = _not_fined(data)
-    paragraphs += [*not_fined, *_educated(steps), *_mitigated(steps)]
-    paragraphs += [f"{'对上述其余违法行为，' if not_fined else ''}依据{_basis(data)}，"
+    spared = not_fined(data)
+    paragraphs += [*spared, *_educated(steps), *mitigated(steps)]
+    paragraphs += [f"{'对上述其余违法行为，' if spared else ''}依据{basis(data)}，"
                    f"我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}{_each_act(data)}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
                    "加处罚款，加处罚款的数额不超出罚款的数额（《中华人民共和国行政处罚法》第七十二条）。",
@@ -298,7 +215,7 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
                rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
                            f"依据：{in_full(data['waiver_basis'])}。"
-                           f"理由：{in_full(data['explanation']).rstrip('。')}。",
+                           f"理由：{in_full(served_reason(data['explanation'])).rstrip('。')}。",
                            f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",
                            f"教育情况：{day_text(education.get('on'))}，"
                            f"以{education.get('method', '—')}方式进行教育："

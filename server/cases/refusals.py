@@ -51,7 +51,8 @@ ENGLISH: dict[str, str] = {
                          "`mitigation`.",
     "acts.one_per_fined": "Give one fine for each act the rules fine (acts [{fined}]); an act "
                           "they only may fine (acts [{optional}]) is fined when listed.",
-    "acts.sum": "The acts' fines add up to the decided fine.",
+    "acts.sum": "The acts' fines add up to the total fine (intended_fen in the notice, "
+                "fine_fen in the decision).",
     "acts.required": "Several acts may be fined and the total is not the proposed one: give "
                      "the fine of each act (处罚法 第29条).",
     # the notice and the hearing
@@ -77,6 +78,12 @@ ENGLISH: dict[str, str] = {
     "decision.heavier_heard": "Statements and defence can never make the penalty heavier than "
                               "the notice (处罚法 第45条) ({statements} statement(s) recorded): "
                               "the fine may not exceed {intended_fen} fen.",
+    "decision.act_not_noticed": "The notice said act {act} would not be fined: the decision "
+                                "cannot fine it without a new notice telling the party (处罚法 "
+                                "第44条).",
+    "decision.act_heavier": "The notice intended a fine of {intended_fen} fen for act {act}: "
+                            "the decision cannot fine it more without a new notice (处罚法 "
+                            "第44条、第45条).",
     "decision.not_positive": "A fine must be positive; decide not to penalise instead.",
     "not_penalised.fined": "Only a case whose violations the rules do not fine can end without "
                            "a penalty (rules: {outcomes}).",
@@ -132,6 +139,8 @@ ENGLISH: dict[str, str] = {
     "field.before_hearing": "before the hearing",
     "field.notice_period": "inside the notice period",
     "field.above_notice": "above the notified amount",
+    "field.act_not_noticed": "act {act} not fined in the notice",
+    "field.act_above_notice": "act {act} above its notified fine",
     "field.positive": "must be positive",
     "field.methods": "one of {methods}",
     "field.states": "one of {states}",

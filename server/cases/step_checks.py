@@ -55,6 +55,9 @@ class CaseView:
     fineable_acts: tuple[tuple[int, int | None, tuple[int, int] | None, bool], ...] = ()
     """The acts the law does not forbid fining: the fine the rules propose, the statutory
     range (act_ranges()), and whether the rules fine it (else they only may)."""
+    noticed_fines: tuple[tuple[int, int], ...] | None = None
+    """The fine the notice intends for each act it fines (act, fen); None for a notice
+    recorded before notices named them (its total alone binds the decision)."""
 
 
 def _need(params: Mapping[str, Any], *names: str) -> None:
@@ -107,18 +110,23 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
     if intended is None or intended <= 0:
         raise Refused("notice.no_amount", notes={"intended_fen": "field.positive_amount"},
                       bad_input=True)
-    mitigation = _within_the_law(case, intended, "intended_fen", p.get("mitigation"))
+    act_fines = _act_fines(case, intended, p.get("act_fines"))
+    mitigation = _within_the_law(case, intended, "intended_fen", p.get("mitigation")) or \
+        _each_within_the_law(case, _by_act(act_fines), p.get("mitigation"))
     if case.state == "legal_review":
         _need(p, "review_opinion")
     elif legal_review_required(intended, case.hearing, case.complex):
         raise Refused("notice.review_first")
-    return {"intended_fen": intended, "hearing_eligible": hearing_eligible(
-        intended, case.hearing), "hearing_offered": hearing_offered(intended, case.hearing),
-        "review_opinion": p.get("review_opinion"), "mitigation": mitigation}
+    return {"intended_fen": intended, "act_fines": act_fines, "hearing_eligible":
+            hearing_eligible(intended, case.hearing),
+            "hearing_offered": hearing_offered(intended, case.hearing),
+            "review_opinion": p.get("review_opinion"), "mitigation": mitigation}
 
 
 def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
-    _need(p, "hearing_notice_on", "hearing_on", "chair")
+    place = (p.get("hearing_place") or "").strip()  # 处罚法 第64条第2项: its time and place
+    _need({**p, "hearing_place": place}, "hearing_notice_on", "hearing_on", "chair",
+          "hearing_place")
     below = not hearing_eligible(case.intended_fen, case.hearing)
     if below and case.hearing is not None and case.hearing.verified:
         raise Refused("hearing.no_right")
@@ -135,7 +143,7 @@ def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     if str(p["chair"].get("user_id")) in case.officers:
         raise Refused("hearing.chair", notes={"chair": "field.investigator"})
     return {"requested_on": on, "hearing_notice_on": p["hearing_notice_on"],
-            "hearing_on": p["hearing_on"], "chair": p["chair"],
+            "hearing_on": p["hearing_on"], "hearing_place": place, "chair": p["chair"],
             "below_unconfirmed_threshold": below}
 
 
@@ -144,7 +152,8 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     _not_while_undetermined(case)
     _not_while_correcting(case)
     _need(p, "fine_fen")
-    act_fines = _act_fines(case, p)
+    act_fines = _act_fines(case, p["fine_fen"], p.get("act_fines") or _as_noticed(
+        case, p["fine_fen"]))
     unfined = {act for act, *_ in case.fineable_acts} - {item["act"] for item in act_fines}
     if unfined or any(o in MUST_EDUCATE for o in case.outcomes):  # acts not fined: educated
         _need(p, "education")
@@ -169,7 +178,8 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
                       bad_input=True)
     ground = p.get("mitigation") or case.mitigation
     mitigation = _within_the_law(case, p["fine_fen"], "fine_fen", ground) or \
-        _each_within_the_law(case, {item["act"]: item["fine_fen"] for item in act_fines}, ground)
+        _each_within_the_law(case, _by_act(act_fines), ground)
+    _within_the_notice(case, _by_act(act_fines))
     return {"fine_fen": p["fine_fen"], "act_fines": act_fines,
             "statements": p.get("statements"),
             "mitigation": mitigation, "review_opinion": p.get("review_opinion"),
@@ -178,13 +188,14 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
             "hearing_record": p.get("hearing_record"), "education": p.get("education")}
 
 
-def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
-    """The fine of each fined act (处罚法 第29条), adding up to the decided fine: as given, the
-    only act's, or the proposed ones when the total is the proposal (a daily penalty is one
-    act's fine per day: 环保法 第59条). An act the rules only may fine is fined when listed."""
+def _act_fines(case: CaseView, total: int, given: list[Mapping[str, int]] | None
+               ) -> list[dict[str, int]]:
+    """The fine of each fined act (处罚法 第29条), adding up to the notified or decided total:
+    as given, the only act's, or the proposed ones when the total is the proposal (a daily
+    penalty is one act's fine per day: 环保法 第59条). An act the rules only may fine is
+    fined when listed."""
     proposed = {act: fen for act, fen, _, _ in case.fineable_acts}
     fined = {act for act, _, _, must in case.fineable_acts if must}
-    total, given = p["fine_fen"], p.get("act_fines")
     if given:
         fines = {item["act"]: item["fine_fen"] for item in given}
         if len(fines) != len(given) or not fined <= set(fines) <= set(proposed):
@@ -203,6 +214,35 @@ def _act_fines(case: CaseView, p: Mapping[str, Any]) -> list[dict[str, int]]:
     else:
         raise Refused("acts.required", notes={"act_fines": "field.each_act"}, bad_input=True)
     return [{"act": act, "fine_fen": fen} for act, fen in sorted(fines.items())]
+
+
+def _by_act(act_fines: list[dict[str, int]]) -> dict[int, int]:
+    return {item["act"]: item["fine_fen"] for item in act_fines}
+
+
+def _as_noticed(case: CaseView, total: int) -> list[dict[str, int]] | None:
+    """The notice's fine of each act, for a decision at the notice's total."""
+    noticed = case.noticed_fines
+    if noticed is None or sum(fen for _, fen in noticed) != total:
+        return None
+    return [{"act": act, "fine_fen": fen} for act, fen in noticed]
+
+
+def _within_the_notice(case: CaseView, fines: Mapping[int, int]) -> None:
+    """Refuse fining an act the notice said would not be fined, or above the fine it stated
+    for the act: the party was told of no such penalty (处罚法 第44条), and its statements
+    never make the penalty heavier (第45条). A notice recorded before notices named each
+    act's fine binds only its total."""
+    if case.noticed_fines is None:
+        return
+    noticed = dict(case.noticed_fines)
+    for act, fen in sorted(fines.items()):
+        if act not in noticed:
+            raise Refused("decision.act_not_noticed", {"act": act}, {"act_fines": Message(
+                "field.act_not_noticed", {"act": act})})
+        if fen > noticed[act]:
+            raise Refused("decision.act_heavier", {"act": act, "intended_fen": noticed[act]},
+                          {"act_fines": Message("field.act_above_notice", {"act": act})})
 
 
 def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: str | None

@@ -164,7 +164,7 @@ def test_hearing_rights_start_at_the_threshold_and_an_unconfirmed_one_withholds_
 
 def test_a_hearing_below_an_unconfirmed_threshold_is_held_and_noted_below_a_confirmed_one_not():
     request = {"hearing_notice_on": D("2021-06-08"), "hearing_on": D("2021-06-21"),
-               "chair": {"name": "李主持", "user_id": None}}
+               "chair": {"name": "李主持", "user_id": None}, "hearing_place": "听证室"}
     small = {"intended_fen": 9_999_999, "proposed_fen": 9_999_999}
     record = procedure.check_transition(
         _notified(**small, hearing=procedure.Hearing(10_000_000, False)), "hearing", request,

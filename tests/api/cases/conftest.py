@@ -204,6 +204,7 @@ def archived(closed, step):
 
 
 HEARD_CHAIR = {"name": "李主持", "user_id": None}
+HEARD_PLACE = "浦东新区生态环境局三楼听证室"
 
 
 @pytest.fixture
@@ -223,7 +224,7 @@ def heard_case(party, violation, file_case, step, frozen) -> dict[str, Any]:
     case = ok(step(case, "notified", intended_fen=15_000_000, review_opinion="事实清楚，同意"))
     frozen.on("2021-06-15")
     case = ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
-                   chair=HEARD_CHAIR))
+                   hearing_place=HEARD_PLACE, chair=HEARD_CHAIR))
     frozen.on("2021-06-28")
     return ok(step(case, "decided", fine_fen=12_000_000, hearing_record="当事人申辩部分采纳"))
 

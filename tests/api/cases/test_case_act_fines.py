@@ -42,17 +42,20 @@ def test_a_per_act_mitigation_is_recorded_when_the_total_is_within_the_case_rang
     # AIR_DUST 10,000-100,000 yuan, AIR_VOC 20,000-200,000 yuan (LAW.md §3)
     frozen.on("2021-06-03")
     dust, voc = violation("AIR_DUST"), violation()
-    case = _notified(violation, file_case, step, dust["id"], voc["id"])
+    case = _ok(step(_ok(file_case(dust["id"], voc["id"]), 201), "investigating"))
+    case = _ok(step(case, "legal_review"))
     act = {a["violation_ids"][0]: a["act"] for a in case["acts"]}
-    total = case["intended_fen"]
+    total = case["proposed_fen"]
     named = [{"act": act[voc["id"]], "fine_fen": 1_000_000},  # 10,000 yuan: below VOC's minimum
              {"act": act[dust["id"]], "fine_fen": total - 1_000_000}]
     assert 3_000_000 <= total <= 30_000_000 and total - 1_000_000 <= 10_000_000
-    refused = step(case, "decided", fine_fen=total, rights_waived=True, act_fines=named)
+    told = {"review_opinion": "同意", "intended_fen": total, "act_fines": named}
+    refused = step(case, "notified", **told)
     assert refused.status_code == 422 and "mitigation" in refused.get_json()["errors"]
-    decided = _ok(step(case, "decided", fine_fen=total, rights_waived=True,
-                       mitigation=MITIGATED, act_fines=named))
-    # the ground the decision required is the ground the decision must state (第32条)
+    case = _ok(step(case, "notified", **told, mitigation=MITIGATED))
+    assert case["steps"]["notified"]["mitigation"] == MITIGATED
+    decided = _ok(step(case, "decided", fine_fen=total, rights_waived=True, act_fines=named))
+    # the ground the notice stated is the ground the decision must state (第32条)
     assert decided["steps"]["decided"].get("mitigation") == MITIGATED, decided["steps"]["decided"]
 
 

@@ -183,7 +183,7 @@ def test_a_case_in_hearing_stored_before_hearings_were_deadlines_is_due_on_its_h
     case = _ok(step(case, "notified", intended_fen=15_000_000, review_opinion="同意"))
     frozen.on("2021-06-15")
     case = _ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
-                    chair={"name": "李主持", "user_id": None}))
+                    hearing_place="听证室", chair={"name": "李主持", "user_id": None}))
     assert case["next_due_on"] == "2021-06-25"
     with app.app_context():
         db.session.remove()

@@ -293,11 +293,12 @@ def test_a_heard_case_has_its_hearing_notice_record_and_report_filled_from_the_c
         assert pdfa_check.problems(pdf) == [], form
         texts[form] = _a4_text(PdfReader(io.BytesIO(pdf)))
         docx = Document(io.BytesIO(_ok(_get(client, party, heard_case, form, "docx")).data))
-        assert "李主持" in [cell.text for row in docx.tables[0].rows for cell in row.cells]
+        cells = [cell.text for row in docx.tables[0].rows for cell in row.cells]
+        assert "李主持" in cells and "浦东新区生态环境局三楼听证室" in cells, (form, cells)
     assert "听证通知书" in texts["hearing_notice"]
     assert "你单位于2021年6月15日对我局2021年6月7日告知的拟对你单位罚款150,000.00元的行政处罚" \
         "提出听证申请" in texts["hearing_notice"]
-    assert "定于2021年6月25日举行听证" in texts["hearing_notice"]
+    assert "定于2021年6月25日在浦东新区生态环境局三楼听证室举行听证" in texts["hearing_notice"]
     assert "有权申请回避" in texts["hearing_notice"]
     assert texts["hearing_notice"].endswith("2021年6月15日")  # dated the day it was given
     assert "听证笔录" in texts["hearing_record"] and "当事人申辩部分采纳" in texts["hearing_record"]

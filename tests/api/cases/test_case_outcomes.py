@@ -147,8 +147,15 @@ def test_a_total_other_than_the_proposal_over_several_acts_names_each_acts_fine(
         {"act": act[exceed["id"]], "fine_fen": 9_999_999},
         {"act": act[voc["id"]], "fine_fen": total - 9_999_999}])
     assert below.status_code == 422 and "mitigation" in below.get_json()["errors"]
-    named = sorted([{"act": act[exceed["id"]], "fine_fen": total - 2_000_000},
-                    {"act": act[voc["id"]], "fine_fen": 2_000_000}], key=lambda a: a["act"])
+    noticed = {item["act"]: item["fine_fen"] for item in case["steps"]["notified"]["act_fines"]}
+    heavier = [{"act": act[exceed["id"]], "fine_fen": noticed[act[exceed["id"]]] + 1_000_000},
+               {"act": act[voc["id"]], "fine_fen": noticed[act[voc["id"]]] - 2_000_000}]
+    refused = step(case, "decided", fine_fen=total, rights_waived=True, act_fines=heavier)
+    assert refused.status_code == 409 and "第44条" in refused.get_json()["detail"], \
+        refused.get_json()  # a heavier fine for an act than its notice stated
+    named = sorted([{"act": act[exceed["id"]], "fine_fen": noticed[act[exceed["id"]]]},
+                    {"act": act[voc["id"]], "fine_fen": noticed[act[voc["id"]]] - 1_000_000}],
+                   key=lambda a: a["act"])
     decided = answer(step(case, "decided", fine_fen=total, rights_waived=True, act_fines=named))
     assert decided["steps"]["decided"]["act_fines"] == named
 

@@ -81,20 +81,28 @@ def test_a_hearing_case_needs_legal_review_a_timely_request_and_an_independent_c
     assert case["hearing_threshold"] == {"min_fen": 10_000_000, "verified": False}
     officer = {"name": "检查员", "user_id": str(party["inspectors"][0].id)}
     chair = {"name": "李主持", "user_id": None}
+    place = {"hearing_place": "浦东新区生态环境局三楼听证室"}  # 处罚法 第64条第2项
     frozen.on("2021-06-16")
     late = step(case, "hearing", hearing_notice_on="2021-06-16", hearing_on="2021-06-25",
-                chair=chair)
+                chair=chair, **place)
     assert late.status_code == 409 and "5 working days" in late.get_json()["detail"]
     frozen.on("2021-06-15")
     biased = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
-                  chair=officer)
+                  chair=officer, **place)
     assert biased.status_code == 409 and "chair" in biased.get_json()["errors"]
     rushed = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-23",
-                  chair=chair)  # 8 calendar days, but 6 working days (处罚法 第85条)
+                  chair=chair, **place)  # 8 calendar days, but 6 working days (处罚法 第85条)
     assert rushed.status_code == 409 and "7 working days" in rushed.get_json()["detail"]
     assert "2021-06-24" in rushed.get_json()["detail"]
+    nowhere = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                   chair=chair)
+    assert nowhere.status_code == 422 and "hearing_place" in nowhere.get_json()["errors"]
+    too_long = step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                    chair=chair, hearing_place="听" * 201)
+    assert too_long.status_code == 422 and "hearing_place" in too_long.get_json()["errors"]
     case = answer(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
-                       chair=chair))
+                       chair=chair, **place))
+    assert case["steps"]["hearing"]["hearing_place"] == place["hearing_place"]
     assert next(d for d in case["deadlines"] if d["name"] == "notice_reply")["status"] == "met"
     frozen.on("2021-06-24")
     early = step(case, "decided", fine_fen=large, hearing_record="听证笔录")

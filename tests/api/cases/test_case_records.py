@@ -438,7 +438,8 @@ def test_an_officer_who_took_an_inquiry_cannot_chair_the_hearing(
     frozen.on("2021-06-07")
     case = _ok(step(case, "notified", intended_fen=15_000_000, review_opinion="同意"))
     frozen.on("2021-06-15")
-    hearing = {"hearing_notice_on": "2021-06-15", "hearing_on": "2021-06-25"}
+    hearing = {"hearing_notice_on": "2021-06-15", "hearing_on": "2021-06-25",
+               "hearing_place": "听证室"}
     chaired = step(case, "hearing", **hearing,
                    chair={"name": investigators[0].username, "user_id": ids[0]})
     assert chaired.status_code == 409 and "第64条" in chaired.get_json()["detail"]

@@ -1,0 +1,86 @@
+"""PURE: what the notice and the decision say of each act of a case (处罚法 第29条: one fine per
+act): the fine recorded for it, the provisions it rests on, and why an act is not penalised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from server.cases.doc import day_text
+from server.cases.fine_law import MUST_NOT_FINE
+from server.rules.text import MESSAGES
+from server.rules.text import cite_in_full as in_full
+
+# The article a rule's outcome rests on when its decision stored no basis.
+NOT_FINED_BASIS = {"waived": "处罚法 第33条第1款", "no_fault": "处罚法 第33条第2款",
+                   "time_barred": "处罚法 第36条", "may_waive": "处罚法 第33条第1款"}
+# The rules leave a first offence to the bureau (处罚法 第33条第1款: 可以不予行政处罚); a document
+# served on the party states the ground of the choice the bureau made, not the open choice.
+MAY_WAIVE_RULE = MESSAGES["may_waive"][0]
+MAY_WAIVE_GROUND = "初次违法且危害后果轻微并及时改正"
+DISCRETION = "（由执法机关裁量）"
+
+
+def served_reason(text: str) -> str:
+    """The rules' explanation as a served document gives it: the ground of a first offence not
+    penalised, without the rules' "may" (their sentence of a stored older wording too)."""
+    return text.replace(MAY_WAIVE_RULE, MAY_WAIVE_GROUND).replace(DISCRETION, "")
+
+
+def acts_of(data: Mapping[str, Any]) -> dict[int, list[Mapping[str, Any]]]:
+    """The case's violations by act."""
+    acts: dict[int, list[Mapping[str, Any]]] = {}
+    for found in data["violations"]:
+        acts.setdefault(found["act"], []).append(found)
+    return acts
+
+
+def act_fines(data: Mapping[str, Any], step: str = "decided") -> dict[int, int] | None:
+    """The fine of each act the step (the notice or the decision) fines, when it recorded
+    them (notices recorded before they named them did not)."""
+    recorded = data["case"]["steps"].get(step, {}).get("act_fines")
+    return None if recorded is None else {item["act"]: item["fine_fen"] for item in recorded}
+
+
+def act_basis(data: Mapping[str, Any], act: int) -> str | None:
+    """The provision the act's fine rests on: the act's own, or its violations' when the rules
+    only may fine it (they name none for the act)."""
+    proposed = {a["act"]: a.get("basis") for a in data["case"]["acts"]}
+    return proposed.get(act) or next(
+        (m["basis"] for m in acts_of(data).get(act, ()) if m.get("basis")), None)
+
+
+def basis(data: Mapping[str, Any], acts: Iterable[int] | None = None) -> str:
+    """The provisions the fine rests on, in full: of `acts`, else of the acts the decision
+    fined (all that may be fined before it)."""
+    if acts is None:
+        fined = act_fines(data)
+        acts = fined if fined is not None else (
+            act for act, members in acts_of(data).items()
+            if not all(m["outcome"] in MUST_NOT_FINE for m in members))
+    bases = [act_basis(data, act) for act in sorted(acts)]
+    return in_full("、".join(dict.fromkeys(b for b in bases if b))) or "—"
+
+
+def act_titles(data: Mapping[str, Any], act: int) -> str:
+    """The act's violations as the documents name them: “title”、“title”."""
+    return "、".join(f"“{m['title'] or m['code']}”" for m in acts_of(data).get(act, ()))
+
+
+def not_fined(data: Mapping[str, Any], step: str = "decided",
+              verdict: str = "不予行政处罚") -> list[str]:
+    """In a fined case, each act the step does not fine: the law forbids it, or the rules only
+    may fine it and the step did not; `verdict`, on which basis, why."""
+    fined = act_fines(data, step)
+    lines = []
+    for act, members in acts_of(data).items():
+        forbidden = all(m["outcome"] in MUST_NOT_FINE for m in members)
+        if not forbidden and (fined is None or act in fined):
+            continue  # one fine per act (处罚法 第29条): the act is fined under another
+        for m in members:
+            ground = (m["limitation_basis"] if m["outcome"] == "time_barred"
+                      else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS.get(m["outcome"], "—")
+            reason = in_full(served_reason(m["explanation"] or "—")).rstrip("。")
+            lines.append(f"其中，{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
+                         f"行为，{verdict}。依据：{in_full(ground)}。理由：{reason}。")
+    return lines

@@ -1,0 +1,52 @@
+"""PURE: the 行政处罚事先(听证)告知书 (处罚法 第44条): the facts, the evidence, and, act by act,
+the penalty the bureau intends and its basis, the acts it will not penalise and why, and the
+party's rights to state, defend and (when the intended penalty gives it) ask for a hearing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from server.cases.act_texts import act_fines, act_titles, basis, not_fined
+from server.cases.doc import Doc, evidence_lines, facts_text, mitigated, party_rows, yuan_text
+from server.rules.text import cite_in_full as in_full
+
+
+def _as_served_before(data: Mapping[str, Any]) -> list[str]:
+    """A notice recorded before notices named each act's fine, as it was served: the basis of
+    every act that may be fined, the total, and the rules' explanation."""
+    return [f"依据{basis(data)}，我局拟对你单位作出罚款{yuan_text(data['case']['intended_fen'])}"
+            "的行政处罚。", f"规则说明：{in_full(data['explanation'])}"]
+
+
+def _intended(data: Mapping[str, Any], noticed: Mapping[int, int]) -> list[str]:
+    """The acts not to be penalised (their ground and reason), then the intended fine of each
+    act with its basis (处罚法 第29条: one fine per act), then the total."""
+    spared = not_fined(data, "notified", "拟不予行政处罚")
+    total = yuan_text(data["case"]["intended_fen"])
+    if len(noticed) == 1:
+        return [*spared, f"{'对上述其余违法行为，' if spared else ''}依据{basis(data, noticed)}，"
+                         f"我局拟对你单位作出罚款{total}的行政处罚。"]
+    return [*spared, *(f"{act_titles(data, act)}的违法行为，依据{basis(data, [act])}，"
+                       f"拟罚款{yuan_text(fen)}。" for act, fen in sorted(noticed.items())),
+            f"综上，我局拟对你单位作出罚款{total}的行政处罚。"]
+
+
+def notice(data: Mapping[str, Any]) -> Doc:
+    """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them (or the
+    threshold that would withhold them is unconfirmed)."""
+    case = data["case"]
+    hearing = data["hearing_offered"]
+    title = "行政处罚听证告知书" if hearing else "行政处罚事先告知书"
+    rights = ("你单位有权在收到本告知书之日起五个工作日内进行陈述、申辩"
+              + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing
+                 else "；逾期视为放弃陈述、申辩的权利。"))
+    noticed = act_fines(data, "notified")
+    penalty = _as_served_before(data) if noticed is None else _intended(data, noticed)
+    return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
+               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
+                           "以上事实有下列证据为证："
+                           f"{'；'.join(evidence_lines(data)) or '现场检查笔录'}。",
+                           *mitigated(case["steps"].get("notified", {})), *penalty, rights,
+                           "陈述、申辩不会导致处罚加重（《中华人民共和国行政处罚法》第四十五条）。"),
+               signatures=(data["authority"],), authority=data["authority"])
