@@ -17,14 +17,14 @@ from server.errors import DomainError, ValidationFailed
 # form field (yuan) -> API field (fen)
 MONEY = {"intended_yuan": "intended_fen", "fine_yuan": "fine_fen", "amount_yuan": "amount_fen"}
 TEXT = ("on", "mitigation", "statements", "hearing_record", "review_opinion", "reason",
-        "measure", "hearing_notice_on", "hearing_on", "method", "recipient")
+        "measure", "hearing_notice_on", "hearing_on", "hearing_place", "method", "recipient")
 CHECKBOXES = ("rights_waived", "consent")
 NESTED = {"chair": ("name", "user_id"),
           "education": ("on", "method", "content", "educated_person")}
 # the inputs (and nested API fields) of each group of step_fields, and those always shown
 INPUTS = {"intended": ("intended_yuan",), "fine": ("fine_yuan",), "amount": ("amount_yuan",),
-          "hearing": ("hearing_notice_on", "hearing_on", "chair", "chair.name",
-                      "chair.user_id"),
+          "hearing": ("hearing_notice_on", "hearing_on", "hearing_place", "chair",
+                      "chair.name", "chair.user_id"),
           "education": ("education", *(f"education.{n}" for n in NESTED["education"])),
           "service": ("method", "recipient", "consent")}
 ALWAYS = ("to", "on")
@@ -51,10 +51,11 @@ def step_fields(state: str, transitions: Iterable[str], educate: bool,
     """For each group of inputs, the steps (of those the case may take) that use it, space
     separated; groups no step uses are left out. `educate`: the case has an act that may go
     unfined, so its decision may record the education (处罚法 第33条第3款); `several_acts`:
-    several acts may be fined, each with its own fine (第29条)."""
+    several acts may be fined, each with its own fine in the notice and the decision (第29条、
+    第44条)."""
     uses = {
         "intended": ("notified",), "fine": ("decided",), "mitigation": ("notified", "decided"),
-        "act_fines": ("decided",) if several_acts else (),
+        "act_fines": ("notified", "decided") if several_acts else (),
         "statements": ("decided",),
         "rights_waived": ("decided",) if state == "notified" else (),
         "hearing_record": ("decided",) if state == "hearing" else (),

@@ -44,12 +44,14 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     form.get_by_label("听证日期（通知送达后至少7个工作日）").fill(
         add_working_days(today, 6).isoformat())
     form.get_by_label("听证主持人", exact=True).fill("李主持")
+    form.get_by_label("听证地点").fill("浦东新区生态环境局三楼听证室")
     form.get_by_label("主持人账号（可选，不得为本案调查人员）").select_option(str(page.user.id))
     shoot(page, "case_step_hearing")
     page.get_by_role("button", name="推进案件").click()
     expect(page.locator("#step-refused")).to_contain_text("七个工作日前通知当事人")
     assert page.get_by_label("推进到").input_value() == "hearing"
     assert form.get_by_label("听证主持人", exact=True).input_value() == "李主持"
+    assert form.get_by_label("听证地点").input_value() == "浦东新区生态环境局三楼听证室"
     assert form.get_by_label("主持人账号（可选，不得为本案调查人员）").input_value() == str(
         page.user.id)
     # the page's deferred script hides the other steps' inputs once the whole page is parsed

@@ -95,15 +95,24 @@ def test_a_hearing_is_set_from_the_form_with_its_chair(client, console, world):
     session = console("legal", OWN)
     today = clock.today_shanghai()
     heard_on = add_working_days(today, 7)
-    response = session.post(f"/console/cases/{case['id']}/transitions", data={
-        "to": "hearing", "version": case["version"], "hearing_notice_on": today.isoformat(),
-        "hearing_on": heard_on.isoformat(), "chair.name": "李主持",
-        "chair.user_id": str(session.user.id), "education.method": ""})
+    form = {"to": "hearing", "version": case["version"], "hearing_notice_on": today.isoformat(),
+            "hearing_on": heard_on.isoformat(), "chair.name": "李主持",
+            "chair.user_id": str(session.user.id), "education.method": ""}
+    nowhere = session.post(f"/console/cases/{case['id']}/transitions", data=form)
+    assert nowhere.status_code == 422  # 处罚法 第64条第2项: the notice states time and place
+    place = _form_of(nowhere.get_data(as_text=True)).split('name="hearing_place"')[1]
+    assert "本步骤必填" in place.split("</div>")[0]
+    response = session.post(f"/console/cases/{case['id']}/transitions",
+                            data=form | {"hearing_place": " 浦东新区生态环境局三楼听证室 "})
     assert response.status_code == 303, response.get_data(as_text=True)
     heard = _case(client, world, case["id"])
     assert heard["state"] == "hearing" and heard["hearing_on"] == heard_on.isoformat()
     assert heard["steps"]["hearing"]["chair"] == {"name": "李主持",
                                                   "user_id": str(session.user.id)}
+    assert heard["steps"]["hearing"]["hearing_place"] == "浦东新区生态环境局三楼听证室"
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    shown = _section(page, 'id="case-hearing"')
+    assert "听证地点: 浦东新区生态环境局三楼听证室" in shown and "李主持" in shown, shown
 
 
 def _waived_case(client, world: dict[str, Any]) -> dict[str, Any]:
@@ -246,9 +255,10 @@ def test_a_refused_step_of_an_archived_case_still_says_why(client, console, worl
     assert "案件已归档，不得增加或者修改任何内容。" in _refused(page)
 
 
-def _two_acts_notified(client, world: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
-    """A case of two fined acts (dust, then emissions over the limit) notified after review,
-    with the dust act's and the emissions act's numbers."""
+def _two_acts_notified(client, world: dict[str, Any], to: str = "notified"
+                       ) -> tuple[dict[str, Any], int, int]:
+    """A case of two fined acts (dust, then emissions over the limit) notified after review
+    (or only as far as `to`), with the dust act's and the emissions act's numbers."""
     inspection_id = world[OWN]["violations"][0]["inspection_id"]
     found = [client.post("/api/v1/violations", headers=world["supervisor"], json={
         "id": str(uuid.uuid4()), "inspection_id": inspection_id, "code": code,
@@ -260,8 +270,35 @@ def _two_acts_notified(client, world: dict[str, Any]) -> tuple[dict[str, Any], i
     for step, params in (("investigating", {}), ("legal_review", {}),
                          ("notified", {"review_opinion": "同意"})):
         case = _api_step(client, world, case, step, **params)
+        if step == to:
+            break
     act = {a["violation_ids"][0]: a["act"] for a in case["acts"]}
     return case, act[found[0]["id"]], act[found[1]["id"]]
+
+
+def test_a_notice_over_several_acts_takes_each_acts_intended_fine_in_yuan(
+        client, console, world):
+    case, dust, exceed = _two_acts_notified(client, world, to="legal_review")
+    session = console("legal", OWN)
+    form = _form_of(session.get(f"/console/cases/{case['id']}").get_data(as_text=True))
+    fieldset = form.split(f'name="act_fine.{dust}"')[0].rsplit("<fieldset", 1)[1]
+    assert 'data-steps="notified' in fieldset, fieldset
+    total = case["proposed_fen"] - 1_000_000
+    proposed = {a["act"]: a["amount_fen"] for a in case["acts"]}
+    response = session.post(f"/console/cases/{case['id']}/transitions", data={
+        "version": case["version"], "to": "notified", "review_opinion": "同意",
+        "intended_yuan": f"{total / 100:.2f}",
+        f"act_fine.{dust}": f"{(proposed[dust] - 1_000_000) / 100:.2f}",
+        f"act_fine.{exceed}": f"{proposed[exceed] / 100:.2f}"})
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    noticed = _case(client, world, case["id"])["steps"]["notified"]
+    assert noticed["act_fines"] == sorted(
+        [{"act": dust, "fine_fen": proposed[dust] - 1_000_000},
+         {"act": exceed, "fine_fen": proposed[exceed]}], key=lambda a: a["act"])
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    shown = re.sub(r"\s+", " ", _section(page, 'id="case-notice"'))
+    assert f"第 {dust} 个行为: ¥{(proposed[dust] - 1_000_000) // 100:,}.00" in shown, shown
+    assert f"第 {exceed} 个行为: ¥{proposed[exceed] // 100:,}.00" in shown, shown
 
 
 def test_a_decision_over_several_fined_acts_takes_each_acts_fine_in_yuan(
@@ -303,7 +340,8 @@ def test_a_scheduled_hearing_is_the_next_deadline_and_the_decision_deadline_stay
     today = clock.today_shanghai()
     heard_on = add_working_days(today, 7)
     case = _api_step(client, world, case, "hearing", hearing_notice_on=today.isoformat(),
-                     hearing_on=heard_on.isoformat(), chair={"name": "李主持"})
+                     hearing_on=heard_on.isoformat(), chair={"name": "李主持"},
+                     hearing_place="听证室")
     assert case["next_due_on"] == heard_on.isoformat()
     decision = next(d for d in case["deadlines"] if d["name"] == "decision")
     day = f"{heard_on.year}年{heard_on.month}月{heard_on.day}日"

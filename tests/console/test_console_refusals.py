@@ -106,7 +106,7 @@ def test_a_hearing_set_too_soon_gives_its_earliest_day_and_articles_64_and_85(
     told = date.fromisoformat(case["notice_on"])
     page = _post(console("legal", OWN), case, to="hearing",
                  hearing_notice_on=told.isoformat(), hearing_on=told.isoformat(),
-                 **{"chair.name": "李主持"}).get_data(as_text=True)
+                 hearing_place="听证室", **{"chair.name": "李主持"}).get_data(as_text=True)
     earliest = add_working_days(told, 7)
     assert ("行政机关应当在举行听证的七个工作日前通知当事人听证的时间、地点"
             "（《中华人民共和国行政处罚法》第六十四条、第八十五条）："
@@ -136,7 +136,8 @@ def test_acts_fines_that_do_not_add_up_say_both_sums_in_yuan(client, console, wo
                                            f"act_fine.{exceed}": "120000"})
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
-    assert "各项违法行为的罚款数额之和应当等于决定的罚款总额。" in _refused(page)
+    assert "各项违法行为的罚款数额之和应当等于罚款总额" \
+        "（事先告知的拟罚款数额或者决定的罚款数额）。" in _refused(page)
     fieldset = _form_of(page).split("<legend>")[1].split("</fieldset>")[0]
     assert "合计140,000.00元，不等于150,000.00元" in fieldset
 
