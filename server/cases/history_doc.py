@@ -47,8 +47,9 @@ EVENTS = {"filed": "立案", "transition": "程序推进", "violation_redecided"
 # the details a step records that the history prints, in this order, with their labels
 NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
          "review_opinion": "审核意见", "mitigation": "减轻处罚理由", "statements": "陈述申辩",
-         "hearing_record": "听证笔录", "chair": "听证主持人", "reason": "不予处罚理由",
-         "approval": "批准方式", "days": "延长天数", "kind": "中止事由", "start": "起始日期",
+         "hearing_record": "听证笔录", "chair": "听证主持人", "hearing_place": "听证地点",
+         "reason": "不予处罚理由", "approval": "批准方式", "days": "延长天数", "kind": "中止事由",
+         "start": "起始日期",
          "end": "截止日期", "measure": "执行措施", "amount_fen": "缴款金额",
          "surcharge_fen": "加处罚款", "interviewee": "被询问人", "questions": "问答条数",
          "signature": "签名", "received_on": "收到日期", "adopted": "是否采纳"}

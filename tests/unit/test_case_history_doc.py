@@ -25,7 +25,8 @@ EVENTS = [
            start="2026-12-01", end="2026-12-05"),
     _event(7, "transition", "legal_review", "notified", review_opinion="同意"),
     _event(8, "statement", "notified", "notified", received_on="2026-12-02", adopted=False),
-    _event(9, "transition", "notified", "hearing", chair={"name": "赵磊", "user_id": None}),
+    _event(9, "transition", "notified", "hearing", chair={"name": "赵磊", "user_id": None},
+           hearing_place="浦东新区生态环境局三楼听证室"),
     _event(10, "transition", "served", "paid", amount_fen=20000000, surcharge_fen=0),
     _event(11, "transition", "paid", "closed"),
     _event(12, "daily_penalty", "decided", "decided", original_fine_fen=5000000, total_days=12,
@@ -47,7 +48,7 @@ def test_the_case_history_names_steps_and_states_in_chinese_not_as_the_api_codes
     assert "批准方式：集体讨论决定；延长天数：30日" in text
     assert "中止事由：检测；起始日期：2026年12月1日；截止日期：2026年12月5日" in text
     assert "被询问人：王经理；问答条数：3；签名：拒绝签名" in text
-    assert "听证主持人：赵磊" in text
+    assert "听证主持人：赵磊；听证地点：浦东新区生态环境局三楼听证室" in text
 
 
 def test_the_case_history_states_a_payment_in_yuan_not_in_fen():
