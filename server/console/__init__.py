@@ -26,6 +26,7 @@ PAGE_MODULES = (
     "server.console.case_detail",
     "server.console.violations",
     "server.console.record_forms",
+    "server.console.deadline_forms",
     "server.console.violation_facts",
     "server.console.reports",
     "server.console.conflicts",

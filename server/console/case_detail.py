@@ -15,8 +15,9 @@ from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
 from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
 from server.cases import service as case_service
-from server.console import case_form, case_records, fact_form, rule_names
+from server.console import case_deadlines, case_form, case_records, fact_form, rule_names
 from server.console.cases import due_badge, due_text, next_deadline
+from server.console.refusal import refusal as said_refusal
 from server.console.web import bp, page, submit
 from server.disposition import attachment
 from server.errors import DomainError, NotFound
@@ -89,8 +90,19 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         refused=detail, field_errors=errors, fine_acts=fine_acts, acts=_acts(found, items),
         service_methods=procedure.SERVICE_METHODS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [],
-        **case_records.page_data(found, may_advance, sent))
+        **case_records.page_data(found, may_advance, sent),
+        **case_deadlines.page_data(actor, found, sent))
     return Response(body, status=status, mimetype="text/html")
+
+
+def refused_form(actor: Actor, case_id: uuid.UUID, form: str,
+                 error: DomainError | ValidationError,
+                 renamed: Mapping[str, str] | None = None) -> Response:
+    """The case page with the refused `form` as typed and the reasons, in the user's
+    language (files are not kept)."""
+    status, detail, errors = said_refusal(error, renamed)
+    return case_page(actor, case_id, sent={"form": form, "status": status, "refused": detail,
+                                           "errors": errors, "values": request.form})
 
 
 @bp.route("/cases/<uuid:case_id>", methods=["GET"])

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from flask import redirect, request, url_for
-from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from schemas.case_records import InquiryCreateSchema, StatementCreateSchema
@@ -16,20 +15,10 @@ from server.auth.policy import Actor
 from server.cases import records
 from server.cases import service as case_service
 from server.console import case_records, inquiry_form
-from server.console.case_detail import case_page
-from server.console.refusal import refusal
+from server.console.case_detail import refused_form
 from server.console.web import bp, page, submit
-from server.errors import DomainError
 from server.evidence import received
 from server.http import body_limit
-
-
-def _again(actor: Actor, case_id: uuid.UUID, form: str, error: DomainError | ValidationError,
-           renamed: dict[str, str] | None = None) -> Response:
-    """The case page with the refused form as typed and the reasons (files not kept)."""
-    status, detail, errors = refusal(error, renamed)
-    return case_page(actor, case_id, sent={"form": form, "status": status, "refused": detail,
-                                       "errors": errors, "values": request.form})
 
 
 @bp.route("/cases/<uuid:case_id>/inquiries", methods=["POST"])
@@ -53,7 +42,7 @@ def case_inquiry(actor: Actor, case_id: uuid.UUID) -> Response:
         records.record_inquiry(actor, case_id, data.pop("version"), data)
         return redirect(url_for("console.case", case_id=case_id) + "#inquiries", 303)
 
-    return submit(save, lambda error: _again(actor, case_id, "inquiry", error, names))
+    return submit(save, lambda error: refused_form(actor, case_id, "inquiry", error, names))
 
 
 @bp.route("/cases/<uuid:case_id>/statements", methods=["POST"])
@@ -65,4 +54,4 @@ def case_statement(actor: Actor, case_id: uuid.UUID) -> Response:
         records.record_statement(actor, case_id, data.pop("version"), data)
         return redirect(url_for("console.case", case_id=case_id) + "#statements", 303)
 
-    return submit(save, lambda error: _again(actor, case_id, "statement", error))
+    return submit(save, lambda error: refused_form(actor, case_id, "statement", error))

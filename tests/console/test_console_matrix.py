@@ -93,6 +93,14 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /console/cases/{case_id}/violations/{violation_id}/facts": {
         "inspector": (403, 403), "supervisor": (403, 403), "legal": (409, 404),
         "admin": (403, 403)},
+    # refused on the case page (a second extension's approval first; legal staff moved the
+    # case above, so its version is stale); another district's case is not found
+    "POST /console/cases/{case_id}/extensions": {"inspector": (403, 403),
+                                                 "supervisor": (422, 404),
+                                                 "legal": (403, 403), "admin": (403, 403)},
+    "POST /console/cases/{case_id}/suspensions": {"inspector": (403, 403),
+                                                  "supervisor": (403, 403),
+                                                  "legal": (409, 404), "admin": (403, 403)},
     "POST /console/cases/{case_id}/exports": {"inspector": (403, 403),
                                               "supervisor": (303, 404),
                                               "legal": (303, 404), "admin": (403, 403)},
@@ -251,6 +259,14 @@ def _request(session, world: dict[str, Any], route: str, district: str):
         "POST /console/cases/{case_id}/violations/{violation_id}/facts": lambda: session.post(
             f"/console/cases/{case_id}/violations/{rec['violations'][1]['id']}/facts",
             data={"version": 999, "corrected_in_time": "yes"}),
+        "POST /console/cases/{case_id}/extensions": lambda: session.post(
+            f"/console/cases/{case_id}/extensions", data={
+                "version": rec["case"]["version"], "approval": "collective", "days": "10",
+                "reason": "权限矩阵"}),
+        "POST /console/cases/{case_id}/suspensions": lambda: session.post(
+            f"/console/cases/{case_id}/suspensions", data={
+                "version": rec["case"]["version"], "kind": "testing", "start": "2099-01-02",
+                "end": "2099-01-01", "reason": "权限矩阵"}),
         "POST /console/cases/{case_id}/exports": lambda: session.post(
             f"/console/cases/{case_id}/exports"),
         "GET /console/exports/{export_id}": lambda: session.get(

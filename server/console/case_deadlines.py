@@ -1,0 +1,37 @@
+"""What the case page's deadline forms offer: an extension of the decision deadline (延期,
+处罚法 第60条) for supervisors, a testing, appraisal or suspension period (中止) for legal
+staff, each with what was typed after a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from server.auth.policy import Actor, allowed
+from server.cases import deadlines as dl
+from server.cases import procedure
+from server.cases.models import Case
+
+
+def next_extension(case: Case) -> tuple[str, int] | None:
+    """The approval and the most days the case's next extension takes, or None after two."""
+    granted = len(case.extensions)
+    return dl.EXTENSIONS[granted] if granted < len(dl.EXTENSIONS) else None
+
+
+def page_data(actor: Actor, case: Case, sent: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The template values of the deadline forms: who may use them, and their inputs (as
+    sent, after a refusal; else the next extension's approval and days)."""
+    extension = sent if sent and sent["form"] == "extension" else None
+    suspension = sent if sent and sent["form"] == "suspension" else None
+    running = case.state not in procedure.DECIDED
+    upcoming = next_extension(case)
+    default = {"approval": upcoming[0], "days": str(upcoming[1])} if upcoming else {}
+    return {
+        "may_extend": running and upcoming is not None and allowed(actor.role, "case.extend"),
+        "may_suspend": running and allowed(actor.role, "case.advance"),
+        "approvals": tuple(kind for kind, _ in dl.EXTENSIONS),
+        "period_kinds": dl.SUSPENSION_KINDS,
+        "extension": extension, "suspension": suspension,
+        "extension_values": extension["values"] if extension else default,
+        "suspension_values": suspension["values"] if suspension else {}}

@@ -1,0 +1,145 @@
+"""The case page's deadline forms: a supervisor approves an extension of the decision deadline
+(延期, 处罚法 第60条) and legal staff record a testing, appraisal or suspension period (中止)
+excluded from it, through the same services as the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from tests.console.conftest import OTHER, OWN
+
+
+def _case(client, world: dict[str, Any], district: str = OWN) -> dict[str, Any]:
+    case_id = world[district]["case"]["id"]
+    return client.get(f"/api/v1/cases/{case_id}", headers=world["legal"]).get_json()
+
+
+def _decision_due(case: dict[str, Any]) -> date:
+    return date.fromisoformat(next(d["due"] for d in case["deadlines"]
+                                   if d["name"] == "decision"))
+
+
+def _form(page: str, form_id: str) -> str:
+    return page.split(f'id="{form_id}"')[1].split("</form>")[0]
+
+
+def _today() -> date:
+    from server import clock
+
+    return clock.today_shanghai()
+
+
+@pytest.mark.parametrize(("role", "shown", "hidden"), [
+    ("supervisor", "extension-form", "suspension-form"),
+    ("legal", "suspension-form", "extension-form"),
+    ("admin", None, None),
+])
+def test_each_deadline_form_shows_to_the_role_that_may_use_it(console, world, role, shown,
+                                                              hidden):
+    page = console(role, OWN).get(f"/console/cases/{world[OWN]['case']['id']}").get_data(
+        as_text=True)
+    for form_id in ("extension-form", "suspension-form"):
+        assert (f'id="{form_id}"' in page) == (form_id == shown), form_id
+    if shown:
+        form = _form(page, shown)
+        assert 'name="csrf_token"' in form
+        for field_id in re.findall(
+                r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', form):
+            assert f'for="{field_id}"' in form, field_id
+
+
+def test_a_supervisor_extends_the_decision_deadline_from_the_case_page(client, console, world):
+    before = _case(client, world)
+    session = console("supervisor", OWN)
+    page = session.get(f"/console/cases/{before['id']}").get_data(as_text=True)
+    form = _form(page, "extension-form")
+    assert "负责人批准" in form and "延长天数" in form
+    answer = session.post(f"/console/cases/{before['id']}/extensions", data={
+        "version": before["version"], "approval": "approval", "days": "30", "on": "",
+        "reason": "案情复杂，需补充调查"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    assert answer.headers["Location"].endswith(f"/console/cases/{before['id']}#deadlines")
+    after = _case(client, world)
+    assert [(e["approval"], e["days"], e["reason"]) for e in after["extensions"]] == [
+        ("approval", 30, "案情复杂，需补充调查")]
+    assert _decision_due(after) > _decision_due(before)
+    page = session.get(f"/console/cases/{before['id']}").get_data(as_text=True)
+    assert "案情复杂，需补充调查" in page.split('id="deadlines"')[1]
+    # the second extension is the collective one: the form offers it now
+    assert 'value="collective" selected' in _form(page, "extension-form")
+
+
+def test_a_refused_extension_is_said_in_chinese_and_keeps_what_was_typed(
+        client, console, world):
+    case = _case(client, world)
+    session = console("supervisor", OWN)
+    url = f"/console/cases/{case['id']}/extensions"
+    wrong = session.post(url, data={"version": case["version"], "approval": "collective",
+                                    "days": "20", "reason": "需要集体讨论"})
+    assert wrong.status_code == 422
+    form = _form(wrong.get_data(as_text=True), "extension-form")
+    assert 'role="alert"' in form and "第1次延长期限应当经负责人批准。" in form
+    assert 'value="collective" selected' in form and 'value="20"' in form
+    assert "需要集体讨论</textarea>" in form
+    typo = session.post(url, data={"version": case["version"], "approval": "approval",
+                                   "days": "三十", "reason": "补充调查"})
+    assert typo.status_code == 422
+    form = _form(typo.get_data(as_text=True), "extension-form")
+    assert "不是整数" in form and 'value="三十"' in form
+    assert _case(client, world)["extensions"] == []
+
+
+def test_legal_staff_record_a_suspension_period_from_the_case_page(client, console, world):
+    case = _case(client, world)
+    today = _today().isoformat()
+    session = console("legal", OWN)
+    answer = session.post(f"/console/cases/{case['id']}/suspensions", data={
+        "version": case["version"], "kind": "testing", "start": today, "end": today,
+        "reason": "送检"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    after = _case(client, world)
+    assert after["suspensions"] == [{"kind": "testing", "start": today, "end": today,
+                                     "reason": "送检"}]
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert "检测" in page.split('id="deadlines"')[1].split('id="suspension-form"')[0]
+
+
+def test_a_refused_suspension_is_said_in_chinese_and_keeps_what_was_typed(
+        client, console, world):
+    case = _case(client, world)
+    today = _today()
+    session = console("legal", OWN)
+    answer = session.post(f"/console/cases/{case['id']}/suspensions", data={
+        "version": case["version"], "kind": "suspension", "start": today.isoformat(),
+        "end": (today - timedelta(days=1)).isoformat(), "reason": "当事人申请中止"})
+    assert answer.status_code == 422
+    form = _form(answer.get_data(as_text=True), "suspension-form")
+    assert 'role="alert"' in form and "该期间应当在立案之日至今天之间" in form
+    assert 'value="suspension" selected' in form
+    assert f'value="{(today - timedelta(days=1)).isoformat()}"' in form
+    assert "当事人申请中止</textarea>" in form
+    bad_day = session.post(f"/console/cases/{case['id']}/suspensions", data={
+        "version": case["version"], "kind": "testing", "start": "2021-13-01",
+        "end": today.isoformat(), "reason": "送检"})
+    assert bad_day.status_code == 422 and "不是有效的日期" in bad_day.get_data(as_text=True)
+    assert _case(client, world)["suspensions"] == []
+
+
+def test_another_districts_case_is_not_found_by_either_form(client, console, world):
+    other = _case(client, world, OTHER)
+    today = _today().isoformat()
+    extended = console("supervisor", OWN).post(
+        f"/console/cases/{other['id']}/extensions", data={
+            "version": other["version"], "approval": "approval", "days": "30",
+            "reason": "补充调查"})
+    suspended = console("legal", OWN).post(
+        f"/console/cases/{other['id']}/suspensions", data={
+            "version": other["version"], "kind": "testing", "start": today, "end": today,
+            "reason": "送检"})
+    assert (extended.status_code, suspended.status_code) == (404, 404)
+    after = _case(client, world, OTHER)
+    assert after["extensions"] == [] and after["suspensions"] == []
