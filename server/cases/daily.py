@@ -10,16 +10,27 @@ from server.audit import service as audit
 from server.auth.policy import Actor
 from server.cases import caseview, service
 from server.cases.models import Case
+from server.cases.refusals import ENGLISH, refused
 from server.db_types import json_safe
 from server.errors import Conflict, ValidationFailed
 from server.fieldwork import violations
+from server.messages import Message
 from server.rules import InvalidInput, daily_penalty
 from server.uow import unit_of_work
 
 FINED_STATES = ("decided", "served", "paid", "enforced")
+# the rules' problems with a round (server.rules.continuing), by their English
+ROUND_PROBLEMS = {ENGLISH[key]: key for key in ("field.reinspection_first",
+                                                "field.round_overlaps")}
 
 
-def _daily_acts(case: Case) -> set[int]:
+def _round_note(problem: str) -> Message:
+    """A round's problem as its message key (one the rules give otherwise: as it is)."""
+    key = ROUND_PROBLEMS.get(problem)
+    return Message(key) if key else Message("field.text", {"text": problem})
+
+
+def daily_acts(case: Case) -> set[int]:
     """The fined acts with a provision for a daily penalty: those the decision fined (an act
     the rules only may fine included), else, decided before act fines were kept, the acts the
     rules fine."""
@@ -40,24 +51,22 @@ def _daily_acts(case: Case) -> set[int]:
 def _original_fine(case: Case, chosen: int | None) -> tuple[int, int]:
     """The continuing act and the fine decided for it: the daily amount is that act's own
     fine, not the case's total (环保法 第59条, MEE Order 28)."""
-    acts = _daily_acts(case)
+    acts = daily_acts(case)
     if not acts:
-        raise Conflict("No provision allows a daily penalty for these violations.")
+        raise refused(Conflict, Message("daily.no_provision"))
+    among = {"act": Message("field.daily_acts", {"acts": sorted(acts)})}
     if chosen is None and len(acts) > 1:
-        raise ValidationFailed("Several fined acts allow a daily penalty: name the continuing "
-                               "one.", errors={"act": [f"one of {sorted(acts)}"]})
+        raise refused(ValidationFailed, Message("daily.name_act"), among)
     act = chosen if chosen is not None else next(iter(acts))
     if act not in acts:
-        raise ValidationFailed("This act has no provision for a daily penalty.",
-                               errors={"act": [f"one of {sorted(acts)}"]})
+        raise refused(ValidationFailed, Message("daily.act_without"), among)
     decided = case.steps.get("decided", {})
     fines = {item["act"]: item["fine_fen"] for item in decided.get("act_fines", ())}
     if act in fines:
         return act, fines[act]
     if len(caseview.fineable_acts(case, service.case_links(case))) == 1:
         return act, case.fine_fen  # decided before each act's fine was recorded: the only one
-    raise Conflict("The decision did not record each act's fine, so the continuing act's "
-                   "own fine is not known.")
+    raise refused(Conflict, Message("daily.fine_unknown"))
 
 
 def impose_daily_penalty(actor: Actor, case_id: uuid.UUID, version: int,
@@ -68,22 +77,22 @@ def impose_daily_penalty(actor: Actor, case_id: uuid.UUID, version: int,
         case = service.writable(actor, case_id, version, "case.advance")
         on = data.get("on") or today
         if case.state not in FINED_STATES or case.fine_fen is None:
-            raise Conflict("A daily penalty follows a fine that was decided (环保法 第59条).")
+            raise refused(Conflict, Message("daily.not_fined"))
         if case.daily_penalty_on is not None:
-            raise Conflict("The daily penalty of this case was already decided.")
+            raise refused(Conflict, Message("daily.already"))
         act, original = _original_fine(case, data.get("act"))
         if on > today or (case.decided_on and on < case.decided_on):
-            raise ValidationFailed("The decision date lies between the fine and today.",
-                                   errors={"on": ["outside the case"]})
+            raise refused(ValidationFailed, Message("daily.outside"),
+                          {"on": Message("field.outside_case")})
         rounds = [(r["order_served_on"], r["reinspected_on"]) for r in data["rounds"]]
         if any(reinspected > on for _, reinspected in rounds):
-            raise ValidationFailed("A re-inspection cannot follow the decision.",
-                                   errors={"rounds": ["re-inspected after the decision"]})
+            raise refused(ValidationFailed, Message("daily.after_decision"),
+                          {"rounds": Message("field.after_decision")})
         try:
             result = daily_penalty(original, rounds, data.get("production_restricted_on"))
         except InvalidInput as error:
-            raise ValidationFailed("The rounds are refused.", errors={
-                k: [v] for k, v in error.errors.items()}) from error
+            raise refused(ValidationFailed, Message("daily.rounds"), {
+                k: _round_note(v) for k, v in error.errors.items()}) from error
         record = json_safe({
             "on": on, "act": act, "original_fine_fen": original,
             "total_days": result.total_days, "amount_fen": result.amount_fen,

@@ -27,6 +27,7 @@ PAGE_MODULES = (
     "server.console.violations",
     "server.console.record_forms",
     "server.console.deadline_forms",
+    "server.console.daily_form",
     "server.console.violation_facts",
     "server.console.reports",
     "server.console.conflicts",

@@ -15,7 +15,14 @@ from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
 from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
 from server.cases import service as case_service
-from server.console import case_deadlines, case_form, case_records, fact_form, rule_names
+from server.console import (
+    case_daily,
+    case_deadlines,
+    case_form,
+    case_records,
+    fact_form,
+    rule_names,
+)
 from server.console.cases import due_badge, due_text, next_deadline
 from server.console.refusal import refusal as said_refusal
 from server.console.web import bp, page, submit
@@ -91,7 +98,8 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         service_methods=procedure.SERVICE_METHODS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [],
         **case_records.page_data(found, may_advance, sent),
-        **case_deadlines.page_data(actor, found, sent))
+        **case_deadlines.page_data(actor, found, sent),
+        **case_daily.page_data(actor, found, sent))
     return Response(body, status=status, mimetype="text/html")
 
 

@@ -5,7 +5,7 @@ a refusal shows the case page again with what was typed and why, in the user's l
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import redirect, request, url_for
@@ -23,17 +23,19 @@ Record = Callable[[Actor, uuid.UUID, int, dict[str, Any]], Any]
 
 
 def posted(actor: Actor, case_id: uuid.UUID, form: str, schema: Schema, record: Record,
-           anchor: str) -> Response:
-    """Load the case page's `form` with the API's `schema` and `record` it (the service the
-    API calls); back to the case page at `anchor`, or the page with the form refused."""
+           anchor: str, body: Mapping[str, Any] | None = None,
+           names: Mapping[str, str] | None = None) -> Response:
+    """Load the case page's `form` (or the `body` read from it) with the API's `schema` and
+    `record` it (the service the API calls); back to the case page at `anchor`, or the page
+    with the form refused (a refusal's field `names` as the form's inputs)."""
     case_service.get_case(actor, case_id)  # another district's case is not found (404)
 
     def save() -> Response:
-        data = load(schema, request.form)
+        data = load(schema, request.form if body is None else body)
         record(actor, case_id, data.pop("version"), data)
         return redirect(url_for("console.case", case_id=case_id) + anchor, 303)
 
-    return submit(save, lambda error: refused_form(actor, case_id, form, error))
+    return submit(save, lambda error: refused_form(actor, case_id, form, error, names))
 
 
 @bp.route("/cases/<uuid:case_id>/extensions", methods=["POST"])
