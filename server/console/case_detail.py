@@ -20,6 +20,7 @@ from server.console import (
     case_deadlines,
     case_form,
     case_records,
+    discretion_form,
     fact_form,
     rule_names,
 )
@@ -38,8 +39,9 @@ EXPORT_STATUS = {"queued": "Queued", "running": "Building the case file",
 
 def _violations(actor: Actor, case: Any, lang: str,
                 sent: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Each violation of the case, its decision in force (explained), its evidence checks and
-    its facts as the facts form shows them (as typed, after that form was refused)."""
+    """Each violation of the case, its decision in force (explained), its evidence checks, the
+    discretion factors and fine bases its rules ask, and its facts, grades and bases as the
+    facts form shows them (as typed, after that form was refused)."""
     out = []
     for link in case_service.case_links(case):
         violation = violations.get_violation(actor, link.violation_id)
@@ -50,8 +52,11 @@ def _violations(actor: Actor, case: Any, lang: str,
         out.append({"link": link, "violation": violation, "decision": decision,
                     "result": rule_names.named(result, lang),
                     "evidence": violations.evidence_report(violation), "facts_refused": refused,
+                    "discretion": discretion_form.offered(violation.code, violation.occurred_on,
+                                                          lang),
                     "facts": refused["values"] if refused else fact_form.form_values(
-                        violation.facts or {})})
+                        violation.facts or {}) | discretion_form.form_values(
+                            violation.factors or {}, violation.bases or {})})
     return out
 
 

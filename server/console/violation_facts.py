@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from schemas.fieldwork import ViolationFields, ViolationUpdateSchema
 from server.auth.policy import Actor
 from server.cases import service as case_service
+from server.console import discretion_form
 from server.console.case_detail import case_page
 from server.console.fact_form import facts_body
 from server.console.refusal import refusal
@@ -22,7 +23,8 @@ from server.errors import Conflict, DomainError, NotFound, VersionConflict
 from server.fieldwork import violations
 
 
-def _said(error: DomainError | ValidationError) -> tuple[int, str, dict[str, list[str]]]:
+def _said(error: DomainError | ValidationError, renamed: dict[str, str],
+          ) -> tuple[int, str, dict[str, list[str]]]:
     """The refusal in the user's language: the violation service's version and lock
     refusals carry no message key."""
     if isinstance(error, VersionConflict):
@@ -31,27 +33,32 @@ def _said(error: DomainError | ValidationError) -> tuple[int, str, dict[str, lis
     if isinstance(error, Conflict):
         return 409, gettext("The case's decision has issued or the case is archived: its "
                             "violations can no longer be changed."), {}
-    return refusal(error)
+    return refusal(error, renamed)
 
 
 @bp.route("/cases/<uuid:case_id>/violations/<uuid:violation_id>/facts", methods=["POST"])
 @page("case.advance")
 def violation_facts(actor: Actor, case_id: uuid.UUID, violation_id: uuid.UUID) -> Response:
-    """Record a violation's facts through the API's schema and the violation service."""
+    """Record a violation's facts, discretion grades and fine bases through the API's schema
+    and the violation service."""
     case = case_service.get_case(actor, case_id)  # another district's case is not found
     if violation_id not in {link.violation_id for link in case_service.case_links(case)}:
         raise NotFound("No such violation in this case.")
+    found = violations.get_violation(actor, violation_id)
+    shown = discretion_form.offered(found.code, found.occurred_on, "zh")
 
     def save() -> Response:
         data = ViolationUpdateSchema(partial=tuple(ViolationFields().fields)).load(
-            {"version": request.form.get("version"), "facts": facts_body(request.form)})
-        violations.update_violation(actor, violation_id, data["version"],
-                                    {"facts": data["facts"]})
+            {"version": request.form.get("version"), "facts": facts_body(request.form),
+             **discretion_form.changes(request.form, shown, found.factors or {},
+                                       found.bases or {})})
+        violations.update_violation(actor, violation_id, data["version"], {
+            k: data[k] for k in ("facts", "factors", "bases")})
         return redirect(url_for("console.case", case_id=case_id)
                         + f"#violation-{violation_id}", 303)
 
     def again(error: DomainError | ValidationError) -> Response:
-        status, detail, errors = _said(error)
+        status, detail, errors = _said(error, discretion_form.renamed(shown))
         return case_page(actor, case_id, sent={
             "form": f"facts-{violation_id}", "status": status, "refused": detail,
             "errors": errors, "values": request.form})

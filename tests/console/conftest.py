@@ -126,3 +126,16 @@ def desk(client: FlaskClient, login, make_user, enterprise_body) -> dict[str, An
             "evidence": [MISSING_PHOTO] if one is FINED else []}), 201) for one in facts]
         found[serial] = {"enterprise": enterprise, "violations": made}
     return found
+
+
+def filed(client: FlaskClient, world: dict[str, Any], code: str, facts: dict[str, Any],
+          description: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A case filed on one new violation found in the district's inspection, and the
+    violation."""
+    inspection = world[OWN]["violations"][0]["inspection_id"]
+    found = _ok(client.post("/api/v1/violations", headers=world["supervisor"], json={
+        "id": str(uuid.uuid4()), "inspection_id": inspection, "code": code,
+        "occurred_on": "2021-06-01", "description": description, "facts": facts}), 201)
+    case = _ok(client.post("/api/v1/cases", headers=world["legal"], json={
+        "violation_ids": [found["id"]], "late_reason": "控制台测试"}), 201)
+    return case, found

@@ -4,14 +4,13 @@ fined case whose violation has a provision for it, through the same service as t
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from tests.api.cases.conftest import FINED
-from tests.console.conftest import OTHER, OWN
+from tests.console.conftest import OTHER, OWN, filed
 
 
 def _step(client, world: dict[str, Any], case: dict[str, Any], to: str,
@@ -26,12 +25,7 @@ def _step(client, world: dict[str, Any], case: dict[str, Any], to: str,
 @pytest.fixture
 def fined(client, world) -> dict[str, Any]:
     """A decided case of air emission over the limits (大气法 第99条, daily penalty 第123条)."""
-    inspection = world[OWN]["violations"][0]["inspection_id"]
-    found = client.post("/api/v1/violations", headers=world["supervisor"], json={
-        "id": str(uuid.uuid4()), "inspection_id": inspection, "code": "AIR_EXCEED",
-        "occurred_on": "2021-06-01", "description": "超标排放", "facts": FINED}).get_json()
-    case = client.post("/api/v1/cases", headers=world["legal"], json={
-        "violation_ids": [found["id"]], "late_reason": "控制台测试"}).get_json()
+    case = filed(client, world, "AIR_EXCEED", FINED, "超标排放")[0]
     for to, params in (("investigating", {}), ("legal_review", {}),
                        ("notified", {"review_opinion": "同意"})):
         case = _step(client, world, case, to, **params)
