@@ -202,7 +202,12 @@ class ConflictSchema(Schema):
     server_values = fields.Dict(required=True)
     tablet_values = fields.Dict(required=True)
     merged_fields = fields.List(fields.String(), required=True)
-    created_at = Moment(required=True)
+    created_at = Moment(required=True, metadata={"description": "When the server received "
+                                                 "the edit"})
+    tablet_recorded_at = Moment(required=True, allow_none=True, metadata={
+        "description": "When the tablet recorded the edit (its clock, the mutation's "
+                       "recorded_at); null if the tablet did not say or the conflict was "
+                       "stored before this was kept"})
     resolved_by = fields.UUID(allow_none=True)
     resolved_at = Moment(allow_none=True)
     resolution = fields.Dict(allow_none=True)

@@ -128,12 +128,15 @@ def conflict_world(client, world) -> dict[str, str]:
     return found
 
 
-def sync_push(client, headers, inspection_id, base, findings):
-    """Push one edit of an inspection's findings from the caller's own device."""
+def sync_push(client, headers, inspection_id, base, findings, recorded_at=None):
+    """Push one edit of an inspection's findings from the caller's own device (stamped with
+    the tablet's clock when `recorded_at` is given)."""
+    clock = {"recorded_at": recorded_at} if recorded_at else {}
     return client.post("/api/v1/sync/push", headers=headers, json={
         "device_id": _device(client, headers), "mutations": [{
             "mutation_id": str(uuid.uuid4()), "entity": "inspection", "op": "update",
-            "id": inspection_id, "base_version": base, "fields": {"findings": findings}}]})
+            "id": inspection_id, "base_version": base, "fields": {"findings": findings},
+            **clock}]})
 
 
 def _device(client, headers) -> str:

@@ -127,10 +127,12 @@ def _evidence(client, headers: dict[str, str]) -> dict[str, str]:
 
 
 def _conflict(client, headers: dict[str, str], inspection_id: str) -> str:
-    """A hard conflict: two edits of the inspection from one base."""
+    """A hard conflict: two edits of the inspection from one base, the second stamped with
+    the tablet's clock (so its description is checked with a value, not only null)."""
     base = client.get(f"/api/v1/inspections/{inspection_id}", headers=headers).get_json()
     sync_push(client, headers, inspection_id, base["version"], "甲")
-    pushed = sync_push(client, headers, inspection_id, base["version"], "乙").get_json()
+    pushed = sync_push(client, headers, inspection_id, base["version"], "乙",
+                       recorded_at="2021-06-01T02:00:00+00:00").get_json()
     return pushed["results"][0]["conflict_id"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from tests.api.described import assert_described
 from tests.api.sync.conftest import OTHER, Tablet, mutation, shared_record
 
 
@@ -53,6 +54,25 @@ def test_overlapping_edits_keep_both_values_and_the_supervisor_picks_the_tablet(
     again = client.post(f"/api/v1/sync/conflicts/{second['conflict_id']}/resolve",
                         headers=world["supervisor"], json={"choice": "server"})
     assert again.status_code == 409
+
+
+def test_a_conflict_answers_when_the_tablet_recorded_its_edit_or_null_if_it_did_not_say(
+        app, client, world):
+    key = shared_record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    clocked = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"}, base=1)
+                              | {"recorded_at": "2026-06-01T11:00:00+08:00"})[0]
+    unclocked = world["b"].push(mutation("inspection", "update", key, {"findings": "丙"},
+                                         base=1))[0]
+    listed = client.get("/api/v1/sync/conflicts", headers=world["supervisor"])
+    assert_described(app, "GET", "/api/v1/sync/conflicts", listed)
+    clocks = {c["id"]: c["tablet_recorded_at"] for c in listed.get_json()}
+    assert clocks == {clocked["conflict_id"]: "2026-06-01T03:00:00+00:00",
+                      unclocked["conflict_id"]: None}
+    resolved = client.post(f"/api/v1/sync/conflicts/{clocked['conflict_id']}/resolve",
+                           headers=world["supervisor"], json={"choice": "server"})
+    assert_described(app, "POST", "/api/v1/sync/conflicts/{conflict_id}/resolve", resolved)
+    assert resolved.get_json()["tablet_recorded_at"] == "2026-06-01T03:00:00+00:00"
 
 
 def test_a_merged_value_needs_exactly_the_conflicting_fields(client, world):
