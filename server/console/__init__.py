@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, session
 from werkzeug.wrappers import Response
 
-from server.console import formatting, places
+from server.console import formatting, icon, places
 from server.console.web import LANGUAGES, babel, bp, csrf, current_actor, nav_items
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -84,6 +84,7 @@ def init_console(app: Flask) -> None:
         importlib.import_module(module)
     if "console" not in app.blueprints:
         app.register_blueprint(bp)
+    icon.register(app)
     app.after_request(_security_headers)
     formatting.register(app)
     app.jinja_env.filters["district"] = places.district_name

@@ -6,9 +6,10 @@ ROLES = ("inspector", "supervisor", "legal", "admin")
 OWN, OTHER = "310115", "310101"
 # the case-file public keys: anyone verifying a case file (a court, a party's lawyer) reads them
 # sign-in and the change of one's own password prove a password instead of a token
+# the site's icon: browsers ask for it before anyone signs in
 PUBLIC = {"GET /healthz", "POST /api/v1/auth/token", "POST /api/v1/auth/password",
           "GET /api/v1/problems/{slug}",
-          "GET /api/v1/casefile/keys"}
+          "GET /api/v1/casefile/keys", "GET /favicon.ico"}
 
 SUPERVISORS_ONLY = {"inspector": (403, 404), "supervisor": (200, 404), "legal": (403, 404),
                     "admin": (200, 404)}
