@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from marshmallow import ValidationError
 
 from schemas.users import ROLES, UserCreateSchema, UserListQuerySchema, UserUpdateSchema
@@ -19,7 +19,7 @@ from server.auth.certificates import WARNING_DAYS, certificate_state, days_left
 from server.auth.models import User
 from server.auth.policy import CITY, Actor, allowed
 from server.console.refusal import refusal
-from server.console.web import bp, load, page, page_count, submit
+from server.console.web import bp, load_query, page, page_count, submit
 from server.errors import DomainError, VersionConflict
 from server.registry import districts
 
@@ -30,6 +30,9 @@ LABELS = {"display_name": "Display name", "role": "Role", "district": "District"
           "certificate_no": "Certificate number", "certificate_expires": "Certificate expires",
           "active": "Status"}
 NO_STORE = {"Cache-Control": "no-store"}
+# the query's filters by the labels of the page's inputs (a refused one is named so)
+FILTERS = {"name": lazy_gettext("Username or name contains"), "role": lazy_gettext("Role"),
+           "district": lazy_gettext("District"), "active": lazy_gettext("Status")}
 
 
 def account_body(form: Mapping[str, str]) -> dict[str, Any]:
@@ -90,7 +93,7 @@ def _certificates(rows: list[User]) -> dict[uuid.UUID, tuple[str, int | None]]:
 def _list_page(actor: Actor, typed: Mapping[str, str] | None = None,
                refused: DomainError | ValidationError | None = None) -> Response:
     """The accounts of the scope, filtered and paged, with the creation form for admins."""
-    query = load(UserListQuerySchema(), request.args)
+    query = load_query(UserListQuerySchema(), FILTERS)
     filters = accounts.UserFilter(**{k: query.get(k) for k in ("role", "district", "active",
                                                               "name")})
     rows, total = accounts.list_users(actor, filters, query["page"], PER_PAGE)

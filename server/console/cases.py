@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
-from flask_babel import gettext
+from flask import render_template
+from flask_babel import gettext, lazy_gettext
 
 from schemas.cases import CaseListQuerySchema
 from server.auth.policy import Actor
 from server.cases import procedure
 from server.cases import service as case_service
-from server.console.web import bp, load, page, page_count
+from server.console.web import bp, load_query, page, page_count
 from server.registry import service as registry
 
 PER_PAGE = 50
+# the query's filters by the labels of the page's inputs (a refused one is named so)
+FILTERS = {"due_within": lazy_gettext("Deadline within (days)"), "state": lazy_gettext("State"),
+           "enterprise_id": lazy_gettext("Party")}
 
 
 def next_deadline(case: Any) -> dict[str, Any] | None:
@@ -48,7 +51,7 @@ def due_badge(days: int | None) -> str:
 @page("case.read")
 def cases_view(actor: Actor) -> str:
     """Cases in scope, filtered by state or by a deadline due within N days, and paged."""
-    query = load(CaseListQuerySchema(), request.args)
+    query = load_query(CaseListQuerySchema(), FILTERS)
     found, total = case_service.list_cases(actor, query, query["page"], PER_PAGE)
     rows = []
     names: dict = {}

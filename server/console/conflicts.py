@@ -7,22 +7,25 @@ import uuid
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from marshmallow import ValidationError
 
 from schemas.sync import ConflictQuerySchema, ResolveSchema
 from server.auth.policy import Actor, allowed, in_scope
 from server.console import conflict_form, schema_messages
 from server.console.refusal import refusal
-from server.console.web import bp, load, page, submit
+from server.console.web import bp, load_query, page, submit
 from server.errors import DomainError, ValidationFailed
 from server.sync import conflict_context, conflicts
 from server.sync import resolve as resolving
 
+# the query's filters by the labels of the page's inputs (a refused one is named so)
+FILTERS = {"status": lazy_gettext("Status"), "limit": lazy_gettext("Number shown")}
+
 
 def _page(actor: Actor, refused: dict[str, Any] | None = None) -> Response:
     """The conflicts page; after a refused resolution, its form as typed and why."""
-    query = load(ConflictQuerySchema(), request.args)
+    query = load_query(ConflictQuerySchema(), FILTERS)
     found = conflicts.list_conflicts(actor, query["status"], query["limit"])
     refused = refused or {}
     forms = {c.id: conflict_form.field_forms(c, refused.get("form") if c.id == refused.get(

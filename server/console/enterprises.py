@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from schemas.enterprise import PERMIT_CLASSES, EnterpriseListQuerySchema, ImportQuerySchema
 from server import clock
 from server.auth.policy import Actor
 from server.console import import_report
-from server.console.web import bp, load, page, page_count
+from server.console.web import bp, load, load_query, page, page_count
 from server.errors import ValidationFailed
 from server.http import body_limit
 from server.registry import bulk, districts
 from server.registry import service as registry
 
 PER_PAGE = 50
+# the query's filters by the labels of the page's inputs (a refused one is named so)
+FILTERS = {"name": lazy_gettext("Name contains"), "district": lazy_gettext("District"),
+           "permit_class": lazy_gettext("Permit class"), "industry": lazy_gettext("Industry"),
+           "positive_list": lazy_gettext("Positive list"),
+           "crs": lazy_gettext("Coordinate system")}
 
 
 def _register(actor: Actor, report: bulk.ImportReport | None = None, status: int = 200):
-    query = load(EnterpriseListQuerySchema(), request.args)
+    query = load_query(EnterpriseListQuerySchema(), FILTERS)
     filters = registry.EnterpriseFilter(**{k: query.get(k) for k in (
         "district", "permit_class", "positive_list", "industry", "name")})
     rows, total = registry.list_enterprises(actor, filters, query["page"], PER_PAGE)

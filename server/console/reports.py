@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
-from flask_babel import gettext
+from flask import Response, render_template
+from flask_babel import gettext, lazy_gettext
 
 from schemas.reports import ReportQuerySchema
 from server.auth.policy import Actor
 from server.console.charts import grouped_bars
-from server.console.web import bp, load, page
+from server.console.web import bp, load_query, page
 from server.disposition import attachment
 from server.registry import districts
 from server.reports import service
@@ -18,13 +18,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COUNTS = ("cases_filed", "decisions", "not_penalised_decisions", "waived_cases",
           "daily_penalty_cases")
 AMOUNTS = ("fines_fen", "not_levied_fen", "daily_penalty_fen")
+# the query's filters by the labels of the page's inputs (a refused one is named so)
+FILTERS = {"from": lazy_gettext("From"), "to": lazy_gettext("To"),
+           "district": lazy_gettext("District"), "code": lazy_gettext("Violation code")}
 
 
 @bp.route("/reports", methods=["GET"])
 @page("report.read")
 def reports(actor: Actor) -> str:
     """The figures of a period against the same period a year earlier, as tables and charts."""
-    query = load(ReportQuerySchema(), request.args)
+    query = load_query(ReportQuerySchema(), FILTERS)
     found, scope = service.summary(actor, query)
     now, before = found.current.as_dict(), found.previous_year.as_dict()
     counts = grouped_bars([(m, (now[m], before[m])) for m in COUNTS], ("now", "before"))
@@ -43,7 +46,7 @@ def reports(actor: Actor) -> str:
 @page("report.read")
 def reports_xlsx(actor: Actor) -> Response:
     """The same figures as an XLSX workbook (amounts in yuan)."""
-    query = load(ReportQuerySchema(), request.args)
+    query = load_query(ReportQuerySchema(), FILTERS)
     found, _ = service.summary(actor, query)
     period = f"{found.period.start}_{found.period.end}"
     named = gettext("Enforcement statistics") + f"_{period}.xlsx"

@@ -27,6 +27,7 @@ FIXED = {
     "Not a valid list.": lazy_gettext("Not a list."),
     "Not a valid mapping type.": lazy_gettext("Not a group of fields."),
     "Not a valid UUID.": lazy_gettext("Not a valid identifier."),
+    "String does not match expected pattern.": lazy_gettext("Not in the expected form."),
     "Invalid type.": lazy_gettext("Not a group of fields."),
     # the contract schemas' own validators
     USERNAME_CHARACTERS: lazy_gettext("1-80 letters, digits, '.', '_' or '-'."),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext
 from marshmallow import ValidationError, fields, validate
 
 from schemas.cases import CaseCreateSchema
@@ -18,11 +18,14 @@ from server.cases import filing
 from server.cases import violation_desk as desk
 from server.console import act_groups
 from server.console.refusal import refusal
-from server.console.web import bp, load, page, page_count, submit
+from server.console.web import bp, load, load_query, page, page_count, submit
 from server.errors import DomainError
 from server.registry import districts
 
 PER_PAGE = 50
+# the query's filters by the labels of the page's inputs (a refused one is named so)
+FILTERS = {"district": lazy_gettext("District"), "decision": lazy_gettext("Decision"),
+           "in_case": lazy_gettext("In a case"), "enterprise_id": lazy_gettext("Party")}
 
 
 class DeskQuerySchema(PageQuerySchema):
@@ -49,7 +52,7 @@ def _said(row: desk.DeskRow, lang: str) -> dict[str, Any]:
 def _desk(actor: Actor, form: Mapping[str, Any] | None = None,
           refused: DomainError | ValidationError | None = None) -> Response:
     """The desk page; after a refused filing, the form as typed and why."""
-    query = load(DeskQuerySchema(), request.args)
+    query = load_query(DeskQuerySchema(), FILTERS)
     filters = desk.DeskFilter(**{k: query.get(k) for k in (
         "district", "decision", "in_case", "enterprise_id")})
     found, total = desk.list_desk(actor, filters, query["page"], PER_PAGE)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import Babel, gettext
+from flask_babel import Babel, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -26,6 +26,8 @@ babel = Babel()
 csrf = CSRFProtect()
 
 LANGUAGES = {"zh": "中文", "en": "English"}
+# the list pages' query parameters of their pager (load_query)
+PAGER_LABELS = {"page": lazy_gettext("Page"), "per_page": lazy_gettext("Per page")}
 # (endpoint, label, action that shows the link) in the navigation bar
 NAV = (
     ("console.map_page", "Map", "task.stats"),
@@ -97,10 +99,13 @@ def safe_next(target: str | None) -> str:
 
 
 def error_page(status: int, detail: str, errors: dict[str, Any] | None = None) -> Response:
-    """An HTML error page with the given status."""
+    """An HTML error page with the given status; fields named by the labels of the page's
+    own inputs when it read its query with load_query, else by the console's field labels."""
+    own = g.get("query_labels", {})
     body = render_template("console/error.html", status=status, detail=detail,
                            errors=errors or {},
-                           labels={field: label(field) for field in errors or {}})
+                           labels={field: str(own.get(field) or label(field))
+                                   for field in errors or {}})
     return current_app.response_class(body, status=status, mimetype="text/html")
 
 
@@ -170,6 +175,15 @@ def load(schema: Any, source: Any, *, lists: tuple[str, ...] = (),
         else:
             data.pop(name, None)
     return schema.load(data)
+
+
+def load_query(schema: Any, labels: Mapping[str, Any]) -> dict[str, Any]:
+    """A list page's filters from its query string (as `load` reads them); a refusal of them
+    (a query edited by hand), by the schema or by the service that reads them, names each
+    filter by the label of the page's own input (`labels`; page and per_page the pager's),
+    never by the parameter's name."""
+    g.query_labels = {**PAGER_LABELS, **labels}
+    return load(schema, request.args)
 
 
 def page_count(total: int, per_page: int) -> int:
