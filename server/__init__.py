@@ -63,5 +63,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     hops = app.config["TRUSTED_PROXIES"]
     if hops:  # outermost: every part of the app sees the client's address and scheme
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        host = hops if app.config["TRUSTED_PROXY_HOST"] else 0  # the Host only if they set it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host)
     return app

@@ -79,9 +79,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        # Reverse proxies in front (0: none): X-Forwarded-For/-Proto/-Host are believed from
-        # that many hops, so the sign-in throttle counts the real client, not the proxy.
+        # Reverse proxies in front (0: none): X-Forwarded-For/-Proto are believed from that
+        # many hops, so the sign-in throttle counts the real client, not the proxy.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # X-Forwarded-Host too, only when said: a proxy passing the client's Host header on
+        # would let a client choose the host of the links the server writes.
+        "TRUSTED_PROXY_HOST": _flag("TRUSTED_PROXY_HOST", False),
         "MAX_CONTENT_LENGTH": _int("MAX_JSON_BYTES", 2 * MiB),
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 32 * MiB),
         "IDEMPOTENCY_TTL_HOURS": _int("IDEMPOTENCY_TTL_HOURS", 24),
