@@ -155,14 +155,15 @@ def _upload_bar(item: EvidenceItem) -> Callable[[int], None]:
 def push(ctx: click.Context) -> None:
     """Send queued edits, then upload captured evidence (resuming where a transfer broke).
 
-    Exits with status 1 when an edit was rejected or conflicted, a file refused, or edits
-    wait behind a rejected record (`resend` or `discard` it)."""
+    Exits with status 1 when an edit was rejected or conflicted, a file refused or its copy
+    lost from the tablet, or edits wait behind a rejected record (`resend` or `discard` it)."""
     with open_tablet(ctx) as tablet:
         with tqdm(total=len(tablet.store.queued()), desc="push", unit=" mutations") as bar:
             outcomes = tablet.push(progress=bar.update)
         waiting = {item.sha256 for item in tablet.store.evidence("pending")}
         uploads = tablet.upload_evidence(progress=_upload_bar)
         refused = [item for item in tablet.store.evidence("refused") if item.sha256 in waiting]
+        missing = tablet.missing_files()
         left = len(tablet.store.queued())
         blocked = blocked_report(tablet.store)
         withdrawals = withdrawal_report(tablet.store, outcomes)
@@ -179,6 +180,8 @@ def push(ctx: click.Context) -> None:
         click.echo(line)
     for item in refused:
         click.echo(_refused_line(item.filename, item.sha256, item.detail))
+    for item in missing:
+        click.echo(_missing_line(item.filename, item.sha256, item.path))
     for line in cli_rejected.blocked_lines(blocked):
         click.echo(line)
     for record_id, items in uncited.items():
@@ -186,7 +189,7 @@ def push(ctx: click.Context) -> None:
             click.echo(line)
     flagged = {outcome.mutation_id for outcome in outcomes if not outcome.acknowledged}
     # a rejected create with edits behind it is one thing to look at, not two
-    attention = len(flagged) + len(refused) + sum(
+    attention = len(flagged) + len(refused) + len(missing) + sum(
         stopped["mutation_id"] not in flagged for stopped in blocked)
     if attention:
         click.echo(f"{attention} to look at (listed by `status`)")
@@ -195,6 +198,12 @@ def push(ctx: click.Context) -> None:
 
 def _refused_line(filename: str | None, sha256: str, detail: str | None) -> str:
     return f"  refused file {filename or ''} ({sha256[:12]}): {detail or ''}"
+
+
+def _missing_line(filename: str | None, sha256: str, path: str) -> str:
+    return (f"  missing file {filename or ''} ({sha256[:12]}): the tablet's copy ({path}) is "
+            "gone, so it was not sent; capture the same file again (`add-photo FILE`) to "
+            "send it")
 
 
 def _issue_line(issue: dict[str, Any]) -> str:
@@ -230,6 +239,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:
         click.echo(_refused_line(item["filename"], item["sha256"], item["detail"]))
+    for item in report["missing_files"]:
+        click.echo(_missing_line(item["filename"], item["sha256"], item["path"]))
     for line in cli_rejected.blocked_lines(report["blocked"]):
         click.echo(line)
     if report["issues"]:

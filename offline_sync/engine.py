@@ -235,14 +235,22 @@ class Tablet(Fieldwork, Rejections):
 
     def upload_evidence(self, progress: Callable[[EvidenceItem], Callable[[int], None] | None]
                         | None = None) -> dict[str, int]:
-        """Upload every pending captured file; counts of uploaded and refused."""
+        """Upload every pending captured file whose copy the tablet still has (those it lost
+        stay pending: `missing_files`); counts of uploaded and refused."""
         uploader = EvidenceUploader(self.store, self.server,  # type: ignore[arg-type]
                                     self.chunk_size)
         counts = {"uploaded": 0, "refused": 0}
         for item in self.store.evidence("pending"):
+            if not Path(item.path).is_file():
+                continue
             state = uploader.upload(item, progress(item) if progress else None)
             counts[state] += 1
         return counts
+
+    def missing_files(self) -> list[EvidenceItem]:
+        """Captured files still to send whose copy is gone from the tablet's folder: kept on
+        the list until captured again (the same bytes bring the copy back)."""
+        return [item for item in self.store.evidence("pending") if not Path(item.path).is_file()]
 
     def sync(self) -> dict[str, Any]:
         """Push, upload, then pull: what an evening on the network does."""
@@ -267,5 +275,8 @@ class Tablet(Fieldwork, Rejections):
             "refused_files": [{"sha256": item.sha256, "filename": item.filename,
                                "kind": item.kind, "detail": item.detail}
                               for item in self.store.evidence("refused")],
+            "missing_files": [{"sha256": item.sha256, "filename": item.filename,
+                               "kind": item.kind, "path": item.path}
+                              for item in self.missing_files()],
         }
 

@@ -295,3 +295,25 @@ def test_a_sign_in_refused_once_the_server_named_the_user_leaves_no_live_token(
     with pytest.raises(SyncError, match="not yet sent"):
         tablet.login(live.url, second.username, second_password)
     assert _live_tokens(app, second) == 0 and _live_tokens(app, first) == 1
+
+
+def test_a_captured_copy_gone_from_the_tablet_is_named_and_the_other_files_still_go(
+        cli_tablet, live, tmp_path):
+    gone = make_photo(tmp_path / "camera", 71)
+    kept = make_photo(tmp_path / "camera", 72)
+    digest = cli_tablet("add-photo", str(gone)).output.split()[0]
+    assert cli_tablet("add-photo", str(kept)).exit_code == 0
+    (cli_tablet.home / "evidence" / digest).unlink()  # the tablet's copy lost (card, cleaner)
+    pushed = cli_tablet("push")
+    assert pushed.exit_code == 1, pushed.output
+    assert "'uploaded': 1" in pushed.output, pushed.output  # the other file was not held up
+    assert f"missing file {gone.name} ({digest[:12]})" in pushed.output, pushed.output
+    assert "add-photo" in pushed.output  # how to send it: capture it again
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert [f["sha256"] for f in report["missing_files"]] == [digest]
+    assert report["evidence"]["pending"] == 1  # kept on the list, not dropped
+    assert gone.name in cli_tablet("status").output
+    assert cli_tablet("add-photo", str(gone)).exit_code == 0  # captured again: the copy is back
+    again = cli_tablet("push")
+    assert again.exit_code == 0 and "'uploaded': 1" in again.output, again.output
+    assert json.loads(cli_tablet("status", "--json").output)["missing_files"] == []
