@@ -124,8 +124,8 @@ class Holdings:
 
     def inspection(self, inspection_id: str) -> dict[str, Any]:
         """The record as this tablet sees it: the pulled copy with local edits, plus the
-        signatures and checklist answers recorded here that the copy does not show yet;
-        Invalid when the tablet does not hold it."""
+        signatures, checklist answers and violations' photo links recorded here that the copy
+        does not show yet; Invalid when the tablet does not hold it."""
         held = self.store.record_of("inspection", inspection_id)
         if held is None:
             raise Invalid(f"No inspection {inspection_id} on this tablet: check the id "
@@ -147,8 +147,13 @@ class Holdings:
                     row["id"] in queued or row["item"] not in answers):
                 answers[row["item"]] = _part(row)
         record["signatures"], record["checklist"] = signatures, list(answers.values())
-        record["violations"] = [v for v in self.store.records("violation")
-                                if v.get("inspection_id") == inspection_id]
+        links: dict[str, list[str]] = {}  # photos cited since: queued, or sent before a pull
+        for row in self.store.records("evidence_link"):
+            links.setdefault(str(row.get("violation_id")), []).append(row.get("sha256"))
+        record["violations"] = [
+            {**v, "evidence": list(dict.fromkeys([*(v.get("evidence") or ()),
+                                                  *links.get(v.get("id"), ())]))}
+            for v in self.store.records("violation") if v.get("inspection_id") == inspection_id]
         record["unsent"] = sum(m.target == ("inspection", inspection_id) or (
             m.entity == "violation" and m.fields.get("inspection_id") == inspection_id)
             for m in queue)

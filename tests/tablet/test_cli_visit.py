@@ -291,3 +291,20 @@ def test_a_record_sent_midway_takes_later_answers_signatures_and_edits_without_c
     pushed = run("push")
     assert pushed.exit_code == 0, pushed.output
     assert "answers: {'applied': 3}" in pushed.output, pushed.output
+
+
+def test_show_counts_the_photos_cited_on_a_violation_since_it_was_recorded(visit):
+    run = visit["run"]
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--task", visit["task"]["id"]))
+    violation = _ok(run("add-violation", record, "--code", "AIR_VOC", "--occurred-on",
+                        date.today().isoformat(), "--photo", _photo(visit, SITE_PHOTO)))
+    _ok(run("add-photo", _photo(visit, "Canon_40D.jpg"), "--violation", violation))
+    later = _ok(run("add-photo", _photo(visit, "no_exif.jpg"))).split()[0]
+    _ok(run("link-photo", later[:12], "--violation", violation))
+    assert f"{violation} AIR_VOC" in _ok(run("show", record))
+    assert "; 3 photos cited" in _ok(run("show", record))  # queued links count
+    _ok(run("push"))
+    assert "; 3 photos cited" in _ok(run("show", record))  # and sent ones, before a pull
+    _ok(run("pull"))
+    assert "; 3 photos cited" in _ok(run("show", record))  # the server's copy: each once
