@@ -211,6 +211,10 @@ def _issue_line(issue: dict[str, Any]) -> str:
     head = f"  {issue['status']} {issue['conflict'] or ''} {issue['entity']} {issue['id']}: "
     if issue["conflict"] == "soft":
         return head + "merged with what changed on the server meanwhile; nothing to do"
+    if issue.get("settled"):
+        return head + (f"{', '.join(issue['fields'] or ())} settled by a supervisor since "
+                       f"(conflict {issue['conflict_id']}): `show` the record as pulled, then "
+                       f"`ack {issue['conflict_id']}`")
     if issue["fields"]:
         return head + (f"{', '.join(issue['fields'])} changed on the server too: its value "
                        f"stands until a supervisor decides (conflict {issue['conflict_id']})")

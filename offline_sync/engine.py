@@ -30,14 +30,16 @@ def owed_text(edits: int, files: int) -> str:
     return f"{edits} edit{'' if edits == 1 else 's'} and {files} file{'' if files == 1 else 's'}"
 
 
-def issue_of(outcome: Outcome) -> dict[str, Any]:
-    """A conflict or rejection as status reports it."""
+def issue_of(outcome: Outcome, settled: bool = False) -> dict[str, Any]:
+    """A conflict or rejection as status reports it (`settled`: a hard conflict the record
+    as last pulled no longer has open)."""
     answer = outcome.answer
     return {"mutation_id": outcome.mutation_id, "entity": outcome.entity,
             "id": outcome.record_id, "status": outcome.status, "conflict": outcome.conflict,
             "conflict_id": answer.get("conflict_id"),
             "fields": answer.get("conflicting_fields"),
-            "problem": describe(answer["problem"]) if answer.get("problem") else None}
+            "problem": describe(answer["problem"]) if answer.get("problem") else None,
+            "settled": settled}
 
 
 class Server(Protocol):
@@ -247,6 +249,22 @@ class Tablet(Fieldwork, Rejections):
             counts[state] += 1
         return counts
 
+    def conflict_settled(self, outcome: Outcome) -> bool:
+        """Whether a hard conflict was resolved since: the record that holds it (the server's
+        copy in the answer), pulled at or after the conflict's version, no longer lists it
+        among its open_conflicts. False while the tablet has not seen that."""
+        answer = outcome.answer
+        key = str((answer.get("server") or {}).get("id") or outcome.record_id)
+        if outcome.conflict != "hard" or not answer.get("conflict_id"):
+            return False
+        for entity in ("inspection", "violation"):
+            held = self.store.record_of(entity, key)
+            if held is not None and isinstance(held[1].get("open_conflicts"), list):
+                version, data = held
+                return version is not None and version >= (answer.get("version") or 0) \
+                    and answer["conflict_id"] not in data["open_conflicts"]
+        return False
+
     def missing_files(self) -> list[EvidenceItem]:
         """Captured files still to send whose copy is gone from the tablet's folder: kept on
         the list until captured again (the same bytes bring the copy back)."""
@@ -270,7 +288,7 @@ class Tablet(Fieldwork, Rejections):
             "held": sum(m.held for m in queued), "withdrawals": withdrawals,
             "evidence": {state: len(self.store.evidence(state))
                          for state in ("pending", "uploaded", "refused")},
-            "issues": [issue_of(o) for o in self.store.issues()],
+            "issues": [issue_of(o, self.conflict_settled(o)) for o in self.store.issues()],
             "blocked": blocked_report(self.store),
             "refused_files": [{"sha256": item.sha256, "filename": item.filename,
                                "kind": item.kind, "detail": item.detail}

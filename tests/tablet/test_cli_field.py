@@ -212,18 +212,26 @@ def test_a_refused_file_captured_again_as_the_right_kind_is_sent(cli_tablet, tmp
     assert report["refused_files"] == []
 
 
-def test_a_conflict_says_whose_value_stands_and_what_comes_next(
-        live, tablet_for, make_user, client, login, enterprise_body, monkeypatch):
-    monkeypatch.setattr(cli, "Tablet", partial(Tablet, policy=QUICK))
+def _two_tablets_on_one_record(live, tablet_for, make_user, client, supervisor,
+                               enterprise_body) -> tuple[Tablet, Tablet, str]:
+    """Two inspectors' tablets, each holding the record the first one made and pushed."""
     (first_user, first_pw), (second_user, second_pw) = make_user(), make_user()
     enterprise = client.post("/api/v1/enterprises", json=enterprise_body("310115", 1),
-                             headers=login("supervisor", "310115")).get_json()
+                             headers=supervisor).get_json()
     first, second = tablet_for(live, first_user, first_pw), tablet_for(live, second_user,
                                                                          second_pw)
     key = first.new_inspection(enterprise["id"], [str(first_user.id), str(second_user.id)],
                                findings="初查")
     first.push()
     second.pull()
+    return first, second, key
+
+
+def test_a_conflict_says_whose_value_stands_and_what_comes_next(
+        live, tablet_for, make_user, client, login, enterprise_body, monkeypatch):
+    monkeypatch.setattr(cli, "Tablet", partial(Tablet, policy=QUICK))
+    first, second, key = _two_tablets_on_one_record(
+        live, tablet_for, make_user, client, login("supervisor", "310115"), enterprise_body)
     push_second = partial(CliRunner().invoke, cli.main, ["--home", str(second.home), "push"])
     first.record("inspection", "update", key, {"findings": "甲：门窗敞开"})
     second.record("inspection", "update", key, {"people_present": [{"name": "王经理"}]})
@@ -317,3 +325,31 @@ def test_a_captured_copy_gone_from_the_tablet_is_named_and_the_other_files_still
     again = cli_tablet("push")
     assert again.exit_code == 0 and "'uploaded': 1" in again.output, again.output
     assert json.loads(cli_tablet("status", "--json").output)["missing_files"] == []
+
+
+def test_a_conflict_a_supervisor_resolved_is_said_settled_once_the_record_is_pulled(
+        live, tablet_for, make_user, client, login, enterprise_body):
+    supervisor = login("supervisor", "310115")
+    first, second, key = _two_tablets_on_one_record(
+        live, tablet_for, make_user, client, supervisor, enterprise_body)
+    first.record("inspection", "update", key, {"findings": "甲：已整改"})
+    second.record("inspection", "update", key, {"findings": "乙：未整改"})
+    first.push()
+    second.push()
+    [issue] = second.status()["issues"]
+    assert issue["settled"] is False
+    second.pull()  # the record, still with the conflict open
+    assert second.status()["issues"][0]["settled"] is False
+    show = partial(CliRunner().invoke, cli.main, ["--home", str(second.home), "status"])
+    assert "a supervisor decides" in show().output
+    resolved = client.post(f"/api/v1/sync/conflicts/{issue['conflict_id']}/resolve",
+                           json={"choice": "tablet"}, headers=supervisor)
+    assert resolved.status_code == 200, resolved.get_json()
+    assert second.status()["issues"][0]["settled"] is False  # not known before a pull
+    second.pull()
+    [issue] = second.status()["issues"]
+    assert issue["settled"] is True
+    said = show().output
+    assert "a supervisor decides" not in said, said
+    assert f"settled by a supervisor since (conflict {issue['conflict_id']})" in said, said
+    assert f"`ack {issue['conflict_id']}`" in said
