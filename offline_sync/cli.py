@@ -14,12 +14,14 @@ from tqdm import tqdm
 
 from offline_sync import cli_lists, cli_rejected, cli_visit
 from offline_sync.cli_base import (
+    IMAGE_KINDS,
     BadInput,
     kept_line,
     location_option,
     open_tablet,
     shown,
     uncited_lines,
+    warn_undecoded,
 )
 from offline_sync.engine import Tablet, issue_of
 from offline_sync.errors import PasswordChangeRequired
@@ -136,6 +138,8 @@ def add_photo(ctx: click.Context, file: Path, violation_id: str | None,
         said = kept_line(tablet, item, record_id, chosen)
     click.echo(f"{item.sha256} {item.size} bytes")
     click.echo(said + (f"; cited on violation {violation_id}" if violation_id else ""), err=True)
+    if kind in IMAGE_KINDS:
+        warn_undecoded([file])
 
 
 def _upload_bar(item: EvidenceItem) -> Callable[[int], None]:

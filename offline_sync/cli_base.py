@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,6 +22,7 @@ from offline_sync.errors import (
     describe,
 )
 from offline_sync.files import EvidenceItem
+from offline_sync.position import decode_problem
 
 
 class BadInput(click.ClickException):
@@ -127,6 +129,19 @@ def location_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., A
         return with_position
 
     return decorate
+
+
+IMAGE_KINDS = ("photo", "signature")
+
+
+def warn_undecoded(paths: list[Path]) -> None:
+    """On stderr, for each captured image that does not decode, that it should be taken again
+    (the server refuses it or keeps it flagged undecodable)."""
+    for path in paths:
+        if (problem := decode_problem(path)) is not None:
+            click.echo(f"warning: {path.name} does not decode as an image ({problem}): the "
+                       "server will refuse it or keep it flagged undecodable; take it again "
+                       "if you can", err=True)
 
 
 def uncited_lines(inspection_id: str, items: list[EvidenceItem]) -> list[str]:

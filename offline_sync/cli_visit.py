@@ -10,7 +10,14 @@ from typing import Any
 import click
 
 from offline_sync import checklists
-from offline_sync.cli_base import BadInput, location_option, moment, open_tablet, uncited_lines
+from offline_sync.cli_base import (
+    BadInput,
+    location_option,
+    moment,
+    open_tablet,
+    uncited_lines,
+    warn_undecoded,
+)
 from offline_sync.engine import Tablet
 from offline_sync.position import distance_m, photo_position
 
@@ -121,6 +128,7 @@ def add_violation(ctx: click.Context, inspection_id: str, code: str, occurred_on
         unchecked = not tablet.store.counts().get("catalogue_entry")
     if unchecked:
         _note(f"{code} was not checked: this tablet holds no catalogue yet (`pull` brings it)")
+    warn_undecoded(files)
     click.echo(violation_id)
 
 
@@ -239,6 +247,7 @@ def sign(ctx: click.Context, inspection_id: str, role: str, name: str | None,
         signer = tablet.store.record_of("signature", key)[1]["signer"]
     what = "refused to sign" if refused else "signed"
     click.echo(f"{signer} ({role}) {what} (queued for the next push)")
+    warn_undecoded([image] if image is not None else [])
 
 
 @click.command()
@@ -283,6 +292,7 @@ def link_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
                 return
             tablet.link_photo(violation_id, sha256)
     click.echo(f"{sha256} cited on violation {violation_id} (queued for the next push)")
+    warn_undecoded(files)
 
 
 @click.command()

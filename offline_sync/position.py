@@ -1,5 +1,6 @@
 """Where a photo was taken, from its EXIF GPS block: what the command-line tablet (which has no
-GNSS receiver of its own) geotags a violation with when no position is typed."""
+GNSS receiver of its own) geotags a violation with when no position is typed; and whether the
+photo decodes at all, said while it can still be taken again."""
 
 from __future__ import annotations
 
@@ -53,6 +54,19 @@ def photo_position(path: str | Path) -> dict[str, float] | None:
         return None
     position = {"lat": round(lat, 7), "lon": round(lon, 7)}
     return None if LocationSchema().validate(position) else position
+
+
+def decode_problem(path: str | Path) -> str | None:
+    """Why the file does not decode as a whole image (not an image, cut short, corrupt), as
+    Pillow says it; None when it does. The server refuses the first and flags the others
+    `undecodable`: evidence no one can look at."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (256, 256))  # a JPEG decoded small: every byte still read
+            image.load()
+    except Exception as error:  # Pillow raises many kinds on files that are not (whole) images
+        return str(error) or type(error).__name__
+    return None
 
 
 def distance_m(lat: float, lon: float, other_lat: float, other_lon: float) -> float:

@@ -308,3 +308,22 @@ def test_show_counts_the_photos_cited_on_a_violation_since_it_was_recorded(visit
     assert "; 3 photos cited" in _ok(run("show", record))  # and sent ones, before a pull
     _ok(run("pull"))
     assert "; 3 photos cited" in _ok(run("show", record))  # the server's copy: each once
+
+
+@pytest.mark.parametrize("name", ["pillow_truncated_jpeg.jpg",
+                                  "DERIVED_DSCN0010_truncated_60000B.jpg"])
+def test_add_photo_says_at_once_when_a_photo_does_not_decode(visit, name):
+    run = visit["run"]
+    _ok(run("pull"))
+    _ok(run("new-inspection", "--task", visit["task"]["id"]))
+    broken = run("add-photo", _photo(visit, name))
+    assert broken.exit_code == 0, broken.output  # captured all the same: it is what was taken
+    assert f"warning: {name} does not decode as an image" in broken.stderr, broken.stderr
+    assert "take it again" in broken.stderr
+    for whole in (SITE_PHOTO, "samplefilehub.heif", "pillow_hopper.png"):
+        fine = run("add-photo", _photo(visit, whole))
+        assert fine.exit_code == 0 and "warning" not in fine.stderr, fine.stderr
+    statement = visit["camera"] / "笔录.pdf"
+    statement.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    document = run("add-photo", "--kind", "document", str(statement))
+    assert document.exit_code == 0 and "warning" not in document.stderr  # not an image kind
