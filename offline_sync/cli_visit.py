@@ -43,14 +43,15 @@ def _cited(tablet: Tablet, refs: tuple[str, ...]) -> tuple[list[Path], list[str]
 
 
 def _photo_position(tablet: Tablet, inspection_id: str, files: list[Path],
-                    digests: list[str]) -> dict[str, Any]:
+                    digests: list[str], notes: list[str]) -> dict[str, Any]:
     """Where the violation is: the GPS of the first photo cited that has one, else of the
-    last photo captured during the inspection. BadInput when none has."""
+    last photo captured during the inspection (said in `notes`). BadInput when none has."""
     paths = [*files, *(Path(tablet.captured(d).path) for d in digests)]
     names = [*(f.name for f in files), *(tablet.captured(d).filename or d[:12] for d in digests)]
     for path, name in zip(paths, names, strict=True):
         if (position := photo_position(path)) is not None:
-            _note(f"position {position['lat']}, {position['lon']} (WGS-84) from {name}'s GPS")
+            notes.append(f"position {position['lat']}, {position['lon']} (WGS-84) from "
+                         f"{name}'s GPS")
             return position
     found = tablet.last_position(tablet.inspection(inspection_id).get("started_at"))
     if found is None:
@@ -58,14 +59,15 @@ def _photo_position(tablet: Tablet, inspection_id: str, files: list[Path],
                        "during this inspection, has GPS. Give --lat and --lon, or --no-location "
                        "to record it without one (the server then flags it no_gps).")
     position, item = found
-    _note(f"position {position['lat']}, {position['lon']} (WGS-84) from the GPS of the last "
-          f"photo, {item.filename or item.sha256[:12]}")
+    notes.append(f"position {position['lat']}, {position['lon']} (WGS-84) from the GPS of the "
+                 f"last photo, {item.filename or item.sha256[:12]}")
     return position
 
 
-def _far_from_site(tablet: Tablet, inspection_id: str, position: dict[str, Any]) -> None:
-    """Say so when the position is far from the centre of the enterprise's site (a photo
-    taken elsewhere, a typo): the server will flag it outside_site."""
+def _far_from_site(tablet: Tablet, inspection_id: str, position: dict[str, Any],
+                   notes: list[str]) -> None:
+    """Say so in `notes` when the position is far from the centre of the enterprise's site (a
+    photo taken elsewhere, a typo): the server will flag it outside_site."""
     enterprise_id = tablet.inspection(inspection_id).get("enterprise_id")
     held = tablet.store.record_of("enterprise", enterprise_id) if enterprise_id else None
     centre = held[1].get("centroid") if held else None
@@ -73,8 +75,8 @@ def _far_from_site(tablet: Tablet, inspection_id: str, position: dict[str, Any])
         return
     away = distance_m(position["lat"], position["lon"], centre[1], centre[0])
     if away > FAR_M:
-        _note(f"note: that is {away / 1000:,.1f} km from the site of {held[1].get('name')}: "
-              "is it the right position?")
+        notes.append(f"note: that is {away / 1000:,.1f} km from the site of "
+                     f"{held[1].get('name')}: is it the right position?")
 
 
 def _facts(typed: tuple[str, ...]) -> dict[str, bool]:
@@ -116,16 +118,19 @@ def add_violation(ctx: click.Context, inspection_id: str, code: str, occurred_on
         **({"ended_on": ended_on} if ended_on else {}),
         **({"party_type": "individual"} if individual else {}),
         **({"facts": _facts(facts)} if facts else {})}
+    notes: list[str] = []  # said once the violation is recorded, not for one refused
     with open_tablet(ctx) as tablet:
         tablet.inspection(inspection_id)  # a record it holds, before looking for a position
         files, digests = _cited(tablet, photos)
         if position is None and not no_location:
-            position = _photo_position(tablet, inspection_id, files, digests)
+            position = _photo_position(tablet, inspection_id, files, digests, notes)
         if position is not None and position.get("crs", "wgs84") == "wgs84":
-            _far_from_site(tablet, inspection_id, position)
+            _far_from_site(tablet, inspection_id, position, notes)
         violation_id = tablet.add_violation(inspection_id, code, occurred_on, files=files,
                                             evidence=digests, location=position, **fields)
         unchecked = not tablet.store.counts().get("catalogue_entry")
+    for text in notes:
+        _note(text)
     if unchecked:
         _note(f"{code} was not checked: this tablet holds no catalogue yet (`pull` brings it)")
     warn_undecoded(files)

@@ -327,3 +327,17 @@ def test_add_photo_says_at_once_when_a_photo_does_not_decode(visit, name):
     statement.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
     document = run("add-photo", "--kind", "document", str(statement))
     assert document.exit_code == 0 and "warning" not in document.stderr  # not an image kind
+
+
+def test_a_refused_violation_says_nothing_of_the_position_it_would_have_had(visit):
+    run = visit["run"]
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--task", visit["task"]["id"]))
+    refused = run("add-violation", record, "--code", "AIR_VOCS", "--occurred-on",
+                  date.today().isoformat(), "--photo", _photo(visit, "DSCN0010.jpg"))
+    assert refused.exit_code == 2 and "Nothing was recorded." in refused.output
+    assert "position" not in refused.stderr and "note:" not in refused.stderr, refused.stderr
+    recorded = run("add-violation", record, "--code", "AIR_VOC", "--occurred-on",
+                   date.today().isoformat(), "--photo", _photo(visit, "DSCN0010.jpg"))
+    assert recorded.exit_code == 0 and "from DSCN0010.jpg's GPS" in recorded.stderr
+    assert "note: that is 9,0" in recorded.stderr  # said once it is recorded
