@@ -168,6 +168,7 @@ def push(ctx: click.Context) -> None:
         uploads = tablet.upload_evidence(progress=_upload_bar)
         refused = [item for item in tablet.store.evidence("refused") if item.sha256 in waiting]
         missing = tablet.missing_files()
+        citing = {item.sha256: tablet.citing(item.sha256) for item in (*refused, *missing)}
         left = len(tablet.store.queued())
         blocked = blocked_report(tablet.store)
         withdrawals = withdrawal_report(tablet.store, outcomes)
@@ -183,9 +184,9 @@ def push(ctx: click.Context) -> None:
     for line in cli_rejected.withdrawal_lines(withdrawals):
         click.echo(line)
     for item in refused:
-        click.echo(_refused_line(item.filename, item.sha256, item.detail))
+        click.echo(_refused_line(item.filename, item.sha256, item.detail, citing[item.sha256]))
     for item in missing:
-        click.echo(_missing_line(item.filename, item.sha256, item.path))
+        click.echo(_missing_line(item.filename, item.sha256, item.path, citing[item.sha256]))
     for line in cli_rejected.blocked_lines(blocked):
         click.echo(line)
     for record_id, items in uncited.items():
@@ -200,14 +201,24 @@ def push(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
-def _refused_line(filename: str | None, sha256: str, detail: str | None) -> str:
-    return f"  refused file {filename or ''} ({sha256[:12]}): {detail or ''}"
+def _cited_on(violations: list[str]) -> str:
+    """'; cited on violation V, which the server shows without it' ('' for none)."""
+    if not violations:
+        return ""
+    named = ", ".join(violations)
+    return (f"; cited on violation{'' if len(violations) == 1 else 's'} {named}, which the "
+            f"server shows without it (missing evidence)")
 
 
-def _missing_line(filename: str | None, sha256: str, path: str) -> str:
+def _refused_line(filename: str | None, sha256: str, detail: str | None,
+                  citing: list[str]) -> str:
+    return f"  refused file {filename or ''} ({sha256[:12]}): {detail or ''}{_cited_on(citing)}"
+
+
+def _missing_line(filename: str | None, sha256: str, path: str, citing: list[str]) -> str:
     return (f"  missing file {filename or ''} ({sha256[:12]}): the tablet's copy ({path}) is "
             "gone, so it was not sent; capture the same file again (`add-photo FILE`) to "
-            "send it")
+            f"send it{_cited_on(citing)}")
 
 
 def _issue_line(issue: dict[str, Any]) -> str:
@@ -246,9 +257,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
     for issue in report["issues"]:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:
-        click.echo(_refused_line(item["filename"], item["sha256"], item["detail"]))
+        click.echo(_refused_line(item["filename"], item["sha256"], item["detail"],
+                                 item["cited_on"]))
     for item in report["missing_files"]:
-        click.echo(_missing_line(item["filename"], item["sha256"], item["path"]))
+        click.echo(_missing_line(item["filename"], item["sha256"], item["path"],
+                                 item["cited_on"]))
     for line in cli_rejected.blocked_lines(report["blocked"]):
         click.echo(line)
     if report["issues"]:

@@ -291,10 +291,12 @@ class Tablet(Fieldwork, Rejections):
             "issues": [issue_of(o, self.conflict_settled(o)) for o in self.store.issues()],
             "blocked": blocked_report(self.store),
             "refused_files": [{"sha256": item.sha256, "filename": item.filename,
-                               "kind": item.kind, "detail": item.detail}
+                               "kind": item.kind, "detail": item.detail,
+                               "cited_on": self.citing(item.sha256)}
                               for item in self.store.evidence("refused")],
             "missing_files": [{"sha256": item.sha256, "filename": item.filename,
-                               "kind": item.kind, "path": item.path}
+                               "kind": item.kind, "path": item.path,
+                               "cited_on": self.citing(item.sha256)}
                               for item in self.missing_files()],
         }
 

@@ -249,6 +249,15 @@ class Holdings:
         return [item for item in self.store.evidence() if item.inspection_id == inspection_id
                 and item.state != "refused" and item.sha256 not in cited]
 
+    def citing(self, sha256: str) -> list[str]:
+        """The violations that cite a file, as far as the tablet knows (their evidence, or a
+        photo link made here)."""
+        ids = [v["id"] for v in self.store.records("violation")
+               if sha256 in (v.get("evidence") or ())]
+        ids += [str(row.get("violation_id")) for row in self.store.records("evidence_link")
+                if row.get("sha256") == sha256]
+        return list(dict.fromkeys(ids))
+
     def uncited_by_record(self) -> dict[str, list[EvidenceItem]]:
         """uncited, for each record the tablet holds not submitted yet that has any."""
         found = {}

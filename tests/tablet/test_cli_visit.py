@@ -341,3 +341,18 @@ def test_a_refused_violation_says_nothing_of_the_position_it_would_have_had(visi
                    date.today().isoformat(), "--photo", _photo(visit, "DSCN0010.jpg"))
     assert recorded.exit_code == 0 and "from DSCN0010.jpg's GPS" in recorded.stderr
     assert "note: that is 9,0" in recorded.stderr  # said once it is recorded
+
+
+def test_a_refused_file_names_the_violation_that_cites_it(visit):
+    run = visit["run"]
+    _ok(run("pull"))
+    record = _ok(run("new-inspection", "--task", visit["task"]["id"]))
+    scrap = visit["camera"] / "IMG_0007.jpg"
+    scrap.write_bytes(b"not a JPEG at all " * 200)
+    violation = _ok(run("add-violation", record, "--code", "AIR_VOC", "--occurred-on",
+                        date.today().isoformat(), "--no-location", "--photo", str(scrap)))
+    pushed = run("push")
+    assert pushed.exit_code == 1, pushed.output
+    for said in (pushed.stdout, _ok(run("status"))):
+        line = next(x for x in said.splitlines() if "refused file IMG_0007.jpg" in x)
+        assert f"cited on violation {violation}, which the server shows without it" in line
