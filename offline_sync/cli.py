@@ -24,7 +24,7 @@ from offline_sync.cli_base import (
     warn_undecoded,
 )
 from offline_sync.engine import Tablet, issue_of
-from offline_sync.errors import PasswordChangeRequired
+from offline_sync.errors import Invalid, PasswordChangeRequired
 from offline_sync.rejected import blocked_report, withdrawal_report
 from offline_sync.store import EvidenceItem
 from schemas.sync import WITHDRAW
@@ -253,7 +253,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"records {report['records']}; outbox {report['outbox']} "
                f"({report['held']} held); evidence {report['evidence']}"
                + (f"; {report['withdrawals']} withdrawals of discarded edits to send"
-                  if report["withdrawals"] else ""))
+                  if report["withdrawals"] else "")
+               + (f"; {len(report['given_up_files'])} file"
+                  f"{'' if len(report['given_up_files']) == 1 else 's'} given up"
+                  if report["given_up_files"] else ""))
     for issue in report["issues"]:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:
@@ -274,17 +277,32 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def ack(ctx: click.Context, issue_id: str) -> None:
     """Take a handled conflict or rejection off the list `status` shows: ID is the record's
-    id, the conflict's id, or the edit's mutation id."""
+    id, the conflict's id, or the edit's mutation id; or give up a file the server refused or
+    whose copy was lost: ID is its digest (or first digits)."""
     with open_tablet(ctx) as tablet:
         issues = [o for o in tablet.store.issues() if issue_id in (
             o.mutation_id, o.record_id, o.answer.get("conflict_id"))]
+        if not issues:
+            _give_up(tablet, issue_id)
+            return
         for outcome in issues:
             tablet.store.acknowledge(outcome.mutation_id)
         left = len(tablet.store.issues())
-    if not issues:
-        raise BadInput(f"No issue to look at has the id {issue_id} (`status` lists them).")
     click.echo(f"{len(issues)} issue{'' if len(issues) == 1 else 's'} acknowledged; "
                f"{left} left to look at")
+
+
+def _give_up(tablet: Tablet, ref: str) -> None:
+    """ack of a file: given up, saying what still cites it."""
+    try:
+        item = tablet.captured(ref)
+    except Invalid as error:
+        raise BadInput(f"No issue to look at has the id {ref}, nor does a file captured "
+                       "(`status` lists them).") from error
+    tablet.give_up_file(item.sha256)
+    click.echo(f"{item.filename or ''} ({item.sha256[:12]}) given up: it is not sent"
+               f"{_cited_on(tablet.citing(item.sha256))}; capturing the same file again "
+               "sends it")
 
 
 for command in (*cli_visit.COMMANDS, *cli_lists.COMMANDS, *cli_rejected.COMMANDS):

@@ -10,7 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from offline_sync.errors import NotSignedIn, OtherUsersWork, Refused, SyncError, describe
+from offline_sync.errors import (
+    Invalid,
+    NotSignedIn,
+    OtherUsersWork,
+    Refused,
+    SyncError,
+    describe,
+)
 from offline_sync.evidence import CHUNK, EvidenceUploader, capture
 from offline_sync.http import Api, RetryPolicy
 from offline_sync.rejected import Rejections, blocked_report
@@ -249,6 +256,23 @@ class Tablet(Fieldwork, Rejections):
             counts[state] += 1
         return counts
 
+    def give_up_file(self, sha256: str) -> EvidenceItem:
+        """Stop owing a captured file the server refused or whose copy the tablet lost: kept
+        as given_up (capturing the same bytes again sends it). Invalid for one that can
+        still be sent, or was."""
+        item = self.store.evidence_item(sha256)
+        if item is None:
+            raise Invalid(f"No file captured on this tablet has the SHA-256 {sha256}.")
+        lost = item.state == "pending" and not Path(item.path).is_file()
+        if item.state != "refused" and not lost:
+            raise Invalid(f"{item.filename or ''} ({sha256[:12]}) is "
+                          + {"pending": "sent at the next push", "uploaded": "on the server",
+                             "given_up": "given up already"}.get(item.state, item.state)
+                          + ": there is nothing to give up")
+        self.store.mark_evidence(sha256, "given_up", item.detail if item.state == "refused"
+                                 else "its copy was lost on this tablet")
+        return item
+
     def conflict_settled(self, outcome: Outcome) -> bool:
         """Whether a hard conflict was resolved since: the record that holds it (the server's
         copy in the answer), pulled at or after the conflict's version, no longer lists it
@@ -294,6 +318,9 @@ class Tablet(Fieldwork, Rejections):
                                "kind": item.kind, "detail": item.detail,
                                "cited_on": self.citing(item.sha256)}
                               for item in self.store.evidence("refused")],
+            "given_up_files": [{"sha256": item.sha256, "filename": item.filename,
+                                "kind": item.kind, "detail": item.detail}
+                               for item in self.store.evidence("given_up")],
             "missing_files": [{"sha256": item.sha256, "filename": item.filename,
                                "kind": item.kind, "path": item.path,
                                "cited_on": self.citing(item.sha256)}

@@ -41,15 +41,15 @@ class FileRecords:
 
     def add_evidence(self, item: EvidenceItem) -> EvidenceItem:
         """Keep a captured file (a second capture of the same bytes is the same evidence,
-        kept for the record it was first captured for; of a file the server refused, it goes
-        again as captured now, e.g. of another kind)."""
+        kept for the record it was first captured for; of a file the server refused or the
+        inspector gave up, it goes again as captured now, e.g. of another kind)."""
         with self.transaction() as db:
             db.execute("INSERT INTO evidence (sha256, path, size, filename, kind, captured_at, "
                        "state, detail, inspection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (sha256) "
                        "DO UPDATE SET filename = excluded.filename, kind = excluded.kind, "
                        "state = excluded.state, detail = excluded.detail "
-                       "WHERE evidence.state = 'refused'",
+                       "WHERE evidence.state IN ('refused', 'given_up')",
                        (item.sha256, item.path, item.size, item.filename, item.kind,
                         item.captured_at, item.state, item.detail, item.inspection_id))
             db.execute("UPDATE evidence SET inspection_id = ? WHERE sha256 = ? AND "
@@ -64,7 +64,8 @@ class FileRecords:
         return EvidenceItem(**dict(row)) if row else None
 
     def evidence(self, state: str | None = None) -> list[EvidenceItem]:
-        """Captured files, optionally only those in one state (pending, uploaded, refused)."""
+        """Captured files, optionally only those in one state (pending, uploaded, refused,
+        given_up)."""
         with self._lock:
             rows = self.db.execute("SELECT * FROM evidence WHERE ? IS NULL OR state = ? "
                                    "ORDER BY captured_at, sha256", (state, state)).fetchall()

@@ -238,16 +238,16 @@ class Holdings:
         return inspection_id or of_violation or self.visiting()
 
     def uncited(self, inspection_id: str) -> list[EvidenceItem]:
-        """The files captured for the record (not refused) that nothing the tablet knows
-        cites: no violation's evidence, photo link or signature. On the server they would be
-        in no record, gallery or case file."""
+        """The files captured for the record (not refused nor given up) that nothing the
+        tablet knows cites: no violation's evidence, photo link or signature. On the server
+        they would be in no record, gallery or case file."""
         cited = {s.get("evidence_sha256") for s in self.inspection(inspection_id)["signatures"]}
         cited |= {row.get("evidence_sha256") for row in self.store.records("signature")}
         cited |= {row.get("sha256") for row in self.store.records("evidence_link")}
         for violation in self.store.records("violation"):
             cited |= set(violation.get("evidence") or ())
         return [item for item in self.store.evidence() if item.inspection_id == inspection_id
-                and item.state != "refused" and item.sha256 not in cited]
+                and item.state not in ("refused", "given_up") and item.sha256 not in cited]
 
     def citing(self, sha256: str) -> list[str]:
         """The violations that cite a file, as far as the tablet knows (their evidence, or a

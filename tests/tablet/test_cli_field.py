@@ -353,3 +353,43 @@ def test_a_conflict_a_supervisor_resolved_is_said_settled_once_the_record_is_pul
     assert "a supervisor decides" not in said, said
     assert f"settled by a supervisor since (conflict {issue['conflict_id']})" in said, said
     assert f"`ack {issue['conflict_id']}`" in said
+
+
+def test_a_lost_file_given_up_with_ack_no_longer_holds_the_tablet(
+        cli_tablet, live, make_user, tmp_path):
+    camera = tmp_path / "camera"
+    lost = make_photo(camera, 81)
+    digest = cli_tablet("add-photo", str(lost)).output.split()[0]
+    (cli_tablet.home / "evidence" / digest).unlink()
+    lost.unlink()  # the camera roll's copy too: it cannot be captured again
+    other, other_password = make_user("inspector", "310115")
+    sign_in = ("login", "--server", live.url, "--username", other.username, "--password",
+               other_password, "--device-id", "field-tablet")
+    assert cli_tablet(*sign_in).exit_code == 1  # held by a file nobody can ever send
+    assert cli_tablet("ack", "deadbeef00").exit_code == 2  # no such file: nothing changes
+    pending = make_photo(camera, 82)
+    waiting = cli_tablet("add-photo", str(pending)).output.split()[0]
+    kept = cli_tablet("ack", waiting[:12])
+    assert kept.exit_code == 2 and "next push" in kept.output, kept.output  # it can still go
+    given_up = cli_tablet("ack", digest[:12])
+    assert given_up.exit_code == 0, given_up.output
+    assert f"{lost.name} ({digest[:12]}) given up" in given_up.output, given_up.output
+    report = json.loads(cli_tablet("status", "--json").output)
+    assert report["missing_files"] == []
+    assert [f["sha256"] for f in report["given_up_files"]] == [digest]
+    assert "1 file given up" in cli_tablet("status").output
+    assert cli_tablet("push").exit_code == 0  # the other file goes; nothing is left to send
+    assert cli_tablet(*sign_in).exit_code == 0
+
+
+def test_a_refused_file_acknowledged_leaves_the_status_list(cli_tablet, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("现场笔记，不是照片")
+    digest = cli_tablet("add-photo", str(notes)).output.split()[0]
+    assert cli_tablet("push").exit_code == 1
+    assert "refused file notes.txt" in cli_tablet("status").output
+    assert cli_tablet("ack", digest[:12]).exit_code == 0
+    said = cli_tablet("status").output
+    assert "refused file notes.txt" not in said and "1 file given up" in said, said
+    assert cli_tablet("add-photo", "--kind", "document", str(notes)).exit_code == 0
+    assert json.loads(cli_tablet("status", "--json").output)["evidence"]["pending"] == 1
