@@ -212,7 +212,8 @@ def _cited_on(violations: list[str]) -> str:
 
 def _refused_line(filename: str | None, sha256: str, detail: str | None,
                   citing: list[str]) -> str:
-    return f"  refused file {filename or ''} ({sha256[:12]}): {detail or ''}{_cited_on(citing)}"
+    said = (detail or "").rstrip(".") if citing else (detail or "")  # one sentence on
+    return f"  refused file {filename or ''} ({sha256[:12]}): {said}{_cited_on(citing)}"
 
 
 def _missing_line(filename: str | None, sha256: str, path: str, citing: list[str]) -> str:
