@@ -9,6 +9,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from offline_sync.errors import (
     Invalid,
@@ -106,7 +107,12 @@ class Tablet(Fieldwork, Rejections):
               device_id: str | None = None, new_password: str | None = None) -> dict[str, Any]:
         """Sign in on this tablet; keeps the server address, token and user. A temporary
         password raises PasswordChangeRequired; with `new_password` the password is changed
-        to it (any password, temporary or not) and the tablet signed in with it."""
+        to it (any password, temporary or not) and the tablet signed in with it. Invalid for
+        an address that is not an http(s) URL."""
+        address = urlsplit(base_url)
+        if address.scheme not in ("http", "https") or not address.netloc:
+            raise Invalid(f"The server address {base_url} is not a web address: write it "
+                          "with http:// or https://, e.g. http://127.0.0.1:5000")
         if device_id:
             self.store.set(device_id=device_id)
         self._refuse_over_others_work({"username": username})  # before a token is issued

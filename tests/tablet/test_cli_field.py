@@ -393,3 +393,16 @@ def test_a_refused_file_acknowledged_leaves_the_status_list(cli_tablet, tmp_path
     assert "refused file notes.txt" not in said and "1 file given up" in said, said
     assert cli_tablet("add-photo", "--kind", "document", str(notes)).exit_code == 0
     assert json.loads(cli_tablet("status", "--json").output)["evidence"]["pending"] == 1
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:{port}", "localhost", "ftp://127.0.0.1:{port}"])
+def test_a_server_address_without_http_is_refused_saying_how_to_write_it(
+        live, make_user, tmp_path, address):
+    user, password = make_user("inspector", "310115")
+    result = CliRunner().invoke(cli.main, [
+        "--home", str(tmp_path / "cli"), "login", "--server", address.format(port=live.port),
+        "--username", user.username, "--password", password])
+    assert result.exit_code == 2, result.output
+    assert "http://" in result.output and "connection adapters" not in result.output
+    status = CliRunner().invoke(cli.main, ["--home", str(tmp_path / "cli"), "status"])
+    assert status.output.startswith("not signed in"), status.output
