@@ -124,7 +124,7 @@ def test_supervisor_resolves_a_sync_conflict(signed_in, live_url, client, make_u
     page = signed_in("supervisor", OWN)
     page.goto(f"{live_url}/console/conflicts")
     card = page.locator(f"#conflict-{conflict}")
-    assert card.locator("td pre").all_inner_texts() == ['"甲"', '"乙"']
+    assert card.locator("td pre").all_inner_texts() == ["甲", "乙"]  # as written, no JSON quotes
     shoot(page, "conflicts")
     card.get_by_label("平板的值", exact=True).check()
     card.get_by_role("button", name="处理").click()
