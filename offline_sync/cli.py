@@ -20,6 +20,7 @@ from offline_sync.cli_base import (
     location_option,
     open_tablet,
     shown,
+    tally,
     uncited_lines,
     warn_undecoded,
 )
@@ -91,7 +92,7 @@ def pull(ctx: click.Context, limit: int) -> None:
     with open_tablet(ctx) as tablet, tqdm(desc="pull", unit=" changes") as bar:
         total = tablet.pull(limit, progress=bar.update)
         counts = tablet.store.counts()
-    click.echo(f"{total} changes applied; records: {counts}")
+    click.echo(f"{total} changes applied; records: {tally(counts)}")
 
 
 @main.command("new-inspection")
@@ -177,7 +178,7 @@ def push(ctx: click.Context) -> None:
     counts: dict[str, int] = {}
     for outcome in edits:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    click.echo(f"answers: {counts or 'none'}; evidence: {uploads}; still queued: {left}")
+    click.echo(f"answers: {tally(counts)}; evidence: {tally(uploads)}; still queued: {left}")
     for outcome in edits:
         if outcome.status in ("conflict", "rejected"):
             click.echo(_issue_line(issue_of(outcome)))
@@ -251,8 +252,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"server {report['server']} as {report['user']} on {report['device_id']}")
     else:
         click.echo("not signed in (run `login`)")
-    click.echo(f"records {report['records']}; outbox {report['outbox']} "
-               f"({report['held']} held); evidence {report['evidence']}"
+    click.echo(f"records: {tally(report['records'])}; outbox {report['outbox']} "
+               f"({report['held']} held); evidence: {tally(report['evidence'])}"
                + (f"; {report['withdrawals']} withdrawals of discarded edits to send"
                   if report["withdrawals"] else "")
                + (f"; {len(report['given_up_files'])} file"

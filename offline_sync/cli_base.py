@@ -96,6 +96,11 @@ def moment(value: str | None) -> str | None:
     return typed.astimezone().isoformat() if typed.tzinfo is None else typed.isoformat()
 
 
+def tally(counts: dict[str, int]) -> str:
+    """Counts by kind in words ("4 applied, 1 conflict"), the empty ones left out; "none"."""
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "none"
+
+
 def short(value: Any, width: int) -> str:
     """Text cut to `width` characters (with … when cut)."""
     text = "" if value is None else str(value)

@@ -70,7 +70,7 @@ def test_a_rejected_record_fixed_goes_again_and_takes_its_blocked_edits_along(vi
     assert "inspector_ids fixed" in fixed and "3 edits behind it" in fixed, fixed
     pushed = run("push")
     assert pushed.exit_code == 0, pushed.output
-    assert "answers: {'applied': 4}" in pushed.output and "still queued: 0" in pushed.output
+    assert "answers: 4 applied" in pushed.output and "still queued: 0" in pushed.output
     report = json.loads(_ok(run("status", "--json")))
     assert report["blocked"] == [] and report["issues"] == []
     headers = {"Authorization": f"Bearer {Tablet(visit['home']).store.get('token')}"}
