@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import Babel, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -181,9 +182,12 @@ def load_query(schema: Any, labels: Mapping[str, Any]) -> dict[str, Any]:
     """A list page's filters from its query string (as `load` reads them); a refusal of them
     (a query edited by hand), by the schema or by the service that reads them, names each
     filter by the label of the page's own input (`labels`; page and per_page the pager's),
-    never by the parameter's name."""
+    never by the parameter's name. A parameter the page does not read is ignored, as pages
+    on the web do."""
     g.query_labels = {**PAGER_LABELS, **labels}
-    return load(schema, request.args)
+    known = {field.data_key or name for name, field in schema.load_fields.items()}
+    return load(schema, MultiDict([(k, v) for k, v in request.args.items(multi=True)
+                                   if k in known]))  # others (a tracker's utm_*) left aside
 
 
 def page_count(total: int, per_page: int) -> int:

@@ -88,3 +88,9 @@ def test_the_same_refusal_in_english_names_the_english_label(console):
     assert session.post("/console/language", data={"lang": "en"}).status_code == 303
     page = html.unescape(session.get("/console/cases?due_within=abc").get_data(as_text=True))
     assert _named(page) == ["Deadline within (days)"]
+
+
+@pytest.mark.parametrize("role, path", sorted({(t[0], t[1]) for t in TAMPERED}))
+def test_a_parameter_the_page_does_not_read_is_ignored_like_a_trackers(console, role, path):
+    response = console(role, OWN).get(path, query_string={"utm_source": "mail", "foo": "1"})
+    assert response.status_code == 200, response.status_code
