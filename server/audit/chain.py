@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,7 +98,7 @@ def verify_chain(
     entry's, then each rotation entry's new one) and the head's under the current key."""
     keys = {key_id(k): k for k in (*retired, key)} if key is not None else {}
     expected_seq, prev, sealer = 1, GENESIS_HASH, None
-    checked = 0
+    checked, used = 0, set()  # the ids of the keys the chain has been sealed under
     for entry in entries:
         seq = entry["seq"]
         if seq != expected_seq:
@@ -109,9 +109,10 @@ def verify_chain(
         if entry_hash(entry) != entry["hash"]:
             return ChainReport(False, checked, seq, "content does not match its hash (altered)")
         if keys:
-            sealer, problem = _sealed_by(entry, sealer, keys)
+            sealer, problem = _sealed_by(entry, sealer, keys, used)
             if problem:
                 return ChainReport(False, checked, seq, problem)
+            used.add(sealer)
         prev, expected_seq, checked = entry["hash"], seq + 1, checked + 1
     if checked != head_seq:
         return ChainReport(False, checked, checked + 1,
@@ -124,15 +125,18 @@ def verify_chain(
     return ChainReport(True, checked)
 
 
-def _sealed_by(entry: Mapping[str, Any], sealer: str | None, keys: Mapping[str, bytes]
-               ) -> tuple[str | None, str | None]:
-    """The id of the key the chain is at after `entry`, or why the entry's seal fails."""
+def _sealed_by(entry: Mapping[str, Any], sealer: str | None, keys: Mapping[str, bytes],
+               used: Set[str]) -> tuple[str | None, str | None]:
+    """The id of the key the chain is at after `entry`, or why the entry's seal fails. A
+    rotation goes to a key the chain was never under: one back to a retired key is what its
+    holder would write to append to the chain."""
     details = entry.get("details") or {}
     if sealer is not None and entry["action"] == ROTATED:
-        if details.get("from") != sealer or details.get("to") not in keys:
+        if (details.get("from") != sealer or details.get("to") not in keys
+                or details.get("to") in used):
             return None, (f"a key rotation from {details.get('from')} to {details.get('to')} "
                           f"where the chain was sealed under {sealer} (or to a key this "
-                          "instance does not know)")
+                          "instance does not know, or one the chain was sealed under before)")
         sealer = details["to"]
     candidates = [sealer] if sealer is not None else list(keys)
     found = next((k for k in candidates if _holds(

@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from server.audit.chain import (
+    ROTATED,
     ChainReport,
     entry_hash,
     entry_seal,
@@ -206,9 +207,19 @@ def rotate() -> tuple[str, str | None]:
         raise ValueError("the audit chain's head holds under neither the current key nor a "
                          "retired one: set AUDIT_SEAL_RETIRED_KEYS to the key it was sealed "
                          "with")
+    if _rotated_from(key_id(key)):
+        raise ValueError("the audit chain was sealed under the current key before and moved "
+                         "on from it: a rotation back to it would not verify; set "
+                         "AUDIT_SEAL_KEY to a key never used on this chain")
     rotate_on_commit()
     db.session.commit()
     return key_id(key), key_id(old)
+
+
+def _rotated_from(id_: str) -> bool:
+    """Whether a rotation entry moved the chain away from the key of this id."""
+    return any((details or {}).get("from") == id_ for details in db.session.scalars(
+        select(AuditEntry.details).where(AuditEntry.action == ROTATED)))
 
 
 def rotate_on_commit() -> None:

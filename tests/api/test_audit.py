@@ -301,3 +301,20 @@ def test_audit_rotate_refuses_a_chain_sealed_under_no_known_key(app, runner, his
     app.config["AUDIT_SEAL_KEY"] = "a new key with the old one not retired"
     result = runner.invoke(args=["audit", "rotate"])
     assert result.exit_code == 1 and "AUDIT_SEAL_RETIRED_KEYS" in result.output
+
+
+def test_audit_rotate_refuses_a_key_the_chain_was_sealed_under_before(
+        app, runner, history):
+    first = _rotate_keys(app)
+    assert runner.invoke(args=["audit", "rotate"]).exit_code == 0
+    second = app.config["AUDIT_SEAL_KEY"]
+    app.config["AUDIT_SEAL_KEY"], app.config["AUDIT_SEAL_RETIRED_KEYS"] = first, [second]
+    before = len(_entries(app))
+    result = runner.invoke(args=["audit", "rotate"])  # back to the first key: it would break
+    assert result.exit_code == 1 and "never" in result.output, result.output
+    assert len(_entries(app)) == before
+    app.config["AUDIT_SEAL_RETIRED_KEYS"] = [first, second]
+    app.config["AUDIT_SEAL_KEY"] = "a third audit key, never used on this chain"
+    assert runner.invoke(args=["audit", "rotate"]).exit_code == 0
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output, result.output

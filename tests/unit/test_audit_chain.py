@@ -168,3 +168,29 @@ def test_a_rotation_entry_must_start_from_the_key_the_chain_was_at():
 def test_a_key_id_names_the_key_without_showing_it():
     assert key_id(KEY) != key_id(NEW) and len(key_id(KEY)) == 16
     assert KEY.hex()[:16] != key_id(KEY)
+
+
+def _append(entries: list[dict], fields: dict, key: bytes) -> None:
+    """Append an entry with these fields, sealed under `key` (what a key's holder can do)."""
+    prev = entries[-1]["hash"]
+    entry = fields | {"seq": len(entries) + 1, "at": datetime(2026, 3, 1, tzinfo=UTC),
+                      "prev_hash": prev}
+    entry["hash"] = entry_hash(entry)
+    entries.append(entry | {"seal": entry_seal(key, entry["hash"])})
+
+
+def test_a_rotation_back_to_a_retired_key_is_named_as_the_break():
+    entries, _ = _rotated(3, 1)
+    # the holder of the retired key turns the chain back to it and writes what they like
+    _append(entries, rotation(NEW, KEY), KEY)
+    _append(entries, {"actor_id": "u9", "actor_name": "伪造", "device_id": None,
+                      "action": "case.close", "entity": "case", "entity_id": "c1",
+                      "details": {}}, KEY)
+    head = head_seal(KEY, len(entries), entries[-1]["hash"])
+    report = verify_chain(entries, len(entries), entries[-1]["hash"], NEW, head, (KEY,))
+    assert (report.ok, report.broken_seq) == (False, 6) and "rotation" in report.reason
+    # nor does `audit rotate` (a rotation to the current key on top) make it verify
+    _append(entries, rotation(KEY, NEW), NEW)
+    head = head_seal(NEW, len(entries), entries[-1]["hash"])
+    report = verify_chain(entries, len(entries), entries[-1]["hash"], NEW, head, (KEY,))
+    assert (report.ok, report.broken_seq) == (False, 6)
