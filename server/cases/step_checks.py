@@ -111,8 +111,7 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
         raise Refused("notice.no_amount", notes={"intended_fen": "field.positive_amount"},
                       bad_input=True)
     act_fines = _act_fines(case, intended, p.get("act_fines"))
-    mitigation = _within_the_law(case, intended, "intended_fen", p.get("mitigation")) or \
-        _each_within_the_law(case, _by_act(act_fines), p.get("mitigation"))
+    mitigation = _mitigation(case, intended, "intended_fen", act_fines, p.get("mitigation"))
     if case.state == "legal_review":
         _need(p, "review_opinion")
     elif legal_review_required(intended, case.hearing, case.complex):
@@ -177,8 +176,7 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
         raise Refused("decision.not_positive", notes={"fine_fen": "field.positive"},
                       bad_input=True)
     ground = p.get("mitigation") or case.mitigation
-    mitigation = _within_the_law(case, p["fine_fen"], "fine_fen", ground) or \
-        _each_within_the_law(case, _by_act(act_fines), ground)
+    mitigation = _mitigation(case, p["fine_fen"], "fine_fen", act_fines, ground)
     _within_the_notice(case, _by_act(act_fines))
     return {"fine_fen": p["fine_fen"], "act_fines": act_fines,
             "statements": p.get("statements"),
@@ -243,6 +241,14 @@ def _within_the_notice(case: CaseView, fines: Mapping[int, int]) -> None:
         if fen > noticed[act]:
             raise Refused("decision.act_heavier", {"act": act, "intended_fen": noticed[act]},
                           {"act_fines": Message("field.act_above_notice", {"act": act})})
+
+
+def _mitigation(case: CaseView, total: int, field: str, act_fines: list[dict[str, int]],
+                ground: str | None) -> str | None:
+    """The total and each act's fine both within the law (a total mitigated below the case's
+    minimum does not let an act exceed its own maximum); the ground to record."""
+    whole = _within_the_law(case, total, field, ground)
+    return _each_within_the_law(case, _by_act(act_fines), ground) or whole
 
 
 def _each_within_the_law(case: CaseView, fines: Mapping[int, int], mitigation: str | None

@@ -152,3 +152,25 @@ def test_a_hearing_is_notified_with_its_place():
     blank = {**HEARING, "hearing_place": "   "}
     with pytest.raises(procedure.Refused):
         procedure.check_transition(notified, "hearing", blank, D("2021-06-08"))
+
+
+# act 1's provision is narrow (1,000-2,000 yuan), act 2's wide (50,000-500,000): a total below
+# the case's minimum (51,000) leaves room for act 1 above its own maximum
+NARROW = ((1, None, (100_000, 200_000), True), (2, None, (5_000_000, 50_000_000), True))
+ABOVE_ACT_1 = [{"act": 1, "fine_fen": 1_000_000}, {"act": 2, "fine_fen": 4_000_000}]
+
+
+@pytest.mark.parametrize("step", ["notified", "decided"])
+def test_a_mitigated_total_does_not_let_an_act_exceed_its_own_maximum(step):
+    case = _case(outcomes=("fine", "fine"), fineable_acts=NARROW,
+                 fine_range=(5_100_000, 50_200_000))
+    params = {"act_fines": ABOVE_ACT_1, "mitigation": "主动消除违法行为危害后果"}
+    with pytest.raises(procedure.Refused) as refused:
+        if step == "notified":
+            _notify({"intended_fen": 5_000_000, **params}, case)
+        else:
+            _decide(_case("notified", outcomes=("fine", "fine"), fineable_acts=NARROW,
+                          fine_range=(5_100_000, 50_200_000), intended_fen=5_000_000,
+                          notice_on=D("2021-06-07"), last_step_on=D("2021-06-07")),
+                    {"fine_fen": 5_000_000, **params})
+    assert refused.value.message.key == "act.above_maximum"
