@@ -20,7 +20,7 @@ from server.sync.models import SyncConflict
 from server.sync.mutations import load
 from server.sync.records import INSPECTION_CHANGES, VIOLATION_CHANGES
 from server.sync.refusals import refused, said
-from server.uow import batch
+from server.uow import batch, find
 
 CHECKLIST = "checklist:"
 
@@ -76,8 +76,9 @@ def _now(conflict: SyncConflict) -> dict[str, Any]:
 
 
 def _version(conflict: SyncConflict) -> int:
+    """The record's version, its row locked for the rest of the transaction."""
     model = Violation if conflict.entity == "violation" else Inspection
-    return db.session.get(model, uuid.UUID(conflict.entity_id)).version
+    return find(model, uuid.UUID(conflict.entity_id), lock=True).version
 
 
 def resolve(actor: Actor, conflict_id: uuid.UUID, choice: str,
@@ -87,8 +88,8 @@ def resolve(actor: Actor, conflict_id: uuid.UUID, choice: str,
     with batch():
         conflict = conflicts.get_open(actor, conflict_id)
         chosen = conflicts.chosen_values(conflict, choice, values)
-        moved = conflicts.refresh(actor, conflict, _now(conflict), _version(conflict)) \
-            if chosen else []
+        version = _version(conflict)  # locked first: nobody moves it between compare and apply
+        moved = conflicts.refresh(actor, conflict, _now(conflict), version) if chosen else []
         if not moved:
             version = _apply(actor, conflict, chosen) if chosen else _version(conflict)
             conflicts.close(actor, conflict, choice, chosen, version)

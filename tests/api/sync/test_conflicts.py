@@ -3,7 +3,10 @@ supervisor resolves them; the resolution is a new version tablets pull."""
 
 from __future__ import annotations
 
+import os
 import uuid
+
+import pytest
 
 from tests.api.described import assert_described
 from tests.api.sync.conftest import OTHER, Tablet, mutation, shared_record
@@ -263,3 +266,42 @@ def test_a_refused_resolution_sent_with_an_idempotency_key_still_refreshes_the_c
     assert replayed.status_code == 409  # the same request again: its first answer
     second = {**world["supervisor"], "Idempotency-Key": str(uuid.uuid4())}
     assert client.post(url, headers=second, json={"choice": "tablet"}).status_code == 200
+
+
+@pytest.mark.skipif(os.environ.get("TEST_DATABASE") != "postgresql",
+                    reason="row locks are PostgreSQL's")
+def test_a_resolution_holds_the_record_while_it_compares_and_applies(
+        app, client, world, database_url, monkeypatch):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from server.config import normalise_database_url
+    from server.sync import conflicts as conflict_service
+
+    key = shared_record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    other, wrote, compare = create_engine(normalise_database_url(database_url)), [], \
+        conflict_service.refresh
+
+    def then_another_writer(*args, **kwargs):
+        """Another push commits an edit just after the resolution read the record."""
+        moved = compare(*args, **kwargs)
+        with other.connect() as conn:
+            try:
+                conn.execute(text("SET lock_timeout = '300ms'"))
+                conn.execute(text("UPDATE inspections SET findings = '甲补充', "
+                                  "version = version + 1 WHERE id = :id"), {"id": key})
+                conn.commit()
+                wrote.append(True)
+            except OperationalError:  # it waits for the resolution (here: gives up)
+                conn.rollback()
+        return moved
+
+    monkeypatch.setattr(conflict_service, "refresh", then_another_writer)
+    answer = client.post(f"/api/v1/sync/conflicts/{conflict}/resolve",
+                         headers=world["supervisor"], json={"choice": "tablet"})
+    other.dispose()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert not (wrote and record["findings"] == "乙"), (answer.status_code, record["findings"])
