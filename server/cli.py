@@ -159,14 +159,18 @@ def verify_audit():
 def rotate_audit():
     """Move the chain to the current AUDIT_SEAL_KEY now (after a rotation)."""
     try:
-        current, old = audit.rotate()
+        current, old, last = audit.rotate()
     except ValueError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     if old is None:
         click.echo(f"audit chain already sealed under the current key {current}")
-    else:
-        click.echo(f"audit chain moved from the retired key {old} to the current key {current}")
+        return
+    click.echo(f"audit chain moved from the retired key {old} to the current key {current}")
+    if last is not None:  # a chain cut back to before an earlier rotation looks the same
+        click.echo(f"its last entry before the move: {last.seq}, {last.action} at "
+                   f"{last.at.isoformat(timespec='seconds')}; if entries you know of came "
+                   "after it, the chain was cut back: restore a backup")
 
 
 @enterprises_cli.command("import")

@@ -115,8 +115,9 @@ def _append_noted(session: Session) -> None:
     rotating = session.info.pop(ROTATE, False)
     if not noted and not rotating:
         return
-    head = session.execute(
+    head = session.execute(  # read afresh under the lock: another host may have moved it
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
     at = utcnow()  # the commit's time: entries stay in time order along the chain
     key = audit_key()
@@ -138,19 +139,26 @@ def _append_noted(session: Session) -> None:
 def _after_rotation(head: AuditHead, key: bytes, noted: list[dict[str, Any]],
                     rotating: bool) -> list[dict[str, Any]]:
     """The entries to write on a head not sealed under the current key: led by the rotation
-    entry when `audit rotate` asked for it. A head under a retired key otherwise refuses the
-    write: never rotated on the way, since a chain cut back to before its rotation by a
-    holder of the retired key looks the same, and would be hidden (server.audit.chain)."""
+    entry when `audit rotate` asked for it. Otherwise the write is refused: under a retired
+    key, never rotated on the way, since a chain cut back to before its rotation by a holder
+    of the retired key looks the same, and would be hidden (server.audit.chain); under no key
+    known here (a host still on the key the others rotated away from, a SECRET_KEY changed
+    without AUDIT_SEAL_KEY, a head rewritten), an entry sealed on it would break the chain
+    for good."""
     old = head_sealer(retired_keys(), head.seq, head.hash, head.seal)
     if rotating:
         return [rotation(old, key), *noted]
-    if old is not None:
-        raise ServiceUnavailable(NOT_ROTATED, headers={"Retry-After": "60"})
-    return noted  # under no key known here: written on; `audit verify` names the break
+    raise ServiceUnavailable(NOT_ROTATED if old is not None else UNSEALED,
+                             headers={"Retry-After": "60"})
 
 
 NOT_ROTATED = ("The audit log is still sealed under a retired key: nothing can be recorded "
                "until an administrator runs `flask audit rotate`.")
+UNSEALED = ("The audit log's head is sealed under no key this server knows: nothing can be "
+            "recorded until an administrator sets AUDIT_SEAL_KEY to the key it was sealed "
+            "with (or lists that key in AUDIT_SEAL_RETIRED_KEYS and runs `flask audit "
+            "rotate`); if no key of the bureau sealed it, it was tampered with: run `flask "
+            "audit verify`.")
 
 
 def entries_of(entity: str, entity_ids: Collection[str],
@@ -193,15 +201,17 @@ def head_holds() -> bool:
                        head.seal) is not None
 
 
-def rotate() -> tuple[str, str | None]:
+def rotate() -> tuple[str, str | None, AuditEntry | None]:
     """Move the chain to the current key now (a rotation entry) if its head is sealed under
-    a retired one; the current key's id and the retired key's it moved from (None: it was at
-    the current key already). Commits."""
+    a retired one; the current key's id, the retired key's it moved from (None: it was at
+    the current key already) and the last entry before the move, for the operator to check
+    that it is the last they expect (a chain cut back looks like one not yet rotated).
+    Commits."""
     head = db.session.get(AuditHead, 1)
     key = audit_key()
     if head is None or head.seq == 0 or head_sealer([key], head.seq, head.hash,
                                                      head.seal) is not None:
-        return key_id(key), None
+        return key_id(key), None, None
     old = head_sealer(retired_keys(), head.seq, head.hash, head.seal)
     if old is None:
         raise ValueError("the audit chain's head holds under neither the current key nor a "
@@ -211,9 +221,10 @@ def rotate() -> tuple[str, str | None]:
         raise ValueError("the audit chain was sealed under the current key before and moved "
                          "on from it: a rotation back to it would not verify; set "
                          "AUDIT_SEAL_KEY to a key never used on this chain")
+    last = db.session.get(AuditEntry, head.seq)
     rotate_on_commit()
     db.session.commit()
-    return key_id(key), key_id(old)
+    return key_id(key), key_id(old), last
 
 
 def _rotated_from(id_: str) -> bool:

@@ -201,12 +201,13 @@ def test_verify_names_an_entry_edited_and_hashed_again_to_the_head(app, runner, 
     assert f"BROKEN at entry {target}" in result.output and "seal" in result.output
 
 
-def test_a_chain_rewritten_without_the_key_stays_broken_after_the_next_write(
+def test_a_chain_rewritten_without_the_key_refuses_the_next_write_and_stays_broken(
         app, client, runner, login, history, enterprise_body):
-    target = _entries(app)[1].seq
+    headers, target = login(), _entries(app)[1].seq
     _rewrite_from(app, target, details={"forged": True})
-    assert client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
-                       headers=login()).status_code == 201
+    refused = client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                          headers=headers)
+    assert refused.status_code == 503 and "audit verify" in refused.get_json()["detail"]
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"BROKEN at entry {target}" in result.output
 
@@ -295,6 +296,23 @@ def test_a_holder_of_the_retired_key_cannot_cut_the_chain_back_to_before_its_rot
     assert client.post("/api/v1/enterprises", json=enterprise_body(serial=3),
                        headers=headers).status_code == 503
     assert runner.invoke(args=["audit", "verify"]).exit_code == 1
+
+
+def test_a_host_still_on_the_old_key_after_a_rotation_refuses_to_write_rather_than_break(
+        app, client, runner, login, history, enterprise_body):
+    # a rolling restart: the other hosts rotated; this one still seals under the old key
+    headers = login()
+    old = _rotate_keys(app)
+    moved = runner.invoke(args=["audit", "rotate"])
+    assert moved.exit_code == 0 and "last entry before the move" in moved.output, moved.output
+    new = app.config["AUDIT_SEAL_KEY"]
+    app.config.update(AUDIT_SEAL_KEY=old, AUDIT_SEAL_RETIRED_KEYS=[])
+    refused = client.post("/api/v1/enterprises", json=enterprise_body(serial=2),
+                          headers=headers)
+    assert refused.status_code == 503 and "AUDIT_SEAL_KEY" in refused.get_json()["detail"]
+    app.config.update(AUDIT_SEAL_KEY=new, AUDIT_SEAL_RETIRED_KEYS=[old])
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "intact" in result.output, result.output
 
 
 def test_audit_rotate_refuses_a_chain_sealed_under_no_known_key(app, runner, history):
