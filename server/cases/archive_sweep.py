@@ -25,6 +25,14 @@ def grace() -> timedelta:
     return timedelta(hours=current_app.config["ARCHIVE_COPY_GRACE_HOURS"])
 
 
+def _named_now(sha256: str) -> bool:
+    """Asked again right before the delete: a builder stalled past the grace may have frozen
+    this copy since the chunk's names were read (archived._kept stores it again otherwise)."""
+    named = db.session.scalar(select(Case.id).where(Case.archive_sha256 == sha256).limit(1))
+    db.session.rollback()
+    return named is not None
+
+
 def sweep_unfrozen_copies(now: datetime) -> dict[str, int]:
     """The scheduled job: delete the copies stored before the grace that no case names;
     the deleted digests are appended to the audit log."""
@@ -38,7 +46,7 @@ def sweep_unfrozen_copies(now: datetime) -> dict[str, int]:
             Case.archive_sha256.in_(chunk))))
         db.session.rollback()
         for sha256 in chunk:
-            if sha256 in named:
+            if sha256 in named or _named_now(sha256):
                 kept += 1
             else:
                 store.delete_copy(sha256)

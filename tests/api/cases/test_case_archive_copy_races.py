@@ -284,3 +284,29 @@ def test_a_builder_stalled_past_half_the_grace_stores_its_copy_again_before_free
     with app.app_context():
         exports.run_export(queued)
     assert stored_before_freeze == [stores]
+
+
+def test_the_sweep_asks_again_right_before_deleting_a_copy_frozen_since_it_read_the_names(
+        app, client, party, exporting, archived, monkeypatch):
+    from server.cases import archive_sweep, exports
+    from server.cases import archived as copies
+    from server.extensions import db
+
+    with app.app_context():
+        queued = db.session.scalar(db.select(copies.CaseExport.id).where(
+            copies.CaseExport.case_id == uuid.UUID(archived["id"])))
+        exports.run_export(queued)
+    [copy] = audits(app, archived["id"], "case.archive_copy")
+    real_scalars = db.session.scalars
+
+    def names_read_before_the_freeze(statement, *args, **kwargs):  # the chunk's one query
+        if "archive_sha256" in str(statement):
+            return iter(())
+        return real_scalars(statement, *args, **kwargs)
+
+    later = datetime.now(UTC) + timedelta(hours=app.config["ARCHIVE_COPY_GRACE_HOURS"] + 1)
+    with app.app_context():
+        monkeypatch.setattr(db.session, "scalars", names_read_before_the_freeze)
+        swept = archive_sweep.sweep_unfrozen_copies(later)
+    assert (swept["deleted"], swept["kept_frozen"]) == (0, 1)
+    assert copy["sha256"] in _stored_files(app)
