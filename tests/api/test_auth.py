@@ -184,7 +184,7 @@ def _proxied_app(app, **config):
     from server import create_app
 
     keep = ("TESTING", "SQLALCHEMY_DATABASE_URI", "EVIDENCE_STORE", "PASSWORD_HASH",
-            "SECRET_KEY", "CASE_EXPORT_DIR")
+            "SECRET_KEY", "AUDIT_SEAL_KEY", "CASE_EXPORT_DIR")
     return create_app({name: app.config[name] for name in keep} | config)
 
 

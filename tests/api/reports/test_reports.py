@@ -258,12 +258,13 @@ def test_a_fined_first_offence_counts_its_fine_under_its_own_type(
     case = _ok(step(_ok(step(case, "investigating")).get_json(), "legal_review")).get_json()
     dust_fen = dust["decision"]["zh"]["penalty"]["amount_fen"]
     exceed_fen = spared["decision"]["zh"]["penalty"]["amount_fen"]
-    case = _ok(step(case, "notified", review_opinion="同意",
-                    intended_fen=dust_fen + exceed_fen)).get_json()
     act = {a["violation_ids"][0]: a["act"] for a in case["acts"]}
+    fines = [{"act": act[dust["id"]], "fine_fen": dust_fen},
+             {"act": act[spared["id"]], "fine_fen": exceed_fen}]  # the notice names both
+    case = _ok(step(case, "notified", review_opinion="同意",
+                    intended_fen=dust_fen + exceed_fen, act_fines=fines)).get_json()
     _ok(step(case, "decided", fine_fen=dust_fen + exceed_fen, rights_waived=True,
-             act_fines=[{"act": act[dust["id"]], "fine_fen": dust_fen},
-                        {"act": act[spared["id"]], "fine_fen": exceed_fen}]))
+             act_fines=fines))
     body = _ok(client.get("/api/v1/reports/summary?from=2021-01-01&to=2021-12-31",
                           headers=party["legal"])).get_json()
     assert {c["code"]: c["fines_fen"] for c in body["by_code"]} == {
