@@ -112,14 +112,16 @@ def run(quick: bool) -> dict:
             return {}
         workdir = Path(tmp)
         store = f"file://{workdir / 'evidence'}"
+        secret = secrets.token_hex(16)  # one audit key for the seeding app and the server
         app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-                          "EVIDENCE_STORE": store, "PASSWORD_HASH": FAST_HASH})
+                          "EVIDENCE_STORE": store, "PASSWORD_HASH": FAST_HASH,
+                          "SECRET_KEY": secret})
         with app.app_context():
             upgrade(revision="heads")
             accounts = loadgen.prepare(TABLETS, per_district=20)
             db.engine.dispose()
         env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_STORE": store,
-               "SECRET_KEY": secrets.token_hex(16), "SCHEDULER": "off"}
+               "SECRET_KEY": secret, "SCHEDULER": "off"}
         port = _free_port()
         access_log = workdir / "access.log"
         server = _serve(env, port, workdir / "gunicorn.log", WORKERS, access_log)

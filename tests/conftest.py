@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 BOUNDARIES = ROOT / "server" / "data" / "boundaries" / "shanghai_districts.geojson"
 FIXED_STAMP = datetime(2026, 1, 1, tzinfo=UTC)
+# The audit key of every app of the run, and of the servers tests start on its database.
+AUDIT_SEAL_KEY = "audit-seal-key-of-the-test-run"
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
@@ -193,7 +195,7 @@ def app(database_url: str, boundary_rows, tmp_path: Path) -> Iterator[Flask]:
         "PASSWORD_HASH": FAST_HASH,
         "SECRET_KEY": secrets.token_hex(16),
         # one audit key for the run: a world saved by one test is restored in later ones
-        "AUDIT_SEAL_KEY": "audit-seal-key-of-the-test-run",
+        "AUDIT_SEAL_KEY": AUDIT_SEAL_KEY,
         # Archiving queues the case file's build: a test runs the job (or turns threads on).
         "CASE_EXPORT_THREAD": False,
     })

@@ -21,6 +21,8 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from tests.conftest import AUDIT_SEAL_KEY
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
 
@@ -49,7 +51,8 @@ class Gunicorn:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.env = {**os.environ, "DATABASE_URL": database_url, "EVIDENCE_STORE": store,
-                    "SECRET_KEY": secrets.token_hex(24), "SCHEDULER": "off", **env}
+                    "SECRET_KEY": secrets.token_hex(24), "SCHEDULER": "off",
+                    "AUDIT_SEAL_KEY": AUDIT_SEAL_KEY, **env}  # the chain the test app began
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
