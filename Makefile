@@ -42,6 +42,14 @@ test: venv
 		TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile; \
 	fi
 
+# One database only: `make test-sqlite`, or `make test-postgres` with TEST_DATABASE_URL set.
+test-sqlite: venv
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+test-postgres: venv
+	@test -n "$$TEST_DATABASE_URL" || { echo "set TEST_DATABASE_URL=postgresql://…"; exit 2; }
+	TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 # The OpenAPI fuzzing of `make test` with many more examples per operation and role, the roles
 # spread over the test workers (25 examples took under 5 minutes per database on 2 cores).
 FUZZ_EXAMPLES ?= 50
