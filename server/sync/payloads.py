@@ -1,4 +1,5 @@
-"""Each synced record as its REST representation, with the scope keys that filter pulls."""
+"""Each synced record as its REST representation (a violation's decision as its brief), with
+the scope keys that filter pulls."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from server.planning import tasks as planning
 from server.planning.models import Task, TaskAssignee
 from server.registry.models import Enterprise
 from server.registry.views import enterprise_json
+from server.sync.brief import brief
 from server.sync.keys import by_entity
 from server.sync.models import SyncConflict
 
@@ -201,6 +203,7 @@ def violation(key: str) -> Snapshot | None:
     known = db.session.info.get(DECISIONS)
     decision = LATEST if known is None else known.get(str(row.id))  # the id's canonical form
     data = dump_violation(violation_json(row, decision))
+    data["decision"] = brief(data["decision"], f"/api/v1/violations/{row.id}")
     data["open_conflicts"] = _open_conflicts("violation", key)
     record = db.session.get(Inspection, row.inspection_id)
     users = officers(record) if record else set()

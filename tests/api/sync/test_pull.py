@@ -166,7 +166,33 @@ def test_pulled_records_equal_their_rest_representations(client, world, assigned
         rest = client.get(path, headers=tablet.headers).get_json()
         pulled = dict(tablet.data(entity, path.rsplit("/", 1)[1]))
         assert pulled.pop("open_conflicts", []) == []
+        if entity == "violation":  # its decision travels as a brief, the whole one at `full`
+            assert pulled.pop("decision")["full"] == path
+            rest.pop("decision")
         assert pulled == rest, entity
+
+
+def test_a_pulled_violation_carries_a_brief_of_its_decision_in_both_languages(client, world):
+    tablet, inspection, violation = world["a"], str(uuid.uuid4()), str(uuid.uuid4())
+    tablet.push(mutation("inspection", "create", inspection, world["inspection_fields"]()),
+                mutation("violation", "create", violation, {
+                    "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01",
+                    "facts": {"corrected_on_spot": True}}))
+    tablet.pull()
+    brief = tablet.data("violation", violation)["decision"]
+    whole = client.get(f"/api/v1/violations/{violation}",
+                       headers=tablet.headers).get_json()["decision"]
+    zh, en = whole["zh"], whole["en"]
+    assert brief["outcome"] == zh["decision"]
+    assert brief["explanation"] == {"zh": zh["explanation"], "en": en["explanation"]}
+    assert brief["waiver"]["item"] == zh["waiver"]["item"]
+    assert brief["waiver"]["unknown"] == zh["waiver"]["unknown"]  # what to establish on site
+    assert brief["waiver"]["reason"] == {"zh": zh["waiver"]["reason"],
+                                         "en": en["waiver"]["reason"]}
+    assert brief["penalty"]["amount_fen"] == zh["penalty"]["amount_fen"]
+    assert brief["penalty"]["basis"] == {"zh": zh["penalty"]["basis"],
+                                         "en": en["penalty"]["basis"]}
+    assert "trace" not in str(brief) and len(str(brief)) * 4 < len(str(whole))
 
 
 def test_supervisors_of_every_district_holding_a_file_pull_it_and_lose_it_when_it_stops(
