@@ -12,7 +12,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from offline_sync import cli_lists, cli_rejected, cli_visit
+from offline_sync import cli_lists, cli_password, cli_rejected, cli_visit
 from offline_sync.cli_base import (
     IMAGE_KINDS,
     BadInput,
@@ -50,38 +50,30 @@ TEMPORARY = ("Your password was set by an administrator and is temporary: choose
 @main.command()
 @click.option("--server", required=True, help="e.g. http://127.0.0.1:5000")
 @click.option("--username", required=True)
-@click.option("--password", prompt=True, hide_input=True)
+@click.option("--password", default=None,
+              help="Asked for when not given (not shown as typed), or read from standard "
+                   "input when that is not a terminal; on the command line, other users of "
+                   "this machine may see it in the process list.")
 @click.option("--new-password", default=None,
               help="Change the password to this one while signing in (needed after an "
                    "administrator set it; asked for when not given).")
 @click.option("--device-id", default=None, help="Stable id of this tablet (made once if absent).")
 @click.pass_context
-def login(ctx: click.Context, server: str, username: str, password: str,
+def login(ctx: click.Context, server: str, username: str, password: str | None,
           new_password: str | None, device_id: str | None) -> None:
     """Sign in and keep a device token (changing a temporary password first)."""
+    password = cli_password.password(password)
     with open_tablet(ctx) as tablet:
         try:
             body = tablet.login(server, username, password, device_id, new_password)
         except PasswordChangeRequired:
             click.echo(TEMPORARY, err=True)
-            new_password = _new_password()
+            new_password = cli_password.new_password()
             body = tablet.login(server, username, password, device_id, new_password)
     if new_password is not None:
         click.echo("password changed: the temporary or old one no longer works")
     click.echo(f"signed in as {body['user']['username']} on {body['device_id']} "
                f"until {shown(body['expires_at'])}")
-
-
-def _new_password() -> str:
-    """The new password, typed twice; nothing typed (no terminal): how to give it instead."""
-    try:
-        return click.prompt("New password", hide_input=True, confirmation_prompt=True,
-                            err=True)
-    except click.Abort:
-        raise click.ClickException(
-            "Not signed in: the password must be changed first. Run `login` again with "
-            "--new-password NEW (at least 12 characters, no space at either end, not the "
-            "current one), or type it when asked.") from None
 
 
 @main.command()
@@ -131,8 +123,8 @@ def add_photo(ctx: click.Context, file: Path, violation_id: str | None,
     which record it is kept for."""
     with open_tablet(ctx) as tablet:
         if violation_id and tablet.store.record_of("violation", violation_id) is None:
-            raise click.ClickException(  # its link would wait for it on the server forever
-                f"No violation {violation_id} on this tablet: check the id, or pull first.")
+            raise BadInput(  # its link would wait for it on the server forever
+                f"No violation {violation_id} on this tablet: check the id, or pull first")
         record_id = tablet.photo_record(violation_id, inspection_id)
         item = tablet.add_photo(file, violation_id, kind, record_id)
         chosen = None if inspection_id or violation_id else tablet.open_records()

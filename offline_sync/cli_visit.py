@@ -20,6 +20,7 @@ from offline_sync.cli_base import (
 )
 from offline_sync.engine import Tablet
 from offline_sync.position import distance_m, photo_position
+from offline_sync.visit import not_empty
 
 INSPECTION = click.argument("inspection_id", metavar="INSPECTION")
 YES, NO = ("yes", "true", "y", "1"), ("no", "false", "n", "0")
@@ -36,7 +37,7 @@ def _cited(tablet: Tablet, refs: tuple[str, ...]) -> tuple[list[Path], list[str]
     files, digests = [], []
     for ref in refs:
         if Path(ref).is_file():
-            files.append(Path(ref))
+            files.append(not_empty(ref))  # said before anything else is looked up
         else:
             digests.append(tablet.captured(ref).sha256)
     return files, digests

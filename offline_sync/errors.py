@@ -70,10 +70,6 @@ class OtherUsersWork(SyncError):
     """Sign-in refused: the tablet holds another user's unsent work, which would go as theirs."""
 
 
-class NotEvidence(SyncError):
-    """A file the tablet will not capture (it is empty): nothing was recorded."""
-
-
 class NewerStore(SyncError):
     """The store file was made by a newer version of the tablet software (the tablet was
     downgraded): it is refused, left as it is, rather than read or written wrongly."""
@@ -81,6 +77,10 @@ class NewerStore(SyncError):
 
 class Invalid(ValueError):
     """Input the contract, or what the tablet holds, refuses: nothing was recorded."""
+
+
+class NotEvidence(Invalid, SyncError):
+    """A file the tablet will not capture (it is empty): refused input, nothing recorded."""
 
 
 def invalid(what: str, errors: Any) -> Invalid:

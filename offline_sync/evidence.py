@@ -67,7 +67,8 @@ def capture(store: Store, source: str | Path, folder: str | Path, kind: str = "p
         os.fsync(tmp.fileno())
     if size == 0:  # the server would refuse it; said now, while it can be taken again
         os.unlink(tmp.name)
-        raise NotEvidence(f"{source.name} is empty (0 bytes): nothing was captured.")
+        raise NotEvidence(f"{source.name} is empty (0 bytes): no photo or file to keep "
+                          "(the server refuses an empty file); take it again")
     digest = hasher.hexdigest()
     target = folder / digest
     if target.exists():

@@ -49,13 +49,19 @@ def today() -> date:
     return datetime.now(SHANGHAI).date()
 
 
-def _digest(path: str | Path) -> str:
-    """The SHA-256 a file will be captured under (Invalid for an empty one, which the server
-    refuses): known before capture, so nothing is captured for an edit that is refused."""
+def not_empty(path: str | Path) -> Path:
+    """The file, unless it is empty (Invalid, naming it: the server refuses an empty file)."""
     path = Path(path)
     if path.stat().st_size == 0:
-        raise Invalid(f"{path.name} is empty (0 bytes).")
-    with open(path, "rb") as file:
+        raise Invalid(f"{path.name} is empty (0 bytes): no photo or file to keep (the "
+                      "server refuses an empty file); take it again")
+    return path
+
+
+def file_digest(path: str | Path) -> str:
+    """The SHA-256 a file will be captured under (Invalid for an empty one): known before
+    capture, so nothing is captured for an edit that is refused."""
+    with open(not_empty(path), "rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
@@ -116,7 +122,7 @@ class Fieldwork(Holdings):
             raise Invalid(f"{code} is not in the violation catalogue this tablet holds: "
                           "`codes` lists them.")
         files = [Path(f) for f in files]
-        cited = list(dict.fromkeys([*evidence, *(_digest(f) for f in files)]))
+        cited = list(dict.fromkeys([*evidence, *(file_digest(f) for f in files)]))
         body = {"inspection_id": inspection_id, "code": code, "occurred_on": occurred_on,
                 **fields, **({"evidence": cited} if cited else {})}
         self.check_violation(body)
@@ -272,7 +278,7 @@ class Fieldwork(Holdings):
             name, user_id = officer["name"] or name, officer["id"]
         if not name:
             raise Invalid("Whose signature? Give the signer's name.")
-        digest = _digest(image) if image is not None else None
+        digest = file_digest(image) if image is not None else None
         fields = self._signature(inspection_id, name, role, digest, refusal_reason, user_id)
         if image is not None:
             fields["evidence_sha256"] = self.add_photo(

@@ -190,10 +190,12 @@ def test_add_photo_refuses_at_once_what_could_never_be_sent(cli_tablet, tmp_path
     empty = tmp_path / "IMG_0001.jpg"
     empty.write_bytes(b"")
     result = cli_tablet("add-photo", str(empty))
-    assert result.exit_code == 1 and "IMG_0001.jpg is empty" in result.output, result.output
+    assert result.exit_code == 2, result.output  # refused input, as the README says
+    assert "IMG_0001.jpg is empty (0 bytes)" in result.output, result.output
+    assert "Nothing was recorded." in result.output and "Traceback" not in result.output
     photo = str(make_photo(tmp_path / "camera", 61))
     unknown = cli_tablet("add-photo", photo, "--violation", "6f1c0a52-6a43-4c55-9d9e-1d2c3b4a5f64")
-    assert unknown.exit_code == 1 and "No violation" in unknown.output, unknown.output
+    assert unknown.exit_code == 2 and "No violation" in unknown.output, unknown.output
     report = json.loads(cli_tablet("status", "--json").output)
     assert report["outbox"] == 0
     assert report["evidence"] == {"pending": 0, "uploaded": 0, "refused": 0}

@@ -171,6 +171,10 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
     record = _ok(run("new-inspection", "--task", visit["task"]["id"]))  # the task's officers
     pad = str(make_photo(visit["camera"] / "pad", 5))
     photo = _photo(visit, SITE_PHOTO)
+    violation = _ok(run("add-violation", record, "--code", "AIR_VOC", "--occurred-on",
+                        date.today().isoformat(), "--no-location"))
+    empty = visit["camera"] / "IMG_0000.jpg"
+    empty.write_bytes(b"")  # a camera that failed to write
     before = _owed(visit)
     refused = {
         "a code in no catalogue": ("add-violation", record, "--code", "AIR_VOCS",
@@ -193,6 +197,12 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
                                      "--no-location"),
         "a photo never captured": ("add-violation", record, "--code", "AIR_VOC",
                                    "--occurred-on", "2026-06-01", "--photo", "abcdef12"),
+        "an empty photo cited": ("add-violation", record, "--code", "AIR_VOC",
+                                 "--occurred-on", "2026-06-01", "--photo", str(empty)),
+        "an empty photo captured": ("add-photo", str(empty), "--violation", violation),
+        "an empty photo linked": ("link-photo", str(empty), "--violation", violation),
+        "an empty signature image": ("sign", record, "--role", "party", "--name", "王经理",
+                                     "--image", str(empty)),
         "an officer not on the record": ("sign", record, "--role", "officer", "--name",
                                          "王五", "--image", pad),
         "a user id with another's name": ("sign", record, "--role", "officer", "--user-id",
@@ -236,6 +246,9 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
         *refused["a refusal without its reason"]).output
     assert "No person this tablet knows is called nope" in run(
         *refused["an officer nobody knows"]).output
+    for case in ("an empty photo cited", "an empty photo captured", "an empty photo linked",
+                 "an empty signature image"):
+        assert "IMG_0000.jpg is empty (0 bytes)" in run(*refused[case]).output, case
 
 
 def test_a_violation_takes_no_position_from_photos_without_gps(visit):

@@ -4,7 +4,11 @@ prompt) and signs in with the new one, even when the answer to the change is los
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -65,7 +69,7 @@ def test_login_without_a_new_password_says_why_and_keeps_nothing(live, temporary
     run = _cli(tmp_path)
     refused = run("login", "--server", live.url, "--username", user.username, "--password",
                   password, "--device-id", "tablet-temp")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # missing input, as a refused one
     assert "set by an administrator" in refused.output and "--new-password" in refused.output
     assert "not signed in" in run("status").output
 
@@ -117,3 +121,34 @@ def test_a_lost_answer_to_the_change_signs_in_with_the_new_password(app, tempora
     assert faults.counts["drop POST"] == 1
     assert body["user"]["username"] == user.username
     assert _sign_in(client, user.username, OWN_CHOICE) == 201
+
+
+def test_login_without_a_password_and_nothing_to_read_it_from_says_how_to_give_it(
+        live, make_user, tmp_path):
+    user, _ = make_user("inspector", "310115")
+    refused = _cli(tmp_path)("login", "--server", live.url, "--username", user.username)
+    assert refused.exit_code == 2, refused.output
+    assert "Aborted!" not in refused.output and "--password" in refused.output, refused.output
+    assert "not signed in" in _cli(tmp_path)("status").output
+
+
+def test_login_reads_a_password_piped_on_standard_input_without_showing_it(
+        live, make_user, tmp_path):
+    user, password = make_user("inspector", "310115")
+    done = _cli(tmp_path)("login", "--server", live.url, "--username", user.username,
+                          input=f"{password}\n")
+    assert done.exit_code == 0, done.output
+    assert f"signed in as {user.username}" in done.output and password not in done.output
+
+
+@pytest.mark.parametrize("stdin", ["empty", "closed"])
+def test_login_in_a_process_without_a_terminal_exits_2_saying_what_to_do(tmp_path, stdin):
+    command = [sys.executable, "-m", "offline_sync", "--home", str(tmp_path / "home"), "login",
+               "--server", "http://127.0.0.1:9", "--username", "inspector1"]
+    done = subprocess.run(  # its own session: no controlling terminal to ask on
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        start_new_session=True, cwd=Path(__file__).resolve().parents[2],
+        preexec_fn=(lambda: os.close(0)) if stdin == "closed" else None)
+    assert done.returncode == 2, done.stderr
+    assert "--password" in done.stderr and "Aborted!" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
