@@ -36,6 +36,29 @@ def pending_fields(db: sqlite3.Connection, entity: str, record_id: str) -> dict[
     return merged
 
 
+def unlinked(db: sqlite3.Connection, entity: str, record_id: str,
+             data: dict[str, Any]) -> dict[str, Any]:
+    """A violation's data without the files a queued evidence_link delete stops citing (the
+    last queued edit of that link is its delete): the tablet shows what it will send."""
+    if entity != "violation" or not data.get("evidence"):
+        return data
+    last: dict[str, str] = {}
+    for row in db.execute("SELECT op, fields FROM outbox WHERE entity = 'evidence_link' AND "
+                          "json_extract(fields, '$.violation_id') = ? ORDER BY seq",
+                          (record_id,)):
+        last[json.loads(row["fields"]).get("sha256")] = row["op"]
+    gone = {sha for sha, op in last.items() if op == "delete"}
+    return {**data, "evidence": [sha for sha in data["evidence"] if sha not in gone]}
+
+
+def shown_without(db: sqlite3.Connection, parent: tuple[str, str]) -> None:
+    """The parent's local copy as the queued deletes of its parts leave it."""
+    row = db.execute("SELECT data FROM records WHERE entity = ? AND id = ?", parent).fetchone()
+    if row is not None:
+        db.execute("UPDATE records SET data = ? WHERE entity = ? AND id = ?",
+                   (json.dumps(unlinked(db, *parent, json.loads(row["data"]))), *parent))
+
+
 def advance(db: sqlite3.Connection, mutation: Mutation, version: int,
             server: dict[str, Any] | None, applied: bool) -> None:
     """The record now stands at `version` on the server; the next chained edit builds on it.
@@ -54,7 +77,7 @@ def advance(db: sqlite3.Connection, mutation: Mutation, version: int,
         if key == own or isinstance(server, dict) or only_ours or row["version"] is None:
             data = json.loads(row["data"])
             if isinstance(server, dict):
-                data = {**data, **server, **pending_fields(db, *key)}
+                data = unlinked(db, *key, {**data, **server, **pending_fields(db, *key)})
             db.execute("UPDATE records SET version = ?, data = ? WHERE entity = ? AND id = ?",
                        (version, json.dumps(data), *key))
         if only_ours:

@@ -250,7 +250,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
                   if report["withdrawals"] else "")
                + (f"; {len(report['given_up_files'])} file"
                   f"{'' if len(report['given_up_files']) == 1 else 's'} given up"
-                  if report["given_up_files"] else ""))
+                  if report["given_up_files"] else "")
+               + (f"; {len(report['cancelled_files'])} upload"
+                  f"{'' if len(report['cancelled_files']) == 1 else 's'} cancelled (removed "
+                  "from a violation before it was sent)" if report["cancelled_files"] else ""))
     for issue in report["issues"]:
         click.echo(_issue_line(issue))
     for item in report["refused_files"]:

@@ -20,7 +20,7 @@ from offline_sync.cli_base import (
 )
 from offline_sync.engine import Tablet
 from offline_sync.position import distance_m, photo_position
-from offline_sync.visit import not_empty
+from offline_sync.visit import file_digest, not_empty
 
 INSPECTION = click.argument("inspection_id", metavar="INSPECTION")
 YES, NO = ("yes", "true", "y", "1"), ("no", "false", "n", "0")
@@ -301,6 +301,34 @@ def link_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
     warn_undecoded(files)
 
 
+@click.command("remove-photo")
+@click.argument("ref", metavar="FILE|SHA256")
+@click.option("--violation", "violation_id", required=True,
+              help="The violation that cites it by mistake.")
+@click.pass_context
+def remove_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
+    """Stop citing a photo on a violation (cited by mistake): the file, or its digest (or its
+    first digits, as add-photo printed it); queued for the next push. A photo not sent yet
+    that nothing else cites is then not sent: `link-photo` cites it again."""
+    with open_tablet(ctx) as tablet:
+        sha256 = file_digest(ref) if Path(ref).is_file() else tablet.captured(ref).sha256
+        item = tablet.remove_photo(violation_id, sha256)
+        still = tablet.citing(sha256)
+    click.echo(f"{sha256} removed from violation {violation_id} (queued for the next push)")
+    if item is None:
+        return
+    name = f"{item.filename or ''} ({sha256[:12]})".lstrip()
+    if item.state == "cancelled":
+        _note(f"{name} was not sent yet and nothing else cites it: its upload is cancelled, "
+              f"so it is not sent; `link-photo {sha256[:12]} --violation VIOLATION` cites it "
+              "again and sends it")
+    elif item.state == "pending" and still:
+        _note(f"{name} is still sent: violation {', '.join(still)} cites it")
+    elif item.state == "uploaded":
+        _note(f"{name} was sent already: it stays on the server (evidence is kept as "
+              "uploaded), no longer cited on this violation")
+
+
 @click.command()
 @click.argument("task_id", metavar="TASK")
 @click.argument("step", type=click.Choice(["start", "submit"]))
@@ -327,4 +355,5 @@ def refresh_officers(ctx: click.Context, inspection_id: str) -> None:
     click.echo("officers queued to be refreshed on the record at the next push")
 
 
-COMMANDS = (add_violation, checklist, edit, link_photo, refresh_officers, sign, submit, task)
+COMMANDS = (add_violation, checklist, edit, link_photo, refresh_officers, remove_photo, sign,
+            submit, task)

@@ -209,6 +209,27 @@ class Tablet(Fieldwork, Rejections):
                     {"violation_id": violation_id, "sha256": sha256})
         return key
 
+    def remove_photo(self, violation_id: str, sha256: str) -> EvidenceItem | None:
+        """Stop citing a file on a violation (queued: an evidence_link delete on the link's
+        id, so it goes after a link still queued); the tablet shows the violation without it
+        at once. A captured file not sent yet that nothing else cites then is not sent (its
+        upload cancelled; citing or capturing it again sends it). Invalid for a violation the
+        tablet does not hold or that does not cite the file. The file as captured here (None:
+        not captured on this tablet)."""
+        if self.store.record_of("violation", violation_id) is None:
+            raise Invalid(f"No violation {violation_id} on this tablet: check the id, or pull "
+                          "first")
+        if violation_id not in self.citing(sha256):
+            raise Invalid(f"The violation {violation_id} does not cite {sha256[:12]} (as this "
+                          "tablet knows it: `show` lists the photos each violation cites)")
+        self.record("evidence_link", "delete", link_id(violation_id, sha256),
+                    {"violation_id": violation_id, "sha256": sha256})
+        item = self.store.evidence_item(sha256)
+        if item is not None and item.state == "pending" and not self.cited_anywhere(sha256):
+            self.store.mark_evidence(sha256, "cancelled", f"removed from violation "
+                                     f"{violation_id} before it was sent; cited by nothing")
+        return self.store.evidence_item(sha256)
+
     # -- push -------------------------------------------------------------------------------
 
     def push(self, batch_size: int = MAX_BATCH,
@@ -273,7 +294,9 @@ class Tablet(Fieldwork, Rejections):
         if item.state != "refused" and not lost:
             raise Invalid(f"{item.filename or ''} ({sha256[:12]}) is "
                           + {"pending": "sent at the next push", "uploaded": "on the server",
-                             "given_up": "given up already"}.get(item.state, item.state)
+                             "given_up": "given up already",
+                             "cancelled": "not sent: its upload was cancelled"
+                             }.get(item.state, item.state)
                           + ": there is nothing to give up")
         self.store.mark_evidence(sha256, "given_up", item.detail if item.state == "refused"
                                  else "its copy was lost on this tablet")
@@ -327,6 +350,9 @@ class Tablet(Fieldwork, Rejections):
             "given_up_files": [{"sha256": item.sha256, "filename": item.filename,
                                 "kind": item.kind, "detail": item.detail}
                                for item in self.store.evidence("given_up")],
+            "cancelled_files": [{"sha256": item.sha256, "filename": item.filename,
+                                 "kind": item.kind, "detail": item.detail}
+                                for item in self.store.evidence("cancelled")],
             "missing_files": [{"sha256": item.sha256, "filename": item.filename,
                                "kind": item.kind, "path": item.path,
                                "cited_on": self.citing(item.sha256)}

@@ -8,11 +8,18 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 
 def now_iso() -> str:
     """The tablet's clock, UTC, ISO 8601."""
     return datetime.now(UTC).isoformat()
+
+
+# Not owed to the server: refused by it, given up by the inspector (`ack`), or cancelled (the
+# photo was removed from the violation citing it before it was sent, and nothing else cites it).
+# A capture of the same bytes again sends it as captured now; a cancelled one, citing it too.
+NOT_OWED = ("refused", "given_up", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -41,15 +48,16 @@ class FileRecords:
 
     def add_evidence(self, item: EvidenceItem) -> EvidenceItem:
         """Keep a captured file (a second capture of the same bytes is the same evidence,
-        kept for the record it was first captured for; of a file the server refused or the
-        inspector gave up, it goes again as captured now, e.g. of another kind)."""
+        kept for the record it was first captured for; of a file the server refused, the
+        inspector gave up or whose upload was cancelled, it goes again as captured now, e.g.
+        of another kind)."""
         with self.transaction() as db:
             db.execute("INSERT INTO evidence (sha256, path, size, filename, kind, captured_at, "
                        "state, detail, inspection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (sha256) "
                        "DO UPDATE SET filename = excluded.filename, kind = excluded.kind, "
                        "state = excluded.state, detail = excluded.detail "
-                       "WHERE evidence.state IN ('refused', 'given_up')",
+                       f"WHERE evidence.state IN {NOT_OWED}",
                        (item.sha256, item.path, item.size, item.filename, item.kind,
                         item.captured_at, item.state, item.detail, item.inspection_id))
             db.execute("UPDATE evidence SET inspection_id = ? WHERE sha256 = ? AND "
@@ -76,6 +84,15 @@ class FileRecords:
         with self.transaction() as db:
             db.execute("UPDATE evidence SET state = ?, detail = ? WHERE sha256 = ?",
                        (state, detail, sha256))
+
+    @staticmethod
+    def owe_again(db: sqlite3.Connection, fields: dict[str, Any]) -> None:
+        """A file whose upload was cancelled is owed again once an edit cites it (a photo
+        link, a violation's evidence, a signature image), in the edit's transaction `db`."""
+        cited = [fields.get("sha256"), fields.get("evidence_sha256"),
+                 *(fields.get("evidence") or ())]
+        db.executemany("UPDATE evidence SET state = 'pending', detail = NULL WHERE sha256 = ? "
+                       "AND state = 'cancelled'", [(sha,) for sha in cited if sha])
 
     # -- tus upload URLs (tuspy's url_storage) ----------------------------------------------
 

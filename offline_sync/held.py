@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from offline_sync.errors import Invalid
-from offline_sync.files import EvidenceItem
+from offline_sync.files import NOT_OWED, EvidenceItem
 from offline_sync.position import photo_position
 from offline_sync.store import Store
 
@@ -247,7 +247,7 @@ class Holdings:
         for violation in self.store.records("violation"):
             cited |= set(violation.get("evidence") or ())
         return [item for item in self.store.evidence() if item.inspection_id == inspection_id
-                and item.state not in ("refused", "given_up") and item.sha256 not in cited]
+                and item.state not in NOT_OWED and item.sha256 not in cited]
 
     def citing(self, sha256: str) -> list[str]:
         """The violations that cite a file, as far as the tablet knows (their evidence, or a
@@ -257,6 +257,13 @@ class Holdings:
         ids += [str(row.get("violation_id")) for row in self.store.records("evidence_link")
                 if row.get("sha256") == sha256]
         return list(dict.fromkeys(ids))
+
+    def cited_anywhere(self, sha256: str) -> bool:
+        """Whether anything the tablet knows cites the file: a violation or a signature."""
+        return bool(self.citing(sha256)) or any(
+            sha256 == s.get("evidence_sha256") for s in [
+                *self.store.records("signature"),
+                *(s for r in self.store.records("inspection") for s in r.get("signatures") or ())])
 
     def uncited_by_record(self) -> dict[str, list[EvidenceItem]]:
         """uncited, for each record the tablet holds not submitted yet that has any."""

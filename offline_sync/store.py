@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from offline_sync.bases import PARENT_BASED, PARENTS, advance, parent_of, pending_fields
+from offline_sync.bases import (
+    PARENT_BASED,
+    PARENTS,
+    advance,
+    parent_of,
+    pending_fields,
+    shown_without,
+    unlinked,
+)
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
 from offline_sync.schema import SCHEMA_VERSION, open_schema, refuse_newer
 from offline_sync.stopped import StoppedEdits, needed, withdrawal_settles
@@ -177,7 +185,8 @@ class Store(FileRecords, StoppedEdits):
                                      key).fetchone()
                     if row and row["version"] is not None and row["version"] > change["version"]:
                         continue  # we already hold a newer copy (our own push came back first)
-                    data = {**(change.get("data") or {}), **pending_fields(db, *key)}
+                    data = unlinked(db, *key, {**(change.get("data") or {}),
+                                               **pending_fields(db, *key)})
                     db.execute("INSERT INTO records (entity, id, version, data) VALUES "
                                "(?, ?, ?, ?) ON CONFLICT (entity, id) DO UPDATE SET "
                                "version = excluded.version, data = excluded.data",
@@ -243,7 +252,10 @@ class Store(FileRecords, StoppedEdits):
                  recorded_at)).lastrowid
             if op == "delete":
                 db.execute("DELETE FROM records WHERE entity = ? AND id = ?", (entity, record_id))
+                if entity in PARENTS:  # a violation shows the file it stops citing no more
+                    shown_without(db, parent_of(entity, fields))
             else:
+                self.owe_again(db, fields)
                 data = {**(json.loads(row["data"]) if row else {}), **fields}
                 db.execute("INSERT INTO records (entity, id, version, data) VALUES (?, ?, ?, ?) "
                            "ON CONFLICT (entity, id) DO UPDATE SET data = excluded.data",

@@ -201,6 +201,7 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
                                  "--occurred-on", "2026-06-01", "--photo", str(empty)),
         "an empty photo captured": ("add-photo", str(empty), "--violation", violation),
         "an empty photo linked": ("link-photo", str(empty), "--violation", violation),
+        "an empty photo removed": ("remove-photo", str(empty), "--violation", violation),
         "an empty signature image": ("sign", record, "--role", "party", "--name", "王经理",
                                      "--image", str(empty)),
         "an officer not on the record": ("sign", record, "--role", "officer", "--name",
@@ -247,7 +248,7 @@ def test_bad_input_is_refused_with_status_2_and_leaves_nothing_queued_or_capture
     assert "No person this tablet knows is called nope" in run(
         *refused["an officer nobody knows"]).output
     for case in ("an empty photo cited", "an empty photo captured", "an empty photo linked",
-                 "an empty signature image"):
+                 "an empty photo removed", "an empty signature image"):
         assert "IMG_0000.jpg is empty (0 bytes)" in run(*refused[case]).output, case
 
 

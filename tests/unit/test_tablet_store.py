@@ -142,6 +142,21 @@ def test_a_pulled_copy_keeps_the_edits_still_in_the_outbox(tmp_path):
     assert store.record_of("inspection", "i") == (2, {"findings": "mine", "people": 2})
 
 
+def test_a_pulled_violation_does_not_show_again_a_photo_whose_removal_is_queued(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    cited = {"entity": "violation", "id": "v", "op": "upsert", "version": 1,
+             "data": {"evidence": ["a" * 64, "b" * 64]}}
+    store.apply_page([cited], "c1")
+    link = {"violation_id": "v", "sha256": "a" * 64}
+    store.record("evidence_link", "delete", "l-a", link)
+    assert store.record_of("violation", "v")[1]["evidence"] == ["b" * 64]  # shown at once
+    store.apply_page([{**cited, "version": 2}], "c2")  # pulled before the removal was sent
+    assert store.record_of("violation", "v")[1]["evidence"] == ["b" * 64]
+    store.record("evidence_link", "create", "l-a", link)  # cited again after all
+    store.apply_page([{**cited, "version": 3}], "c3")
+    assert store.record_of("violation", "v")[1]["evidence"] == ["a" * 64, "b" * 64]
+
+
 def test_a_held_answer_keeps_the_mutation_and_a_final_one_removes_it(tmp_path):
     store = Store(tmp_path / "t.sqlite3")
     m = store.record("violation", "update", "v-1", {"note": "x"})
