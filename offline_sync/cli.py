@@ -17,6 +17,7 @@ from offline_sync.cli_base import (
     IMAGE_KINDS,
     BadInput,
     kept_line,
+    kind_note,
     location_option,
     open_tablet,
     shown,
@@ -131,6 +132,8 @@ def add_photo(ctx: click.Context, file: Path, violation_id: str | None,
         said = kept_line(tablet, item, record_id, chosen)
     click.echo(f"{item.sha256} {item.size} bytes")
     click.echo(said + (f"; cited on violation {violation_id}" if violation_id else ""), err=True)
+    if note := kind_note(item, kind):
+        click.echo(note, err=True)
     if kind in IMAGE_KINDS:
         warn_undecoded([file])
 

@@ -149,6 +149,21 @@ def warn_undecoded(paths: list[Path]) -> None:
                        "if you can", err=True)
 
 
+def kind_note(item: EvidenceItem, wanted: str) -> str | None:
+    """What a file captured as `wanted` is kept as, when the same bytes were captured before
+    as another kind (the server keeps one kind per file); None when it is what was wanted."""
+    if item.kind == wanted:
+        return None
+    said = (f"note: {item.filename or ''} ({item.sha256[:12]}) has the same bytes as a "
+            f"{item.kind} captured before: it {'was' if item.state == 'uploaded' else 'is'} "
+            f"sent and kept on the server as a {item.kind} (one kind per file)")
+    if wanted == "signature":
+        return f"{said}; the record's signature names it all the same"
+    if wanted == "photo":
+        return f"{said}, which does not check its place and time as a photo's"
+    return said
+
+
 def uncited_lines(inspection_id: str, items: list[EvidenceItem]) -> list[str]:
     """Files captured for a record that nothing cites, and how to cite them ([] for none)."""
     if not items:

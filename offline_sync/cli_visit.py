@@ -12,6 +12,7 @@ import click
 from offline_sync import checklists
 from offline_sync.cli_base import (
     BadInput,
+    kind_note,
     location_option,
     moment,
     open_tablet,
@@ -250,9 +251,12 @@ def sign(ctx: click.Context, inspection_id: str, role: str, name: str | None,
     with open_tablet(ctx) as tablet:
         key = tablet.sign_on_site(inspection_id, role, name, user_id=user_id, image=image,
                                   refusal_reason=(reason or "") if refused else None)
-        signer = tablet.store.record_of("signature", key)[1]["signer"]
+        signed = tablet.store.record_of("signature", key)[1]
+        item = tablet.store.evidence_item(signed.get("evidence_sha256") or "")
     what = "refused to sign" if refused else "signed"
-    click.echo(f"{signer} ({role}) {what} (queued for the next push)")
+    click.echo(f"{signed['signer']} ({role}) {what} (queued for the next push)")
+    if item is not None and (note := kind_note(item, "signature")):
+        _note(note)
     warn_undecoded([image] if image is not None else [])
 
 
@@ -291,13 +295,16 @@ def link_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
             raise BadInput(f"No violation {violation_id} on this tablet: check the id, or "
                            "pull first")
         files, digests = _cited(tablet, (ref,))
-        sha256 = tablet.add_photo(files[0], violation_id).sha256 if files else digests[0]
+        item = tablet.add_photo(files[0], violation_id) if files else None
+        sha256 = item.sha256 if item else digests[0]
         if not files:
             if sha256 in (held[1].get("evidence") or ()):
                 click.echo(f"{sha256} is cited on violation {violation_id} already")
                 return
             tablet.link_photo(violation_id, sha256)
     click.echo(f"{sha256} cited on violation {violation_id} (queued for the next push)")
+    if item is not None and (note := kind_note(item, "photo")):
+        _note(note)
     warn_undecoded(files)
 
 

@@ -50,7 +50,10 @@ class FileRecords:
         """Keep a captured file (a second capture of the same bytes is the same evidence,
         kept for the record it was first captured for; of a file the server refused, the
         inspector gave up or whose upload was cancelled, it goes again as captured now, e.g.
-        of another kind)."""
+        of another kind). The server keeps one kind per file, that of its first upload: a
+        file not sent yet becomes a photo when captured as one (so its place and time are
+        checked as a photo's, though it is a signature image too, which the record's
+        signature says by citing it); any other second kind leaves it as it is."""
         with self.transaction() as db:
             db.execute("INSERT INTO evidence (sha256, path, size, filename, kind, captured_at, "
                        "state, detail, inspection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -62,6 +65,12 @@ class FileRecords:
                         item.captured_at, item.state, item.detail, item.inspection_id))
             db.execute("UPDATE evidence SET inspection_id = ? WHERE sha256 = ? AND "
                        "inspection_id IS NULL", (item.inspection_id, item.sha256))
+            if item.kind == "photo" and db.execute(
+                    "UPDATE evidence SET kind = 'photo' WHERE sha256 = ? AND state = 'pending' "
+                    "AND kind != 'photo'", (item.sha256,)).rowcount:
+                # an upload begun declared the other kind: start it afresh, declared a photo
+                db.execute("DELETE FROM tus_urls WHERE fingerprint = ?",
+                           (f"sha256:{item.sha256}",))
         return self.evidence_item(item.sha256)  # type: ignore[return-value]
 
     def evidence_item(self, sha256: str) -> EvidenceItem | None:

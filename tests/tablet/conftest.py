@@ -7,6 +7,7 @@ import random
 import secrets
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,28 @@ def server_copy(client, headers, entity: str, key: str) -> dict:
     response = client.get(f"/api/v1/{entity}s/{key}", headers=headers)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+QUICK = RetryPolicy(retries=2, backoff_base=0.01, backoff_cap=0.05, connect_timeout=2,
+                    read_timeout=10)
+
+
+def ok(result: Result) -> str:
+    """What a command that must succeed printed on stdout."""
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def cli_record(live, field_day, tmp_path, monkeypatch) -> dict[str, Any]:
+    """field_day, with the first inspector's command-line tablet signed in and pulled
+    (`run`, at `home`), a record of the two inspectors at the enterprise not sent yet
+    (`record`) and a `camera` folder."""
+    monkeypatch.setattr(cli, "Tablet", partial(Tablet, policy=QUICK))
+    user, password = field_day["first"]
+    run = signed_in_cli(tmp_path / "cli", live.url, user, password, "record-tablet")
+    ok(run("pull"))
+    record = ok(run("new-inspection", "--enterprise", field_day["enterprise"]["id"],
+                    *(arg for who in field_day["team"] for arg in ("--inspector", who))))
+    return {**field_day, "run": run, "record": record, "home": tmp_path / "cli",
+            "camera": tmp_path / "camera"}

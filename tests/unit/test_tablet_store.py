@@ -194,6 +194,25 @@ def test_capture_hashes_the_bytes_it_keeps_and_a_second_capture_is_the_same_item
     assert len(store.evidence()) == 1
 
 
+def test_bytes_captured_as_a_photo_and_as_another_kind_go_as_a_photo_while_not_sent(
+        tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    pad = tmp_path / "pad.png"
+    pad.write_bytes(b"\x89PNG" + bytes(range(256)) * 20)
+    folder = tmp_path / "evidence"
+    signed = capture(store, pad, folder, "signature")
+    store.set_item(f"sha256:{signed.sha256}", "http://server/uploads/1")  # begun as that
+    assert capture(store, pad, folder, "photo").kind == "photo"  # checked as a photo is
+    assert store.get_item(f"sha256:{signed.sha256}") is None  # a new upload, declared so
+    assert capture(store, pad, folder, "signature").kind == "photo"  # one kind per file
+    store.mark_evidence(signed.sha256, "uploaded")
+    other = tmp_path / "other.png"
+    other.write_bytes(b"\x89PNG" + bytes(range(255)) * 20)
+    sent = capture(store, other, folder, "signature")
+    store.mark_evidence(sent.sha256, "uploaded")  # the server holds it as a signature now
+    assert capture(store, other, folder, "photo").kind == "signature"
+
+
 def test_a_409_rejection_goes_again_under_a_new_id_a_bounded_number_of_times(tmp_path):
     store = Store(tmp_path / "t.sqlite3")
     store.record("inspection", "create", "i-1", {"findings": "x"})
