@@ -22,6 +22,7 @@ from offline_sync.errors import (
     describe,
 )
 from offline_sync.files import EvidenceItem
+from offline_sync.names import enterprise_name
 from offline_sync.position import decode_problem
 
 
@@ -187,8 +188,8 @@ def kept_line(tablet: Tablet, item: EvidenceItem, wanted: str | None,
                 "it until `link-photo` cites it on a violation")
     held = tablet.store.record_of("inspection", item.inspection_id)
     data = held[1] if held else {}
-    enterprise = tablet.store.record_of("enterprise", str(data.get("enterprise_id")))
-    name = f"{enterprise[1].get('name')}, " if enterprise and enterprise[1].get("name") else ""
+    known = enterprise_name(tablet.store, data.get("enterprise_id"))
+    name = f"{known}, " if known else ""
     started = shown(data.get("started_at"))
     said = f"kept for inspection {item.inspection_id} ({name}started {started})"
     if item.inspection_id != wanted:

@@ -14,6 +14,7 @@ import click
 from offline_sync import checklists
 from offline_sync.cli_base import BadInput, open_tablet, shown, uncited_lines
 from offline_sync.engine import Tablet
+from offline_sync.names import enterprise_name
 from offline_sync.visit import today
 
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
@@ -44,9 +45,8 @@ def _show(rows: list[dict[str, Any]], as_json: bool, empty: str,
 
 
 def _name_of(tablet: Tablet, enterprise_id: str | None) -> str:
-    """An enterprise's name as pulled, else its id."""
-    held = tablet.store.record_of("enterprise", enterprise_id) if enterprise_id else None
-    return held[1].get("name") or str(enterprise_id) if held else str(enterprise_id)
+    """An enterprise's name as pulled (or as kept when it left the scope), else its id."""
+    return enterprise_name(tablet.store, enterprise_id) or str(enterprise_id)
 
 
 def _enterprise_names(tablet: Tablet, rows: list[dict[str, Any]]) -> dict[str, str]:

@@ -29,6 +29,7 @@ from offline_sync.bases import (
     unlinked,
 )
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
+from offline_sync.names import keep_name
 from offline_sync.schema import SCHEMA_VERSION, open_schema, refuse_newer
 from offline_sync.stopped import StoppedEdits, needed, withdrawal_settles
 
@@ -196,6 +197,8 @@ class Store(FileRecords, StoppedEdits):
                                    "VALUES (?, ?, NULL, ?)", (VERSIONED[key[0]], data.get(
                                        "ref") or key[1], json.dumps(data)))
                 else:  # delete (tombstone) or revoke (left this user's scope)
+                    if key[0] == "enterprise":
+                        keep_name(db, key[1])
                     db.execute("DELETE FROM records WHERE entity = ? AND id = ?", key)
                 count += 1
             db.execute("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) "
