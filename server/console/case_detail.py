@@ -22,6 +22,7 @@ from server.console import (
     case_records,
     discretion_form,
     fact_form,
+    mitigation_form,
     rule_names,
 )
 from server.console.cases import due_badge, due_text, next_deadline
@@ -54,10 +55,21 @@ def _violations(actor: Actor, case: Any, lang: str,
                     "evidence": violations.evidence_report(violation), "facts_refused": refused,
                     "discretion": discretion_form.offered(violation.code, violation.occurred_on,
                                                           lang),
+                    "mitigation": _grounds(violation, refused, lang),
                     "facts": refused["values"] if refused else fact_form.form_values(
                         violation.facts or {}) | discretion_form.form_values(
                             violation.factors or {}, violation.bases or {})})
     return out
+
+
+def _grounds(violation: Any, refused: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
+    """The violation's grounds for a lighter penalty (处罚法 第32条) as recorded (`labels`) and
+    as the facts form offers them, ticked as recorded or as sent when the form was refused."""
+    recorded = list(violation.mitigation or [])
+    offered = mitigation_form.offered(violation.occurred_on, recorded, lang)
+    sent = refused["values"] if refused else {}
+    ticked = sent.getlist("mitigation") if mitigation_form.SHOWN in sent else recorded
+    return offered | {"labels": mitigation_form.labels(recorded, lang), "ticked": ticked}
 
 
 def _acts(case: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from schemas.fieldwork import ViolationFields, ViolationUpdateSchema
 from server.auth.policy import Actor
 from server.cases import service as case_service
-from server.console import discretion_form
+from server.console import discretion_form, mitigation_form
 from server.console.case_detail import case_page
 from server.console.fact_form import facts_body
 from server.console.refusal import refusal
@@ -39,21 +39,23 @@ def _said(error: DomainError | ValidationError, renamed: dict[str, str],
 @bp.route("/cases/<uuid:case_id>/violations/<uuid:violation_id>/facts", methods=["POST"])
 @page("case.advance")
 def violation_facts(actor: Actor, case_id: uuid.UUID, violation_id: uuid.UUID) -> Response:
-    """Record a violation's facts, discretion grades and fine bases through the API's schema
-    and the violation service."""
+    """Record a violation's facts, discretion grades, fine bases and grounds for a lighter
+    penalty (处罚法 第32条) through the API's schema and the violation service."""
     case = case_service.get_case(actor, case_id)  # another district's case is not found
     if violation_id not in {link.violation_id for link in case_service.case_links(case)}:
         raise NotFound("No such violation in this case.")
     found = violations.get_violation(actor, violation_id)
     shown = discretion_form.offered(found.code, found.occurred_on, "zh")
+    grounds = mitigation_form.offered(found.occurred_on, found.mitigation or [], "zh")
 
     def save() -> Response:
         data = ViolationUpdateSchema(partial=tuple(ViolationFields().fields)).load(
             {"version": request.form.get("version"), "facts": facts_body(request.form),
              **discretion_form.changes(request.form, shown, found.factors or {},
-                                       found.bases or {})})
+                                       found.bases or {}),
+             **mitigation_form.changes(request.form, grounds)})
         violations.update_violation(actor, violation_id, data["version"], {
-            k: data[k] for k in ("facts", "factors", "bases")})
+            k: data[k] for k in ("facts", "factors", "bases", "mitigation") if k in data})
         return redirect(url_for("console.case", case_id=case_id)
                         + f"#violation-{violation_id}", 303)
 
