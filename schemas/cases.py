@@ -232,6 +232,9 @@ class CasePageSchema(PageSchema):
     items = fields.List(fields.Nested(CaseSchema))
 
 
+MAX_DAILY_ROUNDS = 100  # rounds one daily penalty counts (the console's form grows to as many)
+
+
 class CaseDailyRoundSchema(Schema):
     """A correction order served, then a re-inspection that found the act continuing."""
 
@@ -245,7 +248,7 @@ class CaseDailyPenaltySchema(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     on = Day(load_default=None)
     rounds = fields.List(fields.Nested(CaseDailyRoundSchema), required=True,
-                         validate=validate.Length(min=1, max=100))
+                         validate=validate.Length(min=1, max=MAX_DAILY_ROUNDS))
     production_restricted_on = Day(load_default=None, allow_none=True)
     act = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=50), metadata={"description": "the continuing act, when several fined acts "

@@ -18,20 +18,22 @@ SHOWN = "mitigation_shown"  # the form showed its grounds: none ticked clears th
 # What each ground of Art. 32 means, with its item: the shipped discretion's keys.
 MEANINGS = {
     "reduced_harm": lazy_gettext(
-        "The party removed or lessened the harm of the violation on its own initiative "
-        "(Administrative Penalty Law Art. 32, item 1)."),
+        "The party, on its own initiative, removed or lessened the harm the violation "
+        "caused, e.g. stopped the discharge or cleaned up the pollution (Administrative "
+        "Penalty Law Art. 32, item 1)."),
     "coerced_or_deceived": lazy_gettext(
-        "The party committed the violation because another person coerced or deceived it "
-        "(Administrative Penalty Law Art. 32, item 2)."),
+        "The party committed the violation under another person's coercion or deception, not "
+        "of its own will (Administrative Penalty Law Art. 32, item 2)."),
     "confessed_unknown": lazy_gettext(
-        "The party confessed, of its own accord, violations the authority did not know of "
-        "(Administrative Penalty Law Art. 32, item 3)."),
+        "The party confessed, of its own accord, violations the authority had not yet found "
+        "out (Administrative Penalty Law Art. 32, item 3)."),
     "meritorious_cooperation": lazy_gettext(
-        "The party cooperated with the investigation and rendered meritorious service "
-        "(Administrative Penalty Law Art. 32, item 4)."),
+        "The party cooperated with the investigation and rendered meritorious service, e.g. "
+        "reported another's violation that was then verified (Administrative Penalty Law "
+        "Art. 32, item 4)."),
     "other_statutory": lazy_gettext(
-        "Another law, regulation or rule requires a lighter or mitigated penalty in this "
-        "situation (Administrative Penalty Law Art. 32, item 5)."),
+        "Another law, regulation or rule requires a lighter or mitigated penalty; the case "
+        "names that provision (Administrative Penalty Law Art. 32, item 5)."),
 }
 
 

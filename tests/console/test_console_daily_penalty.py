@@ -129,3 +129,85 @@ def test_a_case_of_another_district_is_not_found(client, console, world):
         "rounds.0.order_served_on": (today - timedelta(days=12)).isoformat(),
         "rounds.0.reinspected_on": (today - timedelta(days=2)).isoformat()})
     assert answer.status_code == 404
+    added = console("legal", OWN).post(f"/console/cases/{other['id']}/daily-penalties",
+                                       data={"version": other["version"], "add_round": "1"})
+    assert added.status_code == 404
+
+
+def _rounds(count: int, today: date) -> dict[str, str]:
+    """`count` rounds of five days each, ten days apart, the last re-inspected yesterday."""
+    start = today - timedelta(days=10 * count)
+    rows = {}
+    for i in range(count):
+        rows[f"rounds.{i}.order_served_on"] = (start + timedelta(days=10 * i)).isoformat()
+        rows[f"rounds.{i}.reinspected_on"] = (start + timedelta(days=10 * i + 5)).isoformat()
+    return rows
+
+
+def _row_names(form: str) -> list[str]:
+    return re.findall(r'name="rounds\.(\d+)\.order_served_on"', form)
+
+
+def test_legal_staff_add_rounds_past_five_and_decide_a_daily_penalty_of_seven_rounds(
+        client, console, world, fined):
+    session = console("legal", OWN)
+    url = f"/console/cases/{fined['id']}/daily-penalties"
+    form = _form(session.get(f"/console/cases/{fined['id']}").get_data(as_text=True))
+    assert _row_names(form) == ["0", "1", "2", "3", "4"]
+    assert 'name="add_round"' in form and 'name="rows" value="5"' in form
+    typed = _rounds(7, _today())
+    first_five = {k: v for k, v in typed.items() if int(k.split(".")[1]) < 5}
+    added = session.post(url, data={"version": fined["version"], "rows": "5",
+                                    "add_round": "1", **first_five})
+    assert added.status_code == 200  # nothing decided: the form again, one row more
+    form = _form(added.get_data(as_text=True))
+    assert _row_names(form) == [str(i) for i in range(6)]
+    assert 'role="alert"' not in form and 'name="rows" value="6"' in form
+    for value in first_five.values():
+        assert f'value="{value}"' in form
+    assert re.search(r'name="rounds\.5\.order_served_on"[^>]*autofocus', form)
+    assert _case(client, world, fined["id"])["daily_penalty"] is None
+    added = session.post(url, data={"version": fined["version"], "rows": "6",
+                                    "add_round": "1", **first_five})
+    assert _row_names(_form(added.get_data(as_text=True))) == [str(i) for i in range(7)]
+    decided = session.post(url, data={"version": fined["version"], "rows": "7", **typed})
+    assert decided.status_code == 303, decided.get_data(as_text=True)
+    after = _case(client, world, fined["id"])["daily_penalty"]
+    assert len(after["rounds"]) == 7 and after["total_days"] == 7 * 5
+    page = session.get(f"/console/cases/{fined['id']}").get_data(as_text=True)
+    assert "第7轮" in page.split('id="daily-result"')[1].split("</ul>")[0]
+
+
+def test_a_refused_seventh_round_is_said_under_its_row_and_every_row_is_kept(
+        client, console, world, fined):
+    typed = _rounds(7, _today())
+    typed["rounds.6.reinspected_on"], typed["rounds.6.order_served_on"] = (
+        typed["rounds.6.order_served_on"], typed["rounds.6.reinspected_on"])
+    answer = console("legal", OWN).post(f"/console/cases/{fined['id']}/daily-penalties",
+                                        data={"version": fined["version"], "rows": "8", **typed})
+    assert answer.status_code == 422
+    form = _form(answer.get_data(as_text=True))
+    assert _row_names(form) == [str(i) for i in range(8)]
+    row = form.split('name="rounds.6.order_served_on"')[1].split("</fieldset>")[0]
+    assert "复查日期应当晚于责令改正决定送达日期" in row
+    assert all(f'value="{value}"' in form for value in typed.values())
+    assert _case(client, world, fined["id"])["daily_penalty"] is None
+
+
+def test_the_form_grows_to_as_many_rounds_as_the_api_takes_and_no_further(console, fined):
+    from schemas.cases import MAX_DAILY_ROUNDS
+
+    assert MAX_DAILY_ROUNDS == 100
+    session = console("legal", OWN)
+    url = f"/console/cases/{fined['id']}/daily-penalties"
+    full = _form(session.post(url, data={"version": fined["version"], "rows": "99",
+                                         "add_round": "1"}).get_data(as_text=True))
+    assert _row_names(full) == [str(i) for i in range(100)]
+    assert 'name="add_round"' not in full
+    again = _form(session.post(url, data={"version": fined["version"], "rows": "100",
+                                          "add_round": "1"}).get_data(as_text=True))
+    assert _row_names(again) == [str(i) for i in range(100)]
+    # a row beyond the API's count is never read: the form has no such row
+    tampered = _form(session.post(url, data={"version": fined["version"], "rows": "5000",
+                                             "add_round": "1"}).get_data(as_text=True))
+    assert len(_row_names(tampered)) == 100
