@@ -4,7 +4,7 @@ given as keys (server/messages.py) said in the user's language."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,13 @@ from server.rules.text import cite_in_full
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
             "methods": "service", "kinds": "period", "kind": "approval", "role": None,
             "roles": None, "task_kind": None, "sync_fields": "sync field"}
+# form and query fields whose choices the pages label in a context of their own (their
+# selects'); any other field's choices take the console's plain labels (states, roles, …)
+CHOICES = {"approval": "approval", "kind": "period", "method": "service",
+           "form": "statement form", "adopted": "adopted", "id_type": "id type",
+           "choice": "choice", "decision": "desk", "status": "conflict",
+           "party_type": "sync value", "crs": "sync value", "answer": "sync value",
+           "mode": "import mode"}
 
 
 def money(fen: int | None) -> str:
@@ -50,7 +57,7 @@ def _param(name: str, value: Any) -> str:
     if name == "changes":
         return ("; " if english() else "；").join(_change(change) for change in value)
     if isinstance(value, list | tuple):
-        return (", " if english() else "、").join(_param(name, v) for v in value) or "—"
+        return listed(_param(name, v) for v in value)
     if isinstance(value, date):
         return day(value)
     if name.endswith("_fen"):
@@ -60,9 +67,26 @@ def _param(name: str, value: Any) -> str:
     if name.endswith("_pct"):
         return format_decimal(value, "#,##0.0", locale=get_locale())
     if name in LABELLED:
-        context = LABELLED[name]
-        return pgettext(context, value) if context else gettext(value)
+        return _labelled(LABELLED[name], value)
     return str(value)
+
+
+def _labelled(context: str | None, value: str) -> str:
+    """A domain word by its label in `context`, else by its plain label, else as it is."""
+    if context is not None and (found := pgettext(context, value)) != value:
+        return found
+    return gettext(value)
+
+
+def choice_label(field: str, value: str) -> str:
+    """One of a field's choices as the page's select labels it (interviewee.id_type as
+    id_type); a choice without a label as it is."""
+    return _labelled(CHOICES.get(field.rpartition(".")[2]), value)
+
+
+def listed(items: Iterable[str]) -> str:
+    """Words as a list in running text (a、b、c or a, b, c); an empty list as —."""
+    return (", " if english() else "、").join(items) or "—"
 
 
 def _change(change: Mapping[str, Any]) -> str:
@@ -122,7 +146,8 @@ def cited(text: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    """Add the filters to Jinja."""
+    """Add the filters, and the label of a field's choice, to Jinja."""
     filters: dict[str, Any] = {"money": money, "number": number, "day": day, "moment": moment,
                                 "json": as_json, "cited": cited}
     app.jinja_env.filters.update(filters)
+    app.jinja_env.globals["choice_label"] = choice_label

@@ -1,5 +1,6 @@
 """The contract schemas' field messages (marshmallow's English) in the console's language;
-the limits of amount fields (named *_fen) in yuan."""
+the limits of amount fields (named *_fen) in yuan, a field's choices by the labels its select
+gives them (formatting.choice_label)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_babel import gettext, lazy_gettext
 
 from schemas.enterprise import DISTRICT_CODE, PHONE_CHARACTERS
 from schemas.users import USERNAME_CHARACTERS
-from server.console.formatting import number, yuan_text
+from server.console.formatting import choice_label, listed, number, yuan_text
 
 # marshmallow's fixed messages (fields and schema), as the console says them
 FIXED = {
@@ -82,5 +83,6 @@ def said(field: str, message: str) -> str:
     if found := _LONGER.fullmatch(message):
         return gettext("At most %(high)s characters.", high=found.group(1))
     if found := _ONE_OF.fullmatch(message):
-        return gettext("One of: %(choices)s.", choices=found.group(1))
+        return gettext("One of: %(choices)s.", choices=listed(
+            choice_label(field, value) for value in found.group(1).split(", ")))
     return message

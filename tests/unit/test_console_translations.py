@@ -109,3 +109,61 @@ def test_the_facts_form_asks_every_fact_a_violation_keeps_each_labelled_in_both_
     for lang in ("zh", "en"):
         catalog = _catalog(lang)
         assert sorted(n for n in names if not catalog.get(n, context="fact")) == []
+
+
+def _console_schemas() -> set[type]:
+    """The contract schemas the console's modules load forms and queries with."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from marshmallow import Schema
+
+    import server.console
+
+    found: set[type] = set()
+    for module in pkgutil.iter_modules(server.console.__path__):
+        for value in vars(importlib.import_module(f"server.console.{module.name}")).values():
+            for one in value.values() if isinstance(value, dict) else (value,):
+                if inspect.isclass(one) and issubclass(one, Schema) and one is not Schema:
+                    found.add(one)
+                elif isinstance(one, Schema):
+                    found.add(type(one))
+    return found
+
+
+def _choices(schema: type, seen: set[type]) -> set[tuple[str, str]]:
+    """(field, choice) of every field of `schema` (nested ones too) limited to choices."""
+    from marshmallow import fields, validate
+
+    if schema in seen:
+        return set()
+    seen.add(schema)
+    out: set[tuple[str, str]] = set()
+    for name, field in schema().fields.items():
+        while isinstance(field, fields.List):
+            field = field.inner
+        if isinstance(field, fields.Nested):
+            nested = field.nested
+            out |= _choices(nested if isinstance(nested, type) else type(nested), seen)
+        out |= {(name, str(choice)) for v in field.validators if isinstance(v, validate.OneOf)
+                for choice in v.choices}
+    return out
+
+
+def test_every_choice_a_console_form_offers_has_a_label_its_refusals_name_in_both_languages():
+    # A value outside a field's choices was refused listing the internal codes
+    # ("应为以下之一：filed, investigating, …"); refusals label them as the selects do.
+    from server.console.formatting import CHOICES
+
+    seen: set[type] = set()
+    choices = {c for schema in _console_schemas() for c in _choices(schema, seen)}
+    assert {("to", "filed"), ("kind", "testing"), ("status", "open"), ("mode", "valid_only"),
+            ("role", "admin")} <= choices
+    # a signature's role is typed as JSON on the conflicts page, by its code
+    typed = {("role", "officer"), ("role", "party"), ("role", "witness")}
+    for lang in ("zh", "en"):
+        catalog = _catalog(lang)
+        assert sorted((field, choice) for field, choice in choices - typed if not any(
+            found is not None and found.string for found in (
+                catalog.get(choice, context=CHOICES.get(field)), catalog.get(choice)))) == []
