@@ -50,11 +50,13 @@ def _violations(actor: Actor, case: Any, lang: str,
         result = (decision.result.get(lang) or decision.result.get("zh") or {}) \
             if decision else {}
         refused = sent if sent and sent["form"] == f"facts-{violation.id}" else None
+        offered = discretion_form.offered(violation.code, violation.occurred_on, lang)
         out.append({"link": link, "violation": violation, "decision": decision,
                     "result": rule_names.named(result, lang),
                     "evidence": violations.evidence_report(violation), "facts_refused": refused,
-                    "discretion": discretion_form.offered(violation.code, violation.occurred_on,
-                                                          lang),
+                    "discretion": offered,
+                    "facts_inputs": [*fact_form.INPUTS, *discretion_form.inputs(offered),
+                                    "mitigation"],
                     "mitigation": _grounds(violation, refused, lang),
                     "facts": refused["values"] if refused else fact_form.form_values(
                         violation.facts or {}) | discretion_form.form_values(

@@ -50,6 +50,12 @@ def changes(form: Mapping[str, str], shown: Mapping[str, Any], factors: Mapping[
     return {"factors": graded, "bases": based}
 
 
+def inputs(shown: Mapping[str, Any]) -> list[str]:
+    """The names of the inputs the form shows for the factors and bases `shown`."""
+    return [*(f"factors.{f['key']}" for f in shown["factors"]),
+            *(f"bases.{b}" for b in shown["bases"])]
+
+
 def renamed(shown: Mapping[str, Any]) -> dict[str, str]:
     """A grade's schema error (factors.harm.value) under its input (factors.harm)."""
     return {f"factors.{f['key']}.{part}": f"factors.{f['key']}" for f in shown["factors"]

@@ -10,6 +10,8 @@ FACTS = ("first_offence", "corrected_on_spot", "corrected_in_time", "harmful_con
          "harm_minor", "minor", "stopped_and_restored", "no_fault",
          "not_corrected_by_deadline", "refused_correction", "life_health_or_financial_harm")
 ANSWERS = {"yes": True, "no": False}
+INPUTS = (*FACTS, "corrected_on")  # the form's inputs of facts, named as the facts
+RENAMED = {f"facts.{name}": name for name in INPUTS}  # a fact's schema error under its input
 
 
 def facts_body(form: Mapping[str, str]) -> dict[str, Any]:

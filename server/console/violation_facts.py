@@ -14,9 +14,8 @@ from werkzeug.wrappers import Response
 from schemas.fieldwork import ViolationFields, ViolationUpdateSchema
 from server.auth.policy import Actor
 from server.cases import service as case_service
-from server.console import discretion_form, mitigation_form
+from server.console import discretion_form, fact_form, mitigation_form
 from server.console.case_detail import case_page
-from server.console.fact_form import facts_body
 from server.console.refusal import refusal
 from server.console.web import bp, page, submit
 from server.errors import Conflict, DomainError, NotFound, VersionConflict
@@ -50,7 +49,7 @@ def violation_facts(actor: Actor, case_id: uuid.UUID, violation_id: uuid.UUID) -
 
     def save() -> Response:
         data = ViolationUpdateSchema(partial=tuple(ViolationFields().fields)).load(
-            {"version": request.form.get("version"), "facts": facts_body(request.form),
+            {"version": request.form.get("version"), "facts": fact_form.facts_body(request.form),
              **discretion_form.changes(request.form, shown, found.factors or {},
                                        found.bases or {}),
              **mitigation_form.changes(request.form, grounds)})
@@ -60,7 +59,7 @@ def violation_facts(actor: Actor, case_id: uuid.UUID, violation_id: uuid.UUID) -
                         + f"#violation-{violation_id}", 303)
 
     def again(error: DomainError | ValidationError) -> Response:
-        status, detail, errors = _said(error, discretion_form.renamed(shown))
+        status, detail, errors = _said(error, discretion_form.renamed(shown) | fact_form.RENAMED)
         return case_page(actor, case_id, sent={
             "form": f"facts-{violation_id}", "status": status, "refused": detail,
             "errors": errors, "values": request.form})

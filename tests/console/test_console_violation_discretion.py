@@ -73,3 +73,36 @@ def test_another_districts_violation_is_not_graded(client, console, world):
         data={"version": found["version"], "factors.harm": "5"})
     assert answer.status_code == 404
     assert _violation(client, world, found["id"])["factors"] == {}
+
+
+def _beside(form: str, name: str) -> str:
+    """What the facts form shows next to an input."""
+    return form.split(f'name="{name}"')[1].split("</div>")[0]
+
+
+def test_a_refused_facts_form_says_each_error_once_beside_its_input(client, console, world):
+    case, found = _ledger_case(client, world)
+    refused = console("legal", OWN).post(
+        f"/console/cases/{case['id']}/violations/{found['id']}/facts",
+        data={"version": found["version"], "bases.instances": "0",
+              "factors.permit_class": "9", "corrected_on": "2021-13-45"})
+    assert refused.status_code == 422
+    form = _facts_form(refused.get_data(as_text=True), found["id"])
+    top = form.split('role="alert"')[1].split("</div>")[0]
+    assert "部分字段无效" in top and 'class="errors"' not in top  # every error has its input
+    for name, said in (("bases.instances", "应在1至10,000之间"),
+                       ("factors.permit_class", "应在1至5之间"),
+                       ("corrected_on", "不是有效的日期")):
+        assert said in _beside(form, name) and form.count(said) == 1, name
+
+
+def test_a_facts_form_error_of_no_input_is_the_one_listed_above_the_form(client, console, world):
+    case, found = _ledger_case(client, world)
+    refused = console("legal", OWN).post(
+        f"/console/cases/{case['id']}/violations/{found['id']}/facts",
+        data={"version": "第三版", "bases.instances": "0"})
+    assert refused.status_code == 422
+    form = _facts_form(refused.get_data(as_text=True), found["id"])
+    top = form.split('role="alert"')[1].split("</div>")[0]
+    assert "不是整数" in top and "应在1至10,000之间" not in top
+    assert form.count("应在1至10,000之间") == 1

@@ -132,6 +132,7 @@ def test_a_ground_the_form_does_not_offer_is_refused_in_chinese_and_the_form_kep
     assert 'role="alert"' in form
     grounds = form.split('name="mitigation_shown"')[1].split("</fieldset>")[0]
     assert "不是本表所列的从轻或者减轻处罚情形" in grounds and "bribed" in grounds
+    assert form.count("不是本表所列的从轻或者减轻处罚情形") == 1  # beside the grounds only
     assert _checked(form) == ["reduced_harm"]
     assert re.search(r'name="corrected_in_time">.*?<option value="yes" selected>', form, re.S)
     now = _violation(client, world, found["id"])
