@@ -67,6 +67,15 @@ def list_conflicts(actor, query: dict):
     return conflicts.list_conflicts(actor, query["status"], query["limit"])
 
 
+@blp.route("/conflicts/<uuid:conflict_id>", methods=["GET"])
+@blp.response(200, ConflictSchema)
+@blp.problem(404, "Unknown or outside your district")
+@blp.secured
+def get_conflict(actor, conflict_id: uuid.UUID):
+    """One conflict from a tablet in your district, as the list gives it."""
+    return conflicts.get_conflict(actor, conflict_id)
+
+
 @blp.route("/conflicts/<uuid:conflict_id>/resolve", methods=["POST"])
 @blp.arguments(ResolveSchema)
 @blp.response(200, ConflictSchema)

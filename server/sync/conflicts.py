@@ -131,7 +131,9 @@ def list_conflicts(actor: Actor, status: str, limit: int) -> list[SyncConflict]:
 
 
 def get_conflict(actor: Actor, conflict_id: uuid.UUID) -> SyncConflict:
-    """A conflict in the actor's scope (not locked: to read)."""
+    """A conflict in the actor's scope (not locked: to read), for a role that may list them
+    (any other is refused as the list refuses it, whatever the id)."""
+    authorize(actor, "sync.conflict.read")
     conflict = db.session.get(SyncConflict, conflict_id)
     if conflict is None:
         raise unknown_record()

@@ -194,11 +194,12 @@ def _call_rules(client, endpoint, path, headers):
 def _call_sync(client, endpoint, path, headers, district, world):
     if endpoint == "POST /api/v1/sync/push":
         return sync_push(client, headers, world["field"]["inspection_id"][district], 1, "补")
-    if endpoint.endswith("/resolve"):
+    if "{conflict_id}" in path:
         if "conflicts" not in world:
             world["conflicts"] = conflict_world(client, world)
-        return client.post(path.replace("{conflict_id}", world["conflicts"][district]),
-                           headers=headers, json={"choice": "server"})
+        path = path.replace("{conflict_id}", world["conflicts"][district])
+        if endpoint.endswith("/resolve"):
+            return client.post(path, headers=headers, json={"choice": "server"})
     return client.get(path, headers=headers)
 
 

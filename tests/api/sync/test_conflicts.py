@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.api.described import assert_described
-from tests.api.sync.conftest import OTHER, Tablet, mutation, shared_record
+from tests.api.sync.conftest import OTHER, OWN, Tablet, mutation, shared_record
 
 
 def test_edits_of_different_fields_from_one_base_merge_field_wise(client, world):
@@ -305,3 +305,27 @@ def test_a_resolution_holds_the_record_while_it_compares_and_applies(
     other.dispose()
     record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
     assert not (wrote and record["findings"] == "乙"), (answer.status_code, record["findings"])
+
+
+def test_one_conflict_is_read_as_the_list_gives_it_within_the_readers_scope(
+        app, client, world, login):
+    key = shared_record(world)
+    world["a"].push(mutation("inspection", "update", key, {"findings": "甲"}, base=1))
+    conflict = world["b"].push(mutation("inspection", "update", key, {"findings": "乙"},
+                                        base=1))[0]["conflict_id"]
+    url = f"/api/v1/sync/conflicts/{conflict}"
+    one = client.get(url, headers=world["supervisor"])
+    assert one.status_code == 200, one.get_json()
+    assert_described(app, "GET", "/api/v1/sync/conflicts/{conflict_id}", one)
+    [listed] = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
+    assert one.get_json() == listed
+    assert client.get(url, headers=world["city"]).get_json() == listed
+    elsewhere = client.get(url, headers=login("supervisor", OTHER))
+    unknown = client.get(f"/api/v1/sync/conflicts/{uuid.uuid4()}", headers=world["supervisor"])
+    malformed = client.get("/api/v1/sync/conflicts/not-an-id", headers=world["supervisor"])
+    for answer in (elsewhere, unknown, malformed):
+        assert (answer.status_code, answer.mimetype) == (404, "application/problem+json")
+        assert_described(app, "GET", "/api/v1/sync/conflicts/{conflict_id}", answer)
+    assert elsewhere.get_json()["detail"] == unknown.get_json()["detail"]  # nothing disclosed
+    assert client.get(url, headers=world["a"].headers).status_code == 403
+    assert client.get(url, headers=login("legal", OWN)).status_code == 403
