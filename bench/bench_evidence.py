@@ -121,8 +121,9 @@ def _prepare(workdir: Path) -> tuple[dict[str, str], dict[str, str]]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
            "EVIDENCE_STORE": f"file://{workdir / 'store'}", "SECRET_KEY": secrets.token_hex(16),
            "SCHEDULER": "off", "LOG_LEVEL": "WARNING"}
+    # gunicorn gets the same SECRET_KEY: the audit entries made here are sealed under it
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"],
-                      "EVIDENCE_STORE": env["EVIDENCE_STORE"],
+                      "EVIDENCE_STORE": env["EVIDENCE_STORE"], "SECRET_KEY": env["SECRET_KEY"],
                       "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
     password = secrets.token_urlsafe(16)
     with app.app_context():
@@ -205,7 +206,7 @@ def upload_entry(quick: bool) -> dict:
     measures all setups and the baseline back to back (this machine is shared and noisy)."""
     import requests
 
-    count, rounds, size = (12, 2, 5_000_000) if quick else (100, 3, 5_000_000)
+    count, rounds, size = (8, 1, 5_000_000) if quick else (100, 3, 5_000_000)
     best = {name: float("inf") for name, *_ in SETUPS}
     best_raw, serial = float("inf"), 0
     with tempfile.TemporaryDirectory() as tmp:
