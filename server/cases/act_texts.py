@@ -1,5 +1,6 @@
-"""PURE: what the notice and the decision say of each act of a case (处罚法 第29条: one fine per
-act): the fine recorded for it, the provisions it rests on, and why an act is not penalised."""
+"""PURE: what the notice, the decision and the correction order say of each act of a case (处罚法
+第29条: one fine per act): the fine recorded for it, the provisions it rests on, why an act is
+not penalised, and the deadline by which a waived act is corrected."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ NOT_FINED_BASIS = {"waived": "处罚法 第33条第1款", "no_fault": "处罚法
 MAY_WAIVE_RULE = MESSAGES["may_waive"][0]
 MAY_WAIVE_GROUND = "初次违法且危害后果轻微并及时改正"
 DISCRETION = "（由执法机关裁量）"
+# Outcomes whose waiver-list item sets the correction deadline: the act is spared when
+# corrected by it (waived: it was; pending_correction: it will be, if corrected in time).
+DEADLINE_OUTCOMES = ("waived", "pending_correction")
 
 
 def served_reason(text: str) -> str:
@@ -67,11 +71,27 @@ def act_titles(data: Mapping[str, Any], act: int) -> str:
     return "、".join(f"“{m['title'] or m['code']}”" for m in acts_of(data).get(act, ()))
 
 
+def _fined_by(data: Mapping[str, Any], step: str) -> dict[int, int] | None:
+    """The fine of each act the step fines: none at all when the case was decided not to be
+    penalised (不予行政处罚决定: every act is spared)."""
+    if step == "decided" and "not_penalised" in data["case"]["steps"]:
+        return {}
+    return act_fines(data, step)
+
+
+def correct_by(data: Mapping[str, Any], act: int) -> str | None:
+    """The correction deadline the act's waiver decision carries (the earliest of its
+    violations'), when the waiver list spares it or will once it is corrected."""
+    days = [m["correction_deadline"] for m in acts_of(data).get(act, ())
+            if m["outcome"] in DEADLINE_OUTCOMES and m.get("correction_deadline")]
+    return min(days) if days else None
+
+
 def not_fined(data: Mapping[str, Any], step: str = "decided",
               verdict: str = "不予行政处罚") -> list[str]:
-    """In a fined case, each act the step does not fine: the law forbids it, or the rules only
-    may fine it and the step did not; `verdict`, on which basis, why."""
-    fined = act_fines(data, step)
+    """Each act the step does not fine: the law forbids it, or the rules only may fine it and
+    the step did not (or the case was not penalised); `verdict`, on which basis, why."""
+    fined = _fined_by(data, step)
     lines = []
     for act, members in acts_of(data).items():
         forbidden = all(m["outcome"] in MUST_NOT_FINE for m in members)

@@ -54,13 +54,15 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
         zh = (decision.result.get("zh") or {}) if decision else {}
         explanation = name_rule_sets(zh.get("explanation") or "", names, "zh")
         explanations.append(explanation)
-        waiver_basis += (zh.get("waiver") or {}).get("basis") or []
+        waiver = zh.get("waiver") or {}
+        waiver_basis += waiver.get("basis") or []
         found.append({"code": violation.code, "occurred_on": violation.occurred_on.isoformat(),
                       "title": (zh.get("penalty") or {}).get("title"),
                       "description": violation.description, "act": link.act,
                       "outcome": link.outcome, "basis": link.basis,
                       "explanation": explanation or None,
-                      "waiver_basis": (zh.get("waiver") or {}).get("basis") or [],
+                      "waiver_basis": waiver.get("basis") or [],
+                      "correction_deadline": waiver.get("deadline"),
                       "limitation_basis": (zh.get("limitation") or {}).get("basis")})
         for check in violations.evidence_report(violation):
             one = cited.setdefault(check["sha256"], {"proves": [], "flags": set()})

@@ -11,7 +11,15 @@ from typing import Any
 
 from server.cases import hearing_forms as hearing
 from server.cases import inquiry_signers
-from server.cases.act_texts import act_fines, act_titles, basis, not_fined, served_reason
+from server.cases.act_texts import (
+    act_fines,
+    act_titles,
+    acts_of,
+    basis,
+    correct_by,
+    not_fined,
+    served_reason,
+)
 from server.cases.doc import (
     Doc,
     day_text,
@@ -138,14 +146,31 @@ def inquiry_record(data: Mapping[str, Any]) -> Doc:
     return inquiry_records(data)[-1]
 
 
+def _correct(data: Mapping[str, Any], act: int | None) -> str:
+    """立即改正, or by the deadline the act's waiver decision carries."""
+    deadline = correct_by(data, act) if act is not None else None
+    return f"于{day_text(deadline)}（含当日）之前改正" if deadline else "立即改正"
+
+
+def _ordered(data: Mapping[str, Any]) -> list[str]:
+    """The order to correct every act of the case, each on its provision."""
+    acts = sorted(acts_of(data))
+    if len(acts) <= 1:
+        return [f"上述行为违反了有关生态环境法律法规，依据{basis(data, acts)}，"
+                f"现责令你单位{_correct(data, acts[0] if acts else None)}上述违法行为。"]
+    return ["上述行为违反了有关生态环境法律法规，现责令你单位改正下列违法行为：",
+            *(f"{act_titles(data, act)}的违法行为，依据{basis(data, [act])}，"
+              f"责令{_correct(data, act)}。" for act in acts)]
+
+
 def correction_order(data: Mapping[str, Any]) -> Doc:
-    """责令改正违法行为决定书."""
+    """责令改正违法行为决定书: every act found unlawful is ordered corrected, the acts not fined
+    too (with the ground and reason they are not penalised)."""
     party = data["party"]["name"]
     return Doc("correction_order", "责令改正违法行为决定书", data["case"]["filing_number"],
                rows=tuple(party_rows(data)), paragraphs=(
                    f"{party}：", f"经查，你单位存在以下环境违法行为：{facts_text(data)}。",
-                   f"上述行为违反了有关生态环境法律法规，依据{basis(data)}，"
-                   "现责令你单位立即改正上述违法行为。",
+                   *_ordered(data), *not_fined(data, verdict="不予行政处罚，但仍责令改正"),
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                    "或者在六个月内向人民法院提起行政诉讼。"),
                signatures=(data["authority"],), authority=data["authority"])

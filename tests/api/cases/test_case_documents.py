@@ -394,3 +394,36 @@ def test_a_decision_not_to_penalise_is_served_and_its_receipt_says_how_and_when(
                                                   "service_receipt")).data)))
     assert "直接送达" in text and "2021年6月4日" in text and "王经理" in text, text
     assert _get(client, party, case, "not_penalised").status_code == 200
+
+
+def test_the_correction_order_cites_a_fined_act_and_an_act_spared_under_the_waiver_list(
+        client, party, violation, file_case, step, frozen):
+    # It cited only the fined act's 第一百一十七条: the waived act, not fined, went uncorrected.
+    case, waived = decide_with_a_waived_act(violation, file_case, step, frozen)
+    pdf = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case,
+                                                 "correction_order")).data)))
+    docx = "".join(p.text for p in Document(io.BytesIO(_ok(_get(
+        client, party, case, "correction_order", "docx")).data)).paragraphs)
+    title = waived["decision"]["zh"]["penalty"]["title"]
+    for text in (pdf, docx):
+        assert "依据《中华人民共和国大气污染防治法》第一百一十七条，责令立即改正" in text, text
+        assert f"“{title}”的违法行为，依据《中华人民共和国大气污染防治法》第一百零八条，" \
+            "责令立即改正" in text, text
+        assert f"2021年6月1日“{title}”的违法行为，不予行政处罚，但仍责令改正。" in text, text
+        assert "符合《上海市生态环境领域轻微违法行为免罚清单（2020年版）》第5项的全部条件" in text
+        assert not re.search(r"(大气法|处罚法) ?第\d", text), text
+
+
+def test_the_correction_order_gives_the_deadline_the_waiver_decision_carries(
+        client, party, violation, file_case, frozen):
+    frozen.on("2021-06-04")
+    dust = violation("AIR_DUST", facts={"harmful_consequence": False,
+                                        "corrected_on": "2021-06-04"})
+    waiver = dust["decision"]["zh"]["waiver"]
+    assert (dust["decision"]["zh"]["decision"], waiver["deadline"]) == ("waived", "2021-06-08")
+    case = _ok(file_case(dust["id"]), 201).get_json()
+    docx = "".join(p.text for p in Document(io.BytesIO(_ok(_get(
+        client, party, case, "correction_order", "docx")).data)).paragraphs)
+    assert "依据《中华人民共和国大气污染防治法》第一百一十七条，" \
+        "现责令你单位于2021年6月8日（含当日）之前改正上述违法行为。" in docx, docx
+    assert "符合《上海市生态环境领域轻微违法行为免罚清单（2020年版）》第4项的全部条件" in docx, docx
