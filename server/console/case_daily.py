@@ -15,7 +15,8 @@ from server.cases.models import Case
 
 ROWS = 5  # rows the form shows at first; "add a round" adds one, up to the API's count
 ROUND = ("order_served_on", "reinspected_on")
-ROW_INPUT = re.compile(r"rounds\.(\d{1,3})\.(?:order_served_on|reinspected_on)")
+ROW_INPUT = re.compile(r"rounds\.([0-9]{1,3})\.(?:order_served_on|reinspected_on)")
+COUNT = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() refuses '²', which isdigit() takes
 
 
 def rows(form: Mapping[str, str]) -> int:
@@ -23,7 +24,7 @@ def rows(form: Mapping[str, str]) -> int:
     the rounds the API takes (a row past those is never read)."""
     said = form.get("rows") or ""
     sent = [int(found.group(1)) + 1 for name in form if (found := ROW_INPUT.fullmatch(name))]
-    return min(MAX_DAILY_ROUNDS, max(ROWS, int(said) if said.isdigit() and len(said) < 10
+    return min(MAX_DAILY_ROUNDS, max(ROWS, int(said) if COUNT.fullmatch(said)
                                      else 0, *sent))
 
 

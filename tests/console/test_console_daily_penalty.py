@@ -211,3 +211,16 @@ def test_the_form_grows_to_as_many_rounds_as_the_api_takes_and_no_further(consol
     tampered = _form(session.post(url, data={"version": fined["version"], "rows": "5000",
                                              "add_round": "1"}).get_data(as_text=True))
     assert len(_row_names(tampered)) == 100
+
+
+@pytest.mark.parametrize("said", ["²", "⁵", "-3", "x", ""])
+def test_a_row_count_that_is_no_number_shows_the_form_with_its_first_rows(console, fined, said):
+    session = console("legal", OWN)
+    url = f"/console/cases/{fined['id']}/daily-penalties"
+    added = session.post(url, data={"version": fined["version"], "rows": said,
+                                    "add_round": "1"})
+    assert added.status_code == 200
+    assert _row_names(_form(added.get_data(as_text=True))) == [str(i) for i in range(6)]
+    refused = session.post(url, data={"version": fined["version"], "rows": said})
+    assert refused.status_code == 422  # no round typed: said in Chinese, never a 500
+    assert 'role="alert"' in _form(refused.get_data(as_text=True))
