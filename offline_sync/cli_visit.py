@@ -315,10 +315,11 @@ def link_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
 @click.pass_context
 def remove_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
     """Stop citing a photo on a violation (cited by mistake): the file, or its digest (or its
-    first digits, as add-photo printed it); queued for the next push. A photo not sent yet
-    that nothing else cites is then not sent: `link-photo` cites it again."""
+    first digits, as add-photo printed it; also of a photo another tablet captured); queued
+    for the next push. A photo not sent yet that nothing else cites is then not sent:
+    `link-photo` cites it again."""
     with open_tablet(ctx) as tablet:
-        sha256 = file_digest(ref) if Path(ref).is_file() else tablet.captured(ref).sha256
+        sha256 = file_digest(ref) if Path(ref).is_file() else tablet.cited_on(violation_id, ref)
         item = tablet.remove_photo(violation_id, sha256)
         still = tablet.citing(sha256)
     click.echo(f"{sha256} removed from violation {violation_id} (queued for the next push)")

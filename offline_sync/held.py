@@ -258,6 +258,19 @@ class Holdings:
                 if row.get("sha256") == sha256]
         return list(dict.fromkeys(ids))
 
+    def cited_on(self, violation_id: str, ref: str) -> str:
+        """The digest a SHA-256 or its first digits name among the files a violation cites
+        (captured here or on another tablet), else among the files captured here (Invalid as
+        `captured`)."""
+        ref = ref.strip().lower()
+        held = self.store.record_of("violation", violation_id)
+        cited = [*((held[1].get("evidence") or ()) if held else ()),
+                 *(row.get("sha256") for row in self.store.records("evidence_link")
+                   if str(row.get("violation_id")) == violation_id)]
+        found = {sha for sha in cited if isinstance(sha, str) and sha.startswith(ref)} \
+            if HEX_PREFIX.match(ref) else set()
+        return found.pop() if len(found) == 1 else self.captured(ref).sha256
+
     def cited_anywhere(self, sha256: str) -> bool:
         """Whether anything the tablet knows cites the file: a violation or a signature."""
         return bool(self.citing(sha256)) or any(

@@ -9,7 +9,7 @@ import json
 from datetime import date
 from typing import Any
 
-from .conftest import make_photo, ok, server_copy
+from .conftest import make_photo, ok, server_copy, signed_in_cli
 
 
 def _violation(cli_record: dict[str, Any], *photos: str) -> str:
@@ -124,3 +124,22 @@ def test_removing_a_photo_the_violation_does_not_cite_is_refused_and_queues_noth
     ok(run("remove-photo", cited, "--violation", violation))
     again = run("remove-photo", cited, "--violation", violation)  # removed already
     assert again.exit_code == 2 and "does not cite" in again.output, again.output
+
+
+def test_a_photo_another_tablet_captured_is_removed_by_its_digest(
+        cli_record, client, live, tmp_path):
+    run = cli_record["run"]
+    photo = make_photo(cli_record["camera"], 8)
+    violation = _violation(cli_record, str(photo))
+    digest = ok(run("remove-photo", str(photo), "--violation", violation)).split()[0]
+    ok(run("link-photo", digest[:12], "--violation", violation))  # cited again after all
+    ok(run("push"))
+    user, password = cli_record["second"]
+    other = signed_in_cli(tmp_path / "other", live.url, user, password, "second-tablet")
+    ok(other("pull"))
+    assert "; 1 photo cited" in ok(other("show", cli_record["record"]))
+    removed = other("remove-photo", digest[:12], "--violation", violation)
+    assert removed.exit_code == 0, removed.output  # cited there, though not captured here
+    assert ok(removed).split()[0] == digest
+    ok(other("push"))
+    assert server_copy(client, cli_record["supervisor"], "violation", violation)["evidence"] == []
