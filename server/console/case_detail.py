@@ -51,13 +51,14 @@ def _violations(actor: Actor, case: Any, lang: str,
             if decision else {}
         refused = sent if sent and sent["form"] == f"facts-{violation.id}" else None
         offered = discretion_form.offered(violation.code, violation.occurred_on, lang)
+        grounds = _grounds(violation, refused, lang)  # their errors show beside them if shown
         out.append({"link": link, "violation": violation, "decision": decision,
                     "result": rule_names.named(result, lang),
                     "evidence": violations.evidence_report(violation), "facts_refused": refused,
                     "discretion": offered,
                     "facts_inputs": [*fact_form.INPUTS, *discretion_form.inputs(offered),
-                                    "mitigation"],
-                    "mitigation": _grounds(violation, refused, lang),
+                                     *(["mitigation"] if grounds["grounds"] else [])],
+                    "mitigation": grounds,
                     "facts": refused["values"] if refused else fact_form.form_values(
                         violation.facts or {}) | discretion_form.form_values(
                             violation.factors or {}, violation.bases or {})})

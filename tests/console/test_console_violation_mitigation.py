@@ -155,3 +155,16 @@ def test_a_stale_form_with_grounds_is_refused_in_chinese_and_nothing_is_changed(
         "version": found["version"] + 3, "mitigation_shown": "1", "mitigation": "reduced_harm"})
     assert "已被他人修改" in form and _checked(form) == ["reduced_harm"]
     assert _violation(client, world, found["id"])["mitigation"] == []
+
+
+def test_a_refused_ground_where_the_form_shows_none_is_said_above_the_form(
+        client, console, world, monkeypatch):
+    from server.console import mitigation_form
+
+    monkeypatch.setattr(mitigation_form, "offered", lambda on, recorded, lang: {
+        "grounds": [], "reduce_percent": None, "verified": False})  # no discretion in force
+    case, found = world[OWN]["case"], world[OWN]["violations"][1]
+    form = _refused(console, case, found, 422, {  # a hand-made form sends a ground anyway
+        "version": found["version"], "mitigation_shown": "1", "mitigation": ["reduced_harm"]})
+    assert 'name="mitigation_shown"' not in form
+    assert form.count("不是本表所列的从轻或者减轻处罚情形") == 1  # in the box above the form
