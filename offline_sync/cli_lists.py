@@ -190,9 +190,11 @@ def _violation_line(violation: dict[str, Any]) -> str:
     where = violation.get("location") or {}
     place = f"at {where['lat']}, {where['lon']}" if where else "no position"
     flags = f" [{', '.join(violation['flags'])}]" if violation.get("flags") else ""
+    cited = [str(sha) for sha in violation.get("evidence") or []]
+    digests = f" ({', '.join(sha[:12] for sha in cited)})" if cited else ""  # remove-photo's
     return (f"  violation {violation['id']} {violation.get('code')} on "
             f"{violation.get('occurred_on')} {place}{flags}; "
-            f"{_count(len(violation.get('evidence') or []), 'photo')} cited")
+            f"{_count(len(cited), 'photo')} cited{digests}")
 
 
 @click.command()

@@ -137,7 +137,8 @@ def test_a_photo_another_tablet_captured_is_removed_by_its_digest(
     user, password = cli_record["second"]
     other = signed_in_cli(tmp_path / "other", live.url, user, password, "second-tablet")
     ok(other("pull"))
-    assert "; 1 photo cited" in ok(other("show", cli_record["record"]))
+    # show names the digest another tablet's photo is removed by
+    assert f"; 1 photo cited ({digest[:12]})" in ok(other("show", cli_record["record"]))
     removed = other("remove-photo", digest[:12], "--violation", violation)
     assert removed.exit_code == 0, removed.output  # cited there, though not captured here
     assert ok(removed).split()[0] == digest
