@@ -104,8 +104,20 @@ class CaseSuspensionSchema(Schema):
     kind = fields.String(required=True,
                          validate=validate.OneOf(("testing", "appraisal", "suspension")))
     start = Day(required=True)
-    end = Day(required=True)
+    end = Day(load_default=None, allow_none=True, metadata={
+        "description": "The period's last day; left out (or null) while its cause lasts: the "
+                       "case is suspended, its decision deadline does not run, until the end "
+                       "is recorded (POST /cases/<id>/suspensions/end). One open at a time"})
     reason = fields.String(required=True, validate=TEXT)
+
+
+class CaseSuspensionEndSchema(Schema):
+    """POST /cases/<id>/suspensions/end: the end of the case's open suspension."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    end = Day(required=True, metadata={
+        "description": "The suspension's last day: not before its start, not after today; "
+                       "the decision deadline runs again from the next day"})
 
 
 class CaseListQuerySchema(PageQuerySchema):
@@ -215,7 +227,13 @@ class CaseSchema(Schema):
                        "the archived case returns exactly that file"})
     steps = fields.Dict(required=True)
     extensions = fields.List(fields.Dict(), required=True)
-    suspensions = fields.List(fields.Dict(), required=True)
+    suspensions = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Periods excluded from the decision deadline: kind, start, end (null "
+                       "while open), reason"})
+    suspended_since = Day(allow_none=True, metadata={
+        "description": "The start of the open suspension (中止中): the decision deadline "
+                       "does not run (its status `suspended`; its `due` the earliest it can "
+                       "fall, were the suspension ended today)"})
     deadlines = fields.List(fields.Nested(CaseDeadlineSchema), required=True)
     next_due_on = Day(allow_none=True)
     payment = fields.Nested(CasePaymentSchema, allow_none=True)

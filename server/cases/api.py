@@ -21,6 +21,7 @@ from schemas.cases import (
     CaseListQuerySchema,
     CasePageSchema,
     CaseSchema,
+    CaseSuspensionEndSchema,
     CaseSuspensionSchema,
     CaseTransitionSchema,
 )
@@ -64,6 +65,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
     data["violations"] = service.case_links(case)
     found = caseview.fine_range(data["violations"])
     data["statutory_range_fen"] = list(found) if found else None
+    data["suspended_since"] = service.suspended_since(case)
     data["deadlines"] = service.deadline_badges(case)
     data["payment"] = service.payment_today(case)
     if with_history:
@@ -132,12 +134,26 @@ def extend(actor, body: dict, case_id: uuid.UUID):
 @blp.arguments(CaseSuspensionSchema)
 @blp.response(200, CaseSchema)
 @blp.problem(404, "Unknown or outside your scope")
-@blp.problem(409, "Stale version, archived or decided")
+@blp.problem(409, "Stale version, archived, decided, or a suspension is already open")
 @blp.problem(422, "The period lies outside the case")
 @blp.secured
 def suspend(actor, body: dict, case_id: uuid.UUID):
-    """Record a testing, appraisal or suspension period excluded from the decision deadline."""
+    """Record a testing, appraisal or suspension period excluded from the decision deadline;
+    without `end`, the case is suspended from `start` until its end is recorded."""
     return _case(steps.suspend(actor, case_id, body.pop("version"), body), with_history=True)
+
+
+@blp.route("/cases/<uuid:case_id>/suspensions/end", methods=["POST"])
+@blp.arguments(CaseSuspensionEndSchema)
+@blp.response(200, CaseSchema)
+@blp.problem(404, "Unknown or outside your scope")
+@blp.problem(409, "Stale version, archived, or no suspension is open")
+@blp.problem(422, "The end lies before the start or after today")
+@blp.secured
+def end_suspension(actor, body: dict, case_id: uuid.UUID):
+    """Record the end of the open suspension: the decision deadline runs again."""
+    return _case(steps.end_suspension(actor, case_id, body.pop("version"), body),
+                 with_history=True)
 
 
 @blp.route("/cases/<uuid:case_id>/daily-penalties", methods=["POST"])

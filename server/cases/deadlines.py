@@ -22,17 +22,18 @@ SERVICE_WORKING_DAYS = 7       # 处罚法 Art. 61
 HEARING_NOTICE_WORKING_DAYS = 7  # 处罚法 Art. 64 and 85: hearing notice ≥ 7 working days before
 SUSPENSION_KINDS = ("testing", "appraisal", "suspension")
 
-Status = Literal["open", "met", "late", "missed"]
+Status = Literal["open", "met", "late", "missed", "suspended"]
 Owner = Literal["bureau", "party"]
 
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A period excluded from the decision deadline (testing, appraisal, suspension)."""
+    """A period excluded from the decision deadline (testing, appraisal, suspension); open
+    (no end yet) while its cause lasts."""
 
     kind: str
     start: date
-    end: date
+    end: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ class Timeline:
     fined: bool = True
     ended: bool = False
     """Closed or archived: nothing is open any more."""
+    today: date | None = None
+    """The day an open period runs to (needed only when one is open)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +75,30 @@ class Deadline:
     status: Status
 
 
-def excluded_days(periods: Sequence[Period]) -> int:
-    """Calendar days covered by the periods (inclusive), overlaps counted once."""
+def open_period(periods: Sequence[Period]) -> Period | None:
+    """The period still open (its end not recorded yet), if any."""
+    return next((p for p in periods if p.end is None), None)
+
+
+def excluded_days(periods: Sequence[Period], today: date | None = None) -> int:
+    """Calendar days covered by the periods (inclusive), overlaps counted once; an open
+    period runs to `today`."""
     days: set[date] = set()
     for period in periods:
-        if period.end < period.start:
+        end = period.end if period.end is not None else today
+        if end is None:
+            raise ValueError(f"an open period needs the day it runs to: {period}")
+        if end < period.start:
             raise ValueError(f"a period cannot end before it starts: {period}")
         days.update(date.fromordinal(o) for o in range(period.start.toordinal(),
-                                                       period.end.toordinal() + 1))
+                                                       end.toordinal() + 1))
     return len(days)
 
 
 def decision_days(t: Timeline) -> int:
-    """The decision's period: 90 days, plus approved extensions, plus the excluded periods."""
-    return DECISION_DAYS + sum(t.extensions) + excluded_days(t.suspensions)
+    """The decision's period: 90 days, plus approved extensions, plus the excluded periods
+    (an open one counted to today: the period as it would be were it ended today)."""
+    return DECISION_DAYS + sum(t.extensions) + excluded_days(t.suspensions, t.today)
 
 
 def decision_due(t: Timeline) -> date:
@@ -111,8 +124,12 @@ def case_deadlines(t: Timeline) -> list[Deadline]:
     found = [_make("filing", t.discovered_on, filing_days, "calendar", "办法 第18条", "bureau",
                    t.filed_on, t.ended)]
     decision = decision_due(t)
+    # While a period is open the decision's period does not run: its end is not known yet
+    # (the due date shown is the earliest it can be), so it is neither open nor overdue.
+    suspended = open_period(t.suspensions) is not None and t.decided_on is None and not t.ended
     found.append(Deadline("decision", decision, "处罚法 第60条", "bureau", "calendar",
                           decision_days(t), t.decided_on,
+                          "suspended" if suspended else
                           _status(decision, t.decided_on, t.ended)))
     if t.notice_on is not None:
         # The party's window to state, defend and ask for a hearing; it closes when they ask

@@ -43,7 +43,8 @@ STATES = {"filed": "已立案", "investigating": "调查取证", "legal_review":
           "closed": "已办结", "archived": "已归档"}
 EVENTS = {"filed": "立案", "transition": "程序推进", "violation_redecided": "违法行为重新判定",
           "inquiry": "调查询问", "statement": "陈述申辩", "extension": "延长期限",
-          "suspension": "期限中止", "daily_penalty": "按日连续处罚"}
+          "suspension": "期限中止", "suspension_end": "中止期间结束",
+          "daily_penalty": "按日连续处罚"}
 # the details a step records that the history prints, in this order, with their labels
 NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
          "review_opinion": "审核意见", "mitigation": "减轻处罚理由", "statements": "陈述申辩",

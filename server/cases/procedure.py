@@ -40,7 +40,8 @@ from server.messages import Message
 __all__ = [
     "DECIDED", "EDUCATION_NEEDED", "MUST_EDUCATE", "MUST_NOT_FINE", "NOT_FINED",
     "SERVICE_METHODS", "STATES", "TRANSITIONS", "CaseView", "Hearing", "Member", "Refused",
-    "act_ranges", "check_extension", "check_payment", "check_suspension", "check_transition",
+    "act_ranges", "check_extension", "check_payment", "check_suspension", "check_suspension_end",
+    "check_transition", "check_unsuspended",
     "fine_range", "hearing_eligible", "hearing_offered", "legal_review_required",
     "notice_reply_due", "payment_due", "step_day",
 ]
@@ -118,12 +119,39 @@ def check_extension(state: str, granted: Iterable[str], approval: str, days: int
         raise Refused("extension.passed", {"due": current_due})
 
 
-def check_suspension(state: str, filed_on: date, period: dl.Period, today: date) -> None:
-    """A testing, appraisal or suspension period inside the case, before the decision."""
+def check_suspension(state: str, filed_on: date, period: dl.Period, today: date,
+                     recorded: Iterable[dl.Period] = ()) -> None:
+    """A testing, appraisal or suspension period inside the case, before the decision; an
+    open one (no end yet) starts between the filing and today, and only one is open."""
     if state in DECIDED:
         raise Refused("suspension.decided")
     if period.kind not in dl.SUSPENSION_KINDS:
         raise Refused("suspension.unknown", notes={"kind": Message(
             "field.kinds", {"kinds": dl.SUSPENSION_KINDS})}, bad_input=True)
+    if period.end is None:
+        if not filed_on <= period.start <= today:
+            raise Refused("suspension.start_outside", notes={"start": "field.start"},
+                          bad_input=True)
+        if dl.open_period(tuple(recorded)) is not None:
+            raise Refused("suspension.already_open")
+        return
     if period.end < period.start or period.start < filed_on or period.end > today:
         raise Refused("suspension.outside", notes={"end": "field.period"}, bad_input=True)
+
+
+def check_suspension_end(open_: dl.Period | None, end: date, today: date) -> dl.Period:
+    """The open period ended on `end`: not before its start, not after today."""
+    if open_ is None:
+        raise Refused("suspension.none_open")
+    if not open_.start <= end <= today:
+        raise Refused("suspension.end_outside", {"start": open_.start},
+                      {"end": "field.end"}, bad_input=True)
+    return dl.Period(open_.kind, open_.start, end)
+
+
+def check_unsuspended(to: str, periods: Iterable[dl.Period]) -> None:
+    """No decision (nor decision not to penalise) while the case is suspended: its period
+    ends first, so the decision deadline it pauses is known."""
+    open_ = dl.open_period(tuple(periods))
+    if to in ("decided", "not_penalised") and open_ is not None:
+        raise Refused("suspension.open", {"start": open_.start})

@@ -110,6 +110,13 @@ ENGLISH: dict[str, str] = {
     "suspension.decided": "The decision has issued; its deadline no longer runs.",
     "suspension.unknown": "Unknown kind of period.",
     "suspension.outside": "The period must lie between the filing and today, start before end.",
+    "suspension.start_outside": "A suspension starts between the filing and today.",
+    "suspension.already_open": "A suspension of this case is already open: record its end "
+                               "first.",
+    "suspension.none_open": "There is no suspension open to end.",
+    "suspension.end_outside": "The suspension ends between its start ({start}) and today.",
+    "suspension.open": "The case is suspended since {start}: record the end of the suspension "
+                       "before the decision.",
     # the daily continuous penalty (按日连续处罚, 环保法 第59条)
     "daily.not_fined": "A daily penalty follows a fine that was decided (环保法 第59条).",
     "daily.already": "The daily penalty of this case was already decided.",
@@ -170,6 +177,8 @@ ENGLISH: dict[str, str] = {
     "field.approval": "must be {kind}",
     "field.days": "1..{limit}",
     "field.period": "outside the case or before start",
+    "field.start": "before the filing or after today",
+    "field.end": "before the start or after today",
 }
 
 

@@ -64,20 +64,32 @@ def writable(actor: Actor, case_id: uuid.UUID, version: int, action: str) -> Cas
     return case
 
 
+def periods(case: Case) -> tuple[dl.Period, ...]:
+    """The case's periods excluded from the decision deadline (an open one without end)."""
+    return tuple(dl.Period(p["kind"], date.fromisoformat(p["start"]),
+                           date.fromisoformat(p["end"]) if p["end"] else None)
+                 for p in case.suspensions)
+
+
+def suspended_since(case: Case) -> date | None:
+    """The start of the case's open suspension, while one is open."""
+    open_ = dl.open_period(periods(case))
+    return open_.start if open_ else None
+
+
 def timeline(case: Case) -> dl.Timeline:
-    """The dates the case's deadlines depend on."""
+    """The dates the case's deadlines depend on (an open period counted to today)."""
     proc = procedure_on(case.filed_on)
-    periods = tuple(dl.Period(p["kind"], date.fromisoformat(p["start"]),
-                              date.fromisoformat(p["end"])) for p in case.suspensions)
     return dl.Timeline(
         discovered_on=case.discovered_on, filed_on=case.filed_on,
         filing_extended=case.filing_extended,
-        extensions=tuple(e["days"] for e in case.extensions), suspensions=periods,
+        extensions=tuple(e["days"] for e in case.extensions), suspensions=periods(case),
         notice_on=case.notice_on, hearing_requested_on=case.hearing_requested_on,
         hearing_on=case.hearing_on, decided_on=case.decided_on, served_on=case.served_on,
         paid_on=case.paid_on,
         payment_days=proc.payment_period_days, payment_day_kind=proc.payment_day_kind,
-        fined=case.fine_fen is not None, ended=case.state in ("closed", "archived"))
+        fined=case.fine_fen is not None, ended=case.state in ("closed", "archived"),
+        today=clock.today_shanghai())
 
 
 def case_deadlines(case: Case) -> list[dl.Deadline]:

@@ -118,6 +118,7 @@ def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
         view = caseview.case_view(case)
         try:
             record = procedure.check_transition(view, to, params, today)
+            procedure.check_unsuspended(to, service.periods(case))
             if to == "paid":
                 if params.get("amount_fen") is None:
                     raise procedure.Refused("payment.no_amount",
@@ -167,17 +168,39 @@ def extend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any])
 
 
 def suspend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any]) -> Case:
-    """Record a testing, appraisal or suspension period, excluded from the decision deadline."""
+    """Record a testing, appraisal or suspension period, excluded from the decision deadline;
+    without an end it stays open (the case suspended) until `end_suspension`."""
     today = clock.today_shanghai()
     with unit_of_work():
         case = service.writable(actor, case_id, version, "case.advance")
-        period = dl.Period(data["kind"], data["start"], data["end"])
+        period = dl.Period(data["kind"], data["start"], data.get("end"))
         try:
-            procedure.check_suspension(case.state, case.filed_on, period, today)
+            procedure.check_suspension(case.state, case.filed_on, period, today,
+                                       service.periods(case))
         except procedure.Refused as error:
             raise _refused(error) from error
         entry = json_safe({"kind": period.kind, "start": period.start, "end": period.end,
                            "reason": data["reason"]})
         case.suspensions = [*case.suspensions, entry]
         _changed(actor, case, "suspension", case.state, today, entry, "case.suspend", entry)
+    return case
+
+
+def end_suspension(actor: Actor, case_id: uuid.UUID, version: int,
+                   data: dict[str, Any]) -> Case:
+    """Record the end of the case's open suspension: its decision deadline runs again."""
+    today = clock.today_shanghai()
+    with unit_of_work():
+        case = service.writable(actor, case_id, version, "case.advance")
+        try:
+            ended = procedure.check_suspension_end(dl.open_period(service.periods(case)),
+                                                   data["end"], today)
+        except procedure.Refused as error:
+            raise _refused(error) from error
+        kept = [p for p in case.suspensions if p["end"] is not None]
+        entry = next(p for p in case.suspensions if p["end"] is None)
+        entry = json_safe({**entry, "end": ended.end})
+        case.suspensions = [*kept, entry]
+        _changed(actor, case, "suspension_end", case.state, ended.end, entry,
+                 "case.suspension_end", entry)
     return case

@@ -1,6 +1,7 @@
 """What the case page's deadline forms offer: an extension of the decision deadline (延期,
 处罚法 第60条) for supervisors, a testing, appraisal or suspension period (中止) for legal
-staff, each with what was typed after a refusal."""
+staff (open while the case is suspended, then its end), each with what was typed after a
+refusal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from server.auth.policy import Actor, allowed
 from server.cases import deadlines as dl
 from server.cases import procedure
+from server.cases import service as case_service
 from server.cases.models import Case
 
 
@@ -24,6 +26,7 @@ def page_data(actor: Actor, case: Case, sent: Mapping[str, Any] | None) -> dict[
     sent, after a refusal; else the next extension's approval and days)."""
     extension = sent if sent and sent["form"] == "extension" else None
     suspension = sent if sent and sent["form"] == "suspension" else None
+    ending = sent if sent and sent["form"] == "suspension_end" else None
     running = case.state not in procedure.DECIDED
     upcoming = next_extension(case)
     default = {"approval": upcoming[0], "days": str(upcoming[1])} if upcoming else {}
@@ -32,6 +35,8 @@ def page_data(actor: Actor, case: Case, sent: Mapping[str, Any] | None) -> dict[
         "may_suspend": running and allowed(actor.role, "case.advance"),
         "approvals": tuple(kind for kind, _ in dl.EXTENSIONS),
         "period_kinds": dl.SUSPENSION_KINDS,
-        "extension": extension, "suspension": suspension,
+        "suspended_since": case_service.suspended_since(case),
+        "extension": extension, "suspension": suspension, "suspension_end": ending,
+        "suspension_end_values": ending["values"] if ending else {},
         "extension_values": extension["values"] if extension else default,
         "suspension_values": suspension["values"] if suspension else {}}

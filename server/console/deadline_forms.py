@@ -1,5 +1,6 @@
-"""The case page's deadline forms: an approved extension of the decision deadline and a period
-excluded from it, each through the API's schema and service (steps.extend, steps.suspend);
+"""The case page's deadline forms: an approved extension of the decision deadline, a period
+excluded from it (open while the case is suspended) and the end of an open suspension, each
+through the API's schema and service (steps.extend, steps.suspend, steps.end_suspension);
 a refusal shows the case page again with what was typed and why, in the user's language."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from flask import redirect, request, url_for
 from marshmallow import Schema
 from werkzeug.wrappers import Response
 
-from schemas.cases import CaseExtensionSchema, CaseSuspensionSchema
+from schemas.cases import CaseExtensionSchema, CaseSuspensionEndSchema, CaseSuspensionSchema
 from server.auth.policy import Actor
 from server.cases import service as case_service
 from server.cases import steps
@@ -52,3 +53,11 @@ def case_suspension(actor: Actor, case_id: uuid.UUID) -> Response:
     """Record a testing, appraisal or suspension period excluded from the decision deadline."""
     return posted(actor, case_id, "suspension", CaseSuspensionSchema(), steps.suspend,
                   "#deadlines")
+
+
+@bp.route("/cases/<uuid:case_id>/suspensions/end", methods=["POST"])
+@page("case.advance")
+def case_suspension_end(actor: Actor, case_id: uuid.UUID) -> Response:
+    """Record the end of the case's open suspension: the decision deadline runs again."""
+    return posted(actor, case_id, "suspension_end", CaseSuspensionEndSchema(),
+                  steps.end_suspension, "#deadlines")

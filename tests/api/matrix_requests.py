@@ -171,6 +171,8 @@ def _call_cases(client, endpoint, path, headers, district, world):
     if endpoint.endswith("/daily-penalties"):
         return client.post(path, headers=headers, json={"version": 1, "rounds": [
             {"order_served_on": "2021-06-10", "reinspected_on": "2021-06-20"}]})
+    if endpoint.endswith("/suspensions/end"):
+        return client.post(path, headers=headers, json={"version": 1, "end": today})
     if endpoint.endswith("/suspensions"):
         return client.post(path, headers=headers, json={
             "version": 1, "kind": "testing", "start": today, "end": today, "reason": "送检"})

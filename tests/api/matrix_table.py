@@ -144,6 +144,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /api/v1/cases/{case_id}/suspensions": {"inspector": (403, 404),
                                                  "supervisor": (403, 404),
                                                  "legal": (200, 404), "admin": (403, 404)},
+    # ending the open suspension: the world's cases have none open (409)
+    "POST /api/v1/cases/{case_id}/suspensions/end": {"inspector": (403, 404),
+                                                     "supervisor": (403, 404),
+                                                     "legal": (409, 404), "admin": (403, 404)},
     # statistics, asked for the district (another district's figures are not found)
     "GET /api/v1/reports/summary": {"inspector": (403, 404), "supervisor": (200, 404),
                                     "legal": (200, 404), "admin": (200, 404)},

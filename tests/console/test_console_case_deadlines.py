@@ -143,3 +143,62 @@ def test_another_districts_case_is_not_found_by_either_form(client, console, wor
     assert (extended.status_code, suspended.status_code) == (404, 404)
     after = _case(client, world, OTHER)
     assert after["extensions"] == [] and after["suspensions"] == []
+
+
+def _suspend_open(session, case: dict[str, Any], start: date) -> Any:
+    return session.post(f"/console/cases/{case['id']}/suspensions", data={
+        "version": case["version"], "kind": "suspension", "start": start.isoformat(),
+        "end": "", "reason": "当事人无法联系"})
+
+
+def test_legal_staff_suspend_a_case_without_an_end_and_record_the_end_later(
+        client, console, world):
+    case = _case(client, world)
+    today = _today()
+    session = console("legal", OWN)
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert 'id="suspension-end-form"' not in page
+    assert "仍在中止的，结束日期留空" in _form(page, "suspension-form")
+    answer = _suspend_open(session, case, today)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    suspended = _case(client, world)
+    assert suspended["suspended_since"] == today.isoformat()
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    deadlines = page.split('id="deadlines"')[1]
+    assert "中止中" in deadlines.split("</table>")[0]  # the decision deadline's status
+    assert "本案自" in deadlines and "起中止" in deadlines
+    end_form = _form(page, "suspension-end-form")
+    assert "中止结束日期" in end_form and "记录中止结束" in end_form
+    desk = session.get("/console/cases").get_data(as_text=True)
+    row = desk.split(case["filing_number"])[1].split("</tr>")[0]
+    assert 'class="badge badge-muted">中止中' in row
+    ended = session.post(f"/console/cases/{case['id']}/suspensions/end", data={
+        "version": suspended["version"], "end": today.isoformat()})
+    assert ended.status_code == 303, ended.get_data(as_text=True)
+    assert ended.headers["Location"].endswith(f"/console/cases/{case['id']}#deadlines")
+    after = _case(client, world)
+    assert after["suspended_since"] is None
+    assert after["suspensions"][0]["end"] == today.isoformat()
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert 'id="suspension-end-form"' not in page
+
+
+def test_a_refused_end_of_a_suspension_is_said_in_chinese_and_keeps_what_was_typed(
+        client, console, world):
+    case = _case(client, world)
+    today = _today()
+    session = console("legal", OWN)
+    assert _suspend_open(session, case, today).status_code == 303
+    case = _case(client, world)
+    early = (today - timedelta(days=1)).isoformat()
+    refused = session.post(f"/console/cases/{case['id']}/suspensions/end", data={
+        "version": case["version"], "end": early})
+    assert refused.status_code == 422
+    form = _form(refused.get_data(as_text=True), "suspension-end-form")
+    assert 'role="alert"' in form and "中止的结束日期应当在其开始日期" in form
+    assert f'value="{early}"' in form
+    second = _suspend_open(session, case, today)
+    assert second.status_code == 409
+    form = _form(second.get_data(as_text=True), "suspension-form")
+    assert "本案已有未结束的中止" in form and "当事人无法联系</textarea>" in form
+    assert _case(client, world)["suspended_since"] == today.isoformat()

@@ -101,6 +101,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /console/cases/{case_id}/suspensions": {"inspector": (403, 403),
                                                   "supervisor": (403, 403),
                                                   "legal": (409, 404), "admin": (403, 403)},
+    # the world's cases have no suspension open to end (409)
+    "POST /console/cases/{case_id}/suspensions/end": {"inspector": (403, 403),
+                                                      "supervisor": (403, 403),
+                                                      "legal": (409, 404),
+                                                      "admin": (403, 403)},
     # the world's cases are not fined (409); another district's case is not found
     "POST /console/cases/{case_id}/daily-penalties": {"inspector": (403, 403),
                                                       "supervisor": (403, 403),
@@ -272,6 +277,9 @@ def _request(session, world: dict[str, Any], route: str, district: str):
             f"/console/cases/{case_id}/suspensions", data={
                 "version": rec["case"]["version"], "kind": "testing", "start": "2099-01-02",
                 "end": "2099-01-01", "reason": "权限矩阵"}),
+        "POST /console/cases/{case_id}/suspensions/end": lambda: session.post(
+            f"/console/cases/{case_id}/suspensions/end", data={
+                "version": rec["case"]["version"], "end": "2021-06-10"}),
         "POST /console/cases/{case_id}/daily-penalties": lambda: session.post(
             f"/console/cases/{case_id}/daily-penalties", data={
                 "version": rec["case"]["version"], "rounds.0.order_served_on": "2021-06-10",

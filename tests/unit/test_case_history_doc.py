@@ -61,3 +61,16 @@ def test_a_daily_penalty_is_recorded_with_its_days_and_amount_not_as_a_payment()
     daily = dict(_rows())["12. 2026年11月30日"]
     assert daily == ("按日连续处罚 已决定 → 已决定；原处罚决定罚款：50,000.00元；计罚日数：12日；"
                      "按日连续处罚金额：600,000.00元")
+
+
+def test_an_open_suspension_and_its_end_are_two_steps_of_the_history():
+    case = SimpleNamespace(filing_number="沪0115环立〔2026〕1号")
+    rows = history_doc.history(case, [
+        _event(1, "suspension", "investigating", "investigating", kind="suspension",
+               start="2026-11-20", end=None),
+        _event(2, "suspension_end", "investigating", "investigating", kind="suspension",
+               start="2026-11-20", end="2026-11-30")], "上海市浦东新区生态环境局").rows
+    opened, ended = (value for _, value in rows)
+    assert opened.startswith("期限中止 ") and "起始日期：2026年11月20日" in opened
+    assert "截止日期" not in opened
+    assert ended.startswith("中止期间结束 ") and "截止日期：2026年11月30日" in ended

@@ -50,6 +50,21 @@ def test_excluded_periods_count_each_day_once():
         dl.excluded_days([dl.Period("testing", D("2021-06-10"), D("2021-06-09"))])
 
 
+def test_an_open_period_counts_to_today_and_suspends_only_the_decision_deadline():
+    open_ = dl.Period("suspension", D("2021-06-10"), None)
+    assert dl.excluded_days([open_], D("2021-06-12")) == 3
+    with pytest.raises(ValueError):  # an open period without the day it runs to
+        dl.excluded_days([open_])
+    timeline = dl.Timeline(discovered_on=D("2021-06-01"), filed_on=D("2021-06-03"),
+                           notice_on=D("2021-06-04"), suspensions=(open_,),
+                           today=D("2021-06-12"))
+    found = {d.name: d for d in dl.case_deadlines(timeline)}
+    assert found["decision"].status == "suspended" and found["decision"].days == 93
+    assert found["notice_reply"].status == "open"
+    assert dl.next_due(list(found.values())) == found["notice_reply"].due
+    assert not dl.due_within([found["decision"]], D("2021-12-31"), 0)
+
+
 def test_service_is_due_7_working_days_after_the_decision_across_a_holiday():
     timeline = dl.Timeline(discovered_on=D("2021-09-20"), filed_on=D("2021-09-22"),
                            decided_on=D("2021-09-28"))
