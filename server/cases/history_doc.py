@@ -49,7 +49,7 @@ EVENTS = {"filed": "立案", "transition": "程序推进", "violation_redecided"
 NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
          "review_opinion": "审核意见", "mitigation": "减轻处罚理由", "statements": "陈述申辩",
          "hearing_record": "听证笔录", "chair": "听证主持人", "hearing_place": "听证地点",
-         "reason": "不予处罚理由", "approval": "批准方式", "days": "延长天数", "kind": "中止事由",
+         "reason": "理由", "approval": "批准方式", "days": "延长天数", "kind": "中止事由",
          "start": "起始日期",
          "end": "截止日期", "measure": "执行措施", "amount_fen": "缴款金额",
          "surcharge_fen": "加处罚款", "interviewee": "被询问人", "questions": "问答条数",
@@ -57,6 +57,9 @@ NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
 # a daily penalty's record (按日连续处罚) names its amount and days otherwise
 DAILY = {"original_fine_fen": "原处罚决定罚款", "total_days": "计罚日数",
          "amount_fen": "按日连续处罚金额"}
+# what a reason is given for, by the step that records it (a transition's: not penalising)
+REASONS = {"extension": "延长理由", "suspension": "中止理由", "suspension_end": "中止结束理由",
+           "not_penalised": "不予处罚理由"}
 WORDS = {"approval": {"approval": "负责人批准", "collective": "集体讨论决定"},
          "kind": {"testing": "检测", "appraisal": "鉴定", "suspension": "中止"},
          "signature": {"signed": "已签名", "refused": "拒绝签名"}}
@@ -85,7 +88,8 @@ def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
     rows = []
     for event in events:
         details = event.details or {}
-        labels = DAILY if event.event == "daily_penalty" else NOTES
+        labels = DAILY if event.event == "daily_penalty" else NOTES | {"reason": REASONS.get(
+            event.to_state if event.event == "transition" else event.event, "理由")}
         notes = [_note(k, details[k], labels) for k in labels if details.get(k) is not None]
         before = f"{STATES.get(event.from_state, event.from_state)} " if event.from_state else ""
         if details.get("basis"):  # the provisions a step rests on (a daily penalty's)

@@ -74,3 +74,16 @@ def test_an_open_suspension_and_its_end_are_two_steps_of_the_history():
     assert opened.startswith("期限中止 ") and "起始日期：2026年11月20日" in opened
     assert "截止日期" not in opened
     assert ended.startswith("中止期间结束 ") and "截止日期：2026年11月30日" in ended
+
+
+def test_a_reason_is_labelled_by_the_step_it_was_given_for():
+    case = SimpleNamespace(filing_number="沪0115环立〔2026〕1号")
+    steps = [_event(1, "extension", "investigating", "investigating", approval="approval",
+                    days=30, reason="案情复杂"),
+             _event(2, "suspension", "investigating", "investigating", kind="suspension",
+                    start="2026-12-01", reason="当事人下落不明"),
+             _event(3, "transition", "investigating", "not_penalised", reason="违法行为轻微")]
+    rows = [text for _, text in history_doc.history(case, steps, "局").rows]
+    assert "延长理由：案情复杂" in rows[0] and "不予处罚理由" not in rows[0]
+    assert "中止理由：当事人下落不明" in rows[1] and "不予处罚理由" not in rows[1]
+    assert "不予处罚理由：违法行为轻微" in rows[2]
