@@ -214,20 +214,21 @@ class Tablet(Fieldwork, Rejections):
         id, so it goes after a link still queued); the tablet shows the violation without it
         at once. A captured file not sent yet that nothing else cites then is not sent (its
         upload cancelled; citing or capturing it again sends it). Invalid for a violation the
-        tablet does not hold or that does not cite the file. The file as captured here (None:
-        not captured on this tablet)."""
+        tablet does not hold or that does not cite the file. Both in one local transaction. The
+        file as captured here (None: not captured on this tablet)."""
         if self.store.record_of("violation", violation_id) is None:
             raise Invalid(f"No violation {violation_id} on this tablet: check the id, or pull "
                           "first")
         if violation_id not in self.citing(sha256):
             raise Invalid(f"The violation {violation_id} does not cite {sha256[:12]} (as this "
                           "tablet knows it: `show` lists the photos each violation cites)")
-        self.record("evidence_link", "delete", link_id(violation_id, sha256),
-                    {"violation_id": violation_id, "sha256": sha256})
-        item = self.store.evidence_item(sha256)
-        if item is not None and item.state == "pending" and not self.cited_anywhere(sha256):
-            self.store.mark_evidence(sha256, "cancelled", f"removed from violation "
-                                     f"{violation_id} before it was sent; cited by nothing")
+        with self.store.transaction():  # a crash between the two leaves neither
+            self.record("evidence_link", "delete", link_id(violation_id, sha256),
+                        {"violation_id": violation_id, "sha256": sha256})
+            item = self.store.evidence_item(sha256)
+            if item is not None and item.state == "pending" and not self.cited_anywhere(sha256):
+                self.store.mark_evidence(sha256, "cancelled", f"removed from violation "
+                                         f"{violation_id} before it was sent; cited by nothing")
         return self.store.evidence_item(sha256)
 
     # -- push -------------------------------------------------------------------------------

@@ -133,8 +133,19 @@ class Store(FileRecords, StoppedEdits):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: everything inside commits together or not at all."""
+        """One atomic write: everything inside commits together or not at all. Inside another
+        (same thread: the lock is held) it joins it as a savepoint, committed with the outer."""
         with self._lock:
+            if self.db.in_transaction:
+                self.db.execute("SAVEPOINT joined")
+                try:
+                    yield self.db
+                except BaseException:
+                    self.db.execute("ROLLBACK TO joined")
+                    self.db.execute("RELEASE joined")
+                    raise
+                self.db.execute("RELEASE joined")
+                return
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db

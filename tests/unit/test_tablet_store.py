@@ -323,3 +323,18 @@ def test_a_mutation_refused_for_now_stays_queued_to_be_sent_again(tmp_path):
     final = dict(answer, problem={"status": 422, "detail": "invalid"})
     store.sending([queued])
     assert store.settle(queued, final) is not None and store.queued() == []
+
+
+def test_a_write_inside_another_commits_with_it_and_a_failed_one_undoes_only_itself(tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    with store.transaction():
+        store.set(a="1")
+        with pytest.raises(ValueError), store.transaction() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
+            raise ValueError("refused")
+        store.set(c="3")
+    with pytest.raises(ValueError), store.transaction():
+        store.set(d="4")
+        raise ValueError("refused")
+    reopened = Store(tmp_path / "t.sqlite3")
+    assert [reopened.get(key) for key in "abcd"] == ["1", None, "3", None]
