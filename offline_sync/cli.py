@@ -134,7 +134,7 @@ def add_photo(ctx: click.Context, file: Path, violation_id: str | None,
     click.echo(said + (f"; cited on violation {violation_id}" if violation_id else ""), err=True)
     if note := kind_note(item, kind):
         click.echo(note, err=True)
-    if kind in IMAGE_KINDS:
+    if item.kind in IMAGE_KINDS:  # as kept: a document captured again as a photo is none
         warn_undecoded([file])
 
 

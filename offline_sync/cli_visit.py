@@ -11,6 +11,7 @@ import click
 
 from offline_sync import checklists
 from offline_sync.cli_base import (
+    IMAGE_KINDS,
     BadInput,
     kind_note,
     location_option,
@@ -305,7 +306,8 @@ def link_photo(ctx: click.Context, ref: str, violation_id: str) -> None:
     click.echo(f"{sha256} cited on violation {violation_id} (queued for the next push)")
     if item is not None and (note := kind_note(item, "photo")):
         _note(note)
-    warn_undecoded(files)
+    if item is not None and item.kind in IMAGE_KINDS:  # a document kept as one is no image
+        warn_undecoded(files)
 
 
 @click.command("remove-photo")

@@ -53,7 +53,9 @@ class FileRecords:
         of another kind). The server keeps one kind per file, that of its first upload: a
         file not sent yet becomes a photo when captured as one (so its place and time are
         checked as a photo's, though it is a signature image too, which the record's
-        signature says by citing it); any other second kind leaves it as it is."""
+        signature says by citing it); any other second kind leaves it as it is, and a document,
+        audio or video captured again as a photo stays what it is (the server refuses it as a
+        photo: no image)."""
         with self.transaction() as db:
             db.execute("INSERT INTO evidence (sha256, path, size, filename, kind, captured_at, "
                        "state, detail, inspection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -67,8 +69,8 @@ class FileRecords:
                        "inspection_id IS NULL", (item.inspection_id, item.sha256))
             if item.kind == "photo" and db.execute(
                     "UPDATE evidence SET kind = 'photo' WHERE sha256 = ? AND state = 'pending' "
-                    "AND kind != 'photo'", (item.sha256,)).rowcount:
-                # an upload begun declared the other kind: start it afresh, declared a photo
+                    "AND kind = 'signature'", (item.sha256,)).rowcount:
+                # an upload begun declared a signature: start it afresh, declared a photo
                 db.execute("DELETE FROM tus_urls WHERE fingerprint = ?",
                            (f"sha256:{item.sha256}",))
         return self.evidence_item(item.sha256)  # type: ignore[return-value]

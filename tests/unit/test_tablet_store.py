@@ -213,6 +213,20 @@ def test_bytes_captured_as_a_photo_and_as_another_kind_go_as_a_photo_while_not_s
     assert capture(store, other, folder, "photo").kind == "signature"
 
 
+
+@pytest.mark.parametrize("kind", ["document", "audio", "video"])
+def test_a_file_not_sent_of_another_kind_than_a_signature_stays_it_when_captured_as_a_photo(
+        tmp_path, kind):
+    store = Store(tmp_path / "t.sqlite3")
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
+    folder = tmp_path / "evidence"
+    kept = capture(store, report, folder, kind)
+    store.set_item(f"sha256:{kept.sha256}", "http://server/uploads/1")
+    again = capture(store, report, folder, "photo")  # the server would refuse it as no image
+    assert (again.kind, again.state) == (kind, "pending")
+    assert store.get_item(f"sha256:{kept.sha256}") == "http://server/uploads/1"  # goes on
+
 def test_a_409_rejection_goes_again_under_a_new_id_a_bounded_number_of_times(tmp_path):
     store = Store(tmp_path / "t.sqlite3")
     store.record("inspection", "create", "i-1", {"findings": "x"})

@@ -148,3 +148,34 @@ def test_add_photo_says_when_the_file_is_kept_for_no_record(tmp_path):
     assert added.exit_code == 0, added.output
     assert _kept_for(tmp_path, added.stdout.split()[0]) is None
     assert "kept for no inspection record" in added.stderr
+
+
+def test_add_photo_of_a_documents_bytes_keeps_the_document_and_says_so(tmp_path):
+    tablet, record = _visit(tmp_path)
+    tablet.close()
+    report = tmp_path / "camera" / "report.pdf"
+    report.parent.mkdir(parents=True)
+    report.write_bytes(b"%PDF-1.7\n" + b"\x02" * 64)
+    assert _cli(tmp_path, "add-photo", str(report), "--kind", "document").exit_code == 0
+    again = _cli(tmp_path, "add-photo", str(report))
+    assert again.exit_code == 0, again.output
+    assert "same bytes as a document captured before" in again.stderr, again.stderr
+    assert "does not decode as an image" not in again.stderr  # sent as the document it is
+    tablet = Tablet(tmp_path / "tablet")
+    assert [item.kind for item in tablet.store.evidence()] == ["document"]
+
+
+def test_link_photo_of_a_documents_bytes_cites_the_document_and_says_so(tmp_path):
+    tablet, record = _visit(tmp_path)
+    violation = tablet.add_violation(record, "AIR_VOC", "2026-01-01", location=None)
+    tablet.close()
+    report = tmp_path / "camera" / "report.pdf"
+    report.parent.mkdir(parents=True)
+    report.write_bytes(b"%PDF-1.7\n" + b"\x03" * 64)
+    assert _cli(tmp_path, "add-photo", str(report), "--kind", "document").exit_code == 0
+    cited = _cli(tmp_path, "link-photo", str(report), "--violation", violation)
+    assert cited.exit_code == 0, cited.output
+    assert "same bytes as a document captured before" in cited.stderr, cited.stderr
+    assert "does not decode as an image" not in cited.stderr
+    tablet = Tablet(tmp_path / "tablet")
+    assert [item.kind for item in tablet.store.evidence()] == ["document"]
