@@ -15,18 +15,27 @@ KEPT = "enterprise_name"  # records entity of a name kept: {"name": …}, no ver
 GONE = "no longer in this tablet's scope"
 
 
+NAMED = ("SELECT 1 FROM records AS naming WHERE naming.entity IN ('task', 'inspection') AND "
+         "json_extract(naming.data, '$.enterprise_id') = {}")  # a task or record names it
+
+
 def keep_name(db: sqlite3.Connection, enterprise_id: str) -> None:
     """Before an enterprise's row goes (in the pull's transaction `db`): its name, kept when
     a task or record the tablet holds names the enterprise."""
     row = db.execute("SELECT data FROM records WHERE entity = 'enterprise' AND id = ?",
                      (enterprise_id,)).fetchone()
     name = json.loads(row["data"]).get("name") if row else None
-    named = db.execute("SELECT 1 FROM records WHERE entity IN ('task', 'inspection') AND "
-                       "json_extract(data, '$.enterprise_id') = ? LIMIT 1",
-                       (enterprise_id,)).fetchone()
+    named = db.execute(NAMED.format("?") + " LIMIT 1", (enterprise_id,)).fetchone()
     if name and named:
         db.execute("INSERT OR REPLACE INTO records (entity, id, version, data) VALUES "
                    "(?, ?, NULL, ?)", (KEPT, enterprise_id, json.dumps({"name": name})))
+
+
+def forget_names(db: sqlite3.Connection) -> None:
+    """Kept names that no task or record the tablet holds names any more (in the transaction
+    `db` that removed the last one: a pull, a local delete, a rejected create)."""
+    db.execute(f"DELETE FROM records WHERE entity = '{KEPT}' AND NOT EXISTS ("
+               + NAMED.format("records.id") + ")")
 
 
 def enterprise_name(store: Store, enterprise_id: str | None) -> str | None:

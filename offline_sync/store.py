@@ -29,7 +29,7 @@ from offline_sync.bases import (
     unlinked,
 )
 from offline_sync.files import EvidenceItem, FileRecords, now_iso
-from offline_sync.names import keep_name
+from offline_sync.names import KEPT, forget_names, keep_name
 from offline_sync.schema import SCHEMA_VERSION, open_schema, refuse_newer
 from offline_sync.stopped import StoppedEdits, needed, withdrawal_settles
 
@@ -136,23 +136,16 @@ class Store(FileRecords, StoppedEdits):
         """One atomic write: everything inside commits together or not at all. Inside another
         (same thread: the lock is held) it joins it as a savepoint, committed with the outer."""
         with self._lock:
-            if self.db.in_transaction:
-                self.db.execute("SAVEPOINT joined")
-                try:
-                    yield self.db
-                except BaseException:
-                    self.db.execute("ROLLBACK TO joined")
-                    self.db.execute("RELEASE joined")
-                    raise
-                self.db.execute("RELEASE joined")
-                return
-            self.db.execute("BEGIN IMMEDIATE")
+            joined = self.db.in_transaction
+            self.db.execute("SAVEPOINT joined" if joined else "BEGIN IMMEDIATE")
             try:
                 yield self.db
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.db.execute("ROLLBACK TO joined" if joined else "ROLLBACK")
+                if joined:
+                    self.db.execute("RELEASE joined")
                 raise
-            self.db.execute("COMMIT")
+            self.db.execute("RELEASE joined" if joined else "COMMIT")
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -212,6 +205,7 @@ class Store(FileRecords, StoppedEdits):
                         keep_name(db, key[1])
                     db.execute("DELETE FROM records WHERE entity = ? AND id = ?", key)
                 count += 1
+            forget_names(db)
             db.execute("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) "
                        "DO UPDATE SET value = excluded.value", (next_cursor,))
         return count
@@ -231,10 +225,10 @@ class Store(FileRecords, StoppedEdits):
         return [{"id": r["id"], "version": r["version"], **json.loads(r["data"])} for r in rows]
 
     def counts(self) -> dict[str, int]:
-        """How many local rows per entity."""
+        """How many local rows per entity (names kept of enterprises gone are none)."""
         with self._lock:
-            rows = self.db.execute("SELECT entity, COUNT(*) AS n FROM records GROUP BY entity"
-                                   ).fetchall()
+            rows = self.db.execute("SELECT entity, COUNT(*) AS n FROM records WHERE entity != ? "
+                                   "GROUP BY entity", (KEPT,)).fetchall()
         return {r["entity"]: r["n"] for r in rows}
 
     # -- outbox -----------------------------------------------------------------------------
@@ -268,6 +262,7 @@ class Store(FileRecords, StoppedEdits):
                 db.execute("DELETE FROM records WHERE entity = ? AND id = ?", (entity, record_id))
                 if entity in PARENTS:  # a violation shows the file it stops citing no more
                     shown_without(db, parent_of(entity, fields))
+                forget_names(db)
             else:
                 self.owe_again(db, fields)
                 data = {**(json.loads(row["data"]) if row else {}), **fields}
@@ -366,6 +361,7 @@ class Store(FileRecords, StoppedEdits):
                 db.execute("DELETE FROM records WHERE entity = ? AND id = ? AND version IS NULL "
                            "AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.entity = ? AND "
                            "outbox.record_id = ?)", (mutation.entity, mutation.record_id) * 2)
+                forget_names(db)
             db.execute("INSERT OR REPLACE INTO outcomes (mutation_id, entity, op, record_id, "
                        "status, conflict, version, fields, result, answered_at, acknowledged) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
