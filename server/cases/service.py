@@ -77,6 +77,12 @@ def suspended_since(case: Case) -> date | None:
     return open_.start if open_ else None
 
 
+def open_kind(case: Case) -> str | None:
+    """The kind of the case's open period (testing, appraisal, suspension), while one is open."""
+    open_ = dl.open_period(periods(case))
+    return open_.kind if open_ else None
+
+
 def timeline(case: Case) -> dl.Timeline:
     """The dates the case's deadlines depend on (an open period counted to today)."""
     proc = procedure_on(case.filed_on)

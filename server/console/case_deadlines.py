@@ -36,6 +36,7 @@ def page_data(actor: Actor, case: Case, sent: Mapping[str, Any] | None) -> dict[
         "approvals": tuple(kind for kind, _ in dl.EXTENSIONS),
         "period_kinds": dl.SUSPENSION_KINDS,
         "suspended_since": case_service.suspended_since(case),
+        "open_kind": case_service.open_kind(case),  # 检测中, 鉴定中 or 中止中, as it is
         "extension": extension, "suspension": suspension, "suspension_end": ending,
         "suspension_end_values": ending["values"] if ending else {},
         "extension_values": extension["values"] if extension else default,

@@ -60,7 +60,7 @@ def cases_view(actor: Actor) -> str:
             names[case.enterprise_id] = registry.party_of(case.enterprise_id).name
         due = next_deadline(case)
         rows.append({"case": case, "party": names[case.enterprise_id], "due": due,
-                     "suspended": case_service.suspended_since(case) is not None,
+                     "suspended": case_service.open_kind(case),
                      "due_text": due_text(due),
                      "badge": due_badge(due["days_left"] if due else None)})
     return render_template("console/cases.html", rows=rows, query=query,

@@ -151,6 +151,25 @@ def _suspend_open(session, case: dict[str, Any], start: date) -> Any:
         "end": "", "reason": "当事人无法联系"})
 
 
+def test_an_open_testing_period_is_said_as_testing_not_as_a_suspension(client, console, world):
+    case = _case(client, world)
+    session = console("legal", OWN)
+    answer = session.post(f"/console/cases/{case['id']}/suspensions", data={
+        "version": case["version"], "kind": "testing", "start": _today().isoformat(),
+        "end": "", "reason": "水样送检，结果未出"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    deadlines = page.split('id="deadlines"')[1]
+    assert "检测中" in deadlines.split("</table>")[0] and "中止" not in deadlines.split(
+        'id="extension-form"')[0].split('id="suspension-form"')[0]
+    assert "起检测，尚未结束" in deadlines
+    end_form = _form(page, "suspension-end-form")
+    assert "期间结束日期" in end_form and "记录期间结束" in end_form and "中止" not in end_form
+    row = session.get("/console/cases").get_data(as_text=True).split(
+        case["filing_number"])[1].split("</tr>")[0]
+    assert 'class="badge badge-muted">检测中' in row
+
+
 def test_legal_staff_suspend_a_case_without_an_end_and_record_the_end_later(
         client, console, world):
     case = _case(client, world)
