@@ -221,3 +221,17 @@ def test_a_refused_end_of_a_suspension_is_said_in_chinese_and_keeps_what_was_typ
     form = _form(second.get_data(as_text=True), "suspension-form")
     assert "本案已有未结束的中止" in form and "当事人无法联系</textarea>" in form
     assert _case(client, world)["suspended_since"] == today.isoformat()
+
+
+def test_each_deadline_form_opens_the_page_at_itself_so_its_refusal_is_in_view(
+        client, console, world):
+    case = _case(client, world)
+    for role, forms in (("supervisor", ("extension-form",)),
+                        ("legal", ("suspension-form", "suspension-end-form"))):
+        session = console(role, OWN)
+        if role == "legal":
+            assert _suspend_open(session, case, _today()).status_code == 303
+        page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+        for form_id in forms:
+            action = re.search(rf'action="([^"]+)"[^>]*id="{form_id}"', page)
+            assert action and action.group(1).endswith(f"#{form_id}"), form_id
