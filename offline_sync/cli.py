@@ -4,6 +4,7 @@ The visit's commands live in cli_visit (recording) and cli_lists (what the table
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from offline_sync.cli_base import (
 )
 from offline_sync.engine import Tablet, issue_of
 from offline_sync.errors import Invalid, PasswordChangeRequired
+from offline_sync.http import RetryPolicy
 from offline_sync.rejected import blocked_report, withdrawal_report
 from offline_sync.store import EvidenceItem
 from schemas.sync import WITHDRAW
@@ -41,7 +43,14 @@ DEFAULT_HOME = Path.home() / ".offline_sync"
 @click.pass_context
 def main(ctx: click.Context, home: Path) -> None:
     """A tablet that works offline and syncs with the enforcement server."""
-    ctx.obj = {"home": home, "tablet": Tablet}
+    ctx.obj = {"home": home,
+               "tablet": functools.partial(Tablet, policy=RetryPolicy(notify=_retrying))}
+
+
+def _retrying(retry: int, allowed: int, wait: float, cause: str) -> None:
+    """Say why the tablet waits (a server restarting kept it silent for half a minute)."""
+    click.echo(f"No answer yet ({cause}): trying again in {wait:.0f} s "
+               f"(retry {retry} of {allowed}).", err=True)
 
 
 TEMPORARY = ("Your password was set by an administrator and is temporary: choose your own "

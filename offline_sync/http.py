@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import random
 import re
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from offline_sync.errors import (
@@ -42,10 +45,47 @@ def full_jitter(attempt: int, base: float, cap: float, rng: random.Random | None
     return (rng or random).uniform(0.0, ceiling)
 
 
+# Told of each retry before its wait: (retry number, retries allowed, seconds, cause in words).
+Notify = Callable[[int, int, float, str], None]
+
+
+def _retry_cause(entry: Any) -> str:
+    """Why an attempt is retried, in words: the answer's status or what broke on the way."""
+    if entry.error is None:
+        return f"the server answered {entry.status}"
+    if isinstance(entry.error, ConnectTimeoutError | ReadTimeoutError):
+        return "no answer in time"
+    if isinstance(entry.error, ProtocolError):
+        return "the connection broke off"
+    return "no connection"
+
+
 class FullJitterRetry(Retry):
-    """urllib3's Retry with "full jitter" backoff and a ceiling on what Retry-After may ask."""
+    """urllib3's Retry with "full jitter" backoff and a ceiling on what Retry-After may ask;
+    `notify` hears of each retry before its wait (a tablet says why it is waiting)."""
 
     RETRY_AFTER_MAX = 120.0
+
+    def __init__(self, *args: Any, notify: Notify | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notify, self.allowed = notify, self.total  # `total` counts down, attempt by attempt
+
+    def new(self, **kwargs: Any) -> FullJitterRetry:
+        """The next Retry (urllib3 makes one per attempt), keeping who hears of retries."""
+        retry = super().new(**kwargs)
+        retry.notify, retry.allowed = self.notify, self.allowed
+        return retry
+
+    def sleep(self, response: Any = None) -> None:
+        """Wait before the retry (Retry-After when the answer gives one), said first."""
+        wait = self.get_retry_after(response) if (
+            response is not None and self.respect_retry_after_header) else None
+        wait = wait or self.get_backoff_time()  # as urllib3: Retry-After 0 means backoff
+        if self.notify is not None and self.history:
+            self.notify(len(self.history), self.allowed, wait,
+                        _retry_cause(self.history[-1]))
+        if wait > 0:
+            time.sleep(wait)
 
     def get_backoff_time(self) -> float:
         """Full jitter over the consecutive failures so far."""
@@ -70,14 +110,16 @@ class RetryPolicy:
     backoff_cap: float = 30.0
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
+    notify: Notify | None = field(default=None, compare=False)
 
     def retry(self, statuses: frozenset[int] = RETRYABLE_STATUSES) -> FullJitterRetry:
         """The urllib3 Retry object this policy means (retrying answers with `statuses`)."""
         return FullJitterRetry(
-            total=self.retries, connect=self.retries, read=self.retries, status=self.retries,
-            other=self.retries, allowed_methods=None, status_forcelist=statuses,
-            backoff_factor=self.backoff_base, backoff_max=self.backoff_cap,
-            respect_retry_after_header=True, raise_on_status=False, redirect=0)
+            notify=self.notify, total=self.retries, connect=self.retries, read=self.retries,
+            status=self.retries, other=self.retries, allowed_methods=None,
+            status_forcelist=statuses, backoff_factor=self.backoff_base,
+            backoff_max=self.backoff_cap, respect_retry_after_header=True, raise_on_status=False,
+            redirect=0)
 
     @property
     def timeout(self) -> tuple[float, float]:

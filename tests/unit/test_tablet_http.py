@@ -106,6 +106,20 @@ def test_429_waits_as_long_as_retry_after_says(script):
     assert Api(server.url, "tok", FAST).push("d", []) == [] and len(server.seen) == 2
 
 
+def test_each_retry_is_announced_with_its_cause_and_wait(script):
+    import dataclasses
+
+    heard = []
+    policy = dataclasses.replace(FAST, notify=lambda *said: heard.append(said))
+    server = script((503, {}, {}), "cut", (429, {"Retry-After": "1"}, {}),
+                    (200, {}, {"results": []}))
+    assert Api(server.url, "tok", policy).push("d", []) == [] and len(server.seen) == 4
+    assert [(attempt, of) for attempt, of, _wait, _cause in heard] == [(1, 4), (2, 4), (3, 4)]
+    assert heard[0][3] == "the server answered 503" and heard[2][3] == "the server answered 429"
+    assert heard[1][3] == "the connection broke off"
+    assert heard[2][2] == 1.0 and all(0 <= wait <= 0.05 for _, _, wait, _ in heard[:2])
+
+
 def test_a_cut_connection_is_retried_even_for_a_post(script):
     server = script("cut", "cut", (200, {}, {"results": [{"status": "applied"}]}))
     assert Api(server.url, "tok", FAST).push("d", [{"x": 1}]) == [{"status": "applied"}]
@@ -155,3 +169,20 @@ def test_a_malformed_server_address_is_an_error_not_offline():
     with pytest.raises(SyncError) as failure:
         Api("htp:/nowhere", "tok", FAST).pull("", 1)
     assert not isinstance(failure.value, Offline)
+
+
+def test_the_command_line_tablet_says_why_it_waits_before_each_retry(script, tmp_path):
+    from click.testing import CliRunner
+
+    from offline_sync import cli
+    from offline_sync.engine import Tablet
+
+    server = script((503, {"Retry-After": "1"}, {}),
+                    (200, {}, {"changes": [], "next_cursor": "1", "has_more": False}))
+    tablet = Tablet(tmp_path)
+    tablet.store.set(server=server.url, token="tok", device_id="d")
+    tablet.close()
+    result = CliRunner().invoke(cli.main, ["--home", str(tmp_path), "pull"])
+    assert result.exit_code == 0, result.output
+    assert ("No answer yet (the server answered 503): trying again in 1 s (retry 1 of 6)."
+            in result.output)
