@@ -18,7 +18,12 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from offline_sync.errors import (
@@ -53,6 +58,8 @@ def _retry_cause(entry: Any) -> str:
     """Why an attempt is retried, in words: the answer's status or what broke on the way."""
     if entry.error is None:
         return f"the server answered {entry.status}"
+    if isinstance(entry.error, NewConnectionError):  # a ConnectTimeoutError to urllib3
+        return "no connection"
     if isinstance(entry.error, ConnectTimeoutError | ReadTimeoutError):
         return "no answer in time"
     if isinstance(entry.error, ProtocolError):

@@ -149,6 +149,18 @@ def test_an_unreachable_server_means_offline_after_the_retry_budget(script):
         Api(server.url, "tok", FAST).pull("", 1)
 
 
+def test_a_refused_connection_is_announced_as_no_connection_not_as_a_timeout(script):
+    import dataclasses
+
+    heard = []
+    server = script()
+    server.stop()
+    with pytest.raises(Offline):
+        Api(server.url, "tok", dataclasses.replace(
+            FAST, notify=lambda *said: heard.append(said))).pull("", 1)
+    assert {cause for *_, cause in heard} == {"no connection"}
+
+
 def test_a_server_that_keeps_failing_means_offline_not_an_error_page(script):
     server = script(*[(502, {}, {})] * 10)
     with pytest.raises(Offline):
