@@ -71,16 +71,15 @@ def periods(case: Case) -> tuple[dl.Period, ...]:
                  for p in case.suspensions)
 
 
+def open_period(case: Case) -> dl.Period | None:
+    """The case's open period (testing, appraisal or suspension; no end yet), if any."""
+    return dl.open_period(periods(case))
+
+
 def suspended_since(case: Case) -> date | None:
-    """The start of the case's open suspension, while one is open."""
-    open_ = dl.open_period(periods(case))
+    """The start of the case's open period, while one is open."""
+    open_ = open_period(case)
     return open_.start if open_ else None
-
-
-def open_kind(case: Case) -> str | None:
-    """The kind of the case's open period (testing, appraisal, suspension), while one is open."""
-    open_ = dl.open_period(periods(case))
-    return open_.kind if open_ else None
 
 
 def timeline(case: Case) -> dl.Timeline:

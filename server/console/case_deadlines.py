@@ -29,14 +29,15 @@ def page_data(actor: Actor, case: Case, sent: Mapping[str, Any] | None) -> dict[
     ending = sent if sent and sent["form"] == "suspension_end" else None
     running = case.state not in procedure.DECIDED
     upcoming = next_extension(case)
+    open_ = case_service.open_period(case)
     default = {"approval": upcoming[0], "days": str(upcoming[1])} if upcoming else {}
     return {
         "may_extend": running and upcoming is not None and allowed(actor.role, "case.extend"),
         "may_suspend": running and allowed(actor.role, "case.advance"),
         "approvals": tuple(kind for kind, _ in dl.EXTENSIONS),
         "period_kinds": dl.SUSPENSION_KINDS,
-        "suspended_since": case_service.suspended_since(case),
-        "open_kind": case_service.open_kind(case),  # 检测中, 鉴定中 or 中止中, as it is
+        "suspended_since": open_.start if open_ else None,
+        "open_kind": open_.kind if open_ else None,  # 检测中, 鉴定中 or 中止中, as it is
         "extension": extension, "suspension": suspension, "suspension_end": ending,
         "suspension_end_values": ending["values"] if ending else {},
         "extension_values": extension["values"] if extension else default,

@@ -58,9 +58,9 @@ def cases_view(actor: Actor) -> str:
     for case in found:
         if case.enterprise_id not in names:
             names[case.enterprise_id] = registry.party_of(case.enterprise_id).name
-        due = next_deadline(case)
+        due, open_ = next_deadline(case), case_service.open_period(case)
         rows.append({"case": case, "party": names[case.enterprise_id], "due": due,
-                     "suspended": case_service.open_kind(case),
+                     "suspended": open_.kind if open_ else None,
                      "due_text": due_text(due),
                      "badge": due_badge(due["days_left"] if due else None)})
     return render_template("console/cases.html", rows=rows, query=query,

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 from tests.api.cases.archived_copies import audits
 from tests.api.cases.conftest import MITIGATED
+from tests.api.cases.test_case_deadlines import _decision, _due, _ok
 from tests.api.described import assert_described
 
 END = "/api/v1/cases/{case_id}/suspensions/end"
-
-
-def _ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
-
-
-def _decision(case: dict) -> dict:
-    return next(d for d in case["deadlines"] if d["name"] == "decision")
 
 
 def _open(client, case, headers, start="2021-06-10", **extra):
@@ -28,11 +20,6 @@ def _open(client, case, headers, start="2021-06-10", **extra):
 def _end(client, case, headers, end, **extra):
     return client.post(f"/api/v1/cases/{case['id']}/suspensions/end", headers=headers,
                        json={"version": case["version"], "end": end, **extra})
-
-
-def _due(client, headers, days=5) -> list[str]:
-    return [c["id"] for c in _ok(client.get(f"/api/v1/cases?due_within={days}",
-                                            headers=headers))["items"]]
 
 
 def test_an_open_suspension_stops_the_decision_deadline_until_its_end_is_recorded(
