@@ -90,10 +90,13 @@ def correct_by(data: Mapping[str, Any], act: int) -> str | None:
 def not_fined(data: Mapping[str, Any], step: str = "decided",
               verdict: str = "不予行政处罚") -> list[str]:
     """Each act the step does not fine: the law forbids it, or the rules only may fine it and
-    the step did not (or the case was not penalised); `verdict`, on which basis, why."""
+    the step did not (or the case was not penalised); `verdict`, on which basis, why. Among
+    several acts each is introduced as one of them (其中，); a case of one act names it alone."""
     fined = _fined_by(data, step)
+    acts = acts_of(data)
+    among = "其中，" if len(acts) > 1 else ""  # one of several acts; a lone act is just named
     lines = []
-    for act, members in acts_of(data).items():
+    for act, members in acts.items():
         forbidden = all(m["outcome"] in MUST_NOT_FINE for m in members)
         if not forbidden and (fined is None or act in fined):
             continue  # one fine per act (处罚法 第29条): the act is fined under another
@@ -101,6 +104,6 @@ def not_fined(data: Mapping[str, Any], step: str = "decided",
             ground = (m["limitation_basis"] if m["outcome"] == "time_barred"
                       else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS.get(m["outcome"], "—")
             reason = in_full(served_reason(m["explanation"] or "—")).rstrip("。")
-            lines.append(f"其中，{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
+            lines.append(f"{among}{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
                          f"行为，{verdict}。依据：{in_full(ground)}。理由：{reason}。")
     return lines

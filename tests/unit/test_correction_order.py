@@ -71,3 +71,24 @@ def test_a_case_not_penalised_orders_its_acts_corrected_and_says_none_is_fined()
         "《中华人民共和国行政处罚法》第三十三条第一款。理由：初次违法且危害后果轻微并及时改正。" \
         in text, text
     assert "裁量" not in text, text
+
+
+def test_a_single_act_not_penalised_is_said_without_the_among_of_several_acts():
+    may = {**DUST, "outcome": "may_waive", "waiver_basis": ["处罚法 第33条第1款"],
+           "explanation": "初次违法且危害后果轻微并及时改正，可以不予行政处罚（由执法机关裁量）"}
+    text = _text(_data(may, steps={"not_penalised": {"reason": "首次违法"}}))
+    assert "其中" not in text, text
+    assert "\n2021年6月1日“易产生扬尘的物料未密闭”的违法行为，不予行政处罚，但仍责令改正。" \
+        in text, text
+    # one act of two provisions (处罚法 第29条): still one act, each provision on its line
+    text = _text(_data(VOC, {**VOC, "code": "AIR_VOC_2", "title": "废气收集设施未运行"},
+                       steps={"not_penalised": {"reason": "免罚清单"}}))
+    assert "其中" not in text, text
+    assert "\n2021年6月1日“废气收集设施未运行”的违法行为，不予行政处罚，但仍责令改正。" \
+        in text, text
+
+
+def test_an_act_spared_among_several_is_introduced_as_one_of_them():
+    text = _text(_data(DUST, VOC, fined=[{"act": 1, "fine_fen": 2_000_000}]))
+    assert "\n其中，2021年6月1日“挥发性有机物废气未密闭”的违法行为，不予行政处罚，" \
+        "但仍责令改正。" in text, text
