@@ -75,6 +75,16 @@ def _grounds(violation: Any, refused: Mapping[str, Any] | None, lang: str) -> di
     return offered | {"labels": mitigation_form.labels(recorded, lang), "ticked": ticked}
 
 
+def _drafted(items: list[dict[str, Any]], transitions: tuple[str, ...]) -> dict[str, str]:
+    """The next-step form's first values: when the notice is a step the case may take, its
+    ground for mitigation (处罚法 第32条) drafted from the grounds recorded on the violations,
+    for the legal staff to edit (the decision's form keeps the notice's ground)."""
+    if "notified" not in transitions:
+        return {}
+    return {"mitigation": mitigation_form.notice_draft(
+        item["violation"].mitigation or [] for item in items)}
+
+
 def _acts(case: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each act of the case (处罚法 第29条) with its violations and the one it is fined under."""
     by_id = {str(item["violation"].id): item for item in items}
@@ -112,7 +122,7 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         may_advance=may_advance, may_export=allowed(actor.role, "case.export"),
         may_state_facts=may_advance and found.state not in procedure.DECIDED,
         fact_names=fact_form.FACTS, decided_states=procedure.DECIDED,
-        fields=fields, values=form or {},
+        fields=fields, values=form or _drafted(items, transitions),
         placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
         refused=detail, field_errors=errors, fine_acts=fine_acts, acts=_acts(found, items),
         service_methods=procedure.SERVICE_METHODS,

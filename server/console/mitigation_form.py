@@ -4,7 +4,7 @@ basis, as the form shows them, and the form read into PATCH /violations' `mitiga
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import gettext, lazy_gettext
@@ -63,6 +63,16 @@ def labels(recorded: Sequence[str], lang: str) -> list[str]:
     """The recorded grounds as the case page names them."""
     everywhere = _names()
     return [everywhere[k].get(lang) if k in everywhere else k for k in recorded]
+
+
+def notice_draft(recorded: Iterable[Sequence[str]]) -> str:
+    """The notice's ground for mitigation drafted from the grounds recorded on the case's
+    violations: each once, in the order of Art. 32's items, named as the facts form names
+    them in Chinese (the document's language)."""
+    order = list(_names())
+    keys = dict.fromkeys(key for grounds in recorded for key in grounds)
+    ranked = sorted(keys, key=lambda k: order.index(k) if k in order else len(order))
+    return "；".join(labels(ranked, "zh"))
 
 
 def changes(form: Any, shown: dict[str, Any]) -> dict[str, list[str]]:

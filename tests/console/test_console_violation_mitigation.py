@@ -168,3 +168,69 @@ def test_a_refused_ground_where_the_form_shows_none_is_said_above_the_form(
         "version": found["version"], "mitigation_shown": "1", "mitigation": ["reduced_harm"]})
     assert 'name="mitigation_shown"' not in form
     assert form.count("不是本表所列的从轻或者减轻处罚情形") == 1  # in the box above the form
+
+
+def _step_input(page: str, name: str) -> str:
+    """The next-step form's input `name`."""
+    form = page.split('id="step-form"')[1].split("</form>")[0]
+    return re.search(rf'<input id="t-{name}" name="{name}"[^>]*>', form).group(0)
+
+
+def _record_grounds(console, world: dict[str, Any], grounds: dict[int, list[str]]) -> None:
+    """Legal staff tick grounds on the district case's violations (by their index)."""
+    case = world[OWN]["case"]
+    for index, keys in grounds.items():
+        found = world[OWN]["violations"][index]
+        answer = console("legal", OWN).post(
+            f"/console/cases/{case['id']}/violations/{found['id']}/facts",
+            data={"version": found["version"], "mitigation_shown": "1", "mitigation": keys})
+        assert answer.status_code == 303, answer.get_data(as_text=True)
+
+
+def _move(client, world: dict[str, Any], *steps: dict[str, Any]) -> dict[str, Any]:
+    case = client.get(f"/api/v1/cases/{world[OWN]['case']['id']}",
+                      headers=world["legal"]).get_json()
+    for step in steps:
+        answer = client.post(f"/api/v1/cases/{case['id']}/transitions", headers=world["legal"],
+                             json={"version": case["version"], **step})
+        assert answer.status_code == 200, answer.get_json()
+        case = answer.get_json()
+    return case
+
+
+def test_the_notice_form_drafts_the_mitigation_ground_from_the_grounds_recorded(
+        client, console, world):
+    _record_grounds(console, world, {1: ["confessed_unknown", "coerced_or_deceived"],
+                                     0: ["reduced_harm", "coerced_or_deceived"]})
+    case = _move(client, world, {"to": "investigating"})
+    page = console("legal", OWN).get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    drafted = _step_input(page, "mitigation")
+    # each ground once, in the order of Art. 32's items, as the facts form names it
+    assert f'value="{GROUNDS["reduced_harm"]}；{GROUNDS["coerced_or_deceived"]}；' \
+        f'{GROUNDS["confessed_unknown"]}"' in drafted, drafted
+    assert "readonly" not in drafted and "disabled" not in drafted  # a draft: still editable
+
+
+def test_no_ground_recorded_drafts_nothing_and_a_refused_notice_keeps_what_was_typed(
+        client, console, world):
+    case = _move(client, world, {"to": "investigating"})
+    session = console("legal", OWN)
+    page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert 'value=""' in _step_input(page, "mitigation")
+    _record_grounds(console, world, {1: ["reduced_harm"]})
+    case = _move(client, world)
+    answer = session.post(f"/console/cases/{case['id']}/transitions", data={
+        "to": "notified", "version": case["version"], "intended_yuan": "一万",
+        "mitigation": "当事人自行改写的理由"})
+    assert answer.status_code == 422, answer.get_data(as_text=True)  # not an amount in yuan
+    drafted = _step_input(answer.get_data(as_text=True), "mitigation")
+    assert 'value="当事人自行改写的理由"' in drafted, drafted
+
+
+def test_the_decision_form_is_not_drafted_so_the_decision_keeps_the_notices_ground(
+        client, console, world):
+    _record_grounds(console, world, {1: ["reduced_harm"]})
+    case = _move(client, world, {"to": "investigating"}, {"to": "legal_review"},
+                 {"to": "notified", "intended_fen": 3_000_000, "review_opinion": "同意"})
+    page = console("legal", OWN).get(f"/console/cases/{case['id']}").get_data(as_text=True)
+    assert GROUNDS["reduced_harm"] not in _step_input(page, "mitigation")
