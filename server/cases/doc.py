@@ -78,3 +78,19 @@ def mitigated(step: Mapping[str, Any]) -> list[str]:
     """The ground for a fine below the statutory minimum, when the step recorded one."""
     return [f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{step['mitigation']}。"] \
         if step.get("mitigation") else []
+
+
+# The periods not counted in the decision deadline (处罚法 第60条), named as the case page's
+# deadline section names them in Chinese (the console catalogue; a test keeps them alike).
+PERIODS_LABEL = "不计入办案期限的期间"
+PERIOD_KINDS = {"testing": "检测", "appraisal": "鉴定", "suspension": "中止"}
+NOT_ENDED = "尚未结束"
+
+
+def periods_rows(periods: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The case's excluded periods as one row (kind, from, to; an open one 尚未结束), when it
+    recorded any."""
+    said = [f"{PERIOD_KINDS.get(p['kind'], p['kind'])}："
+            + (f"{day_text(p['start'])}至{day_text(p['end'])}" if p.get("end")
+               else f"自{day_text(p['start'])}起，{NOT_ENDED}") for p in periods]
+    return [(PERIODS_LABEL, "；".join(said))] if said else []

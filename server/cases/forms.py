@@ -29,6 +29,7 @@ from server.cases.doc import (
     mitigated,
     officers_text,
     party_rows,
+    periods_rows,
     yuan_text,
 )
 from server.cases.notice_form import notice
@@ -37,14 +38,16 @@ from server.rules.text import cite_in_full as in_full
 
 
 def filing_approval(data: Mapping[str, Any]) -> Doc:
-    """立案审批表."""
+    """立案审批表, with the periods not counted in the decision deadline when made after
+    (or while one is open)."""
     case = data["case"]
     return Doc("filing_approval", "立案审批表", case["filing_number"], rows=tuple(
         [*party_rows(data), ("案件来源", "现场检查"),
          ("发现日期", day_text(case["discovered_on"])),
          ("立案日期", day_text(case["filed_on"])), ("违法事实", facts_text(data)),
          ("拟适用依据", basis(data)), ("规则引擎意见", in_full(data["explanation"])),
-         ("承办人", data["officer_names"]), ("审批意见", "")]),
+         ("承办人", data["officer_names"]), *periods_rows(case["suspensions"]),
+         ("审批意见", "")]),
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
 
@@ -268,7 +271,7 @@ def service_receipt(data: Mapping[str, Any]) -> Doc:
 
 
 def closing_approval(data: Mapping[str, Any]) -> Doc:
-    """结案审批表."""
+    """结案审批表, with the periods not counted in the decision deadline."""
     case = data["case"]
     paid = case["steps"].get("paid", {})
     return Doc("closing_approval", "结案审批表", case["filing_number"], rows=tuple(
@@ -277,7 +280,8 @@ def closing_approval(data: Mapping[str, Any]) -> Doc:
          ("处罚结果", yuan_text(case["fine_fen"]) if case["fine_fen"] else "不予行政处罚"),
          ("缴款情况", f"{day_text(case['paid_on'])} 缴纳{yuan_text(case['paid_fen'])}"
           f"（含加处罚款{yuan_text(paid.get('surcharge_fen', 0))}）" if case["paid_on"] else "—"),
-         ("结案日期", day_text(case["closed_on"])), ("审批意见", "")]),
+         ("结案日期", day_text(case["closed_on"])), *periods_rows(case["suspensions"]),
+         ("审批意见", "")]),
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from server.cases.casefile import GUIDE, MANIFEST, Member
-from server.cases.doc import Doc, day_text, yuan_text
+from server.cases.doc import PERIOD_KINDS, Doc, day_text, yuan_text
 from server.rules.text import cite_in_full
 
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
@@ -61,7 +61,7 @@ DAILY = {"original_fine_fen": "原处罚决定罚款", "total_days": "计罚日�
 REASONS = {"extension": "延长理由", "suspension": "中止理由", "suspension_end": "中止结束理由",
            "not_penalised": "不予处罚理由"}
 WORDS = {"approval": {"approval": "负责人批准", "collective": "集体讨论决定"},
-         "kind": {"testing": "检测", "appraisal": "鉴定", "suspension": "中止"},
+         "kind": PERIOD_KINDS,
          "signature": {"signed": "已签名", "refused": "拒绝签名"}}
 
 

@@ -167,3 +167,18 @@ def test_every_choice_a_console_form_offers_has_a_label_its_refusals_name_in_bot
         assert sorted((field, choice) for field, choice in choices - typed if not any(
             found is not None and found.string for found in (
                 catalog.get(choice, context=CHOICES.get(field)), catalog.get(choice)))) == []
+
+
+def test_the_documents_name_the_excluded_periods_as_the_case_pages_deadline_section_does():
+    # The approval forms state the periods in Chinese without the console's catalogue: the
+    # words they share with the case page (kinds, heading, an open period) must stay alike.
+    from server.cases import doc
+    from server.cases.deadlines import SUSPENSION_KINDS
+
+    zh = _catalog("zh")
+    assert {k: zh.get(k, context="period").string for k in SUSPENSION_KINDS} == \
+        doc.PERIOD_KINDS == history_doc.WORDS["kind"]
+    assert zh.get("Periods not counted in the decision deadline").string == doc.PERIODS_LABEL
+    still_open = zh.get("%(kind)s since %(start)s, not ended yet: the decision deadline does "
+                        "not run until the end of the period is recorded.").string
+    assert f"，{doc.NOT_ENDED}；" in still_open, still_open

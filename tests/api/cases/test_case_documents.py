@@ -427,3 +427,29 @@ def test_the_correction_order_gives_the_deadline_the_waiver_decision_carries(
     assert "依据《中华人民共和国大气污染防治法》第一百一十七条，" \
         "现责令你单位于2021年6月8日（含当日）之前改正上述违法行为。" in docx, docx
     assert "符合《上海市生态环境领域轻微违法行为免罚清单（2020年版）》第4项的全部条件" in docx, docx
+
+
+def _approval_rows(client, party, case) -> dict[str, str]:
+    document = Document(io.BytesIO(_ok(_get(client, party, case, "filing_approval",
+                                            "docx")).data))
+    return {row.cells[0].text: row.cells[-1].text for row in document.tables[0].rows}
+
+
+def test_an_approval_form_states_the_periods_not_counted_in_the_decision_deadline(
+        client, party, violation, file_case, frozen):
+    # 立案审批表 printed while a testing period was open said nothing of it: the approver could
+    # not see why the decision deadline had moved
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201).get_json()
+    assert "不计入办案期限的期间" not in _approval_rows(client, party, case)
+    frozen.on("2021-06-12")
+    case = _ok(client.post(f"/api/v1/cases/{case['id']}/suspensions", headers=party["legal"],
+                           json={"version": case["version"], "kind": "testing",
+                                 "start": "2021-06-10", "reason": "废气送检"})).get_json()
+    assert _approval_rows(client, party, case)["不计入办案期限的期间"] == \
+        "检测：自2021年6月10日起，尚未结束"
+    case = _ok(client.post(f"/api/v1/cases/{case['id']}/suspensions/end",
+                           headers=party["legal"],
+                           json={"version": case["version"], "end": "2021-06-11"})).get_json()
+    assert _approval_rows(client, party, case)["不计入办案期限的期间"] == \
+        "检测：2021年6月10日至2021年6月11日"
