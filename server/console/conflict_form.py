@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.fieldwork import ChecklistAnswerSchema, InspectionFields, ViolationFields
 from server.clock import SHANGHAI
+from server.console import field_labels
 from server.errors import ValidationFailed
 from server.http import holds_lone_surrogate, json_shape
 
@@ -51,12 +52,14 @@ class FieldForm:
 
 
 def label(field: str) -> str:
-    """A field (or a nested field's part, `field.part`) as the console names it."""
+    """A field (or a nested field's part, `field.part`) as the console names it: a tablet's
+    field by its own label, any other as the console's refusals name it."""
     if field.startswith(CHECKLIST):
         item, _, part = field[len(CHECKLIST):].partition(".")
         return pgettext("sync field", f"checklist.{part}") if part else gettext(
             "Checklist item %(item)s", item=item)
-    return pgettext("sync field", field)
+    synced = pgettext("sync field", field)
+    return synced if synced != field else field_labels.label(field)
 
 
 def _field(entity: str, name: str) -> fields.Field:
@@ -153,11 +156,26 @@ def _parts(entity: str, name: str) -> list[tuple[str | None, fields.Field]]:
     return [(None, field)]
 
 
-def side(value: Any, indent: int | None = None) -> str:
-    """One side's value in words: text as written, a time in Shanghai, yes or no, a nested
-    one as JSON."""
+def _signature(one: Mapping[str, Any]) -> str:
+    """One signature of a record in words: the signer's role and name, signed or refused."""
+    role = str(one.get("role") or "")
+    said = {"role": pgettext("signer role", role) if role else "—",
+            "signer": one.get("signer") or "—"}
+    if one.get("refused"):
+        return gettext("%(role)s %(signer)s refused to sign: %(reason)s", **said,
+                       reason=one.get("refusal_reason") or "—")
+    return gettext("%(role)s %(signer)s signed (image %(digest)s)", **said,
+                   digest=str(one.get("evidence_sha256") or "—")[:12])
+
+
+def side(value: Any, indent: int | None = None, field: str = "") -> str:
+    """One side's value in words: text as written, a time in Shanghai, yes or no, a record's
+    signatures one a line, another nested one as JSON."""
     if value is None or value == "":
         return "—"
+    if field == "signatures" and isinstance(value, list) and all(
+            isinstance(one, Mapping) for one in value):
+        return "\n".join(_signature(one) for one in value) or "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, str):
@@ -195,8 +213,9 @@ def field_forms(conflict: Any, form: Mapping[str, str] | None = None) -> list[Fi
                     "Merged value of %(field)s", field=label(name)),
                 kind, form.get(key, "") if form is not None else shown(kind, value),
                 choices, step, part))
-        out.append(FieldForm(name, label(name), side(conflict.server_values.get(name)),
-                             side(tablet), (form or {}).get(f"{PICK}{name}", "edit"),
+        out.append(FieldForm(name, label(name), side(conflict.server_values.get(name),
+                                                      field=name),
+                             side(tablet, field=name), (form or {}).get(f"{PICK}{name}", "edit"),
                              tuple(inputs)))
     return out
 

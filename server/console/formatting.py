@@ -13,6 +13,7 @@ from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale, gettext, pgettext
 
+from server.console import field_labels
 from server.messages import Message
 from server.reports.figures import yuan
 from server.rules.text import cite_in_full
@@ -146,8 +147,9 @@ def cited(text: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    """Add the filters, and the label of a field's choice, to Jinja."""
+    """Add the filters, and the labels of a field and of a field's choice, to Jinja."""
     filters: dict[str, Any] = {"money": money, "number": number, "day": day, "moment": moment,
                                 "json": as_json, "cited": cited}
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals["choice_label"] = choice_label
+    app.jinja_env.globals["field_label"] = field_labels.label

@@ -1,6 +1,6 @@
 """The contract schemas' field messages (marshmallow's English) in the console's language;
 the limits of amount fields (named *_fen) in yuan, a field's choices by the labels its select
-gives them (formatting.choice_label)."""
+gives them (formatting.choice_label), any about a form's record version as a page to reload."""
 
 from __future__ import annotations
 
@@ -62,6 +62,10 @@ _ONE_OF = re.compile(r"Must be one of: (.*)\.")
 
 def said(field: str, message: str) -> str:
     """One of a field's messages in the user's language (unknown ones as they are)."""
+    if field == "version":  # the hidden version a form was opened at: missing or malformed
+        return gettext("This page is out of date or incomplete: the record may have been "
+                       "changed by someone else since the page was opened. Reload the page "
+                       "and try again.")
     if message in FIXED:
         return str(FIXED[message])
     amount: Callable[[int], str] = yuan_text if field.endswith("_fen") else number
