@@ -132,8 +132,12 @@ def add_violation(ctx: click.Context, inspection_id: str, code: str, occurred_on
         violation_id = tablet.add_violation(inspection_id, code, occurred_on, files=files,
                                             evidence=digests, location=position, **fields)
         unchecked = not tablet.store.counts().get("catalogue_entry")
+        kept = [tablet.store.evidence_item(file_digest(file)) for file in files]
     for text in notes:
         _note(text)
+    for item in kept:  # the bytes were captured before as another kind: that kind holds
+        if item is not None and (note := kind_note(item, "photo")):
+            _note(note)
     if unchecked:
         _note(f"{code} was not checked: this tablet holds no catalogue yet (`pull` brings it)")
     warn_undecoded(files)

@@ -214,8 +214,10 @@ class Tablet(Fieldwork, Rejections):
         id, so it goes after a link still queued); the tablet shows the violation without it
         at once. A captured file not sent yet that nothing else cites then is not sent (its
         upload cancelled; citing or capturing it again sends it). Invalid for a violation the
-        tablet does not hold or that does not cite the file. Both in one local transaction. The
-        file as captured here (None: not captured on this tablet)."""
+        tablet does not hold or that does not cite the file. Both in one local transaction,
+        with the URL of an upload of it begun, which the next push ends on the server (tus
+        termination) rather than leave its part there until it expires. The file as captured
+        here (None: not captured on this tablet)."""
         if self.store.record_of("violation", violation_id) is None:
             raise Invalid(f"No violation {violation_id} on this tablet: check the id, or pull "
                           "first")
@@ -229,6 +231,7 @@ class Tablet(Fieldwork, Rejections):
             if item is not None and item.state == "pending" and not self.cited_anywhere(sha256):
                 self.store.mark_evidence(sha256, "cancelled", f"removed from violation "
                                          f"{violation_id} before it was sent; cited by nothing")
+                self.store.cancel_upload(sha256)  # a part sent is ended on the server
         return self.store.evidence_item(sha256)
 
     # -- push -------------------------------------------------------------------------------
@@ -272,10 +275,12 @@ class Tablet(Fieldwork, Rejections):
 
     def upload_evidence(self, progress: Callable[[EvidenceItem], Callable[[int], None] | None]
                         | None = None) -> dict[str, int]:
-        """Upload every pending captured file whose copy the tablet still has (those it lost
-        stay pending: `missing_files`); counts of uploaded and refused."""
+        """End on the server the uploads begun that the tablet no longer sends, then upload
+        every pending captured file whose copy the tablet still has (those it lost stay
+        pending: `missing_files`); counts of uploaded and refused."""
         uploader = EvidenceUploader(self.store, self.server,  # type: ignore[arg-type]
                                     self.chunk_size)
+        uploader.end_abandoned()  # first: they count among the user's open uploads
         counts = {"uploaded": 0, "refused": 0}
         for item in self.store.evidence("pending"):
             if not Path(item.path).is_file():

@@ -26,8 +26,8 @@ from tusclient.fingerprint.interface import Fingerprint
 from tusclient.request import TusRequest
 from tusclient.uploader import Uploader
 
-from offline_sync.errors import NotEvidence, Offline, Unauthorized, describe
-from offline_sync.http import Api, full_jitter
+from offline_sync.errors import NotEvidence, Offline, Refused, Unauthorized, describe
+from offline_sync.http import UPLOADS, Api, full_jitter
 from offline_sync.store import EvidenceItem, Store, now_iso
 
 CHUNK = 256 * 1024
@@ -165,6 +165,26 @@ class EvidenceUploader:
                  sleep: Callable[[float], None] = time.sleep):
         self.store, self.api, self.chunk_size, self.sleep = store, api, chunk_size, sleep
 
+    def end_abandoned(self) -> int:
+        """End on the server the uploads begun of files the tablet no longer sends (tus
+        termination), so their parts do not wait there for their expiry; each is forgotten
+        once ended (or gone already). Without a connection the rest wait for the next push;
+        a refusal keeps that one for the next push (it expires on the server meanwhile, then
+        answers 404 or 410). How many were ended."""
+        ended = 0
+        for url in self.store.abandoned_uploads():
+            try:
+                self.api.terminate_upload(url)
+            except Offline:
+                break
+            except Unauthorized:
+                raise
+            except Refused:
+                continue
+            self.store.forget_abandoned(url)
+            ended += 1
+        return ended
+
     def upload(self, item: EvidenceItem, progress: Callable[[int], None] | None = None) -> str:
         """Upload one file until the server holds it; 'uploaded' or 'refused' (kept in the
         store with the reason). Offline if the retry budget ran out."""
@@ -209,7 +229,7 @@ class EvidenceUploader:
                                        self.api.policy.backoff_cap))
 
     def _send(self, item: EvidenceItem, progress: Callable[[int], None] | None) -> None:
-        client = tus_client.TusClient(self.api.url("/api/v1/uploads/"),
+        client = tus_client.TusClient(self.api.url(UPLOADS),
                                       headers=self.api.auth_headers)
         declared = filetype(item.filename)
         metadata = {"sha256": item.sha256, "kind": item.kind,

@@ -1,4 +1,5 @@
-"""The tablet store's records of captured files and of tus upload URLs (tuspy's Storage)."""
+"""The tablet store's records of captured files, of tus upload URLs (tuspy's Storage) and of
+the uploads begun that it no longer sends, to end on the server (tus termination)."""
 
 from __future__ import annotations
 
@@ -71,8 +72,7 @@ class FileRecords:
                     "UPDATE evidence SET kind = 'photo' WHERE sha256 = ? AND state = 'pending' "
                     "AND kind = 'signature'", (item.sha256,)).rowcount:
                 # an upload begun declared a signature: start it afresh, declared a photo
-                db.execute("DELETE FROM tus_urls WHERE fingerprint = ?",
-                           (f"sha256:{item.sha256}",))
+                self.abandon_upload(db, item.sha256)
         return self.evidence_item(item.sha256)  # type: ignore[return-value]
 
     def evidence_item(self, sha256: str) -> EvidenceItem | None:
@@ -127,3 +127,31 @@ class FileRecords:
         """tuspy Storage: forget an upload URL (finished, or dead on the server)."""
         with self.transaction() as db:
             db.execute("DELETE FROM tus_urls WHERE fingerprint = ?", (key,))
+
+    # -- uploads begun that the tablet no longer sends (tus termination) ---------------------
+
+    @staticmethod
+    def abandon_upload(db: sqlite3.Connection, sha256: str) -> None:
+        """The upload begun of a file is not resumed: its URL is kept to end it on the server
+        at the next push (tus termination), in the caller's transaction `db`."""
+        db.execute("INSERT OR IGNORE INTO tus_terminations (url, sha256, recorded_at) "
+                   "SELECT url, ?, ? FROM tus_urls WHERE fingerprint = ?",
+                   (sha256, now_iso(), f"sha256:{sha256}"))
+        db.execute("DELETE FROM tus_urls WHERE fingerprint = ?", (f"sha256:{sha256}",))
+
+    def cancel_upload(self, sha256: str) -> None:
+        """Abandon the upload begun of a file, if any (its own transaction, or the caller's)."""
+        with self.transaction() as db:
+            self.abandon_upload(db, sha256)
+
+    def abandoned_uploads(self) -> list[str]:
+        """URLs of uploads to end on the server, oldest first."""
+        with self._lock:
+            rows = self.db.execute("SELECT url FROM tus_terminations ORDER BY recorded_at, url"
+                                   ).fetchall()
+        return [row["url"] for row in rows]
+
+    def forget_abandoned(self, url: str) -> None:
+        """An abandoned upload the server ended (or no longer has)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM tus_terminations WHERE url = ?", (url,))

@@ -38,6 +38,7 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A throttled sign-in (429) is the server's answer, not a hiccup: retrying it only waits out
 # Retry-After (minutes) again and again before saying anything.
 SIGN_IN_RETRYABLE = RETRYABLE_STATUSES - {429}
+UPLOADS, TUS_VERSION = "/api/v1/uploads/", "1.0.0"
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout,
                   requests.exceptions.ChunkedEncodingError, requests.exceptions.RetryError)
 
@@ -279,6 +280,15 @@ class Api:
         body = self.request("POST", "/api/v1/sync/push", expect=(200,),
                             json={"device_id": device_id, "mutations": mutations}).json()
         return [*body["results"], *body.get("released", [])]
+
+    def terminate_upload(self, url: str) -> None:
+        """DELETE a tus upload (termination): returns once the server has it no more (204, or
+        404/410: gone already); Offline when the server cannot be reached. An upload on
+        another server (signed in elsewhere since) is left to expire there: the token is not
+        sent to it."""
+        if url.startswith(f"{self.base_url}{UPLOADS}"):
+            self.request("DELETE", url[len(self.base_url):], expect=(204, 404, 410),
+                         headers={"Tus-Resumable": TUS_VERSION})
 
     def evidence_exists(self, sha256: str) -> bool:
         """Whether the server already holds this evidence (GET /evidence/<sha256>)."""

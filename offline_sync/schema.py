@@ -29,10 +29,15 @@ CREATE TABLE IF NOT EXISTS evidence (
     kind TEXT NOT NULL, captured_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
     detail TEXT, inspection_id TEXT);
 CREATE TABLE IF NOT EXISTS tus_urls (fingerprint TEXT PRIMARY KEY, url TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tus_terminations (
+    url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, recorded_at TEXT NOT NULL);
 """
 # 1: outbox.sent, set when a mutation goes out and cleared by a final answer (the server may
 # hold one sent whose answer never came back: a discard withdraws it).
 # 2: evidence.inspection_id, the record a file was captured for (files captured before: none).
+# tus_terminations (unfinished uploads to end on the server) is a new table, made when a file
+# is opened, with no version of its own: an earlier version ignores it (the uploads it names
+# then wait for their expiry on the server, as before it).
 SCHEMA_VERSION = 2
 
 

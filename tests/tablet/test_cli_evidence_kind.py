@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from offline_sync import Tablet
 
 from .conftest import make_photo, ok, server_copy
@@ -19,6 +21,12 @@ def _kind_on_server(live, sha256: str) -> str | None:
     with live.app.app_context():
         held = db.session.get(Evidence, sha256)
         return held.kind if held else None
+
+
+def _violation(run, record: str) -> str:
+    """A violation on the record citing nothing yet; its id."""
+    return ok(run("add-violation", record, "--code", "AIR_VOC", "--occurred-on",
+                  date.today().isoformat(), "--lat", "31.2", "--lon", "121.5"))
 
 
 def test_a_signature_with_a_photos_bytes_is_the_records_signature_and_stays_a_photo(
@@ -47,9 +55,7 @@ def test_a_photo_with_a_signatures_bytes_goes_as_a_photo_while_not_sent(cli_reco
     image = str(make_photo(cli_record["camera"], 2))
     ok(run("sign", cli_record["record"], "--role", "party", "--name", "王经理", "--image",
            image))
-    violation = ok(run("add-violation", cli_record["record"], "--code", "AIR_VOC",
-                       "--occurred-on", date.today().isoformat(), "--lat", "31.2", "--lon",
-                       "121.5"))
+    violation = _violation(run, cli_record["record"])
     cited = run("add-photo", image, "--violation", violation)
     digest = ok(cited).split()[0]
     assert "note:" not in cited.stderr, cited.stderr  # a photo it is, to the server too
@@ -62,18 +68,23 @@ def test_a_photo_with_a_signatures_bytes_goes_as_a_photo_while_not_sent(cli_reco
     assert "no_gps" in checked["evidence_checks"][0]["flags"], checked  # checked as a photo
 
 
+@pytest.mark.parametrize("cited_by", ["add-photo", "add-violation"])
 def test_a_photo_with_the_bytes_of_a_signature_sent_before_says_it_stays_a_signature(
-        cli_record, live):
+        cli_record, live, cited_by):
     run = cli_record["run"]
     image = str(make_photo(cli_record["camera"], 3))
     ok(run("sign", cli_record["record"], "--role", "party", "--name", "王经理", "--image",
            image))
     assert run("push").exit_code == 0
-    violation = ok(run("add-violation", cli_record["record"], "--code", "AIR_VOC",
-                       "--occurred-on", date.today().isoformat(), "--lat", "31.2", "--lon",
-                       "121.5"))
-    cited = run("add-photo", image, "--violation", violation)
-    digest = ok(cited).split()[0]
+    if cited_by == "add-photo":
+        cited = run("add-photo", image, "--violation", _violation(run, cli_record["record"]))
+    else:
+        cited = run("add-violation", cli_record["record"], "--code", "AIR_VOC",
+                    "--occurred-on", date.today().isoformat(), "--no-location", "--photo", image)
+    assert cited.exit_code == 0, cited.output
     assert "same bytes as a signature captured before" in cited.stderr, cited.stderr
     assert "does not check its place and time as a photo's" in cited.stderr
-    assert _kind_on_server(live, digest) == "signature"
+    tablet = Tablet(cli_record["home"])
+    [item] = tablet.store.evidence()
+    tablet.close()
+    assert (item.kind, _kind_on_server(live, item.sha256)) == ("signature", "signature")

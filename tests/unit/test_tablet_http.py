@@ -12,7 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from offline_sync.errors import Offline, Refused, SyncError, Unauthorized
+from offline_sync.evidence import EvidenceUploader
 from offline_sync.http import Api, FullJitterRetry, RetryPolicy, full_jitter
+from offline_sync.store import Store
 
 FAST = RetryPolicy(retries=4, backoff_base=0.01, backoff_cap=0.05, connect_timeout=1,
                    read_timeout=1)
@@ -48,7 +50,7 @@ class Script:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _answer
+            do_GET = do_POST = do_DELETE = _answer
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -198,3 +200,21 @@ def test_the_command_line_tablet_says_why_it_waits_before_each_retry(script, tmp
     assert result.exit_code == 0, result.output
     assert ("No answer yet (the server answered 503): trying again in 1 s (retry 1 of 6)."
             in result.output)
+
+
+def test_an_abandoned_upload_is_ended_on_its_own_server_only_and_kept_while_refused(
+        script, tmp_path):
+    server = script((403, {}, {"title": "Forbidden", "status": 403}), (410, {}, {}),
+                    (204, {}, {}))
+    store = Store(tmp_path / "t.sqlite3")
+    urls = [f"{server.url}/api/v1/uploads/{n}" for n in (1, 2, 3)]
+    for n, url in enumerate([*urls, "https://elsewhere.example/api/v1/uploads/4"]):
+        store.set_item(f"sha256:{n}", url)
+        store.cancel_upload(str(n))
+    uploader = EvidenceUploader(store, Api(server.url, "token", FAST))
+    assert uploader.end_abandoned() == 3  # 410: gone already; the other server's: let be
+    assert [(method, path) for method, path, _ in server.seen] == [
+        ("DELETE", "/api/v1/uploads/1"), ("DELETE", "/api/v1/uploads/2"),
+        ("DELETE", "/api/v1/uploads/3")]  # the token went nowhere else
+    assert store.abandoned_uploads() == [urls[0]]  # refused: tried again at the next push
+    store.close()

@@ -227,6 +227,19 @@ def test_a_file_not_sent_of_another_kind_than_a_signature_stays_it_when_captured
     assert (again.kind, again.state) == (kind, "pending")
     assert store.get_item(f"sha256:{kept.sha256}") == "http://server/uploads/1"  # goes on
 
+
+def test_an_upload_begun_as_a_signature_is_ended_on_the_server_when_it_goes_as_a_photo(
+        tmp_path):
+    store = Store(tmp_path / "t.sqlite3")
+    pad = tmp_path / "pad.png"
+    pad.write_bytes(b"\x89PNG" + bytes(range(256)) * 20)
+    signed = capture(store, pad, tmp_path / "evidence", "signature")
+    store.set_item(f"sha256:{signed.sha256}", "http://server/api/v1/uploads/1")
+    capture(store, pad, tmp_path / "evidence", "photo")  # sent afresh, declared a photo
+    assert store.abandoned_uploads() == ["http://server/api/v1/uploads/1"]  # its part ended
+    store.forget_abandoned("http://server/api/v1/uploads/1")
+    assert store.abandoned_uploads() == []
+
 def test_a_409_rejection_goes_again_under_a_new_id_a_bounded_number_of_times(tmp_path):
     store = Store(tmp_path / "t.sqlite3")
     store.record("inspection", "create", "i-1", {"findings": "x"})

@@ -185,10 +185,18 @@ def test_creation_with_upload_takes_the_first_chunk_in_the_post(tus, client, ins
     assert client.get(f"/api/v1/evidence/{sha256(data)}", headers=inspector).status_code == 200
 
 
-def test_termination_removes_the_upload(tus):
+def test_termination_removes_the_upload_and_its_staged_bytes(tus, app):
+    from server.evidence import settings
+
     location = tus.create(len(DATA), sha256(DATA)).headers["Location"]
     tus.patch(location, 0, DATA[:100])
-    assert tus.client.delete(location, headers=tus.headers).status_code == 204
+    upload_id = location.rsplit("/", 1)[1].replace("-", "")
+    with app.app_context():
+        assert upload_id in {staged for staged, _ in settings.current_store().staged()}
+    deleted = tus.client.delete(location, headers=tus.headers)
+    assert deleted.status_code == 204 and deleted.headers["Tus-Resumable"] == "1.0.0"
+    with app.app_context():
+        assert upload_id not in {staged for staged, _ in settings.current_store().staged()}
     assert tus.head(location).status_code == 404
     assert tus.patch(location, 100, DATA[100:200]).status_code == 404
     assert tus.client.delete(location, headers=tus.headers).status_code == 404
