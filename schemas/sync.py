@@ -221,6 +221,33 @@ class ConflictQuerySchema(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
+class HeldMutationSchema(Schema):
+    """A mutation a tablet sent that waits for a record not arrived (answered `pending`)."""
+
+    mutation_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    username = fields.String(required=True)
+    district = fields.String(required=True, metadata={"description": "The sender's district "
+                                                      "now"})
+    device_id = fields.String(required=True)
+    entity = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    op = fields.String(required=True, allow_none=True)
+    waits_for = fields.String(required=True, metadata={
+        "description": "The record it waits for, as entity:id"})
+    received_at = Moment(required=True, metadata={"description": "When the server received "
+                                                  "it"})
+    expires_at = Moment(required=True, metadata={
+        "description": "When it is rejected (410, its record never arrived) unless that record "
+                       "arrives first: received_at + SYNC_HELD_EXPIRY_DAYS"})
+
+
+class HeldQuerySchema(Schema):
+    """Filters of GET /sync/held."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
 class ResolveSchema(Schema):
     """Body of POST /sync/conflicts/<id>/resolve."""
 

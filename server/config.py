@@ -46,6 +46,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _positive(value: int, name: str) -> int:
+    """A setting that must be at least 1: a value below stops the start."""
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+    return value
+
+
 def _key_dates(value: str | None) -> dict[str, Any]:
     """CASEFILE_KEY_DATES read at start: a value that cannot be read stops the start."""
     try:
@@ -90,6 +97,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "IDEMPOTENCY_TTL_HOURS": _int("IDEMPOTENCY_TTL_HOURS", 24),
         # Mutations one user may have held (pending) at once (server/sync/push.py).
         "SYNC_MAX_HELD": _int("SYNC_MAX_HELD", 1000),
+        # Days a held mutation waits for its record before it is rejected (server/sync/held.py).
+        "SYNC_HELD_EXPIRY_DAYS": _positive(_int("SYNC_HELD_EXPIRY_DAYS", 30),
+                                           "SYNC_HELD_EXPIRY_DAYS"),
         "MAX_JSON_DEPTH": _int("MAX_JSON_DEPTH", 32),
         # HTML pages (API docs, console): headers and the session cookie.
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),

@@ -77,6 +77,10 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("http.purge_idempotency_keys", "server.idempotency.purge_expired_keys",
             {"trigger": "cron", "minute": "40"},
             "Delete Idempotency-Key records whose retention has passed."),
+    JobSpec("sync.expire_held", "server.sync.held.expire_held",
+            {"trigger": "cron", "minute": "25"},
+            "Reject sync mutations held longer than SYNC_HELD_EXPIRY_DAYS: their record never "
+            "arrived."),
     JobSpec("audit.verify_chain", "server.audit.service.verify",
             {"trigger": "cron", "hour": "3", "minute": "30"},
             "Verify the audit hash chain end to end.", takes_now=False),

@@ -68,6 +68,7 @@ RULES: dict[str, frozenset[str]] = {
     "sync.push": frozenset({"inspector", "supervisor"}),
     "sync.conflict.read": frozenset({"supervisor", "admin"}),
     "sync.conflict.resolve": frozenset({"supervisor"}),
+    "sync.held.read": frozenset({"supervisor", "admin"}),
     # accounts: supervisors read their district's; only admins change them (a password reset
     # lets its maker sign in as the officer, and officers' signatures are the two-officer
     # safeguard a supervisor who directs the work must not be able to make; SECURITY.md)

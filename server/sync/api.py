@@ -1,4 +1,4 @@
-"""HTTP: tablet sync (/api/v1/sync/pull, /sync/push, /sync/conflicts)."""
+"""HTTP: tablet sync (/api/v1/sync/pull, /sync/push, /sync/conflicts, /sync/held)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from flask import Response
 from schemas.sync import (
     ConflictQuerySchema,
     ConflictSchema,
+    HeldMutationSchema,
+    HeldQuerySchema,
     PullQuerySchema,
     PullResponseSchema,
     PushRequestSchema,
@@ -17,7 +19,7 @@ from schemas.sync import (
     ResolveSchema,
 )
 from server.apidoc import ApiBlueprint
-from server.sync import conflicts
+from server.sync import conflicts, held
 from server.sync import pull as pulling
 from server.sync import push as pushing
 from server.sync import resolve as resolving
@@ -87,3 +89,13 @@ def resolve_conflict(actor, body: dict, conflict_id: uuid.UUID):
     """Keep the server's value, take the tablet's, or give merged values; applied as a new
     version of the record."""
     return resolving.resolve(actor, conflict_id, body["choice"], body["values"])
+
+
+@blp.route("/held", methods=["GET"])
+@blp.arguments(HeldQuerySchema, location="query")
+@blp.response(200, HeldMutationSchema(many=True))
+@blp.secured
+def list_held(actor, query: dict):
+    """Mutations from tablets of your district held as pending (waiting for a record that has
+    not arrived), oldest first; each is rejected (410) at `expires_at` unless it arrives."""
+    return held.list_held(actor, query["limit"])

@@ -1,7 +1,8 @@
 """A tablet withdraws one of its own held mutations (entity `mutation`, op `withdraw`, id = the
 held mutation's id), e.g. an edit behind a create the inspector discarded, which would
-otherwise wait on the server forever. The held mutation is settled once, as rejected (410,
-withdrawn by the device), so that a later send of it replays that final result."""
+otherwise wait on the server until it expires (held.py). The held mutation is settled once, as
+rejected (410, withdrawn by the device), so that a later send of it replays that final
+result."""
 
 from __future__ import annotations
 

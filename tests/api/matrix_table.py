@@ -191,6 +191,8 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
                                "legal": (403, 403), "admin": (403, 403)},
     "GET /api/v1/sync/conflicts": {"inspector": (403, 403), "supervisor": (200, 200),
                                    "legal": (403, 403), "admin": (200, 200)},
+    "GET /api/v1/sync/held": {"inspector": (403, 403), "supervisor": (200, 200),
+                              "legal": (403, 403), "admin": (200, 200)},
     # one conflict: who may list them, in their scope (another district's is not found)
     "GET /api/v1/sync/conflicts/{conflict_id}": {"inspector": (403, 403),
                                                  "supervisor": (200, 404),

@@ -44,10 +44,11 @@ def _pending(app, user) -> int:
             SyncMutation.user_id == user.id, SyncMutation.status == "pending")).all())
 
 
-def _withdrawn_audit(app) -> list[AuditEntry]:
+def _audited(app, action: str = "sync.withdraw") -> list[AuditEntry]:
+    """The audit entries of `action`, oldest first."""
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "sync.withdraw").order_by(AuditEntry.seq)).all()
+            AuditEntry.action == action).order_by(AuditEntry.seq)).all()
         db.session.expunge_all()
         return entries
 
@@ -85,7 +86,7 @@ def test_the_withdrawal_is_audited_with_what_the_mutation_waited_for(app, world)
     update, record = _held_update(tablet)
     ask = withdrawal(update)
     tablet.push(ask)
-    [entry] = _withdrawn_audit(app)
+    [entry] = _audited(app)
     assert (entry.actor_id, entry.entity, entry.entity_id) == (
         str(user.id), "inspection", record)
     assert entry.details["mutation_id"] == update["mutation_id"]
@@ -102,7 +103,7 @@ def test_a_retried_withdrawal_replays_its_first_result_and_settles_nothing_twice
     retry = tablet.push(ask)[0]
     assert first["status"] == "applied"
     assert (retry["status"], retry["first"]["status"]) == ("duplicate", "applied")
-    assert len(_withdrawn_audit(app)) == 1
+    assert len(_audited(app)) == 1
 
 
 def test_another_users_held_mutation_cannot_be_withdrawn(app, world):
@@ -111,7 +112,7 @@ def test_another_users_held_mutation_cannot_be_withdrawn(app, world):
     [refused] = other.push(withdrawal(update))
     assert refused["status"] == "rejected" and refused["problem"]["status"] == 404
     assert _row(app, world["users"][0], update["mutation_id"]).status == "pending"
-    assert _withdrawn_audit(app) == []
+    assert _audited(app) == []
     assert owner.push(withdrawal(update))[0]["status"] == "applied"  # its owner still may
 
 
@@ -127,7 +128,7 @@ def test_an_applied_mutation_cannot_be_withdrawn_and_nothing_changes(app, world)
     assert _row(app, user, create["mutation_id"]).status == "applied"
     replay = tablet.push(create)[0]
     assert (replay["status"], replay["first"]["status"]) == ("duplicate", "applied")
-    assert _withdrawn_audit(app) == []
+    assert _audited(app) == []
 
 
 def test_a_mutation_withdrawn_once_cannot_be_withdrawn_again(world):
