@@ -8,6 +8,8 @@ from schemas.common import Day, Moment, PageQuerySchema, PageSchema
 
 STATES = ("filed", "investigating", "legal_review", "notified", "hearing", "decided", "served",
           "paid", "enforced", "not_penalised", "closed", "archived")
+# the reasons for notifying again (server/cases/renotice.py REASONS; `statements` is refused)
+RENOTICE_REASONS = ("new_facts", "facts_corrected", "basis_corrected", "statements")
 TEXT = validate.Length(min=1, max=4000)
 FEN = validate.Range(min=0, max=10**13)
 
@@ -85,6 +87,18 @@ class CaseTransitionSchema(Schema):
     measure = fields.String(validate=validate.Length(min=1, max=100))
     reason = fields.String(validate=TEXT)
     education = fields.Nested(CaseEducationSchema)
+    renotice_reason = fields.String(validate=validate.OneOf(RENOTICE_REASONS), metadata={
+        "description": "notified, from notified or hearing (重新告知, before any decision): why "
+                       "the party is notified again: new_facts (found after the notice), "
+                       "facts_corrected, basis_corrected (the legal basis). The new notice "
+                       "replaces the intended fine and the notice day (the reply period, the "
+                       "hearing right and the decision's limit follow it); a hearing asked for "
+                       "under the earlier notice lapses (it may be asked for again). "
+                       "`statements` (the party's statements or defence) is refused: they never "
+                       "make the penalty heavier (处罚法 第45条)"})
+    renotice_note = fields.String(validate=TEXT, metadata={
+        "description": "notified again: what was found or corrected (required with "
+                       "renotice_reason)"})
 
 
 class CaseExtensionSchema(Schema):

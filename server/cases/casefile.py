@@ -47,7 +47,7 @@ PHOTOS_PER_SHEET = 63  # one contact-sheet file per 7 pages keeps the builder's 
 # review opinions, which the case history holds).
 MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
               "inspection_record", "inquiry_record", "contact_sheet", "evidence",
-              "correction_order", "notice", "hearing_notice", "hearing_record",
+              "correction_order", "earlier_notice", "notice", "hearing_notice", "hearing_record",
               "closing_approval")
 SECONDARY_ORDER = ("hearing_report", "history")
 TITLES = {"catalogue": "卷内目录", "decision": "行政处罚决定书",
@@ -55,6 +55,7 @@ TITLES = {"catalogue": "卷内目录", "decision": "行政处罚决定书",
           "filing_approval": "立案审批表", "inspection_record": "现场检查（勘察）笔录",
           "inquiry_record": "调查询问笔录", "contact_sheet": "现场照片证据（照片目录）",
           "evidence": "证据原件", "correction_order": "责令改正违法行为决定书",
+          "earlier_notice": "行政处罚事先（听证）告知记录（已重新告知）",
           "notice": "行政处罚事先（听证）告知书", "hearing_notice": "听证通知书",
           "hearing_record": "听证笔录", "hearing_report": "听证报告",
           "closing_approval": "结案审批表",

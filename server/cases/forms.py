@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from server.cases import hearing_forms as hearing
-from server.cases import inquiry_signers
+from server.cases import inquiry_signers, renotice
 from server.cases.act_texts import (
     act_fines,
     act_titles,
@@ -32,7 +32,7 @@ from server.cases.doc import (
     periods_rows,
     yuan_text,
 )
-from server.cases.notice_form import notice
+from server.cases.notice_form import earlier_notice, earlier_notices, notice
 from server.cases.procedure import DECIDED
 from server.rules.text import cite_in_full as in_full
 
@@ -295,6 +295,7 @@ FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | Non
     "inquiry_record": (inquiry_record, None),
     "correction_order": (correction_order, None),
     "notice": (notice, AFTER_NOTICE),
+    "earlier_notice": (earlier_notice, AFTER_NOTICE),  # a notice replaced by a re-notice
     "hearing_notice": (hearing.hearing_notice, HEARD),
     "hearing_record": (hearing.hearing_record, HEARD),
     "hearing_report": (hearing.hearing_report, HEARD),
@@ -307,7 +308,8 @@ FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | Non
 
 # forms kept one per record: the case file holds every one of them
 MANY: dict[str, Callable[[Mapping[str, Any]], list[Doc]]] = {
-    "inspection_record": inspection_records, "inquiry_record": inquiry_records}
+    "inspection_record": inspection_records, "inquiry_record": inquiry_records,
+    "earlier_notice": earlier_notices}
 
 
 def documents(form: str, data: Mapping[str, Any]) -> list[Doc]:
@@ -332,6 +334,8 @@ def available(form: str, state: str, data: Mapping[str, Any]) -> bool:
         return False
     if form == "notice" and data["case"]["notice_on"] is None:
         return False  # not penalised without a notice: there is none to print or file
+    if form == "earlier_notice" and not renotice.earlier_notices(data["case"]["steps"]):
+        return False  # the case was notified once: no notice was replaced
     if form in HEARING_FORMS and not hearing.heard(data):
         return False
     return states is None or state in states

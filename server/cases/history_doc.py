@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from server.cases import renotice
 from server.cases.casefile import GUIDE, MANIFEST, Member
 from server.cases.doc import PERIOD_KINDS, Doc, day_text, yuan_text
 from server.rules.text import cite_in_full
@@ -53,7 +54,8 @@ NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
          "start": "起始日期",
          "end": "截止日期", "measure": "执行措施", "amount_fen": "缴款金额",
          "surcharge_fen": "加处罚款", "interviewee": "被询问人", "questions": "问答条数",
-         "signature": "签名", "received_on": "收到日期", "adopted": "是否采纳"}
+         "signature": "签名", "received_on": "收到日期", "adopted": "是否采纳",
+         "intended_fen": "拟罚款", "renotice": "重新告知理由"}
 # a daily penalty's record (按日连续处罚) names its amount and days otherwise
 DAILY = {"original_fine_fen": "原处罚决定罚款", "total_days": "计罚日数",
          "amount_fen": "按日连续处罚金额"}
@@ -74,6 +76,9 @@ def _note(key: str, value: Any, labels: dict[str, str]) -> str:
         shown = day_text(value)
     elif key in ("days", "total_days"):
         shown = f"{value}日"
+    elif key == "renotice":  # and what it replaced: the earlier notice's day and fine
+        shown = (f"{renotice.said(value)}（原告知{day_text(value.get('replaces_notice_on'))}，"
+                 f"拟罚款{yuan_text(value.get('replaces_intended_fen'))}）")
     elif key == "chair":
         shown = value.get("name", "") if isinstance(value, dict) else str(value)
     elif isinstance(value, bool):

@@ -7,8 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from server.cases import renotice
 from server.cases.act_texts import act_fines, act_titles, basis, not_fined
-from server.cases.doc import Doc, evidence_lines, facts_text, mitigated, party_rows, yuan_text
+from server.cases.doc import (
+    Doc,
+    day_text,
+    evidence_lines,
+    facts_text,
+    mitigated,
+    party_rows,
+    yuan_text,
+)
 from server.rules.text import cite_in_full as in_full
 
 
@@ -50,3 +59,43 @@ def notice(data: Mapping[str, Any]) -> Doc:
                            *mitigated(case["steps"].get("notified", {})), *penalty, rights,
                            "陈述、申辩不会导致处罚加重（《中华人民共和国行政处罚法》第四十五条）。"),
                signatures=(data["authority"],), authority=data["authority"])
+
+
+def _superseded(old: Mapping[str, Any], by: Mapping[str, Any], filing_number: str,
+                seq: int, authority: str, party: list[tuple[str, str]]) -> Doc:
+    """One earlier notice as the case recorded it, and the re-notice that replaced it."""
+    fines = old.get("act_fines")
+    hearing = old.get("hearing") or {}
+    rows = [*party, ("告知日期", day_text(old.get("on"))),
+            ("拟罚款", yuan_text(old.get("intended_fen"))),
+            ("各违法行为拟罚款", "；".join(f"第{f['act']}项 {yuan_text(f['fine_fen'])}"
+                                   for f in fines) if fines else "—"),
+            ("告知听证权利", "是" if old.get("hearing_offered") else "否"),
+            ("减轻处罚理由", old.get("mitigation") or "—"),
+            ("法制审核意见", old.get("review_opinion") or "—"),
+            ("听证申请", f"{day_text(hearing.get('requested_on'))}申请，原定"
+                        f"{day_text(hearing.get('hearing_on'))}举行；因重新告知不再沿用"
+             if hearing else "—"),
+            ("重新告知日期", day_text(by.get("on"))),
+            ("重新告知理由", renotice.said(by.get("renotice") or {}))]
+    return Doc("earlier_notice", "行政处罚事先（听证）告知记录（已重新告知）",
+               f"{filing_number} 第{seq}次告知", rows=tuple(rows), paragraphs=(
+                   "本记录依据案件记载的原告知内容生成；原告知已由重新告知取代，处罚决定以最后一次"
+                   "告知为准（《中华人民共和国行政处罚法》第四十四条、第四十五条）。",),
+               authority=authority)
+
+
+def earlier_notices(data: Mapping[str, Any]) -> list[Doc]:
+    """The notices a re-notice replaced, one document each, oldest first."""
+    case = data["case"]
+    current = case["steps"].get("notified") or {}
+    earlier = list(current.get("earlier_notices") or ())
+    following = [*earlier[1:], current] if earlier else []  # each replaced by the next one
+    return [_superseded(old, by, case["filing_number"], seq, data["authority"],
+                        party_rows(data)[:2])
+            for seq, (old, by) in enumerate(zip(earlier, following, strict=True), start=1)]
+
+
+def earlier_notice(data: Mapping[str, Any]) -> Doc:
+    """The notice the latest re-notice replaced."""
+    return earlier_notices(data)[-1]

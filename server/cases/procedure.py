@@ -5,7 +5,9 @@ when requested) → decided → served → paid | enforced → closed → archiv
 filed | investigating | legal review → not_penalised (不予行政处罚决定, education) → served
 (the decision served like a penalty decision, 处罚法 第61条) → closed;
 also after the notice or the hearing (处罚法 第57条), once the rules no longer fine the case's
-violations (a violation re-decided on corrected facts: follow.py).
+violations (a violation re-decided on corrected facts: follow.py). From the notice or the
+hearing, before any decision, the party may be notified again (重新告知, renotice.py) on new or
+corrected facts or a corrected basis, never on its statements (处罚法 第44条、第45条).
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "filed": ("investigating", "not_penalised"),
     "investigating": ("legal_review", "notified", "not_penalised"),
     "legal_review": ("notified", "not_penalised"),
-    "notified": ("hearing", "decided", "not_penalised"),
-    "hearing": ("decided", "not_penalised"),
+    "notified": ("hearing", "decided", "not_penalised", "notified"),  # notified again
+    "hearing": ("decided", "not_penalised", "notified"),
     "decided": ("served",),
     "served": ("paid", "enforced", "closed"),  # closed: a decision not to penalise, served
     "paid": ("closed",),
@@ -87,6 +89,8 @@ def step_day(case: CaseView, to: str, params: Mapping[str, Any], today: date) ->
         raise Refused("step.unknown_state", {"to": to},
                       {"to": Message("field.states", {"states": STATES})}, bad_input=True)
     allowed = next_states(case.state, case.fine_fen is not None)
+    if to == "notified" and case.state in DECIDED:
+        raise Refused("renotice.decided", {"state": case.state})
     if to not in allowed:
         raise Refused("step.not_allowed" if allowed else "step.nowhere",
                       {"state": case.state, "allowed": allowed, "to": to}

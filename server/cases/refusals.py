@@ -69,6 +69,14 @@ ENGLISH: dict[str, str] = {
     "hearing.notice_first": "The hearing notice cannot precede the request.",
     "hearing.chair": "The hearing is chaired by someone who did not investigate the case "
                      "(处罚法 第64条).",
+    # notifying again (重新告知, renotice.py)
+    "renotice.statements": "The party's statements and defence are no ground for a new notice: "
+                           "they can never make the penalty heavier (处罚法 第45条), and a "
+                           "lighter penalty is decided without one. A new notice rests on new "
+                           "facts, corrected facts or a corrected legal basis.",
+    "renotice.unknown": "Unknown reason for a new notice.",
+    "renotice.decided": "The case is decided ({state}): a notice precedes the decision (处罚法 "
+                        "第44条), so it can no longer be notified again.",
     # the decision
     "decision.before_hearing": "The decision follows the hearing.",
     "decision.notice_period": "No decision before the notice period has run: the party may "
@@ -160,9 +168,11 @@ ENGLISH: dict[str, str] = {
     "field.act_not_noticed": "act {act} not fined in the notice",
     "field.act_above_notice": "act {act} above its notified fine",
     "field.positive": "must be positive",
+    "field.not_a_ground": "not a ground for a new notice",
     "field.methods": "one of {methods}",
     "field.states": "one of {states}",
     "field.kinds": "one of {kinds}",
+    "field.reasons": "one of {reasons}",
     "field.consent": "required for electronic service",
     "field.payment_running": "payment period still running",
     "field.after_today": "after today",

@@ -17,6 +17,7 @@ from server.cases.hearing_rights import (
     notice_reply_due,
 )
 from server.cases.refusals import Refused
+from server.cases.renotice import RENOTICE_FROM, ground
 from server.messages import Message
 from server.workdays import add_working_days
 
@@ -102,7 +103,17 @@ def _within_the_law(case: CaseView, amount: int, field: str, mitigation: str | N
     return mitigation if amount < low else None
 
 
+def _renotice(case: CaseView, p: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A notice given again before the decision (renotice.py): its reason, or Refused."""
+    if case.state not in RENOTICE_FROM:
+        return None
+    note = (p.get("renotice_note") or "").strip()
+    _need({**p, "renotice_note": note}, "renotice_reason", "renotice_note")
+    return ground(p["renotice_reason"], note, case.notice_on, case.intended_fen)
+
+
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
+    renotice = _renotice(case, p)
     _fineable(case)
     _not_while_undetermined(case)
     _not_while_correcting(case)
@@ -112,14 +123,16 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
                       bad_input=True)
     act_fines = _act_fines(case, intended, p.get("act_fines"))
     mitigation = _mitigation(case, intended, "intended_fen", act_fines, p.get("mitigation"))
-    if case.state == "legal_review":
-        _need(p, "review_opinion")
-    elif legal_review_required(intended, case.hearing, case.complex):
+    review = legal_review_required(intended, case.hearing, case.complex)
+    if case.state == "legal_review" or (renotice and review and not case.legal_review_done):
+        _need(p, "review_opinion")  # a re-notice needing review it never had: reviewed now
+    elif review and not renotice:
         raise Refused("notice.review_first")
     return {"intended_fen": intended, "act_fines": act_fines, "hearing_eligible":
             hearing_eligible(intended, case.hearing),
             "hearing_offered": hearing_offered(intended, case.hearing),
-            "review_opinion": p.get("review_opinion"), "mitigation": mitigation}
+            "review_opinion": p.get("review_opinion"), "mitigation": mitigation,
+            "renotice": renotice}
 
 
 def _to_hearing(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:

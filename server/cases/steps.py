@@ -12,7 +12,7 @@ from sqlalchemy import select
 from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor
-from server.cases import caseview, exports, filing, procedure, service
+from server.cases import caseview, exports, filing, procedure, renotice, service
 from server.cases import deadlines as dl
 from server.cases.models import Case, CaseViolation
 from server.cases.numbering import Series, format_number
@@ -42,6 +42,8 @@ def _apply(case: Case, to: str, record: dict[str, Any]) -> None:
         setattr(case, DATE_COLUMNS[to], on)
     if to == "notified":
         case.intended_fen = record["intended_fen"]
+        if "renotice" in record:  # a hearing asked for under the earlier notice lapses
+            case.hearing_requested_on = case.hearing_on = None
     elif to == "hearing":
         case.hearing_requested_on, case.hearing_on = on, record["hearing_on"]
     elif to == "decided":
@@ -132,7 +134,9 @@ def move(actor: Actor, case_id: uuid.UUID, version: int, to: str,
         before = case.state
         _apply(case, to, record)
         case.state = to
-        case.steps = {**case.steps, to: json_safe(record)}
+        taken = json_safe(record)
+        case.steps = renotice.renoticed(case.steps, taken) if "renotice" in record \
+            else {**case.steps, to: taken}
         _changed(actor, case, "transition", before, record["on"], record, f"case.{to}",
                  json_safe({"from": before, "to": to, **record}))
         if to == "decided":

@@ -13,7 +13,16 @@ from marshmallow import ValidationError
 
 from schemas.cases import CaseTransitionSchema
 from server.auth.policy import Actor, allowed
-from server.cases import caseview, chairs, documents, exports, forms, procedure, steps
+from server.cases import (
+    caseview,
+    chairs,
+    documents,
+    exports,
+    forms,
+    procedure,
+    renotice,
+    steps,
+)
 from server.cases import service as case_service
 from server.console import (
     case_daily,
@@ -125,7 +134,7 @@ def case_page(actor: Actor, case_id: uuid.UUID, form: Mapping[str, str] | None =
         fields=fields, values=form or _drafted(items, transitions),
         placed_fields=case_form.placed(fields) | {f"act_fine.{a['act']}" for a in fine_acts},
         refused=detail, field_errors=errors, fine_acts=fine_acts, acts=_acts(found, items),
-        service_methods=procedure.SERVICE_METHODS,
+        service_methods=procedure.SERVICE_METHODS, renotice_reasons=renotice.REASONS,
         chairs=chairs.chair_candidates(found) if may_advance and "hearing" in fields else [],
         **case_records.page_data(found, may_advance, sent),
         **case_deadlines.page_data(actor, found, sent),

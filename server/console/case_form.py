@@ -11,13 +11,15 @@ from typing import Any
 from flask_babel import gettext
 from marshmallow import ValidationError
 
+from server.cases.renotice import RENOTICE_FROM
 from server.console.refusal import refusal as said_refusal
 from server.errors import DomainError, ValidationFailed
 
 # form field (yuan) -> API field (fen)
 MONEY = {"intended_yuan": "intended_fen", "fine_yuan": "fine_fen", "amount_yuan": "amount_fen"}
 TEXT = ("on", "mitigation", "statements", "hearing_record", "review_opinion", "reason",
-        "measure", "hearing_notice_on", "hearing_on", "hearing_place", "method", "recipient")
+        "measure", "hearing_notice_on", "hearing_on", "hearing_place", "method", "recipient",
+        "renotice_reason", "renotice_note")
 CHECKBOXES = ("rights_waived", "consent")
 NESTED = {"chair": ("name", "user_id"),
           "education": ("on", "method", "content", "educated_person")}
@@ -26,7 +28,8 @@ INPUTS = {"intended": ("intended_yuan",), "fine": ("fine_yuan",), "amount": ("am
           "hearing": ("hearing_notice_on", "hearing_on", "hearing_place", "chair",
                       "chair.name", "chair.user_id"),
           "education": ("education", *(f"education.{n}" for n in NESTED["education"])),
-          "service": ("method", "recipient", "consent")}
+          "service": ("method", "recipient", "consent"),
+          "renotice": ("renotice_reason", "renotice_note")}
 ALWAYS = ("to", "on")
 YUAN = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 ACT_FINE = re.compile(r"act_fine\.([0-9]{1,2})")  # the fine of act N, in yuan
@@ -59,10 +62,13 @@ def step_fields(state: str, transitions: Iterable[str], educate: bool,
         "statements": ("decided",),
         "rights_waived": ("decided",) if state == "notified" else (),
         "hearing_record": ("decided",) if state == "hearing" else (),
-        # the review before the notice, of a heard case, or of the decision not to penalise
+        # the review before the notice (a re-notice's, when the case had none), of a heard
+        # case, or of the decision not to penalise
         "review_opinion": {"legal_review": ("notified", "not_penalised"),
-                           "hearing": ("decided", "not_penalised")}.get(
+                           "notified": ("notified", "not_penalised"),
+                           "hearing": ("notified", "decided", "not_penalised")}.get(
                                state, ("not_penalised",)),
+        "renotice": ("notified",) if state in RENOTICE_FROM else (),
         "hearing": ("hearing",), "reason": ("not_penalised",),
         "education": ("not_penalised", "decided") if educate else ("not_penalised",),
         "service": ("served",), "amount": ("paid",), "measure": ("enforced",),

@@ -21,14 +21,15 @@ from server.rules.text import cite_in_full
 # message parameters that are domain words, and the catalogue context of their labels
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
             "methods": "service", "kinds": "period", "kind": "approval", "role": None,
-            "roles": None, "task_kind": None, "sync_fields": "sync field"}
+            "roles": None, "task_kind": None, "sync_fields": "sync field",
+            "reasons": "renotice"}
 # form and query fields whose choices the pages label in a context of their own (their
 # selects'); any other field's choices take the console's plain labels (states, roles, …)
 CHOICES = {"approval": "approval", "kind": "period", "method": "service",
            "form": "statement form", "adopted": "adopted", "id_type": "id type",
            "choice": "choice", "decision": "desk", "status": "conflict",
            "party_type": "sync value", "crs": "sync value", "answer": "sync value",
-           "mode": "import mode"}
+           "mode": "import mode", "renotice_reason": "renotice"}
 
 
 def money(fen: int | None) -> str:

@@ -1,0 +1,122 @@
+"""Notifying the party again (重新告知): new facts after the notice call for a new notice
+before a heavier decision; the party's statements never do (处罚法 第44条、第45条)."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+from server.cases import casefile
+from tests.api.cases.conftest import HEARD_CHAIR, HEARD_PLACE
+from tests.api.cases.walking import answer
+
+AGAIN = {"renotice_reason": "new_facts", "renotice_note": "复查发现另一排放口废气未收集"}
+
+
+def _notified(file_case, violation, step, frozen) -> dict:
+    frozen.on("2021-06-03")
+    case = answer(file_case(violation()["id"]), 201)
+    case = answer(step(case, "investigating"))
+    frozen.on("2021-06-07")
+    return answer(step(case, "notified", intended_fen=4_000_000))
+
+
+def test_after_a_re_notice_the_decision_may_reach_the_new_intended_fine_and_no_more(
+        client, party, violation, file_case, step, frozen):
+    case = _notified(file_case, violation, step, frozen)
+    assert "notified" in case["allowed_transitions"]
+    frozen.on("2021-06-09")
+    stuck = step(case, "decided", fine_fen=5_000_000, rights_waived=True)
+    assert stuck.status_code == 409 and "heavier" in stuck.get_json()["detail"]
+    case = answer(step(case, "notified", intended_fen=5_000_000, **AGAIN))
+    assert case["state"] == "notified" and case["intended_fen"] == 5_000_000
+    assert case["notice_on"] == "2021-06-09"
+    reply = next(d for d in case["deadlines"] if d["name"] == "notice_reply")
+    assert reply["due"] == "2021-06-17"  # 5 working days of the new notice (14 June: holiday)
+    notice = case["steps"]["notified"]
+    assert notice["renotice"] == {"reason": "new_facts", "note": AGAIN["renotice_note"],
+                                  "replaces_notice_on": "2021-06-07",
+                                  "replaces_intended_fen": 4_000_000}
+    assert [n["intended_fen"] for n in notice["earlier_notices"]] == [4_000_000]
+    assert [(e["from_state"], e["to_state"], e["on"]) for e in case["history"]][-2:] == [
+        ("investigating", "notified", "2021-06-07"), ("notified", "notified", "2021-06-09")]
+    frozen.on("2021-06-17")
+    early = step(case, "decided", fine_fen=5_000_000)
+    assert early.status_code == 409 and "2021-06-17" in early.get_json()["detail"]
+    frozen.on("2021-06-18")
+    heavier = step(case, "decided", fine_fen=5_000_001)
+    assert heavier.status_code == 409 and "5000000 fen" in heavier.get_json()["detail"]
+    case = answer(step(case, "decided", fine_fen=5_000_000))
+    assert case["fine_fen"] == 5_000_000
+    late = step(case, "notified", intended_fen=6_000_000, **AGAIN)
+    assert late.status_code == 409 and "notified again" in late.get_json()["detail"]
+
+
+def test_the_partys_statements_are_refused_as_the_reason_for_a_new_notice(
+        party, violation, file_case, step, frozen):
+    case = _notified(file_case, violation, step, frozen)
+    frozen.on("2021-06-09")
+    refused = step(case, "notified", intended_fen=5_000_000, renotice_reason="statements",
+                   renotice_note="当事人陈述另有一台设备")
+    assert refused.status_code == 409
+    problem = refused.get_json()
+    assert "第45条" in problem["detail"] and "statements" in problem["detail"]
+    assert problem["errors"] == {"renotice_reason": ["not a ground for a new notice"]}
+    without = step(case, "notified", intended_fen=5_000_000)
+    assert without.status_code == 422
+    assert set(without.get_json()["errors"]) == {"renotice_reason", "renotice_note"}
+    unknown = step(case, "notified", intended_fen=5_000_000, renotice_reason="other",
+                   renotice_note="—")
+    assert unknown.status_code == 422 and "renotice_reason" in unknown.get_json()["errors"]
+
+
+def test_a_hearing_asked_under_the_earlier_notice_lapses_and_may_be_asked_again(
+        client, party, violation, file_case, step, frozen):
+    frozen.on("2021-06-03")
+    case = answer(file_case(violation()["id"]), 201)
+    case = answer(step(case, "investigating"))
+    frozen.on("2021-06-07")
+    case = answer(step(case, "legal_review"))
+    case = answer(step(case, "notified", intended_fen=15_000_000, review_opinion="同意"))
+    frozen.on("2021-06-15")
+    case = answer(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
+                       hearing_place=HEARD_PLACE, chair=HEARD_CHAIR))
+    frozen.on("2021-06-16")
+    case = answer(step(case, "notified", intended_fen=16_000_000,
+                       renotice_reason="facts_corrected", renotice_note="排放时长更正为三个月"))
+    assert case["state"] == "notified" and case["hearing_on"] is None
+    assert "hearing" not in case["steps"]
+    assert [d["name"] for d in case["deadlines"]] == ["filing", "decision", "notice_reply"]
+    earlier = case["steps"]["notified"]["earlier_notices"][0]
+    assert earlier["intended_fen"] == 15_000_000
+    assert earlier["hearing"]["hearing_on"] == "2021-06-25"  # kept with the notice it answered
+    frozen.on("2021-06-21")
+    undecided = step(case, "decided", fine_fen=16_000_000)  # no hearing now: the period runs
+    assert undecided.status_code == 409 and "2021-06-23" in undecided.get_json()["detail"]
+    case = answer(step(case, "hearing", hearing_notice_on="2021-06-21", hearing_on="2021-06-30",
+                       hearing_place=HEARD_PLACE, chair=HEARD_CHAIR))
+    assert case["hearing_on"] == "2021-06-30"
+    document = client.get(f"/api/v1/cases/{case['id']}/documents/earlier_notice",
+                          headers=party["legal"])
+    assert document.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document.data)).pages)
+    text = text.replace("\n", "")
+    for needle in ("第1次告知", "2021年6月7日", "150,000.00元", "2021年6月16日",
+                   "违法事实更正：排放时长更正为三个月", "因重新告知不再沿用"):
+        assert needle in text, (needle, text)
+
+
+def test_a_case_notified_once_has_no_earlier_notice(client, party, violation, file_case, step,
+                                                    frozen):
+    case = _notified(file_case, violation, step, frozen)
+    response = client.get(f"/api/v1/cases/{case['id']}/documents/earlier_notice",
+                          headers=party["legal"])
+    assert response.status_code == 409
+
+
+def test_the_case_file_holds_the_earlier_notice_before_the_notice_in_force():
+    members = casefile.plan(["filing_approval", "notice", "earlier_notice"], [], False)
+    names = [m.name for m in members]
+    assert names[-2:] == ["正卷/02_行政处罚事先（听证）告知记录（已重新告知）.pdf",
+                          "正卷/03_行政处罚事先（听证）告知书.pdf"]
