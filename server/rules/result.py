@@ -168,6 +168,8 @@ class WaiverDecision:
             "list_title": wlist.meta.title.get(lang) if wlist else None,
             "item": self.item, "items": list(self.items),
             "behaviour": chosen.item.behaviour.get(lang) if chosen else None,
+            "violated_articles": [cite(a, lang) for a in chosen.item.violated_articles]
+            if chosen else [],
             "verified": self.verified, "unmet": list(self.unmet), "unknown": list(self.unknown),
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "deadline_kind": chosen.item.window_kind if window and chosen else None,
@@ -290,6 +292,8 @@ class PenaltyDecision:
         return {
             "status": self.status, "code": self.code,
             "title": entry.title.get(lang) if entry else None,
+            "violated_articles": [cite(a, lang) for a in entry.violated_articles]
+            if entry else [],
             "statutory_min_fen": self.statutory_min_fen,
             "statutory_max_fen": self.statutory_max_fen,
             "amount_fen": self.amount_fen, "levied": self.levied,

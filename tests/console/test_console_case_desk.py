@@ -111,8 +111,9 @@ def test_case_export_reports_progress_and_downloads(app, console, world):
         f'attachment; filename="casefile_{case_id}.zip"; filename*=UTF-8\'\'{name}')
 
 
-def _case_with(client, world, enterprise_body, facts: dict) -> str:
-    """A case of one AIR_VOC violation with these facts, at a new enterprise of OWN."""
+def _case_with(client, world, enterprise_body, facts: dict, code: str = "AIR_VOC",
+               bases: dict | None = None) -> str:
+    """A case of one violation (AIR_VOC) with these facts, at a new enterprise of OWN."""
     headers = world["supervisor"]
     enterprise = client.post("/api/v1/enterprises", headers=headers,
                              json=enterprise_body(OWN, 7)).get_json()
@@ -121,8 +122,9 @@ def _case_with(client, world, enterprise_body, facts: dict) -> str:
                   "started_at": "2021-06-02T01:30:00+00:00"}
     assert client.post("/api/v1/inspections", json=inspection, headers=headers).status_code == 201
     violation = client.post("/api/v1/violations", headers=headers, json={
-        "id": str(uuid.uuid4()), "inspection_id": inspection["id"], "code": "AIR_VOC",
-        "occurred_on": "2021-06-02", "description": "喷漆时门窗敞开", "facts": facts})
+        "id": str(uuid.uuid4()), "inspection_id": inspection["id"], "code": code,
+        "occurred_on": "2021-06-02", "description": "喷漆时门窗敞开", "facts": facts,
+        **({"bases": bases} if bases else {})})
     assert violation.status_code == 201, violation.get_json()
     case = client.post("/api/v1/cases", headers=world["legal"], json={
         "violation_ids": [violation.get_json()["id"]], "late_reason": "控制台测试"})
@@ -211,3 +213,14 @@ def test_the_case_pages_deadline_table_cites_each_basis_in_full_on_a_chinese_pag
     table = page.get_data(as_text=True).split(">依据<")[1].split("</table>")[0]
     assert "《中华人民共和国行政处罚法》第六十条" in table
     assert "处罚法 第" not in table
+
+
+def test_a_waived_major_change_names_its_list_item_and_the_provision_it_violated(
+        client, console, world, enterprise_body):
+    # Items 1-3 shared EIA_UNAPPROVED, so a major change was shown under item 1 (未批先建).
+    case_id = _case_with(client, world, enterprise_body, {
+        "stopped_and_restored": True, "corrected_in_time": True, "harmful_consequence": False},
+        code="EIA_MAJOR_CHANGE", bases={"investment_yuan": 1_000_000})
+    text = _explanation(console, case_id)
+    assert "第 2 项 — 建设项目发生重大变动，未重新报批环境影响评价文件，擅自开工建设" in text
+    assert "违反条款: 环评法 第24条第1款" in text

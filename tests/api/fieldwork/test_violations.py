@@ -123,6 +123,24 @@ def test_an_amount_based_on_investment_uses_the_base(client, field, inspection):
         10_000_000, 50_000_000)  # 1 %–5 % of 10 million yuan, in fen
 
 
+@pytest.mark.parametrize(("code", "item", "violated"), [
+    ("EIA_MAJOR_CHANGE", 2, "环评法 第24条第1款"),
+    ("EIA_EXPIRED_UNREVIEWED", 3, "环评法 第24条第2款"),
+])
+def test_a_waived_construction_act_is_decided_under_its_own_list_item(
+        client, field, inspection, code, item, violated):
+    body = _violation(inspection, code=code, bases={"investment_yuan": 10_000_000}, facts={
+        "stopped_and_restored": True, "corrected_in_time": True, "harmful_consequence": False})
+    response = _post(client, field, body)
+    assert response.status_code == 201, response.get_json()
+    decision = response.get_json()["decision"]["zh"]
+    assert decision["decision"] == "waived" and f"第{item}项" in decision["explanation"]
+    assert (decision["waiver"]["item"], decision["waiver"]["violated_articles"]) == (
+        item, [violated])
+    assert decision["penalty"]["basis"] == "环评法 第31条第1款"
+    assert decision["penalty"]["would_be_amount_fen"] >= 10_000_000  # 1 % of the investment
+
+
 def test_a_retried_create_is_not_a_duplicate(client, field, inspection):
     body = _violation(inspection)
     assert _post(client, field, body).status_code == 201

@@ -22,6 +22,17 @@ def test_first_sync_brings_own_district_enterprises_and_rules_but_not_other_dist
     assert not [k for k in tablet.store if k[0] == "task"]
 
 
+def test_the_construction_acts_of_waiver_items_2_and_3_are_codes_a_tablet_can_pick(world):
+    tablet = world["a"]
+    tablet.pull()
+    titles = {code: tablet.data("catalogue_entry", code)["title"]["zh"]
+              for code in ("EIA_MAJOR_CHANGE", "EIA_EXPIRED_UNREVIEWED")}
+    assert titles == {
+        "EIA_MAJOR_CHANGE": "建设项目发生重大变动，未重新报批环境影响评价文件，擅自开工建设",
+        "EIA_EXPIRED_UNREVIEWED":
+            "环境影响评价文件自批准之日起超过五年方开工建设，未报原审批部门重新审核"}
+
+
 def test_pulled_enterprise_equals_its_rest_representation(client, world):
     tablet = world["a"]
     tablet.pull()

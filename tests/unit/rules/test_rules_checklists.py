@@ -39,6 +39,8 @@ def test_the_shipped_templates_are_in_force_with_stable_bilingual_items(book: Ru
     assert [i.id for i in vocs.items] == [f"VOC-0{n}" for n in range(1, 10)]
     assert all(i.question.zh and i.question.en for t in (general, vocs) for i in t.items)
     assert vocs.by_id["VOC-01"].suggests == "AIR_VOC"
+    assert [general.by_id[f"EIA-0{n}"].suggests for n in (1, 3, 4)] == [
+        "EIA_UNAPPROVED", "EIA_MAJOR_CHANGE", "EIA_EXPIRED_UNREVIEWED"]
     codes = book.catalogue_on(date(2026, 6, 1)).entries  # type: ignore[union-attr]
     assert all(i.suggests in codes for t in (general, vocs) for i in t.items if i.suggests)
 

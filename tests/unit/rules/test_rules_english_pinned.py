@@ -27,8 +27,10 @@ SCENARIOS = [
     ("ACCEPTANCE", date(2023, 3, 1), None, {"not_corrected_by_deadline": True}),
     ("AIR_EXCEED", date(2023, 3, 1), None, {}),
 ]
-# sha256 of the English answers of SCENARIOS (json, sorted keys), as the API gave them
-PINNED = "c8796b07bb4235a7073070d0b972b9634d5afa157b101eee4719d8e5b2b2d096"
+# sha256 of the English answers of SCENARIOS (json, sorted keys), as the API gave them; re-pinned
+# when waiver and penalty gained `violated_articles` (without those two keys the hash was
+# unchanged, c8796b07…)
+PINNED = "40e9f7705456b337e983d1d2002cc9c54921647474eb26bb7414d101913a9fdc"
 FINE = "fine CNY 20,000 under Air Pollution Law Art. 117"
 
 

@@ -19,8 +19,8 @@ SPOT = "corrected_on_spot"
 # item, catalogue code it covers, its conditions (LAW.md §1), verified, penalty article
 ITEMS: list[tuple[int, str, tuple[str, ...], bool, str]] = [
     (1, "EIA_UNAPPROVED", (STOP, IN_TIME, NO_HARM), True, "环评法 第31条第1款"),
-    (2, "EIA_UNAPPROVED", (STOP, IN_TIME, NO_HARM), False, "环评法 第31条第1款"),
-    (3, "EIA_UNAPPROVED", (STOP, IN_TIME, NO_HARM), False, "环评法 第31条第1款"),
+    (2, "EIA_MAJOR_CHANGE", (STOP, IN_TIME, NO_HARM), False, "环评法 第31条第1款"),
+    (3, "EIA_EXPIRED_UNREVIEWED", (STOP, IN_TIME, NO_HARM), False, "环评法 第31条第1款"),
     (4, "AIR_DUST", (FIRST, IN_TIME, NO_HARM), False, "大气法 第117条"),
     (5, "AIR_VOC", (FIRST, SPOT, IN_TIME, NO_HARM), False, "大气法 第108条第1项"),
     (6, "HW_MGMT", (FIRST, IN_TIME, NO_HARM), False, "固废法 第112条"),
@@ -155,6 +155,40 @@ def test_items_that_disagree_need_the_behaviour_named(case: Callable[..., Evalua
     mismatch = case("NOISE_IND", ON, facts=facts, waiver_item=5)
     assert mismatch.waiver.found is not None and mismatch.waiver.found.items == ()
     assert mismatch.waiver.reasons[0][0] == "item_mismatch"
+
+
+# The three construction items: each act its own code, item and violated article (LAW.md §1);
+# the items covering the code (EIA_UNAPPROVED, once shared by all three, still is).
+EIA_ACTS = [("EIA_UNAPPROVED", 1, ["环评法 第22条第1款", "环评法 第25条"],
+             ["EIA Law Art. 22 para. 1", "EIA Law Art. 25"], (1, 2, 3)),
+            ("EIA_MAJOR_CHANGE", 2, ["环评法 第24条第1款"], ["EIA Law Art. 24 para. 1"], (2,)),
+            ("EIA_EXPIRED_UNREVIEWED", 3, ["环评法 第24条第2款"], ["EIA Law Art. 24 para. 2"],
+             (3,))]
+
+
+@pytest.mark.parametrize(("code", "item", "violated", "violated_en", "items"), EIA_ACTS,
+                         ids=[row[0] for row in EIA_ACTS])
+def test_a_waived_construction_act_is_explained_under_its_own_item_and_violated_article(
+        case: Callable[..., Evaluation], code: str, item: int, violated: list[str],
+        violated_en: list[str], items: tuple[int, ...]) -> None:
+    result = case(code, ON, facts=_facts((STOP, IN_TIME, NO_HARM)), base=BASE)
+    assert (result.decision, result.waiver.item, result.waiver.items) == ("waived", item, items)
+    zh, en = result.to_dict("zh"), result.to_dict("en")
+    assert f"第{item}项" in zh["explanation"] and f"item {item} " in en["explanation"]
+    assert zh["waiver"]["violated_articles"] == zh["penalty"]["violated_articles"] == violated
+    assert en["waiver"]["violated_articles"] == violated_en
+    assert zh["penalty"]["basis"] == "环评法 第31条第1款"
+
+
+@pytest.mark.parametrize("item", [2, 3])
+def test_the_shared_code_still_takes_items_2_and_3_when_named(
+        case: Callable[..., Evaluation], item: int) -> None:
+    facts = _facts((STOP, IN_TIME, NO_HARM))
+    named = case("EIA_UNAPPROVED", ON, facts=facts, base=BASE, waiver_item=item)
+    assert (named.decision, named.waiver.item) == ("waived", item)
+    assert named.to_dict("zh")["waiver"]["violated_articles"] == [EIA_ACTS[item - 1][2][0]]
+    unnamed = case("EIA_UNAPPROVED", ON, facts=facts, base=BASE)
+    assert (unnamed.waiver.item, unnamed.waiver.items) == (1, (1, 2, 3))
 
 
 def test_items_that_agree_report_one_item_and_list_all(case: Callable[..., Evaluation]) -> None:
