@@ -85,10 +85,11 @@ def _grounds(violation: Any, refused: Mapping[str, Any] | None, lang: str) -> di
 
 
 def _drafted(items: list[dict[str, Any]], transitions: tuple[str, ...]) -> dict[str, str]:
-    """The next-step form's first values: when the notice is a step the case may take, its
-    ground for mitigation (处罚法 第32条) drafted from the grounds recorded on the violations,
-    for the legal staff to edit (the decision's form keeps the notice's ground)."""
-    if "notified" not in transitions:
+    """The next-step form's first values: when the first notice is a step the case may take,
+    its ground for mitigation (处罚法 第32条) drafted from the grounds recorded on the
+    violations, for the legal staff to edit. A notified case's form is not drafted: it also
+    takes the decision, which keeps the notice's ground (a re-notice's ground is typed)."""
+    if "notified" not in transitions or "decided" in transitions:
         return {}
     return {"mitigation": mitigation_form.notice_draft(
         item["violation"].mitigation or [] for item in items)}

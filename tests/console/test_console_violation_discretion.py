@@ -104,5 +104,5 @@ def test_a_facts_form_error_of_no_input_is_the_one_listed_above_the_form(client,
     assert refused.status_code == 422
     form = _facts_form(refused.get_data(as_text=True), found["id"])
     top = form.split('role="alert"')[1].split("</div>")[0]
-    assert "不是整数" in top and "应在1至10,000之间" not in top
+    assert "页面版本" in top and "应在1至10,000之间" not in top
     assert form.count("应在1至10,000之间") == 1
