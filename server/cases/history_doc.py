@@ -7,7 +7,7 @@ from typing import Any
 
 from server.cases import renotice
 from server.cases.casefile import GUIDE, MANIFEST, Member
-from server.cases.doc import PERIOD_KINDS, Doc, day_text, yuan_text
+from server.cases.doc import PERIOD_KINDS, PERIODS_LABEL, Doc, day_text, yuan_text
 from server.rules.text import cite_in_full
 
 VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
@@ -44,13 +44,13 @@ STATES = {"filed": "已立案", "investigating": "调查取证", "legal_review":
           "closed": "已办结", "archived": "已归档"}
 EVENTS = {"filed": "立案", "transition": "程序推进", "violation_redecided": "违法行为重新判定",
           "inquiry": "调查询问", "statement": "陈述申辩", "extension": "延长期限",
-          "suspension": "期限中止", "suspension_end": "中止期间结束",
+          "suspension": PERIODS_LABEL, "suspension_end": "期间结束",
           "daily_penalty": "按日连续处罚"}
 # the details a step records that the history prints, in this order, with their labels
 NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
          "review_opinion": "审核意见", "mitigation": "减轻处罚理由", "statements": "陈述申辩",
          "hearing_record": "听证笔录", "chair": "听证主持人", "hearing_place": "听证地点",
-         "reason": "理由", "approval": "批准方式", "days": "延长天数", "kind": "中止事由",
+         "reason": "理由", "approval": "批准方式", "days": "延长天数", "kind": "期间类型",
          "start": "起始日期",
          "end": "截止日期", "measure": "执行措施", "amount_fen": "缴款金额",
          "surcharge_fen": "加处罚款", "interviewee": "被询问人", "questions": "问答条数",
@@ -60,8 +60,9 @@ NOTES = {"filing_number": "立案编号", "decision_number": "决定书文号",
 DAILY = {"original_fine_fen": "原处罚决定罚款", "total_days": "计罚日数",
          "amount_fen": "按日连续处罚金额"}
 # what a reason is given for, by the step that records it (a transition's: not penalising)
-REASONS = {"extension": "延长理由", "suspension": "中止理由", "suspension_end": "中止结束理由",
+REASONS = {"extension": "延长理由", "suspension": "理由", "suspension_end": "结束理由",
            "not_penalised": "不予处罚理由"}
+PERIOD_EVENTS = ("suspension", "suspension_end")  # an excluded period, of any kind
 WORDS = {"approval": {"approval": "负责人批准", "collective": "集体讨论决定"},
          "kind": PERIOD_KINDS,
          "signature": {"signed": "已签名", "refused": "拒绝签名"}}
@@ -88,13 +89,25 @@ def _note(key: str, value: Any, labels: dict[str, str]) -> str:
     return f"{labels[key]}：{shown}"
 
 
+def _period_said(event: str, kind: str | None) -> tuple[str, str]:
+    """An excluded period's step and its reason's label, named by the period's kind (检测,
+    鉴定, 中止), not all as a suspension."""
+    said = PERIOD_KINDS.get(kind or "", kind or "")
+    if event == "suspension":
+        return f"{PERIODS_LABEL}（{said}）", f"{said}{REASONS[event]}"
+    return f"{said}{EVENTS[event]}", f"{said}{REASONS[event]}"
+
+
 def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
     """案件流转记录: each step with its date and recorded opinions (副卷), in Chinese."""
     rows = []
     for event in events:
         details = event.details or {}
-        labels = DAILY if event.event == "daily_penalty" else NOTES | {"reason": REASONS.get(
-            event.to_state if event.event == "transition" else event.event, "理由")}
+        said, reason = EVENTS.get(event.event, event.event), REASONS.get(
+            event.to_state if event.event == "transition" else event.event, "理由")
+        if event.event in PERIOD_EVENTS:
+            said, reason = _period_said(event.event, details.get("kind"))
+        labels = DAILY if event.event == "daily_penalty" else NOTES | {"reason": reason}
         notes = [_note(k, details[k], labels) for k in labels if details.get(k) is not None]
         before = f"{STATES.get(event.from_state, event.from_state)} " if event.from_state else ""
         if details.get("basis"):  # the provisions a step rests on (a daily penalty's)
@@ -102,7 +115,7 @@ def history(case: Any, events: Sequence[Any], authority: str) -> Doc:
             notes.append("依据：" + cite_in_full(
                 "、".join(basis) if isinstance(basis, list) else str(basis)))
         rows.append((f"{event.seq}. {day_text(event.on)}",
-                     f"{EVENTS.get(event.event, event.event)} {before}→ "
+                     f"{said} {before}→ "
                      f"{STATES.get(event.to_state, event.to_state)}"
                      + (f"；{'；'.join(notes)}" if notes else "")))
     return Doc("history", "案件流转记录", case.filing_number, rows=tuple(rows),

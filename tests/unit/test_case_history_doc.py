@@ -46,7 +46,7 @@ def test_the_case_history_names_steps_and_states_in_chinese_not_as_the_api_codes
     assert "违法行为重新判定" in text
     assert "审核意见：同意" in text
     assert "批准方式：集体讨论决定；延长天数：30日" in text
-    assert "中止事由：检测；起始日期：2026年12月1日；截止日期：2026年12月5日" in text
+    assert "期间类型：检测；起始日期：2026年12月1日；截止日期：2026年12月5日" in text
     assert "被询问人：王经理；问答条数：3；签名：拒绝签名" in text
     assert "听证主持人：赵磊；听证地点：浦东新区生态环境局三楼听证室" in text
 
@@ -71,7 +71,8 @@ def test_an_open_suspension_and_its_end_are_two_steps_of_the_history():
         _event(2, "suspension_end", "investigating", "investigating", kind="suspension",
                start="2026-11-20", end="2026-11-30")], "上海市浦东新区生态环境局").rows
     opened, ended = (value for _, value in rows)
-    assert opened.startswith("期限中止 ") and "起始日期：2026年11月20日" in opened
+    assert opened.startswith("不计入办案期限的期间（中止） ")
+    assert "起始日期：2026年11月20日" in opened
     assert "截止日期" not in opened
     assert ended.startswith("中止期间结束 ") and "截止日期：2026年11月30日" in ended
 
@@ -87,3 +88,21 @@ def test_a_reason_is_labelled_by_the_step_it_was_given_for():
     assert "延长理由：案情复杂" in rows[0] and "不予处罚理由" not in rows[0]
     assert "中止理由：当事人下落不明" in rows[1] and "不予处罚理由" not in rows[1]
     assert "不予处罚理由：违法行为轻微" in rows[2]
+
+
+def test_a_testing_or_appraisal_period_is_named_by_its_kind_not_as_a_suspension():
+    # Every excluded period was printed as 期限中止 with a 中止事由 and a 中止理由.
+    case = SimpleNamespace(filing_number="沪0115环立〔2026〕1号")
+    rows = [text for _, text in history_doc.history(case, [
+        _event(1, "suspension", "investigating", "investigating", kind="testing",
+               start="2026-12-01", end=None, reason="送检废水样品"),
+        _event(2, "suspension_end", "investigating", "investigating", kind="testing",
+               start="2026-12-01", end="2026-12-04", reason="检测报告已出具"),
+        _event(3, "suspension", "investigating", "investigating", kind="appraisal",
+               start="2026-12-05", end="2026-12-09", reason="委托损害鉴定")], "局").rows]
+    assert rows[0].startswith("不计入办案期限的期间（检测） ")
+    assert "期间类型：检测" in rows[0] and "检测理由：送检废水样品" in rows[0]
+    assert rows[1].startswith("检测期间结束 ") and "检测结束理由：检测报告已出具" in rows[1]
+    assert rows[2].startswith("不计入办案期限的期间（鉴定） ")
+    assert "鉴定理由：委托损害鉴定" in rows[2]
+    assert not [row for row in rows if "中止" in row]
