@@ -1,6 +1,6 @@
 """PURE: what the notice, the decision and the correction order say of each act of a case (处罚法
-第29条: one fine per act): the fine recorded for it, the provisions it rests on, why an act is
-not penalised, and the deadline by which a waived act is corrected."""
+第29条: one fine per act): the fine recorded for it, the provisions it violated and those it
+rests on, why an act is not penalised, and the deadline by which a waived act is corrected."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ DISCRETION = "（由执法机关裁量）"
 # Outcomes whose waiver-list item sets the correction deadline: the act is spared when
 # corrected by it (waived: it was; pending_correction: it will be, if corrected in time).
 DEADLINE_OUTCOMES = ("waived", "pending_correction")
+# A provision violated that the rule data names from unconfirmed text (LAW.md: shown as
+# unverified), marked as the rules mark a working-draft item (未经官方文本核实).
+UNVERIFIED = "（未经官方文本核实）"
+# What the correction order has said of an act whose decisions name no provision violated.
+GENERAL_PROVISIONS = "有关生态环境法律法规"
 
 
 def served_reason(text: str) -> str:
@@ -64,6 +69,31 @@ def basis(data: Mapping[str, Any], acts: Iterable[int] | None = None) -> str:
             if not all(m["outcome"] in MUST_NOT_FINE for m in members))
     bases = [act_basis(data, act) for act in sorted(acts)]
     return in_full("、".join(dict.fromkeys(b for b in bases if b))) or "—"
+
+
+def violated_text(data: Mapping[str, Any], act: int) -> str | None:
+    """The provisions the act violated, in full, each unverified one marked, as its violations'
+    decisions give them; None when one of its violations names none (the act is not said in
+    part)."""
+    members = acts_of(data).get(act, ())
+    if not members or not all(m.get("violated") for m in members):
+        return None
+    verified: dict[str, bool] = {}
+    for m in members:
+        for p in m["violated"]:
+            verified[p["article"]] = verified.get(p["article"], False) or p["verified"]
+    return "、".join(f"{in_full(article)}{'' if ok else UNVERIFIED}"
+                    for article, ok in verified.items())
+
+
+def violated_lines(data: Mapping[str, Any]) -> list[str]:
+    """What each act violated, for the notice and the decision: the case's one act as 上述行为,
+    each of several by its violations' titles; nothing of an act whose decisions name none."""
+    said = {act: violated_text(data, act) for act in sorted(acts_of(data))}
+    if len(said) == 1:
+        return [f"上述行为违反了{text}的规定。" for text in said.values() if text]
+    return [f"{act_titles(data, act)}的违法行为违反了{text}的规定。"
+            for act, text in said.items() if text]
 
 
 def act_titles(data: Mapping[str, Any], act: int) -> str:

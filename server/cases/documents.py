@@ -63,7 +63,9 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                       "explanation": explanation or None,
                       "waiver_basis": waiver.get("basis") or [],
                       "correction_deadline": waiver.get("deadline"),
-                      "limitation_basis": (zh.get("limitation") or {}).get("basis")})
+                      "limitation_basis": (zh.get("limitation") or {}).get("basis"),
+                      "violated": [{"article": p.article, "verified": p.verified} for p in
+                                   rulesets.violated_provisions(zh, violation.code)]})
         for check in violations.evidence_report(violation):
             one = cited.setdefault(check["sha256"], {"proves": [], "flags": set()})
             one["proves"].append(f"{violation.description or '—'}（{violation.code}"

@@ -12,6 +12,7 @@ from typing import Any
 from server.cases import hearing_forms as hearing
 from server.cases import inquiry_signers, renotice
 from server.cases.act_texts import (
+    GENERAL_PROVISIONS,
     act_fines,
     act_titles,
     acts_of,
@@ -19,6 +20,8 @@ from server.cases.act_texts import (
     correct_by,
     not_fined,
     served_reason,
+    violated_lines,
+    violated_text,
 )
 from server.cases.doc import (
     Doc,
@@ -158,11 +161,16 @@ def _correct(data: Mapping[str, Any], act: int | None) -> str:
 def _ordered(data: Mapping[str, Any]) -> list[str]:
     """The order to correct every act of the case, each on its provision."""
     acts = sorted(acts_of(data))
+    said = {act: violated_text(data, act) for act in acts}
     if len(acts) <= 1:
-        return [f"上述行为违反了有关生态环境法律法规，依据{basis(data, acts)}，"
+        text = said[acts[0]] if acts else None
+        return [f"上述行为违反了{f'{text}的规定' if text else GENERAL_PROVISIONS}，"
+                f"依据{basis(data, acts)}，"
                 f"现责令你单位{_correct(data, acts[0] if acts else None)}上述违法行为。"]
-    return ["上述行为违反了有关生态环境法律法规，现责令你单位改正下列违法行为：",
-            *(f"{act_titles(data, act)}的违法行为，依据{basis(data, [act])}，"
+    return [f"{'' if all(said.values()) else f'上述行为违反了{GENERAL_PROVISIONS}，'}"
+            "现责令你单位改正下列违法行为：",
+            *(f"{act_titles(data, act)}的违法行为，"
+              f"{f'违反了{said[act]}的规定，' if said[act] else ''}依据{basis(data, [act])}，"
               f"责令{_correct(data, act)}。" for act in acts)]
 
 
@@ -204,7 +212,8 @@ def decision(data: Mapping[str, Any]) -> Doc:
     case = data["case"]
     steps = case["steps"].get("decided", {})
     paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
-                  "以上事实有下列证据为证：", *(evidence_lines(data) or ["现场检查笔录"])]
+                  "以上事实有下列证据为证：", *(evidence_lines(data) or ["现场检查笔录"]),
+                  *violated_lines(data)]
     if steps.get("statements"):
         paragraphs.append(f"你单位陈述、申辩意见：{steps['statements']}。")
     for heard in data.get("statements") or []:

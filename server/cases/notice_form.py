@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.cases import renotice
-from server.cases.act_texts import act_fines, act_titles, basis, not_fined
+from server.cases.act_texts import act_fines, act_titles, basis, not_fined, violated_lines
 from server.cases.doc import (
     Doc,
     day_text,
@@ -51,12 +51,15 @@ def notice(data: Mapping[str, Any]) -> Doc:
               + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing
                  else "；逾期视为放弃陈述、申辩的权利。"))
     noticed = act_fines(data, "notified")
+    # a notice recorded before notices named each act's fine prints as served, without them
+    violated = [] if noticed is None else violated_lines(data)
     penalty = _as_served_before(data) if noticed is None else _intended(data, noticed)
     return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
                            "以上事实有下列证据为证："
                            f"{'；'.join(evidence_lines(data)) or '现场检查笔录'}。",
-                           *mitigated(case["steps"].get("notified", {})), *penalty, rights,
+                           *violated, *mitigated(case["steps"].get("notified", {})),
+                           *penalty, rights,
                            "陈述、申辩不会导致处罚加重（《中华人民共和国行政处罚法》第四十五条）。"),
                signatures=(data["authority"],), authority=data["authority"])
 

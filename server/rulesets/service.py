@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -23,8 +23,10 @@ from server.rules import (
     evaluate,
     load_rule_book,
     preview_import,
+    violated,
 )
 from server.rules.model import RULE_KINDS
+from server.rules.violated import Provision
 from server.rulesets.models import ImportedRuleSet
 from server.uow import forget_in_transaction, once_per_transaction, unit_of_work
 
@@ -68,6 +70,12 @@ def rule_set_names(lang: str) -> dict[str, str]:
     English."""
     return {rs.meta.ref: rs.meta.name.zh if lang == "zh" else rs.meta.title.en
             for rs in rule_book().rule_sets}
+
+
+def violated_provisions(stored: Mapping[str, Any], code: str) -> tuple[Provision, ...]:
+    """The provisions a violation violated, as its stored decision (one language's answer)
+    gives them, or the rule-set versions it cites when it was stored without them."""
+    return violated.violated_provisions(rule_book(), stored, code)
 
 
 def code_known(code: str, on: date) -> bool:

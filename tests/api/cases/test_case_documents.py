@@ -328,6 +328,17 @@ def test_the_decision_names_each_acts_fine_and_an_act_it_chose_not_to_fine(
         assert f"的违法行为罚款{amount:,}.00元" in text, (amount, text)
 
 
+def test_the_notice_and_the_decision_name_the_provision_the_act_violated(
+        client, party, closed_case):
+    # They named the provision the fine rests on (第一百零八条), never the one violated; the
+    # AIR_VOC act's decision names 第四十五条 from waiver item 5, LAW.md's working draft.
+    violated = ("上述行为违反了《中华人民共和国大气污染防治法》第四十五条（未经官方文本核实）"
+                "的规定。")
+    for form in ("notice", "decision"):
+        docx = Document(io.BytesIO(_ok(_get(client, party, closed_case, form, "docx")).data))
+        assert violated in [p.text for p in docx.paragraphs], form
+
+
 def test_no_document_of_a_fined_case_abbreviates_a_law(client, party, closed_case):
     # The notice and decision read "依据大气法 第108条" and "规则说明：依 大气法 第108条 罚款…"
     for form in FINED_FORMS:
@@ -407,8 +418,9 @@ def test_the_correction_order_cites_a_fined_act_and_an_act_spared_under_the_waiv
     title = waived["decision"]["zh"]["penalty"]["title"]
     for text in (pdf, docx):
         assert "依据《中华人民共和国大气污染防治法》第一百一十七条，责令立即改正" in text, text
-        assert f"“{title}”的违法行为，依据《中华人民共和国大气污染防治法》第一百零八条，" \
-            "责令立即改正" in text, text
+        assert f"“{title}”的违法行为，违反了《中华人民共和国大气污染防治法》第四十五条（未经官方" \
+            "文本核实）的规定，依据《中华人民共和国大气污染防治法》第一百零八条，责令立即改正" \
+            in text, text
         assert f"2021年6月1日“{title}”的违法行为，不予行政处罚，但仍责令改正。" in text, text
         assert "符合《上海市生态环境领域轻微违法行为免罚清单（2020年版）》第5项的全部条件" in text
         assert not re.search(r"(大气法|处罚法) ?第\d", text), text
