@@ -227,6 +227,7 @@ class HeldMutationSchema(Schema):
     mutation_id = fields.UUID(required=True)
     user_id = fields.UUID(required=True)
     username = fields.String(required=True)
+    display_name = fields.String(required=True, metadata={"description": "The sender's name"})
     district = fields.String(required=True, metadata={"description": "The sender's district "
                                                       "now"})
     device_id = fields.String(required=True)

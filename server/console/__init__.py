@@ -31,6 +31,7 @@ PAGE_MODULES = (
     "server.console.violation_facts",
     "server.console.reports",
     "server.console.conflicts",
+    "server.console.held",
     "server.console.accounts",
     "server.console.account_devices",
 )

@@ -36,6 +36,7 @@ NAV = (
     ("console.plans", "Plans", "plan.read"),
     ("console.task_board", "Tasks", "task.assign"),
     ("console.conflicts", "Conflicts", "sync.conflict.read"),
+    ("console.held", "Held edits", "sync.held.read"),
     ("console.violations", "Violations", "case.create"),
     ("console.cases", "Cases", "case.read"),
     ("console.reports", "Reports", "report.read"),

@@ -25,6 +25,11 @@ CHUNK = 200  # held mutations settled per transaction
 HELD_ROW = text(f"sync_mutations.{HELD}")  # literal, so the planner uses the partial index
 
 
+def expiry_days() -> int:
+    """How many days after the server received it a held mutation expires."""
+    return current_app.config["SYNC_HELD_EXPIRY_DAYS"]
+
+
 def expired_result(row: SyncMutation, days: int) -> dict[str, Any]:
     """The final result of a held mutation whose record never arrived (RFC 9457, 410 gone)."""
     return {"mutation_id": str(row.mutation_id), "entity": row.entity, "id": row.entity_id,
@@ -52,7 +57,7 @@ def expire_held(now: datetime) -> dict[str, int]:
     """The scheduled job: settle every mutation held longer than SYNC_HELD_EXPIRY_DAYS as
     rejected, CHUNK per transaction. One a push holds locked meanwhile (releasing or
     withdrawing it) is skipped, never waited for: that push settles it, or the next run does."""
-    days = current_app.config["SYNC_HELD_EXPIRY_DAYS"]
+    days = expiry_days()
     cutoff, expired = now - timedelta(days=days), 0
     while True:
         with unit_of_work() as session:
@@ -72,15 +77,16 @@ def list_held(actor: Actor, limit: int) -> list[dict[str, Any]]:
     """Mutations held for users of the reader's district (as each user's district is now),
     oldest first, with when each expires."""
     authorize(actor, "sync.held.read")
-    query = select(SyncMutation, User.username, User.district).join(
+    query = select(SyncMutation, User.username, User.display_name, User.district).join(
         User, User.id == SyncMutation.user_id).where(HELD_ROW)
     if not actor.city_wide:
         query = query.where(User.district == actor.scope)
     found = db.session.execute(query.order_by(
         SyncMutation.received_at, SyncMutation.user_id, SyncMutation.mutation_id).limit(limit))
-    held_for = timedelta(days=current_app.config["SYNC_HELD_EXPIRY_DAYS"])
+    held_for = timedelta(days=expiry_days())
     return [{"mutation_id": row.mutation_id, "user_id": row.user_id, "username": username,
-             "district": district, "device_id": row.device_id, "entity": row.entity,
-             "entity_id": row.entity_id, "op": (row.request or {}).get("op"),
-             "waits_for": row.waits_for, "received_at": row.received_at,
-             "expires_at": row.received_at + held_for} for row, username, district in found]
+             "display_name": name, "district": district, "device_id": row.device_id,
+             "entity": row.entity, "entity_id": row.entity_id,
+             "op": (row.request or {}).get("op"), "waits_for": row.waits_for,
+             "received_at": row.received_at, "expires_at": row.received_at + held_for}
+            for row, username, name, district in found]

@@ -32,6 +32,7 @@ from server.errors import (
     ValidationFailed,
 )
 from server.extensions import db
+from server.sync import held as holding
 from server.sync import parts, payloads, records, withdraw
 from server.sync.models import HELD, SyncMutation
 from server.sync.mutations import Context, Outcome, Waiting
@@ -197,8 +198,12 @@ def _no_room_to_hold(actor: Actor) -> dict[str, Any] | None:
         "type": PROBLEM_BASE + "rate-limited", "title": PROBLEM_TYPES["rate-limited"][1],
         "status": 429, "transient": True,
         "detail": f"You have {held} mutations held, waiting for records that have not arrived "
-                  f"(at most {limit}): send those records or withdraw mutations you no longer "
-                  "need, then send this one again."}}
+                  f"(at most {limit}): send those records or withdraw the held mutations you no "
+                  "longer need (a mutation {entity: \"mutation\", op: \"withdraw\", id: <the "
+                  "held mutation's id>}; the tablet sends one for each edit behind a record "
+                  "you discard), then send this one again. Each held mutation expires "
+                  f"{holding.expiry_days()} days after the server received it: it is rejected "
+                  "and never applied."}}
 
 
 def _log_row(actor: Actor, mutation: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

@@ -124,6 +124,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "GET /console/reports": {"inspector": (403, 403), "supervisor": (200, 404),
                              "legal": (200, 404), "admin": (200, 404)},
     "GET /console/conflicts": SUPERVISING,
+    "GET /console/held": SUPERVISING,
     "POST /console/conflicts/{conflict_id}/resolve": {"inspector": (403, 403),
                                                       "supervisor": (303, 404),
                                                       "legal": (403, 403), "admin": (403, 403)},
@@ -293,6 +294,7 @@ def _request(session, world: dict[str, Any], route: str, district: str):
         "GET /console/evidence/{sha256}/thumbnail": lambda: session.get(
             f"/console/evidence/{rec['photo']}/thumbnail"),
         "GET /console/conflicts": lambda: session.get("/console/conflicts"),
+        "GET /console/held": lambda: session.get("/console/held"),
         "POST /console/conflicts/{conflict_id}/resolve": lambda: session.post(
             f"/console/conflicts/{rec['conflict']}/resolve", data={"choice": "tablet"}),
         "GET /console/reports": lambda: session.get(f"/console/reports?district={district}"),

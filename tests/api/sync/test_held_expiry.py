@@ -145,7 +145,7 @@ def test_supervisors_list_the_held_mutations_of_their_district_only(app, client,
         held["mutation_id"], str(user.id), own.device)
     assert (shown["entity"], shown["entity_id"], shown["op"], shown["waits_for"]) == (
         "inspection", record, "update", f"inspection:{record}")
-    assert shown["username"] == user.username
+    assert (shown["username"], shown["display_name"]) == (user.username, user.display_name)
     days = timedelta(days=app.config["SYNC_HELD_EXPIRY_DAYS"])
     assert datetime.fromisoformat(shown["expires_at"]) - datetime.fromisoformat(
         shown["received_at"]) == days
@@ -191,6 +191,20 @@ def test_the_sweep_leaves_a_held_mutation_a_push_is_settling_to_that_push(
     assert runs[0].counts == {"expired": 0}
     assert _row(app, user, held["mutation_id"]).status == "pending"
     assert _sweep(app).counts == {"expired": 1}  # the next run takes it
+
+
+def test_the_refusal_of_one_held_mutation_too_many_says_they_expire_and_how_to_withdraw(
+        app, world):
+    app.config["SYNC_MAX_HELD"], app.config["SYNC_HELD_EXPIRY_DAYS"] = 1, 12
+    tablet = world["a"]
+    _held_update(tablet)
+    [refused] = tablet.push(mutation("inspection", "update", str(uuid.uuid4()),
+                                     {"findings": "又一条"}, base=1))
+    problem = refused["problem"]
+    assert (refused["status"], problem["status"], problem["transient"]) == (
+        "rejected", 429, True)
+    assert "expires 12 days after the server received it" in problem["detail"]
+    assert '{entity: "mutation", op: "withdraw"' in problem["detail"]
 
 
 def test_an_expiry_below_one_day_stops_the_start(monkeypatch, tmp_path):
