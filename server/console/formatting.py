@@ -147,6 +147,21 @@ def cited(text: str | None) -> str:
     return text if english() else cite_in_full(text)
 
 
+PERIOD_EVENTS = ("suspension", "suspension_end")  # an excluded period of any kind
+
+
+def event_label(event: Any) -> str:
+    """A case history step in the user's language; an excluded period named by its kind
+    (检测, 鉴定, 中止), not each as a suspension."""
+    kind = (event.details or {}).get("kind") if event.event in PERIOD_EVENTS else None
+    if not kind:
+        return gettext(event.event)
+    said = pgettext("period", kind)
+    if event.event == "suspension":
+        return gettext("%(kind)s period", kind=said)
+    return gettext("end of the %(kind)s period", kind=said)
+
+
 def register(app: Flask) -> None:
     """Add the filters, and the labels of a field and of a field's choice, to Jinja."""
     filters: dict[str, Any] = {"money": money, "number": number, "day": day, "moment": moment,
@@ -154,3 +169,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals["choice_label"] = choice_label
     app.jinja_env.globals["field_label"] = field_labels.label
+    app.jinja_env.globals["event_label"] = event_label

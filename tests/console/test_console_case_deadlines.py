@@ -235,3 +235,25 @@ def test_each_deadline_form_opens_the_page_at_itself_so_its_refusal_is_in_view(
         for form_id in forms:
             action = re.search(rf'action="([^"]+)"[^>]*id="{form_id}"', page)
             assert action and action.group(1).endswith(f"#{form_id}"), form_id
+
+
+def _history(page: str) -> list[str]:
+    """The event column of the case page's history table."""
+    table = page.split("<h2>历史记录</h2>")[1].split("</table>")[0]
+    return re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", table)
+
+
+def test_the_history_names_a_testing_period_and_its_end_as_testing_not_as_a_suspension(
+        client, console, world):
+    case = _case(client, world)
+    session = console("legal", OWN)
+    answer = session.post(f"/console/cases/{case['id']}/suspensions", data={
+        "version": case["version"], "kind": "testing", "start": _today().isoformat(),
+        "end": "", "reason": "水样送检，结果未出"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    ended = session.post(f"/console/cases/{case['id']}/suspensions/end", data={
+        "version": _case(client, world)["version"], "end": _today().isoformat()})
+    assert ended.status_code == 303, ended.get_data(as_text=True)
+    events = _history(session.get(f"/console/cases/{case['id']}").get_data(as_text=True))
+    assert events[-2:] == ["检测期间", "检测期间结束"], events
+    assert not any("中止" in e for e in events)
