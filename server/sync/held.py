@@ -43,13 +43,14 @@ def expired_result(row: SyncMutation, days: int) -> dict[str, Any]:
 
 
 def _expire(row: SyncMutation, days: int) -> None:
-    """Settle one held mutation as expired and audit it (by the server: no actor)."""
-    waited_for, op = row.waits_for, (row.request or {}).get("op")
+    """Settle one held mutation as expired and audit it (by the server: no actor), with the
+    mutation as the tablet sent it: the held row forgets it, the audit trail keeps it."""
+    waited_for, sent = row.waits_for, row.request or {}
     row.result = json_safe(expired_result(row, days))
     row.status, row.request, row.waits_for, row.settled_at = "rejected", None, None, utcnow()
     audit.record(None, "sync.expire", row.entity, row.entity_id, {
-        "mutation_id": str(row.mutation_id), "op": op, "user_id": str(row.user_id),
-        "device_id": row.device_id, "waited_for": waited_for,
+        "mutation_id": str(row.mutation_id), "op": sent.get("op"), "user_id": str(row.user_id),
+        "device_id": row.device_id, "waited_for": waited_for, "sent": sent,
         "received_at": row.received_at.isoformat(), "expired_after_days": days})
 
 

@@ -107,7 +107,7 @@ def test_a_predecessor_arriving_after_expiry_does_not_apply_the_expired_mutation
     assert (copy["version"], copy["findings"]) == (1, "喷漆车间门窗敞开作业")
 
 
-def test_an_expiry_is_audited_with_who_sent_it_and_what_it_waited_for(app, world):
+def test_an_expiry_is_audited_with_who_sent_it_what_it_sent_and_what_it_waited_for(app, world):
     tablet, user = world["a"], world["users"][0]
     held, record = _held_update(tablet)
     _received(app, user, held, days_ago=app.config["SYNC_HELD_EXPIRY_DAYS"] + 1)
@@ -118,6 +118,9 @@ def test_an_expiry_is_audited_with_who_sent_it_and_what_it_waited_for(app, world
     assert entry.details["waited_for"] == f"inspection:{record}"
     assert (entry.details["user_id"], entry.details["device_id"]) == (
         str(user.id), tablet.device)
+    # what the tablet sent is kept: the held row forgets it once settled
+    assert entry.details["sent"]["values"] == {"findings": "复查"}
+    assert entry.details["sent"]["base_version"] == 1
 
 
 def test_a_withdrawn_or_applied_mutation_is_never_expired(app, world):
