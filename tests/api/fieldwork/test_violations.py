@@ -141,6 +141,26 @@ def test_a_waived_construction_act_is_decided_under_its_own_list_item(
     assert decision["penalty"]["would_be_amount_fen"] >= 10_000_000  # 1 % of the investment
 
 
+@pytest.mark.parametrize(("code", "item", "article", "bases"), [
+    ("HW_NO_SIGN", 6, "固废法 第112条", {}),
+    ("HW_NO_LEDGER", 7, "固废法 第112条", {}),
+    ("PERMIT_REPORT_LATE", 10, "许可条例 第37条", {"instances": 1}),
+    ("PERMIT_NO_LEDGER", 11, "许可条例 第37条", {"instances": 1}),
+])
+def test_a_waived_first_time_act_is_decided_under_its_own_list_item(
+        client, field, inspection, code, item, article, bases):
+    # HW_MGMT and PERMIT_LEDGER each covered two items: a ledger was explained under item 6 or 10.
+    body = _violation(inspection, code=code, bases=bases, facts={
+        "corrected_in_time": True, "harmful_consequence": False})
+    response = _post(client, field, body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["first_offence"] is True
+    decision = response.get_json()["decision"]["zh"]
+    assert decision["decision"] == "waived" and f"第{item}项" in decision["explanation"]
+    assert (decision["waiver"]["item"], decision["waiver"]["items"]) == (item, [item])
+    assert decision["penalty"]["basis"] == article
+
+
 def test_a_retried_create_is_not_a_duplicate(client, field, inspection):
     body = _violation(inspection)
     assert _post(client, field, body).status_code == 201

@@ -33,6 +33,18 @@ def test_the_construction_acts_of_waiver_items_2_and_3_are_codes_a_tablet_can_pi
             "环境影响评价文件自批准之日起超过五年方开工建设，未报原审批部门重新审核"}
 
 
+def test_the_acts_of_waiver_items_6_7_10_and_11_are_codes_a_tablet_can_pick(world):
+    tablet = world["a"]
+    tablet.pull()
+    titles = {code: tablet.data("catalogue_entry", code)["title"]["zh"]
+              for code in ("HW_NO_SIGN", "HW_NO_LEDGER", "PERMIT_REPORT_LATE", "PERMIT_NO_LEDGER")}
+    assert titles == {
+        "HW_NO_SIGN": "未按规定设置危险废物识别标志",
+        "HW_NO_LEDGER": "未按规定建立危险废物管理台账",
+        "PERMIT_REPORT_LATE": "未按时提交排污许可证执行报告",
+        "PERMIT_NO_LEDGER": "未按照排污许可证规定建立环境管理台账记录"}
+
+
 def test_pulled_enterprise_equals_its_rest_representation(client, world):
     tablet = world["a"]
     tablet.pull()

@@ -41,6 +41,11 @@ def test_the_shipped_templates_are_in_force_with_stable_bilingual_items(book: Ru
     assert vocs.by_id["VOC-01"].suggests == "AIR_VOC"
     assert [general.by_id[f"EIA-0{n}"].suggests for n in (1, 3, 4)] == [
         "EIA_UNAPPROVED", "EIA_MAJOR_CHANGE", "EIA_EXPIRED_UNREVIEWED"]
+    # The points asking about one act of waiver items 6, 7, 10 and 11 suggest that act's code.
+    assert {i: general.by_id[i].suggests for i in ("HW-01", "HW-04", "PERMIT-03", "PERMIT-04")} \
+        == {"HW-01": "HW_NO_LEDGER", "HW-04": "HW_NO_SIGN", "PERMIT-03": "PERMIT_NO_LEDGER",
+            "PERMIT-04": "PERMIT_REPORT_LATE"}
+    assert general.by_id["HW-02"].suggests == "HW_MGMT"  # storage too: the whole article
     codes = book.catalogue_on(date(2026, 6, 1)).entries  # type: ignore[union-attr]
     assert all(i.suggests in codes for t in (general, vocs) for i in t.items if i.suggests)
 

@@ -23,12 +23,12 @@ ITEMS: list[tuple[int, str, tuple[str, ...], bool, str]] = [
     (3, "EIA_EXPIRED_UNREVIEWED", (STOP, IN_TIME, NO_HARM), False, "环评法 第31条第1款"),
     (4, "AIR_DUST", (FIRST, IN_TIME, NO_HARM), False, "大气法 第117条"),
     (5, "AIR_VOC", (FIRST, SPOT, IN_TIME, NO_HARM), False, "大气法 第108条第1项"),
-    (6, "HW_MGMT", (FIRST, IN_TIME, NO_HARM), False, "固废法 第112条"),
-    (7, "HW_MGMT", (FIRST, IN_TIME, NO_HARM), False, "固废法 第112条"),
+    (6, "HW_NO_SIGN", (FIRST, IN_TIME, NO_HARM), False, "固废法 第112条"),
+    (7, "HW_NO_LEDGER", (FIRST, IN_TIME, NO_HARM), False, "固废法 第112条"),
     (8, "NOISE_IND", (FIRST, SPOT, IN_TIME, NO_HARM), False, "噪声法 第75条"),
     (9, "NOISE_IND", (FIRST, IN_TIME, NO_HARM), False, "噪声法 第76条"),
-    (10, "PERMIT_LEDGER", (FIRST, IN_TIME, NO_HARM), False, "许可条例 第37条"),
-    (11, "PERMIT_LEDGER", (FIRST, IN_TIME, NO_HARM), False, "许可条例 第37条"),
+    (10, "PERMIT_REPORT_LATE", (FIRST, IN_TIME, NO_HARM), False, "许可条例 第37条"),
+    (11, "PERMIT_NO_LEDGER", (FIRST, IN_TIME, NO_HARM), False, "许可条例 第37条"),
 ]
 # The fact that meets a condition, and the value that leaves it unmet.
 MET: dict[str, tuple[str, bool]] = {
@@ -189,6 +189,50 @@ def test_the_shared_code_still_takes_items_2_and_3_when_named(
     assert named.to_dict("zh")["waiver"]["violated_articles"] == [EIA_ACTS[item - 1][2][0]]
     unnamed = case("EIA_UNAPPROVED", ON, facts=facts, base=BASE)
     assert (unnamed.waiver.item, unnamed.waiver.items) == (1, (1, 2, 3))
+
+
+# Items 6/7 and 10/11 shared HW_MGMT and PERMIT_LEDGER, so a missing ledger was explained under
+# item 6 (signs) and a missing permit ledger under item 10 (execution report). Each act has its
+# own code now; LAW.md §1 gives no violated article for them ("—"), only the penalty article.
+FIRST_TIME_ACTS = [
+    ("HW_NO_SIGN", 6, "未按规定设置危险废物识别标志",
+     "hazardous-waste identification signs missing", "固废法 第112条", "HW_MGMT"),
+    ("HW_NO_LEDGER", 7, "未按规定建立危险废物管理台账", "hazardous-waste ledger not kept",
+     "固废法 第112条", "HW_MGMT"),
+    ("PERMIT_REPORT_LATE", 10, "未按时提交排污许可证执行报告",
+     "discharge-permit execution report not submitted on time", "许可条例 第37条",
+     "PERMIT_LEDGER"),
+    ("PERMIT_NO_LEDGER", 11, "未按照排污许可证规定建立环境管理台账记录",
+     "environmental management ledger not kept as the permit requires", "许可条例 第37条",
+     "PERMIT_LEDGER"),
+]
+
+
+@pytest.mark.parametrize(("code", "item", "behaviour", "behaviour_en", "article", "shared"),
+                         FIRST_TIME_ACTS, ids=[row[0] for row in FIRST_TIME_ACTS])
+def test_a_waived_first_time_act_is_explained_under_its_own_item_and_article(
+        case: Callable[..., Evaluation], code: str, item: int, behaviour: str,
+        behaviour_en: str, article: str, shared: str) -> None:
+    result = case(code, ON, facts=_facts((FIRST, IN_TIME, NO_HARM)), base=BASE)
+    assert (result.decision, result.waiver.item, result.waiver.items) == ("waived", item, (item,))
+    assert result.waiver.basis == ("处罚法 第33条第1款", article)
+    zh, en = result.to_dict("zh"), result.to_dict("en")
+    assert f"第{item}项" in zh["explanation"] and f"item {item} " in en["explanation"]
+    assert (zh["waiver"]["behaviour"], en["waiver"]["behaviour"]) == (behaviour, behaviour_en)
+    assert zh["waiver"]["violated_articles"] == zh["penalty"]["violated_articles"] == []
+    assert zh["penalty"]["basis"] == article
+    assert result.penalty.would_be_amount_fen == case(shared, ON, base=BASE).penalty.amount_fen
+
+
+@pytest.mark.parametrize(("shared", "items"), [("HW_MGMT", (6, 7)), ("PERMIT_LEDGER", (10, 11))])
+def test_the_shared_first_time_codes_still_take_both_their_items(
+        case: Callable[..., Evaluation], shared: str, items: tuple[int, int]) -> None:
+    facts = _facts((FIRST, IN_TIME, NO_HARM))
+    for item in items:
+        named = case(shared, ON, facts=facts, base=BASE, waiver_item=item)
+        assert (named.decision, named.waiver.item) == ("waived", item)
+    unnamed = case(shared, ON, facts=facts, base=BASE)
+    assert (unnamed.waiver.item, unnamed.waiver.items) == (items[0], items)
 
 
 def test_items_that_agree_report_one_item_and_list_all(case: Callable[..., Evaluation]) -> None:
