@@ -24,8 +24,10 @@ def _history(violation: Violation) -> list[Any]:
 
 
 def _first_offence(violation: Violation, history: list[Violation]) -> bool:
-    """First time discovered (首次被发现): no earlier violation with the same code here."""
-    return not any(v.code == violation.code for v in history)
+    """First time discovered (首次被发现): no earlier violation here with the same code, the code
+    it was split from or one split from it (the rule data's split_from: maybe the same act)."""
+    same = rulesets.same_act(violation.code)
+    return not any(v.code in same for v in history)
 
 
 def _earlier(other: Violation, violation: Violation) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.fieldwork import violations
 from server.fieldwork.models import Inspection, Violation, ViolationDecision
+from server.rulesets import service as rulesets
 
 LATEST = object()  # "look the decision in force up"
 
@@ -45,9 +46,10 @@ def violation_json(record: Violation, decision: ViolationDecision | None | objec
     data["location"] = None if record.lat is None else {
         "lat": record.lat, "lon": record.lon, "accuracy_m": record.accuracy_m, "crs": "wgs84"}
     claimed = (record.facts or {}).get("first_offence")
+    codes = " or ".join([record.code, *sorted(rulesets.same_act(record.code) - {record.code})])
     data["first_offence_disagreement"] = None if claimed in (None, record.first_offence) else (
         f"The inspector recorded first_offence={str(claimed).lower()}, but the server's history "
-        f"{'has no' if record.first_offence else 'has an'} earlier {record.code} violation at "
+        f"{'has no' if record.first_offence else 'has an'} earlier {codes} violation at "
         "this enterprise; the server's finding is used.")
     if decision is LATEST:
         decision = violations.latest_decision(record.id)

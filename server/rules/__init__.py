@@ -36,7 +36,8 @@ Evaluation — POST /api/v1/rules/evaluate, and whenever a violation is recorded
     result.penalty.amount_fen / .levied / .would_be_amount_fen (the amount not levied)
 
 Inputs the service supplies from the database: `prior_violations` (the party's earlier acts
-with date and code; None when unknown) derives first_offence and the repeat aggravation;
+with date and code; None when unknown) derives first_offence and the repeat aggravation
+(an earlier code the act's code was split from, or split from it, counts: RuleBook.same_act);
 `discovered_on` (default: occurred_on) starts the correction window (working or calendar days
 per list item) and ends the limitation period; `decided_on` (optional) brings in the rules in
 force at the decision when they are lighter (Art. 37).

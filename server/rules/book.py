@@ -176,6 +176,23 @@ class RuleBook:
                          for code in rs.entries)
 
     @cached_property
+    def _same_acts(self) -> dict[str, frozenset[str]]:
+        """Each split code with the code it was split from, both ways (any catalogue version)."""
+        found: dict[str, set[str]] = {}
+        for rs in self.rule_sets:
+            if isinstance(rs, Catalogue):
+                for code, entry in rs.entries.items():
+                    if entry.split_from is not None:
+                        found.setdefault(code, {code}).add(entry.split_from)
+                        found.setdefault(entry.split_from, {entry.split_from}).add(code)
+        return {code: frozenset(codes) for code, codes in found.items()}
+
+    def same_act(self, code: str) -> frozenset[str]:
+        """The codes an earlier act may share this code's act under: itself, the code it was
+        split from and the codes split from it (not its siblings: those are other acts)."""
+        return self._same_acts.get(code) or frozenset((code,))
+
+    @cached_property
     def mitigation_grounds(self) -> frozenset[str]:
         """Every 处罚法 Art. 32 ground named by some discretion version."""
         return frozenset(ground for rs in self.rule_sets if isinstance(rs, Discretion)

@@ -61,11 +61,12 @@ def _validate(inp: EvaluationInput, book: RuleBook) -> None:
         raise InvalidInput(errors)
 
 
-def derive_facts(inp: EvaluationInput) -> Facts:
-    """Facts with first_offence derived from the history when it was not given."""
+def derive_facts(inp: EvaluationInput, same: frozenset[str]) -> Facts:
+    """Facts with first_offence derived from the history when it was not given; `same`: the
+    codes an earlier act of the same kind may have (RuleBook.same_act)."""
     facts = inp.facts
     if facts.first_offence is None and inp.prior_violations is not None:
-        earlier = any(p.occurred_on < inp.occurred_on and p.code in (None, inp.violation_code)
+        earlier = any(p.occurred_on < inp.occurred_on and (p.code is None or p.code in same)
                       for p in inp.prior_violations)
         return facts.with_first_offence(not earlier)
     return facts
@@ -102,15 +103,15 @@ def _lex_mitior(act: Assessment, later: Assessment,
 
 
 def _assess_code(code: str, inp: EvaluationInput, facts: Facts, at_act: RulesAt,
-                 at_decision: RulesAt | None,
-                 warnings: list[Note]) -> tuple[Assessment, LexMitior | None]:
+                 at_decision: RulesAt | None, warnings: list[Note],
+                 same: frozenset[str]) -> tuple[Assessment, LexMitior | None]:
     cat_act = at_act.catalogue
     assert cat_act is not None
-    act = assess(code, cat_act, at_act.discretion, inp, facts)
+    act = assess(code, cat_act, at_act.discretion, inp, facts, same)
     if at_decision is not None and at_decision is not at_act:
         cat_dec, disc_dec = at_decision.catalogue, at_decision.discretion
         if cat_dec is not None and (cat_dec is not cat_act or disc_dec is not at_act.discretion):
-            return _lex_mitior(act, assess(code, cat_dec, disc_dec, inp, facts), warnings)
+            return _lex_mitior(act, assess(code, cat_dec, disc_dec, inp, facts, same), warnings)
     return act, None
 
 
@@ -134,17 +135,20 @@ def _no_catalogue(inp: EvaluationInput, decision: Decision) -> PenaltyDecision:
 
 
 def _penalty(inp: EvaluationInput, facts: Facts, at_act: RulesAt, at_decision: RulesAt | None,
-             decision: Decision, warnings: list[Note]) -> tuple[PenaltyDecision, tuple[Note, ...]]:
+             decision: Decision, warnings: list[Note], same: frozenset[str]
+             ) -> tuple[PenaltyDecision, tuple[Note, ...]]:
     if at_act.catalogue is None:
         return _no_catalogue(inp, decision), ()
     if inp.also_violates:
         codes = (inp.violation_code,) + tuple(c for c in inp.also_violates
                                                if c != inp.violation_code)
-        found = [_assess_code(code, inp, facts, at_act, at_decision, warnings) for code in codes]
+        found = [_assess_code(code, inp, facts, at_act, at_decision, warnings, same)
+                 for code in codes]
         chosen, lex = _choose_provision(found, warnings)
     else:
         codes = (inp.violation_code,)
-        chosen, lex = _assess_code(inp.violation_code, inp, facts, at_act, at_decision, warnings)
+        chosen, lex = _assess_code(inp.violation_code, inp, facts, at_act, at_decision, warnings,
+                                   same)
     entry, amount = chosen.entry, chosen.amount_fen
     extra: list[TraceStep] = []
     if lex is not None:
@@ -228,7 +232,8 @@ def _decide(limitation: Limitation, waiver: WaiverDecision) -> Decision:
 def evaluate(inp: EvaluationInput, book: RuleBook) -> Evaluation:
     """Decide one violation under the rule book: waiver, penalty, limitation, with reasons."""
     _validate(inp, book)
-    facts = derive_facts(inp) if inp.prior_violations is not None else inp.facts
+    same = book.same_act(inp.violation_code)
+    facts = derive_facts(inp, same) if inp.prior_violations is not None else inp.facts
     warnings: list[Note] = []
     unverified: list[Note] = []
     if inp.decided_on is None:
@@ -239,7 +244,8 @@ def evaluate(inp: EvaluationInput, book: RuleBook) -> Evaluation:
     limitation = _limitation(inp, facts, proc)
     waiver = _waiver(inp, facts, at_act, at_decision, warnings, unverified)
     decision = _decide(limitation, waiver)
-    penalty, penalty_unverified = _penalty(inp, facts, at_act, at_decision, decision, warnings)
+    penalty, penalty_unverified = _penalty(inp, facts, at_act, at_decision, decision, warnings,
+                                           same)
     unverified += penalty_unverified
     return Evaluation(inp, decision, waiver, penalty, limitation, tuple(warnings),
                       tuple(unverified))

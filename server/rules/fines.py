@@ -196,15 +196,18 @@ def _unit_range(fine: FineShape, base: int | None, article: str,
     return low, high
 
 
-def repeat_count(disc: Discretion | None, inp: EvaluationInput) -> int:
-    """Earlier violations inside the repeat window counted back from the act."""
+def repeat_count(disc: Discretion | None, inp: EvaluationInput,
+                 same: frozenset[str] = frozenset()) -> int:
+    """Earlier violations inside the repeat window counted back from the act; `same`: the codes
+    of the same kind when the method counts those only (RuleBook.same_act; else the code)."""
     if disc is None or not inp.prior_violations:
         return 0
     rule = disc.repeat
     since = add_years(inp.occurred_on, -rule.window_years)
     return sum(1 for p in inp.prior_violations
                if since <= p.occurred_on < inp.occurred_on
-               and (not rule.same_code_only or p.code in (None, inp.violation_code)))
+               and (not rule.same_code_only or p.code is None
+                    or p.code == inp.violation_code or p.code in same))
 
 
 def _share(plan: Plan, start: tuple[int, TraceStep, Text], disc: Discretion,
@@ -231,8 +234,9 @@ def _share(plan: Plan, start: tuple[int, TraceStep, Text], disc: Discretion,
 
 
 def assess(code: str, catalogue: Catalogue, disc: Discretion | None, inp: EvaluationInput,
-           facts: Facts) -> Assessment:
-    """The fine for `code` under one catalogue and one discretion version."""
+           facts: Facts, same: frozenset[str] = frozenset()) -> Assessment:
+    """The fine for `code` under one catalogue and one discretion version; `same` as for
+    repeat_count."""
     plan = plan_for(code, catalogue, disc)
     entry = plan.entry
     if entry is None:
@@ -269,7 +273,7 @@ def assess(code: str, catalogue: Catalogue, disc: Discretion | None, inp: Evalua
         steps.append(("discretion", disc.meta.ref if disc else "-", ("no_table", {"code": code})))
         share, amount, step_fen = 0, low, 1
     else:
-        repeats = repeat_count(disc, inp) if inp.prior_violations else 0
+        repeats = repeat_count(disc, inp, same) if inp.prior_violations else 0
         share = _share(plan, plan.start, disc, inp.factors, repeats, steps, warnings)
         raw = (2 * high * share + BP) // (2 * BP)  # half up
         steps.append(("weighted_sum", disc.meta.ref, ("share", {

@@ -179,6 +179,22 @@ def _fine(data: Mapping[str, Any], where: str, problems: list[str]) -> FineShape
                      base_floor_fen=floor, floor_applies_to=applies)
 
 
+def _split_problems(entries: Mapping[str, CatalogueEntry]) -> list[str]:
+    """A code is split from another code of the same catalogue, itself not split from one."""
+    problems = []
+    for code, entry in entries.items():
+        parent, where = entry.split_from, f"entries[{code}].split_from"
+        if parent is None:
+            continue
+        if parent == code:
+            problems.append(f"{where}: a code cannot be split from itself")
+        elif parent not in entries:
+            problems.append(f"{where}: {parent} is not a code of this catalogue")
+        elif (grand := entries[parent].split_from) is not None:
+            problems.append(f"{where}: {parent} was itself split from {grand}")
+    return problems
+
+
 def _catalogue(doc: dict[str, Any], meta: RuleSetMeta, problems: list[str]) -> Catalogue:
     entries: dict[str, CatalogueEntry] = {}
     for raw in doc["entries"]:
@@ -198,7 +214,9 @@ def _catalogue(doc: dict[str, Any], meta: RuleSetMeta, problems: list[str]) -> C
             in_force_from=_date(raw["in_force_from"]["date"], f"{where}.in_force_from", problems),
             in_force_from_verified=raw["in_force_from"]["verified"],
             verified=raw["verified"],
+            split_from=raw.get("split_from"),
         )
+    problems += _split_problems(entries)
     proc = doc["procedure"]
     summary, limit, pay = proc["summary_procedure"], proc["limitation"], proc["payment"]
     procedure = Procedure(

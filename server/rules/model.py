@@ -101,6 +101,8 @@ class CatalogueEntry:
     in_force_from: date
     in_force_from_verified: bool
     verified: bool
+    split_from: str | None = None
+    """The code this one was split from: an act recorded under either may be the same act."""
 
 
 @dataclass(frozen=True, slots=True)

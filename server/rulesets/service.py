@@ -84,6 +84,11 @@ def code_known(code: str, on: date) -> bool:
     return catalogue is not None and code in catalogue.entries
 
 
+def same_act(code: str) -> frozenset[str]:
+    """The codes an earlier act of the same kind may have been recorded under (split codes)."""
+    return rule_book().same_act(code)
+
+
 def unknown_checklist_items(items: Iterable[str], on: date) -> list[str]:
     """The item ids no checklist template in force on `on` holds, in the order given."""
     known = {item for template in rule_book().checklists_on(on) for item in template.by_id}

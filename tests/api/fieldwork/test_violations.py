@@ -161,6 +161,32 @@ def test_a_waived_first_time_act_is_decided_under_its_own_list_item(
     assert decision["penalty"]["basis"] == article
 
 
+@pytest.mark.parametrize(("earlier", "code", "first"), [
+    ("HW_MGMT", "HW_NO_SIGN", False),      # the shared code may have recorded this very act
+    ("HW_NO_SIGN", "HW_MGMT", False),      # and the other way round
+    ("HW_NO_SIGN", "HW_NO_LEDGER", True),  # two acts split from one code are different acts
+    ("EIA_UNAPPROVED", "EIA_MAJOR_CHANGE", False),
+])
+def test_an_earlier_act_under_the_code_a_code_was_split_from_is_not_a_first_offence(
+        client, field, inspection, earlier, code, first):
+    facts = {"corrected_in_time": True, "harmful_consequence": False}
+    assert _post(client, field, _violation(inspection, code=earlier, occurred_on="2021-03-01",
+                                           facts=facts)).status_code == 201
+    body = _post(client, field, _violation(inspection, code=code, facts=facts)).get_json()
+    assert body["first_offence"] is first
+    assert (body["decision"]["zh"]["decision"] == "waived") is first
+
+
+def test_the_disagreement_names_the_codes_an_earlier_act_may_have_been_recorded_under(
+        client, field, inspection):
+    assert _post(client, field, _violation(inspection, code="HW_MGMT",
+                                           occurred_on="2021-03-01")).status_code == 201
+    claim = _violation(inspection, code="HW_NO_SIGN", facts=WAIVABLE_FACTS | {
+        "first_offence": True})
+    body = _post(client, field, claim).get_json()
+    assert "has an earlier HW_NO_SIGN or HW_MGMT violation" in body["first_offence_disagreement"]
+
+
 def test_a_retried_create_is_not_a_duplicate(client, field, inspection):
     body = _violation(inspection)
     assert _post(client, field, body).status_code == 201

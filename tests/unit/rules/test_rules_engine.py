@@ -307,3 +307,18 @@ def test_every_step_a_penalty_trace_records_is_one_the_pages_label(
             seen |= {step["step"] for step in result.to_dict("zh")["penalty"]["trace"]}
     assert len(seen) >= 10
     assert sorted(seen - set(TRACE_STEPS)) == []
+
+
+def test_an_earlier_act_under_the_code_a_code_was_split_from_aggravates_as_the_same_kind(
+        case: Callable[..., Evaluation]) -> None:
+    # The discretion method counts earlier violations of the same code only (same_code_only).
+    act, base = date(2023, 6, 1), {"investment_fen": 1_000_000_000}
+
+    def trace(code: str, earlier: str) -> list[str]:
+        result = case(code, act, base=base,
+                      prior_violations=(PriorViolation(date(2023, 1, 1), earlier),))
+        return [step["step"] for step in result.to_dict("en")["penalty"]["trace"]]
+
+    assert "repeat_offence" in trace("EIA_MAJOR_CHANGE", "EIA_UNAPPROVED")
+    assert "repeat_offence" in trace("EIA_UNAPPROVED", "EIA_EXPIRED_UNREVIEWED")
+    assert "repeat_offence" not in trace("EIA_MAJOR_CHANGE", "EIA_EXPIRED_UNREVIEWED")

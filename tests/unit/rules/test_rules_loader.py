@@ -80,6 +80,12 @@ def test_a_newer_version_supersedes_from_its_effective_date(doc: Doc,
     (lambda d: _entry(d, "ACCEPTANCE")["escalation"].update(fact="angry_inspector"),
      "entries[ACCEPTANCE].escalation.fact: 'angry_inspector' is not one of"),
     (lambda d: d.update(colour="red"), "Unevaluated properties are not allowed ('colour'"),
+    (lambda d: _entry(d, "HW_NO_SIGN").update(split_from="HW_MANAGEMENT"),
+     "entries[HW_NO_SIGN].split_from: HW_MANAGEMENT is not a code of this catalogue"),
+    (lambda d: _entry(d, "HW_NO_SIGN").update(split_from="HW_NO_SIGN"),
+     "entries[HW_NO_SIGN].split_from: a code cannot be split from itself"),
+    (lambda d: _entry(d, "HW_NO_LEDGER").update(split_from="HW_NO_SIGN"),
+     "entries[HW_NO_LEDGER].split_from: HW_NO_SIGN was itself split from HW_MGMT"),
 ])
 def test_a_broken_catalogue_is_refused_with_a_message_naming_the_place(
         doc: Doc, change: Callable[[dict[str, Any]], Any], expected: str) -> None:

@@ -254,3 +254,20 @@ def test_history_decides_first_offence_when_the_fact_is_not_given(
     unrelated = case("AIR_VOC", ON, facts=facts,
                      prior_violations=(PriorViolation(date(2022, 5, 1), "NOISE_IND"),))
     assert unrelated.decision == "waived"
+
+
+@pytest.mark.parametrize(("code", "earlier", "first"), [
+    ("HW_NO_SIGN", "HW_MGMT", False),       # the shared code may have been the same act
+    ("HW_MGMT", "HW_NO_SIGN", False),       # and the other way round
+    ("HW_NO_LEDGER", "HW_NO_SIGN", True),   # two acts split from one code are different acts
+    ("PERMIT_NO_LEDGER", "PERMIT_LEDGER", False),
+    ("PERMIT_NO_LEDGER", "PERMIT_REPORT_LATE", True),
+])
+def test_a_code_and_the_code_it_was_split_from_are_one_act_for_first_offence(
+        case: Callable[..., Evaluation], code: str, earlier: str, first: bool) -> None:
+    from server.rules import PriorViolation
+    facts = {"corrected_in_time": True, "harmful_consequence": False}
+    result = case(code, ON, facts=facts, base={"instances": 1},
+                  prior_violations=(PriorViolation(date(2021, 5, 1), earlier),))
+    assert result.decision == ("waived" if first else "fine")
+    assert (FIRST in result.waiver.unmet) is not first
