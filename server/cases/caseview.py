@@ -7,10 +7,10 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.cases import chairs, procedure, service
-from server.cases.models import Case, CaseStatement, CaseViolation
+from server.cases.models import Case, CaseEvent, CaseStatement, CaseViolation
 from server.extensions import db
 from server.fieldwork.models import ViolationDecision
 
@@ -42,7 +42,18 @@ def case_view(case: Case) -> procedure.CaseView:
         fine_range=fine_range(links, decided),
         mitigation=events.get("notified", {}).get("mitigation"),
         noticed_fines=noticed_fines(events.get("notified", {})),
+        redecided_since_notice=_redecided_since_notice(case.id),
         hearing=service.hearing(case))
+
+
+def _redecided_since_notice(case_id: uuid.UUID) -> bool:
+    """Whether a violation of the case was re-decided (follow.py) after its latest notice."""
+    notice = db.session.scalar(select(func.max(CaseEvent.seq)).where(
+        CaseEvent.case_id == case_id, CaseEvent.event == "transition",
+        CaseEvent.to_state == "notified"))
+    return notice is not None and db.session.scalar(select(CaseEvent.seq).where(
+        CaseEvent.case_id == case_id, CaseEvent.event == "violation_redecided",
+        CaseEvent.seq > notice).limit(1)) is not None
 
 
 def noticed_fines(notice: dict[str, Any]) -> tuple[tuple[int, int], ...] | None:

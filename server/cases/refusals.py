@@ -75,6 +75,12 @@ ENGLISH: dict[str, str] = {
                            "lighter penalty is decided without one. A new notice rests on new "
                            "facts, corrected facts or a corrected legal basis.",
     "renotice.unknown": "Unknown reason for a new notice.",
+    "renotice.heavier_after_statements": "The party's statements and defence were heard "
+                                         "({statements} recorded) and no violation of the "
+                                         "case was re-decided since the notice: a new notice "
+                                         "cannot intend a heavier penalty than its "
+                                         "{intended_fen} fen (处罚法 第45条). Record the new or "
+                                         "corrected facts on the violation first.",
     "renotice.decided": "The case is decided ({state}): a notice precedes the decision (处罚法 "
                         "第44条), so it can no longer be notified again.",
     # the decision

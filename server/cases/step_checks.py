@@ -59,6 +59,8 @@ class CaseView:
     noticed_fines: tuple[tuple[int, int], ...] | None = None
     """The fine the notice intends for each act it fines (act, fen); None for a notice
     recorded before notices named them (its total alone binds the decision)."""
+    redecided_since_notice: bool = False
+    """Whether a violation of the case was re-decided (follow.py) since the notice in force."""
 
 
 def _need(params: Mapping[str, Any], *names: str) -> None:
@@ -112,6 +114,22 @@ def _renotice(case: CaseView, p: Mapping[str, Any]) -> dict[str, Any] | None:
     return ground(p["renotice_reason"], note, case.notice_on, case.intended_fen)
 
 
+def _not_heavier_on_statements(case: CaseView, intended: int,
+                               act_fines: list[dict[str, int]]) -> None:
+    """Refuse a re-notice heavier than the notice it replaces (its total, or an act's fine)
+    once the party's statements were heard, while no violation was re-decided since that
+    notice: nothing but the statements changed, and they never make it heavier (第45条)."""
+    if not case.statements or case.redecided_since_notice:
+        return
+    noticed = dict(case.noticed_fines or ())
+    heavier = intended > (case.intended_fen or 0) or (case.noticed_fines is not None and any(
+        fen > noticed.get(act, 0) for act, fen in _by_act(act_fines).items()))
+    if heavier:
+        raise Refused("renotice.heavier_after_statements",
+                      {"statements": len(case.statements), "intended_fen": case.intended_fen},
+                      {"intended_fen": "field.above_notice"})
+
+
 def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any]:
     renotice = _renotice(case, p)
     _fineable(case)
@@ -123,6 +141,8 @@ def _to_notified(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, An
                       bad_input=True)
     act_fines = _act_fines(case, intended, p.get("act_fines"))
     mitigation = _mitigation(case, intended, "intended_fen", act_fines, p.get("mitigation"))
+    if renotice:
+        _not_heavier_on_statements(case, intended, act_fines)
     review = legal_review_required(intended, case.hearing, case.complex)
     if case.state == "legal_review" or (renotice and review and not case.legal_review_done):
         _need(p, "review_opinion")  # a re-notice needing review it never had: reviewed now

@@ -145,3 +145,26 @@ def test_the_case_history_and_the_earlier_notice_say_why_the_party_was_notified_
     assert rows["各违法行为拟罚款"] == "第1项 40,000.00元" and rows["听证申请"] == "—"
     assert rows["重新告知日期"] == "2021年6月10日"
     assert rows["重新告知理由"] == "法律依据更正：适用条款更正为第一百零八条"
+
+
+def test_after_the_partys_statements_a_heavier_re_notice_needs_facts_re_decided_since():
+    heard = {"statements": ("rejected",), "noticed_fines": ((1, 1_000_000),),
+             "fineable_acts": ((1, 1_000_000, None, True),)}
+    for reason in renotice.GROUNDS:  # a ground named, nothing re-decided: the statements
+        with pytest.raises(procedure.Refused, match="第45条") as refused:
+            procedure.check_transition(_notified(**heard), "notified", {
+                "renotice_reason": reason, "renotice_note": "当事人申辩后重新核查",
+                "intended_fen": 1_500_000}, D("2021-06-10"))
+        assert refused.value.message.key == "renotice.heavier_after_statements"
+        assert refused.value.errors == {"intended_fen": "above the notified amount"}
+        assert not refused.value.bad_input
+    redecided = procedure.check_transition(
+        _notified(**heard, redecided_since_notice=True), "notified",
+        {**AGAIN, "intended_fen": 1_500_000}, D("2021-06-10"))
+    assert redecided["intended_fen"] == 1_500_000
+    lighter = procedure.check_transition(_notified(**heard), "notified",
+                                         {**AGAIN, "intended_fen": 800_000}, D("2021-06-10"))
+    assert lighter["intended_fen"] == 800_000  # not heavier: the statements may lighten it
+    unheard = procedure.check_transition(_notified(**{**heard, "statements": ()}), "notified",
+                                         {**AGAIN, "intended_fen": 1_500_000}, D("2021-06-10"))
+    assert unheard["intended_fen"] == 1_500_000

@@ -120,3 +120,37 @@ def test_the_case_file_holds_the_earlier_notice_before_the_notice_in_force():
     names = [m.name for m in members]
     assert names[-2:] == ["正卷/02_行政处罚事先（听证）告知记录（已重新告知）.pdf",
                           "正卷/03_行政处罚事先（听证）告知书.pdf"]
+
+
+def test_after_the_partys_statements_a_heavier_re_notice_waits_for_facts_re_decided(
+        client, party, violation, file_case, step, frozen):
+    cited = violation()
+    frozen.on("2021-06-03")
+    case = answer(file_case(cited["id"]), 201)
+    case = answer(step(case, "investigating"))
+    frozen.on("2021-06-07")
+    case = answer(step(case, "notified", intended_fen=4_000_000))
+    frozen.on("2021-06-08")
+    answer(client.post(f"/api/v1/cases/{case['id']}/statements", json={
+        "version": case["version"], "form": "written", "made_by": "法定代表人张三",
+        "content": "另一排放口不属于本单位。", "adopted": "rejected",
+        "reasoning": "经核实属于该单位。"}, headers=party["legal"]), 201)
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    frozen.on("2021-06-09")
+    heavier = step(case, "notified", intended_fen=5_000_000, **AGAIN)
+    assert heavier.status_code == 409, heavier.get_json()
+    assert "第45条" in heavier.get_json()["detail"]
+    assert heavier.get_json()["errors"] == {"intended_fen": ["above the notified amount"]}
+    assert answer(step(case, "notified", intended_fen=3_000_000, **AGAIN))["intended_fen"] \
+        == 3_000_000  # lighter: allowed
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    current = answer(client.get(f"/api/v1/violations/{cited['id']}",
+                                headers=party["supervisor"]))
+    answer(client.patch(f"/api/v1/violations/{cited['id']}", json={
+        "version": current["version"], "facts": {**current["facts"], "harmful_consequence":
+                                                 True, "corrected_in_time": False}},
+        headers=party["supervisor"]))
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    assert case["history"][-1]["event"] == "violation_redecided"
+    assert answer(step(case, "notified", intended_fen=5_000_000, **AGAIN))["intended_fen"] \
+        == 5_000_000  # the facts were re-decided since the notice it replaces
