@@ -41,6 +41,27 @@ def _intended(data: Mapping[str, Any], noticed: Mapping[int, int]) -> list[str]:
             f"综上，我局拟对你单位作出罚款{total}的行政处罚。"]
 
 
+ASK_AGAIN = "如仍要求举行听证，应当在收到本告知书之日起五个工作日内重新提出。"
+
+
+def _replacing(notified: Mapping[str, Any], hearing: bool) -> tuple[list[str], list[str]]:
+    """A re-notice tells the party which notice it replaces and why, and that a hearing asked
+    for under that notice no longer stands (asked again within this notice's period, when it
+    gives the right): before the facts, and after the rights."""
+    why = notified.get("renotice")
+    if not why:
+        return [], []
+    replaced = (notified.get("earlier_notices") or [{}])[-1]
+    opening = [f"本告知书取代我局于{day_text(why.get('replaces_notice_on'))}作出的行政处罚事先告知"
+               f"（重新告知理由：{renotice.said(why)}）。"]
+    asked = replaced.get("hearing")
+    if not asked:
+        return opening, []
+    return opening, [f"你单位于{day_text(asked.get('requested_on'))}提出的听证申请（原定于"
+                     f"{day_text(asked.get('hearing_on'))}举行）不再沿用"
+                     + (f"；{ASK_AGAIN}" if hearing else "。")]
+
+
 def notice(data: Mapping[str, Any]) -> Doc:
     """行政处罚事先(听证)告知书: hearing rights when the intended penalty gives them (or the
     threshold that would withhold them is unconfirmed)."""
@@ -54,12 +75,14 @@ def notice(data: Mapping[str, Any]) -> Doc:
     # a notice recorded before notices named each act's fine prints as served, without them
     violated = [] if noticed is None else violated_lines(data)
     penalty = _as_served_before(data) if noticed is None else _intended(data, noticed)
+    opening, lapsed = _replacing(case["steps"].get("notified", {}), hearing)
     return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
-               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
+               paragraphs=(f"{data['party']['name']}：", *opening,
+                           f"经查，你单位：{facts_text(data)}。",
                            "以上事实有下列证据为证："
                            f"{'；'.join(evidence_lines(data)) or '现场检查笔录'}。",
                            *violated, *mitigated(case["steps"].get("notified", {})),
-                           *penalty, rights,
+                           *penalty, rights, *lapsed,
                            "陈述、申辩不会导致处罚加重（《中华人民共和国行政处罚法》第四十五条）。"),
                signatures=(data["authority"],), authority=data["authority"])
 

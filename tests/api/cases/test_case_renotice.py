@@ -71,8 +71,8 @@ def test_the_partys_statements_are_refused_as_the_reason_for_a_new_notice(
     assert unknown.status_code == 422 and "renotice_reason" in unknown.get_json()["errors"]
 
 
-def test_a_hearing_asked_under_the_earlier_notice_lapses_and_may_be_asked_again(
-        client, party, violation, file_case, step, frozen):
+def _heard_then_notified_again(file_case, violation, step, frozen) -> dict:
+    """A case whose party asked for a hearing (25 June), notified again on 16 June."""
     frozen.on("2021-06-03")
     case = answer(file_case(violation()["id"]), 201)
     case = answer(step(case, "investigating"))
@@ -83,8 +83,13 @@ def test_a_hearing_asked_under_the_earlier_notice_lapses_and_may_be_asked_again(
     case = answer(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
                        hearing_place=HEARD_PLACE, chair=HEARD_CHAIR))
     frozen.on("2021-06-16")
-    case = answer(step(case, "notified", intended_fen=16_000_000,
+    return answer(step(case, "notified", intended_fen=16_000_000,
                        renotice_reason="facts_corrected", renotice_note="排放时长更正为三个月"))
+
+
+def test_a_hearing_asked_under_the_earlier_notice_lapses_and_may_be_asked_again(
+        client, party, violation, file_case, step, frozen):
+    case = _heard_then_notified_again(file_case, violation, step, frozen)
     assert case["state"] == "notified" and case["hearing_on"] is None
     assert "hearing" not in case["steps"]
     assert [d["name"] for d in case["deadlines"]] == ["filing", "decision", "notice_reply"]
@@ -154,3 +159,18 @@ def test_after_the_partys_statements_a_heavier_re_notice_waits_for_facts_re_deci
     assert case["history"][-1]["event"] == "violation_redecided"
     assert answer(step(case, "notified", intended_fen=5_000_000, **AGAIN))["intended_fen"] \
         == 5_000_000  # the facts were re-decided since the notice it replaces
+
+
+def test_the_new_notice_tells_the_party_what_it_replaces_and_that_its_hearing_request_lapsed(
+        client, party, violation, file_case, step, frozen):
+    case = _heard_then_notified_again(file_case, violation, step, frozen)
+    document = client.get(f"/api/v1/cases/{case['id']}/documents/notice",
+                          headers=party["legal"])
+    assert document.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document.data)).pages)
+    text = text.replace("\n", "")
+    for needle in ("本告知书取代我局于2021年6月7日作出的行政处罚事先告知",
+                   "违法事实更正：排放时长更正为三个月",
+                   "你单位于2021年6月15日提出的听证申请（原定于2021年6月25日举行）不再沿用",
+                   "如仍要求举行听证，应当在收到本告知书之日起五个工作日内重新提出"):
+        assert needle in text, (needle, text)
