@@ -239,8 +239,9 @@ class HeldMutationSchema(Schema):
     received_at = Moment(required=True, metadata={"description": "When the server received "
                                                   "it"})
     expires_at = Moment(required=True, metadata={
-        "description": "When it is rejected (410, its record never arrived) unless that record "
-                       "arrives first: received_at + SYNC_HELD_EXPIRY_DAYS"})
+        "description": "From when it may be rejected (410, its record never arrived) unless "
+                       "that record arrives first: received_at + SYNC_HELD_EXPIRY_DAYS; the "
+                       "hourly job sync.expire_held rejects it at its first run after that"})
 
 
 class HeldQuerySchema(Schema):

@@ -97,5 +97,6 @@ def resolve_conflict(actor, body: dict, conflict_id: uuid.UUID):
 @blp.secured
 def list_held(actor, query: dict):
     """Mutations from tablets of your district held as pending (waiting for a record that has
-    not arrived), oldest first; each is rejected (410) at `expires_at` unless it arrives."""
+    not arrived), oldest first; each is rejected (410) by the hourly expiry job's first run
+    after `expires_at` unless it arrives first."""
     return held.list_held(actor, query["limit"])
