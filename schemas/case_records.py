@@ -133,6 +133,10 @@ class StatementCreateSchema(Schema):
     adopted = fields.String(required=True,
                             validate=validate.OneOf(("accepted", "partly", "rejected")))
     reasoning = fields.String(required=True, validate=TEXT)
+    notice = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "the notice it answers, 1 for the first (第1次告知) and n for the n-th "
+                       "after re-notices; received_on lies within that notice's period. "
+                       "Default: the latest notice whose period holds received_on"})
 
 
 class StatementSchema(Schema):
@@ -147,5 +151,7 @@ class StatementSchema(Schema):
     content = fields.String(required=True)
     adopted = fields.String(required=True)
     reasoning = fields.String(required=True)
+    notice = fields.Integer(required=True, metadata={
+        "description": "the notice it answers: 1 for the first, n for the n-th"})
     reviewed_by = fields.UUID(required=True)
     created_at = Moment(required=True)

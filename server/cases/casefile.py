@@ -49,7 +49,7 @@ MAIN_ORDER = ("decision", "not_penalised", "service_receipt", "filing_approval",
               "inspection_record", "inquiry_record", "contact_sheet", "evidence",
               "correction_order", "earlier_notice", "notice", "hearing_notice", "hearing_record",
               "closing_approval")
-SECONDARY_ORDER = ("hearing_report", "history")
+SECONDARY_ORDER = ("earlier_hearing_report", "hearing_report", "history")
 TITLES = {"catalogue": "卷内目录", "decision": "行政处罚决定书",
           "not_penalised": "不予行政处罚决定书", "service_receipt": "送达回证",
           "filing_approval": "立案审批表", "inspection_record": "现场检查（勘察）笔录",
@@ -58,6 +58,7 @@ TITLES = {"catalogue": "卷内目录", "decision": "行政处罚决定书",
           "earlier_notice": "行政处罚事先（听证）告知记录（已重新告知）",
           "notice": "行政处罚事先（听证）告知书", "hearing_notice": "听证通知书",
           "hearing_record": "听证笔录", "hearing_report": "听证报告",
+          "earlier_hearing_report": "听证报告（原告知下，已因重新告知失效）",
           "closing_approval": "结案审批表",
           "history": "案件流转记录（审核、延期、中止、听证）"}
 

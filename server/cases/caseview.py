@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from server.cases import chairs, procedure, service
+from server.cases import chairs, procedure, renotice, service
 from server.cases.models import Case, CaseEvent, CaseStatement, CaseViolation
 from server.extensions import db
 from server.fieldwork.models import ViolationDecision
@@ -24,6 +24,9 @@ def case_view(case: Case) -> procedure.CaseView:
     payment_due = procedure.payment_due(case.served_on, service.procedure_on(case.filed_on)) \
         if case.served_on else None
     decided = _decisions(links)
+    heard = list(db.session.execute(select(CaseStatement.adopted, CaseStatement.notice).where(
+        CaseStatement.case_id == case.id).order_by(CaseStatement.seq)))
+    latest = len(renotice.notices(events))
     return procedure.CaseView(
         state=case.state, party_type=case.party_type,
         outcomes=tuple(link.outcome for link in links), proposed_fen=case.proposed_fen,
@@ -37,8 +40,8 @@ def case_view(case: Case) -> procedure.CaseView:
         intended_fen=case.intended_fen, notice_on=case.notice_on, hearing_on=case.hearing_on,
         decided_on=case.decided_on, fine_fen=case.fine_fen, served_on=case.served_on,
         payment_due=payment_due,
-        statements=tuple(db.session.scalars(select(CaseStatement.adopted).where(
-            CaseStatement.case_id == case.id).order_by(CaseStatement.seq))),
+        statements=tuple(adopted for adopted, _ in heard),
+        statements_on_notice=sum(1 for _, notice in heard if notice == latest),
         fine_range=fine_range(links, decided),
         mitigation=events.get("notified", {}).get("mitigation"),
         noticed_fines=noticed_fines(events.get("notified", {})),

@@ -308,6 +308,8 @@ FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | Non
     "hearing_notice": (hearing.hearing_notice, HEARD),
     "hearing_record": (hearing.hearing_record, HEARD),
     "hearing_report": (hearing.hearing_report, HEARD),
+    # the 听证报告 of hearings that lapsed with the notice they were asked for under
+    "earlier_hearing_report": (hearing.lapsed_report, AFTER_NOTICE),
     "decision": (decision, ("decided", "served", "paid", "enforced", "closed", "archived")),
     "not_penalised": (not_penalised, ("not_penalised", "served", "closed", "archived")),
     "service_receipt": (service_receipt, ("served", "paid", "enforced", "closed", "archived")),
@@ -318,7 +320,7 @@ FORMS: dict[str, tuple[Callable[[Mapping[str, Any]], Doc], tuple[str, ...] | Non
 # forms kept one per record: the case file holds every one of them
 MANY: dict[str, Callable[[Mapping[str, Any]], list[Doc]]] = {
     "inspection_record": inspection_records, "inquiry_record": inquiry_records,
-    "earlier_notice": earlier_notices}
+    "earlier_notice": earlier_notices, "earlier_hearing_report": hearing.lapsed_reports}
 
 
 def documents(form: str, data: Mapping[str, Any]) -> list[Doc]:
@@ -345,6 +347,8 @@ def available(form: str, state: str, data: Mapping[str, Any]) -> bool:
         return False  # not penalised without a notice: there is none to print or file
     if form == "earlier_notice" and not renotice.earlier_notices(data["case"]["steps"]):
         return False  # the case was notified once: no notice was replaced
+    if form == "earlier_hearing_report" and not hearing.lapsed(data):
+        return False  # no hearing was asked for under a notice a re-notice replaced
     if form in HEARING_FORMS and not hearing.heard(data):
         return False
     return states is None or state in states

@@ -241,6 +241,9 @@ class CaseStatement(db.Model):
     content: Mapped[str] = mapped_column(Text, nullable=False)
     adopted: Mapped[str] = mapped_column(String(10), nullable=False)
     reasoning: Mapped[str] = mapped_column(Text, nullable=False)
+    # the notice it answers: 1 for the first, n for the n-th (a re-notice, renotice.py)
+    notice: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                        server_default="1")
     reviewed_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

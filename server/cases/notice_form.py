@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from server.cases import hearing_forms as hearing
 from server.cases import renotice
 from server.cases.act_texts import act_fines, act_titles, basis, not_fined, violated_lines
 from server.cases.doc import (
@@ -112,16 +113,14 @@ def _superseded(old: Mapping[str, Any], by: Mapping[str, Any], filing_number: st
 
 
 def earlier_notices(data: Mapping[str, Any]) -> list[Doc]:
-    """The notices a re-notice replaced, one document each, oldest first."""
+    """The notices a re-notice replaced, oldest first: one document each, followed by the
+    听证通知书 and 听证笔录 of a hearing asked for under it, which lapsed with it."""
     case = data["case"]
-    current = case["steps"].get("notified") or {}
-    earlier = list(current.get("earlier_notices") or ())
-    following = [*earlier[1:], current] if earlier else []  # each replaced by the next one
-    return [_superseded(old, by, case["filing_number"], seq, data["authority"],
-                        party_rows(data)[:2])
-            for seq, (old, by) in enumerate(zip(earlier, following, strict=True), start=1)]
+    return [doc for seq, old, by in renotice.replaced(case["steps"])
+            for doc in (_superseded(old, by, case["filing_number"], seq, data["authority"],
+                                    party_rows(data)[:2]), *hearing.lapsed_main(data, seq))]
 
 
 def earlier_notice(data: Mapping[str, Any]) -> Doc:
     """The notice the latest re-notice replaced."""
-    return earlier_notices(data)[-1]
+    return [doc for doc in earlier_notices(data) if doc.form == "earlier_notice"][-1]

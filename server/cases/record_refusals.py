@@ -27,6 +27,8 @@ CATALOGUE = Catalogue({
     "statement.outside": "Statements are made within 5 working days of the notice "
                          "({notice_on} to {due}); one received on {received_on} is outside "
                          "the period, in which the party waived the right.",
+    "statement.no_notice": "The case has {notices} notice(s): there is no notice {notice} "
+                           "for the statement to answer.",
     # notes next to a field
     "inquiry_field.before_start": "before started_at",
     "inquiry_field.outside": "outside the case",
@@ -46,6 +48,7 @@ CATALOGUE = Catalogue({
                               "district: upload it first (tus, POST /api/v1/uploads/)",
     "statement_field.after_today": "after today",
     "statement_field.between": "between {start} and {end}",
+    "statement_field.notices": "from 1 to {notices}",
 })
 said, english = CATALOGUE.said, CATALOGUE.english
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from server import clock
 from server.audit import service as audit
 from server.auth.policy import Actor
-from server.cases import inquiry_signers, procedure, service
+from server.cases import inquiry_signers, procedure, renotice, service
 from server.cases.models import Case, CaseInquiry, CaseStatement
 from server.cases.record_refusals import english, notes_english, said
 from server.clock import SHANGHAI
@@ -150,28 +150,41 @@ def record_statement(actor: Actor, case_id: uuid.UUID, version: int,
         if case.state not in STATEMENT_STATES or case.notice_on is None:
             raise _refused(Conflict, said("statement.not_now", state=case.state), {})
         received: date = data.get("received_on") or today
-        due = procedure.notice_reply_due(case.notice_on)
         if received > today:
             raise _refused(ValidationFailed, said("statement.future"),
                            {("received_on",): [said("statement_field.after_today")]})
-        if not case.notice_on <= received <= due:
-            raise _refused(Conflict, said("statement.outside", notice_on=case.notice_on, due=due,
-                                          received_on=received),
-                           {("received_on",): [said("statement_field.between",
-                                                    start=case.notice_on, end=due)]})
+        notice = _answered(case, received, data.get("notice"))
         row = CaseStatement(id=uuid.uuid4(), case_id=case.id,
                             seq=_next_seq(CaseStatement, case.id), received_on=received,
                             form=data["form"], made_by=data["made_by"], content=data["content"],
                             adopted=data["adopted"], reasoning=data["reasoning"],
-                            reviewed_by=actor.user_id, created_at=clock.utcnow())
+                            notice=notice, reviewed_by=actor.user_id, created_at=clock.utcnow())
         session.add(row)
         _bump(case)
         details = {"statement_id": row.id, "seq": row.seq, "received_on": received,
-                   "form": row.form, "adopted": row.adopted}
+                   "form": row.form, "adopted": row.adopted, "notice": notice}
         service.record_event(case, actor, "statement", case.state, received, details)
         audit.record(actor, "case.statement", "case", case.id,
                      json_safe(details | {"reasoning": row.reasoning}))
     return case, row
+
+
+def _answered(case: Case, received: date, chosen: int | None) -> int:
+    """The notice a statement received on `received` answers (any notice of the case, its
+    period holding that day), or refused."""
+    periods = renotice.windows(case.steps)
+    if chosen is not None and chosen > len(periods):
+        raise _refused(ValidationFailed, said("statement.no_notice", notice=chosen,
+                                              notices=len(periods)),
+                       {("notice",): [said("statement_field.notices", notices=len(periods))]})
+    notice = renotice.answering(periods, received, chosen)
+    if notice is None:
+        start, due = periods[(chosen or len(periods)) - 1]
+        raise _refused(Conflict, said("statement.outside", notice_on=start, due=due,
+                                      received_on=received),
+                       {("received_on",): [said("statement_field.between", start=start,
+                                                end=due)]})
+    return notice
 
 
 def statements(case: Case) -> list[CaseStatement]:

@@ -90,8 +90,8 @@ ENGLISH: dict[str, str] = {
     "decision.heavier": "Statements and defence can never make the penalty heavier than the "
                         "notice (处罚法 第45条): the fine may not exceed {intended_fen} fen.",
     "decision.heavier_heard": "Statements and defence can never make the penalty heavier than "
-                              "the notice (处罚法 第45条) ({statements} statement(s) recorded): "
-                              "the fine may not exceed {intended_fen} fen.",
+                              "the notice (处罚法 第45条) ({statements} statement(s) recorded on "
+                              "this notice): the fine may not exceed {intended_fen} fen.",
     "decision.act_not_noticed": "The notice said act {act} would not be fined: the decision "
                                 "cannot fine it without a new notice telling the party (处罚法 "
                                 "第44条).",

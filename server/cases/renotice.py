@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from server.cases.hearing_rights import notice_reply_due
 from server.cases.refusals import Refused
 from server.messages import Message
 
@@ -60,6 +61,40 @@ def renoticed(steps: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, 
 def earlier_notices(steps: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The notices a re-notice replaced, oldest first."""
     return list((steps.get("notified") or {}).get("earlier_notices") or ())
+
+
+def replaced(steps: Mapping[str, Any]) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """Each notice a re-notice replaced, oldest first: its number (第n次告知), the notice as
+    recorded (with the hearing asked for under it, if any) and the notice that replaced it."""
+    earlier = earlier_notices(steps)
+    following = [*earlier[1:], steps["notified"]] if earlier else []
+    return [(seq, old, by) for seq, (old, by)
+            in enumerate(zip(earlier, following, strict=True), start=1)]
+
+
+def notices(steps: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every notice of the case, oldest first: the n-th is 第n次告知, the last one in force."""
+    current = steps.get("notified")
+    if not current:
+        return []
+    return [*earlier_notices(steps), {k: v for k, v in current.items()
+                                      if k != "earlier_notices"}]
+
+
+def windows(steps: Mapping[str, Any]) -> list[tuple[date, date]]:
+    """Each notice's period for statements and defence: its day and the reply's last day."""
+    days = [date.fromisoformat(str(n["on"])) for n in notices(steps)]
+    return [(on, notice_reply_due(on)) for on in days]
+
+
+def answering(periods: list[tuple[date, date]], received: date, chosen: int | None
+              ) -> int | None:
+    """The notice (1 for the first) a statement received on `received` answers: `chosen` when
+    its period holds that day, else the latest notice whose period holds it; None if none."""
+    holding = [n for n, (start, end) in enumerate(periods, start=1) if start <= received <= end]
+    if chosen is not None:
+        return chosen if chosen in holding else None
+    return holding[-1] if holding else None
 
 
 def said(renotice: Mapping[str, Any]) -> str:

@@ -45,6 +45,8 @@ class CaseView:
     payment_due: date | None = None
     statements: tuple[str, ...] = ()
     """How each recorded statement/defence was reviewed: accepted, partly or rejected."""
+    statements_on_notice: int = 0
+    """How many of them answer the latest notice, the one the decision may not exceed."""
     hearing: Hearing | None = None
     """The catalogue's 较大数额罚款 for this party (None: the catalogue names none)."""
     fine_range: tuple[int, int] | None = None
@@ -201,9 +203,10 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
         raise Refused("decision.notice_period", {"due": notice_reply_due(case.notice_on)},
                       {"on": "field.notice_period"})
     if p["fine_fen"] > case.intended_fen:
-        raise Refused("decision.heavier_heard" if case.statements else "decision.heavier",
-                      {"intended_fen": case.intended_fen, "statements": len(case.statements)}
-                      if case.statements else {"intended_fen": case.intended_fen},
+        heard = case.statements_on_notice
+        raise Refused("decision.heavier_heard" if heard else "decision.heavier",
+                      {"intended_fen": case.intended_fen, "statements": heard}
+                      if heard else {"intended_fen": case.intended_fen},
                       {"fine_fen": "field.above_notice"})
     if p["fine_fen"] <= 0:
         raise Refused("decision.not_positive", notes={"fine_fen": "field.positive"},

@@ -168,3 +168,38 @@ def test_after_the_partys_statements_a_heavier_re_notice_needs_facts_re_decided_
     unheard = procedure.check_transition(_notified(**{**heard, "statements": ()}), "notified",
                                          {**AGAIN, "intended_fen": 1_500_000}, D("2021-06-10"))
     assert unheard["intended_fen"] == 1_500_000
+
+
+def test_the_hearing_that_lapsed_stays_in_the_case_file_beside_the_notice_it_answered():
+    from server.cases import casefile, forms
+
+    first = {"on": "2021-06-07", "intended_fen": 15_000_000, "hearing_offered": True}
+    lapsed = {"on": "2021-06-15", "requested_on": "2021-06-10", "hearing_notice_on": "2021-06-15",
+              "hearing_on": "2021-06-25", "hearing_place": "区局三楼听证室",
+              "chair": {"name": "王主持"}}
+    steps = renotice.renoticed({"notified": first, "hearing": lapsed}, {
+        "on": "2021-06-16", "intended_fen": 16_000_000,
+        "renotice": {"reason": "facts_corrected", "note": "排放时长更正为三个月"}})
+    party = {"name": "上海测试化工有限公司", "credit_code": "91310115MA0QETA77P",
+             "address": "上海市浦东新区陈海路31号"}
+    data = {"party": party, "authority": "上海市浦东新区生态环境局", "violations": [],
+            "case": {"filing_number": "沪0115环立〔2021〕1号", "steps": steps,
+                     "notice_on": "2021-06-16", "intended_fen": 16_000_000, "fine_fen": None}}
+    docs = forms.documents("earlier_notice", data)
+    assert [d.form for d in docs] == ["earlier_notice", "hearing_notice", "hearing_record"]
+    for doc in docs[1:]:  # marked as the earlier notice's, its fine and day, not the new ones
+        assert doc.title.endswith("（第1次告知，已因重新告知失效）")
+        assert doc.number == "沪0115环立〔2021〕1号 第1次告知"
+        assert "2021年6月16日重新告知取代" in doc.paragraphs[-1]
+    assert dict(docs[1].rows)["听证主持人"] == "王主持"
+    assert "拟对你单位罚款150,000.00元" in docs[1].paragraphs[1]
+    assert dict(docs[2].rows)["拟作出的行政处罚"] == "罚款150,000.00元（2021年6月7日告知）"
+    assert forms.earlier_notice(data).form == "earlier_notice"
+    filed = [f for f in forms.FORMS if forms.filed(f, "notified", data)]
+    assert "hearing_notice" not in filed  # no hearing under the notice in force
+    [report] = forms.documents("earlier_hearing_report", data)
+    assert report.title == "听证报告（第1次告知，已因重新告知失效）"
+    assert dict(report.rows)["听证日期"] == "2021年6月25日"
+    members = [(m.role, m.volume) for m in casefile.plan(filed, [], True)]
+    assert members.index(("earlier_notice", "main")) < members.index(("notice", "main"))
+    assert ("earlier_hearing_report", "secondary") in members

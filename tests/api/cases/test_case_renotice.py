@@ -108,8 +108,15 @@ def test_a_hearing_asked_under_the_earlier_notice_lapses_and_may_be_asked_again(
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(document.data)).pages)
     text = text.replace("\n", "")
     for needle in ("第1次告知", "2021年6月7日", "150,000.00元", "2021年6月16日",
-                   "违法事实更正：排放时长更正为三个月", "因重新告知不再沿用"):
+                   "违法事实更正：排放时长更正为三个月", "因重新告知不再沿用",
+                   "听证通知书（第1次告知，已因重新告知失效）",
+                   "听证笔录（第1次告知，已因重新告知失效）",
+                   "罚款150,000.00元（2021年6月7日告知）"):
         assert needle in text, (needle, text)
+    assert text.index("2021年6月16日") < text.index("听证通知书")  # after the notice it answered
+    report = client.get(f"/api/v1/cases/{case['id']}/documents/earlier_hearing_report",
+                        headers=party["legal"])
+    assert report.status_code == 200
 
 
 def test_a_case_notified_once_has_no_earlier_notice(client, party, violation, file_case, step,
@@ -174,3 +181,62 @@ def test_the_new_notice_tells_the_party_what_it_replaces_and_that_its_hearing_re
                    "你单位于2021年6月15日提出的听证申请（原定于2021年6月25日举行）不再沿用",
                    "如仍要求举行听证，应当在收到本告知书之日起五个工作日内重新提出"):
         assert needle in text, (needle, text)
+
+
+def _statement(version: int, **change) -> dict:
+    return {"version": version, "form": "written", "made_by": "法定代表人张三",
+            "content": "已整改，请求从轻处罚。", "adopted": "rejected", "reasoning": "不影响定性。",
+            **change}
+
+
+def test_a_statement_made_on_the_earlier_notice_is_recorded_after_the_re_notice(
+        client, party, violation, file_case, step, frozen):
+    case = _notified(file_case, violation, step, frozen)  # 7 June, reply due 15 June
+    frozen.on("2021-06-09")
+    case = answer(step(case, "notified", intended_fen=5_000_000, **AGAIN))  # due 17 June
+    url = f"/api/v1/cases/{case['id']}/statements"
+    frozen.on("2021-06-10")
+    earlier = answer(client.post(url, json=_statement(case["version"], received_on="2021-06-08"),
+                                 headers=party["legal"]), 201)
+    assert earlier["received_on"] == "2021-06-08" and earlier["notice"] == 1
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    latest = answer(client.post(url, json=_statement(case["version"]), headers=party["legal"]),
+                    201)
+    assert latest["notice"] == 2  # both notices' periods hold 10 June: the one in force
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    chosen = answer(client.post(url, json=_statement(case["version"], notice=1),
+                                headers=party["legal"]), 201)
+    assert chosen["notice"] == 1  # the party answered the earlier notice, within its period
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    outside = client.post(url, json=_statement(case["version"], received_on="2021-06-08",
+                                               notice=2), headers=party["legal"])
+    assert outside.status_code == 409 and "2021-06-09 to 2021-06-17" in \
+        outside.get_json()["detail"]
+    unknown = client.post(url, json=_statement(case["version"], notice=3),
+                          headers=party["legal"])
+    assert unknown.status_code == 422 and "notice" in unknown.get_json()["errors"]
+    assert [s["notice"] for s in answer(client.get(url, headers=party["legal"]))] == [1, 2, 1]
+
+
+def test_the_heavier_refusal_counts_the_statements_on_the_latest_notice(
+        client, party, violation, file_case, step, frozen):
+    case = _notified(file_case, violation, step, frozen)
+    url = f"/api/v1/cases/{case['id']}/statements"
+    frozen.on("2021-06-08")
+    answer(client.post(url, json=_statement(case["version"]), headers=party["legal"]), 201)
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    frozen.on("2021-06-09")
+    case = answer(step(case, "notified", intended_fen=5_000_000, **AGAIN))
+    frozen.on("2021-06-18")
+    refused = step(case, "decided", fine_fen=5_000_001).get_json()["detail"]
+    assert "5000000 fen" in refused
+    assert "recorded" not in refused, refused  # the statement answered the notice replaced
+    frozen.on("2021-06-10")
+    answer(client.post(url, json=_statement(case["version"], received_on="2021-06-10"),
+                       headers=party["legal"]), 201)
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    frozen.on("2021-06-18")
+    refused = step(case, "decided", fine_fen=5_000_001).get_json()["detail"]
+    assert "(1 statement(s) recorded on this notice)" in refused, refused
+    case = answer(step(case, "decided", fine_fen=5_000_000))
+    assert case["steps"]["decided"]["statements_reviewed"] == 2  # the decision reviews both
