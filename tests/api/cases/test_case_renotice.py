@@ -226,17 +226,18 @@ def test_the_heavier_refusal_counts_the_statements_on_the_latest_notice(
     answer(client.post(url, json=_statement(case["version"]), headers=party["legal"]), 201)
     case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
     frozen.on("2021-06-09")
-    case = answer(step(case, "notified", intended_fen=5_000_000, **AGAIN))
+    # lighter than the 4000000 fen notified: after statements a heavier one needs new facts
+    case = answer(step(case, "notified", intended_fen=3_000_000, **AGAIN))
     frozen.on("2021-06-18")
-    refused = step(case, "decided", fine_fen=5_000_001).get_json()["detail"]
-    assert "5000000 fen" in refused
+    refused = step(case, "decided", fine_fen=3_000_001).get_json()["detail"]
+    assert "3000000 fen" in refused
     assert "recorded" not in refused, refused  # the statement answered the notice replaced
     frozen.on("2021-06-10")
     answer(client.post(url, json=_statement(case["version"], received_on="2021-06-10"),
                        headers=party["legal"]), 201)
     case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
     frozen.on("2021-06-18")
-    refused = step(case, "decided", fine_fen=5_000_001).get_json()["detail"]
+    refused = step(case, "decided", fine_fen=3_000_001).get_json()["detail"]
     assert "(1 statement(s) recorded on this notice)" in refused, refused
-    case = answer(step(case, "decided", fine_fen=5_000_000))
+    case = answer(step(case, "decided", fine_fen=3_000_000))
     assert case["steps"]["decided"]["statements_reviewed"] == 2  # the decision reviews both
