@@ -31,10 +31,10 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     form = page.locator("#step-form")
     page.get_by_label("推进到").select_option("hearing")
     assert form.get_by_label("听证日期（通知送达后至少7个工作日）").is_visible()
-    assert form.get_by_label("罚款金额（元）").is_hidden()
+    assert form.get_by_label("罚款金额（元）", exact=True).is_hidden()
     assert form.get_by_label("教育内容").is_hidden()
     page.get_by_label("推进到").select_option("decided")
-    assert form.get_by_label("罚款金额（元）").is_visible()
+    assert form.get_by_label("罚款金额（元）", exact=True).is_visible()
     assert form.get_by_label("教育内容").is_visible()  # a waived act: its party is educated
     assert form.get_by_label("听证主持人", exact=True).is_hidden()
 
@@ -55,7 +55,7 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     assert form.get_by_label("主持人账号（可选，不得为本案调查人员）").input_value() == str(
         page.user.id)
     # the page's deferred script hides the other steps' inputs once the whole page is parsed
-    expect(form.get_by_label("罚款金额（元）")).to_be_hidden()
+    expect(form.get_by_label("罚款金额（元）", exact=True)).to_be_hidden()
     shoot(page, "case_step_refused")
     form.get_by_label("听证日期（通知送达后至少7个工作日）").fill(
         add_working_days(today, 7).isoformat())
