@@ -145,18 +145,17 @@ def test_another_districts_case_is_not_found_by_either_form(client, console, wor
     assert after["extensions"] == [] and after["suspensions"] == []
 
 
-def _suspend_open(session, case: dict[str, Any], start: date) -> Any:
+def _suspend_open(session, case: dict[str, Any], start: date, kind: str = "suspension",
+                  reason: str = "当事人无法联系") -> Any:
     return session.post(f"/console/cases/{case['id']}/suspensions", data={
-        "version": case["version"], "kind": "suspension", "start": start.isoformat(),
-        "end": "", "reason": "当事人无法联系"})
+        "version": case["version"], "kind": kind, "start": start.isoformat(), "end": "",
+        "reason": reason})
 
 
 def test_an_open_testing_period_is_said_as_testing_not_as_a_suspension(client, console, world):
     case = _case(client, world)
     session = console("legal", OWN)
-    answer = session.post(f"/console/cases/{case['id']}/suspensions", data={
-        "version": case["version"], "kind": "testing", "start": _today().isoformat(),
-        "end": "", "reason": "水样送检，结果未出"})
+    answer = _suspend_open(session, case, _today(), "testing", "水样送检，结果未出")
     assert answer.status_code == 303, answer.get_data(as_text=True)
     page = session.get(f"/console/cases/{case['id']}").get_data(as_text=True)
     deadlines = page.split('id="deadlines"')[1]
@@ -247,9 +246,7 @@ def test_the_history_names_a_testing_period_and_its_end_as_testing_not_as_a_susp
         client, console, world):
     case = _case(client, world)
     session = console("legal", OWN)
-    answer = session.post(f"/console/cases/{case['id']}/suspensions", data={
-        "version": case["version"], "kind": "testing", "start": _today().isoformat(),
-        "end": "", "reason": "水样送检，结果未出"})
+    answer = _suspend_open(session, case, _today(), "testing", "水样送检，结果未出")
     assert answer.status_code == 303, answer.get_data(as_text=True)
     ended = session.post(f"/console/cases/{case['id']}/suspensions/end", data={
         "version": _case(client, world)["version"], "end": _today().isoformat()})
