@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -227,9 +227,12 @@ def import_districts(file: Path, source: str):
 @demo_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
 @click.option("--per-district", default=15, show_default=True)
-def seed_demo(if_empty: bool, per_district: int):
+@click.option("--workload/--no-workload", default=True, show_default=True,
+              help="Also a demo day's work: a draw, tasks, an inspection, violations, a case.")
+def seed_demo(if_empty: bool, per_district: int, workload: bool):
     """Load districts, demo enterprises and one user per role (passwords shown once)."""
     from server.demo import seed
+    from server.demo.workload import make_workload
 
     if not seed.is_empty():
         if if_empty:
@@ -241,6 +244,12 @@ def seed_demo(if_empty: bool, per_district: int):
                            file=sys.stderr) as bar:
         result = seed.seed(per_district, progress=bar.update)
     click.echo(f"seeded {result.districts} districts and {result.enterprises} enterprises")
+    if workload:
+        work = make_workload(current_app, result.passwords)
+        outcomes = ", ".join(work.violations.values())
+        click.echo(f"demo work in {seed.DEMO_DISTRICT}: a draw of {work.drawn_tasks} tasks, a "
+                   f"complaint task, an inspection record with {len(work.violations)} "
+                   f"violations (the rules: {outcomes}), a case filed on the fined one")
     click.echo("demo users (passwords are shown only now; store them):")
     for username, password in result.passwords.items():
         click.echo(f"  {username:<12} {password}")

@@ -141,3 +141,36 @@ def test_records_made_before_the_citations_index_are_found_through_it_after_the_
             (photo, "violation", "310115"), (both, "violation", "310115")])
         db.session.rollback()
     assert citing_ids(app, both) == ({violation}, {record})
+
+
+def test_the_demo_seed_leaves_a_day_of_work_made_through_the_api(app, runner):
+    from server.cases.models import Case, CaseViolation
+    from server.fieldwork.models import Inspection, Violation
+    from server.planning.models import Task
+
+    result = runner.invoke(args=["demo", "seed", "--per-district", "4"])
+    assert result.exit_code == 0, result.output
+    assert "the rules: may_waive, fine" in result.output
+    with app.app_context():
+        tasks = db.session.scalars(select(Task)).all()
+        assert sorted(t.kind for t in tasks).count("complaint") == 1 and len(tasks) == 4
+        record = db.session.scalars(select(Inspection)).one()
+        assert len(record.officers) == 2
+        assert {t.id: t.status for t in tasks}[record.task_id] == "in_progress"
+        violations = db.session.scalars(select(Violation)).all()
+        assert {v.inspection_id for v in violations} == {record.id} and len(violations) == 2
+        case = db.session.scalars(select(Case)).one()
+        link = db.session.scalars(select(CaseViolation)).one()  # the fined one alone
+        assert case.district == "310115" and link.case_id == case.id
+        assert link.outcome == "fine" and link.amount_fen > 0
+    verify = runner.invoke(args=["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_the_demo_seed_can_leave_the_work_out(app, runner):
+    from server.fieldwork.models import Inspection
+
+    result = runner.invoke(args=["demo", "seed", "--per-district", "1", "--no-workload"])
+    assert result.exit_code == 0 and "demo work" not in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0

@@ -1,0 +1,109 @@
+"""A demo day's work on top of the seeded register, made through the HTTP API as the demo
+users (validation, rules, audit and change log as for anyone): a drawn random-inspection plan,
+a complaint task, an inspection record with a waived and a fined violation, and a case filed on
+the fined one. A new installation then shows every page with something on it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import Flask
+
+from server.clock import SHANGHAI, today_shanghai
+from server.demo.seed import DEMO_DISTRICT
+
+DEVICE = "demo-seed"
+# The conditions of the minor-offence list as an inspector records them on site (LAW.md): an
+# act corrected on the spot and in time, with no harmful consequence, is not fined; the same
+# act left uncorrected with a harmful consequence is.
+WAIVED = {"corrected_on_spot": True, "corrected_in_time": True, "harmful_consequence": False}
+FINED = {"corrected_on_spot": False, "corrected_in_time": False, "harmful_consequence": True}
+
+
+class SeedRefused(RuntimeError):
+    """The API refused a step of the demo work (its problem details in the message)."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the demo work made."""
+
+    drawn_tasks: int
+    complaint_task: str
+    inspection: str
+    violations: dict[str, str]  # id -> outcome of the rules
+    case: str
+
+
+class _As:
+    """One demo user signed in through the API (a bearer token of the seed's device)."""
+
+    def __init__(self, app: Flask, username: str, password: str):
+        self.app, self.client = app, app.test_client()
+        token = self.call("POST", "/auth/token", {"username": username, "password": password,
+                                                  "device_id": DEVICE}, auth=False)
+        self.headers = {"Authorization": f"Bearer {token['access_token']}"}
+        self.user_id = self.call("GET", "/auth/me")["id"]
+
+    def call(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> Any:
+        """The answer of one request; a refusal stops the seed with its problem details."""
+        with self.app.app_context():  # its own: a request would reuse the command's (and g)
+            response = self.client.open(f"/api/v1{path}", method=method, json=body,
+                                        headers=self.headers if auth else {})
+        if response.status_code >= 300:
+            raise SeedRefused(f"{method} {path}: {response.status_code} {response.get_data(True)}")
+        return response.get_json()
+
+
+def _site_point(enterprise: dict[str, Any]) -> dict[str, Any]:
+    """A check-in at the enterprise's site (its centroid)."""
+    lon, lat = enterprise["centroid"]
+    return {"lat": round(lat, 6), "lon": round(lon, 6), "accuracy_m": 8}
+
+
+def make_workload(app: Flask, passwords: dict[str, str]) -> Workload:
+    """A day's work in the demo district by its supervisor, inspectors and legal staff."""
+    supervisor, inspector = (_As(app, name, passwords[name]) for name in
+                             ("supervisor", "inspector1"))
+    partner = _As(app, "inspector2", passwords["inspector2"]).user_id
+    today = today_shanghai()
+    plan = supervisor.call("POST", "/plans", {
+        "name": f"{today.year}年度浦东新区“双随机、一公开”抽查", "district": DEMO_DISTRICT,
+        "sample": {"count": 3},
+        "period": {"start": today.isoformat(), "end": f"{today.year}-12-31"}})
+    draw = supervisor.call("POST", f"/plans/{plan['id']}/draws", {})
+    sites = supervisor.call("GET", f"/enterprises?district={DEMO_DISTRICT}&per_page=20")["items"]
+    drawn = {unit["enterprise_id"] for unit in draw["selected"]}
+    reported = next((site for site in sites if site["id"] not in drawn), sites[-1])
+    complaint = supervisor.call("POST", "/tasks", {
+        "kind": "complaint", "enterprise_id": reported["id"], "priority": "high",
+        "note": "群众来电反映夜间喷漆异味，请核查"})
+    visited = next(site for site in sites if site["id"] == draw["selected"][0]["enterprise_id"])
+    task = inspector.call("GET", f"/tasks/{draw['selected'][0]['task_id']}")
+    inspector.call("POST", f"/tasks/{task['id']}/transitions",
+                   {"to": "in_progress", "version": task["version"]})
+    yesterday = datetime.combine(today - timedelta(days=1), time(10, 0), SHANGHAI)
+    inspection = str(uuid.uuid4())
+    inspector.call("POST", "/inspections", {
+        "id": inspection, "enterprise_id": visited["id"],
+        "task_id": task["id"],
+        "inspector_ids": [inspector.user_id, partner], "started_at": yesterday.isoformat(),
+        "checkin": _site_point(visited),
+        "findings": "喷漆车间门窗敞开作业，VOCs 无组织排放；危险废物贮存场所未设置标识"})
+    outcomes = {}
+    for code, facts, description in (
+            ("AIR_VOC", WAIVED, "喷漆车间门窗敞开作业，现场已责令关闭并整改完毕"),
+            ("AIR_VOC", FINED, "调漆间未密闭，废气未经收集直接排放，周边居民投诉")):
+        made = inspector.call("POST", "/violations", {
+            "id": str(uuid.uuid4()), "inspection_id": inspection, "code": code,
+            "occurred_on": yesterday.date().isoformat(), "description": description,
+            "facts": facts, "location": _site_point(visited)})
+        outcomes[made["id"]] = made["decision"]["zh"]["decision"]
+    fined = [key for key, outcome in outcomes.items() if outcome == "fine"]
+    legal = _As(app, "legal", passwords["legal"])
+    case = legal.call("POST", "/cases", {"violation_ids": fined,
+                                         "summary": "调漆间废气未经收集直接排放"})
+    return Workload(len(draw["selected"]), complaint["id"], inspection, outcomes, case["id"])
