@@ -17,7 +17,7 @@ from server.evidence.received import Received
 QA_ROWS = 5  # rows the form offers without JavaScript (the script adds more)
 QA = re.compile(r"qa\.([0-9]{1,3})\.([qa])")
 INTERVIEWEE = ("name", "relation", "id_type", "id_number", "phone")
-STATEMENT = ("received_on", "form", "made_by", "content", "adopted", "reasoning")
+STATEMENT = ("received_on", "notice", "form", "made_by", "content", "adopted", "reasoning")
 SHANGHAI_OFFSET = "+08:00"
 PLACEHOLDER = "0" * 64  # an image's digest until it is kept: the form is checked first
 OFFICER_IMAGE = "officer_image."

@@ -62,3 +62,33 @@ def test_the_form_shows_the_chosen_steps_inputs_and_keeps_them_when_refused(
     page.get_by_role("button", name="推进案件").click()
     expect(page.locator("#case-state")).to_have_text("听证")
     expect(page.locator("#step-refused")).to_have_count(0)
+
+
+def test_after_a_re_notice_the_statement_form_offers_each_notice_and_the_list_names_it(
+        signed_in, live_url, client, world, shoot):
+    case = _notified(client, world)
+    response = client.post(f"/api/v1/cases/{case['id']}/transitions", json={
+        "to": "notified", "version": case["version"], "intended_fen": 2_500_000,
+        "renotice_reason": "facts_corrected", "renotice_note": "排放时长更正为一个月"},
+        headers=world["legal"])
+    assert response.status_code == 200, response.get_json()
+    today = clock.today_shanghai()
+    day = f"{today.year}年{today.month}月{today.day}日"
+    page = signed_in("legal", OWN)
+    page.goto(f"{live_url}/console/cases/{case['id']}")
+    form = page.locator("#statement-form")
+    notice = form.get_by_label("陈述、申辩所针对的告知")
+    assert notice.input_value() == "2"  # the notice in force unless another is chosen
+    assert notice.locator("option").all_inner_texts() == [f"第1次告知（{day}）",
+                                                          f"第2次告知（{day}）"]
+    notice.select_option(label=f"第1次告知（{day}）")
+    form.get_by_label("陈述申辩人", exact=True).fill("法定代表人张三")
+    form.get_by_label("陈述申辩内容").fill("已整改，请求从轻处罚。")
+    form.get_by_label("复核意见", exact=True).select_option("rejected")
+    form.get_by_label("复核理由").fill("不影响定性。")
+    shoot(page, "case_statement_renotice")
+    page.get_by_role("button", name="保存陈述申辩").click()
+    row = page.locator("#statement-list tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(f"第1次告知（{day}）")
+    expect(page.locator("#statement-list thead")).to_contain_text("针对的告知")
