@@ -249,7 +249,8 @@ def seed_demo(if_empty: bool, per_district: int, workload: bool):
         outcomes = ", ".join(work.violations.values())
         click.echo(f"demo work in {seed.DEMO_DISTRICT}: a draw of {work.drawn_tasks} tasks, a "
                    f"complaint task, an inspection record with {len(work.violations)} "
-                   f"violations (the rules: {outcomes}), a case filed on the fined one")
+                   f"violations (the rules: {outcomes}), a case filed on the fined one, "
+                   f"{work.conflicts} sync conflict to resolve")
     click.echo("demo users (passwords are shown only now; store them):")
     for username, password in result.passwords.items():
         click.echo(f"  {username:<12} {password}")

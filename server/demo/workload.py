@@ -1,7 +1,8 @@
 """A demo day's work on top of the seeded register, made through the HTTP API as the demo
 users (validation, rules, audit and change log as for anyone): a drawn random-inspection plan,
-a complaint task, an inspection record with a waived and a fined violation, and a case filed on
-the fined one. A new installation then shows every page with something on it."""
+a complaint task, an inspection record edited on two tablets offline (a hard sync conflict), a
+violation the rules let the bureau waive and a fined one, and a case filed on the fined one. A
+new installation then shows every page with something on it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from flask import Flask
 from server.clock import SHANGHAI, today_shanghai
 from server.demo.seed import DEMO_DISTRICT
 
-DEVICE = "demo-seed"
 # The conditions of the minor-offence list as an inspector records them on site (LAW.md): an
 # act corrected on the spot and in time, with no harmful consequence, is not fined; the same
 # act left uncorrected with a harmful consequence is.
@@ -36,15 +36,16 @@ class Workload:
     inspection: str
     violations: dict[str, str]  # id -> outcome of the rules
     case: str
+    conflicts: int  # open sync conflicts
 
 
 class _As:
-    """One demo user signed in through the API (a bearer token of the seed's device)."""
+    """One demo user signed in through the API on a device of their own (a bearer token)."""
 
     def __init__(self, app: Flask, username: str, password: str):
-        self.app, self.client = app, app.test_client()
+        self.app, self.client, self.device = app, app.test_client(), f"demo-{username}"
         token = self.call("POST", "/auth/token", {"username": username, "password": password,
-                                                  "device_id": DEVICE}, auth=False)
+                                                  "device_id": self.device}, auth=False)
         self.headers = {"Authorization": f"Bearer {token['access_token']}"}
         self.user_id = self.call("GET", "/auth/me")["id"]
 
@@ -68,7 +69,7 @@ def make_workload(app: Flask, passwords: dict[str, str]) -> Workload:
     """A day's work in the demo district by its supervisor, inspectors and legal staff."""
     supervisor, inspector = (_As(app, name, passwords[name]) for name in
                              ("supervisor", "inspector1"))
-    partner = _As(app, "inspector2", passwords["inspector2"]).user_id
+    partner = _As(app, "inspector2", passwords["inspector2"])
     today = today_shanghai()
     plan = supervisor.call("POST", "/plans", {
         "name": f"{today.year}年度浦东新区“双随机、一公开”抽查", "district": DEMO_DISTRICT,
@@ -90,9 +91,14 @@ def make_workload(app: Flask, passwords: dict[str, str]) -> Workload:
     inspector.call("POST", "/inspections", {
         "id": inspection, "enterprise_id": visited["id"],
         "task_id": task["id"],
-        "inspector_ids": [inspector.user_id, partner], "started_at": yesterday.isoformat(),
+        "inspector_ids": [inspector.user_id, partner.user_id], "started_at": yesterday.isoformat(),
         "checkin": _site_point(visited),
         "findings": "喷漆车间门窗敞开作业，VOCs 无组织排放；危险废物贮存场所未设置标识"})
+    for tablet, findings in (
+            (inspector, "喷漆车间门窗敞开作业，VOCs 无组织排放；危险废物贮存场所未设置标识；"
+                        "现场已责令关闭门窗"),
+            (partner, "喷漆车间门窗敞开作业，VOCs 无组织排放；调漆间未密闭")):
+        _edit_offline(tablet, inspection, {"findings": findings})  # both on version 1
     outcomes = {}
     for code, facts, description in (
             ("AIR_VOC", WAIVED, "喷漆车间门窗敞开作业，现场已责令关闭并整改完毕"),
@@ -106,4 +112,17 @@ def make_workload(app: Flask, passwords: dict[str, str]) -> Workload:
     legal = _As(app, "legal", passwords["legal"])
     case = legal.call("POST", "/cases", {"violation_ids": fined,
                                          "summary": "调漆间废气未经收集直接排放"})
-    return Workload(len(draw["selected"]), complaint["id"], inspection, outcomes, case["id"])
+    conflicts = supervisor.call("GET", "/sync/conflicts")
+    return Workload(len(draw["selected"]), complaint["id"], inspection, outcomes, case["id"],
+                    len(conflicts["items"] if isinstance(conflicts, dict) else conflicts))
+
+
+def _edit_offline(tablet: _As, inspection: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """An edit of the record's first version made offline and synced: the second tablet's
+    edit of the same field becomes a hard conflict for the supervisor to resolve."""
+    result = tablet.call("POST", "/sync/push", {"device_id": tablet.device, "mutations": [{
+        "mutation_id": str(uuid.uuid4()), "entity": "inspection", "op": "update",
+        "id": inspection, "base_version": 1, "fields": fields}]})["results"][0]
+    if result["status"] not in ("applied", "conflict"):
+        raise SeedRefused(f"sync push: {result}")
+    return result

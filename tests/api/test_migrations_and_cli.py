@@ -147,10 +147,12 @@ def test_the_demo_seed_leaves_a_day_of_work_made_through_the_api(app, runner):
     from server.cases.models import Case, CaseViolation
     from server.fieldwork.models import Inspection, Violation
     from server.planning.models import Task
+    from server.sync.models import SyncConflict
 
     result = runner.invoke(args=["demo", "seed", "--per-district", "4"])
     assert result.exit_code == 0, result.output
     assert "the rules: may_waive, fine" in result.output
+    assert "1 sync conflict to resolve" in result.output
     with app.app_context():
         tasks = db.session.scalars(select(Task)).all()
         assert sorted(t.kind for t in tasks).count("complaint") == 1 and len(tasks) == 4
@@ -163,6 +165,9 @@ def test_the_demo_seed_leaves_a_day_of_work_made_through_the_api(app, runner):
         link = db.session.scalars(select(CaseViolation)).one()  # the fined one alone
         assert case.district == "310115" and link.case_id == case.id
         assert link.outcome == "fine" and link.amount_fen > 0
+        conflict = db.session.scalars(select(SyncConflict)).one()  # two tablets, one field
+        assert conflict.entity_id == str(record.id) and conflict.kind == "hard"
+        assert conflict.status == "open"
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0, verify.output
 
