@@ -244,14 +244,15 @@ def _own_reason(reason: str | None) -> str:
 
 
 def not_penalised(data: Mapping[str, Any]) -> Doc:
-    """不予行政处罚决定书, with the education given (处罚法 Art. 33 ¶3)."""
+    """不予行政处罚决定书: the provisions each act violated (as the decision names them), the
+    ground not to penalise, and the education given (处罚法 Art. 33 ¶3)."""
     case = data["case"]
     step = case["steps"].get("not_penalised", {})
     education = step.get("education") or {}
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
                rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
-                           f"依据：{in_full(data['waiver_basis'])}。"
+                           *violated_lines(data), f"依据：{in_full(data['waiver_basis'])}。"
                            f"理由：{in_full(served_reason(data['explanation'])).rstrip('。')}。",
                            f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",
                            f"教育情况：{day_text(education.get('on'))}，"

@@ -1,7 +1,8 @@
-"""The notice, the decision and the correction order name, act by act, the provisions each act
-violated as its violations' stored decisions give them (处罚法 第44条: the notice states the
-facts, reasons and basis), marking those the rule data has from unconfirmed text; an act whose
-decisions name none keeps the general wording, nothing is invented (pure)."""
+"""The notice, the decision, the 不予行政处罚决定书 and the correction order name, act by act, the
+provisions each act violated as its violations' stored decisions give them (处罚法 第44条: the
+notice states the facts, reasons and basis), marking those the rule data has from unconfirmed
+text; an act whose decisions name none keeps the general wording, nothing is invented
+(pure)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _data(*violations: dict) -> dict:
 
 def _texts(data: dict) -> dict[str, str]:
     return {form: "\n".join(getattr(forms, form)(data).paragraphs)
-            for form in ("notice", "decision", "correction_order")}
+            for form in ("notice", "decision", "correction_order", "not_penalised")}
 
 
 UNAPPROVED = ("EIA_UNAPPROVED", "未批先建", "环评法 第31条第1款")
@@ -76,7 +77,7 @@ def test_a_single_act_is_said_to_violate_the_provisions_its_decision_names():
 def test_several_acts_each_name_their_own_provisions_the_unverified_marked():
     texts = _texts(_data(_act(1, *UNAPPROVED, _violated("EIA_UNAPPROVED")),
                          _act(2, *MAJOR, _violated("EIA_MAJOR_CHANGE"))))
-    for form in ("notice", "decision"):
+    for form in ("notice", "decision", "not_penalised"):
         assert f"“未批先建”的违法行为违反了{EIA_22}的规定。" in texts[form], texts[form]
         assert f"“重大变动未重新报批”的违法行为违反了{EIA_24}的规定。" in texts[form], texts[form]
     order = texts["correction_order"]
@@ -93,7 +94,7 @@ def test_an_act_whose_decision_names_no_provision_keeps_the_general_wording():
     assert f"{GENERAL}，现责令你单位改正下列违法行为：" in order, order
     assert "“易产生扬尘的物料未密闭”的违法行为，依据《中华人民共和国大气污染防治法》" \
         "第一百一十七条，责令立即改正。" in order, order
-    for form in ("notice", "decision"):
+    for form in ("notice", "decision", "not_penalised"):
         assert f"“重大变动未重新报批”的违法行为违反了{EIA_24}的规定。" in texts[form], texts[form]
         assert "扬尘的物料未密闭”的违法行为违反" not in texts[form], texts[form]
 
@@ -110,5 +111,5 @@ def test_a_case_read_without_any_provision_says_what_it_said_before():
     texts = _texts(_data(_act(1, *DUST, None)))
     assert f"{GENERAL}，依据《中华人民共和国大气污染防治法》第一百一十七条，" \
         "现责令你单位立即改正上述违法行为。" in texts["correction_order"]
-    for form in ("notice", "decision"):
+    for form in ("notice", "decision", "not_penalised"):
         assert "违反了" not in texts[form], texts[form]

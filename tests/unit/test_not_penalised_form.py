@@ -9,7 +9,7 @@ DATA = {"party": {"name": "上海大众环境服务股份有限公司", "credit_
                   "address": "上海市浦东新区陈海路31号"},
         "authority": "上海市浦东新区生态环境局",
         "violations": [{"occurred_on": "2025-04-01", "title": "危险废物未设置识别标志",
-                        "code": "HW_MGMT", "description": "危废仓库未设识别标志"}],
+                        "code": "HW_MGMT", "description": "危废仓库未设识别标志", "act": 1}],
         "waiver_basis": "处罚法 第33条第1款",
         "explanation": "符合免罚清单第6项的全部条件，不予行政处罚；应当对当事人进行教育",
         "case": {"decision_number": "沪0115环不罚〔2026〕1号", "decided_on": "2026-11-30",

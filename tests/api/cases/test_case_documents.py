@@ -339,6 +339,20 @@ def test_the_notice_and_the_decision_name_the_provision_the_act_violated(
         assert violated in [p.text for p in docx.paragraphs], form
 
 
+def test_the_not_penalised_decision_names_the_provision_the_act_violated_as_the_decision_does(
+        client, party, violation, file_case, step, frozen):
+    # The 不予行政处罚决定书 named the waiver list's item and the rules' reason, never the
+    # provision the act violated, which the notice, the decision and the order to correct name.
+    case = _waived_and_not_penalised(violation, file_case, step, frozen)
+    docx = Document(io.BytesIO(_ok(_get(client, party, case, "not_penalised", "docx")).data))
+    paragraphs = [p.text for p in docx.paragraphs]
+    violated = ("上述行为违反了《中华人民共和国大气污染防治法》第四十五条（未经官方文本核实）"
+                "的规定。")
+    assert violated in paragraphs, paragraphs
+    assert paragraphs.index(violated) < next(i for i, p in enumerate(paragraphs)
+                                             if p.startswith("依据："))
+
+
 def test_no_document_of_a_fined_case_abbreviates_a_law(client, party, closed_case):
     # The notice and decision read "依据大气法 第108条" and "规则说明：依 大气法 第108条 罚款…"
     for form in FINED_FORMS:
