@@ -102,7 +102,8 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                           for r in case_records.inquiries(case)],
             "statements": [{"received_on": s.received_on.isoformat(), "form": s.form,
                             "made_by": s.made_by, "content": s.content, "adopted": s.adopted,
-                            "reasoning": s.reasoning} for s in case_records.statements(case)]}
+                            "reasoning": s.reasoning, "notice": s.notice}
+                           for s in case_records.statements(case)]}
 
 
 def evidence_list(cited: dict[str, dict[str, Any]], district: str) -> list[dict[str, Any]]:

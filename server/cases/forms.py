@@ -207,6 +207,16 @@ def _educated(step: Mapping[str, Any]) -> list[str]:
             f"教育：{education['content'].rstrip('。')}（《中华人民共和国行政处罚法》第三十三条第三款）。"]
 
 
+def _answering(data: Mapping[str, Any], heard: Mapping[str, Any]) -> str:
+    """Which notice a statement answered (针对第n次告知（its day）), when the case was notified
+    more than once (重新告知); nothing when once, or when the statement names none."""
+    days = [n.get("on") for n in renotice.notices(data["case"]["steps"])]
+    seq = heard.get("notice")
+    if len(days) < 2 or not isinstance(seq, int) or not 1 <= seq <= len(days):
+        return ""
+    return f"针对第{seq}次告知（{day_text(days[seq - 1])}）"
+
+
 def decision(data: Mapping[str, Any]) -> Doc:
     """行政处罚决定书."""
     case = data["case"]
@@ -218,6 +228,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
         paragraphs.append(f"你单位陈述、申辩意见：{steps['statements']}。")
     for heard in data.get("statements") or []:
         paragraphs.append(f"{day_text(heard['received_on'])}，{heard['made_by']}"
+                          f"{_answering(data, heard)}"
                           f"{'书面' if heard['form'] == 'written' else '口头'}陈述、申辩："
                           f"{heard['content']}。经复核，{ADOPTED[heard['adopted']]}，"
                           f"理由：{heard['reasoning']}。")

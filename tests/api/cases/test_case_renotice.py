@@ -241,3 +241,54 @@ def test_the_heavier_refusal_counts_the_statements_on_the_latest_notice(
     assert "(1 statement(s) recorded on this notice)" in refused, refused
     case = answer(step(case, "decided", fine_fen=3_000_000))
     assert case["steps"]["decided"]["statements_reviewed"] == 2  # the decision reviews both
+
+
+# a statement and its review as said without their own full stops (the decision adds them)
+SAID = {"content": "已整改，请求从轻处罚", "reasoning": "不影响定性"}
+
+
+def _decision_text(client, party, case) -> str:
+    document = client.get(f"/api/v1/cases/{case['id']}/documents/decision",
+                          headers=party["legal"])
+    assert document.status_code == 200
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(document.data)).pages
+                   ).replace("\n", "")
+
+
+def test_after_a_re_notice_the_decision_says_which_notice_each_statement_answered(
+        client, party, violation, file_case, step, frozen):
+    # The decision listed the statements alike: which notice (and so which intended penalty)
+    # each one answered could not be told once the party had been notified again.
+    case = _notified(file_case, violation, step, frozen)  # 7 June
+    url = f"/api/v1/cases/{case['id']}/statements"
+    frozen.on("2021-06-08")
+    answer(client.post(url, json=_statement(case["version"], **SAID), headers=party["legal"]), 201)
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    frozen.on("2021-06-09")
+    case = answer(step(case, "notified", intended_fen=3_000_000, **AGAIN))
+    frozen.on("2021-06-10")
+    answer(client.post(url, json=_statement(case["version"], content="设备已更换",
+                                            adopted="partly", reasoning="减轻情节属实"),
+                       headers=party["legal"]), 201)
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    frozen.on("2021-06-18")
+    text = _decision_text(client, party, answer(step(case, "decided", fine_fen=3_000_000)))
+    for said in ("2021年6月8日，法定代表人张三针对第1次告知（2021年6月7日）书面陈述、申辩："
+                 "已整改，请求从轻处罚。经复核，不予采纳，理由：不影响定性。",
+                 "2021年6月10日，法定代表人张三针对第2次告知（2021年6月9日）书面陈述、申辩："
+                 "设备已更换。经复核，部分采纳，理由：减轻情节属实。"):
+        assert said in text, (said, text)
+
+
+def test_a_case_notified_once_says_its_statements_as_before(
+        client, party, violation, file_case, step, frozen):
+    case = _notified(file_case, violation, step, frozen)  # 7 June, reply due 15 June
+    frozen.on("2021-06-08")
+    answer(client.post(f"/api/v1/cases/{case['id']}/statements",
+                       json=_statement(case["version"], **SAID), headers=party["legal"]), 201)
+    case = answer(client.get(f"/api/v1/cases/{case['id']}", headers=party["legal"]))
+    frozen.on("2021-06-16")
+    text = _decision_text(client, party, answer(step(case, "decided", fine_fen=4_000_000)))
+    assert "2021年6月8日，法定代表人张三书面陈述、申辩：已整改，请求从轻处罚。经复核，不予采纳，" \
+        "理由：不影响定性。" in text, text
+    assert "告知（" not in text
