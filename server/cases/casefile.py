@@ -72,14 +72,17 @@ class Member:
     volume: str
     title: str
     part: int = 0
+    contents: tuple[str, ...] = ()  # the documents it holds besides its own kind, for the index
 
 
 def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool,
-         signatures: Mapping[str, Sequence[tuple[str, str, str]]] | None = None
-         ) -> list[Member]:
-    """Every member in archival order; `evidence` holds (sha256, file extension) pairs, and
+         signatures: Mapping[str, Sequence[tuple[str, str, str]]] | None = None,
+         contents: Mapping[str, Sequence[str]] | None = None) -> list[Member]:
+    """Every member in archival order; `evidence` holds (sha256, file extension) pairs,
     `signatures` the records' signature images (sha256, extension, title) by the form of the
-    record they follow."""
+    record they follow, and `contents` the documents a form's member holds (title · number)
+    when they are not all of its kind (an earlier notice with its lapsed hearing's)."""
+    held = contents or {}
     members = [Member("00_卷内目录.pdf", "catalogue", "catalogue", TITLES["catalogue"])]
     number = 0
     for role in MAIN_ORDER:
@@ -98,7 +101,7 @@ def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool,
         elif role in forms:
             number += 1
             members.append(Member(f"正卷/{number:02d}_{TITLES[role]}.pdf", role, "main",
-                                  TITLES[role]))
+                                  TITLES[role], contents=tuple(held.get(role, ()))))
         for sha256, ext, title in (signatures or {}).get(role, ()):
             number += 1
             members.append(Member(f"正卷/{number:02d}_签名图像/{sha256}{ext}", "signature",
@@ -106,7 +109,7 @@ def plan(forms: list[str], evidence: list[tuple[str, str]], with_history: bool,
     secondary = [r for r in SECONDARY_ORDER if r in forms or (r == "history" and with_history)]
     for index, role in enumerate(secondary, start=1):
         members.append(Member(f"副卷/{index:02d}_{TITLES[role]}.pdf", role, "secondary",
-                              TITLES[role]))
+                              TITLES[role], contents=tuple(held.get(role, ()))))
     return members
 
 

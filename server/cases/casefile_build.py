@@ -190,7 +190,8 @@ def build_zip(actor: Actor, case_id: uuid.UUID, target: Path, report=lambda frac
     facts = evidence.evidence_facts(originals)
     ext = {s: mimetypes.guess_extension(facts[s].mime) or ".bin" for s in facts}
     members = casefile.plan(form_names, [(s, ext[s]) for s in present], with_history=True,
-                            signatures=signature_images.following(images, alone, ext))
+                            signatures=signature_images.following(images, alone, ext),
+                            contents={f: forms.contents(f, data) for f in form_names})
     total = sum(release_originals(actor, case, originals, audited=release)) + \
         DOC_WEIGHT * (len(members) - len(originals))
     store, key = evidence.current_store(), signing_key()

@@ -340,6 +340,16 @@ def documents(form: str, data: Mapping[str, Any]) -> list[Doc]:
     return MANY[form](data) if form in MANY else [FORMS[form][0](data)]
 
 
+def contents(form: str, data: Mapping[str, Any]) -> list[str]:
+    """What the form's case-file member holds, one document a line (title · number), when it
+    holds documents of another kind too (an earlier notice, then the 听证通知书 and 听证笔录 of
+    the hearing that lapsed with it); nothing when all are of the form's kind."""
+    docs = documents(form, data)
+    if all(doc.form == form for doc in docs):
+        return []
+    return [f"{doc.title} · {doc.number}" if doc.number else doc.title for doc in docs]
+
+
 def filed(form: str, state: str, data: Mapping[str, Any]) -> bool:
     """Whether the case file holds the form: one available that records something made (the
     blank 调查询问笔录, printed to take to an inquiry, is not filed when none was recorded)."""

@@ -16,7 +16,8 @@ VOLUMES = {"catalogue": "", "main": "正卷", "secondary": "副卷"}
 def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str,
               missing: Sequence[str] = ()) -> Doc:
     """卷内目录: every member in archival order, main volume then secondary volume (each
-    signature image on its own row, titled with who signed which record), then `missing`:
+    signature image on its own row, titled with who signed which record; the documents a
+    member holds besides its own kind on a row each, n-1, n-2…), then `missing`:
     the lines on what the records cite without a row (not held yet, or stored as evidence)."""
     rows = [("序号 · 卷别", "文件名称 · 路径")]
     seen: set[str] = set()
@@ -30,6 +31,8 @@ def catalogue(case: Any, members: Sequence[Member], authority: str, key_id: str,
                          f"{member.title}（共{count}件，清单见 manifest.json）"))
             continue
         rows.append((f"{index} · {VOLUMES[member.volume]}", f"{member.title} · {member.name}"))
+        rows += [(f"{index}-{part} · {VOLUMES[member.volume]}", held)
+                 for part, held in enumerate(member.contents, start=1)]
     return Doc("catalogue", "卷内目录", case.filing_number, rows=tuple(rows),
                paragraphs=(f"案卷：{case.filing_number} {case.decision_number or ''}",
                            f"本案卷各文件的SHA-256摘要及签名见 {MANIFEST}（Ed25519，签名密钥标识 "

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from PIL import Image
+from pypdf import PdfReader
 
 
 def ok(response, status: int = 200):
@@ -33,6 +34,18 @@ def export_download(app, client, party, case):
     done = ok(client.get(f"/api/v1/exports/{started['id']}", headers=party["legal"])).get_json()
     assert done["status"] == "done" and done["progress"] == 1.0
     return ok(client.get(done["download_url"], headers=party["legal"]))
+
+
+def catalogue_text(archive: zipfile.ZipFile) -> str:
+    """The catalogue's text, its lines joined (a cell wraps a long name)."""
+    body = archive.read("00_卷内目录.pdf")
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages
+                   ).replace("\n", "")
+
+
+def unspaced(text: str) -> str:
+    """Text without its spaces: a wrapped line may lose the space at its end."""
+    return text.replace(" ", "")
 
 
 def now():

@@ -4,10 +4,12 @@ before a heavier decision; the party's statements never do (处罚法 第44条�
 from __future__ import annotations
 
 import io
+import zipfile
 
 from pypdf import PdfReader
 
 from server.cases import casefile
+from tests.api.cases.case_files import catalogue_text, export_zip, unspaced
 from tests.api.cases.conftest import HEARD_CHAIR, HEARD_PLACE
 from tests.api.cases.walking import answer
 
@@ -125,6 +127,19 @@ def test_a_case_notified_once_has_no_earlier_notice(client, party, violation, fi
     response = client.get(f"/api/v1/cases/{case['id']}/documents/earlier_notice",
                           headers=party["legal"])
     assert response.status_code == 409
+
+
+def test_the_case_file_index_names_the_lapsed_hearings_documents_as_the_earlier_notices(
+        app, client, party, exporting, violation, file_case, step, frozen):
+    # The 卷内目录 listed the earlier notice's record alone: the 听证通知书 and 听证笔录 of the
+    # hearing that lapsed with it, printed inside it, were in the file but not in its index.
+    case = _heard_then_notified_again(file_case, violation, step, frozen)
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(app, client, party, case)))
+    catalogue = unspaced(catalogue_text(archive))
+    positions = [catalogue.find(title) for title in (
+        "行政处罚事先（听证）告知记录（已重新告知）", "听证通知书（第1次告知，已因重新告知失效）",
+        "听证笔录（第1次告知，已因重新告知失效）", "行政处罚事先（听证）告知书")]
+    assert -1 not in positions and positions == sorted(positions), (positions, catalogue)
 
 
 def test_the_case_file_holds_the_earlier_notice_before_the_notice_in_force():

@@ -16,7 +16,15 @@ import pytest
 from pypdf import PdfReader
 
 from tests.api.cases.archived_copies import export_and_fetch, run_jobs
-from tests.api.cases.case_files import export_zip, flip_byte, ok, rewrite_zip, verify_casefile
+from tests.api.cases.case_files import (
+    catalogue_text,
+    export_zip,
+    flip_byte,
+    ok,
+    rewrite_zip,
+    unspaced,
+    verify_casefile,
+)
 from tests.api.cases.conftest import png, upload_file, upload_photo
 from tests.api.cases.test_case_records import record_without_officer_signatures
 
@@ -110,18 +118,6 @@ def _exported(app, client, party, case) -> tuple[bytes, zipfile.ZipFile, dict]:
     return data, archive, json.loads(archive.read("manifest.json"))
 
 
-def _catalogue(archive: zipfile.ZipFile) -> str:
-    """The catalogue's text, its lines joined (a cell wraps a long name)."""
-    body = archive.read("00_卷内目录.pdf")
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages
-                   ).replace("\n", "")
-
-
-def _unspaced(text: str) -> str:
-    """Text without its spaces: a wrapped line may lose the space at its end."""
-    return text.replace(" ", "")
-
-
 def _released(app) -> set[str]:
     from server.audit.models import AuditEntry
     from server.extensions import db
@@ -152,7 +148,7 @@ def test_the_case_file_holds_the_officer_and_party_signature_images_under_their_
     record = next(i for i, n in enumerate(names) if n.endswith("现场检查（勘察）笔录.pdf"))
     assert {names.index(e["name"]) for e in listed.values()} == {record + 1, record + 2}
     assert manifest["missing_signatures"] == []
-    catalogue = _catalogue(archive)
+    catalogue = catalogue_text(archive)
     assert "签名图像" in catalogue and MANAGER in catalogue and case["inspector"] in catalogue
     assert set(case["images"]) <= _released(app)  # chain of custody, as for evidence
 
@@ -172,7 +168,7 @@ def test_a_signature_image_not_uploaded_yet_is_reported_missing_not_skipped(
     assert [f["sha256"] for f in manifest["files"] if f["role"] == "signature"] == [
         case["officer"]]
     assert not any(case["manager"] in name for name in archive.namelist())
-    catalogue = _catalogue(archive)
+    catalogue = catalogue_text(archive)
     assert "未上传" in catalogue and MANAGER in catalogue
     assert verify_casefile(runner, tmp_path, data).exit_code == 0
 
@@ -209,7 +205,7 @@ def test_the_interviewee_signature_image_follows_the_inquiry_records_it_signs_st
          "role": "interviewee", "signer": INTERVIEWEE}]
     assert sum(case["interviewee"] in n for n in archive.namelist()) == 1
     assert manifest["missing_signatures"] == []
-    catalogue = _catalogue(archive)
+    catalogue = catalogue_text(archive)
     assert "调查询问笔录 第1次询问" in catalogue and f"被询问人 {INTERVIEWEE}" in catalogue
     assert case["interviewee"] in _released(app)
     result = verify_casefile(runner, tmp_path, data)
@@ -225,7 +221,7 @@ def test_an_interviewee_signature_image_not_uploaded_yet_is_reported_missing(
     data, archive, manifest = _exported(app, client, party, case)
     assert manifest["missing_signatures"] == [case["interviewee"]]
     assert not any(case["interviewee"] in name for name in archive.namelist())
-    catalogue = _catalogue(archive)
+    catalogue = catalogue_text(archive)
     assert "未上传" in catalogue and f"被询问人 {INTERVIEWEE}" in catalogue
     assert verify_casefile(runner, tmp_path, data).exit_code == 0
 
@@ -255,7 +251,7 @@ def test_the_officers_and_recorder_signature_images_of_an_inquiry_record_are_in_
         inquiry | {"role": "inquirer", "signer": case["inspector"]}]
     assert sum(case["officer"] in n for n in archive.namelist()) == 1
     assert manifest["missing_signatures"] == [] and manifest["unrecorded_signatures"] == []
-    catalogue = _unspaced(_catalogue(archive))
+    catalogue = unspaced(catalogue_text(archive))
     assert f"询问人{case['second']}、记录人{case['second']}" in catalogue
     assert f"询问人{case['inspector']}" in catalogue
     assert case["recorder"] in _released(app)
@@ -265,7 +261,7 @@ def test_the_officers_and_recorder_signature_images_of_an_inquiry_record_are_in_
     sums = _run("sha256sum", "-c", "SHA256SUMS", cwd=tmp_path / "court")
     assert sums.returncode == 0 and f"{case['recorder']}.png: OK" in sums.stdout.decode()
     text = PdfReader(io.BytesIO(archive.read(names[record]))).pages[0].extract_text()
-    assert f"记录人{case['second']}已电子签名" in _unspaced(text.replace("\n", ""))
+    assert f"记录人{case['second']}已电子签名" in unspaced(text.replace("\n", ""))
 
 
 def test_an_older_inquiry_record_names_its_officers_and_recorders_signatures_not_recorded(
@@ -277,9 +273,9 @@ def test_an_older_inquiry_record_names_its_officers_and_recorders_signatures_not
         inquiry | {"role": "inquirer", "signer": case["inspector"]},
         inquiry | {"role": "inquirer", "signer": case["second"]},
         inquiry | {"role": "recorder", "signer": case["second"]}]
-    assert _unspaced(f"未记录的签名图像（调查询问笔录 第1次询问 2021-06-02 09:30：询问人 "
+    assert unspaced(f"未记录的签名图像（调查询问笔录 第1次询问 2021-06-02 09:30：询问人 "
                      f"{case['inspector']}、询问人 {case['second']}、记录人 "
-                     f"{case['second']}）") in _unspaced(_catalogue(archive))
+                     f"{case['second']}）") in unspaced(catalogue_text(archive))
     result = verify_casefile(runner, tmp_path, data)
     assert result.exit_code == 0 and "intact" in result.output, result.output
 
@@ -297,7 +293,7 @@ def test_a_signature_image_also_cited_as_evidence_is_stored_once_with_both_roles
     assert entry["signed"] == [{"form": "inspection_record", "record": "2021-06-01 10:00",
                                 "role": "party", "signer": MANAGER}]
     assert "roles" not in next(f for f in manifest["files"] if f["sha256"] == case["photo"])
-    catalogue = _catalogue(archive)
+    catalogue = catalogue_text(archive)
     assert MANAGER in catalogue and entry["name"] in catalogue
     result = verify_casefile(runner, tmp_path, data)
     assert result.exit_code == 0 and "intact" in result.output, result.output
