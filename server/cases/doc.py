@@ -94,3 +94,11 @@ def periods_rows(periods: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
             + (f"{day_text(p['start'])}至{day_text(p['end'])}" if p.get("end")
                else f"自{day_text(p['start'])}起，{NOT_ENDED}") for p in periods]
     return [(PERIODS_LABEL, "；".join(said))] if said else []
+
+
+def periods_on(periods: list[Mapping[str, Any]], day: Any) -> list[Mapping[str, Any]]:
+    """The excluded periods as they stood on `day` (a form signed that day): those begun by
+    then, one that ended after it still open."""
+    on = str(day)  # ISO dates, as a date or as stored: their text orders them
+    return [p if p.get("end") and str(p["end"]) <= on else {**p, "end": None}
+            for p in periods if str(p["start"]) <= on]

@@ -32,6 +32,7 @@ from server.cases.doc import (
     mitigated,
     officers_text,
     party_rows,
+    periods_on,
     periods_rows,
     yuan_text,
 )
@@ -41,15 +42,16 @@ from server.rules.text import cite_in_full as in_full
 
 
 def filing_approval(data: Mapping[str, Any]) -> Doc:
-    """立案审批表, with the periods not counted in the decision deadline when made after
-    (or while one is open)."""
+    """立案审批表, signed on the filing day: with the periods not counted in the decision
+    deadline begun by then, as they stood that day (the 结案审批表 states them all)."""
     case = data["case"]
     return Doc("filing_approval", "立案审批表", case["filing_number"], rows=tuple(
         [*party_rows(data), ("案件来源", "现场检查"),
          ("发现日期", day_text(case["discovered_on"])),
          ("立案日期", day_text(case["filed_on"])), ("违法事实", facts_text(data)),
          ("拟适用依据", basis(data)), ("规则引擎意见", in_full(data["explanation"])),
-         ("承办人", data["officer_names"]), *periods_rows(case["suspensions"]),
+         ("承办人", data["officer_names"]),
+         *periods_rows(periods_on(case["suspensions"], case["filed_on"])),
          ("审批意见", "")]),
         signatures=("承办人", "审核人", "负责人"), authority=data["authority"])
 

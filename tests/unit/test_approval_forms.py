@@ -1,6 +1,7 @@
 """The internal approval forms (立案审批表, 结案审批表) state the periods not counted in the
 decision deadline (处罚法 第60条: testing, appraisal and suspension time excluded), an open one
-as not ended yet, so the approver sees why the deadline moved (pure)."""
+as not ended yet, so the approver sees why the deadline moved; the 立案审批表, signed on the
+filing day, only those begun by then, as they stood that day (pure)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,26 @@ def _rows(form: str, data: dict) -> dict[str, str]:
 
 
 def test_an_approval_made_while_a_period_is_open_states_it_as_not_ended_yet():
-    data = _data(_period("testing", "2021-06-10", "2021-06-20"),
-                 _period("suspension", "2021-07-01", None))
-    for form in ("filing_approval", "closing_approval"):
-        rows = _rows(form, data)
-        assert rows[LABEL] == "检测：2021年6月10日至2021年6月20日；" \
-            "中止：自2021年7月1日起，尚未结束", form
-        assert list(rows).index(LABEL) < list(rows).index("审批意见"), form
+    rows = _rows("closing_approval", _data(_period("testing", "2021-06-10", "2021-06-20"),
+                                           _period("suspension", "2021-07-01", None)))
+    assert rows[LABEL] == "检测：2021年6月10日至2021年6月20日；中止：自2021年7月1日起，尚未结束"
+    assert list(rows).index(LABEL) < list(rows).index("审批意见")
+
+
+def test_the_filing_approval_states_only_the_periods_begun_by_the_filing_day_as_they_stood():
+    # It listed every period of the case: a form signed on the filing day (2021-06-03) said
+    # what was recorded weeks later.
+    data = _data(_period("testing", "2021-06-03", "2021-06-20"),
+                 _period("appraisal", "2021-06-25", "2021-06-28"))
+    rows = _rows("filing_approval", data)
+    assert rows[LABEL] == "检测：自2021年6月3日起，尚未结束"  # its end came after the signing
+    assert list(rows).index(LABEL) < list(rows).index("审批意见")
+    assert _rows("closing_approval", data)[LABEL] == \
+        "检测：2021年6月3日至2021年6月20日；鉴定：2021年6月25日至2021年6月28日"
+    same_day = _data(_period("testing", "2021-06-03", "2021-06-03"))
+    assert _rows("filing_approval", same_day)[LABEL] == "检测：2021年6月3日至2021年6月3日"
+    assert LABEL not in _rows("filing_approval", _data(_period("suspension", "2021-06-04",
+                                                                None)))
 
 
 def test_each_kind_of_period_is_named_as_the_case_page_names_it():

@@ -461,21 +461,24 @@ def _approval_rows(client, party, case) -> dict[str, str]:
     return {row.cells[0].text: row.cells[-1].text for row in document.tables[0].rows}
 
 
-def test_an_approval_form_states_the_periods_not_counted_in_the_decision_deadline(
+def test_the_filing_approval_states_the_periods_begun_by_the_filing_day_and_no_later_one(
         client, party, violation, file_case, frozen):
-    # 立案审批表 printed while a testing period was open said nothing of it: the approver could
-    # not see why the decision deadline had moved
+    # 立案审批表 printed while a testing period was open said nothing of it; then it listed
+    # every period, though a form signed on the filing day cannot record what came later.
     frozen.on("2021-06-03")
     case = _ok(file_case(violation()["id"]), 201).get_json()
     assert "不计入办案期限的期间" not in _approval_rows(client, party, case)
-    frozen.on("2021-06-12")
     case = _ok(client.post(f"/api/v1/cases/{case['id']}/suspensions", headers=party["legal"],
                            json={"version": case["version"], "kind": "testing",
-                                 "start": "2021-06-10", "reason": "废气送检"})).get_json()
-    assert _approval_rows(client, party, case)["不计入办案期限的期间"] == \
-        "检测：自2021年6月10日起，尚未结束"
+                                 "start": "2021-06-03", "reason": "废气送检"})).get_json()
+    opened = "检测：自2021年6月3日起，尚未结束"
+    assert _approval_rows(client, party, case)["不计入办案期限的期间"] == opened
+    frozen.on("2021-06-12")
     case = _ok(client.post(f"/api/v1/cases/{case['id']}/suspensions/end",
                            headers=party["legal"],
                            json={"version": case["version"], "end": "2021-06-11"})).get_json()
-    assert _approval_rows(client, party, case)["不计入办案期限的期间"] == \
-        "检测：2021年6月10日至2021年6月11日"
+    case = _ok(client.post(f"/api/v1/cases/{case['id']}/suspensions", headers=party["legal"],
+                           json={"version": case["version"], "kind": "appraisal",
+                                 "start": "2021-06-12", "reason": "鉴定"})).get_json()
+    assert [p["start"] for p in case["suspensions"]] == ["2021-06-03", "2021-06-12"]
+    assert _approval_rows(client, party, case)["不计入办案期限的期间"] == opened
