@@ -44,10 +44,15 @@ def day_text(value: date | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def clause(text: str) -> str:
+    """Typed text without its closing full stop: the document ends the sentence itself."""
+    return text.strip().rstrip("。.；;")
+
+
 def facts_text(data: Mapping[str, Any]) -> str:
     """The case's violations as facts: 2021年6月1日，<behaviour>：<description>；…"""
     return "；".join(f"{day_text(v['occurred_on'])}，{v['title'] or v['code']}："
-                    f"{v['description'] or '—'}" for v in data["violations"]) or "—"
+                    f"{clause(v['description'] or '') or '—'}" for v in data["violations"]) or "—"
 
 
 def party_rows(data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -1,0 +1,38 @@
+"""The decision's account of the party's statements, the hearing and the summary ends each
+sentence once, whether or not the text typed ended with a full stop (pure)."""
+
+from __future__ import annotations
+
+from server.cases import forms
+from tests.unit.test_decision_violated_provisions import _act, _data
+
+
+def _decision(**decided) -> str:
+    data = _data(_act(1, "AIR_VOC", "挥发性有机物", "大气法 第108条", None))
+    data["case"]["steps"]["decided"] |= decided
+    data["statements"] = [{"received_on": "2023-03-12", "made_by": "法定代表人张三",
+                           "form": "written", "content": "已整改，请求从轻处罚。",
+                           "adopted": "rejected", "reasoning": "整改不能免除责任。",
+                           "notice": 1}]
+    return "\n".join(forms.decision(data).paragraphs)
+
+
+def test_a_statement_typed_with_a_full_stop_is_said_with_one():
+    text = _decision()
+    assert "已整改，请求从轻处罚。经复核，不予采纳，理由：整改不能免除责任。" in text
+    assert "。。" not in text
+
+
+def test_the_summary_of_statements_and_the_hearing_end_with_one_full_stop():
+    text = _decision(statements="请求从轻处罚。", hearing_record="当事人未提出新的证据。")
+    assert "你单位陈述、申辩意见：请求从轻处罚。" in text
+    assert "听证意见：当事人未提出新的证据。" in text and "。。" not in text
+
+
+def test_facts_typed_with_a_full_stop_are_joined_and_ended_once():
+    data = _data(_act(1, "AIR_VOC", "挥发性有机物", "大气法 第108条", None),
+                 _act(2, "AIR_DUST", "扬尘", "大气法 第117条", None))
+    data["violations"][0]["description"] = "门窗敞开喷漆。"
+    text = "\\n".join(forms.decision(data).paragraphs)
+    assert "挥发性有机物：门窗敞开喷漆；2023年3月1日，扬尘：现场发现。" in text
+    assert "。；" not in text and "。。" not in text
