@@ -21,7 +21,7 @@ from server.errors import ValidationFailed
 from server.http import holds_lone_surrogate, json_shape
 
 VALUE, PICK = "value:", "pick:"
-PICKS = ("server", "tablet", "edit")
+PICKS = ("server", "tablet", "both", "edit")
 CHECKLIST = "checklist:"  # a checklist answer, by item (server/sync/resolve.py)
 SCHEMAS: dict[str, Schema] = {"inspection": InspectionFields(), "violation": ViolationFields()}
 
@@ -49,6 +49,7 @@ class FieldForm:
     tablet: str
     pick: str
     inputs: tuple[Input, ...]
+    both: str | None = None  # both sides' items in words, when both values are lists
 
 
 def label(field: str) -> str:
@@ -196,6 +197,14 @@ def _moment(text: str) -> str | None:
     return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def both_sides(server: Any, tablet: Any) -> list[Any] | None:
+    """Both values of a list field as one list: the server's items, then the tablet's not
+    among them (e.g. signatures collected on two tablets); None unless both are lists."""
+    if not (isinstance(server, list) and isinstance(tablet, list)):
+        return None
+    return [*server, *(item for item in tablet if item not in server)]
+
+
 def field_forms(conflict: Any, form: Mapping[str, str] | None = None) -> list[FieldForm]:
     """The inputs of each conflicting field, prefilled with the tablet's value (or, after a
     refusal, with what was typed)."""
@@ -213,10 +222,11 @@ def field_forms(conflict: Any, form: Mapping[str, str] | None = None) -> list[Fi
                     "Merged value of %(field)s", field=label(name)),
                 kind, form.get(key, "") if form is not None else shown(kind, value),
                 choices, step, part))
+        both = both_sides(conflict.server_values.get(name), tablet)
         out.append(FieldForm(name, label(name), side(conflict.server_values.get(name),
                                                       field=name),
                              side(tablet, field=name), (form or {}).get(f"{PICK}{name}", "edit"),
-                             tuple(inputs)))
+                             tuple(inputs), None if both is None else side(both, field=name)))
     return out
 
 
@@ -228,6 +238,10 @@ def merged_values(conflict: Any, form: Mapping[str, str]) -> dict[str, Any]:
         if one.pick in ("server", "tablet"):
             side = conflict.server_values if one.pick == "server" else conflict.tablet_values
             values[one.field] = side.get(one.field)
+            continue
+        if one.pick == "both" and one.both is not None:
+            values[one.field] = both_sides(conflict.server_values.get(one.field),
+                                           conflict.tablet_values.get(one.field))
             continue
         read_parts = {}
         for item in one.inputs:
