@@ -232,7 +232,7 @@ def import_districts(file: Path, source: str):
 def seed_demo(if_empty: bool, per_district: int, workload: bool):
     """Load districts, demo enterprises and one user per role (passwords shown once)."""
     from server.demo import seed
-    from server.demo.workload import make_workload
+    from server.demo.workload import SeedRefused, make_workload
 
     if not seed.is_empty():
         if if_empty:
@@ -244,16 +244,23 @@ def seed_demo(if_empty: bool, per_district: int, workload: bool):
                            file=sys.stderr) as bar:
         result = seed.seed(per_district, progress=bar.update)
     click.echo(f"seeded {result.districts} districts and {result.enterprises} enterprises")
-    if workload:
-        work = make_workload(current_app, result.passwords)
-        outcomes = ", ".join(work.violations.values())
-        click.echo(f"demo work in {seed.DEMO_DISTRICT}: a draw of {work.drawn_tasks} tasks, a "
-                   f"complaint task, an inspection record with {len(work.violations)} "
-                   f"violations (the rules: {outcomes}), a case filed on the fined one, "
-                   f"{work.conflicts} sync conflict to resolve")
+    # Shown before the work: the users are committed, and a refused step must not lose them.
     click.echo("demo users (passwords are shown only now; store them):")
     for username, password in result.passwords.items():
         click.echo(f"  {username:<12} {password}")
+    if not workload:
+        return
+    try:
+        work = make_workload(current_app, result.passwords)
+    except SeedRefused as error:
+        click.echo(f"error: the demo work stopped, the steps before it are kept: {error}",
+                   err=True)
+        sys.exit(1)
+    outcomes = ", ".join(work.violations.values())
+    click.echo(f"demo work in {seed.DEMO_DISTRICT}: a draw of {work.drawn_tasks} tasks, a "
+               f"complaint task, an inspection record with {len(work.violations)} "
+               f"violations (the rules: {outcomes}), a case filed on the fined one, "
+               f"{work.conflicts} sync conflict to resolve")
 
 
 @rules_cli.command("import")

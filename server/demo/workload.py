@@ -76,13 +76,17 @@ def make_workload(app: Flask, passwords: dict[str, str]) -> Workload:
         "sample": {"count": 3},
         "period": {"start": today.isoformat(), "end": f"{today.year}-12-31"}})
     draw = supervisor.call("POST", f"/plans/{plan['id']}/draws", {})
+    if not draw["selected"]:
+        raise SeedRefused(f"the draw sent no one on site: {DEMO_DISTRICT} has no enterprise "
+                          "to inspect that is not on the positive list")
     sites = supervisor.call("GET", f"/enterprises?district={DEMO_DISTRICT}&per_page=20")["items"]
     drawn = {unit["enterprise_id"] for unit in draw["selected"]}
     reported = next((site for site in sites if site["id"] not in drawn), sites[-1])
     complaint = supervisor.call("POST", "/tasks", {
         "kind": "complaint", "enterprise_id": reported["id"], "priority": "high",
         "note": "群众来电反映夜间喷漆异味，请核查"})
-    visited = next(site for site in sites if site["id"] == draw["selected"][0]["enterprise_id"])
+    # Looked up by id: the drawn unit may lie past the page of the register listed above.
+    visited = inspector.call("GET", f"/enterprises/{draw['selected'][0]['enterprise_id']}")
     task = inspector.call("GET", f"/tasks/{draw['selected'][0]['task_id']}")
     inspector.call("POST", f"/tasks/{task['id']}/transitions",
                    {"to": "in_progress", "version": task["version"]})

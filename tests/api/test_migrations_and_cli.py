@@ -179,3 +179,44 @@ def test_the_demo_seed_can_leave_the_work_out(app, runner):
     assert result.exit_code == 0 and "demo work" not in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
+
+
+def test_the_demo_work_visits_a_drawn_enterprise_beyond_the_first_page_of_the_register(
+        app, runner, monkeypatch):
+    from server.planning import draw as algorithm
+
+    real = algorithm.rank_key
+
+    def last_by_name_first(seed: str, *parts: str) -> str:
+        """The draw ranks the district's last enterprise by name (past a 20-row page) first."""
+        last = db.session.scalars(select(Enterprise.id).where(Enterprise.district == "310115")
+                                  .order_by(Enterprise.name.desc(), Enterprise.id.desc())).first()
+        first = parts[0] == "unit" and parts[1] == str(last)
+        return ("0" if first else "f") + real(seed, *parts)
+
+    monkeypatch.setattr(algorithm, "rank_key", last_by_name_first)
+    result = runner.invoke(args=["demo", "seed", "--per-district", "25"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "the rules: may_waive, fine" in result.output
+
+
+def test_the_demo_users_passwords_are_shown_when_the_demo_work_is_refused(
+        app, runner, monkeypatch):
+    from server.demo import workload
+
+    monkeypatch.setattr(workload, "FINED", {"not_a_fact": True})
+    result = runner.invoke(args=["demo", "seed", "--per-district", "1"])
+    assert result.exit_code == 1
+    assert "POST /violations: 422" in result.output
+    for username in ("inspector1", "inspector2", "supervisor", "legal", "admin"):
+        assert f"  {username}" in result.output
+
+
+def test_a_demo_draw_that_selects_no_enterprise_on_site_stops_the_work_with_its_reason(
+        app, runner, monkeypatch):
+    from server.planning import service as planning
+
+    monkeypatch.setattr(planning, "_population", lambda plan, on: iter(()))  # none to draw
+    result = runner.invoke(args=["demo", "seed", "--per-district", "1"])
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert "the draw sent no one on site" in result.output and "  admin" in result.output
