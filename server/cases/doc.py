@@ -49,6 +49,13 @@ def clause(text: str) -> str:
     return text.strip().rstrip("。.；;")
 
 
+def sentence(text: str) -> str:
+    """Typed text as a sentence ended once: by its own question or exclamation mark, else by
+    a full stop in place of the one typed (……？ stays, …。 and … both become …。)."""
+    typed = text.strip()
+    return typed if typed.endswith(("？", "！", "?", "!")) else f"{clause(typed)}。"
+
+
 def facts_text(data: Mapping[str, Any]) -> str:
     """The case's violations as facts: 2021年6月1日，<behaviour>：<description>；…"""
     return "；".join(f"{day_text(v['occurred_on'])}，{v['title'] or v['code']}："

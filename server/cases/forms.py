@@ -25,7 +25,6 @@ from server.cases.act_texts import (
 )
 from server.cases.doc import (
     Doc,
-    clause,
     day_text,
     evidence_lines,
     facts_text,
@@ -35,6 +34,7 @@ from server.cases.doc import (
     party_rows,
     periods_on,
     periods_rows,
+    sentence,
     yuan_text,
 )
 from server.cases.notice_form import earlier_notice, earlier_notices, notice
@@ -131,7 +131,7 @@ def _filled_inquiry(data: Mapping[str, Any], record: Mapping[str, Any]) -> Doc:
             ("联系电话", person.get("phone") or "—"), ("案由", facts_text(data))]
     paragraphs = [line for qa in record["qa"] for line in (f"问：{qa['q']}", f"答：{qa['a']}")]
     signature = record["signature"]
-    paragraphs.append(f"被询问人拒绝签字，理由：{clause(signature.get('refusal_reason') or '—')}。"
+    paragraphs.append(f"被询问人拒绝签字，理由：{sentence(signature.get('refusal_reason') or '—')}"
                       "（执法人员在笔录上注明）" if signature.get("refused")
                       else f"被询问人已核对笔录并签名（签名图像 SHA-256 "
                            f"{signature['evidence_sha256'][:16]}…）。")
@@ -228,15 +228,15 @@ def decision(data: Mapping[str, Any]) -> Doc:
                   "以上事实有下列证据为证：", *(evidence_lines(data) or ["现场检查笔录"]),
                   *violated_lines(data)]
     if steps.get("statements"):
-        paragraphs.append(f"你单位陈述、申辩意见：{clause(steps['statements'])}。")
+        paragraphs.append(f"你单位陈述、申辩意见：{sentence(steps['statements'])}")
     for heard in data.get("statements") or []:
         paragraphs.append(f"{day_text(heard['received_on'])}，{heard['made_by']}"
                           f"{_answering(data, heard)}"
                           f"{'书面' if heard['form'] == 'written' else '口头'}陈述、申辩："
-                          f"{clause(heard['content'])}。经复核，{ADOPTED[heard['adopted']]}，"
-                          f"理由：{clause(heard['reasoning'])}。")
+                          f"{sentence(heard['content'])}经复核，{ADOPTED[heard['adopted']]}，"
+                          f"理由：{sentence(heard['reasoning'])}")
     if steps.get("hearing_record"):
-        paragraphs.append(f"听证意见：{clause(steps['hearing_record'])}。")
+        paragraphs.append(f"听证意见：{sentence(steps['hearing_record'])}")
     spared = not_fined(data)
     paragraphs += [*spared, *_educated(steps), *mitigated(steps)]
     paragraphs += [f"{'对上述其余违法行为，' if spared else ''}依据{basis(data)}，"
@@ -271,7 +271,7 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
                            f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",
                            f"教育情况：{day_text(education.get('on'))}，"
                            f"以{education.get('method', '—')}方式进行教育："
-                           f"{clause(education.get('content', '—'))}。",
+                           f"{sentence(education.get('content', '—'))}",
                            "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                            "或者在六个月内向人民法院提起行政诉讼。"),
                signatures=(data["authority"], day_text(case["decided_on"])),

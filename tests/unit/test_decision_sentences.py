@@ -36,3 +36,17 @@ def test_facts_typed_with_a_full_stop_are_joined_and_ended_once():
     text = "\\n".join(forms.decision(data).paragraphs)
     assert "挥发性有机物：门窗敞开喷漆；2023年3月1日，扬尘：现场发现。" in text
     assert "。；" not in text and "。。" not in text
+
+
+def test_a_statement_that_ends_with_a_question_or_exclamation_mark_keeps_it_and_no_full_stop():
+    data = _data(_act(1, "AIR_VOC", "挥发性有机物", "大气法 第108条", None))
+    data["case"]["steps"]["decided"] |= {"hearing_record": "当事人称设备已停用!"}
+    data["statements"] = [{"received_on": "2023-03-12", "made_by": "法定代表人张三",
+                           "form": "oral", "content": "门窗当天即已关闭，何来违法？",
+                           "adopted": "rejected", "reasoning": "现场照片证明门窗敞开！",
+                           "notice": 1}]
+    text = "\n".join(forms.decision(data).paragraphs)
+    assert "何来违法？经复核，不予采纳，理由：现场照片证明门窗敞开！" in text
+    assert "听证意见：当事人称设备已停用!" in text
+    for mark in "？！?!":
+        assert f"{mark}。" not in text

@@ -36,3 +36,14 @@ def test_without_a_reason_of_its_own_the_decision_is_one_sentence():
     steps = {"not_penalised": {**DATA["case"]["steps"]["not_penalised"], "reason": ""}}
     data = {**DATA, "case": {**DATA["case"], "steps": steps}}
     assert "\n我局决定对你单位不予行政处罚。\n" in _paragraphs(data)
+
+
+def test_the_education_given_is_said_with_one_closing_mark_whatever_was_typed():
+    for typed, said in (("讲解识别标志设置要求。", "讲解识别标志设置要求。"),
+                        ("讲解识别标志设置要求", "讲解识别标志设置要求。"),
+                        ("当事人表示立即整改！", "当事人表示立即整改！")):
+        education = {**DATA["case"]["steps"]["not_penalised"]["education"], "content": typed}
+        steps = {"not_penalised": {**DATA["case"]["steps"]["not_penalised"],
+                                   "education": education}}
+        text = _paragraphs({**DATA, "case": {**DATA["case"], "steps": steps}})
+        assert f"以约谈方式进行教育：{said}\n" in text
