@@ -45,15 +45,17 @@ def day_text(value: date | str | None) -> str:
 
 
 def clause(text: str) -> str:
-    """Typed text without its closing full stop: the document ends the sentence itself."""
-    return text.strip().rstrip("。.；;")
+    """Typed text without its closing full stop: the document ends the sentence itself (an
+    ellipsis typed as ... is kept)."""
+    typed = text.strip().rstrip("。；;")
+    return typed if typed.endswith("...") else typed.rstrip(".")
 
 
 def sentence(text: str) -> str:
-    """Typed text as a sentence ended once: by its own question or exclamation mark, else by
-    a full stop in place of the one typed (……？ stays, …。 and … both become …。)."""
-    typed = text.strip()
-    return typed if typed.endswith(("？", "！", "?", "!")) else f"{clause(typed)}。"
+    """Typed text as a sentence ended once: by its own question or exclamation mark or
+    ellipsis, else by a full stop in place of the one typed (…？ stays, …。 and … are …。)."""
+    said = clause(text)
+    return said if said.endswith(("？", "！", "?", "!", "…", "...")) else f"{said}。"
 
 
 def facts_text(data: Mapping[str, Any]) -> str:

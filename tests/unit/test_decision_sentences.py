@@ -50,3 +50,13 @@ def test_a_statement_that_ends_with_a_question_or_exclamation_mark_keeps_it_and_
     assert "听证意见：当事人称设备已停用!" in text
     for mark in "？！?!":
         assert f"{mark}。" not in text
+
+
+def test_a_statement_that_trails_off_keeps_its_ellipsis_and_no_full_stop():
+    for typed in ("我们一直在整改……", "我们一直在整改..."):
+        data = _data(_act(1, "AIR_VOC", "挥发性有机物", "大气法 第108条", None))
+        data["statements"] = [{"received_on": "2023-03-12", "made_by": "法定代表人张三",
+                               "form": "oral", "content": typed, "adopted": "rejected",
+                               "reasoning": "整改不能免除责任", "notice": 1}]
+        text = "\n".join(forms.decision(data).paragraphs)
+        assert f"口头陈述、申辩：{typed}经复核，不予采纳，理由：整改不能免除责任。" in text
