@@ -116,7 +116,8 @@ def drive(account: Account, base_url: str, home: Path, until: float, batch: int,
           samples: Samples, seed: int, think: tuple[float, float] = (0.0, 0.0)
           ) -> TabletReport:
     """One tablet's working day, compressed: record a batch offline, push, pull, stay offline
-    for a `think` interval (uniform, seconds), until `until`; then drain the outbox."""
+    for a `think` interval (uniform, seconds; also before the first batch, so that paced
+    tablets do not start together), until `until`; then drain the outbox."""
     rng, report = random.Random(seed), TabletReport()
     policy = RetryPolicy()
     api = Api(base_url, policy=policy)
@@ -128,6 +129,8 @@ def drive(account: Account, base_url: str, home: Path, until: float, batch: int,
         tablet.pull()
         places = enterprise_ids(tablet)
         team = [account.user_id, account.partner_id]
+        if think[1] > 0:  # tablets out in the field do not all sync at one moment
+            time.sleep(min(rng.uniform(*think), max(0.0, until - time.monotonic())))
         while time.monotonic() < until:
             for _ in range(batch):
                 if report.created and rng.random() < 0.3:
