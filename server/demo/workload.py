@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
@@ -16,9 +16,9 @@ from flask import Flask
 from server.clock import SHANGHAI, today_shanghai
 from server.demo.seed import DEMO_DISTRICT
 
-# The conditions of the minor-offence list as an inspector records them on site (LAW.md): an
-# act corrected on the spot and in time, with no harmful consequence, is not fined; the same
-# act left uncorrected with a harmful consequence is.
+# Facts an inspector records on site. An act corrected on the spot and in time, with no harmful
+# consequence, may be spared a fine (the 2020 minor-offence list ended 2025-04-30; today's acts
+# fall under 处罚法 第33条: may_waive); the same act left uncorrected, with harm, is fined.
 WAIVED = {"corrected_on_spot": True, "corrected_in_time": True, "harmful_consequence": False}
 FINED = {"corrected_on_spot": False, "corrected_in_time": False, "harmful_consequence": True}
 
@@ -32,10 +32,7 @@ class Workload:
     """What the demo work made."""
 
     drawn_tasks: int
-    complaint_task: str
-    inspection: str
     violations: dict[str, str]  # id -> outcome of the rules
-    case: str
     conflicts: int  # open sync conflicts
 
 
@@ -67,58 +64,75 @@ def _site_point(enterprise: dict[str, Any]) -> dict[str, Any]:
 
 def make_workload(app: Flask, passwords: dict[str, str]) -> Workload:
     """A day's work in the demo district by its supervisor, inspectors and legal staff."""
-    supervisor, inspector = (_As(app, name, passwords[name]) for name in
-                             ("supervisor", "inspector1"))
-    partner = _As(app, "inspector2", passwords["inspector2"])
+    supervisor, inspector, partner = (_As(app, name, passwords[name]) for name in
+                                      ("supervisor", "inspector1", "inspector2"))
+    selected = _draw_and_complaint(supervisor)
+    visit_at = datetime.combine(today_shanghai() - timedelta(days=1), time(10, 0), SHANGHAI)
+    inspection, visited = _visit(inspector, partner, selected[0], visit_at)
+    outcomes = _violations(inspector, inspection, visited, visit_at.date())
+    legal = _As(app, "legal", passwords["legal"])
+    legal.call("POST", "/cases", {"violation_ids": [key for key, outcome in outcomes.items()
+                                                    if outcome == "fine"],
+                                  "summary": "调漆间废气未经收集直接排放"})
+    return Workload(len(selected), outcomes, len(supervisor.call("GET", "/sync/conflicts")))
+
+
+def _draw_and_complaint(supervisor: _As) -> list[dict[str, Any]]:
+    """This year's random-inspection plan drawn, and a complaint task left to assign; the
+    drawn units."""
     today = today_shanghai()
     plan = supervisor.call("POST", "/plans", {
         "name": f"{today.year}年度浦东新区“双随机、一公开”抽查", "district": DEMO_DISTRICT,
         "sample": {"count": 3},
         "period": {"start": today.isoformat(), "end": f"{today.year}-12-31"}})
-    draw = supervisor.call("POST", f"/plans/{plan['id']}/draws", {})
-    if not draw["selected"]:
+    selected = supervisor.call("POST", f"/plans/{plan['id']}/draws", {})["selected"]
+    if not selected:
         raise SeedRefused(f"the draw sent no one on site: {DEMO_DISTRICT} has no enterprise "
                           "to inspect that is not on the positive list")
     sites = supervisor.call("GET", f"/enterprises?district={DEMO_DISTRICT}&per_page=20")["items"]
-    drawn = {unit["enterprise_id"] for unit in draw["selected"]}
+    drawn = {unit["enterprise_id"] for unit in selected}
     reported = next((site for site in sites if site["id"] not in drawn), sites[-1])
-    complaint = supervisor.call("POST", "/tasks", {
+    supervisor.call("POST", "/tasks", {
         "kind": "complaint", "enterprise_id": reported["id"], "priority": "high",
         "note": "群众来电反映夜间喷漆异味，请核查"})
+    return selected
+
+
+def _visit(inspector: _As, partner: _As, unit: dict[str, Any], visit_at: datetime
+           ) -> tuple[str, dict[str, Any]]:
+    """A drawn task started and its inspection record made at `visit_at`, then edited on
+    both inspectors' tablets offline; the record's id and the enterprise visited."""
     # Looked up by id: the drawn unit may lie past the page of the register listed above.
-    visited = inspector.call("GET", f"/enterprises/{draw['selected'][0]['enterprise_id']}")
-    task = inspector.call("GET", f"/tasks/{draw['selected'][0]['task_id']}")
+    visited = inspector.call("GET", f"/enterprises/{unit['enterprise_id']}")
+    task = inspector.call("GET", f"/tasks/{unit['task_id']}")
     inspector.call("POST", f"/tasks/{task['id']}/transitions",
                    {"to": "in_progress", "version": task["version"]})
-    yesterday = datetime.combine(today - timedelta(days=1), time(10, 0), SHANGHAI)
     inspection = str(uuid.uuid4())
     inspector.call("POST", "/inspections", {
-        "id": inspection, "enterprise_id": visited["id"],
-        "task_id": task["id"],
-        "inspector_ids": [inspector.user_id, partner.user_id], "started_at": yesterday.isoformat(),
-        "checkin": _site_point(visited),
+        "id": inspection, "enterprise_id": visited["id"], "task_id": task["id"],
+        "inspector_ids": [inspector.user_id, partner.user_id],
+        "started_at": visit_at.isoformat(), "checkin": _site_point(visited),
         "findings": "喷漆车间门窗敞开作业，VOCs 无组织排放；危险废物贮存场所未设置标识"})
     for tablet, findings in (
             (inspector, "喷漆车间门窗敞开作业，VOCs 无组织排放；危险废物贮存场所未设置标识；"
                         "现场已责令关闭门窗"),
             (partner, "喷漆车间门窗敞开作业，VOCs 无组织排放；调漆间未密闭")):
         _edit_offline(tablet, inspection, {"findings": findings})  # both on version 1
+    return inspection, visited
+
+
+def _violations(inspector: _As, inspection: str, visited: dict[str, Any], on: date
+                ) -> dict[str, str]:
+    """A corrected and an uncorrected act recorded on the record: id -> the rules' outcome."""
     outcomes = {}
-    for code, facts, description in (
-            ("AIR_VOC", WAIVED, "喷漆车间门窗敞开作业，现场已责令关闭并整改完毕"),
-            ("AIR_VOC", FINED, "调漆间未密闭，废气未经收集直接排放，周边居民投诉")):
+    for facts, description in ((WAIVED, "喷漆车间门窗敞开作业，现场已责令关闭并整改完毕"),
+                               (FINED, "调漆间未密闭，废气未经收集直接排放，周边居民投诉")):
         made = inspector.call("POST", "/violations", {
-            "id": str(uuid.uuid4()), "inspection_id": inspection, "code": code,
-            "occurred_on": yesterday.date().isoformat(), "description": description,
+            "id": str(uuid.uuid4()), "inspection_id": inspection, "code": "AIR_VOC",
+            "occurred_on": on.isoformat(), "description": description,
             "facts": facts, "location": _site_point(visited)})
         outcomes[made["id"]] = made["decision"]["zh"]["decision"]
-    fined = [key for key, outcome in outcomes.items() if outcome == "fine"]
-    legal = _As(app, "legal", passwords["legal"])
-    case = legal.call("POST", "/cases", {"violation_ids": fined,
-                                         "summary": "调漆间废气未经收集直接排放"})
-    conflicts = supervisor.call("GET", "/sync/conflicts")
-    return Workload(len(draw["selected"]), complaint["id"], inspection, outcomes, case["id"],
-                    len(conflicts["items"] if isinstance(conflicts, dict) else conflicts))
+    return outcomes
 
 
 def _edit_offline(tablet: _As, inspection: str, fields: dict[str, Any]) -> dict[str, Any]:

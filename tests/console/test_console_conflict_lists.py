@@ -49,5 +49,4 @@ def test_a_text_field_offers_no_both_sides_choice(console, conflict):  # noqa: F
 def _record_of(client, world, signed) -> str:
     """The record the signatures conflict is on."""
     conflicts = client.get("/api/v1/sync/conflicts", headers=world["supervisor"]).get_json()
-    items = conflicts["items"] if isinstance(conflicts, dict) else conflicts
-    return next(c["entity_id"] for c in items if c["id"] == signed["id"])
+    return next(c["entity_id"] for c in conflicts if c["id"] == signed["id"])
