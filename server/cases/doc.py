@@ -44,18 +44,35 @@ def day_text(value: date | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# Words typed with their own dot (a company's Co./Ltd., etc.): a dot after one is the word's,
+# not the sentence's, and stays ("…Co., Ltd." must not print as "…Co., Ltd。").
+ABBREVIATIONS = ("co", "ltd", "inc", "corp", "bhd", "pte", "plc", "llc", "etc", "no", "st",
+                 "jr", "dept")
+ENDS = ("。", "？", "！", "?", "!", "…", "...")  # a sentence's own end, typed
+CLOSERS = ("”", "’", "」", "』", "）", ")", "》", "'", '"')  # a quote or bracket closed after it
+
+
+def _abbreviated(typed: str) -> bool:
+    """Whether the text ends with a known abbreviation and its dot (…Co., Ltd.)."""
+    word = typed[:-1].rsplit(maxsplit=1)[-1] if typed.endswith(".") and typed[:-1] else ""
+    return word.split(",")[-1].lstrip("(（").lower() in ABBREVIATIONS
+
+
 def clause(text: str) -> str:
     """Typed text without its closing full stop: the document ends the sentence itself (an
-    ellipsis typed as ... is kept)."""
+    ellipsis typed as ... and an abbreviation's dot are kept)."""
     typed = text.strip().rstrip("。；;")
-    return typed if typed.endswith("...") else typed.rstrip(".")
+    return typed if typed.endswith("...") or _abbreviated(typed) else typed.rstrip(".")
 
 
 def sentence(text: str) -> str:
     """Typed text as a sentence ended once: by its own question or exclamation mark or
-    ellipsis, else by a full stop in place of the one typed (…？ stays, …。 and … are …。)."""
+    ellipsis, also inside a closing quote or bracket (…。” stays), else by a full stop in
+    place of the one typed (…？ stays, …。 and … are …。)."""
     said = clause(text)
-    return said if said.endswith(("？", "！", "?", "!", "…", "...")) else f"{said}。"
+    inner = said.rstrip("".join(CLOSERS))
+    ended = said.endswith(ENDS) or (inner != said and inner.endswith((*ENDS, ".")))
+    return said if ended else f"{said}。"
 
 
 def facts_text(data: Mapping[str, Any]) -> str:

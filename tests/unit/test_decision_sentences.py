@@ -60,3 +60,25 @@ def test_a_statement_that_trails_off_keeps_its_ellipsis_and_no_full_stop():
                                "reasoning": "整改不能免除责任", "notice": 1}]
         text = "\n".join(forms.decision(data).paragraphs)
         assert f"口头陈述、申辩：{typed}经复核，不予采纳，理由：整改不能免除责任。" in text
+
+
+
+def _answered(content: str, reasoning: str) -> str:
+    """The decision's text when one oral statement was rejected with this reasoning."""
+    data = _data(_act(1, "AIR_VOC", "挥发性有机物", "大气法 第108条", None))
+    data["statements"] = [{"received_on": "2023-03-12", "made_by": "法定代表人张三",
+                           "form": "oral", "content": content, "adopted": "rejected",
+                           "reasoning": reasoning, "notice": 1}]
+    return "\n".join(forms.decision(data).paragraphs)
+
+
+def test_a_statement_ending_in_a_company_abbreviation_keeps_its_dot():
+    text = _answered("废气由上海绿源环保 Co., Ltd.", "委托处理不能免除责任")
+    assert "废气由上海绿源环保 Co., Ltd.。经复核" in text
+    assert "Ltd。" not in text
+
+
+def test_a_statement_quoted_to_its_full_stop_gets_no_second_one():
+    text = _answered("张三称：“当天已关闭门窗。”", "现场照片证明门窗敞开")
+    assert "张三称：“当天已关闭门窗。”经复核" in text
+    assert "”。" not in text

@@ -1,0 +1,29 @@
+"""Typed text set into a case document: its closing full stop is the document's to write,
+once, while the marks that belong to the words typed stay (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.cases.doc import clause, sentence
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("已整改。", "已整改"), ("已整改.", "已整改"), ("浓度为120mg/m3.", "浓度为120mg/m3"),
+    ("检出VOCs.", "检出VOCs"), ("委托上海绿源 Co., Ltd.", "委托上海绿源 Co., Ltd."),
+    ("见附件 etc.", "见附件 etc."), ("我们一直在整改...", "我们一直在整改..."),
+    ("张三称：“已关闭。”", "张三称：“已关闭。”"), ("已整改；", "已整改"),
+])
+def test_clause_drops_the_closing_stop_but_not_an_abbreviation_dot(typed, said):
+    assert clause(typed) == said
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("已整改", "已整改。"), ("已整改。", "已整改。"), ("何来违法？", "何来违法？"),
+    ("委托上海绿源 Co., Ltd.", "委托上海绿源 Co., Ltd.。"),
+    ("张三称：“已关闭。”", "张三称：“已关闭。”"), ("张三称：“已关闭？”", "张三称：“已关闭？”"),
+    ("（见照片1。）", "（见照片1。）"), ("张三称“已关闭”", "张三称“已关闭”。"),
+    ("他说：'OK.'", "他说：'OK.'"),
+])
+def test_sentence_ends_once_also_after_a_closing_quote(typed, said):
+    assert sentence(typed) == said
