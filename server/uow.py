@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, bindparam, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from server.extensions import db
@@ -156,12 +156,26 @@ def find(model: type[Any], key: Any, *, lock: bool = False) -> Any:
     return found
 
 
+def among(column: Any, values: Any) -> ColumnElement[bool]:
+    """`column IN (values)` with the values written into the statement, for a look-up of
+    many keys in a table that grows (a push's records, its mutation log, the change log).
+
+    Bound as parameters, the statement's text is the same each time, and PostgreSQL's driver
+    prepares it after five runs: the plan is then made once, for the table as it was (a seq
+    scan while it held a few rows, or an index on its first column only), and kept until the
+    next ANALYZE. On a fresh database a sync push's look-ups grew from 1 ms to 100 ms each
+    over 10,000 mutations that way. Written in, each run is planned for its keys and the
+    table as it is now. The values are escaped by SQLAlchemy's literal rendering."""
+    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True,
+                                type_=column.type))
+
+
 def lock_all(model: type[Any], keys: set[Any]) -> list[Any]:
     """Lock the rows of these keys that exist, in key order and in one query; find(lock=True)
     then reads them from the session (a sync push locks the records a run edits)."""
     if not keys:
         return []
-    rows = list(db.session.scalars(select(model).where(model.id.in_(keys)).order_by(model.id)
+    rows = list(db.session.scalars(select(model).where(among(model.id, keys)).order_by(model.id)
                                    .with_for_update()
                                    .execution_options(populate_existing=True)))
     db.session.info.setdefault(LOCKED, set()).update((model, row.id) for row in rows)

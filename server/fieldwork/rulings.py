@@ -16,6 +16,7 @@ from server.clock import today_shanghai
 from server.extensions import db
 from server.fieldwork.models import Violation, ViolationDecision
 from server.rulesets import service as rulesets
+from server.uow import among
 
 
 def _history(violation: Violation) -> list[Any]:
@@ -113,8 +114,8 @@ def histories_at(enterprise_ids: set[uuid.UUID]) -> Iterator[None]:
     ordered = sorted(enterprise_ids)
     for start in range(0, len(ordered), 500):
         for row in db.session.connection().execute(select(Violation.enterprise_id, *_HISTORY)
-                                                   .where(Violation.enterprise_id.in_(
-                                                       ordered[start:start + 500]))):
+                                                   .where(among(Violation.enterprise_id,
+                                                                ordered[start:start + 500]))):
             known[row.enterprise_id][row.id] = row
     db.session.info[HISTORIES] = known
     try:

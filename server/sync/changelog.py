@@ -33,6 +33,7 @@ from server.registry.models import Enterprise
 from server.sync import payloads
 from server.sync.keys import by_entity
 from server.sync.models import SyncChange, SyncConflict, SyncCounter, SyncVersion
+from server.uow import among
 
 TOUCHED = "sync_touched"
 Key = tuple[str, str]
@@ -167,7 +168,7 @@ def _existing(session: Session, keys: list[Key]) -> dict[Key, SyncChange]:
         for start in range(0, len(ids), 500):
             rows = session.execute(select(SyncChange).where(
                 SyncChange.entity == entity,
-                SyncChange.entity_id.in_(ids[start:start + 500]))).scalars()
+                among(SyncChange.entity_id, ids[start:start + 500]))).scalars()
             found.update({(r.entity, r.entity_id): r for r in rows})
     return found
 

@@ -31,6 +31,7 @@ from server.registry.views import enterprise_json
 from server.sync.brief import brief
 from server.sync.keys import by_entity
 from server.sync.models import SyncConflict
+from server.uow import among
 
 # The fields a tablet edits, per pushable entity: the base of field-wise merges.
 EDITABLE: dict[str, tuple[str, ...]] = {
@@ -97,7 +98,7 @@ def _load_open_conflicts(keys: list[tuple[str, str]]) -> dict[tuple[str, str], l
         for chunk in _chunks(ids):
             for entity_id, conflict_id in db.session.execute(
                     select(SyncConflict.entity_id, SyncConflict.id).where(
-                        SyncConflict.entity == entity, SyncConflict.entity_id.in_(chunk),
+                        SyncConflict.entity == entity, among(SyncConflict.entity_id, chunk),
                         SyncConflict.status == "open").order_by(SyncConflict.created_at)):
                 found.setdefault((entity, entity_id), []).append(str(conflict_id))
     return found
@@ -130,7 +131,7 @@ def _decisions_in_force(violation_ids: set[uuid.UUID]) -> dict[str, ViolationDec
         latest.update({str(violation_id): decision_id for violation_id, decision_id in
                        db.session.execute(select(ViolationDecision.violation_id,
                                                  ViolationDecision.id)
-                                          .where(ViolationDecision.violation_id.in_(chunk))
+                                          .where(among(ViolationDecision.violation_id, chunk))
                                           .order_by(ViolationDecision.sequence))})
     rows: dict[uuid.UUID, ViolationDecision] = {}
     for decision_id in latest.values():
@@ -139,7 +140,7 @@ def _decisions_in_force(violation_ids: set[uuid.UUID]) -> dict[str, ViolationDec
             rows[decision_id] = held
     for chunk in _chunks([d for d in latest.values() if d not in rows]):
         rows.update({row.id: row for row in db.session.scalars(
-            select(ViolationDecision).where(ViolationDecision.id.in_(chunk)))})
+            select(ViolationDecision).where(among(ViolationDecision.id, chunk)))})
     return {violation_id: rows[decision_id] for violation_id, decision_id in latest.items()}
 
 

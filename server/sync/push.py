@@ -36,7 +36,7 @@ from server.sync import held as holding
 from server.sync import parts, payloads, records, withdraw
 from server.sync.models import HELD, SyncMutation
 from server.sync.mutations import Context, Outcome, Waiting
-from server.uow import all_or_nothing, batch, savepoint
+from server.uow import all_or_nothing, among, batch, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _seen(actor: Actor, mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Which of the batch's mutation ids this user sent before (one query per 500)."""
     ids = [m["mutation_id"] for m in mutations]
     return set(db.session.scalars(select(SyncMutation.mutation_id).where(
-        SyncMutation.user_id == actor.user_id, SyncMutation.mutation_id.in_(ids))))
+        SyncMutation.user_id == actor.user_id, among(SyncMutation.mutation_id, ids))))
 
 
 def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,

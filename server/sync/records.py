@@ -31,7 +31,7 @@ from server.sync.mutations import (
     reject_server_owned,
 )
 from server.sync.payloads import as_uuid
-from server.uow import find, lock_all
+from server.uow import among, find, lock_all
 
 CORRECTION = "correction_reason"
 
@@ -97,7 +97,7 @@ def _unused(mutations: list[dict[str, Any]]) -> set[str]:
     for entity, model in RECORDS.items():
         wanted = {key: m["id"] for m in _creates(mutations, entity)
                   if (key := as_uuid(m["id"])) is not None}
-        taken = set(db.session.scalars(select(model.id).where(model.id.in_(wanted)))) \
+        taken = set(db.session.scalars(select(model.id).where(among(model.id, wanted)))) \
             if wanted else set()
         unused |= {text for key, text in wanted.items() if key not in taken}
     return unused
@@ -127,7 +127,7 @@ def _places(mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
     cited -= made | {None}
     if cited:
         places |= {row.enterprise_id for row in db.session.scalars(
-            select(Inspection).where(Inspection.id.in_(cited)))}
+            select(Inspection).where(among(Inspection.id, cited)))}
     known = {place for place in places if place is not None}
     if known:
         db.session.scalars(select(Enterprise).where(Enterprise.id.in_(known))).all()
