@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, event, select
+from sqlalchemy import ColumnElement, bindparam, event, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from server.extensions import db
@@ -25,6 +25,7 @@ SHARED_SAVEPOINT = "uow_shared_savepoint"
 DEFERRED_COMMIT = "deferred_commit"  # session.info key: callbacks waiting for the request commit
 MEMO = "uow_transaction_memo"
 LOCKED = "uow_locked_rows"  # (model, key) of rows this transaction locked (find(lock=True))
+PENDING = "uow_pending"  # {model: {id(object): object}} added to the session and not flushed
 
 
 def once_per_transaction(key: str, compute: Callable[[], Any]) -> Any:
@@ -142,8 +143,8 @@ def find(model: type[Any], key: Any, *, lock: bool = False) -> Any:
 
     `lock` locks its row (SELECT … FOR UPDATE) once per transaction: a sync push editing a
     record several times reads it under lock once."""
-    for pending in db.session.new:
-        if type(pending) is model and pending.id == key:
+    for pending in db.session.info.get(PENDING, {}).get(model, {}).values():
+        if pending.id == key and inspect(pending).pending:
             return pending
     if not lock:
         return db.session.get(model, key)
@@ -168,6 +169,27 @@ def among(column: Any, values: Any) -> ColumnElement[bool]:
     table as it is now. The values are escaped by SQLAlchemy's literal rendering."""
     return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True,
                                 type_=column.type))
+
+
+# find() looks among the objects of its model added and not flushed, not among all of them:
+# a sync push's run holds its hundreds of new records (and their decisions and audit entries)
+# unflushed, and walking session.new (a set built afresh at each call) for each of its many
+# look-ups was a few percent of the push (callgrind).
+@event.listens_for(Session, "transient_to_pending")
+def _note_pending(session: Session, instance: Any) -> None:
+    session.info.setdefault(PENDING, {}).setdefault(type(instance), {})[id(instance)] = instance
+
+
+@event.listens_for(Session, "pending_to_persistent")
+@event.listens_for(Session, "pending_to_transient")
+def _forget_pending(session: Session, instance: Any) -> None:
+    session.info.get(PENDING, {}).get(type(instance), {}).pop(id(instance), None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_all_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # nothing stays pending past its transaction
+        session.info.pop(PENDING, None)
 
 
 def lock_all(model: type[Any], keys: set[Any]) -> list[Any]:

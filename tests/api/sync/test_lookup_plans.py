@@ -5,12 +5,14 @@ reused once it has grown (server/uow.py among), and they find what IN would find
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from server.extensions import db
+from server.jobs import JobRun
 from server.sync.models import SyncChange
-from server.uow import among
+from server.uow import among, find
 
 
 def _change(entity_id: str, seq: int) -> SyncChange:
@@ -38,3 +40,31 @@ def test_the_keys_are_written_into_the_statement_not_bound(app):
         statement = select(SyncChange.seq).where(among(SyncChange.entity_id, [str(key)]))
         compiled = statement.compile(db.engine, compile_kwargs={"render_postcompile": True})
         assert str(key) in str(compiled) and not compiled.params
+
+
+
+def _run() -> JobRun:
+    return JobRun(id=uuid.uuid4(), job_id="test", runner="pytest", outcome="ok", counts={},
+                  started_at=datetime.now(UTC))
+
+
+def test_find_sees_a_record_added_and_not_flushed_until_it_is_rolled_back(app):
+    with app.app_context():
+        run = _run()
+        db.session.add(run)
+        with db.session.no_autoflush:
+            assert find(JobRun, run.id) is run  # pending: not in the database yet
+        db.session.rollback()
+        assert find(JobRun, run.id) is None
+
+
+def test_find_sees_a_flushed_record_and_forgets_what_the_session_let_go(app):
+    with app.app_context():
+        kept, dropped = _run(), _run()
+        db.session.add_all([kept, dropped])
+        db.session.expunge(dropped)
+        assert find(JobRun, dropped.id) is None
+        db.session.flush()
+        assert find(JobRun, kept.id) is kept
+        db.session.commit()
+        assert find(JobRun, kept.id) is kept
