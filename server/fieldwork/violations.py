@@ -102,11 +102,12 @@ def _check_code(code: str, occurred_on) -> None:
                                f"{occurred_on}.", errors={"code": ["unknown catalogue code"]})
 
 
-def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
-                     ) -> tuple[Violation, bool]:
+def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False,
+                     inspection: Inspection | None = None) -> tuple[Violation, bool]:
     """Record a violation found during an inspection; the rules decide it at once.
 
-    `new`: the caller saw that no violation has this id (a sync push asks once for many)."""
+    `new`: the caller saw that no violation has this id (a sync push asks once for many);
+    `inspection`: its record, when the caller has read it already (get_inspection)."""
     authorize(actor, "violation.create")
     existing = None if new else db.session.get(Violation, data["id"])
     if existing is not None:
@@ -114,7 +115,8 @@ def record_violation(actor: Actor, data: dict[str, Any], *, new: bool = False
         if existing.created_by != actor.user_id or existing.inspection_id != data["inspection_id"]:
             raise Conflict("A violation with this id already exists.")
         return existing, False
-    inspection = inspections.get_inspection(actor, data["inspection_id"])
+    if inspection is None:
+        inspection = inspections.get_inspection(actor, data["inspection_id"])
     inspections.authorize_on(actor, "violation.create", inspection)
     inspections.must_be_officer(actor, inspection.officers)
     discovered_on = inspection.started_at.astimezone(SHANGHAI).date()

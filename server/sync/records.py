@@ -211,11 +211,10 @@ def violation_create(ctx: Context) -> Outcome:
     reject_server_owned("violation", ctx.values)
     data = load(VIOLATION_NEW, ctx.values)
     data["id"] = record_id(ctx.mutation["id"])
-    if find(Inspection, data["inspection_id"]) is None:
-        raise Waiting("inspection", str(data["inspection_id"]))
+    # One read: a record that has not arrived is NotFound as well, so Waiting too.
     with _unseen("inspection", str(data["inspection_id"])):
-        inspections.get_inspection(ctx.actor, data["inspection_id"])
-    record, _ = violations.record_violation(ctx.actor, data, new=ctx.new)
+        inspection = inspections.get_inspection(ctx.actor, data["inspection_id"])
+    record, _ = violations.record_violation(ctx.actor, data, new=ctx.new, inspection=inspection)
     return Outcome(record.version)
 
 
