@@ -76,6 +76,13 @@ def decide(violation: Violation, history: list[Violation] | None = None,
     rules in force on that day, kept only when they rule differently (redecide_as_of)."""
     history = _history(violation) if history is None else history
     violation.first_offence = _first_offence(violation, history)
+    return _decide_found(violation, history, latest, again, as_of)
+
+
+def _decide_found(violation: Violation, history: list[Any],
+                  latest: ViolationDecision | None = _UNKNOWN, again: bool = False,
+                  as_of: date | None = None) -> ViolationDecision:
+    """decide() once the violation's first offence is set from `history`."""
     latest = latest_decision(violation.id) if latest is _UNKNOWN else latest
     day = as_of if as_of is not None else _decision_day(violation, latest, again)
     decision = rulesets.decide_violation(violation, history, day)
@@ -176,7 +183,7 @@ def decide_new(violation: Violation) -> tuple[ViolationDecision, int]:
     db.session.add(violation)
     if (known := db.session.info.get(HISTORIES, {}).get(violation.enterprise_id)) is not None:
         known[violation.id] = violation
-    decision = decide(violation, history, None)  # new: no decision yet
+    decision = _decide_found(violation, history, None)  # new: no decision yet
     return decision, _redecide_later(violation, every)
 
 
