@@ -108,6 +108,7 @@ class _Server:
     def __enter__(self) -> _Server:
         from server.heap import settle
 
+        self.threshold = gc.get_threshold()
         settle()
         self.thread.start()
         return self
@@ -115,7 +116,8 @@ class _Server:
     def __exit__(self, *_exc: Any) -> None:
         self.server.shutdown()
         self.thread.join(timeout=10)
-        gc.unfreeze()
+        gc.unfreeze()  # the baselines run as a plain process would, not as the server's worker
+        gc.set_threshold(*self.threshold)
 
 
 def _mutations(enterprises: list[str], officers: list[str], count: int) -> list[dict]:

@@ -15,12 +15,15 @@ CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 def test_settle_loads_the_rule_files_and_freezes_what_is_alive(monkeypatch):
     monkeypatch.setattr(service, "_shipped", {})
+    threshold = gc.get_threshold()
     try:
         server.heap.settle()
         assert "book" in service._shipped
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (10_000, *threshold[1:])  # young collections less often
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def _worker(workers: int, **config):
