@@ -59,9 +59,11 @@ def page_data(case: Case, may_advance: bool, sent: Mapping[str, Any] | None) -> 
         "inquiry_values": values, "chosen": inquiry_form.officers(values),
         "qa": inquiry_form.qa_rows(values), "qa_rows": inquiry_form.row_count(values),
         "statement_values": sent_values, "notices": notices,
-        # the notice as sent, else (none sent, or one not offered) the one in force
+        # the notice as sent, else (none sent, or one not offered) none: the service takes
+        # the latest notice whose period holds the day received, so a statement made on an
+        # earlier notice is recorded without choosing it
         "notice_chosen": sent_values.get("notice") if sent_values.get("notice") in offered
-        else str(len(notices)),
+        else "",
         "officer_inputs": [f"{inquiry_form.OFFICER_IMAGE}{o}" for o in inquiry_form.officers(
             values)] + [f"qa.{i}.{k}" for i in range(inquiry_form.row_count(values))
                         for k in "qa"],

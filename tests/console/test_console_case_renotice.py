@@ -78,15 +78,16 @@ def test_after_a_re_notice_a_statement_answers_the_notice_chosen_and_the_list_na
     day = f"{today.year}年{today.month}月{today.day}日"
     form = _statement_form(session.get(url).get_data(as_text=True))
     choice = form.split('name="notice"')[1].split("</select>")[0]
-    assert re.findall(r'<option value="(\d)"( selected)?>([^<]*)</option>', choice) == [
-        ("1", "", f"第1次告知（{day}）"), ("2", " selected", f"第2次告知（{day}）")]
+    assert re.findall(r'<option value="(\d?)"( selected)?>([^<]*)</option>', choice) == [
+        ("", " selected", "按收到日期（期限包含该日的最近一次告知）"),
+        ("1", "", f"第1次告知（{day}）"), ("2", "", f"第2次告知（{day}）")]
     assert '<label for="r-notice">陈述、申辩所针对的告知' in form
     unknown = session.post(f"{url}/statements",
                            {**statement, "version": case["version"], "notice": "3"})
     assert unknown.status_code == 422
     beside = _statement_form(unknown.get_data(as_text=True)).split('name="notice"')[1]
     assert "应为1至2" in beside.split("</div>")[0]
-    assert '<option value="2" selected>' in beside  # one not offered: the one in force
+    assert '<option value="" selected>' in beside  # one not offered: found by the day
     unreasoned = session.post(f"{url}/statements", {**statement, "version": case["version"],
                                                      "notice": "1", "reasoning": ""})
     assert unreasoned.status_code == 422
@@ -98,8 +99,8 @@ def test_after_a_re_notice_a_statement_answers_the_notice_chosen_and_the_list_na
     chosen = session.post(f"{url}/statements", {**statement, "version": case["version"],
                                                  "notice": "1", "made_by": "委托代理人李四"})
     assert chosen.status_code == 303, chosen.get_data(as_text=True)
-    latest = session.post(f"{url}/statements", {
-        **statement, "version": _case(client, world, case["id"])["version"], "notice": "2"})
+    latest = session.post(f"{url}/statements", {  # left to the day received: the latest
+        **statement, "version": _case(client, world, case["id"])["version"], "notice": ""})
     assert latest.status_code == 303, latest.get_data(as_text=True)
     recorded = client.get(f"/api/v1/cases/{case['id']}/statements",
                           headers=world["legal"]).get_json()
