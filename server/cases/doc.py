@@ -45,9 +45,10 @@ def day_text(value: date | str | None) -> str:
 
 
 # Words typed with their own dot (a company's Co./Ltd., etc.): a dot after one is the word's,
-# not the sentence's, and stays ("…Co., Ltd." must not print as "…Co., Ltd。").
-ABBREVIATIONS = ("co", "ltd", "inc", "corp", "bhd", "pte", "plc", "llc", "etc", "no", "st",
-                 "jr", "dept")
+# not the sentence's, and stays ("…Co., Ltd." must not print as "…Co., Ltd。"). Not "no": at
+# the text's end No. is the word no (No. the number is followed by one), its dot the stop.
+ABBREVIATIONS = ("co", "ltd", "inc", "corp", "bhd", "pte", "plc", "llc", "etc", "st", "jr",
+                 "dept")
 ENDS = ("。", "？", "！", "?", "!", "…", "...")  # a sentence's own end, typed
 CLOSERS = ("”", "’", "」", "』", "）", ")", "》", "'", '"')  # a quote or bracket closed after it
 
@@ -71,7 +72,9 @@ def sentence(text: str) -> str:
     place of the one typed (…？ stays, …。 and … are …。)."""
     said = clause(text)
     inner = said.rstrip("".join(CLOSERS))
-    ended = said.endswith(ENDS) or (inner != said and inner.endswith((*ENDS, ".")))
+    # An abbreviation's dot inside the bracket is the word's: （… Co., Ltd.） still needs its 。
+    closed = inner.endswith(ENDS) or (inner.endswith(".") and not _abbreviated(inner))
+    ended = said.endswith(ENDS) or (inner != said and closed)
     return said if ended else f"{said}。"
 
 

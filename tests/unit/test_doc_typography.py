@@ -27,3 +27,18 @@ def test_clause_drops_the_closing_stop_but_not_an_abbreviation_dot(typed, said):
 ])
 def test_sentence_ends_once_also_after_a_closing_quote(typed, said):
     assert sentence(typed) == said
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("委托上海绿源环保科技有限公司（Shanghai Lvyuan Co., Ltd.）",
+     "委托上海绿源环保科技有限公司（Shanghai Lvyuan Co., Ltd.）。"),
+    ("委托“绿源 Co., Ltd.”", "委托“绿源 Co., Ltd.”。"),
+])
+def test_an_abbreviation_dot_inside_a_closing_bracket_does_not_end_the_sentence(typed, said):
+    assert sentence(typed) == said
+
+
+@pytest.mark.parametrize("typed, said", [("当事人答复：No.", "当事人答复：No。"),
+                                         ("他的回答是 no.", "他的回答是 no。")])
+def test_a_closing_no_is_the_word_not_an_abbreviation(typed, said):
+    assert sentence(typed) == said
