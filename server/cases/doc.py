@@ -3,6 +3,7 @@ the party, the facts, the officers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,10 +54,14 @@ ENDS = ("。", "？", "！", "?", "!", "…", "...")  # a sentence's own end, ty
 CLOSERS = ("”", "’", "」", "』", "）", ")", "》", "'", '"')  # a quote or bracket closed after it
 
 
+# The Latin word before a closing dot: Chinese typed against it ends the word too (苹果Inc.).
+LAST_WORD = re.compile(r"([A-Za-z]+)\.$")
+
+
 def _abbreviated(typed: str) -> bool:
     """Whether the text ends with a known abbreviation and its dot (…Co., Ltd.)."""
-    word = typed[:-1].rsplit(maxsplit=1)[-1] if typed.endswith(".") and typed[:-1] else ""
-    return word.split(",")[-1].lstrip("(（").lower() in ABBREVIATIONS
+    found = LAST_WORD.search(typed)
+    return found is not None and found.group(1).lower() in ABBREVIATIONS
 
 
 def clause(text: str) -> str:

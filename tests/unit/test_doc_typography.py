@@ -42,3 +42,11 @@ def test_an_abbreviation_dot_inside_a_closing_bracket_does_not_end_the_sentence(
                                          ("他的回答是 no.", "他的回答是 no。")])
 def test_a_closing_no_is_the_word_not_an_abbreviation(typed, said):
     assert sentence(typed) == said
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("委托美国苹果Inc.", "委托美国苹果Inc."), ("废水、废气etc.", "废水、废气etc."),
+    ("“Inc.”", "“Inc.”"), ("委托Taco.", "委托Taco"),
+])
+def test_an_abbreviation_typed_against_chinese_keeps_its_dot(typed, said):
+    assert clause(typed) == said
