@@ -68,7 +68,7 @@ def clause(text: str) -> str:
     """Typed text without its closing full stop: the document ends the sentence itself (an
     ellipsis typed as ... and an abbreviation's dot are kept)."""
     typed = text.strip().rstrip("。；;")
-    return typed if typed.endswith("...") or _abbreviated(typed) else typed.rstrip(".")
+    return typed if typed.endswith("...") or _abbreviated(typed) else typed.rstrip(".").rstrip()
 
 
 def sentence(text: str) -> str:

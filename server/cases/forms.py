@@ -183,7 +183,7 @@ def correction_order(data: Mapping[str, Any]) -> Doc:
     party = data["party"]["name"]
     return Doc("correction_order", "责令改正违法行为决定书", data["case"]["filing_number"],
                rows=tuple(party_rows(data)), paragraphs=(
-                   f"{party}：", f"经查，你单位存在以下环境违法行为：{facts_text(data)}。",
+                   f"{party}：", f"经查，你单位存在以下环境违法行为：{sentence(facts_text(data))}",
                    *_ordered(data), *not_fined(data, verdict="不予行政处罚，但仍责令改正"),
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                    "或者在六个月内向人民法院提起行政诉讼。"),
@@ -224,7 +224,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
     """行政处罚决定书."""
     case = data["case"]
     steps = case["steps"].get("decided", {})
-    paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
+    paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{sentence(facts_text(data))}",
                   "以上事实有下列证据为证：", *(evidence_lines(data) or ["现场检查笔录"]),
                   *violated_lines(data)]
     if steps.get("statements"):
@@ -265,7 +265,8 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
     education = step.get("education") or {}
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
                rows=tuple(party_rows(data)),
-               paragraphs=(f"{data['party']['name']}：", f"经查，你单位：{facts_text(data)}。",
+               paragraphs=(f"{data['party']['name']}：",
+                           f"经查，你单位：{sentence(facts_text(data))}",
                            *violated_lines(data), f"依据：{in_full(data['waiver_basis'])}。"
                            f"理由：{in_full(served_reason(data['explanation'])).rstrip('。')}。",
                            f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",

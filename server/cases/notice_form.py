@@ -17,6 +17,7 @@ from server.cases.doc import (
     facts_text,
     mitigated,
     party_rows,
+    sentence,
     yuan_text,
 )
 from server.rules.text import cite_in_full as in_full
@@ -79,7 +80,7 @@ def notice(data: Mapping[str, Any]) -> Doc:
     opening, lapsed = _replacing(case["steps"].get("notified", {}), hearing)
     return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", *opening,
-                           f"经查，你单位：{facts_text(data)}。",
+                           f"经查，你单位：{sentence(facts_text(data))}",
                            "以上事实有下列证据为证："
                            f"{'；'.join(evidence_lines(data)) or '现场检查笔录'}。",
                            *violated, *mitigated(case["steps"].get("notified", {})),

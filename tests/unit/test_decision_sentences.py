@@ -82,3 +82,11 @@ def test_a_statement_quoted_to_its_full_stop_gets_no_second_one():
     text = _answered("张三称：“当天已关闭门窗。”", "现场照片证明门窗敞开")
     assert "张三称：“当天已关闭门窗。”经复核" in text
     assert "”。" not in text
+
+
+def test_facts_quoted_to_their_own_full_stop_get_no_second_one():
+    data = _data(_act(1, "AIR_VOC", "挥发性有机物", "大气法 第108条", None))
+    data["violations"][0]["description"] = "现场负责人称：“废气未经处理直接排放。”"
+    text = "\n".join(forms.decision(data).paragraphs)
+    assert "挥发性有机物：现场负责人称：“废气未经处理直接排放。”\n" in text
+    assert "”。" not in text

@@ -12,7 +12,7 @@ from server.cases.doc import clause, sentence
     ("已整改。", "已整改"), ("已整改.", "已整改"), ("浓度为120mg/m3.", "浓度为120mg/m3"),
     ("检出VOCs.", "检出VOCs"), ("委托上海绿源 Co., Ltd.", "委托上海绿源 Co., Ltd."),
     ("见附件 etc.", "见附件 etc."), ("我们一直在整改...", "我们一直在整改..."),
-    ("张三称：“已关闭。”", "张三称：“已关闭。”"), ("已整改；", "已整改"),
+    ("张三称：“已关闭。”", "张三称：“已关闭。”"), ("已整改；", "已整改"), ("已整改 .", "已整改"),
 ])
 def test_clause_drops_the_closing_stop_but_not_an_abbreviation_dot(typed, said):
     assert clause(typed) == said
