@@ -78,9 +78,9 @@ def test_after_a_re_notice_the_statement_form_offers_each_notice_and_the_list_na
     page.goto(f"{live_url}/console/cases/{case['id']}")
     form = page.locator("#statement-form")
     notice = form.get_by_label("陈述、申辩所针对的告知")
-    assert notice.input_value() == "2"  # the notice in force unless another is chosen
-    assert notice.locator("option").all_inner_texts() == [f"第1次告知（{day}）",
-                                                          f"第2次告知（{day}）"]
+    assert notice.input_value() == ""  # found by the day received unless one is chosen
+    assert notice.locator("option").all_inner_texts() == [
+        "按收到日期（期限包含该日的最近一次告知）", f"第1次告知（{day}）", f"第2次告知（{day}）"]
     notice.select_option(label=f"第1次告知（{day}）")
     form.get_by_label("陈述申辩人", exact=True).fill("法定代表人张三")
     form.get_by_label("陈述申辩内容").fill("已整改，请求从轻处罚。")
