@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +16,11 @@ from sqlalchemy.types import TypeDecorator
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # For optional documents: Python None is stored as SQL NULL, not as the JSON value null.
 NullableJSONType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+# SQLAlchemy's SQLite DATETIME storage format, which UTCDateTime.bind_processor writes itself.
+_SQLITE_FORMAT = ("%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d."
+                  "%(microsecond)06d")
 
 
 class UTCDateTime(TypeDecorator):
@@ -34,6 +40,22 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         """Read back as aware UTC."""
         return None if value is None else value.replace(tzinfo=UTC)
+
+    def bind_processor(self, dialect) -> Callable[[datetime | None], Any] | None:
+        """On SQLite, the stored text in one step: process_bind_param and then SQLite's
+        DATETIME formatting (a dict of seven fields %-formatted) cost a sync push 2% of its
+        time, for the same "YYYY-MM-DD HH:MM:SS.ffffff" (tests/unit/test_db_types.py)."""
+        if dialect.name != "sqlite" or _SQLITE_FORMAT != getattr(
+                self.impl_instance.dialect_impl(dialect), "_storage_format", None):
+            return super().bind_processor(dialect)
+        naive = self.process_bind_param
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return naive(value, dialect).isoformat(" ", "microseconds")
+
+        return process
 
 
 def json_text(value: Any) -> str:
