@@ -10,7 +10,7 @@ from marshmallow import Schema
 
 from schemas.fieldwork import ChecklistAnswerSchema
 from server.auth.policy import Actor, authorize
-from server.errors import Conflict
+from server.errors import Conflict, ValidationFailed
 from server.extensions import db
 from server.fastdump import Compiled
 from server.fieldwork import inspections, violations
@@ -45,11 +45,21 @@ def _apply(actor: Actor, conflict: SyncConflict, chosen: dict[str, Any]) -> int:
         sides = _signed_by_officers(conflict, record)
         version = inspections.update_inspection(actor, record_id, version, changes,
                                                 reason, vouched=sides).version
-    answers = {k[len(CHECKLIST):]: None if v is None else load(ChecklistAnswerSchema(), v)
+    answers = {k[len(CHECKLIST):]: None if v is None else _answer(k, v)
                for k, v in chosen.items() if k.startswith(CHECKLIST)}
     if answers:
         version = parts.set_answers(actor, record_id, version, answers, reason)
     return version
+
+
+def _answer(field: str, value: Any) -> dict[str, Any]:
+    """A chosen answer of the checklist item `field` names (one naming another item would
+    replace that item's answer and leave this one unanswered: refused)."""
+    answer = load(ChecklistAnswerSchema(), value)
+    if answer["item"] != field[len(CHECKLIST):]:
+        raise ValidationFailed("A checklist answer answers the item in conflict.", errors={
+            "values": {field: [f"item must be {field[len(CHECKLIST):]}"]}})
+    return answer
 
 
 def _signed_by_officers(conflict: SyncConflict, record: Inspection) -> list[dict[str, Any]]:

@@ -134,6 +134,34 @@ def test_checklist_items_merge_per_item_and_the_same_item_is_a_hard_conflict(cli
                                                                     "NOISE-03": "na"}
 
 
+def test_a_merged_checklist_answer_answers_the_item_in_conflict_not_another(client, world):
+    key = shared_record(world)
+
+    def answer(item, value):
+        return {"inspection_id": key, "item": item, "answer": value}
+
+    world["a"].push(mutation("checklist_answer", "create", str(uuid.uuid4()),
+                             answer("NOISE-03", "na"), base=1))
+    world["a"].push(mutation("checklist_answer", "update", str(uuid.uuid4()),
+                             answer("VOC-01", "yes"), base=2))
+    conflict = world["b"].push(mutation("checklist_answer", "update", str(uuid.uuid4()),
+                                        answer("VOC-01", "no"), base=1))[0]["conflict_id"]
+    url = f"/api/v1/sync/conflicts/{conflict}/resolve"
+    moved = client.post(url, headers=world["supervisor"], json={"choice": "merged", "values": {
+        "checklist:VOC-01": {"item": "NOISE-03", "answer": "yes"}}})
+    assert moved.status_code == 422, moved.get_json()
+    assert "checklist:VOC-01" in moved.get_json()["errors"]["values"]
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert sorted((a["item"], a["answer"]) for a in record["checklist"]) == [
+        ("NOISE-03", "na"), ("VOC-01", "yes")]
+    same = client.post(url, headers=world["supervisor"], json={"choice": "merged", "values": {
+        "checklist:VOC-01": {"item": "VOC-01", "answer": "na", "note": "复核"}}})
+    assert same.status_code == 200, same.get_json()
+    record = client.get(f"/api/v1/inspections/{key}", headers=world["a"].headers).get_json()
+    assert sorted((a["item"], a["answer"]) for a in record["checklist"]) == [
+        ("NOISE-03", "na"), ("VOC-01", "na")]
+
+
 def test_violation_facts_from_two_tablets(client, world):
     key = shared_record(world)
     violation = str(uuid.uuid4())
