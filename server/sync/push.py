@@ -71,6 +71,9 @@ def problem(error: DomainError) -> dict[str, Any]:
 
 TRANSIENT = "_transient"  # a refusal of the moment (deadlock, key taken concurrently)
 RUN = 100  # mutations applied together in one savepoint while none of them fails
+# The log's entity column: an entity no handler knows may be named longer; it is rejected,
+# and its result (replayed on a resend) keeps the whole name.
+ENTITY_WIDTH = SyncMutation.__table__.c.entity.type.length
 DATABASE_REFUSED_CHANGE = "The database refused this change; send it again."
 DATABASE_CANNOT_STORE = ("The database cannot store a value of this change (a text too long, a "
                          "number out of range or a malformed value); correct the record and "
@@ -209,7 +212,7 @@ def _no_room_to_hold(actor: Actor) -> dict[str, Any] | None:
 def _log_row(actor: Actor, mutation: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """The mutation log's row of a mutation and its result."""
     return {"user_id": actor.user_id, "mutation_id": mutation["mutation_id"],
-            "device_id": actor.device_id or "", "entity": mutation["entity"],
+            "device_id": actor.device_id or "", "entity": mutation["entity"][:ENTITY_WIDTH],
             "entity_id": mutation["id"], "status": result["status"],
             "result": json_safe(result), "request": None, "waits_for": result.get("waits_for"),
             "received_at": utcnow(), "settled_at": utcnow()}

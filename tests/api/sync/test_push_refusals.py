@@ -49,6 +49,18 @@ def test_one_bad_mutation_never_fails_the_batch(world):
     assert [r["problem"]["status"] for r in results[:6]] == [422, 422, 422, 404, 422, 422]
 
 
+def test_an_unknown_entity_with_a_long_name_is_rejected_alone_and_the_batch_kept(world):
+    tablet = world["a"]
+    good = str(uuid.uuid4())
+    future = mutation("inspection_attachment_note", "create", str(uuid.uuid4()), {})
+    results = tablet.push(future, mutation("inspection", "create", good,
+                                           world["inspection_fields"]()))
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert "entity" in results[0]["problem"]["errors"]
+    again = tablet.push(future)[0]  # remembered: a resend replays the rejection
+    assert (again["status"], again["first"]["status"]) == ("duplicate", "rejected")
+
+
 def _answer(result: dict) -> dict:
     """A push result without the ids it echoes (the mutation's and the record's)."""
     return {k: v.replace(result["id"], "ID") if isinstance(v, str) else v
