@@ -97,7 +97,10 @@ class MutationSchema(Schema):
                                   validate=validate.Range(min=0),
                                   metadata={"description": "The server version the edit was "
                                                            "made on; null for a create"})
-    values = fields.Dict(data_key="fields", load_default=dict, metadata={
+    # Raw, not Dict: fields that are not an object reject that mutation alone (its result),
+    # never the batch.
+    values = fields.Raw(data_key="fields", load_default=dict, allow_none=True, metadata={
+        "type": "object",
         "description": "Changed fields only (update) or the whole record (create). A "
                        "signature: inspection_id, signer, role, signer_user_id (an officer's "
                        "signature: the user id of the record's officer who signed; see "

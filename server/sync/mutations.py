@@ -64,8 +64,12 @@ class Context:
 
     @property
     def values(self) -> dict[str, Any]:
-        """The mutation's fields."""
-        return self.mutation["values"]
+        """The mutation's fields (422, this mutation only, when they are not an object)."""
+        values = self.mutation["values"]
+        if not isinstance(values, dict):
+            raise ValidationFailed("fields must be an object.",
+                                   errors={"fields": ["not an object"]})
+        return values
 
     @property
     def recorded_at(self) -> datetime | None:

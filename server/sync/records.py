@@ -181,8 +181,8 @@ def update_inspection_fields(ctx: Context, record: Inspection, changes: dict[str
 
 def inspection_update(ctx: Context) -> Outcome:
     """Changed fields of a record; a submitted one needs `correction_reason`."""
-    values = dict(ctx.values) if isinstance(ctx.values, dict) else ctx.values
-    reason = values.pop(CORRECTION, None) if isinstance(values, dict) else None
+    values = dict(ctx.values)
+    reason = values.pop(CORRECTION, None)
     reject_server_owned("inspection", values)
     changes = load(INSPECTION_CHANGES, values)
     if not changes:

@@ -61,6 +61,19 @@ def test_an_unknown_entity_with_a_long_name_is_rejected_alone_and_the_batch_kept
     assert (again["status"], again["first"]["status"]) == ("duplicate", "rejected")
 
 
+def test_a_mutation_whose_fields_are_not_an_object_is_rejected_alone(client, world):
+    tablet, good = world["a"], str(uuid.uuid4())
+    odd = [mutation("inspection", "create", str(uuid.uuid4())) | {"fields": fields}
+           for fields in ([], "findings", 5, None)]
+    response = client.post("/api/v1/sync/push", headers=tablet.headers, json={
+        "device_id": tablet.device, "mutations": [*odd, mutation(
+            "inspection", "create", good, world["inspection_fields"]())]})
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 4 + ["applied"]
+    assert all(r["problem"]["errors"] == {"fields": ["not an object"]} for r in results[:4])
+
+
 def _answer(result: dict) -> dict:
     """A push result without the ids it echoes (the mutation's and the record's)."""
     return {k: v.replace(result["id"], "ID") if isinstance(v, str) else v
