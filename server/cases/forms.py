@@ -25,6 +25,7 @@ from server.cases.act_texts import (
 )
 from server.cases.doc import (
     Doc,
+    clause,
     day_text,
     evidence_lines,
     facts_text,
@@ -207,7 +208,7 @@ def _educated(step: Mapping[str, Any]) -> list[str]:
         return []
     person = f"对{education['educated_person']}" if education.get("educated_person") else ""
     return [f"教育情况：{day_text(education['on'])}，以{education['method']}方式{person}进行"
-            f"教育：{education['content'].rstrip('。')}（《中华人民共和国行政处罚法》第三十三条第三款）。"]
+            f"教育：{clause(education['content'])}（《中华人民共和国行政处罚法》第三十三条第三款）。"]
 
 
 def _answering(data: Mapping[str, Any], heard: Mapping[str, Any]) -> str:
@@ -253,7 +254,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
 
 def _own_reason(reason: str | None) -> str:
     """The bureau's own reason for not penalising, in brackets after its decision."""
-    reason = (reason or "").strip().rstrip("。；，")
+    reason = clause(reason or "").rstrip("，,").rstrip()
     return f"（{reason}）" if reason else ""
 
 

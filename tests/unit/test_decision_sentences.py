@@ -90,3 +90,11 @@ def test_facts_quoted_to_their_own_full_stop_get_no_second_one():
     text = "\n".join(forms.decision(data).paragraphs)
     assert "挥发性有机物：现场负责人称：“废气未经处理直接排放。”\n" in text
     assert "”。" not in text
+
+
+def test_the_education_of_an_act_not_fined_ends_its_content_before_the_article_once():
+    for typed in ("讲解挥发性有机物密闭要求。", "讲解挥发性有机物密闭要求.",
+                  "讲解挥发性有机物密闭要求;", "讲解挥发性有机物密闭要求 。 "):
+        text = _decision(education={"on": "2023-03-20", "method": "约谈", "content": typed})
+        assert ("以约谈方式进行教育：讲解挥发性有机物密闭要求（《中华人民共和国行政处罚法》"
+                "第三十三条第三款）。") in text, typed

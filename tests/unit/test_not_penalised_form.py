@@ -47,3 +47,10 @@ def test_the_education_given_is_said_with_one_closing_mark_whatever_was_typed():
                                    "education": education}}
         text = _paragraphs({**DATA, "case": {**DATA["case"], "steps": steps}})
         assert f"以约谈方式进行教育：{said}\n" in text
+
+
+def test_the_bureaus_reason_typed_with_a_latin_stop_or_semicolon_keeps_none_inside_the_bracket():
+    for typed in ("符合免罚清单第6项.", "符合免罚清单第6项;", "符合免罚清单第6项 。"):
+        steps = {"not_penalised": {**DATA["case"]["steps"]["not_penalised"], "reason": typed}}
+        text = _paragraphs({**DATA, "case": {**DATA["case"], "steps": steps}})
+        assert "\n我局决定对你单位不予行政处罚（符合免罚清单第6项）。\n" in text, typed
