@@ -117,6 +117,14 @@ def correct_by(data: Mapping[str, Any], act: int) -> str | None:
     return min(days) if days else None
 
 
+def spared_basis(member: Mapping[str, Any]) -> tuple[str, ...]:
+    """The articles a violation is not penalised under: its limitation's when time-barred
+    (处罚法 第36条), else its waiver decision's (none when it is fined)."""
+    if member["outcome"] == "time_barred":
+        return (member["limitation_basis"] or NOT_FINED_BASIS["time_barred"],)
+    return tuple(member["waiver_basis"])
+
+
 def not_fined(data: Mapping[str, Any], step: str = "decided",
               verdict: str = "不予行政处罚") -> list[str]:
     """Each act the step does not fine: the law forbids it, or the rules only may fine it and
@@ -131,8 +139,7 @@ def not_fined(data: Mapping[str, Any], step: str = "decided",
         if not forbidden and (fined is None or act in fined):
             continue  # one fine per act (处罚法 第29条): the act is fined under another
         for m in members:
-            ground = (m["limitation_basis"] if m["outcome"] == "time_barred"
-                      else "、".join(m["waiver_basis"])) or NOT_FINED_BASIS.get(m["outcome"], "—")
+            ground = "、".join(spared_basis(m)) or NOT_FINED_BASIS.get(m["outcome"], "—")
             reason = in_full(served_reason(m["explanation"] or "—")).rstrip("。")
             lines.append(f"{among}{day_text(m['occurred_on'])}“{m['title'] or m['code']}”的违法"
                          f"行为，{verdict}。依据：{in_full(ground)}。理由：{reason}。")

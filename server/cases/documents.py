@@ -11,6 +11,7 @@ from server.auth import service as auth
 from server.auth.policy import Actor
 from server.cases import doc, forms, procedure, render, service
 from server.cases import records as case_records
+from server.cases.act_texts import spared_basis
 from server.cases.models import Case
 from server.clock import SHANGHAI
 from server.disposition import file_names
@@ -45,7 +46,7 @@ def case_values(case: Case) -> dict[str, Any]:
 def document_data(actor: Actor, case: Case) -> dict[str, Any]:
     """Everything the forms read, gathered through each context's services."""
     party = registry.party_of(case.enterprise_id)  # of a case its callers read in scope
-    found, seen, records, explanations, waiver_basis = [], set(), [], [], []
+    found, seen, records, explanations = [], set(), [], []
     names = rulesets.rule_set_names("zh")  # stored texts may name rule sets by ref
     cited: dict[str, dict[str, Any]] = {}  # sha256 → what it proves, the records' checks
     for link in service.case_links(case):
@@ -55,7 +56,6 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
         explanation = name_rule_sets(zh.get("explanation") or "", names, "zh")
         explanations.append(explanation)
         waiver = zh.get("waiver") or {}
-        waiver_basis += waiver.get("basis") or []
         found.append({"code": violation.code, "occurred_on": violation.occurred_on.isoformat(),
                       "title": (zh.get("penalty") or {}).get("title"),
                       "description": violation.description, "act": link.act,
@@ -89,7 +89,9 @@ def document_data(actor: Actor, case: Case) -> dict[str, Any]:
                                               if "法定代表人" in (c.get("role") or "")), None)},
             "violations": found, "inspections": records, "evidence": evidence,
             "explanation": "；".join(e for e in explanations if e) or "—",
-            "waiver_basis": "、".join(dict.fromkeys(waiver_basis)) or "—",
+            # what a decision not to penalise rests on: 第36条 for an act found too late
+            "waiver_basis": "、".join(dict.fromkeys(b for m in found for b in spared_basis(m)))
+            or "—",
             "officer_names": doc.officers_text(officers),
             "authority": authority_name(case.district),
             "hearing_offered": procedure.hearing_offered(case.intended_fen,

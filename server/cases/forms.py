@@ -263,7 +263,10 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
     ground not to penalise, and the education given (处罚法 Art. 33 ¶3)."""
     case = data["case"]
     step = case["steps"].get("not_penalised", {})
-    education = step.get("education") or {}
+    education = step.get("education")  # none when no act needed it (time-barred, 第36条)
+    educated = [f"教育情况：{day_text(education.get('on'))}，"
+                f"以{education.get('method', '—')}方式进行教育："
+                f"{sentence(education.get('content', '—'))}"] if education else []
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
                rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：",
@@ -271,9 +274,7 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
                            *violated_lines(data), f"依据：{in_full(data['waiver_basis'])}。"
                            f"理由：{in_full(served_reason(data['explanation'])).rstrip('。')}。",
                            f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",
-                           f"教育情况：{day_text(education.get('on'))}，"
-                           f"以{education.get('method', '—')}方式进行教育："
-                           f"{sentence(education.get('content', '—'))}",
+                           *educated,
                            "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                            "或者在六个月内向人民法院提起行政诉讼。"),
                signatures=(data["authority"], day_text(case["decided_on"])),

@@ -482,3 +482,16 @@ def test_the_filing_approval_states_the_periods_begun_by_the_filing_day_and_no_l
                                  "start": "2021-06-12", "reason": "鉴定"})).get_json()
     assert [p["start"] for p in case["suspensions"]] == ["2021-06-03", "2021-06-12"]
     assert _approval_rows(client, party, case)["不计入办案期限的期间"] == opened
+
+
+def test_a_time_barred_case_not_penalised_cites_article_36_and_claims_no_education(
+        client, party, violation, file_case, step, frozen):
+    # 处罚法 第36条: found over two years after the act. Its 不予行政处罚决定书 read "依据：—。" and
+    # "教育情况：—，以—方式进行教育：—": an education 第33条第3款 asks only of a waived party.
+    frozen.on("2021-06-02")
+    barred = violation(occurred_on="2019-03-01")
+    assert barred["decision"]["zh"]["decision"] == "time_barred"
+    case = _ok(step(_ok(file_case(barred["id"]), 201).get_json(), "not_penalised")).get_json()
+    text = _a4_text(PdfReader(io.BytesIO(_ok(_get(client, party, case, "not_penalised")).data)))
+    assert "依据：《中华人民共和国行政处罚法》第三十六条" in text, text
+    assert "依据：—" not in text and "教育" not in text, text
