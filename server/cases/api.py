@@ -63,7 +63,7 @@ def _case(case: Case, *, with_history: bool = False) -> dict[str, Any]:
     data["hearing_threshold"] = None if threshold is None else {
         "min_fen": threshold.min_fen, "verified": threshold.verified}
     data["violations"] = service.case_links(case)
-    found = caseview.fine_range(data["violations"])
+    found = caseview.fine_range(case, data["violations"])
     data["statutory_range_fen"] = list(found) if found else None
     data["suspended_since"] = service.suspended_since(case)
     data["deadlines"] = service.deadline_badges(case)

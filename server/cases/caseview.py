@@ -42,7 +42,7 @@ def case_view(case: Case) -> procedure.CaseView:
         payment_due=payment_due,
         statements=tuple(adopted for adopted, _ in heard),
         statements_on_notice=sum(1 for _, notice in heard if notice == latest),
-        fine_range=fine_range(links, decided),
+        fine_range=fine_range(case, links, decided),
         mitigation=events.get("notified", {}).get("mitigation"),
         noticed_fines=noticed_fines(events.get("notified", {})),
         redecided_since_notice=_redecided_since_notice(case.id),
@@ -73,20 +73,23 @@ def fineable_acts(case: Case, links: list[CaseViolation],
     """The acts the law does not forbid fining: the fine the rules propose for each, its
     statutory range, and whether the rules fine it (else they only may)."""
     proposed = {act["act"]: act["amount_fen"] for act in case.acts or ()}
-    ranges = procedure.act_ranges(_members(links, decided))
+    ranges = procedure.act_ranges(_members(case, links, decided))
     return tuple((act, proposed.get(act), ranges[act],
                   any(link.act == act and link.outcome == "fine" for link in links))
                  for act in sorted(ranges))
 
 
-def _members(links: list[CaseViolation], decided: dict[uuid.UUID, dict[str, Any]] | None
-             ) -> list[procedure.Member]:
-    """The links as the statutory ranges need them."""
+def _members(case: Case, links: list[CaseViolation],
+             decided: dict[uuid.UUID, dict[str, Any]] | None) -> list[procedure.Member]:
+    """The links as the statutory ranges need them, each act's fine under the provision the
+    case fines it under."""
     decided = _decisions(links) if decided is None else decided
     penalty = {key: answer.get("penalty") or {} for key, answer in decided.items()}
+    under = {act.get("fined_under") for act in case.acts or ()}
     return [procedure.Member(link.act, link.outcome,
                              penalty.get(link.decision_id, {}).get("statutory_min_fen"),
-                             penalty.get(link.decision_id, {}).get("statutory_max_fen"))
+                             penalty.get(link.decision_id, {}).get("statutory_max_fen"),
+                             str(link.violation_id) in under)
             for link in links]
 
 
@@ -97,9 +100,9 @@ def _decisions(links: list[CaseViolation]) -> dict[uuid.UUID, dict[str, Any]]:
             ViolationDecision.id.in_([link.decision_id for link in links])))}
 
 
-def fine_range(links: list[CaseViolation],
+def fine_range(case: Case, links: list[CaseViolation],
                decided: dict[uuid.UUID, dict[str, Any]] | None = None
                ) -> tuple[int, int] | None:
     """The statutory range of the case's fine, from its violations' stored decisions."""
-    return procedure.fine_range(_members(links, decided))
+    return procedure.fine_range(_members(case, links, decided))
 

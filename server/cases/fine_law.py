@@ -25,11 +25,15 @@ class Member:
     outcome: str
     min_fen: int | None
     max_fen: int | None
+    fined_under: bool = False
+    """Whether the act's fine rests on this violation's provision (the case's acts name it:
+    filing.amounts), so its range binds the act's fine and the basis the documents cite."""
 
 
 def act_ranges(members: Iterable[Member]) -> dict[int, tuple[int, int] | None]:
     """The statutory range of each act's fine (处罚法 第29条: the provision with the higher
-    fine), the act the law forbids fining absent. None for an act whose provision's range is
+    fine, the one the act is fined under when the case names it, else the higher maximum),
+    the act the law forbids fining absent. None for an act whose provision's range is
     unknown."""
     acts: dict[int, list[Member]] = {}
     for member in members:
@@ -40,7 +44,8 @@ def act_ranges(members: Iterable[Member]) -> dict[int, tuple[int, int] | None]:
         if any(m.max_fen is None or m.min_fen is None for m in found):
             ranges[act] = None
             continue
-        applied = max(found, key=lambda m: (m.max_fen or 0, m.min_fen or 0))
+        applied = next((m for m in found if m.fined_under), None) or max(
+            found, key=lambda m: (m.max_fen or 0, m.min_fen or 0))
         ranges[act] = (applied.min_fen or 0, applied.max_fen or 0)
     return ranges
 

@@ -131,6 +131,16 @@ def test_the_fine_range_takes_one_provision_per_act_and_leaves_out_what_may_not_
     assert procedure.fine_range([member(1, "time_barred", None, None)]) == (0, 0)
 
 
+def test_an_act_takes_the_range_of_the_provision_it_is_fined_under():
+    member = procedure.Member
+    both = [member(1, "fine", 2_000_000, 20_000_000, True),
+            member(1, "fine", 10_000_000, 40_000_000)]
+    assert procedure.act_ranges(both) == {1: (2_000_000, 20_000_000)}
+    assert procedure.act_ranges([member(1, "fine", 2_000_000, 20_000_000),
+                                 member(1, "fine", 10_000_000, 40_000_000)]) == {
+        1: (10_000_000, 40_000_000)}  # none named: the higher maximum
+
+
 def test_a_fine_stays_in_the_statutory_range_or_names_its_ground_for_mitigation():
     case = _notified(state="investigating", intended_fen=None, notice_on=None,
                      fine_range=(2_000_000, 20_000_000))

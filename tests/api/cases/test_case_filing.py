@@ -177,3 +177,26 @@ def test_filing_refusals_keep_their_english_word_for_word(client, party, violati
         "The filing deadline (2021-06-16) has passed; give late_reason (and "
         "filing_extension_approved if it was extended).",
         {"late_reason": ["required after the filing deadline"]})
+
+
+def test_an_act_fined_under_one_provision_is_bound_by_that_provisions_range(
+        violation, file_case, step, frozen):
+    # One act, two provisions: AIR_VOC (20,000–200,000元) gives the higher fine here, 200,000元,
+    # and the act is fined under it; PERMIT_LEDGER × 20 (100,000–400,000元) has the higher
+    # maximum. The case took the range of the latter, so a notice of 300,000元 "依据《大气法》
+    # 第一百零八条" passed though that article's maximum is 200,000元.
+    frozen.on("2021-06-03")
+    grades = {"environmental_sensitivity": 5, "duration": 5, "harm": 5, "scale": 5}
+    voc = violation("AIR_VOC", factors=grades)
+    ledger = violation("PERMIT_LEDGER", bases={"instances": 20})
+    assert voc["decision"]["zh"]["penalty"]["amount_fen"] == 20_000_000
+    assert ledger["decision"]["zh"]["penalty"]["statutory_max_fen"] == 40_000_000
+    case = _ok(file_case(voc["id"], ledger["id"], same_act=[[voc["id"], ledger["id"]]]))
+    assert case["acts"][0]["fined_under"] == voc["id"]
+    assert case["statutory_range_fen"] == [2_000_000, 20_000_000]
+    case = _ok(step(case, "investigating"), 200)
+    case = _ok(step(case, "legal_review"), 200)
+    refused = step(case, "notified", intended_fen=30_000_000, review_opinion="同意")
+    assert refused.status_code == 409, refused.get_json()
+    assert _ok(step(case, "notified", intended_fen=20_000_000, review_opinion="同意"),
+               200)["intended_fen"] == 20_000_000
