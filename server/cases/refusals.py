@@ -121,6 +121,7 @@ ENGLISH: dict[str, str] = {
     "extension.too_long": "An extension is at most {limit} days.",
     "extension.passed": "The deadline ({due}) has passed; it can no longer be extended.",
     "extension.future": "An approval cannot be dated in the future.",
+    "extension.before_filing": "An approval cannot be dated before the case was filed.",
     "suspension.decided": "The decision has issued; its deadline no longer runs.",
     "suspension.unknown": "Unknown kind of period.",
     "suspension.outside": "The period must lie between the filing and today, start before end.",

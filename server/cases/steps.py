@@ -159,6 +159,9 @@ def extend(actor: Actor, case_id: uuid.UUID, version: int, data: dict[str, Any])
             if on > today:
                 raise procedure.Refused("extension.future", notes={"on": "field.after_today"},
                                         bad_input=True)
+            if on < case.filed_on:
+                raise procedure.Refused("extension.before_filing", notes={"on": "field.start"},
+                                        bad_input=True)
             procedure.check_extension(case.state, (e["approval"] for e in case.extensions),
                                       data["approval"], data["days"], on,
                                       dl.decision_due(service.timeline(case)))

@@ -201,3 +201,18 @@ def test_a_case_in_hearing_stored_before_hearings_were_deadlines_is_due_on_its_h
     listed = _ok(client.get("/api/v1/cases", headers=party["legal"]))["items"]
     assert [c["next_due_on"] for c in listed if c["id"] == case["id"]] == ["2021-06-25"]
     assert _due(client, party["legal"]) == [case["id"]]
+
+
+def test_an_extension_dated_before_the_filing_is_refused(client, party, violation, file_case,
+                                                         frozen):
+    # 处罚法 第60条: an extension of a filed case's deadline; one "approved" in 2000 was kept
+    # in the history and the case file as if the case had been extended before it existed.
+    frozen.on("2021-06-03")
+    case = _ok(file_case(violation()["id"]), 201)
+    frozen.on("2021-07-01")
+    for day in ("2000-01-01", "2021-06-02"):
+        early = _extend(client, case, party["supervisor"], on=day)
+        assert early.status_code == 422, early.get_json()
+        assert "on" in early.get_json()["errors"]
+    assert _ok(_extend(client, case, party["supervisor"], on="2021-06-03"))["extensions"][0][
+        "on"] == "2021-06-03"
