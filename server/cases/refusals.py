@@ -121,6 +121,8 @@ ENGLISH: dict[str, str] = {
     "extension.too_long": "An extension is at most {limit} days.",
     "extension.passed": "The deadline ({due}) has passed; it can no longer be extended.",
     "extension.future": "An approval cannot be dated in the future.",
+    "education.after_decision": "The decision states the education given: it is dated on or "
+                                "before the decision's day ({on}).",
     "extension.before_filing": "An approval cannot be dated before the case was filed.",
     "suspension.decided": "The decision has issued; its deadline no longer runs.",
     "suspension.unknown": "Unknown kind of period.",
@@ -183,6 +185,7 @@ ENGLISH: dict[str, str] = {
     "field.consent": "required for electronic service",
     "field.payment_running": "payment period still running",
     "field.after_today": "after today",
+    "field.after_decision_day": "after the decision's day",
     "field.before_previous": "before the previous step",
     "field.owed": "must be {owed_fen}",
     "field.daily_acts": "one of [{acts}]",

@@ -71,6 +71,16 @@ def _need(params: Mapping[str, Any], *names: str) -> None:
         raise Refused("step.missing", notes=missing, bad_input=True)
 
 
+def _educated(params: Mapping[str, Any], on: date) -> None:
+    """The education of a party not penalised (处罚法 第33条第3款), as the decision states it:
+    given by the decision's day."""
+    _need(params, "education")
+    _need(params["education"], "on", "method", "content")
+    if params["education"]["on"] > on:
+        raise Refused("education.after_decision", {"on": on},
+                      {"education": "field.after_decision_day"}, bad_input=True)
+
+
 def _fineable(case: CaseView) -> None:
     """Refuse a fine when the law forbids fining every violation of the case."""
     if case.outcomes and all(o in MUST_NOT_FINE for o in case.outcomes):
@@ -189,9 +199,9 @@ def _to_decided(case: CaseView, p: Mapping[str, Any], on: date) -> dict[str, Any
     act_fines = _act_fines(case, p["fine_fen"], p.get("act_fines") or _as_noticed(
         case, p["fine_fen"]))
     unfined = {act for act, *_ in case.fineable_acts} - {item["act"] for item in act_fines}
-    if unfined or any(o in MUST_EDUCATE for o in case.outcomes):  # acts not fined: educated
-        _need(p, "education")
-        _need(p["education"], "on", "method", "content")
+    # acts not fined: educated (an education given though not needed is stated all the same)
+    if unfined or any(o in MUST_EDUCATE for o in case.outcomes) or p.get("education"):
+        _educated(p, on)
     assert case.notice_on is not None and case.intended_fen is not None
     if case.state == "hearing":
         _need(p, "hearing_record")
@@ -334,9 +344,8 @@ def _to_not_penalised(case: CaseView, p: Mapping[str, Any], on: date) -> dict[st
         _need(p, "review_opinion")  # after a notice, the review of this new decision
     if "may_waive" in case.outcomes:
         _need(p, "reason")
-    if any(o in EDUCATION_NEEDED for o in case.outcomes):
-        _need(p, "education")
-        _need(p["education"], "on", "method", "content")
+    if any(o in EDUCATION_NEEDED for o in case.outcomes) or p.get("education"):
+        _educated(p, on)  # one given though not needed is stated all the same
     return {"reason": p.get("reason"), "education": p.get("education"),
             "review_opinion": p.get("review_opinion")}
 

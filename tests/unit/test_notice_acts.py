@@ -15,7 +15,7 @@ D = date.fromisoformat
 ACTS = ((1, 2_000_000, (1_000_000, 10_000_000), True),
         (2, 4_000_000, (2_000_000, 20_000_000), True),
         (3, None, (10_000_000, 100_000_000), False))
-EDU = {"on": D("2021-06-16"), "method": "约谈", "content": "首违教育"}
+EDU = {"on": D("2021-06-08"), "method": "约谈", "content": "首违教育"}
 
 
 def _case(state: str = "investigating", **change) -> procedure.CaseView:

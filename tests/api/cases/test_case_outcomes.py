@@ -264,3 +264,20 @@ def test_a_penalised_unit_leaves_the_positive_list_and_a_waived_one_stays(
                                    headers=boss))
     assert enterprise["positive_list"] is False
     assert answer(client.get("/api/v1/enterprises?positive_list=true", headers=boss))["items"] == []
+
+
+def test_the_education_a_decision_records_is_given_by_the_decisions_day(
+        violation, file_case, step, frozen):
+    # 处罚法 第33条第3款: the 不予行政处罚决定书 states the education as given; one dated 2099
+    # (or the day after the decision) was taken and printed in the decision served.
+    frozen.on("2021-06-02")
+    case = answer(file_case(violation(facts=WAIVABLE)["id"]), 201)
+    for day in ("2099-01-01", "2021-06-03"):
+        late = step(case, "not_penalised", on="2021-06-02", education={
+            "on": day, "method": "约谈", "content": "讲解管控要求"})
+        assert late.status_code == 422, late.get_json()
+        assert "education" in late.get_json()["errors"]
+    frozen.on("2021-06-03")
+    decided = answer(step(case, "not_penalised", on="2021-06-02", education={
+        "on": "2021-06-02", "method": "约谈", "content": "讲解管控要求"}))
+    assert decided["state"] == "not_penalised"
