@@ -115,8 +115,9 @@ def evidence_lines(data: Mapping[str, Any]) -> list[str]:
 
 def mitigated(step: Mapping[str, Any]) -> list[str]:
     """The ground for a fine below the statutory minimum, when the step recorded one."""
-    return [f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{step['mitigation']}。"] \
-        if step.get("mitigation") else []
+    ground = step.get("mitigation")
+    return [f"依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：{sentence(ground)}"] \
+        if ground else []
 
 
 # The periods not counted in the decision deadline (处罚法 第60条), named as the case page's

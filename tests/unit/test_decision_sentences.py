@@ -98,3 +98,12 @@ def test_the_education_of_an_act_not_fined_ends_its_content_before_the_article_o
         text = _decision(education={"on": "2023-03-20", "method": "约谈", "content": typed})
         assert ("以约谈方式进行教育：讲解挥发性有机物密闭要求（《中华人民共和国行政处罚法》"
                 "第三十三条第三款）。") in text, typed
+
+
+def test_the_ground_for_mitigation_ends_its_sentence_once():
+    for typed in ("主动消除违法行为危害后果。", "主动消除违法行为危害后果.",
+                  "主动消除违法行为危害后果"):
+        text = _decision(mitigation=typed)
+        assert ("依据《中华人民共和国行政处罚法》第三十二条，减轻处罚：主动消除违法行为危害后果。\n"
+                in text + "\n"), typed
+        assert "。。" not in text and ".。" not in text
