@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from server.cases.doc import clause
 from server.cases.hearing_rights import notice_reply_due
 from server.cases.refusals import Refused
 from server.messages import Message
@@ -99,4 +100,5 @@ def answering(periods: list[tuple[date, date]], received: date, chosen: int | No
 
 def said(renotice: Mapping[str, Any]) -> str:
     """A re-notice's reason as the case file says it: 违法事实更正：<what was corrected>."""
-    return f"{WORDS.get(renotice.get('reason') or '', '—')}：{renotice.get('note') or '—'}"
+    note = clause(renotice.get("note") or "")  # the notice brackets it: no stop inside
+    return f"{WORDS.get(renotice.get('reason') or '', '—')}：{note or '—'}"

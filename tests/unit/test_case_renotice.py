@@ -203,3 +203,11 @@ def test_the_hearing_that_lapsed_stays_in_the_case_file_beside_the_notice_it_ans
     members = [(m.role, m.volume) for m in casefile.plan(filed, [], True)]
     assert members.index(("earlier_notice", "main")) < members.index(("notice", "main"))
     assert ("earlier_hearing_report", "secondary") in members
+
+
+def test_a_re_notice_reason_typed_with_a_full_stop_is_said_without_it_inside_the_brackets():
+    # '（重新告知理由：法律依据更正：适用条款更正为第一百零八条。）。' in the notice served
+    for typed in ("适用条款更正为第一百零八条。", "适用条款更正为第一百零八条.",
+                  "适用条款更正为第一百零八条"):
+        assert renotice.said({"reason": "basis_corrected", "note": typed}) == (
+            "法律依据更正：适用条款更正为第一百零八条"), typed

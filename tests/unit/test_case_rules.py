@@ -15,7 +15,8 @@ from server.cases.numbering import authority_code, format_number
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE_MODULES = ("deadlines.py", "numbering.py", "procedure.py", "step_checks.py", "fine_law.py",
-                "hearing_rights.py", "payment.py", "refusals.py", "renotice.py", "../messages.py")
+                "hearing_rights.py", "payment.py", "refusals.py", "renotice.py", "doc.py",
+                "../messages.py")
 D = date.fromisoformat
 
 
@@ -39,7 +40,7 @@ def test_the_case_rules_import_neither_flask_nor_the_database(module):
                     ("server.cases.deadlines", "server.cases.numbering", "server.cases.refusals",
                      "server.cases.step_checks", "server.cases.fine_law",
                      "server.cases.hearing_rights", "server.cases.payment",
-                     "server.cases.renotice",
+                     "server.cases.renotice", "server.cases.doc",
                      "server.messages", "server.rules", "server.workdays")))]
 
 
