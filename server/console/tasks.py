@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from schemas.tasks import AssignSchema, BulkAssignSchema, TransitionSchema
 from server.auth.policy import Actor, allowed
 from server.console import bulk_refusal, task_history
+from server.console.field_labels import label
 from server.console.refusal import refusal
 from server.console.web import bp, load, page, submit
 from server.errors import DomainError, NotFound
@@ -91,33 +92,54 @@ def supervised_steps(role: str, status: str) -> list[str]:
             if action != "task.work" and status in sources and allowed(role, action)]
 
 
-@bp.route("/tasks/<uuid:task_id>", methods=["GET"])
-@page("task.assign")
-def task(actor: Actor, task_id: uuid.UUID) -> str:
-    """One task: its team, the reassignment form and its history."""
+def _task_page(actor: Actor, task_id: uuid.UUID, form: str | None = None,
+               refused: DomainError | ValidationError | None = None):
+    """One task's page; after a refused `form` ("team" or "status"), that form as it was sent
+    with the reasons above it."""
     item = tasks.describe([tasks.get_task(actor, task_id)])[0]
+    status, detail, errors = refusal(refused) if refused else (200, None, {})
+    kept = {"form": form, "inspectors": request.form.getlist("inspectors"),
+            "to": request.form.get("to", ""), "reason": request.form.get("reason", "")} \
+        if form else {"form": None}
     return render_template("console/task.html", task=item, names=_names(actor, [item]),
                            workload=stats.workload(actor),
                            history=task_history.describe(tasks.history(actor, task_id)),
                            assignable=item["status"] in tasks.ASSIGNABLE,
-                           steps=supervised_steps(actor.role, item["status"]))
+                           steps=supervised_steps(actor.role, item["status"]),
+                           kept=kept, refused=detail,
+                           errors={label(k): v for k, v in errors.items()}), status
+
+
+@bp.route("/tasks/<uuid:task_id>", methods=["GET"])
+@page("task.assign")
+def task(actor: Actor, task_id: uuid.UUID):
+    """One task: its team, the reassignment form and its history."""
+    return _task_page(actor, task_id)
 
 
 @bp.route("/tasks/<uuid:task_id>/assignees", methods=["POST"])
 @page("task.assign")
 def reassign(actor: Actor, task_id: uuid.UUID):
-    """Assign or reassign the inspectors of one task."""
-    body = load(AssignSchema(), request.form, lists=("inspectors",))
-    tasks.assign(actor, task_id, body["inspectors"], body["version"], body["reason"])
-    flash(gettext("The task was assigned."))
-    return redirect(url_for("console.task", task_id=task_id), 303)
+    """Assign or reassign the inspectors of one task; a refusal shows the page again with
+    the inspectors chosen and the reason typed."""
+    def save():
+        body = load(AssignSchema(), request.form, lists=("inspectors",))
+        tasks.assign(actor, task_id, body["inspectors"], body["version"], body["reason"])
+        flash(gettext("The task was assigned."))
+        return redirect(url_for("console.task", task_id=task_id), 303)
+
+    return submit(save, lambda error: _task_page(actor, task_id, "team", error))
 
 
 @bp.route("/tasks/<uuid:task_id>/transitions", methods=["POST"])
 @page("task.assign")
 def move_task(actor: Actor, task_id: uuid.UUID):
-    """Review, close or cancel one task (a cancellation says why) through the service."""
-    body = load(TransitionSchema(), request.form)
-    tasks.transition(actor, task_id, body["to"], body["version"], body["reason"])
-    flash(gettext("The task is now: %(status)s.", status=gettext(body["to"])))
-    return redirect(url_for("console.task", task_id=task_id), 303)
+    """Review, close or cancel one task (a cancellation says why) through the service; a
+    refusal shows the page again with the step chosen and the reason typed."""
+    def save():
+        body = load(TransitionSchema(), request.form)
+        tasks.transition(actor, task_id, body["to"], body["version"], body["reason"])
+        flash(gettext("The task is now: %(status)s.", status=gettext(body["to"])))
+        return redirect(url_for("console.task", task_id=task_id), 303)
+
+    return submit(save, lambda error: _task_page(actor, task_id, "status", error))

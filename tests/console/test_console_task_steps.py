@@ -53,8 +53,8 @@ def test_cancelling_a_task_without_a_reason_is_refused_in_chinese(client, consol
     answer = session.post(f"/console/tasks/{task['id']}/transitions",
                           data={"to": "cancelled", "version": task["version"]})
     assert answer.status_code == 422
-    text = answer.get_data(as_text=True)
-    assert "理由" in text and "reason" not in text.lower().split("<body")[1]
+    said = answer.get_data(as_text=True).split('id="task-refused"')[1].split("</div>")[0]
+    assert "理由" in said and "reason" not in said.lower()
     answer = session.post(f"/console/tasks/{task['id']}/transitions",
                           data={"to": "cancelled", "version": task["version"],
                                 "reason": "企业已停产"})
@@ -69,3 +69,31 @@ def test_another_districts_task_is_not_found(client, console, world):
                                              data={"to": "cancelled", "version": task["version"],
                                                    "reason": "越权"})
     assert answer.status_code == 404
+
+
+def _selected(page: str) -> list[str]:
+    return re.findall(r'<option value="([0-9a-f-]{36})" selected>', page)
+
+
+def test_a_refused_reassignment_shows_the_task_page_with_the_choice_and_reason_kept(
+        console, world):
+    task, one = world[OWN]["task"], world[OWN]["inspectors"][0]
+    answer = console("supervisor", OWN).post(
+        f"/console/tasks/{task['id']}/assignees",
+        data={"inspectors": str(one.id), "version": task["version"], "reason": "原执法人员休假"})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert 'id="task-reason"' in page and 'value="原执法人员休假"' in page
+    assert _selected(page) == [str(one.id)]
+    assert "至少" in page.split('role="alert"')[1].split("</div>")[0]
+
+
+def test_a_refused_status_change_shows_the_task_page_with_the_step_kept(console, world):
+    task = world[OWN]["task"]
+    page = console("supervisor", OWN).post(
+        f"/console/tasks/{task['id']}/transitions",
+        data={"to": "cancelled", "version": task["version"] + 5, "reason": "企业已停产"})
+    assert page.status_code == 409
+    form = _form(page.get_data(as_text=True))
+    assert 'value="企业已停产"' in form
+    assert '<option value="cancelled" selected>' in form
