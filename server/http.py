@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import BadRequest
 
 from server.auth.context import current_actor
 from server.errors import problem_response
@@ -23,6 +24,12 @@ NUL_REFUSED = "Text may not hold the NUL character (U+0000)."
 SURROGATE_REFUSED = ("Text may not hold a lone UTF-16 surrogate (an escape such as \\ud800 "
                      "without its pair): it is no character, and no UTF-8 text can hold it.")
 CHECKED_JSON = "enforcement.checked_json"  # WSGI environ: (the body,) once the rules read it
+
+
+class NulRefused(BadRequest):
+    """U+0000 in a console page's query or form: the console answers it as one of its pages."""
+
+    description = NUL_REFUSED
 
 
 def accepts(*content_types: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -72,6 +79,8 @@ def register_request_rules(app: Flask) -> None:
         if key:
             request.max_content_length = current_app.config[key]
         if _nul_in_url_or_form():  # a form is read within the endpoint's size limit
+            if request.blueprint == "console":
+                raise NulRefused()
             return problem_response("bad-request", NUL_REFUSED)
         if request.method not in BODY_METHODS or not request.path.startswith("/api/"):
             return None

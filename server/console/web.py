@@ -20,6 +20,7 @@ from server.auth.policy import Actor, allowed
 from server.console.field_labels import label
 from server.console.refusal import refusal
 from server.errors import DomainError, Unauthorized
+from server.http import NulRefused
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -122,6 +123,14 @@ def _refused(error: DomainError | ValidationError) -> Response:
 def _csrf(error: CSRFError) -> Response:
     return error_page(400, gettext("The form expired or was not sent from this site; "
                                    "reload the page and try again."))
+
+
+@bp.errorhandler(NulRefused)
+def _nul(error: NulRefused) -> Response:
+    """U+0000 typed or pasted into a field (or an address): said in the user's language."""
+    return error_page(400, gettext("The form or the address holds the invisible NUL character "
+                                   "(U+0000), which no text may hold: remove it (type or "
+                                   "paste the text again as plain text) and try again."))
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -182,3 +182,13 @@ def test_a_form_sent_by_a_role_not_allowed_is_refused_before_its_body_is_read(co
     allowed = _multipart(1024)
     _import_upload(console("supervisor").client, allowed)
     assert allowed.tell() > 0  # signed in with the role, the form is read (CSRF, then file)
+
+
+def test_a_form_or_query_holding_the_nul_character_is_refused_on_a_console_page(console):
+    # a NUL pasted into a field reached the browser as the API's raw problem+json, in English
+    session = console("supervisor")
+    for response in (session.post("/console/plans", data={"name": "计划\u0000甲"}),
+                     session.get("/console/enterprises?name=%00")):
+        assert response.status_code == 400 and response.mimetype == "text/html"
+        said = response.get_data(as_text=True).split('role="alert"')[1].split("</p>")[0]
+        assert "U+0000" in said and "空字符" in said
