@@ -54,15 +54,19 @@ class PeriodSchema(Schema):
             raise ValidationError("ends before it starts", "end")
 
 
+CRON_FIELDS_MESSAGE = "a cron expression has 5 fields: minute hour day month weekday"
+CRON_INVALID_MESSAGE = "not a valid cron expression: "  # the parser's reason follows
+
+
 def _cron(value: str) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
     if len(value.split()) != CRON_FIELDS:
-        raise ValidationError("a cron expression has 5 fields: minute hour day month weekday")
+        raise ValidationError(CRON_FIELDS_MESSAGE)
     try:
         CronTrigger.from_crontab(value)
     except ValueError as error:
-        raise ValidationError(f"not a valid cron expression: {error}") from error
+        raise ValidationError(f"{CRON_INVALID_MESSAGE}{error}") from error
 
 
 class PlanCreateSchema(Schema):

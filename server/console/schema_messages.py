@@ -10,9 +10,13 @@ from collections.abc import Callable
 from flask_babel import gettext, lazy_gettext
 
 from schemas.enterprise import DISTRICT_CODE, PHONE_CHARACTERS
+from schemas.planning import CRON_FIELDS_MESSAGE, CRON_INVALID_MESSAGE
 from schemas.users import USERNAME_CHARACTERS
 from server.console.formatting import choice_label, listed, number, yuan_text
 
+# a plan's schedule that is no cron expression (its parser's English detail is left out)
+CRON = lazy_gettext("Not a cron expression: five fields, minute hour day month weekday, "
+                    "such as 0 9 1 */3 *.")
 # marshmallow's fixed messages (fields and schema), as the console says them
 FIXED = {
     "Missing data for required field.": lazy_gettext("Required."),
@@ -44,6 +48,7 @@ FIXED = {
     "ends before it starts": lazy_gettext("Before the start date."),
     "give exactly one of count or ratio": lazy_gettext(
         "Give either a number of units or a ratio."),
+    CRON_FIELDS_MESSAGE: CRON,
     "not a valid 18-digit resident identity number": lazy_gettext(
         "Not a valid 18-digit resident identity number (its check digit is wrong)."),
 }
@@ -68,6 +73,8 @@ def said(field: str, message: str) -> str:
                        "and try again.")
     if message in FIXED:
         return str(FIXED[message])
+    if message.startswith(CRON_INVALID_MESSAGE):
+        return str(CRON)
     amount: Callable[[int], str] = yuan_text if field.endswith("_fen") else number
     if found := _RANGE.fullmatch(message):
         low, high = (amount(int(value)) for value in found.groups())
