@@ -20,6 +20,7 @@ ENGLISH: dict[str, str] = {
                                 "again.",
     "password.unacceptable": "The password is not acceptable.",
     "scope.unknown": "No such record.",
+    "device.none": "No live tokens for device {device!r} of this user.",
     "scope.role": "Role {role!r} may not perform {action!r}.",
     "scope.district": "District {district} is outside your scope ({scope}).",
     "scope.city_wide": "A rule set is in force in every district: only city-wide staff may "

@@ -11,6 +11,7 @@ from server.auth import service as identity
 from server.auth.accounts import get_user
 from server.auth.models import DeviceToken
 from server.auth.policy import Actor, authorize
+from server.auth.refusals import refused, said
 from server.clock import utcnow
 from server.errors import NotFound
 from server.extensions import db
@@ -38,6 +39,6 @@ def revoke_user_device(actor: Actor, user_id: uuid.UUID, device_id: str) -> int:
             DeviceToken.user_id == user.id, DeviceToken.device_id == device_id,
             DeviceToken.revoked_at.is_(None))).all()
         if not tokens:
-            raise NotFound(f"No live tokens for device {device_id!r} of this user.")
+            raise refused(NotFound, said("device.none", device=device_id))
         identity.revoke_tokens(actor, device_id, list(tokens))
     return len(tokens)

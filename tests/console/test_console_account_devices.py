@@ -52,3 +52,18 @@ def test_legal_staff_may_not_revoke_devices(client, console, make_user):
                                         data={"device_id": "tablet-lost-0001"})
     assert answer.status_code == 403
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+
+
+def test_revoking_a_device_already_signed_out_says_so_in_chinese(client, console, make_user):
+    # two supervisors on the account page, or the tablet signed out meanwhile: the second
+    # revocation showed the API's English 'No live tokens for device …'
+    user, _ = _tablet(client, make_user)
+    session = console("supervisor", OWN)
+    revoke = {"device_id": "tablet-lost-0001"}
+    assert session.post(f"/console/accounts/{user.id}/devices/revoke",
+                        data=revoke).status_code == 303
+    answer = session.post(f"/console/accounts/{user.id}/devices/revoke", data=revoke)
+    assert answer.status_code == 404
+    said = answer.get_data(as_text=True).split('role="alert">')[1].split("</p>")[0]
+    assert "tablet-lost-0001" in said and "已没有有效的登录" in said
+    assert "No live tokens" not in said
