@@ -26,7 +26,7 @@ from server import clock
 from server.audit import service as audit
 from server.auth import service as auth
 from server.auth.policy import Actor, authorize, unknown_record
-from server.cases import archived, service
+from server.cases import archived, refusals, service
 from server.cases.casefile_build import build_zip, fixed_data
 from server.cases.models import Case, CaseExport
 from server.errors import Conflict, DomainError, Gone, NotFound, Unauthorized
@@ -113,13 +113,12 @@ def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str, str]:
     fallback made of the case's id."""
     row = get_export(actor, export_id)
     if row.status == "expired" or (row.status == "done" and expires_at(row) <= clock.utcnow()):
-        raise Gone(f"The export expired at {expires_at(row).isoformat()} and its file was "
-                   "deleted; request a new export of the case.")
+        raise Gone(**refusals.said("export.expired", {"expired_at": expires_at(row)}))
     if row.status != "done" or not row.file_name:
         raise Conflict(f"The export is {row.status}; nothing to download yet.")
     path = export_dir() / row.file_name
     if not path.is_file():
-        raise NotFound("The export file is no longer kept.")
+        raise NotFound(**refusals.said("export.file_gone"))
     case = db.session.get(Case, row.case_id)  # the export's, read in the caller's scope
     party = registry.party_of(case.enterprise_id)
     return (path, f"{case.filing_number}_{party.name}{CASEFILE_TITLE}.zip",

@@ -5,7 +5,7 @@ console says the same keys in the user's language (its catalogues, context "refu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from server.messages import Catalogue, Message
@@ -148,6 +148,10 @@ ENGLISH: dict[str, str] = {
     # the case as a whole (service.writable, the rules of the step's day)
     "case.archived": "An archived case is immutable: nothing can be added or changed.",
     "case.stale": "The case is at version {current}, not {given}.",
+    # a case-file export's download
+    "export.expired": "The export expired at {expired_at} and its file was deleted; request a "
+                      "new export of the case.",
+    "export.file_gone": "The export file is no longer kept.",
     "case.rules_changed": "The rules in force on {on} rule on this case's violations "
                           "differently (处罚法 第37条: the rules at the time of the act apply, "
                           "those in force at the decision when lighter): {changes}. The case "
@@ -203,7 +207,10 @@ ENGLISH: dict[str, str] = {
 
 
 def _english_value(name: str, value: Any) -> Any:
-    """A parameter as the English text shows it: fen as integers, dates ISO, lists joined."""
+    """A parameter as the English text shows it: fen as integers, dates and instants ISO,
+    lists joined."""
+    if isinstance(value, datetime):
+        return value.isoformat()
     if name == "changes":
         return "; ".join(_change(change) for change in value)
     if isinstance(value, list | tuple):

@@ -60,6 +60,8 @@ def _param(name: str, value: Any) -> str:
         return ("; " if english() else "；").join(_change(change) for change in value)
     if isinstance(value, list | tuple):
         return listed(_param(name, v) for v in value)
+    if isinstance(value, datetime):
+        return moment(value)
     if isinstance(value, date):
         return day(value)
     if name.endswith("_fen"):

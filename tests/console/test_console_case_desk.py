@@ -111,6 +111,32 @@ def test_case_export_reports_progress_and_downloads(app, console, world):
         f'attachment; filename="casefile_{case_id}.zip"; filename*=UTF-8\'\'{name}')
 
 
+def test_an_expired_case_file_export_says_so_in_chinese_at_shanghai_time(app, console, world):
+    # the download of an export past its keeping time showed the API's English with a UTC
+    # ISO instant: 'The export expired at 2026-12-03T04:00:00.123+00:00 and its file …'
+    from zoneinfo import ZoneInfo
+
+    from server.cases import exports
+    from server.cases.models import CaseExport
+    from server.extensions import db
+
+    app.config["CASE_EXPORT_THREAD"] = False
+    session = console("legal", OWN)
+    response = session.post(f"/console/cases/{world[OWN]['case']['id']}/exports")
+    export_id = uuid.UUID(response.headers["Location"].split("export=")[1])
+    with app.app_context():
+        exports.run_export(export_id)
+        finished = db.session.get(CaseExport, export_id).finished_at
+    app.config["CASE_EXPORT_TTL_HOURS"] = 0  # kept no time at all: expired as it finished
+    answer = session.get(f"/console/exports/{export_id}/download")
+    assert answer.status_code == 410 and answer.mimetype == "text/html"
+    said = answer.get_data(as_text=True).split('role="alert">')[1].split("</p>")[0]
+    local = finished.replace(tzinfo=finished.tzinfo or ZoneInfo("UTC")).astimezone(
+        ZoneInfo("Asia/Shanghai"))
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}" in said
+    assert "重新导出" in said and "expired" not in said
+
+
 def _case_with(client, world, enterprise_body, facts: dict, code: str = "AIR_VOC",
                bases: dict | None = None) -> str:
     """A case of one violation (AIR_VOC) with these facts, at a new enterprise of OWN."""
