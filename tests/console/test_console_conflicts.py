@@ -328,3 +328,14 @@ def test_a_list_typed_too_deep_or_holding_no_text_is_refused_not_a_server_error(
     with app.test_request_context(), pytest.raises(ValueError) as refused:
         read("json", typed)
     assert "嵌套超过 32 层" in str(refused.value) or "不是有效的 JSON" in str(refused.value)
+
+
+def test_the_english_page_separates_each_sides_value_with_an_english_colon(console, conflict):
+    session = console("supervisor", OWN)
+    assert session.post("/console/language", data={"lang": "en"}).status_code == 303
+    card = _card(session, conflict["id"])
+    assert re.search(r"the server's value: 甲的记录</label>", card)
+    assert re.search(r"the tablet's value: 乙的记录</label>", card)
+    assert "：" not in card.replace("甲的记录", "").replace("乙的记录", "")
+    chinese = console("supervisor", OWN)
+    assert "服务器的值：甲的记录" in _card(chinese, conflict["id"])

@@ -97,3 +97,11 @@ def test_a_refused_status_change_shows_the_task_page_with_the_step_kept(console,
     form = _form(page.get_data(as_text=True))
     assert 'value="企业已停产"' in form
     assert '<option value="cancelled" selected>' in form
+
+
+def test_the_english_task_history_separates_labels_with_an_english_colon(console, world):
+    session = console("supervisor", OWN)
+    assert session.post("/console/language", data={"lang": "en"}).status_code == 303
+    page = session.get(f"/console/tasks/{world[OWN]['task']['id']}").get_data(as_text=True)
+    history = page.split("<tbody>")[-1].split("</tbody>")[0]
+    assert re.search(r"<td>[A-Z][a-z ]+: ", history) and "：" not in history
