@@ -77,24 +77,39 @@ def create_plan(actor: Actor):
     return submit(save, lambda error: _plans_page(actor, request.form, error))
 
 
-@bp.route("/plans/<uuid:plan_id>", methods=["GET"])
-@page("plan.read")
-def plan(actor: Actor, plan_id: uuid.UUID) -> str:
-    """One plan, its draws, and (on request) a preview of a draw run now."""
+def _plan_page(actor: Actor, plan_id: uuid.UUID,
+               refused: DomainError | ValidationError | None = None):
+    """One plan, its draws, and (on request) a preview of a draw run now; after a refused
+    draw, the reason as typed and why not."""
     found = planning.get_plan(actor, plan_id)
     preview = planning.preview(actor, plan_id) if request.args.get("preview") else None
+    status, detail, errors = refusal(refused) if refused else (200, None, {})
     return render_template("console/plan.html", plan=found, preview=preview,
                            draws=planning.list_draws(actor, plan_id),
-                           unvisited=planning.unvisited_draws(found.id))
+                           unvisited=planning.unvisited_draws(found.id),
+                           reason=request.form.get("reason", "") if refused else "",
+                           refused=detail, errors={label(k): v for k, v in errors.items()},
+                           ), status
+
+
+@bp.route("/plans/<uuid:plan_id>", methods=["GET"])
+@page("plan.read")
+def plan(actor: Actor, plan_id: uuid.UUID):
+    """One plan, its draws, and (on request) a preview of a draw run now."""
+    return _plan_page(actor, plan_id)
 
 
 @bp.route("/plans/<uuid:plan_id>/draws", methods=["POST"])
 @page("draw.create")
 def run_draw(actor: Actor, plan_id: uuid.UUID):
-    """Run the draw now, on a seed the server makes (with a reason when one is required)."""
-    body = load(DrawCreateSchema(), request.form)
-    record = planning.draw(actor, plan_id, body["reason"])
-    return redirect(url_for("console.draw", draw_id=record.id), 303)
+    """Run the draw now, on a seed the server makes (with a reason when one is required); a
+    refusal shows the plan again with the reason typed."""
+    def save():
+        body = load(DrawCreateSchema(), request.form)
+        record = planning.draw(actor, plan_id, body["reason"])
+        return redirect(url_for("console.draw", draw_id=record.id), 303)
+
+    return submit(save, lambda error: _plan_page(actor, plan_id, error))
 
 
 @bp.route("/draws/<uuid:draw_id>", methods=["GET"])

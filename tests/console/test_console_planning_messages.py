@@ -173,3 +173,16 @@ def test_a_plan_with_a_schedule_that_is_no_cron_expression_is_refused_in_chinese
     said = re.sub(r"<[^>]*>", "", refused.partition(">")[2])
     assert "cron 表达式" in said and "分 时 日 月 周" in said
     assert not re.search(r"[A-Za-z]{4,}", said.replace("cron", "")), said
+
+
+def test_a_refused_draw_shows_the_plan_again_with_the_reason_typed(console, world):
+    session = console("supervisor", OWN)
+    plan_url = session.post("/console/plans", data={
+        "name": "三人一组", "district": OWN, "sample_kind": "count", "sample_value": "1",
+        "inspectors_per_task": "3", "period_start": "2020-01-01",
+        "period_end": "2099-12-31"}).headers["Location"]
+    answer = session.post(plan_url + "/draws", data={"reason": "上次抽中企业已停产"})
+    assert answer.status_code == 409  # too few certified inspectors for teams of three
+    page = answer.get_data(as_text=True)
+    assert 'id="d-reason"' in page and ">上次抽中企业已停产</textarea>" in page
+    assert "未保存" in page.split('class="refused" role="alert"')[1].split("</div>")[0]
