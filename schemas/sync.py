@@ -5,7 +5,9 @@ Shared by the server (server/sync) and the tablet engine (offline_sync); imports
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import AwareMoment, Moment
 from schemas.fieldwork import SHA256, ChecklistAnswerSchema, SignatureSchema
@@ -93,7 +95,7 @@ class MutationSchema(Schema):
     id = fields.String(required=True, validate=validate.Length(min=1, max=200),
                        metadata={"description": "The record's client-generated id (for "
                                                 "mutation/withdraw: the held mutation's id)"})
-    base_version = fields.Integer(load_default=None, allow_none=True,
+    base_version = fields.Integer(load_default=None, allow_none=True, strict=True,
                                   validate=validate.Range(min=0),
                                   metadata={"description": "The server version the edit was "
                                                            "made on; null for a create"})
@@ -109,24 +111,65 @@ class MutationSchema(Schema):
         "description": "When the tablet recorded the edit (its clock)"})
 
 
+MALFORMED = "malformed"  # a loaded batch's mutation that does not match MutationSchema
+
+
+class Mutations(fields.List):
+    """The batch's mutations, each loaded alone: an object that does not match MutationSchema
+    is kept as {MALFORMED: its errors, "sent": the object}, for that mutation's own
+    rejection; only an item that is not an object refuses the batch."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any
+                     ) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        loaded, errors = [], {}
+        for index, item in enumerate(value):
+            try:
+                loaded.append(self.inner.deserialize(item, **kwargs))
+            except ValidationError as error:
+                if not isinstance(item, dict):
+                    errors[index] = error.messages
+                    continue
+                loaded.append({MALFORMED: error.messages, "sent": item})
+        if errors:
+            raise ValidationError(errors, valid_data=loaded)
+        return loaded
+
+
 class PushRequestSchema(Schema):
     """Body of POST /sync/push."""
 
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    mutations = fields.List(fields.Nested(MutationSchema), required=True,
-                            validate=validate.Length(min=1, max=MAX_BATCH))
+    mutations = Mutations(fields.Nested(MutationSchema), required=True,
+                          validate=validate.Length(min=1, max=MAX_BATCH), metadata={
+                              "description": "A mutation (an object) that does not match "
+                              "Mutation (a field missing, of the wrong type or out of range) "
+                              "is rejected alone: its result, in order, is `rejected`, 422, "
+                              "errors naming its fields; the rest of the batch is applied. "
+                              "One whose mutation_id is not a UUID is answered so too, echoing "
+                              "what was sent, but is not remembered: sent again, it is tried "
+                              "again (never `duplicate`). An item that is not an object "
+                              "refuses the batch (422)."})
 
 
 class MutationResultSchema(Schema):
     """The outcome of one mutation, in request order."""
 
-    mutation_id = fields.UUID(required=True)
+    mutation_id = fields.Raw(required=True, metadata={
+        "description": "The mutation's (a UUID); when it sent none that is one, what it sent "
+                       "in its place, or null (then it is rejected, 422, errors.mutation_id, "
+                       "and not remembered)"})
     status = fields.String(required=True, validate=validate.OneOf(RESULT_STATUSES), metadata={
         "description": "applied; duplicate (the first result is in `first`); conflict; "
                        "rejected (see `problem`); pending (held until its create arrives, "
                        "or withdrawn by the device: then rejected, 410, `withdrawn_by`)"})
-    entity = fields.String(required=True)
-    id = fields.String(required=True)
+    entity = fields.Raw(required=True, metadata={
+        "description": "The mutation's (a string); of a malformed mutation, what it sent, or "
+                       "null"})
+    id = fields.Raw(required=True, metadata={
+        "description": "The mutation's (a string; a UUID in the server's spelling); of a "
+                       "malformed mutation, what it sent, or null"})
     version = fields.Integer(allow_none=True)
     first = fields.Dict(metadata={"description": "duplicate: the first result, replayed"})
     conflict_id = fields.String(allow_none=True)

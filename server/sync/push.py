@@ -19,6 +19,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
+from schemas.sync import MALFORMED
 from server.audit import service as audit
 from server.auth import service as auth
 from server.auth.policy import Actor, authorize
@@ -74,6 +75,7 @@ RUN = 100  # mutations applied together in one savepoint while none of them fail
 # The log's entity column: an entity no handler knows may be named longer; it is rejected,
 # and its result (replayed on a resend) keeps the whole name.
 ENTITY_WIDTH = SyncMutation.__table__.c.entity.type.length
+ID_WIDTH = SyncMutation.__table__.c.entity_id.type.length  # a malformed id is clipped too
 DATABASE_REFUSED_CHANGE = "The database refused this change; send it again."
 DATABASE_CANNOT_STORE = ("The database cannot store a value of this change (a text too long, a "
                          "number out of range or a malformed value); correct the record and "
@@ -81,13 +83,29 @@ DATABASE_CANNOT_STORE = ("The database cannot store a value of this change (a te
 
 
 def _base(mutation: dict[str, Any]) -> dict[str, Any]:
-    return {"mutation_id": str(mutation["mutation_id"]), "entity": mutation["entity"],
-            "id": mutation["id"]}
+    key = mutation["mutation_id"]
+    return {"mutation_id": str(key) if key is not None
+            else mutation["sent"].get("mutation_id"),
+            "entity": mutation["entity"], "id": mutation["id"]}
+
+
+def _malformed(mutation: dict[str, Any]) -> dict[str, Any]:
+    """A mutation that did not match the contract, in the shape the batch reads: rejected
+    alone (its errors). Its mutation_id when that is a UUID, so that its rejection is
+    remembered and replayed like any other; else None: nothing can log it as seen, so it is
+    answered in order but not remembered, and sent again it is tried again."""
+    sent, errors = mutation["sent"], mutation[MALFORMED]
+    key = None if "mutation_id" in errors else uuid.UUID(str(sent["mutation_id"]))
+    return {"mutation_id": key, "entity": sent.get("entity"), "op": sent.get("op"),
+            "id": sent.get("id"), "base_version": None, "values": {}, "recorded_at": None,
+            "sent": sent, MALFORMED: errors}
 
 
 def _canonical(mutation: dict[str, Any]) -> dict[str, Any]:
     """The record id in the server's form when it is a UUID (a tablet may write uppercase, as
     iOS does): conflicts, merge bases and the change log key a record by one spelling."""
+    if MALFORMED in mutation:
+        return _malformed(mutation)
     key = payloads.as_uuid(mutation["id"])
     return mutation if key is None else mutation | {"id": str(key)}
 
@@ -101,8 +119,12 @@ def _connection_lost(error: SQLAlchemyError) -> bool:
 def _attempt(actor: Actor, mutation: dict[str, Any]) -> dict[str, Any]:
     """Apply one mutation in a savepoint; the result (never an exception)."""
     result = _base(mutation)
-    handler = HANDLERS.get((mutation["entity"], mutation["op"]))
     try:
+        if MALFORMED in mutation:
+            raise ValidationFailed("This mutation does not match the push contract; correct "
+                                   "the fields named and send it again.",
+                                   errors=mutation[MALFORMED])
+        handler = HANDLERS.get((mutation["entity"], mutation["op"]))
         if handler is None:
             ops = sorted(o for e, o in HANDLERS if e == mutation["entity"])
             raise ValidationFailed(
@@ -155,7 +177,7 @@ def _stored(mutation: dict[str, Any]) -> dict[str, Any]:
 
 def _seen(actor: Actor, mutations: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Which of the batch's mutation ids this user sent before (one query per 500)."""
-    ids = [m["mutation_id"] for m in mutations]
+    ids = [m["mutation_id"] for m in mutations if m["mutation_id"] is not None]
     return set(db.session.scalars(select(SyncMutation.mutation_id).where(
         SyncMutation.user_id == actor.user_id, among(SyncMutation.mutation_id, ids))))
 
@@ -164,6 +186,8 @@ def _one(actor: Actor, mutation: dict[str, Any], maybe_seen: bool,
          settled: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
     """Apply one mutation, or replay its first result; a final result joins `settled`, the
     batch's mutation-log rows, written together by _remember."""
+    if mutation["mutation_id"] is None:  # unusable: cannot be logged as seen, so not kept
+        return _attempt(actor, mutation)
     first = settled.get(mutation["mutation_id"]) if maybe_seen else None
     if first is not None:
         first = first["result"]
@@ -212,8 +236,8 @@ def _no_room_to_hold(actor: Actor) -> dict[str, Any] | None:
 def _log_row(actor: Actor, mutation: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """The mutation log's row of a mutation and its result."""
     return {"user_id": actor.user_id, "mutation_id": mutation["mutation_id"],
-            "device_id": actor.device_id or "", "entity": mutation["entity"][:ENTITY_WIDTH],
-            "entity_id": mutation["id"], "status": result["status"],
+            "device_id": actor.device_id or "", "entity": str(mutation["entity"])[:ENTITY_WIDTH],
+            "entity_id": str(mutation["id"])[:ID_WIDTH], "status": result["status"],
             "result": json_safe(result), "request": None, "waits_for": result.get("waits_for"),
             "received_at": utcnow(), "settled_at": utcnow()}
 
@@ -226,7 +250,8 @@ def _run(mutations: list[dict[str, Any]], seen: set[uuid.UUID], held: set[str]
     run: list[dict[str, Any]] = []
     ids: set[uuid.UUID] = set()
     for mutation in mutations[:RUN]:
-        if mutation["mutation_id"] in seen or mutation["mutation_id"] in ids \
+        if MALFORMED in mutation \
+                or mutation["mutation_id"] in seen or mutation["mutation_id"] in ids \
                 or (mutation["entity"], mutation["op"]) not in HANDLERS \
                 or (run and withdraw.is_withdrawal(mutation)):
             break
@@ -368,8 +393,8 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
                                errors={"device_id": [f"expected {actor.device_id}"]})
     with batch():
         released = _release(_waiting_keys(actor.user_id), actor.user_id)
-        results, seen, held, settled = [], _seen(actor, mutations), _held_keys(), {}
         queue = list(map(_canonical, mutations))
+        results, seen, held, settled = [], _seen(actor, queue), _held_keys(), {}
         while len(results) < len(queue):
             todo = queue[len(results):]
             if withdraw.is_withdrawal(todo[0]):  # it finds the batch's earlier results
@@ -383,7 +408,8 @@ def push(actor: Actor, device_id: str, mutations: list[dict[str, Any]]
             for index, mutation in enumerate(run[:count]):  # else alone, each in a savepoint
                 result = together[index] if together is not None else _one(
                     actor, mutation, mutation["mutation_id"] in seen, settled)
-                seen.add(mutation["mutation_id"])
+                if mutation["mutation_id"] is not None:
+                    seen.add(mutation["mutation_id"])
                 results.append(result)
                 if result["status"] == "pending":
                     held.add(result["waits_for"])

@@ -74,6 +74,51 @@ def test_a_mutation_whose_fields_are_not_an_object_is_rejected_alone(client, wor
     assert all(r["problem"]["errors"] == {"fields": ["not an object"]} for r in results[:4])
 
 
+MALFORMED = [("base_version", "abc"), ("base_version", "1"), ("base_version", 1.5),
+             ("base_version", True), ("base_version", {"v": 1}), ("base_version", -1),
+             ("recorded_at", "yesterday"), ("recorded_at", 5), ("id", "x" * 201), ("id", 5),
+             ("id", ""), ("entity", 7), ("op", None)]
+
+
+def test_a_malformed_envelope_field_rejects_that_mutation_alone(client, world):
+    tablet, good = world["a"], str(uuid.uuid4())
+    odd = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+           | {name: value} for name, value in MALFORMED]
+    response = client.post("/api/v1/sync/push", headers=tablet.headers, json={
+        "device_id": tablet.device, "mutations": [*odd, mutation(
+            "inspection", "create", good, world["inspection_fields"]())]})
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * len(odd) + ["applied"]
+    for (name, value), sent, result in zip(MALFORMED, odd, results, strict=False):
+        assert result["problem"]["status"] == 422
+        assert list(result["problem"]["errors"]) == [name], result
+        assert (result["mutation_id"], result[name if name in ("entity", "id") else "id"]) \
+            == (sent["mutation_id"], value if name in ("entity", "id") else sent["id"])
+    again = tablet.push(odd[0])[0]  # its mutation_id is sound: remembered, replayed on a resend
+    assert (again["status"], again["first"]["status"]) == ("duplicate", "rejected")
+
+
+def test_a_mutation_without_a_usable_mutation_id_is_answered_in_order_and_not_remembered(
+        client, world):
+    tablet, good = world["a"], str(uuid.uuid4())
+    odd = [mutation("inspection", "create", str(uuid.uuid4()), world["inspection_fields"]())
+           | {"mutation_id": value} for value in ("not-a-uuid", 5, None, "")]
+    odd.append({k: v for k, v in odd[0].items() if k != "mutation_id"})
+    batch = [*odd, mutation("inspection", "create", good, world["inspection_fields"]())]
+    for _ in range(2):  # sent again: tried again, never taken for a duplicate
+        response = client.post("/api/v1/sync/push", headers=tablet.headers, json={
+            "device_id": tablet.device, "mutations": batch})
+        assert response.status_code == 200, response.get_json()
+        results = response.get_json()["results"]
+        assert [r["status"] for r in results[:-1]] == ["rejected"] * len(odd)
+        assert [r["mutation_id"] for r in results[:-1]] == ["not-a-uuid", 5, None, "", None]
+        assert all(list(r["problem"]["errors"]) == ["mutation_id"] for r in results[:-1])
+    assert results[-1]["status"] == "duplicate"  # the good one was applied the first time
+    assert client.get(f"/api/v1/inspections/{odd[0]['id']}",
+                      headers=tablet.headers).status_code == 404
+
+
 def _answer(result: dict) -> dict:
     """A push result without the ids it echoes (the mutation's and the record's)."""
     return {k: v.replace(result["id"], "ID") if isinstance(v, str) else v
@@ -117,7 +162,7 @@ def test_an_inspector_cannot_push_into_another_districts_records_nor_learn_they_
 def test_a_malformed_batch_is_a_problem_not_a_500(client, world):
     tablet = world["a"]
     for body in ({}, {"device_id": tablet.device, "mutations": []},
-                 {"device_id": tablet.device, "mutations": [{"mutation_id": "x"}]},
+                 {"device_id": tablet.device, "mutations": ["x"]},
                  {"device_id": "someone-else", "mutations": [
                      mutation("inspection", "create", str(uuid.uuid4()), {})]},
                  [1, 2]):
@@ -214,3 +259,4 @@ def test_a_user_holds_at_most_sync_max_held_mutations_and_the_next_is_refused_fo
     withdrawn = tablet.push(mutation("mutation", "withdraw", waiting[0]["mutation_id"]),
                             waiting[2])
     assert [r["status"] for r in withdrawn] == ["applied", "pending"]
+
