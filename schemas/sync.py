@@ -103,10 +103,13 @@ class MutationSchema(Schema):
     # never the batch.
     values = fields.Raw(data_key="fields", load_default=dict, allow_none=True, metadata={
         "type": "object",
-        "description": "Changed fields only (update) or the whole record (create). A "
-                       "signature: inspection_id, signer, role, signer_user_id (an officer's "
-                       "signature: the user id of the record's officer who signed; see "
-                       "Signature), and evidence_sha256 or refused with refusal_reason"})
+        "description": "Changed fields only (update) or the whole record (create; a create "
+                       "of a record or signature that exists is applied when these are what it "
+                       "holds, else rejected, 409, errors naming the fields that differ: send "
+                       "an update on your base_version). A signature: inspection_id, "
+                       "signer, role, signer_user_id (an officer's signature: the user id of "
+                       "the record's officer who signed; see Signature), and evidence_sha256 "
+                       "or refused with refusal_reason"})
     recorded_at = AwareMoment(load_default=None, allow_none=True, metadata={
         "description": "When the tablet recorded the edit (its clock)"})
 

@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from server.auth.policy import Actor
-from server.errors import ValidationFailed
+from server.errors import Conflict, ValidationFailed
 from server.fastdump import Compiled
 from server.sync import conflicts, payloads
 
@@ -138,6 +138,26 @@ def _utc(value: Any) -> Any:
 def normal(schema_class: type[Schema], values: dict[str, Any]) -> dict[str, Any]:
     """Loaded values in the JSON form the server's representation uses (UTC times)."""
     return schema_class(only=tuple(values)).dump(_utc(values)) if values else {}
+
+
+def refuse_other_create(entity: str, key: str, differ: list[str]) -> None:
+    """A create of a record (or part) that exists sends other values than it holds: refused
+    (409) rather than applied with its values dropped; harmless (nothing) when none differ."""
+    if differ:
+        raise Conflict(f"{entity} {key} already exists with other values of "
+                       f"{', '.join(differ)}; a create does not change it: send an update of "
+                       "those fields made on the base_version you hold.",
+                       errors={name: ["differs from the existing record"] for name in differ})
+
+
+def same_create(ctx: Context, entity: str, schema_class: type[Schema],
+                data: dict[str, Any]) -> None:
+    """A create (a new mutation_id) of a record that exists is harmless when the fields it
+    sent are what the record holds; else refused (refuse_other_create)."""
+    key = ctx.mutation["id"]
+    stored = payloads.SERIALIZERS[entity](key).data
+    sent = normal(schema_class, {k: v for k, v in data.items() if k in ctx.values})
+    refuse_other_create(entity, key, sorted(k for k, v in sent.items() if stored.get(k) != v))
 
 
 def merge_update(ctx: Context, entity: str, current_version: int, district: str,

@@ -13,6 +13,7 @@ from schemas.sync import (
     StatusFields,
 )
 from server.auth.policy import Actor
+from server.db_types import json_safe
 from server.errors import NotFound, ValidationFailed
 from server.extensions import db
 from server.fieldwork import checklists, inspections, violations
@@ -20,7 +21,14 @@ from server.fieldwork.models import Inspection
 from server.planning import tasks as planning
 from server.planning.models import Task
 from server.sync import conflicts, payloads
-from server.sync.mutations import Context, Outcome, load, record_id, reject_server_owned
+from server.sync.mutations import (
+    Context,
+    Outcome,
+    load,
+    record_id,
+    refuse_other_create,
+    reject_server_owned,
+)
 from server.sync.records import existing_inspection, existing_violation
 
 TASK_TARGETS = {"started": "in_progress", "in_progress": "in_progress",
@@ -50,8 +58,11 @@ def signature(ctx: Context) -> Outcome:
     key = ctx.mutation["id"]
     kept = [s for s in record.signatures if s.get("id") != key]
     if ctx.mutation["op"] == "create":
-        if len(kept) != len(record.signatures):
-            return Outcome(record.version)  # already there
+        if len(kept) != len(record.signatures):  # already there: the same one, or refused
+            held = next(s for s in record.signatures if s.get("id") == key)
+            refuse_other_create("signature", key, sorted(
+                name for name, value in json_safe(data).items() if held.get(name) != value))
+            return Outcome(record.version)
         kept.append(data | {"id": key})
     elif len(kept) == len(record.signatures):
         return Outcome(record.version)  # already withdrawn

@@ -29,6 +29,7 @@ from server.sync.mutations import (
     merge_update,
     record_id,
     reject_server_owned,
+    same_create,
 )
 from server.sync.payloads import as_uuid
 from server.uow import among, find, lock_all
@@ -53,12 +54,15 @@ STATUS = Compiled(StatusFields())
 
 
 def inspection_create(ctx: Context) -> Outcome:
-    """Open the record under the tablet's id (a repeated create is harmless)."""
+    """Open the record under the tablet's id (a repeated create is harmless when it sends what
+    the record holds; one sending other values is refused, 409, never dropped)."""
     reject_server_owned("inspection", ctx.values)
     data = load(INSPECTION_NEW, ctx.values)
     data["id"] = record_id(ctx.mutation["id"])
-    record, _ = inspections.open_inspection(ctx.actor, data, new=ctx.new,
-                                            signed_at=ctx.recorded_at)
+    record, created = inspections.open_inspection(ctx.actor, data, new=ctx.new,
+                                                  signed_at=ctx.recorded_at)
+    if not created:
+        same_create(ctx, "inspection", InspectionFields, data)
     return Outcome(record.version)
 
 
@@ -207,14 +211,17 @@ def inspection_status(ctx: Context) -> Outcome:
 
 
 def violation_create(ctx: Context) -> Outcome:
-    """Record a violation; the rules decide it at once (a repeated create is harmless)."""
+    """Record a violation; the rules decide it at once (a repeated create: as for a record)."""
     reject_server_owned("violation", ctx.values)
     data = load(VIOLATION_NEW, ctx.values)
     data["id"] = record_id(ctx.mutation["id"])
     # One read: a record that has not arrived is NotFound as well, so Waiting too.
     with _unseen("inspection", str(data["inspection_id"])):
         inspection = inspections.get_inspection(ctx.actor, data["inspection_id"])
-    record, _ = violations.record_violation(ctx.actor, data, new=ctx.new, inspection=inspection)
+    record, created = violations.record_violation(ctx.actor, data, new=ctx.new,
+                                                  inspection=inspection)
+    if not created:
+        same_create(ctx, "violation", ViolationFields, data)
     return Outcome(record.version)
 
 

@@ -260,3 +260,43 @@ def test_a_user_holds_at_most_sync_max_held_mutations_and_the_next_is_refused_fo
                             waiting[2])
     assert [r["status"] for r in withdrawn] == ["applied", "pending"]
 
+
+def test_a_second_create_of_a_record_is_applied_only_when_it_sends_what_is_stored(client, world):
+    tablet = world["a"]
+    inspection = pushed_inspection(world)
+    violation = pushed_violation(world, inspection)
+    same = [mutation("inspection", "create", inspection, world["inspection_fields"]()),
+            mutation("violation", "create", violation, {
+                "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01",
+                "description": "VOCs 无组织排放"})]
+    other = [mutation("inspection", "create", inspection,
+                      world["inspection_fields"](findings="车间已整改")),
+             mutation("violation", "create", violation, {
+                 "inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-02",
+                 "description": "VOCs 无组织排放"})]
+    results = tablet.push(*same, *other)
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "rejected"]
+    assert [(r["problem"]["status"], list(r["problem"]["errors"])) for r in results[2:]] == [
+        (409, ["findings"]), (409, ["occurred_on"])]
+    assert all("base_version" in r["problem"]["detail"] for r in results[2:])
+    supervisor = world["supervisor"]
+    record = client.get(f"/api/v1/inspections/{inspection}", headers=supervisor).get_json()
+    assert (record["version"], record["findings"]) == (1, "喷漆车间门窗敞开作业")
+
+
+def test_a_second_signature_create_under_its_id_is_applied_only_when_it_is_the_same(client,
+                                                                                     world):
+    tablet, inspection, key = world["a"], pushed_inspection(world), str(uuid.uuid4())
+    photo = secrets.token_hex(32)
+    party = {"inspection_id": inspection, "signer": "王经理", "role": "party",
+             "evidence_sha256": photo}
+    first = tablet.push(mutation("signature", "create", key, party))[0]
+    assert first["status"] == "applied", first
+    results = tablet.push(mutation("signature", "create", key, party),
+                          mutation("signature", "create", key, party | {"signer": "李经理"}))
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert (results[1]["problem"]["status"], list(results[1]["problem"]["errors"])) == (
+        409, ["signer"])
+    record = client.get(f"/api/v1/inspections/{inspection}",
+                        headers=world["supervisor"]).get_json()
+    assert [s["signer"] for s in record["signatures"]] == ["王经理"]
