@@ -89,11 +89,29 @@ def facts_text(data: Mapping[str, Any]) -> str:
                     f"{clause(v['description'] or '') or '—'}" for v in data["violations"]) or "—"
 
 
+def individual(data: Mapping[str, Any]) -> bool:
+    """Whether the case's party is a natural person (个人), not an organisation."""
+    return (data.get("case") or {}).get("party_type") == "individual"
+
+
+def you(data: Mapping[str, Any]) -> str:
+    """How a document addresses its party: 你 a natural person, 你单位 an organisation."""
+    return "你" if individual(data) else "你单位"
+
+
 def party_rows(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The party's rows: name, credit code, address, legal representative."""
+    """The party's rows: name, credit code, address, legal representative; a natural person's
+    name and address only (the product holds no other particulars of a person)."""
     party = data["party"]
+    if individual(data):
+        return [("当事人", party["name"]), ("地址", party["address"])]
     return [("当事人", party["name"]), ("统一社会信用代码", party["credit_code"]),
             ("地址", party["address"]), ("法定代表人/负责人", party.get("representative") or "—")]
+
+
+def party_named(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The rows naming the party: name and credit code; a natural person's name alone."""
+    return party_rows(data)[:1 if individual(data) else 2]
 
 
 def officers_text(officers: list[Mapping[str, Any]]) -> str:

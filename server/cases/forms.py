@@ -32,10 +32,12 @@ from server.cases.doc import (
     minute_text,
     mitigated,
     officers_text,
+    party_named,
     party_rows,
     periods_on,
     periods_rows,
     sentence,
+    you,
     yuan_text,
 )
 from server.cases.notice_form import earlier_notice, earlier_notices, notice
@@ -76,7 +78,7 @@ def _signed(signature: Mapping[str, Any], roles: Mapping[str, str] = SIGNER_ROLE
 def _inspection(data: Mapping[str, Any], record: Mapping[str, Any], number: str | None) -> Doc:
     rows = [("检查时间", f"{minute_text(record.get('started_at'))}至"
                          f"{minute_text(record.get('ended_at'))}"),
-            ("检查地点", data["party"]["address"]), *party_rows(data)[:2],
+            ("检查地点", data["party"]["address"]), *party_named(data),
             ("执法人员及证号", officers_text(record["officers"]) if record.get("officers")
              else data["officer_names"]),
             ("在场人员", "、".join(p["name"] for p in record.get("people_present", [])) or "—"),
@@ -110,7 +112,7 @@ ADOPTED = {"accepted": "予以采纳", "partly": "部分采纳", "rejected": "�
 
 def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
     rows = [("询问时间", "　年　月　日　时　分至　时　分"), ("询问地点", ""),
-            *party_rows(data)[:2], ("询问人及证号", data["officer_names"]), ("记录人", ""),
+            *party_named(data), ("询问人及证号", data["officer_names"]), ("记录人", ""),
             ("被询问人", ""), ("案由", facts_text(data))]
     questions = ("我们是生态环境局执法人员，现依法向你进行调查询问，你有如实回答的义务，"
                  "也有陈述和申辩的权利。你是否申请回避？",
@@ -122,7 +124,7 @@ def _blank_inquiry(data: Mapping[str, Any]) -> Doc:
 def _filled_inquiry(data: Mapping[str, Any], record: Mapping[str, Any]) -> Doc:
     person = record["interviewee"]
     rows = [("询问时间", f"{minute_text(record['started_at'])}至{minute_text(record['ended_at'])}"),
-            ("询问地点", record["place"]), *party_rows(data)[:2],
+            ("询问地点", record["place"]), *party_named(data),
             ("询问人及证号", "、".join(f"{o['name']}（{o['certificate_no']}）"
                                     for o in record["officers"])),
             ("记录人", record["recorder"]["name"]),
@@ -170,9 +172,9 @@ def _ordered(data: Mapping[str, Any]) -> list[str]:
         text = said[acts[0]] if acts else None
         return [f"上述行为违反了{f'{text}的规定' if text else GENERAL_PROVISIONS}，"
                 f"依据{basis(data, acts)}，"
-                f"现责令你单位{_correct(data, acts[0] if acts else None)}上述违法行为。"]
+                f"现责令{you(data)}{_correct(data, acts[0] if acts else None)}上述违法行为。"]
     return [f"{'' if all(said.values()) else f'上述行为违反了{GENERAL_PROVISIONS}，'}"
-            "现责令你单位改正下列违法行为：",
+            f"现责令{you(data)}改正下列违法行为：",
             *(f"{act_titles(data, act)}的违法行为，"
               f"{f'违反了{said[act]}的规定，' if said[act] else ''}依据{basis(data, [act])}，"
               f"责令{_correct(data, act)}。" for act in acts)]
@@ -184,7 +186,8 @@ def correction_order(data: Mapping[str, Any]) -> Doc:
     party = data["party"]["name"]
     return Doc("correction_order", "责令改正违法行为决定书", data["case"]["filing_number"],
                rows=tuple(party_rows(data)), paragraphs=(
-                   f"{party}：", f"经查，你单位存在以下环境违法行为：{sentence(facts_text(data))}",
+                   f"{party}：",
+                   f"经查，{you(data)}存在以下环境违法行为：{sentence(facts_text(data))}",
                    *_ordered(data), *not_fined(data, verdict="不予行政处罚，但仍责令改正"),
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                    "或者在六个月内向人民法院提起行政诉讼。"),
@@ -225,11 +228,11 @@ def decision(data: Mapping[str, Any]) -> Doc:
     """行政处罚决定书."""
     case = data["case"]
     steps = case["steps"].get("decided", {})
-    paragraphs = [f"{data['party']['name']}：", f"经查，你单位：{sentence(facts_text(data))}",
+    paragraphs = [f"{data['party']['name']}：", f"经查，{you(data)}：{sentence(facts_text(data))}",
                   "以上事实有下列证据为证：", *(evidence_lines(data) or ["现场检查笔录"]),
                   *violated_lines(data)]
     if steps.get("statements"):
-        paragraphs.append(f"你单位陈述、申辩意见：{sentence(steps['statements'])}")
+        paragraphs.append(f"{you(data)}陈述、申辩意见：{sentence(steps['statements'])}")
     for heard in data.get("statements") or []:
         paragraphs.append(f"{day_text(heard['received_on'])}，{heard['made_by']}"
                           f"{_answering(data, heard)}"
@@ -241,7 +244,7 @@ def decision(data: Mapping[str, Any]) -> Doc:
     spared = not_fined(data)
     paragraphs += [*spared, *_educated(steps), *mitigated(steps)]
     paragraphs += [f"{'对上述其余违法行为，' if spared else ''}依据{basis(data)}，"
-                   f"我局决定对你单位处以罚款{yuan_text(case['fine_fen'])}{_each_act(data)}。",
+                   f"我局决定对{you(data)}处以罚款{yuan_text(case['fine_fen'])}{_each_act(data)}。",
                    "请于收到本决定书之日起十五日内缴纳罚款；到期不缴纳的，每日按罚款数额的百分之三"
                    "加处罚款，加处罚款的数额不超出罚款的数额（《中华人民共和国行政处罚法》第七十二条）。",
                    "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
@@ -270,10 +273,10 @@ def not_penalised(data: Mapping[str, Any]) -> Doc:
     return Doc("not_penalised", "不予行政处罚决定书", case["decision_number"],
                rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：",
-                           f"经查，你单位：{sentence(facts_text(data))}",
+                           f"经查，{you(data)}：{sentence(facts_text(data))}",
                            *violated_lines(data), f"依据：{in_full(data['waiver_basis'])}。"
                            f"理由：{in_full(served_reason(data['explanation'])).rstrip('。')}。",
-                           f"我局决定对你单位不予行政处罚{_own_reason(step.get('reason'))}。",
+                           f"我局决定对{you(data)}不予行政处罚{_own_reason(step.get('reason'))}。",
                            *educated,
                            "如不服本决定，可在收到本决定书之日起六十日内申请行政复议，"
                            "或者在六个月内向人民法院提起行政诉讼。"),
@@ -302,7 +305,7 @@ def closing_approval(data: Mapping[str, Any]) -> Doc:
     case = data["case"]
     paid = case["steps"].get("paid", {})
     return Doc("closing_approval", "结案审批表", case["filing_number"], rows=tuple(
-        [*party_rows(data)[:2], ("立案编号", case["filing_number"]),
+        [*party_named(data), ("立案编号", case["filing_number"]),
          ("决定书文号", case["decision_number"] or "—"),
          ("处罚结果", yuan_text(case["fine_fen"]) if case["fine_fen"] else "不予行政处罚"),
          ("缴款情况", f"{day_text(case['paid_on'])} 缴纳{yuan_text(case['paid_fen'])}"

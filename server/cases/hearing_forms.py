@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.cases import renotice
-from server.cases.doc import Doc, day_text, facts_text, party_rows, yuan_text
+from server.cases.doc import Doc, day_text, facts_text, party_named, party_rows, you, yuan_text
 
 BLANK_HOUR = "　时　分"
 
@@ -89,11 +89,11 @@ def _hearing_notice(data: Mapping[str, Any], h: Heard) -> Doc:
         ("听证地点", place), ("听证主持人", _chair(h)), ("听证员", ""), ("记录人", ""),
         ("联系人及电话", "")), paragraphs=(
         f"{data['party']['name']}：",
-        f"你单位于{day_text(step.get('requested_on'))}对我局{day_text(h.notice_on)}告知的"
-        f"拟对你单位罚款{yuan_text(h.intended_fen)}的行政处罚提出听证申请。依据《中华人民共和国"
+        f"{you(data)}于{day_text(step.get('requested_on'))}对我局{day_text(h.notice_on)}告知的"
+        f"拟对{you(data)}罚款{yuan_text(h.intended_fen)}的行政处罚提出听证申请。依据《中华人民共和国"
         f"行政处罚法》第六十四条，我局定于{day_text(step.get('hearing_on'))}"
         f"{f'在{place}' if place else ''}举行听证，时间、地点及主持人见上表。",
-        "你单位认为主持人与本案有直接利害关系的，有权申请回避；可以亲自参加听证，也可以委托一至二人"
+        f"{you(data)}认为主持人与本案有直接利害关系的，有权申请回避；可以亲自参加听证，也可以委托一至二人"
         "代理；无正当理由拒不出席听证或者未经许可中途退出听证的，视为放弃听证权利（《中华人民共和国行政处罚法》"
         "第六十四条第四项至第六项）。"),
         signatures=(data["authority"], day_text(step.get("hearing_notice_on"))),
@@ -103,7 +103,7 @@ def _hearing_notice(data: Mapping[str, Any], h: Heard) -> Doc:
 def _hearing_record(data: Mapping[str, Any], h: Heard) -> Doc:
     step = h.step
     return _marked(Doc("hearing_record", "听证笔录", data["case"]["filing_number"], rows=(
-        ("案由", facts_text(data)), *party_rows(data)[:2],
+        ("案由", facts_text(data)), *party_named(data),
         ("听证时间", f"{day_text(step.get('hearing_on'))}{BLANK_HOUR}至{BLANK_HOUR}"),
         ("听证地点", _place(h)), ("听证主持人", _chair(h)), ("听证员", ""), ("记录人", ""),
         ("当事人出席人员及委托代理人", ""), ("案件调查人员", ""),
@@ -118,7 +118,7 @@ def _hearing_record(data: Mapping[str, Any], h: Heard) -> Doc:
 def _hearing_report(data: Mapping[str, Any], h: Heard) -> Doc:
     step = h.step
     return _marked(Doc("hearing_report", "听证报告", data["case"]["filing_number"], rows=(
-        ("案由", facts_text(data)), *party_rows(data)[:2],
+        ("案由", facts_text(data)), *party_named(data),
         ("听证申请日期", day_text(step.get("requested_on"))),
         ("听证通知日期", day_text(step.get("hearing_notice_on"))),
         ("听证日期", day_text(step.get("hearing_on"))), ("听证地点", _place(h)),

@@ -16,8 +16,10 @@ from server.cases.doc import (
     evidence_lines,
     facts_text,
     mitigated,
+    party_named,
     party_rows,
     sentence,
+    you,
     yuan_text,
 )
 from server.rules.text import cite_in_full as in_full
@@ -26,8 +28,9 @@ from server.rules.text import cite_in_full as in_full
 def _as_served_before(data: Mapping[str, Any]) -> list[str]:
     """A notice recorded before notices named each act's fine, as it was served: the basis of
     every act that may be fined, the total, and the rules' explanation."""
-    return [f"依据{basis(data)}，我局拟对你单位作出罚款{yuan_text(data['case']['intended_fen'])}"
-            "的行政处罚。", f"规则说明：{in_full(data['explanation'])}"]
+    return [f"依据{basis(data)}，我局拟对{you(data)}作出罚款"
+            f"{yuan_text(data['case']['intended_fen'])}的行政处罚。",
+            f"规则说明：{in_full(data['explanation'])}"]
 
 
 def _intended(data: Mapping[str, Any], noticed: Mapping[int, int]) -> list[str]:
@@ -37,19 +40,20 @@ def _intended(data: Mapping[str, Any], noticed: Mapping[int, int]) -> list[str]:
     total = yuan_text(data["case"]["intended_fen"])
     if len(noticed) == 1:
         return [*spared, f"{'对上述其余违法行为，' if spared else ''}依据{basis(data, noticed)}，"
-                         f"我局拟对你单位作出罚款{total}的行政处罚。"]
+                         f"我局拟对{you(data)}作出罚款{total}的行政处罚。"]
     return [*spared, *(f"{act_titles(data, act)}的违法行为，依据{basis(data, [act])}，"
                        f"拟罚款{yuan_text(fen)}。" for act, fen in sorted(noticed.items())),
-            f"综上，我局拟对你单位作出罚款{total}的行政处罚。"]
+            f"综上，我局拟对{you(data)}作出罚款{total}的行政处罚。"]
 
 
 ASK_AGAIN = "如仍要求举行听证，应当在收到本告知书之日起五个工作日内重新提出。"
 
 
-def _replacing(notified: Mapping[str, Any], hearing: bool) -> tuple[list[str], list[str]]:
-    """A re-notice tells the party which notice it replaces and why, and that a hearing asked
-    for under that notice no longer stands (asked again within this notice's period, when it
-    gives the right): before the facts, and after the rights."""
+def _replacing(notified: Mapping[str, Any], hearing: bool,
+               party: str) -> tuple[list[str], list[str]]:
+    """A re-notice tells the party (addressed as `party`) which notice it replaces and why, and
+    that a hearing asked for under that notice no longer stands (asked again within this
+    notice's period, when it gives the right): before the facts, and after the rights."""
     why = notified.get("renotice")
     if not why:
         return [], []
@@ -59,7 +63,7 @@ def _replacing(notified: Mapping[str, Any], hearing: bool) -> tuple[list[str], l
     asked = replaced.get("hearing")
     if not asked:
         return opening, []
-    return opening, [f"你单位于{day_text(asked.get('requested_on'))}提出的听证申请（原定于"
+    return opening, [f"{party}于{day_text(asked.get('requested_on'))}提出的听证申请（原定于"
                      f"{day_text(asked.get('hearing_on'))}举行）不再沿用"
                      + (f"；{ASK_AGAIN}" if hearing else "。")]
 
@@ -70,17 +74,17 @@ def notice(data: Mapping[str, Any]) -> Doc:
     case = data["case"]
     hearing = data["hearing_offered"]
     title = "行政处罚听证告知书" if hearing else "行政处罚事先告知书"
-    rights = ("你单位有权在收到本告知书之日起五个工作日内进行陈述、申辩"
+    rights = (f"{you(data)}有权在收到本告知书之日起五个工作日内进行陈述、申辩"
               + ("，并有权要求举行听证；逾期视为放弃上述权利。" if hearing
                  else "；逾期视为放弃陈述、申辩的权利。"))
     noticed = act_fines(data, "notified")
     # a notice recorded before notices named each act's fine prints as served, without them
     violated = [] if noticed is None else violated_lines(data)
     penalty = _as_served_before(data) if noticed is None else _intended(data, noticed)
-    opening, lapsed = _replacing(case["steps"].get("notified", {}), hearing)
+    opening, lapsed = _replacing(case["steps"].get("notified", {}), hearing, you(data))
     return Doc("notice", title, case["filing_number"], rows=tuple(party_rows(data)),
                paragraphs=(f"{data['party']['name']}：", *opening,
-                           f"经查，你单位：{sentence(facts_text(data))}",
+                           f"经查，{you(data)}：{sentence(facts_text(data))}",
                            "以上事实有下列证据为证："
                            f"{'；'.join(evidence_lines(data)) or '现场检查笔录'}。",
                            *violated, *mitigated(case["steps"].get("notified", {})),
@@ -119,7 +123,7 @@ def earlier_notices(data: Mapping[str, Any]) -> list[Doc]:
     case = data["case"]
     return [doc for seq, old, by in renotice.replaced(case["steps"])
             for doc in (_superseded(old, by, case["filing_number"], seq, data["authority"],
-                                    party_rows(data)[:2]), *hearing.lapsed_main(data, seq))]
+                                    party_named(data)), *hearing.lapsed_main(data, seq))]
 
 
 def earlier_notice(data: Mapping[str, Any]) -> Doc:

@@ -115,3 +115,22 @@ def test_a_hearing_recorded_before_its_place_was_leaves_the_place_to_be_filled_b
     notice = forms.FORMS["hearing_notice"][0](_heard({}))
     assert ("听证地点", "") in notice.rows
     assert "定于2021年6月21日举行听证，时间、地点及主持人见上表" in _text(notice)
+
+
+def test_a_re_notice_to_an_individual_says_you_of_the_hearing_they_asked_and_names_no_unit():
+    replaced = {"on": "2021-06-07", "intended_fen": 5_500_000, "hearing_offered": True,
+                "hearing": {"requested_on": "2021-06-08", "hearing_on": "2021-06-20"}}
+    notified = {**NOTICED, "earlier_notices": [replaced], "renotice": {
+        "reason": "facts_corrected", "note": "排放时长更正", "replaces_notice_on": "2021-06-07"}}
+    data = _data(notified)
+    data["case"]["party_type"] = "individual"
+    doc = forms.notice(data)
+    text = _text(doc)
+    assert "你于2021年6月8日提出的听证申请（原定于2021年6月20日举行）不再沿用" in text, text
+    assert "你有权在收到本告知书之日起五个工作日内" in text and "你单位" not in text, text
+    assert [label for label, _ in doc.rows] == ["当事人", "地址"]
+    data["case"]["party_type"] = "organisation"
+    organisation = forms.notice(data)
+    assert "你单位于2021年6月8日提出的听证申请" in _text(organisation)
+    assert [label for label, _ in organisation.rows] == [
+        "当事人", "统一社会信用代码", "地址", "法定代表人/负责人"]

@@ -207,26 +207,33 @@ HEARD_CHAIR = {"name": "李主持", "user_id": None}
 HEARD_PLACE = "浦东新区生态环境局三楼听证室"
 
 
-@pytest.fixture
-def heard_case(party, violation, file_case, step, frozen) -> dict[str, Any]:
-    """An AIR_VOC case notified at 150,000 yuan, heard on 2021-06-25, decided after it."""
+def hear(violation_id: str, file_case, step, frozen, intended_fen: int,
+         fine_fen: int) -> dict[str, Any]:
+    """A case on one violation, filed 2021-06-03, reviewed and notified at intended_fen,
+    heard on 2021-06-25 and decided at fine_fen after it."""
 
     def ok(response):
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
     frozen.on("2021-06-03")
-    filed = file_case(violation()["id"])
+    filed = file_case(violation_id)
     assert filed.status_code == 201, filed.get_json()
     case = ok(step(filed.get_json(), "investigating"))
     frozen.on("2021-06-07")
     case = ok(step(case, "legal_review"))
-    case = ok(step(case, "notified", intended_fen=15_000_000, review_opinion="事实清楚，同意"))
+    case = ok(step(case, "notified", intended_fen=intended_fen, review_opinion="事实清楚，同意"))
     frozen.on("2021-06-15")
     case = ok(step(case, "hearing", hearing_notice_on="2021-06-15", hearing_on="2021-06-25",
                    hearing_place=HEARD_PLACE, chair=HEARD_CHAIR))
     frozen.on("2021-06-28")
-    return ok(step(case, "decided", fine_fen=12_000_000, hearing_record="当事人申辩部分采纳"))
+    return ok(step(case, "decided", fine_fen=fine_fen, hearing_record="当事人申辩部分采纳"))
+
+
+@pytest.fixture
+def heard_case(party, violation, file_case, step, frozen) -> dict[str, Any]:
+    """An AIR_VOC case notified at 150,000 yuan, heard on 2021-06-25, decided after it."""
+    return hear(violation()["id"], file_case, step, frozen, 15_000_000, 12_000_000)
 
 
 def decide_with_a_waived_act(violation, file_case, step, frozen,
