@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError
 from server.auth.policy import Actor
 from server.errors import Conflict, ValidationFailed
 from server.fastdump import Compiled
+from server.geo import location_as_wgs84
 from server.sync import conflicts, payloads
 
 ASSIGNMENT = "assignment is decided by a supervisor, not by a tablet"
@@ -21,6 +22,7 @@ CASE_LINK = "case links are made by legal staff in a case, not by a tablet"
 COMPUTED = "computed by the server (rules engine, geo checks, evidence checks)"
 STATE = "set by the server; use op=status to submit"
 IDENTITY = "set by the server when the record is created"
+POSITIONS = ("checkin", "location")  # stored as WGS-84, whatever system the device named
 
 SERVER_OWNED: dict[str, dict[str, str]] = {
     "inspection": {
@@ -156,7 +158,8 @@ def same_create(ctx: Context, entity: str, schema_class: type[Schema],
     sent are what the record holds; else refused (refuse_other_create)."""
     key = ctx.mutation["id"]
     stored = payloads.SERIALIZERS[entity](key).data
-    sent = normal(schema_class, {k: v for k, v in data.items() if k in ctx.values})
+    sent = normal(schema_class, {k: location_as_wgs84(v) if k in POSITIONS else v
+                                 for k, v in data.items() if k in ctx.values})
     refuse_other_create(entity, key, sorted(k for k, v in sent.items() if stored.get(k) != v))
 
 

@@ -300,3 +300,23 @@ def test_a_second_signature_create_under_its_id_is_applied_only_when_it_is_the_s
     record = client.get(f"/api/v1/inspections/{inspection}",
                         headers=world["supervisor"]).get_json()
     assert [s["signer"] for s in record["signatures"]] == ["王经理"]
+
+
+def test_a_second_create_sending_the_same_gcj02_position_is_applied(world):
+    tablet = world["a"]
+    position = {"lat": 31.2, "lon": 121.5, "accuracy_m": 8, "crs": "gcj02"}
+    inspection = pushed_inspection(world)
+    violation = str(uuid.uuid4())
+    record = world["inspection_fields"](checkin=position)
+    found = {"inspection_id": inspection, "code": "AIR_VOC", "occurred_on": "2026-06-01",
+             "location": position}
+    fresh = str(uuid.uuid4())
+    first = tablet.push(mutation("inspection", "create", fresh, record),
+                        mutation("violation", "create", violation, found))
+    assert [r["status"] for r in first] == ["applied", "applied"], first
+    again = tablet.push(mutation("inspection", "create", fresh, record),
+                        mutation("violation", "create", violation, found),
+                        mutation("violation", "create", violation, found | {
+                            "location": position | {"lat": 31.3}}))
+    assert [r["status"] for r in again] == ["applied", "applied", "rejected"], again
+    assert list(again[2]["problem"]["errors"]) == ["location"]
