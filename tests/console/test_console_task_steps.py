@@ -105,3 +105,24 @@ def test_the_english_task_history_separates_labels_with_an_english_colon(console
     page = session.get(f"/console/tasks/{world[OWN]['task']['id']}").get_data(as_text=True)
     history = page.split("<tbody>")[-1].split("</tbody>")[0]
     assert re.search(r"<td>[A-Z][a-z ]+: ", history) and "：" not in history
+
+
+def test_a_form_refused_because_the_task_was_cancelled_meanwhile_still_says_why(
+        client, console, world):
+    # the task page hid a refused form's reason when the task could no longer take that form
+    task, inspectors = world[OWN]["task"], world[OWN]["inspectors"]
+    session = console("supervisor", OWN)
+    cancelled = client.post(f"/api/v1/tasks/{task['id']}/transitions",
+                            headers=world["supervisor"], json={
+                                "to": "cancelled", "version": task["version"],
+                                "reason": "企业已停产"})
+    assert cancelled.status_code == 200, cancelled.get_json()
+    for path, data in (("assignees", {"inspectors": [str(i.id) for i in inspectors],
+                                      "reason": "原执法人员休假"}),
+                       ("transitions", {"to": "cancelled", "reason": "重复派发"})):
+        answer = session.post(f"/console/tasks/{task['id']}/{path}",
+                              data=data | {"version": task["version"]})
+        assert answer.status_code == 409
+        page = answer.get_data(as_text=True)
+        assert 'id="task-refused"' in page, path
+        assert "未保存" in page.split('id="task-refused"')[1].split("</div>")[0]
