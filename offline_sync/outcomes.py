@@ -122,14 +122,18 @@ class Outcomes:
     def _resend(db: sqlite3.Connection, mutation: Mutation, result: dict[str, Any]) -> bool:
         """A 409 rejection (e.g. the server's database refused the change under concurrency:
         "send it again") is queued again, in place, under a new mutation_id: a rejected
-        mutation changed nothing, so this cannot apply anything twice. At most RESENDS times."""
+        mutation changed nothing, so this cannot apply anything twice. One the server marks
+        transient it does not remember, so it goes under its own id: a retry of the same
+        request that applied it meanwhile (and took its key) answers it `duplicate`, where a
+        new id would be a second create. At most RESENDS times."""
         problem = result.get("problem") or {}
         row = db.execute("SELECT attempts FROM outbox WHERE mutation_id = ?",
                          (mutation.mutation_id,)).fetchone()
         if problem.get("status") != 409 or row is None or row["attempts"] >= RESENDS:
             return False
+        again = mutation.mutation_id if problem.get("transient") else str(uuid.uuid4())
         db.execute("UPDATE outbox SET mutation_id = ?, attempts = attempts + 1, held = 0, "
-                   "sent = 0 WHERE mutation_id = ?", (str(uuid.uuid4()), mutation.mutation_id))
+                   "sent = 0 WHERE mutation_id = ?", (again, mutation.mutation_id))
         return True
 
     def outcomes(self, statuses: Iterable[str] | None = None,

@@ -365,3 +365,24 @@ def test_a_write_inside_another_commits_with_it_and_a_failed_one_undoes_only_its
         raise ValueError("refused")
     reopened = Store(tmp_path / "t.sqlite3")
     assert [reopened.get(key) for key in "abcd"] == ["1", None, "3", None]
+
+
+def test_a_transient_409_goes_again_under_its_own_id_so_a_racing_request_is_a_duplicate(
+        tmp_path):
+    # A create refused for the moment (its key taken by a retry of the same request running
+    # meanwhile) went again under a new mutation_id: not `duplicate` of the request that had
+    # applied it, but a second create, refused (409) once anyone had edited the record.
+    store = Store(tmp_path / "t.sqlite3")
+    first = store.record("inspection", "create", "i-1", {"findings": "x"})
+    refused = {"status": "rejected", "problem": {"status": 409, "transient": True,
+                                                 "detail": "send it again"}}
+    for _ in range(2):
+        [queued] = store.queued()
+        outcome = store.settle(queued, {**refused, "mutation_id": queued.mutation_id})
+        assert outcome.status == "resent" and outcome.acknowledged
+    [queued] = store.queued()
+    assert queued.mutation_id == first.mutation_id
+    replay = {"mutation_id": first.mutation_id, "status": "duplicate", "version": 1,
+              "first": {"mutation_id": first.mutation_id, "status": "applied", "version": 1}}
+    assert store.settle(queued, replay).status == "applied" and store.queued() == []
+    assert store.issues() == []
