@@ -232,3 +232,32 @@ def test_a_record_read_before_it_is_locked_is_read_again_under_the_lock(app, wor
         assert find(Inspection, key, lock=True) is locked  # locked once per transaction
         db.session.rollback()
     other.dispose()
+
+
+def test_a_create_refused_for_the_moment_by_a_racing_retry_is_a_duplicate_under_its_own_id(
+        world, monkeypatch):
+    # The tablet sends a refusal of the moment again under its own mutation_id (offline_sync
+    # Store._resend): here is why. Its retry of a push (a read timeout) ran while the first
+    # request applied the create, looked before that committed, and hit the record's key.
+    from server.fieldwork import inspections
+    from server.sync import push
+
+    tablet, key = world["a"], str(uuid.uuid4())
+    create = mutation("inspection", "create", key, world["inspection_fields"]())
+    assert tablet.push(create)[0]["status"] == "applied"  # its answer lost on the way
+    seen, opened = push._seen, inspections.open_inspection
+    monkeypatch.setattr(push, "_seen", lambda actor, mutations: set())
+    monkeypatch.setattr(inspections, "open_inspection", lambda *args, **kwargs: opened(
+        *args, **kwargs | {"new": True}))
+    raced = tablet.push(create)[0]
+    assert (raced["status"], raced["problem"]["status"], raced["problem"]["transient"]) == (
+        "rejected", 409, True)
+    monkeypatch.setattr(push, "_seen", seen)
+    monkeypatch.setattr(inspections, "open_inspection", opened)
+    edited = world["b"].push(mutation("inspection", "update", key, {"findings": "乙补记"},
+                                      base=1))[0]
+    assert edited["status"] == "applied"  # the co-officer's edit, before the tablet resends
+    again = tablet.push(create)[0]
+    assert (again["status"], again["first"]["status"]) == ("duplicate", "applied")
+    renamed = tablet.push(create | {"mutation_id": str(uuid.uuid4())})[0]
+    assert (renamed["status"], list(renamed["problem"]["errors"])) == ("rejected", ["findings"])
