@@ -56,17 +56,22 @@ class PeriodSchema(Schema):
 
 CRON_FIELDS_MESSAGE = "a cron expression has 5 fields: minute hour day month weekday"
 CRON_INVALID_MESSAGE = "not a valid cron expression: "  # the parser's reason follows
+CRON_NEVER_MESSAGE = "a cron expression that never fires (no such day in any year)"
 
 
 def _cron(value: str) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
+    from server import clock
+
     if len(value.split()) != CRON_FIELDS:
         raise ValidationError(CRON_FIELDS_MESSAGE)
     try:
-        CronTrigger.from_crontab(value)
+        trigger = CronTrigger.from_crontab(value, timezone=clock.SHANGHAI)
     except ValueError as error:
         raise ValidationError(f"{CRON_INVALID_MESSAGE}{error}") from error
+    if trigger.get_next_fire_time(None, clock.utcnow().astimezone(clock.SHANGHAI)) is None:
+        raise ValidationError(CRON_NEVER_MESSAGE)  # e.g. 31 February: valid, yet no draw ever
 
 
 class PlanCreateSchema(Schema):

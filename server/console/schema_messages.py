@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask_babel import gettext, lazy_gettext
 
 from schemas.enterprise import DISTRICT_CODE, PHONE_CHARACTERS
-from schemas.planning import CRON_FIELDS_MESSAGE, CRON_INVALID_MESSAGE
+from schemas.planning import CRON_FIELDS_MESSAGE, CRON_INVALID_MESSAGE, CRON_NEVER_MESSAGE
 from schemas.users import USERNAME_CHARACTERS
 from server.console.formatting import choice_label, listed, number, yuan_text
 
@@ -49,6 +49,8 @@ FIXED = {
     "give exactly one of count or ratio": lazy_gettext(
         "Give either a number of units or a ratio."),
     CRON_FIELDS_MESSAGE: CRON,
+    CRON_NEVER_MESSAGE: lazy_gettext(
+        "This schedule never fires: no year has that day (such as 31 February)."),
     "not a valid 18-digit resident identity number": lazy_gettext(
         "Not a valid 18-digit resident identity number (its check digit is wrong)."),
 }

@@ -162,16 +162,28 @@ def test_a_refused_plan_form_names_its_fields_and_reasons_in_chinese(
     assert not any(text in page for text in not_said)
 
 
-@pytest.mark.parametrize("schedule", ["每季度", "0 9 1 */3", "0 25 1 */3 *"])
-def test_a_plan_with_a_schedule_that_is_no_cron_expression_is_refused_in_chinese(console,
-                                                                                 schedule):
+def _schedule_refused(console, schedule: str) -> str:
+    """The refusal's text when a plan is created with this schedule (refused with 422)."""
     response = console("supervisor", OWN).post("/console/plans", data={
         "name": "季度抽查", "district": OWN, "sample_kind": "count", "sample_value": "1",
         "period_start": "2026-01-01", "period_end": "2026-12-31", "schedule": schedule})
     assert response.status_code == 422
     refused = response.get_data(as_text=True).split('class="refused"')[1].split("</div>")[0]
-    said = re.sub(r"<[^>]*>", "", refused.partition(">")[2])
+    return re.sub(r"<[^>]*>", "", refused.partition(">")[2])
+
+
+@pytest.mark.parametrize("schedule", ["每季度", "0 9 1 */3", "0 25 1 */3 *"])
+def test_a_plan_with_a_schedule_that_is_no_cron_expression_is_refused_in_chinese(console,
+                                                                                 schedule):
+    said = _schedule_refused(console, schedule)
     assert "cron 表达式" in said and "分 时 日 月 周" in said
+    assert not re.search(r"[A-Za-z]{4,}", said.replace("cron", "")), said
+
+
+@pytest.mark.parametrize("schedule", ["0 9 31 2 *", "0 9 30 2 *"])
+def test_a_plan_with_a_schedule_that_never_fires_is_refused_in_chinese(console, schedule):
+    said = _schedule_refused(console, schedule)
+    assert "永远不会触发" in said, said
     assert not re.search(r"[A-Za-z]{4,}", said.replace("cron", "")), said
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from server.extensions import db
@@ -40,6 +41,22 @@ def test_a_valid_cron_longer_than_its_column_is_refused_by_the_schema(client, ci
                            headers=city)
     assert response.status_code == 422, response.get_json()
     assert "schedule" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("schedule", ["0 9 31 2 *", "0 9 30 2 *", "0 9 31 4,6,9,11 *"])
+def test_a_valid_cron_that_can_never_fire_is_refused_by_the_schema(client, city, plan_body,
+                                                                    schedule):
+    response = client.post("/api/v1/plans", json=plan_body(schedule=schedule), headers=city)
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"]["schedule"] == [
+        "a cron expression that never fires (no such day in any year)"]
+
+
+def test_a_cron_that_fires_only_in_leap_years_is_accepted(client, city, plan_body):
+    response = client.post("/api/v1/plans", json=plan_body(schedule="0 9 29 2 *"),
+                           headers=city)
+    assert response.status_code == 201, response.get_json()
 
 
 def test_a_district_supervisor_cannot_plan_for_the_city(client, login, plan_body):
