@@ -105,6 +105,11 @@ def file_case(actor: Actor, data: dict[str, Any]) -> Case:
         if len(parties) != 1:
             raise refused(ValidationFailed, Message("filing.parties", {"count": len(parties)}),
                           {"violation_ids": Message("filing_field.parties")})
+        party_types = sorted({v.party_type for v in found})
+        if len(party_types) != 1:  # the documents and the fine ranges follow the party type
+            raise refused(ValidationFailed, Message("filing.party_types", {
+                "party_types": party_types}), {"violation_ids": Message(
+                    "filing_field.party_types", {"party_types": party_types})})
         taken = session.scalars(select(CaseViolation.violation_id).where(
             CaseViolation.violation_id.in_(ids))).all()
         if taken:

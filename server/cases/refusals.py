@@ -15,6 +15,9 @@ from server.rules.text import money
 ENGLISH: dict[str, str] = {
     # filing (立案)
     "filing.parties": "A case has one party: the violations belong to {count} enterprises.",
+    "filing.party_types": "A case is against one party: the violations were recorded with "
+                          "different party types ({party_types}); correct their party_type "
+                          "or file them as separate cases.",
     "filing.grouped": "Each grouped violation must be one of violation_ids, in one group only.",
     "filing.taken": "Some violations are already in a case.",
     "filing.late": "The filing deadline ({due}) has passed; give late_reason (and "
@@ -159,6 +162,7 @@ ENGLISH: dict[str, str] = {
                           "{to} step again on them.",
     # notes next to a field
     "filing_field.parties": "more than one enterprise",
+    "filing_field.party_types": "recorded as {party_types}",
     "filing_field.grouped": "{violation}",
     "filing_field.late": "required after the filing deadline",
     "field.required": "required for this step",

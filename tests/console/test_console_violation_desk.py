@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -132,6 +133,22 @@ def test_a_mix_of_parties_is_refused_in_chinese_with_the_selection_kept(console,
     assert f'value="{mine["id"]}" id="v-{mine["id"]}" checked' in text
     assert f'value="{theirs["id"]}" id="v-{theirs["id"]}" checked' in text
     assert "逾期原因</textarea>" in text
+
+
+def test_a_mix_of_party_types_is_refused_in_chinese_with_the_selection_kept(
+        client, console, desk):
+    fined = desk[11]["violations"][1]
+    individual = _ok(client.post("/api/v1/violations", headers=desk["supervisor"], json={
+        "id": str(uuid.uuid4()), "inspection_id": fined["inspection_id"], "code": "AIR_VOC",
+        "occurred_on": "2021-06-01", "description": "现场发现", "facts": {},
+        "party_type": "individual"}))
+    response = _file(console("legal", OWN), fined, individual, late_reason="逾期原因")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    refused = text.split('id="filing-refused"')[1].split("</div>")[0]
+    assert "单位" in refused and "个人" in refused and "当事人类型" in refused, refused
+    assert "organisation" not in refused and "individual" not in refused
+    assert f'value="{individual["id"]}" id="v-{individual["id"]}" checked' in text
 
 
 def test_a_late_filing_without_its_reason_is_refused_in_chinese(console, desk):

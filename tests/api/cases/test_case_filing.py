@@ -61,6 +61,21 @@ def test_violations_of_two_parties_are_two_cases(client, party, violation, file_
     assert refused.status_code == 422 and "violation_ids" in refused.get_json()["errors"]
 
 
+def test_violations_recorded_as_an_organisation_and_as_an_individual_are_not_one_case(
+        violation, file_case, frozen):
+    # the documents say 你单位 or 你, and the fine ranges differ: one party, one party type
+    frozen.on("2021-06-03")
+    organisation, individual = violation(), violation(party_type="individual")
+    refused = file_case(organisation["id"], individual["id"])
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.mimetype == "application/problem+json"
+    body = refused.get_json()
+    assert "organisation" in body["detail"] and "individual" in body["detail"]
+    assert "organisation" in str(body["errors"]["violation_ids"])
+    assert "individual" in str(body["errors"]["violation_ids"])
+    assert file_case(individual["id"]).status_code == 201  # nothing was filed: each alone is
+
+
 def test_a_violation_belongs_to_one_case_only(violation, file_case, frozen):
     frozen.on("2021-06-03")
     first = violation()
