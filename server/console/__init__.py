@@ -7,10 +7,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response
 
-from server.console import formatting, icon, places
-from server.console.web import LANGUAGES, babel, bp, csrf, current_actor, nav_items
+from server.console import formatting, icon, places, web
+from server.console.web import LANGUAGES, babel, bp, csrf, current_actor, in_console, nav_items
+from server.errors import http_exception_problem
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 # The page groups, one module each; importing one adds its routes to `bp`.
@@ -53,7 +55,7 @@ def tile_origin(url: str | None) -> str:
 
 def _security_headers(response: Response) -> Response:
     """No framing, no sniffing, scripts and styles from this site only."""
-    if request.blueprint != "console":
+    if not in_console():
         return response
     tiles = tile_origin(current_app.config.get("CONSOLE_TILE_URL"))
     if response.mimetype == "text/html":  # files (PDF, images) open in the browser's viewers
@@ -67,6 +69,15 @@ def _security_headers(response: Response) -> Response:
     if request.endpoint != "console.static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _not_routed(error: NotFound | MethodNotAllowed) -> Response:
+    """A 404 or 405: the console's page for an address under /console no route answers;
+    otherwise what the console's pages (their HTTPException handler) or the API answer."""
+    answer = web.unrouted(error)
+    if answer is not None:
+        return answer
+    return web.http_page(error) if request.blueprint == "console" else http_exception_problem(error)
 
 
 def init_console(app: Flask) -> None:
@@ -87,12 +98,15 @@ def init_console(app: Flask) -> None:
         app.register_blueprint(bp)
     icon.register(app)
     app.after_request(_security_headers)
+    # app-wide: no blueprint's handler is asked when routing found no page
+    app.register_error_handler(NotFound, _not_routed)
+    app.register_error_handler(MethodNotAllowed, _not_routed)
     formatting.register(app)
     app.jinja_env.filters["district"] = places.district_name
 
     @app.context_processor
     def _console_context() -> dict:
-        if request.blueprint != "console":
+        if not in_console():
             return {}
         return {"actor": current_actor(), "nav": nav_items(current_actor()),
                 "languages": LANGUAGES, "lang": _locale()}

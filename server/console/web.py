@@ -12,7 +12,7 @@ from flask_babel import Babel, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from server.auth import service as auth
@@ -143,8 +143,36 @@ def _too_large(error: RequestEntityTooLarge) -> Response:
 
 
 @bp.errorhandler(HTTPException)
-def _http(error: HTTPException) -> Response:
+def http_page(error: HTTPException) -> Response:
+    """An HTTP error of a console page (a missing static file, say) as a page."""
     return error_page(error.code or 500, error.description or error.name)
+
+
+def in_console() -> bool:
+    """Whether the request is the console's: one of its routes, or an address under /console
+    that no route answers (a stale link, a mistyped address, a method a page does not take)."""
+    if request.url_rule is not None:
+        return request.blueprint == "console"
+    prefix = bp.url_prefix or ""
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+def unrouted(error: NotFound | MethodNotAllowed) -> Response | None:
+    """The console's page for an address under /console that no route answers, in the
+    user's language; None when the request is not that (another handler answers it)."""
+    if request.url_rule is not None or not in_console():
+        return None
+    if isinstance(error, MethodNotAllowed):
+        answer = error_page(405, gettext("This page does not take this kind of request "
+                                         "(%(method)s): open it from its link, or send its "
+                                         "form from the page.", method=request.method))
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                answer.headers[name] = value
+        return answer
+    return error_page(404, gettext("There is no page at this address: the link may be out "
+                                   "of date or the address mistyped. Go back, or open the "
+                                   "page from the menu."))
 
 
 @bp.before_request
