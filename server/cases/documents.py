@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from server.auth import service as auth
 from server.auth.policy import Actor
-from server.cases import doc, forms, procedure, render, service
+from server.cases import doc, forms, procedure, refusals, render, service
 from server.cases import records as case_records
 from server.cases.act_texts import spared_basis
 from server.cases.models import Case
@@ -137,11 +137,13 @@ def evidence_list(cited: dict[str, dict[str, Any]], district: str) -> list[dict[
 def build_all(actor: Actor, case_id: uuid.UUID, form: str) -> list[forms.Doc]:
     """The form's documents (one per record for the 笔录), once the case reached its step."""
     if form not in forms.FORMS:
-        raise NotFound(f"No document form {form!r}; forms: {', '.join(forms.FORMS)}.")
+        raise NotFound(**refusals.said("document.unknown",
+                                       {"form": form, "forms": list(forms.FORMS)}))
     case = service.get_case(actor, case_id)
     data = document_data(actor, case)
     if not forms.available(form, case.state, data):
-        raise Conflict(f"The case ({case.state}) has not reached the step of {form}.")
+        raise Conflict(**refusals.said("document.not_reached",
+                                       {"state": case.state, "document": form}))
     return forms.documents(form, data)
 
 

@@ -115,7 +115,7 @@ def download_path(actor: Actor, export_id: uuid.UUID) -> tuple[Path, str, str]:
     if row.status == "expired" or (row.status == "done" and expires_at(row) <= clock.utcnow()):
         raise Gone(**refusals.said("export.expired", {"expired_at": expires_at(row)}))
     if row.status != "done" or not row.file_name:
-        raise Conflict(f"The export is {row.status}; nothing to download yet.")
+        raise Conflict(**refusals.said("export.not_ready", {"export_status": row.status}))
     path = export_dir() / row.file_name
     if not path.is_file():
         raise NotFound(**refusals.said("export.file_gone"))

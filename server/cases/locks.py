@@ -19,23 +19,23 @@ from typing import Any
 
 from sqlalchemy import Select, Uuid, bindparam, or_, select
 
+from server.cases import refusals
 from server.cases.models import Case, CaseViolation
 from server.cases.procedure import DECIDED
 from server.errors import Conflict
 from server.extensions import db
+from server.messages import Message
 
 LOCKED_STATES = DECIDED
 KNOWN = "case_locks_known"  # session.info: the locking cases of a push's run, read at once
 
 
-def _reason(case: Case) -> str:
+def _reason(case: Case) -> Message:
+    """Why this case keeps its records as they are, as a message key."""
     if case.state == "archived":
-        return (f"case {case.filing_number} is archived: nothing in an archived case file may be "
-                "added, changed or removed")
-    number = case.decision_number or case.filing_number
-    return (f"case {case.filing_number} has an issued decision ({number}, state {case.state}): "
-            "the facts and evidence it rests on can no longer be edited (处罚法 第59条); use "
-            "the formal correction procedure instead")
+        return Message("lock.archived", {"number": case.filing_number})
+    return Message("lock.decided", {"number": case.filing_number, "state": case.state,
+                                    "decision": case.decision_number or case.filing_number})
 
 
 def _settled() -> AbstractContextManager[None]:
@@ -158,7 +158,6 @@ def ensure_not_locked(violation_ids: Iterable[uuid.UUID] = (),
     """Raise 409 when a decided or archived case cites the records about to change."""
     cases = locking_cases(violation_ids, inspection_id)
     if cases:
-        raise Conflict("The record is part of a case whose decision has issued or which is "
-                       "archived; it can no longer be changed: " + "; ".join(map(_reason, cases))
-                       + ".", cases=[{"id": str(c.id), "filing_number": c.filing_number,
-                                      "state": c.state} for c in cases])
+        raise Conflict(**refusals.said("record.locked", {"locks": [_reason(c) for c in cases]}),
+                       cases=[{"id": str(c.id), "filing_number": c.filing_number,
+                               "state": c.state} for c in cases])

@@ -155,6 +155,18 @@ ENGLISH: dict[str, str] = {
     "export.expired": "The export expired at {expired_at} and its file was deleted; request a "
                       "new export of the case.",
     "export.file_gone": "The export file is no longer kept.",
+    "export.not_ready": "The export is {export_status}; nothing to download yet.",
+    # a record a decided or archived case rests on (locks.ensure_not_locked)
+    "record.locked": "The record is part of a case whose decision has issued or which is "
+                     "archived; it can no longer be changed: {locks}.",
+    "lock.archived": "case {number} is archived: nothing in an archived case file may be "
+                     "added, changed or removed",
+    "lock.decided": "case {number} has an issued decision ({decision}, state {state}): the "
+                    "facts and evidence it rests on can no longer be edited (处罚法 第59条); "
+                    "use the formal correction procedure instead",
+    # a standard document of the case
+    "document.unknown": "No document form {form!r}; forms: {forms}.",
+    "document.not_reached": "The case ({state}) has not reached the step of {document}.",
     "case.rules_changed": "The rules in force on {on} rule on this case's violations "
                           "differently (处罚法 第37条: the rules at the time of the act apply, "
                           "those in force at the decision when lighter): {changes}. The case "
@@ -212,9 +224,13 @@ ENGLISH: dict[str, str] = {
 
 def _english_value(name: str, value: Any) -> Any:
     """A parameter as the English text shows it: fen as integers, dates and instants ISO,
-    lists joined."""
+    messages said, lists joined."""
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Message):
+        return english(value)
+    if name == "locks":
+        return "; ".join(english(lock) for lock in value)
     if name == "changes":
         return "; ".join(_change(change) for change in value)
     if isinstance(value, list | tuple):

@@ -22,7 +22,8 @@ from server.rules.text import cite_in_full
 LABELLED = {"state": None, "to": None, "allowed": None, "states": None, "outcomes": None,
             "methods": "service", "kinds": "period", "kind": "approval", "role": None,
             "roles": None, "task_kind": None, "sync_fields": "sync field",
-            "reasons": "renotice", "party_types": "sync value"}
+            "reasons": "renotice", "party_types": "sync value", "document": "document",
+            "forms": "document", "export_status": "export status"}
 # form and query fields whose choices the pages label in a context of their own (their
 # selects'); any other field's choices take the console's plain labels (states, roles, …)
 CHOICES = {"approval": "approval", "kind": "period", "method": "service",

@@ -24,12 +24,12 @@ from server.fieldwork import violations
 
 def _said(error: DomainError | ValidationError, renamed: dict[str, str],
           ) -> tuple[int, str, dict[str, list[str]]]:
-    """The refusal in the user's language: the violation service's version and lock
-    refusals carry no message key."""
+    """The refusal in the user's language: the violation service's version refusal (and
+    any other conflict without one) carries no message key; the case lock says its key."""
     if isinstance(error, VersionConflict):
         return 409, gettext("Someone changed this violation meanwhile: nothing was saved. "
                             "Reload the page to see its facts as they are now."), {}
-    if isinstance(error, Conflict):
+    if isinstance(error, Conflict) and error.message is None:
         return 409, gettext("The case's decision has issued or the case is archived: its "
                             "violations can no longer be changed."), {}
     return refusal(error, renamed)

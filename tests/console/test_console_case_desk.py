@@ -250,3 +250,53 @@ def test_a_waived_major_change_names_its_list_item_and_the_provision_it_violated
     text = _explanation(console, case_id)
     assert "第 2 项 — 建设项目发生重大变动，未重新报批环境影响评价文件，擅自开工建设" in text
     assert "违反条款: 环评法 第24条第1款" in text
+
+
+def _alert(answer) -> str:
+    """The refusal a console error page says."""
+    return answer.get_data(as_text=True).split('role="alert">')[1].split("</p>")[0]
+
+
+def test_a_case_file_not_built_yet_says_so_in_chinese_and_in_english(app, console, world):
+    # 下载案卷 followed before the build finished showed 'The export is queued; nothing …'
+    app.config["CASE_EXPORT_THREAD"] = False
+    session = console("legal", OWN)
+    response = session.post(f"/console/cases/{world[OWN]['case']['id']}/exports")
+    export_id = response.headers["Location"].split("export=")[1]
+    answer = session.get(f"/console/exports/{export_id}/download")
+    assert answer.status_code == 409 and answer.mimetype == "text/html"
+    said = _alert(answer)
+    assert "排队" in said and "尚无可下载" in said and "queued" not in said
+    session.post("/console/language", data={"lang": "en"})
+    english = _alert(session.get(f"/console/exports/{export_id}/download"))
+    assert "Queued" in english and "nothing to download yet" in english
+
+
+def test_a_document_the_case_has_not_reached_says_so_in_chinese(console, world):
+    # a stale or typed link to a later step's document showed 'The case (filed) has not …'
+    session = console("legal", OWN)
+    case_id = world[OWN]["case"]["id"]
+    answer = session.get(f"/console/cases/{case_id}/documents/decision.pdf")
+    assert answer.status_code == 409 and answer.mimetype == "text/html"
+    said = _alert(answer)
+    assert "行政处罚决定书" in said and "尚未进行到" in said and "reached" not in said
+    unknown = session.get(f"/console/cases/{case_id}/documents/nonsense.pdf")
+    assert unknown.status_code == 404
+    assert "没有这种文书" in _alert(unknown) and "No document form" not in _alert(unknown)
+    session.post("/console/language", data={"lang": "en"})
+    english = _alert(session.get(f"/console/cases/{case_id}/documents/decision.pdf"))
+    assert "has not reached the step of" in english and "decision" in english
+
+
+def test_the_api_keeps_its_english_for_an_export_not_ready_and_a_document_not_reached(
+        app, client, world):
+    app.config["CASE_EXPORT_THREAD"] = False
+    headers, case_id = world["legal"], world[OWN]["case"]["id"]
+    export = client.post(f"/api/v1/cases/{case_id}/exports", headers=headers).get_json()
+    download = client.get(f"/api/v1/exports/{export['id']}/download", headers=headers)
+    assert download.get_json()["detail"] == "The export is queued; nothing to download yet."
+    document = client.get(f"/api/v1/cases/{case_id}/documents/decision?format=pdf",
+                          headers=headers)
+    state = world[OWN]["case"]["state"]
+    assert document.get_json()["detail"] == (
+        f"The case ({state}) has not reached the step of decision.")

@@ -356,3 +356,35 @@ def test_a_scheduled_hearing_is_the_next_deadline_and_the_decision_deadline_stay
     listed = session.get("/console/cases").get_data(as_text=True)
     row = listed[listed.index(case["filing_number"]):].split("</tr>")[0]
     assert f"{day} 听证日期" in row, row
+
+
+def test_facts_sent_for_a_violation_of_a_decided_case_are_refused_in_the_users_language(
+        client, console, world):
+    # a facts form left open while the case was decided showed 'The record is part of a
+    # case whose decision has issued …' on the Chinese page
+    case = _notified(client, world, intended_fen=3_000_000, review_opinion="同意")
+    education = {"on": "2021-06-02", "method": "约谈", "content": "告知VOCs无组织排放的法律责任"}
+    case = _api_step(client, world, case, "decided", fine_fen=3_000_000, rights_waived=True,
+                     education=education)
+    violation_id = world[OWN]["violations"][0]["id"]
+    violation = client.get(f"/api/v1/violations/{violation_id}",
+                           headers=world["legal"]).get_json()
+    session = console("legal", OWN)
+    url = f"/console/cases/{case['id']}/violations/{violation_id}/facts"
+    answer = session.post(url, data={"version": violation["version"], "first_offence": "yes"})
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "已作出处罚决定" in page and case["filing_number"] in page
+    assert "can no longer be changed" not in page and "第五十九条" in page
+    session.post("/console/language", data={"lang": "en"})
+    english = session.post(url, data={"version": violation["version"], "first_offence": "yes"})
+    assert "it can no longer be changed" in english.get_data(as_text=True)
+    api = client.patch(f"/api/v1/violations/{violation_id}", headers=world["legal"],
+                       json={"version": violation["version"], "facts": {"first_offence": True}})
+    assert api.status_code == 409
+    assert api.get_json()["detail"] == (
+        "The record is part of a case whose decision has issued or which is archived; it can "
+        f"no longer be changed: case {case['filing_number']} has an issued decision "
+        f"({case['decision_number'] or case['filing_number']}, state decided): the facts and "
+        "evidence it rests on can no longer be edited (处罚法 第59条); use the formal "
+        "correction procedure instead.")
