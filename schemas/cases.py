@@ -37,7 +37,10 @@ class CasePersonSchema(Schema):
 class CaseEducationSchema(Schema):
     """The education given to a party not penalised (处罚法 Art. 33 ¶3)."""
 
-    on = Day(required=True)
+    on = Day(required=True, metadata={"description": (
+        "the day the education was given; the decision (decided or not_penalised) states it, "
+        "so it is on or before the decision's day (the step's on, today when left out), "
+        "else 422")})
     method = fields.String(required=True, validate=validate.Length(min=1, max=100))
     content = fields.String(required=True, validate=TEXT)
     educated_person = fields.String(load_default=None, allow_none=True,
@@ -107,7 +110,11 @@ class CaseExtensionSchema(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     approval = fields.String(required=True, validate=validate.OneOf(("approval", "collective")))
     days = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
-    on = Day(load_default=None)
+    on = Day(load_default=None, metadata={"description": (
+        "the day of the approval; today (Asia/Shanghai) when left out. Not after today and "
+        "not before the case's filing day (else 422), and not after the decision deadline "
+        "as it stands with the extensions and excluded periods so far (else 409: a passed "
+        "deadline can no longer be extended)")})
     reason = fields.String(required=True, validate=TEXT)
 
 

@@ -96,3 +96,12 @@ def test_a_problems_extension_members_match_the_description(app, client, login,
                          json={"version": 7, "name": "上海过时有限公司"}, headers=supervisor)
     assert stale.status_code == 409 and stale.get_json()["current_version"] == 1
     assert_described(app, "PATCH", "/api/v1/enterprises/{enterprise_id}", stale)
+
+
+def test_the_days_of_an_education_and_an_extension_say_their_limits(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    education = schemas["CaseEducation"]["properties"]["on"]["description"]
+    assert "on or before the decision's day" in education
+    extension = schemas["CaseExtension"]["properties"]["on"]["description"]
+    assert "before the case's filing day" in extension and "after today" in extension
+    assert "deadline" in extension
