@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from schemas.common import Day, Moment
 from schemas.enterprise import DISTRICT_CODE, PERMIT_CLASSES
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -59,18 +63,47 @@ class PeriodSchema(Schema):
             raise ValidationError("ends before it starts", "end")
 
 
+WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab's 0-7
+
+
+def _crontab_weekday(token: str) -> str:
+    """One item of crontab's weekday field with its numbers as names (APScheduler 3 counts
+    from Monday = 0, crontab from Sunday = 0); an item it cannot read is left for the parser."""
+    body, slash, step = token.partition("/")
+    if not any(char.isdigit() for char in token) or not (body == "*" or body[:1].isdigit()):
+        return token
+    try:
+        first, dash, last = ("0-6" if body == "*" else body).partition("-")
+        start = int(first)
+        end = int(last) if dash else (6 if slash else start)
+        days = range(start, end + 1, int(step) if slash else 1)
+    except ValueError:
+        return token
+    if not days or not 0 <= start <= end <= 7:
+        return token
+    return ",".join(dict.fromkeys(WEEKDAY_NAMES[day] for day in days))
+
+
+def cron_trigger(value: str, timezone: ZoneInfo = SHANGHAI) -> CronTrigger:
+    """The APScheduler trigger of a crontab expression, weekdays numbered as crontab does."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields_ = value.split()
+    if len(fields_) == CRON_FIELDS:
+        fields_[4] = ",".join(_crontab_weekday(item) for item in fields_[4].split(","))
+    return CronTrigger.from_crontab(" ".join(fields_), timezone=timezone)
+
+
 CRON_FIELDS_MESSAGE = "a cron expression has 5 fields: minute hour day month weekday"
 CRON_INVALID_MESSAGE = "not a valid cron expression: "  # the parser's reason follows
 CRON_NEVER_MESSAGE = "a cron expression that never fires (no such day in any year)"
 
 
 def _cron(value: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
-
     if len(value.split()) != CRON_FIELDS:
         raise ValidationError(CRON_FIELDS_MESSAGE)
     try:
-        trigger = CronTrigger.from_crontab(value, timezone=SHANGHAI)
+        trigger = cron_trigger(value)
     except ValueError as error:
         raise ValidationError(f"{CRON_INVALID_MESSAGE}{error}") from error
     # From the real now, not the server's clock (schemas import nothing of the server): an
@@ -98,7 +131,8 @@ class PlanCreateSchema(Schema):
                                                        "left out of the draw (null: no cap)"})
     schedule = fields.String(load_default=None, allow_none=True,
                              validate=[validate.Length(max=100), _cron],  # the column's length
-                             metadata={"description": "cron (Asia/Shanghai), e.g. '0 9 1 */3 *'",
+                             metadata={"description": "cron (Asia/Shanghai; weekday 0 or 7 is "
+                                                      "Sunday, as in crontab), e.g. '0 9 1 */3 *'",
                                        "example": "0 9 1 */3 *"})
 
 

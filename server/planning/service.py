@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from schemas.planning import cron_trigger
 from server import clock
 from server.audit import service as audit
 from server.auth import service as auth
@@ -327,9 +328,7 @@ def _published_unit(task: Task) -> dict[str, Any]:
 
 def _due_fire_time(plan: Plan, last: datetime | None, now: datetime) -> datetime | None:
     """The latest fire time of the plan's schedule after `last` and not after `now`."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    trigger = CronTrigger.from_crontab(plan.schedule, timezone=clock.SHANGHAI)
+    trigger = cron_trigger(plan.schedule, clock.SHANGHAI)
     since = max(last or plan.created_at, now - MAX_CATCH_UP)
     found, cursor = None, since + timedelta(seconds=1)
     while (fire := trigger.get_next_fire_time(None, cursor)) is not None and fire <= now:
